@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The domain definition: what the XML says (after defaults are filled),
+ * nothing about a running instance. Produced by domain_def_parse() in
+ * xml.c, turned into QEMU's argv by qemu/cmdline.c, formatted back by
+ * domain_def_format(). Sizes in KiB as libvirt keeps them. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-id128.h>
+
+typedef enum DomainVirtType {
+	DOMAIN_VIRT_KVM,  /* type='kvm': KVM, or TCG when Accelerator=tcg */
+	DOMAIN_VIRT_QEMU, /* type='qemu': always TCG */
+	_DOMAIN_VIRT_MAX,
+} DomainVirtType;
+
+/* on_poweroff / on_reboot / on_crash values (libvirt's names). */
+typedef enum LifecycleAction {
+	LIFECYCLE_ACTION_DESTROY,
+	LIFECYCLE_ACTION_RESTART,
+	LIFECYCLE_ACTION_PRESERVE,
+	LIFECYCLE_ACTION_RENAME_RESTART,
+	LIFECYCLE_ACTION_COREDUMP_DESTROY,
+	LIFECYCLE_ACTION_COREDUMP_RESTART,
+	_LIFECYCLE_ACTION_MAX,
+} LifecycleAction;
+
+/* A virtual channel subsystem address, config form fe.S.DDDD. */
+typedef struct CcwAddress {
+	bool assigned; /* false: no <address>, auto-assign at define */
+	uint8_t cssid; /* always 0xfe once validated */
+	uint8_t ssid;  /* 0..3 */
+	uint16_t devno;
+} CcwAddress;
+
+typedef enum DiskType {
+	DISK_TYPE_FILE,
+	DISK_TYPE_BLOCK,
+	_DISK_TYPE_MAX,
+} DiskType;
+
+typedef enum DiskDevice {
+	DISK_DEVICE_DISK,
+	DISK_DEVICE_CDROM,
+	_DISK_DEVICE_MAX,
+} DiskDevice;
+
+typedef enum DiskFormat {
+	DISK_FORMAT_RAW,
+	DISK_FORMAT_QCOW2,
+	_DISK_FORMAT_MAX,
+} DiskFormat;
+
+typedef enum DiskCache {
+	DISK_CACHE_DEFAULT, /* attribute absent */
+	DISK_CACHE_NONE,
+	DISK_CACHE_WRITETHROUGH,
+	DISK_CACHE_WRITEBACK,
+	DISK_CACHE_DIRECTSYNC,
+	DISK_CACHE_UNSAFE,
+	_DISK_CACHE_MAX,
+} DiskCache;
+
+typedef enum DiskIO {
+	DISK_IO_DEFAULT, /* attribute absent */
+	DISK_IO_NATIVE,
+	DISK_IO_THREADS,
+	_DISK_IO_MAX,
+} DiskIO;
+
+typedef enum DiskBus {
+	DISK_BUS_VIRTIO,
+	_DISK_BUS_MAX,
+} DiskBus;
+
+typedef struct DiskDef {
+	DiskType type;
+	DiskDevice device;
+	DiskFormat format;
+	DiskCache cache;
+	DiskIO io;
+	char *source; /* file= or dev=; NULL for an empty cdrom */
+	char *target; /* vda, vdb, ... unique per domain */
+	DiskBus bus;
+	bool readonly;
+	bool shareable;
+	unsigned boot_order; /* 0: none */
+	CcwAddress address;
+} DiskDef;
+
+typedef enum ConsoleType {
+	CONSOLE_TYPE_PTY,
+	CONSOLE_TYPE_FILE,
+	CONSOLE_TYPE_UNIX,
+	_CONSOLE_TYPE_MAX,
+} ConsoleType;
+
+typedef enum ConsoleTarget {
+	CONSOLE_TARGET_SCLP,   /* the SCLP console, ttysclp0 */
+	CONSOLE_TARGET_SCLPLM, /* the SCLP line-mode console, ttysclp1 */
+	_CONSOLE_TARGET_MAX,
+} ConsoleTarget;
+
+typedef struct ConsoleDef {
+	ConsoleType type;
+	/* file: the output file; unix: the socket path; pty: NULL in a
+	 * definition, the /dev/pts/N path in live XML (live_pty_path). */
+	char *source_path;
+	bool unix_bind; /* unix: mode='bind' (we listen) vs 'connect' */
+	ConsoleTarget target;
+	unsigned port; /* always 0 */
+	char *log_file;
+	bool log_append;
+	char *live_pty_path; /* live only: never stored in a definition */
+} ConsoleDef;
+
+typedef enum MemballoonModel {
+	MEMBALLOON_MODEL_VIRTIO,
+	MEMBALLOON_MODEL_NONE,
+	_MEMBALLOON_MODEL_MAX,
+} MemballoonModel;
+
+typedef struct MemballoonDef {
+	MemballoonModel model;
+	CcwAddress address;
+} MemballoonDef;
+
+typedef struct DomainDef {
+	DomainVirtType virt_type;
+	char *name;
+	sd_id128_t uuid;
+	char *title;
+	char *description;
+
+	uint64_t memory_kib;	     /* <memory>, normalised to KiB */
+	uint64_t current_memory_kib; /* <currentMemory>; defaults to memory */
+	bool dump_core_set;
+	bool dump_core;
+
+	unsigned vcpus_max;	/* <vcpu> text; default 1 */
+	unsigned vcpus_current; /* current=; default max */
+
+	uint64_t cpu_shares; /* <cputune><shares>, 2..262144; 0: unset (1024) */
+
+	char *os_arch;	  /* s390x */
+	char *os_machine; /* s390-ccw-virtio or a versioned type */
+	char *os_kernel;
+	char *os_initrd;
+	char *os_cmdline;
+
+	LifecycleAction on_poweroff; /* default destroy */
+	LifecycleAction on_reboot;   /* default restart */
+	LifecycleAction on_crash;    /* default destroy */
+
+	char *emulator; /* <emulator>; the daemon's Emulator= when absent */
+
+	DiskDef *disks;
+	size_t n_disks;
+	ConsoleDef *consoles;
+	size_t n_consoles;
+	MemballoonDef memballoon;
+} DomainDef;
+
+DomainDef *domain_def_free(DomainDef *def);
+/* A deep copy (NULL on ENOMEM). */
+DomainDef *domain_def_copy(const DomainDef *def);
+void disk_def_clear(DiskDef *disk);
+void console_def_clear(ConsoleDef *console);
+
+/* Strings of the enums, as they appear in XML. *_from_string return -EINVAL. */
+const char *domain_virt_type_to_string(DomainVirtType t);
+int domain_virt_type_from_string(const char *s);
+const char *lifecycle_action_to_string(LifecycleAction a);
+int lifecycle_action_from_string(const char *s);
+const char *disk_type_to_string(DiskType t);
+int disk_type_from_string(const char *s);
+const char *disk_device_to_string(DiskDevice d);
+int disk_device_from_string(const char *s);
+const char *disk_format_to_string(DiskFormat f);
+int disk_format_from_string(const char *s);
+const char *disk_cache_to_string(DiskCache c);
+int disk_cache_from_string(const char *s);
+const char *disk_io_to_string(DiskIO io);
+int disk_io_from_string(const char *s);
+const char *disk_bus_to_string(DiskBus b);
+int disk_bus_from_string(const char *s);
+const char *console_type_to_string(ConsoleType t);
+int console_type_from_string(const char *s);
+const char *console_target_to_string(ConsoleTarget t);
+int console_target_from_string(const char *s);
+const char *memballoon_model_to_string(MemballoonModel m);
+int memballoon_model_from_string(const char *s);
+
+#define DOMAIN_DEFAULT_CPU_SHARES 1024
+
+static inline uint64_t domain_def_cpu_shares(const DomainDef *def)
+{
+	return def->cpu_shares ? def->cpu_shares : DOMAIN_DEFAULT_CPU_SHARES;
+}
+
+/* fe.0.0004 */
+#define CCW_ADDRESS_STRING_MAX 16
+char *ccw_address_to_string(const CcwAddress *a, char buf[static CCW_ADDRESS_STRING_MAX]);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Domain XML: libxml2 parse, RelaxNG validation (data/schemas/domain.rng,
+ * compiled into the binary), the checks a schema cannot express, default
+ * filling, and the canonical formatter. */
+
+#include <stddef.h>
+
+#include "domain-def.h"
+#include "util/error.h"
+
+/* The largest document DefineXML accepts; larger is InvalidArgument. */
+#define DOMAIN_XML_MAX_SIZE (1024 * 1024)
+
+typedef struct DomainXMLDefaults {
+	const char *emulator; /* filled in when <emulator> is absent */
+} DomainXMLDefaults;
+
+typedef enum DomainXMLParseFlags {
+	/* Keep live-only values (console pty path): used when reading the
+	 * runtime status the daemon wrote itself. Otherwise they are
+	 * accepted and dropped, as libvirt does, so GetXMLDesc of a running
+	 * domain can be fed back to DefineXML. */
+	DOMAIN_XML_PARSE_LIVE = 1 << 0,
+	/* Do not fill defaults or assign addresses (ValidateXML of a
+	 * fragment is not a thing; this is for tests of the raw parser). */
+	DOMAIN_XML_PARSE_NO_DEFAULTS = 1 << 1,
+} DomainXMLParseFlags;
+
+typedef enum DomainXMLFormatFlags {
+	/* Leave out live-only values: the persistent, next-boot form. */
+	DOMAIN_XML_FORMAT_INACTIVE = 1 << 0,
+} DomainXMLFormatFlags;
+
+/* Parses, validates and fills defaults (uuid when absent, currentMemory,
+ * vcpu current, emulator, memballoon, ccw addresses). On failure returns
+ * negative errno with err set to ZV_ERROR_INVALID_XML (bad XML, schema,
+ * semantic check; the message names the XPath and the allowed values) or
+ * ZV_ERROR_INVALID_ARGUMENT (too large, empty). */
+int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainXMLParseFlags flags,
+		     DomainDef **ret, ZvError *err);
+
+/* Parses from an already parsed libxml2 <domain> node (runtime status
+ * files embed one); same checks. node is an xmlNodePtr. */
+int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaults, DomainXMLParseFlags flags,
+			  DomainDef **ret, ZvError *err);
+
+/* Canonical XML: what DefineXML takes back unchanged. id > 0 adds
+ * id='N' to <domain> (a running domain); ignored with FORMAT_INACTIVE.
+ * Returns a malloc'd string, NULL on ENOMEM. */
+char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags);
+
+/* Names with '/' or starting with '.', control characters, or longer
+ * than 255 bytes are refused (they become file names). */
+int domain_name_validate(const char *name, ZvError *err);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum WriteFlags {
+	/* fsync the file and its directory: for what must survive a power
+	 * cut (definitions). Runtime status under /run skips it. */
+	WRITE_DURABLE = 1 << 0,
+} WriteFlags;
+
+/* Atomically replace path with data: temp file in the same directory,
+ * (fsync,) rename, (fsync dir). Either the old or the new file remains. */
+int write_file_atomic(const char *path, const void *data, size_t size, unsigned mode, WriteFlags flags);
+
+/* Reads a whole (small) file, NUL-terminated; refuses files over max bytes. */
+int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* mkdir -p with the given mode for created directories. */
+int mkdir_p(const char *path, unsigned mode);
+
+/* Removes path; a missing file is not an error. */
+int unlink_if_exists(const char *path);

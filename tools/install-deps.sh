@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs everything zvirtd needs to build, run and test on Debian bookworm.
+# Idempotent: safe to run again; apt-get skips what is already there.
+set -eu
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# The test guest is a real s390x Debian kernel + busybox; its packages come
+# from the s390x architecture of the same archive.
+if ! dpkg --print-foreign-architectures | grep -qx s390x; then
+	dpkg --add-architecture s390x
+fi
+
+apt-get update -qq
+
+apt-get install -y -qq --no-install-recommends \
+	build-essential pkg-config meson ninja-build clang llvm lld \
+	libclang-rt-14-dev \
+	libsystemd-dev libxml2-dev libxml2-utils libjson-c-dev \
+	libnl-3-dev libnl-route-3-dev libcmocka-dev libinih-dev \
+	dbus dbus-daemon polkitd \
+	qemu-system-misc qemu-system-data qemu-utils \
+	cpio gzip kmod util-linux iproute2 procps psmisc \
+	valgrind python3 \
+	>/dev/null
