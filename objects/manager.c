@@ -1,1 +1,567 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.zvirt1.Manager at /org/zvirt1, and the wiring of every object. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "domain/control.h"
+#include "domain/xml.h"
+#include "errors.h"
+#include "objects.h"
+#include "options.h"
+#include "polkit.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#include "zvirtd-config.h"
+
+/* --- properties --------------------------------------------------------- */
+
+static int prop_version(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+			void *userdata, sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int prop_hostname(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	char name[256] = "";
+	(void)gethostname(name, sizeof(name) - 1);
+	return sd_bus_message_append(reply, "s", name);
+}
+
+static bool host_has_kvm(void)
+{
+	struct utsname u;
+	return uname(&u) == 0 && strcmp(u.machine, "s390x") == 0 && access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
+/* What a type='kvm' domain runs with here. */
+static const char *effective_accelerator(const Settings *s)
+{
+	if (s->accelerator == ACCELERATOR_TCG)
+		return "tcg";
+	return host_has_kvm() || s->accelerator == ACCELERATOR_KVM ? "kvm" : "tcg";
+}
+
+static int prop_accelerator(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "s", effective_accelerator(o->settings));
+}
+
+static int prop_host_cpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return sd_bus_message_append(reply, "u", (uint32_t)(n > 0 ? n : 1));
+}
+
+static uint64_t host_memory(void)
+{
+	struct sysinfo si;
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+static int prop_host_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "t", host_memory());
+}
+
+static int prop_reserved_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "t", o->settings->reserved_host_memory);
+}
+
+static int prop_domain_count(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "u", (uint32_t)registry_count(o->registry));
+}
+
+static int prop_active_count(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "u", (uint32_t)o->registry->n_active);
+}
+
+static int prop_relocation_server(sd_bus *bus, const char *path, const char *iface, const char *prop,
+				  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "b", o->settings->relocation_server);
+}
+
+static int prop_relocation_address(sd_bus *bus, const char *path, const char *iface, const char *prop,
+				   sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "s", o->settings->relocation_address);
+}
+
+static int prop_relocation_port(sd_bus *bus, const char *path, const char *iface, const char *prop,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	return sd_bus_message_append(reply, "q", o->settings->relocation_port);
+}
+
+void objects_manager_counts_changed(Objects *o)
+{
+	(void)sd_bus_emit_properties_changed(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainCount",
+					     "ActiveDomainCount", NULL);
+}
+
+/* --- methods ------------------------------------------------------------ */
+
+static int reply_domain_path(sd_bus_message *m, Domain *d)
+{
+	char path[DOMAIN_PATH_MAX];
+	return sd_bus_reply_method_return(m, "o", domain_object_path(d, path));
+}
+
+static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	const char *xml;
+
+	int r = sd_bus_message_read(m, "s", &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = polkit_check(o, m, "org.zvirt1.domain.define", NULL, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	Domain *d;
+	bool created;
+	r = registry_define(o->registry, xml, strlen(xml), &d, &created, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return reply_domain_path(m, d);
+}
+
+static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *xml;
+
+	int r = sd_bus_message_read(m, "s", &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = registry_validate(o->registry, xml, strlen(xml), &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	/* Warnings (risky but valid choices) come with the device checks. */
+	return sd_bus_reply_method_return(m, "as", 0);
+}
+
+typedef struct ListFilter {
+	bool active, inactive, persistent, transient, autostart, managed_save;
+	bool has_active, has_inactive, has_persistent, has_transient, has_autostart, has_managed_save;
+	const char *state;
+} ListFilter;
+
+/* A filter key that is present keeps the domains whose property has the
+ * given value (active=false keeps the inactive ones). */
+static bool filter_matches(const ListFilter *f, const Domain *d)
+{
+	bool active = domain_state_is_active(d->state);
+	if (f->has_active && active != f->active)
+		return false;
+	if (f->has_inactive && active == f->inactive)
+		return false;
+	if (f->has_persistent && d->persistent != f->persistent)
+		return false;
+	if (f->has_transient && d->persistent == f->transient)
+		return false;
+	if (f->has_autostart && d->autostart != f->autostart)
+		return false;
+	if (f->has_managed_save && f->managed_save)
+		return false; /* no managed-save images exist yet */
+	if (f->state && strcmp(domain_state_to_string(d->state), f->state) != 0)
+		return false;
+	return true;
+}
+
+static int read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *error)
+{
+	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key;
+		r = sd_bus_message_read_basic(m, 's', &key);
+		if (r < 0)
+			return r;
+		struct {
+			const char *key;
+			bool *value, *has;
+		} bools[] = {
+			{ "active", &f->active, &f->has_active },
+			{ "inactive", &f->inactive, &f->has_inactive },
+			{ "persistent", &f->persistent, &f->has_persistent },
+			{ "transient", &f->transient, &f->has_transient },
+			{ "autostart", &f->autostart, &f->has_autostart },
+			{ "managed-save", &f->managed_save, &f->has_managed_save },
+		};
+		bool done = false;
+		for (size_t i = 0; i < ELEMENTSOF(bools) && !done; i++) {
+			if (strcmp(key, bools[i].key) != 0)
+				continue;
+			int b;
+			r = sd_bus_message_read(m, "v", "b", &b);
+			if (r < 0)
+				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+						      "Option '%s' must have type 'b'", key);
+			*bools[i].value = b;
+			*bools[i].has = true;
+			done = true;
+		}
+		if (!done && strcmp(key, "state") == 0) {
+			r = sd_bus_message_read(m, "v", "s", &f->state);
+			if (r < 0)
+				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT, "Option 'state' must have type 's'");
+			if (domain_state_from_string(f->state) < 0)
+				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+						      "Unknown state '%.64s'; states are shut-off, running, paused, "
+						      "crashed, in-shutdown",
+						      f->state);
+			done = true;
+		}
+		if (!done && strcmp(key, "auth.no_user_interaction") == 0) {
+			int b;
+			r = sd_bus_message_read(m, "v", "b", &b);
+			if (r < 0)
+				return r;
+			done = true;
+		}
+		if (!done)
+			return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+					      "Unknown option '%.64s'; ListDomains takes: active, inactive, persistent, "
+					      "transient, autostart, managed-save, state",
+					      key);
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	ListFilter f = {};
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+	int r = read_list_filter(m, &f, error);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "o");
+	if (r < 0)
+		return r;
+
+	Domain *d;
+	char path[DOMAIN_PATH_MAX];
+	for (size_t i = 0; registry_iterate(o->registry, &i, &d);) {
+		if (!filter_matches(&f, d))
+			continue;
+		r = sd_bus_message_append_basic(reply, 'o', domain_object_path(d, path));
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *name;
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	Domain *d = registry_find_by_name(o->registry, name);
+	if (!d)
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain is named '%.256s'", name);
+	return reply_domain_path(m, d);
+}
+
+static int method_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *uuid;
+	sd_id128_t id;
+	int r = sd_bus_message_read(m, "s", &uuid);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	if (sd_id128_from_string(uuid, &id) < 0)
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "'%.64s' is not a UUID (32 hex digits, with or without dashes)", uuid);
+	Domain *d = registry_find_by_uuid(o->registry, uuid);
+	if (!d)
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain has UUID %.64s", uuid);
+	return reply_domain_path(m, d);
+}
+
+static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	struct utsname u;
+	_cleanup_free_ char *xml = NULL;
+	sd_id128_t machine;
+	char uuid[SD_ID128_UUID_STRING_MAX] = "";
+
+	int r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	if (uname(&u) < 0)
+		return -errno;
+	if (sd_id128_get_machine(&machine) >= 0)
+		sd_id128_to_uuid_string(machine, uuid);
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	bool kvm = host_has_kvm();
+	r = asprintf(&xml,
+		     "<capabilities>\n"
+		     "  <host>\n"
+		     "    <uuid>%s</uuid>\n"
+		     "    <cpu>\n"
+		     "      <arch>%s</arch>\n"
+		     "    </cpu>\n"
+		     "    <topology cpus='%ld'/>\n"
+		     "    <memory unit='KiB'>%" PRIu64 "</memory>\n"
+		     "  </host>\n"
+		     "  <guest>\n"
+		     "    <os_type>hvm</os_type>\n"
+		     "    <arch name='s390x'>\n"
+		     "      <wordsize>64</wordsize>\n"
+		     "      <emulator>%s</emulator>\n"
+		     "      <machine>s390-ccw-virtio</machine>\n"
+		     "      <domain type='qemu'/>\n"
+		     "%s"
+		     "    </arch>\n"
+		     "    <features>\n"
+		     "      <accelerator name='%s'/>\n"
+		     "    </features>\n"
+		     "  </guest>\n"
+		     "</capabilities>\n",
+		     uuid, u.machine, cpus > 0 ? cpus : 1, host_memory() / 1024, o->settings->emulator,
+		     kvm || o->settings->accelerator == ACCELERATOR_TCG ? "      <domain type='kvm'/>\n" : "",
+		     effective_accelerator(o->settings));
+	if (r < 0)
+		return -ENOMEM;
+	return sd_bus_reply_method_return(m, "s", xml);
+}
+
+static int method_reload_config(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	int r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = polkit_check(o, m, "org.zvirt1.daemon.manage", NULL, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	if (!o->reload)
+		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID, "This daemon has no configuration file to reload");
+
+	_cleanup_free_ char *msg = NULL;
+	r = o->reload(o->reload_userdata, &msg);
+	if (r < 0)
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT, "The configuration was not reloaded: %s",
+				      msg ? msg : strerror(-r));
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+#define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
+const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", prop_version, 0, CONST),
+	SD_BUS_PROPERTY("Hostname", "s", prop_hostname, 0, 0),
+	SD_BUS_PROPERTY("Accelerator", "s", prop_accelerator, 0, 0),
+	SD_BUS_PROPERTY("HostCPUs", "u", prop_host_cpus, 0, 0),
+	SD_BUS_PROPERTY("HostMemory", "t", prop_host_memory, 0, 0),
+	SD_BUS_PROPERTY("ReservedHostMemory", "t", prop_reserved_memory, 0, 0),
+	SD_BUS_PROPERTY("DomainCount", "u", prop_domain_count, 0, CHANGE),
+	SD_BUS_PROPERTY("ActiveDomainCount", "u", prop_active_count, 0, CHANGE),
+	SD_BUS_PROPERTY("RelocationServer", "b", prop_relocation_server, 0, 0),
+	SD_BUS_PROPERTY("RelocationAddress", "s", prop_relocation_address, 0, 0),
+	SD_BUS_PROPERTY("RelocationPort", "q", prop_relocation_port, 0, 0),
+
+	SD_BUS_METHOD_WITH_ARGS("DefineXML", SD_BUS_ARGS("s", xml, "a{sv}", options), SD_BUS_RESULT("o", domain),
+				method_define_xml, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ValidateXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
+				SD_BUS_RESULT("as", warnings), method_validate_xml, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("ao", domains),
+				method_list_domains, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("LookupDomainByName", SD_BUS_ARGS("s", name, "a{sv}", options),
+				SD_BUS_RESULT("o", domain), method_lookup_by_name, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("LookupDomainByUUID", SD_BUS_ARGS("s", uuid, "a{sv}", options),
+				SD_BUS_RESULT("o", domain), method_lookup_by_uuid, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
+				method_get_capabilities, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ReloadConfig", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reload_config,
+				UNPRIV),
+
+	SD_BUS_SIGNAL_WITH_ARGS("DomainDefined", SD_BUS_ARGS("o", domain, "s", name), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("DomainUndefined", SD_BUS_ARGS("o", domain, "s", name), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("DomainStateChanged", SD_BUS_ARGS("o", domain, "s", state, "s", reason, "t", sequence),
+				0),
+	SD_BUS_VTABLE_END,
+};
+
+/* --- wiring ------------------------------------------------------------- */
+
+static void on_domain_added(Domain *d, void *userdata)
+{
+	Objects *o = userdata;
+	char path[DOMAIN_PATH_MAX];
+	domain_object_path(d, path);
+	(void)sd_bus_emit_object_added(o->bus, path);
+	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainDefined", "os", path,
+				 domain_name(d));
+	objects_manager_counts_changed(o);
+}
+
+static void on_domain_removed(Domain *d, void *userdata)
+{
+	Objects *o = userdata;
+	char path[DOMAIN_PATH_MAX];
+	domain_object_path(d, path);
+	/* Still findable here: InterfacesRemoved needs the object to exist. */
+	(void)sd_bus_emit_object_removed(o->bus, path);
+	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainUndefined", "os", path,
+				 domain_name(d));
+}
+
+static void on_domain_count_changed(void *userdata)
+{
+	objects_manager_counts_changed(userdata);
+}
+
+static void on_state_changed(Domain *d, void *userdata)
+{
+	objects_domain_state_changed(userdata, d);
+}
+
+static void on_definition_changed(Domain *d, void *userdata)
+{
+	objects_domain_definition_changed(userdata, d);
+}
+
+static void on_crashed(Domain *d, const DomainCrashInfo *info, void *userdata)
+{
+	objects_domain_crashed(userdata, d, info);
+}
+
+int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objects **ret)
+{
+	_cleanup_free_ Objects *o = calloc(1, sizeof(*o));
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	o->bus = sd_bus_ref(bus);
+	o->registry = registry;
+	o->settings = settings;
+	o->auth_queries = hashmap_new();
+	o->sender_uids = hashmap_new();
+	if (!o->auth_queries || !o->sender_uids) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	r = bus_errors_register();
+	if (r < 0)
+		goto fail;
+	r = sd_bus_add_object_vtable(bus, &o->slots[0], ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, manager_vtable, o);
+	if (r < 0)
+		goto fail;
+	r = sd_bus_add_fallback_vtable(bus, &o->slots[1], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE, domain_vtable,
+				       domain_object_find, o);
+	if (r < 0)
+		goto fail;
+	r = sd_bus_add_node_enumerator(bus, &o->slots[2], ZVIRT_DOMAIN_PREFIX, domain_node_enumerator, o);
+	if (r < 0)
+		goto fail;
+	r = sd_bus_add_object_manager(bus, &o->slots[3], ZVIRT_ROOT_PATH);
+	if (r < 0)
+		goto fail;
+
+	RegistryCallbacks cb = {
+		.domain_added = on_domain_added,
+		.domain_removed = on_domain_removed,
+		.domain_count_changed = on_domain_count_changed,
+		.domain_state_changed = on_state_changed,
+		.domain_definition_changed = on_definition_changed,
+		.domain_crashed = on_crashed,
+		.userdata = o,
+	};
+	registry_set_callbacks(registry, &cb);
+	*ret = TAKE_PTR(o);
+	return 0;
+
+fail:
+	log_error_errno(r, "Cannot register the D-Bus objects: %m");
+	objects_free(TAKE_PTR(o));
+	return r;
+}
+
+Objects *objects_free(Objects *o)
+{
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(o->slots); i++)
+		sd_bus_slot_unref(o->slots[i]);
+	polkit_queries_free(o);
+	sd_bus_unref(o->bus);
+	free(o);
+	return NULL;
+}
+
+void objects_set_reload(Objects *o, objects_reload_fn fn, void *userdata)
+{
+	o->reload = fn;
+	o->reload_userdata = userdata;
+}

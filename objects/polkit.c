@@ -1,1 +1,319 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "polkit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+/* Unique bus names are never reused, so their uid can be cached; the
+ * bound keeps a daemon with many short-lived clients small. */
+#define SENDER_UID_CACHE_MAX 4096
+
+typedef enum QueryState {
+	QUERY_UID,    /* asking the bus who the sender is */
+	QUERY_POLKIT, /* asking polkit */
+	QUERY_DONE,
+} QueryState;
+
+typedef struct AuthQuery {
+	char key[32]; /* the message's address: its identity while queued */
+	Objects *objects;
+	sd_bus_message *request;
+	sd_bus_slot *slot;
+	QueryState state;
+	char *action;
+	char **details; /* key, value, ..., NULL */
+	bool interactive;
+	int result; /* 1 allowed, < 0 denied or failed */
+	sd_bus_error error;
+	sd_event_source *reaper;
+} AuthQuery;
+
+typedef struct SenderUid {
+	char *name;
+	uid_t uid;
+} SenderUid;
+
+static AuthQuery *query_free(AuthQuery *q)
+{
+	if (!q)
+		return NULL;
+	sd_bus_slot_unref(q->slot);
+	sd_bus_message_unref(q->request);
+	sd_event_source_disable_unref(q->reaper);
+	sd_bus_error_free(&q->error);
+	free(q->action);
+	strv_free(q->details);
+	free(q);
+	return NULL;
+}
+
+static void query_forget(AuthQuery *q)
+{
+	hashmap_remove(q->objects->auth_queries, q->key);
+	query_free(q);
+}
+
+void polkit_queries_free(Objects *o)
+{
+	AuthQuery *q;
+	for (size_t i = 0; hashmap_iterate(o->auth_queries, &i, (void **)&q);)
+		query_free(q);
+	hashmap_free(o->auth_queries);
+	o->auth_queries = NULL;
+
+	SenderUid *s;
+	for (size_t i = 0; hashmap_iterate(o->sender_uids, &i, (void **)&s);) {
+		free(s->name);
+		free(s);
+	}
+	hashmap_free(o->sender_uids);
+	o->sender_uids = NULL;
+}
+
+static void remember_uid(Objects *o, const char *sender, uid_t uid)
+{
+	if (hashmap_size(o->sender_uids) >= SENDER_UID_CACHE_MAX) {
+		SenderUid *s;
+		for (size_t i = 0; hashmap_iterate(o->sender_uids, &i, (void **)&s);) {
+			free(s->name);
+			free(s);
+		}
+		hashmap_free(o->sender_uids);
+		o->sender_uids = hashmap_new();
+		if (!o->sender_uids)
+			return;
+	}
+	SenderUid *s = calloc(1, sizeof(*s));
+	if (!s || !(s->name = strdup(sender))) {
+		free(s);
+		return;
+	}
+	s->uid = uid;
+	if (hashmap_put(o->sender_uids, s->name, s) < 0) {
+		free(s->name);
+		free(s);
+	}
+}
+
+/* If the handler never asks again (the object vanished meanwhile), the
+ * finished query would stay forever: drop it once the loop is idle. */
+static int on_reaper(sd_event_source *s, void *userdata)
+{
+	query_forget(userdata);
+	return 0;
+}
+
+static void query_finish(AuthQuery *q, int result)
+{
+	q->state = QUERY_DONE;
+	q->result = result;
+	q->slot = sd_bus_slot_unref(q->slot);
+
+	sd_bus *bus = sd_bus_message_get_bus(q->request);
+	int r = sd_bus_message_rewind(q->request, true);
+	if (r >= 0)
+		r = sd_bus_enqueue_for_read(bus, q->request);
+	if (r < 0) {
+		log_error_errno(r, "Cannot re-dispatch a call after its authorization: %m");
+		sd_bus_reply_method_errorf(q->request, ZVIRT_ERROR_PREFIX "HostError",
+					   "Internal error while authorizing: %s", strerror(-r));
+		query_forget(q);
+		return;
+	}
+	sd_event *event = sd_bus_get_event(bus);
+	if (event && sd_event_add_defer(event, &q->reaper, on_reaper, q) >= 0)
+		(void)sd_event_source_set_priority(q->reaper, SD_EVENT_PRIORITY_IDLE);
+}
+
+static void deny(AuthQuery *q, const char *why)
+{
+	const char *name = NULL;
+	for (char **d = q->details; d && d[0] && d[1]; d += 2)
+		if (strcmp(d[0], "domain_name") == 0)
+			name = d[1];
+	sd_bus_error_setf(&q->error, ZVIRT_ERROR_PREFIX "NotAuthorized",
+			  "Not authorized to %s%s%s%s (polkit action %s)%s%s", q->action,
+			  name ? " on domain '" : "", name ? name : "", name ? "'" : "", q->action, why ? ": " : "",
+			  why ? why : "");
+	query_finish(q, -EACCES);
+}
+
+static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	AuthQuery *q = userdata;
+	int authorized = 0, challenge = 0;
+
+	if (sd_bus_message_is_method_error(reply, NULL)) {
+		const sd_bus_error *e = sd_bus_message_get_error(reply);
+		log_warning("polkit did not answer for %s: %s", q->action, e ? e->message : "unknown error");
+		deny(q, "polkit is not available");
+		return 0;
+	}
+	int r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+	if (r < 0) {
+		deny(q, "polkit's answer could not be read");
+		return 0;
+	}
+	if (authorized)
+		query_finish(q, 1);
+	else
+		deny(q, challenge ? "authentication is required and interaction was not allowed" : NULL);
+	return 0;
+}
+
+static int ask_polkit(AuthQuery *q)
+{
+	sd_bus *bus = sd_bus_message_get_bus(q->request);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+					   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(m, "(sa{sv})s", "system-bus-name", 1, "name", "s",
+				  sd_bus_message_get_sender(q->request), q->action);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(m, 'a', "{ss}");
+	if (r < 0)
+		return r;
+	for (char **d = q->details; d && d[0] && d[1]; d += 2) {
+		r = sd_bus_message_append(m, "{ss}", d[0], d[1]);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(m);
+	if (r < 0)
+		return r;
+	/* 1 = AllowUserInteraction */
+	r = sd_bus_message_append(m, "us", (uint32_t)(q->interactive ? 1 : 0), "");
+	if (r < 0)
+		return r;
+
+	q->state = QUERY_POLKIT;
+	/* Interactive checks wait for a person: no D-Bus timeout then. */
+	return sd_bus_call_async(bus, &q->slot, m, on_check_authorization, q,
+				 q->interactive ? UINT64_MAX : 0);
+}
+
+static int on_sender_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	AuthQuery *q = userdata;
+	uint32_t uid;
+
+	q->slot = sd_bus_slot_unref(q->slot);
+	if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "u", &uid) < 0) {
+		deny(q, "the caller's identity is unknown");
+		return 0;
+	}
+	remember_uid(q->objects, sd_bus_message_get_sender(q->request), uid);
+	if (uid == 0) {
+		query_finish(q, 1);
+		return 0;
+	}
+	int r = ask_polkit(q);
+	if (r < 0) {
+		log_warning_errno(r, "Cannot ask polkit: %m");
+		deny(q, "polkit could not be asked");
+	}
+	return 0;
+}
+
+static bool same_request(const AuthQuery *q, const char *action, const char *const *details)
+{
+	if (strcmp(q->action, action) != 0)
+		return false;
+	size_t i = 0;
+	for (; details && details[i]; i++)
+		if (!q->details || !q->details[i] || strcmp(q->details[i], details[i]) != 0)
+			return false;
+	return !q->details || !q->details[i];
+}
+
+static char **strv_copy(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **c = calloc(n + 1, sizeof(char *));
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(c[i] = strdup(v[i]))) {
+			strv_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+int polkit_check(Objects *o, sd_bus_message *call, const char *action, const char *const *details,
+		 bool no_user_interaction, sd_bus_error *error)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%p", (void *)call);
+
+	AuthQuery *q = hashmap_get(o->auth_queries, key);
+	if (q) {
+		if (q->state != QUERY_DONE)
+			return sd_bus_error_set(error, ZVIRT_ERROR_PREFIX "Busy", "Authorization is still in progress");
+		/* The second dispatch must ask the same question as the first. */
+		int result = same_request(q, action, details) ? q->result : -ESTALE;
+		if (result < 0) {
+			if (result == -ESTALE)
+				sd_bus_error_setf(error, ZVIRT_ERROR_PREFIX "NotAuthorized",
+						  "The call changed while it was being authorized");
+			else
+				sd_bus_error_copy(error, &q->error);
+		}
+		query_forget(q);
+		return result;
+	}
+
+	const char *sender = sd_bus_message_get_sender(call);
+	if (!sender)
+		/* A direct (peer-to-peer) connection has no sender: only root gets those. */
+		return 1;
+
+	SenderUid *cached = hashmap_get(o->sender_uids, sender);
+	if (cached && cached->uid == 0)
+		return 1;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	snprintf(q->key, sizeof(q->key), "%s", key);
+	q->objects = o;
+	q->request = sd_bus_message_ref(call);
+	q->action = strdup(action);
+	q->details = strv_copy(details);
+	q->interactive = !no_user_interaction && sd_bus_message_get_allow_interactive_authorization(call) > 0;
+	if (!q->action || !q->details) {
+		query_free(q);
+		return -ENOMEM;
+	}
+
+	int r;
+	if (cached)
+		r = ask_polkit(q);
+	else
+		/* Asked asynchronously: a handler never blocks on the bus driver. */
+		r = sd_bus_call_method_async(sd_bus_message_get_bus(call), &q->slot, "org.freedesktop.DBus",
+					     "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+					     on_sender_uid, q, "s", sender);
+	if (r >= 0)
+		r = hashmap_put(o->auth_queries, q->key, q);
+	if (r < 0) {
+		query_free(q);
+		return r;
+	}
+	return 0;
+}

@@ -1,1 +1,110 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "domain.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu/process.h"
+#include "qemu/qmp.h"
+#include "registry.h"
+#include "store.h"
+#include "util/log.h"
+
+int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
+{
+	Domain *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+
+	d->registry = r;
+	d->def = def;
+	d->uuid_id = def->uuid;
+	sd_id128_to_string(def->uuid, d->uuid_hex);
+	sd_id128_to_uuid_string(def->uuid, d->uuid);
+	d->persistent = persistent;
+	d->state = DOMAIN_STATE_SHUT_OFF;
+	d->reason = DOMAIN_REASON_UNKNOWN;
+	d->id = -1;
+	*ret = d;
+	return 0;
+}
+
+Domain *domain_free(Domain *d)
+{
+	if (!d)
+		return NULL;
+	if (d->qmp) {
+		qmp_forget_userdata(d->qmp, d);
+		qmp_free(d->qmp);
+	}
+	qemu_process_free(d->process);
+	sd_event_source_disable_unref(d->timer);
+	domain_def_free(d->def);
+	domain_def_free(d->live);
+	free(d->qmp_path);
+	free(d->log_path);
+	free(d->stop_waiters);
+	free(d);
+	return NULL;
+}
+
+void domain_set_state(Domain *d, DomainState state, DomainReason reason)
+{
+	if (d->state == state && d->reason == reason)
+		return;
+
+	log_info("Domain %s: %s (%s) -> %s (%s)", domain_name(d), domain_state_to_string(d->state),
+		 domain_reason_to_string(d->reason), domain_state_to_string(state), domain_reason_to_string(reason));
+
+	bool was_active = domain_state_is_active(d->state), active = domain_state_is_active(state);
+	d->state = state;
+	d->reason = reason;
+	d->sequence++;
+
+	if (was_active != active) {
+		if (active)
+			d->registry->n_active++;
+		else
+			d->registry->n_active--;
+	}
+
+	if (active && d->live)
+		(void)store_save_status(d);
+
+	registry_notify_state(d->registry, d);
+}
+
+int domain_check_idle(Domain *d, DomainOp op, ZvError *err)
+{
+	if (!d->op_active)
+		return 0;
+	return zv_error_set(err, ZV_ERROR_BUSY, EBUSY, "%s is not possible now: domain '%s' is busy with %s",
+			    domain_op_to_string(op), domain_name(d), domain_op_to_string(d->op));
+}
+
+void domain_finish_op(Domain *d, int r, const ZvError *err)
+{
+	if (!d->op_active)
+		return;
+	DomainCall call = d->op_call;
+	d->op_active = false;
+	d->op_call = (DomainCall){};
+	if (call.cb)
+		call.cb(d, r, err, call.userdata);
+}
+
+uint64_t domain_cpu_time_ns(const Domain *d)
+{
+	unsigned long long ns = 0;
+	if (d->process && !qemu_process_exited(d->process))
+		(void)qemu_process_cpu_time(d->process, &ns);
+	return ns;
+}
+
+uint32_t domain_qemu_pid(const Domain *d)
+{
+	if (!d->process || qemu_process_exited(d->process))
+		return 0;
+	return (uint32_t)qemu_process_pid(d->process);
+}

@@ -1,1 +1,183 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+static const char *const state_names[_DOMAIN_STATE_MAX] = {
+	[DOMAIN_STATE_SHUT_OFF] = "shut-off", [DOMAIN_STATE_RUNNING] = "running",
+	[DOMAIN_STATE_PAUSED] = "paused",     [DOMAIN_STATE_CRASHED] = "crashed",
+	[DOMAIN_STATE_IN_SHUTDOWN] = "in-shutdown",
+};
+
+static const char *const reason_names[_DOMAIN_REASON_MAX] = {
+	[DOMAIN_REASON_UNKNOWN] = "unknown",	   [DOMAIN_REASON_SAVED] = "saved",
+	[DOMAIN_REASON_SHUTDOWN] = "shutdown",	   [DOMAIN_REASON_DESTROYED] = "destroyed",
+	[DOMAIN_REASON_CRASHED] = "crashed",	   [DOMAIN_REASON_MIGRATED] = "migrated",
+	[DOMAIN_REASON_FAILED] = "failed",	   [DOMAIN_REASON_BOOTED] = "booted",
+	[DOMAIN_REASON_RESTORED] = "restored",	   [DOMAIN_REASON_UNPAUSED] = "unpaused",
+	[DOMAIN_REASON_RESET] = "reset",	   [DOMAIN_REASON_USER] = "user",
+	[DOMAIN_REASON_MIGRATING] = "migrating",   [DOMAIN_REASON_IOERROR] = "ioerror",
+	[DOMAIN_REASON_WATCHDOG] = "watchdog",	   [DOMAIN_REASON_PANICKED] = "panicked",
+};
+
+static const char *const op_names[_DOMAIN_OP_MAX] = {
+	[DOMAIN_OP_START] = "Start",	   [DOMAIN_OP_SHUTDOWN] = "Shutdown", [DOMAIN_OP_REBOOT] = "Reboot",
+	[DOMAIN_OP_RESET] = "Reset",	   [DOMAIN_OP_DESTROY] = "Destroy",   [DOMAIN_OP_SUSPEND] = "Suspend",
+	[DOMAIN_OP_RESUME] = "Resume",	   [DOMAIN_OP_UNDEFINE] = "Undefine",
+};
+
+#define BIT(x) (1u << (x))
+
+/* The rows of lifecycle.md's "States and their reasons" table. */
+static const unsigned valid_reasons[_DOMAIN_STATE_MAX] = {
+	[DOMAIN_STATE_SHUT_OFF] = BIT(DOMAIN_REASON_UNKNOWN) | BIT(DOMAIN_REASON_SAVED) |
+				  BIT(DOMAIN_REASON_SHUTDOWN) | BIT(DOMAIN_REASON_DESTROYED) |
+				  BIT(DOMAIN_REASON_CRASHED) | BIT(DOMAIN_REASON_MIGRATED) | BIT(DOMAIN_REASON_FAILED),
+	[DOMAIN_STATE_RUNNING] = BIT(DOMAIN_REASON_BOOTED) | BIT(DOMAIN_REASON_MIGRATED) |
+				 BIT(DOMAIN_REASON_RESTORED) | BIT(DOMAIN_REASON_UNPAUSED) | BIT(DOMAIN_REASON_RESET),
+	[DOMAIN_STATE_PAUSED] = BIT(DOMAIN_REASON_USER) | BIT(DOMAIN_REASON_MIGRATING) |
+				BIT(DOMAIN_REASON_IOERROR) | BIT(DOMAIN_REASON_WATCHDOG) | BIT(DOMAIN_REASON_UNKNOWN),
+	[DOMAIN_STATE_CRASHED] = BIT(DOMAIN_REASON_PANICKED),
+	[DOMAIN_STATE_IN_SHUTDOWN] = BIT(DOMAIN_REASON_UNKNOWN),
+};
+
+/* Which states each call accepts (lifecycle.md "Transitions"). Reset and
+ * Destroy reach every live state; Shutdown may be repeated while the
+ * guest is still shutting down, as virsh allows. */
+static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
+	[DOMAIN_OP_START] = BIT(DOMAIN_STATE_SHUT_OFF),
+	[DOMAIN_OP_SHUTDOWN] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_REBOOT] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	[DOMAIN_OP_RESET] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_CRASHED) |
+			    BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_DESTROY] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_CRASHED) |
+			      BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_SUSPEND] = BIT(DOMAIN_STATE_RUNNING),
+	[DOMAIN_OP_RESUME] = BIT(DOMAIN_STATE_PAUSED),
+	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
+};
+
+const char *domain_state_to_string(DomainState s)
+{
+	return s >= 0 && s < _DOMAIN_STATE_MAX ? state_names[s] : NULL;
+}
+
+int domain_state_from_string(const char *s)
+{
+	for (int i = 0; i < _DOMAIN_STATE_MAX; i++)
+		if (strcmp(state_names[i], s) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *domain_reason_to_string(DomainReason r)
+{
+	return r >= 0 && r < _DOMAIN_REASON_MAX ? reason_names[r] : NULL;
+}
+
+int domain_reason_from_string(const char *s)
+{
+	for (int i = 0; i < _DOMAIN_REASON_MAX; i++)
+		if (strcmp(reason_names[i], s) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *domain_op_to_string(DomainOp op)
+{
+	return op >= 0 && op < _DOMAIN_OP_MAX ? op_names[op] : NULL;
+}
+
+bool domain_state_reason_valid(DomainState s, DomainReason r)
+{
+	if (s < 0 || s >= _DOMAIN_STATE_MAX || r < 0 || r >= _DOMAIN_REASON_MAX)
+		return false;
+	return valid_reasons[s] & BIT(r);
+}
+
+static void format_allowed(DomainOp op, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int s = 0; s < _DOMAIN_STATE_MAX; s++) {
+		if (!(allowed_states[op] & BIT(s)))
+			continue;
+		int k = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", state_names[s]);
+		if (k < 0 || (size_t)k >= size - n)
+			break;
+		n += (size_t)k;
+	}
+}
+
+int lifecycle_check(DomainOp op, DomainState state, DomainReason reason, const char *name, ZvError *err)
+{
+	if (allowed_states[op] & BIT(state))
+		return 0;
+
+	char allowed[128];
+	format_allowed(op, allowed, sizeof(allowed));
+	return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+			    "%s is not possible: domain '%s' is %s (%s); it needs to be %s", op_names[op], name,
+			    state_names[state], reason_names[reason], allowed);
+}
+
+void lifecycle_start_result(DomainReason from, bool image_paused, bool opt_paused, bool opt_force_boot,
+			    DomainState *ret_state, DomainReason *ret_reason)
+{
+	bool saved = from == DOMAIN_REASON_SAVED;
+
+	if (!saved || (opt_force_boot && !image_paused)) {
+		/* From scratch (IPL); force-boot throws the image away. */
+		*ret_state = opt_paused ? DOMAIN_STATE_PAUSED : DOMAIN_STATE_RUNNING;
+		*ret_reason = opt_paused ? DOMAIN_REASON_USER : DOMAIN_REASON_BOOTED;
+	} else if (opt_force_boot) {
+		/* Saved from paused, force-boot: the seed's table says paused/user. */
+		*ret_state = DOMAIN_STATE_PAUSED;
+		*ret_reason = DOMAIN_REASON_USER;
+	} else if (image_paused || opt_paused) {
+		*ret_state = DOMAIN_STATE_PAUSED;
+		*ret_reason = DOMAIN_REASON_MIGRATING;
+	} else {
+		*ret_state = DOMAIN_STATE_RUNNING;
+		*ret_reason = DOMAIN_REASON_RESTORED;
+	}
+}
+
+int lifecycle_from_qemu_status(const char *status, DomainState *ret_state, DomainReason *ret_reason)
+{
+	static const struct {
+		const char *status;
+		DomainState state;
+		DomainReason reason;
+	} map[] = {
+		{ "running", DOMAIN_STATE_RUNNING, DOMAIN_REASON_UNPAUSED },
+		{ "paused", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
+		{ "prelaunch", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
+		{ "io-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_IOERROR },
+		{ "watchdog", DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG },
+		{ "guest-panicked", DOMAIN_STATE_CRASHED, DOMAIN_REASON_PANICKED },
+		{ "inmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
+		{ "postmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
+		{ "finish-migrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
+		{ "save-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
+		{ "restore-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
+		{ "suspended", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
+		{ "debug", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN },
+		{ "internal-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN },
+	};
+
+	if (strcmp(status, "shutdown") == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (strcmp(map[i].status, status) == 0) {
+			*ret_state = map[i].state;
+			*ret_reason = map[i].reason;
+			return 0;
+		}
+	*ret_state = DOMAIN_STATE_PAUSED;
+	*ret_reason = DOMAIN_REASON_UNKNOWN;
+	return 0;
+}

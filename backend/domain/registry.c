@@ -1,1 +1,334 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "store.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+int registry_new(sd_event *event, const Settings *settings, Registry **ret)
+{
+	Registry *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->event = sd_event_ref(event);
+	r->settings = settings;
+	r->by_uuid = hashmap_new();
+	r->by_name = hashmap_new();
+	r->next_id = 1;
+	if (!r->by_uuid || !r->by_name) {
+		registry_free(r);
+		return -ENOMEM;
+	}
+	*ret = r;
+	return 0;
+}
+
+Registry *registry_free(Registry *r)
+{
+	if (!r)
+		return NULL;
+	Domain *d;
+	for (size_t i = 0; hashmap_iterate(r->by_uuid, &i, (void **)&d);)
+		domain_free(d);
+	hashmap_free(r->by_uuid);
+	hashmap_free(r->by_name);
+	sd_event_unref(r->event);
+	free(r);
+	return NULL;
+}
+
+void registry_set_callbacks(Registry *r, const RegistryCallbacks *cb)
+{
+	r->callbacks = *cb;
+}
+
+void registry_xml_defaults(const Registry *r, DomainXMLDefaults *ret)
+{
+	*ret = (DomainXMLDefaults){ .emulator = r->settings->emulator };
+}
+
+Domain *registry_find_by_uuid(const Registry *r, const char *uuid)
+{
+	sd_id128_t id;
+	if (sd_id128_from_string(uuid, &id) < 0)
+		return NULL;
+	return hashmap_get(r->by_uuid, SD_ID128_TO_STRING(id));
+}
+
+Domain *registry_find_by_name(const Registry *r, const char *name)
+{
+	return hashmap_get(r->by_name, name);
+}
+
+size_t registry_count(const Registry *r)
+{
+	return hashmap_size(r->by_uuid);
+}
+
+bool registry_iterate(const Registry *r, size_t *state, Domain **ret)
+{
+	return hashmap_iterate(r->by_uuid, state, (void **)ret);
+}
+
+static int registry_add(Registry *r, Domain *d)
+{
+	int k = hashmap_put(r->by_uuid, d->uuid_hex, d);
+	if (k < 0)
+		return k;
+	k = hashmap_put(r->by_name, d->def->name, d);
+	if (k < 0) {
+		hashmap_remove(r->by_uuid, d->uuid_hex);
+		return k;
+	}
+	return 0;
+}
+
+void registry_remove(Registry *r, Domain *d)
+{
+	if (r->callbacks.domain_removed)
+		r->callbacks.domain_removed(d, r->callbacks.userdata);
+	hashmap_remove(r->by_uuid, d->uuid_hex);
+	hashmap_remove(r->by_name, d->def->name);
+	if (domain_state_is_active(d->state))
+		r->n_active--;
+	domain_free(d);
+	if (r->callbacks.domain_count_changed)
+		r->callbacks.domain_count_changed(r->callbacks.userdata);
+}
+
+void registry_notify_state(Registry *r, Domain *d)
+{
+	if (r->callbacks.domain_state_changed)
+		r->callbacks.domain_state_changed(d, r->callbacks.userdata);
+}
+
+void registry_notify_crashed(Registry *r, Domain *d, const DomainCrashInfo *info)
+{
+	if (r->callbacks.domain_crashed)
+		r->callbacks.domain_crashed(d, info, r->callbacks.userdata);
+}
+
+static void notify_definition(Registry *r, Domain *d)
+{
+	if (r->callbacks.domain_definition_changed)
+		r->callbacks.domain_definition_changed(d, r->callbacks.userdata);
+}
+
+/* The name and UUID rules of DefineXML: a UUID keeps its name, a name
+ * keeps its UUID. */
+static int check_conflicts(Registry *r, const DomainDef *def, Domain **ret_existing, ZvError *err)
+{
+	Domain *by_uuid = hashmap_get(r->by_uuid, SD_ID128_TO_STRING(def->uuid));
+	Domain *by_name = hashmap_get(r->by_name, def->name);
+
+	if (by_uuid && strcmp(by_uuid->def->name, def->name) != 0)
+		return zv_error_set(err, ZV_ERROR_DOMAIN_EXISTS, EEXIST,
+				    "UUID %s already belongs to domain '%s'; use Rename to change its name",
+				    by_uuid->uuid, by_uuid->def->name);
+	if (by_name && by_name != by_uuid)
+		return zv_error_set(err, ZV_ERROR_DOMAIN_EXISTS, EEXIST,
+				    "A domain named '%s' already exists with UUID %s", def->name, by_name->uuid);
+	*ret_existing = by_uuid;
+	return 0;
+}
+
+static int parse(Registry *r, const char *xml, size_t len, DomainDef **ret, ZvError *err)
+{
+	DomainXMLDefaults defaults;
+	registry_xml_defaults(r, &defaults);
+	return domain_def_parse(xml, len, &defaults, 0, ret, err);
+}
+
+int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err)
+{
+	DomainDef *def = NULL;
+	Domain *existing;
+	int k = parse(r, xml, len, &def, err);
+	if (k >= 0)
+		k = check_conflicts(r, def, &existing, err);
+	domain_def_free(def);
+	return k;
+}
+
+int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool *ret_created, ZvError *err)
+{
+	DomainDef *def = NULL;
+	Domain *d = NULL;
+	int k;
+
+	k = parse(r, xml, len, &def, err);
+	if (k < 0)
+		return k;
+
+	k = check_conflicts(r, def, &d, err);
+	if (k < 0)
+		goto fail;
+
+	/* On disk first: a definition we cannot store is not defined. */
+	k = store_save_definition(r->settings, def);
+	if (k < 0) {
+		zv_error_set(err, ZV_ERROR_HOST, k, "Cannot store the definition in %s/domains: %s",
+			     r->settings->state_dir, strerror(-k));
+		goto fail;
+	}
+
+	if (d) {
+		/* Same UUID and name: a new definition for the next start. The
+		 * name key points into the old def, so re-key it. */
+		hashmap_remove(r->by_name, d->def->name);
+		domain_def_free(d->def);
+		d->def = def;
+		(void)hashmap_put(r->by_name, d->def->name, d);
+		bool was_transient = !d->persistent;
+		d->persistent = true;
+		if (was_transient && d->live)
+			(void)store_save_status(d);
+		notify_definition(r, d);
+		*ret_created = false;
+	} else {
+		k = domain_new(r, def, true, &d);
+		if (k < 0) {
+			(void)store_remove_definition(r->settings, SD_ID128_TO_STRING(def->uuid));
+			zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
+			goto fail;
+		}
+		k = registry_add(r, d);
+		if (k < 0) {
+			(void)store_remove_definition(r->settings, d->uuid_hex);
+			d->def = NULL;
+			domain_free(d);
+			zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
+			goto fail;
+		}
+		if (r->callbacks.domain_added)
+			r->callbacks.domain_added(d, r->callbacks.userdata);
+		*ret_created = true;
+	}
+	log_info("Defined domain %s (%s)", d->def->name, d->uuid);
+	*ret = d;
+	return 0;
+
+fail:
+	domain_def_free(def);
+	return k;
+}
+
+int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
+{
+	int k;
+
+	if (!d->persistent)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "Domain '%s' is transient: it has no definition to remove", domain_name(d));
+
+	if (domain_state_is_active(d->state) && !(flags & UNDEFINE_KEEP_RUNNING)) {
+		k = lifecycle_check(DOMAIN_OP_UNDEFINE, d->state, d->reason, domain_name(d), err);
+		if (k < 0)
+			return k;
+	}
+	k = domain_check_idle(d, DOMAIN_OP_UNDEFINE, err);
+	if (k < 0)
+		return k;
+
+	k = store_remove_definition(r->settings, d->uuid_hex);
+	if (k < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot remove the definition of '%s': %s", domain_name(d),
+				    strerror(-k));
+
+	log_info("Undefined domain %s (%s)", domain_name(d), d->uuid);
+	if (domain_state_is_active(d->state)) {
+		/* Keeps running as a transient domain; gone when it stops. */
+		d->persistent = false;
+		(void)store_save_status(d);
+		notify_definition(r, d);
+	} else
+		registry_remove(r, d);
+	return 0;
+}
+
+static int load_definition(const char *path, const char *xml, size_t len, void *userdata)
+{
+	Registry *r = userdata;
+	DomainDef *def = NULL;
+	Domain *d = NULL;
+	ZvError err = ZV_ERROR_INIT;
+
+	if (parse(r, xml, len, &def, &err) < 0) {
+		log_warning("Skipping %s: %s", path, err.message);
+		return 0;
+	}
+	if (hashmap_get(r->by_name, def->name) || hashmap_get(r->by_uuid, SD_ID128_TO_STRING(def->uuid))) {
+		log_warning("Skipping %s: domain '%s' is defined twice", path, def->name);
+		domain_def_free(def);
+		return 0;
+	}
+	if (domain_new(r, def, true, &d) < 0) {
+		domain_def_free(def);
+		return -ENOMEM;
+	}
+	if (registry_add(r, d) < 0) {
+		domain_free(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
+{
+	Registry *r = userdata;
+	Domain *d = hashmap_get(r->by_uuid, uuid_hex);
+
+	if (!d) {
+		/* A transient domain: its live definition is all there is. */
+		DomainDef *def = domain_def_copy(st->live);
+		if (!def || domain_new(r, def, false, &d) < 0) {
+			domain_def_free(def);
+			return -ENOMEM;
+		}
+		if (registry_add(r, d) < 0) {
+			domain_free(d);
+			return -ENOMEM;
+		}
+	}
+
+	d->live = TAKE_PTR(st->live);
+	d->state = st->state;
+	d->reason = st->reason;
+	d->sequence = st->sequence;
+	d->id = st->id;
+	d->log_path = TAKE_PTR(st->log_path);
+	if (st->id >= r->next_id)
+		r->next_id = st->id + 1;
+	r->n_active++;
+
+	int k = domain_reattach(d, st->pid, st->qmp_path);
+	if (k < 0)
+		log_warning_errno(k, "Domain %s: QEMU pid %d is gone (%m); it stopped while zvirtd was away",
+				  domain_name(d), (int)st->pid);
+	return 0;
+}
+
+int registry_load(Registry *r)
+{
+	int k = store_prepare_dirs(r->settings);
+	if (k < 0)
+		return k;
+
+	k = store_foreach_definition(r->settings, load_definition, r);
+	if (k < 0)
+		return k;
+
+	DomainXMLDefaults defaults;
+	registry_xml_defaults(r, &defaults);
+	k = store_foreach_status(r->settings, &defaults, load_status, r);
+	if (k < 0)
+		return k;
+
+	log_info("Loaded %zu domains, %u active", registry_count(r), r->n_active);
+	return 0;
+}

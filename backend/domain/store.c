@@ -1,1 +1,287 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "registry.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "xml.h"
+
+#define STATUS_MAX_SIZE (4 * 1024 * 1024)
+
+char *store_path(const char *dir, const char *uuid_hex, const char *suffix)
+{
+	char *p;
+	if (asprintf(&p, "%s/domains/%s%s", dir, uuid_hex, suffix) < 0)
+		return NULL;
+	return p;
+}
+
+int store_prepare_dirs(const Settings *s)
+{
+	const char *dirs[] = { s->state_dir, s->run_dir, s->log_dir };
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *sub = NULL;
+		if (asprintf(&sub, "%s/domains", dirs[i]) < 0)
+			return -ENOMEM;
+		int r = mkdir_p(i == 2 ? dirs[i] : sub, 0700);
+		if (r < 0)
+			return log_error_errno(r, "Cannot create %s: %m", i == 2 ? dirs[i] : sub);
+	}
+	return 0;
+}
+
+int store_save_definition(const Settings *s, const DomainDef *def)
+{
+	_cleanup_free_ char *xml = domain_def_format(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	_cleanup_free_ char *path = store_path(s->state_dir, SD_ID128_TO_STRING(def->uuid), ".xml");
+	if (!xml || !path)
+		return -ENOMEM;
+	int r = write_file_atomic(path, xml, strlen(xml), 0600, WRITE_DURABLE);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", path);
+	return 0;
+}
+
+int store_remove_definition(const Settings *s, const char *uuid_hex)
+{
+	_cleanup_free_ char *path = store_path(s->state_dir, uuid_hex, ".xml");
+	if (!path)
+		return -ENOMEM;
+	return unlink_if_exists(path);
+}
+
+static bool is_uuid_file(const char *name, char uuid_hex[static SD_ID128_STRING_MAX])
+{
+	size_t len = strlen(name);
+	if (len != 32 + 4 || strcmp(name + 32, ".xml") != 0)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		if (!strchr("0123456789abcdef", name[i]))
+			return false;
+	memcpy(uuid_hex, name, 32);
+	uuid_hex[32] = 0;
+	return true;
+}
+
+int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/domains", s->state_dir) < 0)
+		return -ENOMEM;
+
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
+
+	struct dirent *de;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (!is_uuid_file(de->d_name, uuid_hex))
+			continue;
+		_cleanup_free_ char *path = NULL, *xml = NULL;
+		size_t len;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		int k = read_file_full(path, DOMAIN_XML_MAX_SIZE, &xml, &len);
+		if (k < 0) {
+			log_warning_errno(k, "Skipping %s: %m", path);
+			continue;
+		}
+		r = cb(path, xml, len, userdata);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static char *xml_escape_attr(const char *s)
+{
+	size_t n = 0;
+	for (const char *p = s; *p; p++)
+		n += strchr("&<>'\"", *p) ? 6 : 1;
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '&': o = stpcpy(o, "&amp;"); break;
+		case '<': o = stpcpy(o, "&lt;"); break;
+		case '>': o = stpcpy(o, "&gt;"); break;
+		case '\'': o = stpcpy(o, "&apos;"); break;
+		case '"': o = stpcpy(o, "&quot;"); break;
+		default: *o++ = *p;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+int store_save_status(const Domain *d)
+{
+	const Settings *s = d->registry->settings;
+	_cleanup_free_ char *dom = NULL, *qmp = NULL, *log = NULL, *buf = NULL, *path = NULL;
+
+	if (!d->live)
+		return -EINVAL;
+	dom = domain_def_format(d->live, d->id, 0);
+	qmp = xml_escape_attr(d->qmp_path ? d->qmp_path : "");
+	log = xml_escape_attr(d->log_path ? d->log_path : "");
+	path = store_path(s->run_dir, d->uuid_hex, ".xml");
+	if (!dom || !qmp || !log || !path)
+		return -ENOMEM;
+
+	int n = asprintf(&buf,
+			 "<domstatus state='%s' reason='%s' sequence='%" PRIu64 "' id='%d' pid='%u' persistent='%s'>\n"
+			 "  <monitor path='%s'/>\n"
+			 "  <log path='%s'/>\n"
+			 "%s"
+			 "</domstatus>\n",
+			 domain_state_to_string(d->state), domain_reason_to_string(d->reason), d->sequence, d->id,
+			 domain_qemu_pid(d), d->persistent ? "yes" : "no", qmp, log, dom);
+	if (n < 0)
+		return -ENOMEM;
+
+	/* RunDir is a tmpfs that a reboot empties: atomic is enough, no fsync. */
+	int r = write_file_atomic(path, buf, (size_t)n, 0600, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", path);
+	return 0;
+}
+
+int store_remove_status(const Settings *s, const char *uuid_hex)
+{
+	_cleanup_free_ char *path = store_path(s->run_dir, uuid_hex, ".xml");
+	if (!path)
+		return -ENOMEM;
+	return unlink_if_exists(path);
+}
+
+void domain_status_done(DomainStatus *st)
+{
+	free(st->qmp_path);
+	free(st->log_path);
+	domain_def_free(st->live);
+	*st = (DomainStatus){};
+}
+
+static void xml_doc_freep(xmlDoc **d)
+{
+	if (*d)
+		xmlFreeDoc(*d);
+}
+
+static char *prop_dup(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v)
+		return NULL;
+	char *s = strdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static int parse_status(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st)
+{
+	_cleanup_(xml_doc_freep) xmlDoc *doc =
+		xmlReadMemory(xml, (int)len, "status.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return -EBADMSG;
+
+	xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"domstatus"))
+		return -EBADMSG;
+
+	_cleanup_free_ char *state = prop_dup(root, "state"), *reason = prop_dup(root, "reason"),
+			    *seq = prop_dup(root, "sequence"), *id = prop_dup(root, "id"), *pid = prop_dup(root, "pid"),
+			    *persistent = prop_dup(root, "persistent");
+	if (!state || !reason || !seq || !id || !pid || !persistent)
+		return -EBADMSG;
+
+	int s = domain_state_from_string(state), r = domain_reason_from_string(reason);
+	if (s < 0 || r < 0)
+		return -EBADMSG;
+	st->state = s;
+	st->reason = r;
+	st->sequence = strtoull(seq, NULL, 10);
+	st->id = atoi(id);
+	st->pid = (pid_t)atoi(pid);
+	st->persistent = strcmp(persistent, "yes") == 0;
+
+	xmlNode *dom = NULL;
+	for (xmlNode *c = root->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(c->name, (const xmlChar *)"monitor"))
+			st->qmp_path = prop_dup(c, "path");
+		else if (xmlStrEqual(c->name, (const xmlChar *)"log"))
+			st->log_path = prop_dup(c, "path");
+		else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
+			dom = c;
+	}
+	if (!dom || !st->qmp_path || st->pid <= 0)
+		return -EBADMSG;
+
+	ZvError err = ZV_ERROR_INIT;
+	int k = domain_def_parse_node(doc, dom, defaults, DOMAIN_XML_PARSE_LIVE, &st->live, &err);
+	if (k < 0) {
+		log_warning("Status XML does not parse: %s", err.message);
+		return k;
+	}
+	return 0;
+}
+
+int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb, void *userdata)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/domains", s->run_dir) < 0)
+		return -ENOMEM;
+
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
+
+	struct dirent *de;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (!is_uuid_file(de->d_name, uuid_hex))
+			continue;
+		_cleanup_free_ char *path = NULL, *xml = NULL;
+		size_t len;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		DomainStatus st = {};
+		int k = read_file_full(path, STATUS_MAX_SIZE, &xml, &len);
+		if (k >= 0)
+			k = parse_status(xml, len, defaults, &st);
+		if (k < 0) {
+			log_warning_errno(k, "Removing unreadable status file %s: %m", path);
+			(void)unlink_if_exists(path);
+			domain_status_done(&st);
+			continue;
+		}
+		r = cb(uuid_hex, &st, userdata);
+		domain_status_done(&st);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}

@@ -1,1 +1,280 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct QemuProcess {
+	pid_t pid;
+	int pidfd;
+	bool is_child; /* ours to reap; a reattached one is reaped by PID 1 */
+	bool exited;
+	sd_event_source *source;
+	qemu_process_exit_fn cb;
+	void *userdata;
+};
+
+static int pidfd_open_compat(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_send_signal_compat(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	QemuProcess *p = userdata;
+
+	if (p->is_child) {
+		siginfo_t si = {};
+		/* Reap our own child now; a zombie would keep the pid. */
+		(void)waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG);
+	}
+	p->exited = true;
+	p->source = sd_event_source_disable_unref(p->source);
+	if (p->cb)
+		p->cb(p, p->userdata);
+	return 0;
+}
+
+static int watch(sd_event *event, QemuProcess *p)
+{
+	return sd_event_add_io(event, &p->source, p->pidfd, EPOLLIN, on_pidfd, p);
+}
+
+/* Runs in the forked child: only async-signal-safe calls. */
+static void __attribute__((noreturn)) exec_child(char **argv, int log_fd, int keep_fd)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (setsid() < 0)
+		_exit(126);
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+	    dup2(log_fd, STDERR_FILENO) < 0)
+		_exit(126);
+
+	/* Nothing of the daemon's (bus socket, other guests' QMP) leaks. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != keep_fd)
+				(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
+		_exit(126);
+
+	/* The daemon may block signals for sd-event; QEMU must not inherit that. */
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int sig = 1; sig < _NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, qemu_process_exit_fn cb,
+		       void *userdata, QemuProcess **ret)
+{
+	_cleanup_close_ int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (log_fd < 0)
+		return log_error_errno(errno, "Cannot open QEMU log %s: %m", log_path);
+
+	if (access(argv[0], X_OK) < 0)
+		return log_error_errno(errno, "Emulator %s is not executable: %m", argv[0]);
+
+	_cleanup_free_ QemuProcess *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->pidfd = -1;
+
+	pid_t pid = fork();
+	if (pid < 0)
+		return log_error_errno(errno, "fork failed: %m");
+	if (pid == 0)
+		exec_child(argv, log_fd, keep_fd);
+
+	p->pid = pid;
+	p->is_child = true;
+	p->cb = cb;
+	p->userdata = userdata;
+	p->pidfd = pidfd_open_compat(pid);
+	if (p->pidfd < 0) {
+		int r = -errno;
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return log_error_errno(r, "pidfd_open(%d) failed: %m", (int)pid);
+	}
+
+	int r = watch(event, p);
+	if (r < 0) {
+		pidfd_send_signal_compat(p->pidfd, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		close(p->pidfd);
+		return r;
+	}
+	log_debug("Spawned %s as pid %d", argv[0], (int)pid);
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* Whether /proc/<pid>/cmdline has the two arguments "-uuid" "<uuid>". */
+static int cmdline_has_uuid(pid_t pid, const char *uuid)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	size_t size;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	/* procfs reports size 0: read_file_full would refuse it, read by hand. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	size_t cap = 64 * 1024;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	ssize_t n = read(fd, buf, cap);
+	if (n < 0)
+		return -errno;
+	size = (size_t)n;
+	buf[size] = 0;
+
+	for (size_t i = 0; i < size;) {
+		const char *arg = buf + i;
+		size_t len = strnlen(arg, size - i);
+		if (strcmp(arg, "-uuid") == 0 && i + len + 1 < size)
+			return strcasecmp(arg + len + 1, uuid) == 0;
+		i += len + 1;
+	}
+	return 0;
+}
+
+int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb, void *userdata,
+			QemuProcess **ret)
+{
+	_cleanup_free_ QemuProcess *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+
+	_cleanup_close_ int pidfd = pidfd_open_compat(pid);
+	if (pidfd < 0)
+		return -errno;
+
+	/* Checked after pidfd_open: from here the pid cannot be reused. */
+	int r = cmdline_has_uuid(pid, uuid);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ESTALE;
+
+	p->pid = pid;
+	p->pidfd = TAKE_FD(pidfd);
+	p->cb = cb;
+	p->userdata = userdata;
+	r = watch(event, p);
+	if (r < 0) {
+		close(p->pidfd);
+		return r;
+	}
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+pid_t qemu_process_pid(const QemuProcess *p)
+{
+	return p->pid;
+}
+
+bool qemu_process_exited(const QemuProcess *p)
+{
+	return p->exited;
+}
+
+int qemu_process_kill(QemuProcess *p, int sig)
+{
+	if (p->exited)
+		return -ESRCH;
+	if (pidfd_send_signal_compat(p->pidfd, sig) < 0)
+		return -errno;
+	return 0;
+}
+
+int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = 0;
+
+	/* comm may contain spaces and parentheses: fields start after the last ')'. */
+	char *s = strrchr(buf, ')');
+	if (!s)
+		return -EIO;
+	unsigned long long utime, stime;
+	if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+		return -EIO;
+	long hz = sysconf(_SC_CLK_TCK);
+	*ret_ns = (utime + stime) * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+QemuProcess *qemu_process_free(QemuProcess *p)
+{
+	if (!p)
+		return NULL;
+	sd_event_source_disable_unref(p->source);
+	/* A QEMU still running is left alone: guests outlive the daemon. */
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p);
+	return NULL;
+}
+
+char *qemu_log_last_error(const char *log_path, long since_offset)
+{
+	_cleanup_fclose_ FILE *f = fopen(log_path, "re");
+	if (!f)
+		return NULL;
+	if (since_offset > 0)
+		(void)fseek(f, since_offset, SEEK_SET);
+
+	char line[1024];
+	_cleanup_free_ char *last = NULL;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		/* QEMU prefixes its errors with its own name. */
+		if (strstr(line, "qemu-system-") || strstr(line, "error") || strstr(line, "Error")) {
+			free(last);
+			last = strdup(line);
+		}
+	}
+	return TAKE_PTR(last);
+}

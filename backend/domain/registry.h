@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* All domains of this host, by UUID and by name, and what happens to the
+ * set: define, undefine, load at start. Tells objects/ about changes
+ * through callbacks; never calls up. */
+
+#include <stddef.h>
+
+#include <systemd/sd-event.h>
+
+#include "domain.h"
+#include "settings.h"
+#include "xml.h"
+#include "util/hashmap.h"
+
+typedef struct DomainCrashInfo {
+	const char *reason; /* "disabled-wait", ... */
+	int64_t core;
+	uint64_t psw_mask;
+	uint64_t psw_addr;
+	const char *action; /* what the daemon does: destroy, restart, preserve */
+} DomainCrashInfo;
+
+typedef struct RegistryCallbacks {
+	void (*domain_added)(Domain *d, void *userdata);
+	/* Before the domain is freed (it can still be looked up). */
+	void (*domain_removed)(Domain *d, void *userdata);
+	/* After it left the registry: the count of domains changed. */
+	void (*domain_count_changed)(void *userdata);
+	void (*domain_state_changed)(Domain *d, void *userdata);
+	/* Name, memory, vCPUs, ... may differ: a redefinition, or a start or
+	 * stop that changed which definition is current. */
+	void (*domain_definition_changed)(Domain *d, void *userdata);
+	void (*domain_crashed)(Domain *d, const DomainCrashInfo *info, void *userdata);
+	void *userdata;
+} RegistryCallbacks;
+
+struct Registry {
+	sd_event *event;
+	const Settings *settings;
+	Hashmap *by_uuid; /* uuid_hex → Domain */
+	Hashmap *by_name; /* name → Domain */
+	RegistryCallbacks callbacks;
+	int next_id;
+	unsigned n_active;
+};
+
+int registry_new(sd_event *event, const Settings *settings, Registry **ret);
+/* Stops nothing: guests keep running. */
+Registry *registry_free(Registry *r);
+void registry_set_callbacks(Registry *r, const RegistryCallbacks *cb);
+
+/* Reads the definitions and the runtime status of guests that still run,
+ * and reattaches to them. Bad files are logged and skipped. */
+int registry_load(Registry *r);
+
+/* Lookups. uuid in either form (dashed or 32 hex). */
+Domain *registry_find_by_uuid(const Registry *r, const char *uuid);
+Domain *registry_find_by_name(const Registry *r, const char *name);
+size_t registry_count(const Registry *r);
+
+/* Iterates: `for (size_t i = 0; registry_iterate(r, &i, &d);)` */
+bool registry_iterate(const Registry *r, size_t *state, Domain **ret);
+
+/* DefineXML: a new domain, or a new definition for the one with the same
+ * UUID (the name must then match or be free; on an active domain it
+ * takes effect at the next start). *ret_created says which. */
+int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool *ret_created, ZvError *err);
+
+/* ValidateXML: the define-time checks without side effects. */
+int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err);
+
+typedef enum UndefineFlags {
+	UNDEFINE_KEEP_RUNNING = 1 << 0, /* an active domain becomes transient */
+} UndefineFlags;
+
+/* Removes the definition; a shut-off domain disappears at once. */
+int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err);
+
+/* Removes a transient domain that stopped (used by control.c). */
+void registry_remove(Registry *r, Domain *d);
+
+/* Internal to the backend: state bookkeeping for callbacks. */
+void registry_notify_state(Registry *r, Domain *d);
+void registry_notify_crashed(Registry *r, Domain *d, const DomainCrashInfo *info);
+
+/* The default values the XML parser fills in. */
+void registry_xml_defaults(const Registry *r, DomainXMLDefaults *ret);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Files: definitions in <StateDir>/domains/<uuid>.xml (durable), runtime
+ * status of active domains in <RunDir>/domains/<uuid>.xml (what a
+ * restarted daemon needs to reattach). Every write is atomic. */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "domain.h"
+#include "settings.h"
+#include "xml.h"
+
+int store_prepare_dirs(const Settings *s);
+
+int store_save_definition(const Settings *s, const DomainDef *def);
+int store_remove_definition(const Settings *s, const char *uuid_hex);
+
+/* Calls cb for every <StateDir>/domains/<32 hex>.xml with its contents. */
+typedef int (*store_definition_fn)(const char *path, const char *xml, size_t len, void *userdata);
+int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata);
+
+int store_save_status(const Domain *d);
+int store_remove_status(const Settings *s, const char *uuid_hex);
+
+/* What a status file says about a domain that was active. */
+typedef struct DomainStatus {
+	DomainState state;
+	DomainReason reason;
+	uint64_t sequence;
+	int id;
+	pid_t pid;
+	bool persistent;
+	char *qmp_path;
+	char *log_path;
+	DomainDef *live;
+} DomainStatus;
+
+void domain_status_done(DomainStatus *st);
+
+typedef int (*store_status_fn)(const char *uuid_hex, DomainStatus *st, void *userdata);
+/* Parses every status file; unreadable ones are logged and removed. */
+int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb, void *userdata);
+
+/* <dir>/domains/<uuid_hex><suffix>, malloc'd. */
+char *store_path(const char *dir, const char *uuid_hex, const char *suffix);

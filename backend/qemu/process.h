@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* QEMU processes: spawned in their own session so they outlive the
+ * daemon, watched through a pidfd so the same code serves a child and a
+ * process the daemon reattached to after a restart (not its child). */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+typedef struct QemuProcess QemuProcess;
+
+/* The process ended. Called once from the event loop; the QemuProcess
+ * stays valid until qemu_process_free(). */
+typedef void (*qemu_process_exit_fn)(QemuProcess *p, void *userdata);
+
+/* Starts argv[0] with argv in a new session. stdin is /dev/null, stdout
+ * and stderr append to log_path. keep_fd (>= 0) is inherited under the
+ * same number; every other descriptor is closed. */
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, qemu_process_exit_fn cb,
+		       void *userdata, QemuProcess **ret);
+
+/* Watches an existing QEMU: -ESRCH when it is gone, -ESTALE when pid now
+ * belongs to a process whose command line does not carry `-uuid uuid`
+ * (the pid was reused). */
+int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb, void *userdata,
+			QemuProcess **ret);
+
+pid_t qemu_process_pid(const QemuProcess *p);
+bool qemu_process_exited(const QemuProcess *p);
+
+/* Sends sig through the pidfd (no race with pid reuse). */
+int qemu_process_kill(QemuProcess *p, int sig);
+
+/* CPU time used so far in nanoseconds (from /proc/<pid>/stat). */
+int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns);
+
+/* Stops watching; does not kill. Returns NULL. */
+QemuProcess *qemu_process_free(QemuProcess *p);
+
+/* The last line of a QEMU log that looks like an error, for messages
+ * ("qemu-system-s390x: -drive ...: Could not open ..."); NULL if none. */
+char *qemu_log_last_error(const char *log_path, long since_offset);

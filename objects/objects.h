@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The D-Bus face of the daemon: org.zvirt1.Manager at /org/zvirt1 and
+ * one org.zvirt1.Domain object per domain. Speaks D-Bus only; all work
+ * is done by backend/. */
+
+#include <systemd/sd-bus.h>
+
+#include "domain/registry.h"
+#include "domain/settings.h"
+#include "util/hashmap.h"
+
+#define ZVIRT_BUS_NAME "org.zvirt1"
+#define ZVIRT_ROOT_PATH "/org/zvirt1"
+#define ZVIRT_DOMAIN_PREFIX "/org/zvirt1/domain"
+#define ZVIRT_MANAGER_IFACE "org.zvirt1.Manager"
+#define ZVIRT_DOMAIN_IFACE "org.zvirt1.Domain"
+
+typedef struct Objects Objects;
+
+/* What the service layer does for the Manager's ReloadConfig. Returns
+ * negative errno with *ret_error ("FILE:LINE: ...") when the file is bad. */
+typedef int (*objects_reload_fn)(void *userdata, char **ret_error);
+
+struct Objects {
+	sd_bus *bus;
+	Registry *registry;
+	const Settings *settings;
+	Hashmap *auth_queries; /* polkit.c: pending checks by message */
+	Hashmap *sender_uids;  /* polkit.c: unique name → uid cache */
+	objects_reload_fn reload;
+	void *reload_userdata;
+	sd_bus_slot *slots[8];
+};
+
+/* Registers every vtable, the enumerator and the object manager, and
+ * takes the registry's callbacks. */
+int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objects **ret);
+Objects *objects_free(Objects *o);
+void objects_set_reload(Objects *o, objects_reload_fn fn, void *userdata);
+
+/* /org/zvirt1/domain/<32 hex> */
+#define DOMAIN_PATH_MAX (sizeof(ZVIRT_DOMAIN_PREFIX "/") + 32)
+const char *domain_object_path(const Domain *d, char buf[static DOMAIN_PATH_MAX]);
+
+/* Used by the Manager: vtables live in their own files. */
+extern const sd_bus_vtable manager_vtable[];
+extern const sd_bus_vtable domain_vtable[];
+int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
+		       sd_bus_error *error);
+int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+
+/* Signals for backend changes (domain.c emits; manager.c aggregates). */
+void objects_domain_state_changed(Objects *o, Domain *d);
+void objects_domain_definition_changed(Objects *o, Domain *d);
+void objects_domain_crashed(Objects *o, Domain *d, const DomainCrashInfo *info);
+void objects_manager_counts_changed(Objects *o);
+
+static inline Objects *objects_of_domain(const Domain *d)
+{
+	return d->registry->callbacks.userdata;
+}
