@@ -1,1 +1,656 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+typedef struct ConfigParser {
+	Settings *settings;       /* being filled */
+	const Settings *defaults; /* what "Key=" resets to */
+
+	/* The file being read. inih counts lines too, but only tells us
+	 * the number of the first failing one; the reader keeps its own
+	 * count so the handler can name the line it is looking at. */
+	const char *path;
+	FILE *file;
+	char *line;
+	size_t line_size;
+	unsigned lineno;
+	unsigned section_lineno; /* where the current [Section] header is */
+
+	/* The first error of the whole load; later ones are not reported. */
+	int error_code; /* negative errno, 0 while all is well */
+	unsigned error_lineno;
+	char *error;
+
+	/* "FILE:LINE" of the last PortMin=/PortMax=; the range can only be
+	 * checked once every drop-in had its say. */
+	char *port_range_origin;
+} ConfigParser;
+
+static void config_parser_done(ConfigParser *p)
+{
+	free(p->line);
+	free(p->error);
+	free(p->port_range_origin);
+}
+
+/* Records the first error as "PATH:LINE: message" (no ":LINE" when line is
+ * 0) and returns code; %m in fmt stands for code. */
+static int config_fail(ConfigParser *p, int code, const char *path, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int config_fail(ConfigParser *p, int code, const char *path, unsigned line, const char *fmt, ...)
+{
+	_cleanup_free_ char *what = NULL;
+	va_list ap;
+	int r;
+
+	if (p->error_code < 0)
+		return p->error_code;
+
+	errno = -code;
+	va_start(ap, fmt);
+	r = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		what = NULL;
+
+	p->error_code = code;
+	p->error_lineno = p->lineno;
+	if (what && (line > 0 ? asprintf(&p->error, "%s:%u: %s", path, line, what)
+			      : asprintf(&p->error, "%s: %s", path, what)) < 0)
+		p->error = NULL;
+	return code;
+}
+
+/* ---- values ---- */
+
+/* Each parser stores value into field or, when it is not acceptable,
+ * returns -EINVAL (-ERANGE) and says in why what would have been. */
+typedef int (*ValueParser)(const char *value, void *field, char *why, size_t why_size);
+
+/* Plain decimal digits only: strtoull would also take "-1", " 1", "0x10". */
+static int parse_u64_prefix(const char *s, uint64_t *ret, const char **ret_end)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	*ret = v;
+	*ret_end = end;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *ret)
+{
+	const char *end;
+	int r = parse_u64_prefix(s, ret, &end);
+	if (r < 0)
+		return r;
+	return *end ? -EINVAL : 0;
+}
+
+static int parse_log_level(const char *value, void *field, char *why, size_t why_size)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{"debug", LOG_DEBUG},     {"info", LOG_INFO}, {"notice", LOG_NOTICE},
+		{"warning", LOG_WARNING}, {"error", LOG_ERR}, {"critical", LOG_CRIT},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+		if (strcmp(value, levels[i].name) == 0) {
+			*(int *)field = levels[i].level;
+			return 0;
+		}
+	snprintf(why, why_size, "expected debug, info, notice, warning, error or critical");
+	return -EINVAL;
+}
+
+static int parse_bool(const char *value, void *field, char *why, size_t why_size)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*(bool *)field = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*(bool *)field = false;
+			return 0;
+		}
+	}
+	snprintf(why, why_size, "expected a boolean: yes, no, true, false, on, off, 1 or 0");
+	return -EINVAL;
+}
+
+static int parse_accelerator(const char *value, void *field, char *why, size_t why_size)
+{
+	int a = accelerator_from_string(value);
+	if (a < 0) {
+		snprintf(why, why_size, "expected auto, kvm or tcg");
+		return -EINVAL;
+	}
+	*(Accelerator *)field = (Accelerator)a;
+	return 0;
+}
+
+static int parse_unsigned(const char *value, void *field, char *why, size_t why_size)
+{
+	uint64_t v;
+	int r = parse_u64(value, &v);
+	if (r >= 0 && v > UINT_MAX)
+		r = -ERANGE;
+	if (r < 0) {
+		snprintf(why, why_size, "expected an unsigned integer from 0 to %u", UINT_MAX);
+		return r;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+static int parse_seconds(const char *value, void *field, char *why, size_t why_size)
+{
+	uint64_t v;
+	int r = parse_u64(value, &v);
+	if (r < 0) {
+		snprintf(why, why_size, "expected a number of seconds (0 for never)");
+		return r;
+	}
+	*(uint64_t *)field = v;
+	return 0;
+}
+
+/* Bytes, with the binary suffixes systemd and xend users write. */
+static int parse_size(const char *value, void *field, char *why, size_t why_size)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} suffixes[] = {
+		{"", 0},     {"B", 0},  {"K", 10},   {"KiB", 10}, {"M", 20},
+		{"MiB", 20}, {"G", 30}, {"GiB", 30}, {"T", 40},   {"TiB", 40},
+	};
+	const char *end;
+	uint64_t v;
+
+	int r = parse_u64_prefix(value, &v, &end);
+	if (r >= 0) {
+		end += strspn(end, " \t");
+		r = -EINVAL;
+		for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+			if (strcmp(end, suffixes[i].suffix) != 0)
+				continue;
+			if (v > (UINT64_MAX >> suffixes[i].shift)) {
+				r = -ERANGE;
+				break;
+			}
+			*(uint64_t *)field = v << suffixes[i].shift;
+			return 0;
+		}
+	}
+	snprintf(why, why_size,
+		 "expected a size in bytes, optionally followed by B, K, M, G or T (or KiB, MiB, GiB, TiB; "
+		 "all 1024-based)");
+	return r;
+}
+
+static int parse_port(const char *value, void *field, char *why, size_t why_size)
+{
+	uint64_t v;
+	int r = parse_u64(value, &v);
+	if (r >= 0 && (v < 1 || v > 65535))
+		r = -ERANGE;
+	if (r < 0) {
+		snprintf(why, why_size, "expected a port number from 1 to 65535");
+		return r;
+	}
+	*(uint16_t *)field = (uint16_t)v;
+	return 0;
+}
+
+static int replace_string(void *field, const char *value)
+{
+	char *copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	free(*(char **)field);
+	*(char **)field = copy;
+	return 0;
+}
+
+/* Directories: the daemon chdir()s nowhere, so a relative path would mean
+ * whatever the starter's cwd was. Trailing slashes are dropped so that
+ * "<dir>/domains" built by others comes out clean. */
+static int parse_directory(const char *value, void *field, char *why, size_t why_size)
+{
+	if (value[0] != '/') {
+		snprintf(why, why_size, "expected an absolute path");
+		return -EINVAL;
+	}
+	size_t n = strlen(value);
+	while (n > 1 && value[n - 1] == '/')
+		n--;
+	char *copy = strndup(value, n);
+	if (!copy)
+		return -ENOMEM;
+	free(*(char **)field);
+	*(char **)field = copy;
+	return 0;
+}
+
+static int parse_executable(const char *value, void *field, char *why, size_t why_size)
+{
+	if (value[0] != '/' || value[strlen(value) - 1] == '/') {
+		snprintf(why, why_size, "expected the absolute path of a program");
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+static int parse_log_target(const char *value, void *field, char *why, size_t why_size)
+{
+	if (strcmp(value, "journal") != 0 && strcmp(value, "stderr") != 0 &&
+	    (value[0] != '/' || value[strlen(value) - 1] == '/')) {
+		snprintf(why, why_size, "expected journal, stderr or the absolute path of a log file");
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+/* The kernel's rule for link names (dev_valid_name()). */
+static int parse_ifname(const char *value, void *field, char *why, size_t why_size)
+{
+	if (strlen(value) >= IFNAMSIZ || strcmp(value, ".") == 0 || strcmp(value, "..") == 0 ||
+	    strpbrk(value, "/: \t\n\v\f\r")) {
+		snprintf(why, why_size,
+			 "expected a network interface name: at most %d characters, no '/', ':' or spaces",
+			 IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+/* A literal address, because the relocation listener binds to it and a
+ * name could resolve differently (or not at all) at start-up. */
+static int parse_address(const char *value, void *field, char *why, size_t why_size)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1) {
+		snprintf(why, why_size,
+			 "expected an IPv4 or IPv6 address, such as 127.0.0.1, 0.0.0.0 or ::");
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+static int parse_regex(const char *value, void *field, char *why, size_t why_size)
+{
+	regex_t re;
+	int r = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+	if (r != 0) {
+		char msg[128];
+		regerror(r, &re, msg, sizeof(msg));
+		snprintf(why, why_size, "not a POSIX extended regular expression: %s", msg);
+		return -EINVAL;
+	}
+	regfree(&re);
+	return replace_string(field, value);
+}
+
+/* ---- keys ---- */
+
+typedef struct ConfigKey {
+	const char *section;
+	const char *name;
+	ValueParser parse;
+	size_t offset;
+	size_t size;
+	bool is_string; /* a char * owned by Settings */
+} ConfigKey;
+
+#define KEY(sec, key, fn, field)                                                                          \
+	{                                                                                                 \
+		.section = sec, .name = key, .parse = fn, .offset = offsetof(Settings, field),            \
+		.size = sizeof(((Settings *)NULL)->field),                                                \
+		.is_string = __builtin_types_compatible_p(__typeof__(((Settings *)NULL)->field), char *), \
+	}
+
+static const ConfigKey config_keys[] = {
+	KEY("Daemon", "LogLevel", parse_log_level, log_level),
+	KEY("Daemon", "LogTarget", parse_log_target, log_target),
+	KEY("Daemon", "StateDir", parse_directory, state_dir),
+	KEY("Daemon", "RunDir", parse_directory, run_dir),
+	KEY("Daemon", "LogDir", parse_directory, log_dir),
+	KEY("Daemon", "IdleTimeoutSec", parse_seconds, idle_timeout_sec),
+
+	KEY("Hypervisor", "Emulator", parse_executable, emulator),
+	KEY("Hypervisor", "Accelerator", parse_accelerator, accelerator),
+	KEY("Hypervisor", "ReservedHostMemory", parse_size, reserved_host_memory),
+	KEY("Hypervisor", "HostCPUs", parse_unsigned, host_cpus),
+	KEY("Hypervisor", "EnableDump", parse_bool, enable_dump),
+	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
+	KEY("Hypervisor", "ConsoleLimit", parse_size, console_limit),
+	KEY("Hypervisor", "DefaultNIC", parse_ifname, default_nic),
+	KEY("Hypervisor", "SysfsRoot", parse_directory, sysfs_root),
+
+	KEY("Relocation", "Server", parse_bool, relocation_server),
+	KEY("Relocation", "Address", parse_address, relocation_address),
+	KEY("Relocation", "Port", parse_port, relocation_port),
+	KEY("Relocation", "HostsAllow", parse_regex, relocation_hosts_allow),
+	KEY("Relocation", "PortMin", parse_port, relocation_port_min),
+	KEY("Relocation", "PortMax", parse_port, relocation_port_max),
+};
+
+static const char *const config_sections[] = {"Daemon", "Hypervisor", "Relocation"};
+
+/* "Key=" puts back the default, so a drop-in can undo an earlier file
+ * the way systemd's empty assignments do. */
+static int config_reset(ConfigParser *p, const ConfigKey *k)
+{
+	void *dst = (uint8_t *)p->settings + k->offset;
+	const void *src = (const uint8_t *)p->defaults + k->offset;
+
+	if (!k->is_string) {
+		memcpy(dst, src, k->size);
+		return 0;
+	}
+	const char *def = *(char *const *)src;
+	if (!def) {
+		free(*(char **)dst);
+		*(char **)dst = NULL;
+		return 0;
+	}
+	return replace_string(dst, def);
+}
+
+static int config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	ConfigParser *p = user;
+	const ConfigKey *k = NULL;
+	bool known_section = false;
+	char why[256] = "";
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(config_sections); i++)
+		if (strcmp(section, config_sections[i]) == 0)
+			known_section = true;
+	if (!section[0]) {
+		config_fail(p, -EINVAL, p->path, p->lineno,
+			    "%s= outside of any section; expected it under [Daemon], [Hypervisor] or "
+			    "[Relocation]",
+			    name);
+		return 0;
+	}
+	if (!known_section) {
+		config_fail(p, -EINVAL, p->path, p->section_lineno,
+			    "unknown section [%s]; expected [Daemon], [Hypervisor] or [Relocation]",
+			    section);
+		return 0;
+	}
+
+	for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+		if (strcmp(section, config_keys[i].section) == 0 && strcmp(name, config_keys[i].name) == 0)
+			k = &config_keys[i];
+	if (!k) {
+		config_fail(p, -EINVAL, p->path, p->lineno, "unknown key %s= in section [%s]", name,
+			    section);
+		return 0;
+	}
+
+	if (!value[0])
+		r = config_reset(p, k);
+	else
+		r = k->parse(value, (uint8_t *)p->settings + k->offset, why, sizeof(why));
+	if (r == -ENOMEM) {
+		config_fail(p, r, p->path, p->lineno, "out of memory");
+		return 0;
+	}
+	if (r < 0) {
+		config_fail(p, r, p->path, p->lineno, "invalid %s=%s: %s", name, value, why);
+		return 0;
+	}
+
+	if (k->offset == offsetof(Settings, relocation_port_min) ||
+	    k->offset == offsetof(Settings, relocation_port_max)) {
+		free(p->port_range_origin);
+		if (asprintf(&p->port_range_origin, "%s:%u", p->path, p->lineno) < 0) {
+			p->port_range_origin = NULL;
+			config_fail(p, -ENOMEM, p->path, p->lineno, "out of memory");
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Feeds inih whole lines. Leading blanks are dropped so that an indented
+ * line is just a line: inih would otherwise take it as a continuation of
+ * the previous value, which no systemd-style file means. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	ConfigParser *p = stream;
+
+	/* Stop at the first error: nothing after it gets reported. */
+	if (p->error_code < 0)
+		return NULL;
+
+	errno = 0;
+	ssize_t n = getline(&p->line, &p->line_size, p->file);
+	if (n < 0) {
+		if (ferror(p->file))
+			config_fail(p, errno > 0 ? -errno : -EIO, p->path, 0, "read error: %m");
+		return NULL;
+	}
+	p->lineno++;
+
+	size_t skip = strspn(p->line, " \t");
+	size_t len = (size_t)n - skip;
+	if (memchr(p->line + skip, '\0', len)) {
+		config_fail(p, -EINVAL, p->path, p->lineno, "line contains a NUL byte");
+		return NULL;
+	}
+	/* inih's line buffer is fixed; a silently split line would be worse. */
+	if (len + 1 > (size_t)num) {
+		config_fail(p, -EINVAL, p->path, p->lineno, "line too long (at most %d characters)",
+			    num - 2);
+		return NULL;
+	}
+	memcpy(str, p->line + skip, len + 1);
+	if (str[0] == '[')
+		p->section_lineno = p->lineno;
+	return str;
+}
+
+static int config_parse_file(ConfigParser *p, const char *path, bool allow_missing)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && allow_missing)
+			return 0;
+		return config_fail(p, negative_errno(), path, 0, "cannot open: %m");
+	}
+
+	p->path = path;
+	p->file = f;
+	p->lineno = 0;
+	p->section_lineno = 0;
+	int r = ini_parse_stream(config_reader, p, config_handler, p);
+	p->file = NULL;
+
+	if (r == -2)
+		return config_fail(p, -ENOMEM, path, 0, "out of memory");
+	/* inih names only the first bad line; if that is before the one our
+	 * handler complained about (or ours is fine), it is a syntax error. */
+	if (r > 0 && (p->error_code == 0 || (unsigned)r < p->error_lineno)) {
+		free(TAKE_PTR(p->error));
+		p->error_code = 0;
+		p->lineno = (unsigned)r;
+		return config_fail(
+			p, -EINVAL, path, (unsigned)r,
+			"syntax error: expected [Section], Key=Value, a comment or an empty line");
+	}
+	return p->error_code;
+}
+
+static int dropin_filter(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+	/* Hidden files are editor and package-manager leftovers. */
+	return de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+/* Byte order, not the locale's collation: "10-a.conf" must sort the same
+ * for the daemon as for the admin who named it. */
+static int dropin_compare(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+typedef struct DirentList {
+	struct dirent **entries;
+	int n;
+} DirentList;
+
+static void dirent_list_done(DirentList *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->entries[i]);
+	free(l->entries);
+}
+
+static int config_parse_dropins(ConfigParser *p, const char *dir)
+{
+	_cleanup_(dirent_list_done) DirentList l = {};
+
+	l.n = scandir(dir, &l.entries, dropin_filter, dropin_compare);
+	if (l.n < 0) {
+		l.n = 0;
+		if (errno == ENOENT)
+			return 0;
+		return config_fail(p, negative_errno(), dir, 0, "cannot read directory: %m");
+	}
+
+	for (int i = 0; i < l.n; i++) {
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+		int r;
+
+		if (asprintf(&path, "%s/%s", dir, l.entries[i]->d_name) < 0) {
+			path = NULL;
+			return config_fail(p, -ENOMEM, dir, 0, "out of memory");
+		}
+		/* Follows symlinks; directories, dangling links and /dev/null
+		 * (systemd's way of masking) are skipped. */
+		if (stat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return config_fail(p, negative_errno(), path, 0, "cannot stat: %m");
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		r = config_parse_file(p, path, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Checks that involve more than one key, made once every file was read. */
+static int config_check(ConfigParser *p)
+{
+	const Settings *s = p->settings;
+
+	if (s->relocation_port_min > s->relocation_port_max) {
+		/* Only a file can have caused it: the defaults are in order. */
+		return config_fail(
+			p, -EINVAL, p->port_range_origin ? p->port_range_origin : "defaults", 0,
+			"PortMin=%u is greater than PortMax=%u; [Relocation] PortMin must not exceed "
+			"PortMax",
+			(unsigned)s->relocation_port_min, (unsigned)s->relocation_port_max);
+	}
+	return 0;
+}
+
+int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_error)
+{
+	_cleanup_(settings_done) Settings defaults = {};
+	_cleanup_(settings_done) Settings s = {};
+	_cleanup_(config_parser_done) ConfigParser p = {};
+	_cleanup_free_ char *dropin_dir = NULL;
+	int r;
+
+	r = settings_init_defaults(&defaults);
+	if (r >= 0)
+		r = settings_init_defaults(&s);
+	if (r < 0)
+		r = config_fail(&p, r, path, 0, "out of memory");
+
+	if (r >= 0) {
+		p.settings = &s;
+		p.defaults = &defaults;
+		r = config_parse_file(&p, path, allow_missing);
+	}
+	if (r >= 0) {
+		if (asprintf(&dropin_dir, "%s.d", path) < 0) {
+			dropin_dir = NULL;
+			r = config_fail(&p, -ENOMEM, path, 0, "out of memory");
+		} else
+			r = config_parse_dropins(&p, dropin_dir);
+	}
+	if (r >= 0)
+		r = config_check(&p);
+
+	if (r < 0) {
+		if (ret_error)
+			*ret_error = TAKE_PTR(p.error);
+		return r;
+	}
+
+	*ret = s;
+	s = (Settings){};
+	return 0;
+}
+
+int config_apply_log(const Settings *s)
+{
+	LogTarget target = LOG_TARGET_FILE;
+
+	if (strcmp(s->log_target, "journal") == 0)
+		target = LOG_TARGET_JOURNAL;
+	else if (strcmp(s->log_target, "stderr") == 0)
+		target = LOG_TARGET_STDERR;
+
+	int r = log_set_target(target, s->log_target);
+	if (r < 0)
+		return r;
+	log_set_max_level(s->log_level);
+	return 0;
+}

@@ -1,1 +1,81 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static const char *const accelerator_names[_ACCELERATOR_MAX] = {
+	[ACCELERATOR_AUTO] = "auto",
+	[ACCELERATOR_KVM] = "kvm",
+	[ACCELERATOR_TCG] = "tcg",
+};
+
+const char *accelerator_to_string(Accelerator a)
+{
+	if ((unsigned)a >= _ACCELERATOR_MAX)
+		return NULL;
+	return accelerator_names[a];
+}
+
+int accelerator_from_string(const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	for (unsigned i = 0; i < _ACCELERATOR_MAX; i++)
+		if (strcmp(s, accelerator_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+/* The one place the defaults live. data/zvirtd.conf repeats them for
+ * people; test-config fails when the two disagree. */
+int settings_init_defaults(Settings *s)
+{
+	*s = (Settings){
+		.log_level = LOG_INFO,
+		.idle_timeout_sec = 0,
+		.accelerator = ACCELERATOR_AUTO,
+		.reserved_host_memory = 0,
+		.host_cpus = 0,
+		.enable_dump = false,
+		.dump_dir = NULL,
+		.console_limit = UINT64_C(1) << 20,
+		.relocation_server = false,
+		.relocation_port = 8002,
+		.relocation_port_min = 49152,
+		.relocation_port_max = 49215,
+	};
+
+	/* Every string is heap-owned, even the fixed ones, so the config
+	 * parser can replace any of them with free() + strdup() alike. */
+	if (!(s->log_target = strdup("journal")) || !(s->state_dir = strdup("/var/lib/zvirtd")) ||
+	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
+	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->default_nic = strdup("")) ||
+	    !(s->sysfs_root = strdup("/sys")) || !(s->relocation_address = strdup("127.0.0.1")) ||
+	    !(s->relocation_hosts_allow = strdup("^localhost$"))) {
+		settings_done(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void settings_done(Settings *s)
+{
+	if (!s)
+		return;
+	free(s->log_target);
+	free(s->state_dir);
+	free(s->run_dir);
+	free(s->log_dir);
+	free(s->emulator);
+	free(s->dump_dir);
+	free(s->default_nic);
+	free(s->sysfs_root);
+	free(s->relocation_address);
+	free(s->relocation_hosts_allow);
+	/* Zeroed so a second settings_done() (cleanup after an explicit
+	 * one) is harmless. */
+	*s = (Settings){};
+}
