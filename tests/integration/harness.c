@@ -1,0 +1,2327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The integration test harness; see harness.h for what it offers.
+ *
+ * Layout of the temporary directory (TMP = $TMPDIR/zvirt-it-<pid>-XXXXXX,
+ * the pid lets a later run recognise and clean up after a killed one):
+ *   bus.conf, system_bus_socket, dbus-daemon.log     the private system bus
+ *   polkit/{actions,rules.d,empty}, polkitd.log      what polkitd sees
+ *   zvirtd.conf, zvirtd.log, zvirtd.stderr           the daemon
+ *   state/ run/ log/                                 its StateDir, RunDir, LogDir
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "harness.h"
+
+#define DBUS_DAEMON_BINARY "dbus-daemon"
+#define POLKITD_BINARY     "/usr/lib/polkit-1/polkitd"
+#define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
+#define QEMU_BINARY        "/usr/bin/qemu-system-s390x"
+#define TMP_PREFIX         "zvirt-it-"
+
+#define POLL_MS           5
+#define START_TIMEOUT_MS  10000
+#define STOP_TIMEOUT_MS   10000
+#define NOBODY_TIMEOUT_MS 60000
+#define LOG_TAIL_LINES    80
+
+typedef struct Tracker {
+	char *path;
+	bool has_baseline; /* `consumed` is valid */
+	uint64_t consumed; /* sequence of the state the last wait accepted */
+	size_t scan_from;  /* first recorded signal the next wait looks at */
+} Tracker;
+
+/* One harness per test program. */
+static struct Harness {
+	unsigned flags;
+	char *tmp;
+	char *src_root;
+	char *log_dir;
+	char *daemon_log;
+	char *daemon_conf;
+	pid_t dbus_pid;
+	pid_t polkit_pid;
+	pid_t daemon_pid;
+	int daemon_status;
+	sd_bus *bus;
+	sd_bus_slot *recorder;
+	HarnessSignal **signals;
+	size_t n_signals;
+	Tracker *trackers;
+	size_t n_trackers;
+	char *guest_dir;
+	bool handlers_installed;
+	struct sigaction old_actions[3];
+} H = {
+	.daemon_status = -1,
+};
+
+static const int fatal_signals[] = {SIGTERM, SIGINT, SIGHUP};
+
+/* ---- small helpers ---- */
+
+static bool streq_ptr(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The harness is test code: running out of memory is not a case to handle. */
+__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static int write_data(const char *path, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *content, mode_t mode)
+{
+	return write_data(path, content, strlen(content), mode);
+}
+
+/* Whole file, NUL-terminated (it may contain NULs; *ret_len tells). */
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (size - len < 4096) {
+			size = size ? size * 2 : 8192;
+			char *b = realloc(buf, size);
+			if (!b)
+				abort();
+			buf = b;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf) {
+		buf = calloc(1, 1);
+		if (!buf)
+			abort();
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r;
+
+	r = read_file(src, &data, &len);
+	if (r < 0)
+		return r;
+	return write_data(dst, data, len, mode);
+}
+
+static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)remove(path);
+	return 0;
+}
+
+/* Depth first, never following symlinks or crossing into other mounts. */
+static void rm_rf(const char *path)
+{
+	(void)nftw(path, rm_rf_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static const char *tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t == '/' ? t : "/tmp";
+}
+
+/* ---- processes ---- */
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+bool harness_pid_alive(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *stat = NULL;
+	const char *p;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, &stat, NULL) < 0)
+		return false;
+	/* "pid (comm) S ...": comm may hold anything, the state follows the last ')'. */
+	p = strrchr(stat, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return false;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+/* A pidfd turns readable when the process exits, whoever its parent is:
+ * that covers QEMU, which is not our child, and whose zombie init may take
+ * seconds to reap on this kind of machine. */
+int harness_wait_pid_gone(pid_t pid, int timeout_ms)
+{
+	_cleanup_close_ int fd = pidfd_open_(pid);
+	int64_t deadline = now_ms() + timeout_ms;
+	struct pollfd p;
+
+	if (fd < 0) {
+		if (errno == ESRCH)
+			return 0;
+		/* Without pidfd (old kernel), poll /proc. */
+		while (harness_pid_alive(pid)) {
+			if (now_ms() >= deadline)
+				return -ETIMEDOUT;
+			sleep_ms(POLL_MS);
+		}
+		return 0;
+	}
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	for (;;) {
+		int r = poll(&p, 1, ms_left(deadline));
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Reap our child `*pid` if it has exited; then *pid becomes 0. */
+static bool child_exited(pid_t *pid, int *ret_status)
+{
+	int status;
+	pid_t r;
+
+	if (*pid <= 0)
+		return true;
+	r = waitpid(*pid, &status, WNOHANG);
+	if (r == *pid || (r < 0 && errno == ECHILD)) {
+		if (ret_status)
+			*ret_status = r == *pid ? status : -1;
+		*pid = 0;
+		return true;
+	}
+	return false;
+}
+
+static int wait_child(pid_t *pid, int timeout_ms, int *ret_status)
+{
+	int r = harness_wait_pid_gone(*pid, timeout_ms);
+
+	if (r < 0)
+		return r;
+	for (int64_t deadline = now_ms() + 1000; !child_exited(pid, ret_status);) {
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+/* Signal our child, wait for it, SIGKILL it if it does not go in time. */
+static int stop_child(pid_t *pid, int sig, int timeout_ms, const char *what, int *ret_status)
+{
+	int r;
+
+	if (*pid <= 0)
+		return 0;
+	(void)kill(*pid, sig);
+	r = wait_child(pid, timeout_ms, ret_status);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "harness: %s (pid %d) still runs %d ms after signal %d, killing it\n", what,
+			(int)*pid, timeout_ms, sig);
+		(void)kill(*pid, SIGKILL);
+		(void)wait_child(pid, 5000, ret_status);
+		*pid = 0;
+	}
+	return r;
+}
+
+static void describe_status(int status, char *buf, size_t size)
+{
+	if (status < 0)
+		snprintf(buf, size, "unknown status");
+	else if (WIFEXITED(status))
+		snprintf(buf, size, "exit code %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "status 0x%x", (unsigned)status);
+}
+
+/*
+ * Kill the qemu-system-* processes one of whose arguments contains
+ * `needle`. Guests run in their own session and outlive the daemon on
+ * purpose, so the harness must end them itself. With `stale_only`, only
+ * those whose harness (the pid that follows the needle, "zvirt-it-<pid>-")
+ * no longer runs: leftovers of a run that was killed. Waits up to
+ * wait_ms for them to end. Returns how many were killed.
+ */
+static int kill_guests(const char *needle, bool stale_only, int wait_ms)
+{
+	pid_t killed[256];
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[64], buf[32768];
+		const char *base;
+		ssize_t len = 0;
+		bool match = false;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		int fd;
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		while ((size_t)len < sizeof(buf) - 1) {
+			ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - (size_t)len);
+			if (k <= 0)
+				break;
+			len += k;
+		}
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		base = strrchr(buf, '/');
+		base = base ? base + 1 : buf;
+		if (strncmp(base, "qemu-system-", strlen("qemu-system-")) != 0)
+			continue;
+		for (const char *a = buf; a < buf + len; a += strlen(a) + 1) {
+			const char *hit = strstr(a, needle);
+			if (!hit)
+				continue;
+			if (stale_only) {
+				long owner = strtol(hit + strlen(needle), NULL, 10);
+				if (owner <= 0 || harness_pid_alive((pid_t)owner))
+					continue;
+			}
+			match = true;
+			break;
+		}
+		if (!match)
+			continue;
+		if (kill((pid_t)pid, SIGKILL) == 0 && n < ELEMENTSOF(killed))
+			killed[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	for (size_t i = 0; wait_ms > 0 && i < n; i++)
+		(void)harness_wait_pid_gone(killed[i], wait_ms);
+	return (int)n;
+}
+
+/* Guests and temporary directories left by runs that were killed. */
+static void cleanup_stale(void)
+{
+	_cleanup_free_ char *needle = xasprintf("/%s", TMP_PREFIX);
+	const char *base = tmp_base();
+	DIR *d;
+	struct dirent *de;
+	int n;
+
+	n = kill_guests(needle, true, 5000);
+	if (n > 0)
+		fprintf(stderr, "harness: killed %d QEMU process(es) left by an earlier run\n", n);
+
+	d = opendir(base);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		long owner;
+
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			continue;
+		owner = strtol(de->d_name + strlen(TMP_PREFIX), NULL, 10);
+		/* A killed harness may linger as a zombie: that counts as gone. */
+		if (owner <= 0 || harness_pid_alive((pid_t)owner))
+			continue;
+		_cleanup_free_ char *p = xasprintf("%s/%s", base, de->d_name);
+		rm_rf(p);
+	}
+	closedir(d);
+}
+
+static void reset_signals_in_child(void)
+{
+	sigset_t all;
+
+	for (size_t i = 0; i < ELEMENTSOF(fatal_signals); i++)
+		signal(fatal_signals[i], SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/*
+ * polkitd reads actions and rules only from fixed directories and has no
+ * option to change them. Give it ours in a mount namespace of its own, so
+ * the host's directories are never touched and the host's rules do not
+ * leak into the tests. Runs in the forked child, as root, before exec.
+ */
+static int enter_polkit_namespace(void)
+{
+	static const struct {
+		const char *source;
+		const char *target;
+		bool needed;
+	} binds[] = {
+		{"polkit/actions", "/usr/share/polkit-1/actions", true},
+		{"polkit/rules.d", "/etc/polkit-1/rules.d", true},
+		{"polkit/empty", "/usr/share/polkit-1/rules.d", false},
+	};
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		fprintf(stderr, "harness: unshare(CLONE_NEWNS): %m\n");
+		return -errno;
+	}
+	/* Without this the binds would propagate back to the host's mounts. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fprintf(stderr, "harness: making / private: %m\n");
+		return -errno;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
+		char source[PATH_MAX];
+
+		snprintf(source, sizeof(source), "%s/%s", H.tmp, binds[i].source);
+		if (mount(source, binds[i].target, NULL, MS_BIND, NULL) < 0) {
+			if (errno == ENOENT && !binds[i].needed)
+				continue;
+			fprintf(stderr, "harness: bind %s over %s: %m\n", source, binds[i].target);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+typedef struct SpawnOptions {
+	const char *log_path; /* stdout and stderr, appended */
+	int keep_fd;          /* an fd the program inherits, or -1 */
+	int death_signal;     /* what it gets when the harness dies */
+	bool polkit_namespace;
+} SpawnOptions;
+
+static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
+{
+	_cleanup_close_ int log_fd = -1;
+	pid_t parent = getpid(), pid;
+
+	log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (log_fd < 0)
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null_fd;
+
+		reset_signals_in_child();
+		/* Die with the harness even if it is SIGKILLed: nothing may outlive a test run. */
+		if (o->death_signal > 0 && prctl(PR_SET_PDEATHSIG, o->death_signal) < 0)
+			_exit(127);
+		if (getppid() != parent)
+			_exit(127);
+		null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+		    dup2(log_fd, STDERR_FILENO) < 0)
+			_exit(127);
+		if (o->keep_fd >= 0 && fcntl(o->keep_fd, F_SETFD, 0) < 0)
+			_exit(127);
+		if (o->polkit_namespace && enter_polkit_namespace() < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "harness: exec %s: %m\n", argv[0]);
+		_exit(127);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+/* ---- emergency cleanup ---- */
+
+/*
+ * meson sends SIGTERM to the test's process group on a timeout and
+ * SIGKILL half a second later. The daemon, the bus and polkitd die with us
+ * (PR_SET_PDEATHSIG), but QEMU runs in its own session: kill it here, and
+ * remove TMP. Not strictly async-signal-safe (opendir, nftw); the process
+ * is going away either way, and a later run cleans what this misses.
+ */
+static void on_fatal_signal(int sig)
+{
+	if (H.daemon_pid > 0)
+		kill(H.daemon_pid, SIGKILL);
+	if (H.tmp) {
+		kill_guests(H.tmp, false, 0);
+		if (!getenv("ZVIRT_KEEP_TMP"))
+			rm_rf(H.tmp);
+	}
+	if (H.polkit_pid > 0)
+		kill(H.polkit_pid, SIGKILL);
+	if (H.dbus_pid > 0)
+		kill(H.dbus_pid, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = {.sa_handler = on_fatal_signal};
+
+	if (H.handlers_installed)
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(fatal_signals); i++)
+		sigaction(fatal_signals[i], &sa, &H.old_actions[i]);
+	/* A guest that went away under a console write must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	H.handlers_installed = true;
+}
+
+static void restore_signal_handlers(void)
+{
+	if (!H.handlers_installed)
+		return;
+	for (size_t i = 0; i < ELEMENTSOF(fatal_signals); i++)
+		sigaction(fatal_signals[i], &H.old_actions[i], NULL);
+	H.handlers_installed = false;
+}
+
+/* ---- signal recorder ---- */
+
+static void signal_free(HarnessSignal *s)
+{
+	if (!s)
+		return;
+	free(s->path);
+	free(s->interface);
+	free(s->member);
+	free(s->arg0);
+	free(s->state);
+	free(s->reason);
+	free(s->name);
+	free(s->properties);
+	free(s->interfaces);
+	free(s);
+}
+
+/* Append `item` to a ",a,b," list (so a test can strstr ",State,"). */
+static void list_append(char **list, const char *item)
+{
+	char *n = xasprintf("%s%s,", *list ? *list : ",", item);
+
+	free(*list);
+	*list = n;
+}
+
+static int read_properties_changed(sd_bus_message *m, HarnessSignal *s)
+{
+	const char *iface;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &iface);
+	if (r < 0)
+		return r;
+	s->arg0 = xstrdup(iface);
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key, *value;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		list_append(&s->properties, key);
+		if (streq_ptr(key, "State") || streq_ptr(key, "StateReason")) {
+			char **field = streq_ptr(key, "State") ? &s->state : &s->reason;
+
+			r = sd_bus_message_read(m, "v", "s", &value);
+			if (r < 0)
+				return r;
+			free(*field);
+			*field = xstrdup(value);
+		} else if (streq_ptr(key, "StateSequence")) {
+			r = sd_bus_message_read(m, "v", "t", &s->sequence);
+			if (r < 0)
+				return r;
+			s->has_sequence = true;
+		} else {
+			r = sd_bus_message_skip(m, "v");
+			if (r < 0)
+				return r;
+		}
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+static int read_interfaces_added(sd_bus_message *m, HarnessSignal *s)
+{
+	const char *path, *iface;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	s->arg0 = xstrdup(path);
+	r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+		r = sd_bus_message_read(m, "s", &iface);
+		if (r < 0)
+			return r;
+		list_append(&s->interfaces, iface);
+		r = sd_bus_message_skip(m, "a{sv}");
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+static int read_interfaces_removed(sd_bus_message *m, HarnessSignal *s)
+{
+	_cleanup_strv_free_ char **ifaces = NULL;
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	s->arg0 = xstrdup(path);
+	r = sd_bus_message_read_strv(m, &ifaces);
+	if (r < 0)
+		return r;
+	for (char **i = ifaces; i && *i; i++)
+		list_append(&s->interfaces, *i);
+	return 0;
+}
+
+static int record_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	HarnessSignal *s = calloc(1, sizeof(*s));
+	const char *a = NULL, *b = NULL, *c = NULL;
+	int r = 0;
+
+	if (!s)
+		abort();
+	s->index = H.n_signals;
+	s->path = xstrdup(sd_bus_message_get_path(m));
+	s->interface = xstrdup(sd_bus_message_get_interface(m));
+	s->member = xstrdup(sd_bus_message_get_member(m));
+
+	if (sd_bus_message_is_signal(m, ZVIRT_DOMAIN_IFACE, "StateChanged")) {
+		r = sd_bus_message_read(m, "sst", &a, &b, &s->sequence);
+		if (r >= 0) {
+			s->arg0 = xstrdup(a);
+			s->state = xstrdup(a);
+			s->reason = xstrdup(b);
+			s->has_sequence = true;
+		}
+	} else if (sd_bus_message_is_signal(m, ZVIRT_MANAGER_IFACE, "DomainStateChanged")) {
+		r = sd_bus_message_read(m, "osst", &a, &b, &c, &s->sequence);
+		if (r >= 0) {
+			s->arg0 = xstrdup(a);
+			s->state = xstrdup(b);
+			s->reason = xstrdup(c);
+			s->has_sequence = true;
+		}
+	} else if (sd_bus_message_is_signal(m, ZVIRT_MANAGER_IFACE, "DomainDefined") ||
+		   sd_bus_message_is_signal(m, ZVIRT_MANAGER_IFACE, "DomainUndefined")) {
+		r = sd_bus_message_read(m, "os", &a, &b);
+		if (r >= 0) {
+			s->arg0 = xstrdup(a);
+			s->name = xstrdup(b);
+		}
+	} else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged"))
+		r = read_properties_changed(m, s);
+	else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded"))
+		r = read_interfaces_added(m, s);
+	else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"))
+		r = read_interfaces_removed(m, s);
+	if (r < 0)
+		fprintf(stderr, "harness: cannot parse signal %s.%s on %s (signature %s): %s\n",
+			s->interface, s->member, s->path, sd_bus_message_get_signature(m, true),
+			strerror(-r));
+
+	HarnessSignal **n = realloc(H.signals, (H.n_signals + 1) * sizeof(*n));
+	if (!n)
+		abort();
+	H.signals = n;
+	H.signals[H.n_signals++] = s;
+	return 0; /* let other handlers see it too */
+}
+
+static Tracker *tracker_get(const char *path)
+{
+	Tracker *n;
+
+	for (size_t i = 0; i < H.n_trackers; i++)
+		if (streq_ptr(H.trackers[i].path, path))
+			return &H.trackers[i];
+	n = realloc(H.trackers, (H.n_trackers + 1) * sizeof(*n));
+	if (!n)
+		abort();
+	H.trackers = n;
+	H.trackers[H.n_trackers] = (Tracker){.path = xstrdup(path)};
+	return &H.trackers[H.n_trackers++];
+}
+
+/* After a daemon restart or a (re)definition, sequences may start over and
+ * earlier signals tell nothing about the new state. */
+static void tracker_reset(Tracker *t, size_t scan_from)
+{
+	t->has_baseline = false;
+	t->consumed = 0;
+	t->scan_from = scan_from;
+}
+
+/* ---- the bus ---- */
+
+int harness_name_has_owner(sd_bus *bus, const char *name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int has, r;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+			       "NameHasOwner", &error, &reply, "s", name);
+	if (r < 0) {
+		fprintf(stderr, "harness: NameHasOwner(%s): %s\n", name, error.message ?: strerror(-r));
+		return r;
+	}
+	r = sd_bus_message_read(reply, "b", &has);
+	return r < 0 ? r : !!has;
+}
+
+sd_bus *harness_bus(void)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	if (H.bus)
+		return H.bus;
+	if (!getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+		fail_msg("harness_bus() before harness_setup()");
+	r = sd_bus_open_system(&bus);
+	if (r < 0)
+		fail_msg("cannot connect to the private bus: %s", strerror(-r));
+	(void)sd_bus_set_description(bus, "harness");
+	/* Recording starts before any domain exists, so no signal is missed. */
+	r = sd_bus_add_match(bus, &H.recorder, "type='signal',path_namespace='/org/zvirt1'", record_signal,
+			     NULL);
+	if (r < 0)
+		fail_msg("cannot add the signal match: %s", strerror(-r));
+	H.bus = TAKE_PTR(bus);
+	return H.bus;
+}
+
+/* Poll NameHasOwner until `name` appears; give up early if `pid` exits. */
+static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const char *what, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		int status = -1, r;
+		char desc[128];
+
+		r = harness_name_has_owner(harness_bus(), name);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return 0;
+		if (child_exited(pid, &status)) {
+			if (ret_status)
+				*ret_status = status;
+			describe_status(status, desc, sizeof(desc));
+			fprintf(stderr, "harness: %s ended (%s) before it took the bus name %s\n", what,
+				desc, name);
+			return -ECHILD;
+		}
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "harness: %s did not take the bus name %s within %d ms\n", what,
+				name, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(POLL_MS);
+	}
+}
+
+static int write_bus_config(const char *path)
+{
+	_cleanup_free_ char *conf = NULL;
+
+	/* Debian's system.conf default policy, our real bus policy from the
+	 * source tree, and polkitd's (it owns its name as user polkitd after
+	 * dropping root; root too, should it ever keep it). */
+	conf = xasprintf(
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig>\n"
+		"  <type>system</type>\n"
+		"  <listen>unix:path=%s/system_bus_socket</listen>\n"
+		"  <auth>EXTERNAL</auth>\n"
+		"  <policy context=\"default\">\n"
+		"    <allow user=\"*\"/>\n"
+		"    <deny own=\"*\"/>\n"
+		"    <deny send_type=\"method_call\"/>\n"
+		"    <allow send_type=\"signal\"/>\n"
+		"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+		"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+		"    <allow receive_type=\"method_call\"/>\n"
+		"    <allow receive_type=\"method_return\"/>\n"
+		"    <allow receive_type=\"error\"/>\n"
+		"    <allow receive_type=\"signal\"/>\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\" "
+		"send_interface=\"org.freedesktop.DBus\"/>\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+		"           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+		"           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+		"    <deny send_destination=\"org.freedesktop.DBus\" "
+		"send_interface=\"org.freedesktop.DBus\"\n"
+		"          send_member=\"UpdateActivationEnvironment\"/>\n"
+		"  </policy>\n"
+		"  <policy user=\"root\">\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+		"           send_interface=\"org.freedesktop.DBus.Monitoring\"/>\n"
+		"  </policy>\n"
+		"  <policy user=\"polkitd\">\n"
+		"    <allow own=\"" POLKIT_BUS_NAME "\"/>\n"
+		"  </policy>\n"
+		"  <policy user=\"root\">\n"
+		"    <allow own=\"" POLKIT_BUS_NAME "\"/>\n"
+		"  </policy>\n"
+		"  <policy context=\"default\">\n"
+		"    <allow send_destination=\"" POLKIT_BUS_NAME "\"/>\n"
+		"  </policy>\n"
+		"  <include>%s/data/dbus-1/system.d/org.zvirt1.conf</include>\n"
+		"</busconfig>\n",
+		H.tmp, H.src_root);
+	return write_file(path, conf, 0644);
+}
+
+static int start_bus(void)
+{
+	_cleanup_free_ char *conf = xasprintf("%s/bus.conf", H.tmp);
+	_cleanup_free_ char *log = xasprintf("%s/dbus-daemon.log", H.tmp);
+	_cleanup_free_ char *conf_arg = NULL, *fd_arg = NULL;
+	_cleanup_close_ int rfd = -1, wfd = -1;
+	int fds[2], r;
+	char addr[512];
+	size_t len = 0;
+	int64_t deadline;
+
+	r = write_bus_config(conf);
+	if (r < 0)
+		return r;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rfd = fds[0];
+	wfd = fds[1];
+	conf_arg = xasprintf("--config-file=%s", conf);
+	fd_arg = xasprintf("--print-address=%d", wfd);
+	char *argv[] = {DBUS_DAEMON_BINARY, conf_arg, "--nofork", fd_arg, NULL};
+	SpawnOptions o = {.log_path = log, .keep_fd = wfd, .death_signal = SIGTERM};
+	r = spawn(argv, &o, &H.dbus_pid);
+	if (r < 0)
+		return r;
+	closep(&wfd);
+	wfd = -1;
+
+	/* dbus-daemon prints its address once it listens. */
+	deadline = now_ms() + START_TIMEOUT_MS;
+	while (!memchr(addr, '\n', len)) {
+		struct pollfd p = {.fd = rfd, .events = POLLIN};
+		ssize_t n;
+
+		r = poll(&p, 1, ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "harness: dbus-daemon printed no address within %d ms\n",
+				START_TIMEOUT_MS);
+			return -ETIMEDOUT;
+		}
+		n = read(rfd, addr + len, sizeof(addr) - 1 - len);
+		if (n <= 0) {
+			fprintf(stderr, "harness: dbus-daemon ended before it printed its address\n");
+			return -ECHILD;
+		}
+		len += (size_t)n;
+		if (len >= sizeof(addr) - 1)
+			return -E2BIG;
+	}
+	addr[len] = '\0';
+	*strchr(addr, '\n') = '\0';
+	if (setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+static int start_polkitd(void)
+{
+	_cleanup_free_ char *log = xasprintf("%s/polkitd.log", H.tmp);
+	char *argv[] = {POLKITD_BINARY, "--no-debug", NULL};
+	SpawnOptions o = {.log_path = log, .keep_fd = -1, .death_signal = SIGTERM, .polkit_namespace = true};
+	int r;
+
+	r = spawn(argv, &o, &H.polkit_pid);
+	if (r < 0)
+		return r;
+	return wait_for_name(POLKIT_BUS_NAME, &H.polkit_pid, NULL, "polkitd", START_TIMEOUT_MS);
+}
+
+static int prepare_tmp(void)
+{
+	static const char *const dirs[] = {
+		"state", "run", "log", "polkit", "polkit/actions", "polkit/rules.d", "polkit/empty"};
+	_cleanup_free_ char *conf = NULL;
+	int r;
+
+	H.tmp = xasprintf("%s/%s%d-XXXXXX", tmp_base(), TMP_PREFIX, (int)getpid());
+	if (!mkdtemp(H.tmp)) {
+		r = -errno;
+		fprintf(stderr, "harness: mkdtemp %s: %m\n", H.tmp);
+		free(H.tmp);
+		H.tmp = NULL;
+		return r;
+	}
+	/* nobody must reach the bus socket in here. */
+	if (chmod(H.tmp, 0755) < 0)
+		return -errno;
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", H.tmp, dirs[i]);
+		/* polkitd reads its directories as user polkitd (through the
+		 * bind mounts, so TMP's own mode does not matter to it). */
+		if (mkdir(p, strncmp(dirs[i], "polkit", 6) == 0 ? 0755 : 0700) < 0)
+			return -errno;
+	}
+
+	struct {
+		const char *from;
+		const char *to;
+	} copies[] = {
+		{"policy/org.zvirt1.policy", "polkit/actions/org.zvirt1.policy"},
+		{"tests/integration/test.rules", "polkit/rules.d/50-zvirt-test.rules"},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(copies); i++) {
+		_cleanup_free_ char *from = xasprintf("%s/%s", H.src_root, copies[i].from);
+		_cleanup_free_ char *to = xasprintf("%s/%s", H.tmp, copies[i].to);
+		r = copy_file(from, to, 0644);
+		if (r < 0) {
+			fprintf(stderr, "harness: copy %s: %s\n", from, strerror(-r));
+			return r;
+		}
+	}
+
+	H.log_dir = xasprintf("%s/log", H.tmp);
+	H.daemon_log = xasprintf("%s/zvirtd.log", H.tmp);
+	H.daemon_conf = xasprintf("%s/zvirtd.conf", H.tmp);
+	conf = xasprintf("# Written by the integration test harness.\n"
+			 "[Daemon]\n"
+			 "LogLevel=debug\n"
+			 "LogTarget=%s\n"
+			 "StateDir=%s/state\n"
+			 "RunDir=%s/run\n"
+			 "LogDir=%s\n"
+			 "\n"
+			 "[Hypervisor]\n"
+			 "Emulator=%s\n"
+			 "Accelerator=tcg\n",
+			 H.daemon_log, H.tmp, H.tmp, H.log_dir, QEMU_BINARY);
+	return write_file(H.daemon_conf, conf, 0644);
+}
+
+int harness_setup(unsigned flags)
+{
+	const char *src = getenv("ZVIRT_SOURCE_ROOT");
+	int r;
+
+	if (H.tmp) {
+		fprintf(stderr, "harness: set up twice\n");
+		return -EBUSY;
+	}
+	if (!src || !*src) {
+		fprintf(stderr, "harness: ZVIRT_SOURCE_ROOT is not set (meson sets it)\n");
+		return -EINVAL;
+	}
+	if (!(flags & HARNESS_NO_DAEMON) && !getenv("ZVIRTD_BINARY")) {
+		fprintf(stderr, "harness: ZVIRTD_BINARY is not set (meson sets it)\n");
+		return -EINVAL;
+	}
+	H.flags = flags;
+	H.src_root = xstrdup(src);
+	/* The daemon must not report readiness to whatever runs the tests. */
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+	install_signal_handlers();
+	cleanup_stale();
+	r = prepare_tmp();
+	if (r < 0) {
+		fprintf(stderr, "harness: preparing the temporary directory: %s\n", strerror(-r));
+		return r;
+	}
+	r = start_bus();
+	if (r < 0) {
+		fprintf(stderr, "harness: starting dbus-daemon: %s\n", strerror(-r));
+		return r;
+	}
+	(void)harness_bus();
+	r = start_polkitd();
+	if (r < 0) {
+		fprintf(stderr, "harness: starting polkitd: %s\n", strerror(-r));
+		return r;
+	}
+	if (!(flags & HARNESS_NO_DAEMON)) {
+		r = harness_start_daemon();
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void harness_teardown(void)
+{
+	if (H.daemon_pid > 0)
+		(void)stop_child(&H.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	if (H.tmp) {
+		int n = kill_guests(H.tmp, false, 5000);
+		if (n > 0)
+			fprintf(stderr, "harness: killed %d QEMU guest(s) at teardown\n", n);
+	}
+	if (H.bus) {
+		H.recorder = sd_bus_slot_unref(H.recorder);
+		H.bus = sd_bus_flush_close_unref(H.bus);
+	}
+	(void)stop_child(&H.polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
+	(void)stop_child(&H.dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
+	unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+	for (size_t i = 0; i < H.n_signals; i++)
+		signal_free(H.signals[i]);
+	free(H.signals);
+	H.signals = NULL;
+	H.n_signals = 0;
+	for (size_t i = 0; i < H.n_trackers; i++)
+		free(H.trackers[i].path);
+	free(H.trackers);
+	H.trackers = NULL;
+	H.n_trackers = 0;
+
+	if (H.tmp) {
+		if (getenv("ZVIRT_KEEP_TMP"))
+			fprintf(stderr, "harness: kept %s (ZVIRT_KEEP_TMP)\n", H.tmp);
+		else
+			rm_rf(H.tmp);
+	}
+	free(H.tmp);
+	free(H.src_root);
+	free(H.log_dir);
+	free(H.daemon_log);
+	free(H.daemon_conf);
+	free(H.guest_dir);
+	H.tmp = H.src_root = H.log_dir = H.daemon_log = H.daemon_conf = H.guest_dir = NULL;
+	restore_signal_handlers();
+}
+
+static void print_tail(const char *path, int lines)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	const char *start;
+	int seen = 0;
+
+	if (read_file(path, &data, &len) < 0 || len == 0)
+		return;
+	start = data + len;
+	if (start > data && start[-1] == '\n')
+		start--;
+	while (start > data) {
+		if (start[-1] == '\n' && ++seen >= lines)
+			break;
+		start--;
+	}
+	fprintf(stderr, "---- last %d lines of %s ----\n%s%s", lines, path, start,
+		data[len - 1] == '\n' ? "" : "\n");
+}
+
+void harness_dump_logs(void)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!H.tmp)
+		return;
+	fflush(stdout);
+	{
+		_cleanup_free_ char *p = xasprintf("%s/dbus-daemon.log", H.tmp);
+		print_tail(p, 20);
+	}
+	{
+		_cleanup_free_ char *p = xasprintf("%s/polkitd.log", H.tmp);
+		print_tail(p, 20);
+	}
+	{
+		_cleanup_free_ char *p = xasprintf("%s/zvirtd.stderr", H.tmp);
+		print_tail(p, 30);
+	}
+	/* The guests' QEMU logs and consoles, in LogDir. */
+	d = H.log_dir ? opendir(H.log_dir) : NULL;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *p = xasprintf("%s/%s", H.log_dir, de->d_name);
+		print_tail(p, 15);
+	}
+	if (d)
+		closedir(d);
+	print_tail(H.daemon_log, LOG_TAIL_LINES);
+	fprintf(stderr, "---- end of logs (ZVIRT_KEEP_TMP=1 keeps %s) ----\n", H.tmp);
+}
+
+int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t n_tests, unsigned flags)
+{
+	int failed, r;
+
+	if (geteuid() != 0) {
+		/* polkitd's mount namespace, the daemon and the uid switch to nobody need root. */
+		fprintf(stderr, "%s: skipped, the integration tests must run as root\n", group);
+		return 77;
+	}
+	r = harness_setup(flags);
+	if (r < 0) {
+		fprintf(stderr, "%s: harness setup failed: %s\n", group, strerror(-r));
+		harness_dump_logs();
+		harness_teardown();
+		return 1;
+	}
+	failed = _cmocka_run_group_tests(group, tests, n_tests, NULL, NULL);
+	if (failed)
+		harness_dump_logs();
+	harness_teardown();
+	return failed ? 1 : 0;
+}
+
+const char *harness_tmpdir(void)
+{
+	return H.tmp;
+}
+
+const char *harness_source_root(void)
+{
+	return H.src_root;
+}
+
+const char *harness_log_dir(void)
+{
+	return H.log_dir;
+}
+
+const char *harness_daemon_log(void)
+{
+	return H.daemon_log;
+}
+
+/* ---- the daemon ---- */
+
+int harness_start_daemon(void)
+{
+	const char *binary = getenv("ZVIRTD_BINARY");
+	_cleanup_free_ char *log = NULL;
+	int r;
+
+	if (!H.tmp || !binary)
+		return -EINVAL;
+	if (H.daemon_pid > 0)
+		return -EBUSY;
+	log = xasprintf("%s/zvirtd.stderr", H.tmp);
+	char *argv[] = {(char *)binary, "-f", H.daemon_conf, NULL};
+	/* SIGTERM is the clean stop: guests keep running, as after a crash of
+	 * the harness they must not (kill_guests in the signal handler). */
+	SpawnOptions o = {.log_path = log, .keep_fd = -1, .death_signal = SIGTERM};
+	H.daemon_status = -1;
+	r = spawn(argv, &o, &H.daemon_pid);
+	if (r < 0) {
+		fprintf(stderr, "harness: starting %s: %s\n", binary, strerror(-r));
+		return r;
+	}
+	r = wait_for_name(ZVIRT_BUS_NAME, &H.daemon_pid, &H.daemon_status, "zvirtd", START_TIMEOUT_MS);
+	if (r < 0) {
+		(void)stop_child(&H.daemon_pid, SIGKILL, 5000, "zvirtd", &H.daemon_status);
+		return r;
+	}
+	/* What is queued came from the previous daemon; states seen from now
+	 * on are judged afresh (sequences may restart). */
+	(void)harness_flush_signals();
+	for (size_t i = 0; i < H.n_trackers; i++)
+		tracker_reset(&H.trackers[i], H.n_signals);
+	return 0;
+}
+
+int harness_stop_daemon(void)
+{
+	char desc[128];
+	int r;
+
+	if (H.daemon_pid <= 0)
+		return 0;
+	r = stop_child(&H.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(H.daemon_status) || WEXITSTATUS(H.daemon_status) != 0) {
+		describe_status(H.daemon_status, desc, sizeof(desc));
+		fprintf(stderr, "harness: zvirtd did not exit cleanly on SIGTERM: %s\n", desc);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int harness_restart_daemon(void)
+{
+	int r = harness_stop_daemon();
+
+	if (r < 0)
+		return r;
+	return harness_start_daemon();
+}
+
+int harness_kill_daemon(void)
+{
+	if (H.daemon_pid <= 0)
+		return 0;
+	return stop_child(&H.daemon_pid, SIGKILL, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+}
+
+pid_t harness_daemon_pid(void)
+{
+	return H.daemon_pid;
+}
+
+int harness_daemon_exit_status(void)
+{
+	return H.daemon_status;
+}
+
+/* ---- calls ---- */
+
+int harness_call_fullv(sd_bus *bus, sd_bus_error *error, sd_bus_message **reply, const char *path,
+		       const char *iface, const char *method, const char *types, va_list ap)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, ZVIRT_BUS_NAME, path, iface, method);
+	if (r < 0)
+		return r;
+	if (types && *types) {
+		r = sd_bus_message_appendv(m, types, ap);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_call(bus, m, HARNESS_CALL_TIMEOUT_USEC, error, reply);
+}
+
+int harness_call_full(sd_bus *bus, sd_bus_error *error, sd_bus_message **reply, const char *path,
+		      const char *iface, const char *method, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_fullv(bus, error, reply, path, iface, method, types, ap);
+	va_end(ap);
+	return r;
+}
+
+sd_bus_message *harness_call(const char *path, const char *iface, const char *method, const char *types, ...)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_fullv(harness_bus(), &error, &reply, path, iface, method, types, ap);
+	va_end(ap);
+	if (r < 0)
+		fail_msg("%s.%s on %s failed: %s: %s", iface, method, path, error.name ?: "(local)",
+			 error.message ?: strerror(-r));
+	return reply;
+}
+
+void harness_expect_error(const char *error_name, const char *path, const char *iface, const char *method,
+			  const char *types, ...)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_fullv(harness_bus(), &error, &reply, path, iface, method, types, ap);
+	va_end(ap);
+	if (r >= 0)
+		fail_msg("%s.%s on %s succeeded; expected %s", iface, method, path, error_name);
+	if (!sd_bus_error_has_name(&error, error_name))
+		fail_msg("%s.%s on %s failed with %s (%s); expected %s", iface, method, path,
+			 error.name ?: "(local)", error.message ?: strerror(-r), error_name);
+}
+
+char *harness_define(const char *xml)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	size_t mark = harness_signal_mark();
+	const char *path;
+	int r;
+
+	reply = harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
+	r = sd_bus_message_read(reply, "o", &path);
+	if (r < 0)
+		fail_msg("DefineXML reply: %s", strerror(-r));
+	/* A redefinition may reuse the path; its old signals say nothing now. */
+	tracker_reset(tracker_get(path), mark);
+	return xstrdup(path);
+}
+
+char *harness_lookup(const char *name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path;
+
+	if (harness_call_full(harness_bus(), &error, &reply, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			      "LookupDomainByName", "sa{sv}", name, 0) < 0)
+		return NULL;
+	if (sd_bus_message_read(reply, "o", &path) < 0)
+		return NULL;
+	return xstrdup(path);
+}
+
+void harness_undefine(const char *path)
+{
+	_cleanup_free_ char *state = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+
+	if (!streq_ptr(state, "shut-off")) {
+		sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+		if (harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS) < 0)
+			fail_msg("%s did not stop for Undefine", path);
+	}
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+}
+
+static void get_property_failed(const char *path, const char *iface, const char *property, int r,
+				const sd_bus_error *error)
+{
+	fail_msg("Get %s.%s on %s: %s: %s", iface, property, path, error->name ?: "(local)",
+		 error->message ?: strerror(-r));
+}
+
+char *harness_get_string(const char *path, const char *iface, const char *property)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char *value = NULL;
+	int r;
+
+	r = sd_bus_get_property_string(harness_bus(), ZVIRT_BUS_NAME, path, iface, property, &error, &value);
+	if (r < 0)
+		get_property_failed(path, iface, property, r, &error);
+	return value;
+}
+
+#define DEFINE_TRIVIAL_GETTER(name, ctype, sig)                                                           \
+	ctype name(const char *path, const char *iface, const char *property)                             \
+	{                                                                                                 \
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;                      \
+		ctype value = 0;                                                                          \
+		int r = sd_bus_get_property_trivial(harness_bus(), ZVIRT_BUS_NAME, path, iface, property, \
+						    &error, sig, &value);                                 \
+		if (r < 0)                                                                                \
+			get_property_failed(path, iface, property, r, &error);                            \
+		return value;                                                                             \
+	}
+
+DEFINE_TRIVIAL_GETTER(harness_get_u32, uint32_t, 'u')
+DEFINE_TRIVIAL_GETTER(harness_get_i32, int32_t, 'i')
+DEFINE_TRIVIAL_GETTER(harness_get_u64, uint64_t, 't')
+
+bool harness_get_bool(const char *path, const char *iface, const char *property)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int value = 0, r;
+
+	r = sd_bus_get_property_trivial(harness_bus(), ZVIRT_BUS_NAME, path, iface, property, &error, 'b',
+					&value);
+	if (r < 0)
+		get_property_failed(path, iface, property, r, &error);
+	return value;
+}
+
+char *harness_get_xml(const char *path)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *xml;
+	int r;
+
+	reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 0);
+	r = sd_bus_message_read(reply, "s", &xml);
+	if (r < 0)
+		fail_msg("GetXMLDesc reply: %s", strerror(-r));
+	return xstrdup(xml);
+}
+
+char *harness_console_pty(const char *path)
+{
+	_cleanup_free_ char *xml = harness_get_xml(path);
+	xmlDocPtr doc;
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathObjectPtr res = NULL;
+	char *pty = NULL;
+
+	doc = xmlReadMemory(xml, (int)strlen(xml), "live.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+	if (!doc)
+		fail_msg("live XML of %s does not parse", path);
+	ctx = xmlXPathNewContext(doc);
+	if (ctx)
+		res = xmlXPathEvalExpression(
+			(const xmlChar *)"string(/domain/devices/console[@type='pty']/source/@path)", ctx);
+	if (res && res->type == XPATH_STRING && res->stringval && *res->stringval)
+		pty = xstrdup((const char *)res->stringval);
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return pty;
+}
+
+/* ---- states and signals ---- */
+
+int harness_flush_signals(void)
+{
+	int r;
+
+	while ((r = sd_bus_process(harness_bus(), NULL)) > 0)
+		;
+	return r;
+}
+
+size_t harness_signal_mark(void)
+{
+	(void)harness_flush_signals();
+	return H.n_signals;
+}
+
+size_t harness_signal_count(void)
+{
+	return H.n_signals;
+}
+
+const HarnessSignal *harness_signal_get(size_t index)
+{
+	return index < H.n_signals ? H.signals[index] : NULL;
+}
+
+const HarnessSignal *harness_signal_find(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0)
+{
+	for (size_t i = from; i < H.n_signals; i++) {
+		const HarnessSignal *s = H.signals[i];
+
+		if ((!path || streq_ptr(s->path, path)) &&
+		    (!interface || streq_ptr(s->interface, interface)) &&
+		    (!member || streq_ptr(s->member, member)) && (!arg0 || streq_ptr(s->arg0, arg0)))
+			return s;
+	}
+	return NULL;
+}
+
+/* Dispatch one message, or wait for one until the deadline. 1 if
+ * something was dispatched, 0 on a quiet wait, -ETIMEDOUT, or an error. */
+static int process_until(int64_t deadline)
+{
+	int r = sd_bus_process(harness_bus(), NULL);
+
+	if (r != 0)
+		return r;
+	if (now_ms() >= deadline)
+		return -ETIMEDOUT;
+	r = sd_bus_wait(harness_bus(), (uint64_t)ms_left(deadline) * 1000);
+	return r == -EINTR ? 0 : (r < 0 ? r : 0);
+}
+
+const HarnessSignal *harness_wait_signal(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		const HarnessSignal *s = harness_signal_find(from, path, interface, member, arg0);
+		int r;
+
+		if (s)
+			return s;
+		r = process_until(deadline);
+		if (r < 0) {
+			fprintf(stderr, "harness: no signal %s.%s on %s (arg0 %s) within %d ms: %s\n",
+				interface ?: "*", member ?: "*", path ?: "*", arg0 ?: "*", timeout_ms,
+				strerror(-r));
+			return NULL;
+		}
+	}
+}
+
+static bool state_in_record(Tracker *t, const char *state, const char *reason)
+{
+	for (size_t i = t->scan_from; i < H.n_signals; i++) {
+		const HarnessSignal *s = H.signals[i];
+
+		if (!streq_ptr(s->path, t->path) || !streq_ptr(s->interface, ZVIRT_DOMAIN_IFACE) ||
+		    !streq_ptr(s->member, "StateChanged"))
+			continue;
+		if (t->has_baseline && s->sequence <= t->consumed)
+			continue; /* stale: older than what a previous wait accepted */
+		if (streq_ptr(s->state, state) && streq_ptr(s->reason, reason)) {
+			t->scan_from = i + 1;
+			t->has_baseline = true;
+			t->consumed = s->sequence;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* State, StateReason and (if the daemon has it) StateSequence. */
+static int read_state(const char *path, char **ret_state, char **ret_reason, uint64_t *ret_seq,
+		      bool *ret_has_seq)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus *bus = harness_bus();
+	int r;
+
+	r = sd_bus_get_property_string(bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "State", &error,
+				       ret_state);
+	if (r < 0)
+		return r;
+	r = sd_bus_get_property_string(bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "StateReason", &error,
+				       ret_reason);
+	if (r < 0)
+		return r;
+	sd_bus_error_free(&error);
+	*ret_has_seq = sd_bus_get_property_trivial(bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE,
+						   "StateSequence", &error, 't', ret_seq) >= 0;
+	return 0;
+}
+
+int harness_wait_state(const char *path, const char *state, const char *reason, int timeout_ms)
+{
+	Tracker *t = tracker_get(path);
+	int64_t deadline = now_ms() + timeout_ms;
+	_cleanup_free_ char *cur_state = NULL, *cur_reason = NULL;
+	uint64_t seq = 0;
+	bool has_seq = false;
+	int r;
+
+	(void)harness_flush_signals();
+	if (state_in_record(t, state, reason))
+		return 0;
+
+	/* The state may have been reached before anything was recorded for it
+	 * (right after a daemon restart, say): the properties tell. */
+	r = read_state(path, &cur_state, &cur_reason, &seq, &has_seq);
+	if (r >= 0 && streq_ptr(cur_state, state) && streq_ptr(cur_reason, reason) &&
+	    (!t->has_baseline || (has_seq && seq > t->consumed))) {
+		t->has_baseline = has_seq;
+		t->consumed = seq;
+		t->scan_from = H.n_signals;
+		return 0;
+	}
+
+	for (;;) {
+		t = tracker_get(path); /* the recorder may have grown the array */
+		if (state_in_record(t, state, reason))
+			return 0;
+		r = process_until(deadline);
+		if (r == -ETIMEDOUT)
+			break;
+		if (r < 0) {
+			fprintf(stderr, "harness: waiting for %s to reach %s/%s: %s\n", path, state, reason,
+				strerror(-r));
+			return r;
+		}
+	}
+
+	free(cur_state);
+	free(cur_reason);
+	cur_state = cur_reason = NULL;
+	r = read_state(path, &cur_state, &cur_reason, &seq, &has_seq);
+	fprintf(stderr, "harness: %s did not reach %s/%s within %d ms; it is %s/%s", path, state, reason,
+		timeout_ms, r < 0 ? "?" : cur_state, r < 0 ? "?" : cur_reason);
+	if (has_seq)
+		fprintf(stderr, " (StateSequence %" PRIu64 ")", seq);
+	fprintf(stderr, "; StateChanged seen:");
+	for (size_t i = 0; i < H.n_signals; i++) {
+		const HarnessSignal *s = H.signals[i];
+		if (streq_ptr(s->path, path) && streq_ptr(s->member, "StateChanged"))
+			fprintf(stderr, " %s/%s#%" PRIu64, s->state, s->reason, s->sequence);
+	}
+	fprintf(stderr, "\n");
+	return -ETIMEDOUT;
+}
+
+void harness_assert_state(const char *path, const char *state, const char *reason)
+{
+	_cleanup_free_ char *cur_state = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	_cleanup_free_ char *cur_reason = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "StateReason");
+
+	if (!streq_ptr(cur_state, state) || !streq_ptr(cur_reason, reason))
+		fail_msg("%s is %s/%s, expected %s/%s", path, cur_state, cur_reason, state, reason);
+}
+
+/* ---- the guest ---- */
+
+/* Run tests/guest/build-guest.sh; its last line of output is the directory. */
+static char *build_guest(const char *script)
+{
+	_cleanup_close_ int rfd = -1;
+	_cleanup_free_ char *out = NULL;
+	size_t len = 0, size = 0;
+	int fds[2], status = -1;
+	pid_t pid;
+	char *line, *end;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		reset_signals_in_child();
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(script, script, (char *)NULL);
+		fprintf(stderr, "harness: exec %s: %m\n", script);
+		_exit(127);
+	}
+	close(fds[1]);
+	rfd = fds[0];
+	for (;;) {
+		ssize_t n;
+
+		if (size - len < 1024) {
+			size = size ? size * 2 : 4096;
+			char *b = realloc(out, size);
+			if (!b)
+				abort();
+			out = b;
+		}
+		n = read(rfd, out + len, size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return NULL;
+	out[len] = '\0';
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' '))
+		out[--len] = '\0';
+	line = strrchr(out, '\n');
+	line = line ? line + 1 : out;
+	end = line + strlen(line);
+	return end > line ? xstrdup(line) : NULL;
+}
+
+const char *harness_guest_dir(void)
+{
+	const char *env = getenv("ZVIRT_GUEST_DIR");
+	_cleanup_free_ char *script = NULL;
+	char *dir;
+
+	if (H.guest_dir)
+		return H.guest_dir;
+	if (env && *env)
+		dir = xstrdup(env);
+	else {
+		script = xasprintf("%s/tests/guest/build-guest.sh", H.src_root);
+		if (access(script, X_OK) < 0)
+			fail_msg("no test guest: set ZVIRT_GUEST_DIR, or provide %s", script);
+		dir = build_guest(script);
+		if (!dir)
+			fail_msg("%s failed or printed no directory", script);
+	}
+	static const char *const files[] = {"vmlinuz", "initrd.img"};
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
+		if (access(p, R_OK) < 0) {
+			free(dir);
+			fail_msg("test guest incomplete: %s: %m", p);
+		}
+	}
+	H.guest_dir = dir;
+	return H.guest_dir;
+}
+
+char *harness_console_log(const char *name)
+{
+	return xasprintf("%s/%s.console.log", H.log_dir, name);
+}
+
+char *harness_guest_xml_uuid(const char *name, const char *uuid)
+{
+	const char *dir = harness_guest_dir();
+	_cleanup_free_ char *uuid_elem = uuid ? xasprintf("  <uuid>%s</uuid>\n", uuid) : xstrdup("");
+	_cleanup_free_ char *log = harness_console_log(name);
+
+	return xasprintf("<domain type='kvm'>\n"
+			 "  <name>%s</name>\n"
+			 "%s"
+			 "  <memory unit='KiB'>262144</memory>\n"
+			 "  <vcpu>1</vcpu>\n"
+			 "  <os>\n"
+			 "    <type arch='s390x' machine='s390-ccw-virtio'>hvm</type>\n"
+			 "    <kernel>%s/vmlinuz</kernel>\n"
+			 "    <initrd>%s/initrd.img</initrd>\n"
+			 "    <cmdline>console=ttysclp0 panic=0 quiet</cmdline>\n"
+			 "  </os>\n"
+			 "  <devices>\n"
+			 "    <console type='pty'>\n"
+			 "      <target type='sclp' port='0'/>\n"
+			 "      <log file='%s' append='on'/>\n"
+			 "    </console>\n"
+			 "    <memballoon model='none'/>\n"
+			 "  </devices>\n"
+			 "</domain>\n",
+			 name, uuid_elem, dir, dir, log);
+}
+
+char *harness_minimal_xml(const char *name, const char *uuid)
+{
+	_cleanup_free_ char *uuid_elem = uuid ? xasprintf("  <uuid>%s</uuid>\n", uuid) : xstrdup("");
+
+	return xasprintf("<domain type='kvm'>\n"
+			 "  <name>%s</name>\n"
+			 "%s"
+			 "  <memory unit='KiB'>262144</memory>\n"
+			 "  <vcpu>1</vcpu>\n"
+			 "  <os>\n"
+			 "    <type arch='s390x' machine='s390-ccw-virtio'>hvm</type>\n"
+			 "  </os>\n"
+			 "  <devices>\n"
+			 "    <memballoon model='none'/>\n"
+			 "  </devices>\n"
+			 "</domain>\n",
+			 name, uuid_elem);
+}
+
+char *harness_guest_xml(const char *name)
+{
+	return harness_guest_xml_uuid(name, NULL);
+}
+
+off_t harness_file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? 0 : st.st_size;
+}
+
+int harness_wait_console_from(const char *log_path, off_t from, const char *substring, int timeout_ms,
+			      char **ret_line)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0, size = 0, sublen = strlen(substring);
+	off_t pos = from;
+
+	for (;;) {
+		const char *hit;
+
+		if (fd < 0)
+			fd = open(log_path, O_RDONLY | O_CLOEXEC);
+		for (; fd >= 0;) {
+			ssize_t n;
+
+			if (size - len < 4096) {
+				size = size ? size * 2 : 16384;
+				char *b = realloc(buf, size);
+				if (!b)
+					abort();
+				buf = b;
+			}
+			n = pread(fd, buf + len, size - len - 1, pos);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			pos += n;
+		}
+		hit = buf ? memmem(buf, len, substring, sublen) : NULL;
+		if (hit) {
+			const char *start = hit, *end = hit + sublen;
+
+			while (start > buf && start[-1] != '\n')
+				start--;
+			while (end < buf + len && *end != '\n' && *end != '\r')
+				end++;
+			if (ret_line)
+				*ret_line = strndup(start, (size_t)(end - start));
+			return 0;
+		}
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "harness: \"%s\" did not appear in %s within %d ms\n", substring,
+				log_path, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(10);
+	}
+}
+
+int harness_wait_console(const char *log_path, const char *substring, int timeout_ms)
+{
+	return harness_wait_console_from(log_path, 0, substring, timeout_ms, NULL);
+}
+
+/* The guest console's pty, raw: with the default line discipline the
+ * slave would echo the guest's output straight back into the guest. */
+static int open_pty(const char *pty_path)
+{
+	struct termios t;
+	int fd = open(pty_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+static int write_all_timeout(int fd, const char *data, size_t len, int64_t deadline)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			if (poll(&p, 1, ms_left(deadline)) == 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read what the guest prints until `until` shows up (if given), or the
+ * deadline, or (with quiet_ms > 0) that long after the first output. */
+static int read_pty(int fd, const char *until, int64_t deadline, int quiet_ms, char **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int timeout = ms_left(deadline), r;
+		ssize_t n;
+
+		if (quiet_ms > 0 && len > 0 && timeout > quiet_ms)
+			timeout = quiet_ms;
+		r = poll(&p, 1, timeout);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		if (size - len < 1024) {
+			size = size ? size * 2 : 4096;
+			char *b = realloc(buf, size);
+			if (!b)
+				abort();
+			buf = b;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EPIPE : -errno; /* QEMU closed its side: the guest is gone */
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (until) {
+			const char *hit = memmem(buf, len, until, strlen(until));
+			/* the whole line, so the caller sees complete output */
+			if (hit && memchr(hit, '\n', len - (size_t)(hit - buf)))
+				break;
+		}
+	}
+	if (ret)
+		*ret = buf ? TAKE_PTR(buf) : xstrdup("");
+	if (until && (!ret || !*ret || !strstr(*ret, until)))
+		return -ETIMEDOUT;
+	if (!until && len == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+int harness_console_send(const char *pty_path, const char *line)
+{
+	_cleanup_close_ int fd = open_pty(pty_path);
+	_cleanup_free_ char *data = xasprintf("%s\n", line);
+	int64_t deadline = now_ms() + 5000;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = write_all_timeout(fd, data, strlen(data), deadline);
+	if (r < 0)
+		return r;
+	/* QEMU reads the pty only once it has noticed that someone opened it
+	 * (it checks about every second); close too early and the line is
+	 * lost. Output from the guest proves QEMU serves the pty now. */
+	return read_pty(fd, NULL, deadline, 100, NULL);
+}
+
+int harness_console_command(const char *pty_path, const char *command, int timeout_ms, char **ret_output)
+{
+	_cleanup_close_ int fd = open_pty(pty_path);
+	_cleanup_free_ char *data = xasprintf("%s\n", command);
+	_cleanup_free_ char *output = NULL;
+	_cleanup_free_ char *until = NULL;
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t word = strcspn(command, " \t");
+	int r;
+
+	if (fd < 0)
+		return fd;
+	until = xasprintf("zvirt-guest: done %.*s", (int)word, command);
+	r = write_all_timeout(fd, data, strlen(data), deadline);
+	if (r < 0)
+		return r;
+	r = read_pty(fd, until, deadline, 0, &output);
+	if (r < 0)
+		fprintf(stderr, "harness: console command \"%s\" on %s: no \"%s\" within %d ms; read: %s\n",
+			command, pty_path, until, timeout_ms, output ?: "");
+	if (ret_output)
+		*ret_output = TAKE_PTR(output);
+	return r;
+}
+
+/* ---- the unprivileged caller ---- */
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Result record on the pipe: int32 r, then three strings (error name,
+ * error message, output), each a uint32 length (UINT32_MAX for none)
+ * followed by its bytes. */
+static void send_result(int fd, int32_t r, const char *const strings[3])
+{
+	(void)write_all(fd, &r, sizeof(r));
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t len = strings[i] ? (uint32_t)strlen(strings[i]) : UINT32_MAX;
+		(void)write_all(fd, &len, sizeof(len));
+		if (strings[i])
+			(void)write_all(fd, strings[i], len);
+	}
+}
+
+_Noreturn static void nobody_child(int fd, HarnessNobodyFn fn, void *userdata)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_free_ char *output = NULL;
+	int r;
+
+	/* Another uid than the daemon's, or sd-bus would count us as
+	 * privileged and polkit would never be asked. */
+	if (setgroups(0, NULL) < 0 || setgid(HARNESS_NOBODY_UID) < 0 || setuid(HARNESS_NOBODY_UID) < 0) {
+		r = -errno;
+		sd_bus_error_set_errnof(&error, -r, "harness: cannot become uid %d: %m", HARNESS_NOBODY_UID);
+	} else if (getuid() != HARNESS_NOBODY_UID || geteuid() != HARNESS_NOBODY_UID ||
+		   getegid() != HARNESS_NOBODY_UID) {
+		r = -EPERM;
+		sd_bus_error_set_const(&error, SD_BUS_ERROR_ACCESS_DENIED,
+				       "harness: uid switch did not stick");
+	} else if ((r = sd_bus_open_system(&bus)) < 0)
+		sd_bus_error_set_errnof(&error, -r, "harness: nobody cannot connect to the bus: %m");
+	else {
+		(void)sd_bus_set_description(bus, "harness-nobody");
+		r = fn(bus, userdata, &error, &output);
+	}
+	const char *strings[3] = {error.name, error.message, output};
+	send_result(fd, r, strings);
+	close(fd);
+	/* Not exit(): the parent's atexit handlers and stdio buffers are not ours. */
+	_exit(0);
+}
+
+static int read_full_timeout(int fd, char **ret, size_t *ret_len, int64_t deadline)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+		int r = poll(&p, 1, ms_left(deadline));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (size - len < 1024) {
+			size = size ? size * 2 : 4096;
+			char *b = realloc(buf, size);
+			if (!b)
+				abort();
+			buf = b;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int take_string(const char **p, const char *end, char **ret)
+{
+	uint32_t len;
+
+	if ((size_t)(end - *p) < sizeof(len))
+		return -EBADMSG;
+	memcpy(&len, *p, sizeof(len));
+	*p += sizeof(len);
+	if (len == UINT32_MAX) {
+		*ret = NULL;
+		return 0;
+	}
+	if ((size_t)(end - *p) < len)
+		return -EBADMSG;
+	*ret = strndup(*p, len);
+	*p += len;
+	return 0;
+}
+
+int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name, char **ret_error_message,
+		      char **ret_output)
+{
+	_cleanup_free_ char *data = NULL, *name = NULL, *message = NULL, *output = NULL;
+	_cleanup_close_ int rfd = -1;
+	int64_t deadline = now_ms() + NOBODY_TIMEOUT_MS;
+	int fds[2], status = -1, r;
+	size_t len = 0;
+	const char *p, *end;
+	int32_t result;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		reset_signals_in_child();
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		nobody_child(fds[1], fn, userdata);
+	}
+	close(fds[1]);
+	rfd = fds[0];
+
+	r = read_full_timeout(rfd, &data, &len, deadline);
+	if (r < 0) {
+		fprintf(stderr, "harness: the call as nobody did not finish within %d ms\n",
+			NOBODY_TIMEOUT_MS);
+		(void)kill(pid, SIGKILL);
+	}
+	if (wait_child(&pid, r < 0 ? 5000 : ms_left(deadline) + 1000, &status) < 0) {
+		(void)kill(pid, SIGKILL);
+		(void)wait_child(&pid, 5000, &status);
+	}
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len < sizeof(result)) {
+		char desc[128];
+		describe_status(status, desc, sizeof(desc));
+		fprintf(stderr, "harness: the child running as nobody failed (%s)\n", desc);
+		return -ECHILD;
+	}
+	memcpy(&result, data, sizeof(result));
+	p = data + sizeof(result);
+	end = data + len;
+	if (take_string(&p, end, &name) < 0 || take_string(&p, end, &message) < 0 ||
+	    take_string(&p, end, &output) < 0)
+		return -EBADMSG;
+	if (ret_error_name)
+		*ret_error_name = TAKE_PTR(name);
+	if (ret_error_message)
+		*ret_error_message = TAKE_PTR(message);
+	if (ret_output)
+		*ret_output = TAKE_PTR(output);
+	return result;
+}
+
+typedef struct CallArgs {
+	const char *path;
+	const char *iface;
+	const char *method;
+	const char *types;
+	va_list *ap;
+} CallArgs;
+
+static int call_as_nobody_fn(sd_bus *bus, void *userdata, sd_bus_error *error, char **ret_output)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	CallArgs *a = userdata;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	/* The forked child owns a copy of the caller's stack, so the va_list
+	 * is still good here. */
+	r = harness_call_fullv(bus, error, &reply, a->path, a->iface, a->method, a->types, *a->ap);
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -errno;
+	r = sd_bus_message_dump(reply, f, 0);
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret_output = buf;
+	return 0;
+}
+
+int harness_call_as_nobodyv(char **ret_error_name, char **ret_output, const char *path, const char *iface,
+			    const char *method, const char *types, va_list ap)
+{
+	va_list copy;
+	int r;
+
+	/* A copy of our own: the address of a va_list parameter is not a va_list *. */
+	va_copy(copy, ap);
+	CallArgs a = {.path = path, .iface = iface, .method = method, .types = types, .ap = &copy};
+	r = harness_as_nobody(call_as_nobody_fn, &a, ret_error_name, NULL, ret_output);
+	va_end(copy);
+	return r;
+}
+
+int harness_call_as_nobody(char **ret_error_name, char **ret_output, const char *path, const char *iface,
+			   const char *method, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_as_nobodyv(ret_error_name, ret_output, path, iface, method, types, ap);
+	va_end(ap);
+	return r;
+}
+
+char *harness_nobody_call(const char *path, const char *iface, const char *method, const char *types, ...)
+{
+	_cleanup_free_ char *name = NULL;
+	char *output = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_as_nobodyv(&name, &output, path, iface, method, types, ap);
+	va_end(ap);
+	if (r < 0) {
+		free(output);
+		fail_msg("%s.%s on %s as nobody failed: %s", iface, method, path, name ?: strerror(-r));
+	}
+	return output ?: xstrdup("");
+}
+
+void harness_nobody_expect_error(const char *error_name, const char *path, const char *iface,
+				 const char *method, const char *types, ...)
+{
+	_cleanup_free_ char *name = NULL, *output = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = harness_call_as_nobodyv(&name, &output, path, iface, method, types, ap);
+	va_end(ap);
+	if (r >= 0)
+		fail_msg("%s.%s on %s as nobody succeeded; expected %s", iface, method, path, error_name);
+	if (!streq_ptr(name, error_name))
+		fail_msg("%s.%s on %s as nobody failed with %s; expected %s", iface, method, path,
+			 name ?: strerror(-r), error_name);
+}

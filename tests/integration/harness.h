@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Integration test support: a private system bus (dbus-daemon with our real
+ * bus policy), the real polkitd on it (our actions, tests/integration/
+ * test.rules, nothing of the host's), the real zvirtd built from this tree,
+ * and sd-bus client helpers to drive it as root and as the unprivileged
+ * user nobody.
+ *
+ * One harness per test program (it is process-wide state): main() calls
+ * harness_run_tests(), which sets everything up, runs the cmocka tests,
+ * prints the daemon's log when something failed and tears everything down,
+ * QEMU guests included (they outlive the daemon by design).
+ *
+ * Helpers named harness_assert_* and the ones documented as "asserting"
+ * fail the current cmocka test with a readable message; the others return
+ * a negative errno. None of them may be used inside harness_as_nobody()
+ * callbacks, which run in a forked child.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+#include <systemd/sd-bus.h>
+
+#include "util/cleanup.h"
+
+#define ZVIRT_BUS_NAME      "org.zvirt1"
+#define ZVIRT_MANAGER_PATH  "/org/zvirt1"
+#define ZVIRT_MANAGER_IFACE "org.zvirt1.Manager"
+#define ZVIRT_DOMAIN_IFACE  "org.zvirt1.Domain"
+#define ZVIRT_ERROR(name)   "org.zvirt1.Error." name
+
+#define HARNESS_NOBODY_UID     65534
+#define HARNESS_GRANTED_DOMAIN "granted-guest" /* test.rules grants nobody this one */
+
+/* Timeouts: the guest needs 3-5 s to boot under TCG, more on a busy host. */
+#define HARNESS_BOOT_TIMEOUT_MS   90000
+#define HARNESS_STATE_TIMEOUT_MS  20000
+#define HARNESS_SIGNAL_TIMEOUT_MS 10000
+#define HARNESS_CALL_TIMEOUT_USEC (30ULL * 1000 * 1000)
+
+enum {
+	HARNESS_NO_DAEMON = 1 << 0, /* only the bus and polkitd, no zvirtd */
+};
+
+/* ---- life of the harness ---- */
+
+/* Set up, run the tests, dump logs on failure, tear down. Returns the exit
+ * code for meson: 0 passed, 1 failed, 77 skipped (not root). */
+int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t n_tests, unsigned flags);
+#define harness_main(group, tests, flags) harness_run_tests((group), (tests), ELEMENTSOF(tests), (flags))
+
+int harness_setup(unsigned flags);
+void harness_teardown(void);
+/* Print the tails of the daemon's, the bus's and polkitd's logs to stderr. */
+void harness_dump_logs(void);
+
+const char *harness_tmpdir(void);
+const char *harness_source_root(void);
+const char *harness_log_dir(void);    /* TMP/log: the daemon's LogDir */
+const char *harness_daemon_log(void); /* TMP/zvirtd.log: LogTarget */
+
+/* ---- the daemon ---- */
+
+int harness_start_daemon(void);   /* start and wait for org.zvirt1 */
+int harness_stop_daemon(void);    /* SIGTERM, wait for the exit */
+int harness_restart_daemon(void); /* stop, start */
+int harness_kill_daemon(void);    /* SIGKILL, wait for the exit */
+pid_t harness_daemon_pid(void);   /* 0 when not running */
+/* How the last daemon ended, as a waitpid() status; -1 if unknown. */
+int harness_daemon_exit_status(void);
+
+/* ---- bus client (root) ---- */
+
+/* The harness's own connection (uid 0). Signals from /org/zvirt1... are
+ * recorded on it from the moment it opens (see harness_signal_*). */
+sd_bus *harness_bus(void);
+/* 1 if the name has an owner, 0 if not, negative errno on failure. */
+int harness_name_has_owner(sd_bus *bus, const char *name);
+
+/* Call a method of org.zvirt1 on `bus`. `types` and the varargs are those
+ * of sd_bus_message_append(); NULL or "" for none. */
+int harness_call_full(sd_bus *bus, sd_bus_error *error, sd_bus_message **reply, const char *path,
+		      const char *iface, const char *method, const char *types, ...);
+int harness_call_fullv(sd_bus *bus, sd_bus_error *error, sd_bus_message **reply, const char *path,
+		       const char *iface, const char *method, const char *types, va_list ap);
+/* Asserting: the call succeeds; returns the reply (unref it). */
+sd_bus_message *harness_call(const char *path, const char *iface, const char *method, const char *types,
+			     ...);
+/* Asserting: the call fails with exactly `error_name`. */
+void harness_expect_error(const char *error_name, const char *path, const char *iface, const char *method,
+			  const char *types, ...);
+
+/* Asserting: DefineXML(xml, {}) succeeds; returns the object path. */
+char *harness_define(const char *xml);
+/* LookupDomainByName; NULL if there is no such domain. */
+char *harness_lookup(const char *name);
+/* Asserting: Undefine(), and destroy it first when it is active. */
+void harness_undefine(const char *path);
+
+/* Asserting property getters. */
+char *harness_get_string(const char *path, const char *iface, const char *property);
+uint32_t harness_get_u32(const char *path, const char *iface, const char *property);
+int32_t harness_get_i32(const char *path, const char *iface, const char *property);
+uint64_t harness_get_u64(const char *path, const char *iface, const char *property);
+bool harness_get_bool(const char *path, const char *iface, const char *property);
+
+/* Asserting: GetXMLDesc({}) of a domain. */
+char *harness_get_xml(const char *path);
+/* The pty of a running domain's console, from its live XML; NULL if none. */
+char *harness_console_pty(const char *path);
+
+/* ---- states and signals ---- */
+
+/* Wait until the domain enters state/reason. Satisfied by a StateChanged
+ * signal newer than the one the previous wait on this path consumed, or,
+ * when the wait begins, by the State/StateReason properties (with a newer
+ * StateSequence). Transient states (in-shutdown) are therefore seen even if
+ * the domain has moved on. 0, or -ETIMEDOUT after printing what was seen. */
+int harness_wait_state(const char *path, const char *state, const char *reason, int timeout_ms);
+/* Asserting: the properties say state/reason now. */
+void harness_assert_state(const char *path, const char *state, const char *reason);
+
+typedef struct HarnessSignal {
+	size_t index;
+	char *path;
+	char *interface;
+	char *member;
+	/* First argument as text: the state (StateChanged), the object path
+	 * (DomainDefined, DomainUndefined, DomainStateChanged,
+	 * InterfacesAdded, InterfacesRemoved), the interface name
+	 * (PropertiesChanged). */
+	char *arg0;
+	char *state;  /* StateChanged, DomainStateChanged, or PropertiesChanged with State */
+	char *reason; /* ditto, StateReason */
+	uint64_t sequence;
+	bool has_sequence;
+	char *name;       /* DomainDefined, DomainUndefined */
+	char *properties; /* PropertiesChanged: changed names, ",A,B," */
+	char *interfaces; /* InterfacesAdded/Removed: ",I1,I2," */
+} HarnessSignal;
+
+/* Dispatch whatever is queued on harness_bus() (recording signals). */
+int harness_flush_signals(void);
+/* Index of the next signal to be recorded: take it before an action. */
+size_t harness_signal_mark(void);
+size_t harness_signal_count(void);
+const HarnessSignal *harness_signal_get(size_t index);
+/* First recorded signal at or after `from` that matches; NULL matches any. */
+const HarnessSignal *harness_signal_find(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0);
+/* Like harness_signal_find(), waiting up to timeout_ms for it to arrive. */
+const HarnessSignal *harness_wait_signal(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0, int timeout_ms);
+
+/* ---- the test guest ---- */
+
+/* The directory with vmlinuz and initrd.img: $ZVIRT_GUEST_DIR, else the
+ * last line tests/guest/build-guest.sh prints. Asserting. */
+const char *harness_guest_dir(void);
+/* Domain XML of the test guest (256 MiB, 1 vcpu, pty console logged to
+ * harness_console_log(name)). uuid may be NULL. Asserting. */
+char *harness_guest_xml(const char *name);
+char *harness_guest_xml_uuid(const char *name, const char *uuid);
+char *harness_console_log(const char *name);
+/* A domain that defines fine but has nothing to boot (no kernel, no disk):
+ * for tests that never start it and should not need the guest built. */
+char *harness_minimal_xml(const char *name, const char *uuid);
+
+/* Wait for `substring` in a file (a console log), from byte `from` on.
+ * 0 and the whole line in *ret_line (may be NULL), or -ETIMEDOUT. */
+int harness_wait_console_from(const char *log_path, off_t from, const char *substring, int timeout_ms,
+			      char **ret_line);
+int harness_wait_console(const char *log_path, const char *substring, int timeout_ms);
+/* Current size of a file, 0 if it does not exist: a mark for the above. */
+off_t harness_file_size(const char *path);
+
+/* Write `line` and a newline to the console pty and keep the pty open
+ * until the guest has printed something back (so QEMU has read the line),
+ * or 5 s. */
+int harness_console_send(const char *pty_path, const char *line);
+/* Send a command to the guest's console and collect what it prints until
+ * "zvirt-guest: done <first word of command>". */
+int harness_console_command(const char *pty_path, const char *command, int timeout_ms, char **ret_output);
+
+/* ---- processes ---- */
+
+/* Whether a process exists and is not a zombie. */
+bool harness_pid_alive(pid_t pid);
+/* Wait up to timeout_ms for a process that need not be our child to end
+ * (zombies count as ended). 0 or -ETIMEDOUT. */
+int harness_wait_pid_gone(pid_t pid, int timeout_ms);
+
+/* ---- the unprivileged caller ---- */
+
+/* Runs in a child as uid/gid 65534 with no supplementary groups, on its
+ * own bus connection. Return >= 0 for success or a negative errno with
+ * `error` set; may store a malloc'ed string in *ret_output. */
+typedef int (*HarnessNobodyFn)(sd_bus *bus, void *userdata, sd_bus_error *error, char **ret_output);
+
+/* fn's result; the D-Bus error name and message (if any) and fn's output
+ * come back through a pipe. Each ret_* may be NULL. */
+int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name, char **ret_error_message,
+		      char **ret_output);
+/* One method call as nobody. On success *ret_output (if not NULL) holds
+ * the reply body as sd_bus_message_dump() prints it. */
+int harness_call_as_nobody(char **ret_error_name, char **ret_output, const char *path, const char *iface,
+			   const char *method, const char *types, ...);
+int harness_call_as_nobodyv(char **ret_error_name, char **ret_output, const char *path, const char *iface,
+			    const char *method, const char *types, va_list ap);
+/* Asserting: the call as nobody succeeds; returns the dumped reply. */
+char *harness_nobody_call(const char *path, const char *iface, const char *method, const char *types, ...);
+/* Asserting: the call as nobody fails with exactly `error_name`. */
+void harness_nobody_expect_error(const char *error_name, const char *path, const char *iface,
+				 const char *method, const char *types, ...);

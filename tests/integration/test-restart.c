@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Restarting the daemon never disturbs a guest: QEMU runs in its own
+ * session, the new daemon re-reads the runtime status, reconnects QMP and
+ * carries on. Checked against a booted guest that must still answer on its
+ * console with the boot id it printed before the restart.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+/* "... boot_id=<id> ..." → "<id>" */
+static char *boot_id_of(const char *line)
+{
+	const char *p = strstr(line, "boot_id=");
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += strlen("boot_id=");
+	n = strcspn(p, " \t\r\n");
+	return n > 0 ? strndup(p, n) : NULL;
+}
+
+static void test_restart_keeps_guest(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("restart-guest");
+	_cleanup_free_ char *idle_xml = harness_minimal_xml("restart-idle", NULL);
+	_cleanup_free_ char *log = harness_console_log("restart-guest");
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *idle = harness_define(idle_xml);
+	_cleanup_free_ char *ready = NULL, *boot_id = NULL, *answer = NULL, *answer_id = NULL;
+	_cleanup_free_ char *pty = NULL, *uuid = NULL;
+	off_t console_mark = harness_file_size(log);
+	uint32_t pid;
+	int status;
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_console_from(log, console_mark, "zvirt-guest: ready boot_id=",
+						   HARNESS_BOOT_TIMEOUT_MS, &ready),
+			 0);
+	boot_id = boot_id_of(ready);
+	assert_non_null(boot_id);
+	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(pid > 0);
+	uuid = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
+
+	/* A clean stop: the daemon exits 0 and the guest runs on without it. */
+	assert_int_equal(harness_stop_daemon(), 0);
+	status = harness_daemon_exit_status();
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(harness_pid_alive((pid_t)pid));
+	assert_int_equal(harness_name_has_owner(harness_bus(), ZVIRT_BUS_NAME), 0);
+
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_true(harness_pid_alive((pid_t)pid));
+
+	/* Same domain, same process, same state. */
+	{
+		_cleanup_free_ char *p = harness_lookup("restart-guest");
+		_cleanup_free_ char *u = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
+		assert_non_null(p);
+		assert_string_equal(p, path);
+		assert_string_equal(u, uuid);
+	}
+	{
+		_cleanup_free_ char *p = harness_lookup("restart-idle");
+		assert_non_null(p);
+		assert_string_equal(p, idle);
+		harness_assert_state(idle, "shut-off", "unknown");
+	}
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	harness_assert_state(path, "running", "booted");
+	assert_true(harness_get_i32(path, ZVIRT_DOMAIN_IFACE, "Id") >= 0);
+
+	/* The guest itself was not disturbed: it still answers with the
+	 * boot id it printed when it came up. */
+	pty = harness_console_pty(path);
+	assert_non_null(pty);
+	assert_int_equal(harness_console_command(pty, "bootid", 20000, &answer), 0);
+	answer_id = boot_id_of(answer);
+	if (!answer_id || strcmp(answer_id, boot_id) != 0)
+		fail_msg("boot id after the restart: %s, before: %s", answer_id ?: "(none)", boot_id);
+
+	/* QMP is reconnected: the new daemon controls the guest. */
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Suspend", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_pid_gone((pid_t)pid, 10000), 0);
+
+	harness_undefine(path);
+	harness_undefine(idle);
+}
+
+/* A daemon that dies without cleaning up (SIGKILL) leaves its guests too,
+ * and the next one takes them over. Paused, so no boot is needed. */
+static void test_daemon_killed_keeps_guest(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("orphan-guest");
+	_cleanup_free_ char *path = harness_define(xml);
+	uint32_t pid;
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(pid > 0);
+
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_true(harness_pid_alive((pid_t)pid));
+	assert_int_equal(harness_start_daemon(), 0);
+
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	harness_assert_state(path, "paused", "user");
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_pid_gone((pid_t)pid, 10000), 0);
+	harness_undefine(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restart_keeps_guest),
+		cmocka_unit_test(test_daemon_killed_keeps_guest),
+	};
+
+	return harness_main("restart", tests, 0);
+}
