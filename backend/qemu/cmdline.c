@@ -1,1 +1,620 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cmdline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+
+#define DEFAULT_MACHINE "s390-ccw-virtio"
+
+/* --- a growing argv ----------------------------------------------------- */
+
+typedef struct Argv {
+	char **v;
+	size_t n;
+	size_t allocated;
+	bool oom; /* sticky: checked once at the end */
+} Argv;
+
+static void argv_take(Argv *a, char *s)
+{
+	if (!s || a->oom) {
+		free(s);
+		a->oom = true;
+		return;
+	}
+	if (a->n + 2 > a->allocated) {
+		size_t allocated = a->allocated ? a->allocated * 2 : 64;
+		char **v = realloc(a->v, allocated * sizeof(char *));
+		if (!v) {
+			free(s);
+			a->oom = true;
+			return;
+		}
+		a->v = v;
+		a->allocated = allocated;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void argv_add(Argv *a, const char *s)
+{
+	argv_take(a, strdup(s));
+}
+
+/* An option and its value: "-m", "size=...". */
+static void argv_add_pair(Argv *a, const char *option, char *value)
+{
+	argv_add(a, option);
+	argv_take(a, value);
+}
+
+static char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *strdup_printf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static void argv_clear(Argv *a)
+{
+	if (a->v)
+		strv_free(a->v);
+}
+
+/* --- escaping ----------------------------------------------------------- */
+
+char *qemu_opt_escape(const char *s)
+{
+	size_t commas = 0;
+	for (const char *i = s; *i; i++)
+		commas += *i == ',';
+
+	char *r = malloc(strlen(s) + commas + 1), *o = r;
+	if (!r)
+		return NULL;
+	for (const char *i = s; *i; i++) {
+		*o++ = *i;
+		if (*i == ',')
+			*o++ = ',';
+	}
+	*o = 0;
+	return r;
+}
+
+static bool shell_safe(const char *s)
+{
+	if (!*s)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=./:,@%") ==
+	       strlen(s);
+}
+
+/* Appends s to buf (at *len), single-quoted if the shell would need it. */
+static void append_quoted(char *buf, size_t *len, const char *s)
+{
+	if (shell_safe(s)) {
+		size_t l = strlen(s);
+		memcpy(buf + *len, s, l);
+		*len += l;
+		return;
+	}
+	buf[(*len)++] = '\'';
+	for (const char *i = s; *i; i++) {
+		if (*i == '\'') {
+			memcpy(buf + *len, "'\\''", 4);
+			*len += 4;
+		} else
+			buf[(*len)++] = *i;
+	}
+	buf[(*len)++] = '\'';
+}
+
+char *qemu_argv_to_string(char **argv)
+{
+	size_t size = 1;
+	for (char **i = argv; *i; i++)
+		size += 4 * strlen(*i) + 3; /* every ' may become '\'' */
+
+	char *buf = malloc(size);
+	if (!buf)
+		return NULL;
+	size_t len = 0;
+	for (char **i = argv; *i; i++) {
+		if (i != argv)
+			buf[len++] = ' ';
+		append_quoted(buf, &len, *i);
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* "fe.0.0004", what QEMU's devno property reads. */
+static char *devno_string(const CcwAddress *a)
+{
+	return strdup_printf("%x.%x.%04x", a->cssid, a->ssid, a->devno);
+}
+
+/* --- json helpers ------------------------------------------------------- */
+
+static int json_add(json_object *o, const char *key, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_add_string(json_object *o, const char *key, const char *s)
+{
+	return json_add(o, key, json_object_new_string(s));
+}
+
+static int json_add_bool(json_object *o, const char *key, bool b)
+{
+	return json_add(o, key, json_object_new_boolean(b));
+}
+
+static int json_add_int(json_object *o, const char *key, int64_t i)
+{
+	return json_add(o, key, json_object_new_int64(i));
+}
+
+static char *json_to_arg(json_object *o)
+{
+	const char *s =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s ? strdup(s) : NULL;
+}
+
+/* "driver,key=value,..." from flat device properties: strings escaped,
+ * booleans on/off. "driver" must be the first key. */
+static char *device_props_to_opts(json_object *props)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	_cleanup_fclose_ FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+
+	bool first = true;
+	json_object_object_foreach(props, key, val)
+	{
+		if (!first)
+			fprintf(f, ",%s=", key);
+		switch (json_object_get_type(val)) {
+		case json_type_boolean:
+			fputs(json_object_get_boolean(val) ? "on" : "off", f);
+			break;
+		case json_type_int:
+			fprintf(f, "%" PRId64, json_object_get_int64(val));
+			break;
+		default: {
+			_cleanup_free_ char *e = qemu_opt_escape(json_object_get_string(val));
+			if (!e)
+				return NULL;
+			fputs(e, f);
+			break;
+		}
+		}
+		first = false;
+	}
+	if (fflush(f) != 0 || ferror(f))
+		return NULL;
+	f = (fclose(f), NULL);
+	return TAKE_PTR(buf);
+}
+
+/* --- disks -------------------------------------------------------------- */
+
+/* How libvirt maps a cache mode (qemuDomainDiskCachemodeFlags): the
+ * device's write-cache, and the nodes' cache.direct / cache.no-flush. */
+typedef struct CacheFlags {
+	bool write_cache;
+	bool direct;
+	bool no_flush;
+} CacheFlags;
+
+static bool disk_cache_flags(DiskCache cache, CacheFlags *ret)
+{
+	switch (cache) {
+	case DISK_CACHE_NONE:
+		*ret = (CacheFlags){.write_cache = true, .direct = true};
+		return true;
+	case DISK_CACHE_WRITETHROUGH:
+		*ret = (CacheFlags){.write_cache = false};
+		return true;
+	case DISK_CACHE_WRITEBACK:
+		*ret = (CacheFlags){.write_cache = true};
+		return true;
+	case DISK_CACHE_DIRECTSYNC:
+		*ret = (CacheFlags){.write_cache = false, .direct = true};
+		return true;
+	case DISK_CACHE_UNSAFE:
+		*ret = (CacheFlags){.write_cache = true, .no_flush = true};
+		return true;
+	case DISK_CACHE_DEFAULT:
+	default:
+		return false; /* QEMU's defaults; nothing on the command line */
+	}
+}
+
+static const char *disk_what(const DiskDef *disk)
+{
+	return disk->target ? disk->target : "(no target)";
+}
+
+static int check_disk(const DiskDef *disk, ZvError *err)
+{
+	if (disk->device == DISK_DEVICE_CDROM && disk->bus == DISK_BUS_VIRTIO)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "Disk '%s': a cdrom cannot be on bus virtio", disk_what(disk));
+	if (disk->device != DISK_DEVICE_DISK)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "Disk '%s': unsupported device type", disk_what(disk));
+	if (disk->bus != DISK_BUS_VIRTIO)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Disk '%s': unsupported bus",
+				    disk_what(disk));
+	if (!disk->target)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "A disk has no target");
+	if (!disk->source || !*disk->source)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Disk '%s' has no source",
+				    disk->target);
+	if (disk->type != DISK_TYPE_FILE && disk->type != DISK_TYPE_BLOCK)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Disk '%s': unsupported type",
+				    disk->target);
+	if (disk->format != DISK_FORMAT_RAW && disk->format != DISK_FORMAT_QCOW2)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Disk '%s': unsupported format",
+				    disk->target);
+	/* QEMU refuses aio=native on a host page cache: say so before it runs. */
+	if (disk->io == DISK_IO_NATIVE && disk->cache != DISK_CACHE_NONE &&
+	    disk->cache != DISK_CACHE_DIRECTSYNC)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "Disk '%s': io='native' needs cache='none' or cache='directsync'",
+				    disk->target);
+	return 0;
+}
+
+void qemu_disk_node_names(unsigned n, char storage[static QEMU_NODE_NAME_MAX],
+			  char format[static QEMU_NODE_NAME_MAX])
+{
+	snprintf(storage, QEMU_NODE_NAME_MAX, "libvirt-%u-storage", n);
+	snprintf(format, QEMU_NODE_NAME_MAX, "libvirt-%u-format", n);
+}
+
+static json_object *cache_object(const CacheFlags *c)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_bool(o, "direct", c->direct) < 0 || json_add_bool(o, "no-flush", c->no_flush) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+static json_object *storage_node(const DiskDef *disk, const char *node_name)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	CacheFlags cache;
+
+	if (!o || json_add_string(o, "driver", disk->type == DISK_TYPE_BLOCK ? "host_device" : "file") < 0 ||
+	    json_add_string(o, "filename", disk->source) < 0 ||
+	    json_add_string(o, "node-name", node_name) < 0 ||
+	    json_add_bool(o, "read-only", disk->readonly) < 0)
+		return NULL;
+	if (disk_cache_flags(disk->cache, &cache) && json_add(o, "cache", cache_object(&cache)) < 0)
+		return NULL;
+	if (disk->io != DISK_IO_DEFAULT &&
+	    json_add_string(o, "aio", disk->io == DISK_IO_NATIVE ? "native" : "threads") < 0)
+		return NULL;
+	if (json_add_string(o, "discard", "unmap") < 0 || json_add_bool(o, "auto-read-only", true) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+static json_object *format_node(const DiskDef *disk, const char *node_name, const char *file)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	CacheFlags cache;
+
+	if (!o || json_add_string(o, "node-name", node_name) < 0 ||
+	    json_add_string(o, "driver", disk->format == DISK_FORMAT_QCOW2 ? "qcow2" : "raw") < 0 ||
+	    json_add_string(o, "file", file) < 0 || json_add_bool(o, "read-only", disk->readonly) < 0)
+		return NULL;
+	/* libvirt sets the cache on both nodes: no inheritance with -blockdev. */
+	if (disk_cache_flags(disk->cache, &cache) && json_add(o, "cache", cache_object(&cache)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int qemu_disk_blockdev_props(const DiskDef *disk, unsigned n, json_object **ret_storage,
+			     json_object **ret_format, ZvError *err)
+{
+	char storage_name[QEMU_NODE_NAME_MAX], format_name[QEMU_NODE_NAME_MAX];
+
+	int r = check_disk(disk, err);
+	if (r < 0)
+		return r;
+	qemu_disk_node_names(n, storage_name, format_name);
+
+	_cleanup_(json_object_putp) json_object *storage = storage_node(disk, storage_name);
+	_cleanup_(json_object_putp) json_object *format = format_node(disk, format_name, storage_name);
+	if (!storage || !format)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret_storage = TAKE_PTR(storage);
+	*ret_format = TAKE_PTR(format);
+	return 0;
+}
+
+static int add_devno(json_object *o, const CcwAddress *a)
+{
+	if (!a->assigned)
+		return 0; /* QEMU picks the next free one */
+	_cleanup_free_ char *devno = devno_string(a);
+	return devno ? json_add_string(o, "devno", devno) : -ENOMEM;
+}
+
+int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, ZvError *err)
+{
+	char storage_name[QEMU_NODE_NAME_MAX], format_name[QEMU_NODE_NAME_MAX];
+	CacheFlags cache;
+
+	int r = check_disk(disk, err);
+	if (r < 0)
+		return r;
+	qemu_disk_node_names(n, storage_name, format_name);
+
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_string(o, "driver", "virtio-blk-ccw") < 0 || add_devno(o, &disk->address) < 0 ||
+	    json_add_string(o, "drive", format_name) < 0 || json_add_string(o, "id", disk->target) < 0 ||
+	    (disk->boot_order > 0 && json_add_int(o, "bootindex", disk->boot_order) < 0) ||
+	    (disk_cache_flags(disk->cache, &cache) &&
+	     json_add_string(o, "write-cache", cache.write_cache ? "on" : "off") < 0) ||
+	    (disk->shareable && json_add_bool(o, "share-rw", true) < 0))
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int add_disk(Argv *a, const DiskDef *disk, unsigned n, ZvError *err)
+{
+	_cleanup_(json_object_putp) json_object *storage = NULL, *format = NULL, *device = NULL;
+
+	int r = qemu_disk_blockdev_props(disk, n, &storage, &format, err);
+	if (r < 0)
+		return r;
+	r = qemu_disk_device_props(disk, n, &device, err);
+	if (r < 0)
+		return r;
+	argv_add_pair(a, "-blockdev", json_to_arg(storage));
+	argv_add_pair(a, "-blockdev", json_to_arg(format));
+	argv_add_pair(a, "-device", device_props_to_opts(device));
+	return 0;
+}
+
+/* --- consoles ----------------------------------------------------------- */
+
+static char *console_chardev(const ConsoleDef *c, size_t i, const char *logfile, bool logappend)
+{
+	_cleanup_free_ char *path = c->source_path ? qemu_opt_escape(c->source_path) : NULL;
+	_cleanup_free_ char *log = logfile ? qemu_opt_escape(logfile) : NULL;
+	if ((c->source_path && !path) || (logfile && !log))
+		return NULL;
+
+	_cleanup_free_ char *log_opts =
+		log ? strdup_printf(",logfile=%s,logappend=%s", log, logappend ? "on" : "off") : strdup("");
+	if (!log_opts)
+		return NULL;
+
+	switch (c->type) {
+	case CONSOLE_TYPE_PTY:
+		return strdup_printf("pty,id=charconsole%zu%s", i, log_opts);
+	case CONSOLE_TYPE_FILE:
+		return strdup_printf("file,id=charconsole%zu,path=%s%s", i, path, log_opts);
+	case CONSOLE_TYPE_UNIX:
+	default:
+		/* bind: QEMU listens, and must not wait for a client to boot. */
+		return strdup_printf("socket,id=charconsole%zu,path=%s%s%s", i, path,
+				     c->unix_bind ? ",server=on,wait=off" : "", log_opts);
+	}
+}
+
+static int check_consoles(const DomainDef *def, ZvError *err)
+{
+	bool seen[_CONSOLE_TARGET_MAX] = {};
+
+	for (size_t i = 0; i < def->n_consoles; i++) {
+		const ConsoleDef *c = &def->consoles[i];
+		if (c->type < 0 || c->type >= _CONSOLE_TYPE_MAX || c->target < 0 ||
+		    c->target >= _CONSOLE_TARGET_MAX)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "Console %zu: unsupported type", i);
+		if (c->type != CONSOLE_TYPE_PTY && !c->source_path)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "Console %zu has no source path", i);
+		/* QEMU has one SCLP console and one line-mode console. */
+		if (seen[c->target])
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "Console %zu: only one console per SCLP target (%s)", i,
+					    c->target == CONSOLE_TARGET_SCLP ? "sclp" : "sclplm");
+		seen[c->target] = true;
+	}
+	return 0;
+}
+
+static void add_consoles(Argv *a, const DomainDef *def, const char *default_log)
+{
+	for (size_t i = 0; i < def->n_consoles; i++) {
+		const ConsoleDef *c = &def->consoles[i];
+		const char *log = c->log_file;
+		bool append = c->log_append;
+
+		if (!log && default_log) {
+			log = default_log;
+			append = false;
+			default_log = NULL; /* only the first console without its own log */
+		}
+		argv_add_pair(a, "-chardev", console_chardev(c, i, log, append));
+		argv_add_pair(
+			a, "-device",
+			strdup_printf("%s,chardev=charconsole%zu,id=console%zu",
+				      c->target == CONSOLE_TARGET_SCLPLM ? "sclplmconsole" : "sclpconsole",
+				      i, i));
+	}
+}
+
+/* --- the rest ----------------------------------------------------------- */
+
+static void add_memballoon(Argv *a, const MemballoonDef *m)
+{
+	if (m->model != MEMBALLOON_MODEL_VIRTIO)
+		return;
+	if (!m->address.assigned) {
+		argv_add_pair(a, "-device", strdup("virtio-balloon-ccw,id=balloon0"));
+		return;
+	}
+	_cleanup_free_ char *devno = devno_string(&m->address);
+	argv_add_pair(a, "-device",
+		      devno ? strdup_printf("virtio-balloon-ccw,id=balloon0,devno=%s", devno) : NULL);
+}
+
+static int add_monitor(Argv *a, const QemuCmdlineParams *p, ZvError *err)
+{
+	if (p->qmp_fd >= 0)
+		argv_add_pair(a, "-chardev",
+			      strdup_printf("socket,id=charmonitor,fd=%d,server=on,wait=off", p->qmp_fd));
+	else if (p->qmp_path) {
+		_cleanup_free_ char *path = qemu_opt_escape(p->qmp_path);
+		argv_add_pair(a, "-chardev",
+			      path ? strdup_printf("socket,id=charmonitor,path=%s,server=on,wait=off", path)
+				   : NULL);
+	} else
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "No QMP socket for the command line");
+	argv_add_pair(a, "-mon", strdup("chardev=charmonitor,id=monitor,mode=control"));
+	return 0;
+}
+
+static void add_machine(Argv *a, const DomainDef *def, bool kvm)
+{
+	_cleanup_free_ char *machine = qemu_opt_escape(def->os_machine ? def->os_machine : DEFAULT_MACHINE);
+	if (!machine) {
+		a->oom = true;
+		return;
+	}
+	argv_add_pair(a, "-machine",
+		      strdup_printf("%s,accel=%s%s", machine, kvm ? "kvm" : "tcg",
+				    !def->dump_core_set ? ""
+				    : def->dump_core    ? ",dump-guest-core=on"
+							: ",dump-guest-core=off"));
+	argv_add_pair(a, "-cpu", strdup(kvm ? "host" : "qemu"));
+}
+
+static void add_identity(Argv *a, const DomainDef *def)
+{
+	_cleanup_free_ char *name = qemu_opt_escape(def->name);
+	argv_add_pair(a, "-name", name ? strdup_printf("guest=%s,debug-threads=on", name) : NULL);
+	argv_add_pair(a, "-uuid", strdup_printf(SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(def->uuid)));
+}
+
+static void add_resources(Argv *a, const DomainDef *def)
+{
+	unsigned max = def->vcpus_max ? def->vcpus_max : 1;
+	unsigned current = def->vcpus_current ? def->vcpus_current : max;
+
+	argv_add_pair(a, "-m", strdup_printf("size=%" PRIu64 "k", def->memory_kib));
+	argv_add_pair(a, "-smp", strdup_printf("%u,maxcpus=%u", current, max));
+}
+
+static void add_kernel(Argv *a, const DomainDef *def)
+{
+	/* Plain values: QEMU does not split these at commas. */
+	if (def->os_kernel)
+		argv_add_pair(a, "-kernel", strdup(def->os_kernel));
+	if (def->os_initrd)
+		argv_add_pair(a, "-initrd", strdup(def->os_initrd));
+	if (def->os_cmdline)
+		argv_add_pair(a, "-append", strdup(def->os_cmdline));
+}
+
+static int check_domain(const DomainDef *def, ZvError *err)
+{
+	if (!def->name || !*def->name)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "The domain has no name");
+	if (def->memory_kib == 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Domain '%s' has no memory",
+				    def->name);
+	if (def->vcpus_current > def->vcpus_max && def->vcpus_max > 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "Domain '%s': %u current vCPUs exceed the maximum of %u", def->name,
+				    def->vcpus_current, def->vcpus_max);
+	for (size_t i = 0; i < def->n_disks; i++) {
+		int r = check_disk(&def->disks[i], err);
+		if (r < 0)
+			return r;
+	}
+	return check_consoles(def, err);
+}
+
+int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***ret_argv, ZvError *err)
+{
+	_cleanup_(argv_clear) Argv a = {};
+	/* type='qemu' asks for emulation whatever the host offers. */
+	bool kvm = p->use_kvm && def->virt_type != DOMAIN_VIRT_QEMU;
+
+	int r = check_domain(def, err);
+	if (r < 0)
+		return r;
+
+	argv_add(&a, def->emulator ? def->emulator : p->emulator ? p->emulator : QEMU_DEFAULT_EMULATOR);
+	add_identity(&a, def);
+	argv_add(&a, "-S");
+	add_machine(&a, def, kvm);
+	add_resources(&a, def);
+	argv_add(&a, "-no-user-config");
+	argv_add(&a, "-nodefaults");
+	r = add_monitor(&a, p, err);
+	if (r < 0)
+		return r;
+	argv_add(&a, "-display");
+	argv_add(&a, "none");
+	argv_add(&a, "-no-shutdown");
+	/* The daemon, not QEMU, decides what a panic does. */
+	argv_add_pair(&a, "-action", strdup("panic=pause"));
+	if (def->on_reboot == LIFECYCLE_ACTION_DESTROY)
+		argv_add_pair(&a, "-action", strdup("reboot=shutdown"));
+	add_kernel(&a, def);
+
+	for (size_t i = 0; i < def->n_disks; i++) {
+		r = add_disk(&a, &def->disks[i], (unsigned)i + 1, err);
+		if (r < 0)
+			return r;
+	}
+	add_consoles(&a, def, p->default_console_log);
+	add_memballoon(&a, &def->memballoon);
+
+	argv_add_pair(&a, "-sandbox",
+		      strdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+	argv_add_pair(&a, "-msg", strdup("timestamp=on"));
+
+	if (a.oom)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret_argv = TAKE_PTR(a.v);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The qemu-system-s390x command line for a domain definition, in the
+ * shape libvirt gives it: -blockdev JSON for disks, virtio-ccw devices
+ * at their devno, SCLP consoles, a QMP monitor, -S so the daemon says
+ * when the guest starts. Pure: no files are touched, nothing runs. */
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "domain/domain-def.h"
+#include "util/error.h"
+
+/* Used when neither the definition nor the params name an emulator. */
+#define QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-s390x"
+
+typedef struct QemuCmdlineParams {
+	/* accel=kvm and -cpu host; else accel=tcg and -cpu qemu (always
+	 * for type='qemu'). */
+	bool use_kvm;
+	/* A listening socket QEMU inherits under this number, or -1. */
+	int qmp_fd;
+	/* The socket QEMU creates and listens on when qmp_fd < 0
+	 * (DomainXMLToNative shows it). */
+	const char *qmp_path;
+	/* When the definition has no <emulator>; NULL: QEMU_DEFAULT_EMULATOR. */
+	const char *emulator;
+	/* The logfile (logappend=off) of the first console that has no
+	 * <log> of its own; may be NULL. */
+	const char *default_console_log;
+} QemuCmdlineParams;
+
+/* Builds the argv (argv[0] is the emulator, NULL-terminated; free with
+ * strv_free). Refuses what QEMU cannot do with ZV_ERROR_INVALID_ARGUMENT
+ * naming the device: a cdrom on bus virtio, a disk without a source,
+ * io='native' without cache none/directsync, two consoles on one SCLP
+ * target. Returns negative errno. */
+int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***ret_argv, ZvError *err);
+
+/* One line for logs and DomainXMLToNative: each argument shell-quoted
+ * when it needs it. NULL on ENOMEM. */
+char *qemu_argv_to_string(char **argv);
+
+/* A value for a comma-separated QEMU option string: commas doubled, as
+ * QemuOpts and keyval read them back. NULL on ENOMEM. */
+char *qemu_opt_escape(const char *s);
+
+/* Node names of disk number n (the argv gives disks[i] n = i + 1; a hot
+ * plug must pick an n no attached disk uses): libvirt-<n>-storage and
+ * libvirt-<n>-format. */
+#define QEMU_NODE_NAME_MAX 32
+void qemu_disk_node_names(unsigned n, char storage[static QEMU_NODE_NAME_MAX],
+			  char format[static QEMU_NODE_NAME_MAX]);
+
+/* The two blockdev-add objects of a disk (protocol node, then format
+ * node on top of it), exactly as the argv's -blockdev carries them. The
+ * caller owns both. */
+int qemu_disk_blockdev_props(const DiskDef *disk, unsigned n, json_object **ret_storage,
+			     json_object **ret_format, ZvError *err);
+
+/* The device_add arguments of a disk ({"driver":"virtio-blk-ccw",...}),
+ * the same properties the argv's -device has. The caller owns it. */
+int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, ZvError *err);
