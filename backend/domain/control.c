@@ -59,13 +59,6 @@ static void abort_op(Domain *d)
 	d->op_call = (DomainCall){};
 }
 
-static void finish_op_error(Domain *d, ZvErrorCode code, const char *fmt, const char *detail)
-{
-	ZvError err = ZV_ERROR_INIT;
-	int r = zv_error_set(&err, code, EIO, fmt, domain_name(d), detail);
-	domain_finish_op(d, r, &err);
-}
-
 static bool kvm_usable(void)
 {
 	struct utsname u;
@@ -285,43 +278,31 @@ static void log_start_header(const char *log_path, char **argv, long *ret_offset
 		*ret_offset = (long)st.st_size;
 }
 
-int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
+/* Everything a start needs up to a spawned QEMU; the caller undoes it
+ * on failure. */
+static int spawn_qemu(Domain *d, ZvError *err)
 {
 	const Settings *s = settings_of(d);
+	_cleanup_free_ char *console_log = NULL;
+	_cleanup_strv_free_ char **argv = NULL;
 	bool use_kvm;
 	int r;
 
-	r = begin_op(d, DOMAIN_OP_START, cb, userdata, err);
-	if (r < 0)
-		return r;
-	d->start_flags = flags;
-
 	r = domain_pick_accelerator(d, &use_kvm, err);
 	if (r < 0)
-		goto fail;
+		return r;
 
-	_cleanup_free_ char *console_log = NULL;
+	d->log_path = (free(d->log_path), NULL);
 	if (asprintf(&console_log, "%s/%s.console.log", s->log_dir, domain_name(d)) < 0 ||
 	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
-	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp"))) {
-		r = zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-		goto fail;
-	}
-
-	d->live = domain_def_copy(d->def);
-	if (!d->live) {
-		r = zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-		goto fail;
-	}
+	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) || !(d->live = domain_def_copy(d->def)))
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 
 	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
-	if (listen_fd < 0) {
-		r = zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s", d->qmp_path,
-				 strerror(-listen_fd));
-		goto fail;
-	}
+	if (listen_fd < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s", d->qmp_path,
+				    strerror(-listen_fd));
 
-	_cleanup_strv_free_ char **argv = NULL;
 	QemuCmdlineParams params = {
 		.use_kvm = use_kvm,
 		.qmp_fd = listen_fd,
@@ -329,37 +310,45 @@ int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *use
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
 	if (r < 0)
-		goto fail;
+		return r;
 
 	log_start_header(d->log_path, argv, &d->log_offset);
 	r = qemu_process_spawn(d->registry->event, argv, d->log_path, listen_fd, on_process_exit, d, &d->process);
+	if (r < 0)
+		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s", argv[0],
+				    domain_name(d), strerror(-r));
+	log_info("Starting domain %s (pid %u, %s)", domain_name(d), domain_qemu_pid(d), use_kvm ? "KVM" : "TCG");
+	return 0;
+}
+
+int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	int r = begin_op(d, DOMAIN_OP_START, cb, userdata, err);
+	if (r < 0)
+		return r;
+	d->start_flags = flags;
+
+	r = spawn_qemu(d, err);
 	if (r < 0) {
-		r = zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s", argv[0],
-				 domain_name(d), strerror(-r));
-		goto fail;
+		abort_op(d);
+		if (d->qmp_path)
+			(void)unlink_if_exists(d->qmp_path);
+		d->qmp_path = (free(d->qmp_path), NULL);
+		d->live = domain_def_free(d->live);
+		/* A start that failed leaves the domain shut-off/failed. */
+		domain_set_state(d, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_FAILED);
+		return r;
 	}
 	d->id = d->registry->next_id++;
 
+	/* From here on the answer comes from on_qmp_ready or domain_stopped. */
 	r = connect_qmp(d);
 	if (r < 0) {
 		zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, r, "Cannot connect to QEMU's monitor %s: %s",
 			     d->qmp_path, strerror(-r));
 		kill_qemu(d, DOMAIN_REASON_FAILED);
 	}
-	/* From here on the answer comes from on_qmp_ready or domain_stopped. */
-	log_info("Starting domain %s (pid %u%s)", domain_name(d), domain_qemu_pid(d), use_kvm ? ", KVM" : ", TCG");
 	return 0;
-
-fail:
-	abort_op(d);
-	if (d->qmp_path)
-		(void)unlink_if_exists(d->qmp_path);
-	d->qmp_path = (free(d->qmp_path), NULL);
-	d->live = domain_def_free(d->live);
-	d->id = -1;
-	/* A start that failed leaves the domain shut-off/failed. */
-	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_FAILED);
-	return r;
 }
 
 static void fail_start(Domain *d, const char *what, const char *error_desc)
