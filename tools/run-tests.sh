@@ -1,0 +1,37 @@
+#!/bin/sh
+# The whole test suite, as CI runs it, on a fresh Debian bookworm machine
+# as root: installs what it needs, builds the test guest, builds zvirtd
+# with -Werror under ASan+UBSan and runs every test; then the unit tests
+# once more under valgrind on a plain build.
+set -eu
+
+cd "$(dirname "$0")/.."
+
+sh tools/install-deps.sh
+
+# The real s390x guest the integration tests boot (cached by version).
+ZVIRT_GUEST_DIR=$(sh tests/guest/build-guest.sh | tail -n 1)
+export ZVIRT_GUEST_DIR
+
+setup() {
+	dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+# ASan's leak checker at exit; QEMU children are not instrumented.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+setup build-ci -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-ci
+meson test -C build-ci --print-errorlogs --num-processes 2
+
+setup build-valgrind -Dwerror=true
+ninja -C build-valgrind
+meson test -C build-valgrind --suite unit --print-errorlogs \
+	--wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
