@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Bad input over D-Bus: each gets a clear org.zvirt1.Error and changes
+ * nothing (no domain, no file, no signal).
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static size_t count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static char *state_domains_dir(void)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/state/domains", harness_tmpdir()) > 0);
+	return p;
+}
+
+/* DefineXML(xml) must fail with one of the names and leave no trace. */
+static void expect_define_refused(const char *xml, const char *name1, const char *name2, const char *substring)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *dir = state_domains_dir();
+	uint32_t count = harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainCount");
+	size_t files = count_files(dir);
+	size_t mark = harness_signal_mark();
+
+	int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML",
+				  "sa{sv}", xml, 0);
+	assert_true(r < 0);
+	if (!sd_bus_error_has_name(&error, name1) && !(name2 && sd_bus_error_has_name(&error, name2)))
+		fail_msg("got %s (%s), expected %s", error.name, error.message, name1);
+	if (substring && !strstr(error.message, substring))
+		fail_msg("'%s' does not mention '%s'", error.message, substring);
+
+	assert_int_equal(harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainCount"), count);
+	assert_int_equal(count_files(dir), files);
+	assert_true(harness_flush_signals() >= 0);
+	assert_null(harness_signal_find(mark, NULL, ZVIRT_MANAGER_IFACE, "DomainDefined", NULL));
+}
+
+static char *guest_with_name(const char *name)
+{
+	return harness_minimal_xml(name, NULL);
+}
+
+static void test_hostile_names(void **state)
+{
+	const char *names[] = { "..", ".hidden", "a/b", "../../etc/passwd", "tab\tname", "line\nbreak", "" };
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		_cleanup_free_ char *xml = guest_with_name(names[i]);
+		expect_define_refused(xml, ZVIRT_ERROR("InvalidXML"), ZVIRT_ERROR("InvalidArgument"), NULL);
+	}
+}
+
+static void test_hostile_documents(void **state)
+{
+	/* An entity that would read a host file (XXE). */
+	expect_define_refused("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+			      "<domain type='kvm'><name>&x;</name><memory>1024</memory><os><type arch='s390x' "
+			      "machine='s390-ccw-virtio'>hvm</type></os></domain>",
+			      ZVIRT_ERROR("InvalidXML"), NULL, NULL);
+	/* Not XML at all, and not a domain. */
+	expect_define_refused("\x01\x02 garbage", ZVIRT_ERROR("InvalidXML"), NULL, NULL);
+	expect_define_refused("<network><name>x</name></network>", ZVIRT_ERROR("InvalidXML"), NULL, NULL);
+	/* Unknown elements are named by their path, never dropped. */
+	expect_define_refused("<domain type='kvm'><name>u</name><memory>1024</memory><os><type arch='s390x' "
+			      "machine='s390-ccw-virtio'>hvm</type></os><bogus/></domain>",
+			      ZVIRT_ERROR("InvalidXML"), NULL, "bogus");
+
+	/* A huge payload: 2 MiB of padding in a description. */
+	size_t big = 2 * 1024 * 1024;
+	char *pad = malloc(big + 1);
+	assert_non_null(pad);
+	memset(pad, 'x', big);
+	pad[big] = 0;
+	_cleanup_free_ char *xml = NULL;
+	assert_true(asprintf(&xml,
+			     "<domain type='kvm'><name>huge</name><description>%s</description><memory>1024</memory>"
+			     "<os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os></domain>",
+			     pad) > 0);
+	free(pad);
+	expect_define_refused(xml, ZVIRT_ERROR("InvalidArgument"), ZVIRT_ERROR("InvalidXML"), NULL);
+}
+
+static void test_duplicate_ccw_address(void **state)
+{
+	const char *xml = "<domain type='kvm'><name>dup-ccw</name><memory unit='MiB'>256</memory>"
+			  "<os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os><devices>"
+			  "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			  "<source file='/var/tmp/a.img'/><target dev='vda' bus='virtio'/>"
+			  "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0004'/></disk>"
+			  "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			  "<source file='/var/tmp/b.img'/><target dev='vdb' bus='virtio'/>"
+			  "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0004'/></disk>"
+			  "</devices></domain>";
+	expect_define_refused(xml, ZVIRT_ERROR("InvalidXML"), NULL, "fe.0.0004");
+}
+
+static void test_bad_arguments(void **state)
+{
+	_cleanup_free_ char *xml = harness_minimal_xml("args-guest", NULL);
+	_cleanup_free_ char *path = harness_define(xml);
+
+	/* Options: unknown keys and wrong types. */
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused",
+			     "s", "yes");
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 1,
+			     "secret", "b", 1);
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains",
+			     "a{sv}", 1, "state", "s", "sleeping");
+	harness_assert_state(path, "shut-off", "unknown");
+
+	/* UUIDs that are not UUIDs, and ones nobody has. */
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "LookupDomainByUUID", "sa{sv}", "../../etc", 0);
+	harness_expect_error(ZVIRT_ERROR("NoSuchDomain"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "LookupDomainByUUID", "sa{sv}", "00000000-0000-0000-0000-000000000001", 0);
+	harness_expect_error(ZVIRT_ERROR("NoSuchDomain"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "LookupDomainByName", "sa{sv}", "../args-guest", 0);
+
+	/* An object path that names no domain. */
+	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", "/org/zvirt1/domain/00000000000000000000000000000001",
+			     ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
+	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", "/org/zvirt1/domain/args_2dguest",
+			     ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
+
+	harness_undefine(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_hostile_documents),
+		cmocka_unit_test(test_duplicate_ccw_address),
+		cmocka_unit_test(test_bad_arguments),
+	};
+	return harness_main("inputs", tests, 0);
+}
