@@ -1,1 +1,219 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "domain-def.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+/* One table per enum, indexed by value; the strings are libvirt's. */
+#define DEFINE_STRING_TABLE(name, type, max, ...)                               \
+	static const char *const name##_table[max] = {__VA_ARGS__};             \
+	const char *name##_to_string(type v)                                    \
+	{                                                                       \
+		if ((int)v < 0 || (int)v >= (int)(max))                         \
+			return NULL;                                            \
+		return name##_table[v];                                         \
+	}                                                                       \
+	int name##_from_string(const char *s)                                   \
+	{                                                                       \
+		if (!s)                                                         \
+			return -EINVAL;                                         \
+		for (int i = 0; i < (int)(max); i++)                            \
+			if (name##_table[i] && strcmp(name##_table[i], s) == 0) \
+				return i;                                       \
+		return -EINVAL;                                                 \
+	}
+
+/* clang-format off */
+DEFINE_STRING_TABLE(domain_virt_type, DomainVirtType, _DOMAIN_VIRT_MAX,
+		    [DOMAIN_VIRT_KVM] = "kvm",
+		    [DOMAIN_VIRT_QEMU] = "qemu")
+
+DEFINE_STRING_TABLE(lifecycle_action, LifecycleAction, _LIFECYCLE_ACTION_MAX,
+		    [LIFECYCLE_ACTION_DESTROY] = "destroy",
+		    [LIFECYCLE_ACTION_RESTART] = "restart",
+		    [LIFECYCLE_ACTION_PRESERVE] = "preserve",
+		    [LIFECYCLE_ACTION_RENAME_RESTART] = "rename-restart",
+		    [LIFECYCLE_ACTION_COREDUMP_DESTROY] = "coredump-destroy",
+		    [LIFECYCLE_ACTION_COREDUMP_RESTART] = "coredump-restart")
+
+DEFINE_STRING_TABLE(disk_type, DiskType, _DISK_TYPE_MAX,
+		    [DISK_TYPE_FILE] = "file",
+		    [DISK_TYPE_BLOCK] = "block")
+
+DEFINE_STRING_TABLE(disk_device, DiskDevice, _DISK_DEVICE_MAX,
+		    [DISK_DEVICE_DISK] = "disk",
+		    [DISK_DEVICE_CDROM] = "cdrom")
+
+DEFINE_STRING_TABLE(disk_format, DiskFormat, _DISK_FORMAT_MAX,
+		    [DISK_FORMAT_RAW] = "raw",
+		    [DISK_FORMAT_QCOW2] = "qcow2")
+
+DEFINE_STRING_TABLE(disk_cache, DiskCache, _DISK_CACHE_MAX,
+		    [DISK_CACHE_DEFAULT] = "default",
+		    [DISK_CACHE_NONE] = "none",
+		    [DISK_CACHE_WRITETHROUGH] = "writethrough",
+		    [DISK_CACHE_WRITEBACK] = "writeback",
+		    [DISK_CACHE_DIRECTSYNC] = "directsync",
+		    [DISK_CACHE_UNSAFE] = "unsafe")
+
+DEFINE_STRING_TABLE(disk_io, DiskIO, _DISK_IO_MAX,
+		    [DISK_IO_DEFAULT] = "default",
+		    [DISK_IO_NATIVE] = "native",
+		    [DISK_IO_THREADS] = "threads")
+
+/* Only virtio exists today; "scsi" comes with SCSI controllers. */
+DEFINE_STRING_TABLE(disk_bus, DiskBus, _DISK_BUS_MAX,
+		    [DISK_BUS_VIRTIO] = "virtio")
+
+DEFINE_STRING_TABLE(console_type, ConsoleType, _CONSOLE_TYPE_MAX,
+		    [CONSOLE_TYPE_PTY] = "pty",
+		    [CONSOLE_TYPE_FILE] = "file",
+		    [CONSOLE_TYPE_UNIX] = "unix")
+
+DEFINE_STRING_TABLE(console_target, ConsoleTarget, _CONSOLE_TARGET_MAX,
+		    [CONSOLE_TARGET_SCLP] = "sclp",
+		    [CONSOLE_TARGET_SCLPLM] = "sclplm")
+
+DEFINE_STRING_TABLE(memballoon_model, MemballoonModel, _MEMBALLOON_MODEL_MAX,
+		    [MEMBALLOON_MODEL_VIRTIO] = "virtio",
+		    [MEMBALLOON_MODEL_NONE] = "none")
+/* clang-format on */
+
+void disk_def_clear(DiskDef *disk)
+{
+	if (!disk)
+		return;
+	free(disk->source);
+	free(disk->target);
+	*disk = (DiskDef){};
+}
+
+void console_def_clear(ConsoleDef *console)
+{
+	if (!console)
+		return;
+	free(console->source_path);
+	free(console->log_file);
+	free(console->live_pty_path);
+	*console = (ConsoleDef){};
+}
+
+DomainDef *domain_def_free(DomainDef *def)
+{
+	if (!def)
+		return NULL;
+
+	free(def->name);
+	free(def->title);
+	free(def->description);
+	free(def->os_arch);
+	free(def->os_machine);
+	free(def->os_kernel);
+	free(def->os_initrd);
+	free(def->os_cmdline);
+	free(def->emulator);
+	for (size_t i = 0; i < def->n_disks; i++)
+		disk_def_clear(&def->disks[i]);
+	free(def->disks);
+	for (size_t i = 0; i < def->n_consoles; i++)
+		console_def_clear(&def->consoles[i]);
+	free(def->consoles);
+	free(def);
+	return NULL;
+}
+
+/* strdup that keeps NULL as NULL; *ok turns false on ENOMEM so a copy
+ * can run all its strdups and check once. */
+static char *strdup_or_null(const char *s, bool *ok)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*ok = false;
+	return d;
+}
+
+DomainDef *domain_def_copy(const DomainDef *def)
+{
+	if (!def)
+		return NULL;
+
+	DomainDef *c = malloc(sizeof(*c));
+	if (!c)
+		return NULL;
+
+	/* Scalars come along with the struct copy; every pointer is then
+	 * replaced, so the copy never shares memory with the original. */
+	*c = *def;
+	bool ok = true;
+	c->name = strdup_or_null(def->name, &ok);
+	c->title = strdup_or_null(def->title, &ok);
+	c->description = strdup_or_null(def->description, &ok);
+	c->os_arch = strdup_or_null(def->os_arch, &ok);
+	c->os_machine = strdup_or_null(def->os_machine, &ok);
+	c->os_kernel = strdup_or_null(def->os_kernel, &ok);
+	c->os_initrd = strdup_or_null(def->os_initrd, &ok);
+	c->os_cmdline = strdup_or_null(def->os_cmdline, &ok);
+	c->emulator = strdup_or_null(def->emulator, &ok);
+	c->disks = NULL;
+	c->n_disks = 0;
+	c->consoles = NULL;
+	c->n_consoles = 0;
+
+	if (ok && def->n_disks > 0) {
+		c->disks = calloc(def->n_disks, sizeof(DiskDef));
+		if (c->disks) {
+			c->n_disks = def->n_disks;
+			for (size_t i = 0; i < def->n_disks; i++) {
+				c->disks[i] = def->disks[i];
+				c->disks[i].source = strdup_or_null(def->disks[i].source, &ok);
+				c->disks[i].target = strdup_or_null(def->disks[i].target, &ok);
+			}
+		} else
+			ok = false;
+	}
+
+	if (ok && def->n_consoles > 0) {
+		c->consoles = calloc(def->n_consoles, sizeof(ConsoleDef));
+		if (c->consoles) {
+			c->n_consoles = def->n_consoles;
+			for (size_t i = 0; i < def->n_consoles; i++) {
+				const ConsoleDef *s = &def->consoles[i];
+				ConsoleDef *d = &c->consoles[i];
+				*d = *s;
+				d->source_path = strdup_or_null(s->source_path, &ok);
+				d->log_file = strdup_or_null(s->log_file, &ok);
+				d->live_pty_path = strdup_or_null(s->live_pty_path, &ok);
+			}
+		} else
+			ok = false;
+	}
+
+	if (!ok)
+		return domain_def_free(c);
+	return c;
+}
+
+int disk_target_compare(const char *a, const char *b)
+{
+	/* vda < vdz < vdaa: libvirt's disk index order, which is length
+	 * first and then alphabetical for names of the vd[a-z]+ shape. */
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	if (la == 0)
+		return 0;
+	return strcmp(a, b);
+}
+
+char *ccw_address_to_string(const CcwAddress *a, char buf[static CCW_ADDRESS_STRING_MAX])
+{
+	snprintf(buf, CCW_ADDRESS_STRING_MAX, "%x.%x.%04x", (unsigned)a->cssid, (unsigned)a->ssid,
+		 (unsigned)a->devno);
+	return buf;
+}

@@ -169,6 +169,9 @@ DomainDef *domain_def_free(DomainDef *def);
 /* A deep copy (NULL on ENOMEM). */
 DomainDef *domain_def_copy(const DomainDef *def);
 void disk_def_clear(DiskDef *disk);
+/* Orders disk targets as libvirt numbers them (vda < vdz < vdaa): the
+ * order the parser keeps def->disks in and ccw addresses are assigned. */
+int disk_target_compare(const char *a, const char *b);
 void console_def_clear(ConsoleDef *console);
 
 /* Strings of the enums, as they appear in XML. *_from_string return -EINVAL. */

@@ -6,6 +6,7 @@
  * filling, and the canonical formatter. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "domain-def.h"
 #include "util/error.h"
@@ -51,6 +52,22 @@ int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaul
  * Returns a malloc'd string, NULL on ENOMEM. */
 char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags);
 
-/* Names with '/' or starting with '.', control characters, or longer
- * than 255 bytes are refused (they become file names). */
+/* The longest domain name: names become file names, and
+ * "<name>.console.log" must still fit NAME_MAX (255). */
+#define DOMAIN_NAME_MAX 200
+
+/* Empty names, names with '/' or starting with '.', control characters,
+ * only spaces, or longer than DOMAIN_NAME_MAX bytes are refused (they
+ * become file names). ZV_ERROR_INVALID_ARGUMENT. */
 int domain_name_validate(const char *name, ZvError *err);
+
+/* value in unit (libvirt's: b, bytes, KB, k, KiB, MB, M, MiB, GB, G, GiB,
+ * TB, T, TiB; NULL means KiB) as KiB, rounded up. -EINVAL for an unknown
+ * unit, -ERANGE on overflow. */
+int domain_memory_to_kib(uint64_t value, const char *unit, uint64_t *ret_kib);
+
+/* Frees the compiled schema that the first parse builds and caches (it
+ * is immutable and shared by all parses on the one thread). Call once at
+ * exit, after the last parse, so valgrind sees no leak; a later parse
+ * would simply build it again. */
+void domain_xml_done(void);

@@ -1,0 +1,1072 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Domain XML: parse, validate, defaults, canonical format, and the
+ * errors a person sees for bad input. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "domain/xml.h"
+#include "qemu/ccw.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+
+#ifndef ZVIRTD_SOURCE_DIR
+#error "ZVIRTD_SOURCE_DIR must point at the source tree"
+#endif
+
+#define FIXTURES ZVIRTD_SOURCE_DIR "/tests/unit/xml/"
+#define EXAMPLES ZVIRTD_SOURCE_DIR "/data/examples/"
+#define EMULATOR "/usr/bin/qemu-system-s390x"
+
+static const DomainXMLDefaults defaults = {.emulator = EMULATOR};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
+
+static char *read_fixture(const char *path)
+{
+	char *data = NULL;
+	size_t size;
+	int r = read_file_full(path, 4 * 1024 * 1024, &data, &size);
+	if (r < 0)
+		fail_msg("cannot read %s: %s", path, strerror(-r));
+	return data;
+}
+
+static DomainDef *parse_ok(const char *xml, DomainXMLParseFlags flags)
+{
+	ZvError err = ZV_ERROR_INIT;
+	DomainDef *def = NULL;
+	int r = domain_def_parse(xml, strlen(xml), &defaults, flags, &def, &err);
+	if (r < 0)
+		fail_msg("parse failed (%d): %s\n--- input:\n%s", r, err.message, xml);
+	assert_non_null(def);
+	assert_int_equal(err.code, ZV_ERROR_NONE);
+	return def;
+}
+
+static char *format_ok(const DomainDef *def, int id, DomainXMLFormatFlags flags)
+{
+	char *s = domain_def_format(def, id, flags);
+	assert_non_null(s);
+	return s;
+}
+
+/* The invariant: format(parse(x)) is a fixed point of parse+format. */
+static char *assert_round_trip(const char *xml, DomainXMLParseFlags pflags, int id,
+			       DomainXMLFormatFlags fflags)
+{
+	_cleanup_(domain_def_freep) DomainDef *a = parse_ok(xml, pflags);
+	char *first = format_ok(a, id, fflags);
+	_cleanup_(domain_def_freep) DomainDef *b = parse_ok(first, pflags);
+	_cleanup_free_ char *second = format_ok(b, id, fflags);
+	assert_string_equal(first, second);
+
+	/* And through a deep copy. */
+	_cleanup_(domain_def_freep) DomainDef *c = domain_def_copy(b);
+	assert_non_null(c);
+	_cleanup_free_ char *third = format_ok(c, id, fflags);
+	assert_string_equal(first, third);
+	return first;
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+typedef struct Fixture {
+	const char *input;
+	const char *expected; /* NULL: round trip only (random UUID) */
+	DomainXMLParseFlags pflags;
+	int id;
+	DomainXMLFormatFlags fflags;
+} Fixture;
+
+static const Fixture fixtures[] = {
+	{EXAMPLES "minimal.xml", NULL, 0, 0, 0},
+	{EXAMPLES "full.xml", FIXTURES "full.expected.xml", 0, 0, 0},
+	{EXAMPLES "full.xml", FIXTURES "full.expected.xml", 0, 0, DOMAIN_XML_FORMAT_INACTIVE},
+	{FIXTURES "libvirt-inactive.xml", FIXTURES "libvirt-inactive.expected.xml", 0, 0, 0},
+	{FIXTURES "libvirt-live.xml", FIXTURES "libvirt-live.expected.xml", 0, 7,
+	 DOMAIN_XML_FORMAT_INACTIVE},
+	/* DefineXML of a running domain's XML: live values are dropped. */
+	{FIXTURES "libvirt-live.xml", FIXTURES "libvirt-live.expected.xml", 0, 0, 0},
+	/* The daemon's own runtime status keeps them. */
+	{FIXTURES "libvirt-live.xml", FIXTURES "libvirt-live.expected-live.xml", DOMAIN_XML_PARSE_LIVE, 7,
+	 0},
+	{FIXTURES "unordered.xml", FIXTURES "unordered.expected.xml", 0, 0, 0},
+	{FIXTURES "unordered.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
+	{EXAMPLES "minimal.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
+};
+
+static void test_fixture(void **state)
+{
+	const Fixture *f = *state;
+	_cleanup_free_ char *input = read_fixture(f->input);
+	_cleanup_free_ char *out = assert_round_trip(input, f->pflags, f->id, f->fflags);
+
+	if (f->expected) {
+		_cleanup_free_ char *expected = read_fixture(f->expected);
+		assert_string_equal(out, expected);
+	}
+}
+
+/* ---- defaults ------------------------------------------------------------ */
+
+static void test_minimal_defaults(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "minimal.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, 0);
+	char buf[CCW_ADDRESS_STRING_MAX];
+
+	assert_string_equal(def->name, "vs1");
+	assert_false(sd_id128_is_null(def->uuid));
+	assert_int_equal(def->virt_type, DOMAIN_VIRT_KVM);
+	assert_int_equal(def->memory_kib, 524288);
+	assert_int_equal(def->current_memory_kib, 524288);
+	assert_false(def->dump_core_set);
+	assert_int_equal(def->vcpus_max, 1);
+	assert_int_equal(def->vcpus_current, 1);
+	assert_int_equal(def->cpu_shares, 0);
+	assert_int_equal(domain_def_cpu_shares(def), 1024);
+	assert_string_equal(def->os_arch, "s390x");
+	assert_string_equal(def->os_machine, "s390-ccw-virtio");
+	assert_null(def->os_kernel);
+	assert_int_equal(def->on_poweroff, LIFECYCLE_ACTION_DESTROY);
+	assert_int_equal(def->on_reboot, LIFECYCLE_ACTION_RESTART);
+	assert_int_equal(def->on_crash, LIFECYCLE_ACTION_PRESERVE);
+	assert_string_equal(def->emulator, EMULATOR);
+
+	assert_int_equal(def->n_disks, 1);
+	DiskDef *d = &def->disks[0];
+	assert_int_equal(d->type, DISK_TYPE_FILE);
+	assert_int_equal(d->device, DISK_DEVICE_DISK);
+	assert_int_equal(d->format, DISK_FORMAT_QCOW2);
+	assert_int_equal(d->cache, DISK_CACHE_NONE);
+	assert_int_equal(d->io, DISK_IO_NATIVE);
+	assert_int_equal(d->bus, DISK_BUS_VIRTIO);
+	assert_string_equal(d->source, "/var/lib/zvirtd/images/vs1.qcow2");
+	assert_string_equal(d->target, "vda");
+	assert_true(d->address.assigned);
+	assert_string_equal(ccw_address_to_string(&d->address, buf), "fe.0.0000");
+
+	assert_int_equal(def->n_consoles, 1);
+	assert_int_equal(def->consoles[0].type, CONSOLE_TYPE_PTY);
+	assert_int_equal(def->consoles[0].target, CONSOLE_TARGET_SCLP);
+	assert_null(def->consoles[0].source_path);
+	assert_null(def->consoles[0].live_pty_path);
+
+	assert_int_equal(def->memballoon.model, MEMBALLOON_MODEL_VIRTIO);
+	assert_string_equal(ccw_address_to_string(&def->memballoon.address, buf), "fe.0.0001");
+}
+
+static void test_two_defines_get_different_uuids(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "minimal.xml");
+	_cleanup_(domain_def_freep) DomainDef *a = parse_ok(input, 0);
+	_cleanup_(domain_def_freep) DomainDef *b = parse_ok(input, 0);
+	assert_false(sd_id128_equal(a->uuid, b->uuid));
+}
+
+static void test_no_defaults(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "minimal.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, DOMAIN_XML_PARSE_NO_DEFAULTS);
+
+	assert_true(sd_id128_is_null(def->uuid));
+	assert_int_equal(def->current_memory_kib, 0);
+	assert_int_equal(def->vcpus_max, 1);
+	assert_int_equal(def->vcpus_current, 0);
+	assert_null(def->emulator);
+	assert_false(def->disks[0].address.assigned);
+	assert_false(def->memballoon.address.assigned);
+
+	_cleanup_free_ char *xml = format_ok(def, 0, 0);
+	assert_null(strstr(xml, "<uuid>"));
+	assert_null(strstr(xml, "<currentMemory"));
+	assert_null(strstr(xml, "<emulator>"));
+	assert_null(strstr(xml, "<address"));
+}
+
+static void test_emulator_kept(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(FIXTURES "unordered.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, 0);
+	assert_string_equal(def->emulator, "/opt/qemu/bin/qemu-system-s390x");
+
+	/* No defaults given: no emulator invented either. */
+	_cleanup_free_ char *minimal = read_fixture(EXAMPLES "minimal.xml");
+	DomainDef *d = NULL;
+	ZvError err = ZV_ERROR_INIT;
+	assert_int_equal(domain_def_parse(minimal, strlen(minimal), NULL, 0, &d, &err), 0);
+	assert_null(d->emulator);
+	domain_def_free(d);
+}
+
+/* ---- units --------------------------------------------------------------- */
+
+static void test_units(void **state)
+{
+	static const struct {
+		uint64_t value;
+		const char *unit;
+		uint64_t kib;
+	} table[] = {
+		{1, NULL, 1},
+		{1, "b", 1},
+		{1024, "bytes", 1},
+		{1025, "bytes", 2},
+		{1, "KB", 1},
+		{1024, "KB", 1000},
+		{3, "k", 3},
+		{3, "KiB", 3},
+		{1, "MB", 977}, /* 1000000 / 1024 = 976.56, rounded up */
+		{1, "M", 1024},
+		{512, "MiB", 524288},
+		{1, "GB", 976563},
+		{2, "G", 2097152},
+		{4, "GiB", 4194304},
+		{1, "TB", 976562500},
+		{1, "T", UINT64_C(1073741824)},
+		{1, "TiB", UINT64_C(1073741824)},
+		{UINT64_MAX, "KiB", UINT64_MAX},
+		{UINT64_MAX, "b", UINT64_MAX / 1024 + 1},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+		uint64_t kib = 0;
+		assert_int_equal(domain_memory_to_kib(table[i].value, table[i].unit, &kib), 0);
+		if (kib != table[i].kib)
+			fail_msg("%" PRIu64 " %s: got %" PRIu64 " KiB, expected %" PRIu64, table[i].value,
+				 table[i].unit ? table[i].unit : "(none)", kib, table[i].kib);
+	}
+
+	uint64_t kib;
+	assert_int_equal(domain_memory_to_kib(1, "kib", &kib), -EINVAL);
+	assert_int_equal(domain_memory_to_kib(1, "XB", &kib), -EINVAL);
+	assert_int_equal(domain_memory_to_kib(UINT64_MAX / 1024 + 1, "M", &kib), -ERANGE);
+	assert_int_equal(domain_memory_to_kib(UINT64_MAX, "TB", &kib), -ERANGE);
+
+	/* The same through XML, both elements. */
+	static const char xml[] = "<domain type='kvm'><name>u</name><memory unit='GB'>2</memory>"
+				  "<currentMemory unit='MB'>1500</currentMemory>"
+				  "<os><type>hvm</type></os></domain>";
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_int_equal(def->memory_kib, 1953125);
+	assert_int_equal(def->current_memory_kib, 1464844);
+}
+
+/* ---- ccw ----------------------------------------------------------------- */
+
+/* clang-format off */
+#define OS  "<os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os>"
+#define TOP "<name>vs1</name><memory unit='MiB'>512</memory>" OS
+#define DOM(body)	   "<domain type='kvm'>" TOP body "</domain>"
+#define DEVICES(body)	   DOM("<devices>" body "</devices>")
+#define DRIVER		   "<driver name='qemu' type='raw'/>"
+#define DISK(dev, extra)   "<disk type='file' device='disk'>" DRIVER "<source file='/i/" dev ".img'/><target dev='" dev "' bus='virtio'/>" extra "</disk>"
+#define CCW(devno)	   "<address type='ccw' cssid='0xfe' ssid='0x0' devno='" devno "'/>"
+#define BALLOON(extra)	   "<memballoon model='virtio'>" extra "</memballoon>"
+#define CONSOLE(type, tgt) "<console type='" type "'><target type='" tgt "'/></console>"
+/* clang-format on */
+
+static void assert_address(const CcwAddress *a, const char *expected)
+{
+	char buf[CCW_ADDRESS_STRING_MAX];
+	assert_true(a->assigned);
+	assert_string_equal(ccw_address_to_string(a, buf), expected);
+}
+
+static void test_ccw_assignment_order(void **state)
+{
+	/* Explicit addresses are reserved first; the rest get the first
+	 * free devno in target order (vda, vdb, vdz, vdaa), then the
+	 * balloon. */
+	static const char xml[] = DEVICES(BALLOON("") DISK("vdaa", "") DISK("vdz", "")
+						  DISK("vdb", CCW("0x0001")) DISK("vda", ""));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+
+	assert_int_equal(def->n_disks, 4);
+	assert_string_equal(def->disks[0].target, "vda");
+	assert_string_equal(def->disks[1].target, "vdb");
+	assert_string_equal(def->disks[2].target, "vdz");
+	assert_string_equal(def->disks[3].target, "vdaa");
+	assert_address(&def->disks[0].address, "fe.0.0000");
+	assert_address(&def->disks[1].address, "fe.0.0001");
+	assert_address(&def->disks[2].address, "fe.0.0002");
+	assert_address(&def->disks[3].address, "fe.0.0003");
+	assert_address(&def->memballoon.address, "fe.0.0004");
+}
+
+static void test_ccw_other_ssid_and_none_balloon(void **state)
+{
+	static const char xml[] =
+		DEVICES(DISK("vda", "<address type='ccw' cssid='0xfe' ssid='0x3' devno='0xffff'/>")
+				DISK("vdb", "") "<memballoon model='none'/>");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_address(&def->disks[0].address, "fe.3.ffff");
+	assert_address(&def->disks[1].address, "fe.0.0000");
+	assert_int_equal(def->memballoon.model, MEMBALLOON_MODEL_NONE);
+	assert_false(def->memballoon.address.assigned);
+
+	_cleanup_free_ char *out = format_ok(def, 0, 0);
+	assert_non_null(strstr(out, "<address type='ccw' cssid='0xfe' ssid='0x3' devno='0xffff'/>"));
+	assert_non_null(strstr(out, "<memballoon model='none'/>"));
+}
+
+static void test_ccw_decimal_and_uppercase(void **state)
+{
+	static const char xml[] =
+		DEVICES(DISK("vda", "<address type='ccw' cssid='254' ssid='1' devno='0X00AB'/>"));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_address(&def->disks[0].address, "fe.1.00ab");
+}
+
+/* ---- live values, ids, escaping ------------------------------------------ */
+
+static void test_live_console(void **state)
+{
+	static const char xml[] = DEVICES("<console type='pty' tty='/dev/pts/9'><source path='/dev/pts/9'/>"
+					  "<target type='sclp' port='0'/></console>");
+
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_null(def->consoles[0].live_pty_path);
+	assert_null(def->consoles[0].source_path);
+
+	_cleanup_(domain_def_freep) DomainDef *live = parse_ok(xml, DOMAIN_XML_PARSE_LIVE);
+	assert_string_equal(live->consoles[0].live_pty_path, "/dev/pts/9");
+	_cleanup_free_ char *active = format_ok(live, 3, 0);
+	assert_non_null(strstr(active, "<domain type='kvm' id='3'>"));
+	assert_non_null(
+		strstr(active, "<console type='pty' tty='/dev/pts/9'>\n      <source path='/dev/pts/9'/>"));
+	_cleanup_free_ char *inactive = format_ok(live, 3, DOMAIN_XML_FORMAT_INACTIVE);
+	assert_non_null(strstr(inactive, "<domain type='kvm'>"));
+	assert_null(strstr(inactive, "pts"));
+
+	/* tty= alone (no <source>) is enough too. */
+	static const char tty_only[] =
+		DEVICES("<console type='pty' tty='/dev/pts/4'><target type='sclp'/></console>");
+	_cleanup_(domain_def_freep) DomainDef *t = parse_ok(tty_only, DOMAIN_XML_PARSE_LIVE);
+	assert_string_equal(t->consoles[0].live_pty_path, "/dev/pts/4");
+}
+
+static void test_console_kinds(void **state)
+{
+	static const char xml[] =
+		DEVICES("<console type='unix'><source path='/run/c.sock'/><target type='sclp'/>"
+			"</console><console type='file'><source path='/var/log/c.out'/>"
+			"<target type='sclplm'/><log file='/var/log/c.log'/></console>");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_int_equal(def->n_consoles, 2);
+	assert_int_equal(def->consoles[0].type, CONSOLE_TYPE_UNIX);
+	assert_false(def->consoles[0].unix_bind); /* libvirt's default: connect */
+	assert_string_equal(def->consoles[0].source_path, "/run/c.sock");
+	assert_int_equal(def->consoles[1].type, CONSOLE_TYPE_FILE);
+	assert_int_equal(def->consoles[1].target, CONSOLE_TARGET_SCLPLM);
+	assert_string_equal(def->consoles[1].log_file, "/var/log/c.log");
+	assert_false(def->consoles[1].log_append);
+
+	_cleanup_free_ char *out = assert_round_trip(xml, 0, 0, 0);
+	assert_non_null(strstr(out, "<source mode='connect' path='/run/c.sock'/>"));
+	assert_non_null(strstr(out, "<log file='/var/log/c.log' append='off'/>"));
+}
+
+static void test_escaping(void **state)
+{
+	static const char xml[] =
+		"<domain type='kvm'><name>a &amp; b's \"vm\" &lt;1&gt;</name>"
+		"<title>it's &quot;quoted&quot;</title>"
+		"<description>line 1\nline 2 &amp; &lt;tag&gt; ]]&gt; tab\there&#13;cr</description>"
+		"<memory>1024</memory><os><type>hvm</type><kernel>/boot/k'&amp;\"</kernel>"
+		"<cmdline>a=&apos;b&apos; c=\"d\" e&lt;f</cmdline></os>"
+		"<devices><disk type='file'><source file=\"/img/it's &amp; &quot;x&quot;&#9;.img\"/>"
+		"<target dev='vda'/></disk></devices></domain>";
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+
+	assert_string_equal(def->name, "a & b's \"vm\" <1>");
+	assert_string_equal(def->title, "it's \"quoted\"");
+	assert_string_equal(def->description, "line 1\nline 2 & <tag> ]]> tab\there\rcr");
+	assert_string_equal(def->os_kernel, "/boot/k'&\"");
+	assert_string_equal(def->disks[0].source, "/img/it's & \"x\"\t.img");
+
+	_cleanup_free_ char *out = assert_round_trip(xml, 0, 0, 0);
+	assert_non_null(strstr(out, "<source file='/img/it&apos;s &amp; &quot;x&quot;&#9;.img'/>"));
+	assert_non_null(strstr(out, "&#13;cr</description>"));
+}
+
+static void test_whitespace(void **state)
+{
+	static const char xml[] = "<domain type='kvm'><name>ws</name><memory unit='KiB'>\n  2048 \n</memory>"
+				  "<vcpu current=' 1 '> 2 </vcpu><os><type> hvm </type></os>"
+				  "<uuid> 4a461da8-0253-4989-b267-bd4db02bfac4\n</uuid>"
+				  "<on_crash> restart </on_crash></domain>";
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_int_equal(def->memory_kib, 2048);
+	assert_int_equal(def->vcpus_max, 2);
+	assert_int_equal(def->vcpus_current, 1);
+	assert_int_equal(def->on_crash, LIFECYCLE_ACTION_RESTART);
+}
+
+static void test_format_hand_built(void **state)
+{
+	/* A definition built in C (as hotplug will) formats to XML that
+	 * parses back to the same definition. */
+	DiskDef disk = {
+		.type = DISK_TYPE_BLOCK,
+		.format = DISK_FORMAT_RAW,
+		.cache = DISK_CACHE_UNSAFE,
+		.io = DISK_IO_THREADS,
+		.source = strdup("/dev/dasdz"),
+		.target = strdup("vdq"),
+		.readonly = true,
+		.boot_order = 4,
+		.address = {.assigned = true, .cssid = 0xfe, .ssid = 2, .devno = 0x1234},
+	};
+	ConsoleDef con = {
+		.type = CONSOLE_TYPE_UNIX,
+		.source_path = strdup("/run/x\ty.sock"),
+		.unix_bind = true,
+		.target = CONSOLE_TARGET_SCLPLM,
+		.log_file = strdup("/log/a<b>"),
+		.log_append = true,
+	};
+	_cleanup_(domain_def_freep) DomainDef *def = calloc(1, sizeof(DomainDef));
+	assert_non_null(def);
+	def->virt_type = DOMAIN_VIRT_QEMU;
+	def->name = strdup("hand");
+	def->memory_kib = 4096;
+	def->current_memory_kib = 2048;
+	def->dump_core_set = true;
+	def->vcpus_max = 8;
+	def->vcpus_current = 3;
+	def->cpu_shares = 262144;
+	def->os_machine = strdup("s390-ccw-virtio-7.2");
+	def->on_poweroff = LIFECYCLE_ACTION_RENAME_RESTART;
+	def->on_reboot = LIFECYCLE_ACTION_PRESERVE;
+	def->on_crash = LIFECYCLE_ACTION_COREDUMP_DESTROY;
+	def->disks = calloc(1, sizeof(DiskDef));
+	def->consoles = calloc(1, sizeof(ConsoleDef));
+	assert_non_null(def->disks);
+	assert_non_null(def->consoles);
+	def->disks[0] = disk;
+	def->n_disks = 1;
+	def->consoles[0] = con;
+	def->n_consoles = 1;
+	def->memballoon.model = MEMBALLOON_MODEL_NONE;
+
+	_cleanup_free_ char *xml = format_ok(def, 0, 0);
+	_cleanup_(domain_def_freep) DomainDef *back = parse_ok(xml, DOMAIN_XML_PARSE_NO_DEFAULTS);
+	_cleanup_free_ char *again = format_ok(back, 0, 0);
+	assert_string_equal(xml, again);
+	assert_int_equal(back->on_poweroff, LIFECYCLE_ACTION_RENAME_RESTART);
+	assert_int_equal(back->disks[0].cache, DISK_CACHE_UNSAFE);
+	assert_string_equal(back->consoles[0].source_path, "/run/x\ty.sock");
+	assert_true(back->consoles[0].unix_bind);
+	assert_true(back->dump_core_set);
+	assert_false(back->dump_core);
+}
+
+static void test_copy_is_deep(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "full.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, 0);
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(def);
+	assert_non_null(copy);
+
+	assert_ptr_not_equal(copy->name, def->name);
+	assert_ptr_not_equal(copy->disks, def->disks);
+	assert_ptr_not_equal(copy->disks[0].source, def->disks[0].source);
+	assert_ptr_not_equal(copy->consoles[0].log_file, def->consoles[0].log_file);
+
+	copy->disks[0].source[1] = 'X';
+	copy->name[0] = 'X';
+	assert_string_equal(def->name, "vserv1");
+	assert_string_equal(def->disks[0].source, "/dev/mapper/36005076305ffc1ae0000000000021d5");
+
+	assert_null(domain_def_copy(NULL));
+	assert_null(domain_def_free(NULL));
+}
+
+static void test_parse_node(void **state)
+{
+	/* Runtime status files embed the live <domain>. */
+	static const char status[] =
+		"<domstatus state='running'><monitor path='/run/q'/>"
+		"<domain type='kvm' id='2'><name>st</name><memory>1024</memory>"
+		"<os><type>hvm</type></os><devices><console type='pty' tty='/dev/pts/1'>"
+		"<target type='sclp'/></console></devices></domain></domstatus>";
+	xmlDocPtr doc = xmlReadMemory(status, sizeof(status) - 1, "status.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(doc);
+	xmlNode *dom = xmlDocGetRootElement(doc)->children;
+	while (dom && !xmlStrEqual(dom->name, BAD_CAST "domain"))
+		dom = dom->next;
+	assert_non_null(dom);
+
+	DomainDef *def = NULL;
+	ZvError err = ZV_ERROR_INIT;
+	assert_int_equal(domain_def_parse_node(doc, dom, &defaults, DOMAIN_XML_PARSE_LIVE, &def, &err), 0);
+	assert_string_equal(def->name, "st");
+	assert_string_equal(def->consoles[0].live_pty_path, "/dev/pts/1");
+	domain_def_free(def);
+
+	/* Errors name paths inside the <domain>, as for DefineXML. */
+	xmlSetProp(dom, BAD_CAST "bogus", BAD_CAST "1");
+	def = NULL;
+	assert_int_equal(domain_def_parse_node(doc, dom, &defaults, 0, &def, &err), -EBADMSG);
+	assert_null(def);
+	assert_int_equal(err.code, ZV_ERROR_INVALID_XML);
+	assert_non_null(strstr(err.message, "Invalid domain XML at /domain: unknown attribute 'bogus'"));
+	xmlFreeDoc(doc);
+}
+
+static void test_name_validate(void **state)
+{
+	ZvError err = ZV_ERROR_INIT;
+	char long_name[DOMAIN_NAME_MAX + 2];
+
+	assert_int_equal(domain_name_validate("vs1", &err), 0);
+	assert_int_equal(domain_name_validate("a b-c_d.e", &err), 0);
+	assert_int_equal(domain_name_validate("Grüße", &err), 0);
+	memset(long_name, 'x', DOMAIN_NAME_MAX);
+	long_name[DOMAIN_NAME_MAX] = 0;
+	assert_int_equal(domain_name_validate(long_name, &err), 0);
+
+	static const char *const bad[] = {"", "a/b", ".hidden", "..", "a\nb", "a\x7f", "   "};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		zv_error_clear(&err);
+		assert_int_equal(domain_name_validate(bad[i], &err), -EINVAL);
+		assert_int_equal(err.code, ZV_ERROR_INVALID_ARGUMENT);
+		assert_non_null(strstr(err.message, "Invalid domain name"));
+	}
+	long_name[DOMAIN_NAME_MAX] = 'x';
+	long_name[DOMAIN_NAME_MAX + 1] = 0;
+	zv_error_clear(&err);
+	assert_int_equal(domain_name_validate(long_name, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "too long"));
+	zv_error_clear(&err);
+	assert_int_equal(domain_name_validate(NULL, &err), -EINVAL);
+}
+
+static void test_enum_strings(void **state)
+{
+#define ROUND(name, max)                                                \
+	for (int i = 0; i < (max); i++) {                               \
+		const char *s = name##_to_string(i);                    \
+		assert_non_null(s);                                     \
+		assert_int_equal(name##_from_string(s), i);             \
+	}                                                               \
+	assert_null(name##_to_string(max));                             \
+	assert_null(name##_to_string(-1));                              \
+	assert_int_equal(name##_from_string("no-such-value"), -EINVAL); \
+	assert_int_equal(name##_from_string(NULL), -EINVAL)
+
+	ROUND(domain_virt_type, _DOMAIN_VIRT_MAX);
+	ROUND(lifecycle_action, _LIFECYCLE_ACTION_MAX);
+	ROUND(disk_type, _DISK_TYPE_MAX);
+	ROUND(disk_device, _DISK_DEVICE_MAX);
+	ROUND(disk_format, _DISK_FORMAT_MAX);
+	ROUND(disk_cache, _DISK_CACHE_MAX);
+	ROUND(disk_io, _DISK_IO_MAX);
+	ROUND(disk_bus, _DISK_BUS_MAX);
+	ROUND(console_type, _CONSOLE_TYPE_MAX);
+	ROUND(console_target, _CONSOLE_TARGET_MAX);
+	ROUND(memballoon_model, _MEMBALLOON_MODEL_MAX);
+#undef ROUND
+
+	assert_string_equal(lifecycle_action_to_string(LIFECYCLE_ACTION_COREDUMP_RESTART),
+			    "coredump-restart");
+	assert_string_equal(console_target_to_string(CONSOLE_TARGET_SCLPLM), "sclplm");
+	assert_int_equal(disk_target_compare("vdz", "vdaa"), -1);
+	assert_int_equal(disk_target_compare("vdb", "vda"), 1);
+	assert_int_equal(disk_target_compare("vda", "vda"), 0);
+}
+
+/* ---- refused input ------------------------------------------------------- */
+
+typedef struct BadCase {
+	const char *name;
+	const char *xml;
+	ZvErrorCode code;
+	const char *message; /* a substring of err.message */
+} BadCase;
+
+#define BAD(n, x, m)                          \
+	{                                     \
+		n, x, ZV_ERROR_INVALID_XML, m \
+	}
+
+/* clang-format off */
+static const BadCase bad_cases[] = {
+	/* well-formedness and the document itself */
+	BAD("not-well-formed", "<domain type='kvm'><name>a</nam></domain>",
+	    "Invalid domain XML: not well-formed: Opening and ending tag mismatch: name line 1 and nam (line 1"),
+	{ "empty", "", ZV_ERROR_INVALID_ARGUMENT, "Domain XML is empty" },
+	{ "whitespace-only", " \n\t ", ZV_ERROR_INVALID_ARGUMENT, "Domain XML is empty" },
+	BAD("unterminated", "<domain type='kvm'><name>a</name>", "not well-formed: Premature end of data"),
+	BAD("wrong-root", "<foo/>", "Invalid domain XML at /foo: the root element must be <domain>, not <foo>"),
+	BAD("root-namespace", "<domain xmlns='urn:x' type='kvm'>" TOP "</domain>",
+	    "the root element must be <domain> without a namespace"),
+	BAD("doctype-xxe",
+	    "<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	    "<domain type='kvm'><name>&x;</name></domain>",
+	    "DOCTYPE declarations are not allowed"),
+	BAD("doctype-billion-laughs",
+	    "<!DOCTYPE d [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
+	    "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'><!ENTITY d '&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;'>]>"
+	    "<domain type='kvm'><name>&d;</name></domain>",
+	    "DOCTYPE declarations are not allowed"),
+	BAD("doctype-external", "<!DOCTYPE domain SYSTEM 'http://example.com/x.dtd'><domain type='kvm'/>",
+	    "DOCTYPE declarations are not allowed"),
+	BAD("undeclared-entity", "<domain type='kvm'><name>&foo;</name></domain>",
+	    "not well-formed: entity references are not allowed"),
+	BAD("deep-nesting",
+	    "<domain><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+	    "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>",
+	    "not well-formed: elements are nested too deeply"),
+	BAD("non-utf8", "<domain type='kvm'><name>\xff\xfe</name></domain>",
+	    "not well-formed: the document is not valid UTF-8"),
+	BAD("nul-byte-free-garbage", "\x01\x02garbage", "not well-formed"),
+
+	/* the schema: unknown, missing, misplaced */
+	BAD("unknown-element", DOM("<foo/>"), "Invalid domain XML at /domain/foo: unknown element <foo>"),
+	BAD("unknown-device", DEVICES("<interface type='network'/>"),
+	    "Invalid domain XML at /domain/devices/interface: unknown element <interface>"),
+	BAD("foreign-namespace-element",
+	    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>" TOP
+	    "<qemu:commandline/></domain>",
+	    "at /domain/qemu:commandline: unknown element <qemu:commandline>"),
+	BAD("unknown-attribute-domain", "<domain type='kvm' foo='1'>" TOP "</domain>",
+	    "Invalid domain XML at /domain: unknown attribute 'foo'"),
+	BAD("unknown-attribute-disk",
+	    DEVICES("<disk type='file' foo='x'><source file='/a'/><target dev='vda'/></disk>"),
+	    "Invalid domain XML at /domain/devices/disk: unknown attribute 'foo'"),
+	BAD("unknown-attribute-driver",
+	    DEVICES(DISK("vda", "") "<disk type='file'><driver name='qemu' foo='bar'/><source file='/b'/>"
+				    "<target dev='vdb'/></disk>"),
+	    "Invalid domain XML at /domain/devices/disk[2]/driver: unknown attribute 'foo'"),
+	BAD("unknown-element-in-disk", DEVICES(DISK("vda", "<serial>x</serial>")),
+	    "Invalid domain XML at /domain/devices/disk/serial: unknown element <serial>"),
+	BAD("text-in-domain", DOM("junk"), "Invalid domain XML at /domain: unexpected text 'junk' in <domain>"),
+	BAD("missing-type", "<domain>" TOP "</domain>", "Invalid domain XML at /domain: missing attribute 'type'"),
+	BAD("bad-virt-type", "<domain type='xen'>" TOP "</domain>",
+	    "invalid value 'xen' for attribute 'type' (expected one of: kvm, qemu)"),
+	BAD("missing-name", "<domain type='kvm'><memory>1</memory>" OS "</domain>",
+	    "Invalid domain XML at /domain: missing element <name>"),
+	BAD("missing-memory", "<domain type='kvm'><name>a</name>" OS "</domain>", "missing element <memory>"),
+	BAD("missing-os", "<domain type='kvm'><name>a</name><memory>1</memory></domain>", "missing element <os>"),
+	BAD("missing-os-type", "<domain type='kvm'><name>a</name><memory>1</memory><os/></domain>",
+	    "at /domain/os: missing element <type>"),
+	BAD("duplicate-name", DOM("<name>b</name>"), "at /domain/name[2]: <name> given more than once"),
+	BAD("duplicate-devices", DOM("<devices/><devices/>"), "at /domain/devices[2]: <devices> given more than once"),
+
+	/* names, uuids, titles */
+	BAD("name-slash", "<domain type='kvm'><name>a/b</name><memory>1</memory>" OS "</domain>",
+	    "Invalid domain XML at /domain/name: invalid domain name 'a/b': must not contain '/'"),
+	BAD("name-dotdot", "<domain type='kvm'><name>..</name><memory>1</memory>" OS "</domain>",
+	    "invalid domain name '..': must not start with '.'"),
+	BAD("name-newline", "<domain type='kvm'><name>a&#10;b</name><memory>1</memory>" OS "</domain>",
+	    "invalid domain name 'a?b': must not contain control characters"),
+	BAD("name-empty", "<domain type='kvm'><name/><memory>1</memory>" OS "</domain>",
+	    "invalid domain name '': must not be empty"),
+	BAD("name-blank", "<domain type='kvm'><name>   </name><memory>1</memory>" OS "</domain>",
+	    "must not be only whitespace"),
+	BAD("name-too-long",
+	    "<domain type='kvm'><name>"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "</name><memory>1</memory>" OS "</domain>",
+	    "is too long (at most 200 bytes)"),
+	BAD("name-long-utf8-cut",
+	    "<domain type='kvm'><name>/" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "</name><memory>1</memory>" OS "</domain>",
+	    "must not contain '/'"),
+	BAD("unknown-element-long-utf8-name",
+	    DOM("<" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "/>"),
+	    "unknown element <"),
+	BAD("bad-uuid", DOM("<uuid>1234</uuid>"),
+	    "Invalid domain XML at /domain/uuid: invalid value '1234' (expected a UUID"),
+	BAD("null-uuid", DOM("<uuid>00000000-0000-0000-0000-000000000000</uuid>"), "the all-zero UUID is not allowed"),
+	BAD("title-newline", DOM("<title>a\nb</title>"), "at /domain/title: the title must be a single line"),
+
+	/* memory */
+	BAD("bad-unit", "<domain type='kvm'><name>a</name><memory unit='XB'>1</memory>" OS "</domain>",
+	    "Invalid domain XML at /domain/memory: invalid value 'XB' for attribute 'unit' (expected one of: b, "
+	    "bytes, KB, k, KiB, MB, M, MiB, GB, G, GiB, TB, T, TiB)"),
+	BAD("memory-zero", "<domain type='kvm'><name>a</name><memory>0</memory>" OS "</domain>",
+	    "at /domain/memory: memory must be greater than 0"),
+	BAD("memory-not-a-number", "<domain type='kvm'><name>a</name><memory>12abc</memory>" OS "</domain>",
+	    "at /domain/memory: invalid value '12abc' (expected a positive integer)"),
+	BAD("memory-negative", "<domain type='kvm'><name>a</name><memory>-1</memory>" OS "</domain>",
+	    "invalid value '-1' (expected a positive integer)"),
+	BAD("memory-overflow", "<domain type='kvm'><name>a</name><memory unit='TiB'>99999999999999</memory>" OS
+			       "</domain>",
+	    "at /domain/memory: memory 99999999999999 TiB overflows"),
+	BAD("memory-too-many-digits",
+	    "<domain type='kvm'><name>a</name><memory>99999999999999999999999</memory>" OS "</domain>",
+	    "invalid value '99999999999999999999999'"),
+	BAD("current-memory-too-large", DOM("<currentMemory unit='GiB'>1</currentMemory>"),
+	    "at /domain/currentMemory: currentMemory (1048576 KiB) exceeds memory (524288 KiB)"),
+	BAD("current-memory-zero", DOM("<currentMemory>0</currentMemory>"), "currentMemory must be greater than 0"),
+	BAD("dump-core-bad", "<domain type='kvm'><name>a</name><memory dumpCore='yes'>1</memory>" OS "</domain>",
+	    "invalid value 'yes' for attribute 'dumpCore' (expected one of: on, off)"),
+
+	/* vcpus, shares */
+	BAD("vcpu-zero", DOM("<vcpu>0</vcpu>"), "at /domain/vcpu: vcpu count must be at least 1"),
+	BAD("vcpu-current-over-max", DOM("<vcpu current='3'>2</vcpu>"),
+	    "at /domain/vcpu: current vCPUs (3) exceed the maximum (2)"),
+	BAD("vcpu-current-zero", DOM("<vcpu current='0'>2</vcpu>"), "current vCPUs must be at least 1"),
+	BAD("vcpu-too-many", DOM("<vcpu>249</vcpu>"), "249 vCPUs requested, at most 248 are supported"),
+	BAD("vcpu-placement-auto", DOM("<vcpu placement='auto'>1</vcpu>"),
+	    "invalid value 'auto' for attribute 'placement' (expected 'static')"),
+	BAD("shares-1", DOM("<cputune><shares>1</shares></cputune>"),
+	    "at /domain/cputune/shares: cpu shares must be between 2 and 262144, not 1"),
+	BAD("shares-262145", DOM("<cputune><shares>262145</shares></cputune>"),
+	    "cpu shares must be between 2 and 262144, not 262145"),
+	BAD("cputune-period", DOM("<cputune><period>1000</period></cputune>"),
+	    "at /domain/cputune/period: unknown element <period>"),
+
+	/* os, clock, lifecycle */
+	BAD("arch-x86_64", "<domain type='kvm'><name>a</name><memory>1</memory><os><type arch='x86_64'>hvm</type>"
+			   "</os></domain>",
+	    "at /domain/os/type: invalid value 'x86_64' for attribute 'arch' (expected 's390x')"),
+	BAD("os-type-linux", "<domain type='kvm'><name>a</name><memory>1</memory><os><type>linux</type></os></domain>",
+	    "at /domain/os/type: invalid value 'linux' (expected 'hvm')"),
+	BAD("machine-pc", "<domain type='kvm'><name>a</name><memory>1</memory><os><type machine='pc-q35-7.2'>hvm"
+			  "</type></os></domain>",
+	    "invalid value 'pc-q35-7.2' for attribute 'machine' (expected an s390x machine type"),
+	BAD("machine-option-injection",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type machine='s390-ccw-virtio,accel=tcg'>hvm"
+	    "</type></os></domain>",
+	    "for attribute 'machine'"),
+	BAD("kernel-relative", "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type><kernel>vmlinuz"
+			       "</kernel></os></domain>",
+	    "at /domain/os/kernel: invalid value 'vmlinuz' (expected an absolute path)"),
+	BAD("initrd-without-kernel",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type><initrd>/i</initrd></os></domain>",
+	    "at /domain/os/initrd: <initrd> needs a <kernel>"),
+	BAD("os-boot-cdrom", "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>"
+			     "<boot dev='cdrom'/></os></domain>",
+	    "invalid value 'cdrom' for attribute 'dev' (expected 'hd')"),
+	BAD("clock-localtime", DOM("<clock offset='localtime'/>"),
+	    "at /domain/clock: invalid value 'localtime' for attribute 'offset' (expected 'utc')"),
+	BAD("bad-on-crash", DOM("<on_crash>explode</on_crash>"),
+	    "at /domain/on_crash: invalid value 'explode' (expected one of: destroy, restart, preserve, "
+	    "rename-restart, coredump-destroy, coredump-restart)"),
+	BAD("coredump-on-poweroff", DOM("<on_poweroff>coredump-destroy</on_poweroff>"),
+	    "at /domain/on_poweroff: invalid value 'coredump-destroy' (expected one of: destroy, restart, preserve, "
+	    "rename-restart)"),
+
+	/* disks */
+	BAD("duplicate-target", DEVICES(DISK("vda", "") DISK("vda", "")),
+	    "Invalid domain XML at /domain/devices/disk[2]/target: target dev 'vda' is used twice (also by "
+	    "/domain/devices/disk[1]/target)"),
+	BAD("bad-target-name", DEVICES(DISK("hda", "")),
+	    "at /domain/devices/disk/target: target dev 'hda' is not a virtio disk name"),
+	BAD("missing-target", DEVICES("<disk type='file'><source file='/a'/></disk>"),
+	    "at /domain/devices/disk: missing element <target>"),
+	BAD("missing-target-dev", DEVICES("<disk type='file'><source file='/a'/><target bus='virtio'/></disk>"),
+	    "at /domain/devices/disk/target: missing attribute 'dev'"),
+	BAD("missing-source", DEVICES("<disk type='file'><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk: disk 'vda' needs <source file='...'/>"),
+	BAD("source-without-path", DEVICES("<disk type='block'><source/><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/source: disk 'vda' needs <source dev='...'/>"),
+	BAD("block-disk-with-file", DEVICES("<disk type='block'><source file='/a'/><target dev='vda'/></disk>"),
+	    "a type='block' disk takes <source dev='...'/>, not file="),
+	BAD("relative-source", DEVICES("<disk type='file'><source file='a.img'/><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/source: invalid value 'a.img' for attribute 'file' (expected an absolute path)"),
+	BAD("bad-disk-type", DEVICES("<disk type='network'><target dev='vda'/></disk>"),
+	    "invalid value 'network' for attribute 'type' (expected one of: file, block)"),
+	BAD("bad-driver-type", DEVICES("<disk type='file'><driver type='vmdk'/><source file='/a'/><target dev='vda'/>"
+				       "</disk>"),
+	    "at /domain/devices/disk/driver: invalid value 'vmdk' for attribute 'type' (expected one of: raw, qcow2)"),
+	BAD("bad-driver-name", DEVICES("<disk type='file'><driver name='tap'/><source file='/a'/><target dev='vda'/>"
+				       "</disk>"),
+	    "invalid value 'tap' for attribute 'name' (expected 'qemu')"),
+	BAD("io-native-writeback", DEVICES("<disk type='file'><driver cache='writeback' io='native'/>"
+					   "<source file='/a'/><target dev='vda'/></disk>"),
+	    "io='native' needs cache='none' or cache='directsync'"),
+	BAD("bus-scsi", DEVICES("<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/></disk>"),
+	    "at /domain/devices/disk/target: bus='scsi' is not supported yet (no SCSI controller support)"),
+	BAD("cdrom-on-virtio", DEVICES("<disk type='file' device='cdrom'><source file='/a.iso'/><target dev='vda'/>"
+				       "<readonly/></disk>"),
+	    "at /domain/devices/disk: device='cdrom' needs bus='scsi', which is not supported yet"),
+	BAD("readonly-with-content", DEVICES(DISK("vda", "<readonly>yes</readonly>")),
+	    "at /domain/devices/disk/readonly: unexpected text 'yes' in <readonly>"),
+	BAD("duplicate-boot-order", DEVICES(DISK("vda", "<boot order='1'/>") DISK("vdb", "<boot order='1'/>")),
+	    "at /domain/devices/disk[2]/boot: boot order 1 is used twice (also by /domain/devices/disk[1]/boot)"),
+	BAD("boot-order-zero", DEVICES(DISK("vda", "<boot order='0'/>")),
+	    "at /domain/devices/disk/boot: invalid value '0' for attribute 'order' (expected a positive integer)"),
+	BAD("boot-order-too-large", DEVICES(DISK("vda", "<boot order='4294967296'/>")),
+	    "order= '4294967296' is too large"),
+	BAD("duplicate-os",
+	    "<domain type='kvm'>" TOP "<os><type>hvm</type><boot dev='hd'/></os>" "</domain>",
+	    "<os> given more than once"),
+	BAD("boot-order-and-os-boot",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type><boot dev='hd'/></os>"
+	    "<devices>" DISK("vda", "<boot order='1'/>") "</devices></domain>",
+	    "at /domain/devices/disk/boot: per-disk <boot order='N'/> cannot be combined with <os><boot dev='...'/>"),
+
+	/* ccw addresses */
+	BAD("cssid-fd", DEVICES(DISK("vda", "<address type='ccw' cssid='0xfd' ssid='0x0' devno='0x0001'/>")),
+	    "at /domain/devices/disk/address: cssid must be 0xfe (the virtual channel subsystem), not 0xfd"),
+	BAD("ssid-4", DEVICES(DISK("vda", "<address type='ccw' cssid='0xfe' ssid='0x4' devno='0x0001'/>")),
+	    "at /domain/devices/disk/address: ssid must be 0x0 to 0x3, not 0x4"),
+	BAD("devno-10000", DEVICES(BALLOON("<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x10000'/>")),
+	    "at /domain/devices/memballoon/address: devno must be 0x0000 to 0xffff, not 0x10000"),
+	BAD("devno-huge", DEVICES(BALLOON("<address type='ccw' cssid='0xfe' ssid='0x0' devno='0xffffffffffffffffff'/>")),
+	    "devno must be 0x0000 to 0xffff"),
+	BAD("devno-not-hex", DEVICES(BALLOON("<address type='ccw' cssid='0xfe' ssid='0x0' devno='0xzz'/>")),
+	    "invalid value '0xzz' for attribute 'devno' (expected a hexadecimal number such as 0x0004"),
+	BAD("address-partial", DEVICES(BALLOON("<address type='ccw' cssid='0xfe' devno='0x0001'/>")),
+	    "a ccw address needs all of cssid, ssid and devno, or none of them"),
+	BAD("address-type-pci", DEVICES(BALLOON("<address type='pci' domain='0'/>")),
+	    "at /domain/devices/memballoon/address: invalid value 'pci' for attribute 'type' (expected 'ccw')"),
+	BAD("duplicate-devno-disks", DEVICES(DISK("vda", CCW("0x0001")) DISK("vdb", CCW("0x0001"))),
+	    "Invalid domain XML at /domain/devices/disk[2]/address: ccw address fe.0.0001 of disk 'vdb' "
+	    "(/domain/devices/disk[2]) is already used by disk 'vda' (/domain/devices/disk[1])"),
+	BAD("duplicate-devno-disk-balloon", DEVICES(BALLOON(CCW("0x0007")) DISK("vdb", CCW("0x0007"))),
+	    "at /domain/devices/disk/address: ccw address fe.0.0007 of disk 'vdb' (/domain/devices/disk) is already "
+	    "used by the memballoon (/domain/devices/memballoon)"),
+	BAD("duplicate-devno-sorted-later", DEVICES(DISK("vdc", CCW("0x0002")) DISK("vda", CCW("0x0002"))),
+	    "at /domain/devices/disk[2]/address: ccw address fe.0.0002 of disk 'vda'"),
+
+	/* consoles */
+	BAD("two-sclp-consoles", DEVICES(CONSOLE("pty", "sclp") CONSOLE("pty", "sclp")),
+	    "at /domain/devices/console[2]: a second console on target 'sclp' (also /domain/devices/console[1])"),
+	BAD("two-default-consoles", DEVICES("<console type='pty'/><console type='pty'/>"),
+	    "a second console on target 'sclp'"),
+	BAD("console-port-1", DEVICES("<console type='pty'><target type='sclp' port='1'/></console>"),
+	    "at /domain/devices/console/target: console port must be 0, not 1"),
+	BAD("bad-console-type", DEVICES(CONSOLE("tcp", "sclp")),
+	    "at /domain/devices/console: invalid value 'tcp' for attribute 'type' (expected one of: pty, file, unix)"),
+	BAD("console-target-virtio", DEVICES(CONSOLE("pty", "virtio")),
+	    "at /domain/devices/console/target: invalid value 'virtio' for attribute 'type' (expected one of: sclp, "
+	    "sclplm)"),
+	BAD("file-console-without-path", DEVICES(CONSOLE("file", "sclp")),
+	    "at /domain/devices/console: a type='file' console needs <source path='...'/>"),
+	BAD("unix-console-without-path", DEVICES("<console type='unix'><source mode='bind'/></console>"),
+	    "at /domain/devices/console/source: a type='unix' console needs <source path='...'/>"),
+	BAD("mode-on-pty", DEVICES("<console type='pty'><source mode='bind' path='/dev/pts/1'/></console>"),
+	    "at /domain/devices/console/source: mode= belongs to type='unix' consoles only"),
+	BAD("tty-on-file", DEVICES("<console type='file' tty='/dev/pts/1'><source path='/a'/></console>"),
+	    "tty= belongs to type='pty' consoles only"),
+	BAD("log-without-file", DEVICES("<console type='pty'><log append='on'/></console>"),
+	    "at /domain/devices/console/log: missing attribute 'file'"),
+
+	/* memballoon */
+	BAD("two-memballoons", DEVICES("<memballoon model='none'/><memballoon model='none'/>"),
+	    "at /domain/devices/memballoon[2]: only one <memballoon> is allowed"),
+	BAD("memballoon-none-with-address", DEVICES(BALLOON("") "<memballoon model='none'>" CCW("0x0001") "</memballoon>"),
+	    "only one <memballoon> is allowed"),
+	BAD("memballoon-none-address", DEVICES("<memballoon model='none'>" CCW("0x0001") "</memballoon>"),
+	    "at /domain/devices/memballoon/address: a memballoon with model='none' has no address"),
+	BAD("memballoon-model-xen", DEVICES("<memballoon model='xen'/>"),
+	    "invalid value 'xen' for attribute 'model' (expected one of: virtio, none)"),
+};
+/* clang-format on */
+
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = *p < 0x80             ? 1
+			   : (*p & 0xe0) == 0xc0 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4
+						 : 0;
+		if (n == 0)
+			return false;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
+}
+
+static void test_bad_case(void **state)
+{
+	const BadCase *b = *state;
+	ZvError err = ZV_ERROR_INIT;
+	DomainDef *def = NULL;
+
+	int r = domain_def_parse(b->xml, strlen(b->xml), &defaults, 0, &def, &err);
+	if (r >= 0) {
+		char *x = def ? domain_def_format(def, 0, 0) : NULL;
+		domain_def_free(def);
+		fail_msg("%s: accepted, expected \"%s\"\n%s", b->name, b->message, x ? x : "");
+	}
+	assert_null(def);
+	if (err.code != b->code)
+		fail_msg("%s: error code %s, expected %s (%s)", b->name, zv_error_code_name(err.code),
+			 zv_error_code_name(b->code), err.message);
+	assert_int_equal(r, b->code == ZV_ERROR_INVALID_XML ? -EBADMSG : -EINVAL);
+	if (!strstr(err.message, b->message))
+		fail_msg("%s: message\n  \"%s\"\ndoes not contain\n  \"%s\"", b->name, err.message,
+			 b->message); /* It becomes a D-Bus error message, which must be valid UTF-8. */
+	if (!utf8_valid(err.message))
+		fail_msg("%s: message is not valid UTF-8: %s", b->name, err.message);
+}
+
+static void test_too_large(void **state)
+{
+	/* A well-formed 2 MiB document: refused by size before parsing. */
+	size_t size = 2 * 1024 * 1024;
+	_cleanup_free_ char *xml = malloc(size + 1);
+	assert_non_null(xml);
+	const char *head = "<domain type='kvm'><description>", *tail = "</description></domain>";
+	memset(xml, 'x', size);
+	memcpy(xml, head, strlen(head));
+	memcpy(xml + size - strlen(tail), tail, strlen(tail));
+	xml[size] = 0;
+
+	ZvError err = ZV_ERROR_INIT;
+	DomainDef *def = NULL;
+	assert_int_equal(domain_def_parse(xml, size, &defaults, 0, &def, &err), -EFBIG);
+	assert_null(def);
+	assert_int_equal(err.code, ZV_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.message, "Domain XML is too large: 2097152 bytes, at most 1048576"));
+
+	/* Just under the limit is parsed (and refused for what it says). */
+	size = DOMAIN_XML_MAX_SIZE;
+	memcpy(xml + size - strlen(tail), tail, strlen(tail));
+	zv_error_clear(&err);
+	assert_int_equal(domain_def_parse(xml, size, &defaults, 0, &def, &err), -EBADMSG);
+	assert_int_equal(err.code, ZV_ERROR_INVALID_XML);
+}
+
+static void test_length_is_respected(void **state)
+{
+	/* The buffer need not be NUL-terminated and may go on past len. */
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "minimal.xml");
+	size_t len = strlen(input);
+	_cleanup_free_ char *buf = malloc(len + 16);
+	assert_non_null(buf);
+	memcpy(buf, input, len);
+	memcpy(buf + len, "<garbage>&&&&&&", 16);
+
+	DomainDef *def = NULL;
+	ZvError err = ZV_ERROR_INIT;
+	assert_int_equal(domain_def_parse(buf, len, &defaults, 0, &def, &err), 0);
+	domain_def_free(def);
+}
+
+static void test_errors_not_on_stderr(void **state)
+{
+	/* libxml2 must report through our handlers only: nothing may reach
+	 * stderr (the daemon's journal) for any refused document. */
+	char path[] = "/tmp/test-xml-stderr-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+
+	for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++) {
+		ZvError err = ZV_ERROR_INIT;
+		DomainDef *def = NULL;
+		(void)domain_def_parse(bad_cases[i].xml, strlen(bad_cases[i].xml), &defaults, 0, &def, &err);
+		domain_def_free(def);
+	}
+
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_int_equal(st.st_size, 0);
+}
+
+static int teardown_all(void **state)
+{
+	domain_xml_done();
+	xmlCleanupParser();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest basics[] = {
+		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_two_defines_get_different_uuids),
+		cmocka_unit_test(test_no_defaults),
+		cmocka_unit_test(test_emulator_kept),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_ccw_assignment_order),
+		cmocka_unit_test(test_ccw_other_ssid_and_none_balloon),
+		cmocka_unit_test(test_ccw_decimal_and_uppercase),
+		cmocka_unit_test(test_live_console),
+		cmocka_unit_test(test_console_kinds),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_whitespace),
+		cmocka_unit_test(test_format_hand_built),
+		cmocka_unit_test(test_copy_is_deep),
+		cmocka_unit_test(test_parse_node),
+		cmocka_unit_test(test_name_validate),
+		cmocka_unit_test(test_enum_strings),
+		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_length_is_respected),
+		cmocka_unit_test(test_errors_not_on_stderr),
+	};
+	struct CMUnitTest fixture_tests[ELEMENTSOF(fixtures)];
+	struct CMUnitTest bad_tests[ELEMENTSOF(bad_cases)];
+	char fixture_names[ELEMENTSOF(fixtures)][128];
+	int failed = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(fixtures); i++) {
+		const char *base = strrchr(fixtures[i].input, '/') + 1;
+		snprintf(fixture_names[i], sizeof(fixture_names[i]), "%s (parse %d, id %d, format %d)", base,
+			 fixtures[i].pflags, fixtures[i].id, fixtures[i].fflags);
+		fixture_tests[i] = (struct CMUnitTest){
+			.name = fixture_names[i],
+			.test_func = test_fixture,
+			.initial_state = (void *)&fixtures[i],
+		};
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++)
+		bad_tests[i] = (struct CMUnitTest){
+			.name = bad_cases[i].name,
+			.test_func = test_bad_case,
+			.initial_state = (void *)&bad_cases[i],
+		};
+
+	failed += cmocka_run_group_tests_name("xml-basics", basics, NULL, NULL);
+	failed += _cmocka_run_group_tests("xml-round-trip", fixture_tests, ELEMENTSOF(fixtures), NULL, NULL);
+	failed +=
+		_cmocka_run_group_tests("xml-refused", bad_tests, ELEMENTSOF(bad_cases), NULL, teardown_all);
+	return failed;
+}
