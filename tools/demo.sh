@@ -45,6 +45,8 @@ ninja -C "$BUILD" >/dev/null
 GUEST=$(sh tests/guest/build-guest.sh | tail -n 1)
 
 stop
+# Each run starts from nothing: the demo keeps no state between runs.
+rm -rf "$DEMO"
 mkdir -p "$DEMO/actions" "$DEMO/rules.d" "$DEMO/state" "$DEMO/run" "$DEMO/log"
 
 cat >"$DEMO/bus.conf" <<CONF

@@ -34,6 +34,8 @@ static void on_qmp_ready(Qmp *qmp, int error, void *userdata);
 static void on_qmp_event(Qmp *qmp, const char *event, json_object *data, void *userdata);
 static void on_qmp_closed(Qmp *qmp, void *userdata);
 static void on_process_exit(QemuProcess *p, void *userdata);
+static int start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain_done_fn cb, void *userdata,
+		      ZvError *err);
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -163,9 +165,12 @@ static void domain_stopped(Domain *d)
 		(void)unlink_if_exists(d->qmp_path);
 	d->qmp_path = (free(d->qmp_path), NULL);
 	(void)store_remove_status(r->settings, d->uuid_hex);
+	/* A restart boots what ran, not a definition changed meanwhile. */
+	DomainDef *restart_def = d->restart_pending && !was_starting ? TAKE_PTR(d->live) : NULL;
 	d->live = domain_def_free(d->live);
 	d->id = -1;
-	d->fake_reboot = false;
+	d->restart_pending = false;
+	d->guest_halted = false;
 	d->stop_expected = false;
 
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
@@ -194,6 +199,14 @@ static void domain_stopped(Domain *d)
 		if (waiters[i].cb)
 			waiters[i].cb(d, 0, NULL, waiters[i].userdata);
 	free(waiters);
+
+	if (restart_def) {
+		ZvError e = ZV_ERROR_INIT;
+		log_info("Domain %s: booting it again", domain_name(d));
+		if (start_with(d, restart_def, 0, NULL, NULL, &e) < 0)
+			log_error("Domain %s: restart failed: %s", domain_name(d), e.message);
+		return;
+	}
 
 	if (!d->persistent)
 		registry_remove(r, d);
@@ -280,7 +293,7 @@ static void log_start_header(const char *log_path, char **argv, long *ret_offset
 
 /* Everything a start needs up to a spawned QEMU; the caller undoes it
  * on failure. */
-static int spawn_qemu(Domain *d, ZvError *err)
+static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 {
 	const Settings *s = settings_of(d);
 	_cleanup_free_ char *console_log = NULL;
@@ -295,7 +308,8 @@ static int spawn_qemu(Domain *d, ZvError *err)
 	d->log_path = (free(d->log_path), NULL);
 	if (asprintf(&console_log, "%s/%s.console.log", s->log_dir, domain_name(d)) < 0 ||
 	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
-	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) || !(d->live = domain_def_copy(d->def)))
+	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) ||
+	    !(d->live = live ? live : domain_def_copy(d->def)))
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 
 	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
@@ -321,14 +335,18 @@ static int spawn_qemu(Domain *d, ZvError *err)
 	return 0;
 }
 
-int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
+/* Starts with live as the running definition (taken; NULL: a copy of def). */
+static int start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain_done_fn cb, void *userdata,
+		      ZvError *err)
 {
 	int r = begin_op(d, DOMAIN_OP_START, cb, userdata, err);
-	if (r < 0)
+	if (r < 0) {
+		domain_def_free(live);
 		return r;
+	}
 	d->start_flags = flags;
 
-	r = spawn_qemu(d, err);
+	r = spawn_qemu(d, live, err);
 	if (r < 0) {
 		abort_op(d);
 		if (d->qmp_path)
@@ -349,6 +367,11 @@ int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *use
 		kill_qemu(d, DOMAIN_REASON_FAILED);
 	}
 	return 0;
+}
+
+int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	return start_with(d, NULL, flags, cb, userdata, err);
 }
 
 static void fail_start(Domain *d, const char *what, const char *error_desc)
@@ -484,39 +507,14 @@ static void on_qmp_ready(Qmp *qmp, int error, void *userdata)
 
 /* --- events ------------------------------------------------------------- */
 
-static void on_reset_cont(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-			  void *userdata);
-
-static void on_restart_reset(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-			     void *userdata)
+/* End this QEMU and boot the same live definition in a new one. */
+static void restart_process(Domain *d, DomainReason stop_reason)
 {
-	Domain *d = userdata;
-	if (error_class) {
-		log_warning("Domain %s: system_reset failed (%s); stopping it", domain_name(d), error_desc);
-		return quit_qemu(d, DOMAIN_REASON_SHUTDOWN);
-	}
-	(void)qmp_send(d, "cont", NULL, on_reset_cont);
-}
-
-static void on_reset_cont(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-			  void *userdata)
-{
-	Domain *d = userdata;
-	if (error_class) {
-		log_warning("Domain %s: cont after reset failed: %s", domain_name(d), error_desc);
-		return;
-	}
-	/* The same configuration booted again in the same QEMU. */
-	domain_set_state(d, DOMAIN_STATE_RUNNING, DOMAIN_REASON_BOOTED);
-	if (d->op_active && d->op == DOMAIN_OP_REBOOT)
-		domain_finish_op(d, 0, NULL);
-}
-
-/* Boot again without a new process: on_poweroff/on_crash=restart and Reboot. */
-static void restart_in_place(Domain *d)
-{
-	if (qmp_send(d, "system_reset", NULL, on_restart_reset) < 0)
-		kill_qemu(d, DOMAIN_REASON_CRASHED);
+	d->restart_pending = true;
+	if (stop_reason == DOMAIN_REASON_SHUTDOWN)
+		quit_qemu(d, stop_reason);
+	else
+		kill_qemu(d, stop_reason);
 }
 
 /* SHUTDOWN: QEMU (with -no-shutdown) has stopped the guest and waits. */
@@ -524,17 +522,17 @@ static void handle_guest_shutdown(Domain *d, const char *qemu_reason)
 {
 	LifecycleAction action = d->live ? d->live->on_poweroff : LIFECYCLE_ACTION_DESTROY;
 
-	if (d->fake_reboot) {
-		d->fake_reboot = false;
-		return restart_in_place(d);
-	}
+	d->guest_halted = true;
+	if (d->restart_pending)
+		/* Reboot: the guest has shut down; now boot it again. */
+		return quit_qemu(d, DOMAIN_REASON_SHUTDOWN);
 	if (qemu_reason && strcmp(qemu_reason, "guest-reset") == 0)
 		/* Only with on_reboot=destroy does a guest reboot end up here. */
 		return quit_qemu(d, DOMAIN_REASON_DESTROYED);
 
 	if (action == LIFECYCLE_ACTION_RESTART || action == LIFECYCLE_ACTION_RENAME_RESTART ||
 	    action == LIFECYCLE_ACTION_COREDUMP_RESTART)
-		return restart_in_place(d);
+		return restart_process(d, DOMAIN_REASON_SHUTDOWN);
 	if (d->state != DOMAIN_STATE_IN_SHUTDOWN)
 		domain_set_state(d, DOMAIN_STATE_IN_SHUTDOWN, DOMAIN_REASON_UNKNOWN);
 	quit_qemu(d, DOMAIN_REASON_SHUTDOWN);
@@ -573,7 +571,7 @@ static void handle_panic(Domain *d, json_object *data)
 	case LIFECYCLE_ACTION_RESTART:
 	case LIFECYCLE_ACTION_RENAME_RESTART:
 	case LIFECYCLE_ACTION_COREDUMP_RESTART:
-		restart_in_place(d);
+		restart_process(d, DOMAIN_REASON_CRASHED);
 		break;
 	default:
 		kill_qemu(d, DOMAIN_REASON_CRASHED);
@@ -594,7 +592,8 @@ static void on_qmp_event(Qmp *qmp, const char *event, json_object *data, void *u
 	/* A call in flight sets its own result when QEMU replies; events for
 	 * its transition are only echoes. */
 	if (strcmp(event, "STOP") == 0) {
-		if (op_owns(d, DOMAIN_OP_SUSPEND, DOMAIN_OP_START) || d->state != DOMAIN_STATE_RUNNING)
+		if (op_owns(d, DOMAIN_OP_SUSPEND, DOMAIN_OP_START) || d->state != DOMAIN_STATE_RUNNING ||
+		    d->guest_halted || d->stop_expected)
 			return;
 		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN);
 	} else if (strcmp(event, "RESUME") == 0) {
@@ -777,7 +776,7 @@ static void on_reboot_powerdown(Qmp *qmp, json_object *result, const char *error
 	if (!d->op_active || d->op != DOMAIN_OP_REBOOT)
 		return;
 	if (error_class) {
-		d->fake_reboot = false;
+		d->restart_pending = false;
 		ZvError err = ZV_ERROR_INIT;
 		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused system_powerdown for '%s': %s",
 				     domain_name(d), error_desc);
@@ -790,9 +789,18 @@ static void on_reboot_powerdown(Qmp *qmp, json_object *result, const char *error
 
 int domain_reboot(Domain *d, domain_done_fn cb, void *userdata, ZvError *err)
 {
+	/* on_reboot=destroy: destroy, then boot (the seed's table); else an
+	 * orderly shutdown first. Both boot the unchanged live definition. */
+	if (d->live && d->live->on_reboot == LIFECYCLE_ACTION_DESTROY) {
+		int r = begin_op(d, DOMAIN_OP_REBOOT, cb, userdata, err);
+		if (r < 0)
+			return r;
+		restart_process(d, DOMAIN_REASON_DESTROYED);
+		return 0;
+	}
 	int r = simple_call(d, DOMAIN_OP_REBOOT, "system_powerdown", on_reboot_powerdown, cb, userdata, err);
 	if (r >= 0)
-		d->fake_reboot = true;
+		d->restart_pending = true;
 	return r;
 }
 

@@ -69,7 +69,12 @@ struct Domain {
 	/* How the coming end of QEMU is to be reported (else: crashed). */
 	bool stop_expected;
 	DomainReason stop_reason;
-	bool fake_reboot; /* Reboot asked: the guest's SHUTDOWN becomes a reset */
+	/* Boot the same live definition again once QEMU has ended: Reboot,
+	 * on_poweroff/on_crash=restart (the seed's shut-off → running/booted). */
+	bool restart_pending;
+	/* QEMU (-no-shutdown) stopped the guest after its SHUTDOWN: the STOP
+	 * that follows is part of that, not a user's pause. */
+	bool guest_halted;
 
 	sd_event_source *timer; /* Shutdown timeout-ms, graceful Destroy */
 };
