@@ -19,6 +19,7 @@
 #include "config.h"
 #include "domain/registry.h"
 #include "domain/settings.h"
+#include "domain/xml.h"
 #include "objects/objects.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -376,6 +377,7 @@ static void daemon_done(Daemon *d)
 	if (d->ready_fd >= 0)
 		close(d->ready_fd);
 	settings_done(&d->settings);
+	domain_xml_done();
 }
 
 int main(int argc, char **argv)
