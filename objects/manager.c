@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
@@ -340,11 +342,33 @@ static int method_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error
 	return reply_domain_path(m, d);
 }
 
+/* Appends printf-formatted text to a growing buffer. */
+static int buf_printf(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int buf_printf(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	_cleanup_free_ char *piece = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&piece, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	char *b = realloc(*buf, *len + (size_t)n + 1);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b + *len, piece, (size_t)n + 1);
+	*buf = b;
+	*len += (size_t)n;
+	return 0;
+}
+
 static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
+	const QemuCaps *caps = o->registry->caps;
 	struct utsname u;
 	_cleanup_free_ char *xml = NULL;
+	size_t len = 0;
 	sd_id128_t machine;
 	char uuid[SD_ID128_UUID_STRING_MAX] = "";
 
@@ -358,35 +382,56 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	bool kvm = host_has_kvm();
-	r = asprintf(&xml,
-		     "<capabilities>\n"
-		     "  <host>\n"
-		     "    <uuid>%s</uuid>\n"
-		     "    <cpu>\n"
-		     "      <arch>%s</arch>\n"
-		     "    </cpu>\n"
-		     "    <topology cpus='%ld'/>\n"
-		     "    <memory unit='KiB'>%" PRIu64 "</memory>\n"
-		     "  </host>\n"
-		     "  <guest>\n"
-		     "    <os_type>hvm</os_type>\n"
-		     "    <arch name='s390x'>\n"
-		     "      <wordsize>64</wordsize>\n"
-		     "      <emulator>%s</emulator>\n"
-		     "      <machine>s390-ccw-virtio</machine>\n"
-		     "      <domain type='qemu'/>\n"
-		     "%s"
-		     "    </arch>\n"
-		     "    <features>\n"
-		     "      <accelerator name='%s'/>\n"
-		     "    </features>\n"
-		     "  </guest>\n"
-		     "</capabilities>\n",
-		     uuid, u.machine, cpus > 0 ? cpus : 1, host_memory() / 1024, o->settings->emulator,
-		     kvm || o->settings->accelerator == ACCELERATOR_TCG ? "      <domain type='kvm'/>\n" : "",
-		     effective_accelerator(o->settings));
+	r = buf_printf(&xml, &len,
+		       "<capabilities>\n"
+		       "  <host>\n"
+		       "    <uuid>%s</uuid>\n"
+		       "    <cpu>\n"
+		       "      <arch>%s</arch>\n"
+		       "    </cpu>\n"
+		       "    <topology cpus='%ld'/>\n"
+		       "    <memory unit='KiB'>%" PRIu64 "</memory>\n"
+		       "  </host>\n"
+		       "  <guest>\n"
+		       "    <os_type>hvm</os_type>\n"
+		       "    <arch name='s390x'>\n"
+		       "      <wordsize>64</wordsize>\n"
+		       "      <emulator>%s</emulator>\n",
+		       uuid, u.machine, cpus > 0 ? cpus : 1, host_memory() / 1024, o->settings->emulator);
+
+	/* Until the emulator was asked (a moment after start), the alias. */
+	for (size_t i = 0; r >= 0 && caps && i < caps->n_machines; i++) {
+		const QemuMachine *mt = &caps->machines[i];
+		if (strcmp(mt->name, "none") == 0)
+			continue;
+		if (mt->alias_of)
+			r = buf_printf(&xml, &len, "      <machine canonical='%s'>%s</machine>\n", mt->alias_of, mt->name);
+		else
+			r = buf_printf(&xml, &len, "      <machine>%s</machine>\n", mt->name);
+	}
+	if (r >= 0 && !caps)
+		r = buf_printf(&xml, &len, "      <machine>s390-ccw-virtio</machine>\n");
+	if (r >= 0)
+		r = buf_printf(&xml, &len, "      <domain type='qemu'/>\n%s",
+			       kvm || o->settings->accelerator == ACCELERATOR_TCG ? "      <domain type='kvm'/>\n" : "");
+	if (r >= 0 && caps && caps->cpu_models) {
+		r = buf_printf(&xml, &len, "      <cpu_models>\n");
+		for (char **c = caps->cpu_models; r >= 0 && *c; c++)
+			r = buf_printf(&xml, &len, "        <model>%s</model>\n", *c);
+		if (r >= 0)
+			r = buf_printf(&xml, &len, "      </cpu_models>\n");
+	}
+	if (r >= 0)
+		r = buf_printf(&xml, &len,
+			       "    </arch>\n"
+			       "    <features>\n"
+			       "      <accelerator name='%s'/>\n"
+			       "    </features>\n"
+			       "  </guest>\n"
+			       "</capabilities>\n",
+			       effective_accelerator(o->settings));
 	if (r < 0)
-		return -ENOMEM;
+		return r;
 	return sd_bus_reply_method_return(m, "s", xml);
 }
 

@@ -166,6 +166,7 @@ static int reload_config(void *userdata, char **ret_error)
 	settings_done(&d->settings);
 	d->settings = fresh;
 	(void)apply_logging(d, &d->settings);
+	(void)registry_probe_caps(d->registry);
 	log_info("Configuration reloaded from %s", d->config_path);
 	return 0;
 }
@@ -348,6 +349,11 @@ static int run(Daemon *d)
 	r = registry_load(d->registry);
 	if (r < 0)
 		return log_error_errno(r, "Cannot load the domains: %m");
+
+	/* In the background: the daemon answers meanwhile. */
+	r = registry_probe_caps(d->registry);
+	if (r < 0)
+		log_warning_errno(r, "Cannot read what %s offers: %m", d->settings.emulator);
 
 	r = sd_bus_request_name_async(d->bus, NULL, ZVIRT_BUS_NAME, 0, on_name_acquired, d);
 	if (r < 0)

@@ -37,6 +37,8 @@ Registry *registry_free(Registry *r)
 		domain_free(d);
 	hashmap_free(r->by_uuid);
 	hashmap_free(r->by_name);
+	qemu_caps_probe_free(r->caps_probe);
+	qemu_caps_free(r->caps);
 	sd_event_unref(r->event);
 	free(r);
 	return NULL;
@@ -137,11 +139,74 @@ static int check_conflicts(Registry *r, const DomainDef *def, Domain **ret_exist
 	return 0;
 }
 
+/* The seed's define-time expansion: s390-ccw-virtio is an alias, stored
+ * as the host's versioned type so that migration keeps the machine. */
+static int expand_machine(Registry *r, DomainDef *def, ZvError *err)
+{
+	if (!r->caps || !def->emulator || strcmp(def->emulator, r->caps->emulator) != 0 || !def->os_machine)
+		return 0;
+
+	const char *resolved = qemu_caps_resolve_machine(r->caps, def->os_machine);
+	if (!resolved) {
+		char list[1024] = "";
+		for (size_t i = 0; i < r->caps->n_machines; i++) {
+			if (strncmp(r->caps->machines[i].name, "s390", 4) != 0)
+				continue;
+			if (*list)
+				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			strncat(list, r->caps->machines[i].name, sizeof(list) - strlen(list) - 1);
+		}
+		return zv_error_set(err, ZV_ERROR_INVALID_XML, EINVAL,
+				    "Invalid domain XML at /domain/os/type: machine type '%s' is not offered by %s; "
+				    "it offers: %s",
+				    def->os_machine, def->emulator, list);
+	}
+	if (strcmp(resolved, def->os_machine) != 0) {
+		char *m = strdup(resolved);
+		if (!m)
+			return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+		free(def->os_machine);
+		def->os_machine = m;
+	}
+	return 0;
+}
+
 static int parse(Registry *r, const char *xml, size_t len, DomainDef **ret, ZvError *err)
 {
 	DomainXMLDefaults defaults;
+	DomainDef *def = NULL;
 	registry_xml_defaults(r, &defaults);
-	return domain_def_parse(xml, len, &defaults, 0, ret, err);
+	int k = domain_def_parse(xml, len, &defaults, 0, &def, err);
+	if (k < 0)
+		return k;
+	k = expand_machine(r, def, err);
+	if (k < 0) {
+		domain_def_free(def);
+		return k;
+	}
+	*ret = def;
+	return 0;
+}
+
+static void on_caps(QemuCaps *caps, int error, void *userdata)
+{
+	Registry *r = userdata;
+	r->caps_probe = qemu_caps_probe_free(r->caps_probe);
+	if (!caps)
+		return;
+	qemu_caps_free(r->caps);
+	r->caps = caps;
+	log_info("Emulator %s: %zu machine types, s390-ccw-virtio is %s", caps->emulator, caps->n_machines,
+		 qemu_caps_resolve_machine(caps, "s390-ccw-virtio") ?: "not offered");
+}
+
+int registry_probe_caps(Registry *r)
+{
+	r->caps_probe = qemu_caps_probe_free(r->caps_probe);
+	if (r->caps && strcmp(r->caps->emulator, r->settings->emulator) == 0)
+		return 0;
+	r->caps = qemu_caps_free(r->caps);
+	return qemu_caps_probe(r->event, r->settings->emulator, r->settings->run_dir, on_caps, r, &r->caps_probe);
 }
 
 int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err)

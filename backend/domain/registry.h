@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "domain.h"
+#include "qemu/caps.h"
 #include "settings.h"
 #include "xml.h"
 #include "util/hashmap.h"
@@ -44,6 +45,9 @@ struct Registry {
 	RegistryCallbacks callbacks;
 	int next_id;
 	unsigned n_active;
+	/* What the default emulator offers; NULL until the probe is done. */
+	QemuCaps *caps;
+	QemuCapsProbe *caps_probe;
 };
 
 int registry_new(sd_event *event, const Settings *settings, Registry **ret);
@@ -54,6 +58,10 @@ void registry_set_callbacks(Registry *r, const RegistryCallbacks *cb);
 /* Reads the definitions and the runtime status of guests that still run,
  * and reattaches to them. Bad files are logged and skipped. */
 int registry_load(Registry *r);
+
+/* Reads the default emulator's machine types and CPU models in the
+ * background (again after Emulator= changed). */
+int registry_probe_caps(Registry *r);
 
 /* Lookups. uuid in either form (dashed or 32 hex). */
 Domain *registry_find_by_uuid(const Registry *r, const char *uuid);

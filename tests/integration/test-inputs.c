@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -144,6 +145,35 @@ static void test_bad_arguments(void **state)
 	harness_undefine(path);
 }
 
+/* The define-time expansion of the machine alias (the seed's §1.4). */
+static void test_machine_alias(void **state)
+{
+	/* The daemon asks the emulator in the background after it starts. */
+	for (int i = 0; i < 500; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+			harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "GetCapabilities", "a{sv}", 0);
+		const char *caps;
+		assert_true(sd_bus_message_read(reply, "s", &caps) > 0);
+		if (strstr(caps, "<machine canonical="))
+			break;
+		assert_true(i < 499);
+		usleep(10 * 1000);
+	}
+
+	_cleanup_free_ char *xml = harness_minimal_xml("alias-guest", NULL);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *desc = harness_get_xml(path);
+	_cleanup_free_ char *machine = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "Machine");
+	assert_true(strncmp(machine, "s390-ccw-virtio-", strlen("s390-ccw-virtio-")) == 0);
+	assert_non_null(strstr(desc, machine));
+	harness_undefine(path);
+
+	/* A type the emulator does not have is refused with what it has. */
+	const char *bad = "<domain type='kvm'><name>old-machine</name><memory>262144</memory>"
+			  "<os><type arch='s390x' machine='s390-ccw-virtio-1.0'>hvm</type></os></domain>";
+	expect_define_refused(bad, ZVIRT_ERROR("InvalidXML"), NULL, "s390-ccw-virtio-2.12");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_documents),
 		cmocka_unit_test(test_duplicate_ccw_address),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_machine_alias),
 	};
 	return harness_main("inputs", tests, 0);
 }

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the emulator offers: parsing its help output (recorded from QEMU
+ * 7.2) and a real probe in the background. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "qemu/caps.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+
+#define EMULATOR "/usr/bin/qemu-system-s390x"
+
+static char *fixture(const char *name)
+{
+	char path[512];
+	char *text = NULL;
+	snprintf(path, sizeof(path), "%s/tests/unit/qemu/%s", ZVIRT_SOURCE_ROOT, name);
+	assert_int_equal(read_file_full(path, 1 << 20, &text, NULL), 0);
+	return text;
+}
+
+static void test_parse_machines(void **state)
+{
+	_cleanup_free_ char *text = fixture("machine-help-7.2.txt");
+	QemuCaps *caps = calloc(1, sizeof(*caps));
+
+	assert_int_equal(qemu_caps_parse_machines(text, caps), 0);
+	assert_true(caps->n_machines > 10);
+	assert_string_equal(qemu_caps_resolve_machine(caps, "s390-ccw-virtio"), "s390-ccw-virtio-7.2");
+	assert_string_equal(qemu_caps_resolve_machine(caps, "s390-ccw-virtio-2.12"), "s390-ccw-virtio-2.12");
+	assert_null(qemu_caps_resolve_machine(caps, "s390-ccw-virtio-99.0"));
+	assert_null(qemu_caps_resolve_machine(caps, "Supported"));
+
+	bool found_default = false;
+	for (size_t i = 0; i < caps->n_machines; i++)
+		if (caps->machines[i].is_default) {
+			assert_string_equal(caps->machines[i].name, "s390-ccw-virtio-7.2");
+			found_default = true;
+		}
+	assert_true(found_default);
+	qemu_caps_free(caps);
+}
+
+static void test_parse_cpu_models(void **state)
+{
+	_cleanup_free_ char *text = fixture("cpu-help-7.2.txt");
+	QemuCaps *caps = calloc(1, sizeof(*caps));
+
+	assert_int_equal(qemu_caps_parse_cpu_models(text, caps), 0);
+	assert_string_equal(caps->cpu_models[0], "qemu");
+	assert_string_equal(caps->cpu_models[1], "max");
+	bool z900 = false;
+	for (char **c = caps->cpu_models; *c; c++)
+		z900 |= strcmp(*c, "z900") == 0;
+	assert_true(z900);
+	qemu_caps_free(caps);
+}
+
+static void test_parse_garbage(void **state)
+{
+	QemuCaps *caps = calloc(1, sizeof(*caps));
+	assert_int_equal(qemu_caps_parse_machines("", caps), -EBADMSG);
+	assert_int_equal(qemu_caps_parse_machines("Supported machines are:\n", caps), -EBADMSG);
+	assert_int_equal(qemu_caps_parse_cpu_models("qemu: unknown option\n", caps), -EBADMSG);
+	qemu_caps_free(caps);
+}
+
+typedef struct ProbeResult {
+	bool done;
+	int error;
+	QemuCaps *caps;
+} ProbeResult;
+
+static void on_done(QemuCaps *caps, int error, void *userdata)
+{
+	ProbeResult *p = userdata;
+	p->done = true;
+	p->error = error;
+	p->caps = caps;
+}
+
+static void test_probe_real_emulator(void **state)
+{
+	if (access(EMULATOR, X_OK) < 0)
+		skip();
+
+	char dir[] = "/tmp/zvirt-caps-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+
+	ProbeResult res = {};
+	QemuCapsProbe *probe = NULL;
+	assert_int_equal(qemu_caps_probe(e, EMULATOR, dir, on_done, &res, &probe), 0);
+	for (int i = 0; i < 1000 && !res.done; i++)
+		assert_true(sd_event_run(e, 100 * 1000) >= 0);
+
+	assert_true(res.done);
+	assert_int_equal(res.error, 0);
+	assert_non_null(res.caps);
+	assert_string_equal(res.caps->emulator, EMULATOR);
+	assert_non_null(qemu_caps_resolve_machine(res.caps, "s390-ccw-virtio"));
+	assert_non_null(res.caps->cpu_models);
+	/* The scratch file is gone. */
+	assert_int_equal(rmdir(dir), 0);
+
+	qemu_caps_free(res.caps);
+	qemu_caps_probe_free(probe);
+	sd_event_unref(e);
+}
+
+static void test_probe_missing_emulator(void **state)
+{
+	sd_event *e = NULL;
+	QemuCapsProbe *probe = NULL;
+	ProbeResult res = {};
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_true(qemu_caps_probe(e, "/nonexistent/qemu", "/tmp", on_done, &res, &probe) < 0);
+	assert_null(probe);
+	assert_false(res.done);
+	sd_event_unref(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_machines),	   cmocka_unit_test(test_parse_cpu_models),
+		cmocka_unit_test(test_parse_garbage),	   cmocka_unit_test(test_probe_real_emulator),
+		cmocka_unit_test(test_probe_missing_emulator),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
