@@ -150,11 +150,41 @@ static void test_kvm_needs_kvm(void **state)
 	harness_undefine(path);
 }
 
+/* IdleTimeoutSec: the daemon leaves when nobody talks to it and no
+ * domain runs; a running domain keeps it. */
+static void test_idle_exit(void **state)
+{
+	_cleanup_free_ char *original = read_conf();
+	_cleanup_free_ char *xml = harness_minimal_xml("idle-guest", NULL);
+	_cleanup_free_ char *path = harness_define(xml);
+
+	write_conf_with(original, "[Daemon]\nIdleTimeoutSec=1\n");
+	assert_int_equal(harness_restart_daemon(), 0);
+
+	/* Active: the daemon stays past the timeout. */
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	usleep(2500 * 1000);
+	assert_int_equal(harness_name_has_owner(harness_bus(), ZVIRT_BUS_NAME), 1);
+
+	/* Inactive and idle: it goes by itself, cleanly. */
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	int i;
+	for (i = 0; i < 500 && harness_name_has_owner(harness_bus(), ZVIRT_BUS_NAME) == 1; i++)
+		usleep(10 * 1000);
+	assert_true(i < 500);
+	assert_int_equal(harness_stop_daemon(), 0);
+
+	write_conf(original);
+	assert_int_equal(harness_start_daemon(), 0);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_config),
 		cmocka_unit_test(test_kvm_needs_kvm),
+		cmocka_unit_test(test_idle_exit),
 	};
 	return harness_main("reload", tests, 0);
 }
