@@ -1,0 +1,1993 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * zvirt-bench: measures the rows of design/performance.md for zvirtd and
+ * prints them beside the targets and the libvirt anchor.
+ *
+ * It stands on the integration harness (tests/integration/harness.h): a
+ * private dbus-daemon with our bus policy, the real polkitd, the zvirtd
+ * built from this tree and real qemu-system-s390x guests. The figures are
+ * medians; each row says how many runs it took (see the details table).
+ *
+ * Clients: "in-process" is one long-lived sd-bus connection as root (the
+ * benchmark's own, not the harness's, so that the harness's signal
+ * recorder never sits between a reply and its clock); "busctl" runs
+ * `busctl call ...` as a child process per call, its start-up included.
+ *
+ * Not a test: nothing here fails because a figure is over its target.
+ * It fails only when the daemon does something wrong (a call errors, a
+ * state is not reached), and then prints what it measured so far.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "harness.h"
+
+extern char **environ;
+
+#define N_DOMAINS       1000  /* "1000 defined" */
+#define N_SCALE_DOMAINS 10000 /* --scale: "10 000 defined" */
+#define N_GUESTS        5     /* bootable ones among them; "5 running" */
+#define N_SCALE_GUESTS  50    /* --scale: "50 running guests must reattach" */
+
+#define CALL_TIMEOUT_USEC (60ULL * 1000 * 1000)
+#define BOOT_TIMEOUT_MS   HARNESS_BOOT_TIMEOUT_MS
+#define STATE_TIMEOUT_MS  30000
+#define ANSWER_TIMEOUT_MS 30000
+#define READY_LINE        "zvirt-guest: ready boot_id="
+
+/* How many runs each figure is the median of; --runs scales the guest ones. */
+static struct {
+	unsigned list;         /* ListDomains in-process */
+	unsigned getall;       /* GetAll */
+	unsigned gmo;          /* GetManagedObjects */
+	unsigned busctl;       /* busctl ListDomains */
+	unsigned busctl_floor; /* busctl Peer.Ping */
+	unsigned cycles;       /* Start, then Destroy or Shutdown */
+	unsigned suspend;      /* Suspend+Resume round trips per cycle */
+	unsigned concurrent;   /* rounds of 5 concurrent Starts */
+	unsigned restarts;     /* daemon restarts with 5 running */
+	unsigned events;       /* guest reboots for QMP event → signal */
+	unsigned scale_list;
+	unsigned scale_restarts;
+	bool scale;
+} opt = {
+	.list = 500,
+	.getall = 500,
+	.gmo = 30,
+	.busctl = 50,
+	.busctl_floor = 30,
+	.cycles = 10,
+	.suspend = 20,
+	.concurrent = 5,
+	.restarts = 5,
+	.events = 5,
+	.scale_list = 200,
+	.scale_restarts = 3,
+};
+
+/* ---- clocks and numbers ---- */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static double ms_between(uint64_t from, uint64_t to)
+{
+	return (double)(int64_t)(to - from) / 1e6;
+}
+
+static double ms_since(uint64_t from)
+{
+	return ms_between(from, now_ns());
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort();
+	return d;
+}
+
+__attribute__((format(printf, 1, 2))) static void progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+typedef struct Series {
+	double *v;
+	size_t n, cap;
+} Series;
+
+static void series_add(Series *s, double v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		double *n = realloc(s->v, cap * sizeof(*n));
+		if (!n)
+			abort();
+		s->v = n;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* q in [0, 1]; nearest rank, except the median of an even count, which is
+ * the mean of the two middle values. */
+static double series_quantile(const Series *s, double q)
+{
+	_cleanup_free_ double *v = NULL;
+	double r;
+
+	if (s->n == 0)
+		return NAN;
+	v = malloc(s->n * sizeof(*v));
+	if (!v)
+		abort();
+	memcpy(v, s->v, s->n * sizeof(*v));
+	qsort(v, s->n, sizeof(*v), cmp_double);
+	if (q == 0.5 && s->n % 2 == 0)
+		r = (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+	else {
+		size_t i = (size_t)ceil(q * (double)s->n);
+		r = v[i == 0 ? 0 : i - 1];
+	}
+	return r;
+}
+
+static double series_median(const Series *s)
+{
+	return series_quantile(s, 0.5);
+}
+
+/* ---- the table ---- */
+
+/* In table order; rows whose name starts with two spaces give context to
+ * the row above them and have no target of their own. */
+typedef enum RowId {
+	ROW_LIST,
+	ROW_LIST_BUSCTL,
+	ROW_BUSCTL_FLOOR,
+	ROW_GETALL,
+	ROW_PING,
+	ROW_GMO,
+	ROW_DEFINE,
+	ROW_START,
+	ROW_QEMU_START,
+	ROW_SUSPEND,
+	ROW_QEMU_SUSPEND,
+	ROW_DESTROY,
+	ROW_QEMU_KILL,
+	ROW_SHUTDOWN,
+	ROW_SHUTDOWN_TAIL,
+	ROW_CONCURRENT,
+	ROW_RSS,
+	ROW_RSS_EMPTY,
+	ROW_RESTART,
+	ROW_RESTART_START,
+	ROW_RSS_RESTART,
+	ROW_EVENT,
+	ROW_EVENT_QEMU,
+	/* --scale */
+	ROW_SCALE_DEFINE,
+	ROW_SCALE_LIST,
+	ROW_SCALE_RSS,
+	ROW_SCALE_START,
+	ROW_SCALE_REATTACH,
+	ROW_SCALE_QMP,
+	N_ROWS,
+} RowId;
+
+typedef struct Row {
+	const char *what;
+	const char *unit;   /* "ms" or "MB" */
+	double target;      /* the figure is ok at or below it; 0: no target */
+	const char *target_text;
+	const char *anchor; /* libvirt, from performance.md */
+	bool scale;         /* measured only with --scale */
+	Series s;
+} Row;
+
+static Row rows[N_ROWS] = {
+	[ROW_LIST] = {"ListDomains, 1000 defined, in-process", "ms", 0.5, "≤ 0.5 ms", "4.63 ms"},
+	[ROW_LIST_BUSCTL] = {"ListDomains, 1000 defined, busctl", "ms", 4.0, "≤ 4.0 ms", "9.14 ms"},
+	[ROW_BUSCTL_FLOOR] = {"  busctl alone: Peer.Ping via busctl", "ms", 0, "(floor 3.5)", "~3.5 ms"},
+	[ROW_GETALL] = {"GetAll of one domain, in-process", "ms", 0.2, "≤ 0.2 ms", "1.6 ms"},
+	[ROW_PING] = {"  bus round trip alone: Peer.Ping, in-process", "ms", 0, "—", "—"},
+	[ROW_GMO] = {"GetManagedObjects, 1000 domains", "ms", 30, "≤ 30 ms", "— (no ObjectManager)"},
+	[ROW_DEFINE] = {"Define, per call, in-process (fsync)", "ms", 1.0, "≤ 1.0 ms", "1.69 ms"},
+	[ROW_START] = {"Start → running", "ms", 25, "≤ 25 ms", "41 ms"},
+	[ROW_QEMU_START] = {"  QEMU alone: exec → QMP handshake → cont", "ms", 0, "—", "—"},
+	[ROW_SUSPEND] = {"Suspend + Resume round trip, in-process", "ms", 0.8, "≤ 0.8 ms", "3.57 ms"},
+	[ROW_QEMU_SUSPEND] = {"  QEMU alone: QMP stop + cont", "ms", 0, "—", "—"},
+	[ROW_DESTROY] = {"Destroy of a running guest", "ms", 20, "≤ 20 ms", "210 ms"},
+	[ROW_QEMU_KILL] = {"  QEMU alone: SIGKILL → reaped", "ms", 0, "—", "—"},
+	[ROW_SHUTDOWN] = {"Shutdown → shut-off (guest powers off at once)", "ms", 30, "≤ 30 ms", "212 ms"},
+	[ROW_SHUTDOWN_TAIL] = {"  of which QEMU's SHUTDOWN event → shut-off signal", "ms", 0, "—", "—"},
+	[ROW_CONCURRENT] = {"5 concurrent Starts → all running", "ms", 120, "≤ 120 ms", "210 ms"},
+	[ROW_RSS] = {"Daemon RSS, 1000 defined", "MB", 8, "≤ 8 MB", "36.9 + 19.9 MB"},
+	[ROW_RSS_EMPTY] = {"  RSS with nothing defined", "MB", 0, "—", "—"},
+	[ROW_RESTART] = {"Restart → answering, 1000 defined + 5 running", "ms", 60, "≤ 60 ms",
+			 "216 ms virsh / 232 ms D-Bus"},
+	[ROW_RESTART_START] = {"  of which exec → answering", "ms", 0, "—", "—"},
+	[ROW_RSS_RESTART] = {"  RSS after restart, 1000 defined + 5 running", "MB", 0, "—", "—"},
+	[ROW_EVENT] = {"QMP event → D-Bus signal", "ms", 0.2, "≤ 0.2 ms", "—"},
+	[ROW_EVENT_QEMU] = {"  from QEMU's own event time stamp", "ms", 0, "—", "—"},
+	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
+	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
+	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
+	[ROW_SCALE_START] = {"Daemon exec → answering, 10 000 defined", "ms", 1000, "≤ 1 s", "—", true},
+	[ROW_SCALE_REATTACH] = {"Restart → answering, 10 000 defined + 50 running", "ms", 1000, "≤ 1 s", "—", true},
+	[ROW_SCALE_QMP] = {"Restart → all 50 reattached, QMP answering", "ms", 1000, "≤ 1 s", "—", true},
+};
+
+/* Facts that qualify figures, printed under the table. */
+static char *notes[32];
+static size_t n_notes;
+
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (n_notes >= ELEMENTSOF(notes))
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	notes[n_notes++] = s;
+	progress("%s", s);
+}
+
+static void format_figure(char *buf, size_t size, double v, const char *unit)
+{
+	if (isnan(v))
+		snprintf(buf, size, "n/a");
+	else if (strcmp(unit, "MB") == 0)
+		snprintf(buf, size, "%.1f MB", v);
+	else if (v < 1)
+		snprintf(buf, size, "%.3f ms", v);
+	else if (v < 10)
+		snprintf(buf, size, "%.2f ms", v);
+	else if (v < 100)
+		snprintf(buf, size, "%.1f ms", v);
+	else
+		snprintf(buf, size, "%.0f ms", v);
+}
+
+/* Columns are padded by what a terminal shows: ≤, → and — are one column
+ * but three bytes. */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void put_cell(const char *s, size_t width)
+{
+	fputs(s, stdout);
+	for (size_t w = display_width(s); w < width; w++)
+		fputc(' ', stdout);
+}
+
+static void print_rule(const size_t *widths, size_t n)
+{
+	fputs("|", stdout);
+	for (size_t i = 0; i < n; i++) {
+		fputc('-', stdout);
+		for (size_t w = 0; w < widths[i]; w++)
+			fputc('-', stdout);
+		fputs("-|", stdout);
+	}
+	fputc('\n', stdout);
+}
+
+static void print_line(const char *const *cells, const size_t *widths, size_t n)
+{
+	fputs("|", stdout);
+	for (size_t i = 0; i < n; i++) {
+		fputc(' ', stdout);
+		put_cell(cells[i], widths[i]);
+		fputs(" |", stdout);
+	}
+	fputc('\n', stdout);
+}
+
+static void print_table(const char *const head[], size_t n_cols, char *cells[][6], size_t n_lines)
+{
+	size_t widths[6] = {0};
+
+	for (size_t c = 0; c < n_cols; c++) {
+		widths[c] = display_width(head[c]);
+		for (size_t l = 0; l < n_lines; l++)
+			if (display_width(cells[l][c]) > widths[c])
+				widths[c] = display_width(cells[l][c]);
+	}
+	print_line(head, widths, n_cols);
+	print_rule(widths, n_cols);
+	for (size_t l = 0; l < n_lines; l++)
+		print_line((const char *const *)cells[l], widths, n_cols);
+}
+
+static char *cpu_model(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (strncmp(line, "model name", 10) != 0 || !colon)
+			continue;
+		colon++;
+		colon += strspn(colon, " \t");
+		colon[strcspn(colon, "\n")] = '\0';
+		return xstrdup(colon);
+	}
+	return xstrdup("unknown");
+}
+
+static char *daemon_version;
+static char load_at_start[64] = "unknown";
+
+/* Other guests or builds on the host show up in the figures; say so. */
+static void read_load(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/loadavg", "re");
+	double a, b, c;
+
+	if (f && fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+		snprintf(load_at_start, sizeof(load_at_start), "%.2f %.2f %.2f", a, b, c);
+}
+
+static void print_report(bool complete)
+{
+	static const char *const head[] = {"what", "zvirtd", "target", "anchor (libvirt)", "ok/over"};
+	static const char *const dhead[] = {"what", "runs", "min", "median", "p90", "max"};
+	char *cells[N_ROWS][6];
+	size_t n = 0;
+	_cleanup_free_ char *cpu = cpu_model();
+	struct utsname u;
+	char date[64];
+	time_t t = time(NULL);
+
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %z", localtime(&t));
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+
+	printf("\nzvirtd %s benchmark%s\n", daemon_version ? daemon_version : "(version unknown)",
+	       complete ? "" : " (INCOMPLETE: it stopped on an error, see above)");
+	printf("machine: %ld CPUs (nproc), %s, Linux %s %s\n", sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release,
+	       u.machine);
+	printf("date:    %s\n", date);
+	printf("load:    %s (1, 5, 15 min load average when the benchmark began)\n\n", load_at_start);
+
+	for (size_t i = 0; i < N_ROWS; i++) {
+		const Row *r = &rows[i];
+		double m = series_median(&r->s);
+		char fig[32];
+
+		if (r->scale && !opt.scale)
+			continue;
+		format_figure(fig, sizeof(fig), m, r->unit);
+		cells[n][0] = xstrdup(r->what);
+		cells[n][1] = xstrdup(fig);
+		cells[n][2] = xstrdup(r->target_text);
+		cells[n][3] = xstrdup(r->anchor);
+		cells[n][4] = xstrdup(r->target <= 0 || isnan(m) ? "" : m <= r->target ? "ok" : "over");
+		n++;
+	}
+	print_table(head, 5, cells, n);
+	for (size_t l = 0; l < n; l++)
+		for (size_t c = 0; c < 5; c++)
+			free(cells[l][c]);
+
+	printf("\nFigures are medians. Runs and spread (ms, or MB for RSS):\n\n");
+	n = 0;
+	for (size_t i = 0; i < N_ROWS; i++) {
+		const Row *r = &rows[i];
+		char buf[5][32];
+
+		if ((r->scale && !opt.scale) || r->s.n == 0)
+			continue;
+		snprintf(buf[0], sizeof(buf[0]), "%zu", r->s.n);
+		snprintf(buf[1], sizeof(buf[1]), "%.3f", series_quantile(&r->s, 0));
+		snprintf(buf[2], sizeof(buf[2]), "%.3f", series_median(&r->s));
+		snprintf(buf[3], sizeof(buf[3]), "%.3f", series_quantile(&r->s, 0.9));
+		snprintf(buf[4], sizeof(buf[4]), "%.3f", series_quantile(&r->s, 1));
+		cells[n][0] = xstrdup(r->what);
+		for (size_t c = 0; c < 5; c++)
+			cells[n][c + 1] = xstrdup(buf[c]);
+		n++;
+	}
+	print_table(dhead, 6, cells, n);
+	for (size_t l = 0; l < n; l++)
+		for (size_t c = 0; c < 6; c++)
+			free(cells[l][c]);
+
+	if (n_notes > 0) {
+		printf("\nNotes:\n");
+		for (size_t i = 0; i < n_notes; i++)
+			printf("- %s\n", notes[i]);
+	}
+	fflush(stdout);
+}
+
+/* ---- the benchmark's own bus connection ---- */
+
+static sd_bus *B;
+
+typedef struct StateSignal {
+	char *path;
+	char *state;
+	char *reason;
+	uint64_t sequence;
+	uint64_t mono_ns; /* when it was dispatched here */
+	uint64_t real_ns; /* the same, wall clock: QEMU and the daemon log stamp that way */
+} StateSignal;
+
+static StateSignal *sigs;
+static size_t n_sigs, cap_sigs;
+
+static int on_state_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	uint64_t mono = now_ns(), real = clock_ns(CLOCK_REALTIME);
+	const char *state, *reason;
+	uint64_t seq;
+
+	if (sd_bus_message_read(m, "sst", &state, &reason, &seq) < 0)
+		return 0;
+	if (n_sigs == cap_sigs) {
+		size_t cap = cap_sigs ? cap_sigs * 2 : 64;
+		StateSignal *n = realloc(sigs, cap * sizeof(*n));
+		if (!n)
+			abort();
+		sigs = n;
+		cap_sigs = cap;
+	}
+	sigs[n_sigs++] = (StateSignal){
+		.path = xstrdup(sd_bus_message_get_path(m)),
+		.state = xstrdup(state),
+		.reason = xstrdup(reason),
+		.sequence = seq,
+		.mono_ns = mono,
+		.real_ns = real,
+	};
+	return 0;
+}
+
+static void bench_bus_open(void)
+{
+	int r = sd_bus_open_system(&B);
+
+	if (r < 0)
+		fail_msg("cannot connect to the private bus: %s", strerror(-r));
+	(void)sd_bus_set_description(B, "zvirt-bench");
+	r = sd_bus_add_match(B, NULL,
+			     "type='signal',interface='" ZVIRT_DOMAIN_IFACE "',member='StateChanged',"
+			     "path_namespace='/org/zvirt1/domain'",
+			     on_state_changed, NULL);
+	if (r < 0)
+		fail_msg("cannot add the StateChanged match: %s", strerror(-r));
+}
+
+static void bench_bus_close(void)
+{
+	B = sd_bus_flush_close_unref(B);
+	for (size_t i = 0; i < n_sigs; i++) {
+		free(sigs[i].path);
+		free(sigs[i].state);
+		free(sigs[i].reason);
+	}
+	free(sigs);
+	sigs = NULL;
+	n_sigs = cap_sigs = 0;
+}
+
+/* Dispatch what has arrived, so a mark taken next excludes it. */
+static size_t sig_mark(void)
+{
+	int r;
+
+	while ((r = sd_bus_process(B, NULL)) > 0)
+		;
+	if (r < 0)
+		fail_msg("bus: %s", strerror(-r));
+	return n_sigs;
+}
+
+static const StateSignal *sig_find(size_t from, const char *path, const char *state, const char *reason)
+{
+	for (size_t i = from; i < n_sigs; i++)
+		if (strcmp(sigs[i].path, path) == 0 && strcmp(sigs[i].state, state) == 0 &&
+		    (!reason || strcmp(sigs[i].reason, reason) == 0))
+			return &sigs[i];
+	return NULL;
+}
+
+/*
+ * Wait for a StateChanged. Sleeps in poll() on the bus fd, so a signal is
+ * stamped the moment it can be read, not when some later call happens to
+ * dispatch it. `drain_fd` (or -1) is read and discarded meanwhile: the
+ * guest console, which must not fill up while we wait.
+ */
+static const StateSignal *wait_state(size_t from, const char *path, const char *state, const char *reason,
+				     int timeout_ms, int drain_fd)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+
+	for (;;) {
+		const StateSignal *s;
+		struct pollfd p[2];
+		int r;
+
+		while ((r = sd_bus_process(B, NULL)) > 0)
+			;
+		if (r < 0)
+			fail_msg("bus: %s", strerror(-r));
+		s = sig_find(from, path, state, reason);
+		if (s)
+			return s;
+		if (now_ns() >= deadline)
+			return NULL;
+		p[0] = (struct pollfd){.fd = sd_bus_get_fd(B), .events = (short)sd_bus_get_events(B)};
+		p[1] = (struct pollfd){.fd = drain_fd, .events = POLLIN};
+		r = poll(p, drain_fd >= 0 ? 2 : 1, (int)((deadline - now_ns()) / 1000000ULL) + 1);
+		if (r < 0 && errno != EINTR)
+			fail_msg("poll: %m");
+		if (drain_fd >= 0 && (p[1].revents & POLLIN)) {
+			char buf[4096];
+			(void)!read(drain_fd, buf, sizeof(buf));
+		}
+	}
+}
+
+static int bench_callv(sd_bus_error *error, sd_bus_message **reply, double *ret_ms, const char *dest,
+		       const char *path, const char *iface, const char *method, const char *types, va_list ap)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	uint64_t t0 = now_ns();
+	int r;
+
+	r = sd_bus_message_new_method_call(B, &m, dest, path, iface, method);
+	if (r < 0)
+		return r;
+	if (types && *types) {
+		r = sd_bus_message_appendv(m, types, ap);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_call(B, m, CALL_TIMEOUT_USEC, error, reply);
+	if (ret_ms)
+		*ret_ms = ms_since(t0);
+	return r;
+}
+
+/* A call to org.zvirt1 that must succeed; its time in *ret_ms (may be NULL). */
+static sd_bus_message *callt(double *ret_ms, const char *path, const char *iface, const char *method,
+			     const char *types, ...)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = bench_callv(&error, &reply, ret_ms, ZVIRT_BUS_NAME, path, iface, method, types, ap);
+	va_end(ap);
+	if (r < 0)
+		fail_msg("%s.%s on %s failed: %s: %s", iface, method, path, error.name ?: "(local)",
+			 error.message ?: strerror(-r));
+	return reply;
+}
+
+static void domain_call(double *ret_ms, const char *path, const char *method)
+{
+	sd_bus_message_unref(callt(ret_ms, path, ZVIRT_DOMAIN_IFACE, method, "a{sv}", 0));
+}
+
+static char *get_string(const char *path, const char *property)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char *v = NULL;
+	int r = sd_bus_get_property_string(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, property, &error, &v);
+
+	if (r < 0)
+		fail_msg("Get %s on %s: %s", property, path, error.message ?: strerror(-r));
+	return v;
+}
+
+static uint32_t get_qemu_pid(const char *path)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint32_t v = 0;
+	int r = sd_bus_get_property_trivial(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "QemuPid", &error, 'u',
+					    &v);
+
+	if (r < 0)
+		fail_msg("Get QemuPid on %s: %s", path, error.message ?: strerror(-r));
+	return v;
+}
+
+static bool state_is(const char *path, const char *state)
+{
+	_cleanup_free_ char *s = get_string(path, "State");
+
+	return strcmp(s, state) == 0;
+}
+
+static char *define(const char *xml, double *ret_ms)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path;
+
+	reply = callt(ret_ms, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
+	if (sd_bus_message_read(reply, "o", &path) < 0)
+		fail_msg("DefineXML: bad reply");
+	return xstrdup(path);
+}
+
+static unsigned list_domains(double *ret_ms)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_strv_free_ char **paths = NULL;
+	unsigned n = 0;
+
+	reply = callt(ret_ms, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 0);
+	if (sd_bus_message_read_strv(reply, &paths) < 0)
+		fail_msg("ListDomains: bad reply");
+	for (char **p = paths; p && *p; p++)
+		n++;
+	return n;
+}
+
+/* RunDir: see setup_run_dir(). */
+static char *run_dir;
+static bool run_dir_own;
+
+static const char *default_log_level(void)
+{
+	const char *l = getenv("ZVIRT_BENCH_LOG_LEVEL");
+
+	return l && *l ? l : "info";
+}
+
+static void reload_log_level(const char *level)
+{
+	_cleanup_free_ char *conf = xasprintf("%s/zvirtd.conf", harness_tmpdir());
+	_cleanup_free_ char *text = NULL;
+	FILE *f;
+
+	/* The harness's configuration, but quiet: at debug level every call
+	 * writes log lines, which is not what a production daemon does. */
+	text = xasprintf("# Written by zvirt-bench.\n"
+			 "[Daemon]\n"
+			 "LogLevel=%s\n"
+			 "LogTarget=%s\n"
+			 "StateDir=%s/state\n"
+			 "RunDir=%s\n"
+			 "LogDir=%s\n"
+			 "\n"
+			 "[Hypervisor]\n"
+			 "Emulator=/usr/bin/qemu-system-s390x\n"
+			 "Accelerator=tcg\n",
+			 level, harness_daemon_log(), harness_tmpdir(), run_dir, harness_log_dir());
+	f = fopen(conf, "we");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("writing %s: %m", conf);
+	if (B && harness_daemon_pid() > 0)
+		sd_bus_message_unref(callt(NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+}
+
+/* ---- concurrent calls ---- */
+
+typedef struct Pending {
+	sd_bus_slot *slot;
+	bool done;
+	uint64_t t_done;
+	char *error;
+} Pending;
+
+static int on_pending_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	Pending *p = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	p->t_done = now_ns();
+	p->done = true;
+	if (e)
+		p->error = xasprintf("%s: %s", e->name, e->message ?: "");
+	return 0;
+}
+
+/*
+ * Send `method` to every path at once and wait for all replies. Returns
+ * the time from the first send to the last reply; every call must succeed.
+ * `types` is "a{sv}" with `paused` set or not.
+ */
+static double call_all(char **paths, size_t n, const char *method, bool paused)
+{
+	_cleanup_free_ Pending *p = calloc(n, sizeof(*p));
+	uint64_t t0, last = 0;
+	size_t done = 0;
+	int r;
+
+	if (!p)
+		abort();
+	(void)sig_mark();
+	t0 = now_ns();
+	for (size_t i = 0; i < n; i++) {
+		if (paused)
+			r = sd_bus_call_method_async(B, &p[i].slot, ZVIRT_BUS_NAME, paths[i], ZVIRT_DOMAIN_IFACE,
+						     method, on_pending_reply, &p[i], "a{sv}", 1, "paused", "b", 1);
+		else
+			r = sd_bus_call_method_async(B, &p[i].slot, ZVIRT_BUS_NAME, paths[i], ZVIRT_DOMAIN_IFACE,
+						     method, on_pending_reply, &p[i], "a{sv}", 0);
+		if (r < 0)
+			fail_msg("sending %s to %s: %s", method, paths[i], strerror(-r));
+	}
+	while (done < n) {
+		r = sd_bus_process(B, NULL);
+		if (r < 0)
+			fail_msg("bus: %s", strerror(-r));
+		if (r > 0) {
+			done = 0;
+			for (size_t i = 0; i < n; i++)
+				done += p[i].done;
+			continue;
+		}
+		if (ms_since(t0) > CALL_TIMEOUT_USEC / 1000)
+			fail_msg("%s: no reply from all %zu domains", method, n);
+		r = sd_bus_wait(B, 100000);
+		if (r < 0 && r != -EINTR)
+			fail_msg("bus wait: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i].slot = sd_bus_slot_unref(p[i].slot);
+		if (p[i].error)
+			fail_msg("%s on %s failed: %s", method, paths[i], p[i].error);
+		if (p[i].t_done > last)
+			last = p[i].t_done;
+	}
+	return ms_between(t0, last);
+}
+
+/* ---- processes ---- */
+
+typedef struct Rss {
+	double total, anon, file; /* MB (MiB, as ps and top count) */
+} Rss;
+
+/* VmRSS, and what it is made of: RssFile is mostly shared libraries,
+ * the same pages every other process using them maps. */
+static Rss rss_of(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/status", (int)pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[256];
+	Rss rss = {NAN, NAN, NAN};
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long kb;
+		if (sscanf(line, "VmRSS: %lu kB", &kb) == 1)
+			rss.total = (double)kb / 1024.0;
+		else if (sscanf(line, "RssAnon: %lu kB", &kb) == 1)
+			rss.anon = (double)kb / 1024.0;
+		else if (sscanf(line, "RssFile: %lu kB", &kb) == 1)
+			rss.file = (double)kb / 1024.0;
+	}
+	if (isnan(rss.total))
+		fail_msg("no VmRSS in %s", path);
+	return rss;
+}
+
+static double rss_mb(pid_t pid, const char *what)
+{
+	Rss rss = rss_of(pid);
+
+	if (what)
+		note("RSS %s: %.1f MB = %.1f MB anonymous + %.1f MB file-backed (libraries, shared)", what,
+		     rss.total, rss.anon, rss.file);
+	return rss.total;
+}
+
+/* One `busctl` child with its stdout on /dev/null: fork, exec, its bus
+ * connection, the call, exit; the figure the anchor's busctl rows quote. */
+static double run_busctl(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t def;
+	uint64_t t0;
+	pid_t pid;
+	int status = 0, r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawnattr_init(&attr);
+	/* The harness ignores SIGPIPE; busctl should not inherit that. */
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
+	t0 = now_ns();
+	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	if (r == 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	double ms = ms_since(t0);
+
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0)
+		fail_msg("cannot run %s: %s", argv[0], strerror(r));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("%s %s %s failed (status 0x%x)", argv[0], argv[1], argv[5] ? argv[5] : "", (unsigned)status);
+	return ms;
+}
+
+/* ---- the restart clock ---- */
+
+/*
+ * A second connection in a thread of its own watches for org.zvirt1 to get
+ * an owner and calls ListDomains at once. The harness's own start-up wait
+ * polls NameHasOwner every 5 ms, too coarse for a 60 ms target.
+ */
+typedef struct Answerer {
+	pthread_t thread;
+	int ready[2]; /* the thread writes a byte once its match is in place */
+	bool owned;
+	uint64_t t_owned, t_answer;
+	unsigned n_domains;
+	char error[256];
+} Answerer;
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	Answerer *a = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 && strcmp(name, ZVIRT_BUS_NAME) == 0 &&
+	    *new_owner) {
+		a->owned = true;
+		a->t_owned = now_ns();
+	}
+	return 0;
+}
+
+static void *answerer_main(void *userdata)
+{
+	Answerer *a = userdata;
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	uint64_t deadline;
+	int r;
+
+	r = sd_bus_open_system(&bus);
+	if (r >= 0)
+		r = sd_bus_add_match(bus, NULL,
+				     "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+				     "member='NameOwnerChanged',arg0='" ZVIRT_BUS_NAME "'",
+				     on_owner_changed, a);
+	(void)!write(a->ready[1], "r", 1);
+	if (r < 0) {
+		snprintf(a->error, sizeof(a->error), "answerer: bus: %s", strerror(-r));
+		return NULL;
+	}
+	deadline = now_ns() + ANSWER_TIMEOUT_MS * 1000000ULL;
+	while (!a->owned) {
+		r = sd_bus_process(bus, NULL);
+		if (r > 0)
+			continue;
+		if (r < 0 || now_ns() >= deadline) {
+			snprintf(a->error, sizeof(a->error), "answerer: %s never got an owner", ZVIRT_BUS_NAME);
+			return NULL;
+		}
+		(void)sd_bus_wait(bus, 100000);
+	}
+	for (;;) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		_cleanup_strv_free_ char **paths = NULL;
+
+		r = sd_bus_call_method(bus, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains",
+				       &error, &reply, "a{sv}", 0);
+		if (r >= 0) {
+			a->t_answer = now_ns();
+			if (sd_bus_message_read_strv(reply, &paths) >= 0)
+				for (char **p = paths; p && *p; p++)
+					a->n_domains++;
+			return NULL;
+		}
+		if (now_ns() >= deadline) {
+			snprintf(a->error, sizeof(a->error), "answerer: ListDomains: %s",
+				 error.message ?: strerror(-r));
+			return NULL;
+		}
+		/* Owning the name but not answering yet: ask again soon. */
+		sleep_ms(1);
+	}
+}
+
+typedef struct RestartTimes {
+	double total_ms; /* SIGTERM sent → ListDomains answered */
+	double stop_ms;  /* SIGTERM sent → old daemon gone */
+	double start_ms; /* new daemon forked → ListDomains answered */
+	uint64_t t0;     /* when SIGTERM went out */
+	unsigned n_domains;
+} RestartTimes;
+
+static RestartTimes restart_daemon(void)
+{
+	Answerer a = {};
+	RestartTimes t = {};
+	uint64_t t0, t_stopped;
+	char c;
+	int r;
+
+	if (pipe2(a.ready, O_CLOEXEC) < 0)
+		fail_msg("pipe: %m");
+	r = pthread_create(&a.thread, NULL, answerer_main, &a);
+	if (r != 0)
+		fail_msg("pthread_create: %s", strerror(r));
+	while (read(a.ready[0], &c, 1) < 0 && errno == EINTR)
+		;
+	t0 = now_ns();
+	r = harness_stop_daemon();
+	t_stopped = now_ns();
+	if (r < 0)
+		fail_msg("stopping zvirtd: %s", strerror(-r));
+	r = harness_start_daemon();
+	if (r < 0)
+		fail_msg("starting zvirtd again: %s", strerror(-r));
+	pthread_join(a.thread, NULL);
+	close(a.ready[0]);
+	close(a.ready[1]);
+	if (a.error[0])
+		fail_msg("%s", a.error);
+	t.total_ms = ms_between(t0, a.t_answer);
+	t.stop_ms = ms_between(t0, t_stopped);
+	t.start_ms = ms_between(t_stopped, a.t_answer);
+	t.n_domains = a.n_domains;
+	t.t0 = t0;
+	return t;
+}
+
+/* ---- guests ---- */
+
+typedef struct Guest {
+	char *name;
+	char *path;
+	char *console_log;
+	uint32_t pid;
+} Guest;
+
+static Guest guests[N_GUESTS];
+
+/* Start (timed: until the reply, and the state is running). The console
+ * log goes first so that waiting for the ready line cannot see an old one. */
+static double start_guest(Guest *g)
+{
+	size_t mark;
+	double ms;
+	uint64_t t0;
+
+	(void)unlink(g->console_log);
+	mark = sig_mark();
+	t0 = now_ns();
+	domain_call(NULL, g->path, "Start");
+	ms = ms_since(t0);
+	if (!state_is(g->path, "running")) {
+		/* The call returned before the state says so: the figure is
+		 * when both hold. */
+		const StateSignal *s = wait_state(mark, g->path, "running", NULL, STATE_TIMEOUT_MS, -1);
+		if (!s)
+			fail_msg("%s: Start returned, but it never became running", g->name);
+		ms = ms_between(t0, s->mono_ns);
+		note("%s: Start returned before State was running", g->name);
+	}
+	g->pid = get_qemu_pid(g->path);
+	return ms;
+}
+
+static void wait_ready(Guest *g, off_t from)
+{
+	if (harness_wait_console_from(g->console_log, from, READY_LINE, BOOT_TIMEOUT_MS, NULL) < 0)
+		fail_msg("%s did not boot: no \"%s\" on its console", g->name, READY_LINE);
+}
+
+static void destroy_all(Guest *g, size_t n)
+{
+	char *paths[N_SCALE_GUESTS];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < ELEMENTSOF(paths); i++)
+		if (!state_is(g[i].path, "shut-off"))
+			paths[k++] = g[i].path;
+	if (k > 0)
+		(void)call_all(paths, k, "Destroy", false);
+}
+
+/* ---- phases ---- */
+
+static char *minimal_path; /* a defined, never started domain */
+
+static void phase_define(unsigned from, unsigned to, Row *row)
+{
+	for (unsigned i = from; i < to; i++) {
+		_cleanup_free_ char *name = xasprintf("bench-%05u", i);
+		_cleanup_free_ char *xml = harness_minimal_xml(name, NULL);
+		_cleanup_free_ char *path = NULL;
+		double ms;
+
+		path = define(xml, &ms);
+		series_add(&row->s, ms);
+		if (!minimal_path)
+			minimal_path = TAKE_PTR(path);
+		if ((i + 1) % 1000 == 0) {
+			progress("defined %u domains", i + 1);
+			/* The harness's connection records every signal; let it
+			 * read them so the bus does not queue them for it. */
+			(void)harness_flush_signals();
+		}
+	}
+}
+
+static void phase_queries(unsigned expect)
+{
+	_cleanup_free_ char *dest = xstrdup(ZVIRT_BUS_NAME);
+	double ms;
+
+	progress("ListDomains in-process x%u", opt.list);
+	for (unsigned i = 0; i < 20; i++) /* warm caches and the connection */
+		(void)list_domains(NULL);
+	for (unsigned i = 0; i < opt.list; i++) {
+		unsigned n = list_domains(&ms);
+		if (n != expect)
+			fail_msg("ListDomains returned %u domains, expected %u", n, expect);
+		series_add(&rows[ROW_LIST].s, ms);
+	}
+
+	progress("GetAll in-process x%u", opt.getall);
+	for (unsigned i = 0; i < opt.getall + 20; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		reply = callt(&ms, minimal_path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+			      ZVIRT_DOMAIN_IFACE);
+		if (i >= 20)
+			series_add(&rows[ROW_GETALL].s, ms);
+	}
+
+	/* What any call costs on this bus: client → dbus-daemon → zvirtd and
+	 * back, answered by sd-bus itself. */
+	for (unsigned i = 0; i < opt.getall + 20; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		reply = callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL);
+		if (i >= 20)
+			series_add(&rows[ROW_PING].s, ms);
+	}
+
+	progress("GetManagedObjects x%u", opt.gmo);
+	for (unsigned i = 0; i < opt.gmo + 3; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		unsigned n = 0;
+		int r;
+
+		reply = callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+			      NULL);
+		if (i >= 3)
+			series_add(&rows[ROW_GMO].s, ms);
+		if (i > 0)
+			continue;
+		/* Once: it must really hold every domain. */
+		r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+		while (r > 0 && (r = sd_bus_message_skip(reply, "{oa{sa{sv}}}")) >= 0)
+			n++;
+		if (n < expect)
+			fail_msg("GetManagedObjects holds %u objects, expected at least %u", n, expect);
+	}
+
+	progress("busctl x%u (and busctl Peer.Ping x%u)", opt.busctl, opt.busctl_floor);
+	{
+		char *ping[] = {"busctl", "call", dest, "/org/zvirt1", "org.freedesktop.DBus.Peer", "Ping", NULL};
+		char *list[] = {"busctl", "call", dest, "/org/zvirt1", ZVIRT_MANAGER_IFACE, "ListDomains",
+				"a{sv}", "0", NULL};
+
+		for (unsigned i = 0; i < 3; i++) /* page cache, dynamic linker */
+			(void)run_busctl(ping);
+		for (unsigned i = 0; i < opt.busctl_floor; i++)
+			series_add(&rows[ROW_BUSCTL_FLOOR].s, run_busctl(ping));
+		for (unsigned i = 0; i < opt.busctl; i++)
+			series_add(&rows[ROW_LIST_BUSCTL].s, run_busctl(list));
+	}
+}
+
+/* ---- QEMU alone ---- */
+
+/*
+ * The same QEMU command line the daemon runs, driven by a minimal QMP
+ * client with nothing around it: how much of Start, Suspend+Resume and
+ * Destroy is QEMU's own, so that an over-target figure can be read as
+ * zvirtd's share plus QEMU's.
+ */
+static char **qemu_argv;
+
+static void capture_qemu_argv(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	size_t len = 0, n = 0;
+	ssize_t k;
+
+	if (fd < 0)
+		return;
+	while (len < sizeof(buf) - 1 && (k = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)k;
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	qemu_argv = calloc(n + 1, sizeof(char *));
+	if (!qemu_argv)
+		abort();
+	n = 0;
+	for (const char *a = buf; a < buf + len; a += strlen(a) + 1)
+		qemu_argv[n++] = xstrdup(a);
+}
+
+/* `arg` with the value of `key=` (up to the next comma) replaced. */
+static char *replace_option(const char *arg, const char *key, const char *value)
+{
+	const char *p = strstr(arg, key), *end;
+
+	if (!p || (p != arg && p[-1] != ','))
+		return xstrdup(arg);
+	p += strlen(key);
+	end = p + strcspn(p, ",");
+	return xasprintf("%.*s%s%s", (int)(p - arg), arg, value, end);
+}
+
+typedef struct Qemu {
+	pid_t pid;
+	int qmp;
+	char buf[65536];
+	size_t len;
+	char *console_log;
+} Qemu;
+
+/* One line from QEMU, stripped of its \r\n, into line[]. */
+static void qmp_read_line(Qemu *q, char *line, size_t size)
+{
+	uint64_t deadline = now_ns() + 30000ULL * 1000000ULL;
+
+	for (;;) {
+		char *nl = memchr(q->buf, '\n', q->len);
+		struct pollfd p = {.fd = q->qmp, .events = POLLIN};
+		ssize_t k;
+
+		if (nl) {
+			size_t n = (size_t)(nl - q->buf);
+			snprintf(line, size, "%.*s", (int)(n > 0 && q->buf[n - 1] == '\r' ? n - 1 : n), q->buf);
+			q->len -= n + 1;
+			memmove(q->buf, nl + 1, q->len);
+			return;
+		}
+		if (q->len == sizeof(q->buf))
+			fail_msg("QMP: a line longer than %zu bytes", sizeof(q->buf));
+		if (now_ns() >= deadline)
+			fail_msg("QMP: QEMU said nothing for 30 s");
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			fail_msg("poll: %m");
+		k = read(q->qmp, q->buf + q->len, sizeof(q->buf) - q->len);
+		if (k == 0)
+			fail_msg("QMP: QEMU closed the connection");
+		if (k > 0)
+			q->len += (size_t)k;
+	}
+}
+
+/* Send one command and wait for its return, passing over events. */
+static void qmp_execute(Qemu *q, const char *command)
+{
+	_cleanup_free_ char *msg = xasprintf("{\"execute\":\"%s\"}\n", command);
+	char line[4096];
+
+	if (write(q->qmp, msg, strlen(msg)) != (ssize_t)strlen(msg))
+		fail_msg("QMP: write: %m");
+	for (;;) {
+		qmp_read_line(q, line, sizeof(line));
+		if (strstr(line, "\"error\""))
+			fail_msg("QMP %s: %s", command, line);
+		if (strstr(line, "\"return\""))
+			return;
+	}
+}
+
+/* exec, greeting, qmp_capabilities, query-chardev, cont: the steps of
+ * the daemon's Start, one after the other. Returns the time they took. */
+static double qemu_alone_start(Qemu *q, const char *dir)
+{
+	_cleanup_free_ char *sock = xasprintf("%s/qemu-alone.qmp", dir);
+	_cleanup_free_ char *out = xasprintf("%s/qemu-alone.log", dir);
+	_cleanup_close_ int listen_fd = -1;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char fdbuf[16], line[4096];
+	char **argv;
+	size_t n = 0;
+	uint64_t t0;
+	pid_t parent = getpid();
+
+	for (char **a = qemu_argv; *a; a++)
+		n++;
+	argv = calloc(n + 1, sizeof(char *));
+	if (!argv)
+		abort();
+	(void)unlink(sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited by QEMU, so no CLOEXEC */
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(listen_fd, 1) < 0)
+		fail_msg("QMP socket %s: %m", sock);
+	snprintf(fdbuf, sizeof(fdbuf), "%d", listen_fd);
+	for (size_t i = 0; i < n; i++) {
+		const char *a = qemu_argv[i];
+		if (strstr(a, "id=charmonitor"))
+			argv[i] = replace_option(a, "fd=", fdbuf);
+		else if (strstr(a, "logfile="))
+			argv[i] = replace_option(a, "logfile=", q->console_log);
+		else if (strncmp(a, "guest=", 6) == 0)
+			argv[i] = xstrdup("guest=qemu-alone,debug-threads=on");
+		else
+			argv[i] = xstrdup(a);
+	}
+
+	fflush(stdout);
+	fflush(stderr);
+	t0 = now_ns();
+	q->pid = fork();
+	if (q->pid < 0)
+		fail_msg("fork: %m");
+	if (q->pid == 0) {
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int log_fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		/* Nothing of ours may outlive the benchmark. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
+		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+		    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	strv_free(argv);
+	q->qmp = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (q->qmp < 0 || connect(q->qmp, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("connect %s: %m", sock);
+	q->len = 0;
+	qmp_read_line(q, line, sizeof(line));
+	if (!strstr(line, "\"QMP\""))
+		fail_msg("QMP: no greeting from QEMU, got: %s", line);
+	qmp_execute(q, "qmp_capabilities");
+	qmp_execute(q, "query-chardev");
+	qmp_execute(q, "cont");
+	return ms_since(t0);
+}
+
+static double qemu_alone_kill(Qemu *q)
+{
+	uint64_t t0 = now_ns();
+	int status;
+
+	(void)kill(q->pid, SIGKILL);
+	while (waitpid(q->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	double ms = ms_since(t0);
+	q->pid = 0;
+	q->qmp = (close(q->qmp), -1);
+	return ms;
+}
+
+static void phase_qemu_alone(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/qemu-alone", harness_tmpdir());
+	Qemu *q;
+
+	if (!qemu_argv) {
+		note("QEMU alone: not measured, the guest's command line could not be read");
+		return;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		abort();
+	/* Its console log names the harness's directory, so the harness
+	 * kills this QEMU too should the benchmark be interrupted. */
+	q->console_log = xasprintf("%s/qemu-alone.console.log", harness_log_dir());
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %m", dir);
+	progress("QEMU alone: %u starts and kills, %u stop+cont", opt.cycles, opt.suspend * opt.cycles);
+	for (unsigned i = 0; i < opt.cycles; i++) {
+		series_add(&rows[ROW_QEMU_START].s, qemu_alone_start(q, dir));
+		if (i + 1 < opt.cycles) {
+			series_add(&rows[ROW_QEMU_KILL].s, qemu_alone_kill(q));
+			continue;
+		}
+		/* The last one boots, so stop and cont meet an idle guest
+		 * as the daemon's Suspend and Resume did. */
+		if (harness_wait_console(q->console_log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
+			fail_msg("QEMU alone: the guest did not boot");
+		for (unsigned k = 0; k < opt.suspend * opt.cycles; k++) {
+			uint64_t t0 = now_ns();
+			qmp_execute(q, "stop");
+			qmp_execute(q, "cont");
+			series_add(&rows[ROW_QEMU_SUSPEND].s, ms_since(t0));
+		}
+		series_add(&rows[ROW_QEMU_KILL].s, qemu_alone_kill(q));
+	}
+	free(q->console_log);
+	free(q);
+}
+
+/* Start, boot, Suspend+Resume, then Destroy or Shutdown, `cycles` times. */
+static void phase_lifecycle(Guest *g)
+{
+	unsigned destroyed = 0, destroy_gone = 0, shut = 0;
+
+	for (unsigned c = 0; c < opt.cycles; c++) {
+		double ms;
+
+		progress("cycle %u/%u: Start %s", c + 1, opt.cycles, g->name);
+		series_add(&rows[ROW_START].s, start_guest(g));
+		if (!qemu_argv)
+			capture_qemu_argv(g->pid);
+		/* A booting guest under TCG takes a whole CPU; measure on an
+		 * idle one, as on a host where guests have long been up. */
+		wait_ready(g, 0);
+
+		for (unsigned i = 0; i < opt.suspend; i++) {
+			uint64_t t0 = now_ns();
+			domain_call(NULL, g->path, "Suspend");
+			domain_call(NULL, g->path, "Resume");
+			series_add(&rows[ROW_SUSPEND].s, ms_since(t0));
+		}
+		if (!state_is(g->path, "running"))
+			fail_msg("%s is not running after Suspend+Resume", g->name);
+
+		if (c % 2 == 0) {
+			domain_call(&ms, g->path, "Destroy");
+			series_add(&rows[ROW_DESTROY].s, ms);
+			destroyed++;
+			/* "Destroy returns when the process is gone": check it. */
+			if (!harness_pid_alive((pid_t)g->pid))
+				destroy_gone++;
+			if (!state_is(g->path, "shut-off"))
+				fail_msg("%s: Destroy returned, but it is not shut-off", g->name);
+		} else {
+			size_t mark = sig_mark();
+			uint64_t t0 = now_ns();
+			const StateSignal *s;
+
+			domain_call(NULL, g->path, "Shutdown");
+			s = wait_state(mark, g->path, "shut-off", NULL, STATE_TIMEOUT_MS, -1);
+			if (!s)
+				fail_msg("%s did not shut off within %d ms of Shutdown", g->name, STATE_TIMEOUT_MS);
+			if (strcmp(s->reason, "shutdown") != 0)
+				fail_msg("%s: shut-off/%s after Shutdown, expected shut-off/shutdown", g->name,
+					 s->reason);
+			series_add(&rows[ROW_SHUTDOWN].s, ms_between(t0, s->mono_ns));
+			shut++;
+		}
+		if (harness_wait_pid_gone((pid_t)g->pid, 10000) < 0)
+			fail_msg("%s: QEMU pid %u still runs after it stopped", g->name, g->pid);
+	}
+	if (destroyed > 0)
+		note("Destroy: the QEMU process was gone when the call returned in %u of %u runs", destroy_gone,
+		     destroyed);
+	if (shut > 0)
+		note("Shutdown: measured from the call to the StateChanged shut-off/shutdown signal (%u runs)",
+		     shut);
+}
+
+/* The last QMP `event` line from `from` on in the daemon log, and its two
+ * time stamps: the daemon's (when it read the line) and QEMU's (when it
+ * emitted the event). */
+static bool find_event_in_log(off_t from, const char *event, uint64_t *ret_daemon_ns, uint64_t *ret_qemu_ns)
+{
+	_cleanup_fclose_ FILE *f = fopen(harness_daemon_log(), "re");
+	_cleanup_free_ char *quoted = xasprintf("\"event\": \"%s\"", event);
+	char *line = NULL;
+	size_t size = 0;
+	bool found = false;
+
+	if (!f || fseeko(f, from, SEEK_SET) < 0)
+		return false;
+	while (getline(&line, &size, f) > 0) {
+		long long sec, qsec;
+		long usec, qusec;
+		const char *p, *q;
+
+		if (!strstr(line, "QMP <- ") || !strstr(line, quoted))
+			continue;
+		if (sscanf(line, "zvirtd[%*d] %lld.%ld", &sec, &usec) != 2)
+			continue;
+		p = strstr(line, "\"seconds\":");
+		q = strstr(line, "\"microseconds\":");
+		if (!p || !q)
+			continue;
+		qsec = strtoll(p + strlen("\"seconds\":"), NULL, 10);
+		qusec = strtol(q + strlen("\"microseconds\":"), NULL, 10);
+		*ret_daemon_ns = (uint64_t)sec * 1000000000ULL + (uint64_t)usec * 1000ULL;
+		*ret_qemu_ns = (uint64_t)qsec * 1000000000ULL + (uint64_t)qusec * 1000ULL;
+		found = true; /* the last one wins */
+	}
+	free(line);
+	return found;
+}
+
+static int open_console(const char *pty)
+{
+	struct termios t;
+	int fd = open(pty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("open %s: %m", pty);
+	/* Raw, or the pty would echo the guest's output back into it. */
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+/*
+ * QMP event → D-Bus signal. A guest that powers itself off (`poweroff` on
+ * its console) makes QEMU emit SHUTDOWN, an event no call of ours caused;
+ * the daemon turns it into StateChanged in-shutdown. With LogLevel=debug
+ * the daemon logs each QMP line as it reads it, stamped with the wall
+ * clock, and QEMU stamps the event itself; this client stamps the signal
+ * as it reads it. The figure is daemon-read → client-read, which includes
+ * dbus-daemon's hop and the debug log writes on the way; QEMU's stamp →
+ * client-read is shown too.
+ *
+ * (A guest reboot would not need a new boot each time, but the test
+ * guest's re-IPL under TCG takes from a few seconds to over a minute.)
+ */
+static void phase_events(Guest *g)
+{
+	unsigned seen = 0;
+
+	progress("QMP event → signal: %u guest power-offs", opt.events);
+	for (unsigned e = 0; e < opt.events; e++) {
+		_cleanup_free_ char *pty = NULL;
+		_cleanup_close_ int fd = -1;
+		off_t log_mark;
+		uint64_t daemon_ns, qemu_ns;
+		const StateSignal *s;
+		size_t mark;
+
+		(void)start_guest(g);
+		wait_ready(g, 0);
+		pty = harness_console_pty(g->path);
+		if (!pty) {
+			note("QMP event → signal: not measured, %s has no console pty in its live XML", g->name);
+			destroy_all(g, 1);
+			return;
+		}
+		reload_log_level("debug");
+		fd = open_console(pty);
+		log_mark = harness_file_size(harness_daemon_log());
+		mark = sig_mark();
+		if (write(fd, "poweroff\n", 9) != 9)
+			fail_msg("writing to %s: %m", pty);
+		/* QEMU notices the open pty within a second or so; keep it
+		 * open, and drained, until the guest is off. */
+		s = wait_state(mark, g->path, "in-shutdown", NULL, STATE_TIMEOUT_MS, fd);
+		if (!s)
+			fail_msg("%s: no StateChanged in-shutdown after the guest powered off", g->name);
+		if (find_event_in_log(log_mark, "SHUTDOWN", &daemon_ns, &qemu_ns)) {
+			series_add(&rows[ROW_EVENT].s, ms_between(daemon_ns, s->real_ns));
+			series_add(&rows[ROW_EVENT_QEMU].s, ms_between(qemu_ns, s->real_ns));
+			seen++;
+		}
+		s = wait_state(mark, g->path, "shut-off", "shutdown", STATE_TIMEOUT_MS, fd);
+		if (!s)
+			fail_msg("%s: powered off, but it never became shut-off/shutdown", g->name);
+		/* The part of "Shutdown → shut-off" after the guest is done:
+		 * quit QEMU, see the process go, signal. */
+		if (find_event_in_log(log_mark, "SHUTDOWN", &daemon_ns, &qemu_ns))
+			series_add(&rows[ROW_SHUTDOWN_TAIL].s, ms_between(qemu_ns, s->real_ns));
+		reload_log_level(default_log_level());
+		if (harness_wait_pid_gone((pid_t)g->pid, 10000) < 0)
+			fail_msg("%s: QEMU pid %u still runs after it stopped", g->name, g->pid);
+	}
+	if (seen < opt.events)
+		note("QMP event → signal: the daemon log showed the SHUTDOWN event for %u of %u power-offs", seen,
+		     opt.events);
+	note("QMP event → signal: the guest powers itself off; SHUTDOWN read by zvirtd (its debug log stamp) → "
+	     "StateChanged in-shutdown read by the client through dbus-daemon, debug logging on meanwhile");
+}
+
+static void phase_concurrent(void)
+{
+	char *paths[N_GUESTS];
+
+	for (size_t i = 0; i < N_GUESTS; i++)
+		paths[i] = guests[i].path;
+	for (unsigned round = 0; round < opt.concurrent; round++) {
+		double ms;
+
+		progress("5 concurrent Starts, round %u/%u", round + 1, opt.concurrent);
+		for (size_t i = 0; i < N_GUESTS; i++)
+			(void)unlink(guests[i].console_log);
+		ms = call_all(paths, N_GUESTS, "Start", false);
+		for (size_t i = 0; i < N_GUESTS; i++)
+			if (!state_is(paths[i], "running"))
+				fail_msg("%s: Start returned, but it is not running", guests[i].name);
+		series_add(&rows[ROW_CONCURRENT].s, ms);
+		destroy_all(guests, N_GUESTS);
+		/* Let QEMU's exit and the host settle before the next round. */
+		sleep_ms(500);
+	}
+}
+
+static void phase_restart(unsigned expect)
+{
+	unsigned ok = 0, runs = 0;
+
+	progress("restart with %u defined and %d running: booting the guests", expect, N_GUESTS);
+	for (size_t i = 0; i < N_GUESTS; i++)
+		(void)start_guest(&guests[i]);
+	for (size_t i = 0; i < N_GUESTS; i++)
+		wait_ready(&guests[i], 0);
+
+	for (unsigned k = 0; k < opt.restarts; k++) {
+		RestartTimes t;
+		unsigned attached = 0;
+
+		progress("restart %u/%u", k + 1, opt.restarts);
+		t = restart_daemon();
+		if (t.n_domains != expect)
+			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
+				 expect);
+		series_add(&rows[ROW_RESTART].s, t.total_ms);
+		series_add(&rows[ROW_RESTART_START].s, t.start_ms);
+		if (k == 0)
+			series_add(&rows[ROW_RSS_RESTART].s, rss_mb(harness_daemon_pid(), "after a restart"));
+		/* Reattached = still running, the same QEMU, and QMP answers
+		 * (Suspend and Resume go through it). */
+		(void)sig_mark();
+		for (size_t i = 0; i < N_GUESTS; i++) {
+			Guest *g = &guests[i];
+			if (!state_is(g->path, "running") || get_qemu_pid(g->path) != g->pid)
+				continue;
+			domain_call(NULL, g->path, "Suspend");
+			domain_call(NULL, g->path, "Resume");
+			attached++;
+		}
+		runs++;
+		if (attached == N_GUESTS)
+			ok++;
+	}
+	note("Restart: measured from SIGTERM to the first successful ListDomains of a waiting client; "
+	     "all %d guests reattached (running, same QemuPid, Suspend+Resume through QMP) after %u of %u "
+	     "restarts",
+	     N_GUESTS, ok, runs);
+	destroy_all(guests, N_GUESTS);
+}
+
+static void phase_scale(void)
+{
+	_cleanup_free_ Guest *g = calloc(N_SCALE_GUESTS, sizeof(*g));
+	char *paths[N_SCALE_GUESTS];
+	unsigned expect = N_SCALE_DOMAINS;
+	unsigned attached = 0;
+	RestartTimes t;
+	double ms;
+
+	if (!g)
+		abort();
+	progress("--scale: defining up to %u domains", N_SCALE_DOMAINS);
+	phase_define(N_DOMAINS, N_SCALE_DOMAINS, &rows[ROW_SCALE_DEFINE]);
+	for (unsigned i = 0; i < 20; i++)
+		(void)list_domains(NULL);
+	for (unsigned i = 0; i < opt.scale_list; i++) {
+		unsigned n = list_domains(&ms);
+		if (n != expect)
+			fail_msg("ListDomains returned %u domains, expected %u", n, expect);
+		series_add(&rows[ROW_SCALE_LIST].s, ms);
+	}
+	series_add(&rows[ROW_SCALE_RSS].s, rss_mb(harness_daemon_pid(), "with 10 000 defined"));
+	for (unsigned k = 0; k < opt.scale_restarts; k++) {
+		progress("--scale: restart %u/%u with %u defined", k + 1, opt.scale_restarts, expect);
+		t = restart_daemon();
+		if (t.n_domains != expect)
+			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
+				 expect);
+		series_add(&rows[ROW_SCALE_START].s, t.start_ms);
+	}
+
+	/* 50 guests, started paused: reattaching is the same work for a
+	 * paused QEMU, and 50 booting TCG guests on 2 CPUs would measure the
+	 * CPU shortage instead. They replace 50 of the minimal domains in the
+	 * count, so 10 000 stay defined. */
+	progress("--scale: 50 guests, started paused");
+	for (size_t i = 0; i < N_SCALE_GUESTS; i++) {
+		_cleanup_free_ char *xml = NULL;
+		_cleanup_free_ char *old_name = xasprintf("bench-%05zu", (size_t)N_SCALE_DOMAINS - 1 - i);
+		_cleanup_free_ char *old = harness_lookup(old_name);
+
+		if (old)
+			domain_call(NULL, old, "Undefine");
+		g[i].name = xasprintf("bench-scale-%02zu", i);
+		g[i].console_log = harness_console_log(g[i].name);
+		xml = harness_guest_xml(g[i].name);
+		g[i].path = define(xml, NULL);
+		paths[i] = g[i].path;
+	}
+	(void)harness_flush_signals();
+	for (size_t i = 0; i < N_SCALE_GUESTS; i += 5)
+		(void)call_all(paths + i, N_SCALE_GUESTS - i < 5 ? N_SCALE_GUESTS - i : 5, "Start", true);
+	for (size_t i = 0; i < N_SCALE_GUESTS; i++) {
+		if (!state_is(g[i].path, "paused"))
+			fail_msg("%s: started paused, but it is not paused", g[i].name);
+		g[i].pid = get_qemu_pid(g[i].path);
+	}
+
+	for (unsigned k = 0; k < opt.scale_restarts; k++) {
+		uint64_t t_resume;
+
+		progress("--scale: restart %u/%u with %u defined + 50 running", k + 1, opt.scale_restarts, expect);
+		t = restart_daemon();
+		if (t.n_domains != expect)
+			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
+				 expect);
+		series_add(&rows[ROW_SCALE_REATTACH].s, t.total_ms);
+		if (k + 1 < opt.scale_restarts)
+			continue;
+		/* The last time, prove every QMP connection is back: Resume
+		 * all 50 at once, counted from SIGTERM like the
+		 * answer (an upper bound: the harness notices the new daemon
+		 * up to 5 ms late). */
+		t_resume = now_ns();
+		ms = call_all(paths, N_SCALE_GUESTS, "Resume", false);
+		series_add(&rows[ROW_SCALE_QMP].s, ms_between(t.t0, t_resume) + ms);
+		for (size_t i = 0; i < N_SCALE_GUESTS; i++)
+			if (state_is(g[i].path, "running") && get_qemu_pid(g[i].path) == g[i].pid)
+				attached++;
+	}
+	note("--scale: %u of %d guests started paused were reattached (same QemuPid) and answered Resume "
+	     "through QMP after the last restart",
+	     attached, N_SCALE_GUESTS);
+	destroy_all(g, N_SCALE_GUESTS);
+	for (size_t i = 0; i < N_SCALE_GUESTS; i++) {
+		free(g[i].name);
+		free(g[i].path);
+		free(g[i].console_log);
+	}
+}
+
+static void run_benchmark(void **state)
+{
+	unsigned i;
+
+	bench_bus_open();
+	{
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		if (sd_bus_get_property_string(B, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "Version",
+					       &error, &daemon_version) < 0)
+			daemon_version = NULL;
+	}
+
+	series_add(&rows[ROW_RSS_EMPTY].s, rss_mb(harness_daemon_pid(), "with nothing defined"));
+
+	/* The 5 bootable guests are among the 1000, defined first. */
+	progress("defining %d domains (%d of them bootable)", N_DOMAINS, N_GUESTS);
+	for (i = 0; i < N_GUESTS; i++) {
+		_cleanup_free_ char *xml = NULL;
+		double ms;
+
+		guests[i].name = xasprintf("bench-guest-%u", i);
+		guests[i].console_log = harness_console_log(guests[i].name);
+		xml = harness_guest_xml(guests[i].name);
+		guests[i].path = define(xml, &ms);
+		series_add(&rows[ROW_DEFINE].s, ms);
+	}
+	phase_define(N_GUESTS, N_DOMAINS, &rows[ROW_DEFINE]);
+	(void)harness_flush_signals();
+
+	phase_queries(N_DOMAINS);
+	/* After serving the lists: whatever they cache counts. */
+	series_add(&rows[ROW_RSS].s, rss_mb(harness_daemon_pid(), "with 1000 defined"));
+
+	phase_lifecycle(&guests[0]);
+	phase_qemu_alone();
+	phase_events(&guests[0]);
+	phase_concurrent();
+	phase_restart(N_DOMAINS);
+	(void)harness_flush_signals();
+
+	if (opt.scale)
+		phase_scale();
+
+	bench_bus_close();
+	for (i = 0; i < N_GUESTS; i++) {
+		free(guests[i].name);
+		free(guests[i].path);
+		free(guests[i].console_log);
+	}
+	free(minimal_path);
+	minimal_path = NULL;
+	strv_free(qemu_argv);
+	qemu_argv = NULL;
+}
+
+/* ---- the run directory ---- */
+
+static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	(void)nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static struct sigaction harness_actions[3];
+static const int chained_signals[3] = {SIGTERM, SIGINT, SIGHUP};
+
+/* Ours first, then the harness's, which kills the guests and re-raises. */
+static void on_fatal_signal(int sig)
+{
+	if (run_dir_own)
+		rm_rf(run_dir);
+	for (size_t i = 0; i < ELEMENTSOF(chained_signals); i++)
+		if (chained_signals[i] == sig && harness_actions[i].sa_handler != SIG_DFL &&
+		    harness_actions[i].sa_handler != SIG_IGN) {
+			harness_actions[i].sa_handler(sig);
+			return;
+		}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * The daemon's RunDir is a tmpfs in production (/run/zvirtd), and every
+ * state change rewrites a status file there. The harness puts it next to
+ * StateDir, on a disk, which would charge Suspend, Resume and every event
+ * a journalled rename a real host never pays. Use a tmpfs like a host does;
+ * StateDir (definitions, written with fsync) stays on the disk.
+ */
+static void setup_run_dir(void)
+{
+	struct statfs sf;
+	struct sigaction sa = {.sa_handler = on_fatal_signal};
+
+	if (statfs("/run", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+		run_dir = xasprintf("/run/zvirt-bench-%d", (int)getpid());
+	else if (statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+		run_dir = xasprintf("/dev/shm/zvirt-bench-%d", (int)getpid());
+	if (run_dir && mkdir(run_dir, 0700) < 0 && errno != EEXIST) {
+		free(run_dir);
+		run_dir = NULL;
+	}
+	if (!run_dir) {
+		run_dir = xasprintf("%s/run", harness_tmpdir());
+		note("RunDir is on the same file system as StateDir: no tmpfs found at /run or /dev/shm");
+		return;
+	}
+	run_dir_own = true;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(chained_signals); i++)
+		sigaction(chained_signals[i], &sa, &harness_actions[i]);
+}
+
+static void remove_run_dir(void)
+{
+	/* One inside the harness's directory goes with it. */
+	if (run_dir_own)
+		rm_rf(run_dir);
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: zvirt-bench [--runs N] [--scale]\n"
+		"\n"
+		"Measures zvirtd against design/performance.md on a private bus with the\n"
+		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
+		"\n"
+		"  --runs N   Start/Destroy/Shutdown cycles (default %u; half Destroy, half\n"
+		"             Shutdown); other guest rows scale with it\n"
+		"  --scale    also 10 000 defined domains and 50 reattached guests\n"
+		"\n"
+		"Environment: ZVIRTD_BINARY, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
+		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
+		"a disk file system: Define is measured with its fsync), ZVIRT_KEEP_TMP=1.\n",
+		opt.cycles);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"runs", required_argument, NULL, 'r'},
+		{"scale", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hr:s", options, NULL)) >= 0) {
+		switch (c) {
+		case 'r': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n < 2 || n > 1000) {
+				fprintf(stderr, "zvirt-bench: --runs wants a number from 2 to 1000\n");
+				return -EINVAL;
+			}
+			opt.cycles = (unsigned)n;
+			opt.concurrent = opt.restarts = opt.events = (unsigned)(n + 1) / 2;
+			break;
+		}
+		case 's':
+			opt.scale = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "zvirt-bench: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(run_benchmark)};
+	const char *binary;
+	int failed, r, saved_stdout;
+
+	r = parse_args(argc, argv);
+	if (r <= 0)
+		return r < 0 ? 2 : 0;
+	read_load();
+	if (geteuid() != 0) {
+		fprintf(stderr, "zvirt-bench: must run as root (polkitd's namespace, QEMU, the daemon)\n");
+		return 2;
+	}
+	/* The build's own daemon and tree unless told otherwise. */
+	if (!getenv("ZVIRTD_BINARY"))
+		setenv("ZVIRTD_BINARY", ZVIRT_BENCH_ZVIRTD, 1);
+	if (!getenv("ZVIRT_SOURCE_ROOT"))
+		setenv("ZVIRT_SOURCE_ROOT", ZVIRT_BENCH_SOURCE_ROOT, 1);
+	binary = getenv("ZVIRTD_BINARY");
+	if (access(binary, X_OK) < 0) {
+		fprintf(stderr, "zvirt-bench: %s: %m (build zvirtd first)\n", binary);
+		return 2;
+	}
+
+	r = harness_setup(HARNESS_NO_DAEMON);
+	if (r >= 0) {
+		setup_run_dir();
+		reload_log_level(default_log_level());
+		r = harness_start_daemon();
+	}
+	if (r < 0) {
+		fprintf(stderr, "zvirt-bench: setting up the bus, polkitd and zvirtd failed: %s\n", strerror(-r));
+		harness_dump_logs();
+		remove_run_dir();
+		harness_teardown();
+		return 1;
+	}
+	if (strcmp(default_log_level(), "info") != 0)
+		note("zvirtd ran with LogLevel=%s (ZVIRT_BENCH_LOG_LEVEL): slower than a production daemon",
+		     default_log_level());
+
+	/* cmocka turns a failed check into a clean return from the group
+	 * (with the bus, polkitd, daemon and guests still ours to tear
+	 * down); its chatter goes to stderr, stdout is for the table. */
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	if (saved_stdout >= 0)
+		(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+	failed = _cmocka_run_group_tests("zvirt-bench", tests, ELEMENTSOF(tests), NULL, NULL);
+	fflush(stdout);
+	if (saved_stdout >= 0) {
+		(void)dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+	}
+	if (failed) {
+		if (B)
+			bench_bus_close();
+		harness_dump_logs();
+	}
+	remove_run_dir();
+	harness_teardown();
+	free(run_dir);
+
+	print_report(!failed);
+	free(daemon_version);
+	for (size_t i = 0; i < n_notes; i++)
+		free(notes[i]);
+	for (size_t i = 0; i < N_ROWS; i++)
+		free(rows[i].s.v);
+	return failed ? 1 : 0;
+}
