@@ -38,18 +38,12 @@ static int prop_hostname(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "s", name);
 }
 
-static bool host_has_kvm(void)
-{
-	struct utsname u;
-	return uname(&u) == 0 && strcmp(u.machine, "s390x") == 0 && access("/dev/kvm", R_OK | W_OK) == 0;
-}
-
 /* What a type='kvm' domain runs with here. */
 static const char *effective_accelerator(const Settings *s)
 {
 	if (s->accelerator == ACCELERATOR_TCG)
 		return "tcg";
-	return host_has_kvm() || s->accelerator == ACCELERATOR_KVM ? "kvm" : "tcg";
+	return host_has_s390x_kvm() || s->accelerator == ACCELERATOR_KVM ? "kvm" : "tcg";
 }
 
 static int prop_accelerator(sd_bus *bus, const char *path, const char *iface, const char *prop,
@@ -211,68 +205,24 @@ static bool filter_matches(const ListFilter *f, const Domain *d)
 
 static int read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *error)
 {
-	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	const OptionSpec specs[] = {
+		{ "active", "b", &f->active, &f->has_active },
+		{ "inactive", "b", &f->inactive, &f->has_inactive },
+		{ "persistent", "b", &f->persistent, &f->has_persistent },
+		{ "transient", "b", &f->transient, &f->has_transient },
+		{ "autostart", "b", &f->autostart, &f->has_autostart },
+		{ "managed-save", "b", &f->managed_save, &f->has_managed_save },
+		{ "state", "s", &f->state },
+		{},
+	};
+	int r = bus_read_options(m, specs, NULL, error);
 	if (r < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const char *key;
-		r = sd_bus_message_read_basic(m, 's', &key);
-		if (r < 0)
-			return r;
-		struct {
-			const char *key;
-			bool *value, *has;
-		} bools[] = {
-			{ "active", &f->active, &f->has_active },
-			{ "inactive", &f->inactive, &f->has_inactive },
-			{ "persistent", &f->persistent, &f->has_persistent },
-			{ "transient", &f->transient, &f->has_transient },
-			{ "autostart", &f->autostart, &f->has_autostart },
-			{ "managed-save", &f->managed_save, &f->has_managed_save },
-		};
-		bool done = false;
-		for (size_t i = 0; i < ELEMENTSOF(bools) && !done; i++) {
-			if (strcmp(key, bools[i].key) != 0)
-				continue;
-			int b;
-			r = sd_bus_message_read(m, "v", "b", &b);
-			if (r < 0)
-				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-						      "Option '%s' must have type 'b'", key);
-			*bools[i].value = b;
-			*bools[i].has = true;
-			done = true;
-		}
-		if (!done && strcmp(key, "state") == 0) {
-			r = sd_bus_message_read(m, "v", "s", &f->state);
-			if (r < 0)
-				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT, "Option 'state' must have type 's'");
-			if (domain_state_from_string(f->state) < 0)
-				return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-						      "Unknown state '%.64s'; states are shut-off, running, paused, "
-						      "crashed, in-shutdown",
-						      f->state);
-			done = true;
-		}
-		if (!done && strcmp(key, "auth.no_user_interaction") == 0) {
-			int b;
-			r = sd_bus_message_read(m, "v", "b", &b);
-			if (r < 0)
-				return r;
-			done = true;
-		}
-		if (!done)
-			return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-					      "Unknown option '%.64s'; ListDomains takes: active, inactive, persistent, "
-					      "transient, autostart, managed-save, state",
-					      key);
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
+	if (f->state && domain_state_from_string(f->state) < 0)
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "Unknown state '%.64s'; states are shut-off, running, paused, crashed, in-shutdown",
+				      f->state);
+	return 0;
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -381,7 +331,7 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 		sd_id128_to_uuid_string(machine, uuid);
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	bool kvm = host_has_kvm();
+	bool kvm = host_has_s390x_kvm();
 	r = buf_printf(&xml, &len,
 		       "<capabilities>\n"
 		       "  <host>\n"

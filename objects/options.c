@@ -67,8 +67,11 @@ int bus_read_options(sd_bus_message *m, const OptionSpec *specs, OptionsCommon *
 			if (strcmp(s->key, key) == 0)
 				spec = s;
 
-		if (spec)
+		if (spec) {
 			r = read_value(m, key, spec->type, spec->value, error);
+			if (r >= 0 && spec->present)
+				*spec->present = true;
+		}
 		else if (strcmp(key, "auth.no_user_interaction") == 0)
 			r = read_value(m, key, "b", &common->no_user_interaction, error);
 		else {

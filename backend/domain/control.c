@@ -61,7 +61,7 @@ static void abort_op(Domain *d)
 	d->op_call = (DomainCall){};
 }
 
-static bool kvm_usable(void)
+bool host_has_s390x_kvm(void)
 {
 	struct utsname u;
 	if (uname(&u) < 0 || strcmp(u.machine, "s390x") != 0)
@@ -77,7 +77,7 @@ int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err)
 		*ret_kvm = false;
 		return 0;
 	}
-	if (kvm_usable()) {
+	if (host_has_s390x_kvm()) {
 		*ret_kvm = true;
 		return 0;
 	}

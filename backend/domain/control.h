@@ -5,6 +5,7 @@
  * it cannot begin (the callback is then never called), or 0 and calls
  * cb exactly once, later, from the event loop. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,6 +35,10 @@ int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
  * the real state. The domain's state fields hold what the status file
  * said until QEMU answers. */
 int domain_reattach(Domain *d, pid_t pid, const char *qmp_path);
+
+/* Whether this host can run s390x guests with KVM (an s390x host with a
+ * usable /dev/kvm). */
+bool host_has_s390x_kvm(void);
 
 /* The accelerator a start would use, or an error saying why none. */
 int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err);

@@ -75,10 +75,15 @@ static bool is_uuid_file(const char *name, char uuid_hex[static SD_ID128_STRING_
 	return true;
 }
 
-int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata)
+/* Reads every <dir>/domains/<32 hex>.xml up to max bytes and hands it to
+ * cb; files that cannot be read are passed with xml NULL and the error. */
+typedef int (*uuid_file_fn)(const char *path, const char *uuid_hex, const char *xml, size_t len, int error,
+			    void *userdata);
+
+static int foreach_uuid_file(const char *top, size_t max, uuid_file_fn cb, void *userdata)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/domains", s->state_dir) < 0)
+	if (asprintf(&dir, "%s/domains", top) < 0)
 		return -ENOMEM;
 
 	DIR *d = opendir(dir);
@@ -92,22 +97,40 @@ int store_foreach_definition(const Settings *s, store_definition_fn cb, void *us
 		if (!is_uuid_file(de->d_name, uuid_hex))
 			continue;
 		_cleanup_free_ char *path = NULL, *xml = NULL;
-		size_t len;
+		size_t len = 0;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		int k = read_file_full(path, DOMAIN_XML_MAX_SIZE, &xml, &len);
-		if (k < 0) {
-			log_warning_errno(k, "Skipping %s: %m", path);
-			continue;
-		}
-		r = cb(path, xml, len, userdata);
+		int k = read_file_full(path, max, &xml, &len);
+		r = cb(path, uuid_hex, k < 0 ? NULL : xml, len, k < 0 ? k : 0, userdata);
 		if (r < 0)
 			break;
 	}
 	closedir(d);
 	return r;
+}
+
+typedef struct DefinitionWalk {
+	store_definition_fn cb;
+	void *userdata;
+} DefinitionWalk;
+
+static int on_definition_file(const char *path, const char *uuid_hex, const char *xml, size_t len, int error,
+			      void *userdata)
+{
+	DefinitionWalk *w = userdata;
+	if (error < 0) {
+		log_warning_errno(error, "Skipping %s: %m", path);
+		return 0;
+	}
+	return w->cb(path, xml, len, w->userdata);
+}
+
+int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata)
+{
+	DefinitionWalk w = { cb, userdata };
+	return foreach_uuid_file(s->state_dir, DOMAIN_XML_MAX_SIZE, on_definition_file, &w);
 }
 
 static char *xml_escape_attr(const char *s)
@@ -250,43 +273,31 @@ static int parse_status(const char *xml, size_t len, const DomainXMLDefaults *de
 	return 0;
 }
 
+typedef struct StatusWalk {
+	const DomainXMLDefaults *defaults;
+	store_status_fn cb;
+	void *userdata;
+} StatusWalk;
+
+static int on_status_file(const char *path, const char *uuid_hex, const char *xml, size_t len, int error,
+			  void *userdata)
+{
+	StatusWalk *w = userdata;
+	DomainStatus st = {};
+	int k = error < 0 ? error : parse_status(xml, len, w->defaults, &st);
+	if (k < 0) {
+		log_warning_errno(k, "Removing unreadable status file %s: %m", path);
+		(void)unlink_if_exists(path);
+		domain_status_done(&st);
+		return 0;
+	}
+	int r = w->cb(uuid_hex, &st, w->userdata);
+	domain_status_done(&st);
+	return r;
+}
+
 int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb, void *userdata)
 {
-	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/domains", s->run_dir) < 0)
-		return -ENOMEM;
-
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
-
-	struct dirent *de;
-	char uuid_hex[SD_ID128_STRING_MAX];
-	int r = 0;
-	while ((de = readdir(d))) {
-		if (!is_uuid_file(de->d_name, uuid_hex))
-			continue;
-		_cleanup_free_ char *path = NULL, *xml = NULL;
-		size_t len;
-		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		DomainStatus st = {};
-		int k = read_file_full(path, STATUS_MAX_SIZE, &xml, &len);
-		if (k >= 0)
-			k = parse_status(xml, len, defaults, &st);
-		if (k < 0) {
-			log_warning_errno(k, "Removing unreadable status file %s: %m", path);
-			(void)unlink_if_exists(path);
-			domain_status_done(&st);
-			continue;
-		}
-		r = cb(uuid_hex, &st, userdata);
-		domain_status_done(&st);
-		if (r < 0)
-			break;
-	}
-	closedir(d);
-	return r;
+	StatusWalk w = { defaults, cb, userdata };
+	return foreach_uuid_file(s->run_dir, STATUS_MAX_SIZE, on_status_file, &w);
 }
