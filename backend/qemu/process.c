@@ -64,6 +64,28 @@ static int watch(sd_event *event, QemuProcess *p)
 	return sd_event_add_io(event, &p->source, p->pidfd, EPOLLIN, on_pidfd, p);
 }
 
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	QemuProcess *p = userdata;
+	p->exited = true;
+	p->source = sd_event_source_disable_unref(p->source);
+	if (p->cb)
+		p->cb(p, p->userdata);
+	return 0;
+}
+
+/* Without pidfds (kernels before 5.3, valgrind) a child can still be
+ * watched through SIGCHLD; sd-event wants that signal blocked. */
+static int watch_child(sd_event *event, QemuProcess *p)
+{
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+		return -errno;
+	return sd_event_add_child(event, &p->source, p->pid, WEXITED, on_child, p);
+}
+
 /* Runs in the forked child: only async-signal-safe calls. */
 static void __attribute__((noreturn)) exec_child(char **argv, int log_fd, int keep_fd)
 {
@@ -121,19 +143,13 @@ int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int k
 	p->cb = cb;
 	p->userdata = userdata;
 	p->pidfd = pidfd_open_compat(pid);
-	if (p->pidfd < 0) {
-		int r = -errno;
+	int r = p->pidfd >= 0 ? watch(event, p) : errno == ENOSYS ? watch_child(event, p) : -errno;
+	if (r < 0) {
 		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
-		return log_error_errno(r, "pidfd_open(%d) failed: %m", (int)pid);
-	}
-
-	int r = watch(event, p);
-	if (r < 0) {
-		pidfd_send_signal_compat(p->pidfd, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		close(p->pidfd);
-		return r;
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		return log_error_errno(r, "Cannot watch pid %d: %m", (int)pid);
 	}
 	log_debug("Spawned %s as pid %d", argv[0], (int)pid);
 	*ret = TAKE_PTR(p);
@@ -217,6 +233,9 @@ int qemu_process_kill(QemuProcess *p, int sig)
 {
 	if (p->exited)
 		return -ESRCH;
+	/* Without a pidfd the process is our unreaped child: its pid is safe. */
+	if (p->pidfd < 0)
+		return kill(p->pid, sig) < 0 ? -errno : 0;
 	if (pidfd_send_signal_compat(p->pidfd, sig) < 0)
 		return -errno;
 	return 0;
