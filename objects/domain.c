@@ -61,14 +61,14 @@ int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char *
 
 #define DEF(d) domain_current_def(d)
 
-static int prop_name(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		     void *userdata, sd_bus_error *error)
+static int prop_name(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	return sd_bus_message_append(reply, "s", domain_name(userdata));
 }
 
-static int prop_uuid(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		     void *userdata, sd_bus_error *error)
+static int prop_uuid(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
 	return sd_bus_message_append(reply, "s", d->uuid);
@@ -81,8 +81,8 @@ static int prop_id(sd_bus *bus, const char *path, const char *iface, const char 
 	return sd_bus_message_append(reply, "i", (int32_t)d->id);
 }
 
-static int prop_state(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		      void *userdata, sd_bus_error *error)
+static int prop_state(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
 	return sd_bus_message_append(reply, "s", domain_state_to_string(d->state));
@@ -116,15 +116,15 @@ static int prop_autostart(sd_bus *bus, const char *path, const char *iface, cons
 	return sd_bus_message_append(reply, "b", d->autostart);
 }
 
-static int prop_false(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		      void *userdata, sd_bus_error *error)
+static int prop_false(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	/* HasManagedSave: managed save does not exist yet, so never. */
 	return sd_bus_message_append(reply, "b", 0);
 }
 
-static int prop_vcpus(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		      void *userdata, sd_bus_error *error)
+static int prop_vcpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	return sd_bus_message_append(reply, "u", (uint32_t)DEF((Domain *)userdata)->vcpus_current);
 }
@@ -135,8 +135,8 @@ static int prop_max_vcpus(sd_bus *bus, const char *path, const char *iface, cons
 	return sd_bus_message_append(reply, "u", (uint32_t)DEF((Domain *)userdata)->vcpus_max);
 }
 
-static int prop_memory(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		       void *userdata, sd_bus_error *error)
+static int prop_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	return sd_bus_message_append(reply, "t", DEF((Domain *)userdata)->current_memory_kib * 1024);
 }
@@ -159,8 +159,8 @@ static int prop_cpu_time(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "t", domain_cpu_time_ns(userdata));
 }
 
-static int prop_action(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		       void *userdata, sd_bus_error *error)
+static int prop_action(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	const DomainDef *def = DEF((Domain *)userdata);
 	LifecycleAction a = strcmp(prop, "OnPoweroff") == 0 ? def->on_poweroff
@@ -189,8 +189,8 @@ static int prop_qemu_pid(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "u", domain_qemu_pid(userdata));
 }
 
-static int prop_job(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		    void *userdata, sd_bus_error *error)
+static int prop_job(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	/* No jobs exist yet (managed save, dump and migration bring them). */
 	return sd_bus_message_append(reply, "o", "/");
@@ -202,7 +202,7 @@ static int prop_job(sd_bus *bus, const char *path, const char *iface, const char
 static int authorize(Domain *d, sd_bus_message *m, const char *action, const OptionsCommon *common,
 		     sd_bus_error *error)
 {
-	const char *details[] = { "domain_name", domain_name(d), "domain_uuid", d->uuid, NULL };
+	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL};
 	return polkit_check(objects_of_domain(d), m, action, details, common->no_user_interaction, error);
 }
 
@@ -219,8 +219,8 @@ typedef int (*domain_call_fn)(Domain *d, void *args, domain_done_fn cb, void *us
 
 /* The shape of every life cycle call: options, polkit, the backend call
  * whose completion answers the message. */
-static int lifecycle_call(sd_bus_message *m, Domain *d, const OptionSpec *specs, domain_call_fn fn, void *args,
-			  sd_bus_error *error)
+static int lifecycle_call(sd_bus_message *m, Domain *d, const OptionSpec *specs, domain_call_fn fn,
+			  void *args, sd_bus_error *error)
 {
 	OptionsCommon common = {};
 	int r = bus_read_options(m, specs, &common, error);
@@ -248,14 +248,15 @@ typedef struct StartArgs {
 static int call_start(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
 {
 	StartArgs *a = args;
-	return domain_start(d, (a->paused ? DOMAIN_START_PAUSED : 0) | (a->force_boot ? DOMAIN_START_FORCE_BOOT : 0),
-			    cb, userdata, err);
+	return domain_start(
+		d, (a->paused ? DOMAIN_START_PAUSED : 0) | (a->force_boot ? DOMAIN_START_FORCE_BOOT : 0), cb,
+		userdata, err);
 }
 
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	StartArgs a = {};
-	const OptionSpec specs[] = { { "paused", "b", &a.paused }, { "force-boot", "b", &a.force_boot }, {} };
+	const OptionSpec specs[] = {{"paused", "b", &a.paused}, {"force-boot", "b", &a.force_boot}, {}};
 	return lifecycle_call(m, userdata, specs, call_start, &a, error);
 }
 
@@ -267,7 +268,7 @@ static int call_shutdown(Domain *d, void *args, domain_done_fn cb, void *userdat
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	uint64_t timeout_ms = 0;
-	const OptionSpec specs[] = { { "timeout-ms", "t", &timeout_ms }, {} };
+	const OptionSpec specs[] = {{"timeout-ms", "t", &timeout_ms}, {}};
 	return lifecycle_call(m, userdata, specs, call_shutdown, &timeout_ms, error);
 }
 
@@ -299,7 +300,7 @@ static int call_destroy(Domain *d, void *args, domain_done_fn cb, void *userdata
 static int method_destroy(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	bool graceful = false;
-	const OptionSpec specs[] = { { "graceful", "b", &graceful }, {} };
+	const OptionSpec specs[] = {{"graceful", "b", &graceful}, {}};
 	return lifecycle_call(m, userdata, specs, call_destroy, &graceful, error);
 }
 
@@ -328,7 +329,8 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	Domain *d = userdata;
 	OptionsCommon common = {};
 	bool managed_save = false, keep_running = false;
-	const OptionSpec specs[] = { { "managed-save", "b", &managed_save }, { "keep-running", "b", &keep_running }, {} };
+	const OptionSpec specs[] = {
+		{"managed-save", "b", &managed_save}, {"keep-running", "b", &keep_running}, {}};
 
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
@@ -351,10 +353,10 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	OptionsCommon common = {};
 	bool inactive = false, migratable = false, security_info = false, update_cpu = false;
 	const OptionSpec specs[] = {
-		{ "inactive", "b", &inactive },
-		{ "migratable", "b", &migratable },
-		{ "security-info", "b", &security_info },
-		{ "update-cpu", "b", &update_cpu },
+		{"inactive", "b", &inactive},
+		{"migratable", "b", &migratable},
+		{"security-info", "b", &security_info},
+		{"update-cpu", "b", &update_cpu},
 		{},
 	};
 
@@ -362,9 +364,10 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	if (r < 0)
 		return r;
 	if (security_info) {
-		r = polkit_check(objects_of_domain(d), m, "org.zvirt1.domain.dump",
-				 (const char *[]){ "domain_name", domain_name(d), "domain_uuid", d->uuid, NULL },
-				 common.no_user_interaction, error);
+		r = polkit_check(
+			objects_of_domain(d), m, "org.zvirt1.domain.dump",
+			(const char *[]){"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL},
+			common.no_user_interaction, error);
 		if (r <= 0)
 			return r == 0 ? 1 : r;
 	}
@@ -372,7 +375,7 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	/* The migratable form drops what only this host knows (id, pty paths). */
 	bool live = !inactive && !migratable && d->live;
 	_cleanup_free_ char *xml = domain_def_format(live ? d->live : d->def, live ? d->id : 0,
-						      live ? 0 : DOMAIN_XML_FORMAT_INACTIVE);
+						     live ? 0 : DOMAIN_XML_FORMAT_INACTIVE);
 	if (!xml)
 		return -ENOMEM;
 	return sd_bus_reply_method_return(m, "s", xml);
@@ -388,9 +391,10 @@ void objects_domain_state_changed(Objects *o, Domain *d)
 	domain_object_path(d, path);
 	(void)sd_bus_emit_properties_changed(o->bus, path, ZVIRT_DOMAIN_IFACE, "State", "StateReason",
 					     "StateSequence", "Id", "QemuPid", NULL);
-	(void)sd_bus_emit_signal(o->bus, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "sst", state, reason, d->sequence);
-	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainStateChanged", "osst", path,
-				 state, reason, d->sequence);
+	(void)sd_bus_emit_signal(o->bus, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "sst", state, reason,
+				 d->sequence);
+	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainStateChanged", "osst",
+				 path, state, reason, d->sequence);
 	objects_manager_counts_changed(o);
 }
 
@@ -398,22 +402,24 @@ void objects_domain_definition_changed(Objects *o, Domain *d)
 {
 	char path[DOMAIN_PATH_MAX];
 	(void)sd_bus_emit_properties_changed(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE, "Name",
-					     "Persistent", "VCPUs", "MaxVCPUs", "Memory", "MaxMemory", "CPUShares",
-					     "OnPoweroff", "OnReboot", "OnCrash", "Machine", "Emulator", NULL);
+					     "Persistent", "VCPUs", "MaxVCPUs", "Memory", "MaxMemory",
+					     "CPUShares", "OnPoweroff", "OnReboot", "OnCrash", "Machine",
+					     "Emulator", NULL);
 }
 
 void objects_domain_crashed(Objects *o, Domain *d, const DomainCrashInfo *info)
 {
 	char path[DOMAIN_PATH_MAX];
-	(void)sd_bus_emit_signal(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE, "Crashed", "a{sv}", 5,
-				 "reason", "s", info->reason, "core", "x", info->core, "psw-mask", "t",
-				 info->psw_mask, "psw-addr", "t", info->psw_addr, "action", "s", info->action);
+	(void)sd_bus_emit_signal(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE, "Crashed", "a{sv}",
+				 5, "reason", "s", info->reason, "core", "x", info->core, "psw-mask", "t",
+				 info->psw_mask, "psw-addr", "t", info->psw_addr, "action", "s",
+				 info->action);
 }
 
 /* --- vtable ------------------------------------------------------------- */
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+#define CONST  SD_BUS_VTABLE_PROPERTY_CONST
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
 const sd_bus_vtable domain_vtable[] = {
@@ -442,14 +448,22 @@ const sd_bus_vtable domain_vtable[] = {
 	SD_BUS_PROPERTY("QemuPid", "u", prop_qemu_pid, 0, CHANGE),
 	SD_BUS_PROPERTY("Job", "o", prop_job, 0, CHANGE),
 
-	SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_start, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_shutdown, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reboot, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reset, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_destroy, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Suspend", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_suspend, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_resume, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_undefine, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_start,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_shutdown,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reboot,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reset,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_destroy,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Suspend", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_suspend,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_resume,
+				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_undefine,
+				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
 				method_get_xml_desc, UNPRIV),
 

@@ -9,11 +9,20 @@
 #define E(name, err) SD_BUS_ERROR_MAP(ZVIRT_ERROR_PREFIX name, err)
 
 static const sd_bus_error_map zvirt_error_map[] = {
-	E("InvalidArgument", EINVAL), E("InvalidXML", EBADMSG),	   E("NoSuchDomain", ENOENT),
-	E("NoSuchDevice", ENODEV),    E("DomainExists", EEXIST),   E("OperationInvalid", EPERM),
-	E("Busy", EBUSY),	      E("NotAuthorized", EACCES),  E("HypervisorError", EIO),
-	E("HostError", EIO),	      E("Timeout", ETIMEDOUT),	   E("Cancelled", ECANCELED),
-	E("MigrationFailed", EIO),    SD_BUS_ERROR_MAP_END,
+	E("InvalidArgument", EINVAL),
+	E("InvalidXML", EBADMSG),
+	E("NoSuchDomain", ENOENT),
+	E("NoSuchDevice", ENODEV),
+	E("DomainExists", EEXIST),
+	E("OperationInvalid", EPERM),
+	E("Busy", EBUSY),
+	E("NotAuthorized", EACCES),
+	E("HypervisorError", EIO),
+	E("HostError", EIO),
+	E("Timeout", ETIMEDOUT),
+	E("Cancelled", ECANCELED),
+	E("MigrationFailed", EIO),
+	SD_BUS_ERROR_MAP_END,
 };
 
 int bus_errors_register(void)

@@ -17,7 +17,8 @@ int bus_errors_register(void);
 int bus_error_from_zv(sd_bus_error *error, const ZvError *err, int r);
 
 /* sd_bus_error_setf with an org.zvirt1.Error.* code; returns negative errno. */
-int bus_error_setf(sd_bus_error *error, ZvErrorCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int bus_error_setf(sd_bus_error *error, ZvErrorCode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Replies to a message that was kept for later, on failure. */
 int bus_reply_zv_error(sd_bus_message *m, const ZvError *err, int r);

@@ -24,8 +24,8 @@
 
 /* --- properties --------------------------------------------------------- */
 
-static int prop_version(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-			void *userdata, sd_bus_error *error)
+static int prop_version(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
 }
@@ -206,22 +206,23 @@ static bool filter_matches(const ListFilter *f, const Domain *d)
 static int read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *error)
 {
 	const OptionSpec specs[] = {
-		{ "active", "b", &f->active, &f->has_active },
-		{ "inactive", "b", &f->inactive, &f->has_inactive },
-		{ "persistent", "b", &f->persistent, &f->has_persistent },
-		{ "transient", "b", &f->transient, &f->has_transient },
-		{ "autostart", "b", &f->autostart, &f->has_autostart },
-		{ "managed-save", "b", &f->managed_save, &f->has_managed_save },
-		{ "state", "s", &f->state },
+		{"active", "b", &f->active, &f->has_active},
+		{"inactive", "b", &f->inactive, &f->has_inactive},
+		{"persistent", "b", &f->persistent, &f->has_persistent},
+		{"transient", "b", &f->transient, &f->has_transient},
+		{"autostart", "b", &f->autostart, &f->has_autostart},
+		{"managed-save", "b", &f->managed_save, &f->has_managed_save},
+		{"state", "s", &f->state},
 		{},
 	};
 	int r = bus_read_options(m, specs, NULL, error);
 	if (r < 0)
 		return r;
 	if (f->state && domain_state_from_string(f->state) < 0)
-		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-				      "Unknown state '%.64s'; states are shut-off, running, paused, crashed, in-shutdown",
-				      f->state);
+		return bus_error_setf(
+			error, ZV_ERROR_INVALID_ARGUMENT,
+			"Unknown state '%.64s'; states are shut-off, running, paused, crashed, in-shutdown",
+			f->state);
 	return 0;
 }
 
@@ -355,7 +356,8 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 		if (strcmp(mt->name, "none") == 0)
 			continue;
 		if (mt->alias_of)
-			r = buf_printf(&xml, &len, "      <machine canonical='%s'>%s</machine>\n", mt->alias_of, mt->name);
+			r = buf_printf(&xml, &len, "      <machine canonical='%s'>%s</machine>\n",
+				       mt->alias_of, mt->name);
 		else
 			r = buf_printf(&xml, &len, "      <machine>%s</machine>\n", mt->name);
 	}
@@ -363,7 +365,9 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 		r = buf_printf(&xml, &len, "      <machine>s390-ccw-virtio</machine>\n");
 	if (r >= 0)
 		r = buf_printf(&xml, &len, "      <domain type='qemu'/>\n%s",
-			       kvm || o->settings->accelerator == ACCELERATOR_TCG ? "      <domain type='kvm'/>\n" : "");
+			       kvm || o->settings->accelerator == ACCELERATOR_TCG
+				       ? "      <domain type='kvm'/>\n"
+				       : "");
 	if (r >= 0 && caps && caps->cpu_models) {
 		r = buf_printf(&xml, &len, "      <cpu_models>\n");
 		for (char **c = caps->cpu_models; r >= 0 && *c; c++)
@@ -396,18 +400,19 @@ static int method_reload_config(sd_bus_message *m, void *userdata, sd_bus_error 
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	if (!o->reload)
-		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID, "This daemon has no configuration file to reload");
+		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID,
+				      "This daemon has no configuration file to reload");
 
 	_cleanup_free_ char *msg = NULL;
 	r = o->reload(o->reload_userdata, &msg);
 	if (r < 0)
-		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT, "The configuration was not reloaded: %s",
-				      msg ? msg : strerror(-r));
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "The configuration was not reloaded: %s", msg ? msg : strerror(-r));
 	return sd_bus_reply_method_return(m, NULL);
 }
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+#define CONST  SD_BUS_VTABLE_PROPERTY_CONST
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
 const sd_bus_vtable manager_vtable[] = {
@@ -424,8 +429,8 @@ const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("RelocationAddress", "s", prop_relocation_address, 0, 0),
 	SD_BUS_PROPERTY("RelocationPort", "q", prop_relocation_port, 0, 0),
 
-	SD_BUS_METHOD_WITH_ARGS("DefineXML", SD_BUS_ARGS("s", xml, "a{sv}", options), SD_BUS_RESULT("o", domain),
-				method_define_xml, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("DefineXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
+				SD_BUS_RESULT("o", domain), method_define_xml, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ValidateXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
 				SD_BUS_RESULT("as", warnings), method_validate_xml, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("ao", domains),
@@ -436,13 +441,13 @@ const sd_bus_vtable manager_vtable[] = {
 				SD_BUS_RESULT("o", domain), method_lookup_by_uuid, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
 				method_get_capabilities, UNPRIV),
-	SD_BUS_METHOD_WITH_ARGS("ReloadConfig", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_reload_config,
-				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ReloadConfig", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
+				method_reload_config, UNPRIV),
 
 	SD_BUS_SIGNAL_WITH_ARGS("DomainDefined", SD_BUS_ARGS("o", domain, "s", name), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("DomainUndefined", SD_BUS_ARGS("o", domain, "s", name), 0),
-	SD_BUS_SIGNAL_WITH_ARGS("DomainStateChanged", SD_BUS_ARGS("o", domain, "s", state, "s", reason, "t", sequence),
-				0),
+	SD_BUS_SIGNAL_WITH_ARGS("DomainStateChanged",
+				SD_BUS_ARGS("o", domain, "s", state, "s", reason, "t", sequence), 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -510,11 +515,12 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = bus_errors_register();
 	if (r < 0)
 		goto fail;
-	r = sd_bus_add_object_vtable(bus, &o->slots[0], ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, manager_vtable, o);
+	r = sd_bus_add_object_vtable(bus, &o->slots[0], ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, manager_vtable,
+				     o);
 	if (r < 0)
 		goto fail;
-	r = sd_bus_add_fallback_vtable(bus, &o->slots[1], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE, domain_vtable,
-				       domain_object_find, o);
+	r = sd_bus_add_fallback_vtable(bus, &o->slots[1], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE,
+				       domain_vtable, domain_object_find, o);
 	if (r < 0)
 		goto fail;
 	r = sd_bus_add_node_enumerator(bus, &o->slots[2], ZVIRT_DOMAIN_PREFIX, domain_node_enumerator, o);

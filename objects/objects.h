@@ -11,11 +11,11 @@
 #include "domain/settings.h"
 #include "util/hashmap.h"
 
-#define ZVIRT_BUS_NAME "org.zvirt1"
-#define ZVIRT_ROOT_PATH "/org/zvirt1"
+#define ZVIRT_BUS_NAME      "org.zvirt1"
+#define ZVIRT_ROOT_PATH     "/org/zvirt1"
 #define ZVIRT_DOMAIN_PREFIX "/org/zvirt1/domain"
 #define ZVIRT_MANAGER_IFACE "org.zvirt1.Manager"
-#define ZVIRT_DOMAIN_IFACE "org.zvirt1.Domain"
+#define ZVIRT_DOMAIN_IFACE  "org.zvirt1.Domain"
 
 typedef struct Objects Objects;
 
@@ -49,7 +49,8 @@ extern const sd_bus_vtable manager_vtable[];
 extern const sd_bus_vtable domain_vtable[];
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
-int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+			   sd_bus_error *error);
 
 /* Signals for backend changes (domain.c emits; manager.c aggregates). */
 void objects_domain_state_changed(Objects *o, Domain *d);

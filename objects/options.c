@@ -13,8 +13,8 @@ static int read_value(sd_bus_message *m, const char *key, const char *type, void
 	if (r < 0)
 		return r;
 	if (strcmp(contents, type) != 0)
-		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT, "Option '%s' must have type '%s', not '%s'",
-				      key, type, contents);
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "Option '%s' must have type '%s', not '%s'", key, type, contents);
 
 	r = sd_bus_message_enter_container(m, 'v', type);
 	if (r < 0)
@@ -71,8 +71,7 @@ int bus_read_options(sd_bus_message *m, const OptionSpec *specs, OptionsCommon *
 			r = read_value(m, key, spec->type, spec->value, error);
 			if (r >= 0 && spec->present)
 				*spec->present = true;
-		}
-		else if (strcmp(key, "auth.no_user_interaction") == 0)
+		} else if (strcmp(key, "auth.no_user_interaction") == 0)
 			r = read_value(m, key, "b", &common->no_user_interaction, error);
 		else {
 			char known[512] = "auth.no_user_interaction";

@@ -13,8 +13,8 @@
 typedef struct OptionSpec {
 	const char *key;
 	const char *type; /* "b", "t", "s", "u" */
-	void *value;	  /* bool*, uint64_t*, const char** (borrowed from the message), uint32_t* */
-	bool *present;	  /* may be NULL: set when the key was given (filters need that) */
+	void *value;      /* bool*, uint64_t*, const char** (borrowed from the message), uint32_t* */
+	bool *present;    /* may be NULL: set when the key was given (filters need that) */
 } OptionSpec;
 
 typedef struct OptionsCommon {

@@ -139,8 +139,8 @@ static void deny(AuthQuery *q, const char *why)
 			name = d[1];
 	sd_bus_error_setf(&q->error, ZVIRT_ERROR_PREFIX "NotAuthorized",
 			  "Not authorized to %s%s%s%s (polkit action %s)%s%s", q->action,
-			  name ? " on domain '" : "", name ? name : "", name ? "'" : "", q->action, why ? ": " : "",
-			  why ? why : "");
+			  name ? " on domain '" : "", name ? name : "", name ? "'" : "", q->action,
+			  why ? ": " : "", why ? why : "");
 	query_finish(q, -EACCES);
 }
 
@@ -175,7 +175,8 @@ static int ask_polkit(AuthQuery *q)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.PolicyKit1",
+					   "/org/freedesktop/PolicyKit1/Authority",
 					   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
 	if (r < 0)
 		return r;
@@ -264,7 +265,8 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 	AuthQuery *q = hashmap_get(o->auth_queries, key);
 	if (q) {
 		if (q->state != QUERY_DONE)
-			return sd_bus_error_set(error, ZVIRT_ERROR_PREFIX "Busy", "Authorization is still in progress");
+			return sd_bus_error_set(error, ZVIRT_ERROR_PREFIX "Busy",
+						"Authorization is still in progress");
 		/* The second dispatch must ask the same question as the first. */
 		int result = same_request(q, action, details) ? q->result : -ESTALE;
 		if (result < 0) {
@@ -295,7 +297,8 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 	q->request = sd_bus_message_ref(call);
 	q->action = strdup(action);
 	q->details = strv_copy(details);
-	q->interactive = !no_user_interaction && sd_bus_message_get_allow_interactive_authorization(call) > 0;
+	q->interactive =
+		!no_user_interaction && sd_bus_message_get_allow_interactive_authorization(call) > 0;
 	if (!q->action || !q->details) {
 		query_free(q);
 		return -ENOMEM;
@@ -307,8 +310,8 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 	else
 		/* Asked asynchronously: a handler never blocks on the bus driver. */
 		r = sd_bus_call_method_async(sd_bus_message_get_bus(call), &q->slot, "org.freedesktop.DBus",
-					     "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
-					     on_sender_uid, q, "s", sender);
+					     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					     "GetConnectionUnixUser", on_sender_uid, q, "s", sender);
 	if (r >= 0)
 		r = hashmap_put(o->auth_queries, q->key, q);
 	if (r < 0) {

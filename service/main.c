@@ -65,10 +65,14 @@ static int parse_argv(Daemon *d, int argc, char **argv)
 {
 	enum { ARG_VERSION = 0x100, ARG_UNPRIVILEGED };
 	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },	    { "daemon", no_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'f' }, { "pid-file", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' }, { "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, ARG_VERSION }, { "unprivileged", no_argument, NULL, ARG_UNPRIVILEGED },
+		{"help", no_argument, NULL, 'h'},
+		{"daemon", no_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'f'},
+		{"pid-file", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{"unprivileged", no_argument, NULL, ARG_UNPRIVILEGED},
 		{},
 	};
 	int c;
@@ -151,15 +155,17 @@ static int reload_config(void *userdata, char **ret_error)
 
 	int r = config_load(d->config_path, !d->config_explicit, &fresh, ret_error);
 	if (r < 0) {
-		log_error("Reload refused, the old settings stay: %s", *ret_error ? *ret_error : strerror(-r));
+		log_error("Reload refused, the old settings stay: %s",
+			  *ret_error ? *ret_error : strerror(-r));
 		return r;
 	}
-	const char *dirs[] = { "StateDir", "RunDir", "LogDir" };
-	char **old_dirs[] = { &d->settings.state_dir, &d->settings.run_dir, &d->settings.log_dir };
-	char **new_dirs[] = { &fresh.state_dir, &fresh.run_dir, &fresh.log_dir };
+	const char *dirs[] = {"StateDir", "RunDir", "LogDir"};
+	char **old_dirs[] = {&d->settings.state_dir, &d->settings.run_dir, &d->settings.log_dir};
+	char **new_dirs[] = {&fresh.state_dir, &fresh.run_dir, &fresh.log_dir};
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		if (strcmp(*old_dirs[i], *new_dirs[i]) != 0)
-			log_warning("%s changed to %s; it takes effect when zvirtd restarts", dirs[i], *new_dirs[i]);
+			log_warning("%s changed to %s; it takes effect when zvirtd restarts", dirs[i],
+				    *new_dirs[i]);
 		free(*new_dirs[i]);
 		*new_dirs[i] = TAKE_PTR(*old_dirs[i]);
 	}
@@ -186,7 +192,8 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static uint64_t idle_timeout_usec(const Daemon *d)
 {
-	uint64_t sec = d->idle_timeout_arg >= 0 ? (uint64_t)d->idle_timeout_arg : d->settings.idle_timeout_sec;
+	uint64_t sec =
+		d->idle_timeout_arg >= 0 ? (uint64_t)d->idle_timeout_arg : d->settings.idle_timeout_sec;
 	return sec * 1000000ULL;
 }
 
@@ -242,8 +249,8 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 		log_error("Cannot own %s on the bus: %s", ZVIRT_BUS_NAME, e->message);
 		return sd_event_exit(d->event, 1);
 	}
-	log_info("zvirtd %s ready on the bus as %s (%zu domains, %u active)", PACKAGE_VERSION, ZVIRT_BUS_NAME,
-		 registry_count(d->registry), d->registry->n_active);
+	log_info("zvirtd %s ready on the bus as %s (%zu domains, %u active)", PACKAGE_VERSION,
+		 ZVIRT_BUS_NAME, registry_count(d->registry), d->registry->n_active);
 	notify_ready(d);
 	return 0;
 }

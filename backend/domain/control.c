@@ -49,7 +49,7 @@ static int begin_op(Domain *d, DomainOp op, domain_done_fn cb, void *userdata, Z
 		return r;
 	d->op = op;
 	d->op_active = true;
-	d->op_call = (DomainCall){ cb, userdata };
+	d->op_call = (DomainCall){cb, userdata};
 	zv_error_clear(&d->op_error);
 	return 0;
 }
@@ -81,11 +81,12 @@ int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err)
 		*ret_kvm = true;
 		return 0;
 	}
-	return zv_error_set(err, ZV_ERROR_HYPERVISOR, ENODEV,
-			    "Domain '%s' has type 'kvm', but this host cannot run s390x guests with KVM (no usable "
-			    "/dev/kvm on an s390x host). Use <domain type='qemu'> to emulate it, or set "
-			    "Accelerator=tcg in zvirtd.conf for a test rig",
-			    domain_name(d));
+	return zv_error_set(
+		err, ZV_ERROR_HYPERVISOR, ENODEV,
+		"Domain '%s' has type 'kvm', but this host cannot run s390x guests with KVM (no usable "
+		"/dev/kvm on an s390x host). Use <domain type='qemu'> to emulate it, or set "
+		"Accelerator=tcg in zvirtd.conf for a test rig",
+		domain_name(d));
 }
 
 static int qmp_send(Domain *d, const char *cmd, json_object *args, qmp_reply_fn cb)
@@ -141,16 +142,18 @@ static void domain_stopped(Domain *d)
 	ZvError err = ZV_ERROR_INIT;
 
 	if (was_starting && d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED) {
-		zv_error_set(&err, ZV_ERROR_CANCELLED, ECANCELED, "Starting domain '%s' was cancelled by Destroy",
-			     domain_name(d));
+		zv_error_set(&err, ZV_ERROR_CANCELLED, ECANCELED,
+			     "Starting domain '%s' was cancelled by Destroy", domain_name(d));
 	} else if (was_starting) {
 		reason = DOMAIN_REASON_FAILED;
 		if (d->op_error.code != ZV_ERROR_NONE)
 			err = d->op_error;
 		else {
-			_cleanup_free_ char *why = d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
-			zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU for domain '%s' exited while starting%s%s",
-				     domain_name(d), why ? ": " : "", why ? why : "");
+			_cleanup_free_ char *why =
+				d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
+			zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO,
+				     "QEMU for domain '%s' exited while starting%s%s", domain_name(d),
+				     why ? ": " : "", why ? why : "");
 		}
 	} else if (!d->stop_expected)
 		log_warning("Domain %s: QEMU ended unexpectedly", domain_name(d));
@@ -227,7 +230,8 @@ static void on_qmp_closed(Qmp *qmp, void *userdata)
 		log_warning("Domain %s: lost the QMP connection; stopping QEMU", domain_name(d));
 		if (d->op_active && d->op == DOMAIN_OP_START && d->op_error.code == ZV_ERROR_NONE)
 			zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, EIO,
-				     "QEMU for domain '%s' closed its monitor while starting", domain_name(d));
+				     "QEMU for domain '%s' closed its monitor while starting",
+				     domain_name(d));
 		(void)qemu_process_kill(d->process, SIGKILL);
 	}
 }
@@ -236,7 +240,7 @@ static void on_qmp_closed(Qmp *qmp, void *userdata)
 
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -252,7 +256,7 @@ static int listen_unix(const char *path)
 
 static int connect_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -272,7 +276,8 @@ static int connect_qmp(Domain *d)
 	int fd = connect_unix(d->qmp_path);
 	if (fd < 0)
 		return fd;
-	QmpCallbacks cb = { .ready = on_qmp_ready, .event = on_qmp_event, .closed = on_qmp_closed, .userdata = d };
+	QmpCallbacks cb = {
+		.ready = on_qmp_ready, .event = on_qmp_event, .closed = on_qmp_closed, .userdata = d};
 	return qmp_new(d->registry->event, fd, &cb, &d->qmp);
 }
 
@@ -314,8 +319,8 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 
 	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
 	if (listen_fd < 0)
-		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s", d->qmp_path,
-				    strerror(-listen_fd));
+		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s",
+				    d->qmp_path, strerror(-listen_fd));
 
 	QemuCmdlineParams params = {
 		.use_kvm = use_kvm,
@@ -327,11 +332,13 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		return r;
 
 	log_start_header(d->log_path, argv, &d->log_offset);
-	r = qemu_process_spawn(d->registry->event, argv, d->log_path, listen_fd, on_process_exit, d, &d->process);
+	r = qemu_process_spawn(d->registry->event, argv, d->log_path, listen_fd, on_process_exit, d,
+			       &d->process);
 	if (r < 0)
-		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s", argv[0],
-				    domain_name(d), strerror(-r));
-	log_info("Starting domain %s (pid %u, %s)", domain_name(d), domain_qemu_pid(d), use_kvm ? "KVM" : "TCG");
+		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
+				    argv[0], domain_name(d), strerror(-r));
+	log_info("Starting domain %s (pid %u, %s)", domain_name(d), domain_qemu_pid(d),
+		 use_kvm ? "KVM" : "TCG");
 	return 0;
 }
 
@@ -376,8 +383,8 @@ int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *use
 
 static void fail_start(Domain *d, const char *what, const char *error_desc)
 {
-	zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, EIO, "Starting domain '%s' failed at %s: %s", domain_name(d),
-		     what, error_desc ? error_desc : "unknown error");
+	zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, EIO, "Starting domain '%s' failed at %s: %s",
+		     domain_name(d), what, error_desc ? error_desc : "unknown error");
 	kill_qemu(d, DOMAIN_REASON_FAILED);
 }
 
@@ -404,8 +411,8 @@ static void on_start_cont(Qmp *qmp, json_object *result, const char *error_class
 }
 
 /* Records where each pty console ended up, as libvirt shows it in live XML. */
-static void on_start_query_chardev(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-				   void *userdata)
+static void on_start_query_chardev(Qmp *qmp, json_object *result, const char *error_class,
+				   const char *error_desc, void *userdata)
 {
 	Domain *d = userdata;
 	if (error_class)
@@ -419,7 +426,8 @@ static void on_start_query_chardev(Qmp *qmp, json_object *result, const char *er
 			continue;
 		const char *l = json_object_get_string(label), *f = json_object_get_string(filename);
 		unsigned idx;
-		if (sscanf(l, "charconsole%u", &idx) != 1 || idx >= d->live->n_consoles || strncmp(f, "pty:", 4) != 0)
+		if (sscanf(l, "charconsole%u", &idx) != 1 || idx >= d->live->n_consoles ||
+		    strncmp(f, "pty:", 4) != 0)
 			continue;
 		free(d->live->consoles[idx].live_pty_path);
 		d->live->consoles[idx].live_pty_path = strdup(f + 4);
@@ -435,8 +443,8 @@ static void on_start_query_chardev(Qmp *qmp, json_object *result, const char *er
 
 static void handle_guest_shutdown(Domain *d, const char *qemu_reason);
 
-static void on_reattach_status(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-			       void *userdata)
+static void on_reattach_status(Qmp *qmp, json_object *result, const char *error_class,
+			       const char *error_desc, void *userdata)
 {
 	Domain *d = userdata;
 	json_object *status;
@@ -638,8 +646,8 @@ static void reply_then_state(Domain *d, const char *cmd, const char *error_class
 		return; /* overtaken by Destroy; domain_stopped answered */
 	if (error_class) {
 		ZvError err = ZV_ERROR_INIT;
-		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused %s for domain '%s': %s", cmd,
-				     domain_name(d), error_desc);
+		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused %s for domain '%s': %s",
+				     cmd, domain_name(d), error_desc);
 		domain_finish_op(d, r, &err);
 		return;
 	}
@@ -656,7 +664,8 @@ static void on_stop_reply(Qmp *qmp, json_object *result, const char *error_class
 static void on_cont_reply(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
 			  void *userdata)
 {
-	reply_then_state(userdata, "cont", error_class, error_desc, DOMAIN_STATE_RUNNING, DOMAIN_REASON_UNPAUSED);
+	reply_then_state(userdata, "cont", error_class, error_desc, DOMAIN_STATE_RUNNING,
+			 DOMAIN_REASON_UNPAUSED);
 }
 
 static int simple_call(Domain *d, DomainOp op, const char *cmd, qmp_reply_fn reply, domain_done_fn cb,
@@ -668,8 +677,9 @@ static int simple_call(Domain *d, DomainOp op, const char *cmd, qmp_reply_fn rep
 	r = qmp_send(d, cmd, NULL, reply);
 	if (r < 0) {
 		abort_op(d);
-		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot send %s to QEMU for domain '%s': %s", cmd,
-				    domain_name(d), strerror(-r));
+		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r,
+				    "Cannot send %s to QEMU for domain '%s': %s", cmd, domain_name(d),
+				    strerror(-r));
 	}
 	return 0;
 }
@@ -684,10 +694,11 @@ int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err)
 	return simple_call(d, DOMAIN_OP_RESUME, "cont", on_cont_reply, cb, userdata, err);
 }
 
-static void on_reset_reply_cont(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-				void *userdata)
+static void on_reset_reply_cont(Qmp *qmp, json_object *result, const char *error_class,
+				const char *error_desc, void *userdata)
 {
-	reply_then_state(userdata, "cont", error_class, error_desc, DOMAIN_STATE_RUNNING, DOMAIN_REASON_RESET);
+	reply_then_state(userdata, "cont", error_class, error_desc, DOMAIN_STATE_RUNNING,
+			 DOMAIN_REASON_RESET);
 }
 
 static void on_reset_reply(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
@@ -706,7 +717,8 @@ static void on_reset_reply(Qmp *qmp, json_object *result, const char *error_clas
 		domain_finish_op(d, 0, NULL);
 		return;
 	}
-	reply_then_state(d, "system_reset", error_class, error_desc, DOMAIN_STATE_RUNNING, DOMAIN_REASON_RESET);
+	reply_then_state(d, "system_reset", error_class, error_desc, DOMAIN_STATE_RUNNING,
+			 DOMAIN_REASON_RESET);
 }
 
 int domain_reset(Domain *d, domain_done_fn cb, void *userdata, ZvError *err)
@@ -725,7 +737,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static void arm_timer(Domain *d, uint64_t usec)
 {
 	d->timer = sd_event_source_disable_unref(d->timer);
-	(void)sd_event_add_time_relative(d->registry->event, &d->timer, CLOCK_MONOTONIC, usec, 0, on_timer, d);
+	(void)sd_event_add_time_relative(d->registry->event, &d->timer, CLOCK_MONOTONIC, usec, 0, on_timer,
+					 d);
 }
 
 static void on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -743,16 +756,17 @@ static void on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdat
 	kill_qemu(d, DOMAIN_REASON_DESTROYED);
 }
 
-static void on_powerdown_reply(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-			       void *userdata)
+static void on_powerdown_reply(Qmp *qmp, json_object *result, const char *error_class,
+			       const char *error_desc, void *userdata)
 {
 	Domain *d = userdata;
 	if (!d->op_active || d->op != DOMAIN_OP_SHUTDOWN)
 		return;
 	if (error_class) {
 		ZvError err = ZV_ERROR_INIT;
-		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused system_powerdown for '%s': %s",
-				     domain_name(d), error_desc);
+		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO,
+				     "QEMU refused system_powerdown for '%s': %s", domain_name(d),
+				     error_desc);
 		domain_finish_op(d, r, &err);
 		return;
 	}
@@ -763,14 +777,15 @@ static void on_powerdown_reply(Qmp *qmp, json_object *result, const char *error_
 
 int domain_shutdown(Domain *d, uint64_t timeout_ms, domain_done_fn cb, void *userdata, ZvError *err)
 {
-	int r = simple_call(d, DOMAIN_OP_SHUTDOWN, "system_powerdown", on_powerdown_reply, cb, userdata, err);
+	int r = simple_call(d, DOMAIN_OP_SHUTDOWN, "system_powerdown", on_powerdown_reply, cb, userdata,
+			    err);
 	if (r >= 0 && timeout_ms > 0)
 		arm_timer(d, timeout_ms * 1000);
 	return r;
 }
 
-static void on_reboot_powerdown(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
-				void *userdata)
+static void on_reboot_powerdown(Qmp *qmp, json_object *result, const char *error_class,
+				const char *error_desc, void *userdata)
 {
 	Domain *d = userdata;
 	if (!d->op_active || d->op != DOMAIN_OP_REBOOT)
@@ -778,8 +793,9 @@ static void on_reboot_powerdown(Qmp *qmp, json_object *result, const char *error
 	if (error_class) {
 		d->restart_pending = false;
 		ZvError err = ZV_ERROR_INIT;
-		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused system_powerdown for '%s': %s",
-				     domain_name(d), error_desc);
+		int r = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO,
+				     "QEMU refused system_powerdown for '%s': %s", domain_name(d),
+				     error_desc);
 		domain_finish_op(d, r, &err);
 		return;
 	}
@@ -810,14 +826,14 @@ int domain_destroy(Domain *d, bool graceful, domain_done_fn cb, void *userdata, 
 	if (r < 0)
 		return r;
 	if (!d->process)
-		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, ESRCH, "Domain '%s' has no QEMU process",
-				    domain_name(d));
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, ESRCH,
+				    "Domain '%s' has no QEMU process", domain_name(d));
 
 	DomainCall *w = realloc(d->stop_waiters, (d->n_stop_waiters + 1) * sizeof(*w));
 	if (!w)
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	d->stop_waiters = w;
-	w[d->n_stop_waiters++] = (DomainCall){ cb, userdata };
+	w[d->n_stop_waiters++] = (DomainCall){cb, userdata};
 
 	/* Destroy wins over any stop already on its way (a shutdown, a start). */
 	d->stop_expected = true;

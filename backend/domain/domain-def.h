@@ -136,17 +136,17 @@ typedef struct DomainDef {
 	char *title;
 	char *description;
 
-	uint64_t memory_kib;	     /* <memory>, normalised to KiB */
+	uint64_t memory_kib;         /* <memory>, normalised to KiB */
 	uint64_t current_memory_kib; /* <currentMemory>; defaults to memory */
 	bool dump_core_set;
 	bool dump_core;
 
-	unsigned vcpus_max;	/* <vcpu> text; default 1 */
+	unsigned vcpus_max;     /* <vcpu> text; default 1 */
 	unsigned vcpus_current; /* current=; default max */
 
 	uint64_t cpu_shares; /* <cputune><shares>, 2..262144; 0: unset (1024) */
 
-	char *os_arch;	  /* s390x */
+	char *os_arch;    /* s390x */
 	char *os_machine; /* s390-ccw-virtio or a versioned type */
 	char *os_kernel;
 	char *os_initrd;

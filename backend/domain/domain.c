@@ -55,7 +55,8 @@ void domain_set_state(Domain *d, DomainState state, DomainReason reason)
 		return;
 
 	log_info("Domain %s: %s (%s) -> %s (%s)", domain_name(d), domain_state_to_string(d->state),
-		 domain_reason_to_string(d->reason), domain_state_to_string(state), domain_reason_to_string(reason));
+		 domain_reason_to_string(d->reason), domain_state_to_string(state),
+		 domain_reason_to_string(reason));
 
 	bool was_active = domain_state_is_active(d->state), active = domain_state_is_active(state);
 	d->state = state;

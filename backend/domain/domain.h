@@ -35,10 +35,10 @@ typedef struct DomainCall {
 struct Domain {
 	Registry *registry;
 	sd_id128_t uuid_id;
-	char uuid_hex[SD_ID128_STRING_MAX];	   /* key and object path label */
-	char uuid[SD_ID128_UUID_STRING_MAX];	   /* dashed, for people */
+	char uuid_hex[SD_ID128_STRING_MAX];  /* key and object path label */
+	char uuid[SD_ID128_UUID_STRING_MAX]; /* dashed, for people */
 
-	DomainDef *def;	 /* the next-boot definition (persistent or transient) */
+	DomainDef *def;  /* the next-boot definition (persistent or transient) */
 	DomainDef *live; /* what runs, while active; def may be redefined meanwhile */
 	bool persistent;
 	bool autostart;
@@ -46,7 +46,7 @@ struct Domain {
 	DomainState state;
 	DomainReason reason;
 	uint64_t sequence; /* +1 on every state change */
-	int id;		   /* -1 while inactive */
+	int id;            /* -1 while inactive */
 
 	/* While active. */
 	QemuProcess *process;

@@ -7,26 +7,26 @@
 #include "util/cleanup.h"
 
 static const char *const state_names[_DOMAIN_STATE_MAX] = {
-	[DOMAIN_STATE_SHUT_OFF] = "shut-off", [DOMAIN_STATE_RUNNING] = "running",
-	[DOMAIN_STATE_PAUSED] = "paused",     [DOMAIN_STATE_CRASHED] = "crashed",
+	[DOMAIN_STATE_SHUT_OFF] = "shut-off",       [DOMAIN_STATE_RUNNING] = "running",
+	[DOMAIN_STATE_PAUSED] = "paused",           [DOMAIN_STATE_CRASHED] = "crashed",
 	[DOMAIN_STATE_IN_SHUTDOWN] = "in-shutdown",
 };
 
 static const char *const reason_names[_DOMAIN_REASON_MAX] = {
-	[DOMAIN_REASON_UNKNOWN] = "unknown",	   [DOMAIN_REASON_SAVED] = "saved",
-	[DOMAIN_REASON_SHUTDOWN] = "shutdown",	   [DOMAIN_REASON_DESTROYED] = "destroyed",
-	[DOMAIN_REASON_CRASHED] = "crashed",	   [DOMAIN_REASON_MIGRATED] = "migrated",
-	[DOMAIN_REASON_FAILED] = "failed",	   [DOMAIN_REASON_BOOTED] = "booted",
-	[DOMAIN_REASON_RESTORED] = "restored",	   [DOMAIN_REASON_UNPAUSED] = "unpaused",
-	[DOMAIN_REASON_RESET] = "reset",	   [DOMAIN_REASON_USER] = "user",
-	[DOMAIN_REASON_MIGRATING] = "migrating",   [DOMAIN_REASON_IOERROR] = "ioerror",
-	[DOMAIN_REASON_WATCHDOG] = "watchdog",	   [DOMAIN_REASON_PANICKED] = "panicked",
+	[DOMAIN_REASON_UNKNOWN] = "unknown",     [DOMAIN_REASON_SAVED] = "saved",
+	[DOMAIN_REASON_SHUTDOWN] = "shutdown",   [DOMAIN_REASON_DESTROYED] = "destroyed",
+	[DOMAIN_REASON_CRASHED] = "crashed",     [DOMAIN_REASON_MIGRATED] = "migrated",
+	[DOMAIN_REASON_FAILED] = "failed",       [DOMAIN_REASON_BOOTED] = "booted",
+	[DOMAIN_REASON_RESTORED] = "restored",   [DOMAIN_REASON_UNPAUSED] = "unpaused",
+	[DOMAIN_REASON_RESET] = "reset",         [DOMAIN_REASON_USER] = "user",
+	[DOMAIN_REASON_MIGRATING] = "migrating", [DOMAIN_REASON_IOERROR] = "ioerror",
+	[DOMAIN_REASON_WATCHDOG] = "watchdog",   [DOMAIN_REASON_PANICKED] = "panicked",
 };
 
 static const char *const op_names[_DOMAIN_OP_MAX] = {
-	[DOMAIN_OP_START] = "Start",	   [DOMAIN_OP_SHUTDOWN] = "Shutdown", [DOMAIN_OP_REBOOT] = "Reboot",
-	[DOMAIN_OP_RESET] = "Reset",	   [DOMAIN_OP_DESTROY] = "Destroy",   [DOMAIN_OP_SUSPEND] = "Suspend",
-	[DOMAIN_OP_RESUME] = "Resume",	   [DOMAIN_OP_UNDEFINE] = "Undefine",
+	[DOMAIN_OP_START] = "Start",   [DOMAIN_OP_SHUTDOWN] = "Shutdown", [DOMAIN_OP_REBOOT] = "Reboot",
+	[DOMAIN_OP_RESET] = "Reset",   [DOMAIN_OP_DESTROY] = "Destroy",   [DOMAIN_OP_SUSPEND] = "Suspend",
+	[DOMAIN_OP_RESUME] = "Resume", [DOMAIN_OP_UNDEFINE] = "Undefine",
 };
 
 #define BIT(x) (1u << (x))
@@ -35,11 +35,14 @@ static const char *const op_names[_DOMAIN_OP_MAX] = {
 static const unsigned valid_reasons[_DOMAIN_STATE_MAX] = {
 	[DOMAIN_STATE_SHUT_OFF] = BIT(DOMAIN_REASON_UNKNOWN) | BIT(DOMAIN_REASON_SAVED) |
 				  BIT(DOMAIN_REASON_SHUTDOWN) | BIT(DOMAIN_REASON_DESTROYED) |
-				  BIT(DOMAIN_REASON_CRASHED) | BIT(DOMAIN_REASON_MIGRATED) | BIT(DOMAIN_REASON_FAILED),
+				  BIT(DOMAIN_REASON_CRASHED) | BIT(DOMAIN_REASON_MIGRATED) |
+				  BIT(DOMAIN_REASON_FAILED),
 	[DOMAIN_STATE_RUNNING] = BIT(DOMAIN_REASON_BOOTED) | BIT(DOMAIN_REASON_MIGRATED) |
-				 BIT(DOMAIN_REASON_RESTORED) | BIT(DOMAIN_REASON_UNPAUSED) | BIT(DOMAIN_REASON_RESET),
+				 BIT(DOMAIN_REASON_RESTORED) | BIT(DOMAIN_REASON_UNPAUSED) |
+				 BIT(DOMAIN_REASON_RESET),
 	[DOMAIN_STATE_PAUSED] = BIT(DOMAIN_REASON_USER) | BIT(DOMAIN_REASON_MIGRATING) |
-				BIT(DOMAIN_REASON_IOERROR) | BIT(DOMAIN_REASON_WATCHDOG) | BIT(DOMAIN_REASON_UNKNOWN),
+				BIT(DOMAIN_REASON_IOERROR) | BIT(DOMAIN_REASON_WATCHDOG) |
+				BIT(DOMAIN_REASON_UNKNOWN),
 	[DOMAIN_STATE_CRASHED] = BIT(DOMAIN_REASON_PANICKED),
 	[DOMAIN_STATE_IN_SHUTDOWN] = BIT(DOMAIN_REASON_UNKNOWN),
 };
@@ -49,12 +52,13 @@ static const unsigned valid_reasons[_DOMAIN_STATE_MAX] = {
  * guest is still shutting down, as virsh allows. */
 static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_START] = BIT(DOMAIN_STATE_SHUT_OFF),
-	[DOMAIN_OP_SHUTDOWN] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_SHUTDOWN] =
+		BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
 	[DOMAIN_OP_REBOOT] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
-	[DOMAIN_OP_RESET] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_CRASHED) |
-			    BIT(DOMAIN_STATE_IN_SHUTDOWN),
-	[DOMAIN_OP_DESTROY] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_CRASHED) |
-			      BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_RESET] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) |
+			    BIT(DOMAIN_STATE_CRASHED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	[DOMAIN_OP_DESTROY] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) |
+			      BIT(DOMAIN_STATE_CRASHED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
 	[DOMAIN_OP_SUSPEND] = BIT(DOMAIN_STATE_RUNNING),
 	[DOMAIN_OP_RESUME] = BIT(DOMAIN_STATE_PAUSED),
 	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
@@ -120,8 +124,8 @@ int lifecycle_check(DomainOp op, DomainState state, DomainReason reason, const c
 	char allowed[128];
 	format_allowed(op, allowed, sizeof(allowed));
 	return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
-			    "%s is not possible: domain '%s' is %s (%s); it needs to be %s", op_names[op], name,
-			    state_names[state], reason_names[reason], allowed);
+			    "%s is not possible: domain '%s' is %s (%s); it needs to be %s", op_names[op],
+			    name, state_names[state], reason_names[reason], allowed);
 }
 
 void lifecycle_start_result(DomainReason from, bool image_paused, bool opt_paused, bool opt_force_boot,
@@ -153,20 +157,20 @@ int lifecycle_from_qemu_status(const char *status, DomainState *ret_state, Domai
 		DomainState state;
 		DomainReason reason;
 	} map[] = {
-		{ "running", DOMAIN_STATE_RUNNING, DOMAIN_REASON_UNPAUSED },
-		{ "paused", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
-		{ "prelaunch", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
-		{ "io-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_IOERROR },
-		{ "watchdog", DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG },
-		{ "guest-panicked", DOMAIN_STATE_CRASHED, DOMAIN_REASON_PANICKED },
-		{ "inmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
-		{ "postmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
-		{ "finish-migrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
-		{ "save-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
-		{ "restore-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING },
-		{ "suspended", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER },
-		{ "debug", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN },
-		{ "internal-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN },
+		{"running", DOMAIN_STATE_RUNNING, DOMAIN_REASON_UNPAUSED},
+		{"paused", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER},
+		{"prelaunch", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER},
+		{"io-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_IOERROR},
+		{"watchdog", DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG},
+		{"guest-panicked", DOMAIN_STATE_CRASHED, DOMAIN_REASON_PANICKED},
+		{"inmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING},
+		{"postmigrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING},
+		{"finish-migrate", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING},
+		{"save-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING},
+		{"restore-vm", DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING},
+		{"suspended", DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER},
+		{"debug", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN},
+		{"internal-error", DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN},
 	};
 
 	if (strcmp(status, "shutdown") == 0)

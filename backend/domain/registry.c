@@ -51,7 +51,7 @@ void registry_set_callbacks(Registry *r, const RegistryCallbacks *cb)
 
 void registry_xml_defaults(const Registry *r, DomainXMLDefaults *ret)
 {
-	*ret = (DomainXMLDefaults){ .emulator = r->settings->emulator };
+	*ret = (DomainXMLDefaults){.emulator = r->settings->emulator};
 }
 
 Domain *registry_find_by_uuid(const Registry *r, const char *uuid)
@@ -134,7 +134,8 @@ static int check_conflicts(Registry *r, const DomainDef *def, Domain **ret_exist
 				    by_uuid->uuid, by_uuid->def->name);
 	if (by_name && by_name != by_uuid)
 		return zv_error_set(err, ZV_ERROR_DOMAIN_EXISTS, EEXIST,
-				    "A domain named '%s' already exists with UUID %s", def->name, by_name->uuid);
+				    "A domain named '%s' already exists with UUID %s", def->name,
+				    by_name->uuid);
 	*ret_existing = by_uuid;
 	return 0;
 }
@@ -156,10 +157,11 @@ static int expand_machine(Registry *r, DomainDef *def, ZvError *err)
 				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 			strncat(list, r->caps->machines[i].name, sizeof(list) - strlen(list) - 1);
 		}
-		return zv_error_set(err, ZV_ERROR_INVALID_XML, EINVAL,
-				    "Invalid domain XML at /domain/os/type: machine type '%s' is not offered by %s; "
-				    "it offers: %s",
-				    def->os_machine, def->emulator, list);
+		return zv_error_set(
+			err, ZV_ERROR_INVALID_XML, EINVAL,
+			"Invalid domain XML at /domain/os/type: machine type '%s' is not offered by %s; "
+			"it offers: %s",
+			def->os_machine, def->emulator, list);
 	}
 	if (strcmp(resolved, def->os_machine) != 0) {
 		char *m = strdup(resolved);
@@ -206,7 +208,8 @@ int registry_probe_caps(Registry *r)
 	if (r->caps && strcmp(r->caps->emulator, r->settings->emulator) == 0)
 		return 0;
 	r->caps = qemu_caps_free(r->caps);
-	return qemu_caps_probe(r->event, r->settings->emulator, r->settings->run_dir, on_caps, r, &r->caps_probe);
+	return qemu_caps_probe(r->event, r->settings->emulator, r->settings->run_dir, on_caps, r,
+			       &r->caps_probe);
 }
 
 int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err)
@@ -289,7 +292,8 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 
 	if (!d->persistent)
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
-				    "Domain '%s' is transient: it has no definition to remove", domain_name(d));
+				    "Domain '%s' is transient: it has no definition to remove",
+				    domain_name(d));
 
 	if (domain_state_is_active(d->state) && !(flags & UNDEFINE_KEEP_RUNNING)) {
 		k = lifecycle_check(DOMAIN_OP_UNDEFINE, d->state, d->reason, domain_name(d), err);
@@ -302,8 +306,8 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 
 	k = store_remove_definition(r->settings, d->uuid_hex);
 	if (k < 0)
-		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot remove the definition of '%s': %s", domain_name(d),
-				    strerror(-k));
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot remove the definition of '%s': %s",
+				    domain_name(d), strerror(-k));
 
 	log_info("Undefined domain %s (%s)", domain_name(d), d->uuid);
 	if (domain_state_is_active(d->state)) {

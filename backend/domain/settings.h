@@ -30,9 +30,9 @@ typedef struct Settings {
 	char *emulator;
 	Accelerator accelerator;
 	uint64_t reserved_host_memory; /* bytes */
-	unsigned host_cpus;	       /* 0: all */
+	unsigned host_cpus;            /* 0: all */
 	bool enable_dump;
-	char *dump_dir; /* NULL: <StateDir>/dump */
+	char *dump_dir;         /* NULL: <StateDir>/dump */
 	uint64_t console_limit; /* bytes */
 	char *default_nic;
 	char *sysfs_root;

@@ -30,7 +30,7 @@ char *store_path(const char *dir, const char *uuid_hex, const char *suffix)
 
 int store_prepare_dirs(const Settings *s)
 {
-	const char *dirs[] = { s->state_dir, s->run_dir, s->log_dir };
+	const char *dirs[] = {s->state_dir, s->run_dir, s->log_dir};
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		_cleanup_free_ char *sub = NULL;
 		if (asprintf(&sub, "%s/domains", dirs[i]) < 0)
@@ -129,7 +129,7 @@ static int on_definition_file(const char *path, const char *uuid_hex, const char
 
 int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata)
 {
-	DefinitionWalk w = { cb, userdata };
+	DefinitionWalk w = {cb, userdata};
 	return foreach_uuid_file(s->state_dir, DOMAIN_XML_MAX_SIZE, on_definition_file, &w);
 }
 
@@ -143,12 +143,23 @@ static char *xml_escape_attr(const char *s)
 		return NULL;
 	for (const char *p = s; *p; p++) {
 		switch (*p) {
-		case '&': o = stpcpy(o, "&amp;"); break;
-		case '<': o = stpcpy(o, "&lt;"); break;
-		case '>': o = stpcpy(o, "&gt;"); break;
-		case '\'': o = stpcpy(o, "&apos;"); break;
-		case '"': o = stpcpy(o, "&quot;"); break;
-		default: *o++ = *p;
+		case '&':
+			o = stpcpy(o, "&amp;");
+			break;
+		case '<':
+			o = stpcpy(o, "&lt;");
+			break;
+		case '>':
+			o = stpcpy(o, "&gt;");
+			break;
+		case '\'':
+			o = stpcpy(o, "&apos;");
+			break;
+		case '"':
+			o = stpcpy(o, "&quot;");
+			break;
+		default:
+			*o++ = *p;
 		}
 	}
 	*o = 0;
@@ -170,13 +181,14 @@ int store_save_status(const Domain *d)
 		return -ENOMEM;
 
 	int n = asprintf(&buf,
-			 "<domstatus state='%s' reason='%s' sequence='%" PRIu64 "' id='%d' pid='%u' persistent='%s'>\n"
+			 "<domstatus state='%s' reason='%s' sequence='%" PRIu64
+			 "' id='%d' pid='%u' persistent='%s'>\n"
 			 "  <monitor path='%s'/>\n"
 			 "  <log path='%s'/>\n"
 			 "%s"
 			 "</domstatus>\n",
-			 domain_state_to_string(d->state), domain_reason_to_string(d->reason), d->sequence, d->id,
-			 domain_qemu_pid(d), d->persistent ? "yes" : "no", qmp, log, dom);
+			 domain_state_to_string(d->state), domain_reason_to_string(d->reason), d->sequence,
+			 d->id, domain_qemu_pid(d), d->persistent ? "yes" : "no", qmp, log, dom);
 	if (n < 0)
 		return -ENOMEM;
 
@@ -226,7 +238,8 @@ static int parse_status(const char *xml, size_t len, const DomainXMLDefaults *de
 	if (len > INT_MAX)
 		return -EFBIG;
 	_cleanup_(xml_doc_freep) xmlDoc *doc =
-		xmlReadMemory(xml, (int)len, "status.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		xmlReadMemory(xml, (int)len, "status.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc || doc->intSubset || doc->extSubset)
 		return -EBADMSG;
 
@@ -235,8 +248,8 @@ static int parse_status(const char *xml, size_t len, const DomainXMLDefaults *de
 		return -EBADMSG;
 
 	_cleanup_free_ char *state = prop_dup(root, "state"), *reason = prop_dup(root, "reason"),
-			    *seq = prop_dup(root, "sequence"), *id = prop_dup(root, "id"), *pid = prop_dup(root, "pid"),
-			    *persistent = prop_dup(root, "persistent");
+			    *seq = prop_dup(root, "sequence"), *id = prop_dup(root, "id"),
+			    *pid = prop_dup(root, "pid"), *persistent = prop_dup(root, "persistent");
 	if (!state || !reason || !seq || !id || !pid || !persistent)
 		return -EBADMSG;
 
@@ -296,8 +309,9 @@ static int on_status_file(const char *path, const char *uuid_hex, const char *xm
 	return r;
 }
 
-int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb, void *userdata)
+int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb,
+			 void *userdata)
 {
-	StatusWalk w = { defaults, cb, userdata };
+	StatusWalk w = {defaults, cb, userdata};
 	return foreach_uuid_file(s->run_dir, STATUS_MAX_SIZE, on_status_file, &w);
 }

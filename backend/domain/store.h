@@ -41,7 +41,8 @@ void domain_status_done(DomainStatus *st);
 
 typedef int (*store_status_fn)(const char *uuid_hex, DomainStatus *st, void *userdata);
 /* Parses every status file; unreadable ones are logged and removed. */
-int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb, void *userdata);
+int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb,
+			 void *userdata);
 
 /* <dir>/domains/<uuid_hex><suffix>, malloc'd. */
 char *store_path(const char *dir, const char *uuid_hex, const char *suffix);

@@ -39,13 +39,13 @@ typedef enum DomainXMLFormatFlags {
  * negative errno with err set to ZV_ERROR_INVALID_XML (bad XML, schema,
  * semantic check; the message names the XPath and the allowed values) or
  * ZV_ERROR_INVALID_ARGUMENT (too large, empty). */
-int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainXMLParseFlags flags,
-		     DomainDef **ret, ZvError *err);
+int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults,
+		     DomainXMLParseFlags flags, DomainDef **ret, ZvError *err);
 
 /* Parses from an already parsed libxml2 <domain> node (runtime status
  * files embed one); same checks. node is an xmlNodePtr. */
-int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaults, DomainXMLParseFlags flags,
-			  DomainDef **ret, ZvError *err);
+int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaults,
+			  DomainXMLParseFlags flags, DomainDef **ret, ZvError *err);
 
 /* Canonical XML: what DefineXML takes back unchanged. id > 0 adds
  * id='N' to <domain> (a running domain); ignored with FORMAT_INACTIVE.

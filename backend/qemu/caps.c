@@ -61,7 +61,7 @@ int qemu_caps_parse_machines(const char *text, QemuCaps *caps)
 		if (!name)
 			return -ENOMEM;
 
-		QemuMachine m = { .name = TAKE_PTR(name) };
+		QemuMachine m = {.name = TAKE_PTR(name)};
 		char *alias = strstr(desc, "(alias of ");
 		if (alias) {
 			char *target = alias + strlen("(alias of ");
@@ -122,7 +122,8 @@ const char *qemu_caps_resolve_machine(const QemuCaps *caps, const char *name)
 {
 	for (size_t i = 0; i < caps->n_machines; i++)
 		if (strcmp(caps->machines[i].name, name) == 0)
-			return caps->machines[i].alias_of ? caps->machines[i].alias_of : caps->machines[i].name;
+			return caps->machines[i].alias_of ? caps->machines[i].alias_of
+							  : caps->machines[i].name;
 	return NULL;
 }
 
@@ -176,13 +177,14 @@ static void on_probe_exit(QemuProcess *process, void *userdata)
 
 static int probe_run(QemuCapsProbe *p)
 {
-	char *machines_argv[] = { p->emulator, (char *)"-machine", (char *)"help", NULL };
-	char *cpus_argv[] = { p->emulator, (char *)"-machine", (char *)"none", (char *)"-cpu", (char *)"help", NULL };
+	char *machines_argv[] = {p->emulator, (char *)"-machine", (char *)"help", NULL};
+	char *cpus_argv[] = {p->emulator,    (char *)"-machine", (char *)"none",
+			     (char *)"-cpu", (char *)"help",     NULL};
 
 	p->process = qemu_process_free(p->process);
 	(void)unlink_if_exists(p->output);
-	return qemu_process_spawn(p->event, p->step == PROBE_MACHINES ? machines_argv : cpus_argv, p->output, -1,
-				  on_probe_exit, p, &p->process);
+	return qemu_process_spawn(p->event, p->step == PROBE_MACHINES ? machines_argv : cpus_argv, p->output,
+				  -1, on_probe_exit, p, &p->process);
 }
 
 int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, qemu_caps_done_fn cb,

@@ -117,10 +117,11 @@ static void __attribute__((noreturn)) exec_child(char **argv, int log_fd, int ke
 	_exit(127);
 }
 
-int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, qemu_process_exit_fn cb,
-		       void *userdata, QemuProcess **ret)
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd,
+		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret)
 {
-	_cleanup_close_ int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	_cleanup_close_ int log_fd =
+		open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
 	if (log_fd < 0)
 		return log_error_errno(errno, "Cannot open QEMU log %s: %m", log_path);
 
@@ -188,8 +189,8 @@ static int cmdline_has_uuid(pid_t pid, const char *uuid)
 	return 0;
 }
 
-int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb, void *userdata,
-			QemuProcess **ret)
+int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb,
+			void *userdata, QemuProcess **ret)
 {
 	_cleanup_free_ QemuProcess *p = calloc(1, sizeof(*p));
 	if (!p)

@@ -19,14 +19,14 @@ typedef void (*qemu_process_exit_fn)(QemuProcess *p, void *userdata);
 /* Starts argv[0] with argv in a new session. stdin is /dev/null, stdout
  * and stderr append to log_path. keep_fd (>= 0) is inherited under the
  * same number; every other descriptor is closed. */
-int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, qemu_process_exit_fn cb,
-		       void *userdata, QemuProcess **ret);
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd,
+		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret);
 
 /* Watches an existing QEMU: -ESRCH when it is gone, -ESTALE when pid now
  * belongs to a process whose command line does not carry `-uuid uuid`
  * (the pid was reused). */
-int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb, void *userdata,
-			QemuProcess **ret);
+int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb,
+			void *userdata, QemuProcess **ret);
 
 pid_t qemu_process_pid(const QemuProcess *p);
 bool qemu_process_exited(const QemuProcess *p);

@@ -44,31 +44,31 @@ static inline void strv_freep(char ***v)
 	strv_free(*v);
 }
 
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_free_      _cleanup_(freep)
+#define _cleanup_close_     _cleanup_(closep)
+#define _cleanup_fclose_    _cleanup_(fclosep)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Hand a cleaned-up pointer or fd to the caller. */
-#define TAKE_PTR(p)                          \
-	({                                   \
-		__typeof__(p) _p_ = (p);     \
-		(p) = NULL;                  \
-		_p_;                         \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _p_ = (p); \
+		(p) = NULL;              \
+		_p_;                     \
 	})
-#define TAKE_FD(fd)                          \
-	({                                   \
-		int _fd_ = (fd);             \
-		(fd) = -1;                   \
-		_fd_;                        \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -1;       \
+		_fd_;            \
 	})
 
 /* Declare a NULL-safe cleanup for a type with a `T *f(T *)` unref/free. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)      \
-	static inline void func##p(type *p)          \
-	{                                            \
-		if (*p)                              \
-			func(*p);                    \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+	static inline void func##p(type *p)     \
+	{                                       \
+		if (*p)                         \
+			func(*p);               \
 	}
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -27,7 +27,10 @@ typedef struct ZvError {
 	char message[1024];
 } ZvError;
 
-#define ZV_ERROR_INIT { .code = ZV_ERROR_NONE }
+#define ZV_ERROR_INIT                 \
+	{                             \
+		.code = ZV_ERROR_NONE \
+	}
 
 /* Records code and message (unless an error is already recorded: the
  * first, most specific one wins) and returns -abs(errnum), or -EIO

@@ -17,8 +17,8 @@ static const char tombstone;
 struct Hashmap {
 	Entry *entries;
 	size_t capacity; /* power of two */
-	size_t size;	 /* live entries */
-	size_t used;	 /* live + tombstones */
+	size_t size;     /* live entries */
+	size_t used;     /* live + tombstones */
 };
 
 /* FNV-1a: keys are short UUIDs and names; collisions are cheap here. */

@@ -20,7 +20,7 @@ static LogTarget target = LOG_TARGET_STDERR;
 static FILE *target_file;
 
 static const char *const level_names[] = {
-	[LOG_EMERG] = "emerg",	 [LOG_ALERT] = "alert",	 [LOG_CRIT] = "critical", [LOG_ERR] = "error",
+	[LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",   [LOG_CRIT] = "critical", [LOG_ERR] = "error",
 	[LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
 };
 
@@ -87,10 +87,11 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 		if (target == LOG_TARGET_JOURNAL) {
 			if (error)
 				sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", level, "ERRNO=%i", error,
-						"CODE_FILE=%s", file, "CODE_LINE=%i", line, "CODE_FUNC=%s", func, NULL);
+						"CODE_FILE=%s", file, "CODE_LINE=%i", line, "CODE_FUNC=%s",
+						func, NULL);
 			else
-				sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", level, "CODE_FILE=%s", file,
-						"CODE_LINE=%i", line, "CODE_FUNC=%s", func, NULL);
+				sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", level, "CODE_FILE=%s",
+						file, "CODE_LINE=%i", line, "CODE_FUNC=%s", func, NULL);
 		} else {
 			FILE *out = target == LOG_TARGET_FILE && target_file ? target_file : stderr;
 			struct timespec ts;

@@ -20,7 +20,8 @@ static char *guest_xml_on_crash(const char *name, const char *action)
 	char *out = NULL;
 	assert_non_null(os_end);
 	os_end += strlen("</os>\n");
-	assert_true(asprintf(&out, "%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action, os_end) > 0);
+	assert_true(asprintf(&out, "%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action,
+			     os_end) > 0);
 	return out;
 }
 
@@ -32,8 +33,8 @@ static void boot(const char *path, const char *name)
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_int_equal(harness_wait_console_from(log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS,
-						   NULL),
+	assert_int_equal(harness_wait_console_from(
+				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
 			 0);
 }
 
@@ -58,8 +59,8 @@ static void test_panic_preserve(void **state)
 
 	panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
-	const HarnessSignal *crashed =
-		harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "Crashed", NULL, HARNESS_STATE_TIMEOUT_MS);
+	const HarnessSignal *crashed = harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "Crashed", NULL,
+							   HARNESS_STATE_TIMEOUT_MS);
 	assert_non_null(crashed);
 
 	/* Preserved for a dump: QEMU is still there. */
@@ -157,7 +158,8 @@ static void test_reboot(void **state)
 	assert_int_equal(harness_wait_state(path, "running", "reset", HARNESS_STATE_TIMEOUT_MS), 0);
 
 	/* Graceful destroy: SIGTERM is enough for QEMU. */
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 1, "graceful", "b", 1));
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 1, "graceful", "b", 1));
 	harness_assert_state(path, "shut-off", "destroyed");
 	harness_undefine(path);
 }

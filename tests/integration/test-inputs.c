@@ -34,7 +34,8 @@ static char *state_domains_dir(void)
 }
 
 /* DefineXML(xml) must fail with one of the names and leave no trace. */
-static void expect_define_refused(const char *xml, const char *name1, const char *name2, const char *substring)
+static void expect_define_refused(const char *xml, const char *name1, const char *name2,
+				  const char *substring)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_free_ char *dir = state_domains_dir();
@@ -42,8 +43,8 @@ static void expect_define_refused(const char *xml, const char *name1, const char
 	size_t files = count_files(dir);
 	size_t mark = harness_signal_mark();
 
-	int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML",
-				  "sa{sv}", xml, 0);
+	int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+				  "DefineXML", "sa{sv}", xml, 0);
 	assert_true(r < 0);
 	if (!sd_bus_error_has_name(&error, name1) && !(name2 && sd_bus_error_has_name(&error, name2)))
 		fail_msg("got %s (%s), expected %s", error.name, error.message, name1);
@@ -63,7 +64,7 @@ static char *guest_with_name(const char *name)
 
 static void test_hostile_names(void **state)
 {
-	const char *names[] = { "..", ".hidden", "a/b", "../../etc/passwd", "tab\tname", "line\nbreak", "" };
+	const char *names[] = {"..", ".hidden", "a/b", "../../etc/passwd", "tab\tname", "line\nbreak", ""};
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		_cleanup_free_ char *xml = guest_with_name(names[i]);
 		expect_define_refused(xml, ZVIRT_ERROR("InvalidXML"), ZVIRT_ERROR("InvalidArgument"), NULL);
@@ -73,10 +74,11 @@ static void test_hostile_names(void **state)
 static void test_hostile_documents(void **state)
 {
 	/* An entity that would read a host file (XXE). */
-	expect_define_refused("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
-			      "<domain type='kvm'><name>&x;</name><memory>1024</memory><os><type arch='s390x' "
-			      "machine='s390-ccw-virtio'>hvm</type></os></domain>",
-			      ZVIRT_ERROR("InvalidXML"), NULL, NULL);
+	expect_define_refused(
+		"<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+		"<domain type='kvm'><name>&x;</name><memory>1024</memory><os><type arch='s390x' "
+		"machine='s390-ccw-virtio'>hvm</type></os></domain>",
+		ZVIRT_ERROR("InvalidXML"), NULL, NULL);
 	/* Not XML at all, and not a domain. */
 	expect_define_refused("\x01\x02 garbage", ZVIRT_ERROR("InvalidXML"), NULL, NULL);
 	expect_define_refused("<network><name>x</name></network>", ZVIRT_ERROR("InvalidXML"), NULL, NULL);
@@ -93,7 +95,8 @@ static void test_hostile_documents(void **state)
 	pad[big] = 0;
 	_cleanup_free_ char *xml = NULL;
 	assert_true(asprintf(&xml,
-			     "<domain type='kvm'><name>huge</name><description>%s</description><memory>1024</memory>"
+			     "<domain "
+			     "type='kvm'><name>huge</name><description>%s</description><memory>1024</memory>"
 			     "<os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os></domain>",
 			     pad) > 0);
 	free(pad);
@@ -120,12 +123,12 @@ static void test_bad_arguments(void **state)
 	_cleanup_free_ char *path = harness_define(xml);
 
 	/* Options: unknown keys and wrong types. */
-	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused",
-			     "s", "yes");
-	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 1,
-			     "secret", "b", 1);
-	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains",
-			     "a{sv}", 1, "state", "s", "sleeping");
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1,
+			     "paused", "s", "yes");
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}",
+			     1, "secret", "b", 1);
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "ListDomains", "a{sv}", 1, "state", "s", "sleeping");
 	harness_assert_state(path, "shut-off", "unknown");
 
 	/* UUIDs that are not UUIDs, and ones nobody has. */
@@ -137,8 +140,9 @@ static void test_bad_arguments(void **state)
 			     "LookupDomainByName", "sa{sv}", "../args-guest", 0);
 
 	/* An object path that names no domain. */
-	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", "/org/zvirt1/domain/00000000000000000000000000000001",
-			     ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
+	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject",
+			     "/org/zvirt1/domain/00000000000000000000000000000001", ZVIRT_DOMAIN_IFACE,
+			     "Start", "a{sv}", 0);
 	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", "/org/zvirt1/domain/args_2dguest",
 			     ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
 
@@ -177,10 +181,8 @@ static void test_machine_alias(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hostile_names),
-		cmocka_unit_test(test_hostile_documents),
-		cmocka_unit_test(test_duplicate_ccw_address),
-		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_hostile_names),         cmocka_unit_test(test_hostile_documents),
+		cmocka_unit_test(test_duplicate_ccw_address), cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_machine_alias),
 	};
 	return harness_main("inputs", tests, 0);

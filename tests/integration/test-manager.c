@@ -65,8 +65,8 @@ static void test_define_errors(void **state)
 	harness_expect_error(ZVIRT_ERROR("InvalidXML"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML",
 			     "sa{sv}", "<domain type='kvm'><name>broken", 0);
 	/* An empty argument is refused like an oversized one (xml.h). */
-	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML",
-			     "sa{sv}", "", 0);
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "DefineXML", "sa{sv}", "", 0);
 
 	/* '/' would escape the state directory; either name is fine for the error. */
 	r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,

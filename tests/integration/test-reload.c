@@ -57,8 +57,8 @@ static uint16_t relocation_port(void)
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	uint16_t port = 0;
-	assert_int_equal(sd_bus_get_property(harness_bus(), ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
-					     "RelocationPort", &error, &reply, "q"),
+	assert_int_equal(sd_bus_get_property(harness_bus(), ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH,
+					     ZVIRT_MANAGER_IFACE, "RelocationPort", &error, &reply, "q"),
 			 0);
 	assert_true(sd_bus_message_read(reply, "q", &port) > 0);
 	return port;
@@ -78,7 +78,8 @@ static void test_reload_config(void **state)
 
 	/* A good file takes effect. */
 	write_conf_with(original, "[Relocation]\nPort=9001\n");
-	sd_bus_message_unref(harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 	assert_int_equal(relocation_port(), 9001);
 
 	/* A bad one is refused with the file and line, and nothing changes. */
@@ -108,7 +109,8 @@ static void test_reload_config(void **state)
 				    "ReloadConfig", "a{sv}", 0);
 
 	write_conf(original);
-	sd_bus_message_unref(harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 }
 
 static void test_kvm_needs_kvm(void **state)
@@ -130,9 +132,11 @@ static void test_kvm_needs_kvm(void **state)
 	assert_true(asprintf(&auto_conf, "%.*sAccelerator=auto%s", (int)(tcg - original), original,
 			     tcg + strlen("Accelerator=tcg")) > 0);
 	write_conf(auto_conf);
-	sd_bus_message_unref(harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 
-	int r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
+	int r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}",
+				  0);
 	assert_true(r < 0);
 	assert_true(sd_bus_error_has_name(&error, ZVIRT_ERROR("HypervisorError")));
 	assert_non_null(strstr(error.message, "KVM"));
@@ -142,7 +146,8 @@ static void test_kvm_needs_kvm(void **state)
 
 	/* Back to emulation: the same domain starts (paused: it has no kernel). */
 	write_conf(original);
-	sd_bus_message_unref(harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
 	harness_assert_state(path, "paused", "user");
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));

@@ -133,8 +133,8 @@ static void test_probe_missing_emulator(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_machines),	   cmocka_unit_test(test_parse_cpu_models),
-		cmocka_unit_test(test_parse_garbage),	   cmocka_unit_test(test_probe_real_emulator),
+		cmocka_unit_test(test_parse_machines),         cmocka_unit_test(test_parse_cpu_models),
+		cmocka_unit_test(test_parse_garbage),          cmocka_unit_test(test_probe_real_emulator),
 		cmocka_unit_test(test_probe_missing_emulator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

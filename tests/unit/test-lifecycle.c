@@ -17,15 +17,16 @@ static void test_state_reason_rows(void **state)
 	static const struct {
 		const char *state, *reason;
 	} rows[] = {
-		{ "shut-off", "unknown" },   { "shut-off", "saved" },	   { "shut-off", "shutdown" },
-		{ "shut-off", "destroyed" }, { "shut-off", "crashed" },	   { "shut-off", "migrated" },
-		{ "shut-off", "failed" },    { "running", "booted" },	   { "running", "migrated" },
-		{ "running", "restored" },   { "running", "unpaused" },	   { "running", "reset" },
-		{ "paused", "user" },	     { "paused", "migrating" },	   { "paused", "ioerror" },
-		{ "paused", "watchdog" },    { "crashed", "panicked" },	   { "in-shutdown", "unknown" },
+		{"shut-off", "unknown"},   {"shut-off", "saved"},   {"shut-off", "shutdown"},
+		{"shut-off", "destroyed"}, {"shut-off", "crashed"}, {"shut-off", "migrated"},
+		{"shut-off", "failed"},    {"running", "booted"},   {"running", "migrated"},
+		{"running", "restored"},   {"running", "unpaused"}, {"running", "reset"},
+		{"paused", "user"},        {"paused", "migrating"}, {"paused", "ioerror"},
+		{"paused", "watchdog"},    {"crashed", "panicked"}, {"in-shutdown", "unknown"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		int s = domain_state_from_string(rows[i].state), r = domain_reason_from_string(rows[i].reason);
+		int s = domain_state_from_string(rows[i].state),
+		    r = domain_reason_from_string(rows[i].reason);
 		assert_true(s >= 0);
 		assert_true(r >= 0);
 		assert_true(domain_state_reason_valid(s, r));
@@ -42,8 +43,8 @@ static void test_state_reason_rows(void **state)
 	assert_int_equal(domain_reason_from_string("Booted"), -EINVAL);
 }
 
-static void assert_start(DomainReason from, bool image_paused, bool paused, bool force, DomainState want_state,
-			 DomainReason want_reason)
+static void assert_start(DomainReason from, bool image_paused, bool paused, bool force,
+			 DomainState want_state, DomainReason want_reason)
 {
 	DomainState s;
 	DomainReason r;
@@ -55,8 +56,8 @@ static void assert_start(DomainReason from, bool image_paused, bool paused, bool
 static void test_start_table(void **state)
 {
 	/* "From shut-off" table: columns unknown/shutdown/destroyed/crashed/failed. */
-	DomainReason plain[] = { DOMAIN_REASON_UNKNOWN, DOMAIN_REASON_SHUTDOWN, DOMAIN_REASON_DESTROYED,
-				 DOMAIN_REASON_CRASHED, DOMAIN_REASON_FAILED };
+	DomainReason plain[] = {DOMAIN_REASON_UNKNOWN, DOMAIN_REASON_SHUTDOWN, DOMAIN_REASON_DESTROYED,
+				DOMAIN_REASON_CRASHED, DOMAIN_REASON_FAILED};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		assert_start(plain[i], false, false, false, DOMAIN_STATE_RUNNING, DOMAIN_REASON_BOOTED);
 		assert_start(plain[i], false, false, true, DOMAIN_STATE_RUNNING, DOMAIN_REASON_BOOTED);
@@ -79,30 +80,30 @@ static void test_allowed_calls(void **state)
 		DomainState state;
 		bool allowed;
 	} cases[] = {
-		{ DOMAIN_OP_START, DOMAIN_STATE_SHUT_OFF, true },
-		{ DOMAIN_OP_START, DOMAIN_STATE_RUNNING, false },
-		{ DOMAIN_OP_START, DOMAIN_STATE_PAUSED, false },
-		{ DOMAIN_OP_DESTROY, DOMAIN_STATE_RUNNING, true },
-		{ DOMAIN_OP_DESTROY, DOMAIN_STATE_PAUSED, true },
-		{ DOMAIN_OP_DESTROY, DOMAIN_STATE_CRASHED, true },
-		{ DOMAIN_OP_DESTROY, DOMAIN_STATE_IN_SHUTDOWN, true },
-		{ DOMAIN_OP_DESTROY, DOMAIN_STATE_SHUT_OFF, false },
-		{ DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_RUNNING, true },
-		{ DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_PAUSED, true },
-		{ DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_SHUT_OFF, false },
-		{ DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_CRASHED, false },
-		{ DOMAIN_OP_SUSPEND, DOMAIN_STATE_RUNNING, true },
-		{ DOMAIN_OP_SUSPEND, DOMAIN_STATE_PAUSED, false },
-		{ DOMAIN_OP_SUSPEND, DOMAIN_STATE_SHUT_OFF, false },
-		{ DOMAIN_OP_RESUME, DOMAIN_STATE_PAUSED, true },
-		{ DOMAIN_OP_RESUME, DOMAIN_STATE_RUNNING, false },
-		{ DOMAIN_OP_RESUME, DOMAIN_STATE_SHUT_OFF, false },
-		{ DOMAIN_OP_UNDEFINE, DOMAIN_STATE_SHUT_OFF, true },
-		{ DOMAIN_OP_UNDEFINE, DOMAIN_STATE_RUNNING, false },
-		{ DOMAIN_OP_REBOOT, DOMAIN_STATE_RUNNING, true },
-		{ DOMAIN_OP_REBOOT, DOMAIN_STATE_SHUT_OFF, false },
-		{ DOMAIN_OP_RESET, DOMAIN_STATE_CRASHED, true },
-		{ DOMAIN_OP_RESET, DOMAIN_STATE_SHUT_OFF, false },
+		{DOMAIN_OP_START, DOMAIN_STATE_SHUT_OFF, true},
+		{DOMAIN_OP_START, DOMAIN_STATE_RUNNING, false},
+		{DOMAIN_OP_START, DOMAIN_STATE_PAUSED, false},
+		{DOMAIN_OP_DESTROY, DOMAIN_STATE_RUNNING, true},
+		{DOMAIN_OP_DESTROY, DOMAIN_STATE_PAUSED, true},
+		{DOMAIN_OP_DESTROY, DOMAIN_STATE_CRASHED, true},
+		{DOMAIN_OP_DESTROY, DOMAIN_STATE_IN_SHUTDOWN, true},
+		{DOMAIN_OP_DESTROY, DOMAIN_STATE_SHUT_OFF, false},
+		{DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_RUNNING, true},
+		{DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_PAUSED, true},
+		{DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_SHUT_OFF, false},
+		{DOMAIN_OP_SHUTDOWN, DOMAIN_STATE_CRASHED, false},
+		{DOMAIN_OP_SUSPEND, DOMAIN_STATE_RUNNING, true},
+		{DOMAIN_OP_SUSPEND, DOMAIN_STATE_PAUSED, false},
+		{DOMAIN_OP_SUSPEND, DOMAIN_STATE_SHUT_OFF, false},
+		{DOMAIN_OP_RESUME, DOMAIN_STATE_PAUSED, true},
+		{DOMAIN_OP_RESUME, DOMAIN_STATE_RUNNING, false},
+		{DOMAIN_OP_RESUME, DOMAIN_STATE_SHUT_OFF, false},
+		{DOMAIN_OP_UNDEFINE, DOMAIN_STATE_SHUT_OFF, true},
+		{DOMAIN_OP_UNDEFINE, DOMAIN_STATE_RUNNING, false},
+		{DOMAIN_OP_REBOOT, DOMAIN_STATE_RUNNING, true},
+		{DOMAIN_OP_REBOOT, DOMAIN_STATE_SHUT_OFF, false},
+		{DOMAIN_OP_RESET, DOMAIN_STATE_CRASHED, true},
+		{DOMAIN_OP_RESET, DOMAIN_STATE_SHUT_OFF, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ZvError err = ZV_ERROR_INIT;
@@ -120,13 +121,16 @@ static void test_allowed_calls(void **state)
 static void test_error_names_state_and_reason(void **state)
 {
 	ZvError err = ZV_ERROR_INIT;
-	assert_int_equal(lifecycle_check(DOMAIN_OP_RESUME, DOMAIN_STATE_RUNNING, DOMAIN_REASON_BOOTED, "vs1", &err),
-			 -EPERM);
-	assert_string_equal(err.message,
-			    "Resume is not possible: domain 'vs1' is running (booted); it needs to be paused");
+	assert_int_equal(
+		lifecycle_check(DOMAIN_OP_RESUME, DOMAIN_STATE_RUNNING, DOMAIN_REASON_BOOTED, "vs1", &err),
+		-EPERM);
+	assert_string_equal(
+		err.message,
+		"Resume is not possible: domain 'vs1' is running (booted); it needs to be paused");
 
 	zv_error_clear(&err);
-	assert_int_equal(lifecycle_check(DOMAIN_OP_SUSPEND, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_DESTROYED, "a", &err),
+	assert_int_equal(lifecycle_check(DOMAIN_OP_SUSPEND, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_DESTROYED,
+					 "a", &err),
 			 -EPERM);
 	assert_non_null(strstr(err.message, "is shut-off (destroyed)"));
 }
@@ -154,8 +158,10 @@ static void test_qemu_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_reason_rows),   cmocka_unit_test(test_start_table),
-		cmocka_unit_test(test_allowed_calls),	    cmocka_unit_test(test_error_names_state_and_reason),
+		cmocka_unit_test(test_state_reason_rows),
+		cmocka_unit_test(test_start_table),
+		cmocka_unit_test(test_allowed_calls),
+		cmocka_unit_test(test_error_names_state_and_reason),
 		cmocka_unit_test(test_qemu_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
