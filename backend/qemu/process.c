@@ -43,6 +43,14 @@ static int pidfd_send_signal_compat(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+static void log_exit(const QemuProcess *p, const siginfo_t *si)
+{
+	if (si->si_code == CLD_EXITED)
+		log_debug("Process %d exited with status %d", (int)p->pid, si->si_status);
+	else
+		log_info("Process %d was killed by signal %s", (int)p->pid, strsignal(si->si_status));
+}
+
 static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	QemuProcess *p = userdata;
@@ -50,7 +58,8 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	if (p->is_child) {
 		siginfo_t si = {};
 		/* Reap our own child now; a zombie would keep the pid. */
-		(void)waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG);
+		if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) >= 0 && si.si_pid > 0)
+			log_exit(p, &si);
 	}
 	p->exited = true;
 	p->source = sd_event_source_disable_unref(p->source);
@@ -67,6 +76,7 @@ static int watch(sd_event *event, QemuProcess *p)
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
 	QemuProcess *p = userdata;
+	log_exit(p, si);
 	p->exited = true;
 	p->source = sd_event_source_disable_unref(p->source);
 	if (p->cb)
