@@ -11,7 +11,8 @@
 # this script), so editing the init rebuilds the initramfs.
 # The directory path is the last line of stdout; progress goes to stderr.
 #
-# Needs: apt-get, apt-cache, dpkg-deb, cpio, gzip, find, sort, sha256sum;
+# Needs: apt-get, apt-cache, dpkg-deb, cpio, gzip, find, sort, sha256sum,
+# truncate;
 # xz/zstd only if the kernel ships compressed modules; modinfo optional.
 # Root only for `apt-get update` (run only when apt does not know the
 # packages) and for the default cache directory.
@@ -248,12 +249,28 @@ log "modules (load order):$order"
 # ---- pack -----------------------------------------------------------------
 mkdir -p "$work/out"
 cp "$vmlinuz" "$work/out/vmlinuz"
+# Pad the kernel image with zeros (sparse) to 32 MiB, or 6 times its size
+# if that is more.  Why: QEMU 7.2 under TCG keeps the translated code of
+# the old kernel across a reset, and the s390 decompressor then writes the
+# new kernel byte by byte into pages that still hold translated code; each
+# write takes TCG's self-modifying-code path and a reboot or system_reset
+# takes 60-110 s instead of 4 s.  QEMU reloads the whole -kernel file into
+# guest memory at every reset, which drops the stale code of that range,
+# so a kernel file that covers the decompressor's output area (and the old
+# kernel text) makes reboots as fast as the first boot.  The decompressor
+# ignores the trailing zeros; QEMU puts the initrd after the file.
+ksize=$(wc -c <"$work/out/vmlinuz")
+pad_mib=$(((ksize * 6 + 1048575) / 1048576))
+[ "$pad_mib" -ge 32 ] || pad_mib=32
+truncate -s "${pad_mib}M" "$work/out/vmlinuz"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$work/out/initrd.img"
 {
 	echo "kernel_package=$kpkg"
 	echo "kernel_version=$kver"
 	echo "kernel_release=$(basename "$moddir")"
+	echo "kernel_image_bytes=$ksize"
+	echo "kernel_padded_mib=$pad_mib"
 	echo "busybox_version=$bb_ver"
 	echo "source_hash=$srchash"
 	echo "modules=${order# }"
@@ -262,9 +279,6 @@ cp "$vmlinuz" "$work/out/vmlinuz"
 rm -rf "$out"
 mv "$work/out" "$out"
 set_current
-# Drop guests of the same packages built from older guest sources.
-for old in "$cache/${kpkg}_"*; do
-	[ -d "$old" ] && [ "$old" != "$out" ] && rm -rf "$old"
-done
-log "guest ready: $out (vmlinuz $(wc -c <"$out/vmlinuz") bytes, initrd.img $(wc -c <"$out/initrd.img") bytes)"
+# Older builds stay: a test that resolved their path may still use them.
+log "guest ready: $out (vmlinuz $ksize bytes padded to $pad_mib MiB, initrd.img $(wc -c <"$out/initrd.img") bytes)"
 echo "$out"
