@@ -52,6 +52,7 @@ static void test_panic_preserve(void **state)
 {
 	_cleanup_free_ char *xml = guest_xml_on_crash("crash-preserve", "preserve");
 	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *log = harness_console_log("crash-preserve");
 
 	boot(path, "crash-preserve");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
@@ -67,13 +68,19 @@ static void test_panic_preserve(void **state)
 	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
 	assert_true(harness_pid_alive((pid_t)pid));
 
-	/* Reset brings a crashed guest back to running/reset in the same QEMU.
-	 * (The guest then re-IPLs; under TCG that takes this kernel about a
-	 * minute, so the test does not wait for it.) */
+	/* Reset brings a crashed guest back: running/reset in the same QEMU,
+	 * and the guest boots again (a new ready line). */
+	off_t console_mark = harness_file_size(log);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Reset", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "running", "reset", HARNESS_STATE_TIMEOUT_MS), 0);
 	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	assert_int_equal(harness_wait_console_from(log, console_mark, "zvirt-guest: ready boot_id=",
+						   HARNESS_BOOT_TIMEOUT_MS, NULL),
+			 0);
 
+	/* A second panic, then Destroy from crashed. */
+	panic_guest(path);
+	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	harness_assert_state(path, "shut-off", "destroyed");
 	assert_int_equal(harness_wait_pid_gone((pid_t)pid, 10000), 0);
