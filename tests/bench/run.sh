@@ -3,13 +3,15 @@
 #
 # The zvirtd benchmark (design/performance.md), as root on Debian bookworm:
 #
-#   tests/bench/run.sh [--runs N] [--scale]
+#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt]
 #
 # Builds a release zvirtd and the benchmark in build-bench/ (or
 # $ZVIRT_BENCH_BUILD), builds the s390x test guest, runs the benchmark on a
 # private bus with the real polkitd and prints the table. Everything it
 # starts (bus, polkitd, zvirtd, QEMU guests, temporary directory) is gone
-# when it ends, Ctrl-C included. See tests/bench/README.md.
+# when it ends, Ctrl-C included. --with-libvirt also installs libvirtd and
+# libvirt-dbus (apt) and measures them in the same run. See
+# tests/bench/README.md.
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -30,6 +32,18 @@ if ! command -v meson >/dev/null || ! command -v ninja >/dev/null ||
 	! pkg-config --exists libsystemd libxml-2.0 json-c libnl-route-3.0 inih cmocka 2>/dev/null; then
 	log "installing build and run dependencies (tools/install-deps.sh)"
 	sh tools/install-deps.sh
+fi
+
+with_libvirt=
+for a in "$@"; do
+	case $a in
+	--with-libvirt) with_libvirt=1 ;;
+	esac
+done
+if [ -n "$with_libvirt" ] && { ! [ -x /usr/sbin/libvirtd ] || ! [ -x /usr/sbin/libvirt-dbus ]; }; then
+	log "installing libvirt-daemon, libvirt-daemon-driver-qemu and libvirt-dbus for --with-libvirt"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus >&2
 fi
 
 # A release build of its own: no sanitizers, no debug assertions in the
@@ -75,10 +89,10 @@ while :; do
 done
 trap - INT TERM HUP
 
-# Killed outright (SIGKILL, OOM), it could not clean up: its bus, polkitd
-# and daemon die with it (PR_SET_PDEATHSIG), but QEMU guests run in their
-# own session. They carry the benchmark's temporary directory, which names
-# its pid, in their command line.
+# Killed outright (SIGKILL, OOM), it could not clean up: its bus, polkitd,
+# daemon, libvirtd and libvirt-dbus die with it (PR_SET_PDEATHSIG), but
+# QEMU guests run in their own session. They carry the benchmark's
+# temporary directory, which names its pid, in their command line.
 if [ "$rc" -ge 128 ]; then
 	for p in /proc/[0-9]*; do
 		if tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -q "/zvirt-it-$pid-"; then
@@ -91,6 +105,12 @@ if [ "$rc" -ge 128 ]; then
 				rm -rf "$d"
 			fi
 		done
+	fi
+	# The daemon's RunDir, and the mount point libvirtd's namespace
+	# needed (only if it is empty: then it is the one we made).
+	rm -rf "/run/zvirt-bench-$pid" "/dev/shm/zvirt-bench-$pid"
+	if [ -n "$with_libvirt" ]; then
+		rmdir /run/libvirt 2>/dev/null || true
 	fi
 fi
 exit "$rc"

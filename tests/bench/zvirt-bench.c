@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * zvirt-bench: measures the rows of design/performance.md for zvirtd and
- * prints them beside the targets and the libvirt anchor.
+ * prints them beside the targets and the libvirt anchor (and, with
+ * --with-libvirt, beside libvirt measured in the same run: bench-libvirt.c).
+ * tests/bench/README.md says how each figure is taken.
  *
  * It stands on the integration harness (tests/integration/harness.h): a
  * private dbus-daemon with our bus policy, the real polkitd, the zvirtd
  * built from this tree and real qemu-system-s390x guests. The figures are
- * medians; each row says how many runs it took (see the details table).
+ * medians; the second table says how many runs each took.
  *
  * Clients: "in-process" is one long-lived sd-bus connection as root (the
  * benchmark's own, not the harness's, so that the harness's signal
@@ -14,7 +16,7 @@
  * `busctl call ...` as a child process per call, its start-up included.
  *
  * Not a test: nothing here fails because a figure is over its target.
- * It fails only when the daemon does something wrong (a call errors, a
+ * It fails only when a daemon does something wrong (a call errors, a
  * state is not reached), and then prints what it measured so far.
  */
 
@@ -43,37 +45,10 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "harness.h"
-
-extern char **environ;
-
-#define N_DOMAINS       1000  /* "1000 defined" */
-#define N_SCALE_DOMAINS 10000 /* --scale: "10 000 defined" */
-#define N_GUESTS        5     /* bootable ones among them; "5 running" */
-#define N_SCALE_GUESTS  50    /* --scale: "50 running guests must reattach" */
-
-#define CALL_TIMEOUT_USEC (60ULL * 1000 * 1000)
-#define BOOT_TIMEOUT_MS   HARNESS_BOOT_TIMEOUT_MS
-#define STATE_TIMEOUT_MS  30000
-#define ANSWER_TIMEOUT_MS 30000
-#define READY_LINE        "zvirt-guest: ready boot_id="
+#include "bench.h"
 
 /* How many runs each figure is the median of; --runs scales the guest ones. */
-static struct {
-	unsigned list;         /* ListDomains in-process */
-	unsigned getall;       /* GetAll */
-	unsigned gmo;          /* GetManagedObjects */
-	unsigned busctl;       /* busctl ListDomains */
-	unsigned busctl_floor; /* busctl Peer.Ping */
-	unsigned cycles;       /* Start, then Destroy or Shutdown */
-	unsigned suspend;      /* Suspend+Resume round trips per cycle */
-	unsigned concurrent;   /* rounds of 5 concurrent Starts */
-	unsigned restarts;     /* daemon restarts with 5 running */
-	unsigned events;       /* guest reboots for QMP event → signal */
-	unsigned scale_list;
-	unsigned scale_restarts;
-	bool scale;
-} opt = {
+Options opt = {
 	.list = 500,
 	.getall = 500,
 	.gmo = 30,
@@ -90,7 +65,7 @@ static struct {
 
 /* ---- clocks and numbers ---- */
 
-static uint64_t clock_ns(clockid_t id)
+uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
@@ -98,22 +73,22 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
-static double ms_between(uint64_t from, uint64_t to)
+double ms_between(uint64_t from, uint64_t to)
 {
 	return (double)(int64_t)(to - from) / 1e6;
 }
 
-static double ms_since(uint64_t from)
+double ms_since(uint64_t from)
 {
 	return ms_between(from, now_ns());
 }
 
-static void sleep_ms(unsigned ms)
+void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
@@ -121,7 +96,7 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -133,7 +108,7 @@ __attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ..
 	return s;
 }
 
-static char *xstrdup(const char *s)
+char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
 
@@ -142,7 +117,7 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-__attribute__((format(printf, 1, 2))) static void progress(const char *fmt, ...)
+void progress(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -153,12 +128,7 @@ __attribute__((format(printf, 1, 2))) static void progress(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-typedef struct Series {
-	double *v;
-	size_t n, cap;
-} Series;
-
-static void series_add(Series *s, double v)
+void series_add(Series *s, double v)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
@@ -180,7 +150,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* q in [0, 1]; nearest rank, except the median of an even count, which is
  * the mean of the two middle values. */
-static double series_quantile(const Series *s, double q)
+double series_quantile(const Series *s, double q)
 {
 	_cleanup_free_ double *v = NULL;
 	double r;
@@ -201,60 +171,14 @@ static double series_quantile(const Series *s, double q)
 	return r;
 }
 
-static double series_median(const Series *s)
+double series_median(const Series *s)
 {
 	return series_quantile(s, 0.5);
 }
 
 /* ---- the table ---- */
 
-/* In table order; rows whose name starts with two spaces give context to
- * the row above them and have no target of their own. */
-typedef enum RowId {
-	ROW_LIST,
-	ROW_LIST_BUSCTL,
-	ROW_BUSCTL_FLOOR,
-	ROW_GETALL,
-	ROW_PING,
-	ROW_GMO,
-	ROW_DEFINE,
-	ROW_START,
-	ROW_QEMU_START,
-	ROW_SUSPEND,
-	ROW_QEMU_SUSPEND,
-	ROW_DESTROY,
-	ROW_QEMU_KILL,
-	ROW_SHUTDOWN,
-	ROW_SHUTDOWN_TAIL,
-	ROW_CONCURRENT,
-	ROW_RSS,
-	ROW_RSS_EMPTY,
-	ROW_RESTART,
-	ROW_RESTART_START,
-	ROW_RSS_RESTART,
-	ROW_EVENT,
-	ROW_EVENT_QEMU,
-	/* --scale */
-	ROW_SCALE_DEFINE,
-	ROW_SCALE_LIST,
-	ROW_SCALE_RSS,
-	ROW_SCALE_START,
-	ROW_SCALE_REATTACH,
-	ROW_SCALE_QMP,
-	N_ROWS,
-} RowId;
-
-typedef struct Row {
-	const char *what;
-	const char *unit;   /* "ms" or "MB" */
-	double target;      /* the figure is ok at or below it; 0: no target */
-	const char *target_text;
-	const char *anchor; /* libvirt, from performance.md */
-	bool scale;         /* measured only with --scale */
-	Series s;
-} Row;
-
-static Row rows[N_ROWS] = {
+Row rows[N_ROWS] = {
 	[ROW_LIST] = {"ListDomains, 1000 defined, in-process", "ms", 0.5, "≤ 0.5 ms", "4.63 ms"},
 	[ROW_LIST_BUSCTL] = {"ListDomains, 1000 defined, busctl", "ms", 4.0, "≤ 4.0 ms", "9.14 ms"},
 	[ROW_BUSCTL_FLOOR] = {"  busctl alone: Peer.Ping via busctl", "ms", 0, "(floor 3.5)", "~3.5 ms"},
@@ -271,6 +195,7 @@ static Row rows[N_ROWS] = {
 	[ROW_SHUTDOWN] = {"Shutdown → shut-off (guest powers off at once)", "ms", 30, "≤ 30 ms", "212 ms"},
 	[ROW_SHUTDOWN_TAIL] = {"  of which QEMU's SHUTDOWN event → shut-off signal", "ms", 0, "—", "—"},
 	[ROW_CONCURRENT] = {"5 concurrent Starts → all running", "ms", 120, "≤ 120 ms", "210 ms"},
+	[ROW_QEMU_CONCURRENT] = {"  QEMU alone: 5 at once, exec → cont", "ms", 0, "—", "—"},
 	[ROW_RSS] = {"Daemon RSS, 1000 defined", "MB", 8, "≤ 8 MB", "36.9 + 19.9 MB"},
 	[ROW_RSS_EMPTY] = {"  RSS with nothing defined", "MB", 0, "—", "—"},
 	[ROW_RESTART] = {"Restart → answering, 1000 defined + 5 running", "ms", 60, "≤ 60 ms",
@@ -283,7 +208,8 @@ static Row rows[N_ROWS] = {
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
 	[ROW_SCALE_START] = {"Daemon exec → answering, 10 000 defined", "ms", 1000, "≤ 1 s", "—", true},
-	[ROW_SCALE_REATTACH] = {"Restart → answering, 10 000 defined + 50 running", "ms", 1000, "≤ 1 s", "—", true},
+	[ROW_SCALE_REATTACH] = {"Restart → answering, 10 000 defined + 50 running", "ms", 1000, "≤ 1 s", "—",
+				true},
 	[ROW_SCALE_QMP] = {"Restart → all 50 reattached, QMP answering", "ms", 1000, "≤ 1 s", "—", true},
 };
 
@@ -291,7 +217,7 @@ static Row rows[N_ROWS] = {
 static char *notes[32];
 static size_t n_notes;
 
-__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
+void note(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -364,9 +290,9 @@ static void print_line(const char *const *cells, const size_t *widths, size_t n)
 	fputc('\n', stdout);
 }
 
-static void print_table(const char *const head[], size_t n_cols, char *cells[][6], size_t n_lines)
+static void print_table(const char *const head[], size_t n_cols, char *cells[][8], size_t n_lines)
 {
-	size_t widths[6] = {0};
+	size_t widths[8] = {0};
 
 	for (size_t c = 0; c < n_cols; c++) {
 		widths[c] = display_width(head[c]);
@@ -410,11 +336,40 @@ static void read_load(void)
 		snprintf(load_at_start, sizeof(load_at_start), "%.2f %.2f %.2f", a, b, c);
 }
 
+static void format_ratio(char *buf, size_t size, double zvirtd, double libvirt)
+{
+	if (isnan(zvirtd) || isnan(libvirt) || zvirtd <= 0)
+		snprintf(buf, size, "—");
+	else
+		snprintf(buf, size, "%.1f×", libvirt / zvirtd);
+}
+
+static void add_spread(char *cells[8], const char *what, const Series *s)
+{
+	char buf[5][32];
+
+	snprintf(buf[0], sizeof(buf[0]), "%zu", s->n);
+	snprintf(buf[1], sizeof(buf[1]), "%.3f", series_quantile(s, 0));
+	snprintf(buf[2], sizeof(buf[2]), "%.3f", series_median(s));
+	snprintf(buf[3], sizeof(buf[3]), "%.3f", series_quantile(s, 0.9));
+	snprintf(buf[4], sizeof(buf[4]), "%.3f", series_quantile(s, 1));
+	cells[0] = xstrdup(what);
+	for (size_t c = 0; c < 5; c++)
+		cells[c + 1] = xstrdup(buf[c]);
+}
+
 static void print_report(bool complete)
 {
-	static const char *const head[] = {"what", "zvirtd", "target", "anchor (libvirt)", "ok/over"};
+	static const char *const head[] = {"what",
+					   "zvirtd",
+					   "target",
+					   "anchor (libvirt)",
+					   "ok/over",
+					   "libvirt, this run",
+					   "libvirt ÷ zvirtd"};
 	static const char *const dhead[] = {"what", "runs", "min", "median", "p90", "max"};
-	char *cells[N_ROWS][6];
+	size_t n_cols = opt.with_libvirt ? 7 : 5;
+	char *cells[2 * N_ROWS][8];
 	size_t n = 0;
 	_cleanup_free_ char *cpu = cpu_model();
 	struct utsname u;
@@ -434,42 +389,38 @@ static void print_report(bool complete)
 
 	for (size_t i = 0; i < N_ROWS; i++) {
 		const Row *r = &rows[i];
-		double m = series_median(&r->s);
-		char fig[32];
+		double m = series_median(&r->s), lv = series_median(&r->lv);
+		char fig[32], lfig[32], ratio[32];
 
 		if (r->scale && !opt.scale)
 			continue;
 		format_figure(fig, sizeof(fig), m, r->unit);
+		format_figure(lfig, sizeof(lfig), lv, r->unit);
+		format_ratio(ratio, sizeof(ratio), m, lv);
 		cells[n][0] = xstrdup(r->what);
 		cells[n][1] = xstrdup(fig);
 		cells[n][2] = xstrdup(r->target_text);
 		cells[n][3] = xstrdup(r->anchor);
 		cells[n][4] = xstrdup(r->target <= 0 || isnan(m) ? "" : m <= r->target ? "ok" : "over");
+		cells[n][5] = xstrdup(r->lv.n ? lfig : "—");
+		cells[n][6] = xstrdup(r->lv.n ? ratio : "");
 		n++;
 	}
-	print_table(head, 5, cells, n);
+	print_table(head, n_cols, cells, n);
 	for (size_t l = 0; l < n; l++)
-		for (size_t c = 0; c < 5; c++)
+		for (size_t c = 0; c < 7; c++)
 			free(cells[l][c]);
 
 	printf("\nFigures are medians. Runs and spread (ms, or MB for RSS):\n\n");
 	n = 0;
-	for (size_t i = 0; i < N_ROWS; i++) {
-		const Row *r = &rows[i];
-		char buf[5][32];
-
-		if ((r->scale && !opt.scale) || r->s.n == 0)
-			continue;
-		snprintf(buf[0], sizeof(buf[0]), "%zu", r->s.n);
-		snprintf(buf[1], sizeof(buf[1]), "%.3f", series_quantile(&r->s, 0));
-		snprintf(buf[2], sizeof(buf[2]), "%.3f", series_median(&r->s));
-		snprintf(buf[3], sizeof(buf[3]), "%.3f", series_quantile(&r->s, 0.9));
-		snprintf(buf[4], sizeof(buf[4]), "%.3f", series_quantile(&r->s, 1));
-		cells[n][0] = xstrdup(r->what);
-		for (size_t c = 0; c < 5; c++)
-			cells[n][c + 1] = xstrdup(buf[c]);
-		n++;
-	}
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (rows[i].s.n > 0 && (!rows[i].scale || opt.scale))
+			add_spread(cells[n++], rows[i].what, &rows[i].s);
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (rows[i].lv.n > 0) {
+			_cleanup_free_ char *what = xasprintf("libvirt: %s", rows[i].what);
+			add_spread(cells[n++], what, &rows[i].lv);
+		}
 	print_table(dhead, 6, cells, n);
 	for (size_t l = 0; l < n; l++)
 		for (size_t c = 0; c < 6; c++)
@@ -485,7 +436,7 @@ static void print_report(bool complete)
 
 /* ---- the benchmark's own bus connection ---- */
 
-static sd_bus *B;
+sd_bus *B;
 
 typedef struct StateSignal {
 	char *path;
@@ -575,19 +526,11 @@ static const StateSignal *sig_find(size_t from, const char *path, const char *st
 	return NULL;
 }
 
-/*
- * Wait for a StateChanged. Sleeps in poll() on the bus fd, so a signal is
- * stamped the moment it can be read, not when some later call happens to
- * dispatch it. `drain_fd` (or -1) is read and discarded meanwhile: the
- * guest console, which must not fill up while we wait.
- */
-static const StateSignal *wait_state(size_t from, const char *path, const char *state, const char *reason,
-				     int timeout_ms, int drain_fd)
+bool bench_wait(bool (*done)(void *userdata), void *userdata, int timeout_ms, int drain_fd)
 {
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 
 	for (;;) {
-		const StateSignal *s;
 		struct pollfd p[2];
 		int r;
 
@@ -595,11 +538,10 @@ static const StateSignal *wait_state(size_t from, const char *path, const char *
 			;
 		if (r < 0)
 			fail_msg("bus: %s", strerror(-r));
-		s = sig_find(from, path, state, reason);
-		if (s)
-			return s;
+		if (done(userdata))
+			return true;
 		if (now_ns() >= deadline)
-			return NULL;
+			return false;
 		p[0] = (struct pollfd){.fd = sd_bus_get_fd(B), .events = (short)sd_bus_get_events(B)};
 		p[1] = (struct pollfd){.fd = drain_fd, .events = POLLIN};
 		r = poll(p, drain_fd >= 0 ? 2 : 1, (int)((deadline - now_ns()) / 1000000ULL) + 1);
@@ -612,8 +554,36 @@ static const StateSignal *wait_state(size_t from, const char *path, const char *
 	}
 }
 
-static int bench_callv(sd_bus_error *error, sd_bus_message **reply, double *ret_ms, const char *dest,
-		       const char *path, const char *iface, const char *method, const char *types, va_list ap)
+typedef struct StateWait {
+	size_t from;
+	const char *path, *state, *reason;
+	const StateSignal *found;
+} StateWait;
+
+static bool state_arrived(void *userdata)
+{
+	StateWait *w = userdata;
+
+	w->found = sig_find(w->from, w->path, w->state, w->reason);
+	return w->found != NULL;
+}
+
+/*
+ * Wait for a StateChanged. Sleeps in poll() on the bus fd, so a signal is
+ * stamped the moment it can be read, not when some later call happens to
+ * dispatch it. `drain_fd` (or -1) is read and discarded meanwhile: the
+ * guest console, which must not fill up while we wait.
+ */
+static const StateSignal *wait_state(size_t from, const char *path, const char *state, const char *reason,
+				     int timeout_ms, int drain_fd)
+{
+	StateWait w = {.from = from, .path = path, .state = state, .reason = reason};
+
+	return bench_wait(state_arrived, &w, timeout_ms, drain_fd) ? w.found : NULL;
+}
+
+int bench_callv(sd_bus_error *error, sd_bus_message **reply, double *ret_ms, const char *dest,
+		const char *path, const char *iface, const char *method, const char *types, va_list ap)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	uint64_t t0 = now_ns();
@@ -631,6 +601,23 @@ static int bench_callv(sd_bus_error *error, sd_bus_message **reply, double *ret_
 	if (ret_ms)
 		*ret_ms = ms_since(t0);
 	return r;
+}
+
+sd_bus_message *bench_call(double *ret_ms, const char *dest, const char *path, const char *iface,
+			   const char *method, const char *types, ...)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = bench_callv(&error, &reply, ret_ms, dest, path, iface, method, types, ap);
+	va_end(ap);
+	if (r < 0)
+		fail_msg("%s.%s on %s failed: %s: %s", iface, method, path, error.name ?: "(local)",
+			 error.message ?: strerror(-r));
+	return reply;
 }
 
 /* A call to org.zvirt1 that must succeed; its time in *ret_ms (may be NULL). */
@@ -660,7 +647,8 @@ static char *get_string(const char *path, const char *property)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	char *v = NULL;
-	int r = sd_bus_get_property_string(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, property, &error, &v);
+	int r = sd_bus_get_property_string(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, property, &error,
+					   &v);
 
 	if (r < 0)
 		fail_msg("Get %s on %s: %s", property, path, error.message ?: strerror(-r));
@@ -671,8 +659,8 @@ static uint32_t get_qemu_pid(const char *path)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	uint32_t v = 0;
-	int r = sd_bus_get_property_trivial(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "QemuPid", &error, 'u',
-					    &v);
+	int r = sd_bus_get_property_trivial(B, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "QemuPid", &error,
+					    'u', &v);
 
 	if (r < 0)
 		fail_msg("Get QemuPid on %s: %s", path, error.message ?: strerror(-r));
@@ -715,7 +703,7 @@ static unsigned list_domains(double *ret_ms)
 static char *run_dir;
 static bool run_dir_own;
 
-static const char *default_log_level(void)
+const char *default_log_level(void)
 {
 	const char *l = getenv("ZVIRT_BENCH_LOG_LEVEL");
 
@@ -746,7 +734,8 @@ static void reload_log_level(const char *level)
 	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
 		fail_msg("writing %s: %m", conf);
 	if (B && harness_daemon_pid() > 0)
-		sd_bus_message_unref(callt(NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+		sd_bus_message_unref(
+			callt(NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 }
 
 /* ---- concurrent calls ---- */
@@ -770,12 +759,8 @@ static int on_pending_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	return 0;
 }
 
-/*
- * Send `method` to every path at once and wait for all replies. Returns
- * the time from the first send to the last reply; every call must succeed.
- * `types` is "a{sv}" with `paused` set or not.
- */
-static double call_all(char **paths, size_t n, const char *method, bool paused)
+double call_all_v(const char *dest, char **paths, size_t n, const char *iface, const char *method,
+		  const char *types, ...)
 {
 	_cleanup_free_ Pending *p = calloc(n, sizeof(*p));
 	uint64_t t0, last = 0;
@@ -787,12 +772,12 @@ static double call_all(char **paths, size_t n, const char *method, bool paused)
 	(void)sig_mark();
 	t0 = now_ns();
 	for (size_t i = 0; i < n; i++) {
-		if (paused)
-			r = sd_bus_call_method_async(B, &p[i].slot, ZVIRT_BUS_NAME, paths[i], ZVIRT_DOMAIN_IFACE,
-						     method, on_pending_reply, &p[i], "a{sv}", 1, "paused", "b", 1);
-		else
-			r = sd_bus_call_method_async(B, &p[i].slot, ZVIRT_BUS_NAME, paths[i], ZVIRT_DOMAIN_IFACE,
-						     method, on_pending_reply, &p[i], "a{sv}", 0);
+		va_list ap;
+
+		va_start(ap, types);
+		r = sd_bus_call_method_asyncv(B, &p[i].slot, dest, paths[i], iface, method, on_pending_reply,
+					      &p[i], types, ap);
+		va_end(ap);
 		if (r < 0)
 			fail_msg("sending %s to %s: %s", method, paths[i], strerror(-r));
 	}
@@ -819,18 +804,25 @@ static double call_all(char **paths, size_t n, const char *method, bool paused)
 		if (p[i].t_done > last)
 			last = p[i].t_done;
 	}
+	for (size_t i = 0; i < n; i++)
+		free(p[i].error);
 	return ms_between(t0, last);
+}
+
+/* Start (`paused` or not), Resume, Destroy on every path at once. */
+static double call_all(char **paths, size_t n, const char *method, bool paused)
+{
+	if (paused)
+		return call_all_v(ZVIRT_BUS_NAME, paths, n, ZVIRT_DOMAIN_IFACE, method, "a{sv}", 1, "paused",
+				  "b", 1);
+	return call_all_v(ZVIRT_BUS_NAME, paths, n, ZVIRT_DOMAIN_IFACE, method, "a{sv}", 0);
 }
 
 /* ---- processes ---- */
 
-typedef struct Rss {
-	double total, anon, file; /* MB (MiB, as ps and top count) */
-} Rss;
-
 /* VmRSS, and what it is made of: RssFile is mostly shared libraries,
  * the same pages every other process using them maps. */
-static Rss rss_of(pid_t pid)
+Rss rss_of(pid_t pid)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d/status", (int)pid);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -863,7 +855,7 @@ static double rss_mb(pid_t pid, const char *what)
 
 /* One `busctl` child with its stdout on /dev/null: fork, exec, its bus
  * connection, the call, exit; the figure the anchor's busctl rows quote. */
-static double run_busctl(char *const argv[])
+double run_busctl(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -893,7 +885,8 @@ static double run_busctl(char *const argv[])
 	if (r != 0)
 		fail_msg("cannot run %s: %s", argv[0], strerror(r));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("%s %s %s failed (status 0x%x)", argv[0], argv[1], argv[5] ? argv[5] : "", (unsigned)status);
+		fail_msg("%s %s %s failed (status 0x%x)", argv[0], argv[1], argv[5] ? argv[5] : "",
+			 (unsigned)status);
 	return ms;
 }
 
@@ -918,8 +911,8 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	Answerer *a = userdata;
 	const char *name, *old_owner, *new_owner;
 
-	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 && strcmp(name, ZVIRT_BUS_NAME) == 0 &&
-	    *new_owner) {
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 &&
+	    strcmp(name, ZVIRT_BUS_NAME) == 0 && *new_owner) {
 		a->owned = true;
 		a->t_owned = now_ns();
 	}
@@ -935,10 +928,11 @@ static void *answerer_main(void *userdata)
 
 	r = sd_bus_open_system(&bus);
 	if (r >= 0)
-		r = sd_bus_add_match(bus, NULL,
-				     "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-				     "member='NameOwnerChanged',arg0='" ZVIRT_BUS_NAME "'",
-				     on_owner_changed, a);
+		r = sd_bus_add_match(
+			bus, NULL,
+			"type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+			"member='NameOwnerChanged',arg0='" ZVIRT_BUS_NAME "'",
+			on_owner_changed, a);
 	(void)!write(a->ready[1], "r", 1);
 	if (r < 0) {
 		snprintf(a->error, sizeof(a->error), "answerer: bus: %s", strerror(-r));
@@ -950,7 +944,8 @@ static void *answerer_main(void *userdata)
 		if (r > 0)
 			continue;
 		if (r < 0 || now_ns() >= deadline) {
-			snprintf(a->error, sizeof(a->error), "answerer: %s never got an owner", ZVIRT_BUS_NAME);
+			snprintf(a->error, sizeof(a->error), "answerer: %s never got an owner",
+				 ZVIRT_BUS_NAME);
 			return NULL;
 		}
 		(void)sd_bus_wait(bus, 100000);
@@ -960,8 +955,8 @@ static void *answerer_main(void *userdata)
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 		_cleanup_strv_free_ char **paths = NULL;
 
-		r = sd_bus_call_method(bus, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains",
-				       &error, &reply, "a{sv}", 0);
+		r = sd_bus_call_method(bus, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+				       "ListDomains", &error, &reply, "a{sv}", 0);
 		if (r >= 0) {
 			a->t_answer = now_ns();
 			if (sd_bus_message_read_strv(reply, &paths) >= 0)
@@ -1142,8 +1137,8 @@ static void phase_queries(unsigned expect)
 		unsigned n = 0;
 		int r;
 
-		reply = callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-			      NULL);
+		reply = callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+			      "GetManagedObjects", NULL);
 		if (i >= 3)
 			series_add(&rows[ROW_GMO].s, ms);
 		if (i > 0)
@@ -1158,9 +1153,10 @@ static void phase_queries(unsigned expect)
 
 	progress("busctl x%u (and busctl Peer.Ping x%u)", opt.busctl, opt.busctl_floor);
 	{
-		char *ping[] = {"busctl", "call", dest, "/org/zvirt1", "org.freedesktop.DBus.Peer", "Ping", NULL};
-		char *list[] = {"busctl", "call", dest, "/org/zvirt1", ZVIRT_MANAGER_IFACE, "ListDomains",
-				"a{sv}", "0", NULL};
+		char *ping[] = {"busctl", "call", dest, "/org/zvirt1", "org.freedesktop.DBus.Peer",
+				"Ping",   NULL};
+		char *list[] = {"busctl",      "call",  dest, "/org/zvirt1", ZVIRT_MANAGER_IFACE,
+				"ListDomains", "a{sv}", "0",  NULL};
 
 		for (unsigned i = 0; i < 3; i++) /* page cache, dynamic linker */
 			(void)run_busctl(ping);
@@ -1236,7 +1232,8 @@ static void qmp_read_line(Qemu *q, char *line, size_t size)
 
 		if (nl) {
 			size_t n = (size_t)(nl - q->buf);
-			snprintf(line, size, "%.*s", (int)(n > 0 && q->buf[n - 1] == '\r' ? n - 1 : n), q->buf);
+			snprintf(line, size, "%.*s", (int)(n > 0 && q->buf[n - 1] == '\r' ? n - 1 : n),
+				 q->buf);
 			q->len -= n + 1;
 			memmove(q->buf, nl + 1, q->len);
 			return;
@@ -1272,18 +1269,18 @@ static void qmp_execute(Qemu *q, const char *command)
 	}
 }
 
-/* exec, greeting, qmp_capabilities, query-chardev, cont: the steps of
- * the daemon's Start, one after the other. Returns the time they took. */
-static double qemu_alone_start(Qemu *q, const char *dir)
+/* exec the guest's command line with a QMP socket of our own; connected,
+ * greeting not yet read. `tag` keeps concurrent ones apart. */
+static void qemu_alone_spawn(Qemu *q, const char *dir, unsigned tag)
 {
-	_cleanup_free_ char *sock = xasprintf("%s/qemu-alone.qmp", dir);
-	_cleanup_free_ char *out = xasprintf("%s/qemu-alone.log", dir);
+	_cleanup_free_ char *sock = xasprintf("%s/qemu-alone-%u.qmp", dir, tag);
+	_cleanup_free_ char *out = xasprintf("%s/qemu-alone-%u.log", dir, tag);
+	_cleanup_free_ char *name = xasprintf("guest=qemu-alone-%u,debug-threads=on", tag);
 	_cleanup_close_ int listen_fd = -1;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char fdbuf[16], line[4096];
+	char fdbuf[16];
 	char **argv;
 	size_t n = 0;
-	uint64_t t0;
 	pid_t parent = getpid();
 
 	for (char **a = qemu_argv; *a; a++)
@@ -1294,7 +1291,8 @@ static double qemu_alone_start(Qemu *q, const char *dir)
 	(void)unlink(sock);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited by QEMU, so no CLOEXEC */
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(listen_fd, 1) < 0)
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(listen_fd, 1) < 0)
 		fail_msg("QMP socket %s: %m", sock);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", listen_fd);
 	for (size_t i = 0; i < n; i++) {
@@ -1304,14 +1302,13 @@ static double qemu_alone_start(Qemu *q, const char *dir)
 		else if (strstr(a, "logfile="))
 			argv[i] = replace_option(a, "logfile=", q->console_log);
 		else if (strncmp(a, "guest=", 6) == 0)
-			argv[i] = xstrdup("guest=qemu-alone,debug-threads=on");
+			argv[i] = xstrdup(name);
 		else
 			argv[i] = xstrdup(a);
 	}
 
 	fflush(stdout);
 	fflush(stderr);
-	t0 = now_ns();
 	q->pid = fork();
 	if (q->pid < 0)
 		fail_msg("fork: %m");
@@ -1333,12 +1330,28 @@ static double qemu_alone_start(Qemu *q, const char *dir)
 	if (q->qmp < 0 || connect(q->qmp, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		fail_msg("connect %s: %m", sock);
 	q->len = 0;
+}
+
+/* Greeting, qmp_capabilities, query-chardev, cont: the rest of the
+ * daemon's Start, one step after the other. */
+static void qemu_alone_handshake(Qemu *q)
+{
+	char line[4096];
+
 	qmp_read_line(q, line, sizeof(line));
 	if (!strstr(line, "\"QMP\""))
 		fail_msg("QMP: no greeting from QEMU, got: %s", line);
 	qmp_execute(q, "qmp_capabilities");
 	qmp_execute(q, "query-chardev");
 	qmp_execute(q, "cont");
+}
+
+static double qemu_alone_start(Qemu *q, const char *dir)
+{
+	uint64_t t0 = now_ns();
+
+	qemu_alone_spawn(q, dir, 0);
+	qemu_alone_handshake(q);
 	return ms_since(t0);
 }
 
@@ -1392,6 +1405,32 @@ static void phase_qemu_alone(void)
 		}
 		series_add(&rows[ROW_QEMU_KILL].s, qemu_alone_kill(q));
 	}
+
+	/* Five at once, as the concurrent Starts: all spawned, then each
+	 * handshake in turn (they start up in parallel meanwhile). */
+	progress("QEMU alone: 5 at once, %u rounds", opt.concurrent);
+	for (unsigned round = 0; round < opt.concurrent; round++) {
+		Qemu *five = calloc(N_GUESTS, sizeof(*five));
+		uint64_t t0;
+
+		if (!five)
+			abort();
+		for (unsigned i = 0; i < N_GUESTS; i++)
+			five[i].console_log =
+				xasprintf("%s/qemu-alone-%u.console.log", harness_log_dir(), i);
+		t0 = now_ns();
+		for (unsigned i = 0; i < N_GUESTS; i++)
+			qemu_alone_spawn(&five[i], dir, i + 1);
+		for (unsigned i = 0; i < N_GUESTS; i++)
+			qemu_alone_handshake(&five[i]);
+		series_add(&rows[ROW_QEMU_CONCURRENT].s, ms_since(t0));
+		for (unsigned i = 0; i < N_GUESTS; i++) {
+			(void)qemu_alone_kill(&five[i]);
+			free(five[i].console_log);
+		}
+		free(five);
+		sleep_ms(500);
+	}
 	free(q->console_log);
 	free(q);
 }
@@ -1438,10 +1477,11 @@ static void phase_lifecycle(Guest *g)
 			domain_call(NULL, g->path, "Shutdown");
 			s = wait_state(mark, g->path, "shut-off", NULL, STATE_TIMEOUT_MS, -1);
 			if (!s)
-				fail_msg("%s did not shut off within %d ms of Shutdown", g->name, STATE_TIMEOUT_MS);
+				fail_msg("%s did not shut off within %d ms of Shutdown", g->name,
+					 STATE_TIMEOUT_MS);
 			if (strcmp(s->reason, "shutdown") != 0)
-				fail_msg("%s: shut-off/%s after Shutdown, expected shut-off/shutdown", g->name,
-					 s->reason);
+				fail_msg("%s: shut-off/%s after Shutdown, expected shut-off/shutdown",
+					 g->name, s->reason);
 			series_add(&rows[ROW_SHUTDOWN].s, ms_between(t0, s->mono_ns));
 			shut++;
 		}
@@ -1449,10 +1489,11 @@ static void phase_lifecycle(Guest *g)
 			fail_msg("%s: QEMU pid %u still runs after it stopped", g->name, g->pid);
 	}
 	if (destroyed > 0)
-		note("Destroy: the QEMU process was gone when the call returned in %u of %u runs", destroy_gone,
-		     destroyed);
+		note("Destroy: the QEMU process was gone when the call returned in %u of %u runs",
+		     destroy_gone, destroyed);
 	if (shut > 0)
-		note("Shutdown: measured from the call to the StateChanged shut-off/shutdown signal (%u runs)",
+		note("Shutdown: measured from the call to the StateChanged shut-off/shutdown signal (%u "
+		     "runs)",
 		     shut);
 }
 
@@ -1537,7 +1578,8 @@ static void phase_events(Guest *g)
 		wait_ready(g, 0);
 		pty = harness_console_pty(g->path);
 		if (!pty) {
-			note("QMP event → signal: not measured, %s has no console pty in its live XML", g->name);
+			note("QMP event → signal: not measured, %s has no console pty in its live XML",
+			     g->name);
 			destroy_all(g, 1);
 			return;
 		}
@@ -1569,9 +1611,10 @@ static void phase_events(Guest *g)
 			fail_msg("%s: QEMU pid %u still runs after it stopped", g->name, g->pid);
 	}
 	if (seen < opt.events)
-		note("QMP event → signal: the daemon log showed the SHUTDOWN event for %u of %u power-offs", seen,
-		     opt.events);
-	note("QMP event → signal: the guest powers itself off; SHUTDOWN read by zvirtd (its debug log stamp) → "
+		note("QMP event → signal: the daemon log showed the SHUTDOWN event for %u of %u power-offs",
+		     seen, opt.events);
+	note("QMP event → signal: the guest powers itself off; SHUTDOWN read by zvirtd (its debug log "
+	     "stamp) → "
 	     "StateChanged in-shutdown read by the client through dbus-daemon, debug logging on meanwhile");
 }
 
@@ -1613,14 +1656,18 @@ static void phase_restart(unsigned expect)
 		unsigned attached = 0;
 
 		progress("restart %u/%u", k + 1, opt.restarts);
+		/* A new daemon probes QEMU in the background: let the last
+		 * one's probe finish rather than measure against it. */
+		sleep_ms(1000);
 		t = restart_daemon();
 		if (t.n_domains != expect)
-			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
-				 expect);
+			fail_msg("after the restart ListDomains returned %u domains, expected %u",
+				 t.n_domains, expect);
 		series_add(&rows[ROW_RESTART].s, t.total_ms);
 		series_add(&rows[ROW_RESTART_START].s, t.start_ms);
 		if (k == 0)
-			series_add(&rows[ROW_RSS_RESTART].s, rss_mb(harness_daemon_pid(), "after a restart"));
+			series_add(&rows[ROW_RSS_RESTART].s,
+				   rss_mb(harness_daemon_pid(), "after a restart"));
 		/* Reattached = still running, the same QEMU, and QMP answers
 		 * (Suspend and Resume go through it). */
 		(void)sig_mark();
@@ -1667,10 +1714,11 @@ static void phase_scale(void)
 	series_add(&rows[ROW_SCALE_RSS].s, rss_mb(harness_daemon_pid(), "with 10 000 defined"));
 	for (unsigned k = 0; k < opt.scale_restarts; k++) {
 		progress("--scale: restart %u/%u with %u defined", k + 1, opt.scale_restarts, expect);
+		sleep_ms(1000);
 		t = restart_daemon();
 		if (t.n_domains != expect)
-			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
-				 expect);
+			fail_msg("after the restart ListDomains returned %u domains, expected %u",
+				 t.n_domains, expect);
 		series_add(&rows[ROW_SCALE_START].s, t.start_ms);
 	}
 
@@ -1704,11 +1752,13 @@ static void phase_scale(void)
 	for (unsigned k = 0; k < opt.scale_restarts; k++) {
 		uint64_t t_resume;
 
-		progress("--scale: restart %u/%u with %u defined + 50 running", k + 1, opt.scale_restarts, expect);
+		progress("--scale: restart %u/%u with %u defined + 50 running", k + 1, opt.scale_restarts,
+			 expect);
+		sleep_ms(1000);
 		t = restart_daemon();
 		if (t.n_domains != expect)
-			fail_msg("after the restart ListDomains returned %u domains, expected %u", t.n_domains,
-				 expect);
+			fail_msg("after the restart ListDomains returned %u domains, expected %u",
+				 t.n_domains, expect);
 		series_add(&rows[ROW_SCALE_REATTACH].s, t.total_ms);
 		if (k + 1 < opt.scale_restarts)
 			continue;
@@ -1741,8 +1791,8 @@ static void run_benchmark(void **state)
 	bench_bus_open();
 	{
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-		if (sd_bus_get_property_string(B, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "Version",
-					       &error, &daemon_version) < 0)
+		if (sd_bus_get_property_string(B, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+					       "Version", &error, &daemon_version) < 0)
 			daemon_version = NULL;
 	}
 
@@ -1776,6 +1826,8 @@ static void run_benchmark(void **state)
 
 	if (opt.scale)
 		phase_scale();
+	if (opt.with_libvirt)
+		phase_libvirt();
 
 	bench_bus_close();
 	for (i = 0; i < N_GUESTS; i++) {
@@ -1797,7 +1849,7 @@ static int rm_rf_one(const char *path, const struct stat *st, int type, struct F
 	return 0;
 }
 
-static void rm_rf(const char *path)
+void rm_rf(const char *path)
 {
 	(void)nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
@@ -1810,6 +1862,7 @@ static void on_fatal_signal(int sig)
 {
 	if (run_dir_own)
 		rm_rf(run_dir);
+	libvirt_emergency_cleanup();
 	for (size_t i = 0; i < ELEMENTSOF(chained_signals); i++)
 		if (chained_signals[i] == sig && harness_actions[i].sa_handler != SIG_DFL &&
 		    harness_actions[i].sa_handler != SIG_IGN) {
@@ -1832,6 +1885,10 @@ static void setup_run_dir(void)
 	struct statfs sf;
 	struct sigaction sa = {.sa_handler = on_fatal_signal};
 
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(chained_signals); i++)
+		sigaction(chained_signals[i], &sa, &harness_actions[i]);
+
 	if (statfs("/run", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
 		run_dir = xasprintf("/run/zvirt-bench-%d", (int)getpid());
 	else if (statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
@@ -1840,15 +1897,12 @@ static void setup_run_dir(void)
 		free(run_dir);
 		run_dir = NULL;
 	}
-	if (!run_dir) {
-		run_dir = xasprintf("%s/run", harness_tmpdir());
-		note("RunDir is on the same file system as StateDir: no tmpfs found at /run or /dev/shm");
+	if (run_dir) {
+		run_dir_own = true;
 		return;
 	}
-	run_dir_own = true;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ELEMENTSOF(chained_signals); i++)
-		sigaction(chained_signals[i], &sa, &harness_actions[i]);
+	run_dir = xasprintf("%s/run", harness_tmpdir());
+	note("RunDir is on the same file system as StateDir: no tmpfs found at /run or /dev/shm");
 }
 
 static void remove_run_dir(void)
@@ -1863,7 +1917,7 @@ static void remove_run_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: zvirt-bench [--runs N] [--scale]\n"
+		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt]\n"
 		"\n"
 		"Measures zvirtd against design/performance.md on a private bus with the\n"
 		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
@@ -1871,6 +1925,8 @@ static void usage(FILE *f)
 		"  --runs N   Start/Destroy/Shutdown cycles (default %u; half Destroy, half\n"
 		"             Shutdown); other guest rows scale with it\n"
 		"  --scale    also 10 000 defined domains and 50 reattached guests\n"
+		"  --with-libvirt  the same rows against libvirtd + libvirt-dbus (installed)\n"
+		"             in a private mount namespace on the same bus, for ratios\n"
 		"\n"
 		"Environment: ZVIRTD_BINARY, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
 		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
@@ -1883,6 +1939,7 @@ static int parse_args(int argc, char **argv)
 	static const struct option options[] = {
 		{"runs", required_argument, NULL, 'r'},
 		{"scale", no_argument, NULL, 's'},
+		{"with-libvirt", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -1903,6 +1960,9 @@ static int parse_args(int argc, char **argv)
 		}
 		case 's':
 			opt.scale = true;
+			break;
+		case 'l':
+			opt.with_libvirt = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1951,7 +2011,8 @@ int main(int argc, char **argv)
 		r = harness_start_daemon();
 	}
 	if (r < 0) {
-		fprintf(stderr, "zvirt-bench: setting up the bus, polkitd and zvirtd failed: %s\n", strerror(-r));
+		fprintf(stderr, "zvirt-bench: setting up the bus, polkitd and zvirtd failed: %s\n",
+			strerror(-r));
 		harness_dump_logs();
 		remove_run_dir();
 		harness_teardown();
@@ -1969,6 +2030,7 @@ int main(int argc, char **argv)
 	if (saved_stdout >= 0)
 		(void)dup2(STDERR_FILENO, STDOUT_FILENO);
 	failed = _cmocka_run_group_tests("zvirt-bench", tests, ELEMENTSOF(tests), NULL, NULL);
+	libvirt_cleanup();
 	fflush(stdout);
 	if (saved_stdout >= 0) {
 		(void)dup2(saved_stdout, STDOUT_FILENO);

@@ -1,0 +1,830 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * --with-libvirt: the same rows against what a user would run instead,
+ * Debian's libvirtd with libvirt-dbus, on the same machine, bus and guest,
+ * so that the ratios come from one run rather than from performance.md's
+ * anchor machine.
+ *
+ * libvirtd runs as root, as the system instance, but in a mount namespace
+ * of its own whose /etc/libvirt, /var/lib/libvirt, /run/libvirt,
+ * /var/cache/libvirt and /var/log/libvirt are directories below the
+ * harness's temporary directory: the host's libvirt configuration and state
+ * are neither used nor touched. libvirt-dbus runs in the same namespace (it
+ * reaches libvirtd through /run/libvirt) and owns org.libvirt on the
+ * harness's private bus, whose policy is extended for it.
+ *
+ * Deviations from a stock setup, each needed on this rig: qemu.conf runs
+ * QEMU as root (the console logs live in a 0700 directory) and lets QEMU
+ * write its output to a file instead of virtlogd (one daemon fewer to
+ * start); the domain type is 'qemu' (libvirt refuses 'kvm' without
+ * /dev/kvm; zvirtd takes 'kvm' and its Accelerator=tcg setting).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define LV_BUS       "org.libvirt"
+#define LV_PATH      "/org/libvirt/QEMU"
+#define LV_CONNECT   "org.libvirt.Connect"
+#define LV_DOMAIN    "org.libvirt.Domain"
+#define LIBVIRTD     "/usr/sbin/libvirtd"
+#define LIBVIRT_DBUS "/usr/sbin/libvirt-dbus"
+
+/* virDomainEventType and virDomainEventStoppedDetailType */
+#define VIR_DOMAIN_EVENT_STOPPED          5
+#define VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN 0
+
+static const struct {
+	const char *dir;
+	const char *target;
+} binds[] = {
+	{"etc", "/etc/libvirt"},         {"lib", "/var/lib/libvirt"}, {"run", "/run/libvirt"},
+	{"cache", "/var/cache/libvirt"}, {"log", "/var/log/libvirt"},
+};
+
+static struct {
+	char *root; /* TMP/libvirt */
+	pid_t holder, libvirtd, dbus;
+	/* Mount points that did not exist on the host; removed at the end.
+	 * Fixed size and plain strings: the signal handler reads them. */
+	char created[ELEMENTSOF(binds)][64];
+	size_t n_created;
+} L;
+
+typedef struct LvEvent {
+	char *path;
+	int event, detail;
+	uint64_t mono_ns;
+} LvEvent;
+
+static void stop_all(void);
+
+static LvEvent *events;
+static size_t n_events, cap_events;
+static sd_bus_slot *event_slot;
+
+typedef struct LvGuest {
+	char *name;
+	char *path;
+	char *console_log;
+	uint32_t id;
+} LvGuest;
+
+void libvirt_cleanup(void)
+{
+	if (L.root)
+		stop_all();
+}
+
+void libvirt_emergency_cleanup(void)
+{
+	/* From a signal handler: kill(2) and rmdir(2) only. The guests'
+	 * QEMUs name the harness's directory, and the harness kills them. */
+	if (L.dbus > 0)
+		kill(L.dbus, SIGKILL);
+	if (L.libvirtd > 0)
+		kill(L.libvirtd, SIGKILL);
+	if (L.holder > 0)
+		kill(L.holder, SIGKILL);
+	for (size_t i = 0; i < L.n_created; i++)
+		(void)rmdir(L.created[i]);
+}
+
+/* ---- the namespace and the daemons ---- */
+
+static void write_text(const char *path, const char *text, bool append)
+{
+	FILE *f = fopen(path, append ? "ae" : "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("writing %s: %m", path);
+}
+
+static void prepare_tree(void)
+{
+	_cleanup_free_ char *cmd = NULL, *qemu_conf = NULL;
+
+	L.root = xasprintf("%s/libvirt", harness_tmpdir());
+	if (mkdir(L.root, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %m", L.root);
+	for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
+		_cleanup_free_ char *d = xasprintf("%s/%s", L.root, binds[i].dir);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %m", d);
+	}
+	/* The packaged configuration, so that libvirtd runs as shipped. */
+	cmd = xasprintf("cp -a /etc/libvirt/. '%s/etc/'", L.root);
+	if (system(cmd) != 0)
+		fail_msg("copying /etc/libvirt failed");
+	qemu_conf = xasprintf("%s/etc/qemu.conf", L.root);
+	write_text(qemu_conf,
+		   "\n# zvirt-bench: the console logs are in a root-only directory; no virtlogd.\n"
+		   "user = \"root\"\n"
+		   "group = \"root\"\n"
+		   "stdio_handler = \"file\"\n",
+		   true);
+	/* For looking into a libvirt figure: its debug log (slows it). */
+	if (getenv("ZVIRT_BENCH_LIBVIRT_DEBUG")) {
+		_cleanup_free_ char *conf = xasprintf("%s/etc/libvirtd.conf", L.root);
+		write_text(conf,
+			   "\nlog_filters = \"1:qemu 1:util.process 1:conf 3:util 3:rpc 3:object 3:event\"\n"
+			   "log_outputs = \"1:file:/var/log/libvirt/libvirtd-debug.log\"\n",
+			   true);
+	}
+}
+
+/* Let root own org.libvirt on the private bus, and make dbus-daemon re-read. */
+static void extend_bus_policy(void)
+{
+	_cleanup_free_ char *conf = xasprintf("%s/bus.conf", harness_tmpdir());
+	_cleanup_free_ char *text = NULL, *patched = NULL;
+	_cleanup_fclose_ FILE *f = fopen(conf, "re");
+	size_t size = 0;
+	char *end;
+
+	if (!f || getdelim(&text, &size, '\0', f) < 0)
+		fail_msg("reading %s: %m", conf);
+	end = strstr(text, "</busconfig>");
+	if (!end)
+		fail_msg("%s has no </busconfig>", conf);
+	*end = '\0';
+	patched = xasprintf("%s"
+			    "  <policy user=\"root\">\n"
+			    "    <allow own=\"" LV_BUS "\"/>\n"
+			    "    <allow send_destination=\"" LV_BUS "\"/>\n"
+			    "  </policy>\n"
+			    "</busconfig>\n",
+			    text);
+	write_text(conf, patched, false);
+	sd_bus_message_unref(bench_call(NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "ReloadConfig", NULL));
+}
+
+/*
+ * The holder: a child that makes the mount namespace, and in it starts
+ * libvirtd and libvirt-dbus when asked (a program name on `cmd`, the pid
+ * back on `reply`). It is also their reaper (PR_SET_CHILD_SUBREAPER): QEMU,
+ * which libvirtd double-forks, becomes its child and is reaped the moment
+ * it exits. Without that the orphaned QEMU would go to this machine's
+ * PID 1, which may leave a zombie for seconds; libvirtd polls the pid with
+ * kill(pid, 0) and waits for it, which a zombie satisfies, so Destroy and
+ * Shutdown would be charged seconds that a host with a prompt init (any
+ * systemd machine) never sees. zvirtd watches QEMU through a pidfd and is
+ * not affected either way.
+ */
+static struct {
+	int cmd, reply;
+} H2 = {-1, -1};
+
+_Noreturn static void holder_main(int cmd, int reply, pid_t parent)
+{
+	sigset_t chld;
+	int sfd;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		_exit(127);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		_exit(126);
+	for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
+		char src[4096];
+		snprintf(src, sizeof(src), "%s/%s", L.root, binds[i].dir);
+		if (mount(src, binds[i].target, NULL, MS_BIND, NULL) < 0)
+			_exit(125);
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+	if (sfd < 0)
+		_exit(124);
+	(void)!write(reply, "r", 1);
+
+	for (;;) {
+		struct pollfd p[2] = {{.fd = cmd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		char req[256];
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			(void)!read(sfd, &si, sizeof(si));
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(cmd, req, sizeof(req) - 1);
+		if (n <= 0)
+			_exit(0);
+		req[n] = '\0';
+		/* "<program>\t<argument or empty>\t<log file>" */
+		char *arg = strchr(req, '\t'), *log = arg ? strchr(arg + 1, '\t') : NULL;
+		if (!arg || !log)
+			_exit(123);
+		*arg++ = '\0';
+		*log++ = '\0';
+		pid_t pid = fork();
+		if (pid == 0) {
+			int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			sigset_t none;
+
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+				_exit(127);
+			if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+			    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
+				_exit(125);
+			signal(SIGPIPE, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			if (*arg)
+				execl(req, req, arg, (char *)NULL);
+			else
+				execl(req, req, (char *)NULL);
+			_exit(124);
+		}
+		int32_t v = pid;
+		(void)!write(reply, &v, sizeof(v));
+	}
+}
+
+static void start_holder(void)
+{
+	pid_t parent = getpid();
+	int to[2], from[2];
+	char c;
+
+	for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
+		if (access(binds[i].target, F_OK) == 0)
+			continue;
+		if (mkdir(binds[i].target, 0755) < 0)
+			fail_msg("mkdir %s: %m", binds[i].target);
+		snprintf(L.created[L.n_created++], sizeof(L.created[0]), "%s", binds[i].target);
+	}
+	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0)
+		fail_msg("pipe: %m");
+	fflush(stdout);
+	fflush(stderr);
+	L.holder = fork();
+	if (L.holder < 0)
+		fail_msg("fork: %m");
+	if (L.holder == 0) {
+		close(to[1]);
+		close(from[0]);
+		holder_main(to[0], from[1], parent);
+	}
+	close(to[0]);
+	close(from[1]);
+	H2.cmd = to[1];
+	H2.reply = from[0];
+	if (read(H2.reply, &c, 1) != 1)
+		fail_msg("could not set up the mount namespace for libvirtd");
+}
+
+/* Started by the holder, in the namespace; not our child, so waited for
+ * through a pidfd. */
+static pid_t spawn_in_ns(const char *program, const char *arg, const char *log_name)
+{
+	_cleanup_free_ char *req = xasprintf("%s\t%s\t%s/%s", program, arg ? arg : "", L.root, log_name);
+	int32_t pid = 0;
+
+	if (write(H2.cmd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	    read(H2.reply, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
+		fail_msg("the namespace holder could not start %s", program);
+	return pid;
+}
+
+static bool pid_gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static bool socket_answers(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	return fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+static void start_libvirtd(void)
+{
+	_cleanup_free_ char *sock = xasprintf("%s/run/libvirt-sock", L.root);
+	uint64_t t0 = now_ns();
+
+	L.libvirtd = spawn_in_ns(LIBVIRTD, NULL, "libvirtd.log");
+	while (!socket_answers(sock)) {
+		if (pid_gone(L.libvirtd)) {
+			L.libvirtd = 0;
+			fail_msg("libvirtd exited; see %s/libvirtd.log", L.root);
+		}
+		if (ms_since(t0) > ANSWER_TIMEOUT_MS)
+			fail_msg("libvirtd did not listen within %d ms", ANSWER_TIMEOUT_MS);
+		sleep_ms(1);
+	}
+}
+
+/* SIGTERM, and wait until the process is gone (the holder reaps it). */
+static void stop_child(pid_t *pid, const char *what)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (*pid <= 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, *pid, 0);
+	(void)kill(*pid, SIGTERM);
+	if (fd >= 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 15000) == 0) {
+			progress("%s did not stop on SIGTERM; killing it", what);
+			(void)kill(*pid, SIGKILL);
+			(void)poll(&p, 1, 5000);
+		}
+	} else {
+		for (uint64_t t0 = now_ns(); !pid_gone(*pid) && ms_since(t0) < 15000;)
+			sleep_ms(1);
+	}
+	*pid = 0;
+}
+
+static void start_libvirt_dbus(void)
+{
+	uint64_t t0 = now_ns();
+
+	L.dbus = spawn_in_ns(LIBVIRT_DBUS, "--system", "libvirt-dbus.log");
+	while (harness_name_has_owner(B, LV_BUS) <= 0) {
+		if (pid_gone(L.dbus)) {
+			L.dbus = 0;
+			fail_msg("libvirt-dbus exited; see %s/libvirt-dbus.log", L.root);
+		}
+		if (ms_since(t0) > ANSWER_TIMEOUT_MS)
+			fail_msg("libvirt-dbus did not take %s within %d ms", LV_BUS, ANSWER_TIMEOUT_MS);
+		sleep_ms(2);
+	}
+}
+
+static void stop_all(void)
+{
+	stop_child(&L.dbus, "libvirt-dbus");
+	stop_child(&L.libvirtd, "libvirtd");
+	if (L.holder > 0) {
+		(void)kill(L.holder, SIGKILL);
+		(void)waitpid(L.holder, NULL, 0);
+		L.holder = 0;
+	}
+	if (H2.cmd >= 0)
+		H2.cmd = (close(H2.cmd), -1);
+	if (H2.reply >= 0)
+		H2.reply = (close(H2.reply), -1);
+	for (size_t i = 0; i < L.n_created; i++)
+		(void)rmdir(L.created[i]);
+	L.n_created = 0;
+	event_slot = sd_bus_slot_unref(event_slot);
+	for (size_t i = 0; i < n_events; i++)
+		free(events[i].path);
+	free(events);
+	events = NULL;
+	n_events = cap_events = 0;
+	free(L.root);
+	L.root = NULL;
+}
+
+/* ---- calls ---- */
+
+static int on_domain_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	uint64_t mono = now_ns();
+	const char *path;
+	int32_t event, detail;
+
+	if (sd_bus_message_read(m, "oii", &path, &event, &detail) < 0)
+		return 0;
+	if (n_events == cap_events) {
+		size_t cap = cap_events ? cap_events * 2 : 64;
+		LvEvent *n = realloc(events, cap * sizeof(*n));
+		if (!n)
+			abort();
+		events = n;
+		cap_events = cap;
+	}
+	events[n_events++] =
+		(LvEvent){.path = xstrdup(path), .event = event, .detail = detail, .mono_ns = mono};
+	return 0;
+}
+
+typedef struct EventWait {
+	size_t from;
+	const char *path;
+	int event, detail;
+	const LvEvent *found;
+} EventWait;
+
+static bool event_arrived(void *userdata)
+{
+	EventWait *w = userdata;
+
+	for (size_t i = w->from; i < n_events; i++)
+		if (strcmp(events[i].path, w->path) == 0 && events[i].event == w->event &&
+		    events[i].detail == w->detail) {
+			w->found = &events[i];
+			return true;
+		}
+	return false;
+}
+
+static bool nothing(void *userdata)
+{
+	return false;
+}
+
+/* Dispatch what has arrived: the index of the next event to come. */
+static size_t event_mark(void)
+{
+	(void)bench_wait(nothing, NULL, 0, -1);
+	return n_events;
+}
+
+static char *lv_define(const char *xml, double *ret_ms)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path;
+
+	reply = bench_call(ret_ms, LV_BUS, LV_PATH, LV_CONNECT, "DomainDefineXML", "s", xml);
+	if (sd_bus_message_read(reply, "o", &path) < 0)
+		fail_msg("DomainDefineXML: bad reply");
+	return xstrdup(path);
+}
+
+static void lv_domain_call(double *ret_ms, const char *path, const char *method)
+{
+	/* Create, Destroy, Shutdown take flags; Suspend and Resume nothing. */
+	if (strcmp(method, "Suspend") == 0 || strcmp(method, "Resume") == 0)
+		sd_bus_message_unref(bench_call(ret_ms, LV_BUS, path, LV_DOMAIN, method, NULL));
+	else
+		sd_bus_message_unref(bench_call(ret_ms, LV_BUS, path, LV_DOMAIN, method, "u", 0));
+}
+
+static bool lv_active(const char *path)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int v = 0;
+
+	if (sd_bus_get_property_trivial(B, LV_BUS, path, LV_DOMAIN, "Active", &error, 'b', &v) < 0)
+		fail_msg("Get Active on %s: %s", path, error.message ?: "?");
+	return v;
+}
+
+static uint32_t lv_id(const char *path)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint32_t v = 0;
+
+	if (sd_bus_get_property_trivial(B, LV_BUS, path, LV_DOMAIN, "Id", &error, 'u', &v) < 0)
+		fail_msg("Get Id on %s: %s", path, error.message ?: "?");
+	return v;
+}
+
+static int lv_try(double *ret_ms, sd_bus_error *error, sd_bus_message **reply, const char *path,
+		  const char *iface, const char *method, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = bench_callv(error, reply, ret_ms, LV_BUS, path, iface, method, types, ap);
+	va_end(ap);
+	return r;
+}
+
+/* ListDomains: how many; -1 when libvirt-dbus cannot answer (yet) and
+ * `must` is false. */
+static int lv_list(double *ret_ms, bool must)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_strv_free_ char **paths = NULL;
+	int n = 0, r;
+
+	r = lv_try(ret_ms, &error, &reply, LV_PATH, LV_CONNECT, "ListDomains", "u", 0);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(reply, &paths);
+	if (r < 0) {
+		if (must)
+			fail_msg("libvirt ListDomains: %s", error.message ?: strerror(-r));
+		return -1;
+	}
+	for (char **p = paths; p && *p; p++)
+		n++;
+	return n;
+}
+
+/*
+ * The same XML the zvirtd rows use, as libvirt must have it: type 'qemu'.
+ * And a word on the kernel command line naming the harness's directory
+ * (the guest ignores it): libvirt hands QEMU its log files as descriptors,
+ * so nothing else in QEMU's command line would let the harness, or run.sh
+ * after a SIGKILL, find and kill these guests.
+ */
+static char *lv_xml(const char *xml)
+{
+	const char *p = strstr(xml, "type='kvm'"), *c;
+	_cleanup_free_ char *typed = NULL;
+
+	typed = p ? xasprintf("%.*stype='qemu'%s", (int)(p - xml), xml, p + strlen("type='kvm'"))
+		  : xstrdup(xml);
+	c = strstr(typed, "</cmdline>");
+	if (!c)
+		return TAKE_PTR(typed);
+	return xasprintf("%.*s zvirt_bench=%s%s", (int)(c - typed), typed, harness_tmpdir(), c);
+}
+
+static double lv_rss(const char *what)
+{
+	Rss d = rss_of(L.libvirtd), b = rss_of(L.dbus);
+
+	if (what)
+		note("libvirt RSS %s: libvirtd %.1f MB (%.1f anonymous) + libvirt-dbus %.1f MB (%.1f "
+		     "anonymous)",
+		     what, d.total, d.anon, b.total, b.anon);
+	return d.total + b.total;
+}
+
+static void wait_lv_ready(LvGuest *g)
+{
+	if (harness_wait_console_from(g->console_log, 0, READY_LINE, BOOT_TIMEOUT_MS, NULL) < 0)
+		fail_msg("libvirt: %s did not boot", g->name);
+}
+
+static double lv_start(LvGuest *g)
+{
+	double ms;
+
+	(void)unlink(g->console_log);
+	lv_domain_call(&ms, g->path, "Create");
+	if (!lv_active(g->path))
+		fail_msg("libvirt: %s: Create returned, but it is not active", g->name);
+	g->id = lv_id(g->path);
+	return ms;
+}
+
+static void lv_destroy_all(LvGuest *g, size_t n)
+{
+	char *paths[N_GUESTS];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < ELEMENTSOF(paths); i++)
+		if (lv_active(g[i].path))
+			paths[k++] = g[i].path;
+	if (k > 0)
+		(void)call_all_v(LV_BUS, paths, k, LV_DOMAIN, "Destroy", "u", 0);
+}
+
+/* ---- the rows ---- */
+
+static void lv_queries(const char *minimal)
+{
+	_cleanup_free_ char *dest = xstrdup(LV_BUS);
+	double ms;
+
+	progress("libvirt: ListDomains, GetAll, busctl");
+	for (unsigned i = 0; i < 20; i++)
+		(void)lv_list(NULL, true);
+	for (unsigned i = 0; i < opt.list; i++) {
+		int n = lv_list(&ms, true);
+		if (n != N_DOMAINS)
+			fail_msg("libvirt ListDomains returned %d domains, expected %d", n, N_DOMAINS);
+		series_add(&rows[ROW_LIST].lv, ms);
+	}
+	for (unsigned i = 0; i < opt.getall + 20; i++) {
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, minimal, "org.freedesktop.DBus.Properties",
+						"GetAll", "s", LV_DOMAIN));
+		if (i >= 20)
+			series_add(&rows[ROW_GETALL].lv, ms);
+	}
+	for (unsigned i = 0; i < opt.getall + 20; i++) {
+		sd_bus_message_unref(
+			bench_call(&ms, LV_BUS, LV_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL));
+		if (i >= 20)
+			series_add(&rows[ROW_PING].lv, ms);
+	}
+	{
+		char *ping[] = {"busctl", "call", dest, LV_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL};
+		char *list[] = {"busctl", "call", dest, LV_PATH, LV_CONNECT, "ListDomains", "u", "0", NULL};
+
+		for (unsigned i = 0; i < 3; i++)
+			(void)run_busctl(ping);
+		for (unsigned i = 0; i < opt.busctl_floor; i++)
+			series_add(&rows[ROW_BUSCTL_FLOOR].lv, run_busctl(ping));
+		for (unsigned i = 0; i < opt.busctl; i++)
+			series_add(&rows[ROW_LIST_BUSCTL].lv, run_busctl(list));
+	}
+}
+
+static void lv_lifecycle(LvGuest *g)
+{
+	for (unsigned c = 0; c < opt.cycles; c++) {
+		double ms;
+
+		progress("libvirt: cycle %u/%u: Create %s", c + 1, opt.cycles, g->name);
+		series_add(&rows[ROW_START].lv, lv_start(g));
+		wait_lv_ready(g);
+		for (unsigned i = 0; i < opt.suspend; i++) {
+			uint64_t t0 = now_ns();
+			lv_domain_call(NULL, g->path, "Suspend");
+			lv_domain_call(NULL, g->path, "Resume");
+			series_add(&rows[ROW_SUSPEND].lv, ms_since(t0));
+		}
+		if (c % 2 == 0) {
+			lv_domain_call(&ms, g->path, "Destroy");
+			series_add(&rows[ROW_DESTROY].lv, ms);
+		} else {
+			size_t mark = event_mark();
+			uint64_t t0 = now_ns();
+			EventWait w = {.from = mark,
+				       .path = g->path,
+				       .event = VIR_DOMAIN_EVENT_STOPPED,
+				       .detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN};
+
+			lv_domain_call(NULL, g->path, "Shutdown");
+			if (!bench_wait(event_arrived, &w, STATE_TIMEOUT_MS, -1))
+				fail_msg("libvirt: %s did not stop within %d ms of Shutdown", g->name,
+					 STATE_TIMEOUT_MS);
+			series_add(&rows[ROW_SHUTDOWN].lv, ms_between(t0, w.found->mono_ns));
+		}
+		if (lv_active(g->path))
+			fail_msg("libvirt: %s is still active", g->name);
+	}
+}
+
+static void lv_concurrent(LvGuest *g)
+{
+	char *paths[N_GUESTS];
+
+	for (size_t i = 0; i < N_GUESTS; i++)
+		paths[i] = g[i].path;
+	for (unsigned round = 0; round < opt.concurrent; round++) {
+		double ms;
+
+		progress("libvirt: 5 concurrent Creates, round %u/%u", round + 1, opt.concurrent);
+		for (size_t i = 0; i < N_GUESTS; i++)
+			(void)unlink(g[i].console_log);
+		ms = call_all_v(LV_BUS, paths, N_GUESTS, LV_DOMAIN, "Create", "u", 0);
+		for (size_t i = 0; i < N_GUESTS; i++)
+			if (!lv_active(paths[i]))
+				fail_msg("libvirt: %s: Create returned, but it is not active", g[i].name);
+		series_add(&rows[ROW_CONCURRENT].lv, ms);
+		lv_destroy_all(g, N_GUESTS);
+		sleep_ms(500);
+	}
+}
+
+/* SIGTERM libvirtd, start it again, until libvirt-dbus answers ListDomains
+ * with every domain (it reconnects to libvirtd by itself on the next call;
+ * until then calls fail, so poll every millisecond). */
+static void lv_restart(LvGuest *g)
+{
+	unsigned ok = 0;
+
+	progress("libvirt: restart with %d defined and %d running: booting the guests", N_DOMAINS, N_GUESTS);
+	for (size_t i = 0; i < N_GUESTS; i++)
+		(void)lv_start(&g[i]);
+	for (size_t i = 0; i < N_GUESTS; i++)
+		wait_lv_ready(&g[i]);
+
+	for (unsigned k = 0; k < opt.restarts; k++) {
+		uint64_t t0, t_stopped, t_answer;
+		unsigned attached = 0;
+		int n;
+
+		progress("libvirt: restart %u/%u", k + 1, opt.restarts);
+		sleep_ms(1000); /* as for zvirtd: no restart right on top of the last */
+		t0 = now_ns();
+		stop_child(&L.libvirtd, "libvirtd");
+		t_stopped = now_ns();
+		start_libvirtd();
+		while ((n = lv_list(NULL, false)) != N_DOMAINS) {
+			if (ms_since(t0) > ANSWER_TIMEOUT_MS)
+				fail_msg("libvirt: no answer with %d domains within %d ms of the restart "
+					 "(last: %d)",
+					 N_DOMAINS, ANSWER_TIMEOUT_MS, n);
+			sleep_ms(1);
+		}
+		t_answer = now_ns();
+		series_add(&rows[ROW_RESTART].lv, ms_between(t0, t_answer));
+		series_add(&rows[ROW_RESTART_START].lv, ms_between(t_stopped, t_answer));
+		if (k == 0)
+			series_add(&rows[ROW_RSS_RESTART].lv, lv_rss("after a restart"));
+		for (size_t i = 0; i < N_GUESTS; i++)
+			if (lv_active(g[i].path) && lv_id(g[i].path) == g[i].id)
+				attached++;
+		if (attached == N_GUESTS)
+			ok++;
+	}
+	note("libvirt restart: from SIGTERM to libvirtd until libvirt-dbus answers ListDomains with all %d "
+	     "domains (polled every ms); all %d guests still active with the same Id after %u of %u "
+	     "restarts",
+	     N_DOMAINS, N_GUESTS, ok, opt.restarts);
+	lv_destroy_all(g, N_GUESTS);
+}
+
+void phase_libvirt(void)
+{
+	LvGuest g[N_GUESTS] = {};
+	_cleanup_free_ char *minimal = NULL;
+	int r;
+
+	if (access(LIBVIRTD, X_OK) < 0 || access(LIBVIRT_DBUS, X_OK) < 0) {
+		note("--with-libvirt: %s or %s is missing (tests/bench/run.sh --with-libvirt installs them)",
+		     LIBVIRTD, LIBVIRT_DBUS);
+		return;
+	}
+	progress("libvirt: starting libvirtd and libvirt-dbus in a private mount namespace");
+	prepare_tree();
+	extend_bus_policy();
+	start_holder();
+	start_libvirtd();
+	start_libvirt_dbus();
+	r = sd_bus_add_match(B, &event_slot,
+			     "type='signal',interface='" LV_CONNECT "',member='DomainEvent',path='" LV_PATH
+			     "'",
+			     on_domain_event, NULL);
+	if (r < 0)
+		fail_msg("cannot add the DomainEvent match: %s", strerror(-r));
+
+	/* The first define makes libvirtd probe QEMU's capabilities (once,
+	 * then cached); that is not Define's cost. */
+	{
+		_cleanup_free_ char *x = harness_minimal_xml("lv-warmup", NULL);
+		_cleanup_free_ char *xml = lv_xml(x);
+		_cleanup_free_ char *path = lv_define(xml, NULL);
+		lv_domain_call(NULL, path, "Undefine");
+	}
+
+	progress("libvirt: defining %d domains", N_DOMAINS);
+	for (size_t i = 0; i < N_GUESTS; i++) {
+		_cleanup_free_ char *x = NULL, *xml = NULL;
+		double ms;
+
+		g[i].name = xasprintf("lv-guest-%zu", i);
+		g[i].console_log = harness_console_log(g[i].name);
+		x = harness_guest_xml(g[i].name);
+		xml = lv_xml(x);
+		g[i].path = lv_define(xml, &ms);
+		series_add(&rows[ROW_DEFINE].lv, ms);
+	}
+	for (unsigned i = N_GUESTS; i < N_DOMAINS; i++) {
+		_cleanup_free_ char *name = xasprintf("lv-%05u", i);
+		_cleanup_free_ char *x = harness_minimal_xml(name, NULL);
+		_cleanup_free_ char *xml = lv_xml(x);
+		_cleanup_free_ char *path = NULL;
+		double ms;
+
+		path = lv_define(xml, &ms);
+		series_add(&rows[ROW_DEFINE].lv, ms);
+		if (!minimal)
+			minimal = TAKE_PTR(path);
+	}
+	(void)harness_flush_signals();
+
+	lv_queries(minimal);
+	series_add(&rows[ROW_RSS].lv, lv_rss("with 1000 defined"));
+	lv_lifecycle(&g[0]);
+	lv_concurrent(g);
+	lv_restart(g);
+
+	stop_all();
+	for (size_t i = 0; i < N_GUESTS; i++) {
+		free(g[i].name);
+		free(g[i].path);
+		free(g[i].console_log);
+	}
+	note("libvirt: libvirtd %s and libvirt-dbus as packaged, system instance as root in a private mount "
+	     "namespace on the same bus; domain type 'qemu', QEMU as root, its output to a file (no "
+	     "virtlogd)",
+	     "9.0");
+}

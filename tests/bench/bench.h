@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What zvirt-bench.c (zvirtd, the table, main) and bench-libvirt.c (the same
+ * rows against libvirtd + libvirt-dbus, --with-libvirt) share.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "harness.h"
+
+extern char **environ;
+
+#define N_DOMAINS       1000  /* "1000 defined" */
+#define N_SCALE_DOMAINS 10000 /* --scale: "10 000 defined" */
+#define N_GUESTS        5     /* bootable ones among them; "5 running" */
+#define N_SCALE_GUESTS  50    /* --scale: "50 running guests must reattach" */
+
+#define CALL_TIMEOUT_USEC (60ULL * 1000 * 1000)
+#define BOOT_TIMEOUT_MS   HARNESS_BOOT_TIMEOUT_MS
+#define STATE_TIMEOUT_MS  30000
+#define ANSWER_TIMEOUT_MS 30000
+#define READY_LINE        "zvirt-guest: ready boot_id="
+
+typedef struct Options {
+	unsigned list;         /* ListDomains in-process */
+	unsigned getall;       /* GetAll */
+	unsigned gmo;          /* GetManagedObjects */
+	unsigned busctl;       /* busctl ListDomains */
+	unsigned busctl_floor; /* busctl Peer.Ping */
+	unsigned cycles;       /* Start, then Destroy or Shutdown */
+	unsigned suspend;      /* Suspend+Resume round trips per cycle */
+	unsigned concurrent;   /* rounds of 5 concurrent Starts */
+	unsigned restarts;     /* daemon restarts with 5 running */
+	unsigned events;       /* guest power-offs for QMP event → signal */
+	unsigned scale_list;
+	unsigned scale_restarts;
+	bool scale;
+	bool with_libvirt;
+} Options;
+
+extern Options opt;
+
+typedef struct Series {
+	double *v;
+	size_t n, cap;
+} Series;
+
+void series_add(Series *s, double v);
+double series_quantile(const Series *s, double q);
+double series_median(const Series *s);
+
+/* In table order; rows whose name starts with two spaces give context to
+ * the row above them and have no target of their own. */
+typedef enum RowId {
+	ROW_LIST,
+	ROW_LIST_BUSCTL,
+	ROW_BUSCTL_FLOOR,
+	ROW_GETALL,
+	ROW_PING,
+	ROW_GMO,
+	ROW_DEFINE,
+	ROW_START,
+	ROW_QEMU_START,
+	ROW_SUSPEND,
+	ROW_QEMU_SUSPEND,
+	ROW_DESTROY,
+	ROW_QEMU_KILL,
+	ROW_SHUTDOWN,
+	ROW_SHUTDOWN_TAIL,
+	ROW_CONCURRENT,
+	ROW_QEMU_CONCURRENT,
+	ROW_RSS,
+	ROW_RSS_EMPTY,
+	ROW_RESTART,
+	ROW_RESTART_START,
+	ROW_RSS_RESTART,
+	ROW_EVENT,
+	ROW_EVENT_QEMU,
+	/* --scale */
+	ROW_SCALE_DEFINE,
+	ROW_SCALE_LIST,
+	ROW_SCALE_RSS,
+	ROW_SCALE_START,
+	ROW_SCALE_REATTACH,
+	ROW_SCALE_QMP,
+	N_ROWS,
+} RowId;
+
+typedef struct Row {
+	const char *what;
+	const char *unit; /* "ms" or "MB" */
+	double target;    /* the figure is ok at or below it; 0: no target */
+	const char *target_text;
+	const char *anchor; /* libvirt, from performance.md */
+	bool scale;         /* measured only with --scale */
+	Series s;           /* zvirtd */
+	Series lv;          /* libvirt on this machine, this run (--with-libvirt) */
+} Row;
+
+extern Row rows[N_ROWS];
+
+/* ---- clocks, strings, output ---- */
+
+uint64_t clock_ns(clockid_t id);
+uint64_t now_ns(void); /* CLOCK_MONOTONIC */
+double ms_between(uint64_t from, uint64_t to);
+double ms_since(uint64_t from);
+void sleep_ms(unsigned ms);
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+char *xstrdup(const char *s);
+/* A line on stderr. */
+__attribute__((format(printf, 1, 2))) void progress(const char *fmt, ...);
+/* A fact printed under the table (and on stderr now). */
+__attribute__((format(printf, 1, 2))) void note(const char *fmt, ...);
+
+/* ---- the benchmark's own bus connection ---- */
+
+extern sd_bus *B;
+
+int bench_callv(sd_bus_error *error, sd_bus_message **reply, double *ret_ms, const char *dest,
+		const char *path, const char *iface, const char *method, const char *types, va_list ap);
+/* A call that must succeed; its time in *ret_ms (may be NULL). Unref the reply. */
+sd_bus_message *bench_call(double *ret_ms, const char *dest, const char *path, const char *iface,
+			   const char *method, const char *types, ...);
+/* Dispatch what has arrived; then wait (poll on the bus, reading and
+ * discarding `drain_fd` if >= 0) until done(userdata) or the timeout.
+ * Signals are handled the moment they can be read. */
+bool bench_wait(bool (*done)(void *userdata), void *userdata, int timeout_ms, int drain_fd);
+/* Send the same call to every path at once; wait for all replies, which
+ * must be successes. Returns first send → last reply. */
+double call_all_v(const char *dest, char **paths, size_t n, const char *iface, const char *method,
+		  const char *types, ...);
+
+/* ---- processes and files ---- */
+
+typedef struct Rss {
+	double total, anon, file; /* MB (MiB, as ps and top count) */
+} Rss;
+
+Rss rss_of(pid_t pid);
+/* One `busctl` child, stdout on /dev/null; fork to exit. */
+double run_busctl(char *const argv[]);
+void rm_rf(const char *path);
+const char *default_log_level(void);
+
+/* ---- bench-libvirt.c ---- */
+
+/* Install, start and measure libvirtd + libvirt-dbus: the `lv` series. */
+void phase_libvirt(void);
+/* Stop what phase_libvirt() started, also after it failed half-way. */
+void libvirt_cleanup(void);
+/* From a fatal signal handler: undo what the host would keep. */
+void libvirt_emergency_cleanup(void);
