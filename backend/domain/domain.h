@@ -96,6 +96,10 @@ Domain *domain_free(Domain *d);
 /* Moves to (state, reason): sequence+1, status file, callbacks. */
 void domain_set_state(Domain *d, DomainState state, DomainReason reason);
 
+/* The guest was reset (a Reset call or its own reboot): running/reset as
+ * a new transition even when it already was running/reset. */
+void domain_note_reset(Domain *d);
+
 /* Fails with Busy when a call is in flight. */
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err);
 

@@ -160,9 +160,17 @@ static void test_reboot(void **state)
 	/* No pause was ever reported: the guest's halt is part of the shutdown. */
 	assert_null(harness_signal_find(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused"));
 
-	/* Reset on a running guest: running/reset. */
+	/* Reset on a running guest: running/reset. A second reset in a row is
+	 * a transition of its own: a new StateChanged, a higher sequence. */
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Reset", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "running", "reset", HARNESS_STATE_TIMEOUT_MS), 0);
+	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+	size_t reset_mark = harness_signal_mark();
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Reset", "a{sv}", 0));
+	assert_non_null(harness_wait_signal(reset_mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
+					    HARNESS_STATE_TIMEOUT_MS));
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence"), seq + 1);
+	harness_assert_state(path, "running", "reset");
 
 	/* Graceful destroy: SIGTERM is enough for QEMU. */
 	sd_bus_message_unref(
