@@ -192,7 +192,7 @@ static void extend_bus_policy(void)
  */
 static struct {
 	int cmd, reply;
-} H2 = {-1, -1};
+} Spawner = {-1, -1};
 
 _Noreturn static void holder_main(int cmd, int reply, pid_t parent)
 {
@@ -299,9 +299,9 @@ static void start_holder(void)
 	}
 	close(to[0]);
 	close(from[1]);
-	H2.cmd = to[1];
-	H2.reply = from[0];
-	if (read(H2.reply, &c, 1) != 1)
+	Spawner.cmd = to[1];
+	Spawner.reply = from[0];
+	if (read(Spawner.reply, &c, 1) != 1)
 		fail_msg("could not set up the mount namespace for libvirtd");
 }
 
@@ -312,8 +312,8 @@ static pid_t spawn_in_ns(const char *program, const char *arg, const char *log_n
 	_cleanup_free_ char *req = xasprintf("%s\t%s\t%s/%s", program, arg ? arg : "", L.root, log_name);
 	int32_t pid = 0;
 
-	if (write(H2.cmd, req, strlen(req)) != (ssize_t)strlen(req) ||
-	    read(H2.reply, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
+	if (write(Spawner.cmd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	    read(Spawner.reply, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
 		fail_msg("the namespace holder could not start %s", program);
 	return pid;
 }
@@ -397,10 +397,10 @@ static void stop_all(void)
 		(void)waitpid(L.holder, NULL, 0);
 		L.holder = 0;
 	}
-	if (H2.cmd >= 0)
-		H2.cmd = (close(H2.cmd), -1);
-	if (H2.reply >= 0)
-		H2.reply = (close(H2.reply), -1);
+	if (Spawner.cmd >= 0)
+		Spawner.cmd = (close(Spawner.cmd), -1);
+	if (Spawner.reply >= 0)
+		Spawner.reply = (close(Spawner.reply), -1);
 	for (size_t i = 0; i < L.n_created; i++)
 		(void)rmdir(L.created[i]);
 	L.n_created = 0;
