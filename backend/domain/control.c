@@ -618,7 +618,7 @@ static void on_qmp_event(Qmp *qmp, const char *event, json_object *data, void *u
 	} else if (strcmp(event, "RESET") == 0) {
 		if (op_owns(d, DOMAIN_OP_RESET, DOMAIN_OP_REBOOT) || d->state != DOMAIN_STATE_RUNNING)
 			return;
-		domain_note_reset(d);
+		domain_set_state(d, DOMAIN_STATE_RUNNING, DOMAIN_REASON_RESET);
 	} else if (strcmp(event, "GUEST_PANICKED") == 0) {
 		if (d->state == DOMAIN_STATE_CRASHED)
 			return;
@@ -651,10 +651,7 @@ static void reply_then_state(Domain *d, const char *cmd, const char *error_class
 		domain_finish_op(d, r, &err);
 		return;
 	}
-	if (state == DOMAIN_STATE_RUNNING && reason == DOMAIN_REASON_RESET)
-		domain_note_reset(d);
-	else
-		domain_set_state(d, state, reason);
+	domain_set_state(d, state, reason);
 	domain_finish_op(d, 0, NULL);
 }
 

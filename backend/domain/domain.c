@@ -49,9 +49,11 @@ Domain *domain_free(Domain *d)
 	return NULL;
 }
 
-static void set_state(Domain *d, DomainState state, DomainReason reason, bool repeat)
+void domain_set_state(Domain *d, DomainState state, DomainReason reason)
 {
-	if (d->state == state && d->reason == reason && !repeat)
+	/* The same pair again is no news, except a reset: that names an
+	 * event, and a second one in a row is a transition of its own. */
+	if (d->state == state && d->reason == reason && reason != DOMAIN_REASON_RESET)
 		return;
 
 	log_info("Domain %s: %s (%s) -> %s (%s)", domain_name(d), domain_state_to_string(d->state),
@@ -74,17 +76,6 @@ static void set_state(Domain *d, DomainState state, DomainReason reason, bool re
 		(void)store_save_status(d);
 
 	registry_notify_state(d->registry, d);
-}
-
-void domain_set_state(Domain *d, DomainState state, DomainReason reason)
-{
-	set_state(d, state, reason, false);
-}
-
-void domain_note_reset(Domain *d)
-{
-	/* Every reset is news, also the second one in a row. */
-	set_state(d, DOMAIN_STATE_RUNNING, DOMAIN_REASON_RESET, true);
 }
 
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err)

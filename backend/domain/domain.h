@@ -93,12 +93,10 @@ static inline const char *domain_name(const Domain *d)
 int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret);
 Domain *domain_free(Domain *d);
 
-/* Moves to (state, reason): sequence+1, status file, callbacks. */
+/* Moves to (state, reason): sequence+1, status file, callbacks. Setting
+ * the current pair again changes nothing, but for running/reset: every
+ * reset is a transition. */
 void domain_set_state(Domain *d, DomainState state, DomainReason reason);
-
-/* The guest was reset (a Reset call or its own reboot): running/reset as
- * a new transition even when it already was running/reset. */
-void domain_note_reset(Domain *d);
 
 /* Fails with Busy when a call is in flight. */
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err);
