@@ -12,6 +12,8 @@
 
 #include <systemd/sd-id128.h>
 
+#include "util/cleanup.h"
+
 typedef enum DomainVirtType {
 	DOMAIN_VIRT_KVM,  /* type='kvm': KVM, or TCG when Accelerator=tcg */
 	DOMAIN_VIRT_QEMU, /* type='qemu': always TCG */
@@ -166,6 +168,7 @@ typedef struct DomainDef {
 } DomainDef;
 
 DomainDef *domain_def_free(DomainDef *def);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
 /* A deep copy (NULL on ENOMEM). */
 DomainDef *domain_def_copy(const DomainDef *def);
 void disk_def_clear(DiskDef *disk);

@@ -77,16 +77,26 @@ bool registry_iterate(const Registry *r, size_t *state, Domain **ret)
 	return hashmap_iterate(r->by_uuid, state, (void **)ret);
 }
 
-static int registry_add(Registry *r, Domain *d)
+/* A new Domain for def (taken in every case), in both maps. */
+static int registry_insert(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 {
-	int k = hashmap_put(r->by_uuid, d->uuid_hex, d);
-	if (k < 0)
-		return k;
-	k = hashmap_put(r->by_name, d->def->name, d);
+	Domain *d;
+	int k = domain_new(r, def, persistent, &d);
 	if (k < 0) {
-		hashmap_remove(r->by_uuid, d->uuid_hex);
+		domain_def_free(def);
 		return k;
 	}
+	k = hashmap_put(r->by_uuid, d->uuid_hex, d);
+	if (k >= 0) {
+		k = hashmap_put(r->by_name, d->def->name, d);
+		if (k < 0)
+			hashmap_remove(r->by_uuid, d->uuid_hex);
+	}
+	if (k < 0) {
+		domain_free(d);
+		return k;
+	}
+	*ret = d;
 	return 0;
 }
 
@@ -225,7 +235,7 @@ int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err)
 
 int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool *ret_created, ZvError *err)
 {
-	DomainDef *def = NULL;
+	_cleanup_(domain_def_freep) DomainDef *def = NULL;
 	Domain *d = NULL;
 	int k;
 
@@ -235,22 +245,20 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 
 	k = check_conflicts(r, def, &d, err);
 	if (k < 0)
-		goto fail;
+		return k;
 
 	/* On disk first: a definition we cannot store is not defined. */
 	k = store_save_definition(r->settings, def);
-	if (k < 0) {
-		zv_error_set(err, ZV_ERROR_HOST, k, "Cannot store the definition in %s/domains: %s",
-			     r->settings->state_dir, strerror(-k));
-		goto fail;
-	}
+	if (k < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot store the definition in %s/domains: %s",
+				    r->settings->state_dir, strerror(-k));
 
 	if (d) {
 		/* Same UUID and name: a new definition for the next start. The
 		 * name key points into the old def, so re-key it. */
 		hashmap_remove(r->by_name, d->def->name);
 		domain_def_free(d->def);
-		d->def = def;
+		d->def = TAKE_PTR(def);
 		(void)hashmap_put(r->by_name, d->def->name, d);
 		bool was_transient = !d->persistent;
 		d->persistent = true;
@@ -259,19 +267,12 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 		notify_definition(r, d);
 		*ret_created = false;
 	} else {
-		k = domain_new(r, def, true, &d);
+		char uuid_hex[SD_ID128_STRING_MAX];
+		sd_id128_to_string(def->uuid, uuid_hex);
+		k = registry_insert(r, TAKE_PTR(def), true, &d);
 		if (k < 0) {
-			(void)store_remove_definition(r->settings, SD_ID128_TO_STRING(def->uuid));
-			zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
-			goto fail;
-		}
-		k = registry_add(r, d);
-		if (k < 0) {
-			(void)store_remove_definition(r->settings, d->uuid_hex);
-			d->def = NULL;
-			domain_free(d);
-			zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
-			goto fail;
+			(void)store_remove_definition(r->settings, uuid_hex);
+			return zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
 		}
 		if (r->callbacks.domain_added)
 			r->callbacks.domain_added(d, r->callbacks.userdata);
@@ -280,10 +281,6 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 	log_info("Defined domain %s (%s)", d->def->name, d->uuid);
 	*ret = d;
 	return 0;
-
-fail:
-	domain_def_free(def);
-	return k;
 }
 
 int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
@@ -336,15 +333,7 @@ static int load_definition(const char *path, const char *xml, size_t len, void *
 		domain_def_free(def);
 		return 0;
 	}
-	if (domain_new(r, def, true, &d) < 0) {
-		domain_def_free(def);
-		return -ENOMEM;
-	}
-	if (registry_add(r, d) < 0) {
-		domain_free(d);
-		return -ENOMEM;
-	}
-	return 0;
+	return registry_insert(r, def, true, &d);
 }
 
 static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
@@ -355,14 +344,8 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	if (!d) {
 		/* A transient domain: its live definition is all there is. */
 		DomainDef *def = domain_def_copy(st->live);
-		if (!def || domain_new(r, def, false, &d) < 0) {
-			domain_def_free(def);
+		if (!def || registry_insert(r, def, false, &d) < 0)
 			return -ENOMEM;
-		}
-		if (registry_add(r, d) < 0) {
-			domain_free(d);
-			return -ENOMEM;
-		}
 	}
 
 	d->live = TAKE_PTR(st->live);

@@ -16,7 +16,6 @@
 #include "util/cleanup.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CcwAddressSet *, ccw_address_set_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
 
 #define ADDR(s, d) ((CcwAddress){.assigned = true, .cssid = 0xfe, .ssid = (s), .devno = (d)})
 

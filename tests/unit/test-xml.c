@@ -36,8 +36,6 @@
 
 static const DomainXMLDefaults defaults = {.emulator = EMULATOR};
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
-
 static char *read_fixture(const char *path)
 {
 	char *data = NULL;
