@@ -177,8 +177,7 @@ static void domain_stopped(Domain *d)
 	d->stop_expected = false;
 
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
-	if (r->callbacks.domain_definition_changed)
-		r->callbacks.domain_definition_changed(d, r->callbacks.userdata);
+	registry_notify_definition(r, d);
 
 	if (d->op_active) {
 		if (was_starting)
@@ -396,8 +395,7 @@ static void start_done(Domain *d)
 	lifecycle_start_result(d->reason, false, d->start_flags & DOMAIN_START_PAUSED,
 			       d->start_flags & DOMAIN_START_FORCE_BOOT, &state, &reason);
 	domain_set_state(d, state, reason);
-	if (d->registry->callbacks.domain_definition_changed)
-		d->registry->callbacks.domain_definition_changed(d, d->registry->callbacks.userdata);
+	registry_notify_definition(d->registry, d);
 	domain_finish_op(d, 0, NULL);
 }
 

@@ -125,7 +125,7 @@ void registry_notify_crashed(Registry *r, Domain *d, const DomainCrashInfo *info
 		r->callbacks.domain_crashed(d, info, r->callbacks.userdata);
 }
 
-static void notify_definition(Registry *r, Domain *d)
+void registry_notify_definition(Registry *r, Domain *d)
 {
 	if (r->callbacks.domain_definition_changed)
 		r->callbacks.domain_definition_changed(d, r->callbacks.userdata);
@@ -264,7 +264,7 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 		d->persistent = true;
 		if (was_transient && d->live)
 			(void)store_save_status(d);
-		notify_definition(r, d);
+		registry_notify_definition(r, d);
 		*ret_created = false;
 	} else {
 		char uuid_hex[SD_ID128_STRING_MAX];
@@ -311,7 +311,7 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 		/* Keeps running as a transient domain; gone when it stops. */
 		d->persistent = false;
 		(void)store_save_status(d);
-		notify_definition(r, d);
+		registry_notify_definition(r, d);
 	} else
 		registry_remove(r, d);
 	return 0;

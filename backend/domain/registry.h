@@ -91,6 +91,7 @@ void registry_remove(Registry *r, Domain *d);
 
 /* Internal to the backend: state bookkeeping for callbacks. */
 void registry_notify_state(Registry *r, Domain *d);
+void registry_notify_definition(Registry *r, Domain *d);
 void registry_notify_crashed(Registry *r, Domain *d, const DomainCrashInfo *info);
 
 /* The default values the XML parser fills in. */
