@@ -118,6 +118,13 @@ static int prop_relocation_port(sd_bus *bus, const char *path, const char *iface
 
 void objects_manager_counts_changed(Objects *o)
 {
+	size_t count = registry_count(o->registry);
+	unsigned active = o->registry->n_active;
+
+	if (count == o->announced_count && active == o->announced_active)
+		return;
+	o->announced_count = count;
+	o->announced_active = active;
 	(void)sd_bus_emit_properties_changed(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainCount",
 					     "ActiveDomainCount", NULL);
 }

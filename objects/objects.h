@@ -32,6 +32,9 @@ struct Objects {
 	objects_reload_fn reload;
 	void *reload_userdata;
 	sd_bus_slot *slots[8];
+	/* The counts last announced: most state changes change neither. */
+	size_t announced_count;
+	unsigned announced_active;
 };
 
 /* Registers every vtable, the enumerator and the object manager, and
