@@ -29,7 +29,7 @@ static int write_all(int fd, const void *data, size_t size)
 	return 0;
 }
 
-static int fsync_directory_of(const char *path)
+int fsync_parent_directory(const char *path)
 {
 	_cleanup_free_ char *copy = strdup(path);
 	if (!copy)
@@ -64,7 +64,7 @@ int write_file_atomic(const char *path, const void *data, size_t size, unsigned 
 		return r;
 	}
 	if (flags & WRITE_DURABLE)
-		return fsync_directory_of(path);
+		return fsync_parent_directory(path);
 	return 0;
 }
 

@@ -14,6 +14,10 @@ typedef enum WriteFlags {
  * (fsync,) rename, (fsync dir). Either the old or the new file remains. */
 int write_file_atomic(const char *path, const void *data, size_t size, unsigned mode, WriteFlags flags);
 
+/* fsync the directory that holds path: makes a rename, link or unlink in
+ * it survive a power cut. */
+int fsync_parent_directory(const char *path);
+
 /* Reads a whole (small) file, NUL-terminated; refuses files over max bytes. */
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
 
