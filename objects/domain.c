@@ -116,6 +116,59 @@ static int prop_autostart(sd_bus *bus, const char *path, const char *iface, cons
 	return sd_bus_message_append(reply, "b", d->autostart);
 }
 
+/* Autostart is written through Properties.Set, which sd-bus answers as
+ * soon as the setter returns: too early for an asynchronous polkit check.
+ * So domain_autostart_gate(), a bus filter that sees the call first,
+ * asks polkit and holds the message; once allowed it lets sd-bus dispatch
+ * it again to this setter, which does the work. */
+static int set_autostart(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *value, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	int autostart;
+	int r = sd_bus_message_read(value, "b", &autostart);
+	if (r < 0)
+		return r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = registry_set_autostart(d->registry, d, autostart, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return 1;
+}
+
+int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *iface, *prop, *path = sd_bus_message_get_path(m);
+	const size_t prefix_len = strlen(ZVIRT_DOMAIN_PREFIX "/");
+
+	if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set"))
+		return 0;
+	if (!path || strncmp(path, ZVIRT_DOMAIN_PREFIX "/", prefix_len) != 0 ||
+	    sd_bus_message_read(m, "ss", &iface, &prop) < 0 || strcmp(iface, ZVIRT_DOMAIN_IFACE) != 0 ||
+	    strcmp(prop, "Autostart") != 0) {
+		(void)sd_bus_message_rewind(m, true);
+		return 0;
+	}
+	/* An unknown object or a bad value: sd-bus's own errors say it best. */
+	Domain *d = hashmap_get(o->registry->by_uuid, path + prefix_len);
+	(void)sd_bus_message_rewind(m, true);
+	if (!d)
+		return 0;
+
+	int r = polkit_check(o, m, "org.zvirt1.domain.define",
+			     (const char *[]){"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL},
+			     !sd_bus_message_get_allow_interactive_authorization(m), error);
+	if (r == 0)
+		return 1; /* held until polkit answers */
+	if (r < 0) {
+		(void)sd_bus_reply_method_error(m, error);
+		return 1;
+	}
+	return 0; /* allowed: on to set_autostart() */
+}
+
 static int prop_false(sd_bus *bus, const char *path, const char *iface, const char *prop,
 		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -402,9 +455,9 @@ void objects_domain_definition_changed(Objects *o, Domain *d)
 {
 	char path[DOMAIN_PATH_MAX];
 	(void)sd_bus_emit_properties_changed(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE, "Name",
-					     "Persistent", "VCPUs", "MaxVCPUs", "Memory", "MaxMemory",
-					     "CPUShares", "OnPoweroff", "OnReboot", "OnCrash", "Machine",
-					     "Emulator", NULL);
+					     "Persistent", "Autostart", "VCPUs", "MaxVCPUs", "Memory",
+					     "MaxMemory", "CPUShares", "OnPoweroff", "OnReboot", "OnCrash",
+					     "Machine", "Emulator", NULL);
 }
 
 void objects_domain_crashed(Objects *o, Domain *d, const DomainCrashInfo *info)
@@ -431,7 +484,7 @@ const sd_bus_vtable domain_vtable[] = {
 	SD_BUS_PROPERTY("StateReason", "s", prop_state_reason, 0, CHANGE),
 	SD_BUS_PROPERTY("StateSequence", "t", prop_state_sequence, 0, CHANGE),
 	SD_BUS_PROPERTY("Persistent", "b", prop_persistent, 0, CHANGE),
-	SD_BUS_PROPERTY("Autostart", "b", prop_autostart, 0, CHANGE),
+	SD_BUS_WRITABLE_PROPERTY("Autostart", "b", prop_autostart, set_autostart, 0, CHANGE | UNPRIV),
 	SD_BUS_PROPERTY("HasManagedSave", "b", prop_false, 0, CHANGE),
 	SD_BUS_PROPERTY("VCPUs", "u", prop_vcpus, 0, CHANGE),
 	SD_BUS_PROPERTY("MaxVCPUs", "u", prop_max_vcpus, 0, CHANGE),

@@ -536,6 +536,9 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = sd_bus_add_object_manager(bus, &o->slots[3], ZVIRT_ROOT_PATH);
 	if (r < 0)
 		goto fail;
+	r = sd_bus_add_filter(bus, &o->slots[4], domain_autostart_gate, o);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,

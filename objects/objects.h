@@ -52,6 +52,8 @@ extern const sd_bus_vtable manager_vtable[];
 extern const sd_bus_vtable domain_vtable[];
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
+/* Bus filter: polkit for Properties.Set of Domain.Autostart. */
+int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
 			   sd_bus_error *error);
 

@@ -252,6 +252,8 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	log_info("zvirtd %s ready on the bus as %s (%zu domains, %u active)", PACKAGE_VERSION,
 		 ZVIRT_BUS_NAME, registry_count(d->registry), d->registry->n_active);
 	notify_ready(d);
+	/* Only now: a daemon that cannot serve must not start guests. */
+	(void)registry_autostart(d->registry);
 	return 0;
 }
 

@@ -310,6 +310,7 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 	if (domain_state_is_active(d->state)) {
 		/* Keeps running as a transient domain; gone when it stops. */
 		d->persistent = false;
+		d->autostart = false;
 		(void)store_save_status(d);
 		registry_notify_definition(r, d);
 	} else
@@ -365,6 +366,20 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	return 0;
 }
 
+static int load_autostart(const char *uuid_hex, void *userdata)
+{
+	Registry *r = userdata;
+	Domain *d = hashmap_get(r->by_uuid, uuid_hex);
+	if (d && d->persistent) {
+		d->autostart = true;
+		return 0;
+	}
+	/* Its definition is gone or did not load: nothing to start. */
+	log_warning("Removing the autostart mark of %s: no such domain is defined", uuid_hex);
+	(void)store_set_autostart(r->settings, uuid_hex, false);
+	return 0;
+}
+
 int registry_load(Registry *r)
 {
 	int k = store_prepare_dirs(r->settings);
@@ -375,6 +390,10 @@ int registry_load(Registry *r)
 	if (k < 0)
 		return k;
 
+	k = store_foreach_autostart(r->settings, load_autostart, r);
+	if (k < 0)
+		return k;
+
 	DomainXMLDefaults defaults;
 	registry_xml_defaults(r, &defaults);
 	k = store_foreach_status(r->settings, &defaults, load_status, r);
@@ -382,5 +401,58 @@ int registry_load(Registry *r)
 		return k;
 
 	log_info("Loaded %zu domains, %u active", registry_count(r), r->n_active);
+	return 0;
+}
+
+int registry_set_autostart(Registry *r, Domain *d, bool autostart, ZvError *err)
+{
+	if (!d->persistent)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "Domain '%s' is transient: only a defined domain can start at boot",
+				    domain_name(d));
+	if (d->autostart == autostart)
+		return 0;
+
+	int k = store_set_autostart(r->settings, d->uuid_hex, autostart);
+	if (k < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot %s autostart of '%s': %s",
+				    autostart ? "enable" : "disable", domain_name(d), strerror(-k));
+	d->autostart = autostart;
+	log_info("Domain %s: autostart %s", domain_name(d), autostart ? "enabled" : "disabled");
+	registry_notify_definition(r, d);
+	return 0;
+}
+
+static void on_autostarted(Domain *d, int r, const ZvError *err, void *userdata)
+{
+	if (r < 0)
+		log_error("Domain %s: autostart failed: %s", domain_name(d), err->message);
+	else
+		log_info("Domain %s: autostarted", domain_name(d));
+}
+
+int registry_autostart(Registry *r)
+{
+	int k = store_claim_boot_autostart(r->settings);
+	if (k < 0)
+		return log_error_errno(k, "Cannot mark %s for this boot: %m", r->settings->run_dir);
+	if (k == 0) {
+		log_debug("Domains were autostarted earlier in this boot");
+		return 0;
+	}
+
+	Domain *d;
+	unsigned n = 0;
+	for (size_t i = 0; registry_iterate(r, &i, &d);) {
+		if (!d->autostart || domain_state_is_active(d->state))
+			continue;
+		ZvError err = ZV_ERROR_INIT;
+		if (domain_start(d, 0, on_autostarted, NULL, &err) < 0)
+			log_error("Domain %s: autostart failed: %s", domain_name(d), err.message);
+		else
+			n++;
+	}
+	if (n > 0)
+		log_info("Autostarting %u domains", n);
 	return 0;
 }

@@ -86,6 +86,14 @@ typedef enum UndefineFlags {
 /* Removes the definition; a shut-off domain disappears at once. */
 int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err);
 
+/* The Autostart property: start at the first daemon start of a host boot.
+ * Only persistent domains; durable. */
+int registry_set_autostart(Registry *r, Domain *d, bool autostart, ZvError *err);
+
+/* Starts the domains marked for autostart that are not running, once per
+ * host boot (a daemon restart does not start what a user stopped). */
+int registry_autostart(Registry *r);
+
 /* Removes a transient domain that stopped (used by control.c). */
 void registry_remove(Registry *r, Domain *d);
 

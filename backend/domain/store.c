@@ -3,11 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -28,16 +30,38 @@ char *store_path(const char *dir, const char *uuid_hex, const char *suffix)
 	return p;
 }
 
+static bool is_uuid_file(const char *name, char uuid_hex[static SD_ID128_STRING_MAX])
+{
+	size_t len = strlen(name);
+	if (len != 32 + 4 || strcmp(name + 32, ".xml") != 0)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		if (!strchr("0123456789abcdef", name[i]))
+			return false;
+	memcpy(uuid_hex, name, 32);
+	uuid_hex[32] = 0;
+	return true;
+}
+
+static char *autostart_path(const Settings *s, const char *uuid_hex)
+{
+	char *p;
+	if (asprintf(&p, "%s/autostart/%s.xml", s->state_dir, uuid_hex) < 0)
+		return NULL;
+	return p;
+}
+
 int store_prepare_dirs(const Settings *s)
 {
-	const char *dirs[] = {s->state_dir, s->run_dir, s->log_dir};
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		_cleanup_free_ char *sub = NULL;
-		if (asprintf(&sub, "%s/domains", dirs[i]) < 0)
+	const char *parents[] = {s->state_dir, s->state_dir, s->run_dir, s->log_dir};
+	const char *subdirs[] = {"/domains", "/autostart", "/domains", ""};
+	for (size_t i = 0; i < ELEMENTSOF(parents); i++) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s%s", parents[i], subdirs[i]) < 0)
 			return -ENOMEM;
-		int r = mkdir_p(i == 2 ? dirs[i] : sub, 0700);
+		int r = mkdir_p(path, 0700);
 		if (r < 0)
-			return log_error_errno(r, "Cannot create %s: %m", i == 2 ? dirs[i] : sub);
+			return log_error_errno(r, "Cannot create %s: %m", path);
 	}
 	return 0;
 }
@@ -59,20 +83,62 @@ int store_remove_definition(const Settings *s, const char *uuid_hex)
 	_cleanup_free_ char *path = store_path(s->state_dir, uuid_hex, ".xml");
 	if (!path)
 		return -ENOMEM;
-	return unlink_if_exists(path);
+	/* The mark first: a crash in between must not leave one that points
+	 * at nothing, and an undefined domain must not come back. */
+	int r = store_set_autostart(s, uuid_hex, false);
+	if (r < 0)
+		return r;
+	r = unlink_if_exists(path);
+	if (r < 0)
+		return r;
+	return fsync_parent_directory(path);
 }
 
-static bool is_uuid_file(const char *name, char uuid_hex[static SD_ID128_STRING_MAX])
+int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart)
 {
-	size_t len = strlen(name);
-	if (len != 32 + 4 || strcmp(name + 32, ".xml") != 0)
-		return false;
-	for (size_t i = 0; i < 32; i++)
-		if (!strchr("0123456789abcdef", name[i]))
-			return false;
-	memcpy(uuid_hex, name, 32);
-	uuid_hex[32] = 0;
-	return true;
+	_cleanup_free_ char *path = autostart_path(s, uuid_hex), *target = NULL;
+	if (!path || asprintf(&target, "../domains/%s.xml", uuid_hex) < 0)
+		return -ENOMEM;
+
+	int r;
+	if (autostart)
+		r = symlink(target, path) < 0 && errno != EEXIST ? -errno : 0;
+	else
+		r = unlink_if_exists(path);
+	if (r < 0)
+		return log_error_errno(r, "Cannot %s %s: %m", autostart ? "create" : "remove", path);
+	return fsync_parent_directory(path);
+}
+
+int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *userdata)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/autostart", s->state_dir) < 0)
+		return -ENOMEM;
+
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
+
+	struct dirent *de;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	int r = 0;
+	while ((de = readdir(d)))
+		if (is_uuid_file(de->d_name, uuid_hex) && (r = cb(uuid_hex, userdata)) < 0)
+			break;
+	closedir(d);
+	return r;
+}
+
+int store_claim_boot_autostart(const Settings *s)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/autostarted", s->run_dir) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return 1;
+	return errno == EEXIST ? 0 : -errno;
 }
 
 /* Reads every <dir>/domains/<32 hex>.xml up to max bytes and hands it to

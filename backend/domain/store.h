@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Files: definitions in <StateDir>/domains/<uuid>.xml (durable), runtime
- * status of active domains in <RunDir>/domains/<uuid>.xml (what a
- * restarted daemon needs to reattach). Every write is atomic. */
+/* Files: definitions in <StateDir>/domains/<uuid>.xml (durable), the
+ * autostart mark as a symlink <StateDir>/autostart/<uuid>.xml pointing at
+ * the definition (as libvirt's autostart/ directory), runtime status of
+ * active domains in <RunDir>/domains/<uuid>.xml (what a restarted daemon
+ * needs to reattach). Every write is atomic. */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -20,6 +22,16 @@ int store_remove_definition(const Settings *s, const char *uuid_hex);
 /* Calls cb for every <StateDir>/domains/<32 hex>.xml with its contents. */
 typedef int (*store_definition_fn)(const char *path, const char *xml, size_t len, void *userdata);
 int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata);
+
+/* Marks or unmarks a definition for start at boot (durable). */
+int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart);
+/* Calls cb for every autostart mark, with the UUID it names. */
+typedef int (*store_autostart_fn)(const char *uuid_hex, void *userdata);
+int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *userdata);
+/* Autostart is once per host boot, not per daemon start: the first caller
+ * after a boot (RunDir is emptied by it) gets 1 and leaves a mark in
+ * RunDir, later ones get 0. */
+int store_claim_boot_autostart(const Settings *s);
 
 int store_save_status(const Domain *d);
 int store_remove_status(const Settings *s, const char *uuid_hex);

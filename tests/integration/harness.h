@@ -39,6 +39,8 @@
 
 #define HARNESS_NOBODY_UID     65534
 #define HARNESS_GRANTED_DOMAIN "granted-guest" /* test.rules grants nobody this one */
+/* ... and org.zvirt1.domain.define (Autostart, Undefine) of this one. */
+#define HARNESS_DEFINE_GRANTED_DOMAIN "granted-define"
 
 /* Timeouts: the guest needs 3-5 s to boot under TCG, more on a busy host. */
 #define HARNESS_BOOT_TIMEOUT_MS   90000

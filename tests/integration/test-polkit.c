@@ -213,6 +213,8 @@ static const struct {
 	{"org.zvirt1.domain.lifecycle", "other-guest", 0},
 	{"org.zvirt1.domain.lifecycle", "granted-guest2", 0},
 	{"org.zvirt1.domain.define", HARNESS_GRANTED_DOMAIN, 0},
+	{"org.zvirt1.domain.define", HARNESS_DEFINE_GRANTED_DOMAIN, 1},
+	{"org.zvirt1.domain.lifecycle", HARNESS_DEFINE_GRANTED_DOMAIN, 0},
 	{"org.zvirt1.domain.console", HARNESS_GRANTED_DOMAIN, 0},
 	{"org.zvirt1.daemon.manage", HARNESS_GRANTED_DOMAIN, 0},
 };
