@@ -110,26 +110,6 @@ int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart)
 	return fsync_parent_directory(path);
 }
 
-int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *userdata)
-{
-	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/autostart", s->state_dir) < 0)
-		return -ENOMEM;
-
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
-
-	struct dirent *de;
-	char uuid_hex[SD_ID128_STRING_MAX];
-	int r = 0;
-	while ((de = readdir(d)))
-		if (is_uuid_file(de->d_name, uuid_hex) && (r = cb(uuid_hex, userdata)) < 0)
-			break;
-	closedir(d);
-	return r;
-}
-
 int store_claim_boot_autostart(const Settings *s)
 {
 	_cleanup_free_ char *path = NULL;
@@ -141,17 +121,11 @@ int store_claim_boot_autostart(const Settings *s)
 	return errno == EEXIST ? 0 : -errno;
 }
 
-/* Reads every <dir>/domains/<32 hex>.xml up to max bytes and hands it to
- * cb; files that cannot be read are passed with xml NULL and the error. */
-typedef int (*uuid_file_fn)(const char *path, const char *uuid_hex, const char *xml, size_t len, int error,
-			    void *userdata);
+/* Calls cb for every entry of dir named <32 hex>.xml. */
+typedef int (*uuid_entry_fn)(const char *dir, const char *name, const char *uuid_hex, void *userdata);
 
-static int foreach_uuid_file(const char *top, size_t max, uuid_file_fn cb, void *userdata)
+static int foreach_uuid_entry(const char *dir, uuid_entry_fn cb, void *userdata)
 {
-	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/domains", top) < 0)
-		return -ENOMEM;
-
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open %s: %m", dir);
@@ -159,22 +133,62 @@ static int foreach_uuid_file(const char *top, size_t max, uuid_file_fn cb, void 
 	struct dirent *de;
 	char uuid_hex[SD_ID128_STRING_MAX];
 	int r = 0;
-	while ((de = readdir(d))) {
-		if (!is_uuid_file(de->d_name, uuid_hex))
-			continue;
-		_cleanup_free_ char *path = NULL, *xml = NULL;
-		size_t len = 0;
-		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
-			r = -ENOMEM;
+	while ((de = readdir(d)))
+		if (is_uuid_file(de->d_name, uuid_hex) && (r = cb(dir, de->d_name, uuid_hex, userdata)) < 0)
 			break;
-		}
-		int k = read_file_full(path, max, &xml, &len);
-		r = cb(path, uuid_hex, k < 0 ? NULL : xml, len, k < 0 ? k : 0, userdata);
-		if (r < 0)
-			break;
-	}
 	closedir(d);
 	return r;
+}
+
+/* Reads every <dir>/domains/<32 hex>.xml up to max bytes and hands it to
+ * cb; files that cannot be read are passed with xml NULL and the error. */
+typedef int (*uuid_file_fn)(const char *path, const char *uuid_hex, const char *xml, size_t len, int error,
+			    void *userdata);
+
+typedef struct FileWalk {
+	size_t max;
+	uuid_file_fn cb;
+	void *userdata;
+} FileWalk;
+
+static int on_uuid_file(const char *dir, const char *name, const char *uuid_hex, void *userdata)
+{
+	FileWalk *w = userdata;
+	_cleanup_free_ char *path = NULL, *xml = NULL;
+	size_t len = 0;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	int k = read_file_full(path, w->max, &xml, &len);
+	return w->cb(path, uuid_hex, k < 0 ? NULL : xml, len, k < 0 ? k : 0, w->userdata);
+}
+
+static int foreach_uuid_file(const char *top, size_t max, uuid_file_fn cb, void *userdata)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/domains", top) < 0)
+		return -ENOMEM;
+	FileWalk w = {max, cb, userdata};
+	return foreach_uuid_entry(dir, on_uuid_file, &w);
+}
+
+typedef struct AutostartWalk {
+	store_autostart_fn cb;
+	void *userdata;
+} AutostartWalk;
+
+static int on_autostart_entry(const char *dir, const char *name, const char *uuid_hex, void *userdata)
+{
+	AutostartWalk *w = userdata;
+	return w->cb(uuid_hex, w->userdata);
+}
+
+int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *userdata)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/autostart", s->state_dir) < 0)
+		return -ENOMEM;
+	AutostartWalk w = {cb, userdata};
+	return foreach_uuid_entry(dir, on_autostart_entry, &w);
 }
 
 typedef struct DefinitionWalk {
