@@ -30,6 +30,21 @@ int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 	return 0;
 }
 
+static bool domain_status_write_pending(const Domain *d)
+{
+	int enabled = SD_EVENT_OFF;
+	return d->status_writer && sd_event_source_get_enabled(d->status_writer, &enabled) > 0 &&
+	       domain_state_is_active(d->state) && d->live;
+}
+
+static int on_status_writer(sd_event_source *s, void *userdata)
+{
+	Domain *d = userdata;
+	if (domain_state_is_active(d->state) && d->live)
+		(void)store_save_status(d);
+	return 0;
+}
+
 Domain *domain_free(Domain *d)
 {
 	if (!d)
@@ -40,6 +55,10 @@ Domain *domain_free(Domain *d)
 	}
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);
+	/* At exit: what a restarted daemon reads must not be stale. */
+	if (domain_status_write_pending(d))
+		(void)store_save_status(d);
+	sd_event_source_disable_unref(d->status_writer);
 	domain_def_free(d->def);
 	domain_def_free(d->live);
 	free(d->qmp_path);
@@ -47,6 +66,21 @@ Domain *domain_free(Domain *d)
 	free(d->stop_waiters);
 	free(d);
 	return NULL;
+}
+
+/* The status file is for a daemon that restarts later, the signals are
+ * for clients now: they go first, and a burst of changes is one write. */
+static void save_status_soon(Domain *d)
+{
+	if (d->status_writer) {
+		(void)sd_event_source_set_enabled(d->status_writer, SD_EVENT_ONESHOT);
+		return;
+	}
+	if (sd_event_add_defer(d->registry->event, &d->status_writer, on_status_writer, d) < 0) {
+		(void)store_save_status(d);
+		return;
+	}
+	(void)sd_event_source_set_enabled(d->status_writer, SD_EVENT_ONESHOT);
 }
 
 void domain_set_state(Domain *d, DomainState state, DomainReason reason)
@@ -72,10 +106,9 @@ void domain_set_state(Domain *d, DomainState state, DomainReason reason)
 			d->registry->n_active--;
 	}
 
-	if (active && d->live)
-		(void)store_save_status(d);
-
 	registry_notify_state(d->registry, d);
+	if (active && d->live)
+		save_status_soon(d);
 }
 
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err)

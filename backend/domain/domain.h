@@ -76,7 +76,8 @@ struct Domain {
 	 * that follows is part of that, not a user's pause. */
 	bool guest_halted;
 
-	sd_event_source *timer; /* Shutdown timeout-ms, graceful Destroy */
+	sd_event_source *timer;         /* Shutdown timeout-ms, graceful Destroy */
+	sd_event_source *status_writer; /* the runtime status file, written after the signals */
 };
 
 /* The definition that describes the domain now: live while active. */
