@@ -1850,6 +1850,29 @@ char *harness_guest_xml(const char *name)
 	return harness_guest_xml_uuid(name, NULL);
 }
 
+char *harness_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f)
+		fail_msg("cannot open %s: %m", path);
+	if (getdelim(&buf, &size, '\0', f) < 0 && !feof(f))
+		fail_msg("cannot read %s: %m", path);
+	fclose(f);
+	return buf ?: xstrdup("");
+}
+
+void harness_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	if (!f)
+		fail_msg("cannot create %s: %m", path);
+	if (fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("cannot write %s: %m", path);
+}
+
 off_t harness_file_size(const char *path)
 {
 	struct stat st;

@@ -192,6 +192,13 @@ int harness_console_send(const char *pty_path, const char *line);
  * "zvirt-guest: done <first word of command>". */
 int harness_console_command(const char *pty_path, const char *command, int timeout_ms, char **ret_output);
 
+/* ---- files ---- */
+
+/* Asserting: the whole file, NUL-terminated (malloc'd). */
+char *harness_read_file(const char *path);
+/* Asserting: replace the file with text. */
+void harness_write_file(const char *path, const char *text);
+
 /* ---- processes ---- */
 
 /* Whether a process exists and is not a zombie. */

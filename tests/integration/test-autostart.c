@@ -301,15 +301,8 @@ static void test_autostart_failure_is_logged(void **state)
 	assert_int_equal(harness_wait_state(bad, "shut-off", "failed", HARNESS_STATE_TIMEOUT_MS), 0);
 	assert_true(harness_get_bool(bad, ZVIRT_DOMAIN_IFACE, "Autostart"));
 	{
-		FILE *f = fopen(harness_daemon_log(), "re");
-		char line[4096];
-		bool found = false;
-		assert_non_null(f);
-		while (fgets(line, sizeof(line), f))
-			if (strstr(line, "autostart-bad: autostart failed"))
-				found = true;
-		fclose(f);
-		assert_true(found);
+		_cleanup_free_ char *log = harness_read_file(harness_daemon_log());
+		assert_non_null(strstr(log, "autostart-bad: autostart failed"));
 	}
 
 	harness_undefine(good);

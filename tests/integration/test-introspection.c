@@ -202,21 +202,10 @@ static void compare_interface(const char *path, const char *iface)
 	StrList live = {0}, expected = {0};
 	const char *live_xml;
 	size_t differences = 0;
-	FILE *f;
-	long size;
 
 	if (asprintf(&file, "%s/introspection/%s.xml", harness_source_root(), iface) < 0)
 		abort();
-	f = fopen(file, "re");
-	if (!f)
-		fail_msg("cannot open %s: %m", file);
-	assert_return_code(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	rewind(f);
-	expected_xml = calloc(1, (size_t)size + 1);
-	assert_non_null(expected_xml);
-	assert_int_equal(fread(expected_xml, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
+	expected_xml = harness_read_file(file);
 
 	reply = harness_call(path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL);
 	assert_return_code(sd_bus_message_read(reply, "s", &live_xml), 0);

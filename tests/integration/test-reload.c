@@ -25,23 +25,13 @@ static char *conf_path(void)
 static char *read_conf(void)
 {
 	_cleanup_free_ char *path = conf_path();
-	FILE *f = fopen(path, "re");
-	assert_non_null(f);
-	char *buf = calloc(1, 8192);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, 8191, f);
-	fclose(f);
-	assert_true(n > 0);
-	return buf;
+	return harness_read_file(path);
 }
 
 static void write_conf(const char *text)
 {
 	_cleanup_free_ char *path = conf_path();
-	FILE *f = fopen(path, "we");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	harness_write_file(path, text);
 }
 
 /* The harness's file plus extra lines in a section of their own. */
