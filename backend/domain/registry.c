@@ -200,6 +200,31 @@ static int parse(Registry *r, const char *xml, size_t len, DomainDef **ret, ZvEr
 	return 0;
 }
 
+/* Definitions that came before the probe's answer (defined in the first
+ * moments after a start, or placed in StateDir by hand) still name the
+ * alias: expand them now, as DefineXML would have. */
+static void expand_pending_machines(Registry *r)
+{
+	Domain *d;
+	for (size_t i = 0; registry_iterate(r, &i, &d);) {
+		DomainDef *def = d->def;
+		if (!def->emulator || strcmp(def->emulator, r->caps->emulator) != 0 || !def->os_machine)
+			continue;
+		const char *resolved = qemu_caps_resolve_machine(r->caps, def->os_machine);
+		if (!resolved || strcmp(resolved, def->os_machine) == 0)
+			continue;
+		char *m = strdup(resolved);
+		if (!m)
+			return;
+		log_info("Domain %s: machine %s is %s on this host", domain_name(d), def->os_machine, m);
+		free(def->os_machine);
+		def->os_machine = m;
+		if (d->persistent)
+			(void)store_save_definition(r->settings, def);
+		registry_notify_definition(r, d);
+	}
+}
+
 static void on_caps(QemuCaps *caps, int error, void *userdata)
 {
 	Registry *r = userdata;
@@ -210,6 +235,7 @@ static void on_caps(QemuCaps *caps, int error, void *userdata)
 	r->caps = caps;
 	log_info("Emulator %s: %zu machine types, s390-ccw-virtio is %s", caps->emulator, caps->n_machines,
 		 qemu_caps_resolve_machine(caps, "s390-ccw-virtio") ?: "not offered");
+	expand_pending_machines(r);
 }
 
 int registry_probe_caps(Registry *r)

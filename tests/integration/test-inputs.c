@@ -172,6 +172,35 @@ static void test_machine_alias(void **state)
 	assert_non_null(strstr(desc, machine));
 	harness_undefine(path);
 
+	/* A definition the daemon loads before its probe has answered (here:
+	 * one placed in StateDir by hand) is expanded once the answer is in,
+	 * on the bus and on disk. */
+	{
+		static const char uuid[] = "5a1a5a1a-0000-4000-8000-00000000a11a";
+		_cleanup_free_ char *stored_xml = harness_minimal_xml("alias-stored", uuid);
+		_cleanup_free_ char *file = NULL, *contents = NULL, *p = NULL, *m = NULL;
+
+		assert_int_equal(harness_stop_daemon(), 0);
+		assert_true(asprintf(&file, "%s/state/domains/5a1a5a1a00004000800000000000a11a.xml",
+				     harness_tmpdir()) > 0);
+		harness_write_file(file, stored_xml);
+		assert_int_equal(harness_start_daemon(), 0);
+
+		p = harness_lookup("alias-stored");
+		assert_non_null(p);
+		for (int i = 0; i < 500; i++) {
+			free(m);
+			m = harness_get_string(p, ZVIRT_DOMAIN_IFACE, "Machine");
+			if (strcmp(m, machine) == 0)
+				break;
+			assert_true(i < 499);
+			usleep(10 * 1000);
+		}
+		contents = harness_read_file(file);
+		assert_non_null(strstr(contents, machine));
+		harness_undefine(p);
+	}
+
 	/* A type the emulator does not have is refused with what it has. */
 	const char *bad = "<domain type='kvm'><name>old-machine</name><memory>262144</memory>"
 			  "<os><type arch='s390x' machine='s390-ccw-virtio-1.0'>hvm</type></os></domain>";
