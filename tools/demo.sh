@@ -49,33 +49,8 @@ stop
 rm -rf "$DEMO"
 mkdir -p "$DEMO/actions" "$DEMO/rules.d" "$DEMO/state" "$DEMO/run" "$DEMO/log"
 
-cat >"$DEMO/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$BUS</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.PolicyKit1"/>
-  </policy>
-  <policy user="root">
-    <allow own="org.freedesktop.PolicyKit1"/>
-  </policy>
-  <include>$SRC/data/dbus-1/system.d/org.zvirt1.conf</include>
-</busconfig>
-CONF
+sed -e "s|@BUS_DIR@|$DEMO|g" -e "s|@SOURCE_ROOT@|$SRC|g" \
+	tools/private-bus.conf.in >"$DEMO/bus.conf"
 
 dbus-daemon --config-file="$DEMO/bus.conf" --fork --print-pid >"$DEMO/dbus-daemon.pid"
 

@@ -870,57 +870,43 @@ static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const ch
 	}
 }
 
+/* text with every `key` replaced by `value` (malloc'd). */
+static char *replace_all(const char *text, const char *key, const char *value)
+{
+	size_t n = 0, klen = strlen(key), vlen = strlen(value);
+	for (const char *p = text; (p = strstr(p, key)); p += klen)
+		n++;
+	char *out = malloc(strlen(text) + n * vlen + 1), *o = out;
+	if (!out)
+		abort();
+	for (const char *p = text, *q; *p; p = q + klen) {
+		q = strstr(p, key);
+		if (!q) {
+			strcpy(o, p);
+			return out;
+		}
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, value, vlen);
+		o += vlen;
+	}
+	*o = 0;
+	return out;
+}
+
+/* tools/private-bus.conf.in, which the demo uses too. */
 static int write_bus_config(const char *path)
 {
-	_cleanup_free_ char *conf = NULL;
-
-	/* Debian's system.conf default policy, our real bus policy from the
-	 * source tree, and polkitd's (it owns its name as user polkitd after
-	 * dropping root; root too, should it ever keep it). */
-	conf = xasprintf(
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig>\n"
-		"  <type>system</type>\n"
-		"  <listen>unix:path=%s/system_bus_socket</listen>\n"
-		"  <auth>EXTERNAL</auth>\n"
-		"  <policy context=\"default\">\n"
-		"    <allow user=\"*\"/>\n"
-		"    <deny own=\"*\"/>\n"
-		"    <deny send_type=\"method_call\"/>\n"
-		"    <allow send_type=\"signal\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-		"    <allow receive_type=\"method_call\"/>\n"
-		"    <allow receive_type=\"method_return\"/>\n"
-		"    <allow receive_type=\"error\"/>\n"
-		"    <allow receive_type=\"signal\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\" "
-		"send_interface=\"org.freedesktop.DBus\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
-		"    <deny send_destination=\"org.freedesktop.DBus\" "
-		"send_interface=\"org.freedesktop.DBus\"\n"
-		"          send_member=\"UpdateActivationEnvironment\"/>\n"
-		"  </policy>\n"
-		"  <policy user=\"root\">\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Monitoring\"/>\n"
-		"  </policy>\n"
-		"  <policy user=\"polkitd\">\n"
-		"    <allow own=\"" POLKIT_BUS_NAME "\"/>\n"
-		"  </policy>\n"
-		"  <policy user=\"root\">\n"
-		"    <allow own=\"" POLKIT_BUS_NAME "\"/>\n"
-		"  </policy>\n"
-		"  <policy context=\"default\">\n"
-		"    <allow send_destination=\"" POLKIT_BUS_NAME "\"/>\n"
-		"  </policy>\n"
-		"  <include>%s/data/dbus-1/system.d/org.zvirt1.conf</include>\n"
-		"</busconfig>\n",
-		H.tmp, H.src_root);
+	_cleanup_free_ char *template_path = xasprintf("%s/tools/private-bus.conf.in", H.src_root);
+	_cleanup_free_ char *template = NULL, *with_dir = NULL, *conf = NULL;
+	size_t len;
+	int r = read_file(template_path, &template, &len);
+	if (r < 0) {
+		fprintf(stderr, "harness: cannot read %s: %s\n", template_path, strerror(-r));
+		return r;
+	}
+	with_dir = replace_all(template, "@BUS_DIR@", H.tmp);
+	conf = replace_all(with_dir, "@SOURCE_ROOT@", H.src_root);
 	return write_file(path, conf, 0644);
 }
 
@@ -1852,25 +1838,19 @@ char *harness_guest_xml(const char *name)
 
 char *harness_read_file(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t size = 0;
-
-	if (!f)
-		fail_msg("cannot open %s: %m", path);
-	if (getdelim(&buf, &size, '\0', f) < 0 && !feof(f))
-		fail_msg("cannot read %s: %m", path);
-	fclose(f);
-	return buf ?: xstrdup("");
+	char *buf;
+	size_t len;
+	int r = read_file(path, &buf, &len);
+	if (r < 0)
+		fail_msg("cannot read %s: %s", path, strerror(-r));
+	return buf;
 }
 
 void harness_write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "we");
-	if (!f)
-		fail_msg("cannot create %s: %m", path);
-	if (fputs(text, f) < 0 || fclose(f) != 0)
-		fail_msg("cannot write %s: %m", path);
+	int r = write_file(path, text, 0644);
+	if (r < 0)
+		fail_msg("cannot write %s: %s", path, strerror(-r));
 }
 
 off_t harness_file_size(const char *path)
