@@ -38,19 +38,12 @@ static int prop_hostname(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "s", name);
 }
 
-/* What a type='kvm' domain runs with here. */
-static const char *effective_accelerator(const Settings *s)
-{
-	if (s->accelerator == ACCELERATOR_TCG)
-		return "tcg";
-	return host_has_s390x_kvm() || s->accelerator == ACCELERATOR_KVM ? "kvm" : "tcg";
-}
-
 static int prop_accelerator(sd_bus *bus, const char *path, const char *iface, const char *prop,
 			    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	return sd_bus_message_append(reply, "s", effective_accelerator(o->settings));
+	/* Where KVM domains cannot run, emulated (type='qemu') ones still can. */
+	return sd_bus_message_append(reply, "s", host_kvm_domain_accelerator(o->settings) ?: "tcg");
 }
 
 static int prop_host_cpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
@@ -390,7 +383,7 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 			       "    </features>\n"
 			       "  </guest>\n"
 			       "</capabilities>\n",
-			       effective_accelerator(o->settings));
+			       host_kvm_domain_accelerator(o->settings) ?: "tcg");
 	if (r < 0)
 		return r;
 	return sd_bus_reply_method_return(m, "s", xml);

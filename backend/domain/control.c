@@ -69,24 +69,29 @@ bool host_has_s390x_kvm(void)
 	return access("/dev/kvm", R_OK | W_OK) == 0;
 }
 
+const char *host_kvm_domain_accelerator(const Settings *s)
+{
+	if (s->accelerator == ACCELERATOR_TCG)
+		return "tcg";
+	return host_has_s390x_kvm() ? "kvm" : NULL;
+}
+
 int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err)
 {
-	const Settings *s = settings_of(d);
-
-	if (d->def->virt_type == DOMAIN_VIRT_QEMU || s->accelerator == ACCELERATOR_TCG) {
+	if (d->def->virt_type == DOMAIN_VIRT_QEMU) {
 		*ret_kvm = false;
 		return 0;
 	}
-	if (host_has_s390x_kvm()) {
-		*ret_kvm = true;
-		return 0;
-	}
-	return zv_error_set(
-		err, ZV_ERROR_HYPERVISOR, ENODEV,
-		"Domain '%s' has type 'kvm', but this host cannot run s390x guests with KVM (no usable "
-		"/dev/kvm on an s390x host). Use <domain type='qemu'> to emulate it, or set "
-		"Accelerator=tcg in zvirtd.conf for a test rig",
-		domain_name(d));
+	const char *accel = host_kvm_domain_accelerator(settings_of(d));
+	if (!accel)
+		return zv_error_set(
+			err, ZV_ERROR_HYPERVISOR, ENODEV,
+			"Domain '%s' has type 'kvm', but this host cannot run s390x guests with KVM (no "
+			"usable /dev/kvm on an s390x host). Use <domain type='qemu'> to emulate it, or set "
+			"Accelerator=tcg in zvirtd.conf for a test rig",
+			domain_name(d));
+	*ret_kvm = strcmp(accel, "kvm") == 0;
+	return 0;
 }
 
 static int qmp_send(Domain *d, const char *cmd, json_object *args, qmp_reply_fn cb)

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "domain.h"
+#include "settings.h"
 
 /* Spawns QEMU, connects QMP and (unless paused) lets the guest run; cb
  * runs when the domain is running (or paused). */
@@ -39,6 +40,11 @@ int domain_reattach(Domain *d, pid_t pid, const char *qmp_path);
 /* Whether this host can run s390x guests with KVM (an s390x host with a
  * usable /dev/kvm). */
 bool host_has_s390x_kvm(void);
+
+/* What a type='kvm' domain runs with here: "kvm" where the host has it,
+ * "tcg" where the config says to emulate (Accelerator=tcg), NULL where it
+ * cannot run at all. */
+const char *host_kvm_domain_accelerator(const Settings *s);
 
 /* The accelerator a start would use, or an error saying why none. */
 int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err);

@@ -125,6 +125,12 @@ static void test_kvm_needs_kvm(void **state)
 	sd_bus_message_unref(
 		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 
+	/* What runs here is emulated (type='qemu') guests only. */
+	{
+		_cleanup_free_ char *accel =
+			harness_get_string(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "Accelerator");
+		assert_string_equal(accel, "tcg");
+	}
 	int r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}",
 				  0);
 	assert_true(r < 0);
