@@ -28,6 +28,7 @@ struct QemuProcess {
 	int pidfd;
 	bool is_child; /* ours to reap; a reattached one is reaped by PID 1 */
 	bool exited;
+	char *uuid; /* reattached without a pidfd: what proves the pid is still it */
 	sd_event_source *source;
 	qemu_process_exit_fn cb;
 	void *userdata;
@@ -199,6 +200,40 @@ static int cmdline_has_uuid(pid_t pid, const char *uuid)
 	return 0;
 }
 
+/* A reattached process without a pidfd (kernels before 5.3, valgrind) is
+ * not our child, so no SIGCHLD either: look at it every ATTACH_POLL_USEC.
+ * Its command line carries its UUID, so a reused pid is not mistaken for
+ * it; a zombie's command line is empty. */
+#define ATTACH_POLL_USEC (100 * 1000)
+
+static int on_attach_poll(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	QemuProcess *p = userdata;
+	if (cmdline_has_uuid(p->pid, p->uuid) == 1) {
+		(void)sd_event_source_set_time(s, usec + ATTACH_POLL_USEC);
+		return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	log_debug("Process %d is gone", (int)p->pid);
+	p->exited = true;
+	p->source = sd_event_source_disable_unref(p->source);
+	if (p->cb)
+		p->cb(p, p->userdata);
+	return 0;
+}
+
+static int watch_attached_by_polling(sd_event *event, QemuProcess *p, const char *uuid)
+{
+	uint64_t now;
+	p->uuid = strdup(uuid);
+	if (!p->uuid)
+		return -ENOMEM;
+	int r = sd_event_now(event, CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		return r;
+	return sd_event_add_time(event, &p->source, CLOCK_MONOTONIC, now + ATTACH_POLL_USEC, 0,
+				 on_attach_poll, p);
+}
+
 int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb,
 			void *userdata, QemuProcess **ret)
 {
@@ -207,7 +242,7 @@ int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_proce
 		return -ENOMEM;
 
 	_cleanup_close_ int pidfd = pidfd_open_compat(pid);
-	if (pidfd < 0)
+	if (pidfd < 0 && errno != ENOSYS)
 		return -errno;
 
 	/* Checked after pidfd_open: from here the pid cannot be reused. */
@@ -221,9 +256,11 @@ int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_proce
 	p->pidfd = TAKE_FD(pidfd);
 	p->cb = cb;
 	p->userdata = userdata;
-	r = watch(event, p);
+	r = p->pidfd >= 0 ? watch(event, p) : watch_attached_by_polling(event, p, uuid);
 	if (r < 0) {
-		close(p->pidfd);
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		free(p->uuid);
 		return r;
 	}
 	*ret = TAKE_PTR(p);
@@ -244,9 +281,13 @@ int qemu_process_kill(QemuProcess *p, int sig)
 {
 	if (p->exited)
 		return -ESRCH;
-	/* Without a pidfd the process is our unreaped child: its pid is safe. */
-	if (p->pidfd < 0)
+	if (p->pidfd < 0) {
+		/* Our unreaped child: its pid is safe. A reattached one: safe
+		 * enough once its command line says it is still ours. */
+		if (!p->is_child && cmdline_has_uuid(p->pid, p->uuid) != 1)
+			return -ESRCH;
 		return kill(p->pid, sig) < 0 ? -errno : 0;
+	}
 	if (pidfd_send_signal_compat(p->pidfd, sig) < 0)
 		return -errno;
 	return 0;
@@ -284,6 +325,7 @@ QemuProcess *qemu_process_free(QemuProcess *p)
 	/* A QEMU still running is left alone: guests outlive the daemon. */
 	if (p->pidfd >= 0)
 		close(p->pidfd);
+	free(p->uuid);
 	free(p);
 	return NULL;
 }

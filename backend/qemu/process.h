@@ -3,7 +3,9 @@
 
 /* QEMU processes: spawned in their own session so they outlive the
  * daemon, watched through a pidfd so the same code serves a child and a
- * process the daemon reattached to after a restart (not its child). */
+ * process the daemon reattached to after a restart (not its child).
+ * Without pidfds (kernels before 5.3, valgrind) a child is watched through
+ * SIGCHLD and a reattached process by looking at /proc. */
 
 #include <stdbool.h>
 #include <sys/types.h>
