@@ -116,6 +116,14 @@ static int prop_autostart(sd_bus *bus, const char *path, const char *iface, cons
 	return sd_bus_message_append(reply, "b", d->autostart);
 }
 
+/* polkit with the details rules use to grant one user one domain. */
+static int authorize(Domain *d, sd_bus_message *m, const char *action, bool no_user_interaction,
+		     sd_bus_error *error)
+{
+	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL};
+	return polkit_check(objects_of_domain(d), m, action, details, no_user_interaction, error);
+}
+
 /* Autostart is written through Properties.Set, which sd-bus answers as
  * soon as the setter returns: too early for an asynchronous polkit check.
  * So domain_autostart_gate(), a bus filter that sees the call first,
@@ -157,9 +165,8 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	if (!d)
 		return 0;
 
-	int r = polkit_check(o, m, "org.zvirt1.domain.define",
-			     (const char *[]){"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL},
-			     !sd_bus_message_get_allow_interactive_authorization(m), error);
+	int r = authorize(d, m, "org.zvirt1.domain.define",
+			  !sd_bus_message_get_allow_interactive_authorization(m), error);
 	if (r == 0)
 		return 1; /* held until polkit answers */
 	if (r < 0) {
@@ -251,14 +258,6 @@ static int prop_job(sd_bus *bus, const char *path, const char *iface, const char
 
 /* --- calls -------------------------------------------------------------- */
 
-/* polkit with the details rules use to grant one user one domain. */
-static int authorize(Domain *d, sd_bus_message *m, const char *action, const OptionsCommon *common,
-		     sd_bus_error *error)
-{
-	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL};
-	return polkit_check(objects_of_domain(d), m, action, details, common->no_user_interaction, error);
-}
-
 static void on_call_done(Domain *d, int r, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
@@ -280,7 +279,7 @@ static int lifecycle_call(sd_bus_message *m, Domain *d, const OptionSpec *specs,
 	if (r < 0)
 		return r;
 
-	r = authorize(d, m, "org.zvirt1.domain.lifecycle", &common, error);
+	r = authorize(d, m, "org.zvirt1.domain.lifecycle", common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -388,7 +387,7 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
-	r = authorize(d, m, "org.zvirt1.domain.define", &common, error);
+	r = authorize(d, m, "org.zvirt1.domain.define", common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -417,10 +416,7 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	if (r < 0)
 		return r;
 	if (security_info) {
-		r = polkit_check(
-			objects_of_domain(d), m, "org.zvirt1.domain.dump",
-			(const char *[]){"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL},
-			common.no_user_interaction, error);
+		r = authorize(d, m, "org.zvirt1.domain.dump", common.no_user_interaction, error);
 		if (r <= 0)
 			return r == 0 ? 1 : r;
 	}
