@@ -151,7 +151,9 @@ static int check_conflicts(Registry *r, const DomainDef *def, Domain **ret_exist
 }
 
 /* The seed's define-time expansion: s390-ccw-virtio is an alias, stored
- * as the host's versioned type so that migration keeps the machine. */
+ * as the host's versioned type so that migration keeps the machine.
+ * 1 when it changed def, 0 when there was nothing to expand (or nothing
+ * to expand it with yet). */
 static int expand_machine(Registry *r, DomainDef *def, ZvError *err)
 {
 	if (!r->caps || !def->emulator || strcmp(def->emulator, r->caps->emulator) != 0 || !def->os_machine)
@@ -179,6 +181,7 @@ static int expand_machine(Registry *r, DomainDef *def, ZvError *err)
 			return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 		free(def->os_machine);
 		def->os_machine = m;
+		return 1;
 	}
 	return 0;
 }
@@ -202,25 +205,17 @@ static int parse(Registry *r, const char *xml, size_t len, DomainDef **ret, ZvEr
 
 /* Definitions that came before the probe's answer (defined in the first
  * moments after a start, or placed in StateDir by hand) still name the
- * alias: expand them now, as DefineXML would have. */
+ * alias: expand them now, as DefineXML would have. A type the emulator
+ * does not offer stays as it is; starting it will say so. */
 static void expand_pending_machines(Registry *r)
 {
 	Domain *d;
 	for (size_t i = 0; registry_iterate(r, &i, &d);) {
-		DomainDef *def = d->def;
-		if (!def->emulator || strcmp(def->emulator, r->caps->emulator) != 0 || !def->os_machine)
+		if (expand_machine(r, d->def, NULL) <= 0)
 			continue;
-		const char *resolved = qemu_caps_resolve_machine(r->caps, def->os_machine);
-		if (!resolved || strcmp(resolved, def->os_machine) == 0)
-			continue;
-		char *m = strdup(resolved);
-		if (!m)
-			return;
-		log_info("Domain %s: machine %s is %s on this host", domain_name(d), def->os_machine, m);
-		free(def->os_machine);
-		def->os_machine = m;
+		log_info("Domain %s: machine type is %s on this host", domain_name(d), d->def->os_machine);
 		if (d->persistent)
-			(void)store_save_definition(r->settings, def);
+			(void)store_save_definition(r->settings, d->def);
 		registry_notify_definition(r, d);
 	}
 }
