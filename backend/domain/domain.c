@@ -30,13 +30,6 @@ int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 	return 0;
 }
 
-static bool domain_status_write_pending(const Domain *d)
-{
-	int enabled = SD_EVENT_OFF;
-	return d->status_writer && sd_event_source_get_enabled(d->status_writer, &enabled) > 0 &&
-	       domain_state_is_active(d->state) && d->live;
-}
-
 static int on_status_writer(sd_event_source *s, void *userdata)
 {
 	Domain *d = userdata;
@@ -56,8 +49,8 @@ Domain *domain_free(Domain *d)
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);
 	/* At exit: what a restarted daemon reads must not be stale. */
-	if (domain_status_write_pending(d))
-		(void)store_save_status(d);
+	if (d->status_writer && sd_event_source_get_enabled(d->status_writer, NULL) > 0)
+		on_status_writer(d->status_writer, d);
 	sd_event_source_disable_unref(d->status_writer);
 	domain_def_free(d->def);
 	domain_def_free(d->live);
