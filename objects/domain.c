@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/control.h"
-#include "domain/xml.h"
+#include "driver/control.h"
+#include "conf/domain-xml.h"
 #include "errors.h"
 #include "objects.h"
 #include "options.h"

@@ -11,8 +11,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "domain/control.h"
-#include "domain/xml.h"
+#include "driver/control.h"
+#include "conf/domain-xml.h"
 #include "errors.h"
 #include "objects.h"
 #include "options.h"

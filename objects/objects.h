@@ -7,8 +7,8 @@
 
 #include <systemd/sd-bus.h>
 
-#include "domain/registry.h"
-#include "domain/settings.h"
+#include "driver/registry.h"
+#include "conf/settings.h"
 #include "util/hashmap.h"
 
 #define ZVIRT_BUS_NAME      "org.zvirt1"

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "domain/settings.h"
+#include "conf/settings.h"
 
 /* Loads path and then path + ".d"/ *.conf drop-ins in lexical (strcmp) order
  * into a fresh Settings initialised with defaults; later assignments win. A

@@ -17,9 +17,9 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "domain/registry.h"
-#include "domain/settings.h"
-#include "domain/xml.h"
+#include "driver/registry.h"
+#include "conf/settings.h"
+#include "conf/domain-xml.h"
 #include "objects/objects.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

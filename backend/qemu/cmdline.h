@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "domain/domain-def.h"
+#include "conf/domain-def.h"
 #include "util/error.h"
 
 /* Used when neither the definition nor the params name an emulator. */

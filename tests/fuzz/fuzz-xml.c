@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/xml.h"
+#include "conf/domain-xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qemu/ccw.h"
+#include "conf/ccw-address.h"
 #include "util/cleanup.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CcwAddressSet *, ccw_address_set_free)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "domain/lifecycle.h"
+#include "driver/lifecycle-table.h"
 
 static void test_state_reason_rows(void **state)
 {

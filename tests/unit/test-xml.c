@@ -21,8 +21,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "domain/xml.h"
-#include "qemu/ccw.h"
+#include "conf/domain-xml.h"
+#include "conf/ccw-address.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/domain-def.h"
+#include "conf/domain-def.h"
 
 #define CCW_CSSID_VIRTUAL 0xfe /* the only css a guest's virtual devices live in */
 #define CCW_SSID_MAX      3

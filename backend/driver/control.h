@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "domain.h"
-#include "settings.h"
+#include "conf/settings.h"
 
 /* Spawns QEMU, connects QMP and (unless paused) lets the guest run; cb
  * runs when the domain is running (or paused). */

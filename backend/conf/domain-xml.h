@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain-def.h"
+#include "conf/domain-def.h"
 #include "util/error.h"
 
 /* The largest document DefineXML accepts; larger is InvalidArgument. */

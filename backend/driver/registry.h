@@ -11,8 +11,8 @@
 
 #include "domain.h"
 #include "qemu/caps.h"
-#include "settings.h"
-#include "xml.h"
+#include "conf/settings.h"
+#include "conf/domain-xml.h"
 #include "util/hashmap.h"
 
 typedef struct DomainCrashInfo {

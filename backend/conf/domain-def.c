@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "domain-def.h"
+#include "conf/domain-def.h"
 
 #include <errno.h>
 #include <stdio.h>

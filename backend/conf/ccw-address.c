@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "ccw.h"
+#include "conf/ccw-address.h"
 
 #include <errno.h>
 #include <stdlib.h>

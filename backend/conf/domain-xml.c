@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xml.h"
+#include "conf/domain-xml.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,11 +16,11 @@
 #include <libxml/xpath.h>
 #include <systemd/sd-id128.h>
 
-#include "qemu/ccw.h"
+#include "conf/ccw-address.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-/* data/schemas/domain.rng, embedded by backend/domain/meson.build. */
+/* data/schemas/domain.rng, embedded by backend/conf/meson.build. */
 extern const char zv_domain_schema[];
 extern const size_t zv_domain_schema_len;
 

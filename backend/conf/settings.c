@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "settings.h"
+#include "conf/settings.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-id128.h>
 
-#include "domain-def.h"
-#include "lifecycle.h"
+#include "conf/domain-def.h"
+#include "driver/lifecycle-table.h"
 #include "util/error.h"
 
 typedef enum DomainStartFlags {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "lifecycle.h"
+#include "driver/lifecycle-table.h"
 
 #include <errno.h>
 #include <string.h>

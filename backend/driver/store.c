@@ -18,7 +18,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
-#include "xml.h"
+#include "conf/domain-xml.h"
 
 #define STATUS_MAX_SIZE (4 * 1024 * 1024)
 

@@ -11,8 +11,8 @@
 #include <sys/types.h>
 
 #include "domain.h"
-#include "settings.h"
-#include "xml.h"
+#include "conf/settings.h"
+#include "conf/domain-xml.h"
 
 int store_prepare_dirs(const Settings *s);
 
