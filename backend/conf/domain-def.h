@@ -3,7 +3,7 @@
 
 /* The domain definition: what the XML says (after defaults are filled),
  * nothing about a running instance. Produced by domain_def_parse() in
- * xml.c, turned into QEMU's argv by qemu/cmdline.c, formatted back by
+ * domain-xml.c, turned into QEMU's argv by qemu/cmdline.c, formatted back by
  * domain_def_format(). Sizes in KiB as libvirt keeps them. */
 
 #include <stdbool.h>
