@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The definition model's own operations: the enum strings, freeing, the
+ * copy (through the XML), and the orders and names the model defines
+ * (disk targets, ccw address strings). */
 #include "conf/domain-def.h"
 
 #include <errno.h>
@@ -7,6 +10,8 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
+#include "xml-internal.h"
 
 /* One table per enum, indexed by value; the strings are libvirt's. */
 #define DEFINE_STRING_TABLE(name, type, max, ...)                               \
@@ -126,77 +131,32 @@ DomainDef *domain_def_free(DomainDef *def)
 	return NULL;
 }
 
-/* strdup that keeps NULL as NULL; *ok turns false on ENOMEM so a copy
- * can run all its strdups and check once. */
-static char *strdup_or_null(const char *s, bool *ok)
-{
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		*ok = false;
-	return d;
-}
-
 DomainDef *domain_def_copy(const DomainDef *def)
 {
+	ZvError err = ZV_ERROR_INIT;
+	DomainDef *copy = NULL;
+
 	if (!def)
 		return NULL;
 
-	DomainDef *c = malloc(sizeof(*c));
-	if (!c)
+	/* Through the XML, as libvirt's virDomainDefCopy: the formatter is
+	 * the one place that writes every field, so a field added to the
+	 * model cannot be forgotten here. Live values are written and kept
+	 * (FORMAT without INACTIVE, PARSE_LIVE); NO_DEFAULTS keeps the parse
+	 * from filling in anything def does not have (a uuid, addresses). */
+	_cleanup_free_ char *xml = domain_def_format(def, 0, 0);
+	if (!xml)
 		return NULL;
-
-	/* Scalars come along with the struct copy; every pointer is then
-	 * replaced, so the copy never shares memory with the original. */
-	*c = *def;
-	bool ok = true;
-	c->name = strdup_or_null(def->name, &ok);
-	c->title = strdup_or_null(def->title, &ok);
-	c->description = strdup_or_null(def->description, &ok);
-	c->os_arch = strdup_or_null(def->os_arch, &ok);
-	c->os_machine = strdup_or_null(def->os_machine, &ok);
-	c->os_kernel = strdup_or_null(def->os_kernel, &ok);
-	c->os_initrd = strdup_or_null(def->os_initrd, &ok);
-	c->os_cmdline = strdup_or_null(def->os_cmdline, &ok);
-	c->emulator = strdup_or_null(def->emulator, &ok);
-	c->disks = NULL;
-	c->n_disks = 0;
-	c->consoles = NULL;
-	c->n_consoles = 0;
-
-	if (ok && def->n_disks > 0) {
-		c->disks = calloc(def->n_disks, sizeof(DiskDef));
-		if (c->disks) {
-			c->n_disks = def->n_disks;
-			for (size_t i = 0; i < def->n_disks; i++) {
-				c->disks[i] = def->disks[i];
-				c->disks[i].source = strdup_or_null(def->disks[i].source, &ok);
-				c->disks[i].target = strdup_or_null(def->disks[i].target, &ok);
-			}
-		} else
-			ok = false;
+	int r = domain_def_parse_any_size(xml, strlen(xml), NULL,
+					  DOMAIN_XML_PARSE_LIVE | DOMAIN_XML_PARSE_NO_DEFAULTS, &copy, &err);
+	if (r < 0) {
+		/* What the formatter writes always parses: this is a bug. */
+		if (r != -ENOMEM)
+			log_error("Cannot copy the definition of domain '%s': %s",
+				  def->name ? def->name : "?", err.message);
+		return NULL;
 	}
-
-	if (ok && def->n_consoles > 0) {
-		c->consoles = calloc(def->n_consoles, sizeof(ConsoleDef));
-		if (c->consoles) {
-			c->n_consoles = def->n_consoles;
-			for (size_t i = 0; i < def->n_consoles; i++) {
-				const ConsoleDef *s = &def->consoles[i];
-				ConsoleDef *d = &c->consoles[i];
-				*d = *s;
-				d->source_path = strdup_or_null(s->source_path, &ok);
-				d->log_file = strdup_or_null(s->log_file, &ok);
-				d->live_pty_path = strdup_or_null(s->live_pty_path, &ok);
-			}
-		} else
-			ok = false;
-	}
-
-	if (!ok)
-		return domain_def_free(c);
-	return c;
+	return copy;
 }
 
 int disk_target_compare(const char *a, const char *b)

@@ -169,7 +169,11 @@ typedef struct DomainDef {
 
 DomainDef *domain_def_free(DomainDef *def);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
-/* A deep copy (NULL on ENOMEM). */
+/* A deep copy, made through the XML as libvirt's virDomainDefCopy does
+ * (format with live values, parse with DOMAIN_XML_PARSE_LIVE and nothing
+ * filled in), so that it carries every field the XML does. NULL on
+ * ENOMEM, or when def does not parse back (logged: a hand-built def
+ * the parser would refuse). */
 DomainDef *domain_def_copy(const DomainDef *def);
 void disk_def_clear(DiskDef *disk);
 /* Orders disk targets as libvirt numbers them (vda < vdz < vdaa): the

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,20 +465,19 @@ static bool only_whitespace(const char *s, size_t len)
 	return true;
 }
 
-int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults,
-		     DomainXMLParseFlags flags, DomainDef **ret, ZvError *err)
+int domain_def_parse_any_size(const char *xml, size_t len, const DomainXMLDefaults *defaults,
+			      DomainXMLParseFlags flags, DomainDef **ret, ZvError *err)
 {
 	_cleanup_(error_collector_done) ErrorCollector ec = {};
 
 	if (!ret)
 		return -EINVAL;
 	*ret = NULL;
-	if (len > DOMAIN_XML_MAX_SIZE)
-		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EFBIG,
-				    "Domain XML is too large: %zu bytes, at most %d are accepted", len,
-				    DOMAIN_XML_MAX_SIZE);
 	if (!xml || len == 0 || only_whitespace(xml, len))
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Domain XML is empty");
+	if (len > INT_MAX) /* libxml2 counts in int */
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EFBIG,
+				    "Domain XML is too large: %zu bytes", len);
 
 	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = new_parser_ctxt(&ec);
 	if (!ctxt)
@@ -494,6 +494,19 @@ int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defau
 		return not_well_formed(&ec, err);
 
 	return parse_doc(doc, defaults, flags, ret, err);
+}
+
+int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults,
+		     DomainXMLParseFlags flags, DomainDef **ret, ZvError *err)
+{
+	if (!ret)
+		return -EINVAL;
+	*ret = NULL;
+	if (len > DOMAIN_XML_MAX_SIZE)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EFBIG,
+				    "Domain XML is too large: %zu bytes, at most %d are accepted", len,
+				    DOMAIN_XML_MAX_SIZE);
+	return domain_def_parse_any_size(xml, len, defaults, flags, ret, err);
 }
 
 int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaults,

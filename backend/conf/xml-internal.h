@@ -161,6 +161,14 @@ void put_console(FILE *f, const ConsoleDef *con, bool live);
 int parse_memballoon(ParseContext *c, xmlNode *n);
 void put_memballoon(FILE *f, const MemballoonDef *mb);
 
+/* ---- domain-xml.c: the document ----------------------------------------- */
+
+/* domain_def_parse without DOMAIN_XML_MAX_SIZE, which bounds what callers
+ * send: a definition that came in under it may format to more (every
+ * address written out), and domain_def_copy must still read it back. */
+int domain_def_parse_any_size(const char *xml, size_t len, const DomainXMLDefaults *defaults,
+			      DomainXMLParseFlags flags, DomainDef **ret, ZvError *err);
+
 /* ---- domain-validate.c: across devices ----------------------------------- */
 
 int sort_disks(ParseContext *c);

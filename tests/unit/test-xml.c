@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -496,6 +497,85 @@ static void test_copy_is_deep(void **state)
 
 	assert_null(domain_def_copy(NULL));
 	assert_null(domain_def_free(NULL));
+}
+
+/* format(copy(d)) == format(d) for every fixture and example, read
+ * with each parse flag and formatted live and inactive: the copy goes
+ * through the XML, so this is what "misses no field" means. */
+static void assert_copy_formats_alike(const DomainDef *def, const char *what)
+{
+	static const DomainXMLFormatFlags fflags[] = {0, DOMAIN_XML_FORMAT_INACTIVE};
+
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(def);
+	if (!copy)
+		fail_msg("%s: no copy", what);
+	for (size_t k = 0; k < ELEMENTSOF(fflags); k++) {
+		_cleanup_free_ char *a = format_ok(def, 5, fflags[k]);
+		_cleanup_free_ char *b = format_ok(copy, 5, fflags[k]);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s (format %d): the copy formats differently\n--- def:\n%s--- copy:\n%s",
+				 what, fflags[k], a, b);
+	}
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+static void copy_all_in(const char *dir, unsigned *n)
+{
+	static const DomainXMLParseFlags pflags[] = {
+		0,
+		DOMAIN_XML_PARSE_LIVE,
+		DOMAIN_XML_PARSE_NO_DEFAULTS,
+		DOMAIN_XML_PARSE_LIVE | DOMAIN_XML_PARSE_NO_DEFAULTS,
+	};
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	assert_non_null(d);
+
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		if (l < 4 || strcmp(e->d_name + l - 4, ".xml") != 0)
+			continue;
+		_cleanup_free_ char *path = NULL;
+		assert_true(asprintf(&path, "%s%s", dir, e->d_name) > 0);
+		_cleanup_free_ char *input = read_fixture(path);
+		for (size_t k = 0; k < ELEMENTSOF(pflags); k++) {
+			char what[512];
+			snprintf(what, sizeof(what), "%s (parse %d)", e->d_name, pflags[k]);
+			_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, pflags[k]);
+			assert_copy_formats_alike(def, what);
+		}
+		(*n)++;
+	}
+}
+
+static void test_copy_every_fixture(void **state)
+{
+	unsigned n = 0;
+
+	copy_all_in(FIXTURES, &n);
+	copy_all_in(EXAMPLES, &n);
+	assert_true(n >= 10);
+
+	/* The live pty path is a live value: the copy keeps it. */
+	_cleanup_free_ char *input = read_fixture(FIXTURES "libvirt-live.xml");
+	_cleanup_(domain_def_freep) DomainDef *live = parse_ok(input, DOMAIN_XML_PARSE_LIVE);
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(live);
+	assert_non_null(copy);
+	assert_string_equal(copy->consoles[0].live_pty_path, "/dev/pts/3");
+	_cleanup_free_ char *xml = format_ok(copy, 7, 0);
+	assert_non_null(
+		strstr(xml, "<console type='pty' tty='/dev/pts/3'>\n      <source path='/dev/pts/3'/>"));
+
+	/* Nothing is filled in that the original lacks. */
+	_cleanup_free_ char *minimal = read_fixture(EXAMPLES "minimal.xml");
+	_cleanup_(domain_def_freep) DomainDef *bare = parse_ok(minimal, DOMAIN_XML_PARSE_NO_DEFAULTS);
+	_cleanup_(domain_def_freep) DomainDef *bare_copy = domain_def_copy(bare);
+	assert_non_null(bare_copy);
+	assert_true(sd_id128_is_null(bare_copy->uuid));
+	assert_null(bare_copy->emulator);
+	assert_int_equal(bare_copy->current_memory_kib, 0);
+	assert_false(bare_copy->disks[0].address.assigned);
+	assert_false(bare_copy->memballoon.address.assigned);
 }
 
 static void test_parse_node(void **state)
@@ -1033,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_format_hand_built),
 		cmocka_unit_test(test_copy_is_deep),
+		cmocka_unit_test(test_copy_every_fixture),
 		cmocka_unit_test(test_parse_node),
 		cmocka_unit_test(test_name_validate),
 		cmocka_unit_test(test_enum_strings),
