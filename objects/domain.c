@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.zvirt1.Domain: one object per domain, below /org/zvirt1/domain. */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver/control.h"
 #include "conf/domain-xml.h"
 #include "errors.h"
 #include "objects.h"
@@ -16,19 +16,29 @@
 
 const char *domain_object_path(const Domain *d, char buf[static DOMAIN_PATH_MAX])
 {
-	snprintf(buf, DOMAIN_PATH_MAX, ZVIRT_DOMAIN_PREFIX "/%s", d->uuid_hex);
+	snprintf(buf, DOMAIN_PATH_MAX, ZVIRT_DOMAIN_PREFIX "/%s", domain_uuid_hex(d));
 	return buf;
+}
+
+/* The Domain a path below ZVIRT_DOMAIN_PREFIX names, or NULL. */
+static Domain *domain_from_path(Objects *o, const char *path)
+{
+	const char *label = path + strlen(ZVIRT_DOMAIN_PREFIX);
+
+	if (strncmp(path, ZVIRT_DOMAIN_PREFIX, strlen(ZVIRT_DOMAIN_PREFIX)) != 0 || *label != '/' ||
+	    strlen(label + 1) != 32)
+		return NULL;
+	return registry_find_by_uuid(o->registry, label + 1);
 }
 
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error)
 {
-	Objects *o = userdata;
-	const char *label = path + strlen(ZVIRT_DOMAIN_PREFIX);
+	assert(path);
+	assert(userdata);
+	assert(found);
 
-	if (*label != '/' || strlen(label + 1) != 32)
-		return 0;
-	Domain *d = hashmap_get(o->registry->by_uuid, label + 1);
+	Domain *d = domain_from_path(userdata, path);
 	if (!d)
 		return 0;
 	*found = d;
@@ -38,8 +48,11 @@ int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *u
 int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error)
 {
 	Objects *o = userdata;
+	assert(o);
+	assert(nodes);
+
 	size_t n = registry_count(o->registry), i = 0;
-	char **v = calloc(n + 1, sizeof(char *));
+	_cleanup_strv_free_ char **v = calloc(n + 1, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
 
@@ -47,80 +60,60 @@ int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char *
 	char buf[DOMAIN_PATH_MAX];
 	for (size_t it = 0; registry_iterate(o->registry, &it, &d);) {
 		v[i] = strdup(domain_object_path(d, buf));
-		if (!v[i]) {
-			strv_free(v);
+		if (!v[i])
 			return -ENOMEM;
-		}
 		i++;
 	}
-	*nodes = v;
+	*nodes = TAKE_PTR(v);
 	return 1;
 }
 
 /* --- properties --------------------------------------------------------- */
 
+/* A read-only property of one Domain: expr, converted to the C type that
+ * sig needs, so that a wrong width can never reach the varargs. */
+#define DOMAIN_GETTER(fn, sig, ctype, expr)                                               \
+	static int fn(sd_bus *bus, const char *path, const char *iface, const char *prop, \
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)         \
+	{                                                                                 \
+		const Domain *d = userdata;                                               \
+		assert(reply);                                                            \
+		assert(d);                                                                \
+		return sd_bus_message_append(reply, sig, (ctype)(expr));                  \
+	}
+
 #define DEF(d) domain_current_def(d)
 
-static int prop_name(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "s", domain_name(userdata));
-}
-
-static int prop_uuid(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "s", d->uuid);
-}
-
-static int prop_id(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		   void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "i", (int32_t)d->id);
-}
-
-static int prop_state(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "s", domain_state_to_string(d->state));
-}
-
-static int prop_state_reason(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "s", domain_reason_to_string(d->reason));
-}
-
-static int prop_state_sequence(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			       sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "t", d->sequence);
-}
-
-static int prop_persistent(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			   sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "b", d->persistent);
-}
-
-static int prop_autostart(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			  sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Domain *d = userdata;
-	return sd_bus_message_append(reply, "b", d->autostart);
-}
+DOMAIN_GETTER(prop_name, "s", const char *, domain_name(d))
+DOMAIN_GETTER(prop_uuid, "s", const char *, domain_uuid(d))
+DOMAIN_GETTER(prop_id, "i", int32_t, domain_get_id(d))
+DOMAIN_GETTER(prop_state, "s", const char *, domain_state_to_string(domain_get_state(d)))
+DOMAIN_GETTER(prop_state_reason, "s", const char *, domain_reason_to_string(domain_get_reason(d)))
+DOMAIN_GETTER(prop_state_sequence, "t", uint64_t, domain_get_sequence(d))
+DOMAIN_GETTER(prop_persistent, "b", int, domain_is_persistent(d))
+DOMAIN_GETTER(prop_autostart, "b", int, domain_get_autostart(d))
+/* Managed save does not exist yet, so no domain has an image. */
+DOMAIN_GETTER(prop_has_managed_save, "b", int, false)
+DOMAIN_GETTER(prop_vcpus, "u", uint32_t, DEF(d)->vcpus_current)
+DOMAIN_GETTER(prop_max_vcpus, "u", uint32_t, DEF(d)->vcpus_max)
+DOMAIN_GETTER(prop_memory, "t", uint64_t, DEF(d)->current_memory_kib * 1024)
+DOMAIN_GETTER(prop_max_memory, "t", uint64_t, DEF(d)->memory_kib * 1024)
+DOMAIN_GETTER(prop_cpu_shares, "t", uint64_t, domain_def_cpu_shares(DEF(d)))
+DOMAIN_GETTER(prop_cpu_time, "t", uint64_t, domain_cpu_time_ns(d))
+DOMAIN_GETTER(prop_on_poweroff, "s", const char *, lifecycle_action_to_string(DEF(d)->on_poweroff))
+DOMAIN_GETTER(prop_on_reboot, "s", const char *, lifecycle_action_to_string(DEF(d)->on_reboot))
+DOMAIN_GETTER(prop_on_crash, "s", const char *, lifecycle_action_to_string(DEF(d)->on_crash))
+DOMAIN_GETTER(prop_machine, "s", const char *, DEF(d)->os_machine ?: "")
+DOMAIN_GETTER(prop_emulator, "s", const char *, DEF(d)->emulator ?: "")
+DOMAIN_GETTER(prop_qemu_pid, "u", uint32_t, domain_qemu_pid(d))
+/* No jobs exist yet (managed save, dump and migration bring them). */
+DOMAIN_GETTER(prop_job, "o", const char *, "/")
 
 /* polkit with the details rules use to grant one user one domain. */
 static int authorize(Domain *d, sd_bus_message *m, const char *action, bool no_user_interaction,
 		     sd_bus_error *error)
 {
-	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", d->uuid, NULL};
+	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL};
 	return polkit_check(objects_of_domain(d), m, action, details, no_user_interaction, error);
 }
 
@@ -133,13 +126,16 @@ static int set_autostart(sd_bus *bus, const char *path, const char *iface, const
 			 sd_bus_message *value, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
+	assert(value);
+	assert(d);
+
 	int autostart;
 	int r = sd_bus_message_read(value, "b", &autostart);
 	if (r < 0)
 		return r;
 
 	ZvError err = ZV_ERROR_INIT;
-	r = registry_set_autostart(d->registry, d, autostart, &err);
+	r = registry_set_autostart(domain_get_registry(d), d, autostart, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
 	return 1;
@@ -149,18 +145,18 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 {
 	Objects *o = userdata;
 	const char *iface, *prop, *path = sd_bus_message_get_path(m);
-	const size_t prefix_len = strlen(ZVIRT_DOMAIN_PREFIX "/");
+	assert(m);
+	assert(o);
 
 	if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set"))
 		return 0;
-	if (!path || strncmp(path, ZVIRT_DOMAIN_PREFIX "/", prefix_len) != 0 ||
-	    sd_bus_message_read(m, "ss", &iface, &prop) < 0 || strcmp(iface, ZVIRT_DOMAIN_IFACE) != 0 ||
-	    strcmp(prop, "Autostart") != 0) {
+	if (!path || sd_bus_message_read(m, "ss", &iface, &prop) < 0 ||
+	    strcmp(iface, ZVIRT_DOMAIN_IFACE) != 0 || strcmp(prop, "Autostart") != 0) {
 		(void)sd_bus_message_rewind(m, true);
 		return 0;
 	}
 	/* An unknown object or a bad value: sd-bus's own errors say it best. */
-	Domain *d = hashmap_get(o->registry->by_uuid, path + prefix_len);
+	Domain *d = domain_from_path(o, path);
 	(void)sd_bus_message_rewind(m, true);
 	if (!d)
 		return 0;
@@ -176,86 +172,6 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	return 0; /* allowed: on to set_autostart() */
 }
 
-static int prop_false(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	/* HasManagedSave: managed save does not exist yet, so never. */
-	return sd_bus_message_append(reply, "b", 0);
-}
-
-static int prop_vcpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		      sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "u", (uint32_t)DEF((Domain *)userdata)->vcpus_current);
-}
-
-static int prop_max_vcpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			  sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "u", (uint32_t)DEF((Domain *)userdata)->vcpus_max);
-}
-
-static int prop_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "t", DEF((Domain *)userdata)->current_memory_kib * 1024);
-}
-
-static int prop_max_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			   sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "t", DEF((Domain *)userdata)->memory_kib * 1024);
-}
-
-static int prop_cpu_shares(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			   sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "t", domain_def_cpu_shares(DEF((Domain *)userdata)));
-}
-
-static int prop_cpu_time(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "t", domain_cpu_time_ns(userdata));
-}
-
-static int prop_action(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	const DomainDef *def = DEF((Domain *)userdata);
-	LifecycleAction a = strcmp(prop, "OnPoweroff") == 0 ? def->on_poweroff
-			    : strcmp(prop, "OnReboot") == 0 ? def->on_reboot
-							    : def->on_crash;
-	return sd_bus_message_append(reply, "s", lifecycle_action_to_string(a));
-}
-
-static int prop_machine(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	const DomainDef *def = DEF((Domain *)userdata);
-	return sd_bus_message_append(reply, "s", def->os_machine ? def->os_machine : "");
-}
-
-static int prop_emulator(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	const DomainDef *def = DEF((Domain *)userdata);
-	return sd_bus_message_append(reply, "s", def->emulator ? def->emulator : "");
-}
-
-static int prop_qemu_pid(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "u", domain_qemu_pid(userdata));
-}
-
-static int prop_job(sd_bus *bus, const char *path, const char *iface, const char *prop,
-		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	/* No jobs exist yet (managed save, dump and migration bring them). */
-	return sd_bus_message_append(reply, "o", "/");
-}
-
 /* --- calls -------------------------------------------------------------- */
 
 static void on_call_done(Domain *d, int r, const ZvError *err, void *userdata)
@@ -267,113 +183,141 @@ static void on_call_done(Domain *d, int r, const ZvError *err, void *userdata)
 		(void)sd_bus_reply_method_return(m, NULL);
 }
 
-typedef int (*domain_call_fn)(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err);
-
-/* The shape of every life cycle call: options, polkit, the backend call
- * whose completion answers the message. */
-static int lifecycle_call(sd_bus_message *m, Domain *d, const OptionSpec *specs, domain_call_fn fn,
-			  void *args, sd_bus_error *error)
+/* The first half of every life cycle call: its options, then polkit.
+ * 1: go on; 0: polkit is asked, return 1 now (the message comes back);
+ * < 0: refused. */
+static int lifecycle_authorize(sd_bus_message *m, Domain *d, const OptionSpec *specs, sd_bus_error *error)
 {
 	OptionsCommon common = {};
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
+	return authorize(d, m, "org.zvirt1.domain.lifecycle", common.no_user_interaction, error);
+}
 
-	r = authorize(d, m, "org.zvirt1.domain.lifecycle", common.no_user_interaction, error);
-	if (r <= 0)
-		return r == 0 ? 1 : r;
-
-	ZvError err = ZV_ERROR_INIT;
-	sd_bus_message_ref(m);
-	r = fn(d, args, on_call_done, m, &err);
+/* The second half: the backend call, given a reference to m, has begun
+ * (r >= 0: on_call_done answers m later) or could not (r < 0: the error
+ * is the answer, and the reference is dropped). */
+static int lifecycle_begun(sd_bus_message *m, int r, const ZvError *err, sd_bus_error *error)
+{
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
+		return bus_error_from_zv(error, err, r);
 	}
 	return 1;
 }
 
-typedef struct StartArgs {
-	bool paused, force_boot;
-} StartArgs;
-
-static int call_start(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	StartArgs *a = args;
-	return domain_start(
-		d, (a->paused ? DOMAIN_START_PAUSED : 0) | (a->force_boot ? DOMAIN_START_FORCE_BOOT : 0), cb,
-		userdata, err);
-}
-
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	StartArgs a = {};
-	const OptionSpec specs[] = {{"paused", "b", &a.paused}, {"force-boot", "b", &a.force_boot}, {}};
-	return lifecycle_call(m, userdata, specs, call_start, &a, error);
-}
+	Domain *d = userdata;
+	bool paused = false, force_boot = false;
+	const OptionSpec specs[] = {{"paused", "b", &paused}, {"force-boot", "b", &force_boot}, {}};
+	assert(m);
+	assert(d);
 
-static int call_shutdown(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_shutdown(d, *(uint64_t *)args, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, specs, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	DomainStartFlags flags =
+		(paused ? DOMAIN_START_PAUSED : 0) | (force_boot ? DOMAIN_START_FORCE_BOOT : 0);
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_start(d, flags, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
+	Domain *d = userdata;
 	uint64_t timeout_ms = 0;
 	const OptionSpec specs[] = {{"timeout-ms", "t", &timeout_ms}, {}};
-	return lifecycle_call(m, userdata, specs, call_shutdown, &timeout_ms, error);
-}
+	assert(m);
+	assert(d);
 
-static int call_reboot(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_reboot(d, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, specs, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_shutdown(d, timeout_ms, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return lifecycle_call(m, userdata, NULL, call_reboot, NULL, error);
-}
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
 
-static int call_reset(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_reset(d, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, NULL, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_reboot(d, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return lifecycle_call(m, userdata, NULL, call_reset, NULL, error);
-}
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
 
-static int call_destroy(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_destroy(d, *(bool *)args, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, NULL, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_reset(d, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_destroy(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
+	Domain *d = userdata;
 	bool graceful = false;
 	const OptionSpec specs[] = {{"graceful", "b", &graceful}, {}};
-	return lifecycle_call(m, userdata, specs, call_destroy, &graceful, error);
-}
+	assert(m);
+	assert(d);
 
-static int call_suspend(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_suspend(d, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, specs, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_destroy(d, graceful, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_suspend(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return lifecycle_call(m, userdata, NULL, call_suspend, NULL, error);
-}
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
 
-static int call_resume(Domain *d, void *args, domain_done_fn cb, void *userdata, ZvError *err)
-{
-	return domain_resume(d, cb, userdata, err);
+	int r = lifecycle_authorize(m, d, NULL, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_suspend(d, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return lifecycle_call(m, userdata, NULL, call_resume, NULL, error);
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
+
+	int r = lifecycle_authorize(m, d, NULL, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_resume(d, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
 }
 
 static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -383,6 +327,8 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	bool managed_save = false, keep_running = false;
 	const OptionSpec specs[] = {
 		{"managed-save", "b", &managed_save}, {"keep-running", "b", &keep_running}, {}};
+	assert(m);
+	assert(d);
 
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
@@ -393,7 +339,7 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 	/* There are no managed-save images yet, so managed-save has nothing to delete. */
 	ZvError err = ZV_ERROR_INIT;
-	r = registry_undefine(d->registry, d, keep_running ? UNDEFINE_KEEP_RUNNING : 0, &err);
+	r = registry_undefine(domain_get_registry(d), d, keep_running ? UNDEFINE_KEEP_RUNNING : 0, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
 	return sd_bus_reply_method_return(m, NULL);
@@ -411,6 +357,8 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 		{"update-cpu", "b", &update_cpu},
 		{},
 	};
+	assert(m);
+	assert(d);
 
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
@@ -422,9 +370,10 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	}
 
 	/* The migratable form drops what only this host knows (id, pty paths). */
-	bool live = !inactive && !migratable && d->live;
-	_cleanup_free_ char *xml = domain_def_format(live ? d->live : d->def, live ? d->id : 0,
-						     live ? 0 : DOMAIN_XML_FORMAT_INACTIVE);
+	const DomainDef *live = !inactive && !migratable ? domain_get_live_def(d) : NULL;
+	_cleanup_free_ char *xml =
+		live ? domain_def_format(live, domain_get_id(d), 0)
+		     : domain_def_format(domain_get_def(d), 0, DOMAIN_XML_FORMAT_INACTIVE);
 	if (!xml)
 		return -ENOMEM;
 	return sd_bus_reply_method_return(m, "s", xml);
@@ -435,15 +384,17 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 void objects_domain_state_changed(Objects *o, Domain *d)
 {
 	char path[DOMAIN_PATH_MAX];
-	const char *state = domain_state_to_string(d->state), *reason = domain_reason_to_string(d->reason);
+	const char *state = domain_state_to_string(domain_get_state(d));
+	const char *reason = domain_reason_to_string(domain_get_reason(d));
+	uint64_t sequence = domain_get_sequence(d);
 
 	domain_object_path(d, path);
 	(void)sd_bus_emit_properties_changed(o->bus, path, ZVIRT_DOMAIN_IFACE, "State", "StateReason",
 					     "StateSequence", "Id", "QemuPid", NULL);
 	(void)sd_bus_emit_signal(o->bus, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "sst", state, reason,
-				 d->sequence);
+				 sequence);
 	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainStateChanged", "osst",
-				 path, state, reason, d->sequence);
+				 path, state, reason, sequence);
 	objects_manager_counts_changed(o);
 }
 
@@ -481,7 +432,7 @@ const sd_bus_vtable domain_vtable[] = {
 	SD_BUS_PROPERTY("StateSequence", "t", prop_state_sequence, 0, CHANGE),
 	SD_BUS_PROPERTY("Persistent", "b", prop_persistent, 0, CHANGE),
 	SD_BUS_WRITABLE_PROPERTY("Autostart", "b", prop_autostart, set_autostart, 0, CHANGE | UNPRIV),
-	SD_BUS_PROPERTY("HasManagedSave", "b", prop_false, 0, CHANGE),
+	SD_BUS_PROPERTY("HasManagedSave", "b", prop_has_managed_save, 0, CHANGE),
 	SD_BUS_PROPERTY("VCPUs", "u", prop_vcpus, 0, CHANGE),
 	SD_BUS_PROPERTY("MaxVCPUs", "u", prop_max_vcpus, 0, CHANGE),
 	SD_BUS_PROPERTY("Memory", "t", prop_memory, 0, CHANGE),
@@ -489,9 +440,9 @@ const sd_bus_vtable domain_vtable[] = {
 	SD_BUS_PROPERTY("CPUShares", "t", prop_cpu_shares, 0, CHANGE),
 	/* A running counter: read it when needed, no signal per tick. */
 	SD_BUS_PROPERTY("CPUTime", "t", prop_cpu_time, 0, 0),
-	SD_BUS_PROPERTY("OnPoweroff", "s", prop_action, 0, CHANGE),
-	SD_BUS_PROPERTY("OnReboot", "s", prop_action, 0, CHANGE),
-	SD_BUS_PROPERTY("OnCrash", "s", prop_action, 0, CHANGE),
+	SD_BUS_PROPERTY("OnPoweroff", "s", prop_on_poweroff, 0, CHANGE),
+	SD_BUS_PROPERTY("OnReboot", "s", prop_on_reboot, 0, CHANGE),
+	SD_BUS_PROPERTY("OnCrash", "s", prop_on_crash, 0, CHANGE),
 	SD_BUS_PROPERTY("Machine", "s", prop_machine, 0, CHANGE),
 	SD_BUS_PROPERTY("Emulator", "s", prop_emulator, 0, CHANGE),
 	SD_BUS_PROPERTY("QemuPid", "u", prop_qemu_pid, 0, CHANGE),

@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "driver/control.h"
+#include "driver/accelerator.h"
 #include "conf/domain-xml.h"
 #include "errors.h"
 #include "objects.h"
@@ -85,7 +85,7 @@ static int prop_active_count(sd_bus *bus, const char *path, const char *iface, c
 			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	return sd_bus_message_append(reply, "u", (uint32_t)o->registry->n_active);
+	return sd_bus_message_append(reply, "u", (uint32_t)registry_count_active(o->registry));
 }
 
 static int prop_relocation_server(sd_bus *bus, const char *path, const char *iface, const char *prop,
@@ -112,7 +112,7 @@ static int prop_relocation_port(sd_bus *bus, const char *path, const char *iface
 void objects_manager_counts_changed(Objects *o)
 {
 	size_t count = registry_count(o->registry);
-	unsigned active = o->registry->n_active;
+	size_t active = registry_count_active(o->registry);
 
 	if (count == o->announced_count && active == o->announced_active)
 		return;
@@ -185,20 +185,20 @@ typedef struct ListFilter {
  * given value (active=false keeps the inactive ones). */
 static bool filter_matches(const ListFilter *f, const Domain *d)
 {
-	bool active = domain_state_is_active(d->state);
+	bool active = domain_state_is_active(domain_get_state(d));
 	if (f->has_active && active != f->active)
 		return false;
 	if (f->has_inactive && active == f->inactive)
 		return false;
-	if (f->has_persistent && d->persistent != f->persistent)
+	if (f->has_persistent && domain_is_persistent(d) != f->persistent)
 		return false;
-	if (f->has_transient && d->persistent == f->transient)
+	if (f->has_transient && domain_is_persistent(d) == f->transient)
 		return false;
-	if (f->has_autostart && d->autostart != f->autostart)
+	if (f->has_autostart && domain_get_autostart(d) != f->autostart)
 		return false;
 	if (f->has_managed_save && f->managed_save)
 		return false; /* no managed-save images exist yet */
-	if (f->state && strcmp(domain_state_to_string(d->state), f->state) != 0)
+	if (f->state && strcmp(domain_state_to_string(domain_get_state(d)), f->state) != 0)
 		return false;
 	return true;
 }
@@ -316,7 +316,7 @@ static int buf_printf(char **buf, size_t *len, const char *fmt, ...)
 static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	const QemuCaps *caps = o->registry->caps;
+	const QemuCaps *caps = registry_get_caps(o->registry);
 	struct utsname u;
 	_cleanup_free_ char *xml = NULL;
 	size_t len = 0;

@@ -34,7 +34,7 @@ struct Objects {
 	sd_bus_slot *slots[8];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
-	unsigned announced_active;
+	size_t announced_active;
 };
 
 /* Registers every vtable, the enumerator and the object manager, and
@@ -65,5 +65,5 @@ void objects_manager_counts_changed(Objects *o);
 
 static inline Objects *objects_of_domain(const Domain *d)
 {
-	return d->registry->callbacks.userdata;
+	return registry_get_userdata(domain_get_registry(d));
 }

@@ -210,11 +210,11 @@ static int on_idle_check(sd_event_source *s, uint64_t usec, void *userdata)
 	Daemon *d = userdata;
 	uint64_t timeout = idle_timeout_usec(d);
 
-	if (d->registry->n_active == 0 && usec >= d->last_activity + timeout) {
+	if (registry_count_active(d->registry) == 0 && usec >= d->last_activity + timeout) {
 		log_info("Idle for %" PRIu64 " s with no running domain; exiting", timeout / 1000000);
 		return sd_event_exit(d->event, 0);
 	}
-	uint64_t next = (d->registry->n_active ? usec : d->last_activity) + timeout;
+	uint64_t next = (registry_count_active(d->registry) ? usec : d->last_activity) + timeout;
 	(void)sd_event_source_set_time(s, next);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -249,8 +249,8 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 		log_error("Cannot own %s on the bus: %s", ZVIRT_BUS_NAME, e->message);
 		return sd_event_exit(d->event, 1);
 	}
-	log_info("zvirtd %s ready on the bus as %s (%zu domains, %u active)", PACKAGE_VERSION,
-		 ZVIRT_BUS_NAME, registry_count(d->registry), d->registry->n_active);
+	log_info("zvirtd %s ready on the bus as %s (%zu domains, %zu active)", PACKAGE_VERSION,
+		 ZVIRT_BUS_NAME, registry_count(d->registry), registry_count_active(d->registry));
 	notify_ready(d);
 	/* Only now: a daemon that cannot serve must not start guests. */
 	(void)registry_autostart(d->registry);

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "domain.h"
+/* The Domain object: creation, the getters objects/ reads it through, and
+ * the one place its state changes (domain_set_state). */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain-internal.h"
 #include "qemu/process.h"
-#include "qemu/qmp.h"
-#include "registry.h"
+#include "registry-internal.h"
 #include "store.h"
 #include "util/log.h"
 
 int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 {
+	assert(r);
+	assert(def);
+	assert(ret);
+
 	Domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -30,11 +36,27 @@ int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 	return 0;
 }
 
+int domain_save_status(const Domain *d)
+{
+	DomainStatus st = {
+		.state = d->state,
+		.reason = d->reason,
+		.sequence = d->sequence,
+		.id = d->id,
+		.pid = (pid_t)domain_qemu_pid(d),
+		.persistent = d->persistent,
+		.qmp_path = d->qmp_path,
+		.log_path = d->log_path,
+		.live = d->live,
+	};
+	return store_save_status(registry_get_settings(d->registry), d->uuid_hex, &st);
+}
+
 static int on_status_writer(sd_event_source *s, void *userdata)
 {
 	Domain *d = userdata;
 	if (domain_state_is_active(d->state) && d->live)
-		(void)store_save_status(d);
+		(void)domain_save_status(d);
 	return 0;
 }
 
@@ -42,10 +64,7 @@ Domain *domain_free(Domain *d)
 {
 	if (!d)
 		return NULL;
-	if (d->qmp) {
-		qmp_forget_userdata(d->qmp, d);
-		qmp_free(d->qmp);
-	}
+	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);
 	/* At exit: what a restarted daemon reads must not be stale. */
@@ -69,8 +88,9 @@ static void save_status_soon(Domain *d)
 		(void)sd_event_source_set_enabled(d->status_writer, SD_EVENT_ONESHOT);
 		return;
 	}
-	if (sd_event_add_defer(d->registry->event, &d->status_writer, on_status_writer, d) < 0) {
-		(void)store_save_status(d);
+	if (sd_event_add_defer(registry_get_event(d->registry), &d->status_writer, on_status_writer, d) <
+	    0) {
+		(void)domain_save_status(d);
 		return;
 	}
 	(void)sd_event_source_set_enabled(d->status_writer, SD_EVENT_ONESHOT);
@@ -87,40 +107,88 @@ void domain_set_state(Domain *d, DomainState state, DomainReason reason)
 		 domain_reason_to_string(d->reason), domain_state_to_string(state),
 		 domain_reason_to_string(reason));
 
-	bool was_active = domain_state_is_active(d->state), active = domain_state_is_active(state);
+	DomainState old = d->state;
 	d->state = state;
 	d->reason = reason;
 	d->sequence++;
 
-	if (was_active != active) {
-		if (active)
-			d->registry->n_active++;
-		else
-			d->registry->n_active--;
-	}
-
-	registry_notify_state(d->registry, d);
-	if (active && d->live)
+	registry_notify_state(d->registry, d, old);
+	if (domain_state_is_active(state) && d->live)
 		save_status_soon(d);
 }
 
-int domain_check_idle(Domain *d, DomainOp op, ZvError *err)
+void domain_arm_timer(Domain *d, uint64_t usec, sd_event_time_handler_t handler)
 {
-	if (!d->op_active)
-		return 0;
-	return zv_error_set(err, ZV_ERROR_BUSY, EBUSY, "%s is not possible now: domain '%s' is busy with %s",
-			    domain_op_to_string(op), domain_name(d), domain_op_to_string(d->op));
+	d->timer = sd_event_source_disable_unref(d->timer);
+	(void)sd_event_add_time_relative(registry_get_event(d->registry), &d->timer, CLOCK_MONOTONIC, usec,
+					 0, handler, d);
 }
 
-void domain_finish_op(Domain *d, int r, const ZvError *err)
+/* --- getters ------------------------------------------------------------- */
+
+Registry *domain_get_registry(const Domain *d)
 {
-	if (!d->op_active)
-		return;
-	DomainCall call = d->op_call;
-	d->op_active = false;
-	d->op_call = (DomainCall){};
-	if (call.cb)
-		call.cb(d, r, err, call.userdata);
+	return d->registry;
+}
+
+const char *domain_name(const Domain *d)
+{
+	return d->def->name;
+}
+
+const char *domain_uuid(const Domain *d)
+{
+	return d->uuid;
+}
+
+const char *domain_uuid_hex(const Domain *d)
+{
+	return d->uuid_hex;
+}
+
+const DomainDef *domain_get_def(const Domain *d)
+{
+	return d->def;
+}
+
+const DomainDef *domain_get_live_def(const Domain *d)
+{
+	return d->live;
+}
+
+const DomainDef *domain_current_def(const Domain *d)
+{
+	return d->live ? d->live : d->def;
+}
+
+int domain_get_id(const Domain *d)
+{
+	return d->id;
+}
+
+DomainState domain_get_state(const Domain *d)
+{
+	return d->state;
+}
+
+DomainReason domain_get_reason(const Domain *d)
+{
+	return d->reason;
+}
+
+uint64_t domain_get_sequence(const Domain *d)
+{
+	return d->sequence;
+}
+
+bool domain_is_persistent(const Domain *d)
+{
+	return d->persistent;
+}
+
+bool domain_get_autostart(const Domain *d)
+{
+	return d->autostart;
 }
 
 uint64_t domain_cpu_time_ns(const Domain *d)

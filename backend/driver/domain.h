@@ -2,109 +2,76 @@
 #pragma once
 
 /* A domain as the daemon knows it: its definition, its state and, while
- * active, its QEMU process and QMP connection. */
+ * active, its QEMU. The type is opaque above this floor: objects/ reads
+ * it through the getters below and acts on it through the life cycle
+ * calls. The calls are asynchronous: each returns < 0 with err set when
+ * it cannot begin (the callback is then never called), or 0 and calls
+ * cb exactly once, later, from the event loop. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <systemd/sd-event.h>
-#include <systemd/sd-id128.h>
-
 #include "conf/domain-def.h"
-#include "driver/lifecycle-table.h"
+#include "conf/domain-state.h"
 #include "util/error.h"
+
+typedef struct Registry Registry;
+typedef struct Domain Domain;
 
 typedef enum DomainStartFlags {
 	DOMAIN_START_PAUSED = 1 << 0,
 	DOMAIN_START_FORCE_BOOT = 1 << 1,
 } DomainStartFlags;
 
-typedef struct Registry Registry;
-typedef struct Domain Domain;
-typedef struct QemuProcess QemuProcess;
-typedef struct Qmp Qmp;
-
 /* Completion of an asynchronous call: r < 0 with err set on failure. */
 typedef void (*domain_done_fn)(Domain *d, int r, const ZvError *err, void *userdata);
 
-typedef struct DomainCall {
-	domain_done_fn cb;
-	void *userdata;
-} DomainCall;
+/* --- what a domain is ---------------------------------------------------- */
 
-struct Domain {
-	Registry *registry;
-	sd_id128_t uuid_id;
-	char uuid_hex[SD_ID128_STRING_MAX];  /* key and object path label */
-	char uuid[SD_ID128_UUID_STRING_MAX]; /* dashed, for people */
-
-	DomainDef *def;  /* the next-boot definition (persistent or transient) */
-	DomainDef *live; /* what runs, while active; def may be redefined meanwhile */
-	bool persistent;
-	bool autostart;
-
-	DomainState state;
-	DomainReason reason;
-	uint64_t sequence; /* +1 on every state change */
-	int id;            /* -1 while inactive */
-
-	/* While active. */
-	QemuProcess *process;
-	Qmp *qmp;
-	char *qmp_path;
-	char *log_path;
-	long log_offset; /* where this run's QEMU output starts in log_path */
-
-	/* The one state-changing call in flight; Destroy may overtake it. */
-	DomainOp op;
-	bool op_active;
-	DomainCall op_call;
-	DomainStartFlags start_flags;
-	ZvError op_error; /* a failed start, reported once QEMU has exited */
-
-	/* Destroy calls waiting for the process to end. */
-	DomainCall *stop_waiters;
-	size_t n_stop_waiters;
-
-	/* How the coming end of QEMU is to be reported (else: crashed). */
-	bool stop_expected;
-	DomainReason stop_reason;
-	/* Boot the same live definition again once QEMU has ended: Reboot,
-	 * on_poweroff/on_crash=restart (the seed's shut-off → running/booted). */
-	bool restart_pending;
-	/* QEMU (-no-shutdown) stopped the guest after its SHUTDOWN: the STOP
-	 * that follows is part of that, not a user's pause. */
-	bool guest_halted;
-
-	sd_event_source *timer;         /* Shutdown timeout-ms, graceful Destroy */
-	sd_event_source *status_writer; /* the runtime status file, written after the signals */
-};
-
+Registry *domain_get_registry(const Domain *d);
+const char *domain_name(const Domain *d);
+/* Dashed, for people: 4f1c...-... */
+const char *domain_uuid(const Domain *d);
+/* 32 hex digits: the registry key and the object path label. */
+const char *domain_uuid_hex(const Domain *d);
+/* The next-boot definition (persistent or transient). */
+const DomainDef *domain_get_def(const Domain *d);
+/* What runs, while active; NULL when shut off. */
+const DomainDef *domain_get_live_def(const Domain *d);
 /* The definition that describes the domain now: live while active. */
-static inline const DomainDef *domain_current_def(const Domain *d)
-{
-	return d->live ? d->live : d->def;
-}
-
-static inline const char *domain_name(const Domain *d)
-{
-	return d->def->name;
-}
-
-int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret);
-Domain *domain_free(Domain *d);
-
-/* Moves to (state, reason): sequence+1, status file, callbacks. Setting
- * the current pair again changes nothing, but for running/reset: every
- * reset is a transition. */
-void domain_set_state(Domain *d, DomainState state, DomainReason reason);
-
-/* Fails with Busy when a call is in flight. */
-int domain_check_idle(Domain *d, DomainOp op, ZvError *err);
-
-/* Finishes the call in flight (if any) with r/err. */
-void domain_finish_op(Domain *d, int r, const ZvError *err);
-
+const DomainDef *domain_current_def(const Domain *d);
+/* The run number while active, -1 while inactive. */
+int domain_get_id(const Domain *d);
+DomainState domain_get_state(const Domain *d);
+DomainReason domain_get_reason(const Domain *d);
+/* +1 on every state change: lets a client order StateChanged signals. */
+uint64_t domain_get_sequence(const Domain *d);
+bool domain_is_persistent(const Domain *d);
+bool domain_get_autostart(const Domain *d);
 /* CPU time used by QEMU so far, 0 when inactive. */
 uint64_t domain_cpu_time_ns(const Domain *d);
+/* 0 when no QEMU runs. */
 uint32_t domain_qemu_pid(const Domain *d);
+
+/* --- the life cycle calls ------------------------------------------------ */
+
+/* Spawns QEMU, connects QMP and (unless paused) lets the guest run; cb
+ * runs when the domain is running (or paused). */
+int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err);
+
+/* Asks the guest to power off (signal-quiesce); cb runs once the request
+ * is delivered and the domain is in-shutdown. timeout_ms > 0: destroy
+ * when the guest has not gone by then. */
+int domain_shutdown(Domain *d, uint64_t timeout_ms, domain_done_fn cb, void *userdata, ZvError *err);
+
+/* Shuts the guest down (or destroys it, with on_reboot=destroy), then
+ * boots the same live definition in a new QEMU. */
+int domain_reboot(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+int domain_reset(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+
+/* cb runs when the QEMU process is gone. graceful: SIGTERM first, SIGKILL
+ * after 10 s. */
+int domain_destroy(Domain *d, bool graceful, domain_done_fn cb, void *userdata, ZvError *err);
+
+int domain_suspend(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);

@@ -6,23 +6,6 @@
 
 #include "util/cleanup.h"
 
-static const char *const state_names[_DOMAIN_STATE_MAX] = {
-	[DOMAIN_STATE_SHUT_OFF] = "shut-off",       [DOMAIN_STATE_RUNNING] = "running",
-	[DOMAIN_STATE_PAUSED] = "paused",           [DOMAIN_STATE_CRASHED] = "crashed",
-	[DOMAIN_STATE_IN_SHUTDOWN] = "in-shutdown",
-};
-
-static const char *const reason_names[_DOMAIN_REASON_MAX] = {
-	[DOMAIN_REASON_UNKNOWN] = "unknown",     [DOMAIN_REASON_SAVED] = "saved",
-	[DOMAIN_REASON_SHUTDOWN] = "shutdown",   [DOMAIN_REASON_DESTROYED] = "destroyed",
-	[DOMAIN_REASON_CRASHED] = "crashed",     [DOMAIN_REASON_MIGRATED] = "migrated",
-	[DOMAIN_REASON_FAILED] = "failed",       [DOMAIN_REASON_BOOTED] = "booted",
-	[DOMAIN_REASON_RESTORED] = "restored",   [DOMAIN_REASON_UNPAUSED] = "unpaused",
-	[DOMAIN_REASON_RESET] = "reset",         [DOMAIN_REASON_USER] = "user",
-	[DOMAIN_REASON_MIGRATING] = "migrating", [DOMAIN_REASON_IOERROR] = "ioerror",
-	[DOMAIN_REASON_WATCHDOG] = "watchdog",   [DOMAIN_REASON_PANICKED] = "panicked",
-};
-
 static const char *const op_names[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_START] = "Start",   [DOMAIN_OP_SHUTDOWN] = "Shutdown", [DOMAIN_OP_REBOOT] = "Reboot",
 	[DOMAIN_OP_RESET] = "Reset",   [DOMAIN_OP_DESTROY] = "Destroy",   [DOMAIN_OP_SUSPEND] = "Suspend",
@@ -31,23 +14,7 @@ static const char *const op_names[_DOMAIN_OP_MAX] = {
 
 #define BIT(x) (1u << (x))
 
-/* The rows of lifecycle.md's "States and their reasons" table. */
-static const unsigned valid_reasons[_DOMAIN_STATE_MAX] = {
-	[DOMAIN_STATE_SHUT_OFF] = BIT(DOMAIN_REASON_UNKNOWN) | BIT(DOMAIN_REASON_SAVED) |
-				  BIT(DOMAIN_REASON_SHUTDOWN) | BIT(DOMAIN_REASON_DESTROYED) |
-				  BIT(DOMAIN_REASON_CRASHED) | BIT(DOMAIN_REASON_MIGRATED) |
-				  BIT(DOMAIN_REASON_FAILED),
-	[DOMAIN_STATE_RUNNING] = BIT(DOMAIN_REASON_BOOTED) | BIT(DOMAIN_REASON_MIGRATED) |
-				 BIT(DOMAIN_REASON_RESTORED) | BIT(DOMAIN_REASON_UNPAUSED) |
-				 BIT(DOMAIN_REASON_RESET),
-	[DOMAIN_STATE_PAUSED] = BIT(DOMAIN_REASON_USER) | BIT(DOMAIN_REASON_MIGRATING) |
-				BIT(DOMAIN_REASON_IOERROR) | BIT(DOMAIN_REASON_WATCHDOG) |
-				BIT(DOMAIN_REASON_UNKNOWN),
-	[DOMAIN_STATE_CRASHED] = BIT(DOMAIN_REASON_PANICKED),
-	[DOMAIN_STATE_IN_SHUTDOWN] = BIT(DOMAIN_REASON_UNKNOWN),
-};
-
-/* Which states each call accepts (lifecycle.md "Transitions"). Reset and
+/* Which states each call accepts (docs/lifecycle.md, "Transitions"). Reset and
  * Destroy reach every live state; Shutdown may be repeated while the
  * guest is still shutting down, as virsh allows. */
 static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
@@ -64,42 +31,9 @@ static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
 };
 
-const char *domain_state_to_string(DomainState s)
-{
-	return s >= 0 && s < _DOMAIN_STATE_MAX ? state_names[s] : NULL;
-}
-
-int domain_state_from_string(const char *s)
-{
-	for (int i = 0; i < _DOMAIN_STATE_MAX; i++)
-		if (strcmp(state_names[i], s) == 0)
-			return i;
-	return -EINVAL;
-}
-
-const char *domain_reason_to_string(DomainReason r)
-{
-	return r >= 0 && r < _DOMAIN_REASON_MAX ? reason_names[r] : NULL;
-}
-
-int domain_reason_from_string(const char *s)
-{
-	for (int i = 0; i < _DOMAIN_REASON_MAX; i++)
-		if (strcmp(reason_names[i], s) == 0)
-			return i;
-	return -EINVAL;
-}
-
 const char *domain_op_to_string(DomainOp op)
 {
 	return op >= 0 && op < _DOMAIN_OP_MAX ? op_names[op] : NULL;
-}
-
-bool domain_state_reason_valid(DomainState s, DomainReason r)
-{
-	if (s < 0 || s >= _DOMAIN_STATE_MAX || r < 0 || r >= _DOMAIN_REASON_MAX)
-		return false;
-	return valid_reasons[s] & BIT(r);
 }
 
 static void format_allowed(DomainOp op, char *buf, size_t size)
@@ -109,7 +43,7 @@ static void format_allowed(DomainOp op, char *buf, size_t size)
 	for (int s = 0; s < _DOMAIN_STATE_MAX; s++) {
 		if (!(allowed_states[op] & BIT(s)))
 			continue;
-		int k = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", state_names[s]);
+		int k = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", domain_state_to_string(s));
 		if (k < 0 || (size_t)k >= size - n)
 			break;
 		n += (size_t)k;
@@ -125,7 +59,7 @@ int lifecycle_check(DomainOp op, DomainState state, DomainReason reason, const c
 	format_allowed(op, allowed, sizeof(allowed));
 	return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
 			    "%s is not possible: domain '%s' is %s (%s); it needs to be %s", op_names[op],
-			    name, state_names[state], reason_names[reason], allowed);
+			    name, domain_state_to_string(state), domain_reason_to_string(reason), allowed);
 }
 
 void lifecycle_start_result(DomainReason from, bool image_paused, bool opt_paused, bool opt_force_boot,

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The set of all domains of this host: define, validate, undefine,
+ * autostart, loading at daemon start, and the emulator probe whose
+ * answer expands machine aliases. */
+
 #include "registry.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
+#include "domain-internal.h"
+#include "registry-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -47,6 +52,36 @@ Registry *registry_free(Registry *r)
 void registry_set_callbacks(Registry *r, const RegistryCallbacks *cb)
 {
 	r->callbacks = *cb;
+}
+
+void *registry_get_userdata(const Registry *r)
+{
+	return r->callbacks.userdata;
+}
+
+const QemuCaps *registry_get_caps(const Registry *r)
+{
+	return r->caps;
+}
+
+sd_event *registry_get_event(const Registry *r)
+{
+	return r->event;
+}
+
+const Settings *registry_get_settings(const Registry *r)
+{
+	return r->settings;
+}
+
+int registry_next_id(Registry *r)
+{
+	return r->next_id++;
+}
+
+size_t registry_count_active(const Registry *r)
+{
+	return r->n_active;
 }
 
 void registry_xml_defaults(const Registry *r, DomainXMLDefaults *ret)
@@ -113,8 +148,15 @@ void registry_remove(Registry *r, Domain *d)
 		r->callbacks.domain_count_changed(r->callbacks.userdata);
 }
 
-void registry_notify_state(Registry *r, Domain *d)
+void registry_notify_state(Registry *r, Domain *d, DomainState old)
 {
+	bool was_active = domain_state_is_active(old), active = domain_state_is_active(d->state);
+	if (was_active != active) {
+		if (active)
+			r->n_active++;
+		else
+			r->n_active--;
+	}
 	if (r->callbacks.domain_state_changed)
 		r->callbacks.domain_state_changed(d, r->callbacks.userdata);
 }
@@ -284,7 +326,7 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 		bool was_transient = !d->persistent;
 		d->persistent = true;
 		if (was_transient && d->live)
-			(void)store_save_status(d);
+			(void)domain_save_status(d);
 		registry_notify_definition(r, d);
 		*ret_created = false;
 	} else {
@@ -332,7 +374,7 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 		/* Keeps running as a transient domain; gone when it stops. */
 		d->persistent = false;
 		d->autostart = false;
-		(void)store_save_status(d);
+		(void)domain_save_status(d);
 		registry_notify_definition(r, d);
 	} else
 		registry_remove(r, d);
@@ -421,7 +463,7 @@ int registry_load(Registry *r)
 	if (k < 0)
 		return k;
 
-	log_info("Loaded %zu domains, %u active", registry_count(r), r->n_active);
+	log_info("Loaded %zu domains, %zu active", registry_count(r), r->n_active);
 	return 0;
 }
 

@@ -9,11 +9,9 @@
 
 #include <systemd/sd-event.h>
 
+#include "conf/settings.h"
 #include "domain.h"
 #include "qemu/caps.h"
-#include "conf/settings.h"
-#include "conf/domain-xml.h"
-#include "util/hashmap.h"
 
 typedef struct DomainCrashInfo {
 	const char *reason; /* "disabled-wait", ... */
@@ -37,19 +35,6 @@ typedef struct RegistryCallbacks {
 	void *userdata;
 } RegistryCallbacks;
 
-struct Registry {
-	sd_event *event;
-	const Settings *settings;
-	Hashmap *by_uuid; /* uuid_hex → Domain */
-	Hashmap *by_name; /* name → Domain */
-	RegistryCallbacks callbacks;
-	int next_id;
-	unsigned n_active;
-	/* What the default emulator offers; NULL until the probe is done. */
-	QemuCaps *caps;
-	QemuCapsProbe *caps_probe;
-};
-
 int registry_new(sd_event *event, const Settings *settings, Registry **ret);
 /* Stops nothing: guests keep running. */
 Registry *registry_free(Registry *r);
@@ -63,10 +48,18 @@ int registry_load(Registry *r);
  * background (again after Emulator= changed). */
 int registry_probe_caps(Registry *r);
 
+/* The userdata of the callbacks (objects/ finds itself from a Domain). */
+void *registry_get_userdata(const Registry *r);
+
+/* What the default emulator offers; NULL until the probe has answered. */
+const QemuCaps *registry_get_caps(const Registry *r);
+
 /* Lookups. uuid in either form (dashed or 32 hex). */
 Domain *registry_find_by_uuid(const Registry *r, const char *uuid);
 Domain *registry_find_by_name(const Registry *r, const char *name);
 size_t registry_count(const Registry *r);
+/* Domains with a QEMU process (any state but shut-off). */
+size_t registry_count_active(const Registry *r);
 
 /* Iterates: `for (size_t i = 0; registry_iterate(r, &i, &d);)` */
 bool registry_iterate(const Registry *r, size_t *state, Domain **ret);
@@ -93,14 +86,3 @@ int registry_set_autostart(Registry *r, Domain *d, bool autostart, ZvError *err)
 /* Starts the domains marked for autostart that are not running, once per
  * host boot (a daemon restart does not start what a user stopped). */
 int registry_autostart(Registry *r);
-
-/* Removes a transient domain that stopped (used by control.c). */
-void registry_remove(Registry *r, Domain *d);
-
-/* Internal to the backend: state bookkeeping for callbacks. */
-void registry_notify_state(Registry *r, Domain *d);
-void registry_notify_definition(Registry *r, Domain *d);
-void registry_notify_crashed(Registry *r, Domain *d, const DomainCrashInfo *info);
-
-/* The default values the XML parser fills in. */
-void registry_xml_defaults(const Registry *r, DomainXMLDefaults *ret);

@@ -14,7 +14,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "registry.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -246,17 +245,16 @@ static char *xml_escape_attr(const char *s)
 	return out;
 }
 
-int store_save_status(const Domain *d)
+int store_save_status(const Settings *s, const char *uuid_hex, const DomainStatus *st)
 {
-	const Settings *s = d->registry->settings;
 	_cleanup_free_ char *dom = NULL, *qmp = NULL, *log = NULL, *buf = NULL, *path = NULL;
 
-	if (!d->live)
+	if (!st->live)
 		return -EINVAL;
-	dom = domain_def_format(d->live, d->id, 0);
-	qmp = xml_escape_attr(d->qmp_path ? d->qmp_path : "");
-	log = xml_escape_attr(d->log_path ? d->log_path : "");
-	path = store_path(s->run_dir, d->uuid_hex, ".xml");
+	dom = domain_def_format(st->live, st->id, 0);
+	qmp = xml_escape_attr(st->qmp_path ? st->qmp_path : "");
+	log = xml_escape_attr(st->log_path ? st->log_path : "");
+	path = store_path(s->run_dir, uuid_hex, ".xml");
 	if (!dom || !qmp || !log || !path)
 		return -ENOMEM;
 
@@ -267,8 +265,9 @@ int store_save_status(const Domain *d)
 			 "  <log path='%s'/>\n"
 			 "%s"
 			 "</domstatus>\n",
-			 domain_state_to_string(d->state), domain_reason_to_string(d->reason), d->sequence,
-			 d->id, domain_qemu_pid(d), d->persistent ? "yes" : "no", qmp, log, dom);
+			 domain_state_to_string(st->state), domain_reason_to_string(st->reason),
+			 st->sequence, st->id, (unsigned)st->pid, st->persistent ? "yes" : "no", qmp, log,
+			 dom);
 	if (n < 0)
 		return -ENOMEM;
 

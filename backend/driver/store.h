@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "domain.h"
-#include "conf/settings.h"
+#include "conf/domain-state.h"
 #include "conf/domain-xml.h"
+#include "conf/settings.h"
 
 int store_prepare_dirs(const Settings *s);
 
@@ -33,9 +33,6 @@ int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *user
  * RunDir, later ones get 0. */
 int store_claim_boot_autostart(const Settings *s);
 
-int store_save_status(const Domain *d);
-int store_remove_status(const Settings *s, const char *uuid_hex);
-
 /* What a status file says about a domain that was active. */
 typedef struct DomainStatus {
 	DomainState state;
@@ -50,6 +47,9 @@ typedef struct DomainStatus {
 } DomainStatus;
 
 void domain_status_done(DomainStatus *st);
+
+int store_save_status(const Settings *s, const char *uuid_hex, const DomainStatus *st);
+int store_remove_status(const Settings *s, const char *uuid_hex);
 
 typedef int (*store_status_fn)(const char *uuid_hex, DomainStatus *st, void *userdata);
 /* Parses every status file; unreadable ones are logged and removed. */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Inside a Domain: its fields and the steps the life cycle files share.
+ * For backend/driver/ only (the floor checker refuses it elsewhere):
+ * above this floor a Domain is opaque. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
+
+#include "domain.h"
+#include "lifecycle-table.h"
+#include "qemu/monitor.h"
+
+typedef struct QemuProcess QemuProcess;
+
+typedef struct DomainCall {
+	domain_done_fn cb;
+	void *userdata;
+} DomainCall;
+
+struct Domain {
+	Registry *registry;
+	sd_id128_t uuid_id;
+	char uuid_hex[SD_ID128_STRING_MAX];  /* key and object path label */
+	char uuid[SD_ID128_UUID_STRING_MAX]; /* dashed, for people */
+
+	DomainDef *def;  /* the next-boot definition (persistent or transient) */
+	DomainDef *live; /* what runs, while active; def may be redefined meanwhile */
+	bool persistent;
+	bool autostart;
+
+	DomainState state;
+	DomainReason reason;
+	uint64_t sequence; /* +1 on every state change */
+	int id;            /* -1 while inactive */
+
+	/* While active. */
+	QemuProcess *process;
+	QemuMonitor *monitor;
+	char *qmp_path;
+	char *log_path;
+	long log_offset; /* where this run's QEMU output starts in log_path */
+
+	/* The one state-changing call in flight; Destroy may overtake it. */
+	DomainOp op;
+	bool op_active;
+	DomainCall op_call;
+	DomainStartFlags start_flags;
+	ZvError op_error; /* a failed start, reported once QEMU has exited */
+
+	/* Destroy calls waiting for the process to end. */
+	DomainCall *stop_waiters;
+	size_t n_stop_waiters;
+
+	/* How the coming end of QEMU is to be reported (else: crashed). */
+	bool stop_expected;
+	DomainReason stop_reason;
+	/* Boot the same live definition again once QEMU has ended: Reboot,
+	 * on_poweroff/on_crash=restart (shut-off → running/booted). */
+	bool restart_pending;
+	/* QEMU (-no-shutdown) stopped the guest after its SHUTDOWN: the STOP
+	 * that follows is part of that, not a user's pause. */
+	bool guest_halted;
+
+	sd_event_source *timer;         /* Shutdown timeout-ms, graceful Destroy */
+	sd_event_source *status_writer; /* the runtime status file, written after the signals */
+};
+
+/* domain.c: the object and its state. */
+int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret);
+Domain *domain_free(Domain *d);
+/* Moves to (state, reason): sequence+1, status file, callbacks. Setting
+ * the current pair again changes nothing, but for running/reset: every
+ * reset is a transition. */
+void domain_set_state(Domain *d, DomainState state, DomainReason reason);
+/* Writes the runtime status file now (a restarted daemon reads it). */
+int domain_save_status(const Domain *d);
+/* Arms the one-shot timer (Shutdown timeout, graceful Destroy). */
+void domain_arm_timer(Domain *d, uint64_t usec, sd_event_time_handler_t handler);
+
+/* op.c: the one state-changing call in flight. */
+/* Fails with Busy when a call is in flight. */
+int domain_check_idle(Domain *d, DomainOp op, ZvError *err);
+/* The table allows op now and nothing else is in flight: op begins. */
+int domain_begin_op(Domain *d, DomainOp op, domain_done_fn cb, void *userdata, ZvError *err);
+/* Undoes domain_begin_op when the call fails before anything was sent. */
+void domain_abort_op(Domain *d);
+/* Finishes the call in flight (if any) with r/err. */
+void domain_finish_op(Domain *d, int r, const ZvError *err);
+
+/* A call that is one monitor command: begins op and sends it; reply gets
+ * the Domain as userdata. */
+typedef int (*domain_send_fn)(QemuMonitor *mon, qemu_monitor_done_fn reply);
+int domain_one_command_call(Domain *d, DomainOp op, const char *command, domain_send_fn send,
+			    qemu_monitor_done_fn reply, domain_done_fn cb, void *userdata, ZvError *err);
+/* The reply of such a call: on success moves to (state, reason) and ends
+ * the call; on failure ends it with QEMU's error. */
+void domain_reply_then_state(Domain *d, const char *command, int r, const char *error, DomainState state,
+			     DomainReason reason);
+
+/* start.c */
+/* Starts with live as the running definition (taken; NULL: a copy of def). */
+int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain_done_fn cb, void *userdata,
+		      ZvError *err);
+/* The monitor is up during a Start: record the consoles, then cont. */
+void domain_start_monitor_ready(Domain *d);
+/* A step of a Start failed: QEMU is killed, the Start fails with this. */
+void domain_fail_start(Domain *d, const char *what, const char *error);
+
+/* reattach.c: after a daemon restart, watch pid, reconnect QMP at
+ * qmp_path and read the real state. The domain's state fields hold what
+ * the status file said until QEMU answers. */
+int domain_reattach(Domain *d, pid_t pid, const char *qmp_path);
+/* The monitor is up again: ask QEMU for the state. */
+void domain_reattach_monitor_ready(Domain *d);
+
+/* events.c: the monitor connection and what QEMU says over it. */
+int domain_connect_monitor(Domain *d);
+/* QEMU (with -no-shutdown) has stopped the guest after its SHUTDOWN. */
+void domain_handle_guest_shutdown(Domain *d, const char *qemu_reason);
+
+/* stop.c: ending QEMU, and what happens once it has ended. */
+void domain_quit_qemu(Domain *d, DomainReason reason);
+void domain_kill_qemu(Domain *d, DomainReason reason);
+/* Ends this QEMU and boots the same live definition in a new one. */
+void domain_restart_process(Domain *d, DomainReason stop_reason);
+/* QEMU is gone: forget the run, settle the state, answer who waited. */
+void domain_stopped(Domain *d);
+/* The process watch callback, for spawn and attach. */
+void domain_on_process_exit(QemuProcess *p, void *userdata);

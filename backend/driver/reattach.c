@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* After a daemon restart: watch the QEMU the status file names, connect
+ * to its monitor again and take QEMU's word for the state. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain-internal.h"
+#include "qemu/process.h"
+#include "registry-internal.h"
+#include "util/log.h"
+
+static void on_reattach_status(QemuMonitor *mon, int r, const char *status, const char *error,
+			       void *userdata)
+{
+	Domain *d = userdata;
+	DomainState state;
+	DomainReason reason;
+
+	if (r < 0) {
+		log_warning("Domain %s: query-status failed after reattach: %s", domain_name(d),
+			    error ? error : "no status");
+		return;
+	}
+	if (lifecycle_from_qemu_status(status, &state, &reason) < 0) {
+		/* The guest powered off while the daemon was away. */
+		domain_handle_guest_shutdown(d, "guest-shutdown");
+		return;
+	}
+	/* Keep the recorded reason when QEMU agrees on the state. */
+	if (state == d->state || (state == DOMAIN_STATE_RUNNING && d->state == DOMAIN_STATE_IN_SHUTDOWN))
+		return;
+	domain_set_state(d, state, reason);
+}
+
+void domain_reattach_monitor_ready(Domain *d)
+{
+	/* What QEMU says now beats what the status file said. */
+	(void)qemu_monitor_query_status(d->monitor, on_reattach_status);
+}
+
+int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
+{
+	int r = qemu_process_attach(registry_get_event(d->registry), pid, d->uuid, domain_on_process_exit, d,
+				    &d->process);
+	if (r >= 0) {
+		d->qmp_path = strdup(qmp_path);
+		if (!d->qmp_path)
+			r = -ENOMEM;
+	}
+	if (r >= 0)
+		r = domain_connect_monitor(d);
+	if (r < 0) {
+		if (d->process) {
+			(void)qemu_process_kill(d->process, SIGKILL);
+			d->process = qemu_process_free(d->process);
+		}
+		if (!d->qmp_path)
+			d->qmp_path = strdup(qmp_path);
+		domain_stopped(d);
+		return r;
+	}
+	log_info("Reattached to domain %s (pid %d)", domain_name(d), (int)pid);
+	return 0;
+}

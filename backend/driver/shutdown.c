@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shutdown and Reboot: ask the guest to power off (system_powerdown is
+ * the SCLP signal-quiesce on s390x) and let events.c see it go. Reboot
+ * then boots the same live definition in a new QEMU. */
+
+#include <errno.h>
+#include <signal.h>
+
+#include "domain-internal.h"
+#include "qemu/process.h"
+#include "util/log.h"
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Domain *d = userdata;
+	d->timer = sd_event_source_disable_unref(d->timer);
+	if (!d->process)
+		return 0;
+	if (d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED) {
+		log_info("Domain %s: still there after SIGTERM; sending SIGKILL", domain_name(d));
+		(void)qemu_process_kill(d->process, SIGKILL);
+		return 0;
+	}
+	log_info("Domain %s: the guest did not power off in time; destroying it", domain_name(d));
+	domain_kill_qemu(d, DOMAIN_REASON_DESTROYED);
+	return 0;
+}
+
+/* The powerdown request of a Shutdown or a Reboot was answered. */
+static bool powerdown_refused(Domain *d, DomainOp op, int r, const char *error)
+{
+	if (!d->op_active || d->op != op)
+		return true; /* overtaken: whoever overtook it answers */
+	if (r >= 0)
+		return false;
+	ZvError err = ZV_ERROR_INIT;
+	int k = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO, "QEMU refused system_powerdown for '%s': %s",
+			     domain_name(d), error);
+	domain_finish_op(d, k, &err);
+	return true;
+}
+
+static void on_powerdown_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (powerdown_refused(d, DOMAIN_OP_SHUTDOWN, r, error))
+		return;
+	if (d->state != DOMAIN_STATE_IN_SHUTDOWN)
+		domain_set_state(d, DOMAIN_STATE_IN_SHUTDOWN, DOMAIN_REASON_UNKNOWN);
+	domain_finish_op(d, 0, NULL);
+}
+
+int domain_shutdown(Domain *d, uint64_t timeout_ms, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	int r = domain_one_command_call(d, DOMAIN_OP_SHUTDOWN, "system_powerdown",
+					qemu_monitor_system_powerdown, on_powerdown_reply, cb, userdata,
+					err);
+	if (r >= 0 && timeout_ms > 0)
+		domain_arm_timer(d, timeout_ms * 1000, on_shutdown_timeout);
+	return r;
+}
+
+static void on_reboot_powerdown(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (r < 0 && d->op_active && d->op == DOMAIN_OP_REBOOT)
+		d->restart_pending = false;
+	if (powerdown_refused(d, DOMAIN_OP_REBOOT, r, error))
+		return;
+	/* Like virsh reboot: answer once the request is delivered. */
+	domain_finish_op(d, 0, NULL);
+}
+
+int domain_reboot(Domain *d, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	/* on_reboot=destroy: destroy, then boot (shut-off → running/booted);
+	 * else an orderly shutdown first. Both boot the unchanged live
+	 * definition. */
+	if (d->live && d->live->on_reboot == LIFECYCLE_ACTION_DESTROY) {
+		int r = domain_begin_op(d, DOMAIN_OP_REBOOT, cb, userdata, err);
+		if (r < 0)
+			return r;
+		domain_restart_process(d, DOMAIN_REASON_DESTROYED);
+		return 0;
+	}
+	int r = domain_one_command_call(d, DOMAIN_OP_REBOOT, "system_powerdown",
+					qemu_monitor_system_powerdown, on_reboot_powerdown, cb, userdata,
+					err);
+	if (r >= 0)
+		d->restart_pending = true;
+	return r;
+}

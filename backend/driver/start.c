@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Start: spawn QEMU (stopped, -S) with its monitor socket already
+ * listening, finish the handshake, record where the consoles went, then
+ * cont unless the caller asked for paused. Every step that fails ends in
+ * shut-off/failed with the step named. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accelerator.h"
+#include "domain-internal.h"
+#include "qemu/cmdline.h"
+#include "qemu/process.h"
+#include "registry-internal.h"
+#include "store.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+static void log_start_header(const char *log_path, char **argv, long *ret_offset)
+{
+	_cleanup_close_ int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return;
+	struct stat st;
+	_cleanup_free_ char *cmd = qemu_argv_to_string(argv);
+	time_t now = time(NULL);
+	char stamp[64];
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", gmtime(&now));
+	dprintf(fd, "%s: starting up\n%s\n", stamp, cmd ? cmd : argv[0]);
+	if (fstat(fd, &st) == 0)
+		*ret_offset = (long)st.st_size;
+}
+
+/* Everything a start needs up to a spawned QEMU; the caller undoes it
+ * on failure. */
+static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	_cleanup_free_ char *console_log = NULL;
+	_cleanup_strv_free_ char **argv = NULL;
+	bool use_kvm;
+	int r;
+
+	r = domain_pick_accelerator(d, &use_kvm, err);
+	if (r < 0)
+		return r;
+
+	d->log_path = (free(d->log_path), NULL);
+	if (asprintf(&console_log, "%s/%s.console.log", s->log_dir, domain_name(d)) < 0 ||
+	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
+	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) ||
+	    !(d->live = live ? live : domain_def_copy(d->def)))
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+
+	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
+	if (listen_fd < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s",
+				    d->qmp_path, strerror(-listen_fd));
+
+	QemuCmdlineParams params = {
+		.use_kvm = use_kvm,
+		.qmp_fd = listen_fd,
+		.default_console_log = console_log,
+	};
+	r = qemu_build_argv(d->live, &params, &argv, err);
+	if (r < 0)
+		return r;
+
+	log_start_header(d->log_path, argv, &d->log_offset);
+	r = qemu_process_spawn(registry_get_event(d->registry), argv, d->log_path, listen_fd,
+			       domain_on_process_exit, d, &d->process);
+	if (r < 0)
+		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
+				    argv[0], domain_name(d), strerror(-r));
+	log_info("Starting domain %s (pid %u, %s)", domain_name(d), domain_qemu_pid(d),
+		 use_kvm ? "KVM" : "TCG");
+	return 0;
+}
+
+int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain_done_fn cb, void *userdata,
+		      ZvError *err)
+{
+	int r = domain_begin_op(d, DOMAIN_OP_START, cb, userdata, err);
+	if (r < 0) {
+		domain_def_free(live);
+		return r;
+	}
+	d->start_flags = flags;
+
+	r = spawn_qemu(d, live, err);
+	if (r < 0) {
+		domain_abort_op(d);
+		if (d->qmp_path)
+			(void)unlink_if_exists(d->qmp_path);
+		d->qmp_path = (free(d->qmp_path), NULL);
+		d->live = domain_def_free(d->live);
+		/* A start that failed leaves the domain shut-off/failed. */
+		domain_set_state(d, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_FAILED);
+		return r;
+	}
+	d->id = registry_next_id(d->registry);
+
+	/* From here on the answer comes from the monitor's handshake or from
+	 * domain_stopped. */
+	r = domain_connect_monitor(d);
+	if (r < 0) {
+		zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, r, "Cannot connect to QEMU's monitor %s: %s",
+			     d->qmp_path, strerror(-r));
+		domain_kill_qemu(d, DOMAIN_REASON_FAILED);
+	}
+	return 0;
+}
+
+int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	return domain_start_with(d, NULL, flags, cb, userdata, err);
+}
+
+void domain_fail_start(Domain *d, const char *what, const char *error)
+{
+	zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, EIO, "Starting domain '%s' failed at %s: %s",
+		     domain_name(d), what, error ? error : "unknown error");
+	domain_kill_qemu(d, DOMAIN_REASON_FAILED);
+}
+
+static void start_done(Domain *d)
+{
+	DomainState state;
+	DomainReason reason;
+
+	lifecycle_start_result(d->reason, false, d->start_flags & DOMAIN_START_PAUSED,
+			       d->start_flags & DOMAIN_START_FORCE_BOOT, &state, &reason);
+	domain_set_state(d, state, reason);
+	registry_notify_definition(d->registry, d);
+	domain_finish_op(d, 0, NULL);
+}
+
+static void on_start_cont(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (r < 0)
+		return domain_fail_start(d, "cont", error);
+	start_done(d);
+}
+
+/* Records where each pty console ended up, as libvirt shows it in live XML. */
+static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *chardevs, size_t n,
+			      const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (r < 0)
+		return domain_fail_start(d, "query-chardev", error);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned idx;
+		if (!chardevs[i].pty_path || sscanf(chardevs[i].label, "charconsole%u", &idx) != 1 ||
+		    idx >= d->live->n_consoles)
+			continue;
+		free(d->live->consoles[idx].live_pty_path);
+		d->live->consoles[idx].live_pty_path = strdup(chardevs[i].pty_path);
+	}
+
+	if (d->start_flags & DOMAIN_START_PAUSED)
+		return start_done(d);
+	if (qemu_monitor_cont(d->monitor, on_start_cont) < 0)
+		domain_fail_start(d, "cont", "the monitor connection is gone");
+}
+
+void domain_start_monitor_ready(Domain *d)
+{
+	if (qemu_monitor_query_chardev(d->monitor, on_start_chardevs) < 0)
+		domain_fail_start(d, "query-chardev", "the monitor connection is gone");
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The end of a QEMU: how the driver ends one (quit, SIGTERM, SIGKILL,
+ * Destroy), and what happens once it has ended, however it ended
+ * (domain_stopped): the state, the answer to who waited, a restart. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "domain-internal.h"
+#include "qemu/process.h"
+#include "registry-internal.h"
+#include "store.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+#define GRACEFUL_DESTROY_USEC (10ULL * 1000 * 1000)
+
+static void expect_stop(Domain *d, DomainReason reason)
+{
+	/* The first reason given wins: a Destroy during a shutdown is a destroy. */
+	if (d->stop_expected)
+		return;
+	d->stop_expected = true;
+	d->stop_reason = reason;
+}
+
+static void on_quit_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	/* -ENOTCONN is the normal answer: QEMU exits before replying. */
+	if (r < 0 && r != -ENOTCONN && d->process)
+		(void)qemu_process_kill(d->process, SIGTERM);
+}
+
+void domain_quit_qemu(Domain *d, DomainReason reason)
+{
+	expect_stop(d, reason);
+	if ((!d->monitor || qemu_monitor_quit(d->monitor, on_quit_reply) < 0) && d->process)
+		(void)qemu_process_kill(d->process, SIGTERM);
+}
+
+void domain_kill_qemu(Domain *d, DomainReason reason)
+{
+	expect_stop(d, reason);
+	if (d->process)
+		(void)qemu_process_kill(d->process, SIGKILL);
+}
+
+void domain_restart_process(Domain *d, DomainReason stop_reason)
+{
+	d->restart_pending = true;
+	if (stop_reason == DOMAIN_REASON_SHUTDOWN)
+		domain_quit_qemu(d, stop_reason);
+	else
+		domain_kill_qemu(d, stop_reason);
+}
+
+/* The error a Start in flight ends with, now that QEMU is gone. */
+static DomainReason failed_start_error(Domain *d, ZvError *err)
+{
+	if (d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED) {
+		zv_error_set(err, ZV_ERROR_CANCELLED, ECANCELED,
+			     "Starting domain '%s' was cancelled by Destroy", domain_name(d));
+		return DOMAIN_REASON_DESTROYED;
+	}
+	if (d->op_error.code != ZV_ERROR_NONE)
+		*err = d->op_error;
+	else {
+		_cleanup_free_ char *why =
+			d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
+		zv_error_set(err, ZV_ERROR_HYPERVISOR, EIO, "QEMU for domain '%s' exited while starting%s%s",
+			     domain_name(d), why ? ": " : "", why ? why : "");
+	}
+	return DOMAIN_REASON_FAILED;
+}
+
+/* The call in flight learns that QEMU ended. */
+static void finish_op_stopped(Domain *d, bool was_starting, DomainReason reason, const ZvError *start_err)
+{
+	if (!d->op_active)
+		return;
+	if (was_starting)
+		domain_finish_op(d, -EIO, start_err);
+	else if (d->op == DOMAIN_OP_SHUTDOWN || d->op == DOMAIN_OP_REBOOT)
+		domain_finish_op(d, 0, NULL);
+	else {
+		ZvError e = ZV_ERROR_INIT;
+		int k = zv_error_set(&e, ZV_ERROR_OPERATION_INVALID, ESRCH,
+				     "Domain '%s' stopped (%s) before %s completed", domain_name(d),
+				     domain_reason_to_string(reason), domain_op_to_string(d->op));
+		domain_finish_op(d, k, &e);
+	}
+}
+
+/* Destroy callers: answered once the process is really gone. */
+static void answer_stop_waiters(Domain *d)
+{
+	DomainCall *waiters = TAKE_PTR(d->stop_waiters);
+	size_t n = d->n_stop_waiters;
+	d->n_stop_waiters = 0;
+	for (size_t i = 0; i < n; i++)
+		if (waiters[i].cb)
+			waiters[i].cb(d, 0, NULL, waiters[i].userdata);
+	free(waiters);
+}
+
+void domain_stopped(Domain *d)
+{
+	Registry *r = d->registry;
+	bool was_starting = d->op_active && d->op == DOMAIN_OP_START;
+	DomainReason reason = d->stop_expected ? d->stop_reason : DOMAIN_REASON_CRASHED;
+	ZvError err = ZV_ERROR_INIT;
+
+	if (was_starting)
+		reason = failed_start_error(d, &err);
+	else if (!d->stop_expected)
+		log_warning("Domain %s: QEMU ended unexpectedly", domain_name(d));
+
+	d->monitor = qemu_monitor_free(d->monitor);
+	d->process = qemu_process_free(d->process);
+	d->timer = sd_event_source_disable_unref(d->timer);
+	if (d->qmp_path)
+		(void)unlink_if_exists(d->qmp_path);
+	d->qmp_path = (free(d->qmp_path), NULL);
+	(void)store_remove_status(registry_get_settings(r), d->uuid_hex);
+	/* A restart boots what ran, not a definition changed meanwhile. */
+	DomainDef *restart_def = d->restart_pending && !was_starting ? TAKE_PTR(d->live) : NULL;
+	d->live = domain_def_free(d->live);
+	d->id = -1;
+	d->restart_pending = false;
+	d->guest_halted = false;
+	d->stop_expected = false;
+
+	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
+	registry_notify_definition(r, d);
+	finish_op_stopped(d, was_starting, reason, &err);
+	answer_stop_waiters(d);
+
+	if (restart_def) {
+		ZvError e = ZV_ERROR_INIT;
+		log_info("Domain %s: booting it again", domain_name(d));
+		if (domain_start_with(d, restart_def, 0, NULL, NULL, &e) < 0)
+			log_error("Domain %s: restart failed: %s", domain_name(d), e.message);
+		return;
+	}
+
+	if (!d->persistent)
+		registry_remove(r, d);
+}
+
+void domain_on_process_exit(QemuProcess *p, void *userdata)
+{
+	domain_stopped(userdata);
+}
+
+static int on_graceful_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Domain *d = userdata;
+	d->timer = sd_event_source_disable_unref(d->timer);
+	if (d->process) {
+		log_info("Domain %s: still there after SIGTERM; sending SIGKILL", domain_name(d));
+		(void)qemu_process_kill(d->process, SIGKILL);
+	}
+	return 0;
+}
+
+int domain_destroy(Domain *d, bool graceful, domain_done_fn cb, void *userdata, ZvError *err)
+{
+	int r = lifecycle_check(DOMAIN_OP_DESTROY, d->state, d->reason, domain_name(d), err);
+	if (r < 0)
+		return r;
+	if (!d->process)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, ESRCH,
+				    "Domain '%s' has no QEMU process", domain_name(d));
+
+	DomainCall *w = realloc(d->stop_waiters, (d->n_stop_waiters + 1) * sizeof(*w));
+	if (!w)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	d->stop_waiters = w;
+	w[d->n_stop_waiters++] = (DomainCall){cb, userdata};
+
+	/* Destroy wins over any stop already on its way (a shutdown, a start). */
+	d->stop_expected = true;
+	d->stop_reason = DOMAIN_REASON_DESTROYED;
+	if (graceful) {
+		(void)qemu_process_kill(d->process, SIGTERM);
+		domain_arm_timer(d, GRACEFUL_DESTROY_USEC, on_graceful_timeout);
+	} else
+		(void)qemu_process_kill(d->process, SIGKILL);
+	return 0;
+}

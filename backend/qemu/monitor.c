@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Typed QMP: each command of monitor.h is a qmp_send_async() whose JSON
+ * reply is decoded here, and each event is decoded into a QemuEvent. */
+
+#include "monitor.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+struct QemuMonitor {
+	/* The owner's reference and one per command awaiting its reply: a
+	 * reply may still arrive while the transport closes after the owner
+	 * let go, even from inside another reply's callback. */
+	unsigned n_ref;
+	Qmp *qmp;
+	QemuMonitorCallbacks callbacks;
+	void *userdata;
+	/* Set by qemu_monitor_free(): replies still delivered while the
+	 * transport closes go nowhere. */
+	bool freeing;
+};
+
+static const char *const event_names[_QEMU_EVENT_MAX] = {
+	[QEMU_EVENT_STOP] = "STOP",
+	[QEMU_EVENT_RESUME] = "RESUME",
+	[QEMU_EVENT_SHUTDOWN] = "SHUTDOWN",
+	[QEMU_EVENT_RESET] = "RESET",
+	[QEMU_EVENT_GUEST_PANICKED] = "GUEST_PANICKED",
+	[QEMU_EVENT_BLOCK_IO_ERROR] = "BLOCK_IO_ERROR",
+	[QEMU_EVENT_WATCHDOG] = "WATCHDOG",
+	[QEMU_EVENT_OTHER] = "other",
+};
+
+const char *qemu_event_type_to_string(QemuEventType t)
+{
+	return t >= 0 && t < _QEMU_EVENT_MAX ? event_names[t] : NULL;
+}
+
+static const char *json_string_member(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* PSW words are full 64-bit values: json-c keeps those as unsigned. */
+static uint64_t json_u64_member(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+static void decode_event(const char *name, json_object *data, QemuEvent *ev)
+{
+	*ev = (QemuEvent){.type = QEMU_EVENT_OTHER, .name = name, .panic.core = -1};
+	for (QemuEventType t = 0; t < QEMU_EVENT_OTHER; t++)
+		if (strcmp(name, event_names[t]) == 0)
+			ev->type = t;
+
+	switch (ev->type) {
+	case QEMU_EVENT_SHUTDOWN:
+		ev->shutdown_reason = json_string_member(data, "reason");
+		break;
+	case QEMU_EVENT_BLOCK_IO_ERROR:
+	case QEMU_EVENT_WATCHDOG:
+		ev->action = json_string_member(data, "action");
+		break;
+	case QEMU_EVENT_GUEST_PANICKED: {
+		json_object *info = NULL;
+		if (data && json_object_object_get_ex(data, "info", &info) && info) {
+			ev->panic.reason = json_string_member(info, "reason");
+			json_object *core;
+			if (json_object_object_get_ex(info, "core", &core))
+				ev->panic.core = json_object_get_int64(core);
+			ev->panic.psw_mask = json_u64_member(info, "psw-mask");
+			ev->panic.psw_addr = json_u64_member(info, "psw-addr");
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static QemuMonitor *monitor_ref(QemuMonitor *mon)
+{
+	mon->n_ref++;
+	return mon;
+}
+
+static void monitor_unref(QemuMonitor *mon)
+{
+	assert(mon->n_ref > 0);
+	if (--mon->n_ref == 0)
+		free(mon);
+}
+
+static void on_ready(Qmp *qmp, int error, void *userdata)
+{
+	QemuMonitor *mon = userdata;
+	if (mon->callbacks.ready)
+		mon->callbacks.ready(mon, error, mon->userdata);
+}
+
+static void on_event(Qmp *qmp, const char *event, json_object *data, void *userdata)
+{
+	QemuMonitor *mon = userdata;
+	QemuEvent ev;
+
+	decode_event(event, data, &ev);
+	log_debug("QMP event %s", event);
+	if (mon->callbacks.event)
+		mon->callbacks.event(mon, &ev, mon->userdata);
+}
+
+static void on_closed(Qmp *qmp, void *userdata)
+{
+	QemuMonitor *mon = userdata;
+	if (mon->callbacks.closed)
+		mon->callbacks.closed(mon, mon->userdata);
+}
+
+int qemu_monitor_new(sd_event *event, int fd, const QemuMonitorCallbacks *callbacks, void *userdata,
+		     QemuMonitor **ret)
+{
+	assert(event);
+	assert(callbacks);
+	assert(ret);
+
+	_cleanup_close_ int owned = fd;
+	QemuMonitor *mon = calloc(1, sizeof(*mon));
+	if (!mon)
+		return -ENOMEM;
+	mon->n_ref = 1;
+	mon->callbacks = *callbacks;
+	mon->userdata = userdata;
+
+	QmpCallbacks cb = {.ready = on_ready, .event = on_event, .closed = on_closed, .userdata = mon};
+	int r = qmp_new(event, TAKE_FD(owned), &cb, &mon->qmp);
+	if (r < 0) {
+		free(mon);
+		return r;
+	}
+	*ret = mon;
+	return 0;
+}
+
+QemuMonitor *qemu_monitor_free(QemuMonitor *mon)
+{
+	if (!mon || mon->freeing)
+		return NULL;
+	mon->freeing = true;
+	/* Replies of pending commands are delivered (and dropped) right here. */
+	mon->qmp = qmp_free(mon->qmp);
+	monitor_unref(mon);
+	return NULL;
+}
+
+/* What a pending command needs when its reply comes: whom to tell, and
+ * how to decode the result. */
+typedef enum ReplyKind {
+	REPLY_DONE,
+	REPLY_STATUS,
+	REPLY_CHARDEVS,
+} ReplyKind;
+
+typedef struct Reply {
+	QemuMonitor *mon;
+	ReplyKind kind;
+	union {
+		qemu_monitor_done_fn done;
+		qemu_monitor_status_fn status;
+		qemu_monitor_chardevs_fn chardevs;
+	};
+} Reply;
+
+static void reply_chardevs(const Reply *rep, int r, json_object *result, const char *error)
+{
+	size_t n = r >= 0 && json_object_is_type(result, json_type_array) ? json_object_array_length(result)
+									  : 0;
+	_cleanup_free_ QemuChardev *v = n ? calloc(n, sizeof(*v)) : NULL;
+	size_t k = 0;
+
+	if (n && !v) {
+		r = -ENOMEM;
+		error = "Out of memory";
+	}
+	for (size_t i = 0; v && i < n; i++) {
+		json_object *c = json_object_array_get_idx(result, i);
+		const char *label = json_string_member(c, "label");
+		const char *filename = json_string_member(c, "filename");
+		if (!label)
+			continue;
+		v[k].label = label;
+		v[k].pty_path = filename && strncmp(filename, "pty:", 4) == 0 ? filename + 4 : NULL;
+		k++;
+	}
+	rep->chardevs(rep->mon, r, v, k, error, rep->mon->userdata);
+}
+
+static void on_reply(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
+		     void *userdata)
+{
+	_cleanup_free_ Reply *rep = userdata;
+	QemuMonitor *mon = rep->mon;
+	if (mon->freeing) {
+		monitor_unref(mon);
+		return;
+	}
+
+	int r = 0;
+	const char *error = NULL;
+	if (error_class) {
+		r = strcmp(error_class, "Disconnected") == 0 ? -ENOTCONN : -EIO;
+		error = error_desc ? error_desc : error_class;
+	}
+
+	switch (rep->kind) {
+	case REPLY_DONE:
+		rep->done(rep->mon, r, error, rep->mon->userdata);
+		break;
+	case REPLY_STATUS: {
+		const char *status = r >= 0 ? json_string_member(result, "status") : NULL;
+		if (r >= 0 && !status) {
+			r = -EBADMSG;
+			error = "query-status returned no status";
+		}
+		rep->status(rep->mon, r, status, error, rep->mon->userdata);
+		break;
+	}
+	case REPLY_CHARDEVS:
+		reply_chardevs(rep, r, result, error);
+		break;
+	}
+	monitor_unref(mon);
+}
+
+static int send_command(QemuMonitor *mon, const char *command, const Reply *tmpl)
+{
+	assert(mon);
+	if (mon->freeing || !mon->qmp)
+		return -ENOTCONN;
+
+	bool wants_reply = tmpl->kind != REPLY_DONE || tmpl->done;
+	if (!wants_reply)
+		return qmp_send_async(mon->qmp, command, NULL, -1, NULL, NULL);
+
+	Reply *rep = malloc(sizeof(*rep));
+	if (!rep)
+		return -ENOMEM;
+	*rep = *tmpl;
+	rep->mon = monitor_ref(mon);
+	int r = qmp_send_async(mon->qmp, command, NULL, -1, on_reply, rep);
+	if (r < 0) {
+		monitor_unref(mon);
+		free(rep);
+	}
+	return r;
+}
+
+static int send_simple(QemuMonitor *mon, const char *command, qemu_monitor_done_fn cb)
+{
+	return send_command(mon, command, &(Reply){.kind = REPLY_DONE, .done = cb});
+}
+
+int qemu_monitor_cont(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "cont", cb);
+}
+
+int qemu_monitor_stop(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "stop", cb);
+}
+
+int qemu_monitor_quit(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "quit", cb);
+}
+
+int qemu_monitor_system_reset(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "system_reset", cb);
+}
+
+int qemu_monitor_system_powerdown(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "system_powerdown", cb);
+}
+
+int qemu_monitor_query_status(QemuMonitor *mon, qemu_monitor_status_fn cb)
+{
+	assert(cb);
+	return send_command(mon, "query-status", &(Reply){.kind = REPLY_STATUS, .status = cb});
+}
+
+int qemu_monitor_query_chardev(QemuMonitor *mon, qemu_monitor_chardevs_fn cb)
+{
+	assert(cb);
+	return send_command(mon, "query-chardev", &(Reply){.kind = REPLY_CHARDEVS, .chardevs = cb});
+}

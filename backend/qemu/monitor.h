@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* QEMU's monitor as typed calls and events: the commands the driver
+ * sends (cont, stop, quit, system_reset, system_powerdown, query-status,
+ * query-chardev) and the events it reacts to, decoded from QMP's JSON
+ * here so that nothing above this floor speaks JSON. The transport is
+ * qmp.c; every reply comes back later, from the event loop. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+typedef struct QemuMonitor QemuMonitor;
+
+typedef enum QemuEventType {
+	QEMU_EVENT_STOP,
+	QEMU_EVENT_RESUME,
+	QEMU_EVENT_SHUTDOWN,
+	QEMU_EVENT_RESET,
+	QEMU_EVENT_GUEST_PANICKED,
+	QEMU_EVENT_BLOCK_IO_ERROR,
+	QEMU_EVENT_WATCHDOG,
+	QEMU_EVENT_OTHER, /* any event the driver does not act on */
+	_QEMU_EVENT_MAX,
+} QemuEventType;
+
+/* An event with the fields the driver uses; strings are borrowed for the
+ * duration of the callback. */
+typedef struct QemuEvent {
+	QemuEventType type;
+	const char *name; /* QEMU's own name, "STOP" */
+	/* SHUTDOWN: "guest-shutdown", "guest-reset", "host-qmp-quit", ...; NULL if absent */
+	const char *shutdown_reason;
+	/* BLOCK_IO_ERROR and WATCHDOG: "stop", "pause", "report", ...; NULL if absent */
+	const char *action;
+	/* GUEST_PANICKED: s390's details ("disabled-wait", core, PSW) when QEMU sent them */
+	struct {
+		const char *reason; /* NULL: QEMU gave no info */
+		int64_t core;       /* -1: unknown */
+		uint64_t psw_mask;
+		uint64_t psw_addr;
+	} panic;
+} QemuEvent;
+
+typedef struct QemuMonitorCallbacks {
+	/* The handshake is done (error == 0) or failed (negative errno). Once. */
+	void (*ready)(QemuMonitor *mon, int error, void *userdata);
+	void (*event)(QemuMonitor *mon, const QemuEvent *event, void *userdata);
+	/* The connection closed (QEMU exited or the socket broke). Once. */
+	void (*closed)(QemuMonitor *mon, void *userdata);
+} QemuMonitorCallbacks;
+
+/* Takes fd (a connected stream socket) in every case. userdata goes to
+ * every callback, replies included. */
+int qemu_monitor_new(sd_event *event, int fd, const QemuMonitorCallbacks *callbacks, void *userdata,
+		     QemuMonitor **ret);
+
+/* Closes the connection. No callback of any kind runs after this, not even
+ * for commands still waiting: their owner is going away. May be called
+ * from inside any of this monitor's callbacks. Returns NULL. */
+QemuMonitor *qemu_monitor_free(QemuMonitor *mon);
+
+/* A command's completion: r == 0 on success; -EIO with QEMU's error text
+ * in error when QEMU refused it; -ENOTCONN when the connection closed
+ * before the reply (the normal answer to quit). */
+typedef void (*qemu_monitor_done_fn)(QemuMonitor *mon, int r, const char *error, void *userdata);
+
+/* Each returns negative errno when the command cannot be sent (then cb
+ * is never called), else 0 and cb runs exactly once, later. cb may be
+ * NULL for fire and forget. */
+int qemu_monitor_cont(QemuMonitor *mon, qemu_monitor_done_fn cb);
+int qemu_monitor_stop(QemuMonitor *mon, qemu_monitor_done_fn cb);
+int qemu_monitor_quit(QemuMonitor *mon, qemu_monitor_done_fn cb);
+int qemu_monitor_system_reset(QemuMonitor *mon, qemu_monitor_done_fn cb);
+int qemu_monitor_system_powerdown(QemuMonitor *mon, qemu_monitor_done_fn cb);
+
+/* query-status: status is QEMU's RunState ("running", "paused",
+ * "shutdown", ...), NULL when r < 0. */
+typedef void (*qemu_monitor_status_fn)(QemuMonitor *mon, int r, const char *status, const char *error,
+				       void *userdata);
+int qemu_monitor_query_status(QemuMonitor *mon, qemu_monitor_status_fn cb);
+
+/* query-chardev: every character device QEMU has, with the host side of
+ * the pty ones (the /dev/pts/N path), borrowed for the callback. */
+typedef struct QemuChardev {
+	const char *label;    /* the chardev id, "charconsole0" */
+	const char *pty_path; /* NULL unless the backend is a pty */
+} QemuChardev;
+typedef void (*qemu_monitor_chardevs_fn)(QemuMonitor *mon, int r, const QemuChardev *chardevs, size_t n,
+					 const char *error, void *userdata);
+int qemu_monitor_query_chardev(QemuMonitor *mon, qemu_monitor_chardevs_fn cb);
+
+const char *qemu_event_type_to_string(QemuEventType t);
