@@ -88,27 +88,6 @@ static int prop_active_count(sd_bus *bus, const char *path, const char *iface, c
 	return sd_bus_message_append(reply, "u", (uint32_t)registry_count_active(o->registry));
 }
 
-static int prop_relocation_server(sd_bus *bus, const char *path, const char *iface, const char *prop,
-				  sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "b", o->settings->relocation_server);
-}
-
-static int prop_relocation_address(sd_bus *bus, const char *path, const char *iface, const char *prop,
-				   sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "s", o->settings->relocation_address);
-}
-
-static int prop_relocation_port(sd_bus *bus, const char *path, const char *iface, const char *prop,
-				sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "q", o->settings->relocation_port);
-}
-
 void objects_manager_counts_changed(Objects *o)
 {
 	size_t count = registry_count(o->registry);
@@ -425,9 +404,6 @@ const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("ReservedHostMemory", "t", prop_reserved_memory, 0, 0),
 	SD_BUS_PROPERTY("DomainCount", "u", prop_domain_count, 0, CHANGE),
 	SD_BUS_PROPERTY("ActiveDomainCount", "u", prop_active_count, 0, CHANGE),
-	SD_BUS_PROPERTY("RelocationServer", "b", prop_relocation_server, 0, 0),
-	SD_BUS_PROPERTY("RelocationAddress", "s", prop_relocation_address, 0, 0),
-	SD_BUS_PROPERTY("RelocationPort", "q", prop_relocation_port, 0, 0),
 
 	SD_BUS_METHOD_WITH_ARGS("DefineXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
 				SD_BUS_RESULT("o", domain), method_define_xml, UNPRIV),

@@ -1,21 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <net/if.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <syslog.h>
 
@@ -40,17 +35,12 @@ typedef struct ConfigParser {
 	int error_code; /* negative errno, 0 while all is well */
 	unsigned error_lineno;
 	char *error;
-
-	/* "FILE:LINE" of the last PortMin=/PortMax=; the range can only be
-	 * checked once every drop-in had its say. */
-	char *port_range_origin;
 } ConfigParser;
 
 static void config_parser_done(ConfigParser *p)
 {
 	free(p->line);
 	free(p->error);
-	free(p->port_range_origin);
 }
 
 /* Records the first error as "PATH:LINE: message" (no ":LINE" when line is
@@ -132,25 +122,6 @@ static int parse_log_level(const char *value, void *field, char *why, size_t why
 	return -EINVAL;
 }
 
-static int parse_bool(const char *value, void *field, char *why, size_t why_size)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-		if (strcasecmp(value, yes[i]) == 0) {
-			*(bool *)field = true;
-			return 0;
-		}
-		if (strcasecmp(value, no[i]) == 0) {
-			*(bool *)field = false;
-			return 0;
-		}
-	}
-	snprintf(why, why_size, "expected a boolean: yes, no, true, false, on, off, 1 or 0");
-	return -EINVAL;
-}
-
 static int parse_accelerator(const char *value, void *field, char *why, size_t why_size)
 {
 	int a = accelerator_from_string(value);
@@ -159,20 +130,6 @@ static int parse_accelerator(const char *value, void *field, char *why, size_t w
 		return -EINVAL;
 	}
 	*(Accelerator *)field = (Accelerator)a;
-	return 0;
-}
-
-static int parse_unsigned(const char *value, void *field, char *why, size_t why_size)
-{
-	uint64_t v;
-	int r = parse_u64(value, &v);
-	if (r >= 0 && v > UINT_MAX)
-		r = -ERANGE;
-	if (r < 0) {
-		snprintf(why, why_size, "expected an unsigned integer from 0 to %u", UINT_MAX);
-		return r;
-	}
-	*(unsigned *)field = (unsigned)v;
 	return 0;
 }
 
@@ -220,20 +177,6 @@ static int parse_size(const char *value, void *field, char *why, size_t why_size
 		 "expected a size in bytes, optionally followed by B, K, M, G or T (or KiB, MiB, GiB, TiB; "
 		 "all 1024-based)");
 	return r;
-}
-
-static int parse_port(const char *value, void *field, char *why, size_t why_size)
-{
-	uint64_t v;
-	int r = parse_u64(value, &v);
-	if (r >= 0 && (v < 1 || v > 65535))
-		r = -ERANGE;
-	if (r < 0) {
-		snprintf(why, why_size, "expected a port number from 1 to 65535");
-		return r;
-	}
-	*(uint16_t *)field = (uint16_t)v;
-	return 0;
 }
 
 static int replace_string(void *field, const char *value)
@@ -285,47 +228,6 @@ static int parse_log_target(const char *value, void *field, char *why, size_t wh
 	return replace_string(field, value);
 }
 
-/* The kernel's rule for link names (dev_valid_name()). */
-static int parse_ifname(const char *value, void *field, char *why, size_t why_size)
-{
-	if (strlen(value) >= IFNAMSIZ || strcmp(value, ".") == 0 || strcmp(value, "..") == 0 ||
-	    strpbrk(value, "/: \t\n\v\f\r")) {
-		snprintf(why, why_size,
-			 "expected a network interface name: at most %d characters, no '/', ':' or spaces",
-			 IFNAMSIZ - 1);
-		return -EINVAL;
-	}
-	return replace_string(field, value);
-}
-
-/* A literal address, because the relocation listener binds to it and a
- * name could resolve differently (or not at all) at start-up. */
-static int parse_address(const char *value, void *field, char *why, size_t why_size)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1) {
-		snprintf(why, why_size,
-			 "expected an IPv4 or IPv6 address, such as 127.0.0.1, 0.0.0.0 or ::");
-		return -EINVAL;
-	}
-	return replace_string(field, value);
-}
-
-static int parse_regex(const char *value, void *field, char *why, size_t why_size)
-{
-	regex_t re;
-	int r = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
-	if (r != 0) {
-		char msg[128];
-		regerror(r, &re, msg, sizeof(msg));
-		snprintf(why, why_size, "not a POSIX extended regular expression: %s", msg);
-		return -EINVAL;
-	}
-	regfree(&re);
-	return replace_string(field, value);
-}
-
 /* ---- keys ---- */
 
 typedef struct ConfigKey {
@@ -355,22 +257,11 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "Emulator", parse_executable, emulator),
 	KEY("Hypervisor", "Accelerator", parse_accelerator, accelerator),
 	KEY("Hypervisor", "ReservedHostMemory", parse_size, reserved_host_memory),
-	KEY("Hypervisor", "HostCPUs", parse_unsigned, host_cpus),
-	KEY("Hypervisor", "EnableDump", parse_bool, enable_dump),
-	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
-	KEY("Hypervisor", "ConsoleLimit", parse_size, console_limit),
-	KEY("Hypervisor", "DefaultNIC", parse_ifname, default_nic),
-	KEY("Hypervisor", "SysfsRoot", parse_directory, sysfs_root),
-
-	KEY("Relocation", "Server", parse_bool, relocation_server),
-	KEY("Relocation", "Address", parse_address, relocation_address),
-	KEY("Relocation", "Port", parse_port, relocation_port),
-	KEY("Relocation", "HostsAllow", parse_regex, relocation_hosts_allow),
-	KEY("Relocation", "PortMin", parse_port, relocation_port_min),
-	KEY("Relocation", "PortMax", parse_port, relocation_port_max),
 };
 
-static const char *const config_sections[] = {"Daemon", "Hypervisor", "Relocation"};
+/* A key is accepted only once the feature behind it works; keys and
+ * sections for later features arrive with them. */
+static const char *const config_sections[] = {"Daemon", "Hypervisor"};
 
 /* "Key=" puts back the default, so a drop-in can undo an earlier file
  * the way systemd's empty assignments do. */
@@ -405,15 +296,12 @@ static int config_handler(void *user, const char *section, const char *name, con
 			known_section = true;
 	if (!section[0]) {
 		config_fail(p, -EINVAL, p->path, p->lineno,
-			    "%s= outside of any section; expected it under [Daemon], [Hypervisor] or "
-			    "[Relocation]",
-			    name);
+			    "%s= outside of any section; expected it under [Daemon] or [Hypervisor]", name);
 		return 0;
 	}
 	if (!known_section) {
 		config_fail(p, -EINVAL, p->path, p->section_lineno,
-			    "unknown section [%s]; expected [Daemon], [Hypervisor] or [Relocation]",
-			    section);
+			    "unknown section [%s]; expected [Daemon] or [Hypervisor]", section);
 		return 0;
 	}
 
@@ -437,16 +325,6 @@ static int config_handler(void *user, const char *section, const char *name, con
 	if (r < 0) {
 		config_fail(p, r, p->path, p->lineno, "invalid %s=%s: %s", name, value, why);
 		return 0;
-	}
-
-	if (k->offset == offsetof(Settings, relocation_port_min) ||
-	    k->offset == offsetof(Settings, relocation_port_max)) {
-		free(p->port_range_origin);
-		if (asprintf(&p->port_range_origin, "%s:%u", p->path, p->lineno) < 0) {
-			p->port_range_origin = NULL;
-			config_fail(p, -ENOMEM, p->path, p->lineno, "out of memory");
-			return 0;
-		}
 	}
 	return 1;
 }
@@ -583,22 +461,6 @@ static int config_parse_dropins(ConfigParser *p, const char *dir)
 	return 0;
 }
 
-/* Checks that involve more than one key, made once every file was read. */
-static int config_check(ConfigParser *p)
-{
-	const Settings *s = p->settings;
-
-	if (s->relocation_port_min > s->relocation_port_max) {
-		/* Only a file can have caused it: the defaults are in order. */
-		return config_fail(
-			p, -EINVAL, p->port_range_origin ? p->port_range_origin : "defaults", 0,
-			"PortMin=%u is greater than PortMax=%u; [Relocation] PortMin must not exceed "
-			"PortMax",
-			(unsigned)s->relocation_port_min, (unsigned)s->relocation_port_max);
-	}
-	return 0;
-}
-
 int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_error)
 {
 	_cleanup_(settings_done) Settings defaults = {};
@@ -625,8 +487,6 @@ int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_
 		} else
 			r = config_parse_dropins(&p, dropin_dir);
 	}
-	if (r >= 0)
-		r = config_check(&p);
 
 	if (r < 0) {
 		if (ret_error)

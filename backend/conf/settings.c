@@ -38,23 +38,13 @@ int settings_init_defaults(Settings *s)
 		.idle_timeout_sec = 0,
 		.accelerator = ACCELERATOR_AUTO,
 		.reserved_host_memory = 0,
-		.host_cpus = 0,
-		.enable_dump = false,
-		.dump_dir = NULL,
-		.console_limit = UINT64_C(1) << 20,
-		.relocation_server = false,
-		.relocation_port = 8002,
-		.relocation_port_min = 49152,
-		.relocation_port_max = 49215,
 	};
 
 	/* Every string is heap-owned, even the fixed ones, so the config
 	 * parser can replace any of them with free() + strdup() alike. */
 	if (!(s->log_target = strdup("journal")) || !(s->state_dir = strdup("/var/lib/zvirtd")) ||
 	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
-	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->default_nic = strdup("")) ||
-	    !(s->sysfs_root = strdup("/sys")) || !(s->relocation_address = strdup("127.0.0.1")) ||
-	    !(s->relocation_hosts_allow = strdup("^localhost$"))) {
+	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x"))) {
 		settings_done(s);
 		return -ENOMEM;
 	}
@@ -70,11 +60,6 @@ void settings_done(Settings *s)
 	free(s->run_dir);
 	free(s->log_dir);
 	free(s->emulator);
-	free(s->dump_dir);
-	free(s->default_nic);
-	free(s->sysfs_root);
-	free(s->relocation_address);
-	free(s->relocation_hosts_allow);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */
 	*s = (Settings){};

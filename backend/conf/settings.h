@@ -2,7 +2,8 @@
 #pragma once
 
 /* What the backend needs from the configuration file; service/config.c
- * fills it (architecture.md lists the keys and defaults). */
+ * fills it. data/zvirtd.conf and zvirtd.conf(5) (docs/zvirtd.conf.5.scd)
+ * list the keys and their defaults. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,20 +31,6 @@ typedef struct Settings {
 	char *emulator;
 	Accelerator accelerator;
 	uint64_t reserved_host_memory; /* bytes */
-	unsigned host_cpus;            /* 0: all */
-	bool enable_dump;
-	char *dump_dir;         /* NULL: <StateDir>/dump */
-	uint64_t console_limit; /* bytes */
-	char *default_nic;
-	char *sysfs_root;
-
-	/* [Relocation] */
-	bool relocation_server;
-	char *relocation_address;
-	uint16_t relocation_port;
-	char *relocation_hosts_allow;
-	uint16_t relocation_port_min;
-	uint16_t relocation_port_max;
 } Settings;
 
 /* Fills the documented defaults; returns -ENOMEM. */

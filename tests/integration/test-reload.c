@@ -42,16 +42,17 @@ static void write_conf_with(const char *original, const char *extra)
 	write_conf(text);
 }
 
-static uint16_t relocation_port(void)
+/* A key whose value the Manager reports as it is: Manager.ReservedHostMemory. */
+static uint64_t reserved_host_memory(void)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	uint16_t port = 0;
+	uint64_t bytes = 0;
 	assert_int_equal(sd_bus_get_property(harness_bus(), ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH,
-					     ZVIRT_MANAGER_IFACE, "RelocationPort", &error, &reply, "q"),
+					     ZVIRT_MANAGER_IFACE, "ReservedHostMemory", &error, &reply, "t"),
 			 0);
-	assert_true(sd_bus_message_read(reply, "q", &port) > 0);
-	return port;
+	assert_true(sd_bus_message_read(reply, "t", &bytes) > 0);
+	return bytes;
 }
 
 static bool host_has_s390x_kvm(void)
@@ -67,32 +68,32 @@ static void test_reload_config(void **state)
 	pid_t pid = harness_daemon_pid();
 
 	/* A good file takes effect. */
-	write_conf_with(original, "[Relocation]\nPort=9001\n");
+	write_conf_with(original, "[Hypervisor]\nReservedHostMemory=1M\n");
 	sd_bus_message_unref(
 		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
-	assert_int_equal(relocation_port(), 9001);
+	assert_int_equal(reserved_host_memory(), 1 << 20);
 
 	/* A bad one is refused with the file and line, and nothing changes. */
-	write_conf_with(original, "[Relocation]\nPort=9002\nNoSuchKey=1\n");
+	write_conf_with(original, "[Hypervisor]\nReservedHostMemory=2M\nNoSuchKey=1\n");
 	int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
 				  "ReloadConfig", "a{sv}", 0);
 	assert_true(r < 0);
 	assert_true(sd_bus_error_has_name(&error, ZVIRT_ERROR("InvalidArgument")));
 	assert_non_null(strstr(error.message, "zvirtd.conf:"));
 	assert_non_null(strstr(error.message, "NoSuchKey"));
-	assert_int_equal(relocation_port(), 9001);
+	assert_int_equal(reserved_host_memory(), 1 << 20);
 
 	/* SIGHUP: the same rules, and the daemon lives on. */
 	assert_int_equal(kill(pid, SIGHUP), 0);
 	usleep(200 * 1000);
 	assert_int_equal(harness_daemon_pid(), pid);
-	assert_int_equal(relocation_port(), 9001);
+	assert_int_equal(reserved_host_memory(), 1 << 20);
 
-	write_conf_with(original, "[Relocation]\nPort=9003\n");
+	write_conf_with(original, "[Hypervisor]\nReservedHostMemory=3M\n");
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	for (int i = 0; i < 200 && relocation_port() != 9003; i++)
+	for (int i = 0; i < 200 && reserved_host_memory() != 3 << 20; i++)
 		usleep(10 * 1000);
-	assert_int_equal(relocation_port(), 9003);
+	assert_int_equal(reserved_host_memory(), 3 << 20);
 
 	/* Only an administrator may reload. */
 	harness_nobody_expect_error(ZVIRT_ERROR("NotAuthorized"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,

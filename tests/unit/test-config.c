@@ -105,14 +105,6 @@ static void expect_error(Fixture *f, int expected_r, const char *const *fragment
 	assert_null(s.state_dir);
 }
 
-static void assert_string_or_null_equal(const char *a, const char *b)
-{
-	if (!a || !b)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
 static void assert_settings_equal(const Settings *a, const Settings *b)
 {
 	assert_int_equal(a->log_level, b->log_level);
@@ -124,18 +116,6 @@ static void assert_settings_equal(const Settings *a, const Settings *b)
 	assert_string_equal(a->emulator, b->emulator);
 	assert_int_equal(a->accelerator, b->accelerator);
 	assert_int_equal(a->reserved_host_memory, b->reserved_host_memory);
-	assert_int_equal(a->host_cpus, b->host_cpus);
-	assert_int_equal(a->enable_dump, b->enable_dump);
-	assert_string_or_null_equal(a->dump_dir, b->dump_dir);
-	assert_int_equal(a->console_limit, b->console_limit);
-	assert_string_equal(a->default_nic, b->default_nic);
-	assert_string_equal(a->sysfs_root, b->sysfs_root);
-	assert_int_equal(a->relocation_server, b->relocation_server);
-	assert_string_equal(a->relocation_address, b->relocation_address);
-	assert_int_equal(a->relocation_port, b->relocation_port);
-	assert_string_equal(a->relocation_hosts_allow, b->relocation_hosts_allow);
-	assert_int_equal(a->relocation_port_min, b->relocation_port_min);
-	assert_int_equal(a->relocation_port_max, b->relocation_port_max);
 }
 
 static void test_defaults(void **state)
@@ -152,18 +132,6 @@ static void test_defaults(void **state)
 	assert_string_equal(s.emulator, "/usr/bin/qemu-system-s390x");
 	assert_int_equal(s.accelerator, ACCELERATOR_AUTO);
 	assert_int_equal(s.reserved_host_memory, 0);
-	assert_int_equal(s.host_cpus, 0);
-	assert_false(s.enable_dump);
-	assert_null(s.dump_dir);
-	assert_int_equal(s.console_limit, 1024 * 1024);
-	assert_string_equal(s.default_nic, "");
-	assert_string_equal(s.sysfs_root, "/sys");
-	assert_false(s.relocation_server);
-	assert_string_equal(s.relocation_address, "127.0.0.1");
-	assert_int_equal(s.relocation_port, 8002);
-	assert_string_equal(s.relocation_hosts_allow, "^localhost$");
-	assert_int_equal(s.relocation_port_min, 49152);
-	assert_int_equal(s.relocation_port_max, 49215);
 
 	/* Twice is harmless: the cleanup runs after this explicit one. */
 	settings_done(&s);
@@ -216,13 +184,8 @@ static void test_shipped_conf(void **state)
 	_cleanup_free_ char *err = NULL;
 	_cleanup_free_ char *uncommented = NULL;
 	static const char *const keys[] = {
-		"LogLevel",     "LogTarget",   "StateDir",
-		"RunDir",       "LogDir",      "IdleTimeoutSec",
-		"Emulator",     "Accelerator", "ReservedHostMemory",
-		"HostCPUs",     "EnableDump",  "DumpDir",
-		"ConsoleLimit", "DefaultNIC",  "SysfsRoot",
-		"Server",       "Address",     "Port",
-		"HostsAllow",   "PortMin",     "PortMax",
+		"LogLevel", "LogTarget",   "StateDir",           "RunDir", "LogDir", "IdleTimeoutSec",
+		"Emulator", "Accelerator", "ReservedHostMemory",
 	};
 	size_t size = 0, n_keys = 0;
 
@@ -276,44 +239,22 @@ static void test_every_key(void **state)
 			    "[Hypervisor]\n"
 			    "Emulator=/opt/qemu/bin/qemu-system-s390x\n"
 			    "Accelerator=tcg\n"
-			    "ReservedHostMemory=2G\n"
-			    "HostCPUs=4\n"
-			    "EnableDump=Yes\n"
-			    "DumpDir=/srv/dumps ; inline comment\n"
-			    "ConsoleLimit=64KiB\n"
-			    "DefaultNIC=bond0\n"
-			    "SysfsRoot=/tmp/fake-sys\n"
-			    "\t[Relocation]\n"
-			    "Server=on\n"
-			    "Address=::\n"
-			    "Port=8003\n"
-			    "HostsAllow=^(host1|host2)\\.example\\.org$\n"
-			    "PortMin=50000\n"
-			    "PortMax=50010\n");
+			    "\t[Daemon]\n"
+			    "RunDir=/srv/zvirtd/run2 ; inline comment\n"
+			    "[Hypervisor]\n"
+			    "ReservedHostMemory=2G\n");
 	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
 	assert_null(err);
 
 	assert_int_equal(s.log_level, LOG_DEBUG);
 	assert_string_equal(s.log_target, "/var/log/zvirtd/daemon.log");
 	assert_string_equal(s.state_dir, "/srv/zvirtd/state"); /* trailing slash dropped */
-	assert_string_equal(s.run_dir, "/srv/zvirtd/run");
+	assert_string_equal(s.run_dir, "/srv/zvirtd/run2");    /* a section may come again */
 	assert_string_equal(s.log_dir, "/srv/zvirtd/log");
 	assert_int_equal(s.idle_timeout_sec, 120);
 	assert_string_equal(s.emulator, "/opt/qemu/bin/qemu-system-s390x");
 	assert_int_equal(s.accelerator, ACCELERATOR_TCG);
 	assert_int_equal(s.reserved_host_memory, UINT64_C(2) << 30);
-	assert_int_equal(s.host_cpus, 4);
-	assert_true(s.enable_dump);
-	assert_string_equal(s.dump_dir, "/srv/dumps");
-	assert_int_equal(s.console_limit, 64 * 1024);
-	assert_string_equal(s.default_nic, "bond0");
-	assert_string_equal(s.sysfs_root, "/tmp/fake-sys");
-	assert_true(s.relocation_server);
-	assert_string_equal(s.relocation_address, "::");
-	assert_int_equal(s.relocation_port, 8003);
-	assert_string_equal(s.relocation_hosts_allow, "^(host1|host2)\\.example\\.org$");
-	assert_int_equal(s.relocation_port_min, 50000);
-	assert_int_equal(s.relocation_port_max, 50010);
 }
 
 static void test_values(void **state)
@@ -324,24 +265,23 @@ static void test_values(void **state)
 		size_t offset;
 		uint64_t expected;
 	} cases[] = {
-		{"[Hypervisor]\nConsoleLimit=0\n", offsetof(Settings, console_limit), 0},
-		{"[Hypervisor]\nConsoleLimit=17\n", offsetof(Settings, console_limit), 17},
-		{"[Hypervisor]\nConsoleLimit=17B\n", offsetof(Settings, console_limit), 17},
-		{"[Hypervisor]\nConsoleLimit=3K\n", offsetof(Settings, console_limit), 3 << 10},
-		{"[Hypervisor]\nConsoleLimit=3 KiB\n", offsetof(Settings, console_limit), 3 << 10},
-		{"[Hypervisor]\nConsoleLimit=5M\n", offsetof(Settings, console_limit), 5 << 20},
-		{"[Hypervisor]\nConsoleLimit=5MiB\n", offsetof(Settings, console_limit), 5 << 20},
-		{"[Hypervisor]\nConsoleLimit=1GiB\n", offsetof(Settings, console_limit), UINT64_C(1) << 30},
+		{"[Hypervisor]\nReservedHostMemory=0\n", offsetof(Settings, reserved_host_memory), 0},
+		{"[Hypervisor]\nReservedHostMemory=17\n", offsetof(Settings, reserved_host_memory), 17},
+		{"[Hypervisor]\nReservedHostMemory=17B\n", offsetof(Settings, reserved_host_memory), 17},
+		{"[Hypervisor]\nReservedHostMemory=3K\n", offsetof(Settings, reserved_host_memory), 3 << 10},
+		{"[Hypervisor]\nReservedHostMemory=3 KiB\n", offsetof(Settings, reserved_host_memory),
+		 3 << 10},
+		{"[Hypervisor]\nReservedHostMemory=5M\n", offsetof(Settings, reserved_host_memory), 5 << 20},
+		{"[Hypervisor]\nReservedHostMemory=5MiB\n", offsetof(Settings, reserved_host_memory),
+		 5 << 20},
+		{"[Hypervisor]\nReservedHostMemory=1GiB\n", offsetof(Settings, reserved_host_memory),
+		 UINT64_C(1) << 30},
 		{"[Hypervisor]\nReservedHostMemory=2T\n", offsetof(Settings, reserved_host_memory),
 		 UINT64_C(2) << 40},
 		{"[Hypervisor]\nReservedHostMemory=16777215TiB\n", offsetof(Settings, reserved_host_memory),
 		 UINT64_C(16777215) << 40},
 		{"[Hypervisor]\nReservedHostMemory=18446744073709551615\n",
 		 offsetof(Settings, reserved_host_memory), UINT64_MAX},
-		{"[Hypervisor]\nHostCPUs=4294967295\n", offsetof(Settings, host_cpus), UINT_MAX},
-		{"[Relocation]\nPort=1\n", offsetof(Settings, relocation_port), 1},
-		{"[Relocation]\nPort=65535\nPortMax=65535\n", offsetof(Settings, relocation_port), 65535},
-		{"[Relocation]\nPortMin=49215\n", offsetof(Settings, relocation_port_min), 49215},
 		{"[Daemon]\nLogLevel=critical\n", offsetof(Settings, log_level), LOG_CRIT},
 		{"[Daemon]\nLogLevel=error\n", offsetof(Settings, log_level), LOG_ERR},
 		{"[Daemon]\nLogLevel=warning\n", offsetof(Settings, log_level), LOG_WARNING},
@@ -361,17 +301,9 @@ static void test_values(void **state)
 		if (config_load(f->conf, false, &s, &err) < 0)
 			fail_msg("%s: %s", cases[i].line, err);
 		switch (cases[i].offset) {
-		case offsetof(Settings, console_limit):
 		case offsetof(Settings, reserved_host_memory):
 		case offsetof(Settings, idle_timeout_sec):
 			got = *(const uint64_t *)field;
-			break;
-		case offsetof(Settings, host_cpus):
-			got = *(const unsigned *)field;
-			break;
-		case offsetof(Settings, relocation_port):
-		case offsetof(Settings, relocation_port_min):
-			got = *(const uint16_t *)field;
 			break;
 		case offsetof(Settings, accelerator):
 			got = (uint64_t) * (const Accelerator *)field;
@@ -382,22 +314,6 @@ static void test_values(void **state)
 		if (got != cases[i].expected)
 			fail_msg("%s: got %" PRIu64 ", expected %" PRIu64, cases[i].line, got,
 				 cases[i].expected);
-	}
-
-	static const char *const booleans[][2] = {
-		{"yes", "1"}, {"true", "1"},  {"on", "1"},  {"1", "1"}, {"TRUE", "1"},
-		{"no", "0"},  {"false", "0"}, {"off", "0"}, {"0", "0"}, {"No", "0"},
-	};
-	for (size_t i = 0; i < ELEMENTSOF(booleans); i++) {
-		_cleanup_(settings_done) Settings s = {};
-		_cleanup_free_ char *err = NULL, *text = NULL;
-
-		assert_true(asprintf(&text, "[Hypervisor]\nEnableDump=%s\n[Relocation]\nServer=%s\n",
-				     booleans[i][0], booleans[i][0]) > 0);
-		write_text(f->conf, text);
-		assert_int_equal(config_load(f->conf, false, &s, &err), 0);
-		assert_int_equal(s.enable_dump, booleans[i][1][0] == '1');
-		assert_int_equal(s.relocation_server, booleans[i][1][0] == '1');
 	}
 }
 
@@ -429,27 +345,6 @@ static void test_bad_values(void **state)
 		{"Hypervisor", "ReservedHostMemory", "M", "size"},
 		{"Hypervisor", "ReservedHostMemory", "16777216T", "size"},
 		{"Hypervisor", "ReservedHostMemory", "18446744073709551616", "size"},
-		{"Hypervisor", "HostCPUs", "-1", "unsigned integer"},
-		{"Hypervisor", "HostCPUs", "4294967296", "unsigned integer"},
-		{"Hypervisor", "HostCPUs", "all", "unsigned integer"},
-		{"Hypervisor", "HostCPUs", "0x10", "unsigned integer"},
-		{"Hypervisor", "EnableDump", "maybe", "boolean"},
-		{"Hypervisor", "EnableDump", "2", "boolean"},
-		{"Hypervisor", "DumpDir", "dump", "absolute path"},
-		{"Hypervisor", "ConsoleLimit", "lots", "size"},
-		{"Hypervisor", "DefaultNIC", "much-too-long-name", "interface name"},
-		{"Hypervisor", "DefaultNIC", "eth0/1", "interface name"},
-		{"Hypervisor", "SysfsRoot", "sys", "absolute path"},
-		{"Relocation", "Server", "nope", "boolean"},
-		{"Relocation", "Address", "localhost", "IPv4 or IPv6"},
-		{"Relocation", "Address", "127.0.0.256", "IPv4 or IPv6"},
-		{"Relocation", "Port", "0", "1 to 65535"},
-		{"Relocation", "Port", "65536", "1 to 65535"},
-		{"Relocation", "Port", "http", "1 to 65535"},
-		{"Relocation", "HostsAllow", "(localhost", "regular expression"},
-		{"Relocation", "HostsAllow", "[a-", "regular expression"},
-		{"Relocation", "PortMin", "0", "1 to 65535"},
-		{"Relocation", "PortMax", "70000", "1 to 65535"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -478,12 +373,15 @@ static void test_unknown(void **state)
 	expect_error(f, -EINVAL, (const char *const[]){l3, "unknown key", "LogLevle", "[Daemon]", NULL});
 
 	/* A real key in the wrong section is unknown there. */
-	write_text(f->conf, "[Daemon]\nPort=8002\n");
-	expect_error(f, -EINVAL, (const char *const[]){l2, "unknown key", "Port", NULL});
+	write_text(f->conf, "[Daemon]\nEmulator=/usr/bin/qemu-system-s390x\n");
+	expect_error(f, -EINVAL,
+		     (const char *const[]){l2, "unknown key Emulator= in section [Daemon]", NULL});
 
 	/* Reported at the section header, not at its first key. */
 	write_text(f->conf, "[Daemon]\nLogLevel=info\n[Deamon]\n\nLogLevel=debug\n");
-	expect_error(f, -EINVAL, (const char *const[]){l3, "unknown section [Deamon]", NULL});
+	expect_error(f, -EINVAL,
+		     (const char *const[]){l3, "unknown section [Deamon]",
+					   "expected [Daemon] or [Hypervisor]", NULL});
 
 	/* Keys are case-sensitive, as in systemd. */
 	write_text(f->conf, "[Daemon]\n\n\n\nloglevel=info\n");
@@ -491,6 +389,78 @@ static void test_unknown(void **state)
 
 	write_text(f->conf, "# nothing yet\nLogLevel=info\n[Daemon]\n");
 	expect_error(f, -EINVAL, (const char *const[]){l2, "LogLevel", "outside of any section", NULL});
+}
+
+/* Loads text as f->conf and expects an error at line of f->conf that
+ * says what. */
+static void expect_error_at(Fixture *f, const char *text, unsigned line, const char *what)
+{
+	_cleanup_free_ char *where = NULL;
+
+	write_text(f->conf, text);
+	assert_true(asprintf(&where, "%s:%u: ", f->conf, line) > 0);
+	expect_error(f, -EINVAL, (const char *const[]){where, what, NULL});
+}
+
+/* Keys whose feature does not work yet are not accepted: each is refused
+ * as an unknown key at its line, like a misspelt one, and [Relocation]
+ * as an unknown section at its header. They come back with the
+ * capability that makes them work. */
+static void test_removed_keys(void **state)
+{
+	Fixture *f = *state;
+	static const struct {
+		const char *section, *key, *value;
+	} removed[] = {
+		{"Hypervisor", "HostCPUs", "4"},        {"Hypervisor", "EnableDump", "yes"},
+		{"Hypervisor", "DumpDir", "/srv/dump"}, {"Hypervisor", "DefaultNIC", "bond0"},
+		{"Hypervisor", "SysfsRoot", "/sys"},    {"Hypervisor", "ConsoleLimit", "1M"},
+		{"Relocation", "Server", "yes"},        {"Relocation", "Address", "127.0.0.1"},
+		{"Relocation", "Port", "8002"},         {"Relocation", "HostsAllow", "^localhost$"},
+		{"Relocation", "PortMin", "49152"},     {"Relocation", "PortMax", "49215"},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(removed); i++) {
+		const char *key = removed[i].key, *value = removed[i].value;
+		_cleanup_free_ char *text = NULL, *what = NULL;
+
+		/* Where it used to be: line 5, after a key that is fine. */
+		if (strcmp(removed[i].section, "Hypervisor") == 0) {
+			assert_true(asprintf(&text, "# removed\n[Hypervisor]\nAccelerator=tcg\n\n%s=%s\n",
+					     key, value) > 0);
+			assert_true(asprintf(&what, "unknown key %s= in section [Hypervisor]", key) > 0);
+			expect_error_at(f, text, 5, what);
+		} else {
+			assert_true(asprintf(&text,
+					     "# removed\n[Daemon]\nLogLevel=info\n[Relocation]\n%s=%s\n",
+					     key, value) > 0);
+			expect_error_at(f, text, 4,
+					"unknown section [Relocation]; expected [Daemon] or [Hypervisor]");
+		}
+
+		/* In a section that exists, every one of them is an unknown key. */
+		free(TAKE_PTR(text));
+		free(TAKE_PTR(what));
+		assert_true(asprintf(&text, "[Daemon]\nLogLevel=info\n%s=%s\n", key, value) > 0);
+		assert_true(asprintf(&what, "unknown key %s= in section [Daemon]", key) > 0);
+		expect_error_at(f, text, 3, what);
+
+		/* "Key=" (back to the default) is refused the same way. */
+		free(TAKE_PTR(text));
+		free(TAKE_PTR(what));
+		assert_true(asprintf(&text, "[Hypervisor]\n%s=\n", key) > 0);
+		assert_true(asprintf(&what, "unknown key %s= in section [Hypervisor]", key) > 0);
+		expect_error_at(f, text, 2, what);
+	}
+
+	/* In a drop-in, the drop-in and its line are named. */
+	_cleanup_free_ char *where = NULL;
+	write_text(f->conf, "[Hypervisor]\nAccelerator=tcg\n");
+	write_dropin(f, "50-old.conf", "[Hypervisor]\nConsoleLimit=1M\n");
+	assert_true(asprintf(&where, "%s/50-old.conf:2: ", f->dropin) > 0);
+	expect_error(
+		f, -EINVAL,
+		(const char *const[]){where, "unknown key ConsoleLimit= in section [Hypervisor]", NULL});
 }
 
 static void test_syntax_errors(void **state)
@@ -537,14 +507,13 @@ static void test_dropins(void **state)
 	_cleanup_free_ char *err = NULL, *subdir = NULL;
 
 	write_text(f->conf, "[Daemon]\nLogLevel=debug\nStateDir=/main\n"
-			    "[Hypervisor]\nDumpDir=/dumps\nHostCPUs=2\n"
-			    "[Relocation]\nPort=9000\n");
+			    "[Hypervisor]\nEmulator=/opt/qemu\nReservedHostMemory=2G\nAccelerator=kvm\n");
 	/* strcmp order: "10-..." < "20-..." < "9-..." */
 	write_dropin(f, "20-b.conf", "[Daemon]\nLogLevel=error\n");
 	write_dropin(f, "10-a.conf", "[Daemon]\nLogLevel=warning\nStateDir=/dropin\n");
-	write_dropin(f, "9-last.conf", "[Relocation]\nPort=9001\n");
+	write_dropin(f, "9-last.conf", "[Hypervisor]\nAccelerator=tcg\n");
 	/* "Key=" restores the default. */
-	write_dropin(f, "15-reset.conf", "[Hypervisor]\nDumpDir=\nHostCPUs=\n");
+	write_dropin(f, "15-reset.conf", "[Hypervisor]\nEmulator=\nReservedHostMemory=\n");
 	/* Not drop-ins: wrong suffix, hidden, a directory. */
 	write_dropin(f, "30-c.conf.bak", "[Daemon]\nLogLevel=critical\n");
 	write_dropin(f, ".40-hidden.conf", "[Daemon]\nLogLevel=critical\n");
@@ -554,9 +523,9 @@ static void test_dropins(void **state)
 	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
 	assert_int_equal(s.log_level, LOG_ERR);
 	assert_string_equal(s.state_dir, "/dropin");
-	assert_null(s.dump_dir);
-	assert_int_equal(s.host_cpus, 0);
-	assert_int_equal(s.relocation_port, 9001);
+	assert_string_equal(s.emulator, "/usr/bin/qemu-system-s390x");
+	assert_int_equal(s.reserved_host_memory, 0);
+	assert_int_equal(s.accelerator, ACCELERATOR_TCG);
 
 	/* An error in a drop-in names the drop-in. */
 	_cleanup_free_ char *where = NULL;
@@ -602,30 +571,6 @@ static void test_failed_reload_keeps_old(void **state)
 	assert_int_equal(config_load(f->conf, false, &next, NULL), -EINVAL);
 }
 
-static void test_port_range(void **state)
-{
-	Fixture *f = *state;
-	_cleanup_free_ char *main_line = NULL, *dropin_line = NULL;
-
-	write_text(f->conf, "[Relocation]\nPortMin=50000\n");
-	assert_true(asprintf(&main_line, "%s:2: ", f->conf) > 0);
-	expect_error(f, -EINVAL, (const char *const[]){main_line, "PortMin=50000", "PortMax=49215", NULL});
-
-	/* The later assignment is the one blamed, even in another file. */
-	write_text(f->conf, "[Relocation]\nPortMin=1000\n");
-	write_dropin(f, "10-ports.conf", "# narrower\n[Relocation]\nPortMax=999\n");
-	assert_true(asprintf(&dropin_line, "%s/10-ports.conf:3: ", f->dropin) > 0);
-	expect_error(f, -EINVAL, (const char *const[]){dropin_line, "PortMin=1000", "PortMax=999", NULL});
-
-	/* A single port is a valid range. */
-	_cleanup_(settings_done) Settings s = {};
-	_cleanup_free_ char *err = NULL;
-	write_dropin(f, "10-ports.conf", "[Relocation]\nPortMax=1000\n");
-	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
-	assert_int_equal(s.relocation_port_min, 1000);
-	assert_int_equal(s.relocation_port_max, 1000);
-}
-
 static void test_duplicates_last_wins(void **state)
 {
 	Fixture *f = *state;
@@ -633,12 +578,13 @@ static void test_duplicates_last_wins(void **state)
 	_cleanup_free_ char *err = NULL;
 
 	write_text(f->conf,
-		   "[Daemon]\nStateDir=/a\n[Hypervisor]\nHostCPUs=1\n[Daemon]\nStateDir=/b\n"
-		   "[Hypervisor]\nHostCPUs=3\nHostCPUs=2\n[Relocation]\nHostsAllow=^a$\nHostsAllow=^b$\n");
+		   "[Daemon]\nStateDir=/a\n[Hypervisor]\nReservedHostMemory=1\n[Daemon]\nStateDir=/b\n"
+		   "[Hypervisor]\nReservedHostMemory=3\nReservedHostMemory=2\nEmulator=/opt/a\n"
+		   "Emulator=/opt/b\n");
 	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
 	assert_string_equal(s.state_dir, "/b");
-	assert_int_equal(s.host_cpus, 2);
-	assert_string_equal(s.relocation_hosts_allow, "^b$");
+	assert_int_equal(s.reserved_host_memory, 2);
+	assert_string_equal(s.emulator, "/opt/b");
 }
 
 static void test_unreadable(void **state)
@@ -695,10 +641,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reload_keeps_old, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_last_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_log, setup, teardown),
