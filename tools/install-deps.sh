@@ -26,5 +26,5 @@ apt-get install -y -qq --no-install-recommends \
 	dbus dbus-daemon polkitd \
 	qemu-system-misc qemu-system-data qemu-utils \
 	cpio gzip kmod util-linux iproute2 procps psmisc \
-	valgrind python3 \
+	valgrind python3 scdoc \
 	>/dev/null
