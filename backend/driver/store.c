@@ -4,15 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -212,67 +208,15 @@ int store_foreach_definition(const Settings *s, store_definition_fn cb, void *us
 	return foreach_uuid_file(s->state_dir, DOMAIN_XML_MAX_SIZE, on_definition_file, &w);
 }
 
-static char *xml_escape_attr(const char *s)
-{
-	size_t n = 0;
-	for (const char *p = s; *p; p++)
-		n += strchr("&<>'\"", *p) ? 6 : 1;
-	char *out = malloc(n + 1), *o = out;
-	if (!out)
-		return NULL;
-	for (const char *p = s; *p; p++) {
-		switch (*p) {
-		case '&':
-			o = stpcpy(o, "&amp;");
-			break;
-		case '<':
-			o = stpcpy(o, "&lt;");
-			break;
-		case '>':
-			o = stpcpy(o, "&gt;");
-			break;
-		case '\'':
-			o = stpcpy(o, "&apos;");
-			break;
-		case '"':
-			o = stpcpy(o, "&quot;");
-			break;
-		default:
-			*o++ = *p;
-		}
-	}
-	*o = 0;
-	return out;
-}
-
 int store_save_status(const Settings *s, const char *uuid_hex, const DomainStatus *st)
 {
-	_cleanup_free_ char *dom = NULL, *qmp = NULL, *log = NULL, *buf = NULL, *path = NULL;
-
-	if (!st->live)
-		return -EINVAL;
-	dom = domain_def_format(st->live, st->id, 0);
-	qmp = xml_escape_attr(st->qmp_path ? st->qmp_path : "");
-	log = xml_escape_attr(st->log_path ? st->log_path : "");
-	path = store_path(s->run_dir, uuid_hex, ".xml");
-	if (!dom || !qmp || !log || !path)
-		return -ENOMEM;
-
-	int n = asprintf(&buf,
-			 "<domstatus state='%s' reason='%s' sequence='%" PRIu64
-			 "' id='%d' pid='%u' persistent='%s'>\n"
-			 "  <monitor path='%s'/>\n"
-			 "  <log path='%s'/>\n"
-			 "%s"
-			 "</domstatus>\n",
-			 domain_state_to_string(st->state), domain_reason_to_string(st->reason),
-			 st->sequence, st->id, (unsigned)st->pid, st->persistent ? "yes" : "no", qmp, log,
-			 dom);
-	if (n < 0)
+	_cleanup_free_ char *buf = domain_status_format(st),
+			    *path = store_path(s->run_dir, uuid_hex, ".xml");
+	if (!buf || !path)
 		return -ENOMEM;
 
 	/* RunDir is a tmpfs that a reboot empties: atomic is enough, no fsync. */
-	int r = write_file_atomic(path, buf, (size_t)n, 0600, 0);
+	int r = write_file_atomic(path, buf, strlen(buf), 0600, 0);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", path);
 	return 0;
@@ -286,85 +230,6 @@ int store_remove_status(const Settings *s, const char *uuid_hex)
 	return unlink_if_exists(path);
 }
 
-void domain_status_done(DomainStatus *st)
-{
-	free(st->qmp_path);
-	free(st->log_path);
-	domain_def_free(st->live);
-	*st = (DomainStatus){};
-}
-
-static void xml_doc_freep(xmlDoc **d)
-{
-	if (*d)
-		xmlFreeDoc(*d);
-}
-
-static char *prop_dup(xmlNode *n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	if (!v)
-		return NULL;
-	char *s = strdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
-static int parse_status(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st)
-{
-	/* Our own file, but read as carefully as a caller's: no network, no
-	 * DTD or entities, errors not printed. */
-	if (len > INT_MAX)
-		return -EFBIG;
-	_cleanup_(xml_doc_freep) xmlDoc *doc =
-		xmlReadMemory(xml, (int)len, "status.xml", NULL,
-			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc || doc->intSubset || doc->extSubset)
-		return -EBADMSG;
-
-	xmlNode *root = xmlDocGetRootElement(doc);
-	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"domstatus"))
-		return -EBADMSG;
-
-	_cleanup_free_ char *state = prop_dup(root, "state"), *reason = prop_dup(root, "reason"),
-			    *seq = prop_dup(root, "sequence"), *id = prop_dup(root, "id"),
-			    *pid = prop_dup(root, "pid"), *persistent = prop_dup(root, "persistent");
-	if (!state || !reason || !seq || !id || !pid || !persistent)
-		return -EBADMSG;
-
-	int s = domain_state_from_string(state), r = domain_reason_from_string(reason);
-	if (s < 0 || r < 0)
-		return -EBADMSG;
-	st->state = s;
-	st->reason = r;
-	st->sequence = strtoull(seq, NULL, 10);
-	st->id = atoi(id);
-	st->pid = (pid_t)atoi(pid);
-	st->persistent = strcmp(persistent, "yes") == 0;
-
-	xmlNode *dom = NULL;
-	for (xmlNode *c = root->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (xmlStrEqual(c->name, (const xmlChar *)"monitor"))
-			st->qmp_path = prop_dup(c, "path");
-		else if (xmlStrEqual(c->name, (const xmlChar *)"log"))
-			st->log_path = prop_dup(c, "path");
-		else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
-			dom = c;
-	}
-	if (!dom || !st->qmp_path || st->pid <= 0)
-		return -EBADMSG;
-
-	ZvError err = ZV_ERROR_INIT;
-	int k = domain_def_parse_node(doc, dom, defaults, DOMAIN_XML_PARSE_LIVE, &st->live, &err);
-	if (k < 0) {
-		log_warning("Status XML does not parse: %s", err.message);
-		return k;
-	}
-	return 0;
-}
-
 typedef struct StatusWalk {
 	const DomainXMLDefaults *defaults;
 	store_status_fn cb;
@@ -376,7 +241,7 @@ static int on_status_file(const char *path, const char *uuid_hex, const char *xm
 {
 	StatusWalk *w = userdata;
 	DomainStatus st = {};
-	int k = error < 0 ? error : parse_status(xml, len, w->defaults, &st);
+	int k = error < 0 ? error : domain_status_parse(xml, len, w->defaults, &st);
 	if (k < 0) {
 		log_warning_errno(k, "Removing unreadable status file %s: %m", path);
 		(void)unlink_if_exists(path);

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "conf/domain-state.h"
 #include "conf/domain-xml.h"
 #include "conf/settings.h"
+#include "conf/status-xml.h"
 
 int store_prepare_dirs(const Settings *s);
 
@@ -33,21 +33,8 @@ int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *user
  * RunDir, later ones get 0. */
 int store_claim_boot_autostart(const Settings *s);
 
-/* What a status file says about a domain that was active. */
-typedef struct DomainStatus {
-	DomainState state;
-	DomainReason reason;
-	uint64_t sequence;
-	int id;
-	pid_t pid;
-	bool persistent;
-	char *qmp_path;
-	char *log_path;
-	DomainDef *live;
-} DomainStatus;
-
-void domain_status_done(DomainStatus *st);
-
+/* The runtime status file of an active domain (atomic, not durable:
+ * RunDir does not outlive a boot). */
 int store_save_status(const Settings *s, const char *uuid_hex, const DomainStatus *st);
 int store_remove_status(const Settings *s, const char *uuid_hex);
 

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The runtime status document: format and parse (status-xml.h). */
+
+#include "status-xml.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "xml-internal.h"
+
+void domain_status_done(DomainStatus *st)
+{
+	free(st->qmp_path);
+	free(st->log_path);
+	domain_def_free(st->live);
+	*st = (DomainStatus){};
+}
+
+char *domain_status_format(const DomainStatus *st)
+{
+	_cleanup_free_ char *dom = NULL, *buf = NULL;
+	size_t size = 0;
+
+	if (!st->live)
+		return NULL;
+	dom = domain_def_format(st->live, st->id, 0);
+	if (!dom)
+		return NULL;
+
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	fputs("<domstatus", f);
+	put_attribute(f, "state", domain_state_to_string(st->state));
+	put_attribute(f, "reason", domain_reason_to_string(st->reason));
+	fprintf(f, " sequence='%" PRIu64 "' id='%d' pid='%d'", st->sequence, st->id, (int)st->pid);
+	put_attribute(f, "persistent", st->persistent ? "yes" : "no");
+	fputs(">\n  <monitor", f);
+	put_attribute(f, "path", st->qmp_path ?: "");
+	fputs("/>\n  <log", f);
+	put_attribute(f, "path", st->log_path ?: "");
+	fprintf(f, "/>\n%s</domstatus>\n", dom);
+	if (fclose(f) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
+static char *prop_dup(xmlNode *n, const char *name)
+{
+	_cleanup_xml_free_ xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	return v ? strdup((const char *)v) : NULL;
+}
+
+int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st)
+{
+	/* Our own file, but read as carefully as a caller's: no network, no
+	 * DTD or entities, errors not printed. */
+	if (len > INT_MAX)
+		return -EFBIG;
+	_cleanup_(xmlFreeDocp) xmlDocPtr doc =
+		xmlReadMemory(xml, (int)len, "status.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc || doc->intSubset || doc->extSubset)
+		return -EBADMSG;
+
+	xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"domstatus"))
+		return -EBADMSG;
+
+	_cleanup_free_ char *state = prop_dup(root, "state"), *reason = prop_dup(root, "reason"),
+			    *seq = prop_dup(root, "sequence"), *id = prop_dup(root, "id"),
+			    *pid = prop_dup(root, "pid"), *persistent = prop_dup(root, "persistent");
+	if (!state || !reason || !seq || !id || !pid || !persistent)
+		return -EBADMSG;
+
+	int s = domain_state_from_string(state), r = domain_reason_from_string(reason);
+	if (s < 0 || r < 0)
+		return -EBADMSG;
+	st->state = s;
+	st->reason = r;
+	st->sequence = strtoull(seq, NULL, 10);
+	st->id = atoi(id);
+	st->pid = (pid_t)atoi(pid);
+	st->persistent = strcmp(persistent, "yes") == 0;
+
+	xmlNode *dom = NULL;
+	for (xmlNode *c = root->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(c->name, (const xmlChar *)"monitor"))
+			st->qmp_path = prop_dup(c, "path");
+		else if (xmlStrEqual(c->name, (const xmlChar *)"log"))
+			st->log_path = prop_dup(c, "path");
+		else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
+			dom = c;
+	}
+	if (!dom || !st->qmp_path || st->pid <= 0)
+		return -EBADMSG;
+
+	ZvError err = ZV_ERROR_INIT;
+	int k = domain_def_parse_node(doc, dom, defaults, DOMAIN_XML_PARSE_LIVE, &st->live, &err);
+	if (k < 0) {
+		log_warning("Status XML does not parse: %s", err.message);
+		return k;
+	}
+	return 0;
+}

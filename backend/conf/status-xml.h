@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The runtime status document of an active domain: what a restarted
+ * daemon needs to find its QEMU again (pid, monitor socket, log) and the
+ * state it was in, around the live definition (with its device aliases).
+ *
+ *   <domstatus state='running' reason='booted' sequence='3' id='1'
+ *              pid='1234' persistent='yes'>
+ *     <monitor path='/run/zvirtd/domains/<uuid>.qmp'/>
+ *     <log path='/var/log/zvirtd/vs1.log'/>
+ *     <domain ...>...</domain>
+ *   </domstatus>
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "domain-def.h"
+#include "domain-state.h"
+#include "domain-xml.h"
+
+typedef struct DomainStatus {
+	DomainState state;
+	DomainReason reason;
+	uint64_t sequence;
+	int id;
+	pid_t pid;
+	bool persistent;
+	char *qmp_path;
+	char *log_path;
+	DomainDef *live;
+} DomainStatus;
+
+/* Frees what a parsed status owns and zeroes it. */
+void domain_status_done(DomainStatus *st);
+
+/* The document, malloc'd; NULL on ENOMEM or without a live definition. */
+char *domain_status_format(const DomainStatus *st);
+
+/* Reads a document the daemon wrote, as carefully as a caller's (no
+ * network, no DTD or entities). -EBADMSG when it is not a status
+ * document, or the error of the live definition's parse. */
+int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The runtime status document: what is written reads back the same
+ * (paths with quotes and newlines included), and what is not a status
+ * document the daemon wrote is refused without a crash. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf/status-xml.h"
+#include "util/cleanup.h"
+
+static const char *const domain_xml =
+	"<domain type='qemu'><name>st1</name><uuid>6a5c1f29-8a4c-4c5d-9a6e-2c2f0b1a9d11</uuid>"
+	"<memory unit='MiB'>256</memory><os><type arch='s390x' machine='s390-ccw-virtio-7.2'>hvm</type></os>"
+	"<devices><console type='pty'><target type='sclp'/></console></devices></domain>";
+
+static const DomainXMLDefaults defaults = {.emulator = "/usr/bin/qemu-system-s390x"};
+
+static DomainDef *parse_domain(void)
+{
+	DomainDef *def = NULL;
+	ZvError err = ZV_ERROR_INIT;
+	assert_int_equal(domain_def_parse(domain_xml, strlen(domain_xml), &defaults, 0, &def, &err), 0);
+	return def;
+}
+
+static void test_round_trip(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *live = parse_domain();
+	live->consoles[0].live_pty_path = strdup("/dev/pts/4");
+	DomainStatus st = {
+		.state = DOMAIN_STATE_PAUSED,
+		.reason = DOMAIN_REASON_USER,
+		.sequence = 18446744073709551615ULL,
+		.id = 7,
+		.pid = 4242,
+		.persistent = true,
+		.qmp_path = "/run/zvirtd/domains/x'y\".qmp",
+		.log_path = "/var/log/zvirtd/a&b<c>\n\td.log",
+		.live = live,
+	};
+	_cleanup_free_ char *xml = domain_status_format(&st);
+	assert_non_null(xml);
+
+	DomainStatus back = {};
+	assert_int_equal(domain_status_parse(xml, strlen(xml), &defaults, &back), 0);
+	assert_int_equal(back.state, DOMAIN_STATE_PAUSED);
+	assert_int_equal(back.reason, DOMAIN_REASON_USER);
+	assert_true(back.sequence == st.sequence);
+	assert_int_equal(back.id, 7);
+	assert_int_equal(back.pid, 4242);
+	assert_true(back.persistent);
+	assert_string_equal(back.qmp_path, st.qmp_path);
+	assert_string_equal(back.log_path, st.log_path);
+	/* Live-only values survive: the status file is the daemon's memory. */
+	assert_string_equal(back.live->consoles[0].live_pty_path, "/dev/pts/4");
+	assert_string_equal(back.live->name, "st1");
+
+	/* Formatting what was read gives the same document. */
+	_cleanup_free_ char *again = domain_status_format(&back);
+	assert_string_equal(again, xml);
+	domain_status_done(&back);
+	assert_null(back.live);
+}
+
+static void test_no_live_definition(void **state)
+{
+	DomainStatus st = {.state = DOMAIN_STATE_RUNNING, .reason = DOMAIN_REASON_BOOTED, .pid = 1};
+	assert_null(domain_status_format(&st));
+}
+
+static void test_refused(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *live = parse_domain();
+	DomainStatus st = {.state = DOMAIN_STATE_RUNNING,
+			   .reason = DOMAIN_REASON_BOOTED,
+			   .id = 1,
+			   .pid = 10,
+			   .qmp_path = "/q",
+			   .log_path = "/l",
+			   .live = live};
+	_cleanup_free_ char *good = domain_status_format(&st);
+	assert_non_null(good);
+	const char *dom = strstr(good, "<domain");
+	assert_non_null(dom);
+
+	char buf[8192];
+	const char *bad[] = {
+		"", "not xml", "<other/>",
+		/* An entity declaration: the file is ours, and ours never has one. */
+		"<!DOCTYPE domstatus [<!ENTITY x 'y'>]><domstatus/>",
+		"<domstatus state='running' reason='booted' sequence='1' id='1' pid='10' persistent='yes'>"
+		"<monitor path='/q'/></domstatus>",
+		NULL, /* filled below: each with one thing wrong around a good <domain> */
+	};
+	for (size_t i = 0; bad[i]; i++) {
+		DomainStatus out = {};
+		assert_int_equal(domain_status_parse(bad[i], strlen(bad[i]), &defaults, &out), -EBADMSG);
+		domain_status_done(&out);
+	}
+
+	const char *heads[] = {
+		"<domstatus state='sleeping' reason='booted' sequence='1' id='1' pid='10' persistent='yes'>",
+		"<domstatus state='running' reason='because' sequence='1' id='1' pid='10' persistent='yes'>",
+		"<domstatus state='running' reason='booted' sequence='1' id='1' pid='0' persistent='yes'>",
+		"<domstatus state='running' reason='booted' sequence='1' id='1' persistent='yes'>",
+	};
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s<monitor path='/q'/>%s", heads[i], dom);
+		DomainStatus out = {};
+		assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &out), -EBADMSG);
+		domain_status_done(&out);
+	}
+
+	/* A live definition that does not parse makes the file unreadable. */
+	snprintf(buf, sizeof(buf),
+		 "<domstatus state='running' reason='booted' sequence='1' id='1' pid='10' persistent='yes'>"
+		 "<monitor path='/q'/><domain type='qemu'><name>a/b</name></domain></domstatus>");
+	DomainStatus out = {};
+	assert_true(domain_status_parse(buf, strlen(buf), &defaults, &out) < 0);
+	assert_null(out.live);
+	domain_status_done(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_no_live_definition),
+		cmocka_unit_test(test_refused),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	domain_xml_done();
+	return r;
+}
