@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.zvirt1.Manager at /org/zvirt1, and the wiring of every object. */
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,35 +25,6 @@
 
 /* --- properties --------------------------------------------------------- */
 
-static int prop_version(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
-}
-
-static int prop_hostname(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	char name[256] = "";
-	(void)gethostname(name, sizeof(name) - 1);
-	return sd_bus_message_append(reply, "s", name);
-}
-
-static int prop_accelerator(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			    sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	/* Where KVM domains cannot run, emulated (type='qemu') ones still can. */
-	return sd_bus_message_append(reply, "s", host_kvm_domain_accelerator(o->settings) ?: "tcg");
-}
-
-static int prop_host_cpus(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			  sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return sd_bus_message_append(reply, "u", (uint32_t)(n > 0 ? n : 1));
-}
-
 static uint64_t host_memory(void)
 {
 	struct sysinfo si;
@@ -61,31 +33,40 @@ static uint64_t host_memory(void)
 	return (uint64_t)si.totalram * si.mem_unit;
 }
 
-static int prop_host_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+static uint32_t host_cpus(void)
 {
-	return sd_bus_message_append(reply, "t", host_memory());
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return (uint32_t)(n > 0 ? n : 1);
 }
 
-static int prop_reserved_memory(sd_bus *bus, const char *path, const char *iface, const char *prop,
-				sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "t", o->settings->reserved_host_memory);
-}
+/* A read-only property of the Manager: expr, converted to the C type that
+ * sig needs, so that a wrong width can never reach the varargs. */
+#define MANAGER_GETTER(fn, sig, ctype, expr)                                              \
+	static int fn(sd_bus *bus, const char *path, const char *iface, const char *prop, \
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)         \
+	{                                                                                 \
+		const Objects *o = userdata;                                              \
+		assert(reply);                                                            \
+		assert(o);                                                                \
+		return sd_bus_message_append(reply, sig, (ctype)(expr));                  \
+	}
 
-static int prop_domain_count(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "u", (uint32_t)registry_count(o->registry));
-}
+MANAGER_GETTER(prop_version, "s", const char *, PACKAGE_VERSION)
+/* Where KVM domains cannot run, emulated (type='qemu') ones still can. */
+MANAGER_GETTER(prop_accelerator, "s", const char *, host_kvm_domain_accelerator(o->settings) ?: "tcg")
+MANAGER_GETTER(prop_host_cpus, "u", uint32_t, host_cpus())
+MANAGER_GETTER(prop_host_memory, "t", uint64_t, host_memory())
+MANAGER_GETTER(prop_reserved_memory, "t", uint64_t, o->settings->reserved_host_memory)
+MANAGER_GETTER(prop_domain_count, "u", uint32_t, registry_count(o->registry))
+MANAGER_GETTER(prop_active_count, "u", uint32_t, registry_count_active(o->registry))
 
-static int prop_active_count(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+static int prop_hostname(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
-	Objects *o = userdata;
-	return sd_bus_message_append(reply, "u", (uint32_t)registry_count_active(o->registry));
+	char name[256] = "";
+	assert(reply);
+	(void)gethostname(name, sizeof(name) - 1);
+	return sd_bus_message_append(reply, "s", name);
 }
 
 void objects_manager_counts_changed(Objects *o)
@@ -114,6 +95,8 @@ static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *er
 	Objects *o = userdata;
 	OptionsCommon common = {};
 	const char *xml;
+	assert(m);
+	assert(o);
 
 	int r = sd_bus_message_read(m, "s", &xml);
 	if (r < 0)
@@ -138,6 +121,8 @@ static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *
 {
 	Objects *o = userdata;
 	const char *xml;
+	assert(m);
+	assert(o);
 
 	int r = sd_bus_message_read(m, "s", &xml);
 	if (r < 0)
@@ -210,6 +195,8 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
 	Objects *o = userdata;
 	ListFilter f = {};
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	assert(m);
+	assert(o);
 
 	int r = read_list_filter(m, &f, error);
 	if (r < 0)
@@ -240,6 +227,9 @@ static int method_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error
 {
 	Objects *o = userdata;
 	const char *name;
+	assert(m);
+	assert(o);
+
 	int r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
@@ -257,6 +247,9 @@ static int method_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error
 	Objects *o = userdata;
 	const char *uuid;
 	sd_id128_t id;
+	assert(m);
+	assert(o);
+
 	int r = sd_bus_message_read(m, "s", &uuid);
 	if (r < 0)
 		return r;
@@ -301,6 +294,8 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_err
 	size_t len = 0;
 	sd_id128_t machine;
 	char uuid[SD_ID128_UUID_STRING_MAX] = "";
+	assert(m);
+	assert(o);
 
 	int r = bus_read_options(m, NULL, NULL, error);
 	if (r < 0)
@@ -372,6 +367,9 @@ static int method_reload_config(sd_bus_message *m, void *userdata, sd_bus_error 
 {
 	Objects *o = userdata;
 	OptionsCommon common = {};
+	assert(m);
+	assert(o);
+
 	int r = bus_read_options(m, NULL, &common, error);
 	if (r < 0)
 		return r;

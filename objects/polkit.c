@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "polkit.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,8 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
 {
 	AuthQuery *q = userdata;
 	int authorized = 0, challenge = 0;
+	assert(reply);
+	assert(q);
 
 	if (sd_bus_message_is_method_error(reply, NULL)) {
 		const sd_bus_error *e = sd_bus_message_get_error(reply);
@@ -210,6 +213,8 @@ static int on_sender_uid(sd_bus_message *reply, void *userdata, sd_bus_error *re
 {
 	AuthQuery *q = userdata;
 	uint32_t uid;
+	assert(reply);
+	assert(q);
 
 	q->slot = sd_bus_slot_unref(q->slot);
 	if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "u", &uid) < 0) {
@@ -260,6 +265,10 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 		 bool no_user_interaction, sd_bus_error *error)
 {
 	char key[32];
+	assert(o);
+	assert(call);
+	assert(action);
+
 	snprintf(key, sizeof(key), "%p", (void *)call);
 
 	AuthQuery *q = hashmap_get(o->auth_queries, key);
