@@ -72,7 +72,7 @@ void lifecycle_start_result(DomainReason from, bool image_paused, bool opt_pause
 		*ret_state = opt_paused ? DOMAIN_STATE_PAUSED : DOMAIN_STATE_RUNNING;
 		*ret_reason = opt_paused ? DOMAIN_REASON_USER : DOMAIN_REASON_BOOTED;
 	} else if (opt_force_boot) {
-		/* Saved from paused, force-boot: the seed's table says paused/user. */
+		/* Saved from paused, force-boot: docs/lifecycle.md says paused/user. */
 		*ret_state = DOMAIN_STATE_PAUSED;
 		*ret_reason = DOMAIN_REASON_USER;
 	} else if (image_paused || opt_paused) {

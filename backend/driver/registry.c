@@ -192,7 +192,7 @@ static int check_conflicts(Registry *r, const DomainDef *def, Domain **ret_exist
 	return 0;
 }
 
-/* The seed's define-time expansion: s390-ccw-virtio is an alias, stored
+/* The define-time expansion (docs/dbus-api.md, DefineXML): s390-ccw-virtio is an alias, stored
  * as the host's versioned type so that migration keeps the machine.
  * 1 when it changed def, 0 when there was nothing to expand (or nothing
  * to expand it with yet). */

@@ -2,8 +2,8 @@
 /*
  * --with-libvirt: the same rows against what a user would run instead,
  * Debian's libvirtd with libvirt-dbus, on the same machine, bus and guest,
- * so that the ratios come from one run rather than from performance.md's
- * anchor machine.
+ * so that the ratios come from one run rather than from the recorded
+ * anchor figures (tests/bench/README.md).
  *
  * libvirtd runs as root, as the system instance, but in a mount namespace
  * of its own whose /etc/libvirt, /var/lib/libvirt, /run/libvirt,

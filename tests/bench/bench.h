@@ -96,7 +96,7 @@ typedef struct Row {
 	const char *unit; /* "ms" or "MB" */
 	double target;    /* the figure is ok at or below it; 0: no target */
 	const char *target_text;
-	const char *anchor; /* libvirt, from performance.md */
+	const char *anchor; /* libvirt's recorded figure (tests/bench/README.md) */
 	bool scale;         /* measured only with --scale */
 	Series s;           /* zvirtd */
 	Series lv;          /* libvirt on this machine, this run (--with-libvirt) */

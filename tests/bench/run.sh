@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The zvirtd benchmark (design/performance.md), as root on Debian bookworm:
+# The zvirtd benchmark (tests/bench/README.md), as root on Debian bookworm:
 #
 #   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt]
 #

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * zvirt-bench: measures the rows of design/performance.md for zvirtd and
+ * zvirt-bench: measures the project's performance rows (tests/bench/README.md) for zvirtd and
  * prints them beside the targets and the libvirt anchor (and, with
  * --with-libvirt, beside libvirt measured in the same run: bench-libvirt.c).
  * tests/bench/README.md says how each figure is taken.
@@ -1924,7 +1924,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt]\n"
 		"\n"
-		"Measures zvirtd against design/performance.md on a private bus with the\n"
+		"Measures zvirtd against its performance targets on a private bus with the\n"
 		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
 		"\n"
 		"  --runs N   Start/Destroy/Shutdown cycles (default %u; half Destroy, half\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The rows of lifecycle.md that a guest drives: a panic (the guest enters
+ * The rows of docs/lifecycle.md that a guest drives: a panic (the guest enters
  * a disabled wait, QEMU reports GUEST_PANICKED) under each on_crash
  * action, Reset, and Reboot.
  */
@@ -145,7 +145,7 @@ static void test_reboot(void **state)
 
 	/* Reboot (on_reboot=restart): the guest shuts down in an orderly way,
 	 * shut-off/shutdown, then the unchanged configuration boots again:
-	 * running/booted, as the seed's table says. */
+	 * running/booted, as docs/lifecycle.md says. */
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Reboot", "a{sv}", 0));
 	assert_int_equal(harness_wait_console_from(log, console_mark, "zvirt-guest: powering off",
 						   HARNESS_BOOT_TIMEOUT_MS, NULL),

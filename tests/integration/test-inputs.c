@@ -149,7 +149,7 @@ static void test_bad_arguments(void **state)
 	harness_undefine(path);
 }
 
-/* The define-time expansion of the machine alias (the seed's §1.4). */
+/* The define-time expansion of the machine alias (docs/dbus-api.md, DefineXML). */
 static void test_machine_alias(void **state)
 {
 	/* The daemon asks the emulator in the background after it starts. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The life-cycle table (design/lifecycle.md) on a real s390x guest under
+ * The life-cycle table (docs/lifecycle.md) on a real s390x guest under
  * TCG: the states and reasons, the signals that report them, and the
  * wrong-state calls that must fail and change nothing. One guest boot
  * serves the whole define → start → suspend → resume → shutdown walk.

@@ -64,7 +64,7 @@ static void test_define_errors(void **state)
 
 	harness_expect_error(ZVIRT_ERROR("InvalidXML"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML",
 			     "sa{sv}", "<domain type='kvm'><name>broken", 0);
-	/* An empty argument is refused like an oversized one (xml.h). */
+	/* An empty argument is refused like an oversized one (conf/domain-xml.h). */
 	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
 			     "DefineXML", "sa{sv}", "", 0);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The state/reason table of design/lifecycle.md, row by row. */
+/* The state/reason table of docs/lifecycle.md, row by row. */
 
 #include <errno.h>
 #include <setjmp.h>
