@@ -114,7 +114,8 @@ void domain_fail_start(Domain *d, const char *what, const char *error);
 
 /* reattach.c: after a daemon restart, watch pid, reconnect QMP at
  * qmp_path and read the real state. The domain's state fields hold what
- * the status file said until QEMU answers. */
+ * the status file said until QEMU answers. On failure the domain is
+ * shut off, and freed when it is transient. */
 int domain_reattach(Domain *d, pid_t pid, const char *qmp_path);
 /* The monitor is up again: ask QEMU for the state. */
 void domain_reattach_monitor_ready(Domain *d);

@@ -53,12 +53,15 @@ int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
 	if (r >= 0)
 		r = domain_connect_monitor(d);
 	if (r < 0) {
+		log_warning_errno(r, "Domain %s: QEMU pid %d is gone (%m); it stopped while zvirtd was away",
+				  domain_name(d), (int)pid);
 		if (d->process) {
 			(void)qemu_process_kill(d->process, SIGKILL);
 			d->process = qemu_process_free(d->process);
 		}
 		if (!d->qmp_path)
 			d->qmp_path = strdup(qmp_path);
+		/* A transient domain is freed here: the caller must not touch d. */
 		domain_stopped(d);
 		return r;
 	}

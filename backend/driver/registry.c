@@ -422,10 +422,8 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		r->next_id = st->id + 1;
 	r->n_active++;
 
-	int k = domain_reattach(d, st->pid, st->qmp_path);
-	if (k < 0)
-		log_warning_errno(k, "Domain %s: QEMU pid %d is gone (%m); it stopped while zvirtd was away",
-				  domain_name(d), (int)st->pid);
+	/* On failure d is shut off, and gone if it was transient. */
+	(void)domain_reattach(d, st->pid, st->qmp_path);
 	return 0;
 }
 

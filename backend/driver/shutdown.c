@@ -40,13 +40,35 @@ static bool powerdown_refused(Domain *d, DomainOp op, int r, const char *error)
 	return true;
 }
 
+static void on_shutdown_cont(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (!d->op_active || d->op != DOMAIN_OP_SHUTDOWN)
+		return;
+	if (r < 0) {
+		ZvError err = ZV_ERROR_INIT;
+		int k = zv_error_set(&err, ZV_ERROR_HYPERVISOR, EIO,
+				     "QEMU refused to run the vCPUs of '%s' for its shutdown: %s",
+				     domain_name(d), error);
+		domain_finish_op(d, k, &err);
+		return;
+	}
+	domain_finish_op(d, 0, NULL);
+}
+
 static void on_powerdown_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
 {
 	Domain *d = userdata;
 	if (powerdown_refused(d, DOMAIN_OP_SHUTDOWN, r, error))
 		return;
+	bool paused = d->state == DOMAIN_STATE_PAUSED;
 	if (d->state != DOMAIN_STATE_IN_SHUTDOWN)
 		domain_set_state(d, DOMAIN_STATE_IN_SHUTDOWN, DOMAIN_REASON_UNKNOWN);
+	/* A paused guest cannot act on the quiesce signal: its vCPUs have to
+	 * run (paused → in-shutdown → shut-off/shutdown). The RESUME that
+	 * follows is no unpause: the state is in-shutdown by then. */
+	if (paused && qemu_monitor_cont(d->monitor, on_shutdown_cont) >= 0)
+		return;
 	domain_finish_op(d, 0, NULL);
 }
 

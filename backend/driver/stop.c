@@ -65,14 +65,16 @@ static DomainReason failed_start_error(Domain *d, ZvError *err)
 			     "Starting domain '%s' was cancelled by Destroy", domain_name(d));
 		return DOMAIN_REASON_DESTROYED;
 	}
+	/* QEMU's own last word is the cause a user can act on ("could not
+	 * load kernel"); the step that noticed it (a reset QMP handshake) is
+	 * only the symptom, so it goes first and QEMU's line after it. */
+	_cleanup_free_ char *why = d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
 	if (d->op_error.code != ZV_ERROR_NONE)
-		*err = d->op_error;
-	else {
-		_cleanup_free_ char *why =
-			d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
+		zv_error_set(err, d->op_error.code, EIO, "%s%s%s", d->op_error.message,
+			     why ? "; QEMU said: " : "", why ?: "");
+	else
 		zv_error_set(err, ZV_ERROR_HYPERVISOR, EIO, "QEMU for domain '%s' exited while starting%s%s",
-			     domain_name(d), why ? ": " : "", why ? why : "");
-	}
+			     domain_name(d), why ? ": " : "", why ?: "");
 	return DOMAIN_REASON_FAILED;
 }
 

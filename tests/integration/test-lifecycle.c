@@ -194,12 +194,64 @@ static void test_qemu_killed_is_crash(void **state)
 	harness_undefine(path);
 }
 
+/* Shutdown of a paused guest: its vCPUs must run for it to see the
+ * quiesce signal, so it goes paused → in-shutdown → shut-off/shutdown
+ * instead of sitting in in-shutdown with stopped vCPUs. */
+static void test_shutdown_while_paused(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("paused-shutdown");
+	_cleanup_free_ char *log = harness_console_log("paused-shutdown");
+	_cleanup_free_ char *path = harness_define(xml);
+	off_t mark = harness_file_size(log);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(
+		harness_wait_console_from(log, mark, "zvirt-guest: ready", HARNESS_BOOT_TIMEOUT_MS, NULL),
+		0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Suspend", "a{sv}", 0));
+	harness_assert_state(path, "paused", "user");
+
+	size_t from = harness_signal_mark();
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Shutdown", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "shutdown", HARNESS_STATE_TIMEOUT_MS), 0);
+	/* Straight from paused to in-shutdown: no running/unpaused between. */
+	const HarnessSignal *s = harness_signal_find(from, path, ZVIRT_DOMAIN_IFACE, "StateChanged", NULL);
+	assert_non_null(s);
+	assert_string_equal(s->state, "in-shutdown");
+	harness_undefine(path);
+}
+
+/* A QEMU that exits at once says why in its log; the error says it too,
+ * not only the step that noticed (the QMP handshake). */
+static void test_start_failure_carries_qemu_message(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("no-kernel");
+	char *k = strstr(xml, "/vmlinuz");
+	assert_non_null(k);
+	memcpy(k, "/vmlinuX", strlen("/vmlinuX"));
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	int r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}",
+				  0);
+	assert_true(r < 0);
+	assert_true(sd_bus_error_has_name(&error, ZVIRT_ERROR("HypervisorError")));
+	if (!strstr(error.message, "could not load kernel") || !strstr(error.message, "/vmlinuX"))
+		fail_msg("the error does not carry QEMU's line: %s", error.message);
+	harness_assert_state(path, "shut-off", "failed");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), 0);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_cycle),
 		cmocka_unit_test(test_start_paused_then_destroy),
 		cmocka_unit_test(test_qemu_killed_is_crash),
+		cmocka_unit_test(test_shutdown_while_paused),
+		cmocka_unit_test(test_start_failure_carries_qemu_message),
 	};
 
 	return harness_main("lifecycle", tests, 0);

@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -126,11 +127,39 @@ static void test_daemon_killed_keeps_guest(void **state)
 	harness_undefine(path);
 }
 
+/* A transient domain whose QEMU died while no daemon ran: the next daemon
+ * finds its status file, learns the pid is gone and forgets the domain,
+ * without touching it after it is freed (ASan saw exactly that). */
+static void test_transient_dead_while_away(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("transient-dead");
+	_cleanup_free_ char *path = harness_define(xml);
+	uint32_t pid;
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 1, "keep-running", "b", 1));
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Persistent"));
+	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(pid > 0);
+
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+	assert_int_equal(harness_wait_pid_gone((pid_t)pid, 10000), 0);
+
+	assert_int_equal(harness_start_daemon(), 0);
+	_cleanup_free_ char *p = harness_lookup("transient-dead");
+	assert_null(p);
+	assert_int_equal(harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainCount"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_keeps_guest),
 		cmocka_unit_test(test_daemon_killed_keeps_guest),
+		cmocka_unit_test(test_transient_dead_while_away),
 	};
 
 	return harness_main("restart", tests, 0);
