@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Which ccw addresses a domain's devices hold: the address set, and the
+ * define-time assignment of the missing ones (see ccw-address.h). */
 #include "conf/ccw-address.h"
 
 #include <errno.h>
@@ -202,15 +204,15 @@ static int add_domain(CcwAddressSet *s, const DomainDef *def, CcwConflict *confl
 		return -ENOMEM;
 
 	for (size_t i = 0; i < def->n_disks; i++) {
-		if (!def->disks[i].address.assigned)
+		if (!def->disks[i].info.address.assigned)
 			continue;
-		r = reserve_one(s, holders, &n, &def->disks[i].address,
+		r = reserve_one(s, holders, &n, &def->disks[i].info.address,
 				(CcwDeviceRef){.kind = CCW_DEVICE_DISK, .index = i}, conflict);
 		if (r < 0)
 			return r;
 	}
-	if (balloon_has_address(def) && def->memballoon.address.assigned) {
-		r = reserve_one(s, holders, &n, &def->memballoon.address,
+	if (balloon_has_address(def) && def->memballoon.info.address.assigned) {
+		r = reserve_one(s, holders, &n, &def->memballoon.info.address,
 				(CcwDeviceRef){.kind = CCW_DEVICE_MEMBALLOON}, conflict);
 		if (r < 0)
 			return r;
@@ -274,7 +276,7 @@ int ccw_assign_domain(DomainDef *def, CcwConflict *conflict)
 		return -ENOMEM;
 	for (size_t k = 0; k < def->n_disks; k++) {
 		size_t i = order[k].index;
-		disk_addr[i] = def->disks[i].address;
+		disk_addr[i] = def->disks[i].info.address;
 		if (disk_addr[i].assigned)
 			continue;
 		r = ccw_address_set_next_free(s, &disk_addr[i]);
@@ -288,7 +290,7 @@ int ccw_assign_domain(DomainDef *def, CcwConflict *conflict)
 		}
 	}
 
-	CcwAddress balloon = def->memballoon.address;
+	CcwAddress balloon = def->memballoon.info.address;
 	if (balloon_has_address(def) && !balloon.assigned) {
 		r = ccw_address_set_next_free(s, &balloon);
 		if (r < 0) {
@@ -302,7 +304,7 @@ int ccw_assign_domain(DomainDef *def, CcwConflict *conflict)
 	}
 
 	for (size_t i = 0; i < def->n_disks; i++)
-		def->disks[i].address = disk_addr[i];
-	def->memballoon.address = balloon;
+		def->disks[i].info.address = disk_addr[i];
+	def->memballoon.info.address = balloon;
 	return 0;
 }

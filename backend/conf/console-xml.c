@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* <console>: pty, file or unix on an SCLP target, with an optional log,
- * read into a ConsoleDef and written back. The pty path is live only:
- * kept with DOMAIN_XML_PARSE_LIVE, shown without FORMAT_INACTIVE. */
+/* <console>: pty, file or unix on an SCLP target, with an optional log
+ * and an alias, read into a ConsoleDef and written back. The pty path
+ * is live only: kept with DOMAIN_XML_PARSE_LIVE, shown without
+ * FORMAT_INACTIVE. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 
 int parse_console(ParseContext *c, xmlNode *n, ConsoleDef *con)
 {
-	xmlNode *child = NULL, *source = NULL, *target = NULL, *log = NULL;
+	xmlNode *child = NULL, *source = NULL, *target = NULL, *log = NULL, *alias = NULL;
 	_cleanup_free_ char *tty = NULL, *source_path = NULL;
 	bool live = c->flags & DOMAIN_XML_PARSE_LIVE;
 	int v, r;
@@ -89,6 +90,10 @@ int parse_console(ParseContext *c, xmlNode *n, ConsoleDef *con)
 				r = check_absolute_path(c, child, "console log", con->log_file);
 			if (r >= 0)
 				r = attr_on_off(c, child, "append", &con->log_append, NULL);
+		} else if (node_is(child, "alias")) {
+			r = once(c, &alias, child);
+			if (r >= 0)
+				r = parse_device_alias(c, child, &con->info);
 		} else
 			r = unknown_element(c, child);
 		if (r < 0)
@@ -128,7 +133,7 @@ void put_console(FILE *f, const ConsoleDef *con, bool live)
 	if (pty)
 		put_attribute(f, "tty", pty);
 	fputs(">\n", f);
-	/* libvirt's order: source, log, target. */
+	/* libvirt's order: source, log, target, alias. */
 	if (pty) {
 		fputs("      <source", f);
 		put_attribute(f, "path", pty);
@@ -149,5 +154,6 @@ void put_console(FILE *f, const ConsoleDef *con, bool live)
 	fputs("      <target", f);
 	put_attribute(f, "type", console_target_to_string(con->target));
 	fprintf(f, " port='%u'/>\n", con->port);
+	put_device_alias(f, 3, &con->info, live);
 	fputs("    </console>\n", f);
 }

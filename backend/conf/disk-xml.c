@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* <disk>: its driver, source, target, readonly, shareable, boot order
- * and address, read into a DiskDef (what one disk can get wrong on its
- * own) and written back in libvirt's element order. Checks across
- * disks (targets, boot orders, addresses) are domain-validate.c's. */
+/* <disk>: its driver, source, target, readonly, shareable, boot order,
+ * alias and address, read into a DiskDef (what one disk can get wrong
+ * on its own) and written back in libvirt's element order. Checks
+ * across disks (targets, boot orders, addresses, aliases) are
+ * domain-validate.c's. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -137,7 +138,8 @@ static int parse_disk_target(ParseContext *c, xmlNode *n, DiskDef *disk, bool *s
 
 int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes)
 {
-	xmlNode *child = NULL, *driver = NULL, *source = NULL, *readonly = NULL, *shareable = NULL;
+	xmlNode *child = NULL, *driver = NULL, *source = NULL, *readonly = NULL, *shareable = NULL,
+		*alias = NULL;
 	bool scsi = false;
 	int v, r;
 
@@ -187,17 +189,22 @@ int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes)
 			if (r >= 0)
 				r = CHECK_ATTRIBUTES(c, child, "order");
 			if (r >= 0)
-				r = attr_unsigned(c, child, "order", &disk->boot_order, &present);
+				r = attr_unsigned(c, child, "order", &disk->info.boot_order, &present);
 			if (r >= 0 && !present)
 				r = xml_error(c->err, child, "missing attribute 'order'");
-			if (r >= 0 && disk->boot_order == 0)
+			if (r >= 0 && disk->info.boot_order == 0)
 				r = xml_error(c->err, child, "boot order must be a positive integer, not 0");
-			if (r >= 0 && disk->boot_order > INT32_MAX)
-				r = xml_error(c->err, child, "boot order %u is too large", disk->boot_order);
+			if (r >= 0 && disk->info.boot_order > INT32_MAX)
+				r = xml_error(c->err, child, "boot order %u is too large",
+					      disk->info.boot_order);
+		} else if (node_is(child, "alias")) {
+			r = once(c, &alias, child);
+			if (r >= 0)
+				r = parse_device_alias(c, child, &disk->info);
 		} else if (node_is(child, "address")) {
 			r = once(c, &nodes->address, child);
 			if (r >= 0)
-				r = parse_ccw_address(c, child, &disk->address);
+				r = parse_ccw_address(c, child, &disk->info.address);
 		} else
 			r = unknown_element(c, child);
 		if (r < 0)
@@ -219,7 +226,7 @@ int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes)
 	return 0;
 }
 
-void put_disk(FILE *f, const DiskDef *d)
+void put_disk(FILE *f, const DiskDef *d, bool live)
 {
 	fputs("    <disk", f);
 	put_attribute(f, "type", disk_type_to_string(d->type));
@@ -241,13 +248,14 @@ void put_disk(FILE *f, const DiskDef *d)
 	put_attribute(f, "bus", disk_bus_to_string(d->bus));
 	fputs("/>\n", f);
 	/* libvirt's order: readonly and shareable, then what its device
-	 * info writes (boot, address). */
+	 * info writes (boot, alias, address). */
 	if (d->readonly)
 		fputs("      <readonly/>\n", f);
 	if (d->shareable)
 		fputs("      <shareable/>\n", f);
-	if (d->boot_order)
-		fprintf(f, "      <boot order='%u'/>\n", d->boot_order);
-	put_ccw_address(f, 3, &d->address);
+	if (d->info.boot_order)
+		fprintf(f, "      <boot order='%u'/>\n", d->info.boot_order);
+	put_device_alias(f, 3, &d->info, live);
+	put_ccw_address(f, 3, &d->info.address);
 	fputs("    </disk>\n", f);
 }

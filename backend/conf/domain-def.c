@@ -94,6 +94,7 @@ void disk_def_clear(DiskDef *disk)
 		return;
 	free(disk->source);
 	free(disk->target);
+	device_info_clear(&disk->info);
 	*disk = (DiskDef){};
 }
 
@@ -104,6 +105,7 @@ void console_def_clear(ConsoleDef *console)
 	free(console->source_path);
 	free(console->log_file);
 	free(console->live_pty_path);
+	device_info_clear(&console->info);
 	*console = (ConsoleDef){};
 }
 
@@ -127,6 +129,7 @@ DomainDef *domain_def_free(DomainDef *def)
 	for (size_t i = 0; i < def->n_consoles; i++)
 		console_def_clear(&def->consoles[i]);
 	free(def->consoles);
+	device_info_clear(&def->memballoon.info);
 	free(def);
 	return NULL;
 }

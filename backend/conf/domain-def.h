@@ -12,6 +12,7 @@
 
 #include <systemd/sd-id128.h>
 
+#include "conf/device-info.h"
 #include "util/cleanup.h"
 
 typedef enum DomainVirtType {
@@ -30,14 +31,6 @@ typedef enum LifecycleAction {
 	LIFECYCLE_ACTION_COREDUMP_RESTART,
 	_LIFECYCLE_ACTION_MAX,
 } LifecycleAction;
-
-/* A virtual channel subsystem address, config form fe.S.DDDD. */
-typedef struct CcwAddress {
-	bool assigned; /* false: no <address>, auto-assign at define */
-	uint8_t cssid; /* always 0xfe once validated */
-	uint8_t ssid;  /* 0..3 */
-	uint16_t devno;
-} CcwAddress;
 
 typedef enum DiskType {
 	DISK_TYPE_FILE,
@@ -90,8 +83,7 @@ typedef struct DiskDef {
 	DiskBus bus;
 	bool readonly;
 	bool shareable;
-	unsigned boot_order; /* 0: none */
-	CcwAddress address;
+	DeviceInfo info; /* alias, ccw address, boot order */
 } DiskDef;
 
 typedef enum ConsoleType {
@@ -118,6 +110,7 @@ typedef struct ConsoleDef {
 	char *log_file;
 	bool log_append;
 	char *live_pty_path; /* live only: never stored in a definition */
+	DeviceInfo info;     /* the alias only: an SCLP console has no address */
 } ConsoleDef;
 
 typedef enum MemballoonModel {
@@ -128,7 +121,7 @@ typedef enum MemballoonModel {
 
 typedef struct MemballoonDef {
 	MemballoonModel model;
-	CcwAddress address;
+	DeviceInfo info; /* alias and ccw address; neither with model none */
 } MemballoonDef;
 
 typedef struct DomainDef {

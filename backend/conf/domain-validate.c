@@ -2,8 +2,9 @@
 /* The checks across devices that no single element can make: disks
  * sorted into target order with duplicate targets refused, boot orders
  * unique and not mixed with <os><boot>, one console per SCLP target,
- * ccw address conflicts named by both devices; and the defaults a
- * definition gets once it is known to be valid (fill_defaults). */
+ * aliases unique, ccw address conflicts named by both devices; and the
+ * defaults a definition gets once it is known to be valid
+ * (fill_defaults). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,13 +94,13 @@ int check_boot_orders(ParseContext *c)
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < def->n_disks; i++) {
-		if (!def->disks[i].boot_order)
+		if (!def->disks[i].info.boot_order)
 			continue;
 		if (c->os_boot)
 			return xml_error(
 				c->err, c->disk_nodes[i].boot,
 				"per-disk <boot order='N'/> cannot be combined with <os><boot dev='...'/>");
-		slots[n++] = (BootSlot){.order = def->disks[i].boot_order, .disk = i};
+		slots[n++] = (BootSlot){.order = def->disks[i].info.boot_order, .disk = i};
 	}
 
 	/* Sorted, so duplicates are neighbours: n log n for any count. */
@@ -139,6 +140,41 @@ int check_consoles(ParseContext *c)
 				console_target_to_string(t), other);
 		}
 		seen[t] = c->console_nodes[i];
+	}
+	return 0;
+}
+
+static int compare_alias_node(const void *a, const void *b)
+{
+	const AliasNode *x = a, *y = b;
+	return strcmp(x->alias, y->alias);
+}
+
+/* Aliases name devices to QEMU and to the user: one device each. */
+int check_aliases(ParseContext *c)
+{
+	char other[256];
+
+	if (c->n_aliases < 2)
+		return 0;
+	_cleanup_free_ AliasNode *sorted = calloc(c->n_aliases, sizeof(AliasNode));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, c->aliases, c->n_aliases * sizeof(AliasNode));
+	/* Sorted, so duplicates are neighbours. */
+	qsort(sorted, c->n_aliases, sizeof(AliasNode), compare_alias_node);
+	for (size_t k = 1; k < c->n_aliases; k++) {
+		if (strcmp(sorted[k].alias, sorted[k - 1].alias) != 0)
+			continue;
+		/* Report the later one in document order. */
+		const xmlNode *a = sorted[k].node, *b = sorted[k - 1].node;
+		if (node_before(a, b)) {
+			const xmlNode *t = a;
+			a = b;
+			b = t;
+		}
+		path_of(b, other, sizeof(other));
+		return xml_error(c->err, a, "alias '%s' is used twice (also by %s)", sorted[k].alias, other);
 	}
 	return 0;
 }

@@ -162,7 +162,7 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 {
 	DomainDef *def = c->def;
 	xmlNode *child = NULL, *emulator = NULL;
-	size_t n_disks, n_consoles;
+	size_t n_disks, n_consoles, n_memballoons;
 	int r;
 
 	r = CHECK_ATTRIBUTES(c, n, NULL);
@@ -171,6 +171,11 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 
 	count_children(n, "disk", &n_disks);
 	count_children(n, "console", &n_consoles);
+	count_children(n, "memballoon", &n_memballoons);
+	/* At most one alias per device. */
+	c->aliases_size = n_disks + n_consoles + n_memballoons;
+	if (c->aliases_size > 0 && !(c->aliases = calloc(c->aliases_size, sizeof(AliasNode))))
+		return -ENOMEM;
 	if (n_disks > 0) {
 		def->disks = calloc(n_disks, sizeof(DiskDef));
 		c->disk_nodes = calloc(n_disks, sizeof(DiskNodes));
@@ -375,6 +380,7 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 	_cleanup_(domain_def_freep) DomainDef *def = calloc(1, sizeof(DomainDef));
 	_cleanup_free_ DiskNodes *disk_nodes = NULL;
 	_cleanup_free_ xmlNode **console_nodes = NULL;
+	_cleanup_free_ AliasNode *aliases = NULL;
 	int r;
 
 	if (!def)
@@ -397,6 +403,7 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 	r = parse_domain(&c, root);
 	disk_nodes = c.disk_nodes;
 	console_nodes = c.console_nodes;
+	aliases = c.aliases;
 	if (r < 0)
 		return r;
 
@@ -405,6 +412,8 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 		r = check_boot_orders(&c);
 	if (r >= 0)
 		r = check_consoles(&c);
+	if (r >= 0)
+		r = check_aliases(&c);
 	if (r < 0)
 		return r;
 
@@ -591,10 +600,10 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 	if (def->emulator)
 		put_text_element(f, 2, "emulator", def->emulator);
 	for (size_t i = 0; i < def->n_disks; i++)
-		put_disk(f, &def->disks[i]);
+		put_disk(f, &def->disks[i], live);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		put_console(f, &def->consoles[i], live);
-	put_memballoon(f, &def->memballoon);
+	put_memballoon(f, &def->memballoon, live);
 	fputs("  </devices>\n", f);
 	fputs("</domain>\n", f);
 

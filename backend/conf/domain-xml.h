@@ -19,10 +19,11 @@ typedef struct DomainXMLDefaults {
 } DomainXMLDefaults;
 
 typedef enum DomainXMLParseFlags {
-	/* Keep live-only values (console pty path): used when reading the
-	 * runtime status the daemon wrote itself. Otherwise they are
-	 * accepted and dropped, as libvirt does, so GetXMLDesc of a running
-	 * domain can be fed back to DefineXML. */
+	/* Keep live-only values (console pty path, the daemon's device
+	 * aliases): used when reading the runtime status the daemon wrote
+	 * itself. Otherwise they are accepted and dropped, as libvirt does,
+	 * so GetXMLDesc of a running domain can be fed back to DefineXML
+	 * (a user's ua- alias is kept either way). */
 	DOMAIN_XML_PARSE_LIVE = 1 << 0,
 	/* Do not fill defaults or assign addresses (ValidateXML of a
 	 * fragment is not a thing; this is for tests of the raw parser). */
@@ -30,7 +31,8 @@ typedef enum DomainXMLParseFlags {
 } DomainXMLParseFlags;
 
 typedef enum DomainXMLFormatFlags {
-	/* Leave out live-only values: the persistent, next-boot form. */
+	/* Leave out live-only values (pty paths, the daemon's aliases): the
+	 * persistent, next-boot form. */
 	DOMAIN_XML_FORMAT_INACTIVE = 1 << 0,
 } DomainXMLFormatFlags;
 

@@ -5,9 +5,9 @@
  * backend/conf/ may use: libxml2 errors (xml-errors.c), the schema
  * (xml-schema.c), reading (xml-read.c) and writing (xml-write.c)
  * helpers, the parse and format of each element family (os-xml.c,
- * ccw-address-xml.c, disk-xml.c, console-xml.c, memballoon-xml.c) and
- * the checks across devices (domain-validate.c). domain-xml.c puts them
- * together behind the public conf/domain-xml.h. */
+ * device-info-xml.c, ccw-address-xml.c, disk-xml.c, console-xml.c,
+ * memballoon-xml.c) and the checks across devices (domain-validate.c).
+ * domain-xml.c puts them together behind the public conf/domain-xml.h. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,6 +96,12 @@ typedef struct DiskNodes {
 	xmlNode *disk, *target, *boot, *address;
 } DiskNodes;
 
+/* An alias kept by the parse, and its <alias> element. */
+typedef struct AliasNode {
+	const char *alias; /* owned by the device's DeviceInfo */
+	xmlNode *node;
+} AliasNode;
+
 /* One parse: the definition being read, and the nodes that messages of
  * the checks across devices point at. */
 typedef struct ParseContext {
@@ -108,6 +114,8 @@ typedef struct ParseContext {
 	xmlNode *memballoon_node;
 	xmlNode *memballoon_address;
 	xmlNode *os_boot;
+	AliasNode *aliases; /* of every device, in document order */
+	size_t n_aliases, aliases_size;
 } ParseContext;
 
 bool node_before(const xmlNode *a, const xmlNode *b);
@@ -148,18 +156,26 @@ void put_attribute(FILE *f, const char *name, const char *value);
 int parse_os(ParseContext *c, xmlNode *n);
 void put_os(FILE *f, const DomainDef *def);
 
+/* <alias name='...'/> of a device (device-info-xml.c): a user's ua-NAME
+ * is kept; the daemon's own only with DOMAIN_XML_PARSE_LIVE, dropped
+ * otherwise like a pty path. */
+int parse_device_alias(ParseContext *c, xmlNode *n, DeviceInfo *info);
+/* Shown live, and the user's also in the persistent (inactive) form. */
+bool device_alias_shown(const DeviceInfo *info, bool live);
+void put_device_alias(FILE *f, unsigned level, const DeviceInfo *info, bool live);
+
 int parse_ccw_address(ParseContext *c, xmlNode *n, CcwAddress *ret);
 void put_ccw_address(FILE *f, unsigned level, const CcwAddress *a);
 
 int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes);
-void put_disk(FILE *f, const DiskDef *d);
+void put_disk(FILE *f, const DiskDef *d, bool live);
 
 int parse_console(ParseContext *c, xmlNode *n, ConsoleDef *con);
 void put_console(FILE *f, const ConsoleDef *con, bool live);
 
 /* Into c->def->memballoon. */
 int parse_memballoon(ParseContext *c, xmlNode *n);
-void put_memballoon(FILE *f, const MemballoonDef *mb);
+void put_memballoon(FILE *f, const MemballoonDef *mb, bool live);
 
 /* ---- domain-xml.c: the document ----------------------------------------- */
 
@@ -174,6 +190,7 @@ int domain_def_parse_any_size(const char *xml, size_t len, const DomainXMLDefaul
 int sort_disks(ParseContext *c);
 int check_boot_orders(ParseContext *c);
 int check_consoles(ParseContext *c);
+int check_aliases(ParseContext *c);
 /* The error for r from ccw_assign_domain or ccw_address_set_add_domain. */
 int ccw_error(ParseContext *c, int r, const CcwConflict *conflict);
 int fill_defaults(ParseContext *c);

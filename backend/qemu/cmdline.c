@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A domain definition as qemu-system-s390x's argv, the way libvirt
+ * writes it (see cmdline.h). Every device is named by its alias: the
+ * -device id, the disk's block node names, the console's chardev. */
 #include "cmdline.h"
 
 #include <errno.h>
@@ -262,6 +265,32 @@ static const char *disk_what(const DiskDef *disk)
 	return disk->target ? disk->target : "(no target)";
 }
 
+/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'.
+ * The conf layer only makes such aliases; a hand-built one is checked. */
+static bool alias_wellformed(const char *alias)
+{
+	if (!((alias[0] >= 'a' && alias[0] <= 'z') || (alias[0] >= 'A' && alias[0] <= 'Z')))
+		return false;
+	return strspn(alias, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._") ==
+	       strlen(alias);
+}
+
+/* what: "Disk 'vda'", "Console 0", "The memballoon". */
+static int check_alias(const DeviceInfo *info, const char *what, ZvError *err)
+{
+	if (!info->alias)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "%s has no alias (a live definition gets them from "
+				    "domain_def_assign_aliases())",
+				    what);
+	if (!alias_wellformed(info->alias))
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "%s: alias '%s' is not a QEMU id (a letter, then letters, digits, "
+				    "'-', '.' or '_')",
+				    what, info->alias);
+	return 0;
+}
+
 static int check_disk(const DiskDef *disk, ZvError *err)
 {
 	if (disk->device == DISK_DEVICE_CDROM && disk->bus == DISK_BUS_VIRTIO)
@@ -275,6 +304,17 @@ static int check_disk(const DiskDef *disk, ZvError *err)
 				    disk_what(disk));
 	if (!disk->target)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "A disk has no target");
+	char what[64], storage[QEMU_NODE_NAME_MAX], format[QEMU_NODE_NAME_MAX];
+	snprintf(what, sizeof(what), "Disk '%s'", disk->target);
+	int r = check_alias(&disk->info, what, err);
+	if (r < 0)
+		return r;
+	if (qemu_disk_node_names(disk->info.alias, storage, format) < 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "Disk '%s': alias '%s' is too long for QEMU's block node names "
+				    "('<alias>-storage' must fit %d characters: at most %d for the alias)",
+				    disk->target, disk->info.alias, QEMU_NODE_NAME_MAX - 1,
+				    QEMU_DISK_ALIAS_MAX);
 	if (!disk->source || !*disk->source)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Disk '%s' has no source",
 				    disk->target);
@@ -293,11 +333,17 @@ static int check_disk(const DiskDef *disk, ZvError *err)
 	return 0;
 }
 
-void qemu_disk_node_names(unsigned n, char storage[static QEMU_NODE_NAME_MAX],
-			  char format[static QEMU_NODE_NAME_MAX])
+/* What the conf layer allows must fit. */
+_Static_assert(DEVICE_ALIAS_MAX <= QEMU_DISK_ALIAS_MAX, "a disk alias must fit QEMU's node names");
+
+int qemu_disk_node_names(const char *alias, char storage[static QEMU_NODE_NAME_MAX],
+			 char format[static QEMU_NODE_NAME_MAX])
 {
-	snprintf(storage, QEMU_NODE_NAME_MAX, "libvirt-%u-storage", n);
-	snprintf(format, QEMU_NODE_NAME_MAX, "libvirt-%u-format", n);
+	if (!alias || strlen(alias) > QEMU_DISK_ALIAS_MAX)
+		return -ENAMETOOLONG;
+	snprintf(storage, QEMU_NODE_NAME_MAX, "%s-storage", alias);
+	snprintf(format, QEMU_NODE_NAME_MAX, "%s-format", alias);
+	return 0;
 }
 
 static json_object *cache_object(const CacheFlags *c)
@@ -343,15 +389,15 @@ static json_object *format_node(const DiskDef *disk, const char *node_name, cons
 	return TAKE_PTR(o);
 }
 
-int qemu_disk_blockdev_props(const DiskDef *disk, unsigned n, json_object **ret_storage,
-			     json_object **ret_format, ZvError *err)
+int qemu_disk_blockdev_props(const DiskDef *disk, json_object **ret_storage, json_object **ret_format,
+			     ZvError *err)
 {
 	char storage_name[QEMU_NODE_NAME_MAX], format_name[QEMU_NODE_NAME_MAX];
 
 	int r = check_disk(disk, err);
 	if (r < 0)
 		return r;
-	qemu_disk_node_names(n, storage_name, format_name);
+	(void)qemu_disk_node_names(disk->info.alias, storage_name, format_name); /* checked */
 
 	_cleanup_(json_object_putp) json_object *storage = storage_node(disk, storage_name);
 	_cleanup_(json_object_putp) json_object *format = format_node(disk, format_name, storage_name);
@@ -370,7 +416,7 @@ static int add_devno(json_object *o, const CcwAddress *a)
 	return devno ? json_add_string(o, "devno", devno) : -ENOMEM;
 }
 
-int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, ZvError *err)
+int qemu_disk_device_props(const DiskDef *disk, json_object **ret, ZvError *err)
 {
 	char storage_name[QEMU_NODE_NAME_MAX], format_name[QEMU_NODE_NAME_MAX];
 	CacheFlags cache;
@@ -378,12 +424,13 @@ int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, Z
 	int r = check_disk(disk, err);
 	if (r < 0)
 		return r;
-	qemu_disk_node_names(n, storage_name, format_name);
+	(void)qemu_disk_node_names(disk->info.alias, storage_name, format_name); /* checked */
 
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
-	if (!o || json_add_string(o, "driver", "virtio-blk-ccw") < 0 || add_devno(o, &disk->address) < 0 ||
-	    json_add_string(o, "drive", format_name) < 0 || json_add_string(o, "id", disk->target) < 0 ||
-	    (disk->boot_order > 0 && json_add_int(o, "bootindex", disk->boot_order) < 0) ||
+	if (!o || json_add_string(o, "driver", "virtio-blk-ccw") < 0 ||
+	    add_devno(o, &disk->info.address) < 0 || json_add_string(o, "drive", format_name) < 0 ||
+	    json_add_string(o, "id", disk->info.alias) < 0 ||
+	    (disk->info.boot_order > 0 && json_add_int(o, "bootindex", disk->info.boot_order) < 0) ||
 	    (disk_cache_flags(disk->cache, &cache) &&
 	     json_add_string(o, "write-cache", cache.write_cache ? "on" : "off") < 0) ||
 	    (disk->shareable && json_add_bool(o, "share-rw", true) < 0))
@@ -392,14 +439,14 @@ int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, Z
 	return 0;
 }
 
-static int add_disk(Argv *a, const DiskDef *disk, unsigned n, ZvError *err)
+static int add_disk(Argv *a, const DiskDef *disk, ZvError *err)
 {
 	_cleanup_(json_object_putp) json_object *storage = NULL, *format = NULL, *device = NULL;
 
-	int r = qemu_disk_blockdev_props(disk, n, &storage, &format, err);
+	int r = qemu_disk_blockdev_props(disk, &storage, &format, err);
 	if (r < 0)
 		return r;
-	r = qemu_disk_device_props(disk, n, &device, err);
+	r = qemu_disk_device_props(disk, &device, err);
 	if (r < 0)
 		return r;
 	argv_add_pair(a, "-blockdev", json_to_arg(storage));
@@ -410,7 +457,9 @@ static int add_disk(Argv *a, const DiskDef *disk, unsigned n, ZvError *err)
 
 /* --- consoles ----------------------------------------------------------- */
 
-static char *console_chardev(const ConsoleDef *c, size_t i, const char *logfile, bool logappend)
+/* Its id is "char" + the alias (console0: charconsole0, which the driver
+ * reads back from query-chardev). */
+static char *console_chardev(const ConsoleDef *c, const char *logfile, bool logappend)
 {
 	_cleanup_free_ char *path = c->source_path ? qemu_opt_escape(c->source_path) : NULL;
 	_cleanup_free_ char *log = logfile ? qemu_opt_escape(logfile) : NULL;
@@ -424,13 +473,13 @@ static char *console_chardev(const ConsoleDef *c, size_t i, const char *logfile,
 
 	switch (c->type) {
 	case CONSOLE_TYPE_PTY:
-		return strdup_printf("pty,id=charconsole%zu%s", i, log_opts);
+		return strdup_printf("pty,id=char%s%s", c->info.alias, log_opts);
 	case CONSOLE_TYPE_FILE:
-		return strdup_printf("file,id=charconsole%zu,path=%s%s", i, path, log_opts);
+		return strdup_printf("file,id=char%s,path=%s%s", c->info.alias, path, log_opts);
 	case CONSOLE_TYPE_UNIX:
 	default:
 		/* bind: QEMU listens, and must not wait for a client to boot. */
-		return strdup_printf("socket,id=charconsole%zu,path=%s%s%s", i, path,
+		return strdup_printf("socket,id=char%s,path=%s%s%s", c->info.alias, path,
 				     c->unix_bind ? ",server=on,wait=off" : "", log_opts);
 	}
 }
@@ -448,6 +497,11 @@ static int check_consoles(const DomainDef *def, ZvError *err)
 		if (c->type != CONSOLE_TYPE_PTY && !c->source_path)
 			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
 					    "Console %zu has no source path", i);
+		char what[32];
+		snprintf(what, sizeof(what), "Console %zu", i);
+		int r = check_alias(&c->info, what, err);
+		if (r < 0)
+			return r;
 		/* QEMU has one SCLP console and one line-mode console. */
 		if (seen[c->target])
 			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
@@ -470,12 +524,12 @@ static void add_consoles(Argv *a, const DomainDef *def, const char *default_log)
 			append = false;
 			default_log = NULL; /* only the first console without its own log */
 		}
-		argv_add_pair(a, "-chardev", console_chardev(c, i, log, append));
+		argv_add_pair(a, "-chardev", console_chardev(c, log, append));
 		argv_add_pair(
 			a, "-device",
-			strdup_printf("%s,chardev=charconsole%zu,id=console%zu",
+			strdup_printf("%s,chardev=char%s,id=%s",
 				      c->target == CONSOLE_TARGET_SCLPLM ? "sclplmconsole" : "sclpconsole",
-				      i, i));
+				      c->info.alias, c->info.alias));
 	}
 }
 
@@ -485,13 +539,14 @@ static void add_memballoon(Argv *a, const MemballoonDef *m)
 {
 	if (m->model != MEMBALLOON_MODEL_VIRTIO)
 		return;
-	if (!m->address.assigned) {
-		argv_add_pair(a, "-device", strdup("virtio-balloon-ccw,id=balloon0"));
+	if (!m->info.address.assigned) {
+		argv_add_pair(a, "-device", strdup_printf("virtio-balloon-ccw,id=%s", m->info.alias));
 		return;
 	}
-	_cleanup_free_ char *devno = devno_string(&m->address);
+	_cleanup_free_ char *devno = devno_string(&m->info.address);
 	argv_add_pair(a, "-device",
-		      devno ? strdup_printf("virtio-balloon-ccw,id=balloon0,devno=%s", devno) : NULL);
+		      devno ? strdup_printf("virtio-balloon-ccw,id=%s,devno=%s", m->info.alias, devno)
+			    : NULL);
 }
 
 static int add_monitor(Argv *a, const QemuCmdlineParams *p, ZvError *err)
@@ -569,6 +624,11 @@ static int check_domain(const DomainDef *def, ZvError *err)
 		if (r < 0)
 			return r;
 	}
+	if (def->memballoon.model == MEMBALLOON_MODEL_VIRTIO) {
+		int r = check_alias(&def->memballoon.info, "The memballoon", err);
+		if (r < 0)
+			return r;
+	}
 	return check_consoles(def, err);
 }
 
@@ -602,7 +662,7 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 	add_kernel(&a, def);
 
 	for (size_t i = 0; i < def->n_disks; i++) {
-		r = add_disk(&a, &def->disks[i], (unsigned)i + 1, err);
+		r = add_disk(&a, &def->disks[i], err);
 		if (r < 0)
 			return r;
 	}

@@ -33,10 +33,14 @@ typedef struct QemuCmdlineParams {
 } QemuCmdlineParams;
 
 /* Builds the argv (argv[0] is the emulator, NULL-terminated; free with
- * strv_free). Refuses what QEMU cannot do with ZV_ERROR_INVALID_ARGUMENT
- * naming the device: a cdrom on bus virtio, a disk without a source,
- * io='native' without cache none/directsync, two consoles on one SCLP
- * target. Returns negative errno. */
+ * strv_free). Every device is named by its alias (DeviceInfo): the
+ * -device id, a disk's node names, "char" + the alias for a console's
+ * chardev (console0: charconsole0). Refuses what QEMU cannot do with
+ * ZV_ERROR_INVALID_ARGUMENT naming the device: a device without an alias
+ * (a live definition gets them from domain_def_assign_aliases()), a
+ * cdrom on bus virtio, a disk without a source, io='native' without
+ * cache none/directsync, two consoles on one SCLP target. Returns
+ * negative errno (-EINVAL for all of these). */
 int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***ret_argv, ZvError *err);
 
 /* One line for logs and DomainXMLToNative: each argument shell-quoted
@@ -47,19 +51,21 @@ char *qemu_argv_to_string(char **argv);
  * QemuOpts and keyval read them back. NULL on ENOMEM. */
 char *qemu_opt_escape(const char *s);
 
-/* Node names of disk number n (the argv gives disks[i] n = i + 1; a hot
- * plug must pick an n no attached disk uses): libvirt-<n>-storage and
- * libvirt-<n>-format. */
-#define QEMU_NODE_NAME_MAX 32
-void qemu_disk_node_names(unsigned n, char storage[static QEMU_NODE_NAME_MAX],
-			  char format[static QEMU_NODE_NAME_MAX]);
+/* Node names of a disk, from its alias: <alias>-storage (the protocol
+ * node) and <alias>-format. QEMU's limit is 31 characters (a 32-byte
+ * buffer), so the alias may have QEMU_DISK_ALIAS_MAX; -ENAMETOOLONG for
+ * a longer one or none. */
+#define QEMU_NODE_NAME_MAX  32
+#define QEMU_DISK_ALIAS_MAX (QEMU_NODE_NAME_MAX - (int)sizeof("-storage"))
+int qemu_disk_node_names(const char *alias, char storage[static QEMU_NODE_NAME_MAX],
+			 char format[static QEMU_NODE_NAME_MAX]);
 
 /* The two blockdev-add objects of a disk (protocol node, then format
  * node on top of it), exactly as the argv's -blockdev carries them. The
  * caller owns both. */
-int qemu_disk_blockdev_props(const DiskDef *disk, unsigned n, json_object **ret_storage,
-			     json_object **ret_format, ZvError *err);
+int qemu_disk_blockdev_props(const DiskDef *disk, json_object **ret_storage, json_object **ret_format,
+			     ZvError *err);
 
 /* The device_add arguments of a disk ({"driver":"virtio-blk-ccw",...}),
  * the same properties the argv's -device has. The caller owns it. */
-int qemu_disk_device_props(const DiskDef *disk, unsigned n, json_object **ret, ZvError *err);
+int qemu_disk_device_props(const DiskDef *disk, json_object **ret, ZvError *err);

@@ -153,18 +153,18 @@ static void test_assign_order(void **state)
 	_cleanup_(domain_def_freep) DomainDef *def = make_def(targets, 4, MEMBALLOON_MODEL_VIRTIO);
 	CcwConflict conflict = {};
 
-	def->disks[1].address = ADDR(0, 0); /* vdb holds fe.0.0000 */
+	def->disks[1].info.address = ADDR(0, 0); /* vdb holds fe.0.0000 */
 	assert_int_equal(ccw_assign_domain(def, &conflict), 0);
-	assert_string_equal(str(&def->disks[3].address), "fe.0.0001"); /* vda */
-	assert_string_equal(str(&def->disks[1].address), "fe.0.0000"); /* vdb, kept */
-	assert_string_equal(str(&def->disks[2].address), "fe.0.0002"); /* vdz */
-	assert_string_equal(str(&def->disks[0].address), "fe.0.0003"); /* vdaa */
-	assert_string_equal(str(&def->memballoon.address), "fe.0.0004");
+	assert_string_equal(str(&def->disks[3].info.address), "fe.0.0001"); /* vda */
+	assert_string_equal(str(&def->disks[1].info.address), "fe.0.0000"); /* vdb, kept */
+	assert_string_equal(str(&def->disks[2].info.address), "fe.0.0002"); /* vdz */
+	assert_string_equal(str(&def->disks[0].info.address), "fe.0.0003"); /* vdaa */
+	assert_string_equal(str(&def->memballoon.info.address), "fe.0.0004");
 
 	/* Idempotent: everything is explicit now. */
 	assert_int_equal(ccw_assign_domain(def, &conflict), 0);
-	assert_string_equal(str(&def->disks[3].address), "fe.0.0001");
-	assert_string_equal(str(&def->memballoon.address), "fe.0.0004");
+	assert_string_equal(str(&def->disks[3].info.address), "fe.0.0001");
+	assert_string_equal(str(&def->memballoon.info.address), "fe.0.0004");
 }
 
 static void test_assign_balloon_none(void **state)
@@ -172,13 +172,13 @@ static void test_assign_balloon_none(void **state)
 	static const char *const targets[] = {"vda"};
 	_cleanup_(domain_def_freep) DomainDef *def = make_def(targets, 1, MEMBALLOON_MODEL_NONE);
 	assert_int_equal(ccw_assign_domain(def, NULL), 0);
-	assert_string_equal(str(&def->disks[0].address), "fe.0.0000");
-	assert_false(def->memballoon.address.assigned);
+	assert_string_equal(str(&def->disks[0].info.address), "fe.0.0000");
+	assert_false(def->memballoon.info.address.assigned);
 
 	/* No disks at all: the balloon takes fe.0.0000. */
 	_cleanup_(domain_def_freep) DomainDef *empty = make_def(NULL, 0, MEMBALLOON_MODEL_VIRTIO);
 	assert_int_equal(ccw_assign_domain(empty, NULL), 0);
-	assert_string_equal(str(&empty->memballoon.address), "fe.0.0000");
+	assert_string_equal(str(&empty->memballoon.info.address), "fe.0.0000");
 }
 
 static void test_assign_duplicate(void **state)
@@ -187,28 +187,28 @@ static void test_assign_duplicate(void **state)
 	_cleanup_(domain_def_freep) DomainDef *def = make_def(targets, 3, MEMBALLOON_MODEL_VIRTIO);
 	CcwConflict conflict = {};
 
-	def->disks[0].address = ADDR(0, 5);
-	def->memballoon.address = ADDR(0, 5);
+	def->disks[0].info.address = ADDR(0, 5);
+	def->memballoon.info.address = ADDR(0, 5);
 	assert_int_equal(ccw_assign_domain(def, &conflict), -EEXIST);
 	assert_string_equal(str(&conflict.address), "fe.0.0005");
 	assert_int_equal(conflict.first.kind, CCW_DEVICE_DISK);
 	assert_int_equal(conflict.first.index, 0);
 	assert_int_equal(conflict.second.kind, CCW_DEVICE_MEMBALLOON);
 	/* Nothing was assigned on failure. */
-	assert_false(def->disks[1].address.assigned);
-	assert_false(def->disks[2].address.assigned);
+	assert_false(def->disks[1].info.address.assigned);
+	assert_false(def->disks[2].info.address.assigned);
 
-	def->memballoon.address = (CcwAddress){};
-	def->disks[2].address = ADDR(0, 5);
+	def->memballoon.info.address = (CcwAddress){};
+	def->disks[2].info.address = ADDR(0, 5);
 	assert_int_equal(ccw_assign_domain(def, &conflict), -EEXIST);
 	assert_int_equal(conflict.first.index, 0);
 	assert_int_equal(conflict.second.kind, CCW_DEVICE_DISK);
 	assert_int_equal(conflict.second.index, 2);
 
 	/* The balloon with model none never holds an address. */
-	def->disks[2].address = (CcwAddress){};
+	def->disks[2].info.address = (CcwAddress){};
 	def->memballoon.model = MEMBALLOON_MODEL_NONE;
-	def->memballoon.address = ADDR(0, 5);
+	def->memballoon.info.address = ADDR(0, 5);
 	assert_int_equal(ccw_assign_domain(def, &conflict), 0);
 }
 
@@ -218,8 +218,8 @@ static void test_assign_invalid(void **state)
 	_cleanup_(domain_def_freep) DomainDef *def = make_def(targets, 2, MEMBALLOON_MODEL_VIRTIO);
 	CcwConflict conflict = {};
 
-	def->disks[1].address = ADDR(0, 1);
-	def->disks[1].address.cssid = 0xfd;
+	def->disks[1].info.address = ADDR(0, 1);
+	def->disks[1].info.address.cssid = 0xfd;
 	assert_int_equal(ccw_assign_domain(def, &conflict), -EINVAL);
 	assert_int_equal(conflict.first.kind, CCW_DEVICE_DISK);
 	assert_int_equal(conflict.first.index, 1);
@@ -255,13 +255,13 @@ static void test_assign_full(void **state)
 	assert_non_null(def->disks);
 	def->n_disks = n;
 	for (size_t i = 0; i < n; i++) {
-		def->disks[i].address = ADDR(i / 65536, i % 65536);
+		def->disks[i].info.address = ADDR(i / 65536, i % 65536);
 		def->disks[i].target = NULL;
 	}
 	CcwConflict conflict = {};
 	assert_int_equal(ccw_assign_domain(def, &conflict), -ENOSPC);
 	assert_int_equal(conflict.first.kind, CCW_DEVICE_MEMBALLOON);
-	assert_false(def->memballoon.address.assigned);
+	assert_false(def->memballoon.info.address.assigned);
 	domain_def_free(def);
 }
 

@@ -54,11 +54,12 @@ static DomainDef minimal_def(void)
 		.on_reboot = LIFECYCLE_ACTION_RESTART,
 		.on_crash = LIFECYCLE_ACTION_DESTROY,
 		.emulator = (char *)"/usr/bin/qemu-system-s390x",
-		.memballoon = {.model = MEMBALLOON_MODEL_VIRTIO, .address = ccw(0)},
+		.memballoon = {.model = MEMBALLOON_MODEL_VIRTIO,
+			       .info = {.alias = (char *)"balloon0", .address = ccw(0)}},
 	};
 }
 
-static DiskDef raw_disk(const char *target, const char *source, uint16_t devno)
+static DiskDef raw_disk(const char *target, const char *source, uint16_t devno, const char *alias)
 {
 	return (DiskDef){
 		.type = DISK_TYPE_FILE,
@@ -67,7 +68,7 @@ static DiskDef raw_disk(const char *target, const char *source, uint16_t devno)
 		.source = (char *)source,
 		.target = (char *)target,
 		.bus = DISK_BUS_VIRTIO,
-		.address = ccw(devno),
+		.info = {.alias = (char *)alias, .address = ccw(devno)},
 	};
 }
 
@@ -115,7 +116,11 @@ static char **build_ok(const DomainDef *def, const QemuCmdlineParams *p)
 static void test_minimal(void **state)
 {
 	DomainDef def = minimal_def();
-	ConsoleDef console = {.type = CONSOLE_TYPE_PTY, .target = CONSOLE_TARGET_SCLP};
+	ConsoleDef console = {
+		.type = CONSOLE_TYPE_PTY,
+		.target = CONSOLE_TARGET_SCLP,
+		.info = {.alias = (char *)"console0"},
+	};
 	def.consoles = &console;
 	def.n_consoles = 1;
 	QemuCmdlineParams p = {.qmp_fd = 3, .default_console_log = "/var/log/zvirtd/minimal.console.log"};
@@ -153,18 +158,20 @@ static void test_full(void **state)
 {
 	DomainDef def = minimal_def();
 	DiskDef disks[2] = {
-		raw_disk("vda", "/var/lib/zvirtd/images/a,b.qcow2", 1),
-		raw_disk("vdb", "/dev/disk/by-id/dm-uuid-mpath-x", 2),
+		raw_disk("vda", "/var/lib/zvirtd/images/a,b.qcow2", 1, "virtio-disk0"),
+		raw_disk("vdb", "/dev/disk/by-id/dm-uuid-mpath-x", 2, "virtio-disk1"),
 	};
 	ConsoleDef consoles[2] = {
 		{.type = CONSOLE_TYPE_PTY,
 		 .target = CONSOLE_TARGET_SCLP,
 		 .log_file = (char *)"/var/log/con,1.log",
-		 .log_append = true},
+		 .log_append = true,
+		 .info = {.alias = (char *)"console0"}},
 		{.type = CONSOLE_TYPE_UNIX,
 		 .target = CONSOLE_TARGET_SCLPLM,
 		 .source_path = (char *)"/run/con.sock",
-		 .unix_bind = true},
+		 .unix_bind = true,
+		 .info = {.alias = (char *)"console1"}},
 	};
 
 	def.name = (char *)"my,guest";
@@ -182,12 +189,12 @@ static void test_full(void **state)
 	disks[0].format = DISK_FORMAT_QCOW2;
 	disks[0].cache = DISK_CACHE_NONE;
 	disks[0].io = DISK_IO_NATIVE;
-	disks[0].boot_order = 1;
+	disks[0].info.boot_order = 1;
 	disks[1].type = DISK_TYPE_BLOCK;
 	disks[1].readonly = true;
 	disks[1].shareable = true;
 	disks[1].io = DISK_IO_THREADS;
-	disks[1].boot_order = 2;
+	disks[1].info.boot_order = 2;
 	def.disks = disks;
 	def.n_disks = 2;
 	def.consoles = consoles;
@@ -224,18 +231,18 @@ static void test_full(void **state)
 		"-initrd", "/boot/initrd.img",
 		"-append", "console=ttysclp0 root=/dev/vda1, quiet",
 		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/var/lib/zvirtd/images/a,b.qcow2\","
-			     "\"node-name\":\"libvirt-1-storage\",\"read-only\":false,"
+			     "\"node-name\":\"virtio-disk0-storage\",\"read-only\":false,"
 			     "\"cache\":{\"direct\":true,\"no-flush\":false},\"aio\":\"native\","
 			     "\"discard\":\"unmap\",\"auto-read-only\":true}",
-		"-blockdev", "{\"node-name\":\"libvirt-1-format\",\"driver\":\"qcow2\",\"file\":\"libvirt-1-storage\","
+		"-blockdev", "{\"node-name\":\"virtio-disk0-format\",\"driver\":\"qcow2\",\"file\":\"virtio-disk0-storage\","
 			     "\"read-only\":false,\"cache\":{\"direct\":true,\"no-flush\":false}}",
-		"-device", "virtio-blk-ccw,devno=fe.0.0001,drive=libvirt-1-format,id=vda,bootindex=1,write-cache=on",
+		"-device", "virtio-blk-ccw,devno=fe.0.0001,drive=virtio-disk0-format,id=virtio-disk0,bootindex=1,write-cache=on",
 		"-blockdev", "{\"driver\":\"host_device\",\"filename\":\"/dev/disk/by-id/dm-uuid-mpath-x\","
-			     "\"node-name\":\"libvirt-2-storage\",\"read-only\":true,\"aio\":\"threads\","
+			     "\"node-name\":\"virtio-disk1-storage\",\"read-only\":true,\"aio\":\"threads\","
 			     "\"discard\":\"unmap\",\"auto-read-only\":true}",
-		"-blockdev", "{\"node-name\":\"libvirt-2-format\",\"driver\":\"raw\",\"file\":\"libvirt-2-storage\","
+		"-blockdev", "{\"node-name\":\"virtio-disk1-format\",\"driver\":\"raw\",\"file\":\"virtio-disk1-storage\","
 			     "\"read-only\":true}",
-		"-device", "virtio-blk-ccw,devno=fe.0.0002,drive=libvirt-2-format,id=vdb,bootindex=2,share-rw=on",
+		"-device", "virtio-blk-ccw,devno=fe.0.0002,drive=virtio-disk1-format,id=virtio-disk1,bootindex=2,share-rw=on",
 		"-chardev", "pty,id=charconsole0,logfile=/var/log/con,,1.log,logappend=on",
 		"-device", "sclpconsole,chardev=charconsole0,id=console0",
 		"-chardev", "socket,id=charconsole1,path=/run/con.sock,server=on,wait=off,"
@@ -255,15 +262,17 @@ static void test_console_kinds(void **state)
 	ConsoleDef consoles[2] = {
 		{.type = CONSOLE_TYPE_FILE,
 		 .target = CONSOLE_TARGET_SCLPLM,
-		 .source_path = (char *)"/tmp/out,put"},
+		 .source_path = (char *)"/tmp/out,put",
+		 .info = {.alias = (char *)"console0"}},
 		{.type = CONSOLE_TYPE_UNIX,
 		 .target = CONSOLE_TARGET_SCLP,
 		 .source_path = (char *)"/run/c.sock",
-		 .log_file = (char *)"/var/log/c.log"},
+		 .log_file = (char *)"/var/log/c.log",
+		 .info = {.alias = (char *)"console1"}},
 	};
 	def.consoles = consoles;
 	def.n_consoles = 2;
-	def.memballoon.address.assigned = false;
+	def.memballoon.info.address.assigned = false;
 	def.emulator = NULL;
 	QemuCmdlineParams p = {.qmp_fd = 5};
 
@@ -327,21 +336,23 @@ static void test_cache_modes(void **state)
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-		DiskDef disk = raw_disk("vdc", "/img", 7);
+		DiskDef disk = raw_disk("vdc", "/img", 7, "virtio-disk8");
 		ZvError err = ZV_ERROR_INIT;
 		_cleanup_(json_object_putp) json_object *storage = NULL, *format = NULL, *device = NULL;
 
 		disk.cache = table[i].cache;
-		assert_int_equal(qemu_disk_blockdev_props(&disk, 9, &storage, &format, &err), 0);
-		assert_int_equal(qemu_disk_device_props(&disk, 9, &device, &err), 0);
+		assert_int_equal(qemu_disk_blockdev_props(&disk, &storage, &format, &err), 0);
+		assert_int_equal(qemu_disk_device_props(&disk, &device, &err), 0);
 
 		json_object *v;
 		assert_string_equal(json_object_get_string(json_object_object_get(storage, "node-name")),
-				    "libvirt-9-storage");
+				    "virtio-disk8-storage");
 		assert_string_equal(json_object_get_string(json_object_object_get(format, "file")),
-				    "libvirt-9-storage");
+				    "virtio-disk8-storage");
 		assert_string_equal(json_object_get_string(json_object_object_get(device, "drive")),
-				    "libvirt-9-format");
+				    "virtio-disk8-format");
+		assert_string_equal(json_object_get_string(json_object_object_get(device, "id")),
+				    "virtio-disk8");
 		assert_string_equal(json_object_get_string(json_object_object_get(device, "devno")),
 				    "fe.0.0007");
 		if (table[i].cache_json) {
@@ -361,9 +372,15 @@ static void test_cache_modes(void **state)
 	}
 
 	char storage[QEMU_NODE_NAME_MAX], format[QEMU_NODE_NAME_MAX];
-	qemu_disk_node_names(12, storage, format);
-	assert_string_equal(storage, "libvirt-12-storage");
-	assert_string_equal(format, "libvirt-12-format");
+	assert_int_equal(qemu_disk_node_names("virtio-disk12", storage, format), 0);
+	assert_string_equal(storage, "virtio-disk12-storage");
+	assert_string_equal(format, "virtio-disk12-format");
+	/* The longest alias the conf layer allows fits QEMU's 31. */
+	assert_int_equal(qemu_disk_node_names("ua-abcdefghijklmnopqrst", storage, format), 0);
+	assert_string_equal(storage, "ua-abcdefghijklmnopqrst-storage");
+	assert_int_equal(strlen(storage), 31);
+	assert_int_equal(qemu_disk_node_names("ua-abcdefghijklmnopqrstu", storage, format), -ENAMETOOLONG);
+	assert_int_equal(qemu_disk_node_names(NULL, storage, format), -ENAMETOOLONG);
 }
 
 static void expect_error(const DomainDef *def, const QemuCmdlineParams *p, ZvErrorCode code,
@@ -381,7 +398,7 @@ static void expect_error(const DomainDef *def, const QemuCmdlineParams *p, ZvErr
 static void test_refused(void **state)
 {
 	QemuCmdlineParams p = {.qmp_fd = 3};
-	DiskDef disk = raw_disk("vdz", "/img", 1);
+	DiskDef disk = raw_disk("vdz", "/img", 1, "virtio-disk0");
 	DomainDef def = minimal_def();
 	def.disks = &disk;
 	def.n_disks = 1;
@@ -404,8 +421,12 @@ static void test_refused(void **state)
 	assert_non_null(ok);
 
 	ConsoleDef consoles[2] = {
-		{.type = CONSOLE_TYPE_PTY, .target = CONSOLE_TARGET_SCLP},
-		{.type = CONSOLE_TYPE_PTY, .target = CONSOLE_TARGET_SCLP},
+		{.type = CONSOLE_TYPE_PTY,
+		 .target = CONSOLE_TARGET_SCLP,
+		 .info = {.alias = (char *)"console0"}},
+		{.type = CONSOLE_TYPE_PTY,
+		 .target = CONSOLE_TARGET_SCLP,
+		 .info = {.alias = (char *)"console1"}},
 	};
 	def.consoles = consoles;
 	def.n_consoles = 2;
@@ -423,6 +444,57 @@ static void test_refused(void **state)
 	def.memory_kib = 1024;
 	def.vcpus_current = 2;
 	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "vCPUs");
+}
+
+/* Every device is named by its alias; a definition without them (the
+ * driver did not assign them) is refused. */
+static void test_aliases(void **state)
+{
+	QemuCmdlineParams p = {.qmp_fd = 3};
+	DiskDef disk = raw_disk("vda", "/img", 1, "ua-boot");
+	ConsoleDef console = {
+		.type = CONSOLE_TYPE_FILE,
+		.target = CONSOLE_TARGET_SCLP,
+		.source_path = (char *)"/var/log/out",
+		.info = {.alias = (char *)"ua-serial_1"},
+	};
+	DomainDef def = minimal_def();
+	def.disks = &disk;
+	def.n_disks = 1;
+	def.consoles = &console;
+	def.n_consoles = 1;
+	def.memballoon.info.alias = (char *)"ua-balloon";
+
+	_cleanup_strv_free_ char **argv = build_ok(&def, &p);
+	_cleanup_free_ char *all = join_lines(argv);
+	assert_non_null(strstr(all, "\"node-name\":\"ua-boot-storage\""));
+	assert_non_null(strstr(
+		all, "\"node-name\":\"ua-boot-format\",\"driver\":\"raw\",\"file\":\"ua-boot-storage\""));
+	assert_non_null(
+		strstr(all, "\n-device\nvirtio-blk-ccw,devno=fe.0.0001,drive=ua-boot-format,id=ua-boot\n"));
+	assert_non_null(strstr(all, "\n-chardev\nfile,id=charua-serial_1,path=/var/log/out\n"
+				    "-device\nsclpconsole,chardev=charua-serial_1,id=ua-serial_1\n"));
+	assert_non_null(strstr(all, "\n-device\nvirtio-balloon-ccw,id=ua-balloon,devno=fe.0.0000\n"));
+
+	disk.info.alias = NULL;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "Disk 'vda' has no alias");
+	disk.info.alias = (char *)"ua-abcdefghijklmnopqrstu"; /* 24: node names would be 32 */
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "is too long for QEMU's block node names");
+	disk.info.alias = (char *)"ua-a,b";
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "alias 'ua-a,b' is not a QEMU id");
+	disk.info.alias = (char *)"virtio-disk0";
+
+	console.info.alias = NULL;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "Console 0 has no alias");
+	console.info.alias = (char *)"console0";
+
+	def.memballoon.info.alias = NULL;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "The memballoon has no alias");
+	/* No balloon device, no alias needed. */
+	def.memballoon.model = MEMBALLOON_MODEL_NONE;
+	_cleanup_strv_free_ char **none = build_ok(&def, &p);
+	_cleanup_free_ char *none_all = join_lines(none);
+	assert_null(strstr(none_all, "virtio-balloon-ccw"));
 }
 
 static void test_escape_and_quote(void **state)
@@ -608,16 +680,24 @@ static void run_real_qemu(bool by_fd)
 	write_file(disk2, 1 << 20);
 
 	DomainDef def = minimal_def();
-	DiskDef disks[2] = {raw_disk("vda", disk1, 1), raw_disk("vdb", disk2, 2)};
-	disks[0].boot_order = 1;
+	/* The second disk has the longest user alias there is: its node names
+	 * are exactly QEMU's 31 characters. */
+	DiskDef disks[2] = {raw_disk("vda", disk1, 1, "virtio-disk0"),
+			    raw_disk("vdb", disk2, 2, "ua-abcdefghijklmnopqrst")};
+	disks[0].info.boot_order = 1;
 	disks[0].cache = DISK_CACHE_WRITEBACK;
 	disks[0].io = DISK_IO_THREADS;
 	disks[1].readonly = true;
 	disks[1].cache = DISK_CACHE_UNSAFE;
 	disks[1].shareable = true;
 	ConsoleDef consoles[2] = {
-		{.type = CONSOLE_TYPE_PTY, .target = CONSOLE_TARGET_SCLP},
-		{.type = CONSOLE_TYPE_FILE, .target = CONSOLE_TARGET_SCLPLM, .source_path = console_out},
+		{.type = CONSOLE_TYPE_PTY,
+		 .target = CONSOLE_TARGET_SCLP,
+		 .info = {.alias = (char *)"console0"}},
+		{.type = CONSOLE_TYPE_FILE,
+		 .target = CONSOLE_TARGET_SCLPLM,
+		 .source_path = console_out,
+		 .info = {.alias = (char *)"ua-sclplm"}},
 	};
 	def.name = (char *)"real,test";
 	def.memory_kib = 256 * 1024;
@@ -628,7 +708,7 @@ static void run_real_qemu(bool by_fd)
 	def.n_disks = 2;
 	def.consoles = consoles;
 	def.n_consoles = 2;
-	def.memballoon.address = ccw(0x10);
+	def.memballoon.info.address = ccw(0x10);
 	def.emulator = qemu;
 
 	_cleanup_close_ int listen_fd = -1;
@@ -661,8 +741,8 @@ static void run_real_qemu(bool by_fd)
 	assert_string_equal(json_object_get_string(json_object_object_get(status, "status")), "prelaunch");
 
 	_cleanup_(json_object_putp) json_object *blocks = mon_call(&m, "query-block");
-	if (!block_has(blocks, "vda", "libvirt-1-format", disk1, false) ||
-	    !block_has(blocks, "vdb", "libvirt-2-format", disk2, true))
+	if (!block_has(blocks, "virtio-disk0", "virtio-disk0-format", disk1, false) ||
+	    !block_has(blocks, "ua-abcdefghijklmnopqrst", "ua-abcdefghijklmnopqrst-format", disk2, true))
 		fail_msg("query-block: %s", json_object_to_json_string(blocks));
 
 	_cleanup_(json_object_putp) json_object *name = mon_call(&m, "query-name");
@@ -680,7 +760,7 @@ static void run_real_qemu(bool by_fd)
 		const char *filename = json_object_get_string(json_object_object_get(c, "filename"));
 		if (strcmp(label, "charconsole0") == 0)
 			pty = strncmp(filename, "pty:/dev/pts/", 13) == 0;
-		if (strcmp(label, "charconsole1") == 0)
+		if (strcmp(label, "charua-sclplm") == 0)
 			file = strcmp(filename, "file") == 0;
 	}
 	if (!pty || !file)
@@ -723,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_accelerator),
 		cmocka_unit_test(test_cache_modes),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_escape_and_quote),
 		cmocka_unit_test_teardown(test_real_qemu_monitor_fd, kill_qemu),
 		cmocka_unit_test_teardown(test_real_qemu_monitor_path, kill_qemu),

@@ -24,6 +24,7 @@
 
 #include "conf/domain-xml.h"
 #include "conf/ccw-address.h"
+#include "conf/device-info.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
@@ -107,6 +108,11 @@ static const Fixture fixtures[] = {
 	{FIXTURES "libvirt-live.xml", FIXTURES "libvirt-live.expected-live.xml", DOMAIN_XML_PARSE_LIVE, 7,
 	 0},
 	{FIXTURES "unordered.xml", FIXTURES "unordered.expected.xml", 0, 0, 0},
+	/* User aliases are the definition's: shown live and inactive. */
+	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", 0, 0, 0},
+	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", 0, 0,
+	 DOMAIN_XML_FORMAT_INACTIVE},
+	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", DOMAIN_XML_PARSE_LIVE, 0, 0},
 	{FIXTURES "unordered.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
 	{EXAMPLES "minimal.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
 };
@@ -159,8 +165,8 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(d->bus, DISK_BUS_VIRTIO);
 	assert_string_equal(d->source, "/var/lib/zvirtd/images/vs1.qcow2");
 	assert_string_equal(d->target, "vda");
-	assert_true(d->address.assigned);
-	assert_string_equal(ccw_address_to_string(&d->address, buf), "fe.0.0000");
+	assert_true(d->info.address.assigned);
+	assert_string_equal(ccw_address_to_string(&d->info.address, buf), "fe.0.0000");
 
 	assert_int_equal(def->n_consoles, 1);
 	assert_int_equal(def->consoles[0].type, CONSOLE_TYPE_PTY);
@@ -169,7 +175,7 @@ static void test_minimal_defaults(void **state)
 	assert_null(def->consoles[0].live_pty_path);
 
 	assert_int_equal(def->memballoon.model, MEMBALLOON_MODEL_VIRTIO);
-	assert_string_equal(ccw_address_to_string(&def->memballoon.address, buf), "fe.0.0001");
+	assert_string_equal(ccw_address_to_string(&def->memballoon.info.address, buf), "fe.0.0001");
 }
 
 static void test_two_defines_get_different_uuids(void **state)
@@ -190,8 +196,8 @@ static void test_no_defaults(void **state)
 	assert_int_equal(def->vcpus_max, 1);
 	assert_int_equal(def->vcpus_current, 0);
 	assert_null(def->emulator);
-	assert_false(def->disks[0].address.assigned);
-	assert_false(def->memballoon.address.assigned);
+	assert_false(def->disks[0].info.address.assigned);
+	assert_false(def->memballoon.info.address.assigned);
 
 	_cleanup_free_ char *xml = format_ok(def, 0, 0);
 	assert_null(strstr(xml, "<uuid>"));
@@ -303,11 +309,11 @@ static void test_ccw_assignment_order(void **state)
 	assert_string_equal(def->disks[1].target, "vdb");
 	assert_string_equal(def->disks[2].target, "vdz");
 	assert_string_equal(def->disks[3].target, "vdaa");
-	assert_address(&def->disks[0].address, "fe.0.0000");
-	assert_address(&def->disks[1].address, "fe.0.0001");
-	assert_address(&def->disks[2].address, "fe.0.0002");
-	assert_address(&def->disks[3].address, "fe.0.0003");
-	assert_address(&def->memballoon.address, "fe.0.0004");
+	assert_address(&def->disks[0].info.address, "fe.0.0000");
+	assert_address(&def->disks[1].info.address, "fe.0.0001");
+	assert_address(&def->disks[2].info.address, "fe.0.0002");
+	assert_address(&def->disks[3].info.address, "fe.0.0003");
+	assert_address(&def->memballoon.info.address, "fe.0.0004");
 }
 
 static void test_ccw_other_ssid_and_none_balloon(void **state)
@@ -316,10 +322,10 @@ static void test_ccw_other_ssid_and_none_balloon(void **state)
 		DEVICES(DISK("vda", "<address type='ccw' cssid='0xfe' ssid='0x3' devno='0xffff'/>")
 				DISK("vdb", "") "<memballoon model='none'/>");
 	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
-	assert_address(&def->disks[0].address, "fe.3.ffff");
-	assert_address(&def->disks[1].address, "fe.0.0000");
+	assert_address(&def->disks[0].info.address, "fe.3.ffff");
+	assert_address(&def->disks[1].info.address, "fe.0.0000");
 	assert_int_equal(def->memballoon.model, MEMBALLOON_MODEL_NONE);
-	assert_false(def->memballoon.address.assigned);
+	assert_false(def->memballoon.info.address.assigned);
 
 	_cleanup_free_ char *out = format_ok(def, 0, 0);
 	assert_non_null(strstr(out, "<address type='ccw' cssid='0xfe' ssid='0x3' devno='0xffff'/>"));
@@ -331,7 +337,7 @@ static void test_ccw_decimal_and_uppercase(void **state)
 	static const char xml[] =
 		DEVICES(DISK("vda", "<address type='ccw' cssid='254' ssid='1' devno='0X00AB'/>"));
 	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
-	assert_address(&def->disks[0].address, "fe.1.00ab");
+	assert_address(&def->disks[0].info.address, "fe.1.00ab");
 }
 
 /* ---- live values, ids, escaping ------------------------------------------ */
@@ -431,8 +437,8 @@ static void test_format_hand_built(void **state)
 		.source = strdup("/dev/dasdz"),
 		.target = strdup("vdq"),
 		.readonly = true,
-		.boot_order = 4,
-		.address = {.assigned = true, .cssid = 0xfe, .ssid = 2, .devno = 0x1234},
+		.info = {.boot_order = 4,
+			 .address = {.assigned = true, .cssid = 0xfe, .ssid = 2, .devno = 0x1234}},
 	};
 	ConsoleDef con = {
 		.type = CONSOLE_TYPE_UNIX,
@@ -574,8 +580,191 @@ static void test_copy_every_fixture(void **state)
 	assert_true(sd_id128_is_null(bare_copy->uuid));
 	assert_null(bare_copy->emulator);
 	assert_int_equal(bare_copy->current_memory_kib, 0);
-	assert_false(bare_copy->disks[0].address.assigned);
-	assert_false(bare_copy->memballoon.address.assigned);
+	assert_false(bare_copy->disks[0].info.address.assigned);
+	assert_false(bare_copy->memballoon.info.address.assigned);
+}
+
+/* ---- aliases ------------------------------------------------------------- */
+
+static void assert_alias(const DeviceInfo *info, const char *expected)
+{
+	if (!expected) {
+		assert_null(info->alias);
+		return;
+	}
+	assert_non_null(info->alias);
+	assert_string_equal(info->alias, expected);
+}
+
+static void test_aliases_assigned(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(EXAMPLES "full.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, 0);
+
+	/* A definition has none of the daemon's own. */
+	for (size_t i = 0; i < def->n_disks; i++)
+		assert_null(def->disks[i].info.alias);
+	assert_null(def->consoles[0].info.alias);
+	assert_null(def->memballoon.info.alias);
+
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[0].info, "virtio-disk0");
+	assert_alias(&def->disks[1].info, "virtio-disk1");
+	assert_alias(&def->disks[2].info, "virtio-disk2");
+	assert_alias(&def->consoles[0].info, "console0");
+	assert_alias(&def->consoles[1].info, "console1");
+	assert_alias(&def->memballoon.info, "balloon0");
+	/* Again: nothing changes. */
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[2].info, "virtio-disk2");
+
+	/* Live XML shows them where libvirt does; the persistent form not. */
+	_cleanup_free_ char *live = format_ok(def, 4, 0);
+	assert_non_null(strstr(live,
+			       "      <boot order='1'/>\n      <alias name='virtio-disk0'/>\n"
+			       "      <address type='ccw' cssid='0xfe' ssid='0x0' devno='0xe714'/>\n"));
+	assert_non_null(strstr(live, "      <shareable/>\n      <alias name='virtio-disk2'/>\n"));
+	assert_non_null(strstr(live,
+			       "      <target type='sclplm' port='0'/>\n      <alias name='console1'/>\n"
+			       "    </console>\n"));
+	assert_non_null(strstr(live, "    <memballoon model='virtio'>\n      <alias name='balloon0'/>\n"
+				     "      <address type='ccw'"));
+	_cleanup_free_ char *inactive = format_ok(def, 4, DOMAIN_XML_FORMAT_INACTIVE);
+	assert_null(strstr(inactive, "<alias"));
+
+	/* What the runtime status keeps: a LIVE parse of the live XML. */
+	_cleanup_(domain_def_freep) DomainDef *status = parse_ok(live, DOMAIN_XML_PARSE_LIVE);
+	assert_alias(&status->disks[1].info, "virtio-disk1");
+	assert_alias(&status->consoles[1].info, "console1");
+	assert_alias(&status->memballoon.info, "balloon0");
+	_cleanup_free_ char *again = format_ok(status, 4, 0);
+	assert_string_equal(live, again);
+
+	/* DefineXML of that XML: the daemon's aliases are dropped. */
+	_cleanup_(domain_def_freep) DomainDef *defined = parse_ok(live, 0);
+	assert_null(defined->disks[0].info.alias);
+	assert_null(defined->consoles[0].info.alias);
+	assert_null(defined->memballoon.info.alias);
+	_cleanup_free_ char *defined_xml = format_ok(defined, 0, 0);
+	assert_string_equal(defined_xml, inactive);
+
+	/* The copy the driver starts from keeps them. */
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(def);
+	assert_non_null(copy);
+	assert_alias(&copy->disks[0].info, "virtio-disk0");
+
+	assert_int_equal(domain_def_assign_aliases(NULL), -EINVAL);
+}
+
+/* Appends a disk without an alias to def, as a hot plug would. */
+static DiskDef *add_disk(DomainDef *def, const char *target)
+{
+	DiskDef *disks = realloc(def->disks, (def->n_disks + 1) * sizeof(DiskDef));
+	assert_non_null(disks);
+	def->disks = disks;
+	DiskDef *d = &def->disks[def->n_disks++];
+	*d = (DiskDef){.type = DISK_TYPE_FILE, .source = strdup("/i"), .target = strdup(target)};
+	assert_non_null(d->source);
+	assert_non_null(d->target);
+	return d;
+}
+
+static void test_aliases_lowest_free(void **state)
+{
+	/* vda holds virtio-disk1 (the daemon's, kept by a LIVE parse), vdb
+	 * the user's ua-x; vdc and vdd get the lowest free indexes. */
+	static const char xml[] = DEVICES(DISK("vda", "<alias name='virtio-disk1'/>") DISK(
+		"vdb", "<alias name='ua-x'/>") DISK("vdc", "") DISK("vdd", ""));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, DOMAIN_XML_PARSE_LIVE);
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[0].info, "virtio-disk1");
+	assert_alias(&def->disks[1].info, "ua-x");
+	assert_alias(&def->disks[2].info, "virtio-disk0");
+	assert_alias(&def->disks[3].info, "virtio-disk2");
+
+	/* A disk plugged in later gets the next free one, never one in use. */
+	add_disk(def, "vde");
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[4].info, "virtio-disk3");
+	/* Once a name is free again (its disk unplugged), it is the lowest. */
+	disk_def_clear(&def->disks[2]);
+	def->disks[2] = def->disks[--def->n_disks];
+	add_disk(def, "vdf");
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[4].info, "virtio-disk0");
+
+	/* A console is console<i> at position i: the driver reads
+	 * charconsole<i> back as consoles[i]. */
+	static const char consoles[] =
+		DEVICES("<console type='pty'><target type='sclp'/><alias name='ua-c'/>"
+			"</console><console type='pty'><target type='sclplm'/></console>"
+			"<memballoon model='none'/>");
+	_cleanup_(domain_def_freep) DomainDef *c = parse_ok(consoles, 0);
+	assert_int_equal(domain_def_assign_aliases(c), 0);
+	assert_alias(&c->consoles[0].info, "ua-c");
+	assert_alias(&c->consoles[1].info, "console1");
+	/* No balloon device, no alias. */
+	assert_null(c->memballoon.info.alias);
+
+	/* The position taken by another device: the lowest free one. */
+	static const char taken[] = DEVICES(DISK("vda", "<alias name='console1'/>") CONSOLE("pty", "sclp")
+						    CONSOLE("pty", "sclplm"));
+	_cleanup_(domain_def_freep) DomainDef *t = parse_ok(taken, DOMAIN_XML_PARSE_LIVE);
+	assert_int_equal(domain_def_assign_aliases(t), 0);
+	assert_alias(&t->consoles[0].info, "console0");
+	assert_alias(&t->consoles[1].info, "console2");
+	assert_alias(&t->memballoon.info, "balloon0");
+}
+
+static void test_user_aliases(void **state)
+{
+	static const char xml[] = DEVICES(DISK("vda", "<boot order='1'/><alias name='ua-boot'/>") DISK(
+		"vdb", "<alias name='virtio-disk0'/>") BALLOON("<alias name='ua-balloon'/>"));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+
+	/* The user's is kept and used as is; the daemon's is dropped. */
+	assert_alias(&def->disks[0].info, "ua-boot");
+	assert_null(def->disks[1].info.alias);
+	assert_alias(&def->memballoon.info, "ua-balloon");
+	_cleanup_free_ char *inactive = format_ok(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	assert_non_null(strstr(inactive, "<boot order='1'/>\n      <alias name='ua-boot'/>\n"));
+	assert_non_null(strstr(inactive, "<memballoon model='virtio'>\n      <alias name='ua-balloon'/>\n"));
+
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[0].info, "ua-boot");
+	assert_alias(&def->disks[1].info, "virtio-disk0");
+	assert_alias(&def->memballoon.info, "ua-balloon");
+	_cleanup_free_ char *inactive2 = format_ok(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	assert_string_equal(inactive, inactive2);
+
+	assert_true(device_alias_is_user("ua-x"));
+	assert_false(device_alias_is_user("virtio-disk0"));
+	assert_false(device_alias_is_user(NULL));
+	assert_null(device_alias_problem("ua-A_z-9"));
+	assert_null(device_alias_problem("balloon0"));
+	assert_non_null(device_alias_problem("ua-"));
+	assert_non_null(device_alias_problem("disk0"));
+	assert_non_null(device_alias_problem("virtio-disk01"));
+	assert_non_null(device_alias_problem("ua-a.b"));
+	assert_non_null(device_alias_problem(""));
+	assert_non_null(device_alias_problem(NULL));
+}
+
+static void test_alias_refused_live(void **state)
+{
+	/* Duplicates are refused whoever named them. */
+	static const char xml[] = DEVICES(DISK("vda", "<alias name='virtio-disk0'/>")
+						  DISK("vdb", "<alias name='virtio-disk0'/>"));
+	ZvError err = ZV_ERROR_INIT;
+	DomainDef *def = NULL;
+	assert_int_equal(domain_def_parse(xml, strlen(xml), &defaults, DOMAIN_XML_PARSE_LIVE, &def, &err),
+			 -EBADMSG);
+	assert_null(def);
+	assert_non_null(strstr(err.message, "at /domain/devices/disk[2]/alias: alias 'virtio-disk0' is used "
+					    "twice (also by /domain/devices/disk[1]/alias)"));
+	/* Without LIVE they are dropped, so there is nothing to clash. */
+	_cleanup_(domain_def_freep) DomainDef *ok = parse_ok(xml, 0);
+	assert_null(ok->disks[0].info.alias);
 }
 
 static void test_parse_node(void **state)
@@ -971,6 +1160,35 @@ static const BadCase bad_cases[] = {
 	    "at /domain/devices/memballoon/address: a memballoon with model='none' has no address"),
 	BAD("memballoon-model-xen", DEVICES("<memballoon model='xen'/>"),
 	    "invalid value 'xen' for attribute 'model' (expected one of: virtio, none)"),
+	BAD("memballoon-none-alias", DEVICES("<memballoon model='none'><alias name='ua-b'/></memballoon>"),
+	    "at /domain/devices/memballoon/alias: a memballoon with model='none' has no alias"),
+
+	/* aliases */
+	BAD("alias-without-ua", DEVICES(DISK("vda", "<alias name='boot'/>")),
+	    "Invalid domain XML at /domain/devices/disk/alias: invalid alias 'boot': a user alias must start with 'ua-'"),
+	BAD("alias-ua-only", DEVICES(DISK("vda", "<alias name='ua-'/>")),
+	    "at /domain/devices/disk/alias: invalid alias 'ua-': needs a name after 'ua-'"),
+	BAD("alias-bad-char", DEVICES(CONSOLE("pty", "sclp") "<console type='pty'><alias name='ua-a b'/></console>"),
+	    "at /domain/devices/console[2]/alias: invalid alias 'ua-a b': may contain only letters, digits, '_' and '-'"),
+	BAD("alias-comma", DEVICES(DISK("vda", "<alias name='ua-a,id=x'/>")),
+	    "at /domain/devices/disk/alias: invalid alias 'ua-a,id=x': may contain only letters"),
+	BAD("alias-too-long", DEVICES(DISK("vda", "<alias name='ua-abcdefghijklmnopqrstu'/>")),
+	    "at /domain/devices/disk/alias: invalid alias 'ua-abcdefghijklmnopqrstu': is too long: at most 23 characters, "
+	    "so that the QEMU block node names made from it ('<alias>-storage') fit QEMU's limit of 31"),
+	BAD("alias-empty", DEVICES(DISK("vda", "<alias name=''/>")),
+	    "at /domain/devices/disk/alias: invalid alias '': must not be empty"),
+	BAD("alias-missing-name", DEVICES(DISK("vda", "<alias/>")),
+	    "at /domain/devices/disk/alias: missing attribute 'name'"),
+	BAD("alias-twice-in-disk", DEVICES(DISK("vda", "<alias name='ua-a'/><alias name='ua-b'/>")),
+	    "at /domain/devices/disk/alias[2]: <alias> given more than once"),
+	BAD("alias-duplicate", DEVICES(DISK("vdb", "<alias name='ua-x'/>") CONSOLE("pty", "sclp")
+				       "<console type='pty'><target type='sclplm'/><alias name='ua-x'/></console>"),
+	    "Invalid domain XML at /domain/devices/console[2]/alias: alias 'ua-x' is used twice (also by "
+	    "/domain/devices/disk/alias)"),
+	BAD("alias-duplicate-sorted-later", DEVICES(DISK("vdc", "<alias name='ua-x'/>") DISK("vda", "<alias name='ua-x'/>")),
+	    "at /domain/devices/disk[2]/alias: alias 'ua-x' is used twice (also by /domain/devices/disk[1]/alias)"),
+	BAD("alias-unknown-attribute", DEVICES(DISK("vda", "<alias name='ua-a' type='x'/>")),
+	    "at /domain/devices/disk/alias: unknown attribute 'type'"),
 };
 /* clang-format on */
 
@@ -1114,6 +1332,10 @@ int main(void)
 		cmocka_unit_test(test_format_hand_built),
 		cmocka_unit_test(test_copy_is_deep),
 		cmocka_unit_test(test_copy_every_fixture),
+		cmocka_unit_test(test_aliases_assigned),
+		cmocka_unit_test(test_aliases_lowest_free),
+		cmocka_unit_test(test_user_aliases),
+		cmocka_unit_test(test_alias_refused_live),
 		cmocka_unit_test(test_parse_node),
 		cmocka_unit_test(test_name_validate),
 		cmocka_unit_test(test_enum_strings),

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Device aliases: what a valid one is (the user's ua-NAME, the daemon's
+ * virtio-disk0, console0, balloon0), and the daemon's naming of every
+ * device that has none when a domain starts. The kinds are listed once,
+ * in collect_devices(); a new device kind adds itself there. */
+#include "conf/device-info.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/domain-def.h"
+#include "util/cleanup.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
+/* clang-format off */
+#define TOO_LONG                                                             \
+	"is too long: at most " STRINGIFY(DEVICE_ALIAS_MAX) " characters, so " \
+	"that the QEMU block node names made from it ('<alias>-storage') fit " \
+	"QEMU's limit of 31"
+/* clang-format on */
+
+#define ALIAS_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* The daemon's alias prefixes, one per device kind. */
+typedef enum DeviceKind {
+	DEVICE_KIND_DISK,
+	DEVICE_KIND_CONSOLE,
+	DEVICE_KIND_MEMBALLOON,
+	_DEVICE_KIND_MAX,
+} DeviceKind;
+
+static const char *const alias_prefix[_DEVICE_KIND_MAX] = {
+	[DEVICE_KIND_DISK] = "virtio-disk",
+	[DEVICE_KIND_CONSOLE] = "console",
+	[DEVICE_KIND_MEMBALLOON] = "balloon",
+};
+
+void device_info_clear(DeviceInfo *info)
+{
+	if (!info)
+		return;
+	free(info->alias);
+	*info = (DeviceInfo){};
+}
+
+bool device_alias_is_user(const char *alias)
+{
+	return alias && strncmp(alias, DEVICE_ALIAS_USER_PREFIX, strlen(DEVICE_ALIAS_USER_PREFIX)) == 0;
+}
+
+/* N of "<prefix>N" (decimal, no leading zeros), or -1. */
+static long alias_index(const char *alias, const char *prefix)
+{
+	size_t l = strlen(prefix);
+	long n = 0;
+
+	if (strncmp(alias, prefix, l) != 0)
+		return -1;
+	const char *d = alias + l;
+	if (!*d || (d[0] == '0' && d[1]) || strspn(d, "0123456789") != strlen(d) || strlen(d) > 9)
+		return -1;
+	for (; *d; d++)
+		n = n * 10 + (*d - '0');
+	return n;
+}
+
+static bool alias_is_daemon(const char *alias)
+{
+	for (size_t k = 0; k < _DEVICE_KIND_MAX; k++)
+		if (alias_index(alias, alias_prefix[k]) >= 0)
+			return true;
+	return false;
+}
+
+const char *device_alias_problem(const char *alias)
+{
+	if (!alias || !*alias)
+		return "must not be empty";
+	if (strspn(alias, ALIAS_CHARS) != strlen(alias))
+		return "may contain only letters, digits, '_' and '-'";
+	if (strlen(alias) > DEVICE_ALIAS_MAX)
+		return TOO_LONG;
+	if (device_alias_is_user(alias))
+		return alias[strlen(DEVICE_ALIAS_USER_PREFIX)] ? NULL : "needs a name after 'ua-'";
+	if (alias_is_daemon(alias))
+		return NULL;
+	return "a user alias must start with 'ua-' (virtio-disk0, console0, balloon0, ... are the "
+	       "daemon's own)";
+}
+
+/* A device of def: its info, its kind, and the index it would rather
+ * have (SIZE_MAX: the lowest free). */
+typedef struct DeviceRef {
+	DeviceInfo *info;
+	DeviceKind kind;
+	size_t preferred;
+} DeviceRef;
+
+/* Every device of def, into refs (when not NULL); returns how many. */
+static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < def->n_disks; i++, n++)
+		if (refs)
+			refs[n] = (DeviceRef){&def->disks[i].info, DEVICE_KIND_DISK, SIZE_MAX};
+	/* console<i>: the driver maps the chardev charconsole<i> back to
+	 * consoles[i]. */
+	for (size_t i = 0; i < def->n_consoles; i++, n++)
+		if (refs)
+			refs[n] = (DeviceRef){&def->consoles[i].info, DEVICE_KIND_CONSOLE, i};
+	if (def->memballoon.model != MEMBALLOON_MODEL_NONE) {
+		if (refs)
+			refs[n] = (DeviceRef){&def->memballoon.info, DEVICE_KIND_MEMBALLOON, SIZE_MAX};
+		n++;
+	}
+	return n;
+}
+
+int domain_def_assign_aliases(struct DomainDef *def)
+{
+	if (!def)
+		return -EINVAL;
+
+	size_t n = collect_devices(def, NULL);
+	if (n == 0)
+		return 0;
+	_cleanup_free_ DeviceRef *refs = calloc(n, sizeof(DeviceRef));
+	_cleanup_free_ char **names = calloc(n, sizeof(char *));
+	/* used[k * (n + 1) + N]: alias_prefix[k] N is taken. n devices hold
+	 * at most n names, so the lowest free N of a kind is at most n. */
+	_cleanup_free_ bool *used = calloc(_DEVICE_KIND_MAX * (n + 1), sizeof(bool));
+	size_t next_free[_DEVICE_KIND_MAX] = {};
+	if (!refs || !names || !used)
+		return -ENOMEM;
+	collect_devices(def, refs);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!refs[i].info->alias)
+			continue;
+		for (size_t k = 0; k < _DEVICE_KIND_MAX; k++) {
+			long idx = alias_index(refs[i].info->alias, alias_prefix[k]);
+			if (idx >= 0 && (size_t)idx <= n)
+				used[k * (n + 1) + (size_t)idx] = true;
+		}
+	}
+
+	/* Names first, into names[]: on ENOMEM def stays as it was. */
+	for (size_t i = 0; i < n; i++) {
+		if (refs[i].info->alias)
+			continue;
+		DeviceKind k = refs[i].kind;
+		bool *u = used + k * (n + 1);
+		size_t idx = refs[i].preferred;
+		if (idx > n || u[idx]) {
+			while (u[next_free[k]])
+				next_free[k]++;
+			idx = next_free[k];
+		}
+		u[idx] = true;
+		if (asprintf(&names[i], "%s%zu", alias_prefix[k], idx) < 0) {
+			names[i] = NULL;
+			for (size_t j = 0; j < i; j++)
+				free(names[j]);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			refs[i].info->alias = names[i];
+	return 0;
+}
