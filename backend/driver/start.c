@@ -74,7 +74,9 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	if (asprintf(&console_log, "%s/%s.console.log", s->log_dir, domain_name(d)) < 0 ||
 	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
 	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) ||
-	    !(d->live = live ? live : domain_def_copy(d->def)))
+	    !(d->live = live ? live : domain_def_copy(d->def)) ||
+	    /* Live aliases name QEMU's devices; kept in the status file. */
+	    domain_def_assign_aliases(d->live) < 0)
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 
 	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
@@ -177,12 +179,16 @@ static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *charde
 		return domain_fail_start(d, "query-chardev", error);
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned idx;
-		if (!chardevs[i].pty_path || sscanf(chardevs[i].label, "charconsole%u", &idx) != 1 ||
-		    idx >= d->live->n_consoles)
+		/* A console's chardev is "char" + its alias (qemu/cmdline.c). */
+		if (!chardevs[i].pty_path || strncmp(chardevs[i].label, "char", 4) != 0)
 			continue;
-		free(d->live->consoles[idx].live_pty_path);
-		d->live->consoles[idx].live_pty_path = strdup(chardevs[i].pty_path);
+		for (size_t c = 0; c < d->live->n_consoles; c++) {
+			ConsoleDef *con = &d->live->consoles[c];
+			if (!con->info.alias || strcmp(con->info.alias, chardevs[i].label + 4) != 0)
+				continue;
+			free(con->live_pty_path);
+			con->live_pty_path = strdup(chardevs[i].pty_path);
+		}
 	}
 
 	if (d->start_flags & DOMAIN_START_PAUSED)

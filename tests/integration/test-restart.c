@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -154,12 +156,68 @@ static void test_transient_dead_while_away(void **state)
 	assert_int_equal(harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainCount"), 0);
 }
 
+/* Device aliases name QEMU's devices: a user's ua- alias is part of the
+ * definition, the daemon's (virtio-disk0) only of the live XML, and
+ * both, with the console's pty, come back after a daemon restart from
+ * the status file. */
+static void test_aliases_survive_restart(void **state)
+{
+	_cleanup_free_ char *base = harness_guest_xml("alias-guest");
+	_cleanup_free_ char *disk = NULL, *xml = NULL, *path = NULL;
+	_cleanup_free_ char *live = NULL, *inactive = NULL, *after = NULL;
+	const char *target = "<target type='sclp' port='0'/>\n";
+	char *at = strstr(base, target), *devices = strstr(base, "  <devices>\n");
+	assert_non_null(at);
+	assert_non_null(devices);
+
+	assert_true(asprintf(&disk, "%s/alias-disk.raw", harness_tmpdir()) > 0);
+	harness_write_file(disk, "");
+	assert_int_equal(truncate(disk, 1024 * 1024), 0);
+	at += strlen(target);
+	devices += strlen("  <devices>\n");
+	assert_true(asprintf(&xml,
+			     "%.*s    <disk type='file' device='disk'><source file='%s'/><target dev='vda' "
+			     "bus='virtio'/>"
+			     "</disk>\n%.*s      <alias name='ua-sclp'/>\n%s",
+			     (int)(devices - base), base, disk, (int)(at - devices), devices, at) > 0);
+	path = harness_define(xml);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	live = harness_get_xml(path);
+	assert_non_null(strstr(live, "<alias name='ua-sclp'/>"));
+	assert_non_null(strstr(live, "<alias name='virtio-disk0'/>"));
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	assert_non_null(pty);
+	{
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+			harness_call(path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 1, "inactive", "b", 1);
+		const char *x;
+		assert_int_equal(sd_bus_message_read(reply, "s", &x), 1);
+		assert_non_null(strstr(x, "<alias name='ua-sclp'/>"));
+		assert_null(strstr(x, "virtio-disk0"));
+	}
+
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	after = harness_get_xml(path);
+	assert_string_equal(after, live);
+	_cleanup_free_ char *pty_after = harness_console_pty(path);
+	assert_non_null(pty_after);
+	assert_string_equal(pty_after, pty);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_keeps_guest),
 		cmocka_unit_test(test_daemon_killed_keeps_guest),
 		cmocka_unit_test(test_transient_dead_while_away),
+		cmocka_unit_test(test_aliases_survive_restart),
 	};
 
 	return harness_main("restart", tests, 0);
