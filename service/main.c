@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "driver/registry.h"
+#include "driver/store.h"
 #include "conf/settings.h"
 #include "conf/domain-xml.h"
 #include "objects/objects.h"
@@ -43,8 +44,13 @@ typedef struct Daemon {
 
 	sd_event_source *idle_timer;
 	uint64_t last_activity;
-	int ready_fd; /* -d: tells the waiting parent we are up */
+	int ready_fd;      /* -d: tells the waiting parent we are up */
+	int instance_lock; /* <RunDir>/zvirtd.lock, held while we run */
 } Daemon;
+
+/* RequestName's answers (the D-Bus specification's numbers). */
+#define DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER 1
+#define DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER 4
 
 static void help(void)
 {
@@ -245,9 +251,15 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 {
 	Daemon *d = userdata;
 	const sd_bus_error *e = sd_bus_message_get_error(m);
-	if (e) {
-		log_error("Cannot own %s on the bus: %s", ZVIRT_BUS_NAME, e->message);
-		return sd_event_exit(d->event, 1);
+	uint32_t answer = 0;
+	if (e || sd_bus_message_read(m, "u", &answer) < 0 ||
+	    (answer != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER &&
+	     answer != DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER)) {
+		/* Without SD_BUS_NAME_QUEUE a taken name answers EXISTS (3). */
+		log_error("Cannot own %s on the bus: %s", ZVIRT_BUS_NAME,
+			  e ? e->message : "another connection owns it");
+		/* Negative: the daemon exits with a failure status. */
+		return sd_event_exit(d->event, -EADDRINUSE);
 	}
 	log_info("zvirtd %s ready on the bus as %s (%zu domains, %zu active)", PACKAGE_VERSION,
 		 ZVIRT_BUS_NAME, registry_count(d->registry), registry_count_active(d->registry));
@@ -345,6 +357,21 @@ static int run(Daemon *d)
 	r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Cannot attach the bus to the event loop: %m");
+	/* sd-bus would close the connection as the loop exits; calls still
+	 * in flight are answered after that (daemon_done), then it closes. */
+	r = sd_bus_set_close_on_exit(d->bus, false);
+	if (r < 0)
+		return log_error_errno(r, "Cannot keep the bus open at exit: %m");
+
+	/* Before any state is read: a second daemon must not reattach to the
+	 * first one's guests or tidy its files. */
+	d->instance_lock = store_lock_instance(&d->settings);
+	if (d->instance_lock == -EBUSY)
+		return log_error_errno(-EBUSY, "Another zvirtd already runs with RunDir=%s",
+				       d->settings.run_dir);
+	if (d->instance_lock < 0)
+		return log_error_errno(d->instance_lock, "Cannot lock %s/zvirtd.lock: %m",
+				       d->settings.run_dir);
 
 	r = registry_new(d->event, &d->settings, &d->registry);
 	if (r < 0)
@@ -391,6 +418,8 @@ static void daemon_done(Daemon *d)
 		(void)unlink_if_exists(d->pid_file);
 	if (d->ready_fd >= 0)
 		close(d->ready_fd);
+	if (d->instance_lock >= 0)
+		close(d->instance_lock);
 	settings_done(&d->settings);
 	domain_xml_done();
 }
@@ -401,6 +430,7 @@ int main(int argc, char **argv)
 		.config_path = ZVIRTD_CONF_FILE,
 		.idle_timeout_arg = -1,
 		.ready_fd = -1,
+		.instance_lock = -1,
 	};
 
 	int r = parse_argv(&d, argc, argv);

@@ -60,10 +60,35 @@ static int on_status_writer(sd_event_source *s, void *userdata)
 	return 0;
 }
 
+/* The daemon is stopping with calls still waiting for QEMU: each gets
+ * an answer now rather than none. What QEMU does next, the next daemon
+ * reads back from it. */
+static void answer_pending_calls(Domain *d)
+{
+	ZvError err = ZV_ERROR_INIT;
+	int r;
+
+	if (d->op_active) {
+		r = zv_error_set(&err, ZV_ERROR_CANCELLED, ESHUTDOWN,
+				 "zvirtd is stopping: %s of domain '%s' did not complete",
+				 domain_op_to_string(d->op), domain_name(d));
+		domain_finish_op(d, r, &err);
+	}
+	zv_error_clear(&err);
+	r = zv_error_set(&err, ZV_ERROR_CANCELLED, ESHUTDOWN,
+			 "zvirtd is stopping: Destroy of domain '%s' was sent, but QEMU had not yet ended",
+			 domain_name(d));
+	for (size_t i = 0; i < d->n_stop_waiters; i++)
+		if (d->stop_waiters[i].cb)
+			d->stop_waiters[i].cb(d, r, &err, d->stop_waiters[i].userdata);
+	d->n_stop_waiters = 0;
+}
+
 Domain *domain_free(Domain *d)
 {
 	if (!d)
 		return NULL;
+	answer_pending_calls(d);
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -44,6 +45,22 @@ static char *autostart_path(const Settings *s, const char *uuid_hex)
 	if (asprintf(&p, "%s/autostart/%s.xml", s->state_dir, uuid_hex) < 0)
 		return NULL;
 	return p;
+}
+
+int store_lock_instance(const Settings *s)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = mkdir_p(s->run_dir, 0755);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/zvirtd.lock", s->run_dir) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return TAKE_FD(fd);
 }
 
 int store_prepare_dirs(const Settings *s)

@@ -16,6 +16,11 @@
 
 int store_prepare_dirs(const Settings *s);
 
+/* One daemon per RunDir: takes <RunDir>/zvirtd.lock (flock, released
+ * when the process ends however it ends) and returns its fd, or -EBUSY
+ * while another daemon holds it. */
+int store_lock_instance(const Settings *s);
+
 int store_save_definition(const Settings *s, const DomainDef *def);
 int store_remove_definition(const Settings *s, const char *uuid_hex);
 
