@@ -68,6 +68,8 @@ struct Domain {
 	bool guest_halted;
 
 	sd_event_source *timer;         /* Shutdown timeout-ms, graceful Destroy */
+	sd_event_source *reconnect;     /* the next try to reach QEMU's monitor */
+	uint64_t reconnect_delay_usec;  /* doubles on every failed try */
 	sd_event_source *status_writer; /* the runtime status file, written after the signals */
 };
 
@@ -122,6 +124,10 @@ void domain_reattach_monitor_ready(Domain *d);
 
 /* events.c: the monitor connection and what QEMU says over it. */
 int domain_connect_monitor(Domain *d);
+/* The monitor of a running QEMU cannot be reached (after a daemon
+ * restart, or it closed): try again later, with backoff, and never
+ * disturb the guest meanwhile. */
+void domain_reconnect_monitor_later(Domain *d, int error);
 /* QEMU (with -no-shutdown) has stopped the guest after its SHUTDOWN. */
 void domain_handle_guest_shutdown(Domain *d, const char *qemu_reason);
 

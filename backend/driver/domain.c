@@ -92,6 +92,7 @@ Domain *domain_free(Domain *d)
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);
+	sd_event_source_disable_unref(d->reconnect);
 	/* At exit: what a restarted daemon reads must not be stale. */
 	if (d->status_writer && sd_event_source_get_enabled(d->status_writer, NULL) > 0)
 		on_status_writer(d->status_writer, d);

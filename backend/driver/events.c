@@ -5,6 +5,7 @@
  * replies; the events of its transition are only echoes. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -128,10 +129,13 @@ static void on_monitor_ready(QemuMonitor *mon, int error, void *userdata)
 	if (error < 0) {
 		if (starting)
 			domain_fail_start(d, "the QMP handshake", strerror(-error));
-		else if (d->process)
-			domain_kill_qemu(d, DOMAIN_REASON_CRASHED);
+		else {
+			d->monitor = qemu_monitor_free(d->monitor);
+			domain_reconnect_monitor_later(d, error);
+		}
 		return;
 	}
+	d->reconnect_delay_usec = 0;
 	if (starting)
 		domain_start_monitor_ready(d);
 	else
@@ -142,16 +146,23 @@ static void on_monitor_closed(QemuMonitor *mon, void *userdata)
 {
 	Domain *d = userdata;
 	d->monitor = qemu_monitor_free(d->monitor);
-	/* Usually QEMU is exiting and the pidfd fires next. If it lives on
-	 * without a monitor, nobody can drive it: end it. */
-	if (d->process && !qemu_process_exited(d->process) && !d->stop_expected) {
-		log_warning("Domain %s: lost the QMP connection; stopping QEMU", domain_name(d));
-		if (d->op_active && d->op == DOMAIN_OP_START && d->op_error.code == ZV_ERROR_NONE)
+	/* Usually QEMU is exiting and the pidfd fires next. */
+	if (!d->process || qemu_process_exited(d->process) || d->stop_expected)
+		return;
+	if (d->op_active && d->op == DOMAIN_OP_START) {
+		/* A start without a monitor cannot finish: it fails. */
+		log_warning("Domain %s: QEMU closed its monitor while starting; stopping it",
+			    domain_name(d));
+		if (d->op_error.code == ZV_ERROR_NONE)
 			zv_error_set(&d->op_error, ZV_ERROR_HYPERVISOR, EIO,
 				     "QEMU for domain '%s' closed its monitor while starting",
 				     domain_name(d));
 		(void)qemu_process_kill(d->process, SIGKILL);
+		return;
 	}
+	/* A running guest is never ended for the daemon's trouble: QEMU's
+	 * monitor (server=on) takes a new connection. */
+	domain_reconnect_monitor_later(d, -ECONNRESET);
 }
 
 static int connect_unix(const char *path)
@@ -169,6 +180,41 @@ static int connect_unix(const char *path)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
 	return TAKE_FD(fd);
+}
+
+#define RECONNECT_FIRST_USEC (100ULL * 1000)
+#define RECONNECT_MAX_USEC   (10ULL * 1000 * 1000)
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Domain *d = userdata;
+	d->reconnect = sd_event_source_disable_unref(d->reconnect);
+	if (!d->process || qemu_process_exited(d->process) || d->monitor)
+		return 0;
+	int r = domain_connect_monitor(d);
+	if (r < 0)
+		domain_reconnect_monitor_later(d, r);
+	return 0;
+}
+
+void domain_reconnect_monitor_later(Domain *d, int error)
+{
+	bool first = d->reconnect_delay_usec == 0;
+	d->reconnect_delay_usec = first ? RECONNECT_FIRST_USEC : d->reconnect_delay_usec * 2;
+	if (d->reconnect_delay_usec > RECONNECT_MAX_USEC)
+		d->reconnect_delay_usec = RECONNECT_MAX_USEC;
+	/* Loud once, then quiet while it keeps failing. */
+	log_full(
+		first ? LOG_ERR : LOG_DEBUG,
+		"Domain %s: cannot reach QEMU's monitor %s (%s); the guest runs on, trying again in %" PRIu64
+		" ms",
+		domain_name(d), d->qmp_path, strerror(-error), d->reconnect_delay_usec / 1000);
+	d->reconnect = sd_event_source_disable_unref(d->reconnect);
+	int r = sd_event_add_time_relative(registry_get_event(d->registry), &d->reconnect, CLOCK_MONOTONIC,
+					   d->reconnect_delay_usec, 0, on_reconnect, d);
+	if (r < 0)
+		log_error_errno(r, "Domain %s: cannot schedule reaching QEMU's monitor again: %m",
+				domain_name(d));
 }
 
 int domain_connect_monitor(Domain *d)

@@ -3,7 +3,6 @@
  * to its monitor again and take QEMU's word for the state. */
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,28 +42,25 @@ void domain_reattach_monitor_ready(Domain *d)
 
 int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
 {
+	d->qmp_path = strdup(qmp_path);
+	if (!d->qmp_path)
+		return -ENOMEM;
+
 	int r = qemu_process_attach(registry_get_event(d->registry), pid, d->uuid, domain_on_process_exit, d,
 				    &d->process);
-	if (r >= 0) {
-		d->qmp_path = strdup(qmp_path);
-		if (!d->qmp_path)
-			r = -ENOMEM;
-	}
-	if (r >= 0)
-		r = domain_connect_monitor(d);
 	if (r < 0) {
 		log_warning_errno(r, "Domain %s: QEMU pid %d is gone (%m); it stopped while zvirtd was away",
 				  domain_name(d), (int)pid);
-		if (d->process) {
-			(void)qemu_process_kill(d->process, SIGKILL);
-			d->process = qemu_process_free(d->process);
-		}
-		if (!d->qmp_path)
-			d->qmp_path = strdup(qmp_path);
 		/* A transient domain is freed here: the caller must not touch d. */
 		domain_stopped(d);
 		return r;
 	}
 	log_info("Reattached to domain %s (pid %d)", domain_name(d), (int)pid);
+
+	/* QEMU is there; its monitor may not be. The state stays as recorded
+	 * until QEMU answers, and the guest is not disturbed for it. */
+	r = domain_connect_monitor(d);
+	if (r < 0)
+		domain_reconnect_monitor_later(d, r);
 	return 0;
 }

@@ -123,6 +123,8 @@ void domain_stopped(Domain *d)
 	d->monitor = qemu_monitor_free(d->monitor);
 	d->process = qemu_process_free(d->process);
 	d->timer = sd_event_source_disable_unref(d->timer);
+	d->reconnect = sd_event_source_disable_unref(d->reconnect);
+	d->reconnect_delay_usec = 0;
 	if (d->qmp_path)
 		(void)unlink_if_exists(d->qmp_path);
 	d->qmp_path = (free(d->qmp_path), NULL);

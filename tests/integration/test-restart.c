@@ -211,6 +211,61 @@ static void test_aliases_survive_restart(void **state)
 	harness_undefine(path);
 }
 
+/* The QMP socket of a running guest is out of reach when the daemon comes
+ * back (here: moved away). The guest is not touched: it runs on, its
+ * state stays as recorded, calls that need QEMU fail clearly, and once
+ * the socket is back the daemon reconnects by itself. */
+static void test_monitor_unreachable_after_restart(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("qmp-away");
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *uuid = NULL, *sock = NULL, *hidden = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char hex[33];
+	uint32_t pid;
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	uuid = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
+	size_t n = 0;
+	for (const char *c = uuid; *c && n < 32; c++)
+		if (*c != '-')
+			hex[n++] = *c;
+	hex[n] = 0;
+	assert_true(asprintf(&sock, "%s/run/domains/%s.qmp", harness_tmpdir(), hex) > 0);
+	assert_true(asprintf(&hidden, "%s.away", sock) > 0);
+
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_int_equal(rename(sock, hidden), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+
+	assert_true(harness_pid_alive((pid_t)pid));
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	harness_assert_state(path, "paused", "user");
+	int r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}",
+				  0);
+	assert_true(r < 0);
+	assert_true(sd_bus_error_has_name(&error, ZVIRT_ERROR("HypervisorError")));
+	usleep(500 * 1000);
+	assert_true(harness_pid_alive((pid_t)pid));
+
+	assert_int_equal(rename(hidden, sock), 0);
+	for (int i = 0; i < 100; i++) {
+		sd_bus_error_free(&error);
+		r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Resume",
+				      "a{sv}", 0);
+		if (r >= 0)
+			break;
+		usleep(200 * 1000);
+	}
+	assert_true(r >= 0);
+	assert_int_equal(harness_wait_state(path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_daemon_killed_keeps_guest),
 		cmocka_unit_test(test_transient_dead_while_away),
 		cmocka_unit_test(test_aliases_survive_restart),
+		cmocka_unit_test(test_monitor_unreachable_after_restart),
 	};
 
 	return harness_main("restart", tests, 0);
