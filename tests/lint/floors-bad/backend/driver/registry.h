@@ -1,0 +1,4 @@
+#pragma once
+#include "qemu/qmp.h"
+#include "host/sysfs.h"
+#include "conf/settings.h"

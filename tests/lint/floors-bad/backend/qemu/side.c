@@ -1,0 +1,3 @@
+#include "qmp.h"
+/* Offence: qemu and host are siblings. */
+#include "host/sysfs.h"

@@ -1,0 +1,2 @@
+/* Offence: backend/stray is no floor. */
+#include "util/log.h"
