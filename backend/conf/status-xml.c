@@ -3,6 +3,7 @@
 
 #include "status-xml.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -48,7 +49,20 @@ char *domain_status_format(const DomainStatus *st)
 	put_attribute(f, "path", st->qmp_path ?: "");
 	fputs("/>\n  <log", f);
 	put_attribute(f, "path", st->log_path ?: "");
-	fprintf(f, "/>\n%s</domstatus>\n", dom);
+	fputs("/>\n", f);
+	if (st->starting || st->restart_pending || st->stop_expected || st->kill_at_usec) {
+		fputs("  <intents", f);
+		if (st->starting)
+			put_attribute(f, "starting", st->start_paused ? "paused" : "yes");
+		if (st->restart_pending)
+			put_attribute(f, "restart", "yes");
+		if (st->stop_expected)
+			put_attribute(f, "stop", domain_reason_to_string(st->stop_reason));
+		if (st->kill_at_usec)
+			fprintf(f, " kill-at='%" PRIu64 "'", st->kill_at_usec);
+		fputs("/>\n", f);
+	}
+	fprintf(f, "%s</domstatus>\n", dom);
 	if (fclose(f) != 0)
 		return NULL;
 	return TAKE_PTR(buf);
@@ -58,6 +72,40 @@ static char *prop_dup(xmlNode *n, const char *name)
 {
 	_cleanup_xml_free_ xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	return v ? strdup((const char *)v) : NULL;
+}
+
+static int parse_intents(xmlNode *n, DomainStatus *st)
+{
+	_cleanup_free_ char *starting = prop_dup(n, "starting"), *restart = prop_dup(n, "restart"),
+			    *stop = prop_dup(n, "stop"), *kill_at = prop_dup(n, "kill-at");
+
+	if (starting) {
+		if (strcmp(starting, "yes") != 0 && strcmp(starting, "paused") != 0)
+			return -EBADMSG;
+		st->starting = true;
+		st->start_paused = strcmp(starting, "paused") == 0;
+	}
+	if (restart) {
+		if (strcmp(restart, "yes") != 0)
+			return -EBADMSG;
+		st->restart_pending = true;
+	}
+	if (stop) {
+		int r = domain_reason_from_string(stop);
+		if (r < 0)
+			return -EBADMSG;
+		st->stop_expected = true;
+		st->stop_reason = r;
+	}
+	if (kill_at) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(kill_at, &end, 10);
+		if (!isdigit((unsigned char)kill_at[0]) || errno || *end || v == 0)
+			return -EBADMSG;
+		st->kill_at_usec = v;
+	}
+	return 0;
 }
 
 int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st)
@@ -100,7 +148,10 @@ int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *de
 			st->qmp_path = prop_dup(c, "path");
 		else if (xmlStrEqual(c->name, (const xmlChar *)"log"))
 			st->log_path = prop_dup(c, "path");
-		else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
+		else if (xmlStrEqual(c->name, (const xmlChar *)"intents")) {
+			if (parse_intents(c, st) < 0)
+				return -EBADMSG;
+		} else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
 			dom = c;
 	}
 	if (!dom || !st->qmp_path || st->pid <= 0)

@@ -9,6 +9,7 @@
  *              pid='1234' persistent='yes'>
  *     <monitor path='/run/zvirtd/domains/<uuid>.qmp'/>
  *     <log path='/var/log/zvirtd/vs1.log'/>
+ *     <intents starting='paused' restart='yes' stop='destroyed' kill-at='123456789'/>
  *     <domain ...>...</domain>
  *   </domstatus>
  */
@@ -32,6 +33,16 @@ typedef struct DomainStatus {
 	char *qmp_path;
 	char *log_path;
 	DomainDef *live;
+
+	/* What was asked for and not yet done, so that a restarted daemon
+	 * carries it on (<intents>, absent when there are none). */
+	bool starting;            /* a Start had spawned QEMU but not finished */
+	bool start_paused;        /* ... with paused */
+	bool restart_pending;     /* boot the live definition again once QEMU ends */
+	bool stop_expected;       /* the coming end of QEMU is ... */
+	DomainReason stop_reason; /* ... this one (else: crashed) */
+	uint64_t kill_at_usec; /* CLOCK_MONOTONIC: SIGKILL then (Shutdown timeout-ms, graceful Destroy); 0:
+				  none */
 } DomainStatus;
 
 /* Frees what a parsed status owns and zeroes it. */

@@ -67,7 +67,8 @@ struct Domain {
 	 * that follows is part of that, not a user's pause. */
 	bool guest_halted;
 
-	sd_event_source *timer;         /* Shutdown timeout-ms, graceful Destroy */
+	sd_event_source *timer;         /* SIGKILL at kill_at_usec */
+	uint64_t kill_at_usec;          /* CLOCK_MONOTONIC; Shutdown timeout-ms, graceful Destroy; 0: none */
 	sd_event_source *reconnect;     /* the next try to reach QEMU's monitor */
 	uint64_t reconnect_delay_usec;  /* doubles on every failed try */
 	sd_event_source *status_writer; /* the runtime status file, written after the signals */
@@ -82,8 +83,16 @@ Domain *domain_free(Domain *d);
 void domain_set_state(Domain *d, DomainState state, DomainReason reason);
 /* Writes the runtime status file now (a restarted daemon reads it). */
 int domain_save_status(const Domain *d);
-/* Arms the one-shot timer (Shutdown timeout, graceful Destroy). */
-void domain_arm_timer(Domain *d, uint64_t usec, sd_event_time_handler_t handler);
+/* Records what was asked for and not yet done (a Start in flight, a
+ * restart, how QEMU's end is to be reported, the SIGKILL deadline) in
+ * the status file at once: a daemon killed right after the call was
+ * answered must not lose it. */
+void domain_save_intents(Domain *d);
+/* SIGKILL QEMU at deadline (CLOCK_MONOTONIC µs), reported as destroyed:
+ * Shutdown's timeout-ms, graceful Destroy's 10 s. Kept in the status. */
+int domain_arm_kill_deadline(Domain *d, uint64_t deadline_usec);
+/* <RunDir>/domains/<uuid>.pid, QEMU's -pidfile (malloc'd; NULL: ENOMEM). */
+char *domain_pidfile_path(const Domain *d);
 
 /* op.c: the one state-changing call in flight. */
 /* Fails with Busy when a call is in flight. */
@@ -111,6 +120,10 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 		      ZvError *err);
 /* The monitor is up during a Start: record the consoles, then cont. */
 void domain_start_monitor_ready(Domain *d);
+/* A QEMU that holds the domain's pidfile but that the daemon does not
+ * track (its daemon died between fork and the status file) is killed.
+ * >0: its pid (SIGKILL sent), 0: there is none, <0: error. */
+int domain_kill_stray_qemu(Domain *d, const char *pidfile);
 /* A step of a Start failed: QEMU is killed, the Start fails with this. */
 void domain_fail_start(Domain *d, const char *what, const char *error);
 

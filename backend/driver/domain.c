@@ -48,6 +48,12 @@ int domain_save_status(const Domain *d)
 		.qmp_path = d->qmp_path,
 		.log_path = d->log_path,
 		.live = d->live,
+		.starting = d->op_active && d->op == DOMAIN_OP_START && d->process,
+		.start_paused = d->start_flags & DOMAIN_START_PAUSED,
+		.restart_pending = d->restart_pending,
+		.stop_expected = d->stop_expected,
+		.stop_reason = d->stop_reason,
+		.kill_at_usec = d->kill_at_usec,
 	};
 	return store_save_status(registry_get_settings(d->registry), d->uuid_hex, &st);
 }
@@ -55,7 +61,7 @@ int domain_save_status(const Domain *d)
 static int on_status_writer(sd_event_source *s, void *userdata)
 {
 	Domain *d = userdata;
-	if (domain_state_is_active(d->state) && d->live)
+	if ((domain_state_is_active(d->state) || d->process) && d->live)
 		(void)domain_save_status(d);
 	return 0;
 }
@@ -143,11 +149,15 @@ void domain_set_state(Domain *d, DomainState state, DomainReason reason)
 		save_status_soon(d);
 }
 
-void domain_arm_timer(Domain *d, uint64_t usec, sd_event_time_handler_t handler)
+void domain_save_intents(Domain *d)
 {
-	d->timer = sd_event_source_disable_unref(d->timer);
-	(void)sd_event_add_time_relative(registry_get_event(d->registry), &d->timer, CLOCK_MONOTONIC, usec,
-					 0, handler, d);
+	if (d->process && d->live)
+		(void)domain_save_status(d);
+}
+
+char *domain_pidfile_path(const Domain *d)
+{
+	return store_path(registry_get_settings(d->registry)->run_dir, d->uuid_hex, ".pid");
 }
 
 /* --- getters ------------------------------------------------------------- */

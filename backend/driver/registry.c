@@ -420,10 +420,26 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	d->log_path = TAKE_PTR(st->log_path);
 	if (st->id >= r->next_id)
 		r->next_id = st->id + 1;
-	r->n_active++;
+	/* A Start in flight has QEMU but is still shut-off. */
+	if (domain_state_is_active(st->state))
+		r->n_active++;
+
+	/* What was asked for carries on with the new daemon. */
+	d->restart_pending = st->restart_pending;
+	d->stop_expected = st->stop_expected;
+	d->stop_reason = st->stop_reason;
+	if (st->starting) {
+		/* Nobody waits for it any more, but the Start finishes. */
+		d->op = DOMAIN_OP_START;
+		d->op_active = true;
+		d->op_call = (DomainCall){};
+		d->start_flags = st->start_paused ? DOMAIN_START_PAUSED : 0;
+	}
 
 	/* On failure d is shut off, and gone if it was transient. */
-	(void)domain_reattach(d, st->pid, st->qmp_path);
+	if (domain_reattach(d, st->pid, st->qmp_path) >= 0 && st->kill_at_usec > 0 &&
+	    domain_arm_kill_deadline(d, st->kill_at_usec) < 0)
+		log_error("Domain %s: cannot arm its SIGKILL deadline again", domain_name(d));
 	return 0;
 }
 
@@ -460,6 +476,17 @@ int registry_load(Registry *r)
 	k = store_foreach_status(r->settings, &defaults, load_status, r);
 	if (k < 0)
 		return k;
+
+	/* QEMUs that no status file names: their daemon died between fork
+	 * and writing it. Their pidfile lock gives them away. */
+	Domain *d;
+	for (size_t i = 0; registry_iterate(r, &i, &d);) {
+		if (d->process)
+			continue;
+		_cleanup_free_ char *pidfile = domain_pidfile_path(d);
+		if (pidfile)
+			(void)domain_kill_stray_qemu(d, pidfile);
+	}
 
 	log_info("Loaded %zu domains, %zu active", registry_count(r), r->n_active);
 	return 0;

@@ -4,27 +4,12 @@
  * then boots the same live definition in a new QEMU. */
 
 #include <errno.h>
-#include <signal.h>
+#include <inttypes.h>
+#include <string.h>
 
 #include "domain-internal.h"
-#include "qemu/process.h"
+#include "registry-internal.h"
 #include "util/log.h"
-
-static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	Domain *d = userdata;
-	d->timer = sd_event_source_disable_unref(d->timer);
-	if (!d->process)
-		return 0;
-	if (d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED) {
-		log_info("Domain %s: still there after SIGTERM; sending SIGKILL", domain_name(d));
-		(void)qemu_process_kill(d->process, SIGKILL);
-		return 0;
-	}
-	log_info("Domain %s: the guest did not power off in time; destroying it", domain_name(d));
-	domain_kill_qemu(d, DOMAIN_REASON_DESTROYED);
-	return 0;
-}
 
 /* The powerdown request of a Shutdown or a Reboot was answered. */
 static bool powerdown_refused(Domain *d, DomainOp op, int r, const char *error)
@@ -74,12 +59,29 @@ static void on_powerdown_reply(QemuMonitor *mon, int r, const char *error, void 
 
 int domain_shutdown(Domain *d, uint64_t timeout_ms, domain_done_fn cb, void *userdata, ZvError *err)
 {
+	uint64_t now = 0;
+	if (timeout_ms > 0) {
+		int r = sd_event_now(registry_get_event(d->registry), CLOCK_MONOTONIC, &now);
+		if (r < 0)
+			return zv_error_set(err, ZV_ERROR_HOST, r, "Cannot read the clock: %s",
+					    strerror(-r));
+		if (timeout_ms > (UINT64_MAX - now) / 1000)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, ERANGE,
+					    "timeout-ms %" PRIu64 " is too large", timeout_ms);
+	}
 	int r = domain_one_command_call(d, DOMAIN_OP_SHUTDOWN, "system_powerdown",
 					qemu_monitor_system_powerdown, on_powerdown_reply, cb, userdata,
 					err);
-	if (r >= 0 && timeout_ms > 0)
-		domain_arm_timer(d, timeout_ms * 1000, on_shutdown_timeout);
-	return r;
+	if (r < 0 || timeout_ms == 0)
+		return r;
+	r = domain_arm_kill_deadline(d, now + timeout_ms * 1000);
+	if (r < 0)
+		/* The request is out and will be answered; say loudly that the
+		 * deadline will not be kept rather than answer twice. */
+		log_error_errno(r,
+				"Domain %s: cannot arm the shutdown timeout, it will not be destroyed: %m",
+				domain_name(d));
+	return 0;
 }
 
 static void on_reboot_powerdown(QemuMonitor *mon, int r, const char *error, void *userdata)
@@ -108,7 +110,9 @@ int domain_reboot(Domain *d, domain_done_fn cb, void *userdata, ZvError *err)
 	int r = domain_one_command_call(d, DOMAIN_OP_REBOOT, "system_powerdown",
 					qemu_monitor_system_powerdown, on_reboot_powerdown, cb, userdata,
 					err);
-	if (r >= 0)
+	if (r >= 0) {
 		d->restart_pending = true;
+		domain_save_intents(d);
+	}
 	return r;
 }

@@ -5,6 +5,7 @@
  * shut-off/failed with the step named. */
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,12 @@
 #include "accelerator.h"
 #include "domain-internal.h"
 #include "qemu/cmdline.h"
+#include "qemu/pidfile.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -58,10 +61,28 @@ static void log_start_header(const char *log_path, char **argv, long *ret_offset
 
 /* Everything a start needs up to a spawned QEMU; the caller undoes it
  * on failure. */
+int domain_kill_stray_qemu(Domain *d, const char *pidfile)
+{
+	pid_t pid;
+	int r = qemu_pidfile_holder(pidfile, &pid);
+	if (r <= 0)
+		return r;
+	/* Attaching checks that the holder really runs this domain (-uuid). */
+	QemuProcess *stray = NULL;
+	r = qemu_process_attach(registry_get_event(d->registry), pid, d->uuid, NULL, NULL, &stray);
+	if (r < 0)
+		return r == -ESRCH || r == -ESTALE ? 0 : r;
+	log_warning("Domain %s: killing QEMU pid %d, which holds %s but which zvirtd does not track",
+		    domain_name(d), (int)pid, pidfile);
+	(void)qemu_process_kill(stray, SIGKILL);
+	qemu_process_free(stray);
+	return (int)pid;
+}
+
 static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
-	_cleanup_free_ char *console_log = NULL;
+	_cleanup_free_ char *console_log = NULL, *pidfile = NULL;
 	_cleanup_strv_free_ char **argv = NULL;
 	bool use_kvm;
 	int r;
@@ -79,6 +100,19 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	    domain_def_assign_aliases(d->live) < 0)
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 
+	pidfile = domain_pidfile_path(d);
+	if (!pidfile)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	r = domain_kill_stray_qemu(d, pidfile);
+	if (r > 0)
+		return zv_error_set(
+			err, ZV_ERROR_BUSY, EBUSY,
+			"A QEMU of domain '%s' that zvirtd did not track (pid %d) was still running; it is "
+			"being killed, start the domain again",
+			domain_name(d), r);
+	if (r < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, r, "Cannot check %s: %s", pidfile, strerror(-r));
+
 	_cleanup_close_ int listen_fd = listen_unix(d->qmp_path);
 	if (listen_fd < 0)
 		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s",
@@ -88,6 +122,7 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		.use_kvm = use_kvm,
 		.qmp_fd = listen_fd,
 		.default_console_log = console_log,
+		.pidfile = pidfile,
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
 	if (r < 0)
@@ -126,6 +161,12 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 		return r;
 	}
 	d->id = registry_next_id(d->registry);
+
+	/* The window that matters: QEMU runs, the status file does not know
+	 * it yet (QEMU's pidfile lock covers it). */
+	fault_point("start-spawned");
+	(void)domain_save_status(d);
+	fault_point("start-recorded");
 
 	/* From here on the answer comes from the monitor's handshake or from
 	 * domain_stopped. */
@@ -193,12 +234,14 @@ static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *charde
 
 	if (d->start_flags & DOMAIN_START_PAUSED)
 		return start_done(d);
+	fault_point("start-before-cont");
 	if (qemu_monitor_cont(d->monitor, on_start_cont) < 0)
 		domain_fail_start(d, "cont", "the monitor connection is gone");
 }
 
 void domain_start_monitor_ready(Domain *d)
 {
+	fault_point("start-handshake");
 	if (qemu_monitor_query_chardev(d->monitor, on_start_chardevs) < 0)
 		domain_fail_start(d, "query-chardev", "the monitor connection is gone");
 }

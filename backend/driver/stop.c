@@ -24,6 +24,7 @@ static void expect_stop(Domain *d, DomainReason reason)
 		return;
 	d->stop_expected = true;
 	d->stop_reason = reason;
+	domain_save_intents(d);
 }
 
 static void on_quit_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
@@ -51,6 +52,7 @@ void domain_kill_qemu(Domain *d, DomainReason reason)
 void domain_restart_process(Domain *d, DomainReason stop_reason)
 {
 	d->restart_pending = true;
+	domain_save_intents(d);
 	if (stop_reason == DOMAIN_REASON_SHUTDOWN)
 		domain_quit_qemu(d, stop_reason);
 	else
@@ -123,12 +125,16 @@ void domain_stopped(Domain *d)
 	d->monitor = qemu_monitor_free(d->monitor);
 	d->process = qemu_process_free(d->process);
 	d->timer = sd_event_source_disable_unref(d->timer);
+	d->kill_at_usec = 0;
 	d->reconnect = sd_event_source_disable_unref(d->reconnect);
 	d->reconnect_delay_usec = 0;
 	if (d->qmp_path)
 		(void)unlink_if_exists(d->qmp_path);
 	d->qmp_path = (free(d->qmp_path), NULL);
 	(void)store_remove_status(registry_get_settings(r), d->uuid_hex);
+	_cleanup_free_ char *pidfile = domain_pidfile_path(d);
+	if (pidfile)
+		(void)unlink_if_exists(pidfile);
 	/* A restart boots what ran, not a definition changed meanwhile. */
 	DomainDef *restart_def = d->restart_pending && !was_starting ? TAKE_PTR(d->live) : NULL;
 	d->live = domain_def_free(d->live);
@@ -159,14 +165,30 @@ void domain_on_process_exit(QemuProcess *p, void *userdata)
 	domain_stopped(userdata);
 }
 
-static int on_graceful_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_kill_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Domain *d = userdata;
 	d->timer = sd_event_source_disable_unref(d->timer);
-	if (d->process) {
+	d->kill_at_usec = 0;
+	if (!d->process)
+		return 0;
+	if (d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED)
 		log_info("Domain %s: still there after SIGTERM; sending SIGKILL", domain_name(d));
-		(void)qemu_process_kill(d->process, SIGKILL);
-	}
+	else
+		log_info("Domain %s: the guest did not power off in time; destroying it", domain_name(d));
+	domain_kill_qemu(d, DOMAIN_REASON_DESTROYED);
+	return 0;
+}
+
+int domain_arm_kill_deadline(Domain *d, uint64_t deadline_usec)
+{
+	d->timer = sd_event_source_disable_unref(d->timer);
+	int r = sd_event_add_time(registry_get_event(d->registry), &d->timer, CLOCK_MONOTONIC, deadline_usec,
+				  0, on_kill_deadline, d);
+	if (r < 0)
+		return r;
+	d->kill_at_usec = deadline_usec;
+	domain_save_intents(d);
 	return 0;
 }
 
@@ -188,10 +210,13 @@ int domain_destroy(Domain *d, bool graceful, domain_done_fn cb, void *userdata, 
 	/* Destroy wins over any stop already on its way (a shutdown, a start). */
 	d->stop_expected = true;
 	d->stop_reason = DOMAIN_REASON_DESTROYED;
-	if (graceful) {
+	domain_save_intents(d);
+	uint64_t now;
+	if (graceful && sd_event_now(registry_get_event(d->registry), CLOCK_MONOTONIC, &now) >= 0 &&
+	    domain_arm_kill_deadline(d, now + GRACEFUL_DESTROY_USEC) >= 0)
 		(void)qemu_process_kill(d->process, SIGTERM);
-		domain_arm_timer(d, GRACEFUL_DESTROY_USEC, on_graceful_timeout);
-	} else
+	else
+		/* Without a deadline a graceful Destroy could wait forever. */
 		(void)qemu_process_kill(d->process, SIGKILL);
 	return 0;
 }

@@ -563,6 +563,8 @@ static int add_monitor(Argv *a, const QemuCmdlineParams *p, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
 				    "No QMP socket for the command line");
 	argv_add_pair(a, "-mon", strdup("chardev=charmonitor,id=monitor,mode=control"));
+	if (p->pidfile)
+		argv_add_pair(a, "-pidfile", strdup(p->pidfile));
 	return 0;
 }
 

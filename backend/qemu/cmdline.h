@@ -30,6 +30,10 @@ typedef struct QemuCmdlineParams {
 	/* The logfile (logappend=off) of the first console that has no
 	 * <log> of its own; may be NULL. */
 	const char *default_console_log;
+	/* -pidfile: QEMU locks it (lockf) for its whole life and refuses to
+	 * start while another process holds it, so one path per domain
+	 * means at most one QEMU per domain. May be NULL. */
+	const char *pidfile;
 } QemuCmdlineParams;
 
 /* Builds the argv (argv[0] is the emulator, NULL-terminated; free with

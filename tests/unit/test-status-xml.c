@@ -70,6 +70,53 @@ static void test_round_trip(void **state)
 	assert_null(back.live);
 }
 
+/* What was asked for and not done yet survives the round trip too. */
+static void test_intents(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *live = parse_domain();
+	DomainStatus st = {.state = DOMAIN_STATE_SHUT_OFF,
+			   .reason = DOMAIN_REASON_UNKNOWN,
+			   .pid = 77,
+			   .qmp_path = "/q",
+			   .live = live,
+			   .starting = true,
+			   .start_paused = true,
+			   .restart_pending = true,
+			   .stop_expected = true,
+			   .stop_reason = DOMAIN_REASON_DESTROYED,
+			   .kill_at_usec = 123456789012ULL};
+	_cleanup_free_ char *xml = domain_status_format(&st);
+	assert_non_null(strstr(
+		xml, "<intents starting='paused' restart='yes' stop='destroyed' kill-at='123456789012'/>"));
+	DomainStatus back = {};
+	assert_int_equal(domain_status_parse(xml, strlen(xml), &defaults, &back), 0);
+	assert_true(back.starting && back.start_paused && back.restart_pending && back.stop_expected);
+	assert_int_equal(back.stop_reason, DOMAIN_REASON_DESTROYED);
+	assert_true(back.kill_at_usec == 123456789012ULL);
+	domain_status_done(&back);
+
+	/* None: no element at all. */
+	st.starting = st.restart_pending = st.stop_expected = false;
+	st.kill_at_usec = 0;
+	_cleanup_free_ char *plain = domain_status_format(&st);
+	assert_null(strstr(plain, "<intents"));
+
+	/* Each bad value makes the file unreadable rather than half-read. */
+	const char *bad[] = {"starting='soon'", "restart='no'", "stop='because'",
+			     "kill-at='-1'",    "kill-at='0'",  "kill-at='12x'"};
+	const char *dom = strstr(plain, "<domain");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char buf[8192];
+		snprintf(buf, sizeof(buf),
+			 "<domstatus state='shut-off' reason='unknown' sequence='0' id='1' pid='77' "
+			 "persistent='yes'><monitor path='/q'/><intents %s/>%s",
+			 bad[i], dom);
+		DomainStatus out = {};
+		assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &out), -EBADMSG);
+		domain_status_done(&out);
+	}
+}
+
 static void test_no_live_definition(void **state)
 {
 	DomainStatus st = {.state = DOMAIN_STATE_RUNNING, .reason = DOMAIN_REASON_BOOTED, .pid = 1};
@@ -133,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_intents),
 		cmocka_unit_test(test_no_live_definition),
 		cmocka_unit_test(test_refused),
 	};
