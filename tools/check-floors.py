@@ -164,6 +164,11 @@ def check_file(root, rel):
             yield '%s (%s, outside the floors) from floor %s: includes must point down' % (where, dest, name)
             continue
         tname, theight = there
+        if os.path.basename(dest).endswith('-internal.h') and os.path.dirname(dest) != os.path.dirname(rel):
+            # A room's insides (struct Domain, struct Registry): opaque above it.
+            yield '%s (%s) from %s: a *-internal.h is for its own directory only' % (
+                where, dest, os.path.dirname(rel) or '.')
+            continue
         if theight > height:
             yield '%s (floor %s) from floor %s: includes must point down' % (where, tname, name)
         elif theight == height and tname != name:

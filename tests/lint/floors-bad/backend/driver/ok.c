@@ -1,0 +1,2 @@
+/* Allowed: a *-internal.h from its own directory. */
+#include "registry-internal.h"

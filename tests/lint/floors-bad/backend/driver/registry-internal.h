@@ -1,0 +1,2 @@
+/* The insides of the registry: for backend/driver/ only. */
+#pragma once
