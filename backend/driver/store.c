@@ -39,6 +39,19 @@ static bool is_uuid_file(const char *name, char uuid_hex[static SD_ID128_STRING_
 	return true;
 }
 
+/* <32 hex>.xml.tmp.XXXXXX: what write_file_atomic() leaves when the
+ * process dies between creating its temporary file and the rename. */
+static bool is_leftover_temp(const char *name)
+{
+	char uuid_hex[SD_ID128_STRING_MAX], head[32 + 5];
+	const char *tmp = strstr(name, ".tmp.");
+	if (!tmp || (size_t)(tmp - name) != 32 + 4 || strlen(tmp + 5) != 6)
+		return false;
+	memcpy(head, name, 32 + 4);
+	head[32 + 4] = 0;
+	return is_uuid_file(head, uuid_hex);
+}
+
 static char *autostart_path(const Settings *s, const char *uuid_hex)
 {
 	char *p;
@@ -145,9 +158,17 @@ static int foreach_uuid_entry(const char *dir, uuid_entry_fn cb, void *userdata)
 	struct dirent *de;
 	char uuid_hex[SD_ID128_STRING_MAX];
 	int r = 0;
-	while ((de = readdir(d)))
+	while ((de = readdir(d))) {
+		if (is_leftover_temp(de->d_name)) {
+			/* Only one daemon runs (the instance lock), so no write of
+			 * ours is under way: this one was cut by a crash. */
+			log_info("Removing %s/%s, left by an interrupted write", dir, de->d_name);
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (is_uuid_file(de->d_name, uuid_hex) && (r = cb(dir, de->d_name, uuid_hex, userdata)) < 0)
 			break;
+	}
 	closedir(d);
 	return r;
 }

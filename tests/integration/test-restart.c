@@ -266,6 +266,27 @@ static void test_monitor_unreachable_after_restart(void **state)
 	harness_undefine(path);
 }
 
+/* An atomic write cut by a crash leaves its temporary file behind; the
+ * next daemon removes such files, and only those. */
+static void test_leftover_temp_files_removed(void **state)
+{
+	const char *hex = "0123456789abcdef0123456789abcdef";
+	_cleanup_free_ char *a = NULL, *b = NULL, *other = NULL;
+	assert_true(asprintf(&a, "%s/state/domains/%s.xml.tmp.Ab12Cd", harness_tmpdir(), hex) > 0);
+	assert_true(asprintf(&b, "%s/run/domains/%s.xml.tmp.Zz99Yy", harness_tmpdir(), hex) > 0);
+	assert_true(asprintf(&other, "%s/state/domains/notes.xml.tmp.keepme", harness_tmpdir()) > 0);
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	harness_write_file(a, "<domain type='kvm'><name>half");
+	harness_write_file(b, "<domstatus state='run");
+	harness_write_file(other, "not ours");
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(access(a, F_OK), -1);
+	assert_int_equal(access(b, F_OK), -1);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(unlink(other), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_transient_dead_while_away),
 		cmocka_unit_test(test_aliases_survive_restart),
 		cmocka_unit_test(test_monitor_unreachable_after_restart),
+		cmocka_unit_test(test_leftover_temp_files_removed),
 	};
 
 	return harness_main("restart", tests, 0);
