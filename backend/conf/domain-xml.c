@@ -19,6 +19,7 @@
 
 #include "conf/ccw-address.h"
 #include "util/cleanup.h"
+#include "xml-bounds.h"
 #include "xml-internal.h"
 
 #define STRINGIFY_(x) #x
@@ -515,6 +516,10 @@ int domain_def_parse(const char *xml, size_t len, const DomainXMLDefaults *defau
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EFBIG,
 				    "Domain XML is too large: %zu bytes, at most %d are accepted", len,
 				    DOMAIN_XML_MAX_SIZE);
+	/* A caller's document: bounded before libxml2 spends time on it. */
+	int r = xml_check_bounds(xml, len, err);
+	if (r < 0)
+		return r;
 	return domain_def_parse_any_size(xml, len, defaults, flags, ret, err);
 }
 
