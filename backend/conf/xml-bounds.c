@@ -56,7 +56,7 @@ int xml_check_bounds(const char *xml, size_t len, ZvError *err)
 		/* A start tag: count its attributes by their '=' outside quotes. */
 		long attributes = 0, tag_line = line;
 		if (++elements > XML_MAX_ELEMENTS)
-			return zv_error_set(err, ZV_ERROR_INVALID_XML, E2BIG,
+			return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
 					    "Invalid domain XML: more than %d elements (line %ld)",
 					    XML_MAX_ELEMENTS, line);
 		bool empty = false;
@@ -70,7 +70,7 @@ int xml_check_bounds(const char *xml, size_t len, ZvError *err)
 				line++;
 			else if (*p == '=' && ++attributes > XML_MAX_ATTRIBUTES_PER_ELEMENT)
 				return zv_error_set(
-					err, ZV_ERROR_INVALID_XML, E2BIG,
+					err, ZV_ERROR_INVALID_XML, EBADMSG,
 					"Invalid domain XML: an element at line %ld has more than %d "
 					"attributes",
 					tag_line, XML_MAX_ATTRIBUTES_PER_ELEMENT);
@@ -80,8 +80,9 @@ int xml_check_bounds(const char *xml, size_t len, ZvError *err)
 		if (p < end)
 			p++; /* '>' */
 		if (!empty && ++depth > XML_MAX_DEPTH)
-			return zv_error_set(err, ZV_ERROR_INVALID_XML, E2BIG,
-					    "Invalid domain XML: elements nested deeper than %d (line %ld)",
+			return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
+					    "Invalid domain XML: not well-formed: elements are nested too "
+					    "deeply (more than %d levels, line %ld)",
 					    XML_MAX_DEPTH, line);
 	}
 	return 0;

@@ -16,6 +16,6 @@
 #define XML_MAX_ELEMENTS               20000
 #define XML_MAX_DEPTH                  64
 
-/* 0, or -E2BIG with err (InvalidXML, naming the line) for a document
+/* 0, or -EBADMSG with err (InvalidXML, naming the line) for a document
  * over a bound. Malformed text is left for the parser to explain. */
 int xml_check_bounds(const char *xml, size_t len, ZvError *err);
