@@ -90,6 +90,25 @@ static int reply_domain_path(sd_bus_message *m, Domain *d)
 	return sd_bus_reply_method_return(m, "o", domain_object_path(d, path));
 }
 
+static void on_defined(Registry *r, int result, Domain *d, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (result < 0)
+		(void)bus_reply_zv_error(m, err, result);
+	else
+		(void)reply_domain_path(m, d);
+}
+
+static void on_validated(Registry *r, int result, Domain *d, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (result < 0)
+		(void)bus_reply_zv_error(m, err, result);
+	else
+		/* Warnings (risky but valid choices) come with the device checks. */
+		(void)sd_bus_reply_method_return(m, "as", 0);
+}
+
 static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
@@ -108,13 +127,14 @@ static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
-	ZvError err = ZV_ERROR_INIT;
-	Domain *d;
-	bool created;
-	r = registry_define(o->registry, xml, strlen(xml), &d, &created, &err);
-	if (r < 0)
-		return bus_error_from_zv(error, &err, r);
-	return reply_domain_path(m, d);
+	/* The document is parsed off the loop; m (and xml in it) is kept
+	 * until on_defined answers. */
+	r = registry_define_async(o->registry, xml, strlen(xml), on_defined, sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	return 1;
 }
 
 static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -131,12 +151,12 @@ static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *
 	if (r < 0)
 		return r;
 
-	ZvError err = ZV_ERROR_INIT;
-	r = registry_validate(o->registry, xml, strlen(xml), &err);
-	if (r < 0)
-		return bus_error_from_zv(error, &err, r);
-	/* Warnings (risky but valid choices) come with the device checks. */
-	return sd_bus_reply_method_return(m, "as", 0);
+	r = registry_validate_async(o->registry, xml, strlen(xml), on_validated, sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	return 1;
 }
 
 typedef struct ListFilter {

@@ -373,6 +373,8 @@ static int run(Daemon *d)
 		return log_error_errno(d->instance_lock, "Cannot lock %s/zvirtd.lock: %m",
 				       d->settings.run_dir);
 
+	/* Before any thread parses a document. */
+	domain_xml_init();
 	r = registry_new(d->event, &d->settings, &d->registry);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the registry: %m");

@@ -68,8 +68,12 @@ int domain_name_validate(const char *name, ZvError *err);
  * unit, -ERANGE on overflow. */
 int domain_memory_to_kib(uint64_t value, const char *unit, uint64_t *ret_kib);
 
-/* Frees the compiled schema that the first parse builds and caches (it
- * is immutable and shared by all parses on the one thread). Call once at
- * exit, after the last parse, so valgrind sees no leak; a later parse
- * would simply build it again. */
+/* libxml2's global set-up: call once on the main thread before any
+ * thread parses (documents are parsed in worker threads too). */
+void domain_xml_init(void);
+
+/* Frees the compiled schema that the calling thread's first parse built
+ * (each thread has its own; a worker thread's goes when it ends). Call
+ * once at exit on the main thread, after the last parse, so valgrind
+ * sees no leak; a later parse would simply build it again. */
 void domain_xml_done(void);

@@ -8,6 +8,7 @@
  * wrong one, the first thing in the document the schema refuses
  * (diagnose_*). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,11 +27,28 @@ extern const size_t zv_domain_schema_len;
 #define ZV_NS  "urn:zvirt:schema"
 
 /* The compiled schema, and the schema document itself, which error
- * messages consult to say what an attribute or element may hold. Both
- * are immutable once built, built on first use and freed by
- * domain_xml_done(). */
-static xmlDocPtr schema_doc;
-static xmlRelaxNGPtr schema_rng;
+ * messages consult to say what an attribute or element may hold. Built
+ * on first use, once per thread: documents are parsed on the loop and in
+ * worker threads, and libxml2 does not promise that one compiled RelaxNG
+ * schema may validate in two threads at once. A thread's copy is freed
+ * when the thread ends, the main thread's by domain_xml_done(). */
+static __thread xmlDocPtr schema_doc;
+static __thread xmlRelaxNGPtr schema_rng;
+
+static pthread_key_t schema_key;
+static pthread_once_t schema_key_once = PTHREAD_ONCE_INIT;
+
+static void schema_thread_done(void *unused)
+{
+	domain_xml_done();
+}
+
+static void schema_make_key(void)
+{
+	/* Without the key a worker thread's schema outlives it; nothing
+	 * worse, so a failure here is not one of the caller's. */
+	(void)pthread_key_create(&schema_key, schema_thread_done);
+}
 
 static bool rng_is(const xmlNode *n, const char *name)
 {
@@ -462,6 +480,8 @@ static int schema_load(ZvError *err)
 
 	schema_rng = rng;
 	schema_doc = TAKE_PTR(doc);
+	(void)pthread_once(&schema_key_once, schema_make_key);
+	(void)pthread_setspecific(schema_key, &schema_key);
 	return 0;
 }
 
@@ -488,6 +508,11 @@ int schema_validate(xmlDocPtr doc, ZvError *err)
 		return schema_error(err, ec.first_with_node.set ? &ec.first_with_node : &ec.first, doc);
 	return 0;
 }
+void domain_xml_init(void)
+{
+	xmlInitParser();
+}
+
 void domain_xml_done(void)
 {
 	if (schema_rng)

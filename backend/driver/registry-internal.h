@@ -9,6 +9,7 @@
 #include "conf/domain-xml.h"
 #include "registry.h"
 #include "util/hashmap.h"
+#include "util/worker.h"
 
 struct Registry {
 	sd_event *event;
@@ -21,6 +22,9 @@ struct Registry {
 	/* What the default emulator offers; NULL until the probe is done. */
 	QemuCaps *caps;
 	QemuCapsProbe *caps_probe;
+	/* Parses of callers' documents, off the loop; started on first use. */
+	Worker *worker;
+	struct DefineJob *define_jobs; /* in flight, to answer if we stop */
 };
 
 sd_event *registry_get_event(const Registry *r);

@@ -5,6 +5,7 @@
 
 #include "registry.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,15 @@ int registry_new(sd_event *event, const Settings *settings, Registry **ret)
 	return 0;
 }
 
+static void define_jobs_cancel(Registry *r);
+
 Registry *registry_free(Registry *r)
 {
 	if (!r)
 		return NULL;
+	/* Running parses end first; queued ones never start. */
+	r->worker = worker_free(r->worker);
+	define_jobs_cancel(r);
 	Domain *d;
 	for (size_t i = 0; hashmap_iterate(r->by_uuid, &i, (void **)&d);)
 		domain_free(d);
@@ -285,24 +291,15 @@ int registry_probe_caps(Registry *r)
 			       &r->caps_probe);
 }
 
-int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err)
+/* The part of a define that happens on the loop, once def is parsed
+ * (taken in every case). */
+static int define_parsed(Registry *r, DomainDef *def_in, Domain **ret, bool *ret_created, ZvError *err)
 {
-	DomainDef *def = NULL;
-	Domain *existing;
-	int k = parse(r, xml, len, &def, err);
-	if (k >= 0)
-		k = check_conflicts(r, def, &existing, err);
-	domain_def_free(def);
-	return k;
-}
-
-int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool *ret_created, ZvError *err)
-{
-	_cleanup_(domain_def_freep) DomainDef *def = NULL;
+	_cleanup_(domain_def_freep) DomainDef *def = def_in;
 	Domain *d = NULL;
 	int k;
 
-	k = parse(r, xml, len, &def, err);
+	k = expand_machine(r, def, err);
 	if (k < 0)
 		return k;
 
@@ -344,6 +341,126 @@ int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool
 	log_info("Defined domain %s (%s)", d->def->name, d->uuid);
 	*ret = d;
 	return 0;
+}
+
+/* --- DefineXML and ValidateXML off the loop ------------------------------ */
+
+typedef struct DefineJob {
+	Registry *registry;
+	struct DefineJob *next, *prev;
+	bool define; /* else validate */
+	const char *xml;
+	size_t len;
+	char *emulator; /* the default, copied: a reload may replace the settings */
+	registry_define_fn cb;
+	void *userdata;
+	/* Filled in the worker thread. */
+	DomainDef *def;
+	ZvError err;
+} DefineJob;
+
+static void define_job_unlink(DefineJob *j)
+{
+	Registry *r = j->registry;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->define_jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+}
+
+static void define_job_free(DefineJob *j)
+{
+	domain_def_free(j->def);
+	free(j->emulator);
+	free(j);
+}
+
+static int define_job_parse(void *userdata)
+{
+	DefineJob *j = userdata;
+	DomainXMLDefaults defaults = {.emulator = j->emulator};
+	return domain_def_parse(j->xml, j->len, &defaults, 0, &j->def, &j->err);
+}
+
+static void define_job_done(int result, void *userdata)
+{
+	DefineJob *j = userdata;
+	Registry *r = j->registry;
+	Domain *d = NULL, *existing;
+	bool created;
+
+	define_job_unlink(j);
+	if (result >= 0 && j->define)
+		result = define_parsed(r, TAKE_PTR(j->def), &d, &created, &j->err);
+	else if (result >= 0) {
+		result = expand_machine(r, j->def, &j->err);
+		if (result >= 0)
+			result = check_conflicts(r, j->def, &existing, &j->err);
+	}
+	j->cb(r, result < 0 ? result : 0, result < 0 ? NULL : d, result < 0 ? &j->err : NULL, j->userdata);
+	define_job_free(j);
+}
+
+static void define_jobs_cancel(Registry *r)
+{
+	DefineJob *j;
+	while ((j = r->define_jobs)) {
+		define_job_unlink(j);
+		ZvError err = ZV_ERROR_INIT;
+		int k = zv_error_set(&err, ZV_ERROR_CANCELLED, ESHUTDOWN,
+				     "zvirtd is stopping: the domain XML was not %s",
+				     j->define ? "defined" : "validated");
+		j->cb(r, k, NULL, &err, j->userdata);
+		define_job_free(j);
+	}
+}
+
+static int define_job_submit(Registry *r, bool define, const char *xml, size_t len, registry_define_fn cb,
+			     void *userdata)
+{
+	assert(cb);
+	int k;
+	if (!r->worker) {
+		k = worker_new(r->event, 2, &r->worker);
+		if (k < 0)
+			return k;
+	}
+	DefineJob *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	*j = (DefineJob){.registry = r,
+			 .define = define,
+			 .xml = xml,
+			 .len = len,
+			 .cb = cb,
+			 .userdata = userdata,
+			 .err = ZV_ERROR_INIT};
+	if (r->settings->emulator && !(j->emulator = strdup(r->settings->emulator))) {
+		free(j);
+		return -ENOMEM;
+	}
+	k = worker_submit(r->worker, define_job_parse, define_job_done, j, NULL);
+	if (k < 0) {
+		define_job_free(j);
+		return k;
+	}
+	j->next = r->define_jobs;
+	if (j->next)
+		j->next->prev = j;
+	r->define_jobs = j;
+	return 0;
+}
+
+int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata)
+{
+	return define_job_submit(r, true, xml, len, cb, userdata);
+}
+
+int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata)
+{
+	return define_job_submit(r, false, xml, len, cb, userdata);
 }
 
 int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)

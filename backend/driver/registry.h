@@ -66,11 +66,16 @@ bool registry_iterate(const Registry *r, size_t *state, Domain **ret);
 
 /* DefineXML: a new domain, or a new definition for the one with the same
  * UUID (the name must then match or be free; on an active domain it
- * takes effect at the next start). *ret_created says which. */
-int registry_define(Registry *r, const char *xml, size_t len, Domain **ret, bool *ret_created, ZvError *err);
-
-/* ValidateXML: the define-time checks without side effects. */
-int registry_validate(Registry *r, const char *xml, size_t len, ZvError *err);
+ * takes effect at the next start). ValidateXML: the same checks without
+ * side effects. The parse runs in a
+ * worker thread, so a large document never holds the loop; the checks
+ * against the other domains and the store run on the loop afterwards.
+ * xml must stay valid until cb runs. cb runs exactly once, later (also
+ * when the daemon stops first: Cancelled); d is NULL for a validation
+ * and on failure. < 0 only when the call cannot be queued. */
+typedef void (*registry_define_fn)(Registry *r, int result, Domain *d, const ZvError *err, void *userdata);
+int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
+int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 
 typedef enum UndefineFlags {
 	UNDEFINE_KEEP_RUNNING = 1 << 0, /* an active domain becomes transient */
