@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -16,6 +18,8 @@
 /* Completions delivered per wakeup; the rest come after the loop's other
  * sources had their turn, so a flood of short jobs cannot starve them. */
 #define DISPATCH_MAX 64
+/* Worker threads run at this nice value, below the loop. */
+#define WORKER_NICE 10
 
 typedef enum JobState {
 	JOB_QUEUED,
@@ -109,6 +113,10 @@ static void wake_loop(Worker *w)
 static void *worker_thread(void *userdata)
 {
 	Worker *w = userdata;
+
+	/* Background work yields to the loop, which answers callers and
+	 * QEMU: on Linux the nice value is per thread. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
