@@ -55,7 +55,7 @@ int domain_def_parse_node(void *doc, void *node, const DomainXMLDefaults *defaul
 char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags);
 
 /* The longest domain name: names become file names, and
- * "<name>.console.log" must still fit NAME_MAX (255). */
+ * "<name>.console" and "<name>.log" must still fit NAME_MAX (255). */
 #define DOMAIN_NAME_MAX 200
 
 /* Empty names, names with '/' or starting with '.', control characters,

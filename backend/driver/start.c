@@ -92,7 +92,9 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		return r;
 
 	d->log_path = (free(d->log_path), NULL);
-	if (asprintf(&console_log, "%s/%s.console.log", s->log_dir, domain_name(d)) < 0 ||
+	/* Not "<name>.console.log": that is the QEMU log of a domain named
+	 * "<name>.console". Nothing ends in ".console" but console logs. */
+	if (asprintf(&console_log, "%s/%s.console", s->log_dir, domain_name(d)) < 0 ||
 	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
 	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) ||
 	    !(d->live = live ? live : domain_def_copy(d->def)) ||

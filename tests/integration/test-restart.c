@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -287,6 +288,46 @@ static void test_leftover_temp_files_removed(void **state)
 	assert_int_equal(unlink(other), 0);
 }
 
+/* Every domain's files have names of their own: the console log of "x"
+ * is not the QEMU log of a domain called "x.console". */
+static void test_log_names_do_not_collide(void **state)
+{
+	const char *names[] = {"coll", "coll.console"};
+	char *paths[2] = {};
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *base = harness_minimal_xml(names[i], NULL), *xml = NULL;
+		char *mb = strstr(base, "    <memballoon");
+		assert_non_null(mb);
+		assert_true(asprintf(&xml, "%.*s    <console type='pty'><target type='sclp'/></console>\n%s",
+				     (int)(mb - base), base, mb) > 0);
+		paths[i] = harness_define(xml);
+		sd_bus_message_unref(
+			harness_call(paths[i], ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+		harness_assert_state(paths[i], "paused", "user");
+	}
+	/* coll's QEMU log names its console log; it is not coll.console's QEMU log. */
+	_cleanup_free_ char *qemu_log = NULL, *other_log = NULL, *text = NULL, *console = NULL;
+	assert_true(asprintf(&qemu_log, "%s/coll.log", harness_log_dir()) > 0);
+	assert_true(asprintf(&other_log, "%s/coll.console.log", harness_log_dir()) > 0);
+	text = harness_read_file(qemu_log);
+	assert_non_null(text);
+	const char *at = strstr(text, "logfile=");
+	assert_non_null(at);
+	console = strndup(at + strlen("logfile="), strcspn(at + strlen("logfile="), ","));
+	assert_string_not_equal(console, other_log);
+	_cleanup_free_ char *other = harness_read_file(other_log);
+	assert_non_null(other);
+	assert_non_null(strstr(other, "guest=coll.console"));
+	assert_null(strstr(other, "guest=coll,"));
+	for (size_t i = 0; i < 2; i++) {
+		sd_bus_message_unref(harness_call(paths[i], ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+		assert_int_equal(
+			harness_wait_state(paths[i], "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+		harness_undefine(paths[i]);
+		free(paths[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_aliases_survive_restart),
 		cmocka_unit_test(test_monitor_unreachable_after_restart),
 		cmocka_unit_test(test_leftover_temp_files_removed),
+		cmocka_unit_test(test_log_names_do_not_collide),
 	};
 
 	return harness_main("restart", tests, 0);
