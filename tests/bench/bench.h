@@ -37,6 +37,7 @@ typedef struct Options {
 	unsigned concurrent;   /* rounds of 5 concurrent Starts */
 	unsigned restarts;     /* daemon restarts with 5 running */
 	unsigned events;       /* guest power-offs for QMP event → signal */
+	unsigned stall;        /* rounds of 8 hostile ValidateXML (and idle rounds) */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
@@ -81,6 +82,8 @@ typedef enum RowId {
 	ROW_RSS_RESTART,
 	ROW_EVENT,
 	ROW_EVENT_QEMU,
+	ROW_STALL,
+	ROW_STALL_IDLE,
 	/* --scale */
 	ROW_SCALE_DEFINE,
 	ROW_SCALE_LIST,

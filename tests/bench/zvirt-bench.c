@@ -58,6 +58,7 @@ Options opt = {
 	.suspend = 20,
 	.concurrent = 5,
 	.restarts = 5,
+	.stall = 5,
 	.events = 5,
 	.scale_list = 200,
 	.scale_restarts = 3,
@@ -204,6 +205,9 @@ Row rows[N_ROWS] = {
 	[ROW_RSS_RESTART] = {"  RSS after restart, 1000 defined + 5 running", "MB", 0, "—", "—"},
 	[ROW_EVENT] = {"QMP event → D-Bus signal", "ms", 0.2, "≤ 0.2 ms", "—"},
 	[ROW_EVENT_QEMU] = {"  from QEMU's own event time stamp", "ms", 0, "—", "—"},
+	[ROW_STALL] = {"Loop stall: worst GetAll (every 1 ms) during 8 hostile ValidateXML", "ms", 5,
+		       "≤ 5 ms", "—"},
+	[ROW_STALL_IDLE] = {"  worst GetAll (every 1 ms), nothing else going on", "ms", 0, "—", "—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -1098,6 +1102,73 @@ static void phase_define(unsigned from, unsigned to, Row *row)
 	}
 }
 
+/* Close to 1 MiB of elements with 32 attributes each: inside the XML
+ * bounds, refused by the schema, as costly to parse as a document gets. */
+static char *hostile_document(void)
+{
+	size_t cap = 1024 * 1024, len = 0;
+	char *s = malloc(cap);
+	if (!s)
+		fail_msg("out of memory");
+	len += (size_t)snprintf(s, cap, "<domain type='kvm'><name>hostile</name><devices>");
+	while (len < cap - 2048) {
+		len += (size_t)snprintf(s + len, cap - len, "<disk");
+		for (int a = 0; a < 32; a++)
+			len += (size_t)snprintf(s + len, cap - len, " b%d=''", a);
+		len += (size_t)snprintf(s + len, cap - len, "/>");
+	}
+	snprintf(s + len, cap - len, "</devices></domain>");
+	return s;
+}
+
+static int on_hostile_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+/* The worst wait of a GetAll sent every 1 ms for as long as busy has
+ * calls out (or n_probes times when it is NULL). */
+static double worst_getall(sd_bus *busy, const unsigned *answered, unsigned expected, unsigned n_probes)
+{
+	double worst = 0, ms;
+	for (unsigned i = 0; busy ? *answered < expected : i < n_probes; i++) {
+		sd_bus_message_unref(callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.Properties",
+					   "GetAll", "s", ZVIRT_MANAGER_IFACE));
+		if (ms > worst)
+			worst = ms;
+		if (busy)
+			while (sd_bus_process(busy, NULL) > 0)
+				;
+		usleep(1000);
+	}
+	return worst;
+}
+
+/* ValidateXML is open to every caller: the largest documents it accepts,
+ * sent from a second connection, must not hold the loop. */
+static void phase_stall(void)
+{
+	_cleanup_free_ char *doc = hostile_document();
+
+	progress("loop stall: GetAll every 1 ms, idle, then during hostile ValidateXML x%u", opt.stall);
+	for (unsigned round = 0; round < opt.stall; round++)
+		series_add(&rows[ROW_STALL_IDLE].s, worst_getall(NULL, NULL, 0, 200));
+	for (unsigned round = 0; round < opt.stall; round++) {
+		_cleanup_(sd_bus_flush_close_unrefp) sd_bus *busy = NULL;
+		unsigned answered = 0;
+		if (sd_bus_open_system(&busy) < 0)
+			fail_msg("cannot open a second bus connection");
+		for (unsigned i = 0; i < 8; i++)
+			if (sd_bus_call_method_async(busy, NULL, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH,
+						     ZVIRT_MANAGER_IFACE, "ValidateXML", on_hostile_reply,
+						     &answered, "sa{sv}", doc, 0) < 0)
+				fail_msg("cannot send ValidateXML");
+		(void)sd_bus_flush(busy);
+		series_add(&rows[ROW_STALL].s, worst_getall(busy, &answered, 8, 0));
+	}
+}
+
 static void phase_queries(unsigned expect)
 {
 	_cleanup_free_ char *dest = xstrdup(ZVIRT_BUS_NAME);
@@ -1303,6 +1374,10 @@ static void qemu_alone_spawn(Qemu *q, const char *dir, unsigned tag)
 			argv[i] = replace_option(a, "logfile=", q->console_log);
 		else if (strncmp(a, "guest=", 6) == 0)
 			argv[i] = xstrdup(name);
+		else if (i > 0 && strcmp(qemu_argv[i - 1], "-pidfile") == 0)
+			/* The guest's own is locked by its QEMU, and one QEMU at a
+			 * time may hold it: each copy gets its own. */
+			argv[i] = xasprintf("%s/qemu-alone-%u.pid", dir, tag);
 		else
 			argv[i] = xstrdup(a);
 	}
@@ -1821,6 +1896,7 @@ static void run_benchmark(void **state)
 	phase_queries(N_DOMAINS);
 	/* After serving the lists: whatever they cache counts. */
 	series_add(&rows[ROW_RSS].s, rss_mb(harness_daemon_pid(), "with 1000 defined"));
+	phase_stall();
 
 	phase_lifecycle(&guests[0]);
 	phase_qemu_alone();
@@ -1960,7 +2036,7 @@ static int parse_args(int argc, char **argv)
 				return -EINVAL;
 			}
 			opt.cycles = (unsigned)n;
-			opt.concurrent = opt.restarts = opt.events = (unsigned)(n + 1) / 2;
+			opt.concurrent = opt.restarts = opt.events = opt.stall = (unsigned)(n + 1) / 2;
 			break;
 		}
 		case 's':
