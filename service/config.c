@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* zvirtd.conf and its drop-ins into Settings: every key checked where it
+ * is written, so an error names its file and line. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -10,9 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -218,6 +223,115 @@ static int parse_executable(const char *value, void *field, char *why, size_t wh
 	return replace_string(field, value);
 }
 
+/* EmulatorAllow=: absolute paths of programs, separated by blanks; kept
+ * with one space between them. */
+static int parse_executable_list(const char *value, void *field, char *why, size_t why_size)
+{
+	_cleanup_free_ char *list = malloc(strlen(value) + 1);
+	if (!list)
+		return -ENOMEM;
+	size_t n = 0;
+	for (const char *i = value + strspn(value, " \t"); *i; i += strspn(i, " \t")) {
+		size_t len = strcspn(i, " \t");
+		if (i[0] != '/' || i[len - 1] == '/') {
+			snprintf(why, why_size, "expected absolute paths of programs, separated by spaces");
+			return -EINVAL;
+		}
+		if (n > 0)
+			list[n++] = ' ';
+		memcpy(list + n, i, len);
+		n += len;
+		i += len;
+	}
+	list[n] = 0;
+	free(*(char **)field);
+	*(char **)field = TAKE_PTR(list);
+	return 0;
+}
+
+/* The buffer size getpwnam_r/getgrnam_r want; grown on ERANGE. */
+static size_t nss_buffer_size(int name)
+{
+	long n = sysconf(name);
+	return n > 0 ? (size_t)n : 1024;
+}
+
+/* -ENOENT: no such user; other negative errno: the lookup failed. */
+static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid)
+{
+	for (size_t size = nss_buffer_size(_SC_GETPW_R_SIZE_MAX); size <= 1024 * 1024; size *= 2) {
+		_cleanup_free_ char *buf = malloc(size);
+		struct passwd pw, *found = NULL;
+		if (!buf)
+			return -ENOMEM;
+		int r = getpwnam_r(name, &pw, buf, size, &found);
+		if (r == ERANGE)
+			continue;
+		if (r != 0)
+			return -r;
+		if (!found)
+			return -ENOENT;
+		*ret_uid = pw.pw_uid;
+		*ret_gid = pw.pw_gid;
+		return 0;
+	}
+	return -ERANGE;
+}
+
+static int lookup_group(const char *name, gid_t *ret_gid)
+{
+	for (size_t size = nss_buffer_size(_SC_GETGR_R_SIZE_MAX); size <= 1024 * 1024; size *= 2) {
+		_cleanup_free_ char *buf = malloc(size);
+		struct group gr, *found = NULL;
+		if (!buf)
+			return -ENOMEM;
+		int r = getgrnam_r(name, &gr, buf, size, &found);
+		if (r == ERANGE)
+			continue;
+		if (r != 0)
+			return -r;
+		if (!found)
+			return -ENOENT;
+		*ret_gid = gr.gr_gid;
+		return 0;
+	}
+	return -ERANGE;
+}
+
+/* User= and Group= must name entries of the user and group databases
+ * now, so a typo is an error at its line; config_load() turns them into
+ * numbers once every file is read. */
+static int parse_user(const char *value, void *field, char *why, size_t why_size)
+{
+	uid_t uid;
+	gid_t gid;
+	int r = lookup_user(value, &uid, &gid);
+	if (r == -ENOENT) {
+		snprintf(why, why_size, "no such user (zvirt-qemu comes from sysusers.d/zvirtd.conf)");
+		return -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(why, why_size, "cannot look the user up: %s", strerror(-r));
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+static int parse_group(const char *value, void *field, char *why, size_t why_size)
+{
+	gid_t gid;
+	int r = lookup_group(value, &gid);
+	if (r == -ENOENT) {
+		snprintf(why, why_size, "no such group");
+		return -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(why, why_size, "cannot look the group up: %s", strerror(-r));
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
 static int parse_log_target(const char *value, void *field, char *why, size_t why_size)
 {
 	if (strcmp(value, "journal") != 0 && strcmp(value, "stderr") != 0 &&
@@ -255,8 +369,11 @@ static const ConfigKey config_keys[] = {
 	KEY("Daemon", "IdleTimeoutSec", parse_seconds, idle_timeout_sec),
 
 	KEY("Hypervisor", "Emulator", parse_executable, emulator),
+	KEY("Hypervisor", "EmulatorAllow", parse_executable_list, emulator_allow),
 	KEY("Hypervisor", "Accelerator", parse_accelerator, accelerator),
 	KEY("Hypervisor", "ReservedHostMemory", parse_size, reserved_host_memory),
+	KEY("Hypervisor", "User", parse_user, user),
+	KEY("Hypervisor", "Group", parse_group, group),
 };
 
 /* A key is accepted only once the feature behind it works; keys and
@@ -461,6 +578,51 @@ static int config_parse_dropins(ConfigParser *p, const char *dir)
 	return 0;
 }
 
+/* User= and Group= as numbers, with the user's supplementary groups: what
+ * QEMU's process takes on before exec. Each name was found when its line
+ * was read; one that is gone by now (or the default, which no line
+ * checked) is an error of the whole file. */
+static int config_resolve_identity(ConfigParser *p, const char *path, Settings *s, const Settings *defaults)
+{
+	gid_t primary;
+	int r = lookup_user(s->user, &s->qemu_uid, &primary);
+	if (r == -ENOENT)
+		return config_fail(p, -EINVAL, path, 0,
+				   "User=%s%s: no such user; create it (systemd-sysusers with "
+				   "sysusers.d/zvirtd.conf, or tools/install-deps.sh) or set User=",
+				   s->user, strcmp(s->user, defaults->user) == 0 ? " (the default)" : "");
+	if (r < 0)
+		return config_fail(p, r, path, 0, "User=%s: cannot look the user up: %m", s->user);
+	s->qemu_gid = primary;
+	if (s->group) {
+		r = lookup_group(s->group, &s->qemu_gid);
+		if (r < 0)
+			return config_fail(p, r == -ENOENT ? -EINVAL : r, path, 0, "Group=%s: %s", s->group,
+					   r == -ENOENT ? "no such group" : strerror(-r));
+	}
+
+	/* getgrouplist() says how many there are when the array is too small. */
+	int n = 16;
+	for (unsigned tries = 0; tries < 8; tries++) {
+		gid_t *groups = realloc(s->qemu_groups, (size_t)n * sizeof(gid_t));
+		if (!groups)
+			return config_fail(p, -ENOMEM, path, 0, "out of memory");
+		s->qemu_groups = groups;
+		int want = n;
+		if (getgrouplist(s->user, s->qemu_gid, s->qemu_groups, &want) >= 0) {
+			s->n_qemu_groups = (size_t)want;
+			break;
+		}
+		n = want > n ? want : n * 2;
+	}
+
+	if (s->qemu_uid == 0)
+		log_warning("User=%s: QEMU runs as root, with every capability; a guest that escapes the "
+			    "emulator owns the host",
+			    s->user);
+	return 0;
+}
+
 int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_error)
 {
 	_cleanup_(settings_done) Settings defaults = {};
@@ -487,6 +649,8 @@ int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_
 		} else
 			r = config_parse_dropins(&p, dropin_dir);
 	}
+	if (r >= 0)
+		r = config_resolve_identity(&p, path, &s, &defaults);
 
 	if (r < 0) {
 		if (ret_error)

@@ -28,3 +28,19 @@ apt-get install -y -qq --no-install-recommends \
 	cpio gzip kmod util-linux iproute2 procps psmisc \
 	valgrind python3 scdoc \
 	>/dev/null
+
+# The user QEMU runs as (zvirtd.conf: [Hypervisor] User=zvirt-qemu), which a
+# package would create from data/sysusers.d/zvirtd.conf. The integration
+# tests run QEMU as this user too.
+if ! getent passwd zvirt-qemu >/dev/null; then
+	if command -v adduser >/dev/null 2>&1; then
+		adduser --system --group --no-create-home --home /nonexistent --quiet zvirt-qemu
+	else
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin zvirt-qemu
+	fi
+fi
+# /dev/kvm is root:kvm on Debian; a host without the group has no KVM to share.
+if getent group kvm >/dev/null && ! id -nG zvirt-qemu | tr ' ' '\n' | grep -qx kvm; then
+	usermod -a -G kvm zvirt-qemu
+fi

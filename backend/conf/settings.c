@@ -38,13 +38,15 @@ int settings_init_defaults(Settings *s)
 		.idle_timeout_sec = 0,
 		.accelerator = ACCELERATOR_AUTO,
 		.reserved_host_memory = 0,
+		.qemu_uid = (uid_t)-1,
+		.qemu_gid = (gid_t)-1,
 	};
 
 	/* Every string is heap-owned, even the fixed ones, so the config
 	 * parser can replace any of them with free() + strdup() alike. */
 	if (!(s->log_target = strdup("journal")) || !(s->state_dir = strdup("/var/lib/zvirtd")) ||
 	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
-	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x"))) {
+	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->user = strdup("zvirt-qemu"))) {
 		settings_done(s);
 		return -ENOMEM;
 	}
@@ -60,7 +62,28 @@ void settings_done(Settings *s)
 	free(s->run_dir);
 	free(s->log_dir);
 	free(s->emulator);
+	free(s->emulator_allow);
+	free(s->user);
+	free(s->group);
+	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */
 	*s = (Settings){};
+}
+
+bool settings_emulator_allowed(const Settings *s, const char *path)
+{
+	if (!path)
+		return false;
+	if (s->emulator && strcmp(path, s->emulator) == 0)
+		return true;
+	size_t n = strlen(path);
+	for (const char *i = s->emulator_allow; i && *i;) {
+		size_t len = strcspn(i, " ");
+		if (len == n && strncmp(i, path, n) == 0)
+			return true;
+		i += len;
+		i += strspn(i, " ");
+	}
+	return false;
 }

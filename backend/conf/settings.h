@@ -6,7 +6,9 @@
  * list the keys and their defaults. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef enum Accelerator {
 	ACCELERATOR_AUTO, /* KVM when /dev/kvm works for s390x, else refuse type='kvm' */
@@ -29,10 +31,28 @@ typedef struct Settings {
 
 	/* [Hypervisor] */
 	char *emulator;
+	/* More emulators a definition's <emulator> may name: absolute paths,
+	 * one space between them; NULL for none. */
+	char *emulator_allow;
 	Accelerator accelerator;
 	uint64_t reserved_host_memory; /* bytes */
+	char *user;                    /* whom QEMU runs as */
+	char *group;                   /* its group; NULL: the user's primary group */
+
+	/* User= and Group= as numbers, filled by the config loader once every
+	 * file is read; (uid_t)-1 and (gid_t)-1 until then, which nothing
+	 * spawns QEMU with. */
+	uid_t qemu_uid;
+	gid_t qemu_gid;
+	gid_t *qemu_groups; /* the user's supplementary groups (group database) */
+	size_t n_qemu_groups;
 } Settings;
 
 /* Fills the documented defaults; returns -ENOMEM. */
 int settings_init_defaults(Settings *s);
 void settings_done(Settings *s);
+
+/* Whether a definition may run this emulator: Emulator= itself or one of
+ * EmulatorAllow=. Compared as strings: the paths are absolute and the
+ * configuration names them exactly. */
+bool settings_emulator_allowed(const Settings *s, const char *path);

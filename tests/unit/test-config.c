@@ -9,8 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,13 @@ static void assert_settings_equal(const Settings *a, const Settings *b)
 	assert_string_equal(a->emulator, b->emulator);
 	assert_int_equal(a->accelerator, b->accelerator);
 	assert_int_equal(a->reserved_host_memory, b->reserved_host_memory);
+	assert_true((a->emulator_allow == NULL) == (b->emulator_allow == NULL));
+	if (a->emulator_allow)
+		assert_string_equal(a->emulator_allow, b->emulator_allow);
+	assert_string_equal(a->user, b->user);
+	assert_true((a->group == NULL) == (b->group == NULL));
+	if (a->group)
+		assert_string_equal(a->group, b->group);
 }
 
 static void test_defaults(void **state)
@@ -132,6 +141,12 @@ static void test_defaults(void **state)
 	assert_string_equal(s.emulator, "/usr/bin/qemu-system-s390x");
 	assert_int_equal(s.accelerator, ACCELERATOR_AUTO);
 	assert_int_equal(s.reserved_host_memory, 0);
+	assert_null(s.emulator_allow);
+	assert_string_equal(s.user, "zvirt-qemu");
+	assert_null(s.group);
+	/* Not resolved yet: nothing may run QEMU with these. */
+	assert_true(s.qemu_uid == (uid_t)-1);
+	assert_true(s.qemu_gid == (gid_t)-1);
 
 	/* Twice is harmless: the cleanup runs after this explicit one. */
 	settings_done(&s);
@@ -184,8 +199,8 @@ static void test_shipped_conf(void **state)
 	_cleanup_free_ char *err = NULL;
 	_cleanup_free_ char *uncommented = NULL;
 	static const char *const keys[] = {
-		"LogLevel", "LogTarget",   "StateDir",           "RunDir", "LogDir", "IdleTimeoutSec",
-		"Emulator", "Accelerator", "ReservedHostMemory",
+		"LogLevel", "LogTarget",   "StateDir",           "RunDir",        "LogDir", "IdleTimeoutSec",
+		"Emulator", "Accelerator", "ReservedHostMemory", "EmulatorAllow", "User",   "Group",
 	};
 	size_t size = 0, n_keys = 0;
 
@@ -239,6 +254,9 @@ static void test_every_key(void **state)
 			    "[Hypervisor]\n"
 			    "Emulator=/opt/qemu/bin/qemu-system-s390x\n"
 			    "Accelerator=tcg\n"
+			    "EmulatorAllow= /opt/a/qemu \t/opt/b/qemu  \n"
+			    "User=nobody\n"
+			    "Group=nogroup\n"
 			    "\t[Daemon]\n"
 			    "RunDir=/srv/zvirtd/run2 ; inline comment\n"
 			    "[Hypervisor]\n"
@@ -255,6 +273,11 @@ static void test_every_key(void **state)
 	assert_string_equal(s.emulator, "/opt/qemu/bin/qemu-system-s390x");
 	assert_int_equal(s.accelerator, ACCELERATOR_TCG);
 	assert_int_equal(s.reserved_host_memory, UINT64_C(2) << 30);
+	assert_string_equal(s.emulator_allow, "/opt/a/qemu /opt/b/qemu");
+	assert_string_equal(s.user, "nobody");
+	assert_string_equal(s.group, "nogroup");
+	assert_int_equal(s.qemu_uid, getpwnam("nobody")->pw_uid);
+	assert_int_equal(s.qemu_gid, getgrnam("nogroup")->gr_gid);
 }
 
 static void test_values(void **state)
@@ -345,6 +368,10 @@ static void test_bad_values(void **state)
 		{"Hypervisor", "ReservedHostMemory", "M", "size"},
 		{"Hypervisor", "ReservedHostMemory", "16777216T", "size"},
 		{"Hypervisor", "ReservedHostMemory", "18446744073709551616", "size"},
+		{"Hypervisor", "EmulatorAllow", "/usr/bin/qemu relative/qemu", "absolute paths"},
+		{"Hypervisor", "EmulatorAllow", "/usr/bin/", "absolute paths"},
+		{"Hypervisor", "User", "zvirt-no-such-user", "no such user"},
+		{"Hypervisor", "Group", "zvirt-no-such-group", "no such group"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -607,6 +634,71 @@ static void test_unreadable(void **state)
 	assert_non_null(strstr(err, f->dropin));
 }
 
+/* User= and Group= become numbers after the last file: the default user,
+ * its primary group, its supplementary groups; root only warns. */
+static void test_identity(void **state)
+{
+	Fixture *f = *state;
+	_cleanup_free_ char *err = NULL;
+	struct passwd *pw = getpwnam("zvirt-qemu");
+	if (!pw)
+		fail_msg("user zvirt-qemu is missing: tools/install-deps.sh creates it");
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+
+	{
+		_cleanup_(settings_done) Settings s = {};
+		write_text(f->conf, "[Hypervisor]\n");
+		assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+		assert_int_equal(s.qemu_uid, uid);
+		assert_int_equal(s.qemu_gid, gid);
+		bool primary = false;
+		for (size_t i = 0; i < s.n_qemu_groups; i++)
+			primary |= s.qemu_groups[i] == gid;
+		assert_true(primary);
+	}
+	{
+		/* Group= alone changes the group, not the user; "User=" is the default again. */
+		_cleanup_(settings_done) Settings s = {};
+		write_text(f->conf, "[Hypervisor]\nUser=root\nGroup=nogroup\n");
+		write_dropin(f, "10-user.conf", "[Hypervisor]\nUser=\n");
+		assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+		assert_int_equal(s.qemu_uid, uid);
+		assert_int_equal(s.qemu_gid, getgrnam("nogroup")->gr_gid);
+	}
+	{
+		_cleanup_(settings_done) Settings s = {};
+		write_dropin(f, "10-user.conf", "[Hypervisor]\nUser=root\nGroup=\n");
+		assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+		assert_int_equal(s.qemu_uid, 0);
+		assert_int_equal(s.qemu_gid, 0);
+	}
+}
+
+static void test_emulator_allowed(void **state)
+{
+	Fixture *f = *state;
+	_cleanup_(settings_done) Settings s = {};
+	_cleanup_free_ char *err = NULL;
+
+	write_text(f->conf, "[Hypervisor]\nEmulator=/usr/bin/qemu-system-s390x\n"
+			    "EmulatorAllow=/opt/q/qemu-system-s390x /opt/r/qemu\n");
+	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+	assert_true(settings_emulator_allowed(&s, "/usr/bin/qemu-system-s390x"));
+	assert_true(settings_emulator_allowed(&s, "/opt/q/qemu-system-s390x"));
+	assert_true(settings_emulator_allowed(&s, "/opt/r/qemu"));
+	/* Whole paths only: no prefix, no part of one. */
+	assert_false(settings_emulator_allowed(&s, "/opt/r/qem"));
+	assert_false(settings_emulator_allowed(&s, "/opt/q"));
+	assert_false(settings_emulator_allowed(&s, "/bin/sh"));
+	assert_false(settings_emulator_allowed(&s, ""));
+	assert_false(settings_emulator_allowed(&s, NULL));
+
+	free(TAKE_PTR(s.emulator_allow));
+	assert_false(settings_emulator_allowed(&s, "/opt/r/qemu"));
+	assert_true(settings_emulator_allowed(&s, "/usr/bin/qemu-system-s390x"));
+}
+
 static void test_apply_log(void **state)
 {
 	Fixture *f = *state;
@@ -647,6 +739,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_reload_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_last_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emulator_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_log, setup, teardown),
 	};
 
