@@ -24,8 +24,14 @@ struct Registry {
 	QemuCapsProbe *caps_probe;
 	/* Parses of callers' documents, off the loop; started on first use. */
 	Worker *worker;
-	struct DefineJob *define_jobs; /* in flight, to answer if we stop */
+	struct DefineJob *define_jobs;             /* in flight, to answer if we stop */
+	struct DefineJob *write_head, *write_tail; /* checked and written one at a time */
+	struct DefineJob *writing;                 /* the durable write under way */
 };
+
+/* Whether a DefineXML for this UUID is parsed or being written: Undefine
+ * waits for it rather than race it. */
+bool registry_definition_pending(const Registry *r, const char *uuid_hex);
 
 sd_event *registry_get_event(const Registry *r);
 const Settings *registry_get_settings(const Registry *r);

@@ -291,31 +291,18 @@ int registry_probe_caps(Registry *r)
 			       &r->caps_probe);
 }
 
-/* The part of a define that happens on the loop, once def is parsed
- * (taken in every case). */
-static int define_parsed(Registry *r, DomainDef *def_in, Domain **ret, bool *ret_created, ZvError *err)
+/* After the durable write: the registry takes the definition (taken in
+ * every case). Since the check, other defines were held back and other
+ * calls can only have removed domains, so the UUID decides alone: an edit
+ * of the domain that has it, or a new domain. */
+static int define_commit(Registry *r, DomainDef *def_in, Domain **ret, ZvError *err)
 {
 	_cleanup_(domain_def_freep) DomainDef *def = def_in;
-	Domain *d = NULL;
-	int k;
-
-	k = expand_machine(r, def, err);
-	if (k < 0)
-		return k;
-
-	k = check_conflicts(r, def, &d, err);
-	if (k < 0)
-		return k;
-
-	/* On disk first: a definition we cannot store is not defined. */
-	k = store_save_definition(r->settings, def);
-	if (k < 0)
-		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot store the definition in %s/domains: %s",
-				    r->settings->state_dir, strerror(-k));
+	Domain *d = hashmap_get(r->by_uuid, SD_ID128_TO_STRING(def->uuid));
 
 	if (d) {
-		/* Same UUID and name: a new definition for the next start. The
-		 * name key points into the old def, so re-key it. */
+		/* A new definition for the next start. The name key points into
+		 * the old def, so re-key it. */
 		hashmap_remove(r->by_name, d->def->name);
 		domain_def_free(d->def);
 		d->def = TAKE_PTR(def);
@@ -325,18 +312,16 @@ static int define_parsed(Registry *r, DomainDef *def_in, Domain **ret, bool *ret
 		if (was_transient && d->live)
 			(void)domain_save_status(d);
 		registry_notify_definition(r, d);
-		*ret_created = false;
 	} else {
 		char uuid_hex[SD_ID128_STRING_MAX];
 		sd_id128_to_string(def->uuid, uuid_hex);
-		k = registry_insert(r, TAKE_PTR(def), true, &d);
+		int k = registry_insert(r, TAKE_PTR(def), true, &d);
 		if (k < 0) {
 			(void)store_remove_definition(r->settings, uuid_hex);
 			return zv_error_set(err, ZV_ERROR_HOST, k, "Out of memory");
 		}
 		if (r->callbacks.domain_added)
 			r->callbacks.domain_added(d, r->callbacks.userdata);
-		*ret_created = true;
 	}
 	log_info("Defined domain %s (%s)", d->def->name, d->uuid);
 	*ret = d;
@@ -347,14 +332,16 @@ static int define_parsed(Registry *r, DomainDef *def_in, Domain **ret, bool *ret
 
 typedef struct DefineJob {
 	Registry *registry;
-	struct DefineJob *next, *prev;
-	bool define; /* else validate */
+	struct DefineJob *next, *prev; /* every job not yet answered */
+	struct DefineJob *write_next;  /* the queue of durable writes */
+	bool define;                   /* else validate */
 	const char *xml;
 	size_t len;
-	char *emulator; /* the default, copied: a reload may replace the settings */
+	char *emulator;  /* the default, copied: a reload may replace the settings */
+	char *state_dir; /* likewise, for the write */
 	registry_define_fn cb;
 	void *userdata;
-	/* Filled in the worker thread. */
+	/* Filled in the worker threads. */
 	DomainDef *def;
 	ZvError err;
 } DefineJob;
@@ -374,6 +361,7 @@ static void define_job_free(DefineJob *j)
 {
 	domain_def_free(j->def);
 	free(j->emulator);
+	free(j->state_dir);
 	free(j);
 }
 
@@ -384,28 +372,109 @@ static int define_job_parse(void *userdata)
 	return domain_def_parse(j->xml, j->len, &defaults, 0, &j->def, &j->err);
 }
 
-static void define_job_done(int result, void *userdata)
+/* Answers the caller and forgets the job. */
+static void define_job_finish(DefineJob *j, int result, Domain *d)
+{
+	Registry *r = j->registry;
+	define_job_unlink(j);
+	j->cb(r, result < 0 ? result : 0, result < 0 ? NULL : d, result < 0 ? &j->err : NULL, j->userdata);
+	define_job_free(j);
+}
+
+static int define_job_write(void *userdata)
+{
+	DefineJob *j = userdata;
+	return store_save_definition_at(j->state_dir, j->def);
+}
+
+static void write_queue_pump(Registry *r);
+
+static void define_job_written(int result, void *userdata)
 {
 	DefineJob *j = userdata;
 	Registry *r = j->registry;
-	Domain *d = NULL, *existing;
-	bool created;
+	Domain *d = NULL;
 
-	define_job_unlink(j);
-	if (result >= 0 && j->define)
-		result = define_parsed(r, TAKE_PTR(j->def), &d, &created, &j->err);
-	else if (result >= 0) {
+	r->writing = NULL;
+	if (result < 0)
+		zv_error_set(&j->err, ZV_ERROR_HOST, result, "Cannot store the definition in %s/domains: %s",
+			     j->state_dir, strerror(-result));
+	else
+		result = define_commit(r, TAKE_PTR(j->def), &d, &j->err);
+	define_job_finish(j, result, d);
+	write_queue_pump(r);
+}
+
+/* One durable write at a time, each checked against the registry right
+ * before it starts: writes land in the order their checks passed, and no
+ * check is outdated by another define. The loop never waits for fsync. */
+static void write_queue_pump(Registry *r)
+{
+	DefineJob *j;
+	while (!r->writing && (j = r->write_head)) {
+		Domain *existing;
+		r->write_head = j->write_next;
+		if (!r->write_head)
+			r->write_tail = NULL;
+
+		int k = expand_machine(r, j->def, &j->err);
+		if (k >= 0)
+			k = check_conflicts(r, j->def, &existing, &j->err);
+		if (k >= 0 && !(j->state_dir = strdup(r->settings->state_dir)))
+			k = zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+		if (k >= 0) {
+			k = worker_submit(r->worker, define_job_write, define_job_written, j, NULL);
+			if (k < 0)
+				zv_error_set(&j->err, ZV_ERROR_HOST, k, "Cannot queue the write: %s",
+					     strerror(-k));
+		}
+		if (k < 0) {
+			define_job_finish(j, k, NULL);
+			continue;
+		}
+		r->writing = j;
+	}
+}
+
+static void define_job_parsed(int result, void *userdata)
+{
+	DefineJob *j = userdata;
+	Registry *r = j->registry;
+	Domain *existing;
+
+	if (result >= 0 && j->define) {
+		/* On disk first: a definition we cannot store is not defined. */
+		if (r->write_tail)
+			r->write_tail->write_next = j;
+		else
+			r->write_head = j;
+		r->write_tail = j;
+		write_queue_pump(r);
+		return;
+	}
+	if (result >= 0) {
 		result = expand_machine(r, j->def, &j->err);
 		if (result >= 0)
 			result = check_conflicts(r, j->def, &existing, &j->err);
 	}
-	j->cb(r, result < 0 ? result : 0, result < 0 ? NULL : d, result < 0 ? &j->err : NULL, j->userdata);
-	define_job_free(j);
+	define_job_finish(j, result, NULL);
+}
+
+bool registry_definition_pending(const Registry *r, const char *uuid_hex)
+{
+	/* Only parsed jobs: a parse under way writes j->def on its thread. */
+	if (r->writing && strcmp(SD_ID128_TO_STRING(r->writing->def->uuid), uuid_hex) == 0)
+		return true;
+	for (const DefineJob *j = r->write_head; j; j = j->write_next)
+		if (strcmp(SD_ID128_TO_STRING(j->def->uuid), uuid_hex) == 0)
+			return true;
+	return false;
 }
 
 static void define_jobs_cancel(Registry *r)
 {
 	DefineJob *j;
+	r->write_head = r->write_tail = r->writing = NULL;
 	while ((j = r->define_jobs)) {
 		define_job_unlink(j);
 		ZvError err = ZV_ERROR_INIT;
@@ -441,7 +510,7 @@ static int define_job_submit(Registry *r, bool define, const char *xml, size_t l
 		free(j);
 		return -ENOMEM;
 	}
-	k = worker_submit(r->worker, define_job_parse, define_job_done, j, NULL);
+	k = worker_submit(r->worker, define_job_parse, define_job_parsed, j, NULL);
 	if (k < 0) {
 		define_job_free(j);
 		return k;
@@ -480,6 +549,10 @@ int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err)
 	k = domain_check_idle(d, DOMAIN_OP_UNDEFINE, err);
 	if (k < 0)
 		return k;
+	if (registry_definition_pending(r, d->uuid_hex))
+		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
+				    "Undefine is not possible now: a new definition of '%s' is being stored",
+				    domain_name(d));
 
 	k = store_remove_definition(r->settings, d->uuid_hex);
 	if (k < 0)

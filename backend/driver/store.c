@@ -93,8 +93,13 @@ int store_prepare_dirs(const Settings *s)
 
 int store_save_definition(const Settings *s, const DomainDef *def)
 {
+	return store_save_definition_at(s->state_dir, def);
+}
+
+int store_save_definition_at(const char *state_dir, const DomainDef *def)
+{
 	_cleanup_free_ char *xml = domain_def_format(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
-	_cleanup_free_ char *path = store_path(s->state_dir, SD_ID128_TO_STRING(def->uuid), ".xml");
+	_cleanup_free_ char *path = store_path(state_dir, SD_ID128_TO_STRING(def->uuid), ".xml");
 	if (!xml || !path)
 		return -ENOMEM;
 	int r = write_file_atomic(path, xml, strlen(xml), 0600, WRITE_DURABLE);

@@ -22,6 +22,9 @@ int store_prepare_dirs(const Settings *s);
 int store_lock_instance(const Settings *s);
 
 int store_save_definition(const Settings *s, const DomainDef *def);
+/* The same with the directory given: a worker thread writes with a copy
+ * of it, as the settings may be replaced meanwhile. Thread-safe. */
+int store_save_definition_at(const char *state_dir, const DomainDef *def);
 int store_remove_definition(const Settings *s, const char *uuid_hex);
 
 /* Calls cb for every <StateDir>/domains/<32 hex>.xml with its contents. */
