@@ -124,8 +124,10 @@ static void test_counts_only_markup(void **state)
 }
 
 /* The worst shape inside the bounds: as many elements with 32 attributes
- * each as 1 MiB holds. The schema refuses it, quickly. */
-static void test_worst_inside_bounds_is_quick(void **state)
+ * each as 1 MiB holds. The schema refuses it; how long that takes is
+ * printed, not judged (valgrind runs this too): test-stall and the
+ * benchmark show that it does not hold the loop. */
+static void test_worst_inside_bounds(void **state)
 {
 	Buf b = {};
 	put(&b, "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices>");
@@ -143,8 +145,6 @@ static void test_worst_inside_bounds_is_quick(void **state)
 	assert_true(parse(&b, &err, &s) < 0);
 	assert_int_equal(err.code, ZV_ERROR_INVALID_XML);
 	print_message("worst document inside the bounds: %zu bytes, %.1f ms\n", b.len, s * 1000);
-	if (s > 1.0)
-		fail_msg("a document inside the bounds took %.2f s", s);
 	free(b.s);
 }
 
@@ -154,7 +154,7 @@ int main(void)
 		cmocka_unit_test(test_many_attributes),
 		cmocka_unit_test(test_many_elements_and_depth),
 		cmocka_unit_test(test_counts_only_markup),
-		cmocka_unit_test(test_worst_inside_bounds_is_quick),
+		cmocka_unit_test(test_worst_inside_bounds),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	domain_xml_done();
