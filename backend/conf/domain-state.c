@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The names of states and reasons, and which pairs the table has. */
 #include "conf/domain-state.h"
 
 #include <errno.h>

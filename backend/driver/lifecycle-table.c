@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The state table: which call each state allows, where a Start ends,
+ * and what QEMU's run states mean (lifecycle-table.h). */
 #include "driver/lifecycle-table.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's files (store.h): definitions, autostart marks, runtime
+ * status, the instance lock; file I/O only, the documents are conf's. */
 #include "store.h"
 
 #include <dirent.h>

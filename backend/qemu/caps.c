@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the emulator offers, read in the background (caps.h). */
 #include "caps.h"
 
 #include <errno.h>

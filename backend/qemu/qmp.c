@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The QMP transport of qmp.h: greeting, capabilities, the command queue
+ * matched to replies by id, events, fds passed with SCM_RIGHTS. */
 #include "qmp.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ZvError: the first error recorded wins, and its code's name. */
 #include "error.h"
 
 #include <errno.h>

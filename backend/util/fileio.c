@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whole-file reads and atomic, optionally durable, writes. */
 #include "fileio.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The string-keyed hash map of hashmap.h. */
 #include "hashmap.h"
 
 #include <errno.h>

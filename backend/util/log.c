@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Logging to the journal, stderr or a file (LogTarget=), by level. */
 #include "log.h"
 
 #include <errno.h>
