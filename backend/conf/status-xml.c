@@ -18,8 +18,30 @@
 #include "util/log.h"
 #include "xml-internal.h"
 
+int file_owners_add(FileOwners *owners, const FileOwner *o)
+{
+	FileOwner *v = realloc(owners->v, (owners->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	owners->v = v;
+	v[owners->n] = *o;
+	if (!(v[owners->n].path = strdup(o->path)))
+		return -ENOMEM;
+	owners->n++;
+	return 0;
+}
+
+void file_owners_done(FileOwners *owners)
+{
+	for (size_t i = 0; i < owners->n; i++)
+		free(owners->v[i].path);
+	free(owners->v);
+	*owners = (FileOwners){};
+}
+
 void domain_status_done(DomainStatus *st)
 {
+	file_owners_done(&st->owners);
 	free(st->qmp_path);
 	free(st->log_path);
 	domain_def_free(st->live);
@@ -61,6 +83,20 @@ char *domain_status_format(const DomainStatus *st)
 		if (st->kill_at_usec)
 			fprintf(f, " kill-at='%" PRIu64 "'", st->kill_at_usec);
 		fputs("/>\n", f);
+	}
+	if (st->owners.n > 0) {
+		fputs("  <owners>\n", f);
+		for (size_t i = 0; i < st->owners.n; i++) {
+			const FileOwner *o = &st->owners.v[i];
+			fputs("    <file", f);
+			put_attribute(f, "path", o->path);
+			fprintf(f,
+				" dev='%" PRIu64 "' ino='%" PRIu64 "' uid='%u' gid='%u' label-uid='%u' "
+				"label-gid='%u'/>\n",
+				o->dev, o->ino, (unsigned)o->uid, (unsigned)o->gid, (unsigned)o->label_uid,
+				(unsigned)o->label_gid);
+		}
+		fputs("  </owners>\n", f);
 	}
 	fprintf(f, "%s</domstatus>\n", dom);
 	if (fclose(f) != 0)
@@ -108,6 +144,48 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 	return 0;
 }
 
+/* Plain decimal digits up to max, as the daemon writes them. */
+static int prop_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *ret)
+{
+	_cleanup_free_ char *v = prop_dup(n, name);
+	if (!v || !isdigit((unsigned char)v[0]))
+		return -EBADMSG;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || *end || x > max)
+		return -EBADMSG;
+	*ret = x;
+	return 0;
+}
+
+static int parse_owners(xmlNode *n, FileOwners *owners)
+{
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!xmlStrEqual(c->name, (const xmlChar *)"file"))
+			return -EBADMSG;
+		/* (uid_t)-1 means "unchanged" to chown: never a recorded owner. */
+		uint64_t uid, gid, label_uid, label_gid, max = (uint32_t)-2;
+		FileOwner o = {};
+		_cleanup_free_ char *path = prop_dup(c, "path");
+		if (!path || path[0] != '/' || prop_u64(c, "dev", UINT64_MAX, &o.dev) < 0 ||
+		    prop_u64(c, "ino", UINT64_MAX, &o.ino) < 0 || prop_u64(c, "uid", max, &uid) < 0 ||
+		    prop_u64(c, "gid", max, &gid) < 0 || prop_u64(c, "label-uid", max, &label_uid) < 0 ||
+		    prop_u64(c, "label-gid", max, &label_gid) < 0)
+			return -EBADMSG;
+		o.path = path;
+		o.uid = (uid_t)uid;
+		o.gid = (gid_t)gid;
+		o.label_uid = (uid_t)label_uid;
+		o.label_gid = (gid_t)label_gid;
+		if (file_owners_add(owners, &o) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *defaults, DomainStatus *st)
 {
 	/* Our own file, but read as carefully as a caller's: no network, no
@@ -151,6 +229,10 @@ int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *de
 		else if (xmlStrEqual(c->name, (const xmlChar *)"intents")) {
 			if (parse_intents(c, st) < 0)
 				return -EBADMSG;
+		} else if (xmlStrEqual(c->name, (const xmlChar *)"owners")) {
+			int k = parse_owners(c, &st->owners);
+			if (k < 0)
+				return k;
 		} else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
 			dom = c;
 	}

@@ -10,8 +10,15 @@
  *     <monitor path='/run/zvirtd/domains/<uuid>.qmp'/>
  *     <log path='/var/log/zvirtd/vs1.log'/>
  *     <intents starting='paused' restart='yes' stop='destroyed' kill-at='123456789'/>
+ *     <owners>
+ *       <file path='/srv/vs1.img' dev='2049' ino='131' uid='0' gid='0'
+ *             label-uid='102' label-gid='106'/>
+ *     </owners>
  *     <domain ...>...</domain>
  *   </domstatus>
+ *
+ * <owners> (absent when empty; files written before it existed have none)
+ * lists the files the start gave to QEMU's user and whose they were.
  */
 
 #include <stdbool.h>
@@ -22,6 +29,26 @@
 #include "domain-def.h"
 #include "domain-state.h"
 #include "domain-xml.h"
+
+/* A file a start gave to QEMU's user (backend/driver/dac.c). */
+typedef struct FileOwner {
+	char *path;
+	uint64_t dev, ino; /* the file given; a path replaced since is left alone */
+	uid_t uid;         /* its owner before the start ... */
+	gid_t gid;         /* ... and group */
+	uid_t label_uid;   /* what the start gave it: a file changed since is */
+	gid_t label_gid;   /* someone else's doing and stays as it is */
+} FileOwner;
+
+typedef struct FileOwners {
+	FileOwner *v;
+	size_t n;
+} FileOwners;
+
+/* Appends a copy of *o (its path copied); -ENOMEM. */
+int file_owners_add(FileOwners *owners, const FileOwner *o);
+/* Frees the list and empties it. */
+void file_owners_done(FileOwners *owners);
 
 typedef struct DomainStatus {
 	DomainState state;
@@ -43,6 +70,8 @@ typedef struct DomainStatus {
 	DomainReason stop_reason; /* ... this one (else: crashed) */
 	uint64_t kill_at_usec; /* CLOCK_MONOTONIC: SIGKILL then (Shutdown timeout-ms, graceful Destroy); 0:
 				  none */
+
+	FileOwners owners; /* what to give back when QEMU has ended */
 } DomainStatus;
 
 /* Frees what a parsed status owns and zeroes it. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The runtime status document: what is written reads back the same
- * (paths with quotes and newlines included), and what is not a status
- * document the daemon wrote is refused without a crash. */
+ * (paths with quotes and newlines included, the owners of the files a
+ * start gave away), and what is not a status document the daemon wrote
+ * is refused without a crash. */
 
 #include <errno.h>
 #include <setjmp.h>
@@ -176,6 +177,107 @@ static void test_refused(void **state)
 	domain_status_done(&out);
 }
 
+/* The files a start gave to QEMU's user survive a daemon restart: their
+ * owners come back exactly, a file without <owners> (written before it
+ * existed) reads as having none, and a damaged entry is refused. */
+static void test_owners(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *live = parse_domain();
+	FileOwner v[] = {
+		{.path = (char *)"/srv/img/a'b\".qcow2",
+		 .dev = 2049,
+		 .ino = 18446744073709551615ULL,
+		 .uid = 0,
+		 .gid = 0,
+		 .label_uid = 102,
+		 .label_gid = 106},
+		{.path = (char *)"/dev/dasdb1",
+		 .dev = 5,
+		 .ino = 7,
+		 .uid = 4294967294U,
+		 .gid = 6,
+		 .label_uid = 0,
+		 .label_gid = 4294967294U},
+	};
+	DomainStatus st = {.state = DOMAIN_STATE_RUNNING,
+			   .reason = DOMAIN_REASON_BOOTED,
+			   .pid = 77,
+			   .qmp_path = "/q",
+			   .live = live,
+			   .owners = {.v = v, .n = 2}};
+	_cleanup_free_ char *xml = domain_status_format(&st);
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<owners>"));
+
+	DomainStatus back = {};
+	assert_int_equal(domain_status_parse(xml, strlen(xml), &defaults, &back), 0);
+	assert_int_equal(back.owners.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(back.owners.v[i].path, v[i].path);
+		assert_true(back.owners.v[i].dev == v[i].dev && back.owners.v[i].ino == v[i].ino);
+		assert_int_equal(back.owners.v[i].uid, v[i].uid);
+		assert_int_equal(back.owners.v[i].gid, v[i].gid);
+		assert_int_equal(back.owners.v[i].label_uid, v[i].label_uid);
+		assert_int_equal(back.owners.v[i].label_gid, v[i].label_gid);
+	}
+	_cleanup_free_ char *again = domain_status_format(&back);
+	assert_string_equal(again, xml);
+	domain_status_done(&back);
+	assert_int_equal(back.owners.n, 0);
+
+	/* None: no element, and an old file reads with none. */
+	st.owners = (FileOwners){};
+	_cleanup_free_ char *plain = domain_status_format(&st);
+	assert_null(strstr(plain, "<owners"));
+	assert_int_equal(domain_status_parse(plain, strlen(plain), &defaults, &back), 0);
+	assert_int_equal(back.owners.n, 0);
+	assert_null(back.owners.v);
+	domain_status_done(&back);
+
+	/* An empty element is none too. */
+	const char *dom = strstr(plain, "<domain");
+	char buf[8192];
+	snprintf(buf, sizeof(buf),
+		 "<domstatus state='running' reason='booted' sequence='0' id='1' pid='77' "
+		 "persistent='yes'><monitor path='/q'/><owners/>%s",
+		 dom);
+	assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &back), 0);
+	assert_int_equal(back.owners.n, 0);
+	domain_status_done(&back);
+
+	const char *good = "path='/a' dev='1' ino='2' uid='0' gid='0' label-uid='102' label-gid='106'";
+	const char *bad[] = {
+		"path='a' dev='1' ino='2' uid='0' gid='0' label-uid='102' label-gid='106'",
+		"dev='1' ino='2' uid='0' gid='0' label-uid='102' label-gid='106'",
+		"path='/a' ino='2' uid='0' gid='0' label-uid='102' label-gid='106'",
+		"path='/a' dev='1' ino='2' uid='-1' gid='0' label-uid='102' label-gid='106'",
+		"path='/a' dev='1' ino='2' uid='4294967295' gid='0' label-uid='102' label-gid='106'",
+		"path='/a' dev='1' ino='2' uid='0' gid='0x1' label-uid='102' label-gid='106'",
+		"path='/a' dev='1' ino='2' uid='0' gid='0' label-uid=' 102' label-gid='106'",
+		"path='/a' dev='1' ino='2' uid='0' gid='0' label-uid='102'",
+		"path='/a' dev='18446744073709551616' ino='2' uid='0' gid='0' label-uid='1' label-gid='1'",
+	};
+	for (size_t i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		bool ok = i == sizeof(bad) / sizeof(bad[0]);
+		snprintf(buf, sizeof(buf),
+			 "<domstatus state='running' reason='booted' sequence='0' id='1' pid='77' "
+			 "persistent='yes'><monitor path='/q'/><owners><file %s/><file %s/></owners>%s",
+			 good, ok ? good : bad[i], dom);
+		DomainStatus out = {};
+		assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &out), ok ? 0 : -EBADMSG);
+		if (ok)
+			assert_int_equal(out.owners.n, 2);
+		domain_status_done(&out);
+	}
+	/* Only <file> inside <owners>. */
+	snprintf(buf, sizeof(buf),
+		 "<domstatus state='running' reason='booted' sequence='0' id='1' pid='77' "
+		 "persistent='yes'><monitor path='/q'/><owners><dir %s/></owners>%s",
+		 good, dom);
+	assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &back), -EBADMSG);
+	domain_status_done(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_intents),
 		cmocka_unit_test(test_no_live_definition),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_owners),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	domain_xml_done();
