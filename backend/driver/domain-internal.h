@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-id128.h>
 
+#include "conf/status-xml.h"
 #include "domain.h"
 #include "lifecycle-table.h"
 #include "qemu/monitor.h"
@@ -45,6 +46,7 @@ struct Domain {
 	char *qmp_path;
 	char *log_path;
 	long log_offset; /* where this run's QEMU output starts in log_path */
+	FileOwners owners; /* dac.c: files given to QEMU's user for this run */
 
 	/* The one state-changing call in flight; Destroy may overtake it. */
 	DomainOp op;

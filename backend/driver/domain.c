@@ -54,6 +54,7 @@ int domain_save_status(const Domain *d)
 		.stop_expected = d->stop_expected,
 		.stop_reason = d->stop_reason,
 		.kill_at_usec = d->kill_at_usec,
+		.owners = d->owners,
 	};
 	return store_save_status(registry_get_settings(d->registry), d->uuid_hex, &st);
 }
@@ -108,6 +109,7 @@ Domain *domain_free(Domain *d)
 	free(d->qmp_path);
 	free(d->log_path);
 	free(d->stop_waiters);
+	file_owners_done(&d->owners); /* a running guest keeps them; the status file has them */
 	free(d);
 	return NULL;
 }

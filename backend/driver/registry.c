@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dac.h"
 #include "domain-internal.h"
 #include "registry-internal.h"
 #include "store.h"
@@ -442,6 +443,8 @@ static void define_job_parsed(int result, void *userdata)
 	Registry *r = j->registry;
 	Domain *existing;
 
+	if (result >= 0)
+		result = dac_check_emulator(r->settings, j->def, &j->err);
 	if (result >= 0 && j->define) {
 		/* On disk first: a definition we cannot store is not defined. */
 		if (r->write_tail)
@@ -608,6 +611,7 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	d->sequence = st->sequence;
 	d->id = st->id;
 	d->log_path = TAKE_PTR(st->log_path);
+	dac_take_owners(d, &st->owners);
 	if (st->id >= r->next_id)
 		r->next_id = st->id + 1;
 	/* A Start in flight has QEMU but is still shut-off. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "accelerator.h"
+#include "dac.h"
 #include "domain-internal.h"
 #include "qemu/cmdline.h"
 #include "qemu/pidfile.h"
@@ -130,9 +131,12 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	if (r < 0)
 		return r;
 
+	r = dac_label_domain(d, &params, err);
+	if (r < 0)
+		return r;
 	log_start_header(d->log_path, argv, &d->log_offset);
 	r = qemu_process_spawn(registry_get_event(d->registry), argv, d->log_path, listen_fd,
-			       domain_on_process_exit, d, &d->process);
+			       dac_process_user(d), domain_on_process_exit, d, &d->process);
 	if (r < 0)
 		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
 				    argv[0], domain_name(d), strerror(-r));
@@ -153,6 +157,7 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 
 	r = spawn_qemu(d, live, err);
 	if (r < 0) {
+		dac_restore_domain(d);
 		domain_abort_op(d);
 		if (d->qmp_path)
 			(void)unlink_if_exists(d->qmp_path);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "dac.h"
 #include "domain-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
@@ -124,6 +125,7 @@ void domain_stopped(Domain *d)
 
 	d->monitor = qemu_monitor_free(d->monitor);
 	d->process = qemu_process_free(d->process);
+	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->kill_at_usec = 0;
 	d->reconnect = sd_event_source_disable_unref(d->reconnect);

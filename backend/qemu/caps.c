@@ -184,8 +184,10 @@ static int probe_run(QemuCapsProbe *p)
 
 	p->process = qemu_process_free(p->process);
 	(void)unlink_if_exists(p->output);
+	/* As the daemon: it only prints help, and runs before any guest (with
+	 * no_new_privs all the same). */
 	return qemu_process_spawn(p->event, p->step == PROBE_MACHINES ? machines_argv : cpus_argv, p->output,
-				  -1, on_probe_exit, p, &p->process);
+				  -1, (QemuProcessUser){}, on_probe_exit, p, &p->process);
 }
 
 int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, qemu_caps_done_fn cb,

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* QEMU processes: spawn one as its unprivileged user, attach to one
+ * after a restart, watch, signal and read them (process.h). */
 #include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,8 +103,52 @@ static int watch_child(sd_event *event, QemuProcess *p)
 	return sd_event_add_child(event, &p->source, p->pid, WEXITED, on_child, p);
 }
 
+/* In the child, once stderr is the log: "zvirtd: error: <what>: <errno
+ * name>", which the daemon shows as QEMU's last word. write() only. */
+static void __attribute__((noreturn)) child_fail(const char *what)
+{
+	const char *name = strerrorname_np(errno);
+	const char *parts[] = {"zvirtd: error: ", what, ": ", name ? name : "unknown error", "\n"};
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+		(void)!write(STDERR_FILENO, parts[i], strlen(parts[i]));
+	_exit(126);
+}
+
+/* The user's groups, gid and uid, in that order (setgroups and setgid
+ * need the privilege setuid gives up); then proof that it stuck. */
+static void drop_privileges(const QemuProcessUser *u, const gid_t *groups, size_t n_groups)
+{
+	if (setgroups(n_groups, groups) < 0)
+		child_fail("setgroups");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		child_fail("setresgid");
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		child_fail("setresuid");
+	if (u->uid == 0)
+		return; /* User=root, which the configuration warned about */
+
+	/* Real, effective and saved ids all moved, so the way back is shut. */
+	if (setuid(0) == 0 || seteuid(0) == 0) {
+		errno = EPERM;
+		child_fail("root could be regained after setresuid");
+	}
+	/* A uid change away from 0 clears the permitted and effective sets
+	 * (no SECBIT_KEEP_CAPS here); ambient ones go with them. Check. */
+	struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	if (syscall(SYS_capget, &head, data) < 0)
+		child_fail("capget");
+	for (size_t i = 0; i < ELEMENTSOF(data); i++)
+		if (data[i].effective || data[i].permitted || data[i].inheritable) {
+			errno = EPERM;
+			child_fail("capabilities left after setresuid");
+		}
+}
+
 /* Runs in the forked child: only async-signal-safe calls. */
-static void __attribute__((noreturn)) exec_child(char **argv, int log_fd, int keep_fd)
+static void __attribute__((noreturn))
+exec_child(char **argv, int log_fd, int keep_fd, const QemuProcessUser *user, const gid_t *groups,
+	   size_t n_groups)
 {
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -124,13 +174,51 @@ static void __attribute__((noreturn)) exec_child(char **argv, int log_fd, int ke
 	for (int sig = 1; sig < _NSIG; sig++)
 		(void)signal(sig, SIG_DFL);
 
+	if (user->change)
+		drop_privileges(user, groups, n_groups);
+	/* No setuid binary, no file capability gives anything back. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail("PR_SET_NO_NEW_PRIVS");
+
 	execv(argv[0], argv);
-	_exit(127);
+	child_fail("execv");
 }
 
-int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd,
+/* The user's supplementary groups, plus the one that owns /dev/kvm where
+ * there is one: QEMU needs the device, and udev makes it root:kvm 0660.
+ * Built before fork (stat and malloc are not for the child). */
+static int process_groups(const QemuProcessUser *u, gid_t **ret, size_t *ret_n)
+{
+	gid_t *g = malloc((u->n_groups + 1) * sizeof(gid_t));
+	if (!g)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < u->n_groups; i++)
+		g[n++] = u->groups[i];
+
+	struct stat st;
+	if (stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode) && st.st_gid != 0) {
+		bool have = st.st_gid == u->gid;
+		for (size_t i = 0; i < n; i++)
+			have |= g[i] == st.st_gid;
+		if (!have)
+			g[n++] = st.st_gid;
+	}
+	*ret = g;
+	*ret_n = n;
+	return 0;
+}
+
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, QemuProcessUser user,
 		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret)
 {
+	if (user.change && (user.uid == (uid_t)-1 || user.gid == (gid_t)-1))
+		return log_error_errno(EINVAL, "No user to run %s as", argv[0]);
+	_cleanup_free_ gid_t *groups = NULL;
+	size_t n_groups = 0;
+	if (user.change && process_groups(&user, &groups, &n_groups) < 0)
+		return -ENOMEM;
+
 	_cleanup_close_ int log_fd =
 		open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
 	if (log_fd < 0)
@@ -148,7 +236,7 @@ int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int k
 	if (pid < 0)
 		return log_error_errno(errno, "fork failed: %m");
 	if (pid == 0)
-		exec_child(argv, log_fd, keep_fd);
+		exec_child(argv, log_fd, keep_fd, &user, groups, n_groups);
 
 	p->pid = pid;
 	p->is_child = true;
@@ -163,7 +251,11 @@ int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int k
 			close(p->pidfd);
 		return log_error_errno(r, "Cannot watch pid %d: %m", (int)pid);
 	}
-	log_debug("Spawned %s as pid %d", argv[0], (int)pid);
+	if (user.change)
+		log_debug("Spawned %s as pid %d, uid %u gid %u", argv[0], (int)pid, (unsigned)user.uid,
+			  (unsigned)user.gid);
+	else
+		log_debug("Spawned %s as pid %d", argv[0], (int)pid);
 	*ret = TAKE_PTR(p);
 	return 0;
 }

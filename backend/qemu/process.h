@@ -5,7 +5,8 @@
  * daemon, watched through a pidfd so the same code serves a child and a
  * process the daemon reattached to after a restart (not its child).
  * Without pidfds (kernels before 5.3, valgrind) a child is watched through
- * SIGCHLD and a reattached process by looking at /proc. */
+ * SIGCHLD and a reattached process by looking at /proc. QEMU runs as the
+ * configured unprivileged user (QemuProcessUser). */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -18,10 +19,23 @@ typedef struct QemuProcess QemuProcess;
  * stays valid until qemu_process_free(). */
 typedef void (*qemu_process_exit_fn)(QemuProcess *p, void *userdata);
 
+/* Whom the process runs as. */
+typedef struct QemuProcessUser {
+	bool change; /* false: as the daemon itself (a daemon that is not root) */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary; /dev/kvm's group is added */
+	size_t n_groups;
+} QemuProcessUser;
+
 /* Starts argv[0] with argv in a new session. stdin is /dev/null, stdout
  * and stderr append to log_path. keep_fd (>= 0) is inherited under the
- * same number; every other descriptor is closed. */
-int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd,
+ * same number; every other descriptor is closed. With user.change, the
+ * child takes on user's groups, gid and uid before exec, checks that it
+ * cannot become root again and that no capability is left, and sets
+ * no_new_privs; a step that fails ends it (status 126) with a line in
+ * log_path that says which. -EINVAL for a user.uid or gid of -1. */
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, QemuProcessUser user,
 		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret);
 
 /* Watches an existing QEMU: -ESRCH when it is gone, -ESTALE when pid now
