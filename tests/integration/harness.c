@@ -42,7 +42,9 @@
 #define POLKITD_BINARY     "/usr/lib/polkit-1/polkitd"
 #define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
 #define QEMU_BINARY        "/usr/bin/qemu-system-s390x"
-#define TMP_PREFIX         "zvirt-it-"
+/* Whom the daemon runs QEMU as (tools/install-deps.sh creates it). */
+#define QEMU_USER  "zvirt-qemu"
+#define TMP_PREFIX "zvirt-it-"
 
 #define POLL_MS           5
 #define START_TIMEOUT_MS  30000 /* valgrind (ZVIRTD_WRAPPER) is slow to start */
@@ -996,7 +998,9 @@ static int prepare_tmp(void)
 		H.tmp = NULL;
 		return r;
 	}
-	/* nobody must reach the bus socket in here. */
+	/* nobody must reach the bus socket in here, and QEMU (user
+	 * zvirt-qemu) the daemon's RunDir and LogDir, which the daemon makes
+	 * searchable by QEMU's group. */
 	if (chmod(H.tmp, 0755) < 0)
 		return -errno;
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -1037,8 +1041,10 @@ static int prepare_tmp(void)
 			 "\n"
 			 "[Hypervisor]\n"
 			 "Emulator=%s\n"
-			 "Accelerator=tcg\n",
-			 H.daemon_log, H.tmp, H.tmp, H.log_dir, QEMU_BINARY);
+			 "Accelerator=tcg\n"
+			 "User=%s\n"
+			 "Group=%s\n",
+			 H.daemon_log, H.tmp, H.tmp, H.log_dir, QEMU_BINARY, QEMU_USER, QEMU_USER);
 	return write_file(H.daemon_conf, conf, 0644);
 }
 
@@ -1766,6 +1772,36 @@ static char *build_guest(const char *script)
 	return end > line ? xstrdup(line) : NULL;
 }
 
+/* QEMU runs as zvirt-qemu and must read the guest's kernel and initrd.
+ * They are Debian's public packages, shared by every test program (each
+ * with a daemon of its own, which knows nothing of the others' labels):
+ * rather than have each daemon give them to QEMU's user and back, make
+ * the directories on the way searchable and the files readable for all,
+ * so that no daemon needs to change their owner. */
+static void make_world_readable(const char *dir, const char *const *files, size_t n_files)
+{
+	_cleanup_free_ char *path = xstrdup(dir);
+	for (char *slash = path;; slash++) {
+		slash = strchr(slash, '/');
+		if (slash)
+			*slash = 0;
+		struct stat st;
+		if (*path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH) &&
+		    chmod(path, (st.st_mode & 07777) | S_IXOTH) == 0)
+			fprintf(stderr, "harness: made %s searchable for QEMU's user\n", path);
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	for (size_t i = 0; i < n_files; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
+		struct stat st;
+		if (stat(p, &st) == 0 && !(st.st_mode & S_IROTH) &&
+		    chmod(p, (st.st_mode & 07777) | S_IROTH) == 0)
+			fprintf(stderr, "harness: made %s readable for QEMU's user\n", p);
+	}
+}
+
 const char *harness_guest_dir(void)
 {
 	const char *env = getenv("ZVIRT_GUEST_DIR");
@@ -1792,6 +1828,7 @@ const char *harness_guest_dir(void)
 			fail_msg("test guest incomplete: %s: %m", p);
 		}
 	}
+	make_world_readable(dir, files, ELEMENTSOF(files));
 	H.guest_dir = dir;
 	return H.guest_dir;
 }
