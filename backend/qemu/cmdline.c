@@ -386,6 +386,13 @@ static json_object *format_node(const DiskDef *disk, const char *node_name, cons
 	/* libvirt sets the cache on both nodes: no inheritance with -blockdev. */
 	if (disk_cache_flags(disk->cache, &cache) && json_add(o, "cache", cache_object(&cache)) < 0)
 		return NULL;
+	/* QEMU would open the backing file the image header names, a host
+	 * path the definition never mentioned. Definitions have no
+	 * <backingStore> (conf parses none), so there is no chain to give
+	 * QEMU: an image with a backing file reads zeros where it has no
+	 * data of its own. */
+	if (disk->format == DISK_FORMAT_QCOW2 && json_object_object_add(o, "backing", NULL) < 0)
+		return NULL;
 	return TAKE_PTR(o);
 }
 

@@ -235,7 +235,7 @@ static void test_full(void **state)
 			     "\"cache\":{\"direct\":true,\"no-flush\":false},\"aio\":\"native\","
 			     "\"discard\":\"unmap\",\"auto-read-only\":true}",
 		"-blockdev", "{\"node-name\":\"virtio-disk0-format\",\"driver\":\"qcow2\",\"file\":\"virtio-disk0-storage\","
-			     "\"read-only\":false,\"cache\":{\"direct\":true,\"no-flush\":false}}",
+			     "\"read-only\":false,\"cache\":{\"direct\":true,\"no-flush\":false},\"backing\":null}",
 		"-device", "virtio-blk-ccw,devno=fe.0.0001,drive=virtio-disk0-format,id=virtio-disk0,bootindex=1,write-cache=on",
 		"-blockdev", "{\"driver\":\"host_device\",\"filename\":\"/dev/disk/by-id/dm-uuid-mpath-x\","
 			     "\"node-name\":\"virtio-disk1-storage\",\"read-only\":true,\"aio\":\"threads\","
@@ -369,6 +369,22 @@ static void test_cache_modes(void **state)
 			assert_false(json_object_object_get_ex(format, "cache", NULL));
 			assert_false(json_object_object_get_ex(device, "write-cache", NULL));
 		}
+		/* raw has no backing file to cut. */
+		assert_false(json_object_object_get_ex(format, "backing", NULL));
+	}
+
+	/* qcow2: "backing": null, so QEMU never opens the backing file the
+	 * image header names (no <backingStore> in definitions). */
+	{
+		DiskDef disk = raw_disk("vdc", "/img.qcow2", 7, "virtio-disk8");
+		disk.format = DISK_FORMAT_QCOW2;
+		ZvError err = ZV_ERROR_INIT;
+		_cleanup_(json_object_putp) json_object *storage = NULL, *format = NULL;
+		assert_int_equal(qemu_disk_blockdev_props(&disk, &storage, &format, &err), 0);
+		json_object *v = (json_object *)1;
+		assert_true(json_object_object_get_ex(format, "backing", &v));
+		assert_null(v);
+		assert_false(json_object_object_get_ex(storage, "backing", NULL));
 	}
 
 	char storage[QEMU_NODE_NAME_MAX], format[QEMU_NODE_NAME_MAX];
