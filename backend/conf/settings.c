@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Settings: the built-in defaults, and the questions asked of them. */
 #include "conf/settings.h"
 
 #include <errno.h>
