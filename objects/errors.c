@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.zvirt1.Error.* replies from ZvErrors and formats, always sendable. */
 #include "errors.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/cleanup.h"
+#include "util/utf8.h"
+
+/* Where a message is cut: the size a ZvError holds. */
+#define MESSAGE_MAX (sizeof(((ZvError *)NULL)->message) - 1)
 
 #define E(name, err) SD_BUS_ERROR_MAP(ZVIRT_ERROR_PREFIX name, err)
 
@@ -30,6 +38,9 @@ int bus_errors_register(void)
 	return sd_bus_error_add_map(zvirt_error_map);
 }
 
+/* The last line of defence: sd-bus does not send a reply whose message
+ * is not valid UTF-8 (the caller would wait for its timeout), and any
+ * message may quote a caller, a file or QEMU, cut anywhere. */
 static int set_error(sd_bus_error *error, ZvErrorCode code, const char *message)
 {
 	char name[128];
@@ -37,7 +48,12 @@ static int set_error(sd_bus_error *error, ZvErrorCode code, const char *message)
 	if (!suffix || code == ZV_ERROR_NONE)
 		suffix = "HostError";
 	snprintf(name, sizeof(name), ZVIRT_ERROR_PREFIX "%s", suffix);
-	return sd_bus_error_set(error, name, message);
+
+	_cleanup_free_ char *safe = strdup(message ?: "");
+	if (!safe)
+		return sd_bus_error_set(error, name, "Out of memory");
+	utf8_truncate(safe, MESSAGE_MAX);
+	return sd_bus_error_set(error, name, utf8_sanitize(safe));
 }
 
 int bus_error_from_zv(sd_bus_error *error, const ZvError *err, int r)
@@ -56,11 +72,16 @@ int bus_error_from_zv(sd_bus_error *error, const ZvError *err, int r)
 
 int bus_error_setf(sd_bus_error *error, ZvErrorCode code, const char *fmt, ...)
 {
-	char msg[1024];
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Whole, so that set_error() can cut it between characters. */
+	int n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		msg = NULL;
+		return set_error(error, ZV_ERROR_HOST, "Out of memory");
+	}
 	return set_error(error, code, msg);
 }
 

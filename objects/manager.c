@@ -20,8 +20,13 @@
 #include "polkit.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include "zvirtd-config.h"
+
+/* How much of a caller's string an error message quotes. */
+#define QUOTE_MAX      64
+#define NAME_QUOTE_MAX 256
 
 /* --- properties --------------------------------------------------------- */
 
@@ -202,11 +207,13 @@ static int read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *erro
 	int r = bus_read_options(m, specs, NULL, error);
 	if (r < 0)
 		return r;
-	if (f->state && domain_state_from_string(f->state) < 0)
+	if (f->state && domain_state_from_string(f->state) < 0) {
+		char quoted[UTF8_SHORTEN_SIZE(QUOTE_MAX)];
 		return bus_error_setf(
 			error, ZV_ERROR_INVALID_ARGUMENT,
-			"Unknown state '%.64s'; states are shut-off, running, paused, crashed, in-shutdown",
-			f->state);
+			"Unknown state '%s'; states are shut-off, running, paused, crashed, in-shutdown",
+			utf8_shorten(f->state, QUOTE_MAX, quoted));
+	}
 	return 0;
 }
 
@@ -257,8 +264,11 @@ static int method_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error
 	if (r < 0)
 		return r;
 	Domain *d = registry_find_by_name(o->registry, name);
-	if (!d)
-		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain is named '%.256s'", name);
+	if (!d) {
+		char quoted[UTF8_SHORTEN_SIZE(NAME_QUOTE_MAX)];
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain is named '%s'",
+				      utf8_shorten(name, NAME_QUOTE_MAX, quoted));
+	}
 	return reply_domain_path(m, d);
 }
 
@@ -276,12 +286,16 @@ static int method_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error
 	r = bus_read_options(m, NULL, NULL, error);
 	if (r < 0)
 		return r;
-	if (sd_id128_from_string(uuid, &id) < 0)
+	if (sd_id128_from_string(uuid, &id) < 0) {
+		char quoted[UTF8_SHORTEN_SIZE(QUOTE_MAX)];
 		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-				      "'%.64s' is not a UUID (32 hex digits, with or without dashes)", uuid);
+				      "'%s' is not a UUID (32 hex digits, with or without dashes)",
+				      utf8_shorten(uuid, QUOTE_MAX, quoted));
+	}
 	Domain *d = registry_find_by_uuid(o->registry, uuid);
 	if (!d)
-		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain has UUID %.64s", uuid);
+		/* sd_id128_from_string() took it: hex digits and dashes only. */
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain has UUID %s", uuid);
 	return reply_domain_path(m, d);
 }
 
@@ -403,8 +417,10 @@ static int method_reload_config(sd_bus_message *m, void *userdata, sd_bus_error 
 	_cleanup_free_ char *msg = NULL;
 	r = o->reload(o->reload_userdata, &msg);
 	if (r < 0)
+		/* msg quotes the file, which may well be Latin-1. */
 		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-				      "The configuration was not reloaded: %s", msg ? msg : strerror(-r));
+				      "The configuration was not reloaded: %s",
+				      msg ? utf8_sanitize(msg) : strerror(-r));
 	return sd_bus_reply_method_return(m, NULL);
 }
 

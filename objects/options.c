@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading the trailing a{sv} options against a method's known keys. */
 #include "options.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "errors.h"
+#include "util/utf8.h"
+
+/* How much of an unknown key an error quotes. */
+#define KEY_QUOTE_MAX 64
 
 static int read_value(sd_bus_message *m, const char *key, const char *type, void *value, sd_bus_error *error)
 {
@@ -74,13 +79,15 @@ int bus_read_options(sd_bus_message *m, const OptionSpec *specs, OptionsCommon *
 		} else if (strcmp(key, "auth.no_user_interaction") == 0)
 			r = read_value(m, key, "b", &common->no_user_interaction, error);
 		else {
-			char known[512] = "auth.no_user_interaction";
+			char known[512] = "auth.no_user_interaction",
+			     quoted[UTF8_SHORTEN_SIZE(KEY_QUOTE_MAX)];
 			for (const OptionSpec *s = specs; s && s->key; s++) {
 				strncat(known, ", ", sizeof(known) - strlen(known) - 1);
 				strncat(known, s->key, sizeof(known) - strlen(known) - 1);
 			}
 			return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
-					      "Unknown option '%.64s'; this method takes: %s", key, known);
+					      "Unknown option '%s'; this method takes: %s",
+					      utf8_shorten(key, KEY_QUOTE_MAX, quoted), known);
 		}
 		if (r < 0)
 			return r;

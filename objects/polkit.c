@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The asynchronous polkit check of every privileged call (polkit.h). */
 #include "polkit.h"
 
 #include <assert.h>
@@ -274,14 +275,13 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 	AuthQuery *q = hashmap_get(o->auth_queries, key);
 	if (q) {
 		if (q->state != QUERY_DONE)
-			return sd_bus_error_set(error, ZVIRT_ERROR_PREFIX "Busy",
-						"Authorization is still in progress");
+			return bus_error_setf(error, ZV_ERROR_BUSY, "Authorization is still in progress");
 		/* The second dispatch must ask the same question as the first. */
 		int result = same_request(q, action, details) ? q->result : -ESTALE;
 		if (result < 0) {
 			if (result == -ESTALE)
-				sd_bus_error_setf(error, ZVIRT_ERROR_PREFIX "NotAuthorized",
-						  "The call changed while it was being authorized");
+				bus_error_setf(error, ZV_ERROR_NOT_AUTHORIZED,
+					       "The call changed while it was being authorized");
 			else
 				sd_bus_error_copy(error, &q->error);
 		}

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -149,6 +151,139 @@ static void test_bad_arguments(void **state)
 	harness_undefine(path);
 }
 
+/* An error reply sd-bus refuses to send (text that is not UTF-8) never
+ * comes: the caller would wait for its whole timeout. So these calls get
+ * a few seconds, far less than the harness's 30. */
+#define QUICK_USEC (5ULL * 1000 * 1000)
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The call fails with error_name within QUICK_USEC, with a message that
+ * mentions `substring` (NULL: anything). */
+static void expect_error_quickly(const char *error_name, const char *substring, const char *path,
+				 const char *iface, const char *method, const char *types, ...)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	va_list ap;
+	int r;
+
+	assert_return_code(
+		sd_bus_message_new_method_call(harness_bus(), &m, ZVIRT_BUS_NAME, path, iface, method), 0);
+	va_start(ap, types);
+	r = sd_bus_message_appendv(m, types, ap);
+	va_end(ap);
+	assert_return_code(r, -r);
+
+	uint64_t begin = now_usec();
+	r = sd_bus_call(harness_bus(), m, QUICK_USEC, &error, NULL);
+	if (r >= 0)
+		fail_msg("%s succeeded", method);
+	if (!sd_bus_error_has_name(&error, error_name))
+		fail_msg("%s: got %s (%s) after %.1f s, expected %s", method, error.name, error.message,
+			 (double)(now_usec() - begin) / 1e6, error_name);
+	if (substring && !strstr(error.message, substring))
+		fail_msg("%s: '%s' does not mention '%s'", method, error.message, substring);
+}
+
+/* n copies of s, then tail (malloc'd). */
+static char *repeat(const char *s, size_t n, const char *tail)
+{
+	size_t len = strlen(s);
+	char *r = malloc(len * n + strlen(tail) + 1);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++)
+		memcpy(r + i * len, s, len);
+	strcpy(r + len * n, tail);
+	return r;
+}
+
+#define NIHONGO "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" /* 日本語, 9 bytes */
+#define E_ACUTE "\xc3\xa9"                             /* é, 2 bytes */
+
+/* Caller text in error messages is cut where the message has room for
+ * it (64 bytes of an option key or state, 256 of a name); a cut in the
+ * middle of a character made the reply invalid UTF-8. */
+static void test_multibyte_at_the_cut(void **state)
+{
+	_cleanup_free_ char *xml = harness_minimal_xml("utf8-guest", NULL);
+	_cleanup_free_ char *path = harness_define(xml);
+	/* 63 ASCII + é: byte 64 is the é's second byte. */
+	_cleanup_free_ char *key63 = repeat("k", 63, E_ACUTE);
+	/* 日本語 × 8 = 72 bytes: 64 falls inside the 8th 日. */
+	_cleanup_free_ char *key_jp = repeat(NIHONGO, 8, "");
+	/* 255 ASCII + é, and 日本語 × 30 (270 bytes; 256 is inside a 本). */
+	_cleanup_free_ char *name255 = repeat("n", 255, E_ACUTE);
+	_cleanup_free_ char *name_jp = repeat(NIHONGO, 30, "");
+	_cleanup_free_ char *uuid_like = repeat(E_ACUTE, 40, "");
+	_cleanup_free_ char *uuid_odd = repeat("a", 1, uuid_like);
+	size_t mark = harness_signal_mark();
+
+	/* Unknown option keys, on a domain and on the manager. */
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "kkkkkkkk", path, ZVIRT_DOMAIN_IFACE, "Start",
+			     "a{sv}", 1, key63, "b", 1);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "\xe6\x97\xa5", path, ZVIRT_DOMAIN_IFACE,
+			     "Destroy", "a{sv}", 1, key_jp, "b", 1);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "Unknown option", path, ZVIRT_DOMAIN_IFACE,
+			     "GetXMLDesc", "a{sv}", 1, key_jp, "b", 1);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "Unknown option", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 1, key63, "b", 1);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "Unknown option", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 1, key_jp, "b", 1);
+	/* A state filter that is no state. */
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "Unknown state", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 1, "state", "s", key63);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "Unknown state", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 1, "state", "s", key_jp);
+	/* Names nobody has, and UUIDs that are none. */
+	expect_error_quickly(ZVIRT_ERROR("NoSuchDomain"), "nnnnnnnn", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "LookupDomainByName", "sa{sv}", name255, 0);
+	expect_error_quickly(ZVIRT_ERROR("NoSuchDomain"), NIHONGO, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+			     "LookupDomainByName", "sa{sv}", name_jp, 0);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "not a UUID", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "LookupDomainByUUID", "sa{sv}", uuid_odd, 0);
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "not a UUID", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "LookupDomainByUUID", "sa{sv}", key_jp, 0);
+	/* A domain name too long to define is refused, and said so. */
+	{
+		_cleanup_free_ char *long_name = repeat(NIHONGO, 30, "");
+		_cleanup_free_ char *long_xml = harness_minimal_xml(long_name, NULL);
+		expect_error_quickly(ZVIRT_ERROR("InvalidXML"), "too long", ZVIRT_MANAGER_PATH,
+				     ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", long_xml, 0);
+	}
+
+	/* Nothing changed, and the daemon still answers. */
+	harness_assert_state(path, "shut-off", "unknown");
+	assert_true(harness_flush_signals() >= 0);
+	assert_null(harness_signal_find(mark, NULL, ZVIRT_MANAGER_IFACE, "DomainDefined", NULL));
+	harness_undefine(path);
+}
+
+/* Text from a file the daemon reads goes into the ReloadConfig error: a
+ * value in Latin-1 is not UTF-8, and the reply must still come. */
+static void test_reload_error_not_utf8(void **state)
+{
+	_cleanup_free_ char *dir = NULL, *file = NULL;
+
+	assert_true(asprintf(&dir, "%s/zvirtd.conf.d", harness_tmpdir()) > 0);
+	assert_true(asprintf(&file, "%s/99-latin1.conf", dir) > 0);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	/* "LogLevel=détaillé" as Latin-1 bytes. */
+	harness_write_file(file, "[Daemon]\nLogLevel=d\xe9taill\xe9\n");
+
+	expect_error_quickly(ZVIRT_ERROR("InvalidArgument"), "LogLevel", ZVIRT_MANAGER_PATH,
+			     ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0);
+
+	assert_int_equal(unlink(file), 0);
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+}
+
 /* The define-time expansion of the machine alias (docs/dbus-api.md, DefineXML). */
 static void test_machine_alias(void **state)
 {
@@ -212,7 +347,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_names),         cmocka_unit_test(test_hostile_documents),
 		cmocka_unit_test(test_duplicate_ccw_address), cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_machine_alias),
+		cmocka_unit_test(test_machine_alias),         cmocka_unit_test(test_multibyte_at_the_cut),
+		cmocka_unit_test(test_reload_error_not_utf8),
 	};
 	return harness_main("inputs", tests, 0);
 }
