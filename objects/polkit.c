@@ -289,10 +289,13 @@ int polkit_check(Objects *o, sd_bus_message *call, const char *action, const cha
 		return result;
 	}
 
+	/* No sender (a direct connection, or a bus that does not say): there
+	 * is nobody to ask polkit about, so the call is refused, not guessed. */
 	const char *sender = sd_bus_message_get_sender(call);
 	if (!sender)
-		/* A direct (peer-to-peer) connection has no sender: only root gets those. */
-		return 1;
+		return bus_error_setf(error, ZV_ERROR_NOT_AUTHORIZED,
+				      "Not authorized to %s: the call has no sender to ask polkit about",
+				      action);
 
 	SenderUid *cached = hashmap_get(o->sender_uids, sender);
 	if (cached && cached->uid == 0)

@@ -5,7 +5,8 @@
  * blocking the loop: the first time a handler asks, the check starts and
  * the handler returns; when the answer is in, the same message is
  * dispatched again and the second ask returns the answer. So a handler
- * must ask before it changes anything. uid 0 needs no polkit round trip. */
+ * must ask before it changes anything. uid 0 needs no polkit round trip;
+ * a call without a sender (nobody to ask about) is refused. */
 
 #include <stdbool.h>
 
