@@ -10,6 +10,7 @@
 #include "driver/registry.h"
 #include "conf/settings.h"
 #include "util/hashmap.h"
+#include "util/ratelimit.h"
 
 #define ZVIRT_BUS_NAME      "org.zvirt1"
 #define ZVIRT_ROOT_PATH     "/org/zvirt1"
@@ -27,8 +28,9 @@ struct Objects {
 	sd_bus *bus;
 	Registry *registry;
 	const Settings *settings;
-	Hashmap *auth_queries; /* polkit.c: pending checks by message */
-	Hashmap *sender_uids;  /* polkit.c: unique name → uid cache */
+	Hashmap *auth_queries;      /* polkit.c: pending checks by message */
+	Hashmap *sender_uids;       /* polkit.c: unique name → uid cache */
+	RateLimit polkit_log_limit; /* polkit.c: its per-call warnings */
 	objects_reload_fn reload;
 	void *reload_userdata;
 	sd_bus_slot *slots[8];

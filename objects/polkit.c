@@ -11,10 +11,17 @@
 #include "errors.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/ratelimit.h"
 
 /* Unique bus names are never reused, so their uid can be cached; the
  * bound keeps a daemon with many short-lived clients small. */
 #define SENDER_UID_CACHE_MAX 4096
+
+/* Warnings a caller can cause with each call it sends (a caller that
+ * leaves before polkit answers makes polkit fail): at most this many per
+ * window, so a flood of calls is not a flood of log lines. */
+#define LOG_INTERVAL_USEC (10ULL * 1000 * 1000)
+#define LOG_BURST         10
 
 typedef enum QueryState {
 	QUERY_UID,    /* asking the bus who the sender is */
@@ -40,6 +47,13 @@ typedef struct SenderUid {
 	char *name;
 	uid_t uid;
 } SenderUid;
+
+static RateLimit *log_limit(Objects *o)
+{
+	if (o->polkit_log_limit.interval_usec == 0)
+		o->polkit_log_limit = (RateLimit)RATELIMIT_INIT(LOG_INTERVAL_USEC, LOG_BURST);
+	return &o->polkit_log_limit;
+}
 
 static AuthQuery *query_free(AuthQuery *q)
 {
@@ -122,7 +136,8 @@ static void query_finish(AuthQuery *q, int result)
 	if (r >= 0)
 		r = sd_bus_enqueue_for_read(bus, q->request);
 	if (r < 0) {
-		log_error_errno(r, "Cannot re-dispatch a call after its authorization: %m");
+		log_ratelimit_error_errno(log_limit(q->objects), r,
+					  "Cannot re-dispatch a call after its authorization: %m");
 		sd_bus_reply_method_errorf(q->request, ZVIRT_ERROR_PREFIX "HostError",
 					   "Internal error while authorizing: %s", strerror(-r));
 		query_forget(q);
@@ -155,7 +170,8 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
 
 	if (sd_bus_message_is_method_error(reply, NULL)) {
 		const sd_bus_error *e = sd_bus_message_get_error(reply);
-		log_warning("polkit did not answer for %s: %s", q->action, e ? e->message : "unknown error");
+		log_ratelimit_warning(log_limit(q->objects), "polkit did not answer for %s: %s", q->action,
+				      e ? e->message : "unknown error");
 		deny(q, "polkit is not available");
 		return 0;
 	}
@@ -229,7 +245,7 @@ static int on_sender_uid(sd_bus_message *reply, void *userdata, sd_bus_error *re
 	}
 	int r = ask_polkit(q);
 	if (r < 0) {
-		log_warning_errno(r, "Cannot ask polkit: %m");
+		log_ratelimit_warning_errno(log_limit(q->objects), r, "Cannot ask polkit: %m");
 		deny(q, "polkit could not be asked");
 	}
 	return 0;

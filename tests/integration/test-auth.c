@@ -4,9 +4,14 @@
  * than the daemon's, so sd-bus does not count it as privileged and polkit
  * is really asked) may read everything and change nothing, except what
  * tests/integration/test.rules grants: the life cycle of "granted-guest".
+ * And a flood of calls from a caller that leaves does not flood the
+ * daemon's log.
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -153,12 +158,91 @@ static void test_rule_grants_one_domain(void **state)
 	harness_undefine(other);
 }
 
+#define FLOOD_CALLS 200
+/* Log lines the flood may cause at most: the rate limit's burst and a
+ * few more for the daemon's own business meanwhile. */
+#define FLOOD_MAX_LINES 20
+
+/* As nobody: one call that is answered (so the daemon knows this
+ * caller's uid and later goes straight to polkit), then FLOOD_CALLS
+ * calls sent at once, and gone (the child exits) before any answer. */
+static int flood_and_leave(sd_bus *bus, void *userdata, sd_bus_error *error, char **ret_output)
+{
+	const char *path = userdata;
+	int r;
+
+	r = sd_bus_call_method(bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "Start", error, NULL, "a{sv}",
+			       0);
+	if (r >= 0 || !sd_bus_error_has_name(error, NOT_AUTHORIZED))
+		return r >= 0 ? -EIO : r;
+	sd_bus_error_free(error);
+	for (int i = 0; i < FLOOD_CALLS; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+		r = sd_bus_message_new_method_call(bus, &m, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE,
+						   "Start");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "a{sv}", 0);
+		if (r >= 0)
+			r = sd_bus_send(bus, m, NULL);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_flush(bus);
+}
+
+/* Lines in file from byte `from` on; the first of them in excerpt. */
+static size_t count_lines_from(const char *file, off_t from, char *excerpt, size_t size)
+{
+	_cleanup_free_ char *text = harness_read_file(file);
+	size_t n = 0;
+
+	if ((size_t)from > strlen(text))
+		from = 0;
+	for (const char *p = text + from; *p; p++)
+		if (*p == '\n')
+			n++;
+	snprintf(excerpt, size, "%s", text + from);
+	return n;
+}
+
+/* A caller that leaves with its calls still being authorized must not
+ * be able to write one log line per call. */
+static void test_refused_flood_is_rate_limited(void **state)
+{
+	_cleanup_free_ char *xml = harness_minimal_xml("flood-guest", NULL);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *name = NULL;
+	char excerpt[2048];
+	const char *log = harness_daemon_log();
+	off_t mark = harness_file_size(log), size = -1;
+
+	assert_return_code(harness_as_nobody(flood_and_leave, path, &name, NULL, NULL), 0);
+
+	/* Wait until polkit has answered everything: the log stops growing. */
+	for (int stable = 0, i = 0; stable < 10 && i < 300; i++) {
+		off_t now = harness_file_size(log);
+		stable = now == size ? stable + 1 : 0;
+		size = now;
+		usleep(100 * 1000);
+	}
+	/* Still serving, and nothing was started. */
+	harness_assert_state(path, "shut-off", "unknown");
+
+	size_t n = count_lines_from(log, mark, excerpt, sizeof(excerpt));
+	if (n > FLOOD_MAX_LINES)
+		fail_msg("%zu calls of a caller that left wrote %zu log lines:\n%s", (size_t)FLOOD_CALLS, n,
+			 excerpt);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nobody_can_read),
 		cmocka_unit_test(test_nobody_cannot_change),
 		cmocka_unit_test(test_rule_grants_one_domain),
+		cmocka_unit_test(test_refused_flood_is_rate_limited),
 	};
 
 	return harness_main("auth", tests, 0);

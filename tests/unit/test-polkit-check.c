@@ -349,6 +349,37 @@ static void test_call_changed_while_authorized(void **state)
 	assert_int_equal(hashmap_size(F->objects.auth_queries), 0);
 }
 
+/* polkit failing for every call (callers that left) is logged, but not
+ * once per call. */
+static void test_failures_are_rate_limited(void **state)
+{
+	char path[] = "/tmp/zvirt-polkit-check-XXXXXX";
+	int fd = mkstemp(path);
+	char line[512];
+	unsigned lines = 0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(log_set_target(LOG_TARGET_FILE, path), 0);
+	F->uid = 1000;
+	F->authorized = -1;
+	for (int i = 0; i < 100; i++) {
+		Answer a = call_from(":1.14");
+		assert_string_equal(a.error_name, NOT_AUTHORIZED);
+		assert_non_null(strstr(a.error_message, "polkit is not available"));
+	}
+	assert_int_equal(F->polkit_asked, 100);
+	assert_int_equal(log_set_target(LOG_TARGET_STDERR, NULL), 0);
+
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	unlink(path);
+	if (lines == 0 || lines > 20)
+		fail_msg("100 failed checks wrote %u log lines", lines);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_polkit_decides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_changed_while_authorized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failures_are_rate_limited, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
