@@ -109,11 +109,16 @@ DOMAIN_GETTER(prop_qemu_pid, "u", uint32_t, domain_qemu_pid(d))
 /* No jobs exist yet (managed save, dump and migration bring them). */
 DOMAIN_GETTER(prop_job, "o", const char *, "/")
 
-/* polkit with the details rules use to grant one user one domain. */
-static int authorize(Domain *d, sd_bus_message *m, const char *action, bool no_user_interaction,
-		     sd_bus_error *error)
+/* polkit with the details rules use to grant one user one domain, and
+ * some calls but not others: verb is the virsh-like name of the call
+ * (docs/dbus-api.md, "Details passed to polkit"). */
+static int authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb,
+		     bool no_user_interaction, sd_bus_error *error)
 {
-	const char *details[] = {"domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL};
+	const char *details[] = {
+		"verb", verb, "domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL,
+	};
+	assert(verb);
 	return polkit_check(objects_of_domain(d), m, action, details, no_user_interaction, error);
 }
 
@@ -161,7 +166,7 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	if (!d)
 		return 0;
 
-	int r = authorize(d, m, "org.zvirt1.domain.define",
+	int r = authorize(d, m, "org.zvirt1.domain.define", "autostart",
 			  !sd_bus_message_get_allow_interactive_authorization(m), error);
 	if (r == 0)
 		return 1; /* held until polkit answers */
@@ -186,13 +191,14 @@ static void on_call_done(Domain *d, int r, const ZvError *err, void *userdata)
 /* The first half of every life cycle call: its options, then polkit.
  * 1: go on; 0: polkit is asked, return 1 now (the message comes back);
  * < 0: refused. */
-static int lifecycle_authorize(sd_bus_message *m, Domain *d, const OptionSpec *specs, sd_bus_error *error)
+static int lifecycle_authorize(sd_bus_message *m, Domain *d, const char *verb, const OptionSpec *specs,
+			       sd_bus_error *error)
 {
 	OptionsCommon common = {};
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
-	return authorize(d, m, "org.zvirt1.domain.lifecycle", common.no_user_interaction, error);
+	return authorize(d, m, "org.zvirt1.domain.lifecycle", verb, common.no_user_interaction, error);
 }
 
 /* The second half: the backend call, given a reference to m, has begun
@@ -215,7 +221,7 @@ static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, specs, error);
+	int r = lifecycle_authorize(m, d, "start", specs, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -234,7 +240,7 @@ static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, specs, error);
+	int r = lifecycle_authorize(m, d, "shutdown", specs, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -249,7 +255,7 @@ static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, NULL, error);
+	int r = lifecycle_authorize(m, d, "reboot", NULL, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -264,7 +270,7 @@ static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, NULL, error);
+	int r = lifecycle_authorize(m, d, "reset", NULL, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -281,7 +287,7 @@ static int method_destroy(sd_bus_message *m, void *userdata, sd_bus_error *error
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, specs, error);
+	int r = lifecycle_authorize(m, d, "destroy", specs, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -296,7 +302,7 @@ static int method_suspend(sd_bus_message *m, void *userdata, sd_bus_error *error
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, NULL, error);
+	int r = lifecycle_authorize(m, d, "suspend", NULL, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -311,7 +317,7 @@ static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	assert(m);
 	assert(d);
 
-	int r = lifecycle_authorize(m, d, NULL, error);
+	int r = lifecycle_authorize(m, d, "resume", NULL, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -333,7 +339,7 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	int r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
-	r = authorize(d, m, "org.zvirt1.domain.define", common.no_user_interaction, error);
+	r = authorize(d, m, "org.zvirt1.domain.define", "undefine", common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -364,7 +370,7 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	if (r < 0)
 		return r;
 	if (security_info) {
-		r = authorize(d, m, "org.zvirt1.domain.dump", common.no_user_interaction, error);
+		r = authorize(d, m, "org.zvirt1.domain.dump", "dumpxml", common.no_user_interaction, error);
 		if (r <= 0)
 			return r == 0 ? 1 : r;
 	}

@@ -128,7 +128,9 @@ static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = bus_read_options(m, NULL, &common, error);
 	if (r < 0)
 		return r;
-	r = polkit_check(o, m, "org.zvirt1.domain.define", NULL, common.no_user_interaction, error);
+	/* No domain details: the XML is read only once the caller may define. */
+	static const char *const details[] = {"verb", "define", NULL};
+	r = polkit_check(o, m, "org.zvirt1.domain.define", details, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -407,7 +409,8 @@ static int method_reload_config(sd_bus_message *m, void *userdata, sd_bus_error 
 	int r = bus_read_options(m, NULL, &common, error);
 	if (r < 0)
 		return r;
-	r = polkit_check(o, m, "org.zvirt1.daemon.manage", NULL, common.no_user_interaction, error);
+	static const char *const details[] = {"verb", "reload-config", NULL};
+	r = polkit_check(o, m, "org.zvirt1.daemon.manage", details, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	if (!o->reload)

@@ -12,6 +12,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/ratelimit.h"
+#include "util/utf8.h"
 
 /* Unique bus names are never reused, so their uid can be cached; the
  * bound keeps a daemon with many short-lived clients small. */
@@ -22,6 +23,9 @@
  * window, so a flood of calls is not a flood of log lines. */
 #define LOG_INTERVAL_USEC (10ULL * 1000 * 1000)
 #define LOG_BURST         10
+
+/* A domain name as the refusal quotes it (names have 200 bytes at most). */
+#define NAME_QUOTE_MAX 256
 
 typedef enum QueryState {
 	QUERY_UID,    /* asking the bus who the sender is */
@@ -148,16 +152,25 @@ static void query_finish(AuthQuery *q, int result)
 		(void)sd_event_source_set_priority(q->reaper, SD_EVENT_PRIORITY_IDLE);
 }
 
+static const char *detail(const AuthQuery *q, const char *key)
+{
+	for (char **d = q->details; d && d[0] && d[1]; d += 2)
+		if (strcmp(d[0], key) == 0)
+			return d[1];
+	return NULL;
+}
+
+/* "Not authorized to start domain 'web1' (polkit action ...)": the verb
+ * where the call has one, else the action. */
 static void deny(AuthQuery *q, const char *why)
 {
-	const char *name = NULL;
-	for (char **d = q->details; d && d[0] && d[1]; d += 2)
-		if (strcmp(d[0], "domain_name") == 0)
-			name = d[1];
-	sd_bus_error_setf(&q->error, ZVIRT_ERROR_PREFIX "NotAuthorized",
-			  "Not authorized to %s%s%s%s (polkit action %s)%s%s", q->action,
-			  name ? " on domain '" : "", name ? name : "", name ? "'" : "", q->action,
-			  why ? ": " : "", why ? why : "");
+	const char *name = detail(q, "domain_name"), *verb = detail(q, "verb");
+	char quoted[UTF8_SHORTEN_SIZE(NAME_QUOTE_MAX)];
+
+	bus_error_setf(&q->error, ZV_ERROR_NOT_AUTHORIZED,
+		       "Not authorized to %s%s%s%s (polkit action %s)%s%s", verb ?: q->action,
+		       name ? " domain '" : "", name ? utf8_shorten(name, NAME_QUOTE_MAX, quoted) : "",
+		       name ? "'" : "", q->action, why ? ": " : "", why ? why : "");
 	query_finish(q, -EACCES);
 }
 

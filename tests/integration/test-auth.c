@@ -3,9 +3,9 @@
  * Authorization, end to end: the unprivileged user nobody (another uid
  * than the daemon's, so sd-bus does not count it as privileged and polkit
  * is really asked) may read everything and change nothing, except what
- * tests/integration/test.rules grants: the life cycle of "granted-guest".
- * And a flood of calls from a caller that leaves does not flood the
- * daemon's log.
+ * tests/integration/test.rules grants: the life cycle of "granted-guest"
+ * and Start of "start-only". And a flood of calls from a caller that
+ * leaves does not flood the daemon's log.
  */
 
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include "harness.h"
 
 #define NOT_AUTHORIZED ZVIRT_ERROR("NotAuthorized")
+/* test.rules: nobody may Start this domain, and no other life cycle call. */
+#define START_ONLY_DOMAIN "start-only"
 
 /* A refused call changes nothing: same state, same QEMU. */
 static void assert_unchanged(const char *path, const char *state, const char *reason, uint32_t pid,
@@ -158,6 +160,46 @@ static void test_rule_grants_one_domain(void **state)
 	harness_undefine(other);
 }
 
+static int destroy_as_nobody(sd_bus *bus, void *userdata, sd_bus_error *error, char **ret_output)
+{
+	return sd_bus_call_method(bus, ZVIRT_BUS_NAME, userdata, ZVIRT_DOMAIN_IFACE, "Destroy", error, NULL,
+				  "a{sv}", 0);
+}
+
+/* The verb detail: a rule grants Start of a domain and not Destroy,
+ * though both are org.zvirt1.domain.lifecycle, through the real polkitd. */
+static void test_rule_grants_one_verb(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml(START_ONLY_DOMAIN);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *name = NULL, *message = NULL;
+	uint32_t pid;
+	size_t mark;
+
+	free(harness_nobody_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
+	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(pid > 0);
+
+	mark = harness_signal_mark();
+	static const char *const refused[] = {"Resume", "Reset", "Shutdown", "Reboot"};
+	for (size_t i = 0; i < ELEMENTSOF(refused); i++)
+		harness_nobody_expect_error(NOT_AUTHORIZED, path, ZVIRT_DOMAIN_IFACE, refused[i], "a{sv}",
+					    0);
+	/* The refusal says which call, on which domain, needs which action. */
+	assert_true(harness_as_nobody(destroy_as_nobody, path, &name, &message, NULL) < 0);
+	assert_string_equal(name, NOT_AUTHORIZED);
+	static const char expected[] = "Not authorized to destroy domain '" START_ONLY_DOMAIN
+				       "' (polkit action org.zvirt1.domain.lifecycle)";
+	if (strncmp(message, expected, strlen(expected)) != 0)
+		fail_msg("'%s' does not begin with '%s'", message, expected);
+	assert_unchanged(path, "paused", "user", pid, mark);
+	assert_true(harness_pid_alive((pid_t)pid));
+
+	harness_undefine(path);
+	assert_int_equal(harness_wait_pid_gone((pid_t)pid, 10000), 0);
+}
+
 #define FLOOD_CALLS 200
 /* Log lines the flood may cause at most: the rate limit's burst and a
  * few more for the daemon's own business meanwhile. */
@@ -242,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_nobody_can_read),
 		cmocka_unit_test(test_nobody_cannot_change),
 		cmocka_unit_test(test_rule_grants_one_domain),
+		cmocka_unit_test(test_rule_grants_one_verb),
 		cmocka_unit_test(test_refused_flood_is_rate_limited),
 	};
 

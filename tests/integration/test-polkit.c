@@ -50,9 +50,10 @@ typedef struct Subject {
 	int32_t uid;
 } Subject;
 
-/* CheckAuthorization for a subject; 1 authorized, 0 not, negative errno. */
+/* CheckAuthorization for a subject; 1 authorized, 0 not, negative errno.
+ * verb may be NULL (not passed). */
 static int polkit_check(sd_bus *bus, const Subject *subject, const char *action, const char *domain_name,
-			sd_bus_error *error)
+			const char *verb, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	int authorized, challenge, r;
@@ -67,8 +68,10 @@ static int polkit_check(sd_bus *bus, const Subject *subject, const char *action,
 	if (r < 0)
 		return r;
 	/* The details zvirtd passes, so the rule sees what it will see then. */
-	r = sd_bus_message_append(m, "sa{ss}us", action, 2, "domain_name", domain_name, "domain_uuid",
-				  "00000000000000000000000000000000", 0u, "");
+	r = verb ? sd_bus_message_append(m, "sa{ss}us", action, 3, "verb", verb, "domain_name", domain_name,
+					 "domain_uuid", "00000000000000000000000000000000", 0u, "")
+		 : sd_bus_message_append(m, "sa{ss}us", action, 2, "domain_name", domain_name, "domain_uuid",
+					 "00000000000000000000000000000000", 0u, "");
 	if (r < 0)
 		return r;
 	r = sd_bus_call(bus, m, HARNESS_CALL_TIMEOUT_USEC, error, &reply);
@@ -207,16 +210,24 @@ static int stop_holder(Holder *h)
 static const struct {
 	const char *action;
 	const char *domain_name;
+	const char *verb;
 	int expected;
 } rule_cases[] = {
-	{"org.zvirt1.domain.lifecycle", HARNESS_GRANTED_DOMAIN, 1},
-	{"org.zvirt1.domain.lifecycle", "other-guest", 0},
-	{"org.zvirt1.domain.lifecycle", "granted-guest2", 0},
-	{"org.zvirt1.domain.define", HARNESS_GRANTED_DOMAIN, 0},
-	{"org.zvirt1.domain.define", HARNESS_DEFINE_GRANTED_DOMAIN, 1},
-	{"org.zvirt1.domain.lifecycle", HARNESS_DEFINE_GRANTED_DOMAIN, 0},
-	{"org.zvirt1.domain.console", HARNESS_GRANTED_DOMAIN, 0},
-	{"org.zvirt1.daemon.manage", HARNESS_GRANTED_DOMAIN, 0},
+	{"org.zvirt1.domain.lifecycle", HARNESS_GRANTED_DOMAIN, "start", 1},
+	{"org.zvirt1.domain.lifecycle", HARNESS_GRANTED_DOMAIN, "destroy", 1},
+	{"org.zvirt1.domain.lifecycle", "other-guest", "start", 0},
+	{"org.zvirt1.domain.lifecycle", "granted-guest2", "start", 0},
+	{"org.zvirt1.domain.define", HARNESS_GRANTED_DOMAIN, "undefine", 0},
+	{"org.zvirt1.domain.define", HARNESS_DEFINE_GRANTED_DOMAIN, "undefine", 1},
+	{"org.zvirt1.domain.lifecycle", HARNESS_DEFINE_GRANTED_DOMAIN, "start", 0},
+	{"org.zvirt1.domain.console", HARNESS_GRANTED_DOMAIN, NULL, 0},
+	{"org.zvirt1.daemon.manage", HARNESS_GRANTED_DOMAIN, "reload-config", 0},
+	/* The rule for "start-only" reads the verb: Start, nothing else. */
+	{"org.zvirt1.domain.lifecycle", "start-only", "start", 1},
+	{"org.zvirt1.domain.lifecycle", "start-only", "destroy", 0},
+	{"org.zvirt1.domain.lifecycle", "start-only", "resume", 0},
+	{"org.zvirt1.domain.lifecycle", "start-only", NULL, 0},
+	{"org.zvirt1.domain.define", "start-only", "start", 0},
 };
 
 static void check_rule_cases(const Subject *s, const char *what)
@@ -224,14 +235,15 @@ static void check_rule_cases(const Subject *s, const char *what)
 	for (size_t i = 0; i < ELEMENTSOF(rule_cases); i++) {
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 		int r = polkit_check(harness_bus(), s, rule_cases[i].action, rule_cases[i].domain_name,
-				     &error);
+				     rule_cases[i].verb, &error);
 
 		if (r < 0)
 			fail_msg("CheckAuthorization for %s (%s, %s): %s", what, rule_cases[i].action,
 				 rule_cases[i].domain_name, error.message ?: strerror(-r));
 		if (r != rule_cases[i].expected)
-			fail_msg("%s for %s on %s: %s, expected %s", rule_cases[i].action, what,
-				 rule_cases[i].domain_name, r ? "authorized" : "not authorized",
+			fail_msg("%s (verb %s) for %s on %s: %s, expected %s", rule_cases[i].action,
+				 rule_cases[i].verb ?: "none", what, rule_cases[i].domain_name,
+				 r ? "authorized" : "not authorized",
 				 rule_cases[i].expected ? "authorized" : "not authorized");
 	}
 }
@@ -274,7 +286,7 @@ static int self_check(sd_bus *bus, void *userdata, sd_bus_error *error, char **r
 	if (r < 0)
 		return r;
 	Subject s = {.bus_name = true, .name = unique};
-	return polkit_check(bus, &s, "org.zvirt1.domain.lifecycle", HARNESS_GRANTED_DOMAIN, error);
+	return polkit_check(bus, &s, "org.zvirt1.domain.lifecycle", HARNESS_GRANTED_DOMAIN, "start", error);
 }
 
 static void test_nobody_cannot_pass_details(void **state)
