@@ -1102,25 +1102,6 @@ static void phase_define(unsigned from, unsigned to, Row *row)
 	}
 }
 
-/* Close to 1 MiB of elements with 32 attributes each: inside the XML
- * bounds, refused by the schema, as costly to parse as a document gets. */
-static char *hostile_document(void)
-{
-	size_t cap = 1024 * 1024, len = 0;
-	char *s = malloc(cap);
-	if (!s)
-		fail_msg("out of memory");
-	len += (size_t)snprintf(s, cap, "<domain type='kvm'><name>hostile</name><devices>");
-	while (len < cap - 2048) {
-		len += (size_t)snprintf(s + len, cap - len, "<disk");
-		for (int a = 0; a < 32; a++)
-			len += (size_t)snprintf(s + len, cap - len, " b%d=''", a);
-		len += (size_t)snprintf(s + len, cap - len, "/>");
-	}
-	snprintf(s + len, cap - len, "</devices></domain>");
-	return s;
-}
-
 static int on_hostile_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	(*(unsigned *)userdata)++;
@@ -1149,7 +1130,7 @@ static double worst_getall(sd_bus *busy, const unsigned *answered, unsigned expe
  * sent from a second connection, must not hold the loop. */
 static void phase_stall(void)
 {
-	_cleanup_free_ char *doc = hostile_document();
+	_cleanup_free_ char *doc = harness_worst_domain_xml("hostile");
 
 	progress("loop stall: GetAll every 1 ms, idle, then during hostile ValidateXML x%u", opt.stall);
 	for (unsigned round = 0; round < opt.stall; round++)

@@ -1866,6 +1866,22 @@ char *harness_guest_xml_uuid(const char *name, const char *uuid)
 			 name, uuid_elem, dir, dir, log);
 }
 
+char *harness_worst_domain_xml(const char *name)
+{
+	size_t cap = 1024 * 1024, len = 0;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	len += (size_t)snprintf(s, cap, "<domain type='kvm'><name>%s</name><devices>", name);
+	while (len < cap - 2048) {
+		len += (size_t)snprintf(s + len, cap - len, "<disk");
+		for (int a = 0; a < 32; a++)
+			len += (size_t)snprintf(s + len, cap - len, " b%d=''", a);
+		len += (size_t)snprintf(s + len, cap - len, "/>");
+	}
+	snprintf(s + len, cap - len, "</devices></domain>");
+	return s;
+}
+
 char *harness_minimal_xml(const char *name, const char *uuid)
 {
 	_cleanup_free_ char *uuid_elem = uuid ? xasprintf("  <uuid>%s</uuid>\n", uuid) : xstrdup("");

@@ -175,6 +175,10 @@ char *harness_console_log(const char *name);
 /* A domain that defines fine but has nothing to boot (no kernel, no disk):
  * for tests that never start it and should not need the guest built. */
 char *harness_minimal_xml(const char *name, const char *uuid);
+/* Close to 1 MiB of <disk> elements with 32 attributes each: inside the
+ * daemon's XML bounds, refused by the schema, as costly to parse as a
+ * document gets (the loop-stall test and benchmark). Asserting. */
+char *harness_worst_domain_xml(const char *name);
 
 /* Wait for `substring` in a file (a console log), from byte `from` on.
  * 0 and the whole line in *ret_line (may be NULL), or -ETIMEDOUT. */

@@ -25,24 +25,6 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Close to 1 MiB of elements with 32 attributes each: inside the bounds,
- * refused by the schema, as expensive to parse as a document gets. */
-static char *worst_document(void)
-{
-	size_t cap = 1024 * 1024, len = 0;
-	char *s = malloc(cap);
-	assert_non_null(s);
-	len += (size_t)snprintf(s, cap, "<domain type='kvm'><name>stall</name><devices>");
-	while (len < cap - 2048) {
-		len += (size_t)snprintf(s + len, cap - len, "<disk");
-		for (int a = 0; a < 32; a++)
-			len += (size_t)snprintf(s + len, cap - len, " b%d=''", a);
-		len += (size_t)snprintf(s + len, cap - len, "/>");
-	}
-	snprintf(s + len, cap - len, "</devices></domain>");
-	return s;
-}
-
 typedef struct Pending {
 	unsigned answered;
 	unsigned refused_as_xml;
@@ -62,7 +44,7 @@ static void test_busy_parser_does_not_stall(void **state)
 {
 	bool valgrind = getenv("ZVIRTD_WRAPPER") && *getenv("ZVIRTD_WRAPPER");
 	unsigned n = valgrind ? 2 : N_DOCUMENTS;
-	_cleanup_free_ char *doc = worst_document();
+	_cleanup_free_ char *doc = harness_worst_domain_xml("stall");
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *busy = NULL;
 	sd_bus_slot *slots[2 * N_DOCUMENTS] = {};
 	Pending p = {};
