@@ -19,6 +19,7 @@
 
 #include "conf/ccw-address.h"
 #include "util/cleanup.h"
+#include "util/utf8.h"
 #include "xml-bounds.h"
 #include "xml-internal.h"
 
@@ -42,6 +43,10 @@ static const char *name_problem(const char *name)
 		return "is too long (at most " STRINGIFY(DOMAIN_NAME_MAX) " bytes)";
 	if (name[0] == '.')
 		return "must not start with '.'";
+	/* It is sent on the bus (Name, DomainDefined): sd-bus refuses what
+	 * it does not take for UTF-8, noncharacters such as U+FDD0 too. */
+	if (!utf8_is_valid(name))
+		return "must be UTF-8 without noncharacters (such as U+FDD0 or U+FFFE)";
 	for (const char *p = name; *p; p++) {
 		unsigned char ch = (unsigned char)*p;
 		if (ch == '/')

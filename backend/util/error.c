@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
 
 static const char *const code_names[_ZV_ERROR_MAX] = {
 	[ZV_ERROR_NONE] = "None",
@@ -35,8 +38,18 @@ int zv_error_set(ZvError *err, ZvErrorCode code, int errnum, const char *fmt, ..
 		va_list ap;
 		err->code = code;
 		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		char *full = NULL;
+		int n = vasprintf(&full, fmt, ap);
 		va_end(ap);
+		if (n < 0)
+			snprintf(err->message, sizeof(err->message), "Out of memory");
+		else {
+			/* Cut short, it must not end inside a character: the
+			 * message becomes a D-Bus string. */
+			(void)utf8_truncate(full, sizeof(err->message) - 1);
+			memcpy(err->message, full, strlen(full) + 1);
+			free(full);
+		}
 	}
 	return -errnum;
 }

@@ -16,6 +16,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/utf8.h"
 #include "util/fileio.h"
 #include "util/hashmap.h"
 
@@ -99,6 +100,18 @@ static void test_error(void **state)
 	assert_string_equal(err.message, "bad thing");
 	assert_string_equal(zv_error_code_name(ZV_ERROR_OPERATION_INVALID), "OperationInvalid");
 	assert_int_equal(zv_error_set(NULL, ZV_ERROR_HOST, 0, "x"), -EIO);
+
+	/* A message cut at the buffer's end is cut between characters: it
+	 * becomes a D-Bus string. */
+	/* 1023 bytes of 2-byte characters end half-way through one. */
+	char text[1200 * 2 + 1];
+	for (size_t i = 0; i < 1200; i++)
+		memcpy(text + 2 * i, "\xc3\xa9", 2);
+	text[2400] = 0;
+	zv_error_clear(&err);
+	(void)zv_error_set(&err, ZV_ERROR_HOST, EIO, "%s", text);
+	assert_true(strlen(err.message) < sizeof(err.message));
+	assert_true(utf8_is_valid(err.message));
 }
 
 int main(void)
