@@ -105,6 +105,8 @@ int domain_begin_op(Domain *d, DomainOp op, domain_done_fn cb, void *userdata, Z
 void domain_abort_op(Domain *d);
 /* Finishes the call in flight (if any) with r/err. */
 void domain_finish_op(Domain *d, int r, const ZvError *err);
+/* Answers every Destroy waiting for QEMU's end with r/err. */
+void domain_answer_stop_waiters(Domain *d, int r, const ZvError *err);
 
 /* A call that is one monitor command: begins op and sends it; reply gets
  * the Domain as userdata. */

@@ -85,10 +85,7 @@ static void answer_pending_calls(Domain *d)
 	r = zv_error_set(&err, ZV_ERROR_CANCELLED, ESHUTDOWN,
 			 "zvirtd is stopping: Destroy of domain '%s' was sent, but QEMU had not yet ended",
 			 domain_name(d));
-	for (size_t i = 0; i < d->n_stop_waiters; i++)
-		if (d->stop_waiters[i].cb)
-			d->stop_waiters[i].cb(d, r, &err, d->stop_waiters[i].userdata);
-	d->n_stop_waiters = 0;
+	domain_answer_stop_waiters(d, r, &err);
 }
 
 Domain *domain_free(Domain *d)

@@ -4,9 +4,11 @@
  * exactly once (its reply, or the end of QEMU, whichever comes first). */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain-internal.h"
+#include "util/cleanup.h"
 
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err)
 {
@@ -78,4 +80,16 @@ void domain_reply_then_state(Domain *d, const char *command, int r, const char *
 	}
 	domain_set_state(d, state, reason);
 	domain_finish_op(d, 0, NULL);
+}
+
+void domain_answer_stop_waiters(Domain *d, int r, const ZvError *err)
+{
+	/* Taken first: a callback may Destroy again and queue a new waiter. */
+	DomainCall *waiters = TAKE_PTR(d->stop_waiters);
+	size_t n = d->n_stop_waiters;
+	d->n_stop_waiters = 0;
+	for (size_t i = 0; i < n; i++)
+		if (waiters[i].cb)
+			waiters[i].cb(d, r, err, waiters[i].userdata);
+	free(waiters);
 }

@@ -99,18 +99,6 @@ static void finish_op_stopped(Domain *d, bool was_starting, DomainReason reason,
 	}
 }
 
-/* Destroy callers: answered once the process is really gone. */
-static void answer_stop_waiters(Domain *d)
-{
-	DomainCall *waiters = TAKE_PTR(d->stop_waiters);
-	size_t n = d->n_stop_waiters;
-	d->n_stop_waiters = 0;
-	for (size_t i = 0; i < n; i++)
-		if (waiters[i].cb)
-			waiters[i].cb(d, 0, NULL, waiters[i].userdata);
-	free(waiters);
-}
-
 void domain_stopped(Domain *d)
 {
 	Registry *r = d->registry;
@@ -148,7 +136,8 @@ void domain_stopped(Domain *d)
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
 	registry_notify_definition(r, d);
 	finish_op_stopped(d, was_starting, reason, &err);
-	answer_stop_waiters(d);
+	/* Destroy callers: answered once the process is really gone. */
+	domain_answer_stop_waiters(d, 0, NULL);
 
 	if (restart_def) {
 		ZvError e = ZV_ERROR_INIT;
