@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "util/utf8.h"
 #include "xml-internal.h"
 
 static void error_info_clear(XmlErrorInfo *i)
@@ -108,21 +109,8 @@ xmlParserCtxtPtr new_parser_ctxt(ErrorCollector *c)
  * values are cut (at a UTF-8 boundary) so the message stays readable. */
 const char *shorten(const char *s, char buf[static 80])
 {
-	size_t n = 0, limit = 64;
-
-	if (!s)
-		s = "";
-	for (; s[n] && n < limit; n++)
-		buf[n] = ((unsigned char)s[n] < 0x20 || s[n] == 0x7f) ? '?' : s[n];
-	if (s[n]) {
-		/* s[n] is where the cut falls: a UTF-8 continuation byte
-		 * there means the last character copied is incomplete. */
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-		memcpy(buf + n, "...", 4);
-	} else
-		buf[n] = 0;
-	return buf;
+	_Static_assert(UTF8_SHORTEN_SIZE(64) <= 80, "shorten()'s buffer holds 64 bytes and \"...\"");
+	return utf8_shorten(s, 64, buf);
 }
 
 const char *node_label(const xmlNode *n)

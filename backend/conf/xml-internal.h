@@ -75,6 +75,8 @@ xmlParserCtxtPtr new_parser_ctxt(ErrorCollector *c);
 /* libxml2's well-formedness error (ec->first) as ZV_ERROR_INVALID_XML. */
 int not_well_formed(const ErrorCollector *ec, ZvError *err);
 
+/* A value quoted in a message: at most 64 bytes, cut between characters,
+ * control characters and invalid bytes as '?' (util/utf8.h). */
 const char *shorten(const char *s, char buf[static 80]);
 const char *node_label(const xmlNode *n);
 void utf8_trim_partial(char *s);
