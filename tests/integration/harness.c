@@ -1882,6 +1882,13 @@ char *harness_worst_domain_xml(const char *name)
 	return s;
 }
 
+char *harness_run_file(const char *path, const char *suffix)
+{
+	const char *label = strrchr(path, '/');
+	assert_non_null(label);
+	return xasprintf("%s/run/domains/%s%s", H.tmp, label + 1, suffix);
+}
+
 char *harness_minimal_xml(const char *name, const char *uuid)
 {
 	_cleanup_free_ char *uuid_elem = uuid ? xasprintf("  <uuid>%s</uuid>\n", uuid) : xstrdup("");

@@ -179,6 +179,9 @@ char *harness_minimal_xml(const char *name, const char *uuid);
  * daemon's XML bounds, refused by the schema, as costly to parse as a
  * document gets (the loop-stall test and benchmark). Asserting. */
 char *harness_worst_domain_xml(const char *name);
+/* <RunDir>/domains/<uuid><suffix> of the domain at path (".qmp", ".pid",
+ * ".xml"): the daemon's runtime files, named after the path's label. */
+char *harness_run_file(const char *path, const char *suffix);
 
 /* Wait for `substring` in a file (a console log), from byte `from` on.
  * 0 and the whole line in *ret_line (may be NULL), or -ETIMEDOUT. */

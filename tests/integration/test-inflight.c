@@ -171,21 +171,10 @@ static unsigned count_qemus(const char *uuid, pid_t *ret_pid)
 	return n;
 }
 
-static char *uuid_hex(const char *uuid)
-{
-	char *hex = calloc(33, 1);
-	assert_non_null(hex);
-	for (size_t i = 0, n = 0; uuid[i] && n < 32; i++)
-		if (uuid[i] != '-')
-			hex[n++] = uuid[i];
-	return hex;
-}
-
 /* Whether some process holds the lock QEMU takes on its pidfile. */
-static bool pidfile_locked(const char *uuid)
+static bool pidfile_locked(const char *domain_path)
 {
-	_cleanup_free_ char *hex = uuid_hex(uuid), *path = NULL;
-	assert_true(asprintf(&path, "%s/run/domains/%s.pid", harness_tmpdir(), hex) > 0);
+	_cleanup_free_ char *path = harness_run_file(domain_path, ".pid");
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -214,9 +203,9 @@ static void start_killed_at(const char *point, const char *name, bool finishes)
 	assert_true(WIFSIGNALED(harness_daemon_exit_status()));
 
 	/* QEMU was spawned at every point; by now it locks its pidfile. */
-	for (int i = 0; i < 100 && !pidfile_locked(uuid); i++)
+	for (int i = 0; i < 100 && !pidfile_locked(path); i++)
 		usleep(50 * 1000);
-	assert_true(pidfile_locked(uuid));
+	assert_true(pidfile_locked(path));
 	assert_int_equal(count_qemus(uuid, &pid), 1);
 
 	assert_int_equal(harness_start_daemon(), 0);

@@ -220,21 +220,14 @@ static void test_monitor_unreachable_after_restart(void **state)
 {
 	_cleanup_free_ char *xml = harness_guest_xml("qmp-away");
 	_cleanup_free_ char *path = harness_define(xml);
-	_cleanup_free_ char *uuid = NULL, *sock = NULL, *hidden = NULL;
+	_cleanup_free_ char *sock = NULL, *hidden = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	char hex[33];
 	uint32_t pid;
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
 	assert_int_equal(harness_wait_state(path, "paused", "user", HARNESS_STATE_TIMEOUT_MS), 0);
 	pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
-	uuid = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
-	size_t n = 0;
-	for (const char *c = uuid; *c && n < 32; c++)
-		if (*c != '-')
-			hex[n++] = *c;
-	hex[n] = 0;
-	assert_true(asprintf(&sock, "%s/run/domains/%s.qmp", harness_tmpdir(), hex) > 0);
+	sock = harness_run_file(path, ".qmp");
 	assert_true(asprintf(&hidden, "%s.away", sock) > 0);
 
 	assert_return_code(harness_kill_daemon(), 0);
