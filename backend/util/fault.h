@@ -8,3 +8,13 @@
  * one string compare. Points are named "<call>-<moment>" at their site. */
 
 void fault_point(const char *point);
+
+/* The same for failures the host can cause but a test cannot easily
+ * provoke (an fsync that fails): with ZVIRTD_FAULT_FAIL=<point> this
+ * returns -EIO at that point, else 0. Thread-safe. */
+int fault_error(const char *point);
+
+/* And a slow host (a state directory on a slow disk): with
+ * ZVIRTD_FAULT_DELAY=<point>:<ms> the calling thread sleeps that long
+ * at that point. Thread-safe. */
+void fault_delay(const char *point);

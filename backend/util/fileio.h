@@ -5,13 +5,16 @@
 #include <stddef.h>
 
 typedef enum WriteFlags {
-	/* fsync the file and its directory: for what must survive a power
+	/* fsync the file before the rename: for what must survive a power
 	 * cut (definitions). Runtime status under /run skips it. */
 	WRITE_DURABLE = 1 << 0,
 } WriteFlags;
 
 /* Atomically replace path with data: temp file in the same directory,
- * (fsync,) rename, (fsync dir). Either the old or the new file remains. */
+ * (fsync,) rename. Either the old or the new file remains: < 0 means path
+ * is unchanged. A durable write is complete only once the caller has
+ * also called fsync_parent_directory(), whose failure means the new file
+ * is in place but a power cut may still undo the rename. */
 int write_file_atomic(const char *path, const void *data, size_t size, unsigned mode, WriteFlags flags);
 
 /* fsync the directory that holds path: makes a rename, link or unlink in
