@@ -123,33 +123,33 @@ static int authorize(Domain *d, sd_bus_message *m, const char *action, const cha
 }
 
 /* Autostart is written through Properties.Set, which sd-bus answers as
- * soon as the setter returns: too early for an asynchronous polkit check.
- * So domain_autostart_gate(), a bus filter that sees the call first,
- * asks polkit and holds the message; once allowed it lets sd-bus dispatch
- * it again to this setter, which does the work. */
+ * soon as the setter returns: too early for an asynchronous polkit check
+ * and for a durable write. So domain_autostart_gate(), a bus filter that
+ * sees the call first, handles the whole call: it asks polkit (the
+ * message comes back through the filter once polkit answered), then
+ * queues the write and answers when the mark is durable. */
 static int set_autostart(sd_bus *bus, const char *path, const char *iface, const char *prop,
 			 sd_bus_message *value, void *userdata, sd_bus_error *error)
 {
-	Domain *d = userdata;
-	assert(value);
-	assert(d);
+	/* Unreachable: the gate answers every Set of Autostart with a valid
+	 * value; sd-bus refuses the others before calling a setter. */
+	return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Autostart is set through the polkit gate");
+}
 
-	int autostart;
-	int r = sd_bus_message_read(value, "b", &autostart);
-	if (r < 0)
-		return r;
-
-	ZvError err = ZV_ERROR_INIT;
-	r = registry_set_autostart(domain_get_registry(d), d, autostart, &err);
-	if (r < 0)
-		return bus_error_from_zv(error, &err, r);
-	return 1;
+static void on_autostart_set(Registry *r, int result, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (result < 0)
+		(void)bus_reply_zv_error(m, err, result);
+	else
+		(void)sd_bus_reply_method_return(m, NULL);
 }
 
 int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
 	const char *iface, *prop, *path = sd_bus_message_get_path(m);
+	int autostart;
 	assert(m);
 	assert(o);
 
@@ -162,19 +162,26 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	}
 	/* An unknown object or a bad value: sd-bus's own errors say it best. */
 	Domain *d = domain_from_path(o, path);
+	bool valid = d && sd_bus_message_read(m, "v", "b", &autostart) > 0;
 	(void)sd_bus_message_rewind(m, true);
-	if (!d)
+	if (!valid)
 		return 0;
 
 	int r = authorize(d, m, "org.zvirt1.domain.define", "autostart",
 			  !sd_bus_message_get_allow_interactive_authorization(m), error);
 	if (r == 0)
 		return 1; /* held until polkit answers */
-	if (r < 0) {
-		(void)sd_bus_reply_method_error(m, error);
-		return 1;
+	if (r > 0) {
+		ZvError err = ZV_ERROR_INIT;
+		r = registry_set_autostart_async(domain_get_registry(d), d, autostart, on_autostart_set,
+						 sd_bus_message_ref(m), &err);
+		if (r >= 0)
+			return 1;
+		sd_bus_message_unref(m);
+		r = bus_error_from_zv(error, &err, r);
 	}
-	return 0; /* allowed: on to set_autostart() */
+	(void)sd_bus_reply_method_error(m, error);
+	return 1;
 }
 
 /* --- calls -------------------------------------------------------------- */
@@ -326,6 +333,15 @@ static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return lifecycle_begun(m, r, &err, error);
 }
 
+static void on_undefined(Registry *r, int result, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (result < 0)
+		(void)bus_reply_zv_error(m, err, result);
+	else
+		(void)sd_bus_reply_method_return(m, NULL);
+}
+
 static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
@@ -345,10 +361,13 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 	/* There are no managed-save images yet, so managed-save has nothing to delete. */
 	ZvError err = ZV_ERROR_INIT;
-	r = registry_undefine(domain_get_registry(d), d, keep_running ? UNDEFINE_KEEP_RUNNING : 0, &err);
-	if (r < 0)
+	r = registry_undefine_async(domain_get_registry(d), d, keep_running ? UNDEFINE_KEEP_RUNNING : 0,
+				    on_undefined, sd_bus_message_ref(m), &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
 		return bus_error_from_zv(error, &err, r);
-	return sd_bus_reply_method_return(m, NULL);
+	}
+	return 1;
 }
 
 static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *error)

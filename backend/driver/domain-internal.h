@@ -34,6 +34,7 @@ struct Domain {
 	DomainDef *live; /* what runs, while active; def may be redefined meanwhile */
 	bool persistent;
 	bool autostart;
+	bool undefine_pending; /* undefine.c: its write is queued or under way */
 
 	DomainState state;
 	DomainReason reason;

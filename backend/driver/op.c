@@ -12,6 +12,12 @@
 
 int domain_check_idle(Domain *d, DomainOp op, ZvError *err)
 {
+	/* Destroy may still end a guest whose definition goes; Undefine
+	 * checks for itself. */
+	if (d->undefine_pending && op != DOMAIN_OP_DESTROY && op != DOMAIN_OP_UNDEFINE)
+		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
+				    "%s is not possible now: domain '%s' is being undefined",
+				    domain_op_to_string(op), domain_name(d));
 	if (!d->op_active)
 		return 0;
 	return zv_error_set(err, ZV_ERROR_BUSY, EBUSY, "%s is not possible now: domain '%s' is busy with %s",

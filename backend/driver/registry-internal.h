@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "util/hashmap.h"
 #include "util/worker.h"
+#include "util/write-queue.h"
 
 struct Registry {
 	sd_event *event;
@@ -22,16 +23,30 @@ struct Registry {
 	/* What the default emulator offers; NULL until the probe is done. */
 	QemuCaps *caps;
 	QemuCapsProbe *caps_probe;
-	/* Parses of callers' documents, off the loop; started on first use. */
+	/* Parses of callers' documents and the durable writes, off the loop;
+	 * started on first use (registry_start_worker()). */
 	Worker *worker;
-	struct DefineJob *define_jobs;             /* in flight, to answer if we stop */
-	struct DefineJob *write_head, *write_tail; /* checked and written one at a time */
-	struct DefineJob *writing;                 /* the durable write under way */
+	/* Definitions and autostart marks, written one at a time in order. */
+	WriteQueue *writes;
+	struct DefineJob *define_jobs; /* in flight, to answer if we stop */
 };
 
-/* Whether a DefineXML for this UUID is parsed or being written: Undefine
- * waits for it rather than race it. */
-bool registry_definition_pending(const Registry *r, const char *uuid_hex);
+int registry_start_worker(Registry *r);
+
+/* A new Domain for def (taken in every case), in both maps. */
+int registry_insert(Registry *r, DomainDef *def, bool persistent, Domain **ret);
+/* The name and UUID rules of DefineXML. */
+int registry_check_conflicts(Registry *r, const DomainDef *def, Domain **ret_existing, ZvError *err);
+/* s390-ccw-virtio and other aliases → the host's versioned machine type:
+ * 1 when def changed, 0 when not (or no probe answer yet). */
+int registry_expand_machine(Registry *r, DomainDef *def, ZvError *err);
+
+/* define.c: answers every DefineXML and ValidateXML still in flight
+ * (Cancelled), at registry_free(). */
+void registry_cancel_defines(Registry *r);
+/* Writes d's definition again after the daemon itself changed it; the
+ * file gets the definition as it is when the write's turn comes. */
+int registry_store_definition(Registry *r, Domain *d);
 
 sd_event *registry_get_event(const Registry *r);
 const Settings *registry_get_settings(const Registry *r);

@@ -67,9 +67,9 @@ bool registry_iterate(const Registry *r, size_t *state, Domain **ret);
 /* DefineXML: a new domain, or a new definition for the one with the same
  * UUID (the name must then match or be free; on an active domain it
  * takes effect at the next start). ValidateXML: the same checks without
- * side effects. The parse runs in a
- * worker thread, so a large document never holds the loop; the checks
- * against the other domains and the store run on the loop afterwards.
+ * side effects. The parse runs in a worker thread, so a large document
+ * never holds the loop; the checks against the other domains run on the
+ * loop afterwards, and the durable write in the write queue.
  * xml must stay valid until cb runs. cb runs exactly once, later (also
  * when the daemon stops first: Cancelled); d is NULL for a validation
  * and on failure. < 0 only when the call cannot be queued. */
@@ -77,16 +77,27 @@ typedef void (*registry_define_fn)(Registry *r, int result, Domain *d, const ZvE
 int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 
+/* Answers of Undefine and Autostart: err is set when result < 0. */
+typedef void (*registry_done_fn)(Registry *r, int result, const ZvError *err, void *userdata);
+
 typedef enum UndefineFlags {
 	UNDEFINE_KEEP_RUNNING = 1 << 0, /* an active domain becomes transient */
 } UndefineFlags;
 
-/* Removes the definition; a shut-off domain disappears at once. */
-int registry_undefine(Registry *r, Domain *d, UndefineFlags flags, ZvError *err);
+/* Removes the definition and its autostart mark (durable, off the loop,
+ * in line with the DefineXML calls before it); a shut-off domain then
+ * disappears, an active one with keep-running becomes transient. Until
+ * then no call can start or change d (Busy). The checks run now (< 0
+ * with err: cb never runs) and again at the write's turn; cb runs
+ * exactly once otherwise. */
+int registry_undefine_async(Registry *r, Domain *d, UndefineFlags flags, registry_done_fn cb, void *userdata,
+			    ZvError *err);
 
 /* The Autostart property: start at the first daemon start of a host boot.
- * Only persistent domains; durable. */
-int registry_set_autostart(Registry *r, Domain *d, bool autostart, ZvError *err);
+ * Only persistent domains; the mark is written like a definition. Errors
+ * as registry_undefine_async(). */
+int registry_set_autostart_async(Registry *r, Domain *d, bool autostart, registry_done_fn cb, void *userdata,
+				 ZvError *err);
 
 /* Starts the domains marked for autostart that are not running, once per
  * host boot (a daemon restart does not start what a user stopped). */

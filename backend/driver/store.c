@@ -3,6 +3,7 @@
  * status, the instance lock; file I/O only, the documents are conf's. */
 #include "store.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "conf/domain-xml.h"
@@ -54,10 +56,10 @@ static bool is_leftover_temp(const char *name)
 	return is_uuid_file(head, uuid_hex);
 }
 
-static char *autostart_path(const Settings *s, const char *uuid_hex)
+static char *autostart_path(const char *state_dir, const char *uuid_hex)
 {
 	char *p;
-	if (asprintf(&p, "%s/autostart/%s.xml", s->state_dir, uuid_hex) < 0)
+	if (asprintf(&p, "%s/autostart/%s.xml", state_dir, uuid_hex) < 0)
 		return NULL;
 	return p;
 }
@@ -93,42 +95,57 @@ int store_prepare_dirs(const Settings *s)
 	return 0;
 }
 
-int store_save_definition(const Settings *s, const DomainDef *def)
+/* The directory half of a durable change: < 0 here means the change is
+ * made but a power cut may undo it. */
+static int sync_directory_of(const char *path)
 {
-	return store_save_definition_at(s->state_dir, def);
+	fault_delay("store-directory-fsync");
+	int r = fsync_parent_directory(path);
+	if (r >= 0)
+		r = fault_error("store-directory-fsync");
+	if (r < 0)
+		log_error_errno(r, "Cannot fsync the directory of %s: %m", path);
+	return r;
 }
 
-int store_save_definition_at(const char *state_dir, const DomainDef *def)
+int store_write_definition(const char *state_dir, const char *uuid_hex, const char *xml, int *ret_unsynced)
 {
-	_cleanup_free_ char *xml = domain_def_format(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
-	_cleanup_free_ char *path = store_path(state_dir, SD_ID128_TO_STRING(def->uuid), ".xml");
-	if (!xml || !path)
+	assert(ret_unsynced);
+	_cleanup_free_ char *path = store_path(state_dir, uuid_hex, ".xml");
+	if (!path)
 		return -ENOMEM;
 	int r = write_file_atomic(path, xml, strlen(xml), 0600, WRITE_DURABLE);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", path);
+	*ret_unsynced = sync_directory_of(path);
 	return 0;
 }
 
-int store_remove_definition(const Settings *s, const char *uuid_hex)
+int store_save_definition(const char *state_dir, const DomainDef *def, int *ret_unsynced)
 {
-	_cleanup_free_ char *path = store_path(s->state_dir, uuid_hex, ".xml");
-	if (!path)
+	_cleanup_free_ char *xml = domain_def_format(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	if (!xml)
 		return -ENOMEM;
-	/* The mark first: a crash in between must not leave one that points
-	 * at nothing, and an undefined domain must not come back. */
-	int r = store_set_autostart(s, uuid_hex, false);
-	if (r < 0)
-		return r;
-	r = unlink_if_exists(path);
-	if (r < 0)
-		return r;
-	return fsync_parent_directory(path);
+	return store_write_definition(state_dir, SD_ID128_TO_STRING(def->uuid), xml, ret_unsynced);
 }
 
-int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart)
+int store_remove_definition(const char *state_dir, const char *uuid_hex, int *ret_unsynced)
 {
-	_cleanup_free_ char *path = autostart_path(s, uuid_hex), *target = NULL;
+	assert(ret_unsynced);
+	_cleanup_free_ char *path = store_path(state_dir, uuid_hex, ".xml");
+	if (!path)
+		return -ENOMEM;
+	int r = unlink_if_exists(path);
+	if (r < 0)
+		return log_error_errno(r, "Cannot remove %s: %m", path);
+	*ret_unsynced = sync_directory_of(path);
+	return 0;
+}
+
+int store_set_autostart(const char *state_dir, const char *uuid_hex, bool autostart, int *ret_unsynced)
+{
+	assert(ret_unsynced);
+	_cleanup_free_ char *path = autostart_path(state_dir, uuid_hex), *target = NULL;
 	if (!path || asprintf(&target, "../domains/%s.xml", uuid_hex) < 0)
 		return -ENOMEM;
 
@@ -139,7 +156,8 @@ int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart)
 		r = unlink_if_exists(path);
 	if (r < 0)
 		return log_error_errno(r, "Cannot %s %s: %m", autostart ? "create" : "remove", path);
-	return fsync_parent_directory(path);
+	*ret_unsynced = sync_directory_of(path);
+	return 0;
 }
 
 int store_claim_boot_autostart(const Settings *s)

@@ -21,18 +21,21 @@ int store_prepare_dirs(const Settings *s);
  * while another daemon holds it. */
 int store_lock_instance(const Settings *s);
 
-int store_save_definition(const Settings *s, const DomainDef *def);
-/* The same with the directory given: a worker thread writes with a copy
- * of it, as the settings may be replaced meanwhile. Thread-safe. */
-int store_save_definition_at(const char *state_dir, const DomainDef *def);
-int store_remove_definition(const Settings *s, const char *uuid_hex);
+/* The durable changes. They take the state directory, not the settings,
+ * because a worker thread runs them (with a copy: a reload may replace
+ * the settings meanwhile); thread-safe. < 0: nothing changed. 0: done,
+ * and *ret_unsynced is 0, or < 0 when the change is in place but the
+ * fsync of its directory failed, so a power cut may still undo it. */
+int store_write_definition(const char *state_dir, const char *uuid_hex, const char *xml, int *ret_unsynced);
+int store_save_definition(const char *state_dir, const DomainDef *def, int *ret_unsynced);
+int store_remove_definition(const char *state_dir, const char *uuid_hex, int *ret_unsynced);
+/* Marks or unmarks a definition for start at boot. */
+int store_set_autostart(const char *state_dir, const char *uuid_hex, bool autostart, int *ret_unsynced);
 
 /* Calls cb for every <StateDir>/domains/<32 hex>.xml with its contents. */
 typedef int (*store_definition_fn)(const char *path, const char *xml, size_t len, void *userdata);
 int store_foreach_definition(const Settings *s, store_definition_fn cb, void *userdata);
 
-/* Marks or unmarks a definition for start at boot (durable). */
-int store_set_autostart(const Settings *s, const char *uuid_hex, bool autostart);
 /* Calls cb for every autostart mark, with the UUID it names. */
 typedef int (*store_autostart_fn)(const char *uuid_hex, void *userdata);
 int store_foreach_autostart(const Settings *s, store_autostart_fn cb, void *userdata);
