@@ -25,6 +25,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/memory.h"
 #include "zvirtd-config.h"
 
 typedef struct Daemon {
@@ -435,6 +436,7 @@ int main(int argc, char **argv)
 		.instance_lock = -1,
 	};
 
+	memory_tune_allocator();
 	int r = parse_argv(&d, argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it, on a fresh Debian bookworm machine
 # as root: installs what it needs, builds the test guest, builds zvirtd
 # with -Werror under ASan+UBSan and runs every test; then the unit tests
-# once more under valgrind on a plain build.
+# once more under valgrind on a plain build, and the memory test there.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -38,3 +38,7 @@ setup build-valgrind -Dwerror=true
 ninja -C build-valgrind
 meson test -C build-valgrind --suite unit --print-errorlogs --wrapper "$VALGRIND"
 ZVIRTD_WRAPPER=$VALGRIND meson test -C build-valgrind --suite integration --print-errorlogs --num-processes 2
+
+# RSS after hostile calls means something only without valgrind and ASan:
+# the "memory" suite once more on the plain build, the daemon unwrapped.
+meson test -C build-valgrind --suite memory --print-errorlogs

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/memory.h"
 
 /* After the durable write: the registry takes the definition (taken in
  * every case). The check ran right before the write and nothing else
@@ -95,7 +96,10 @@ static int define_job_parse(void *userdata)
 {
 	DefineJob *j = userdata;
 	DomainXMLDefaults defaults = {.emulator = j->emulator};
-	return domain_def_parse(j->xml, j->len, &defaults, 0, &j->def, &j->err);
+	int k = domain_def_parse(j->xml, j->len, &defaults, 0, &j->def, &j->err);
+	/* The document's tree is freed: give its pages back. */
+	memory_release_after(j->len);
+	return k;
 }
 
 /* Answers the caller and forgets the job. */
