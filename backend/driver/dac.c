@@ -55,7 +55,11 @@ int dac_check_emulator(const Settings *s, const DomainDef *def, ZvError *err)
 
 QemuProcessUser dac_process_user(const Domain *d)
 {
-	const Settings *s = registry_get_settings(d->registry);
+	return dac_settings_user(registry_get_settings(d->registry));
+}
+
+QemuProcessUser dac_settings_user(const Settings *s)
+{
 	return (QemuProcessUser){
 		.change = geteuid() == 0,
 		.uid = s->qemu_uid,
@@ -220,7 +224,7 @@ static int label_file(Labeler *l, const char *what, const char *path, unsigned n
 {
 	const Settings *s = l->s;
 	_cleanup_close_ int fd = -1;
-	struct stat st;
+	struct stat st = {}; /* set when open_file() returns 1 */
 
 	int r = open_file(what, path, create, &fd, &st, err);
 	if (r <= 0)

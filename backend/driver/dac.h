@@ -41,6 +41,8 @@ void dac_take_owners(Domain *d, FileOwners *owners);
 /* Whom d's QEMU runs as: User= and Group= of the settings, or the
  * daemon's own user when it is not root. */
 QemuProcessUser dac_process_user(const Domain *d);
+/* The same from the settings alone (the emulator probe). */
+QemuProcessUser dac_settings_user(const Settings *s);
 
 /* <emulator> must be Emulator= or one of EmulatorAllow=, else
  * ZV_ERROR_INVALID_ARGUMENT naming the allowed ones. */

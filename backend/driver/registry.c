@@ -301,8 +301,8 @@ int registry_probe_caps(Registry *r)
 	if (r->caps && strcmp(r->caps->emulator, r->settings->emulator) == 0)
 		return 0;
 	r->caps = qemu_caps_free(r->caps);
-	return qemu_caps_probe(r->event, r->settings->emulator, r->settings->run_dir, on_caps, r,
-			       &r->caps_probe);
+	return qemu_caps_probe(r->event, r->settings->emulator, r->settings->run_dir,
+			       dac_settings_user(r->settings), on_caps, r, &r->caps_probe);
 }
 
 static int load_definition(const char *path, const char *xml, size_t len, void *userdata)

@@ -144,6 +144,7 @@ struct QemuCapsProbe {
 	QemuCaps *caps;
 	qemu_caps_done_fn cb;
 	void *userdata;
+	QemuProcessUser user; /* groups: a copy, a reload may free the settings' */
 };
 
 static int probe_run(QemuCapsProbe *p);
@@ -184,14 +185,13 @@ static int probe_run(QemuCapsProbe *p)
 
 	p->process = qemu_process_free(p->process);
 	(void)unlink_if_exists(p->output);
-	/* As the daemon: it only prints help, and runs before any guest (with
-	 * no_new_privs all the same). */
+	/* The daemon opens the output file; QEMU only writes to it. */
 	return qemu_process_spawn(p->event, p->step == PROBE_MACHINES ? machines_argv : cpus_argv, p->output,
-				  -1, (QemuProcessUser){}, on_probe_exit, p, &p->process);
+				  -1, p->user, on_probe_exit, p, &p->process);
 }
 
-int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, qemu_caps_done_fn cb,
-		    void *userdata, QemuCapsProbe **ret)
+int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, QemuProcessUser user,
+		    qemu_caps_done_fn cb, void *userdata, QemuCapsProbe **ret)
 {
 	QemuCapsProbe *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -201,6 +201,17 @@ int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_d
 	p->caps = calloc(1, sizeof(QemuCaps));
 	p->cb = cb;
 	p->userdata = userdata;
+	p->user = user;
+	p->user.groups = NULL;
+	if (user.n_groups > 0) {
+		gid_t *groups = calloc(user.n_groups, sizeof(gid_t));
+		if (!groups) {
+			qemu_caps_probe_free(p);
+			return -ENOMEM;
+		}
+		memcpy(groups, user.groups, user.n_groups * sizeof(gid_t));
+		p->user.groups = groups;
+	}
 	if (!p->emulator || !p->caps || asprintf(&p->output, "%s/caps-probe.out", scratch_dir) < 0) {
 		qemu_caps_probe_free(p);
 		return -ENOMEM;
@@ -225,6 +236,7 @@ QemuCapsProbe *qemu_caps_probe_free(QemuCapsProbe *p)
 		(void)unlink_if_exists(p->output);
 	free(p->output);
 	free(p->emulator);
+	free((gid_t *)p->user.groups);
 	sd_event_unref(p->event);
 	free(p);
 	return NULL;

@@ -10,6 +10,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "process.h"
+
 typedef struct QemuMachine {
 	char *name;
 	char *alias_of; /* s390-ccw-virtio → s390-ccw-virtio-7.2; NULL if none */
@@ -38,8 +40,9 @@ typedef struct QemuCapsProbe QemuCapsProbe;
 /* caps is the caller's on success (NULL and error < 0 on failure). */
 typedef void (*qemu_caps_done_fn)(QemuCaps *caps, int error, void *userdata);
 
-/* Runs the emulator twice in the background; scratch_dir holds its
- * output meanwhile. */
-int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, qemu_caps_done_fn cb,
-		    void *userdata, QemuCapsProbe **ret);
+/* Runs the emulator twice in the background, as user (the guests'
+ * unprivileged user: a binary the configuration names runs as nothing
+ * more); scratch_dir holds its output meanwhile. */
+int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_dir, QemuProcessUser user,
+		    qemu_caps_done_fn cb, void *userdata, QemuCapsProbe **ret);
 QemuCapsProbe *qemu_caps_probe_free(QemuCapsProbe *probe);

@@ -3,12 +3,14 @@
  * 7.2) and a real probe in the background. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -100,7 +102,7 @@ static void test_probe_real_emulator(void **state)
 
 	ProbeResult res = {};
 	QemuCapsProbe *probe = NULL;
-	assert_int_equal(qemu_caps_probe(e, EMULATOR, dir, on_done, &res, &probe), 0);
+	assert_int_equal(qemu_caps_probe(e, EMULATOR, dir, (QemuProcessUser){}, on_done, &res, &probe), 0);
 	for (int i = 0; i < 1000 && !res.done; i++)
 		assert_true(sd_event_run(e, 100 * 1000) >= 0);
 
@@ -118,13 +120,62 @@ static void test_probe_real_emulator(void **state)
 	sd_event_unref(e);
 }
 
+/* The probe runs the emulator as the user it is given, not as the
+ * daemon: a fake emulator reports its uid as a machine type. */
+static void test_probe_runs_as_user(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+
+	char dir[] = "/tmp/zvirt-caps-XXXXXX", *script = NULL;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_true(asprintf(&script, "%s/fake-qemu", dir) > 0);
+	FILE *f = fopen(script, "we");
+	assert_non_null(f);
+	fputs("#!/bin/sh\n"
+	      "case \"$*\" in\n"
+	      "*'-cpu help'*) echo 's390 qemu            QEMU Virtual CPU' ;;\n"
+	      "*) echo 'Supported machines are:'; echo \"s390-ccw-virtio-uid$(id -u) Virtual (default)\" "
+	      ";;\n"
+	      "esac\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	ProbeResult res = {};
+	QemuCapsProbe *probe = NULL;
+	const gid_t groups[] = {65534};
+	QemuProcessUser nobody = {
+		.change = true, .uid = 65534, .gid = 65534, .groups = groups, .n_groups = 1};
+	assert_int_equal(qemu_caps_probe(e, script, dir, nobody, on_done, &res, &probe), 0);
+	for (int i = 0; i < 1000 && !res.done; i++)
+		assert_true(sd_event_run(e, 100 * 1000) >= 0);
+
+	assert_true(res.done);
+	assert_int_equal(res.error, 0);
+	assert_non_null(res.caps);
+	assert_int_equal(res.caps->n_machines, 1);
+	assert_string_equal(res.caps->machines[0].name, "s390-ccw-virtio-uid65534");
+
+	qemu_caps_free(res.caps);
+	qemu_caps_probe_free(probe);
+	sd_event_unref(e);
+	assert_int_equal(unlink(script), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(script);
+}
+
 static void test_probe_missing_emulator(void **state)
 {
 	sd_event *e = NULL;
 	QemuCapsProbe *probe = NULL;
 	ProbeResult res = {};
 	assert_int_equal(sd_event_new(&e), 0);
-	assert_true(qemu_caps_probe(e, "/nonexistent/qemu", "/tmp", on_done, &res, &probe) < 0);
+	assert_true(qemu_caps_probe(e, "/nonexistent/qemu", "/tmp", (QemuProcessUser){}, on_done, &res,
+				    &probe) < 0);
 	assert_null(probe);
 	assert_false(res.done);
 	sd_event_unref(e);
@@ -135,7 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_machines),         cmocka_unit_test(test_parse_cpu_models),
 		cmocka_unit_test(test_parse_garbage),          cmocka_unit_test(test_probe_real_emulator),
-		cmocka_unit_test(test_probe_missing_emulator),
+		cmocka_unit_test(test_probe_missing_emulator), cmocka_unit_test(test_probe_runs_as_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
