@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,8 @@ Row rows[N_ROWS] = {
 	[ROW_PING] = {"  bus round trip alone: Peer.Ping, in-process", "ms", 0, "—", "—"},
 	[ROW_GMO] = {"GetManagedObjects, 1000 domains", "ms", 30, "≤ 30 ms", "— (no ObjectManager)"},
 	[ROW_DEFINE] = {"Define, per call, in-process (fsync)", "ms", 1.0, "≤ 1.0 ms", "1.69 ms"},
+	[ROW_DEFINE_FLOOR] = {"  disk alone: write, fsync, rename, fsync dir in StateDir", "ms", 0, "—",
+			      "—"},
 	[ROW_START] = {"Start → running", "ms", 25, "≤ 25 ms", "41 ms"},
 	[ROW_QEMU_START] = {"  QEMU alone: exec → QMP handshake → cont", "ms", 0, "—", "—"},
 	[ROW_SUSPEND] = {"Suspend + Resume round trip, in-process", "ms", 0.8, "≤ 0.8 ms", "3.57 ms"},
@@ -205,9 +208,12 @@ Row rows[N_ROWS] = {
 	[ROW_RSS_RESTART] = {"  RSS after restart, 1000 defined + 5 running", "MB", 0, "—", "—"},
 	[ROW_EVENT] = {"QMP event → D-Bus signal", "ms", 0.2, "≤ 0.2 ms", "—"},
 	[ROW_EVENT_QEMU] = {"  from QEMU's own event time stamp", "ms", 0, "—", "—"},
+	[ROW_EVENT_STORM] = {"  the same, during a DefineXML storm (100 in flight)", "ms", 0, "—", "—"},
 	[ROW_STALL] = {"Loop stall: worst GetAll (every 1 ms) during 8 hostile ValidateXML", "ms", 5,
 		       "≤ 5 ms", "—"},
 	[ROW_STALL_IDLE] = {"  worst GetAll (every 1 ms), nothing else going on", "ms", 0, "—", "—"},
+	[ROW_STALL_BUS] = {"  bus alone: worst GetAll while it relays the same 8 MiB elsewhere", "ms", 0,
+			   "—", "—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -1108,6 +1114,13 @@ static int on_hostile_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	return 0;
 }
 
+static int on_sink_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	if (sd_bus_message_is_signal(m, "org.zvirt1.BenchSink", "Take"))
+		(*(unsigned *)userdata)++;
+	return 0;
+}
+
 /* The worst wait of a GetAll sent every 1 ms for as long as busy has
  * calls out (or n_probes times when it is NULL). */
 static double worst_getall(sd_bus *busy, const unsigned *answered, unsigned expected, unsigned n_probes)
@@ -1148,6 +1161,61 @@ static void phase_stall(void)
 		(void)sd_bus_flush(busy);
 		series_add(&rows[ROW_STALL].s, worst_getall(busy, &answered, 8, 0));
 	}
+	/* The floor: dbus-daemon relays one message at a time, so a GetAll
+	 * queued behind 1 MiB documents waits for them whoever they are for.
+	 * The same documents, as unicast signals (the bus policy lets
+	 * nobody call a unique name), to a peer of our own. */
+	for (unsigned round = 0; round < opt.stall; round++) {
+		_cleanup_(sd_bus_flush_close_unrefp) sd_bus *busy = NULL, *sink = NULL;
+		const char *sink_name;
+		unsigned received = 0;
+		if (sd_bus_open_system(&busy) < 0 || sd_bus_open_system(&sink) < 0 ||
+		    sd_bus_get_unique_name(sink, &sink_name) < 0 ||
+		    sd_bus_add_filter(sink, NULL, on_sink_message, &received) < 0)
+			fail_msg("cannot open two more bus connections");
+		for (unsigned i = 0; i < 8; i++) {
+			_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+			if (sd_bus_message_new_signal(busy, &m, "/", "org.zvirt1.BenchSink", "Take") < 0 ||
+			    sd_bus_message_set_destination(m, sink_name) < 0 ||
+			    sd_bus_message_append(m, "s", doc) < 0 || sd_bus_send(busy, m, NULL) < 0)
+				fail_msg("cannot send to the sink");
+		}
+		(void)sd_bus_flush(busy);
+		double worst = 0, ms;
+		for (int spins = 0; received < 8 && spins < 100000; spins++) {
+			sd_bus_message_unref(callt(&ms, ZVIRT_MANAGER_PATH,
+						   "org.freedesktop.DBus.Properties", "GetAll", "s",
+						   ZVIRT_MANAGER_IFACE));
+			worst = ms > worst ? ms : worst;
+			while (sd_bus_process(sink, NULL) > 0)
+				;
+			usleep(1000);
+		}
+		if (received < 8)
+			fail_msg("the sink got %u of 8 documents", received);
+		series_add(&rows[ROW_STALL_BUS].s, worst);
+	}
+}
+
+/* The floor of Define: what its durable write costs on this disk alone. */
+static void phase_disk_floor(void)
+{
+	_cleanup_free_ char *xml = harness_minimal_xml("bench-floor", NULL);
+	_cleanup_free_ char *dir = xasprintf("%s/state/domains", harness_tmpdir());
+	_cleanup_free_ char *path = xasprintf("%s/floor.xml", dir),
+			    *tmp = xasprintf("%s/floor.xml.tmp", dir);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		fail_msg("cannot open %s: %m", dir);
+	for (unsigned i = 0; i < 200; i++) {
+		uint64_t t0 = now_ns();
+		_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, xml, strlen(xml)) != (ssize_t)strlen(xml) || fsync(fd) < 0 ||
+		    rename(tmp, path) < 0 || fsync(dfd) < 0)
+			fail_msg("the disk floor: %m");
+		series_add(&rows[ROW_DEFINE_FLOOR].s, ms_between(t0, now_ns()));
+	}
+	(void)unlink(path);
 }
 
 static void phase_queries(unsigned expect)
@@ -1622,6 +1690,71 @@ static int open_console(const char *pty)
  * but a second reboot in a row is no change of State or StateReason, and
  * the daemon signals nothing for it.)
  */
+/* A storm of redefinitions on a thread and a connection of its own:
+ * STORM_IN_FLIGHT DefineXML of one domain always out (the bus allows
+ * 128 calls out per connection), each answer sending the next, until
+ * told to stop. */
+#define STORM_IN_FLIGHT 100
+
+typedef struct Storm {
+	pthread_t thread;
+	sd_bus *bus;
+	char *xml;
+	unsigned sent, answered;
+	atomic_bool stop;
+	bool failed;
+} Storm;
+
+static int storm_send(Storm *st);
+
+static int on_storm_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	Storm *st = userdata;
+	st->failed |= sd_bus_message_is_method_error(m, NULL);
+	st->answered++;
+	return atomic_load(&st->stop) ? 0 : storm_send(st);
+}
+
+static int storm_send(Storm *st)
+{
+	st->sent++;
+	return sd_bus_call_method_async(st->bus, NULL, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH,
+					ZVIRT_MANAGER_IFACE, "DefineXML", on_storm_reply, st, "sa{sv}",
+					st->xml, 0);
+}
+
+static void *storm_main(void *userdata)
+{
+	Storm *st = userdata;
+	for (unsigned i = 0; i < STORM_IN_FLIGHT; i++)
+		if (storm_send(st) < 0)
+			st->failed = true;
+	while (!atomic_load(&st->stop) || st->answered < st->sent)
+		if (sd_bus_process(st->bus, NULL) == 0)
+			(void)sd_bus_wait(st->bus, 10 * 1000);
+	return NULL;
+}
+
+static void storm_start(Storm *st)
+{
+	*st = (Storm){.xml = harness_minimal_xml("bench-storm", "6a1b2c3d-0000-4000-8000-0000000057a0")};
+	atomic_init(&st->stop, false);
+	if (sd_bus_open_system(&st->bus) < 0 || pthread_create(&st->thread, NULL, storm_main, st) != 0)
+		fail_msg("cannot start the DefineXML storm");
+}
+
+/* Returns how many DefineXML the storm had answered in all. */
+static unsigned storm_stop(Storm *st)
+{
+	atomic_store(&st->stop, true);
+	pthread_join(st->thread, NULL);
+	st->bus = sd_bus_flush_close_unref(st->bus);
+	free(st->xml);
+	if (st->failed)
+		fail_msg("a DefineXML of the storm failed");
+	return st->answered;
+}
+
 static void phase_events(Guest *g)
 {
 	unsigned seen = 0;
@@ -1647,6 +1780,12 @@ static void phase_events(Guest *g)
 		reload_log_level("debug");
 		fd = open_console(pty);
 		log_mark = harness_file_size(harness_daemon_log());
+		/* Every other power-off happens during a storm of redefinitions
+		 * (parse, check, durable write) from another connection. */
+		bool storm = e % 2 == 1;
+		Storm st;
+		if (storm)
+			storm_start(&st);
 		mark = sig_mark();
 		if (write(fd, "poweroff\n", 9) != 9)
 			fail_msg("writing to %s: %m", pty);
@@ -1655,9 +1794,17 @@ static void phase_events(Guest *g)
 		s = wait_state(mark, g->path, "in-shutdown", NULL, STATE_TIMEOUT_MS, fd);
 		if (!s)
 			fail_msg("%s: no StateChanged in-shutdown after the guest powered off", g->name);
+		unsigned stormed = storm ? storm_stop(&st) : 0;
 		if (find_event_in_log(log_mark, "SHUTDOWN", "\"guest\": true", &daemon_ns, &qemu_ns)) {
-			series_add(&rows[ROW_EVENT].s, ms_between(daemon_ns, s->real_ns));
-			series_add(&rows[ROW_EVENT_QEMU].s, ms_between(qemu_ns, s->real_ns));
+			if (!storm) {
+				series_add(&rows[ROW_EVENT].s, ms_between(daemon_ns, s->real_ns));
+				series_add(&rows[ROW_EVENT_QEMU].s, ms_between(qemu_ns, s->real_ns));
+			} else if (stormed > 0)
+				series_add(&rows[ROW_EVENT_STORM].s, ms_between(daemon_ns, s->real_ns));
+			else
+				note("QMP event → signal during DefineXML: no DefineXML was answered before "
+				     "the "
+				     "event");
 			seen++;
 		}
 		s = wait_state(mark, g->path, "shut-off", "shutdown", STATE_TIMEOUT_MS, fd);
@@ -1671,6 +1818,9 @@ static void phase_events(Guest *g)
 		if (harness_wait_pid_gone((pid_t)g->pid, 10000) < 0)
 			fail_msg("%s: QEMU pid %u still runs after it stopped", g->name, g->pid);
 	}
+	_cleanup_free_ char *storm_path = harness_lookup("bench-storm");
+	if (storm_path)
+		harness_undefine(storm_path);
 	if (seen < opt.events)
 		note("QMP event → signal: the daemon log showed the SHUTDOWN event for %u of %u power-offs",
 		     seen, opt.events);
@@ -1873,6 +2023,7 @@ static void run_benchmark(void **state)
 	}
 	phase_define(N_GUESTS, N_DOMAINS, &rows[ROW_DEFINE]);
 	(void)harness_flush_signals();
+	phase_disk_floor();
 
 	phase_queries(N_DOMAINS);
 	/* After serving the lists: whatever they cache counts. */
