@@ -28,9 +28,10 @@ struct Objects {
 	sd_bus *bus;
 	Registry *registry;
 	const Settings *settings;
-	Hashmap *auth_queries;      /* polkit.c: pending checks by message */
-	Hashmap *sender_uids;       /* polkit.c: unique name → uid cache */
-	RateLimit polkit_log_limit; /* polkit.c: its per-call warnings */
+	Hashmap *auth_queries;          /* polkit.c: pending checks by message */
+	Hashmap *sender_uids;           /* polkit.c: unique name → uid cache */
+	RateLimit polkit_log_limit;     /* polkit.c: its per-call warnings */
+	struct AuthLimits *auth_limits; /* polkit.c: checks in flight and waiting */
 	objects_reload_fn reload;
 	void *reload_userdata;
 	sd_bus_slot *slots[8];
