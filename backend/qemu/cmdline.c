@@ -519,8 +519,23 @@ static int check_consoles(const DomainDef *def, ZvError *err)
 	return 0;
 }
 
-static void add_consoles(Argv *a, const DomainDef *def, const char *default_log)
+static void add_consoles(Argv *a, const DomainDef *def, const char *default_log, int default_log_fd)
 {
+	_cleanup_free_ char *fdset = NULL;
+	bool wanted = false;
+	for (size_t i = 0; i < def->n_consoles; i++)
+		wanted |= !def->consoles[i].log_file;
+	if (wanted && default_log_fd > 2) {
+		/* QEMU opens /dev/fdset/N as a dup of the set's member with the
+		 * same access mode: the pipe's write end. Appending, since
+		 * logappend=off would try to truncate a pipe. */
+		argv_add_pair(a, "-add-fd",
+			      strdup_printf("fd=%d,set=%d", default_log_fd, QEMU_FDSET_CONSOLE_LOG));
+		fdset = strdup_printf("/dev/fdset/%d", QEMU_FDSET_CONSOLE_LOG);
+		if (!fdset)
+			a->oom = true;
+		default_log = fdset;
+	}
 	for (size_t i = 0; i < def->n_consoles; i++) {
 		const ConsoleDef *c = &def->consoles[i];
 		const char *log = c->log_file;
@@ -528,7 +543,7 @@ static void add_consoles(Argv *a, const DomainDef *def, const char *default_log)
 
 		if (!log && default_log) {
 			log = default_log;
-			append = false;
+			append = fdset != NULL;
 			default_log = NULL; /* only the first console without its own log */
 		}
 		argv_add_pair(a, "-chardev", console_chardev(c, log, append));
@@ -675,7 +690,7 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 		if (r < 0)
 			return r;
 	}
-	add_consoles(&a, def, p->default_console_log);
+	add_consoles(&a, def, p->default_console_log, p->default_console_log_fd);
 	add_memballoon(&a, &def->memballoon);
 
 	argv_add_pair(&a, "-sandbox",

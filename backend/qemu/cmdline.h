@@ -13,6 +13,9 @@
 #include "conf/domain-def.h"
 #include "util/error.h"
 
+/* The fdset of QemuCmdlineParams.default_console_log_fd. */
+#define QEMU_FDSET_CONSOLE_LOG 1
+
 /* Used when neither the definition nor the params name an emulator. */
 #define QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-s390x"
 
@@ -30,6 +33,12 @@ typedef struct QemuCmdlineParams {
 	/* The logfile (logappend=off) of the first console that has no
 	 * <log> of its own; may be NULL. */
 	const char *default_console_log;
+	/* Instead of that file, a descriptor QEMU inherits under this number
+	 * (a log pump's pipe): -add-fd puts it in fdset
+	 * QEMU_FDSET_CONSOLE_LOG and the console's logfile is
+	 * /dev/fdset/<that>. Only numbers above 2 count (0, the default:
+	 * none), since QEMU's stdio is never passed this way. */
+	int default_console_log_fd;
 	/* -pidfile: QEMU locks it (lockf) for its whole life and refuses to
 	 * start while another process holds it, so one path per domain
 	 * means at most one QEMU per domain. May be NULL. */

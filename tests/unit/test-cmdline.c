@@ -290,6 +290,40 @@ static void test_console_kinds(void **state)
 	assert_null(strstr(all, "logfile=/var/log/zvirtd"));
 }
 
+/* A log pump's pipe for the default console log: QEMU gets it through
+ * -add-fd and opens /dev/fdset/N (appending: a pipe cannot be truncated);
+ * a console with its own <log> keeps it; no console wanting it, no fd. */
+static void test_console_log_fd(void **state)
+{
+	DomainDef def = minimal_def();
+	ConsoleDef consoles[2] = {
+		{.type = CONSOLE_TYPE_PTY,
+		 .target = CONSOLE_TARGET_SCLP,
+		 .log_file = (char *)"/var/log/own.log",
+		 .info = {.alias = (char *)"console0"}},
+		{.type = CONSOLE_TYPE_PTY,
+		 .target = CONSOLE_TARGET_SCLPLM,
+		 .info = {.alias = (char *)"console1"}},
+	};
+	def.consoles = consoles;
+	def.n_consoles = 2;
+	QemuCmdlineParams p = {.qmp_fd = 3, .default_console_log = "/unused", .default_console_log_fd = 7};
+
+	_cleanup_strv_free_ char **argv = build_ok(&def, &p);
+	_cleanup_free_ char *all = join_lines(argv);
+	assert_non_null(strstr(all, "\n-add-fd\nfd=7,set=1\n-chardev\n"
+				    "pty,id=charconsole0,logfile=/var/log/own.log,logappend=off\n"));
+	assert_non_null(strstr(all, "\n-chardev\npty,id=charconsole1,logfile=/dev/fdset/1,logappend=on\n"));
+	assert_null(strstr(all, "/unused"));
+
+	/* Every console has its own log: the descriptor is not passed. */
+	consoles[1].log_file = (char *)"/var/log/own2.log";
+	_cleanup_strv_free_ char **argv2 = build_ok(&def, &p);
+	_cleanup_free_ char *all2 = join_lines(argv2);
+	assert_null(strstr(all2, "-add-fd"));
+	assert_null(strstr(all2, "fdset"));
+}
+
 static void test_accelerator(void **state)
 {
 	DomainDef def = minimal_def();
@@ -816,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_console_kinds),
+		cmocka_unit_test(test_console_log_fd),
 		cmocka_unit_test(test_accelerator),
 		cmocka_unit_test(test_cache_modes),
 		cmocka_unit_test(test_refused),
