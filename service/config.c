@@ -184,6 +184,22 @@ static int parse_size(const char *value, void *field, char *why, size_t why_size
 	return r;
 }
 
+/* A size a log file may grow to before it rotates: a line of QEMU's must
+ * fit, or every line would be split. */
+static int parse_log_limit(const char *value, void *field, char *why, size_t why_size)
+{
+	uint64_t v;
+	int r = parse_size(value, &v, why, why_size);
+	if (r >= 0 && v < SETTINGS_LOG_LIMIT_MIN) {
+		snprintf(why, why_size,
+			 "expected a size of at least 4K (suffixes B, K, M, G or T, 1024-based)");
+		return -ERANGE;
+	}
+	if (r >= 0)
+		*(uint64_t *)field = v;
+	return r;
+}
+
 static int replace_string(void *field, const char *value)
 {
 	char *copy = strdup(value);
@@ -374,6 +390,8 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "ReservedHostMemory", parse_size, reserved_host_memory),
 	KEY("Hypervisor", "User", parse_user, user),
 	KEY("Hypervisor", "Group", parse_group, group),
+	KEY("Hypervisor", "ConsoleLimit", parse_log_limit, console_limit),
+	KEY("Hypervisor", "LogLimit", parse_log_limit, log_limit),
 };
 
 /* A key is accepted only once the feature behind it works; keys and

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "zvirtd-config.h"
+
 static const char *const accelerator_names[_ACCELERATOR_MAX] = {
 	[ACCELERATOR_AUTO] = "auto",
 	[ACCELERATOR_KVM] = "kvm",
@@ -39,6 +41,8 @@ int settings_init_defaults(Settings *s)
 		.idle_timeout_sec = 0,
 		.accelerator = ACCELERATOR_AUTO,
 		.reserved_host_memory = 0,
+		.console_limit = 1024 * 1024,
+		.log_limit = 2 * 1024 * 1024,
 		.qemu_uid = (uid_t)-1,
 		.qemu_gid = (gid_t)-1,
 	};
@@ -47,7 +51,8 @@ int settings_init_defaults(Settings *s)
 	 * parser can replace any of them with free() + strdup() alike. */
 	if (!(s->log_target = strdup("journal")) || !(s->state_dir = strdup("/var/lib/zvirtd")) ||
 	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
-	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->user = strdup("zvirt-qemu"))) {
+	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->user = strdup("zvirt-qemu")) ||
+	    !(s->log_pump = strdup(getenv("ZVIRTD_LOG_PUMP") ?: ZVIRTD_LOG_PUMP))) {
 		settings_done(s);
 		return -ENOMEM;
 	}
@@ -66,6 +71,7 @@ void settings_done(Settings *s)
 	free(s->emulator_allow);
 	free(s->user);
 	free(s->group);
+	free(s->log_pump);
 	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */

@@ -20,6 +20,12 @@ typedef enum Accelerator {
 const char *accelerator_to_string(Accelerator a);
 int accelerator_from_string(const char *s);
 
+/* Rotated log files kept besides the current one (NAME.log.0 .. .2),
+ * as virtlogd's max_backups. */
+#define SETTINGS_LOG_BACKUPS 3
+/* The smallest ConsoleLimit= and LogLimit=: a line of QEMU's fits. */
+#define SETTINGS_LOG_LIMIT_MIN (4 * 1024)
+
 typedef struct Settings {
 	/* [Daemon] */
 	int log_level;
@@ -38,6 +44,15 @@ typedef struct Settings {
 	uint64_t reserved_host_memory; /* bytes */
 	char *user;                    /* whom QEMU runs as */
 	char *group;                   /* its group; NULL: the user's primary group */
+	/* Bytes a domain's console log (LogDir/NAME.console) and QEMU's log
+	 * (LogDir/NAME.log) grow to before they rotate. */
+	uint64_t console_limit;
+	uint64_t log_limit;
+
+	/* Not a key: the program that writes those logs, the build's
+	 * libexecdir/zvirtd-log-pump or $ZVIRTD_LOG_PUMP (tests run the
+	 * one in the build tree). */
+	char *log_pump;
 
 	/* User= and Group= as numbers, filled by the config loader once every
 	 * file is read; (uid_t)-1 and (gid_t)-1 until then, which nothing

@@ -363,8 +363,11 @@ static int label_all(Labeler *l, const QemuCmdlineParams *p, ZvError *err)
 			return r;
 		if (c->log_file && (r = label_file(l, what, c->log_file, NEED_RW, true, err)) < 0)
 			return r;
-		/* qemu/cmdline.c: the first console without a log of its own. */
-		if (!c->log_file && p->default_console_log && !default_log_used) {
+		/* qemu/cmdline.c: the first console without a log of its own,
+		 * unless a log pump's pipe takes its output (then QEMU opens
+		 * nothing in LogDir, and its user may not write there). */
+		if (!c->log_file && p->default_console_log && p->default_console_log_fd <= 2 &&
+		    !default_log_used) {
 			default_log_used = true;
 			r = label_file(l, what, p->default_console_log, NEED_RW, true, err);
 			if (r < 0)

@@ -46,7 +46,6 @@ struct Domain {
 	QemuMonitor *monitor;
 	char *qmp_path;
 	char *log_path;
-	long log_offset;   /* where this run's QEMU output starts in log_path */
 	FileOwners owners; /* dac.c: files given to QEMU's user for this run */
 
 	/* The one state-changing call in flight; Destroy may overtake it. */

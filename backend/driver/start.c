@@ -45,19 +45,55 @@ static int listen_unix(const char *path)
 	return TAKE_FD(fd);
 }
 
-static void log_start_header(const char *log_path, char **argv, long *ret_offset)
+/* This run's first lines in QEMU's log, through the pump's pipe, so
+ * that rotation cannot separate them from QEMU's output: where
+ * qemu_log_last_error() starts looking. The pipe is new and empty, and
+ * the write must not block the loop: a command line larger than the pipe
+ * is cut. */
+static void log_start_header(int fd, char **argv)
 {
-	_cleanup_close_ int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
-		return;
-	struct stat st;
-	_cleanup_free_ char *cmd = qemu_argv_to_string(argv);
+	_cleanup_free_ char *cmd = qemu_argv_to_string(argv), *text = NULL;
 	time_t now = time(NULL);
 	char stamp[64];
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", gmtime(&now));
-	dprintf(fd, "%s: starting up\n%s\n", stamp, cmd ? cmd : argv[0]);
-	if (fstat(fd, &st) == 0)
-		*ret_offset = (long)st.st_size;
+	int n = asprintf(&text, "%s" QEMU_LOG_HEADER_TAG "\n%s\n", stamp, cmd ? cmd : argv[0]);
+	if (n < 0)
+		return;
+	if (n > 65536)
+		(void)fcntl(fd, F_SETPIPE_SZ, n);
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return;
+	(void)!write(fd, text, (size_t)n);
+	(void)fcntl(fd, F_SETFL, flags);
+}
+
+/* The pump that writes QEMU's output (LogDir/NAME.log) and the console
+ * log (LogDir/NAME.console, when a console has no <log> of its own; a
+ * new run starts a new file, the last one's is NAME.console.0), each
+ * rotated at its limit. ret_console_fd is -1 without a console log. */
+static int start_log_pump(Domain *d, const char *console_log, int *ret_out_fd, int *ret_console_fd,
+			  QemuLogPump **ret, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	bool console_logged = false;
+	for (size_t i = 0; i < d->live->n_consoles; i++)
+		console_logged |= !d->live->consoles[i].log_file;
+
+	const QemuLogStream streams[] = {
+		{.path = d->log_path, .max_size = s->log_limit},
+		{.path = console_log, .max_size = s->console_limit, .fresh = true},
+	};
+	int fds[ELEMENTSOF(streams)];
+	int r = qemu_log_pump_start(registry_get_event(d->registry), s->log_pump, streams,
+				    console_logged ? 2 : 1, SETTINGS_LOG_BACKUPS, fds, ret);
+	if (r < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, r,
+				    "Cannot start the log pump %s for domain '%s': %s", s->log_pump,
+				    domain_name(d), strerror(-r));
+	*ret_out_fd = fds[0];
+	*ret_console_fd = console_logged ? fds[1] : -1;
+	return 0;
 }
 
 /* Everything a start needs up to a spawned QEMU; the caller undoes it
@@ -85,6 +121,8 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	const Settings *s = registry_get_settings(d->registry);
 	_cleanup_free_ char *console_log = NULL, *pidfile = NULL;
 	_cleanup_strv_free_ char **argv = NULL;
+	_cleanup_(qemu_log_pump_freep) QemuLogPump *pump = NULL;
+	_cleanup_close_ int out_fd = -1, console_fd = -1;
 	bool use_kvm;
 	int r;
 
@@ -121,10 +159,14 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_HOST, listen_fd, "Cannot create the QMP socket %s: %s",
 				    d->qmp_path, strerror(-listen_fd));
 
+	r = start_log_pump(d, console_log, &out_fd, &console_fd, &pump, err);
+	if (r < 0)
+		return r;
+
 	QemuCmdlineParams params = {
 		.use_kvm = use_kvm,
 		.qmp_fd = listen_fd,
-		.default_console_log = console_log,
+		.default_console_log_fd = console_fd,
 		.pidfile = pidfile,
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
@@ -134,9 +176,13 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	r = dac_label_domain(d, &params, err);
 	if (r < 0)
 		return r;
-	log_start_header(d->log_path, argv, &d->log_offset);
-	r = qemu_process_spawn(registry_get_event(d->registry), argv, d->log_path, listen_fd,
-			       dac_process_user(d), domain_on_process_exit, d, &d->process);
+	log_start_header(out_fd, argv);
+	/* The daemon's write ends close when this returns: from then on the
+	 * pump ends when QEMU does. */
+	const int keep_fds[] = {listen_fd, console_fd};
+	r = qemu_process_spawn_piped(registry_get_event(d->registry), argv, out_fd, keep_fds,
+				     ELEMENTSOF(keep_fds), TAKE_PTR(pump), dac_process_user(d),
+				     domain_on_process_exit, d, &d->process);
 	if (r < 0)
 		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
 				    argv[0], domain_name(d), strerror(-r));

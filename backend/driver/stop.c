@@ -71,7 +71,7 @@ static DomainReason failed_start_error(Domain *d, ZvError *err)
 	/* QEMU's own last word is the cause a user can act on ("could not
 	 * load kernel"); the step that noticed it (a reset QMP handshake) is
 	 * only the symptom, so it goes first and QEMU's line after it. */
-	_cleanup_free_ char *why = d->log_path ? qemu_log_last_error(d->log_path, d->log_offset) : NULL;
+	_cleanup_free_ char *why = d->log_path ? qemu_log_last_error(d->log_path) : NULL;
 	if (d->op_error.code != ZV_ERROR_NONE)
 		zv_error_set(err, d->op_error.code, EIO, "%s%s%s", d->op_error.message,
 			     why ? "; QEMU said: " : "", why ?: "");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* QEMU processes: spawn one as its unprivileged user, attach to one
- * after a restart, watch, signal and read them (process.h). */
+ * after a restart, watch, signal them and read their logs (process.h). */
 #include "process.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -30,6 +31,7 @@
 #endif
 
 struct QemuProcess {
+	sd_event *event; /* the daemon's loop, which outlives every process */
 	pid_t pid;
 	int pidfd;
 	bool is_child; /* ours to reap; a reattached one is reaped by PID 1 */
@@ -38,7 +40,15 @@ struct QemuProcess {
 	sd_event_source *source;
 	qemu_process_exit_fn cb;
 	void *userdata;
+	/* Writes QEMU's output into LogDir; QEMU's end is reported once it
+	 * has written the last of it, or after QEMU_LOG_DRAIN_USEC. */
+	QemuLogPump *pump;
+	sd_event_source *drain_timer;
 };
+
+/* A pump ends within milliseconds of its last writer; longer means a
+ * stuck file system or a descendant of QEMU holding the pipe. */
+#define QEMU_LOG_DRAIN_USEC (2ULL * 1000 * 1000)
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -48,6 +58,49 @@ static int pidfd_open_compat(pid_t pid)
 static int pidfd_send_signal_compat(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static void report_exit(QemuProcess *p)
+{
+	p->drain_timer = sd_event_source_disable_unref(p->drain_timer);
+	if (p->pump)
+		qemu_log_pump_on_exit(p->pump, NULL, NULL);
+	if (p->cb)
+		p->cb(p, p->userdata);
+}
+
+static void on_pump_drained(QemuLogPump *pump, void *userdata)
+{
+	report_exit(userdata);
+}
+
+static int on_drain_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	QemuProcess *p = userdata;
+	log_warning(
+		"The log pump %d of QEMU %d is still running %llu s after QEMU ended; not waiting for it",
+		(int)qemu_log_pump_pid(p->pump), (int)p->pid,
+		(unsigned long long)(QEMU_LOG_DRAIN_USEC / 1000000));
+	report_exit(p);
+	return 0;
+}
+
+/* QEMU is gone. Whoever is told reads QEMU's last words from its log,
+ * so the pump must have written them first: QEMU's exit and the pump's
+ * last write race. */
+static void process_ended(QemuProcess *p)
+{
+	p->exited = true;
+	p->source = sd_event_source_disable_unref(p->source);
+	if (!p->pump || qemu_log_pump_exited(p->pump))
+		return report_exit(p);
+
+	uint64_t now;
+	qemu_log_pump_on_exit(p->pump, on_pump_drained, p);
+	if (sd_event_now(p->event, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(p->event, &p->drain_timer, CLOCK_MONOTONIC, now + QEMU_LOG_DRAIN_USEC, 0,
+			      on_drain_timeout, p) < 0)
+		report_exit(p);
 }
 
 static void log_exit(const QemuProcess *p, const siginfo_t *si)
@@ -68,10 +121,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) >= 0 && si.si_pid > 0)
 			log_exit(p, &si);
 	}
-	p->exited = true;
-	p->source = sd_event_source_disable_unref(p->source);
-	if (p->cb)
-		p->cb(p, p->userdata);
+	process_ended(p);
 	return 0;
 }
 
@@ -84,10 +134,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
 	QemuProcess *p = userdata;
 	log_exit(p, si);
-	p->exited = true;
-	p->source = sd_event_source_disable_unref(p->source);
-	if (p->cb)
-		p->cb(p, p->userdata);
+	process_ended(p);
 	return 0;
 }
 
@@ -147,8 +194,8 @@ static void drop_privileges(const QemuProcessUser *u, const gid_t *groups, size_
 
 /* Runs in the forked child: only async-signal-safe calls. */
 static void __attribute__((noreturn))
-exec_child(char **argv, int log_fd, int keep_fd, const QemuProcessUser *user, const gid_t *groups,
-	   size_t n_groups)
+exec_child(char **argv, int log_fd, const int *keep_fds, size_t n_keep_fds, const QemuProcessUser *user,
+	   const gid_t *groups, size_t n_groups)
 {
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -161,11 +208,11 @@ exec_child(char **argv, int log_fd, int keep_fd, const QemuProcessUser *user, co
 	/* Nothing of the daemon's (bus socket, other guests' QMP) leaks. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 1024; fd++)
-			if (fd != keep_fd)
-				(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
-	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
-		_exit(126);
+	for (size_t i = 0; i < n_keep_fds; i++)
+		if (keep_fds[i] >= 0 && fcntl(keep_fds[i], F_SETFD, 0) < 0)
+			_exit(126);
 
 	/* The daemon may block signals for sd-event; QEMU must not inherit that. */
 	sigset_t all;
@@ -209,20 +256,19 @@ static int process_groups(const QemuProcessUser *u, gid_t **ret, size_t *ret_n)
 	return 0;
 }
 
-int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, QemuProcessUser user,
-		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret)
+int qemu_process_spawn_piped(sd_event *event, char **argv, int out_fd, const int *keep_fds,
+			     size_t n_keep_fds, QemuLogPump *pump_arg, QemuProcessUser user,
+			     qemu_process_exit_fn cb, void *userdata, QemuProcess **ret)
 {
+	_cleanup_(qemu_log_pump_freep) QemuLogPump *pump = pump_arg;
+	assert(event && argv && argv[0] && out_fd >= 0 && (keep_fds || n_keep_fds == 0) && ret);
+
 	if (user.change && (user.uid == (uid_t)-1 || user.gid == (gid_t)-1))
 		return log_error_errno(EINVAL, "No user to run %s as", argv[0]);
 	_cleanup_free_ gid_t *groups = NULL;
 	size_t n_groups = 0;
 	if (user.change && process_groups(&user, &groups, &n_groups) < 0)
 		return -ENOMEM;
-
-	_cleanup_close_ int log_fd =
-		open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-	if (log_fd < 0)
-		return log_error_errno(errno, "Cannot open QEMU log %s: %m", log_path);
 
 	if (access(argv[0], X_OK) < 0)
 		return log_error_errno(errno, "Emulator %s is not executable: %m", argv[0]);
@@ -236,8 +282,9 @@ int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int k
 	if (pid < 0)
 		return log_error_errno(errno, "fork failed: %m");
 	if (pid == 0)
-		exec_child(argv, log_fd, keep_fd, &user, groups, n_groups);
+		exec_child(argv, out_fd, keep_fds, n_keep_fds, &user, groups, n_groups);
 
+	p->event = event;
 	p->pid = pid;
 	p->is_child = true;
 	p->cb = cb;
@@ -256,8 +303,20 @@ int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int k
 			  (unsigned)user.gid);
 	else
 		log_debug("Spawned %s as pid %d", argv[0], (int)pid);
+	p->pump = TAKE_PTR(pump);
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, QemuProcessUser user,
+		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret)
+{
+	_cleanup_close_ int log_fd =
+		open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (log_fd < 0)
+		return log_error_errno(errno, "Cannot open QEMU log %s: %m", log_path);
+	return qemu_process_spawn_piped(event, argv, log_fd, &keep_fd, keep_fd >= 0 ? 1 : 0, NULL, user, cb,
+					userdata, ret);
 }
 
 /* Whether /proc/<pid>/cmdline has the two arguments "-uuid" "<uuid>". */
@@ -306,10 +365,7 @@ static int on_attach_poll(sd_event_source *s, uint64_t usec, void *userdata)
 		return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
 	log_debug("Process %d is gone", (int)p->pid);
-	p->exited = true;
-	p->source = sd_event_source_disable_unref(p->source);
-	if (p->cb)
-		p->cb(p, p->userdata);
+	process_ended(p);
 	return 0;
 }
 
@@ -344,6 +400,7 @@ int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_proce
 	if (r == 0)
 		return -ESTALE;
 
+	p->event = event;
 	p->pid = pid;
 	p->pidfd = TAKE_FD(pidfd);
 	p->cb = cb;
@@ -414,6 +471,9 @@ QemuProcess *qemu_process_free(QemuProcess *p)
 	if (!p)
 		return NULL;
 	sd_event_source_disable_unref(p->source);
+	sd_event_source_disable_unref(p->drain_timer);
+	/* Its pump too: it ends when QEMU does. */
+	qemu_log_pump_free(p->pump);
 	/* A QEMU still running is left alone: guests outlive the daemon. */
 	if (p->pidfd >= 0)
 		close(p->pidfd);
@@ -422,23 +482,63 @@ QemuProcess *qemu_process_free(QemuProcess *p)
 	return NULL;
 }
 
-char *qemu_log_last_error(const char *log_path, long since_offset)
+bool qemu_log_is_header(const char *line)
 {
+	/* "YYYY-MM-DD HH:MM:SS: starting up", as the driver writes it. */
+	size_t n = strlen(line), tag = strlen(QEMU_LOG_HEADER_TAG);
+	return n == 19 + tag && line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' &&
+	       strcmp(line + 19, QEMU_LOG_HEADER_TAG) == 0;
+}
+
+/* The last error-looking line of f after its last header, into *last
+ * (kept when f has none); whether f has a header. */
+static bool scan_log(FILE *f, char **last)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	bool header = false, command_line = false;
+
+	/* getline: a command line of any length is one line to skip. */
+	while (getline(&line, &size, f) >= 0) {
+		line[strcspn(line, "\n")] = 0;
+		if (qemu_log_is_header(line)) {
+			header = command_line = true;
+			*last = (free(*last), NULL);
+			continue;
+		}
+		/* The header's second line names the emulator: not an error. */
+		if (command_line) {
+			command_line = false;
+			continue;
+		}
+		/* QEMU prefixes its errors with its own name. */
+		if (strstr(line, "qemu-system-") || strstr(line, "error") || strstr(line, "Error")) {
+			char *copy = strndup(line, 1023);
+			if (copy) {
+				free(*last);
+				*last = copy;
+			}
+		}
+	}
+	return header;
+}
+
+char *qemu_log_last_error(const char *log_path)
+{
+	_cleanup_free_ char *last = NULL, *older = NULL, *previous = NULL;
 	_cleanup_fclose_ FILE *f = fopen(log_path, "re");
 	if (!f)
 		return NULL;
-	if (since_offset > 0)
-		(void)fseek(f, since_offset, SEEK_SET);
+	if (scan_log(f, &last))
+		return TAKE_PTR(last);
 
-	char line[1024];
-	_cleanup_free_ char *last = NULL;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		/* QEMU prefixes its errors with its own name. */
-		if (strstr(line, "qemu-system-") || strstr(line, "error") || strstr(line, "Error")) {
-			free(last);
-			last = strdup(line);
-		}
-	}
-	return TAKE_PTR(last);
+	/* No header: the log rotated since this run started; its earlier
+	 * lines are in the newest backup (all of them are this run's when
+	 * that has no header either). */
+	if (asprintf(&previous, "%s.0", log_path) < 0)
+		return TAKE_PTR(last);
+	_cleanup_fclose_ FILE *g = fopen(previous, "re");
+	if (g)
+		(void)scan_log(g, &older);
+	return last ? TAKE_PTR(last) : TAKE_PTR(older);
 }

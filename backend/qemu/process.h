@@ -13,6 +13,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "log-pump.h"
+
 typedef struct QemuProcess QemuProcess;
 
 /* The process ended. Called once from the event loop; the QemuProcess
@@ -38,6 +40,15 @@ typedef struct QemuProcessUser {
 int qemu_process_spawn(sd_event *event, char **argv, const char *log_path, int keep_fd, QemuProcessUser user,
 		       qemu_process_exit_fn cb, void *userdata, QemuProcess **ret);
 
+/* The same, with stdout and stderr on out_fd (a log pump's pipe) and
+ * every descriptor of keep_fds inherited. pump (may be NULL) is taken,
+ * also on failure: the exit callback then waits until the pump has
+ * written all QEMU wrote (at most a couple of seconds), so that whoever
+ * is told reads QEMU's last words in its log. */
+int qemu_process_spawn_piped(sd_event *event, char **argv, int out_fd, const int *keep_fds,
+			     size_t n_keep_fds, QemuLogPump *pump, QemuProcessUser user,
+			     qemu_process_exit_fn cb, void *userdata, QemuProcess **ret);
+
 /* Watches an existing QEMU: -ESRCH when it is gone, -ESTALE when pid now
  * belongs to a process whose command line does not carry `-uuid uuid`
  * (the pid was reused). */
@@ -53,9 +64,16 @@ int qemu_process_kill(QemuProcess *p, int sig);
 /* CPU time used so far in nanoseconds (from /proc/<pid>/stat). */
 int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns);
 
-/* Stops watching; does not kill. Returns NULL. */
+/* Stops watching (QEMU and its pump); does not kill. Returns NULL. */
 QemuProcess *qemu_process_free(QemuProcess *p);
 
-/* The last line of a QEMU log that looks like an error, for messages
- * ("qemu-system-s390x: -drive ...: Could not open ..."); NULL if none. */
-char *qemu_log_last_error(const char *log_path, long since_offset);
+/* What the driver writes into QEMU's log before each start, after a
+ * "YYYY-MM-DD HH:MM:SS" (UTC) stamp, on a line of its own. */
+#define QEMU_LOG_HEADER_TAG ": starting up"
+bool qemu_log_is_header(const char *line);
+
+/* The last line of a QEMU log that looks like an error, since the last
+ * start's header, for messages ("qemu-system-s390x: -drive ...: Could
+ * not open ..."); when the log rotated since that header, log_path.0 is
+ * read too. NULL if none. */
+char *qemu_log_last_error(const char *log_path);

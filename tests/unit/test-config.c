@@ -122,6 +122,8 @@ static void assert_settings_equal(const Settings *a, const Settings *b)
 	if (a->emulator_allow)
 		assert_string_equal(a->emulator_allow, b->emulator_allow);
 	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->console_limit, b->console_limit);
+	assert_int_equal(a->log_limit, b->log_limit);
 	assert_true((a->group == NULL) == (b->group == NULL));
 	if (a->group)
 		assert_string_equal(a->group, b->group);
@@ -144,6 +146,9 @@ static void test_defaults(void **state)
 	assert_null(s.emulator_allow);
 	assert_string_equal(s.user, "zvirt-qemu");
 	assert_null(s.group);
+	assert_int_equal(s.console_limit, 1024 * 1024);
+	assert_int_equal(s.log_limit, 2 * 1024 * 1024);
+	assert_non_null(s.log_pump);
 	/* Not resolved yet: nothing may run QEMU with these. */
 	assert_true(s.qemu_uid == (uid_t)-1);
 	assert_true(s.qemu_gid == (gid_t)-1);
@@ -201,6 +206,7 @@ static void test_shipped_conf(void **state)
 	static const char *const keys[] = {
 		"LogLevel", "LogTarget",   "StateDir",           "RunDir",        "LogDir", "IdleTimeoutSec",
 		"Emulator", "Accelerator", "ReservedHostMemory", "EmulatorAllow", "User",   "Group",
+		"ConsoleLimit", "LogLimit",
 	};
 	size_t size = 0, n_keys = 0;
 
@@ -312,6 +318,10 @@ static void test_values(void **state)
 		{"[Daemon]\nIdleTimeoutSec=18446744073709551615\n", offsetof(Settings, idle_timeout_sec),
 		 UINT64_MAX},
 		{"[Hypervisor]\nAccelerator=kvm\n", offsetof(Settings, accelerator), ACCELERATOR_KVM},
+		{"[Hypervisor]\nConsoleLimit=4K\n", offsetof(Settings, console_limit), 4096},
+		{"[Hypervisor]\nConsoleLimit=16 MiB\n", offsetof(Settings, console_limit), 16 << 20},
+		{"[Hypervisor]\nLogLimit=4096\n", offsetof(Settings, log_limit), 4096},
+		{"[Hypervisor]\nLogLimit=1G\n", offsetof(Settings, log_limit), UINT64_C(1) << 30},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -326,6 +336,8 @@ static void test_values(void **state)
 		switch (cases[i].offset) {
 		case offsetof(Settings, reserved_host_memory):
 		case offsetof(Settings, idle_timeout_sec):
+		case offsetof(Settings, console_limit):
+		case offsetof(Settings, log_limit):
 			got = *(const uint64_t *)field;
 			break;
 		case offsetof(Settings, accelerator):
@@ -368,6 +380,11 @@ static void test_bad_values(void **state)
 		{"Hypervisor", "ReservedHostMemory", "M", "size"},
 		{"Hypervisor", "ReservedHostMemory", "16777216T", "size"},
 		{"Hypervisor", "ReservedHostMemory", "18446744073709551616", "size"},
+		{"Hypervisor", "ConsoleLimit", "4095", "at least 4K"},
+		{"Hypervisor", "ConsoleLimit", "0", "at least 4K"},
+		{"Hypervisor", "ConsoleLimit", "1X", "size"},
+		{"Hypervisor", "LogLimit", "3K", "at least 4K"},
+		{"Hypervisor", "LogLimit", "-2M", "size"},
 		{"Hypervisor", "EmulatorAllow", "/usr/bin/qemu relative/qemu", "absolute paths"},
 		{"Hypervisor", "EmulatorAllow", "/usr/bin/", "absolute paths"},
 		{"Hypervisor", "User", "zvirt-no-such-user", "no such user"},
@@ -441,7 +458,7 @@ static void test_removed_keys(void **state)
 	} removed[] = {
 		{"Hypervisor", "HostCPUs", "4"},        {"Hypervisor", "EnableDump", "yes"},
 		{"Hypervisor", "DumpDir", "/srv/dump"}, {"Hypervisor", "DefaultNIC", "bond0"},
-		{"Hypervisor", "SysfsRoot", "/sys"},    {"Hypervisor", "ConsoleLimit", "1M"},
+		{"Hypervisor", "SysfsRoot", "/sys"},
 		{"Relocation", "Server", "yes"},        {"Relocation", "Address", "127.0.0.1"},
 		{"Relocation", "Port", "8002"},         {"Relocation", "HostsAllow", "^localhost$"},
 		{"Relocation", "PortMin", "49152"},     {"Relocation", "PortMax", "49215"},
@@ -483,11 +500,11 @@ static void test_removed_keys(void **state)
 	/* In a drop-in, the drop-in and its line are named. */
 	_cleanup_free_ char *where = NULL;
 	write_text(f->conf, "[Hypervisor]\nAccelerator=tcg\n");
-	write_dropin(f, "50-old.conf", "[Hypervisor]\nConsoleLimit=1M\n");
+	write_dropin(f, "50-old.conf", "[Hypervisor]\nSysfsRoot=/sys\n");
 	assert_true(asprintf(&where, "%s/50-old.conf:2: ", f->dropin) > 0);
 	expect_error(
 		f, -EINVAL,
-		(const char *const[]){where, "unknown key ConsoleLimit= in section [Hypervisor]", NULL});
+		(const char *const[]){where, "unknown key SysfsRoot= in section [Hypervisor]", NULL});
 }
 
 static void test_syntax_errors(void **state)
