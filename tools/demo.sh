@@ -77,7 +77,9 @@ LogDir=$DEMO/log
 Accelerator=tcg
 CONF
 
-"$BUILD/service/zvirtd" -d -f "$DEMO/zvirtd.conf" -p "$DEMO/zvirtd.pid"
+# The build's log pump: nothing is installed.
+ZVIRTD_LOG_PUMP="$BUILD/service/zvirtd-log-pump" \
+	"$BUILD/service/zvirtd" -d -f "$DEMO/zvirtd.conf" -p "$DEMO/zvirtd.pid"
 
 # The demo guest: Debian's s390x kernel and a busybox initramfs.
 XML=$(cat <<DOMAIN

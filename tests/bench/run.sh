@@ -56,13 +56,14 @@ else
 	# shellcheck disable=SC2086
 	meson setup "$build" $opts >/dev/null
 fi
-ninja -C "$build" service/zvirtd tests/bench/zvirt-bench >&2
+ninja -C "$build" service/zvirtd service/zvirtd-log-pump tests/bench/zvirt-bench >&2
 
 if [ -z "${ZVIRT_GUEST_DIR:-}" ]; then
 	ZVIRT_GUEST_DIR=$(sh tests/guest/build-guest.sh | tail -n 1)
 fi
 export ZVIRT_GUEST_DIR
 export ZVIRTD_BINARY="$build/service/zvirtd"
+export ZVIRTD_LOG_PUMP="$build/service/zvirtd-log-pump"
 export ZVIRT_SOURCE_ROOT="$src"
 
 # Define is measured with its fsync: the state directory must be on a

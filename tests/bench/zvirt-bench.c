@@ -2141,7 +2141,7 @@ static void usage(FILE *f)
 		"  --with-libvirt  the same rows against libvirtd + libvirt-dbus (installed)\n"
 		"             in a private mount namespace on the same bus, for ratios\n"
 		"\n"
-		"Environment: ZVIRTD_BINARY, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
+		"Environment: ZVIRTD_BINARY, ZVIRTD_LOG_PUMP, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
 		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
 		"a disk file system: Define is measured with its fsync), ZVIRT_KEEP_TMP=1.\n",
 		opt.cycles);
@@ -2209,6 +2209,8 @@ int main(int argc, char **argv)
 	/* The build's own daemon and tree unless told otherwise. */
 	if (!getenv("ZVIRTD_BINARY"))
 		setenv("ZVIRTD_BINARY", ZVIRT_BENCH_ZVIRTD, 1);
+	if (!getenv("ZVIRTD_LOG_PUMP"))
+		setenv("ZVIRTD_LOG_PUMP", ZVIRT_BENCH_LOG_PUMP, 1);
 	if (!getenv("ZVIRT_SOURCE_ROOT"))
 		setenv("ZVIRT_SOURCE_ROOT", ZVIRT_BENCH_SOURCE_ROOT, 1);
 	binary = getenv("ZVIRTD_BINARY");
