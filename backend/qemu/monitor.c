@@ -3,6 +3,7 @@
  * reply is decoded here, and each event is decoded into a QemuEvent. */
 
 #include "monitor.h"
+#include "monitor-internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -171,6 +172,7 @@ typedef enum ReplyKind {
 	REPLY_DONE,
 	REPLY_STATUS,
 	REPLY_CHARDEVS,
+	REPLY_RESULT, /* monitor-internal.h: the raw result, for the other monitor-*.c */
 } ReplyKind;
 
 typedef struct Reply {
@@ -180,7 +182,9 @@ typedef struct Reply {
 		qemu_monitor_done_fn done;
 		qemu_monitor_status_fn status;
 		qemu_monitor_chardevs_fn chardevs;
+		monitor_result_fn result;
 	};
+	void *ctx; /* REPLY_RESULT */
 } Reply;
 
 static void reply_chardevs(const Reply *rep, int r, json_object *result, const char *error)
@@ -240,31 +244,58 @@ static void on_reply(Qmp *qmp, json_object *result, const char *error_class, con
 	case REPLY_CHARDEVS:
 		reply_chardevs(rep, r, result, error);
 		break;
+	case REPLY_RESULT:
+		rep->result(rep->mon, r, result, error, rep->ctx);
+		break;
 	}
 	monitor_unref(mon);
 }
 
-static int send_command(QemuMonitor *mon, const char *command, const Reply *tmpl)
+/* args is consumed in every case. */
+static int send_command_args(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
+			     const Reply *tmpl)
 {
 	assert(mon);
-	if (mon->freeing || !mon->qmp)
+	if (mon->freeing || !mon->qmp) {
+		json_object_put(args);
 		return -ENOTCONN;
+	}
 
 	bool wants_reply = tmpl->kind != REPLY_DONE || tmpl->done;
 	if (!wants_reply)
-		return qmp_send_async(mon->qmp, command, NULL, -1, NULL, NULL);
+		return qmp_send_async(mon->qmp, command, args, pass_fd, NULL, NULL);
 
 	Reply *rep = malloc(sizeof(*rep));
-	if (!rep)
+	if (!rep) {
+		json_object_put(args);
 		return -ENOMEM;
+	}
 	*rep = *tmpl;
 	rep->mon = monitor_ref(mon);
-	int r = qmp_send_async(mon->qmp, command, NULL, -1, on_reply, rep);
+	int r = qmp_send_async(mon->qmp, command, args, pass_fd, on_reply, rep);
 	if (r < 0) {
 		monitor_unref(mon);
 		free(rep);
 	}
 	return r;
+}
+
+static int send_command(QemuMonitor *mon, const char *command, const Reply *tmpl)
+{
+	return send_command_args(mon, command, NULL, -1, tmpl);
+}
+
+int monitor_send(QemuMonitor *mon, const char *command, json_object *args, int pass_fd, monitor_result_fn cb,
+		 void *ctx)
+{
+	assert(cb);
+	return send_command_args(mon, command, args, pass_fd,
+				 &(Reply){.kind = REPLY_RESULT, .result = cb, .ctx = ctx});
+}
+
+void *monitor_userdata(const QemuMonitor *mon)
+{
+	return mon->userdata;
 }
 
 static int send_simple(QemuMonitor *mon, const char *command, qemu_monitor_done_fn cb)

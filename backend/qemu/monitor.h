@@ -94,3 +94,29 @@ typedef void (*qemu_monitor_chardevs_fn)(QemuMonitor *mon, int r, const QemuChar
 int qemu_monitor_query_chardev(QemuMonitor *mon, qemu_monitor_chardevs_fn cb);
 
 const char *qemu_event_type_to_string(QemuEventType t);
+
+/* --- migration (monitor-migration.c): managed save, restore, migrate --- */
+
+/* getfd: QEMU keeps a duplicate of fd under name (fd stays ours). */
+int qemu_monitor_getfd(QemuMonitor *mon, const char *name, int fd, qemu_monitor_done_fn cb);
+int qemu_monitor_closefd(QemuMonitor *mon, const char *name, qemu_monitor_done_fn cb);
+/* migrate / migrate-incoming to or from uri ("fd:<name>" for getfd's). */
+int qemu_monitor_migrate(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
+int qemu_monitor_migrate_incoming(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
+int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb);
+/* migrate-set-parameters max-bandwidth (QEMU's default is 32 MiB/s). */
+int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb);
+
+/* query-migrate: status is QEMU's MigrationStatus ("setup", "active",
+ * "completed", "failed", "cancelled", ...; "none" before any), error its
+ * error-desc when failed; strings borrowed for the callback. */
+typedef struct QemuMigrationInfo {
+	const char *status;
+	const char *error;
+	uint64_t total, transferred, remaining; /* RAM, bytes */
+	double mbps;                            /* megabits per second */
+	uint64_t expected_downtime_ms;
+} QemuMigrationInfo;
+typedef void (*qemu_monitor_migration_fn)(QemuMonitor *mon, int r, const QemuMigrationInfo *info,
+					  const char *error, void *userdata);
+int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
