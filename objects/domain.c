@@ -92,8 +92,7 @@ DOMAIN_GETTER(prop_state_reason, "s", const char *, domain_reason_to_string(doma
 DOMAIN_GETTER(prop_state_sequence, "t", uint64_t, domain_get_sequence(d))
 DOMAIN_GETTER(prop_persistent, "b", int, domain_is_persistent(d))
 DOMAIN_GETTER(prop_autostart, "b", int, domain_get_autostart(d))
-/* Managed save does not exist yet, so no domain has an image. */
-DOMAIN_GETTER(prop_has_managed_save, "b", int, false)
+DOMAIN_GETTER(prop_has_managed_save, "b", int, domain_has_managed_save(d))
 DOMAIN_GETTER(prop_vcpus, "u", uint32_t, DEF(d)->vcpus_current)
 DOMAIN_GETTER(prop_max_vcpus, "u", uint32_t, DEF(d)->vcpus_max)
 DOMAIN_GETTER(prop_memory, "t", uint64_t, DEF(d)->current_memory_kib * 1024)
@@ -106,8 +105,16 @@ DOMAIN_GETTER(prop_on_crash, "s", const char *, lifecycle_action_to_string(DEF(d
 DOMAIN_GETTER(prop_machine, "s", const char *, DEF(d)->os_machine ?: "")
 DOMAIN_GETTER(prop_emulator, "s", const char *, DEF(d)->emulator ?: "")
 DOMAIN_GETTER(prop_qemu_pid, "u", uint32_t, domain_qemu_pid(d))
-/* No jobs exist yet (managed save, dump and migration bring them). */
-DOMAIN_GETTER(prop_job, "o", const char *, "/")
+static int prop_job(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const Domain *d = userdata;
+	char buf[JOB_PATH_MAX];
+	assert(reply);
+	assert(d);
+	const Job *j = domain_get_job(d);
+	return sd_bus_message_append(reply, "o", j ? job_object_path(j, buf) : "/");
+}
 
 /* polkit with the details rules use to grant one user one domain, and
  * some calls but not others: verb is the virsh-like name of the call
@@ -342,6 +349,51 @@ static void on_undefined(Registry *r, int result, const ZvError *err, void *user
 		(void)sd_bus_reply_method_return(m, NULL);
 }
 
+static int method_managed_save(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	bool running = false, paused = false, bypass_cache = false;
+	const OptionSpec specs[] = {{"running", "b", &running},
+				    {"paused", "b", &paused},
+				    {"bypass-cache", "b", &bypass_cache},
+				    {}};
+	assert(m);
+	assert(d);
+
+	int r = lifecycle_authorize(m, d, "managedsave", specs, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	Job *job = NULL;
+	r = domain_managed_save(d,
+				(running ? DOMAIN_SAVE_RUNNING : 0) | (paused ? DOMAIN_SAVE_PAUSED : 0) |
+					(bypass_cache ? DOMAIN_SAVE_BYPASS_CACHE : 0),
+				&job, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	/* The job may already be over (it failed at once): its object stays
+	 * for a minute all the same, so the path is good. */
+	char path[JOB_PATH_MAX];
+	return sd_bus_reply_method_return(m, "o", job ? job_object_path(job, path) : "/");
+}
+
+static int method_managed_save_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
+
+	int r = lifecycle_authorize(m, d, "managedsave-remove", NULL, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_managed_save_remove(d, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
 static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
@@ -359,9 +411,10 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
-	/* There are no managed-save images yet, so managed-save has nothing to delete. */
 	ZvError err = ZV_ERROR_INIT;
-	r = registry_undefine_async(domain_get_registry(d), d, keep_running ? UNDEFINE_KEEP_RUNNING : 0,
+	r = registry_undefine_async(domain_get_registry(d), d,
+				    (keep_running ? UNDEFINE_KEEP_RUNNING : 0) |
+					    (managed_save ? UNDEFINE_MANAGED_SAVE : 0),
 				    on_undefined, sd_bus_message_ref(m), &err);
 	if (r < 0) {
 		sd_bus_message_unref(m);
@@ -429,7 +482,7 @@ void objects_domain_definition_changed(Objects *o, Domain *d)
 	(void)sd_bus_emit_properties_changed(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE, "Name",
 					     "Persistent", "Autostart", "VCPUs", "MaxVCPUs", "Memory",
 					     "MaxMemory", "CPUShares", "OnPoweroff", "OnReboot", "OnCrash",
-					     "Machine", "Emulator", NULL);
+					     "Machine", "Emulator", "HasManagedSave", "Job", NULL);
 }
 
 void objects_domain_crashed(Objects *o, Domain *d, const DomainCrashInfo *info)
@@ -487,6 +540,10 @@ const sd_bus_vtable domain_vtable[] = {
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_resume,
 				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ManagedSave", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("o", job),
+				method_managed_save, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ManagedSaveRemove", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
+				method_managed_save_remove, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_undefine,
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),

@@ -187,8 +187,8 @@ static bool filter_matches(const ListFilter *f, const Domain *d)
 		return false;
 	if (f->has_autostart && domain_get_autostart(d) != f->autostart)
 		return false;
-	if (f->has_managed_save && f->managed_save)
-		return false; /* no managed-save images exist yet */
+	if (f->has_managed_save && domain_has_managed_save(d) != f->managed_save)
+		return false;
 	if (f->state && strcmp(domain_state_to_string(domain_get_state(d)), f->state) != 0)
 		return false;
 	return true;
@@ -545,6 +545,9 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = sd_bus_add_filter(bus, &o->slots[4], domain_autostart_gate, o);
 	if (r < 0)
 		goto fail;
+	r = objects_add_job_objects(o, &o->slots[5], &o->slots[6]);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,
@@ -555,6 +558,7 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 		.domain_crashed = on_crashed,
 		.userdata = o,
 	};
+	objects_job_callbacks(&cb);
 	registry_set_callbacks(registry, &cb);
 	*ret = TAKE_PTR(o);
 	return 0;

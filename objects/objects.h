@@ -17,6 +17,8 @@
 #define ZVIRT_DOMAIN_PREFIX "/org/zvirt1/domain"
 #define ZVIRT_MANAGER_IFACE "org.zvirt1.Manager"
 #define ZVIRT_DOMAIN_IFACE  "org.zvirt1.Domain"
+#define ZVIRT_JOB_PREFIX    "/org/zvirt1/job"
+#define ZVIRT_JOB_IFACE     "org.zvirt1.Job"
 
 typedef struct Objects Objects;
 
@@ -65,6 +67,13 @@ void objects_domain_state_changed(Objects *o, Domain *d);
 void objects_domain_definition_changed(Objects *o, Domain *d);
 void objects_domain_crashed(Objects *o, Domain *d, const DomainCrashInfo *info);
 void objects_manager_counts_changed(Objects *o);
+
+/* /org/zvirt1/job/<n> */
+#define JOB_PATH_MAX (sizeof(ZVIRT_JOB_PREFIX "/") + 10)
+const char *job_object_path(const Job *j, char buf[static JOB_PATH_MAX]);
+/* job.c: the Job objects, and the registry callbacks that announce them. */
+int objects_add_job_objects(Objects *o, sd_bus_slot **ret_vtable, sd_bus_slot **ret_enumerator);
+void objects_job_callbacks(RegistryCallbacks *cb);
 
 static inline Objects *objects_of_domain(const Domain *d)
 {

@@ -72,7 +72,8 @@ char *domain_status_format(const DomainStatus *st)
 	fputs("/>\n  <log", f);
 	put_attribute(f, "path", st->log_path ?: "");
 	fputs("/>\n", f);
-	if (st->starting || st->restart_pending || st->stop_expected || st->kill_at_usec) {
+	if (st->starting || st->restart_pending || st->stop_expected || st->kill_at_usec || st->saving ||
+	    st->restoring) {
 		fputs("  <intents", f);
 		if (st->starting)
 			put_attribute(f, "starting", st->start_paused ? "paused" : "yes");
@@ -82,6 +83,10 @@ char *domain_status_format(const DomainStatus *st)
 			put_attribute(f, "stop", domain_reason_to_string(st->stop_reason));
 		if (st->kill_at_usec)
 			fprintf(f, " kill-at='%" PRIu64 "'", st->kill_at_usec);
+		if (st->saving)
+			put_attribute(f, "saving", st->saving_resume ? "running" : "paused");
+		if (st->restoring)
+			put_attribute(f, "restoring", "yes");
 		fputs("/>\n", f);
 	}
 	if (st->owners.n > 0) {
@@ -113,7 +118,8 @@ static char *prop_dup(xmlNode *n, const char *name)
 static int parse_intents(xmlNode *n, DomainStatus *st)
 {
 	_cleanup_free_ char *starting = prop_dup(n, "starting"), *restart = prop_dup(n, "restart"),
-			    *stop = prop_dup(n, "stop"), *kill_at = prop_dup(n, "kill-at");
+			    *stop = prop_dup(n, "stop"), *kill_at = prop_dup(n, "kill-at"),
+			    *saving = prop_dup(n, "saving"), *restoring = prop_dup(n, "restoring");
 
 	if (starting) {
 		if (strcmp(starting, "yes") != 0 && strcmp(starting, "paused") != 0)
@@ -125,6 +131,17 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 		if (strcmp(restart, "yes") != 0)
 			return -EBADMSG;
 		st->restart_pending = true;
+	}
+	if (saving) {
+		if (strcmp(saving, "running") != 0 && strcmp(saving, "paused") != 0)
+			return -EBADMSG;
+		st->saving = true;
+		st->saving_resume = strcmp(saving, "running") == 0;
+	}
+	if (restoring) {
+		if (strcmp(restoring, "yes") != 0)
+			return -EBADMSG;
+		st->restoring = true;
 	}
 	if (stop) {
 		int r = domain_reason_from_string(stop);

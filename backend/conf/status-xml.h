@@ -70,6 +70,9 @@ typedef struct DomainStatus {
 	DomainReason stop_reason; /* ... this one (else: crashed) */
 	uint64_t kill_at_usec; /* CLOCK_MONOTONIC: SIGKILL then (Shutdown timeout-ms, graceful Destroy); 0:
 				  none */
+	bool saving;           /* a ManagedSave was under way: cancel it, ... */
+	bool saving_resume;    /* ... and let the guest run again (it ran before) */
+	bool restoring;        /* the Start restores a managed-save image */
 
 	FileOwners owners; /* what to give back when QEMU has ended */
 } DomainStatus;

@@ -14,6 +14,7 @@
 
 #include "conf/status-xml.h"
 #include "domain.h"
+#include "job.h"
 #include "lifecycle-table.h"
 #include "qemu/monitor.h"
 
@@ -35,6 +36,12 @@ struct Domain {
 	bool persistent;
 	bool autostart;
 	bool undefine_pending; /* undefine.c: its write is queued or under way */
+	Job *job;              /* job.c: the running job, NULL when none */
+	struct SaveOp *save;   /* save.c: the managed save under way */
+	bool has_managed_save; /* save.c: <StateDir>/save/<uuid>.save exists */
+	/* A save the previous daemon left: cancel QEMU's stream (and let the
+	 * guest run) once the monitor answers. */
+	bool undo_save, undo_save_resume;
 
 	DomainState state;
 	DomainReason reason;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "domain-internal.h"
+#include "job-internal.h"
+#include "save-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "store.h"
@@ -54,6 +56,8 @@ int domain_save_status(const Domain *d)
 		.stop_expected = d->stop_expected,
 		.stop_reason = d->stop_reason,
 		.kill_at_usec = d->kill_at_usec,
+		.saving = d->save != NULL || d->undo_save,
+		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,
 		.owners = d->owners,
 	};
 	return store_save_status(registry_get_settings(d->registry), d->uuid_hex, &st);
@@ -93,6 +97,7 @@ Domain *domain_free(Domain *d)
 	if (!d)
 		return NULL;
 	answer_pending_calls(d);
+	job_forget_domain(d);
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);
@@ -101,6 +106,7 @@ Domain *domain_free(Domain *d)
 	if (d->status_writer && sd_event_source_get_enabled(d->status_writer, NULL) > 0)
 		on_status_writer(d->status_writer, d);
 	sd_event_source_disable_unref(d->status_writer);
+	domain_save_forget(d); /* after the status: it keeps the intent */
 	domain_def_free(d->def);
 	domain_def_free(d->live);
 	free(d->qmp_path);

@@ -18,6 +18,8 @@
 typedef struct Registry Registry;
 typedef struct Domain Domain;
 
+typedef struct Job Job;
+
 typedef enum DomainStartFlags {
 	DOMAIN_START_PAUSED = 1 << 0,
 	DOMAIN_START_FORCE_BOOT = 1 << 1,
@@ -52,6 +54,8 @@ bool domain_get_autostart(const Domain *d);
 uint64_t domain_cpu_time_ns(const Domain *d);
 /* 0 when no QEMU runs. */
 uint32_t domain_qemu_pid(const Domain *d);
+/* A managed-save image waits for the next Start. */
+bool domain_has_managed_save(const Domain *d);
 
 /* --- the life cycle calls ------------------------------------------------ */
 
@@ -74,4 +78,17 @@ int domain_reset(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
 int domain_destroy(Domain *d, bool graceful, domain_done_fn cb, void *userdata, ZvError *err);
 
 int domain_suspend(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+
+typedef enum DomainSaveFlags {
+	DOMAIN_SAVE_RUNNING = 1 << 0, /* come back running (default: as it was) */
+	DOMAIN_SAVE_PAUSED = 1 << 1,  /* come back paused */
+	DOMAIN_SAVE_BYPASS_CACHE = 1 << 2,
+} DomainSaveFlags;
+
+/* ManagedSave (save.c): begins the save and returns its job, which ends
+ * completed once the domain is shut-off/saved, or failed / cancelled
+ * with the guest as it was. */
+int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError *err);
+/* Deletes the image; a saved domain becomes shut-off/unknown. */
+int domain_managed_save_remove(Domain *d, ZvError *err);
 int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);

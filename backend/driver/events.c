@@ -83,8 +83,9 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 
 	switch (ev->type) {
 	case QEMU_EVENT_STOP:
+		/* A save stops the CPUs on its way to shut-off/saved: no pause. */
 		if (op_owns(d, DOMAIN_OP_SUSPEND, DOMAIN_OP_START) || d->state != DOMAIN_STATE_RUNNING ||
-		    d->guest_halted || d->stop_expected)
+		    d->guest_halted || d->stop_expected || d->save || d->undo_save)
 			return;
 		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN);
 		break;

@@ -9,9 +9,15 @@
 #include "util/cleanup.h"
 
 static const char *const op_names[_DOMAIN_OP_MAX] = {
-	[DOMAIN_OP_START] = "Start",   [DOMAIN_OP_SHUTDOWN] = "Shutdown", [DOMAIN_OP_REBOOT] = "Reboot",
-	[DOMAIN_OP_RESET] = "Reset",   [DOMAIN_OP_DESTROY] = "Destroy",   [DOMAIN_OP_SUSPEND] = "Suspend",
-	[DOMAIN_OP_RESUME] = "Resume", [DOMAIN_OP_UNDEFINE] = "Undefine",
+	[DOMAIN_OP_START] = "Start",
+	[DOMAIN_OP_SHUTDOWN] = "Shutdown",
+	[DOMAIN_OP_REBOOT] = "Reboot",
+	[DOMAIN_OP_RESET] = "Reset",
+	[DOMAIN_OP_DESTROY] = "Destroy",
+	[DOMAIN_OP_SUSPEND] = "Suspend",
+	[DOMAIN_OP_RESUME] = "Resume",
+	[DOMAIN_OP_UNDEFINE] = "Undefine",
+	[DOMAIN_OP_MANAGED_SAVE] = "ManagedSave",
 };
 
 #define BIT(x) (1u << (x))
@@ -31,6 +37,7 @@ static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_SUSPEND] = BIT(DOMAIN_STATE_RUNNING),
 	[DOMAIN_OP_RESUME] = BIT(DOMAIN_STATE_PAUSED),
 	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
+	[DOMAIN_OP_MANAGED_SAVE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
 };
 
 const char *domain_op_to_string(DomainOp op)

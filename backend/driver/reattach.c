@@ -36,6 +36,18 @@ static void on_reattach_status(QemuMonitor *mon, int r, const char *status, cons
 
 void domain_reattach_monitor_ready(Domain *d)
 {
+	if (d->undo_save) {
+		/* The previous daemon was saving: QEMU's stream goes nowhere now
+		 * (its file was removed at load), the guest goes on as before.
+		 * The commands run in order, query-status sees the result. */
+		log_info("Domain %s: cancelling the managed save the previous zvirtd left unfinished",
+			 domain_name(d));
+		(void)qemu_monitor_migrate_cancel(d->monitor, NULL);
+		if (d->undo_save_resume)
+			(void)qemu_monitor_cont(d->monitor, NULL);
+		d->undo_save = d->undo_save_resume = false;
+		domain_save_intents(d);
+	}
 	/* What QEMU says now beats what the status file said. */
 	(void)qemu_monitor_query_status(d->monitor, on_reattach_status);
 }

@@ -29,6 +29,8 @@ struct Registry {
 	/* Definitions and autostart marks, written one at a time in order. */
 	WriteQueue *writes;
 	struct DefineJob *define_jobs; /* in flight, to answer if we stop */
+	Hashmap *jobs;                 /* job.c: id → Job, running and lingering */
+	unsigned last_job_id;
 };
 
 int registry_start_worker(Registry *r);

@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dac.h"
 #include "domain-internal.h"
+#include "job-internal.h"
 #include "registry-internal.h"
+#include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -49,6 +52,7 @@ Registry *registry_free(Registry *r)
 		domain_free(d);
 	hashmap_free(r->by_uuid);
 	hashmap_free(r->by_name);
+	registry_free_jobs(r);
 	qemu_caps_probe_free(r->caps_probe);
 	qemu_caps_free(r->caps);
 	sd_event_unref(r->event);
@@ -321,7 +325,10 @@ static int load_definition(const char *path, const char *xml, size_t len, void *
 		domain_def_free(def);
 		return 0;
 	}
-	return registry_insert(r, def, true, &d);
+	int k = registry_insert(r, def, true, &d);
+	if (k >= 0)
+		domain_load_managed_save(d);
+	return k;
 }
 
 static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
@@ -348,6 +355,18 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	/* A Start in flight has QEMU but is still shut-off. */
 	if (domain_state_is_active(st->state))
 		r->n_active++;
+
+	if (st->saving) {
+		/* Not finished: an image renamed into place before QEMU quit
+		 * was never the domain's (it is running, not saved). */
+		_cleanup_free_ char *image = domain_managed_save_path(d);
+		if (image && unlink(image) == 0)
+			log_info("Domain %s: removed the image of a managed save that did not finish",
+				 domain_name(d));
+		d->has_managed_save = false;
+		d->undo_save = true;
+		d->undo_save_resume = st->saving_resume;
+	}
 
 	/* What was asked for carries on with the new daemon. */
 	d->restart_pending = st->restart_pending;
@@ -390,6 +409,7 @@ int registry_load(Registry *r)
 	if (k < 0)
 		return k;
 
+	store_remove_save_leftovers(r->settings);
 	k = store_foreach_definition(r->settings, load_definition, r);
 	if (k < 0)
 		return k;

@@ -11,6 +11,7 @@
 
 #include "conf/settings.h"
 #include "domain.h"
+#include "job.h"
 #include "qemu/caps.h"
 
 typedef struct DomainCrashInfo {
@@ -32,6 +33,12 @@ typedef struct RegistryCallbacks {
 	 * stop that changed which definition is current. */
 	void (*domain_definition_changed)(Domain *d, void *userdata);
 	void (*domain_crashed)(Domain *d, const DomainCrashInfo *info, void *userdata);
+	/* Jobs (job.h): a new one, a change of its properties, its end
+	 * (after the change that set its final state), its removal. */
+	void (*job_added)(Job *j, void *userdata);
+	void (*job_changed)(Job *j, void *userdata);
+	void (*job_finished)(Job *j, void *userdata);
+	void (*job_removed)(Job *j, void *userdata);
 	void *userdata;
 } RegistryCallbacks;
 
@@ -82,6 +89,7 @@ typedef void (*registry_done_fn)(Registry *r, int result, const ZvError *err, vo
 
 typedef enum UndefineFlags {
 	UNDEFINE_KEEP_RUNNING = 1 << 0, /* an active domain becomes transient */
+	UNDEFINE_MANAGED_SAVE = 1 << 1, /* its managed-save image goes too (else refused) */
 } UndefineFlags;
 
 /* Removes the definition and its autostart mark (durable, off the loop,

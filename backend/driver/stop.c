@@ -11,6 +11,7 @@
 #include "domain-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
+#include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -135,6 +136,7 @@ void domain_stopped(Domain *d)
 
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
 	registry_notify_definition(r, d);
+	(void)domain_save_stopped(d); /* answers a ManagedSave */
 	finish_op_stopped(d, was_starting, reason, &err);
 	/* Destroy callers: answered once the process is really gone. */
 	domain_answer_stop_waiters(d, 0, NULL);

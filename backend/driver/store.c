@@ -322,3 +322,22 @@ int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, s
 	StatusWalk w = {defaults, cb, userdata};
 	return foreach_uuid_file(s->run_dir, STATUS_MAX_SIZE, on_status_file, &w);
 }
+
+void store_remove_save_leftovers(const Settings *s)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/save", s->state_dir) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *tmp = strstr(de->d_name, ".save.tmp.");
+		if (!tmp || tmp - de->d_name != 32)
+			continue;
+		log_info("Removing %s/%s, left by a managed save that did not finish", dir, de->d_name);
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}

@@ -54,5 +54,9 @@ typedef int (*store_status_fn)(const char *uuid_hex, DomainStatus *st, void *use
 int store_foreach_status(const Settings *s, const DomainXMLDefaults *defaults, store_status_fn cb,
 			 void *userdata);
 
+/* Removes <StateDir>/save/<uuid>.save.tmp.* : managed saves that a
+ * crash cut short (only one daemon runs, so none is under way). */
+void store_remove_save_leftovers(const Settings *s);
+
 /* <dir>/domains/<uuid_hex><suffix>, malloc'd. */
 char *store_path(const char *dir, const char *uuid_hex, const char *suffix);

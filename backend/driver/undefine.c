@@ -10,7 +10,9 @@
 
 #include "domain-internal.h"
 #include "registry-internal.h"
+#include "save-internal.h"
 #include "store.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 typedef struct UndefineJob {
@@ -21,8 +23,10 @@ typedef struct UndefineJob {
 	registry_done_fn cb;
 	void *userdata;
 	char *state_dir;
+	char *image; /* the managed-save image to remove, or NULL */
 	/* Set by the write. */
 	bool mark_removed;
+	bool image_removed;
 	ZvError err;
 } UndefineJob;
 
@@ -30,6 +34,7 @@ static void undefine_job_free(UndefineJob *j)
 {
 	free(j->name);
 	free(j->state_dir);
+	free(j->image);
 	free(j);
 }
 
@@ -40,6 +45,15 @@ static int undefine_check_domain(Domain *d, UndefineFlags flags, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				    "Domain '%s' is transient: it has no definition to remove",
 				    domain_name(d));
+	if (d->has_managed_save && !(flags & UNDEFINE_MANAGED_SAVE))
+		return zv_error_set(
+			err, ZV_ERROR_OPERATION_INVALID, EEXIST,
+			"Domain '%s' has a managed-save image; give managed-save to remove it too",
+			domain_name(d));
+	if (d->job)
+		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
+				    "Undefine is not possible now: domain '%s' is busy with a %s job",
+				    domain_name(d), job_type_to_string(job_get_type(d->job)));
 	if (domain_state_is_active(d->state) && !(flags & UNDEFINE_KEEP_RUNNING)) {
 		int k = lifecycle_check(DOMAIN_OP_UNDEFINE, d->state, d->reason, domain_name(d), err);
 		if (k < 0)
@@ -58,7 +72,8 @@ static int undefine_check(void *userdata)
 	int k = undefine_check_domain(d, j->flags, &j->err);
 	if (k < 0)
 		return k;
-	if (!(j->state_dir = strdup(j->registry->settings->state_dir)))
+	if (!(j->state_dir = strdup(j->registry->settings->state_dir)) ||
+	    (d->has_managed_save && !(j->image = domain_managed_save_path(d))))
 		return zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	return 0;
 }
@@ -70,6 +85,15 @@ static int undefine_write(void *userdata, int *ret_unsynced)
 
 	/* The mark first: a crash in between must not leave one that points
 	 * at nothing, and an undefined domain must not come back. */
+	/* The image first: a definition without its image is a plain
+	 * shut-off domain, an image without a definition is debris. */
+	if (j->image) {
+		k = unlink_if_exists(j->image);
+		if (k < 0)
+			return zv_error_set(&j->err, ZV_ERROR_HOST, k, "Cannot remove %s: %s", j->image,
+					    strerror(-k));
+		j->image_removed = true;
+	}
 	k = store_set_autostart(j->state_dir, j->uuid_hex, false, &unsynced);
 	if (k >= 0) {
 		j->mark_removed = true;
@@ -90,8 +114,14 @@ static void undefine_finish(const WriteOutcome *o, void *userdata)
 	Domain *d = hashmap_get(r->by_uuid, j->uuid_hex);
 	int k = o->result;
 
-	if (d)
+	if (d) {
 		d->undefine_pending = false;
+		if (j->image_removed && d->has_managed_save) {
+			d->has_managed_save = false;
+			if (d->state == DOMAIN_STATE_SHUT_OFF && d->reason == DOMAIN_REASON_SAVED && k < 0)
+				domain_set_state(d, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_UNKNOWN);
+		}
+	}
 	if (o->stopping)
 		k = zv_error_set(&j->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
 				 k >= 0 ? "zvirtd is stopping: the definition of '%s' is removed"

@@ -246,11 +246,30 @@ static void test_domain_interface(void **state)
 	harness_undefine(path);
 }
 
+/* A job: the managed save of a guest started paused (no boot needed);
+ * the ended job stays for a minute, long enough to look at it. */
+static void test_job_interface(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("introspected-job");
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *job;
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "ManagedSave", "a{sv}", 0);
+	assert_int_equal(sd_bus_message_read(reply, "o", &job), 1);
+	compare_interface(job, "org.zvirt1.Job");
+	assert_int_equal(harness_wait_state(path, "shut-off", "saved", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 1, "managed-save", "b", 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manager_interface),
 		cmocka_unit_test(test_domain_interface),
+		cmocka_unit_test(test_job_interface),
 	};
 
 	return harness_main("introspection", tests, 0);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* save.c's hooks into the rest of the driver. For backend/driver/ only. */
+
+#include <stdbool.h>
+
+#include "domain.h"
+
+typedef struct SaveOp SaveOp;
+
+/* <StateDir>/save/<uuid>.save, malloc'd. */
+char *domain_managed_save_path(const Domain *d);
+
+/* QEMU ended while a save was under way: true when that was the save's
+ * last step (the domain is saved), else the save failed. Answers the
+ * call and ends the job either way. */
+bool domain_save_stopped(Domain *d);
+
+/* The daemon stops: drops the save without touching QEMU (the next
+ * daemon undoes it, from the status file's intent). */
+void domain_save_forget(Domain *d);
+
+/* The save under way lets the guest run again should it not finish. */
+bool save_resumes(const Domain *d);
+
+/* At load: whether an image waits (shut-off domains become saved). */
+void domain_load_managed_save(Domain *d);
