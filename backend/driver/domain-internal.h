@@ -42,6 +42,9 @@ struct Domain {
 	/* A save the previous daemon left: cancel QEMU's stream (and let the
 	 * guest run) once the monitor answers. */
 	bool undo_save, undo_save_resume;
+	struct RestoreOp *restore_pending; /* restore.c: the image is being read */
+	struct RestoreOp *restore;         /* restore.c: QEMU reads the image */
+	bool start_image_paused;           /* the image was taken while paused */
 
 	DomainState state;
 	DomainReason reason;
@@ -82,6 +85,9 @@ struct Domain {
 	uint64_t reconnect_delay_usec;  /* doubles on every failed try */
 	sd_event_source *status_writer; /* the runtime status file, written after the signals */
 };
+
+/* start.c: the Start has the guest where it belongs: the state, the answer. */
+void domain_start_done(Domain *d);
 
 /* domain.c: the object and its state. */
 int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret);

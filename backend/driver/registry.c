@@ -356,6 +356,23 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	if (domain_state_is_active(st->state))
 		r->n_active++;
 
+	bool kill_restore = false;
+	if (st->restoring) {
+		/* A restore the previous daemon did not see through: QEMU may
+		 * hold half a guest. It goes; the image stays for the next
+		 * Start. */
+		st->starting = false;
+		d->stop_expected = true;
+		d->stop_reason = DOMAIN_REASON_SAVED;
+		kill_restore = true;
+	} else if (domain_state_is_active(st->state) && d->has_managed_save) {
+		/* Restored, but the previous daemon died before removing the
+		 * image: it is stale. */
+		_cleanup_free_ char *image = domain_managed_save_path(d);
+		if (image)
+			(void)unlink(image);
+		d->has_managed_save = false;
+	}
 	if (st->saving) {
 		/* Not finished: an image renamed into place before QEMU quit
 		 * was never the domain's (it is running, not saved). */
@@ -381,8 +398,14 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	}
 
 	/* On failure d is shut off, and gone if it was transient. */
-	if (domain_reattach(d, st->pid, st->qmp_path) >= 0 && st->kill_at_usec > 0 &&
-	    domain_arm_kill_deadline(d, st->kill_at_usec) < 0)
+	if (domain_reattach(d, st->pid, st->qmp_path) < 0)
+		return 0;
+	if (kill_restore) {
+		log_warning("Domain %s: stopping a restore the previous zvirtd did not finish; the image is "
+			    "kept",
+			    domain_name(d));
+		domain_kill_qemu(d, DOMAIN_REASON_SAVED);
+	} else if (st->kill_at_usec > 0 && domain_arm_kill_deadline(d, st->kill_at_usec) < 0)
 		log_error("Domain %s: cannot arm its SIGKILL deadline again", domain_name(d));
 	return 0;
 }

@@ -24,5 +24,16 @@ void domain_save_forget(Domain *d);
 /* The save under way lets the guest run again should it not finish. */
 bool save_resumes(const Domain *d);
 
+/* restore.c: a Start of a domain with an image (force-boot: discards
+ * it and boots). */
+int domain_restore(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err);
+/* QEMU's monitor answered: hand it the image. */
+void domain_restore_incoming(Domain *d);
+/* QEMU ended during a restore: true when it was one (the job fails, the
+ * domain stays saved). */
+bool domain_restore_stopped(Domain *d, ZvError *err);
+/* The daemon stops. */
+void domain_restore_forget(Domain *d);
+
 /* At load: whether an image waits (shut-off domains become saved). */
 void domain_load_managed_save(Domain *d);

@@ -23,6 +23,7 @@
 #include "qemu/pidfile.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
+#include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
 #include "util/fault.h"
@@ -168,6 +169,7 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		.qmp_fd = listen_fd,
 		.default_console_log_fd = console_fd,
 		.pidfile = pidfile,
+		.incoming_defer = d->restore != NULL,
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
 	if (r < 0)
@@ -209,8 +211,10 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 			(void)unlink_if_exists(d->qmp_path);
 		d->qmp_path = (free(d->qmp_path), NULL);
 		d->live = domain_def_free(d->live);
-		/* A start that failed leaves the domain shut-off/failed. */
-		domain_set_state(d, DOMAIN_STATE_SHUT_OFF, DOMAIN_REASON_FAILED);
+		/* A start that failed leaves the domain shut-off/failed; a
+		 * restore leaves it saved, with its image. */
+		domain_set_state(d, DOMAIN_STATE_SHUT_OFF,
+				 d->restore ? DOMAIN_REASON_SAVED : DOMAIN_REASON_FAILED);
 		return r;
 	}
 	d->id = registry_next_id(d->registry);
@@ -234,6 +238,8 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 
 int domain_start(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *userdata, ZvError *err)
 {
+	if (d->has_managed_save && d->state == DOMAIN_STATE_SHUT_OFF)
+		return domain_restore(d, flags, cb, userdata, err);
 	return domain_start_with(d, NULL, flags, cb, userdata, err);
 }
 
@@ -244,13 +250,14 @@ void domain_fail_start(Domain *d, const char *what, const char *error)
 	domain_kill_qemu(d, DOMAIN_REASON_FAILED);
 }
 
-static void start_done(Domain *d)
+void domain_start_done(Domain *d)
 {
 	DomainState state;
 	DomainReason reason;
 
-	lifecycle_start_result(d->reason, false, d->start_flags & DOMAIN_START_PAUSED,
+	lifecycle_start_result(d->reason, d->start_image_paused, d->start_flags & DOMAIN_START_PAUSED,
 			       d->start_flags & DOMAIN_START_FORCE_BOOT, &state, &reason);
+	d->start_image_paused = false;
 	domain_set_state(d, state, reason);
 	registry_notify_definition(d->registry, d);
 	domain_finish_op(d, 0, NULL);
@@ -261,7 +268,7 @@ static void on_start_cont(QemuMonitor *mon, int r, const char *error, void *user
 	Domain *d = userdata;
 	if (r < 0)
 		return domain_fail_start(d, "cont", error);
-	start_done(d);
+	domain_start_done(d);
 }
 
 /* Records where each pty console ended up, as libvirt shows it in live XML. */
@@ -285,8 +292,10 @@ static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *charde
 		}
 	}
 
+	if (d->restore)
+		return domain_restore_incoming(d);
 	if (d->start_flags & DOMAIN_START_PAUSED)
-		return start_done(d);
+		return domain_start_done(d);
 	fault_point("start-before-cont");
 	if (qemu_monitor_cont(d->monitor, on_start_cont) < 0)
 		domain_fail_start(d, "cont", "the monitor connection is gone");

@@ -107,9 +107,12 @@ void domain_stopped(Domain *d)
 	DomainReason reason = d->stop_expected ? d->stop_reason : DOMAIN_REASON_CRASHED;
 	ZvError err = ZV_ERROR_INIT;
 
-	if (was_starting)
+	if (was_starting) {
 		reason = failed_start_error(d, &err);
-	else if (!d->stop_expected)
+		/* A restore that failed keeps its image: still saved. */
+		if (domain_restore_stopped(d, &err))
+			reason = DOMAIN_REASON_SAVED;
+	} else if (!d->stop_expected)
 		log_warning("Domain %s: QEMU ended unexpectedly", domain_name(d));
 
 	d->monitor = qemu_monitor_free(d->monitor);

@@ -669,6 +669,10 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 	argv_add(&a, def->emulator ? def->emulator : p->emulator ? p->emulator : QEMU_DEFAULT_EMULATOR);
 	add_identity(&a, def);
 	argv_add(&a, "-S");
+	if (p->incoming_defer) {
+		argv_add(&a, "-incoming");
+		argv_add(&a, "defer");
+	}
 	add_machine(&a, def, kvm);
 	add_resources(&a, def);
 	argv_add(&a, "-no-user-config");

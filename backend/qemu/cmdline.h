@@ -43,6 +43,9 @@ typedef struct QemuCmdlineParams {
 	 * start while another process holds it, so one path per domain
 	 * means at most one QEMU per domain. May be NULL. */
 	const char *pidfile;
+	/* -incoming defer: the state comes later with migrate-incoming
+	 * (a restore, an incoming migration). */
+	bool incoming_defer;
 } QemuCmdlineParams;
 
 /* Builds the argv (argv[0] is the emulator, NULL-terminated; free with

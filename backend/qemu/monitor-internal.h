@@ -14,9 +14,11 @@ typedef void (*monitor_result_fn)(QemuMonitor *mon, int r, json_object *result, 
 				  void *ctx);
 
 /* args (may be NULL) is consumed in every case; pass_fd >= 0 goes with
- * the command (SCM_RIGHTS) and stays the caller's. */
+ * the command (SCM_RIGHTS) and stays the caller's. cb gets ctx, or,
+ * when the monitor is freed before the reply, free_ctx (may be NULL)
+ * does; on failure to send, neither runs. */
 int monitor_send(QemuMonitor *mon, const char *command, json_object *args, int pass_fd, monitor_result_fn cb,
-		 void *ctx);
+		 void *ctx, void (*free_ctx)(void *ctx));
 
 /* What the monitor's callbacks get as userdata. */
 void *monitor_userdata(const QemuMonitor *mon);

@@ -31,7 +31,7 @@ static int send_done(QemuMonitor *mon, const char *command, json_object *args, i
 		return -ENOMEM;
 	}
 	c->cb = cb;
-	int r = monitor_send(mon, command, args, pass_fd, on_done, c);
+	int r = monitor_send(mon, command, args, pass_fd, on_done, c, free);
 	if (r < 0)
 		free(c);
 	return r;
@@ -135,7 +135,7 @@ int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb)
 	if (!c)
 		return -ENOMEM;
 	c->cb = cb;
-	int r = monitor_send(mon, "query-migrate", NULL, -1, on_query, c);
+	int r = monitor_send(mon, "query-migrate", NULL, -1, on_query, c, free);
 	if (r < 0)
 		free(c);
 	return r;

@@ -184,7 +184,8 @@ typedef struct Reply {
 		qemu_monitor_chardevs_fn chardevs;
 		monitor_result_fn result;
 	};
-	void *ctx; /* REPLY_RESULT */
+	void *ctx;                   /* REPLY_RESULT */
+	void (*free_ctx)(void *ctx); /* ... when the reply never comes */
 } Reply;
 
 static void reply_chardevs(const Reply *rep, int r, json_object *result, const char *error)
@@ -217,6 +218,8 @@ static void on_reply(Qmp *qmp, json_object *result, const char *error_class, con
 	_cleanup_free_ Reply *rep = userdata;
 	QemuMonitor *mon = rep->mon;
 	if (mon->freeing) {
+		if (rep->kind == REPLY_RESULT && rep->free_ctx)
+			rep->free_ctx(rep->ctx);
 		monitor_unref(mon);
 		return;
 	}
@@ -286,11 +289,12 @@ static int send_command(QemuMonitor *mon, const char *command, const Reply *tmpl
 }
 
 int monitor_send(QemuMonitor *mon, const char *command, json_object *args, int pass_fd, monitor_result_fn cb,
-		 void *ctx)
+		 void *ctx, void (*free_ctx)(void *ctx))
 {
 	assert(cb);
-	return send_command_args(mon, command, args, pass_fd,
-				 &(Reply){.kind = REPLY_RESULT, .result = cb, .ctx = ctx});
+	return send_command_args(
+		mon, command, args, pass_fd,
+		&(Reply){.kind = REPLY_RESULT, .result = cb, .ctx = ctx, .free_ctx = free_ctx});
 }
 
 void *monitor_userdata(const QemuMonitor *mon)

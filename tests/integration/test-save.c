@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,12 +365,255 @@ static void test_daemon_killed_during_save(void **state)
 	guest_done(&g);
 }
 
+/* Saves g (extra options as ManagedSave's) and waits for shut-off/saved. */
+static void save_and_wait(Guest *g, const char *types, ...)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *job;
+	size_t mark = harness_signal_mark();
+	va_list ap;
+	va_start(ap, types);
+	int r = harness_call_fullv(harness_bus(), &error, &reply, g->path, ZVIRT_DOMAIN_IFACE, "ManagedSave",
+				   types, ap);
+	va_end(ap);
+	if (r < 0)
+		fail_msg("ManagedSave: %s: %s", error.name, error.message);
+	assert_int_equal(sd_bus_message_read(reply, "o", &job), 1);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "completed");
+	assert_int_equal(harness_wait_state(g->path, "shut-off", "saved", HARNESS_STATE_TIMEOUT_MS), 0);
+}
+
+/* The StateChanged signals of path since mark, as "state/reason ...". */
+static char *states_since(const char *path, size_t mark)
+{
+	char buf[1024] = "";
+	assert_return_code(harness_flush_signals(), 0);
+	for (size_t i = mark; i < harness_signal_count(); i++) {
+		const HarnessSignal *s = harness_signal_get(i);
+		if (strcmp(s->path, path) != 0 || strcmp(s->member, "StateChanged") != 0)
+			continue;
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s/%s", *buf ? " " : "", s->state,
+			 s->reason);
+	}
+	return strdup(buf);
+}
+
+/* The highest "count <n>" the guest printed so far. */
+static unsigned max_count(const Guest *g)
+{
+	unsigned max = 0, n;
+	_cleanup_free_ char *cmd = NULL;
+	assert_true(asprintf(&cmd, "grep -ao 'count [0-9]*' '%s' 2>/dev/null | cut -d' ' -f2", g->log) > 0);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fscanf(f, "%u", &n) == 1)
+		max = n > max ? n : max;
+	pclose(f);
+	return max;
+}
+
+static void wait_image_gone(const Guest *g)
+{
+	_cleanup_free_ char *image = image_path(g);
+	for (int i = 0; i < 200 && access(image, F_OK) == 0; i++)
+		usleep(50 * 1000);
+	assert_int_equal(access(image, F_OK), -1);
+}
+
+/* Saved while running, restored: the same boot, its counter goes on. */
+static void test_restore_running(void **state)
+{
+	Guest g;
+	guest_boot(&g, "restore-running");
+	_cleanup_free_ char *pty = harness_console_pty(g.path), *line = NULL, *after = NULL, *out = NULL;
+	assert_non_null(pty);
+	assert_int_equal(harness_console_command(pty, "count start", 30000, &out), 0);
+	assert_int_equal(harness_wait_console_from(g.log, 0, "count 3", 30000, &line), 0);
+	save_and_wait(&g, "a{sv}", 0);
+	unsigned counted = max_count(&g);
+	off_t log_mark = harness_file_size(g.log); /* the guest's <log> is appended to */
+
+	size_t mark = harness_signal_mark();
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	harness_assert_state(g.path, "running", "restored");
+	_cleanup_free_ char *seen = states_since(g.path, mark);
+	assert_string_equal(seen, "running/restored");
+	/* The restore was a job of its own. */
+	assert_non_null(harness_signal_find(mark, NULL, JOB_IFACE, "Completed", NULL));
+	assert_false(harness_get_bool(g.path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	wait_image_gone(&g);
+
+	/* The guest did not boot again: its counter goes on from where it
+	 * was (a new boot would not count at all). */
+	assert_int_equal(harness_wait_console_from(g.log, log_mark, "count ", 60000, &after), 0);
+	unsigned n = 0;
+	assert_int_equal(sscanf(strstr(after, "count "), "count %u", &n), 1);
+	if (n <= counted)
+		fail_msg("the counter was at %u before the save, %u after the restore", counted, n);
+	g.pid = harness_get_u32(g.path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	_cleanup_free_ char *pty2 = harness_console_pty(g.path), *answer = NULL, *id = NULL;
+	assert_int_equal(harness_console_command(pty2, "bootid", 30000, &answer), 0);
+	id = boot_id_of(answer);
+	if (!id || strcmp(id, g.boot_id) != 0)
+		fail_msg("boot id %s after the restore, %s before", id ?: "(none)", g.boot_id);
+	guest_done(&g);
+}
+
+/* Saved with `paused` (or while paused): Start gives paused/migrating,
+ * Resume the same boot; Start `paused` of a running image the same. */
+static void test_restore_paused(void **state)
+{
+	Guest g;
+	guest_boot(&g, "restore-paused");
+	save_and_wait(&g, "a{sv}", 1, "paused", "b", 1);
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	harness_assert_state(g.path, "paused", "migrating");
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(g.path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+
+	save_and_wait(&g, "a{sv}", 0);
+	sd_bus_message_unref(
+		harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
+	harness_assert_state(g.path, "paused", "migrating");
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(g.path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	g.pid = harness_get_u32(g.path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	_cleanup_free_ char *pty = harness_console_pty(g.path), *answer = NULL, *id = NULL;
+	assert_int_equal(harness_console_command(pty, "bootid", 30000, &answer), 0);
+	id = boot_id_of(answer);
+	assert_non_null(id);
+	assert_string_equal(id, g.boot_id);
+	guest_done(&g);
+}
+
+/* force-boot discards the image: a new boot. */
+static void test_restore_force_boot(void **state)
+{
+	Guest g;
+	guest_boot(&g, "restore-force");
+	save_and_wait(&g, "a{sv}", 0);
+	_cleanup_free_ char *ready = NULL, *id = NULL;
+	off_t log_mark = harness_file_size(g.log);
+	sd_bus_message_unref(
+		harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "force-boot", "b", 1));
+	harness_assert_state(g.path, "running", "booted");
+	assert_false(harness_get_bool(g.path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	wait_image_gone(&g);
+	assert_int_equal(harness_wait_console_from(g.log, log_mark, "zvirt-guest: ready boot_id=",
+						   HARNESS_BOOT_TIMEOUT_MS, &ready),
+			 0);
+	id = boot_id_of(ready);
+	assert_non_null(id);
+	assert_string_not_equal(id, g.boot_id);
+	guest_done(&g);
+}
+
+/* A damaged, foreign or cut image: Start fails clearly, the image stays,
+ * the domain stays shut-off/saved. */
+static void test_restore_bad_images(void **state)
+{
+	Guest g;
+	guest_boot(&g, "restore-bad");
+	save_and_wait(&g, "a{sv}", 0);
+	_cleanup_free_ char *image = image_path(&g), *copy = NULL;
+	assert_true(asprintf(&copy, "%s.good", image) > 0);
+	_cleanup_free_ char *cmd = NULL;
+	assert_true(asprintf(&cmd, "cp '%s' '%s'", image, copy) > 0);
+	assert_int_equal(system(cmd), 0);
+
+	/* Cut in the middle of QEMU's stream. */
+	struct stat st;
+	assert_int_equal(stat(image, &st), 0);
+	assert_int_equal(truncate(image, st.st_size / 2), 0);
+	size_t mark = harness_signal_mark();
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_true(harness_call_full(harness_bus(), &error, NULL, g.path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	print_message("a cut image: %s: %s\n", error.name, error.message);
+	harness_assert_state(g.path, "shut-off", "saved");
+	assert_true(harness_get_bool(g.path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	assert_int_equal(access(image, F_OK), 0);
+	_cleanup_free_ char *seen = states_since(g.path, mark);
+	assert_string_equal(seen, "");
+	assert_int_equal(harness_get_u32(g.path, ZVIRT_DOMAIN_IFACE, "QemuPid"), 0);
+
+	/* Not ours at all. */
+	harness_write_file(image, "this is not a save image, it is a text file that is long enough\n");
+	sd_bus_error_free(&error);
+	assert_true(harness_call_full(harness_bus(), &error, NULL, g.path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_string_equal(error.name, ZVIRT_ERROR("OperationInvalid"));
+	assert_non_null(strstr(error.message, "not a zvirtd save image"));
+	harness_assert_state(g.path, "shut-off", "saved");
+
+	/* Another domain's image. */
+	_cleanup_free_ char *other_xml = harness_guest_xml("restore-other");
+	_cleanup_free_ char *other = harness_define(other_xml);
+	_cleanup_free_ char *other_image = NULL, *mv = NULL;
+	assert_true(asprintf(&other_image, "%s/state/save/%s.save", harness_tmpdir(),
+			     strrchr(other, '/') + 1) > 0);
+	assert_true(asprintf(&mv, "cp '%s' '%s'", copy, other_image) > 0);
+	assert_int_equal(system(mv), 0);
+	assert_int_equal(harness_restart_daemon(), 0); /* it finds the image at load */
+	harness_assert_state(other, "shut-off", "saved");
+	sd_bus_error_free(&error);
+	assert_true(harness_call_full(harness_bus(), &error, NULL, other, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_non_null(strstr(error.message, "belongs to another domain"));
+	sd_bus_message_unref(harness_call(other, ZVIRT_DOMAIN_IFACE, "ManagedSaveRemove", "a{sv}", 0));
+	harness_undefine(other);
+
+	/* The good image still restores. */
+	assert_int_equal(rename(copy, image), 0);
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	harness_assert_state(g.path, "running", "restored");
+	guest_done(&g);
+}
+
+/* The daemon dies during a restore (at QEMU's QMP handshake): the next
+ * one stops that QEMU and the domain is saved, with its image, again. */
+static void test_daemon_killed_during_restore(void **state)
+{
+	Guest g;
+	guest_boot(&g, "restore-killed");
+	save_and_wait(&g, "a{sv}", 0);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_KILL", "start-handshake", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_KILL"), 0);
+	assert_true(harness_call_full(harness_bus(), &error, NULL, g.path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(harness_wait_state(g.path, "shut-off", "saved", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_true(harness_get_bool(g.path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	for (int i = 0; i < 100 && harness_get_u32(g.path, ZVIRT_DOMAIN_IFACE, "QemuPid") != 0; i++)
+		usleep(50 * 1000);
+	assert_int_equal(harness_get_u32(g.path, ZVIRT_DOMAIN_IFACE, "QemuPid"), 0);
+
+	sd_bus_message_unref(harness_call(g.path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	harness_assert_state(g.path, "running", "restored");
+	guest_done(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_save_running_guest),  cmocka_unit_test(test_save_errors),
-		cmocka_unit_test(test_save_disk_full),      cmocka_unit_test(test_save_sync_fails),
-		cmocka_unit_test(test_destroy_during_save), cmocka_unit_test(test_daemon_killed_during_save),
+		cmocka_unit_test(test_save_running_guest),
+		cmocka_unit_test(test_save_errors),
+		cmocka_unit_test(test_save_disk_full),
+		cmocka_unit_test(test_save_sync_fails),
+		cmocka_unit_test(test_destroy_during_save),
+		cmocka_unit_test(test_daemon_killed_during_save),
+		cmocka_unit_test(test_restore_running),
+		cmocka_unit_test(test_restore_paused),
+		cmocka_unit_test(test_restore_force_boot),
+		cmocka_unit_test(test_restore_bad_images),
+		cmocka_unit_test(test_daemon_killed_during_restore),
 	};
 	return harness_main("save", tests, 0);
 }
