@@ -173,6 +173,9 @@ typedef enum ReplyKind {
 	REPLY_STATUS,
 	REPLY_CHARDEVS,
 	REPLY_RESULT, /* monitor-internal.h: the raw result, for the other monitor-*.c */
+	REPLY_CPUS,
+	REPLY_BALLOON,
+	REPLY_BLOCKSTATS,
 } ReplyKind;
 
 typedef struct Reply {
@@ -183,9 +186,13 @@ typedef struct Reply {
 		qemu_monitor_status_fn status;
 		qemu_monitor_chardevs_fn chardevs;
 		monitor_result_fn result;
+		qemu_monitor_cpus_fn cpus;
+		qemu_monitor_balloon_fn balloon;
+		qemu_monitor_blockstats_fn blockstats;
 	};
-	void *ctx;                   /* REPLY_RESULT */
-	void (*free_ctx)(void *ctx); /* ... when the reply never comes */
+	/* REPLY_RESULT; the request's own userdata for REPLY_CPUS, _BALLOON, _BLOCKSTATS */
+	void *ctx;
+	void (*free_ctx)(void *ctx); /* REPLY_RESULT: when the reply never comes */
 } Reply;
 
 static void reply_chardevs(const Reply *rep, int r, json_object *result, const char *error)
@@ -210,6 +217,82 @@ static void reply_chardevs(const Reply *rep, int r, json_object *result, const c
 		k++;
 	}
 	rep->chardevs(rep->mon, r, v, k, error, rep->mon->userdata);
+}
+
+static int64_t json_i64_member(json_object *o, const char *key, int64_t fallback)
+{
+	json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return fallback;
+	return json_object_get_int64(v);
+}
+
+static void reply_cpus(const Reply *rep, int r, json_object *result, const char *error)
+{
+	size_t n = r >= 0 && json_object_is_type(result, json_type_array) ? json_object_array_length(result)
+									  : 0;
+	_cleanup_free_ QemuCpuInfo *v = n ? calloc(n, sizeof(*v)) : NULL;
+
+	if (n && !v) {
+		r = -ENOMEM;
+		error = "Out of memory";
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(result, i);
+		v[i].cpu_index = json_i64_member(c, "cpu-index", (int64_t)i);
+		v[i].thread_id = json_i64_member(c, "thread-id", 0);
+		v[i].s390_state = json_string_member(c, "cpu-state");
+	}
+	rep->cpus(rep->mon, r, v, n, error, rep->ctx);
+}
+
+static void reply_balloon(const Reply *rep, int r, json_object *result, const char *error)
+{
+	int64_t actual = r >= 0 ? json_i64_member(result, "actual", -1) : -1;
+	if (r >= 0 && actual < 0) {
+		r = -EBADMSG;
+		error = "query-balloon returned no actual size";
+	}
+	rep->balloon(rep->mon, r, actual < 0 ? 0 : (uint64_t)actual, error, rep->ctx);
+}
+
+static uint64_t json_counter(json_object *o, const char *key)
+{
+	int64_t v = json_i64_member(o, key, 0);
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+static void reply_blockstats(const Reply *rep, int r, json_object *result, const char *error)
+{
+	size_t n = r >= 0 && json_object_is_type(result, json_type_array) ? json_object_array_length(result)
+									  : 0;
+	_cleanup_free_ QemuBlockStats *v = n ? calloc(n, sizeof(*v)) : NULL;
+
+	if (n && !v) {
+		r = -ENOMEM;
+		error = "Out of memory";
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *b = json_object_array_get_idx(result, i), *st = NULL;
+		v[i].node_name = json_string_member(b, "node-name");
+		v[i].qdev = json_string_member(b, "qdev");
+		if (!b || !json_object_object_get_ex(b, "stats", &st))
+			continue;
+		v[i].rd_bytes = json_counter(st, "rd_bytes");
+		v[i].wr_bytes = json_counter(st, "wr_bytes");
+		v[i].rd_operations = json_counter(st, "rd_operations");
+		v[i].wr_operations = json_counter(st, "wr_operations");
+		v[i].flush_operations = json_counter(st, "flush_operations");
+		v[i].rd_total_time_ns = json_counter(st, "rd_total_time_ns");
+		v[i].wr_total_time_ns = json_counter(st, "wr_total_time_ns");
+		v[i].flush_total_time_ns = json_counter(st, "flush_total_time_ns");
+		v[i].failed_operations = json_counter(st, "failed_rd_operations") +
+					 json_counter(st, "failed_wr_operations") +
+					 json_counter(st, "failed_flush_operations");
+	}
+	rep->blockstats(rep->mon, r, v, n, error, rep->ctx);
 }
 
 static void on_reply(Qmp *qmp, json_object *result, const char *error_class, const char *error_desc,
@@ -249,6 +332,15 @@ static void on_reply(Qmp *qmp, json_object *result, const char *error_class, con
 		break;
 	case REPLY_RESULT:
 		rep->result(rep->mon, r, result, error, rep->ctx);
+		break;
+	case REPLY_CPUS:
+		reply_cpus(rep, r, result, error);
+		break;
+	case REPLY_BALLOON:
+		reply_balloon(rep, r, result, error);
+		break;
+	case REPLY_BLOCKSTATS:
+		reply_blockstats(rep, r, result, error);
 		break;
 	}
 	monitor_unref(mon);
@@ -342,4 +434,30 @@ int qemu_monitor_query_chardev(QemuMonitor *mon, qemu_monitor_chardevs_fn cb)
 {
 	assert(cb);
 	return send_command(mon, "query-chardev", &(Reply){.kind = REPLY_CHARDEVS, .chardevs = cb});
+}
+
+int qemu_monitor_inject_nmi(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	return send_simple(mon, "inject-nmi", cb);
+}
+
+int qemu_monitor_query_cpus_fast(QemuMonitor *mon, qemu_monitor_cpus_fn cb, void *userdata)
+{
+	assert(cb);
+	return send_command(mon, "query-cpus-fast",
+			    &(Reply){.kind = REPLY_CPUS, .cpus = cb, .ctx = userdata});
+}
+
+int qemu_monitor_query_balloon(QemuMonitor *mon, qemu_monitor_balloon_fn cb, void *userdata)
+{
+	assert(cb);
+	return send_command(mon, "query-balloon",
+			    &(Reply){.kind = REPLY_BALLOON, .balloon = cb, .ctx = userdata});
+}
+
+int qemu_monitor_query_blockstats(QemuMonitor *mon, qemu_monitor_blockstats_fn cb, void *userdata)
+{
+	assert(cb);
+	return send_command(mon, "query-blockstats",
+			    &(Reply){.kind = REPLY_BLOCKSTATS, .blockstats = cb, .ctx = userdata});
 }

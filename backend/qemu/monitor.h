@@ -3,7 +3,7 @@
 
 /* QEMU's monitor as typed calls and events: the commands the driver
  * sends (cont, stop, quit, system_reset, system_powerdown, query-status,
- * query-chardev) and the events it reacts to, decoded from QMP's JSON
+ * query-chardev, inject-nmi, and GetStats' queries) and the events it reacts to, decoded from QMP's JSON
  * here so that nothing above this floor speaks JSON. The transport is
  * qmp.c; every reply comes back later, from the event loop. */
 
@@ -92,6 +92,45 @@ typedef struct QemuChardev {
 typedef void (*qemu_monitor_chardevs_fn)(QemuMonitor *mon, int r, const QemuChardev *chardevs, size_t n,
 					 const char *error, void *userdata);
 int qemu_monitor_query_chardev(QemuMonitor *mon, qemu_monitor_chardevs_fn cb);
+
+/* inject-nmi: on s390x a restart interrupt on the first CPU. */
+int qemu_monitor_inject_nmi(QemuMonitor *mon, qemu_monitor_done_fn cb);
+
+/* The queries of GetStats. Unlike the commands above, whose replies go
+ * to the monitor's userdata (the one domain), each takes the userdata of
+ * its own request, since several may be in flight at once. The rule of
+ * qemu_monitor_free() holds: a reply still pending then never comes, so
+ * the owner of a request answers it itself when it frees the monitor. */
+
+/* query-cpus-fast: one entry per vCPU. */
+typedef struct QemuCpuInfo {
+	int64_t cpu_index;
+	int64_t thread_id;      /* the host thread running it; 0 when unknown */
+	const char *s390_state; /* s390x "cpu-state": "operating", "stopped", ...; NULL if absent */
+} QemuCpuInfo;
+typedef void (*qemu_monitor_cpus_fn)(QemuMonitor *mon, int r, const QemuCpuInfo *cpus, size_t n,
+				     const char *error, void *userdata);
+int qemu_monitor_query_cpus_fast(QemuMonitor *mon, qemu_monitor_cpus_fn cb, void *userdata);
+
+/* query-balloon: the guest's memory as the balloon has it, bytes. QEMU
+ * refuses it (r = -EIO) when there is no balloon device. */
+typedef void (*qemu_monitor_balloon_fn)(QemuMonitor *mon, int r, uint64_t actual_bytes, const char *error,
+					void *userdata);
+int qemu_monitor_query_balloon(QemuMonitor *mon, qemu_monitor_balloon_fn cb, void *userdata);
+
+/* query-blockstats: the counters of each block backend, named by its
+ * root node and the device it is attached to. */
+typedef struct QemuBlockStats {
+	const char *node_name; /* the root node: "<alias>-format" for our disks; NULL if absent */
+	const char *qdev;      /* the device's id or QOM path; NULL if absent */
+	uint64_t rd_bytes, wr_bytes;
+	uint64_t rd_operations, wr_operations, flush_operations;
+	uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns;
+	uint64_t failed_operations; /* read, write and flush together */
+} QemuBlockStats;
+typedef void (*qemu_monitor_blockstats_fn)(QemuMonitor *mon, int r, const QemuBlockStats *stats, size_t n,
+					   const char *error, void *userdata);
+int qemu_monitor_query_blockstats(QemuMonitor *mon, qemu_monitor_blockstats_fn cb, void *userdata);
 
 const char *qemu_event_type_to_string(QemuEventType t);
 

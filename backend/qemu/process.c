@@ -442,10 +442,10 @@ int qemu_process_kill(QemuProcess *p, int sig)
 	return 0;
 }
 
-int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns)
+/* utime + stime of a /proc/.../stat file, in nanoseconds. */
+static int read_stat_cpu_time(const char *path, unsigned long long *ret_ns)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	char buf[1024];
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -464,6 +464,22 @@ int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns)
 	long hz = sysconf(_SC_CLK_TCK);
 	*ret_ns = (utime + stime) * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
 	return 0;
+}
+
+int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	return read_stat_cpu_time(path, ret_ns);
+}
+
+int qemu_process_thread_cpu_time(const QemuProcess *p, pid_t tid, unsigned long long *ret_ns)
+{
+	char path[96];
+	if (tid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)p->pid, (int)tid);
+	return read_stat_cpu_time(path, ret_ns);
 }
 
 QemuProcess *qemu_process_free(QemuProcess *p)

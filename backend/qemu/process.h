@@ -63,6 +63,9 @@ int qemu_process_kill(QemuProcess *p, int sig);
 
 /* CPU time used so far in nanoseconds (from /proc/<pid>/stat). */
 int qemu_process_cpu_time(const QemuProcess *p, unsigned long long *ret_ns);
+/* The same for one of its threads (a vCPU's thread id from QMP):
+ * /proc/<pid>/task/<tid>/stat. -ENOENT when there is no such thread. */
+int qemu_process_thread_cpu_time(const QemuProcess *p, pid_t tid, unsigned long long *ret_ns);
 
 /* Stops watching (QEMU and its pump); does not kill. Returns NULL. */
 QemuProcess *qemu_process_free(QemuProcess *p);
