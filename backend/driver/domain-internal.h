@@ -19,6 +19,8 @@
 #include "qemu/monitor.h"
 
 typedef struct QemuProcess QemuProcess;
+typedef struct DomainConsole DomainConsole;     /* console.c */
+typedef struct DomainStatsCall DomainStatsCall; /* stats.c */
 
 typedef struct DomainCall {
 	domain_done_fn cb;
@@ -84,6 +86,9 @@ struct Domain {
 	sd_event_source *reconnect;     /* the next try to reach QEMU's monitor */
 	uint64_t reconnect_delay_usec;  /* doubles on every failed try */
 	sd_event_source *status_writer; /* the runtime status file, written after the signals */
+
+	DomainConsole *console;       /* the OpenConsole relay, while a client has it */
+	DomainStatsCall *stats_calls; /* GetStats calls waiting for QEMU's replies */
 };
 
 /* start.c: the Start has the guest where it belongs: the state, the answer. */
@@ -170,3 +175,12 @@ void domain_restart_process(Domain *d, DomainReason stop_reason);
 void domain_stopped(Domain *d);
 /* The process watch callback, for spawn and attach. */
 void domain_on_process_exit(QemuProcess *p, void *userdata);
+
+/* console.c: ends the console relay (its client sees end of file). */
+void domain_console_close(Domain *d);
+
+/* stats.c: the monitor was freed, so the replies GetStats waits for
+ * never come: those calls are answered soon with what they have. */
+void domain_stats_monitor_gone(Domain *d);
+/* The domain goes away: every GetStats call is answered now. */
+void domain_stats_answer_all(Domain *d);

@@ -99,6 +99,8 @@ Domain *domain_free(Domain *d)
 		return NULL;
 	answer_pending_calls(d);
 	job_forget_domain(d);
+	domain_stats_answer_all(d);
+	domain_console_close(d);
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);
 	sd_event_source_disable_unref(d->timer);

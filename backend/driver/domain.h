@@ -92,3 +92,7 @@ int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError
 /* Deletes the image; a saved domain becomes shut-off/unknown. */
 int domain_managed_save_remove(Domain *d, ZvError *err);
 int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+
+/* QEMU's inject-nmi (s390x: a restart interrupt); running or paused
+ * only. cb runs once QEMU took it; the guest's answer comes as events. */
+int domain_inject_nmi(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);

@@ -132,6 +132,7 @@ static void on_monitor_ready(QemuMonitor *mon, int error, void *userdata)
 			domain_fail_start(d, "the QMP handshake", strerror(-error));
 		else {
 			d->monitor = qemu_monitor_free(d->monitor);
+			domain_stats_monitor_gone(d);
 			domain_reconnect_monitor_later(d, error);
 		}
 		return;
@@ -147,6 +148,7 @@ static void on_monitor_closed(QemuMonitor *mon, void *userdata)
 {
 	Domain *d = userdata;
 	d->monitor = qemu_monitor_free(d->monitor);
+	domain_stats_monitor_gone(d);
 	/* Usually QEMU is exiting and the pidfd fires next. */
 	if (!d->process || qemu_process_exited(d->process) || d->stop_expected)
 		return;

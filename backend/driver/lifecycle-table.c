@@ -18,6 +18,8 @@ static const char *const op_names[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_RESUME] = "Resume",
 	[DOMAIN_OP_UNDEFINE] = "Undefine",
 	[DOMAIN_OP_MANAGED_SAVE] = "ManagedSave",
+	[DOMAIN_OP_INJECT_NMI] = "InjectNMI",
+	[DOMAIN_OP_OPEN_CONSOLE] = "OpenConsole",
 };
 
 #define BIT(x) (1u << (x))
@@ -38,6 +40,12 @@ static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_RESUME] = BIT(DOMAIN_STATE_PAUSED),
 	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
 	[DOMAIN_OP_MANAGED_SAVE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	/* A restart interrupt needs CPUs that can take it (a paused one takes
+	 * it at Resume); a crashed guest is left for a dump. */
+	[DOMAIN_OP_INJECT_NMI] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	/* The console is there as long as QEMU is. */
+	[DOMAIN_OP_OPEN_CONSOLE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) |
+				   BIT(DOMAIN_STATE_CRASHED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
 };
 
 const char *domain_op_to_string(DomainOp op)

@@ -116,6 +116,8 @@ void domain_stopped(Domain *d)
 		log_warning("Domain %s: QEMU ended unexpectedly", domain_name(d));
 
 	d->monitor = qemu_monitor_free(d->monitor);
+	domain_stats_monitor_gone(d);
+	domain_console_close(d); /* its client sees end of file */
 	d->process = qemu_process_free(d->process);
 	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
 	d->timer = sd_event_source_disable_unref(d->timer);
