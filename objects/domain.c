@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/domain-xml.h"
+#include "driver/console.h"
+#include "driver/stats.h"
 #include "errors.h"
 #include "objects.h"
 #include "options.h"
@@ -457,6 +460,105 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 	return sd_bus_reply_method_return(m, "s", xml);
 }
 
+static int append_stat(sd_bus_message *reply, const DomainStat *st)
+{
+	switch (st->type) {
+	case DOMAIN_STAT_U64:
+		return sd_bus_message_append(reply, "{sv}", st->key, "t", st->u64);
+	case DOMAIN_STAT_U32:
+		return sd_bus_message_append(reply, "{sv}", st->key, "u", st->u32);
+	case DOMAIN_STAT_I32:
+		return sd_bus_message_append(reply, "{sv}", st->key, "i", st->i32);
+	case DOMAIN_STAT_BOOL:
+		return sd_bus_message_append(reply, "{sv}", st->key, "b", (int)st->b);
+	case DOMAIN_STAT_STRING:
+		return sd_bus_message_append(reply, "{sv}", st->key, "s", st->s);
+	}
+	return -EINVAL;
+}
+
+static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *stats, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+	if (r < 0) {
+		(void)bus_reply_zv_error(m, err, r);
+		return;
+	}
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	for (size_t i = 0; r >= 0 && i < stats->n; i++)
+		r = append_stat(reply, &stats->v[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	if (r < 0)
+		(void)bus_reply_zv_error(m, NULL, r);
+}
+
+/* Reading: open to every caller, no polkit. */
+static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	assert(m);
+	assert(d);
+
+	int r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_get_stats(d, on_stats, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
+}
+
+static int method_open_console(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	OptionsCommon common = {};
+	bool force = false;
+	const OptionSpec specs[] = {{"force", "b", &force}, {}};
+	assert(m);
+	assert(d);
+
+	int r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	r = authorize(d, m, "org.zvirt1.domain.console", "console", common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	_cleanup_close_ int fd = -1;
+	r = domain_open_console(d, force, &fd, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	/* sd-bus sends a duplicate; ours is closed on return. */
+	return sd_bus_reply_method_return(m, "h", fd);
+}
+
+static int method_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	OptionsCommon common = {};
+	assert(m);
+	assert(d);
+
+	int r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = authorize(d, m, "org.zvirt1.domain.console", "inject-nmi", common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_inject_nmi(d, on_call_done, sd_bus_message_ref(m), &err);
+	return lifecycle_begun(m, r, &err, error);
+}
+
 /* --- signals from the backend ------------------------------------------ */
 
 void objects_domain_state_changed(Objects *o, Domain *d)
@@ -548,6 +650,12 @@ const sd_bus_vtable domain_vtable[] = {
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
 				method_get_xml_desc, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("InjectNMI", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
+				method_inject_nmi, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
+				method_open_console, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("a{sv}", stats),
+				method_get_stats, UNPRIV),
 
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason, "t", sequence), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Crashed", SD_BUS_ARGS("a{sv}", info), 0),

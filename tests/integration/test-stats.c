@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Domain.GetStats on a real s390x guest with a disk and a balloon: the
+ * configured values of a shut-off domain; the state, CPU time per vCPU,
+ * the balloon and the disk's counters of a running one (the guest's
+ * kernel reads the disk's partition table at boot). Open to every
+ * caller; unknown options are refused.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MIB (1024ULL * 1024)
+
+/* One value of a GetStats reply, by key: its type and the value. */
+typedef struct Stat {
+	char type;
+	uint64_t u; /* t, u, i (as unsigned), b */
+	char *s;
+} Stat;
+
+static sd_bus_message *get_stats(const char *path)
+{
+	return harness_call(path, ZVIRT_DOMAIN_IFACE, "GetStats", "a{sv}", 0);
+}
+
+/* 1 and *ret when key is in the reply, 0 when not. */
+static int find_stat(sd_bus_message *reply, const char *key, Stat *ret)
+{
+	const char *k, *contents;
+	int r, found = 0;
+
+	assert_return_code(sd_bus_message_rewind(reply, true), 0);
+	assert_return_code(sd_bus_message_enter_container(reply, 'a', "{sv}"), 0);
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		assert_return_code(sd_bus_message_read(reply, "s", &k), 0);
+		assert_return_code(sd_bus_message_peek_type(reply, NULL, &contents), 0);
+		if (strcmp(k, key) != 0) {
+			assert_return_code(sd_bus_message_skip(reply, "v"), 0);
+		} else {
+			Stat st = {.type = contents[0]};
+			uint64_t t;
+			uint32_t u;
+			int32_t i;
+			int b;
+			const char *s;
+			switch (st.type) {
+			case 't':
+				assert_return_code(sd_bus_message_read(reply, "v", "t", &t), 0);
+				st.u = t;
+				break;
+			case 'u':
+				assert_return_code(sd_bus_message_read(reply, "v", "u", &u), 0);
+				st.u = u;
+				break;
+			case 'i':
+				assert_return_code(sd_bus_message_read(reply, "v", "i", &i), 0);
+				st.u = (uint64_t)i;
+				break;
+			case 'b':
+				assert_return_code(sd_bus_message_read(reply, "v", "b", &b), 0);
+				st.u = (uint64_t)b;
+				break;
+			case 's':
+				assert_return_code(sd_bus_message_read(reply, "v", "s", &s), 0);
+				st.s = strdup(s);
+				break;
+			default:
+				fail_msg("stat %s has type %s", key, contents);
+			}
+			*ret = st;
+			found = 1;
+		}
+		assert_return_code(sd_bus_message_exit_container(reply), 0);
+		if (found)
+			break;
+	}
+	assert_return_code(r, 0);
+	return found;
+}
+
+static uint64_t stat_num(sd_bus_message *reply, const char *key, char type)
+{
+	Stat st;
+	if (!find_stat(reply, key, &st))
+		fail_msg("GetStats has no %s", key);
+	if (st.type != type)
+		fail_msg("%s has type %c, expected %c", key, st.type, type);
+	return st.u;
+}
+
+static void assert_stat_string(sd_bus_message *reply, const char *key, const char *expect)
+{
+	Stat st;
+	if (!find_stat(reply, key, &st))
+		fail_msg("GetStats has no %s", key);
+	if (st.type != 's' || strcmp(st.s, expect) != 0)
+		fail_msg("%s is '%s', expected '%s'", key, st.s ?: "(not a string)", expect);
+	free(st.s);
+}
+
+static void assert_no_stat(sd_bus_message *reply, const char *key)
+{
+	Stat st = {};
+	if (find_stat(reply, key, &st))
+		fail_msg("GetStats has %s, which it should not", key);
+}
+
+static char *disk_image(void)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/stats-disk.raw", harness_tmpdir()) > 0);
+	harness_write_file(p, "");
+	assert_int_equal(truncate(p, 4 * MIB), 0);
+	return p;
+}
+
+/* The test guest with a raw disk vda and a virtio balloon. */
+static char *guest_with_disk(const char *name, const char *image)
+{
+	_cleanup_free_ char *base = harness_guest_xml(name);
+	_cleanup_free_ char *disk = NULL;
+	char *none = strstr(base, "    <memballoon model='none'/>\n");
+	char *xml = NULL;
+	assert_non_null(none);
+	assert_true(asprintf(&disk,
+			     "    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n"
+			     "    <memballoon model='virtio'/>\n",
+			     image) > 0);
+	assert_true(asprintf(&xml, "%.*s%s%s", (int)(none - base), base, disk,
+			     none + strlen("    <memballoon model='none'/>\n")) > 0);
+	return xml;
+}
+
+/* The configured values, the same in every state. */
+static void check_configured(sd_bus_message *reply, const char *image)
+{
+	assert_int_equal(stat_num(reply, "vcpu.current", 'u'), 1);
+	assert_int_equal(stat_num(reply, "vcpu.maximum", 'u'), 1);
+	assert_int_equal(stat_num(reply, "balloon.maximum", 't'), 256 * MIB);
+	assert_int_equal(stat_num(reply, "block.count", 'u'), 1);
+	assert_stat_string(reply, "block.0.name", "vda");
+	assert_stat_string(reply, "block.0.path", image);
+}
+
+static int on_async_stats(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	unsigned *answered = userdata;
+	if (sd_bus_message_is_method_error(m, NULL))
+		fail_msg("GetStats failed: %s", sd_bus_message_get_error(m)->message);
+	assert_stat_string(m, "state", "paused");
+	(*answered)++;
+	return 0;
+}
+
+static void test_stats(void **state)
+{
+	_cleanup_free_ char *image = disk_image();
+	_cleanup_free_ char *xml = guest_with_disk("stats-guest", image);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *log = harness_console_log("stats-guest");
+
+	/* Shut off: the state and the configuration only. */
+	sd_bus_message *reply = get_stats(path);
+	assert_stat_string(reply, "state", "shut-off");
+	assert_stat_string(reply, "reason", "unknown");
+	check_configured(reply, image);
+	assert_int_equal(stat_num(reply, "balloon.current", 't'), 256 * MIB);
+	assert_no_stat(reply, "cpu.time");
+	assert_no_stat(reply, "vcpu.0.time");
+	assert_no_stat(reply, "block.0.rd.reqs");
+	sd_bus_message_unref(reply);
+
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "GetStats", "a{sv}",
+			     1, "bogus", "b", 1);
+
+	/* Running. */
+	off_t mark = harness_file_size(log);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_console_from(
+				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
+			 0);
+
+	reply = get_stats(path);
+	assert_stat_string(reply, "state", "running");
+	assert_stat_string(reply, "reason", "booted");
+	check_configured(reply, image);
+	uint64_t cpu = stat_num(reply, "cpu.time", 't');
+	assert_true(cpu > 0);
+	/* A vCPU's thread is part of QEMU: it cannot have used more. */
+	uint64_t vcpu = stat_num(reply, "vcpu.0.time", 't');
+	assert_true(vcpu > 0);
+	assert_true(vcpu <= cpu);
+	assert_int_equal(stat_num(reply, "vcpu.0.state", 'i'), 1);
+	/* A running Linux CPU is operating (in an enabled wait when idle). */
+	assert_int_equal(stat_num(reply, "vcpu.0.halted", 'b'), 0);
+	/* The guest has no balloon driver: QEMU reports all of its memory. */
+	assert_int_equal(stat_num(reply, "balloon.current", 't'), 256 * MIB);
+	/* The kernel read the partition table; it wrote nothing. */
+	assert_true(stat_num(reply, "block.0.rd.reqs", 't') > 0);
+	assert_true(stat_num(reply, "block.0.rd.bytes", 't') > 0);
+	(void)stat_num(reply, "block.0.rd.times", 't');
+	assert_int_equal(stat_num(reply, "block.0.wr.reqs", 't'), 0);
+	assert_int_equal(stat_num(reply, "block.0.wr.bytes", 't'), 0);
+	(void)stat_num(reply, "block.0.wr.times", 't');
+	(void)stat_num(reply, "block.0.fl.reqs", 't');
+	(void)stat_num(reply, "block.0.fl.times", 't');
+	assert_int_equal(stat_num(reply, "block.0.errs", 't'), 0);
+	/* Interfaces come with networking. */
+	assert_no_stat(reply, "net.count");
+	sd_bus_message_unref(reply);
+
+	/* The CPUTime property stays the cheap counter, and agrees. */
+	assert_true(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "CPUTime") >= cpu);
+
+	/* Reading is open to everyone. */
+	_cleanup_free_ char *dump = harness_nobody_call(path, ZVIRT_DOMAIN_IFACE, "GetStats", "a{sv}", 0);
+	if (!strstr(dump, "block.0.rd.reqs") || !strstr(dump, "vcpu.0.time"))
+		fail_msg("GetStats as nobody: %s", dump);
+
+	/* Paused: the same groups, the CPU no longer counts. */
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Suspend", "a{sv}", 0));
+	reply = get_stats(path);
+	assert_stat_string(reply, "state", "paused");
+	assert_stat_string(reply, "reason", "user");
+	assert_true(stat_num(reply, "vcpu.0.time", 't') >= vcpu);
+	assert_true(stat_num(reply, "block.0.rd.reqs", 't') > 0);
+	sd_bus_message_unref(reply);
+
+	/* Many in flight at once: each is answered. */
+	unsigned answered = 0;
+	for (int i = 0; i < 8; i++)
+		assert_return_code(sd_bus_call_method_async(harness_bus(), NULL, ZVIRT_BUS_NAME, path,
+							    ZVIRT_DOMAIN_IFACE, "GetStats", on_async_stats,
+							    &answered, "a{sv}", 0),
+				   0);
+	while (answered < 8) {
+		int r = sd_bus_process(harness_bus(), NULL);
+		assert_return_code(r, 0);
+		if (r == 0)
+			assert_return_code(sd_bus_wait(harness_bus(), 10 * 1000 * 1000), 0);
+	}
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	reply = get_stats(path);
+	assert_stat_string(reply, "state", "shut-off");
+	assert_stat_string(reply, "reason", "destroyed");
+	assert_no_stat(reply, "cpu.time");
+	assert_no_stat(reply, "block.0.rd.reqs");
+	sd_bus_message_unref(reply);
+	harness_undefine(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stats),
+	};
+
+	return harness_main("stats", tests, 0);
+}
