@@ -166,6 +166,114 @@ static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *
 	return 1;
 }
 
+/* A CreateXML whose document is parsed, while polkit is asked about the
+ * domain it names: the check re-dispatches the call, and the handler
+ * finds the parse here instead of parsing again. */
+typedef struct PendingCreate {
+	char key[32]; /* the message's address, as polkit.c keys it */
+	Objects *objects;
+	sd_bus_message *m;
+	RegistryCreate *c;
+	bool paused;
+	bool no_user_interaction;
+} PendingCreate;
+
+static PendingCreate *pending_create_free(PendingCreate *pc)
+{
+	if (!pc)
+		return NULL;
+	registry_create_free(pc->c);
+	sd_bus_message_unref(pc->m);
+	free(pc);
+	return NULL;
+}
+
+/* 1: allowed and started (on_defined answers), 0: polkit is asked, < 0:
+ * refused. */
+static int create_authorize(PendingCreate *pc, sd_bus_error *error)
+{
+	const char *details[] = {
+		"verb",        "create",
+		"domain_name", registry_create_name(pc->c),
+		"domain_uuid", registry_create_uuid(pc->c),
+		NULL,
+	};
+	int r = polkit_check(pc->objects, pc->m, "org.zvirt1.domain.lifecycle", details,
+			     pc->no_user_interaction, error);
+	if (r <= 0)
+		return r;
+	(void)registry_create_start(TAKE_PTR(pc->c), pc->paused ? DOMAIN_START_PAUSED : 0, on_defined,
+				    sd_bus_message_ref(pc->m));
+	return 1;
+}
+
+static void on_create_parsed(Registry *r, int result, RegistryCreate *c, const ZvError *err, void *userdata)
+{
+	PendingCreate *pc = userdata;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	if (result < 0) {
+		(void)bus_reply_zv_error(pc->m, err, result);
+		pending_create_free(pc);
+		return;
+	}
+	pc->c = c;
+	int k = create_authorize(pc, &error);
+	if (k == 0) {
+		k = hashmap_put(pc->objects->pending_creates, pc->key, pc);
+		if (k >= 0)
+			return;
+	}
+	if (k < 0)
+		(void)sd_bus_reply_method_errno(pc->m, -k, &error);
+	pending_create_free(pc);
+}
+
+static int method_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	bool paused = false;
+	const OptionSpec specs[] = {{"paused", "b", &paused}, {}};
+	const char *xml;
+	char key[32];
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "s", &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+
+	/* polkit answered: the parse is done, the call goes on (or not). */
+	snprintf(key, sizeof(key), "%p", (void *)m);
+	PendingCreate *pc = hashmap_remove(o->pending_creates, key);
+	if (pc) {
+		r = create_authorize(pc, error);
+		pending_create_free(pc);
+		return r < 0 ? r : 1;
+	}
+
+	/* Parsed first (off the loop, as ValidateXML, which anyone may call),
+	 * so that polkit rules see the domain's name and UUID. */
+	pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	memcpy(pc->key, key, sizeof(key));
+	pc->objects = o;
+	pc->m = sd_bus_message_ref(m);
+	pc->paused = paused;
+	pc->no_user_interaction = common.no_user_interaction;
+	r = registry_create_parse_async(o->registry, xml, strlen(xml), on_create_parsed, pc);
+	if (r < 0) {
+		pending_create_free(pc);
+		return r;
+	}
+	return 1;
+}
+
 typedef struct ListFilter {
 	bool active, inactive, persistent, transient, autostart, managed_save;
 	bool has_active, has_inactive, has_persistent, has_transient, has_autostart, has_managed_save;
@@ -444,6 +552,8 @@ const sd_bus_vtable manager_vtable[] = {
 
 	SD_BUS_METHOD_WITH_ARGS("DefineXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
 				SD_BUS_RESULT("o", domain), method_define_xml, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("CreateXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
+				SD_BUS_RESULT("o", domain), method_create_xml, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ValidateXML", SD_BUS_ARGS("s", xml, "a{sv}", options),
 				SD_BUS_RESULT("as", warnings), method_validate_xml, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("ao", domains),
@@ -520,7 +630,8 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	o->settings = settings;
 	o->auth_queries = hashmap_new();
 	o->sender_uids = hashmap_new();
-	if (!o->auth_queries || !o->sender_uids) {
+	o->pending_creates = hashmap_new();
+	if (!o->auth_queries || !o->sender_uids || !o->pending_creates) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -576,6 +687,11 @@ Objects *objects_free(Objects *o)
 	for (size_t i = 0; i < ELEMENTSOF(o->slots); i++)
 		sd_bus_slot_unref(o->slots[i]);
 	polkit_queries_free(o);
+	/* Their calls were answered with their checks ("zvirtd is stopping"). */
+	PendingCreate *pc;
+	for (size_t i = 0; o->pending_creates && hashmap_iterate(o->pending_creates, &i, (void **)&pc);)
+		pending_create_free(pc);
+	hashmap_free(o->pending_creates);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

@@ -34,6 +34,7 @@ struct Objects {
 	Hashmap *sender_uids;           /* polkit.c: unique name → uid cache */
 	RateLimit polkit_log_limit;     /* polkit.c: its per-call warnings */
 	struct AuthLimits *auth_limits; /* polkit.c: checks in flight and waiting */
+	Hashmap *pending_creates;       /* manager.c: parsed CreateXML calls in polkit, by message */
 	objects_reload_fn reload;
 	void *reload_userdata;
 	sd_bus_slot *slots[8];

@@ -28,8 +28,9 @@ struct Registry {
 	Worker *worker;
 	/* Definitions and autostart marks, written one at a time in order. */
 	WriteQueue *writes;
-	struct DefineJob *define_jobs; /* in flight, to answer if we stop */
-	Hashmap *jobs;                 /* job.c: id → Job, running and lingering */
+	struct DefineJob *define_jobs;      /* in flight, to answer if we stop */
+	struct RegistryCreate *create_jobs; /* create.c: parses in flight, likewise */
+	Hashmap *jobs;                      /* job.c: id → Job, running and lingering */
 	unsigned last_job_id;
 };
 
@@ -46,6 +47,8 @@ int registry_expand_machine(Registry *r, DomainDef *def, ZvError *err);
 /* define.c: answers every DefineXML and ValidateXML still in flight
  * (Cancelled), at registry_free(). */
 void registry_cancel_defines(Registry *r);
+/* create.c: the same for the CreateXML parses in flight. */
+void registry_cancel_creates(Registry *r);
 /* Writes d's definition again after the daemon itself changed it; the
  * file gets the definition as it is when the write's turn comes. */
 int registry_store_definition(Registry *r, Domain *d);

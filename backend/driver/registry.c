@@ -47,6 +47,7 @@ Registry *registry_free(Registry *r)
 	r->worker = worker_free(r->worker);
 	r->writes = write_queue_free(r->writes);
 	registry_cancel_defines(r);
+	registry_cancel_creates(r);
 	Domain *d;
 	for (size_t i = 0; hashmap_iterate(r->by_uuid, &i, (void **)&d);)
 		domain_free(d);

@@ -84,6 +84,27 @@ typedef void (*registry_define_fn)(Registry *r, int result, Domain *d, const ZvE
 int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 
+/* CreateXML, in two steps so that objects/ can authorize with the
+ * domain's name and UUID in between: the document is parsed off the loop
+ * (cb runs exactly once, later; on success it owns c: pass it to
+ * registry_create_start() or registry_create_free()); then the name and
+ * UUID are checked against every domain (DomainExists) in line with the
+ * DefineXML calls before it, the transient domain joins the registry and
+ * starts. Its cb runs exactly once (possibly before registry_create_start
+ * returns) when the domain runs (or is paused); on failure the domain is
+ * gone again. xml must stay valid until the parse's cb has run. */
+typedef struct RegistryCreate RegistryCreate;
+typedef void (*registry_create_parsed_fn)(Registry *r, int result, RegistryCreate *c, const ZvError *err,
+					  void *userdata);
+int registry_create_parse_async(Registry *r, const char *xml, size_t len, registry_create_parsed_fn cb,
+				void *userdata);
+const char *registry_create_name(const RegistryCreate *c);
+/* Dashed. */
+const char *registry_create_uuid(const RegistryCreate *c);
+/* Takes c. */
+int registry_create_start(RegistryCreate *c, DomainStartFlags flags, registry_define_fn cb, void *userdata);
+RegistryCreate *registry_create_free(RegistryCreate *c);
+
 /* Answers of Undefine and Autostart: err is set when result < 0. */
 typedef void (*registry_done_fn)(Registry *r, int result, const ZvError *err, void *userdata);
 
