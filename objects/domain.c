@@ -426,6 +426,34 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	return 1;
 }
 
+static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	OptionsCommon common = {};
+	const char *new_name;
+	assert(m);
+	assert(d);
+
+	int r = sd_bus_message_read(m, "s", &new_name);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = authorize(d, m, "org.zvirt1.domain.define", "rename", common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = registry_rename_async(domain_get_registry(d), d, new_name, on_undefined, sd_bus_message_ref(m),
+				  &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, &err, r);
+	}
+	return 1;
+}
+
 static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
@@ -659,5 +687,7 @@ const sd_bus_vtable domain_vtable[] = {
 
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason, "t", sequence), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Crashed", SD_BUS_ARGS("a{sv}", info), 0),
+	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", new_name, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_rename, UNPRIV),
 	SD_BUS_VTABLE_END,
 };

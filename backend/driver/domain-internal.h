@@ -38,6 +38,7 @@ struct Domain {
 	bool persistent;
 	bool autostart;
 	bool undefine_pending; /* undefine.c: its write is queued or under way */
+	bool rename_pending;   /* rename.c: its write is queued or under way */
 	Job *job;              /* job.c: the running job, NULL when none */
 	struct SaveOp *save;   /* save.c: the managed save under way */
 	bool has_managed_save; /* save.c: <StateDir>/save/<uuid>.save exists */

@@ -18,6 +18,10 @@ int domain_check_idle(Domain *d, DomainOp op, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
 				    "%s is not possible now: domain '%s' is being undefined",
 				    domain_op_to_string(op), domain_name(d));
+	if (d->rename_pending && op != DOMAIN_OP_DESTROY)
+		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
+				    "%s is not possible now: domain '%s' is being renamed",
+				    domain_op_to_string(op), domain_name(d));
 	if (!d->op_active)
 		return 0;
 	return zv_error_set(err, ZV_ERROR_BUSY, EBUSY, "%s is not possible now: domain '%s' is busy with %s",

@@ -128,6 +128,14 @@ int registry_undefine_async(Registry *r, Domain *d, UndefineFlags flags, registr
 int registry_set_autostart_async(Registry *r, Domain *d, bool autostart, registry_done_fn cb, void *userdata,
 				 ZvError *err);
 
+/* Rename of a shut-off persistent domain: the name rules of DefineXML,
+ * then the definition is written again (durable, in the write queue) and
+ * the logs <LogDir>/<name>.log and <name>.console follow the name. Until
+ * then no call can start or change d (Busy). Errors as
+ * registry_undefine_async(). */
+int registry_rename_async(Registry *r, Domain *d, const char *new_name, registry_done_fn cb, void *userdata,
+			  ZvError *err);
+
 /* Starts the domains marked for autostart that are not running, once per
  * host boot (a daemon restart does not start what a user stopped). */
 int registry_autostart(Registry *r);
