@@ -478,11 +478,16 @@ static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *
 			return r == 0 ? 1 : r;
 	}
 
-	/* The migratable form drops what only this host knows (id, pty paths). */
-	const DomainDef *live = !inactive && !migratable ? domain_get_live_def(d) : NULL;
-	_cleanup_free_ char *xml =
-		live ? domain_def_format(live, domain_get_id(d), 0)
-		     : domain_def_format(domain_get_def(d), 0, DOMAIN_XML_FORMAT_INACTIVE);
+	/* migratable: what another host should run, i.e. what runs here,
+	 * without what only this host knows (the run's id, pty paths, the
+	 * daemon's aliases). update-cpu changes nothing: the subset has no
+	 * <cpu> element, so there is no host-model to expand (docs/dbus-api.md). */
+	const DomainDef *live = !inactive ? domain_get_live_def(d) : NULL;
+	_cleanup_free_ char *xml = NULL;
+	if (live && !migratable)
+		xml = domain_def_format(live, domain_get_id(d), 0);
+	else
+		xml = domain_def_format(live ?: domain_get_def(d), 0, DOMAIN_XML_FORMAT_INACTIVE);
 	if (!xml)
 		return -ENOMEM;
 	return sd_bus_reply_method_return(m, "s", xml);
@@ -676,6 +681,8 @@ const sd_bus_vtable domain_vtable[] = {
 				method_managed_save_remove, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_undefine,
 				UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", new_name, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_rename, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
 				method_get_xml_desc, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("InjectNMI", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
@@ -687,7 +694,5 @@ const sd_bus_vtable domain_vtable[] = {
 
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason, "t", sequence), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Crashed", SD_BUS_ARGS("a{sv}", info), 0),
-	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", new_name, "a{sv}", options), SD_BUS_NO_RESULT,
-				method_rename, UNPRIV),
 	SD_BUS_VTABLE_END,
 };
