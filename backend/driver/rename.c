@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/settings.h"
 #include "domain-internal.h"
 #include "registry-internal.h"
 #include "store.h"
@@ -113,6 +114,17 @@ static void rename_log(const RenameJob *j, const char *suffix)
 		log_warning("Domain %s: cannot rename %s to %s: %m", j->new_name, from, to);
 }
 
+/* The log and its rotated backups (<name>.log.0 ..., util/log-rotate.h). */
+static void rename_logs(const RenameJob *j, const char *suffix)
+{
+	rename_log(j, suffix);
+	for (unsigned i = 0; i < SETTINGS_LOG_BACKUPS; i++) {
+		char backup[32];
+		snprintf(backup, sizeof(backup), "%s.%u", suffix, i);
+		rename_log(j, backup);
+	}
+}
+
 static int rename_write(void *userdata, int *ret_unsynced)
 {
 	RenameJob *j = userdata;
@@ -121,8 +133,8 @@ static int rename_write(void *userdata, int *ret_unsynced)
 		return zv_error_set(&j->err, ZV_ERROR_HOST, k, "Cannot store the definition of '%s': %s",
 				    j->old_name, strerror(-k));
 	/* Not durable, as logs are not: a crash may leave the old names. */
-	rename_log(j, ".log");
-	rename_log(j, ".console");
+	rename_logs(j, ".log");
+	rename_logs(j, ".console");
 	return 0;
 }
 

@@ -286,6 +286,9 @@ static void test_rename(void **state)
 
 	/* Logs named after the domain follow it (a missing one is fine). */
 	harness_write_file(old_log, "the old log\n");
+	_cleanup_free_ char *old_backup = log_file("rename-a", ".log.0"),
+			    *new_backup = log_file("rename-b", ".log.0");
+	harness_write_file(old_backup, "a rotated one\n");
 	(void)unlink(old_console);
 	size_t mark = harness_signal_mark();
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Rename", "sa{sv}", "rename-b", 0));
@@ -299,6 +302,9 @@ static void test_rename(void **state)
 		assert_null(gone);
 		assert_non_null(strstr(text, "<name>rename-b</name>"));
 		assert_string_equal(moved, "the old log\n");
+		_cleanup_free_ char *backup = harness_read_file(new_backup);
+		assert_string_equal(backup, "a rotated one\n");
+		assert_int_equal(access(old_backup, F_OK), -1);
 		assert_int_equal(access(old_log, F_OK), -1);
 		assert_int_equal(access(new_console, F_OK), -1);
 	}
@@ -322,6 +328,7 @@ static void test_rename(void **state)
 	harness_undefine(path);
 	harness_undefine(other);
 	(void)unlink(new_log);
+	(void)unlink(new_backup);
 }
 
 /* Only a shut-off domain can be renamed. */
