@@ -55,9 +55,13 @@ static int rename_check_domain(Registry *r, Domain *d, const char *new_name, ZvE
 			"Rename is not possible: domain '%s' is %s (%s); it needs to be shut-off",
 			domain_name(d), domain_state_to_string(d->state),
 			domain_reason_to_string(d->reason));
-	/* libvirt refuses to rename a domain with a managed-save image (the
-	 * image is named after the domain and holds its XML). There are no
-	 * images yet; once ManagedSave exists, check for one here. */
+	/* As libvirt: the image holds the domain's XML with the old name,
+	 * and a restore runs that XML. */
+	if (d->has_managed_save)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "Domain '%s' has a managed-save image; restore it or remove it "
+				    "(ManagedSaveRemove) before renaming",
+				    domain_name(d));
 	if (d->undefine_pending)
 		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
 				    "Rename is not possible now: domain '%s' is being undefined",

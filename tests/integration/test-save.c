@@ -223,6 +223,8 @@ static void test_save_running_guest(void **state)
 			     "a{sv}", 0);
 	harness_expect_error(ZVIRT_ERROR("OperationInvalid"), g.path, ZVIRT_DOMAIN_IFACE, "ManagedSave",
 			     "a{sv}", 0);
+	harness_expect_error(ZVIRT_ERROR("OperationInvalid"), g.path, ZVIRT_DOMAIN_IFACE, "Rename", "sa{sv}",
+			     "save-renamed", 0);
 
 	/* A daemon restart keeps the image and the state. */
 	assert_int_equal(harness_restart_daemon(), 0);
