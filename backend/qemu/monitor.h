@@ -159,3 +159,19 @@ typedef struct QemuMigrationInfo {
 typedef void (*qemu_monitor_migration_fn)(QemuMonitor *mon, int r, const QemuMigrationInfo *info,
 					  const char *error, void *userdata);
 int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
+
+/* --- dumps (monitor-dump.c) ---------------------------------------------- */
+
+/* dump-guest-memory of all memory (no paging) into the descriptor that
+ * getfd named, detached: the reply comes at once, query-dump follows.
+ * format: "elf", "kdump-zlib", ... */
+int qemu_monitor_dump_guest_memory(QemuMonitor *mon, const char *fd_name, const char *format,
+				   qemu_monitor_done_fn cb);
+/* query-dump: status "none", "active", "completed", "failed"; bytes. */
+typedef struct QemuDumpInfo {
+	const char *status;
+	uint64_t completed, total;
+} QemuDumpInfo;
+typedef void (*qemu_monitor_dump_fn)(QemuMonitor *mon, int r, const QemuDumpInfo *info, const char *error,
+				     void *userdata);
+int qemu_monitor_query_dump(QemuMonitor *mon, qemu_monitor_dump_fn cb);
