@@ -381,6 +381,52 @@ static int method_managed_save(sd_bus_message *m, void *userdata, sd_bus_error *
 	return sd_bus_reply_method_return(m, "o", job ? job_object_path(job, path) : "/");
 }
 
+static int method_core_dump(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	const char *path, *format = "elf";
+	bool memory_only = true, live = false, crash = false, reset = false;
+	bool has_memory_only = false;
+	OptionsCommon common = {};
+	const OptionSpec specs[] = {{"memory-only", "b", &memory_only, &has_memory_only},
+				    {"live", "b", &live},
+				    {"crash", "b", &crash},
+				    {"reset", "b", &reset},
+				    {"format", "s", &format},
+				    {}};
+	assert(m);
+	assert(d);
+
+	int r = sd_bus_message_read(m, "s", &path);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	/* What QEMU can do for s390x: a dump of the memory, with the guest's
+	 * CPUs stopped while it is written. */
+	if (has_memory_only && !memory_only)
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "zvirtd writes memory dumps only (ELF or kdump, as crash reads them): "
+				      "memory-only cannot be false");
+	if (live)
+		return bus_error_setf(
+			error, ZV_ERROR_INVALID_ARGUMENT,
+			"QEMU stops the guest while it dumps its memory: live is not possible");
+	r = authorize(d, m, "org.zvirt1.domain.dump", "dump", common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	Job *job = NULL;
+	r = domain_core_dump(d, path, (crash ? DOMAIN_DUMP_CRASH : 0) | (reset ? DOMAIN_DUMP_RESET : 0),
+			     format, &job, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	char buf[JOB_PATH_MAX];
+	return sd_bus_reply_method_return(m, "o", job ? job_object_path(job, buf) : "/");
+}
+
 static int method_managed_save_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Domain *d = userdata;
@@ -679,6 +725,8 @@ const sd_bus_vtable domain_vtable[] = {
 				method_managed_save, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ManagedSaveRemove", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
 				method_managed_save_remove, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("CoreDump", SD_BUS_ARGS("s", path, "a{sv}", options),
+				SD_BUS_RESULT("o", job), method_core_dump, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_undefine,
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", new_name, "a{sv}", options), SD_BUS_NO_RESULT,

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,24 @@ static int parse_seconds(const char *value, void *field, char *why, size_t why_s
 	}
 	*(uint64_t *)field = v;
 	return 0;
+}
+
+static int parse_boolean(const char *value, void *field, char *why, size_t why_size)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off",
+										    "0"};
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*(bool *)field = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*(bool *)field = false;
+			return 0;
+		}
+	}
+	snprintf(why, why_size, "expected yes or no");
+	return -EINVAL;
 }
 
 /* Bytes, with the binary suffixes systemd and xend users write. */
@@ -392,6 +411,8 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "Group", parse_group, group),
 	KEY("Hypervisor", "ConsoleLimit", parse_log_limit, console_limit),
 	KEY("Hypervisor", "LogLimit", parse_log_limit, log_limit),
+	KEY("Hypervisor", "EnableDump", parse_boolean, enable_dump),
+	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
 };
 
 /* A key is accepted only once the feature behind it works; keys and

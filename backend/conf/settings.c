@@ -72,6 +72,7 @@ void settings_done(Settings *s)
 	free(s->user);
 	free(s->group);
 	free(s->log_pump);
+	free(s->dump_dir);
 	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */

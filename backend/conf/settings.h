@@ -48,6 +48,10 @@ typedef struct Settings {
 	 * (LogDir/NAME.log) grow to before they rotate. */
 	uint64_t console_limit;
 	uint64_t log_limit;
+	/* xend's enable-dump: every guest crash writes a memory dump into
+	 * dump_dir (NULL: <StateDir>/dump) before its on_crash action. */
+	bool enable_dump;
+	char *dump_dir;
 
 	/* Not a key: the program that writes those logs, the build's
 	 * libexecdir/zvirtd-log-pump or $ZVIRTD_LOG_PUMP (tests run the

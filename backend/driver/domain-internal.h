@@ -48,6 +48,7 @@ struct Domain {
 	struct RestoreOp *restore_pending; /* restore.c: the image is being read */
 	struct RestoreOp *restore;         /* restore.c: QEMU reads the image */
 	bool start_image_paused;           /* the image was taken while paused */
+	struct DumpOp *dump;               /* dump.c: the dump under way */
 
 	DomainState state;
 	DomainReason reason;

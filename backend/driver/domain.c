@@ -9,6 +9,7 @@
 
 #include "domain-internal.h"
 #include "job-internal.h"
+#include "dump-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
@@ -111,6 +112,7 @@ Domain *domain_free(Domain *d)
 	sd_event_source_disable_unref(d->status_writer);
 	domain_save_forget(d); /* after the status: it keeps the intent */
 	domain_restore_forget(d);
+	domain_dump_forget(d);
 	domain_def_free(d->def);
 	domain_def_free(d->live);
 	free(d->qmp_path);

@@ -89,6 +89,16 @@ typedef enum DomainSaveFlags {
  * completed once the domain is shut-off/saved, or failed / cancelled
  * with the guest as it was. */
 int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError *err);
+typedef enum DomainDumpFlags {
+	DOMAIN_DUMP_CRASH = 1 << 0, /* destroy it afterwards: shut-off/crashed */
+	DOMAIN_DUMP_RESET = 1 << 1, /* reset it afterwards */
+} DomainDumpFlags;
+
+/* CoreDump (dump.c): the guest's memory into path (a new file), in
+ * format (elf, kdump-zlib, ...), as a job. */
+int domain_core_dump(Domain *d, const char *path, DomainDumpFlags flags, const char *format, Job **ret_job,
+		     ZvError *err);
+
 /* Deletes the image; a saved domain becomes shut-off/unknown. */
 int domain_managed_save_remove(Domain *d, ZvError *err);
 int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);

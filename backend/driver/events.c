@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "domain-internal.h"
+#include "dump-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
@@ -51,6 +52,9 @@ static void handle_panic(Domain *d, const QemuEvent *ev)
 	log_warning("Domain %s: guest panicked (%s); on_crash=%s", domain_name(d), ci.reason, ci.action);
 	domain_set_state(d, DOMAIN_STATE_CRASHED, DOMAIN_REASON_PANICKED);
 	registry_notify_crashed(d->registry, d, &ci);
+	/* coredump-* and EnableDump=: the action follows the dump. */
+	if (domain_crash_dump(d, action))
+		return;
 
 	switch (action) {
 	case LIFECYCLE_ACTION_PRESERVE:
@@ -85,7 +89,7 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 	case QEMU_EVENT_STOP:
 		/* A save stops the CPUs on its way to shut-off/saved: no pause. */
 		if (op_owns(d, DOMAIN_OP_SUSPEND, DOMAIN_OP_START) || d->state != DOMAIN_STATE_RUNNING ||
-		    d->guest_halted || d->stop_expected || d->save || d->undo_save)
+		    d->guest_halted || d->stop_expected || d->save || d->undo_save || d->dump)
 			return;
 		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN);
 		break;

@@ -11,6 +11,7 @@
 #include "domain-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
+#include "dump-internal.h"
 #include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
@@ -142,6 +143,7 @@ void domain_stopped(Domain *d)
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
 	registry_notify_definition(r, d);
 	(void)domain_save_stopped(d); /* answers a ManagedSave */
+	domain_dump_stopped(d);
 	finish_op_stopped(d, was_starting, reason, &err);
 	/* Destroy callers: answered once the process is really gone. */
 	domain_answer_stop_waiters(d, 0, NULL);

