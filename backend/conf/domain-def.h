@@ -200,6 +200,19 @@ int memballoon_model_from_string(const char *s);
 
 #define DOMAIN_DEFAULT_CPU_SHARES 1024
 
+/* The vCPUs and memory a guest starts with. 0 in the model means "as
+ * many as the maximum" (an absent current= or <currentMemory>): a copy
+ * of a live definition keeps that 0. */
+static inline unsigned domain_def_current_vcpus(const DomainDef *def)
+{
+	return def->vcpus_current ? def->vcpus_current : def->vcpus_max;
+}
+
+static inline uint64_t domain_def_current_memory_kib(const DomainDef *def)
+{
+	return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
+}
+
 static inline uint64_t domain_def_cpu_shares(const DomainDef *def)
 {
 	return def->cpu_shares ? def->cpu_shares : DOMAIN_DEFAULT_CPU_SHARES;

@@ -130,8 +130,8 @@ static int collect(Domain *d, const DomainStatsCall *call, DomainStats *s)
 	bool active = domain_state_is_active(d->state) && d->live;
 	/* A live copy leaves out what equals its default (qemu/cmdline.c
 	 * reads them the same way). */
-	unsigned vcpus = def->vcpus_current ? def->vcpus_current : def->vcpus_max;
-	uint64_t memory_kib = def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
+	unsigned vcpus = domain_def_current_vcpus(def);
+	uint64_t memory_kib = domain_def_current_memory_kib(def);
 
 	if (stats_add(s, STR(domain_state_to_string(d->state)), "state") < 0 ||
 	    stats_add(s, STR(domain_reason_to_string(d->reason)), "reason") < 0 ||

@@ -54,6 +54,10 @@ static void guest_boot(Guest *g, const char *name)
 	g->boot_id = boot_id_of(ready);
 	assert_non_null(g->boot_id);
 	g->pid = harness_get_u32(g->path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	/* The live definition's figures, as the properties show them while
+	 * it runs (an absent current= means all of them). */
+	assert_int_equal(harness_get_u32(g->path, ZVIRT_DOMAIN_IFACE, "VCPUs"), 1);
+	assert_int_equal(harness_get_u64(g->path, ZVIRT_DOMAIN_IFACE, "Memory"), 262144ULL * 1024);
 }
 
 static void guest_done(Guest *g)
