@@ -354,6 +354,29 @@ static void test_crash_dump_restart(void **state)
 	unlink(file);
 }
 
+/* The daemon dies (SIGKILL) during a dump: QEMU finishes it on its own
+ * and the guest runs on; the next daemon has no job for it. */
+static void test_daemon_killed_during_dump(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("dump-killed");
+	_cleanup_free_ char *path = boot(xml, "dump-killed");
+	_cleanup_free_ char *file = dump_path("dump-killed");
+	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_int_equal(kill((pid_t)pid, SIGSTOP), 0);
+	_cleanup_free_ char *job = core_dump(path, file, "a{sv}", 0);
+	assert_return_code(harness_kill_daemon(), 0);
+	assert_int_equal(kill((pid_t)pid, SIGCONT), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	harness_assert_state(path, "running", "booted");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	_cleanup_free_ char *pty = harness_console_pty(path), *answer = NULL;
+	assert_int_equal(harness_console_command(pty, "echo alive", 60000, &answer), 0);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	harness_undefine(path);
+	unlink(file);
+}
+
 /* EnableDump=yes (xend's enable-dump): a plain on_crash destroy dumps
  * too, into DumpDir. Last: it changes the configuration. */
 static void test_enable_dump(void **state)
@@ -364,7 +387,8 @@ static void test_enable_dump(void **state)
 	text = harness_read_file(conf);
 	assert_true(asprintf(&more, "%s\n[Hypervisor]\nEnableDump=yes\nDumpDir=%s\n", text, dir) > 0);
 	harness_write_file(conf, more);
-	sd_bus_message_unref(harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
 
 	_cleanup_free_ char *xml = harness_guest_xml("dump-enabled");
 	_cleanup_free_ char *path = boot(xml, "dump-enabled");
@@ -381,7 +405,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dump_running_guest), cmocka_unit_test(test_dump_reset),
 		cmocka_unit_test(test_dump_errors),        cmocka_unit_test(test_crash_dump_destroy),
-		cmocka_unit_test(test_crash_dump_restart), cmocka_unit_test(test_enable_dump),
+		cmocka_unit_test(test_crash_dump_restart), cmocka_unit_test(test_daemon_killed_during_dump),
+		cmocka_unit_test(test_enable_dump),
 	};
 	return harness_main("dump", tests, 0);
 }
