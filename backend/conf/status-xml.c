@@ -253,7 +253,9 @@ int domain_status_parse(const char *xml, size_t len, const DomainXMLDefaults *de
 		} else if (xmlStrEqual(c->name, (const xmlChar *)"domain"))
 			dom = c;
 	}
-	if (!dom || !st->qmp_path || st->pid <= 0)
+	/* pid 0: written before QEMU was spawned (still shut-off), for the
+	 * files being given to its user; the reader gives them back. */
+	if (!dom || !st->qmp_path || st->pid < 0 || (st->pid == 0 && st->state != DOMAIN_STATE_SHUT_OFF))
 		return -EBADMSG;
 
 	ZvError err = ZV_ERROR_INIT;

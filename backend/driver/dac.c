@@ -27,6 +27,7 @@
 #include "domain-internal.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 /* Mode bits QEMU needs on a file. */
@@ -37,8 +38,27 @@
 typedef struct Labeler {
 	Domain *d;
 	const Settings *s;
-	FileOwners done; /* given away so far in this start */
+	FileOwners done; /* to give away in this start */
+	/* done.v[i]'s open file, to chown once the list is recorded; -1
+	 * when it needs no chown (already QEMU's user's). */
+	int *fds;
+	size_t n_fds;
+	char **whats; /* for the messages */
 } Labeler;
+
+static void labeler_close(Labeler *l)
+{
+	for (size_t i = 0; i < l->n_fds; i++)
+		if (l->fds[i] >= 0)
+			close(l->fds[i]);
+	free(l->fds);
+	for (size_t i = 0; i < l->n_fds; i++)
+		free(l->whats[i]);
+	free(l->whats);
+	l->fds = NULL;
+	l->whats = NULL;
+	l->n_fds = 0;
+}
 
 int dac_check_emulator(const Settings *s, const DomainDef *def, ZvError *err)
 {
@@ -250,24 +270,58 @@ static int label_file(Labeler *l, const char *what, const char *path, unsigned n
 		.label_uid = s->qemu_uid,
 		.label_gid = s->qemu_gid,
 	};
-	if (file_owners_add(&l->done, &o) < 0)
+	int *fds = realloc(l->fds, (l->n_fds + 1) * sizeof(*fds));
+	if (fds)
+		l->fds = fds;
+	char **whats = fds ? realloc(l->whats, (l->n_fds + 1) * sizeof(*whats)) : NULL;
+	if (whats)
+		l->whats = whats;
+	char *what_copy = whats ? strdup(what) : NULL;
+	if (!what_copy || file_owners_add(&l->done, &o) < 0) {
+		free(what_copy);
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-	if (st.st_uid == s->qemu_uid && st.st_gid == s->qemu_gid)
-		return 0;
-	if (fchownat(fd, "", s->qemu_uid, s->qemu_gid, AT_EMPTY_PATH) < 0) {
-		int e = errno;
-		free(l->done.v[--l->done.n].path);
-		/* Root squashed NFS, read-only media: QEMU may manage anyway. */
-		if (e == EPERM || e == EROFS || e == EOPNOTSUPP) {
-			log_warning("%s: cannot give %s to %s: %s; QEMU may not be able to open it", what,
-				    path, s->user, strerror(e));
-			return 0;
-		}
-		return zv_error_set(err, ZV_ERROR_HOST, e, "%s: cannot give %s to %s: %s", what, path,
-				    s->user, strerror(e));
 	}
-	log_debug("%s: gave %s to %u:%u (it was %u:%u)", what, path, (unsigned)s->qemu_uid,
-		  (unsigned)s->qemu_gid, (unsigned)o.uid, (unsigned)o.gid);
+	/* The chown comes once the whole list is in the status file. */
+	l->whats[l->n_fds] = what_copy;
+	l->fds[l->n_fds++] = st.st_uid == s->qemu_uid && st.st_gid == s->qemu_gid ? -1 : TAKE_FD(fd);
+	return 0;
+}
+
+/* Gives every recorded file to QEMU's user. A file that cannot change
+ * owner for reasons QEMU may live with (root-squashed NFS, read-only
+ * media) leaves the list with a warning; any other failure is the
+ * start's. */
+static int give_all(Labeler *l, ZvError *err)
+{
+	const Settings *s = l->s;
+	for (size_t i = 0; i < l->n_fds;) {
+		const char *what = l->whats[i], *path = l->done.v[i].path;
+		int fd = l->fds[i];
+		if (fd < 0 || fchownat(fd, "", s->qemu_uid, s->qemu_gid, AT_EMPTY_PATH) >= 0) {
+			if (fd >= 0)
+				fault_point("start-file-given");
+			if (fd >= 0)
+				log_debug("%s: gave %s to %u:%u (it was %u:%u)", what, path,
+					  (unsigned)s->qemu_uid, (unsigned)s->qemu_gid,
+					  (unsigned)l->done.v[i].uid, (unsigned)l->done.v[i].gid);
+			i++;
+			continue;
+		}
+		int e = errno;
+		if (e != EPERM && e != EROFS && e != EOPNOTSUPP)
+			return zv_error_set(err, ZV_ERROR_HOST, e, "%s: cannot give %s to %s: %s", what,
+					    path, s->user, strerror(e));
+		log_warning("%s: cannot give %s to %s: %s; QEMU may not be able to open it", what, path,
+			    s->user, strerror(e));
+		close(fd);
+		free(l->done.v[i].path);
+		free(l->whats[i]);
+		l->done.n--;
+		l->n_fds--;
+		memmove(&l->done.v[i], &l->done.v[i + 1], (l->done.n - i) * sizeof(l->done.v[0]));
+		memmove(&l->fds[i], &l->fds[i + 1], (l->n_fds - i) * sizeof(l->fds[0]));
+		memmove(&l->whats[i], &l->whats[i + 1], (l->n_fds - i) * sizeof(l->whats[0]));
+	}
 	return 0;
 }
 
@@ -396,6 +450,16 @@ int dac_label_domain(Domain *d, const QemuCmdlineParams *p, ZvError *err)
 
 	Labeler l = {.d = d, .s = s};
 	r = label_all(&l, p, err);
+	if (r >= 0) {
+		/* Recorded before any file changes hands: a daemon that dies
+		 * while giving them away leaves a status file whose domain has
+		 * no QEMU, and the next daemon gives them back. */
+		d->owners = l.done;
+		(void)domain_save_status(d);
+		d->owners = (FileOwners){};
+		r = give_all(&l, err);
+	}
+	labeler_close(&l);
 	if (r < 0) {
 		restore_list(d, &l.done);
 		return r;

@@ -58,8 +58,15 @@ int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
 	if (!d->qmp_path)
 		return -ENOMEM;
 
-	int r = qemu_process_attach(registry_get_event(d->registry), pid, d->uuid, domain_on_process_exit, d,
-				    &d->process);
+	/* pid 0: the daemon died before it spawned QEMU (the status was
+	 * written for the files it was giving away): a start that failed. */
+	if (pid <= 0) {
+		d->stop_expected = true;
+		d->stop_reason = DOMAIN_REASON_FAILED;
+	}
+	int r = pid > 0 ? qemu_process_attach(registry_get_event(d->registry), pid, d->uuid,
+					      domain_on_process_exit, d, &d->process)
+			: -ESRCH;
 	if (r < 0) {
 		log_warning_errno(r, "Domain %s: QEMU pid %d is gone (%m); it stopped while zvirtd was away",
 				  domain_name(d), (int)pid);

@@ -211,6 +211,8 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 			(void)unlink_if_exists(d->qmp_path);
 		d->qmp_path = (free(d->qmp_path), NULL);
 		d->live = domain_def_free(d->live);
+		/* The status the labelling wrote: nothing runs. */
+		(void)store_remove_status(registry_get_settings(d->registry), d->uuid_hex);
 		/* A start that failed leaves the domain shut-off/failed; a
 		 * restore leaves it saved, with its image. */
 		domain_set_state(d, DOMAIN_STATE_SHUT_OFF,

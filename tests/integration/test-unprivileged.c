@@ -251,6 +251,42 @@ static void test_owner_survives_daemon_kill(void **state)
 	harness_undefine(path);
 }
 
+/* The daemon dies (SIGKILL) right after it gave the first file to QEMU's
+ * user, before QEMU exists: the next daemon gives it back, from the
+ * status file written before any file changed hands. */
+static void test_owner_back_after_kill_while_labelling(void **state)
+{
+	_cleanup_free_ char *disk = root_file("label-disk.raw", 1024 * 1024, NULL);
+	_cleanup_free_ char *disk2 = root_file("label-disk2.raw", 1024 * 1024, NULL);
+	_cleanup_free_ char *one = disk_xml("vda", "raw", disk, ""),
+			    *two = disk_xml("vdb", "raw", disk2, "");
+	_cleanup_free_ char *disks = NULL;
+	assert_true(asprintf(&disks, "%s%s", one, two) > 0);
+	_cleanup_free_ char *xml = guest_with("label-guest", disks);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_KILL", "start-file-given", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_KILL"), 0);
+	assert_true(harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_return_code(harness_kill_daemon(), 0);
+	/* One of them was given away when the daemon died. */
+	struct stat a, b;
+	assert_int_equal(stat(disk, &a), 0);
+	assert_int_equal(stat(disk2, &b), 0);
+	assert_true(a.st_uid == qemu_uid() || b.st_uid == qemu_uid());
+
+	assert_int_equal(harness_start_daemon(), 0);
+	harness_assert_state(path, "shut-off", "failed");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), 0);
+	assert_owner(disk, 0, 0);
+	assert_owner(disk2, 0, 0);
+	harness_undefine(path);
+}
+
 /* Two running domains share one read-only image: the first to stop
  * leaves it with QEMU, the last gives it back, and a daemon restart in
  * between changes nothing about that. */
@@ -388,9 +424,13 @@ static void test_emulator_allowed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_identity),   cmocka_unit_test(test_owner_survives_daemon_kill),
-		cmocka_unit_test(test_shared_image),    cmocka_unit_test(test_backing_file_not_opened),
-		cmocka_unit_test(test_symlink_refused), cmocka_unit_test(test_emulator_allowed),
+		cmocka_unit_test(test_qemu_identity),
+		cmocka_unit_test(test_owner_survives_daemon_kill),
+		cmocka_unit_test(test_owner_back_after_kill_while_labelling),
+		cmocka_unit_test(test_shared_image),
+		cmocka_unit_test(test_backing_file_not_opened),
+		cmocka_unit_test(test_symlink_refused),
+		cmocka_unit_test(test_emulator_allowed),
 	};
 	return harness_main("unprivileged", tests, 0);
 }

@@ -167,6 +167,18 @@ static void test_refused(void **state)
 		domain_status_done(&out);
 	}
 
+	/* Before QEMU is spawned (pid 0) the domain is still shut-off. */
+	snprintf(
+		buf, sizeof(buf), "%s<monitor path='/q'/>%s",
+		"<domstatus state='shut-off' reason='unknown' sequence='1' id='1' pid='0' persistent='yes'>",
+		dom);
+	{
+		DomainStatus out = {};
+		assert_int_equal(domain_status_parse(buf, strlen(buf), &defaults, &out), 0);
+		assert_int_equal(out.pid, 0);
+		domain_status_done(&out);
+	}
+
 	/* A live definition that does not parse makes the file unreadable. */
 	snprintf(buf, sizeof(buf),
 		 "<domstatus state='running' reason='booted' sequence='1' id='1' pid='10' persistent='yes'>"
