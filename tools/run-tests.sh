@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it, on a fresh Debian bookworm machine
 # as root: installs what it needs, builds the test guest, builds zvirtd
 # with -Werror under ASan+UBSan and runs every test; then the unit tests
-# once more under valgrind on a plain build, and the memory test there.
+# once more under valgrind on a plain build, and the memory tests there.
 set -eu
 
 cd "$(dirname "$0")/.."

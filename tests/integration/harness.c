@@ -872,6 +872,16 @@ static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const ch
 	}
 }
 
+/* After the owner's process is gone: dbus-daemon may not have seen its
+ * socket close yet, and a new daemon's start would take the old owner's
+ * name for its own. */
+static void wait_for_name_gone(const char *name, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (harness_name_has_owner(harness_bus(), name) > 0 && now_ms() < deadline)
+		sleep_ms(POLL_MS);
+}
+
 /* text with every `key` replaced by `value` (malloc'd). */
 static char *replace_all(const char *text, const char *key, const char *value)
 {
@@ -1300,6 +1310,7 @@ int harness_stop_daemon(void)
 	if (H.daemon_pid <= 0)
 		return 0;
 	r = stop_child(&H.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	wait_for_name_gone(ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
 	if (r < 0)
 		return r;
 	if (!WIFEXITED(H.daemon_status) || WEXITSTATUS(H.daemon_status) != 0) {
@@ -1323,7 +1334,9 @@ int harness_kill_daemon(void)
 {
 	if (H.daemon_pid <= 0)
 		return 0;
-	return stop_child(&H.daemon_pid, SIGKILL, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	int r = stop_child(&H.daemon_pid, SIGKILL, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	wait_for_name_gone(ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
+	return r;
 }
 
 pid_t harness_daemon_pid(void)

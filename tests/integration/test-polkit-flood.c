@@ -344,7 +344,13 @@ static void test_flood_denies_nobody_service(void **state)
 	unsigned long rss_now = daemon_rss_kib();
 	print_message("daemon: %u -> %u descriptors, %lu -> %lu KiB resident\n", fds, fds_now, rss, rss_now);
 	assert_true(fds_now <= fds + FD_GROWTH_MAX);
-	assert_true(rss_now <= rss + RSS_GROWTH_MAX_KIB);
+	/* Resident memory means something only with glibc's allocator: ASan
+	 * and valgrind keep what was freed (CI runs this once more on the
+	 * plain build, suite "memory"). */
+#if !defined(__SANITIZE_ADDRESS__)
+	if (!under_valgrind())
+		assert_true(rss_now <= rss + RSS_GROWTH_MAX_KIB);
+#endif
 
 	/* It leaves right after a last burst: what still waits is dropped. */
 	off_t mark = harness_file_size(log);
