@@ -10,51 +10,26 @@
 #include "monitor-internal.h"
 #include "util/cleanup.h"
 
-typedef struct DoneCtx {
-	qemu_monitor_done_fn cb;
-} DoneCtx;
-
-static void on_done(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
-{
-	_cleanup_free_ DoneCtx *c = ctx;
-	if (c->cb)
-		c->cb(mon, r, error, monitor_userdata(mon));
-}
-
 int qemu_monitor_dump_guest_memory(QemuMonitor *mon, const char *fd_name, const char *format,
 				   qemu_monitor_done_fn cb)
 {
 	_cleanup_free_ char *protocol = NULL;
 	json_object *args = json_object_new_object();
-	DoneCtx *c = malloc(sizeof(*c));
-	if (!args || !c || asprintf(&protocol, "fd:%s", fd_name) < 0 ||
+	if (!args || asprintf(&protocol, "fd:%s", fd_name) < 0 ||
 	    json_object_object_add(args, "paging", json_object_new_boolean(false)) < 0 ||
 	    json_object_object_add(args, "protocol", json_object_new_string(protocol)) < 0 ||
 	    /* Answer at once; progress comes from query-dump. */
 	    json_object_object_add(args, "detach", json_object_new_boolean(true)) < 0 ||
 	    json_object_object_add(args, "format", json_object_new_string(format)) < 0) {
 		json_object_put(args);
-		free(c);
 		return -ENOMEM;
 	}
-	c->cb = cb;
-	int r = monitor_send(mon, "dump-guest-memory", args, -1, on_done, c, free);
-	if (r < 0)
-		free(c);
-	return r;
+	return monitor_send_done(mon, "dump-guest-memory", args, -1, cb);
 }
 
 typedef struct QueryCtx {
 	qemu_monitor_dump_fn cb;
 } QueryCtx;
-
-static uint64_t u64_member(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return 0;
-	return json_object_get_uint64(v);
-}
 
 static void on_query(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
 {
@@ -64,8 +39,8 @@ static void on_query(QemuMonitor *mon, int r, json_object *result, const char *e
 	if (r >= 0) {
 		info.status =
 			json_object_object_get_ex(result, "status", &v) ? json_object_get_string(v) : "none";
-		info.completed = u64_member(result, "completed");
-		info.total = u64_member(result, "total");
+		info.completed = monitor_json_u64(result, "completed");
+		info.total = monitor_json_u64(result, "total");
 	}
 	c->cb(mon, r, r >= 0 ? &info : NULL, error, monitor_userdata(mon));
 }

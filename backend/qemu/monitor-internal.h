@@ -20,5 +20,13 @@ typedef void (*monitor_result_fn)(QemuMonitor *mon, int r, json_object *result, 
 int monitor_send(QemuMonitor *mon, const char *command, json_object *args, int pass_fd, monitor_result_fn cb,
 		 void *ctx, void (*free_ctx)(void *ctx));
 
+/* A command whose reply only says done or failed: cb as the typed
+ * calls of monitor.h take it. */
+int monitor_send_done(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
+		      qemu_monitor_done_fn cb);
+
+/* An integer member of o, 0 when absent or not an integer. */
+uint64_t monitor_json_u64(json_object *o, const char *key);
+
 /* What the monitor's callbacks get as userdata. */
 void *monitor_userdata(const QemuMonitor *mon);

@@ -10,33 +10,6 @@
 #include "monitor-internal.h"
 #include "util/cleanup.h"
 
-/* A done callback's continuation. */
-typedef struct DoneCtx {
-	qemu_monitor_done_fn cb;
-} DoneCtx;
-
-static void on_done(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
-{
-	_cleanup_free_ DoneCtx *c = ctx;
-	if (c->cb)
-		c->cb(mon, r, error, monitor_userdata(mon));
-}
-
-static int send_done(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
-		     qemu_monitor_done_fn cb)
-{
-	DoneCtx *c = malloc(sizeof(*c));
-	if (!c) {
-		json_object_put(args);
-		return -ENOMEM;
-	}
-	c->cb = cb;
-	int r = monitor_send(mon, command, args, pass_fd, on_done, c, free);
-	if (r < 0)
-		free(c);
-	return r;
-}
-
 /* {"key": "value"}, or NULL when out of memory. */
 static json_object *args_string(const char *key, const char *value)
 {
@@ -54,30 +27,24 @@ int qemu_monitor_getfd(QemuMonitor *mon, const char *name, int fd, qemu_monitor_
 {
 	assert(fd >= 0);
 	json_object *args = args_string("fdname", name);
-	return args ? send_done(mon, "getfd", args, fd, cb) : -ENOMEM;
-}
-
-int qemu_monitor_closefd(QemuMonitor *mon, const char *name, qemu_monitor_done_fn cb)
-{
-	json_object *args = args_string("fdname", name);
-	return args ? send_done(mon, "closefd", args, -1, cb) : -ENOMEM;
+	return args ? monitor_send_done(mon, "getfd", args, fd, cb) : -ENOMEM;
 }
 
 int qemu_monitor_migrate(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb)
 {
 	json_object *args = args_string("uri", uri);
-	return args ? send_done(mon, "migrate", args, -1, cb) : -ENOMEM;
+	return args ? monitor_send_done(mon, "migrate", args, -1, cb) : -ENOMEM;
 }
 
 int qemu_monitor_migrate_incoming(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb)
 {
 	json_object *args = args_string("uri", uri);
-	return args ? send_done(mon, "migrate-incoming", args, -1, cb) : -ENOMEM;
+	return args ? monitor_send_done(mon, "migrate-incoming", args, -1, cb) : -ENOMEM;
 }
 
 int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb)
 {
-	return send_done(mon, "migrate_cancel", NULL, -1, cb);
+	return monitor_send_done(mon, "migrate_cancel", NULL, -1, cb);
 }
 
 int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb)
@@ -89,20 +56,12 @@ int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second
 		json_object_put(v);
 		return -ENOMEM;
 	}
-	return send_done(mon, "migrate-set-parameters", args, -1, cb);
+	return monitor_send_done(mon, "migrate-set-parameters", args, -1, cb);
 }
 
 typedef struct QueryCtx {
 	qemu_monitor_migration_fn cb;
 } QueryCtx;
-
-static uint64_t u64_member(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return 0;
-	return json_object_get_uint64(v);
-}
 
 static void on_query(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
 {
@@ -117,13 +76,13 @@ static void on_query(QemuMonitor *mon, int r, json_object *result, const char *e
 		if (json_object_object_get_ex(result, "error-desc", &v))
 			info.error = json_object_get_string(v);
 		(void)json_object_object_get_ex(result, "ram", &ram);
-		info.total = u64_member(ram, "total");
-		info.transferred = u64_member(ram, "transferred");
-		info.remaining = u64_member(ram, "remaining");
+		info.total = monitor_json_u64(ram, "total");
+		info.transferred = monitor_json_u64(ram, "transferred");
+		info.remaining = monitor_json_u64(ram, "remaining");
 		/* QEMU's mbps is megabits per second, a double. */
 		if (ram && json_object_object_get_ex(ram, "mbps", &v))
 			info.mbps = json_object_get_double(v);
-		info.expected_downtime_ms = u64_member(result, "expected-downtime");
+		info.expected_downtime_ms = monitor_json_u64(result, "expected-downtime");
 	}
 	c->cb(mon, r, r >= 0 ? &info : NULL, error, monitor_userdata(mon));
 }

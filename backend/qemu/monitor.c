@@ -389,6 +389,40 @@ int monitor_send(QemuMonitor *mon, const char *command, json_object *args, int p
 		&(Reply){.kind = REPLY_RESULT, .result = cb, .ctx = ctx, .free_ctx = free_ctx});
 }
 
+typedef struct DoneCtx {
+	qemu_monitor_done_fn cb;
+} DoneCtx;
+
+static void on_done(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
+{
+	_cleanup_free_ DoneCtx *c = ctx;
+	if (c->cb)
+		c->cb(mon, r, error, mon->userdata);
+}
+
+int monitor_send_done(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
+		      qemu_monitor_done_fn cb)
+{
+	DoneCtx *c = malloc(sizeof(*c));
+	if (!c) {
+		json_object_put(args);
+		return -ENOMEM;
+	}
+	c->cb = cb;
+	int r = monitor_send(mon, command, args, pass_fd, on_done, c, free);
+	if (r < 0)
+		free(c);
+	return r;
+}
+
+uint64_t monitor_json_u64(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
 void *monitor_userdata(const QemuMonitor *mon)
 {
 	return mon->userdata;

@@ -138,7 +138,6 @@ const char *qemu_event_type_to_string(QemuEventType t);
 
 /* getfd: QEMU keeps a duplicate of fd under name (fd stays ours). */
 int qemu_monitor_getfd(QemuMonitor *mon, const char *name, int fd, qemu_monitor_done_fn cb);
-int qemu_monitor_closefd(QemuMonitor *mon, const char *name, qemu_monitor_done_fn cb);
 /* migrate / migrate-incoming to or from uri ("fd:<name>" for getfd's). */
 int qemu_monitor_migrate(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
 int qemu_monitor_migrate_incoming(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);

@@ -1921,6 +1921,25 @@ char *harness_minimal_xml(const char *name, const char *uuid)
 			 name, uuid_elem);
 }
 
+char *harness_guest_xml_on_crash(const char *name, const char *action)
+{
+	_cleanup_free_ char *xml = harness_guest_xml(name);
+	char *os_end = strstr(xml, "</os>\n");
+	assert_non_null(os_end);
+	os_end += strlen("</os>\n");
+	return xasprintf("%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action, os_end);
+}
+
+void harness_panic_guest(const char *path)
+{
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	assert_non_null(pty);
+	/* With on_crash=destroy or restart QEMU may be gone before the write
+	 * returns; the states checked next tell whether the panic happened. */
+	int r = harness_console_send(pty, "panic");
+	assert_true(r == 0 || r == -EPIPE || r == -EIO);
+}
+
 char *harness_guest_xml(const char *name)
 {
 	return harness_guest_xml_uuid(name, NULL);

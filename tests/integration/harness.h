@@ -171,6 +171,11 @@ const char *harness_guest_dir(void);
  * harness_console_log(name)). uuid may be NULL. Asserting. */
 char *harness_guest_xml(const char *name);
 char *harness_guest_xml_uuid(const char *name, const char *uuid);
+/* The test guest with <on_crash>action</on_crash>. */
+char *harness_guest_xml_on_crash(const char *name, const char *action);
+/* Makes the running guest panic (its console's `panic`: a disabled
+ * wait, QEMU's GUEST_PANICKED). Asserting. */
+void harness_panic_guest(const char *path);
 char *harness_console_log(const char *name);
 /* A domain that defines fine but has nothing to boot (no kernel, no disk):
  * for tests that never start it and should not need the guest built. */

@@ -12,19 +12,6 @@
 
 #include "harness.h"
 
-/* The harness's guest with <on_crash> set. */
-static char *guest_xml_on_crash(const char *name, const char *action)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *os_end = strstr(xml, "</os>\n");
-	char *out = NULL;
-	assert_non_null(os_end);
-	os_end += strlen("</os>\n");
-	assert_true(asprintf(&out, "%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action,
-			     os_end) > 0);
-	return out;
-}
-
 /* Starts the domain and waits for the guest's ready line. */
 static void boot(const char *path, const char *name)
 {
@@ -38,19 +25,9 @@ static void boot(const char *path, const char *name)
 			 0);
 }
 
-static void panic_guest(const char *path)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	assert_non_null(pty);
-	/* With on_crash=destroy or restart QEMU may be gone before the write
-	 * returns; the states checked next tell whether the panic happened. */
-	int r = harness_console_send(pty, "panic");
-	assert_true(r == 0 || r == -EPIPE || r == -EIO);
-}
-
 static void test_panic_preserve(void **state)
 {
-	_cleanup_free_ char *xml = guest_xml_on_crash("crash-preserve", "preserve");
+	_cleanup_free_ char *xml = harness_guest_xml_on_crash("crash-preserve", "preserve");
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *log = harness_console_log("crash-preserve");
 
@@ -58,7 +35,7 @@ static void test_panic_preserve(void **state)
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	size_t mark = harness_signal_mark();
 
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	const HarnessSignal *crashed = harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "Crashed", NULL,
 							   HARNESS_STATE_TIMEOUT_MS);
@@ -79,7 +56,7 @@ static void test_panic_preserve(void **state)
 			 0);
 
 	/* A second panic, then Destroy from crashed. */
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	harness_assert_state(path, "shut-off", "destroyed");
@@ -89,14 +66,14 @@ static void test_panic_preserve(void **state)
 
 static void test_panic_destroy(void **state)
 {
-	_cleanup_free_ char *xml = guest_xml_on_crash("crash-destroy", "destroy");
+	_cleanup_free_ char *xml = harness_guest_xml_on_crash("crash-destroy", "destroy");
 	_cleanup_free_ char *path = harness_define(xml);
 
 	boot(path, "crash-destroy");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	size_t mark = harness_signal_mark();
 
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "shut-off", "crashed", HARNESS_BOOT_TIMEOUT_MS), 0);
 	/* It passed through crashed/panicked on the way. */
 	assert_non_null(harness_signal_find(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "crashed"));
@@ -107,7 +84,7 @@ static void test_panic_destroy(void **state)
 
 static void test_panic_restart(void **state)
 {
-	_cleanup_free_ char *xml = guest_xml_on_crash("crash-restart", "restart");
+	_cleanup_free_ char *xml = harness_guest_xml_on_crash("crash-restart", "restart");
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *log = harness_console_log("crash-restart");
 
@@ -117,7 +94,7 @@ static void test_panic_restart(void **state)
 	size_t mark = harness_signal_mark();
 
 	/* crashed/panicked, then a new QEMU boots the same configuration. */
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_non_null(harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "crashed",
 					    HARNESS_BOOT_TIMEOUT_MS));
 	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_BOOT_TIMEOUT_MS), 0);

@@ -19,18 +19,6 @@
 
 #define JOB_IFACE "org.zvirt1.Job"
 
-static char *guest_xml_on_crash(const char *name, const char *action)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *os_end = strstr(xml, "</os>\n");
-	char *out = NULL;
-	assert_non_null(os_end);
-	os_end += strlen("</os>\n");
-	assert_true(asprintf(&out, "%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action,
-			     os_end) > 0);
-	return out;
-}
-
 static char *boot(const char *xml, const char *name)
 {
 	_cleanup_free_ char *log = harness_console_log(name);
@@ -305,21 +293,13 @@ static unsigned crash_dumps(const char *name, char **ret_one)
 	return n;
 }
 
-static void panic_guest(const char *path)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	assert_non_null(pty);
-	int r = harness_console_send(pty, "panic");
-	assert_true(r == 0 || r == -EPIPE || r == -EIO);
-}
-
 /* <on_crash>coredump-destroy: crashed/panicked, the dump, shut-off/crashed. */
 static void test_crash_dump_destroy(void **state)
 {
-	_cleanup_free_ char *xml = guest_xml_on_crash("dump-crash", "coredump-destroy");
+	_cleanup_free_ char *xml = harness_guest_xml_on_crash("dump-crash", "coredump-destroy");
 	_cleanup_free_ char *path = boot(xml, "dump-crash");
 	size_t mark = harness_signal_mark();
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	assert_int_equal(harness_wait_state(path, "shut-off", "crashed", 120000), 0);
 	const HarnessSignal *crashed = harness_signal_find(mark, path, ZVIRT_DOMAIN_IFACE, "Crashed", NULL);
@@ -335,10 +315,10 @@ static void test_crash_dump_destroy(void **state)
 /* <on_crash>coredump-restart: the dump, then a new boot. */
 static void test_crash_dump_restart(void **state)
 {
-	_cleanup_free_ char *xml = guest_xml_on_crash("dump-restart", "coredump-restart");
+	_cleanup_free_ char *xml = harness_guest_xml_on_crash("dump-restart", "coredump-restart");
 	_cleanup_free_ char *path = boot(xml, "dump-restart");
 	_cleanup_free_ char *log = harness_console_log("dump-restart");
-	panic_guest(path);
+	harness_panic_guest(path);
 	off_t log_mark = harness_file_size(log);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	assert_int_equal(harness_wait_state(path, "running", "booted", 120000), 0);
@@ -392,7 +372,7 @@ static void test_enable_dump(void **state)
 
 	_cleanup_free_ char *xml = harness_guest_xml("dump-enabled");
 	_cleanup_free_ char *path = boot(xml, "dump-enabled");
-	panic_guest(path);
+	harness_panic_guest(path);
 	assert_int_equal(harness_wait_state(path, "crashed", "panicked", HARNESS_BOOT_TIMEOUT_MS), 0);
 	assert_int_equal(harness_wait_state(path, "shut-off", "crashed", 120000), 0);
 	assert_true(asprintf(&cmd, "ls %s/dump-enabled-*.core >/dev/null 2>&1", dir) > 0);
