@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Starting and watching the log pump of a QEMU (log-pump.h). */
 #include "log-pump.h"
+#include "child.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -58,18 +59,8 @@ exec_pump(const char *binary, char **argv, const int *read_fds, size_t n)
 	if (setsid() < 0 || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
 	    dup2(null_fd, STDOUT_FILENO) < 0)
 		_exit(126);
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	for (size_t i = 0; i < n; i++)
-		if (fcntl(read_fds[i], F_SETFD, 0) < 0)
-			_exit(126);
-
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
+	if (child_prepare_exec(read_fds, n) < 0)
+		_exit(126);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(126);
 	execv(binary, argv);

@@ -2,6 +2,7 @@
 /* QEMU processes: spawn one as its unprivileged user, attach to one
  * after a restart, watch, signal them and read their logs (process.h). */
 #include "process.h"
+#include "child.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -205,21 +206,10 @@ exec_child(char **argv, int log_fd, const int *keep_fds, size_t n_keep_fds, cons
 	    dup2(log_fd, STDERR_FILENO) < 0)
 		_exit(126);
 
-	/* Nothing of the daemon's (bus socket, other guests' QMP) leaks. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		for (int fd = 3; fd < 1024; fd++)
-			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	for (size_t i = 0; i < n_keep_fds; i++)
-		if (keep_fds[i] >= 0 && fcntl(keep_fds[i], F_SETFD, 0) < 0)
-			_exit(126);
-
-	/* The daemon may block signals for sd-event; QEMU must not inherit that. */
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
+	/* Nothing of the daemon's (bus socket, other guests' QMP) leaks,
+	 * and the signals sd-event blocks are not QEMU's. */
+	if (child_prepare_exec(keep_fds, n_keep_fds) < 0)
+		_exit(126);
 
 	if (user->change)
 		drop_privileges(user, groups, n_groups);
