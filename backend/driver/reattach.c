@@ -9,6 +9,7 @@
 #include "domain-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 static void on_reattach_status(QemuMonitor *mon, int r, const char *status, const char *error,
@@ -63,6 +64,11 @@ int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
 	if (pid <= 0) {
 		d->stop_expected = true;
 		d->stop_reason = DOMAIN_REASON_FAILED;
+		/* It may have spawned QEMU all the same: QEMU's pidfile lock
+		 * says so, and the pidfile goes with domain_stopped(). */
+		_cleanup_free_ char *pidfile = domain_pidfile_path(d);
+		if (pidfile)
+			(void)domain_kill_stray_qemu(d, pidfile);
 	}
 	int r = pid > 0 ? qemu_process_attach(registry_get_event(d->registry), pid, d->uuid,
 					      domain_on_process_exit, d, &d->process)
