@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1297,27 +1298,37 @@ static void phase_queries(unsigned expect)
  */
 static char **qemu_argv;
 
-static void capture_qemu_argv(pid_t pid)
+/* A process's command line as a NULL-terminated vector; NULL if unreadable. */
+static char **read_cmdline(pid_t pid)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char buf[65536];
 	size_t len = 0, n = 0;
 	ssize_t k;
+	char **argv;
 
 	if (fd < 0)
-		return;
+		return NULL;
 	while (len < sizeof(buf) - 1 && (k = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)k;
 	buf[len] = '\0';
+	if (len == 0)
+		return NULL;
 	for (size_t i = 0; i < len; i++)
 		n += buf[i] == '\0';
-	qemu_argv = calloc(n + 1, sizeof(char *));
-	if (!qemu_argv)
+	argv = calloc(n + 1, sizeof(char *));
+	if (!argv)
 		abort();
 	n = 0;
 	for (const char *a = buf; a < buf + len; a += strlen(a) + 1)
-		qemu_argv[n++] = xstrdup(a);
+		argv[n++] = xstrdup(a);
+	return argv;
+}
+
+static void capture_qemu_argv(pid_t pid)
+{
+	qemu_argv = read_cmdline(pid);
 }
 
 /* `arg` with the value of `key=` (up to the next comma) replaced. */
@@ -1372,26 +1383,56 @@ static void qmp_read_line(Qemu *q, char *line, size_t size)
 	}
 }
 
-/* Send one command and wait for its return, passing over events. */
-static void qmp_execute(Qemu *q, const char *command)
+/* Send one command (a JSON object and its newline) and wait for its
+ * return, passing over events; the return line in reply[] (may be NULL).
+ * `fd` >= 0 goes along with it (SCM_RIGHTS), for getfd. */
+static void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t size)
 {
-	_cleanup_free_ char *msg = xasprintf("{\"execute\":\"%s\"}\n", command);
-	char line[4096];
+	struct iovec iov = {.iov_base = (void *)json, .iov_len = strlen(json)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	char line[16384];
 
-	if (write(q->qmp, msg, strlen(msg)) != (ssize_t)strlen(msg))
-		fail_msg("QMP: write: %m");
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(q->qmp, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		fail_msg("QMP: send: %m");
 	for (;;) {
 		qmp_read_line(q, line, sizeof(line));
 		if (strstr(line, "\"error\""))
-			fail_msg("QMP %s: %s", command, line);
-		if (strstr(line, "\"return\""))
+			fail_msg("QMP %s: %s", json, line);
+		if (strstr(line, "\"return\"")) {
+			if (reply)
+				snprintf(reply, size, "%s", line);
 			return;
+		}
 	}
+}
+
+/* A command without arguments. */
+static void qmp_execute(Qemu *q, const char *command)
+{
+	_cleanup_free_ char *msg = xasprintf("{\"execute\":\"%s\"}\n", command);
+
+	qmp_command(q, msg, -1, NULL, 0);
 }
 
 /* exec the guest's command line with a QMP socket of our own; connected,
  * greeting not yet read. `tag` keeps concurrent ones apart. */
-static void qemu_alone_spawn(Qemu *q, const char *dir, unsigned tag)
+static void qemu_alone_spawn(Qemu *q, char **base_argv, const char *dir, unsigned tag)
 {
 	_cleanup_free_ char *sock = xasprintf("%s/qemu-alone-%u.qmp", dir, tag);
 	_cleanup_free_ char *out = xasprintf("%s/qemu-alone-%u.log", dir, tag);
@@ -1403,7 +1444,7 @@ static void qemu_alone_spawn(Qemu *q, const char *dir, unsigned tag)
 	size_t n = 0;
 	pid_t parent = getpid();
 
-	for (char **a = qemu_argv; *a; a++)
+	for (char **a = base_argv; *a; a++)
 		n++;
 	argv = calloc(n + 1, sizeof(char *));
 	if (!argv)
@@ -1416,14 +1457,14 @@ static void qemu_alone_spawn(Qemu *q, const char *dir, unsigned tag)
 		fail_msg("QMP socket %s: %m", sock);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", listen_fd);
 	for (size_t i = 0; i < n; i++) {
-		const char *a = qemu_argv[i];
+		const char *a = base_argv[i];
 		if (strstr(a, "id=charmonitor"))
 			argv[i] = replace_option(a, "fd=", fdbuf);
 		else if (strstr(a, "logfile="))
 			argv[i] = replace_option(a, "logfile=", q->console_log);
 		else if (strncmp(a, "guest=", 6) == 0)
 			argv[i] = xstrdup(name);
-		else if (i > 0 && strcmp(qemu_argv[i - 1], "-pidfile") == 0)
+		else if (i > 0 && strcmp(base_argv[i - 1], "-pidfile") == 0)
 			/* The guest's own is locked by its QEMU, and one QEMU at a
 			 * time may hold it: each copy gets its own. */
 			argv[i] = xasprintf("%s/qemu-alone-%u.pid", dir, tag);
@@ -1474,7 +1515,7 @@ static double qemu_alone_start(Qemu *q, const char *dir)
 {
 	uint64_t t0 = now_ns();
 
-	qemu_alone_spawn(q, dir, 0);
+	qemu_alone_spawn(q, qemu_argv, dir, 0);
 	qemu_alone_handshake(q);
 	return ms_since(t0);
 }
@@ -1544,7 +1585,7 @@ static void phase_qemu_alone(void)
 				xasprintf("%s/qemu-alone-%u.console.log", harness_log_dir(), i);
 		t0 = now_ns();
 		for (unsigned i = 0; i < N_GUESTS; i++)
-			qemu_alone_spawn(&five[i], dir, i + 1);
+			qemu_alone_spawn(&five[i], qemu_argv, dir, i + 1);
 		for (unsigned i = 0; i < N_GUESTS; i++)
 			qemu_alone_handshake(&five[i]);
 		series_add(&rows[ROW_QEMU_CONCURRENT].s, ms_since(t0));
