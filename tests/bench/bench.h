@@ -38,6 +38,8 @@ typedef struct Options {
 	unsigned restarts;     /* daemon restarts with 5 running */
 	unsigned events;       /* guest power-offs for QMP event → signal */
 	unsigned stall;        /* rounds of 8 hostile ValidateXML (and idle rounds) */
+	unsigned saves;        /* ManagedSave + restore rounds per guest size */
+	unsigned console;      /* OpenConsole rounds (and as many on the pty alone) */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
@@ -87,6 +89,21 @@ typedef enum RowId {
 	ROW_STALL,
 	ROW_STALL_IDLE,
 	ROW_STALL_BUS,
+	ROW_SAVE_256,
+	ROW_SAVE_256_SIZE,
+	ROW_QEMU_SAVE_256,
+	ROW_RESTORE_256,
+	ROW_QEMU_RESTORE_256,
+	ROW_SAVE_512,
+	ROW_SAVE_512_SIZE,
+	ROW_QEMU_SAVE_512,
+	ROW_RESTORE_512,
+	ROW_QEMU_RESTORE_512,
+	ROW_CONSOLE,
+	ROW_CONSOLE_CALL,
+	ROW_CONSOLE_RTT,
+	ROW_CONSOLE_PTY,
+	ROW_CONSOLE_PTY_RTT,
 	/* --scale */
 	ROW_SCALE_DEFINE,
 	ROW_SCALE_LIST,
@@ -153,6 +170,30 @@ Rss rss_of(pid_t pid);
 double run_busctl(char *const argv[]);
 void rm_rf(const char *path);
 const char *default_log_level(void);
+
+/* ---- managed save ---- */
+
+/* The guest sizes saved, and what is dirtied in each before the save so
+ * that the image holds data, not just zero pages. */
+typedef struct SaveSize {
+	unsigned mib, dirty_mib;
+	RowId save, size, qemu_save, restore, qemu_restore;
+} SaveSize;
+
+extern const SaveSize save_sizes[2];
+
+#define SAVE_TIMEOUT_MS 120000
+
+/* The test guest's XML with <memory> set to `mib`. */
+char *guest_xml_with_memory(const char *xml, unsigned mib);
+/* `dirty <mib>` on the guest's console, time for the guest to fill the
+ * buffer with random data once, `dirty stop`. */
+void guest_dirty(const char *pty, unsigned mib);
+/* A file's size in MiB (the unit of the table's MB rows). */
+double file_mib(const char *path);
+/* Whether `path` is gone within `timeout_ms`: the daemon removes a
+ * restored image after it answered. */
+bool file_goes(const char *path, unsigned timeout_ms);
 
 /* ---- bench-libvirt.c ---- */
 

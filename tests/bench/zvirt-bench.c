@@ -62,6 +62,8 @@ Options opt = {
 	.restarts = 5,
 	.stall = 5,
 	.events = 5,
+	.saves = 3,
+	.console = 5,
 	.scale_list = 200,
 	.scale_restarts = 3,
 };
@@ -215,6 +217,29 @@ Row rows[N_ROWS] = {
 	[ROW_STALL_IDLE] = {"  worst GetAll (every 1 ms), nothing else going on", "ms", 0, "—", "—"},
 	[ROW_STALL_BUS] = {"  bus alone: worst GetAll while it relays the same 8 MiB elsewhere", "ms", 0,
 			   "—", "—"},
+	/* The targets of the save and restore rows are set once QEMU alone
+	 * has been measured: set_relative_targets(). */
+	[ROW_SAVE_256] = {"ManagedSave → saved, 256 MiB guest (64 MiB dirtied)", "ms", 0,
+			  "≤ 1.2 × QEMU alone", "—"},
+	[ROW_SAVE_256_SIZE] = {"  image size, 256 MiB guest", "MB", 0, "—", "—"},
+	[ROW_QEMU_SAVE_256] = {"  QEMU alone: stop → migrate to fd: → completed → fsync", "ms", 0, "—", "—"},
+	[ROW_RESTORE_256] = {"Start (restore) → running, 256 MiB guest", "ms", 0, "≤ 1.2 × QEMU alone", "—"},
+	[ROW_QEMU_RESTORE_256] = {"  QEMU alone: exec -incoming defer → migrate-incoming fd: → cont", "ms",
+				  0, "—", "—"},
+	[ROW_SAVE_512] = {"ManagedSave → saved, 512 MiB guest (128 MiB dirtied)", "ms", 0,
+			  "≤ 1.2 × QEMU alone", "—"},
+	[ROW_SAVE_512_SIZE] = {"  image size, 512 MiB guest", "MB", 0, "—", "—"},
+	[ROW_QEMU_SAVE_512] = {"  QEMU alone: stop → migrate to fd: → completed → fsync", "ms", 0, "—", "—"},
+	[ROW_RESTORE_512] = {"Start (restore) → running, 512 MiB guest", "ms", 0, "≤ 1.2 × QEMU alone", "—"},
+	[ROW_QEMU_RESTORE_512] = {"  QEMU alone: exec -incoming defer → migrate-incoming fd: → cont", "ms",
+				  0, "—", "—"},
+	[ROW_CONSOLE] = {"OpenConsole → first byte back (QEMU polls a new pty every 1 s)", "ms", 0, "—",
+			 "— (no OpenConsole)"},
+	[ROW_CONSOLE_CALL] = {"  of which the OpenConsole call → descriptor", "ms", 0, "—", "—"},
+	[ROW_CONSOLE_RTT] = {"  then a round trip on the open console (write → first byte)", "ms", 0, "—",
+			     "—"},
+	[ROW_CONSOLE_PTY] = {"  pty alone: open QEMU's pty → first byte back", "ms", 0, "—", "—"},
+	[ROW_CONSOLE_PTY_RTT] = {"  pty alone: a round trip once open", "ms", 0, "—", "—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -488,6 +513,41 @@ static int on_state_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	return 0;
 }
 
+/* org.zvirt1.Job Completed, stamped as it is read: a ManagedSave ends
+ * with it. */
+typedef struct JobSignal {
+	char *path;
+	bool success;
+	uint64_t mono_ns;
+} JobSignal;
+
+static JobSignal *job_sigs;
+static size_t n_job_sigs, cap_job_sigs;
+
+static int on_job_completed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	uint64_t mono = now_ns();
+	const char *error;
+	int success;
+
+	if (sd_bus_message_read(m, "bs", &success, &error) < 0)
+		return 0;
+	if (n_job_sigs == cap_job_sigs) {
+		size_t cap = cap_job_sigs ? cap_job_sigs * 2 : 16;
+		JobSignal *n = realloc(job_sigs, cap * sizeof(*n));
+		if (!n)
+			abort();
+		job_sigs = n;
+		cap_job_sigs = cap;
+	}
+	job_sigs[n_job_sigs++] = (JobSignal){
+		.path = xstrdup(sd_bus_message_get_path(m)),
+		.success = success,
+		.mono_ns = mono,
+	};
+	return 0;
+}
+
 static void bench_bus_open(void)
 {
 	int r = sd_bus_open_system(&B);
@@ -501,6 +561,12 @@ static void bench_bus_open(void)
 			     on_state_changed, NULL);
 	if (r < 0)
 		fail_msg("cannot add the StateChanged match: %s", strerror(-r));
+	r = sd_bus_add_match(B, NULL,
+			     "type='signal',interface='org.zvirt1.Job',member='Completed',"
+			     "path_namespace='/org/zvirt1/job'",
+			     on_job_completed, NULL);
+	if (r < 0)
+		fail_msg("cannot add the Job Completed match: %s", strerror(-r));
 }
 
 static void bench_bus_close(void)
@@ -514,6 +580,11 @@ static void bench_bus_close(void)
 	free(sigs);
 	sigs = NULL;
 	n_sigs = cap_sigs = 0;
+	for (size_t i = 0; i < n_job_sigs; i++)
+		free(job_sigs[i].path);
+	free(job_sigs);
+	job_sigs = NULL;
+	n_job_sigs = cap_job_sigs = 0;
 }
 
 /* Dispatch what has arrived, so a mark taken next excludes it. */
@@ -1870,6 +1941,488 @@ static void phase_events(Guest *g)
 	     "StateChanged in-shutdown read by the client through dbus-daemon, debug logging on meanwhile");
 }
 
+/* ---- managed save and restore ---- */
+
+const SaveSize save_sizes[2] = {
+	{256, 64, ROW_SAVE_256, ROW_SAVE_256_SIZE, ROW_QEMU_SAVE_256, ROW_RESTORE_256, ROW_QEMU_RESTORE_256},
+	{512, 128, ROW_SAVE_512, ROW_SAVE_512_SIZE, ROW_QEMU_SAVE_512, ROW_RESTORE_512,
+	 ROW_QEMU_RESTORE_512},
+};
+
+/* What the guest fills its buffer with at least, under TCG on a busy
+ * 2-CPU host (it reached ~18 MiB/s from /dev/urandom on an idle one). */
+#define DIRTY_FILL_MIBPS 12
+
+/* The command lines the daemon ran for each size, for QEMU alone: the
+ * boot and the restore (with -incoming defer). */
+static char **save_boot_argv[2], **save_restore_argv[2];
+
+char *guest_xml_with_memory(const char *xml, unsigned mib)
+{
+	const char *open_tag = strstr(xml, "<memory"), *start, *end;
+
+	start = open_tag ? strchr(open_tag, '>') : NULL;
+	end = start ? strstr(start, "</memory>") : NULL;
+	if (!end)
+		fail_msg("the guest XML has no <memory> element");
+	/* harness_guest_xml() says unit='KiB'. */
+	return xasprintf("%.*s%llu%s", (int)(start + 1 - xml), xml, (unsigned long long)mib * 1024, end);
+}
+
+void guest_dirty(const char *pty, unsigned mib)
+{
+	_cleanup_free_ char *cmd = xasprintf("dirty %u", mib);
+
+	if (harness_console_command(pty, cmd, 30000, NULL) < 0)
+		fail_msg("the guest did not take \"%s\" on %s", cmd, pty);
+	/* The guest gives no sign when the first fill is done; it then
+	 * rewrites the buffer in place, which changes nothing we save. */
+	sleep_ms(mib * 1000 / DIRTY_FILL_MIBPS);
+	/* Stopped and its file removed: the pages are free in the guest
+	 * but keep their random contents, so the image carries them. */
+	if (harness_console_command(pty, "dirty stop", 30000, NULL) < 0)
+		fail_msg("the guest did not take \"dirty stop\" on %s", pty);
+}
+
+bool file_goes(const char *path, unsigned timeout_ms)
+{
+	uint64_t t0 = now_ns();
+
+	while (access(path, F_OK) == 0) {
+		if (ms_since(t0) > timeout_ms)
+			return false;
+		sleep_ms(5);
+	}
+	return true;
+}
+
+double file_mib(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		fail_msg("stat %s: %m", path);
+	return (double)st.st_size / (1024.0 * 1024.0);
+}
+
+typedef struct SaveWait {
+	size_t from, job_from;
+	const char *path, *job;
+	const StateSignal *state;
+	const JobSignal *completed;
+} SaveWait;
+
+static bool save_arrived(void *userdata)
+{
+	SaveWait *w = userdata;
+
+	if (!w->state)
+		w->state = sig_find(w->from, w->path, "shut-off", "saved");
+	for (size_t i = w->job_from; !w->completed && w->job && i < n_job_sigs; i++)
+		if (strcmp(job_sigs[i].path, w->job) == 0)
+			w->completed = &job_sigs[i];
+	return w->state && (w->completed || !w->job);
+}
+
+/* ManagedSave: from the call until both the job's Completed and the
+ * domain's shut-off/saved have been read, whichever comes last. */
+static double managed_save(Guest *g)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	SaveWait w = {.path = g->path};
+	uint64_t t0, end;
+	const char *job;
+
+	w.from = sig_mark();
+	w.job_from = n_job_sigs;
+	t0 = now_ns();
+	reply = callt(NULL, g->path, ZVIRT_DOMAIN_IFACE, "ManagedSave", "a{sv}", 0);
+	if (sd_bus_message_read(reply, "o", &job) < 0)
+		fail_msg("ManagedSave: bad reply");
+	w.job = strcmp(job, "/") == 0 ? NULL : job;
+	if (!bench_wait(save_arrived, &w, SAVE_TIMEOUT_MS, -1))
+		fail_msg("%s: no shut-off/saved and job Completed within %d ms of ManagedSave", g->name,
+			 SAVE_TIMEOUT_MS);
+	if (w.completed && !w.completed->success)
+		fail_msg("%s: the managed-save job failed", g->name);
+	end = w.state->mono_ns;
+	if (w.completed && w.completed->mono_ns > end)
+		end = w.completed->mono_ns;
+	return ms_between(t0, end);
+}
+
+/* Start of a saved domain: the call until it answered and the guest runs. */
+static double restore_guest(Guest *g)
+{
+	_cleanup_free_ char *reason = NULL;
+	double ms;
+
+	domain_call(&ms, g->path, "Start");
+	if (!state_is(g->path, "running"))
+		fail_msg("%s: Start of the saved domain returned, but it is not running", g->name);
+	reason = get_string(g->path, "StateReason");
+	if (strcmp(reason, "restored") != 0)
+		fail_msg("%s: running/%s after a restore, expected running/restored", g->name, reason);
+	g->pid = get_qemu_pid(g->path);
+	return ms;
+}
+
+/* One guest of this size: boot, dirty, then ManagedSave and restore
+ * `saves` times (a restored guest holds the same data). */
+static void save_size(size_t k)
+{
+	const SaveSize *z = &save_sizes[k];
+	Guest g = {.name = xasprintf("bench-save-%u", z->mib)};
+	_cleanup_free_ char *base = NULL, *xml = NULL, *pty = NULL, *image = NULL;
+
+	g.console_log = harness_console_log(g.name);
+	base = harness_guest_xml(g.name);
+	xml = guest_xml_with_memory(base, z->mib);
+	g.path = define(xml, NULL);
+	image = xasprintf("%s/state/save/%s.save", harness_tmpdir(), strrchr(g.path, '/') + 1);
+
+	progress("ManagedSave: %s, booting and dirtying %u MiB", g.name, z->dirty_mib);
+	(void)start_guest(&g);
+	save_boot_argv[k] = read_cmdline((pid_t)g.pid);
+	wait_ready(&g, 0);
+	pty = harness_console_pty(g.path);
+	if (!pty)
+		fail_msg("%s has no console pty in its live XML", g.name);
+	guest_dirty(pty, z->dirty_mib);
+
+	for (unsigned r = 0; r < opt.saves; r++) {
+		progress("ManagedSave and restore of %s, %u/%u", g.name, r + 1, opt.saves);
+		series_add(&rows[z->save].s, managed_save(&g));
+		series_add(&rows[z->size].s, file_mib(image));
+		if (harness_wait_pid_gone((pid_t)g.pid, 10000) < 0)
+			fail_msg("%s: QEMU pid %u still runs after the save", g.name, g.pid);
+		series_add(&rows[z->restore].s, restore_guest(&g));
+		if (r == 0)
+			save_restore_argv[k] = read_cmdline((pid_t)g.pid);
+		if (!file_goes(image, 5000))
+			fail_msg("%s: the image %s is still there 5 s after the restore", g.name, image);
+	}
+	destroy_all(&g, 1);
+	domain_call(NULL, g.path, "Undefine");
+	(void)harness_flush_signals();
+	free(g.name);
+	free(g.path);
+	free(g.console_log);
+}
+
+static void phase_save(void)
+{
+	for (size_t k = 0; k < ELEMENTSOF(save_sizes); k++)
+		save_size(k);
+	note("ManagedSave: from the call to the later of the job's Completed and StateChanged "
+	     "shut-off/saved; the daemon follows QEMU's migration with query-migrate every 100 ms. The "
+	     "image "
+	     "is <StateDir>/save/<uuid>.save on %s; MB are MiB",
+	     getenv("TMPDIR") ?: "/var/tmp");
+}
+
+/* The "filename" of the first pty chardev in a query-chardev reply. */
+static char *pty_of_chardevs(const char *reply)
+{
+	const char *p = strstr(reply, "\"pty:");
+
+	if (!p)
+		return NULL;
+	p += strlen("\"pty:");
+	return xasprintf("%.*s", (int)strcspn(p, "\""), p);
+}
+
+/* Until query-migrate says completed (polled every millisecond: the
+ * floor, not the daemon's 100 ms step). */
+static void qmp_wait_migration(Qemu *q)
+{
+	char line[16384];
+
+	for (;;) {
+		qmp_command(q, "{\"execute\":\"query-migrate\"}\n", -1, line, sizeof(line));
+		if (strstr(line, "\"completed\""))
+			return;
+		if (strstr(line, "\"failed\"") || strstr(line, "\"cancelled\""))
+			fail_msg("QEMU alone: the migration ended: %s", line);
+		usleep(1000);
+	}
+}
+
+static void qmp_getfd(Qemu *q, const char *name, int fd)
+{
+	_cleanup_free_ char *msg =
+		xasprintf("{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"%s\"}}\n", name);
+
+	qmp_command(q, msg, fd, NULL, 0);
+}
+
+/* What the daemon's ManagedSave asks of QEMU, with nothing around it:
+ * stop, lift the 32 MiB/s default bandwidth, hand over a new file, migrate
+ * into it, wait for completed, fsync. */
+static double qemu_alone_save(Qemu *q, const char *image)
+{
+	uint64_t t0 = now_ns();
+	_cleanup_close_ int fd = -1;
+
+	qmp_execute(q, "stop");
+	qmp_command(q,
+		    "{\"execute\":\"migrate-set-parameters\","
+		    "\"arguments\":{\"max-bandwidth\":1152921504606846976}}\n",
+		    -1, NULL, 0);
+	(void)unlink(image);
+	fd = open(image, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail_msg("open %s: %m", image);
+	qmp_getfd(q, "bench-save", fd);
+	qmp_command(q, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:bench-save\"}}\n", -1, NULL, 0);
+	qmp_wait_migration(q);
+	if (fsync(fd) < 0)
+		fail_msg("fsync %s: %m", image);
+	return ms_since(t0);
+}
+
+/* And the restore: exec the restore command line, handshake, hand over
+ * the file, migrate-incoming, wait for completed, cont. */
+static double qemu_alone_restore(Qemu *q, char **argv, const char *dir, const char *image)
+{
+	uint64_t t0 = now_ns();
+	_cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
+	char line[4096];
+
+	if (fd < 0)
+		fail_msg("open %s: %m", image);
+	qemu_alone_spawn(q, argv, dir, 10);
+	qmp_read_line(q, line, sizeof(line));
+	if (!strstr(line, "\"QMP\""))
+		fail_msg("QMP: no greeting from QEMU, got: %s", line);
+	qmp_execute(q, "qmp_capabilities");
+	qmp_execute(q, "query-chardev");
+	qmp_getfd(q, "bench-restore", fd);
+	qmp_command(q, "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:bench-restore\"}}\n",
+		    -1, NULL, 0);
+	qmp_wait_migration(q);
+	qmp_execute(q, "cont");
+	return ms_since(t0);
+}
+
+/* Boot QEMU alone from the daemon's boot command line, let the guest
+ * come up and dirty the same amount; the console is the pty QEMU made. */
+static void qemu_alone_boot(Qemu *q, char **argv, const char *dir, unsigned dirty_mib)
+{
+	_cleanup_free_ char *pty = NULL;
+	char line[16384];
+
+	(void)unlink(q->console_log);
+	qemu_alone_spawn(q, argv, dir, 10);
+	qmp_read_line(q, line, sizeof(line));
+	if (!strstr(line, "\"QMP\""))
+		fail_msg("QMP: no greeting from QEMU, got: %s", line);
+	qmp_execute(q, "qmp_capabilities");
+	qmp_command(q, "{\"execute\":\"query-chardev\"}\n", -1, line, sizeof(line));
+	pty = pty_of_chardevs(line);
+	if (!pty)
+		fail_msg("QEMU alone: no pty console in query-chardev: %s", line);
+	qmp_execute(q, "cont");
+	if (harness_wait_console(q->console_log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
+		fail_msg("QEMU alone: the guest did not boot");
+	guest_dirty(pty, dirty_mib);
+}
+
+static void phase_qemu_save_alone(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/qemu-alone", harness_tmpdir());
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %m", dir);
+	for (size_t k = 0; k < ELEMENTSOF(save_sizes); k++) {
+		const SaveSize *z = &save_sizes[k];
+		_cleanup_free_ char *image = xasprintf("%s/save-%u.img", dir, z->mib);
+		Qemu *q;
+
+		if (!save_boot_argv[k] || !save_restore_argv[k]) {
+			note("QEMU alone, %u MiB: not measured, the daemon's command lines could not be "
+			     "read",
+			     z->mib);
+			continue;
+		}
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			abort();
+		q->console_log = xasprintf("%s/qemu-alone-save.console.log", harness_log_dir());
+		progress("QEMU alone: %u MiB guest, booting and dirtying %u MiB", z->mib, z->dirty_mib);
+		qemu_alone_boot(q, save_boot_argv[k], dir, z->dirty_mib);
+		for (unsigned r = 0; r < opt.saves; r++) {
+			progress("QEMU alone: save and restore of the %u MiB guest, %u/%u", z->mib, r + 1,
+				 opt.saves);
+			series_add(&rows[z->qemu_save].s, qemu_alone_save(q, image));
+			if (r == 0)
+				note("QEMU alone, %u MiB guest: the image is %.1f MB (zvirtd's: %.1f MB)",
+				     z->mib, file_mib(image), series_median(&rows[z->size].s));
+			(void)qemu_alone_kill(q);
+			series_add(&rows[z->qemu_restore].s,
+				   qemu_alone_restore(q, save_restore_argv[k], dir, image));
+		}
+		(void)qemu_alone_kill(q);
+		(void)unlink(image);
+		free(q->console_log);
+		free(q);
+		strv_free(save_boot_argv[k]);
+		strv_free(save_restore_argv[k]);
+		save_boot_argv[k] = save_restore_argv[k] = NULL;
+	}
+}
+
+/* The targets against the floor measured in this run. */
+static void set_relative_targets(void)
+{
+	static char text[ELEMENTSOF(save_sizes)][2][64];
+
+	for (size_t k = 0; k < ELEMENTSOF(save_sizes); k++) {
+		const SaveSize *z = &save_sizes[k];
+		RowId mine[2] = {z->save, z->restore}, alone[2] = {z->qemu_save, z->qemu_restore};
+
+		for (size_t i = 0; i < 2; i++) {
+			double floor = series_median(&rows[alone[i]].s);
+			if (isnan(floor))
+				continue;
+			rows[mine[i]].target = 1.2 * floor;
+			snprintf(text[k][i], sizeof(text[k][i]), "≤ %.0f ms (1.2 × alone)", 1.2 * floor);
+			rows[mine[i]].target_text = text[k][i];
+		}
+	}
+}
+
+/* ---- the console ---- */
+
+/* Write `text` (all of it) and return the time until the first byte comes
+ * back; `t0` is when the clock started. */
+static double first_byte_back(int fd, const char *text, uint64_t t0)
+{
+	size_t len = strlen(text), done = 0;
+	char c;
+
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			fail_msg("console: write: %m");
+		if (n > 0)
+			done += (size_t)n;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, (int)(10000 - ms_since(t0)));
+		if (r < 0 && errno != EINTR)
+			fail_msg("console: poll: %m");
+		if (r == 0 || ms_since(t0) >= 10000)
+			fail_msg("console: nothing came back within 10 s");
+		ssize_t n = read(fd, &c, 1);
+		if (n == 1)
+			return ms_since(t0);
+		if (n == 0)
+			fail_msg("console: end of file before the first byte");
+		if (errno != EAGAIN && errno != EINTR)
+			fail_msg("console: read: %m");
+	}
+}
+
+/* Read until the guest has been quiet for `quiet_ms`. */
+static void drain_console(int fd, int quiet_ms)
+{
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, quiet_ms) <= 0)
+			return;
+		if (read(fd, buf, sizeof(buf)) <= 0 && errno != EAGAIN && errno != EINTR)
+			return;
+	}
+}
+
+/* The two figures of one console: first byte, then a round trip. */
+static void console_round(int fd, uint64_t t0, RowId first, RowId rtt)
+{
+	series_add(&rows[first].s, first_byte_back(fd, "echo x\n", t0));
+	drain_console(fd, 300);
+	series_add(&rows[rtt].s, first_byte_back(fd, "echo y\n", now_ns()));
+	drain_console(fd, 300);
+}
+
+/*
+ * Between two clients of the pty. QEMU's 1 s timer starts again when it
+ * sees the last client hang up, so after a fixed pause p the first byte
+ * would always come 1 s - p later. A random pause on top makes the figure
+ * what a client arriving at any moment sees. The first 200 ms let the
+ * daemon see the end and let go of the pty, and QEMU notice the hang-up.
+ */
+static void console_pause(void)
+{
+	static unsigned seed;
+
+	if (!seed)
+		seed = (unsigned)now_ns();
+	sleep_ms(200 + (unsigned)rand_r(&seed) % 1000);
+}
+
+static int open_console_relay(const char *path, double *ret_ms)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int fd;
+
+	reply = callt(ret_ms, path, ZVIRT_DOMAIN_IFACE, "OpenConsole", "a{sv}", 0);
+	if (sd_bus_message_read(reply, "h", &fd) < 0)
+		fail_msg("OpenConsole: bad reply");
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		fail_msg("OpenConsole: the descriptor: %m");
+	return fd;
+}
+
+/*
+ * OpenConsole on a booted guest: call → first byte back after writing a
+ * command, then a round trip on the console now open. Each round is a new
+ * relay: the daemon opens the pty on the call and lets it go when the
+ * client closes, and QEMU notices an opened pty only when its 1 s timer
+ * looks, so the first figure is that timer's phase more than anything.
+ * The floor, in alternate rounds: the benchmark opens the same pty itself.
+ */
+static void phase_console(Guest *g)
+{
+	_cleanup_free_ char *pty = NULL;
+
+	progress("OpenConsole: %u rounds, and as many on the pty alone", opt.console);
+	(void)start_guest(g);
+	wait_ready(g, 0);
+	pty = harness_console_pty(g->path);
+	if (!pty) {
+		note("OpenConsole: not measured, %s has no console pty in its live XML", g->name);
+		destroy_all(g, 1);
+		return;
+	}
+	for (unsigned r = 0; r < opt.console; r++) {
+		uint64_t t0 = now_ns();
+		double ms;
+		int fd = open_console_relay(g->path, &ms);
+
+		series_add(&rows[ROW_CONSOLE_CALL].s, ms);
+		console_round(fd, t0, ROW_CONSOLE, ROW_CONSOLE_RTT);
+		close(fd);
+		console_pause();
+
+		t0 = now_ns();
+		fd = open_console(pty);
+		console_round(fd, t0, ROW_CONSOLE_PTY, ROW_CONSOLE_PTY_RTT);
+		close(fd);
+		console_pause();
+	}
+	note("OpenConsole: \"echo x\" written at once; the first byte back is the guest's tty echo. QEMU "
+	     "looks for a newly opened pty once a second, so the first figure falls anywhere in 0–1 s "
+	     "(rounds start at random moments; median of %u); the round trips are on a console already "
+	     "open, and the pty alone alternates with the daemon's relay",
+	     opt.console);
+	destroy_all(g, 1);
+}
+
 static void phase_concurrent(void)
 {
 	char *paths[N_GUESTS];
@@ -2077,6 +2630,10 @@ static void run_benchmark(void **state)
 	phase_concurrent();
 	phase_restart(N_DOMAINS);
 	(void)harness_flush_signals();
+	phase_save();
+	phase_qemu_save_alone();
+	phase_console(&guests[0]);
+	(void)harness_flush_signals();
 
 	if (opt.scale)
 		phase_scale();
@@ -2209,7 +2766,8 @@ static int parse_args(int argc, char **argv)
 				return -EINVAL;
 			}
 			opt.cycles = (unsigned)n;
-			opt.concurrent = opt.restarts = opt.events = opt.stall = (unsigned)(n + 1) / 2;
+			opt.concurrent = opt.restarts = opt.events = opt.stall = opt.saves =
+				(unsigned)(n + 1) / 2;
 			break;
 		}
 		case 's':
@@ -2301,6 +2859,7 @@ int main(int argc, char **argv)
 	harness_teardown();
 	free(run_dir);
 
+	set_relative_targets();
 	print_report(!failed);
 	free(daemon_version);
 	for (size_t i = 0; i < n_notes; i++)
