@@ -769,6 +769,18 @@ static char *lv_console_pty(const char *path)
 	return xasprintf("%.*s", (int)strcspn(tty, "'"), tty);
 }
 
+/* QEMU's pid, from the pidfile libvirtd keeps in its run directory. */
+static pid_t lv_qemu_pid(const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/run/qemu/%s.pid", L.root, name);
+	_cleanup_free_ char *text = harness_read_file(path);
+	long pid = strtol(text, NULL, 10);
+
+	if (pid <= 0)
+		fail_msg("libvirt: no pid in %s", path);
+	return (pid_t)pid;
+}
+
 /* The same guests and data as the zvirtd rows: boot, dirty, then
  * ManagedSave (answered once the image is written) and Create, which
  * restores it, `saves` times. */
@@ -790,7 +802,7 @@ static void lv_save(void)
 		(void)lv_start(&g);
 		wait_lv_ready(&g);
 		pty = lv_console_pty(g.path);
-		guest_dirty(pty, z->dirty_mib);
+		guest_dirty(pty, lv_qemu_pid(g.name), z->dirty_mib);
 		for (unsigned r = 0; r < opt.saves; r++) {
 			double ms;
 
@@ -800,6 +812,8 @@ static void lv_save(void)
 			if (lv_active(g.path))
 				fail_msg("libvirt: %s: ManagedSave returned, but it is active", g.name);
 			series_add(&rows[z->size].lv, file_mib(image));
+			if (r == 0)
+				check_image("libvirt", z, file_mib(image));
 			lv_domain_call(&ms, g.path, "Create");
 			series_add(&rows[z->restore].lv, ms);
 			if (!lv_active(g.path))

@@ -186,9 +186,11 @@ extern const SaveSize save_sizes[2];
 
 /* The test guest's XML with <memory> set to `mib`. */
 char *guest_xml_with_memory(const char *xml, unsigned mib);
-/* `dirty <mib>` on the guest's console, time for the guest to fill the
- * buffer with random data once, `dirty stop`. */
-void guest_dirty(const char *pty, unsigned mib);
+/* `dirty <mib>` on the guest's console, until the guest (its QEMU:
+ * qemu_pid) has filled the buffer with random data once, `dirty stop`. */
+void guest_dirty(const char *pty, pid_t qemu_pid, unsigned mib);
+/* A note if an image holds less than the data dirtied. */
+void check_image(const char *who, const SaveSize *z, double mib);
 /* A file's size in MiB (the unit of the table's MB rows). */
 double file_mib(const char *path);
 /* Whether `path` is gone within `timeout_ms`: the daemon removes a
