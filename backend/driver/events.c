@@ -13,6 +13,7 @@
 
 #include "domain-internal.h"
 #include "dump-internal.h"
+#include "save-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
@@ -116,6 +117,10 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 	case QEMU_EVENT_BLOCK_IO_ERROR:
 		if (action_is(ev, "stop") && d->state == DOMAIN_STATE_RUNNING)
 			domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_IOERROR);
+		break;
+	case QEMU_EVENT_MIGRATION:
+		domain_save_migration_event(d);
+		domain_restore_migration_event(d);
 		break;
 	case QEMU_EVENT_WATCHDOG:
 		if (action_is(ev, "pause") && d->state == DOMAIN_STATE_RUNNING)

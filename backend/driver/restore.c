@@ -332,6 +332,18 @@ static void on_incoming(QemuMonitor *mon, int r, const char *error, void *userda
 		domain_fail_start(d, "query-migrate", "cannot follow the restore");
 }
 
+static void on_events(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (!d->restore)
+		return;
+	/* Without the events the polls still see the end, later. */
+	if (r < 0)
+		log_debug("Domain %s: no MIGRATION events: %s", domain_name(d), error);
+	if (qemu_monitor_migrate_incoming(d->monitor, "fd:" RESTORE_FD_NAME, on_incoming) < 0)
+		domain_fail_start(d, "migrate-incoming", "the monitor connection is gone");
+}
+
 static void on_getfd(QemuMonitor *mon, int r, const char *error, void *userdata)
 {
 	Domain *d = userdata;
@@ -339,8 +351,16 @@ static void on_getfd(QemuMonitor *mon, int r, const char *error, void *userdata)
 		return;
 	if (r < 0)
 		return domain_fail_start(d, "getfd", error);
-	if (qemu_monitor_migrate_incoming(d->monitor, "fd:" RESTORE_FD_NAME, on_incoming) < 0)
-		domain_fail_start(d, "migrate-incoming", "the monitor connection is gone");
+	if (qemu_monitor_enable_migration_events(d->monitor, on_events) < 0)
+		domain_fail_start(d, "migrate-set-capabilities", "the monitor connection is gone");
+}
+
+void domain_restore_migration_event(Domain *d)
+{
+	RestoreOp *o = d->restore;
+	/* A poll waiting (none is, while a query is out): now. */
+	if (o && o->poll && sd_event_source_get_enabled(o->poll, NULL) > 0)
+		(void)sd_event_source_set_time_relative(o->poll, 0);
 }
 
 void domain_restore_incoming(Domain *d)

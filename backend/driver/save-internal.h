@@ -17,6 +17,10 @@ char *domain_managed_save_path(const Domain *d);
  * call and ends the job either way. */
 bool domain_save_stopped(Domain *d);
 
+/* QEMU's MIGRATION event: the save or restore looks at once. */
+void domain_save_migration_event(Domain *d);
+void domain_restore_migration_event(Domain *d);
+
 /* The daemon stops: drops the save without touching QEMU (the next
  * daemon undoes it, from the status file's intent). */
 void domain_save_forget(Domain *d);

@@ -272,6 +272,19 @@ static void on_getfd(QemuMonitor *mon, int r, const char *error, void *userdata)
 		save_fail(s, JOB_STATE_FAILED, "Lost QEMU's monitor while saving '%s'", domain_name(d));
 }
 
+static void on_events(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	SaveOp *s = d->save;
+	if (!s)
+		return;
+	/* Without the events the polls still see the end, later. */
+	if (r < 0)
+		log_debug("Domain %s: no MIGRATION events: %s", domain_name(d), error);
+	if (qemu_monitor_getfd(d->monitor, SAVE_FD_NAME, s->fd, on_getfd) < 0)
+		save_fail(s, JOB_STATE_FAILED, "Lost QEMU's monitor while saving '%s'", domain_name(d));
+}
+
 static void on_speed(QemuMonitor *mon, int r, const char *error, void *userdata)
 {
 	Domain *d = userdata;
@@ -280,7 +293,7 @@ static void on_speed(QemuMonitor *mon, int r, const char *error, void *userdata)
 		return;
 	if (r < 0)
 		return save_fail(s, JOB_STATE_FAILED, "QEMU refused the save's bandwidth: %s", error);
-	if (qemu_monitor_getfd(d->monitor, SAVE_FD_NAME, s->fd, on_getfd) < 0)
+	if (qemu_monitor_enable_migration_events(d->monitor, on_events) < 0)
 		save_fail(s, JOB_STATE_FAILED, "Lost QEMU's monitor while saving '%s'", domain_name(d));
 }
 
@@ -308,6 +321,15 @@ static void on_cpus_stopped(QemuMonitor *mon, int r, const char *error, void *us
 				 domain_name(d), error);
 	}
 	start_writing(s);
+}
+
+void domain_save_migration_event(Domain *d)
+{
+	SaveOp *s = d->save;
+	/* A status change: look now rather than at the next poll. */
+	if (s && s->step == SAVE_MIGRATING && s->migrating && s->poll &&
+	    sd_event_source_get_enabled(s->poll, NULL) > 0)
+		(void)sd_event_source_set_time_relative(s->poll, 0);
 }
 
 /* --- the job ------------------------------------------------------------ */

@@ -47,6 +47,27 @@ int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb)
 	return monitor_send_done(mon, "migrate_cancel", NULL, -1, cb);
 }
 
+int qemu_monitor_enable_migration_events(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	json_object *args = json_object_new_object(), *list = json_object_new_array(),
+		    *cap = json_object_new_object();
+	if (!args || !list || !cap ||
+	    json_object_object_add(cap, "capability", json_object_new_string("events")) < 0 ||
+	    json_object_object_add(cap, "state", json_object_new_boolean(true)) < 0 ||
+	    json_object_array_add(list, cap) < 0) {
+		json_object_put(args);
+		json_object_put(list);
+		json_object_put(cap);
+		return -ENOMEM;
+	}
+	if (json_object_object_add(args, "capabilities", list) < 0) {
+		json_object_put(args);
+		json_object_put(list);
+		return -ENOMEM;
+	}
+	return monitor_send_done(mon, "migrate-set-capabilities", args, -1, cb);
+}
+
 int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb)
 {
 	json_object *args = json_object_new_object();

@@ -35,6 +35,7 @@ static const char *const event_names[_QEMU_EVENT_MAX] = {
 	[QEMU_EVENT_GUEST_PANICKED] = "GUEST_PANICKED",
 	[QEMU_EVENT_BLOCK_IO_ERROR] = "BLOCK_IO_ERROR",
 	[QEMU_EVENT_WATCHDOG] = "WATCHDOG",
+	[QEMU_EVENT_MIGRATION] = "MIGRATION",
 	[QEMU_EVENT_OTHER] = "other",
 };
 
@@ -49,15 +50,6 @@ static const char *json_string_member(json_object *o, const char *key)
 	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
-}
-
-/* PSW words are full 64-bit values: json-c keeps those as unsigned. */
-static uint64_t json_u64_member(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return 0;
-	return json_object_get_uint64(v);
 }
 
 static void decode_event(const char *name, json_object *data, QemuEvent *ev)
@@ -75,6 +67,9 @@ static void decode_event(const char *name, json_object *data, QemuEvent *ev)
 	case QEMU_EVENT_WATCHDOG:
 		ev->action = json_string_member(data, "action");
 		break;
+	case QEMU_EVENT_MIGRATION:
+		ev->migration_status = json_string_member(data, "status");
+		break;
 	case QEMU_EVENT_GUEST_PANICKED: {
 		json_object *info = NULL;
 		if (data && json_object_object_get_ex(data, "info", &info) && info) {
@@ -82,8 +77,8 @@ static void decode_event(const char *name, json_object *data, QemuEvent *ev)
 			json_object *core;
 			if (json_object_object_get_ex(info, "core", &core))
 				ev->panic.core = json_object_get_int64(core);
-			ev->panic.psw_mask = json_u64_member(info, "psw-mask");
-			ev->panic.psw_addr = json_u64_member(info, "psw-addr");
+			ev->panic.psw_mask = monitor_json_u64(info, "psw-mask");
+			ev->panic.psw_addr = monitor_json_u64(info, "psw-addr");
 		}
 		break;
 	}
@@ -415,6 +410,7 @@ int monitor_send_done(QemuMonitor *mon, const char *command, json_object *args, 
 	return r;
 }
 
+/* PSW words are full 64-bit values: json-c keeps those as unsigned. */
 uint64_t monitor_json_u64(json_object *o, const char *key)
 {
 	json_object *v;

@@ -23,7 +23,8 @@ typedef enum QemuEventType {
 	QEMU_EVENT_GUEST_PANICKED,
 	QEMU_EVENT_BLOCK_IO_ERROR,
 	QEMU_EVENT_WATCHDOG,
-	QEMU_EVENT_OTHER, /* any event the driver does not act on */
+	QEMU_EVENT_MIGRATION, /* with migrate-set-capabilities events on */
+	QEMU_EVENT_OTHER,     /* any event the driver does not act on */
 	_QEMU_EVENT_MAX,
 } QemuEventType;
 
@@ -36,6 +37,8 @@ typedef struct QemuEvent {
 	const char *shutdown_reason;
 	/* BLOCK_IO_ERROR and WATCHDOG: "stop", "pause", "report", ...; NULL if absent */
 	const char *action;
+	/* MIGRATION: "active", "completed", "failed", ...; NULL if absent */
+	const char *migration_status;
 	/* GUEST_PANICKED: s390's details ("disabled-wait", core, PSW) when QEMU sent them */
 	struct {
 		const char *reason; /* NULL: QEMU gave no info */
@@ -142,6 +145,9 @@ int qemu_monitor_getfd(QemuMonitor *mon, const char *name, int fd, qemu_monitor_
 int qemu_monitor_migrate(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
 int qemu_monitor_migrate_incoming(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
 int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb);
+/* migrate-set-capabilities events: MIGRATION events on every status
+ * change, so that the end is seen at once, not at the next poll. */
+int qemu_monitor_enable_migration_events(QemuMonitor *mon, qemu_monitor_done_fn cb);
 /* migrate-set-parameters max-bandwidth (QEMU's default is 32 MiB/s). */
 int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb);
 
