@@ -41,6 +41,9 @@ struct Domain {
 	bool rename_pending;   /* rename.c: its write is queued or under way */
 	Job *job;              /* job.c: the running job, NULL when none */
 	struct SaveOp *save;   /* save.c: the managed save under way */
+	/* save.c: one whose domain stopped during its fsync, until the
+	 * worker is done with it (no new save meanwhile) */
+	struct SaveOp *save_detached;
 	bool has_managed_save; /* save.c: <StateDir>/save/<uuid>.save exists */
 	/* A save the previous daemon left: cancel QEMU's stream (and let the
 	 * guest run) once the monitor answers. */

@@ -57,7 +57,7 @@ int domain_save_status(const Domain *d)
 		.stop_expected = d->stop_expected,
 		.stop_reason = d->stop_reason,
 		.kill_at_usec = d->kill_at_usec,
-		.saving = d->save != NULL || d->undo_save,
+		.saving = save_in_flight(d) || d->undo_save,
 		.restoring = d->restore != NULL,
 		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,
 		.owners = d->owners,
@@ -111,6 +111,7 @@ Domain *domain_free(Domain *d)
 		on_status_writer(d->status_writer, d);
 	sd_event_source_disable_unref(d->status_writer);
 	domain_save_forget(d); /* after the status: it keeps the intent */
+	domain_save_forget_detached(d);
 	domain_restore_forget(d);
 	domain_dump_forget(d);
 	domain_def_free(d->def);

@@ -75,7 +75,8 @@ static void dump_then(Domain *d, DumpThen then)
 	case DUMP_THEN_RESET:
 		if (!d->monitor)
 			break;
-		(void)qemu_monitor_system_reset(d->monitor, NULL);
+		if (qemu_monitor_system_reset(d->monitor, NULL) < 0)
+			break;
 		/* A paused guest stays paused, reset, as Reset leaves it. */
 		if (d->state == DOMAIN_STATE_RUNNING || d->state == DOMAIN_STATE_CRASHED) {
 			(void)qemu_monitor_cont(d->monitor, NULL);
@@ -113,7 +114,9 @@ static void dump_end(DumpOp *o, JobState state, const char *fmt, ...)
 		 * again (QEMU resumes only what it stopped itself). */
 		if (o->stopped_cpus && o->then == DUMP_THEN_NOTHING && d->monitor)
 			(void)qemu_monitor_cont(d->monitor, NULL);
-		dump_then(d, o->then);
+		/* A Destroy overtook the dump: nothing of what was to follow. */
+		if (!(d->stop_expected && d->stop_reason == DOMAIN_REASON_DESTROYED))
+			dump_then(d, o->then);
 	}
 	job_finish(o->job, state, state == JOB_STATE_COMPLETED ? NULL : msg ?: "Out of memory");
 	dump_free(o);
@@ -240,16 +243,19 @@ static int dump_begin(Domain *d, int fd, const char *path, const char *format, D
 {
 	int k = registry_start_worker(d->registry);
 	DumpOp *o = k >= 0 ? calloc(1, sizeof(*o)) : NULL;
+	if (o)
+		o->fd = fd;
 	if (!o || !(o->path = strdup(path)) || !(o->format = strdup(format))) {
-		dump_free(o);
-		if (!o)
+		if (o)
+			dump_free(o);
+		else
 			close(fd);
+		(void)unlink_if_exists(path);
 		return zv_error_set(err, ZV_ERROR_HOST, k < 0 ? -k : ENOMEM, "Cannot begin the dump: %s",
 				    strerror(k < 0 ? -k : ENOMEM));
 	}
 	o->d = d;
 	o->registry = d->registry;
-	o->fd = fd;
 	o->then = then;
 	k = job_new(d, JOB_DUMP, &dump_job_ops, o, &o->job);
 	if (k < 0) {
@@ -257,6 +263,9 @@ static int dump_begin(Domain *d, int fd, const char *path, const char *format, D
 		dump_free(o);
 		return zv_error_set(err, ZV_ERROR_HOST, -k, "Cannot create the job: %s", strerror(-k));
 	}
+	/* The job outlives o should the dump fail at once. */
+	if (ret_job)
+		*ret_job = o->job;
 	d->dump = o;
 	log_info("Domain %s: dumping its memory into %s (%s)", domain_name(d), path, format);
 	/* What is destroyed or reset after the dump must not run on in
@@ -268,8 +277,6 @@ static int dump_begin(Domain *d, int fd, const char *path, const char *format, D
 			dump_end(o, JOB_STATE_FAILED, "Lost QEMU's monitor during the dump");
 	} else
 		hand_over(o);
-	if (ret_job)
-		*ret_job = o->job;
 	return 0;
 }
 

@@ -366,7 +366,8 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		d->stop_expected = true;
 		d->stop_reason = DOMAIN_REASON_SAVED;
 		kill_restore = true;
-	} else if (domain_state_is_active(st->state) && d->has_managed_save) {
+	} else if (domain_state_is_active(st->state) && d->has_managed_save &&
+		   !(st->stop_expected && st->stop_reason == DOMAIN_REASON_SAVED)) {
 		/* Restored, but the previous daemon died before removing the
 		 * image: it is stale. */
 		_cleanup_free_ char *image = domain_managed_save_path(d);
@@ -399,6 +400,10 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	}
 
 	/* On failure d is shut off, and gone if it was transient. */
+	if (kill_restore) {
+		d->stop_expected = true;
+		d->stop_reason = DOMAIN_REASON_SAVED;
+	}
 	if (domain_reattach(d, st->pid, st->qmp_path) < 0)
 		return 0;
 	if (kill_restore) {
@@ -406,6 +411,9 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 			    "kept",
 			    domain_name(d));
 		domain_kill_qemu(d, DOMAIN_REASON_SAVED);
+	} else if (st->stop_expected && st->stop_reason == DOMAIN_REASON_SAVED) {
+		/* The image was in place and QEMU was quitting: finish that. */
+		domain_quit_qemu(d, DOMAIN_REASON_SAVED);
 	} else if (st->kill_at_usec > 0 && domain_arm_kill_deadline(d, st->kill_at_usec) < 0)
 		log_error("Domain %s: cannot arm its SIGKILL deadline again", domain_name(d));
 	return 0;

@@ -35,6 +35,7 @@ struct RestoreOp {
 	Registry *registry;
 	Domain *d;
 	DomainStartFlags flags;
+	sd_id128_t uuid; /* the domain's, for the worker */
 	Job *job;
 	char *path;
 	char *emulator; /* the settings' default, copied for the worker */
@@ -77,13 +78,23 @@ static int read_image(void *userdata)
 				    "Cannot open the managed-save image %s: %s", o->path, strerror(errno));
 	ssize_t n = pread(o->fd, head, sizeof(head), 0);
 	int k = n < 0 ? -errno : save_image_decode(head, (size_t)n, DOMAIN_XML_MAX_SIZE, &h, &why);
+	if (o->flags & DOMAIN_START_FORCE_BOOT) {
+		/* Discarded whatever it holds; a header that reads says how the
+		 * boot ends (the table), one that does not: as from running. */
+		o->image_paused = k >= 0 && !(h.flags & SAVE_IMAGE_RUNNING);
+		k = unlink(o->path) < 0 ? -errno : fsync_parent_directory(o->path);
+		if (k < 0)
+			return zv_error_set(&o->err, ZV_ERROR_HOST, -k, "Cannot discard %s: %s", o->path,
+					    strerror(-k));
+		return 0;
+	}
 	if (k >= 0 && fstat(o->fd, &st) < 0)
 		k = -errno;
 	if (k >= 0 && (uint64_t)st.st_size <= h.data_offset) {
 		why = "it ends before QEMU's part";
 		k = -EBADMSG;
 	}
-	if (k >= 0 && !sd_id128_equal(h.uuid, o->d ? o->d->uuid_id : SD_ID128_NULL)) {
+	if (k >= 0 && !sd_id128_equal(h.uuid, o->uuid)) {
 		why = "it belongs to another domain";
 		k = -EBADMSG;
 	}
@@ -105,14 +116,6 @@ static int read_image(void *userdata)
 	o->image_paused = !(h.flags & SAVE_IMAGE_RUNNING);
 	o->size = (uint64_t)st.st_size - h.data_offset;
 
-	if (o->flags & DOMAIN_START_FORCE_BOOT) {
-		/* Only the state it was saved in matters (the table's rows). */
-		k = unlink(o->path) < 0 ? -errno : fsync_parent_directory(o->path);
-		if (k < 0)
-			return zv_error_set(&o->err, ZV_ERROR_HOST, -k, "Cannot discard %s: %s", o->path,
-					    strerror(-k));
-		return 0;
-	}
 	DomainXMLDefaults defaults = {.emulator = o->emulator};
 	ZvError perr = ZV_ERROR_INIT;
 	k = domain_def_parse(xml, h.xml_len, &defaults, 0, &o->live, &perr);
@@ -214,6 +217,7 @@ int domain_restore(Domain *d, DomainStartFlags flags, domain_done_fn cb, void *u
 	o->registry = r;
 	o->d = d;
 	o->flags = flags;
+	o->uuid = d->uuid_id;
 	o->fd = -1;
 	o->err = (ZvError)ZV_ERROR_INIT;
 	k = worker_submit(r->worker, read_image, on_image_read, o, NULL);

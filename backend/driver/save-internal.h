@@ -27,6 +27,10 @@ void domain_save_forget(Domain *d);
 
 /* The save under way lets the guest run again should it not finish. */
 bool save_resumes(const Domain *d);
+/* A save is under way and not yet in its last step (QEMU quitting). */
+bool save_in_flight(const Domain *d);
+/* The daemon stops: frees a save whose domain stopped during its fsync. */
+void domain_save_forget_detached(Domain *d);
 
 /* restore.c: a Start of a domain with an image (force-boot: discards
  * it and boots). */

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,9 @@ struct SaveOp {
 	bool come_back_running;
 	bool bypass_cache;
 	bool cancelled;
-	bool migrating; /* QEMU took the migrate command */
+	bool migrating;        /* QEMU took the migrate command */
+	atomic_bool abandoned; /* the domain stopped during the fsync: no rename */
+	Domain *detached_from; /* ... and this domain waits for the worker to let go */
 	sd_event_source *poll;
 	/* The worker's results. */
 	int sync_result;
@@ -71,6 +74,11 @@ char *domain_managed_save_path(const Domain *d)
 bool save_resumes(const Domain *d)
 {
 	return d->save && d->save->resume;
+}
+
+bool save_in_flight(const Domain *d)
+{
+	return d->save && d->save->step != SAVE_QUITTING;
 }
 
 bool domain_has_managed_save(const Domain *d)
@@ -153,6 +161,9 @@ static int sync_image(void *userdata)
 		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (r == 0)
 		r = fault_error("save-sync");
+	/* Destroyed meanwhile: this image is no domain's any more. */
+	if (r == 0 && atomic_load(&s->abandoned))
+		r = -ECANCELED;
 	if (r == 0 && rename(s->tmp_path, s->path) < 0)
 		r = -errno;
 	if (r == 0) {
@@ -170,6 +181,8 @@ static void on_image_synced(int result, void *userdata)
 
 	if (!d) {
 		/* Destroyed (or crashed) meanwhile: nothing is saved. */
+		if (s->detached_from)
+			s->detached_from->save_detached = NULL;
 		save_undo_files(s);
 		save_free(s);
 		return;
@@ -180,6 +193,8 @@ static void on_image_synced(int result, void *userdata)
 	fault_point("save-renamed");
 	s->step = SAVE_QUITTING;
 	d->has_managed_save = true;
+	/* Saved from here on, for a daemon that comes next too. */
+	domain_save_intents(d);
 	/* QEMU has stopped the guest for good (postmigrate); the domain is
 	 * saved once QEMU is gone (domain_save_stopped()). */
 	domain_quit_qemu(d, DOMAIN_REASON_SAVED);
@@ -415,6 +430,12 @@ int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError
 	k = domain_check_idle(d, DOMAIN_OP_MANAGED_SAVE, err);
 	if (k < 0)
 		return k;
+	if (d->save_detached)
+		return zv_error_set(
+			err, ZV_ERROR_BUSY, EBUSY,
+			"ManagedSave is not possible now: the image of an earlier save of '%s' is "
+			"still being written",
+			domain_name(d));
 	if (d->job)
 		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
 				    "ManagedSave is not possible now: domain '%s' is busy with a %s job",
@@ -456,6 +477,8 @@ int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError
 		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot create the job: %s", strerror(-k));
 	}
 	d->save = s;
+	/* The job outlives s should the save fail at once. */
+	*ret_job = s->job;
 	domain_save_intents(d);
 	log_info("Domain %s: managed save into %s", domain_name(d), s->path);
 
@@ -469,7 +492,6 @@ int domain_managed_save(Domain *d, DomainSaveFlags flags, Job **ret_job, ZvError
 		}
 	} else
 		start_writing(s);
-	*ret_job = d->job ? d->job : NULL;
 	return 0;
 }
 
@@ -496,8 +518,12 @@ bool domain_save_stopped(Domain *d)
 	job_finish(s->job, JOB_STATE_FAILED, err.message);
 	domain_finish_op(d, -ESRCH, &err);
 	if (s->step == SAVE_SYNCING) {
-		/* The worker still has the file: on_image_synced() cleans up. */
+		/* The worker still has the file: on_image_synced() cleans up,
+		 * and the rename does not happen. */
+		atomic_store(&s->abandoned, true);
 		s->d = NULL;
+		s->detached_from = d;
+		d->save_detached = s;
 		return false;
 	}
 	save_undo_files(s);
@@ -514,6 +540,20 @@ void domain_save_forget(Domain *d)
 	 * the file goes, the guest keeps its state; the next daemon cancels
 	 * QEMU's stream and lets it run (the intent in the status file). */
 	d->save = NULL;
+	/* In its last step the image is the domain's: QEMU is quitting. */
+	if (s->step != SAVE_QUITTING)
+		save_undo_files(s);
+	save_free(s);
+}
+
+void domain_save_forget_detached(Domain *d)
+{
+	/* After worker_free(): the fsync of a save that lost its domain is
+	 * over, its completion will never run. */
+	SaveOp *s = d->save_detached;
+	if (!s)
+		return;
+	d->save_detached = NULL;
 	save_undo_files(s);
 	save_free(s);
 }

@@ -133,12 +133,17 @@ void domain_stopped(Domain *d)
 	if (pidfile)
 		(void)unlink_if_exists(pidfile);
 	/* A restart boots what ran, not a definition changed meanwhile. */
-	DomainDef *restart_def = d->restart_pending && !was_starting ? TAKE_PTR(d->live) : NULL;
+	/* A restart boots what ran, not a definition changed meanwhile; a
+	 * Reboot overtaken by ManagedSave does not boot beside its image. */
+	DomainDef *restart_def = d->restart_pending && !was_starting && reason != DOMAIN_REASON_SAVED
+					 ? TAKE_PTR(d->live)
+					 : NULL;
 	d->live = domain_def_free(d->live);
 	d->id = -1;
 	d->restart_pending = false;
 	d->guest_halted = false;
 	d->stop_expected = false;
+	d->undo_save = d->undo_save_resume = false;
 
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
 	registry_notify_definition(r, d);

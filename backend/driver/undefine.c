@@ -50,6 +50,11 @@ static int undefine_check_domain(Domain *d, UndefineFlags flags, ZvError *err)
 			err, ZV_ERROR_OPERATION_INVALID, EEXIST,
 			"Domain '%s' has a managed-save image; give managed-save to remove it too",
 			domain_name(d));
+	if (d->save_detached)
+		return zv_error_set(
+			err, ZV_ERROR_BUSY, EBUSY,
+			"Undefine is not possible now: a managed save of '%s' is still being written",
+			domain_name(d));
 	if (d->job)
 		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
 				    "Undefine is not possible now: domain '%s' is busy with a %s job",
