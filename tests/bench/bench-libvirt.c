@@ -51,6 +51,9 @@
 /* virDomainEventType and virDomainEventStoppedDetailType */
 #define VIR_DOMAIN_EVENT_STOPPED          5
 #define VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN 0
+/* virDomainCoreDumpFormat and virDomainCoreDumpFlags */
+#define VIR_DOMAIN_CORE_DUMP_FORMAT_RAW 0
+#define VIR_DUMP_MEMORY_ONLY            (1 << 4)
 
 static const struct {
 	const char *dir;
@@ -781,6 +784,27 @@ static pid_t lv_qemu_pid(const char *name)
 	return (pid_t)pid;
 }
 
+/* CoreDump (virDomainCoreDumpWithFormat) memory-only, raw format: QEMU's
+ * dump-guest-memory in elf, as zvirtd's; call → return, the guest must
+ * still run. Each file is removed once measured. */
+static void lv_dump(LvGuest *g)
+{
+	for (unsigned r = 0; r < opt.saves; r++) {
+		_cleanup_free_ char *file = dump_file("libvirt", r);
+		double ms;
+
+		progress("libvirt: CoreDump of %s, %u/%u", g->name, r + 1, opt.saves);
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, g->path, LV_DOMAIN, "CoreDump", "suu", file,
+						VIR_DOMAIN_CORE_DUMP_FORMAT_RAW, VIR_DUMP_MEMORY_ONLY));
+		series_add(&rows[ROW_DUMP].lv, ms);
+		if (!lv_active(g->path))
+			fail_msg("libvirt: %s: CoreDump returned, but it is not active", g->name);
+		series_add(&rows[ROW_DUMP_SIZE].lv, file_mib(file));
+		if (unlink(file) < 0)
+			fail_msg("unlink %s: %m", file);
+	}
+}
+
 /* The same guests and data as the zvirtd rows: boot, dirty, then
  * ManagedSave (answered once the image is written) and Create, which
  * restores it, `saves` times. */
@@ -803,6 +827,8 @@ static void lv_save(void)
 		wait_lv_ready(&g);
 		pty = lv_console_pty(g.path);
 		guest_dirty(pty, lv_qemu_pid(g.name), z->dirty_mib);
+		if (k == DUMP_SIZE)
+			lv_dump(&g);
 		for (unsigned r = 0; r < opt.saves; r++) {
 			double ms;
 
@@ -829,7 +855,9 @@ static void lv_save(void)
 	}
 	note("libvirt ManagedSave: call → return (libvirtd answers once the image is written); Create "
 	     "restores it; the image is /var/lib/libvirt/qemu/save/<name>.save in its private state "
-	     "directory. libvirt-dbus has no OpenConsole (org.libvirt.Domain offers OpenGraphicsFD only)");
+	     "directory. libvirt CoreDump: memory-only, raw (elf), call → return, into a new file in the "
+	     "harness's directory. libvirt-dbus has no OpenConsole (org.libvirt.Domain offers "
+	     "OpenGraphicsFD only)");
 }
 
 void phase_libvirt(void)

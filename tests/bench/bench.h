@@ -99,6 +99,9 @@ typedef enum RowId {
 	ROW_QEMU_SAVE_512,
 	ROW_RESTORE_512,
 	ROW_QEMU_RESTORE_512,
+	ROW_DUMP,
+	ROW_DUMP_SIZE,
+	ROW_QEMU_DUMP,
 	ROW_CONSOLE,
 	ROW_CONSOLE_CALL,
 	ROW_CONSOLE_RTT,
@@ -184,6 +187,9 @@ extern const SaveSize save_sizes[2];
 
 #define SAVE_TIMEOUT_MS 120000
 
+/* CoreDump runs on the first size's guest (256 MiB), before its saves. */
+#define DUMP_SIZE 0
+
 /* The test guest's XML with <memory> set to `mib`. */
 char *guest_xml_with_memory(const char *xml, unsigned mib);
 /* `dirty <mib>` on the guest's console, until the guest (its QEMU:
@@ -193,6 +199,9 @@ void guest_dirty(const char *pty, pid_t qemu_pid, unsigned mib);
 void check_image(const char *who, const SaveSize *z, double mib);
 /* A file's size in MiB (the unit of the table's MB rows). */
 double file_mib(const char *path);
+/* A new dump file's path in the harness's directory, for `who` and the
+ * round; whatever was there is removed. */
+char *dump_file(const char *who, unsigned round);
 /* Whether `path` is gone within `timeout_ms`: the daemon removes a
  * restored image after it answered. */
 bool file_goes(const char *path, unsigned timeout_ms);

@@ -233,6 +233,9 @@ Row rows[N_ROWS] = {
 	[ROW_RESTORE_512] = {"Start (restore) → running, 512 MiB guest", "ms", 0, "≤ 1.2 × QEMU alone", "—"},
 	[ROW_QEMU_RESTORE_512] = {"  QEMU alone: exec -incoming defer → migrate-incoming fd: → cont", "ms",
 				  0, "—", "—"},
+	[ROW_DUMP] = {"CoreDump → file written, 256 MiB guest (elf)", "ms", 0, "—", "—"},
+	[ROW_DUMP_SIZE] = {"  file size, 256 MiB guest", "MB", 0, "—", "—"},
+	[ROW_QEMU_DUMP] = {"  QEMU alone: dump-guest-memory to fd: → completed → fsync", "ms", 0, "—", "—"},
 	[ROW_CONSOLE] = {"OpenConsole → first byte back (QEMU polls a new pty every 1 s)", "ms", 0, "—",
 			 "— (no OpenConsole)"},
 	[ROW_CONSOLE_CALL] = {"  of which the OpenConsole call → descriptor", "ms", 0, "—", "—"},
@@ -250,7 +253,7 @@ Row rows[N_ROWS] = {
 };
 
 /* Facts that qualify figures, printed under the table. */
-static char *notes[32];
+static char *notes[48];
 static size_t n_notes;
 
 void note(const char *fmt, ...)
@@ -2099,6 +2102,82 @@ static double restore_guest(Guest *g)
 	return ms;
 }
 
+/* A dump file of this round, in the harness's directory (the file
+ * system of StateDir); it must not exist yet. */
+char *dump_file(const char *who, unsigned round)
+{
+	char *file = xasprintf("%s/%s-dump-%u.core", harness_tmpdir(), who, round);
+
+	(void)unlink(file);
+	return file;
+}
+
+typedef struct JobWait {
+	size_t from;
+	const char *job;
+	const JobSignal *completed;
+} JobWait;
+
+static bool job_arrived(void *userdata)
+{
+	JobWait *w = userdata;
+
+	for (size_t i = w->from; !w->completed && i < n_job_sigs; i++)
+		if (strcmp(job_sigs[i].path, w->job) == 0)
+			w->completed = &job_sigs[i];
+	return w->completed != NULL;
+}
+
+/* CoreDump (elf) into `file`: from the call until the job's Completed has
+ * been read; the job must say completed and the guest still run. */
+static double core_dump(Guest *g, const char *file)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *state = NULL;
+	JobWait w = {};
+	uint64_t t0;
+	const char *job;
+	int r;
+
+	(void)sig_mark();
+	w.from = n_job_sigs;
+	t0 = now_ns();
+	reply = callt(NULL, g->path, ZVIRT_DOMAIN_IFACE, "CoreDump", "sa{sv}", file, 1, "format", "s",
+		      "elf");
+	if (sd_bus_message_read(reply, "o", &job) < 0 || strcmp(job, "/") == 0)
+		fail_msg("CoreDump: bad reply");
+	w.job = job;
+	if (!bench_wait(job_arrived, &w, SAVE_TIMEOUT_MS, -1))
+		fail_msg("%s: no job Completed within %d ms of CoreDump", g->name, SAVE_TIMEOUT_MS);
+	double ms = ms_between(t0, w.completed->mono_ns);
+	if (!w.completed->success)
+		fail_msg("%s: the dump job failed", g->name);
+	r = sd_bus_get_property_string(B, ZVIRT_BUS_NAME, job, "org.zvirt1.Job", "State", &error, &state);
+	if (r < 0)
+		fail_msg("Get State on %s: %s", job, error.message ?: strerror(-r));
+	if (strcmp(state, "completed") != 0)
+		fail_msg("%s: the dump job is %s after Completed, expected completed", g->name, state);
+	if (!state_is(g->path, "running"))
+		fail_msg("%s: not running after its dump", g->name);
+	return ms;
+}
+
+/* `opt.saves` dumps of the booted, dirtied guest; each file is removed
+ * once measured. */
+static void dump_rounds(Guest *g)
+{
+	for (unsigned r = 0; r < opt.saves; r++) {
+		_cleanup_free_ char *file = dump_file("zvirtd", r);
+
+		progress("CoreDump of %s, %u/%u", g->name, r + 1, opt.saves);
+		series_add(&rows[ROW_DUMP].s, core_dump(g, file));
+		series_add(&rows[ROW_DUMP_SIZE].s, file_mib(file));
+		if (unlink(file) < 0)
+			fail_msg("unlink %s: %m", file);
+	}
+}
+
 /* One guest of this size: boot, dirty, then ManagedSave and restore
  * `saves` times (a restored guest holds the same data). */
 static void save_size(size_t k)
@@ -2121,6 +2200,8 @@ static void save_size(size_t k)
 	if (!pty)
 		fail_msg("%s has no console pty in its live XML", g.name);
 	guest_dirty(pty, (pid_t)g.pid, z->dirty_mib);
+	if (k == DUMP_SIZE)
+		dump_rounds(&g);
 
 	for (unsigned r = 0; r < opt.saves; r++) {
 		progress("ManagedSave and restore of %s, %u/%u", g.name, r + 1, opt.saves);
@@ -2153,6 +2234,9 @@ static void phase_save(void)
 	     "image "
 	     "is <StateDir>/save/<uuid>.save on %s; MB are MiB",
 	     getenv("TMPDIR") ?: "/var/tmp");
+	note("CoreDump: from the call to the job's Completed (State completed, the guest still running), "
+	     "format elf, into a new file in the harness's directory; the daemon follows the dump with "
+	     "query-dump every 100 ms and fsyncs the file before the job completes");
 }
 
 /* The "filename" of the first pty chardev in a query-chardev reply. */
@@ -2212,6 +2296,56 @@ static double qemu_alone_save(Qemu *q, const char *image)
 	qmp_wait_migration(q);
 	if (fsync(fd) < 0)
 		fail_msg("fsync %s: %m", image);
+	return ms_since(t0);
+}
+
+/* The value of "status" in a QMP reply, into buf: query-dump's reply also
+ * has a member named "completed". */
+static const char *qmp_status(const char *line, char *buf, size_t size)
+{
+	const char *p = strstr(line, "\"status\"");
+
+	buf[0] = '\0';
+	if (!p)
+		return buf;
+	p += strlen("\"status\"");
+	p += strspn(p, " :");
+	if (*p++ != '"')
+		return buf;
+	snprintf(buf, size, "%.*s", (int)strcspn(p, "\""), p);
+	return buf;
+}
+
+/* What the daemon's CoreDump asks of QEMU, with nothing around it: a new
+ * file handed over with getfd, dump-guest-memory (elf, detached),
+ * query-dump every millisecond until completed, fsync. */
+static double qemu_alone_dump(Qemu *q, const char *file)
+{
+	uint64_t t0 = now_ns();
+	_cleanup_close_ int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char line[16384], status[32];
+
+	if (fd < 0)
+		fail_msg("open %s: %m", file);
+	qmp_getfd(q, "bench-dump", fd);
+	qmp_command(q,
+		    "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,"
+		    "\"protocol\":\"fd:bench-dump\",\"detach\":true,\"format\":\"elf\"}}\n",
+		    -1, NULL, 0);
+	for (;;) {
+		qmp_command(q, "{\"execute\":\"query-dump\"}\n", -1, line, sizeof(line));
+		qmp_status(line, status, sizeof(status));
+		if (strcmp(status, "completed") == 0)
+			break;
+		/* "none" until the dump thread has begun */
+		if (strcmp(status, "active") != 0 && strcmp(status, "none") != 0)
+			fail_msg("QEMU alone: the dump ended: %s", line);
+		if (ms_since(t0) > SAVE_TIMEOUT_MS)
+			fail_msg("QEMU alone: the dump is not done after %d ms: %s", SAVE_TIMEOUT_MS, line);
+		usleep(1000);
+	}
+	if (fsync(fd) < 0)
+		fail_msg("fsync %s: %m", file);
 	return ms_since(t0);
 }
 
@@ -2285,6 +2419,17 @@ static void phase_qemu_save_alone(void)
 		q->console_log = xasprintf("%s/qemu-alone-save.console.log", harness_log_dir());
 		progress("QEMU alone: %u MiB guest, booting and dirtying %u MiB", z->mib, z->dirty_mib);
 		qemu_alone_boot(q, save_boot_argv[k], dir, z->dirty_mib);
+		for (unsigned r = 0; k == DUMP_SIZE && r < opt.saves; r++) {
+			_cleanup_free_ char *file = dump_file("qemu-alone", r);
+
+			progress("QEMU alone: dump of the %u MiB guest, %u/%u", z->mib, r + 1, opt.saves);
+			series_add(&rows[ROW_QEMU_DUMP].s, qemu_alone_dump(q, file));
+			if (r == 0)
+				note("QEMU alone, %u MiB guest: the dump is %.1f MB (zvirtd's: %.1f MB)",
+				     z->mib, file_mib(file), series_median(&rows[ROW_DUMP_SIZE].s));
+			if (unlink(file) < 0)
+				fail_msg("unlink %s: %m", file);
+		}
 		for (unsigned r = 0; r < opt.saves; r++) {
 			progress("QEMU alone: save and restore of the %u MiB guest, %u/%u", z->mib, r + 1,
 				 opt.saves);
