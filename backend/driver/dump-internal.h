@@ -15,6 +15,9 @@ typedef struct DumpOp DumpOp;
  * restart, preserve). false when no dump is made: the caller acts now. */
 bool domain_crash_dump(Domain *d, LifecycleAction action);
 
+/* QEMU's DUMP_COMPLETED event: the dump looks at once. */
+void domain_dump_event(Domain *d);
+
 /* QEMU ended during a dump: the job fails, the file goes. */
 void domain_dump_stopped(Domain *d);
 

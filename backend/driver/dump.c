@@ -235,6 +235,14 @@ static void on_cpus_stopped(QemuMonitor *mon, int r, const char *error, void *us
 	hand_over(o);
 }
 
+void domain_dump_event(Domain *d)
+{
+	DumpOp *o = d->dump;
+	/* DUMP_COMPLETED: look now rather than at the next poll. */
+	if (o && !o->syncing && o->poll && sd_event_source_get_enabled(o->poll, NULL) > 0)
+		(void)sd_event_source_set_time_relative(o->poll, 0);
+}
+
 static const JobOps dump_job_ops = {}; /* QEMU 7.2 cannot cancel a dump */
 
 /* The dump of d into fd (taken in every case) as a job. */

@@ -122,6 +122,9 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 		domain_save_migration_event(d);
 		domain_restore_migration_event(d);
 		break;
+	case QEMU_EVENT_DUMP_COMPLETED:
+		domain_dump_event(d);
+		break;
 	case QEMU_EVENT_WATCHDOG:
 		if (action_is(ev, "pause") && d->state == DOMAIN_STATE_RUNNING)
 			domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG);

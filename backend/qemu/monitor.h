@@ -24,7 +24,8 @@ typedef enum QemuEventType {
 	QEMU_EVENT_BLOCK_IO_ERROR,
 	QEMU_EVENT_WATCHDOG,
 	QEMU_EVENT_MIGRATION, /* with migrate-set-capabilities events on */
-	QEMU_EVENT_OTHER,     /* any event the driver does not act on */
+	QEMU_EVENT_DUMP_COMPLETED,
+	QEMU_EVENT_OTHER, /* any event the driver does not act on */
 	_QEMU_EVENT_MAX,
 } QemuEventType;
 
