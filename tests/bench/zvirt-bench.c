@@ -2230,13 +2230,15 @@ static void phase_save(void)
 	for (size_t k = 0; k < ELEMENTSOF(save_sizes); k++)
 		save_size(k);
 	note("ManagedSave: from the call to the later of the job's Completed and StateChanged "
-	     "shut-off/saved; the daemon follows QEMU's migration with query-migrate every 100 ms. The "
+	     "shut-off/saved; the daemon follows QEMU's migration with query-migrate every 100 ms and "
+	     "at once on its MIGRATION events. The "
 	     "image "
 	     "is <StateDir>/save/<uuid>.save on %s; MB are MiB",
 	     getenv("TMPDIR") ?: "/var/tmp");
 	note("CoreDump: from the call to the job's Completed (State completed, the guest still running), "
 	     "format elf, into a new file in the harness's directory; the daemon follows the dump with "
-	     "query-dump every 100 ms and fsyncs the file before the job completes");
+	     "query-dump every 100 ms and at once on DUMP_COMPLETED, and fsyncs the file before the job "
+	     "completes");
 }
 
 /* The "filename" of the first pty chardev in a query-chardev reply. */
