@@ -357,32 +357,25 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	if (domain_state_is_active(st->state))
 		r->n_active++;
 
-	bool kill_restore = false;
-	if (st->restoring) {
-		/* A restore the previous daemon did not see through: QEMU may
-		 * hold half a guest. It goes; the image stays for the next
-		 * Start. */
+	/* A restore the previous daemon did not see through: QEMU may hold
+	 * half a guest. It goes (below); the image stays for the next Start. */
+	bool kill_restore = st->restoring;
+	if (kill_restore)
 		st->starting = false;
-		d->stop_expected = true;
-		d->stop_reason = DOMAIN_REASON_SAVED;
-		kill_restore = true;
-	} else if (domain_state_is_active(st->state) && d->has_managed_save &&
-		   !(st->stop_expected && st->stop_reason == DOMAIN_REASON_SAVED)) {
-		/* Restored, but the previous daemon died before removing the
-		 * image: it is stale. */
+	/* An image beside a running domain is not its own: a save that did
+	 * not finish (renamed into place before QEMU quit), or a restore
+	 * whose image the previous daemon had no time to remove. Only a save
+	 * in its last step (QEMU quitting) keeps it. */
+	bool quitting_saved = st->stop_expected && st->stop_reason == DOMAIN_REASON_SAVED;
+	if (!kill_restore && (st->saving || (domain_state_is_active(st->state) && !quitting_saved)) &&
+	    d->has_managed_save) {
 		_cleanup_free_ char *image = domain_managed_save_path(d);
-		if (image)
-			(void)unlink(image);
+		if (image && unlink(image) == 0)
+			log_info("Domain %s: removed a managed-save image that is not its own",
+				 domain_name(d));
 		d->has_managed_save = false;
 	}
 	if (st->saving) {
-		/* Not finished: an image renamed into place before QEMU quit
-		 * was never the domain's (it is running, not saved). */
-		_cleanup_free_ char *image = domain_managed_save_path(d);
-		if (image && unlink(image) == 0)
-			log_info("Domain %s: removed the image of a managed save that did not finish",
-				 domain_name(d));
-		d->has_managed_save = false;
 		d->undo_save = true;
 		d->undo_save_resume = st->saving_resume;
 	}
@@ -399,11 +392,11 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		d->start_flags = st->start_paused ? DOMAIN_START_PAUSED : 0;
 	}
 
-	/* On failure d is shut off, and gone if it was transient. */
 	if (kill_restore) {
 		d->stop_expected = true;
 		d->stop_reason = DOMAIN_REASON_SAVED;
 	}
+	/* On failure d is shut off, and gone if it was transient. */
 	if (domain_reattach(d, st->pid, st->qmp_path) < 0)
 		return 0;
 	if (kill_restore) {
@@ -411,7 +404,7 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 			    "kept",
 			    domain_name(d));
 		domain_kill_qemu(d, DOMAIN_REASON_SAVED);
-	} else if (st->stop_expected && st->stop_reason == DOMAIN_REASON_SAVED) {
+	} else if (quitting_saved) {
 		/* The image was in place and QEMU was quitting: finish that. */
 		domain_quit_qemu(d, DOMAIN_REASON_SAVED);
 	} else if (st->kill_at_usec > 0 && domain_arm_kill_deadline(d, st->kill_at_usec) < 0)
