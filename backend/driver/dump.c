@@ -49,6 +49,14 @@ struct DumpOp {
 
 static const char *const formats[] = {"elf", "kdump-zlib", "kdump-lzo", "kdump-snappy"};
 
+/* A new file only: the daemon is root, and a dump must not replace what
+ * the path already names, nor follow a link. */
+static int open_new_dump(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
 static void dump_free(DumpOp *o)
 {
 	if (!o)
@@ -319,12 +327,10 @@ int domain_core_dump(Domain *d, const char *path, DomainDumpFlags flags, const c
 	if (k < 0)
 		return k;
 
-	/* A new file only: the daemon is root, and a dump must not replace
-	 * what the path already names, nor follow a link. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	int fd = open_new_dump(path);
 	if (fd < 0)
-		return zv_error_set(err, errno == EEXIST ? ZV_ERROR_INVALID_ARGUMENT : ZV_ERROR_HOST, errno,
-				    "Cannot create %s: %s", path, strerror(errno));
+		return zv_error_set(err, fd == -EEXIST ? ZV_ERROR_INVALID_ARGUMENT : ZV_ERROR_HOST, -fd,
+				    "Cannot create %s: %s", path, strerror(-fd));
 	return dump_begin(d, fd, path, format,
 			  flags & DOMAIN_DUMP_CRASH   ? DUMP_THEN_CRASH
 			  : flags & DOMAIN_DUMP_RESET ? DUMP_THEN_RESET
@@ -349,11 +355,10 @@ bool domain_crash_dump(Domain *d, LifecycleAction action)
 	if (asprintf(&path, "%s/%s-%s.core", dir, domain_name(d), stamp) < 0)
 		return false;
 	int k = mkdir_p(dir, 0700);
-	int fd = k >= 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600)
-			: -1;
+	int fd = k >= 0 ? open_new_dump(path) : k;
 	if (fd < 0) {
 		log_error("Domain %s: cannot create the crash dump %s: %s", domain_name(d), path,
-			  strerror(k < 0 ? -k : errno));
+			  strerror(-fd));
 		return false;
 	}
 	DumpThen then = action == LIFECYCLE_ACTION_PRESERVE ? DUMP_THEN_NOTHING
