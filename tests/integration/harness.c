@@ -1930,6 +1930,18 @@ char *harness_guest_xml_on_crash(const char *name, const char *action)
 	return xasprintf("%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action, os_end);
 }
 
+void harness_boot_guest(const char *path, const char *name)
+{
+	_cleanup_free_ char *log = harness_console_log(name);
+	off_t mark = harness_file_size(log);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_console_from(
+				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
+			 0);
+}
+
 void harness_panic_guest(const char *path)
 {
 	_cleanup_free_ char *pty = harness_console_pty(path);

@@ -173,6 +173,9 @@ char *harness_guest_xml(const char *name);
 char *harness_guest_xml_uuid(const char *name, const char *uuid);
 /* The test guest with <on_crash>action</on_crash>. */
 char *harness_guest_xml_on_crash(const char *name, const char *action);
+/* Starts the defined domain at path (the test guest `name`) and waits
+ * until it runs and the guest printed its ready line. Asserting. */
+void harness_boot_guest(const char *path, const char *name);
 /* Makes the running guest panic (its console's `panic`: a disabled
  * wait, QEMU's GUEST_PANICKED). Asserting. */
 void harness_panic_guest(const char *path);

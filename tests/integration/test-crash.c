@@ -12,26 +12,13 @@
 
 #include "harness.h"
 
-/* Starts the domain and waits for the guest's ready line. */
-static void boot(const char *path, const char *name)
-{
-	_cleanup_free_ char *log = harness_console_log(name);
-	off_t mark = harness_file_size(log);
-
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
-	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_int_equal(harness_wait_console_from(
-				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
-			 0);
-}
-
 static void test_panic_preserve(void **state)
 {
 	_cleanup_free_ char *xml = harness_guest_xml_on_crash("crash-preserve", "preserve");
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *log = harness_console_log("crash-preserve");
 
-	boot(path, "crash-preserve");
+	harness_boot_guest(path, "crash-preserve");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	size_t mark = harness_signal_mark();
 
@@ -69,7 +56,7 @@ static void test_panic_destroy(void **state)
 	_cleanup_free_ char *xml = harness_guest_xml_on_crash("crash-destroy", "destroy");
 	_cleanup_free_ char *path = harness_define(xml);
 
-	boot(path, "crash-destroy");
+	harness_boot_guest(path, "crash-destroy");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	size_t mark = harness_signal_mark();
 
@@ -88,7 +75,7 @@ static void test_panic_restart(void **state)
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *log = harness_console_log("crash-restart");
 
-	boot(path, "crash-restart");
+	harness_boot_guest(path, "crash-restart");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	off_t console_mark = harness_file_size(log);
 	size_t mark = harness_signal_mark();
@@ -115,7 +102,7 @@ static void test_reboot(void **state)
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *log = harness_console_log("reboot-guest");
 
-	boot(path, "reboot-guest");
+	harness_boot_guest(path, "reboot-guest");
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	off_t console_mark = harness_file_size(log);
 	size_t mark = harness_signal_mark();

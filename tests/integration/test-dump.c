@@ -21,14 +21,8 @@
 
 static char *boot(const char *xml, const char *name)
 {
-	_cleanup_free_ char *log = harness_console_log(name);
 	char *path = harness_define(xml);
-	off_t mark = harness_file_size(log);
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
-	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_int_equal(harness_wait_console_from(
-				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
-			 0);
+	harness_boot_guest(path, name);
 	return path;
 }
 
