@@ -151,12 +151,18 @@ int xml_error_at_line(ZvError *err, const xmlNode *node, long line, const char *
 	if (line > 0)
 		snprintf(where, sizeof(where), " (line %ld)", line);
 
+	/* A device document (AttachDevice, ...; device-xml.c reads it as
+	 * "device.xml") is named as one. */
+	const char *kind =
+		node && node->doc && node->doc->URL && xmlStrEqual(node->doc->URL, BAD_CAST "device.xml")
+			? "device"
+			: "domain";
 	_cleanup_xml_free_ xmlChar *path = node ? xmlGetNodePath(node) : NULL;
 	if (path)
-		snprintf(msg, sizeof(msg), "Invalid domain XML at %s: %s%s", (const char *)path, what,
+		snprintf(msg, sizeof(msg), "Invalid %s XML at %s: %s%s", kind, (const char *)path, what,
 			 where);
 	else
-		snprintf(msg, sizeof(msg), "Invalid domain XML: %s%s", what, where);
+		snprintf(msg, sizeof(msg), "Invalid %s XML: %s%s", kind, what, where);
 	utf8_trim_partial(msg);
 	return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG, "%s", msg);
 }
