@@ -467,3 +467,60 @@ int dac_label_domain(Domain *d, const QemuCmdlineParams *p, ZvError *err)
 	dac_take_owners(d, &l.done);
 	return 0;
 }
+
+int dac_label_disk(Domain *d, const DiskDef *disk, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	char what[64];
+
+	if (geteuid() != 0 || s->qemu_uid == 0 || !disk->source || !*disk->source)
+		return 0;
+	snprintf(what, sizeof(what), "Disk '%s'", disk->target ? disk->target : "?");
+	/* A file this run gave away already (another disk of d names it)
+	 * is the labeller's "named twice": it starts from d's record. */
+	Labeler l = {.d = d, .s = s, .done = d->owners};
+	size_t before = d->owners.n;
+	int r = label_file(&l, what, disk->source, disk->readonly ? NEED_READ : NEED_RW, false, err);
+	if (r >= 0 && l.done.n > before) {
+		/* Recorded before the chown, as at start. */
+		d->owners = l.done;
+		(void)domain_save_status(d);
+		r = give_all(&l, err);
+	}
+	d->owners = l.done;
+	labeler_close(&l);
+	if (r < 0 && d->owners.n > before) {
+		FileOwners added = {.v = d->owners.v + before, .n = d->owners.n - before};
+		for (size_t i = 0; i < added.n; i++)
+			restore_one(&added.v[i]);
+		for (size_t i = before; i < d->owners.n; i++)
+			free(d->owners.v[i].path);
+		d->owners.n = before;
+		(void)domain_save_status(d);
+	}
+	return r;
+}
+
+void dac_restore_disk(Domain *d, const char *path)
+{
+	if (!path || !*path)
+		return;
+	/* Another device of this run still names it. */
+	if (d->live)
+		for (size_t i = 0; i < d->live->n_disks; i++)
+			if (d->live->disks[i].source && strcmp(d->live->disks[i].source, path) == 0)
+				return;
+	for (size_t i = 0; i < d->owners.n; i++) {
+		if (strcmp(d->owners.v[i].path, path) != 0)
+			continue;
+		FileOwners one = {};
+		int k = file_owners_add(&one, &d->owners.v[i]);
+		free(d->owners.v[i].path);
+		memmove(&d->owners.v[i], &d->owners.v[i + 1], (d->owners.n - i - 1) * sizeof(FileOwner));
+		d->owners.n--;
+		(void)domain_save_status(d);
+		if (k >= 0)
+			restore_list(d, &one); /* not while another running domain uses it */
+		return;
+	}
+}

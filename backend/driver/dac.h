@@ -34,6 +34,15 @@ int dac_label_domain(Domain *d, const QemuCmdlineParams *p, ZvError *err);
  * stops), or it was replaced or given to someone else meanwhile. */
 void dac_restore_domain(Domain *d);
 
+/* Hot-plug: disk's source is given to QEMU's user for the rest of the
+ * run, recorded in d's owners (and status) first, as at start. On
+ * failure nothing stays changed. */
+int dac_label_disk(Domain *d, const DiskDef *disk, ZvError *err);
+/* Hot-unplug: the file goes back to its owner, unless another disk of
+ * the run or another running domain still uses it. Call after the disk
+ * left d->live. */
+void dac_restore_disk(Domain *d, const char *path);
+
 /* A restarted daemon: what the status file recorded becomes d's (owners
  * is emptied). */
 void dac_take_owners(Domain *d, FileOwners *owners);

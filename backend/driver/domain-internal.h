@@ -52,6 +52,7 @@ struct Domain {
 	struct RestoreOp *restore;         /* restore.c: QEMU reads the image */
 	bool start_image_paused;           /* the image was taken while paused */
 	struct DumpOp *dump;               /* dump.c: the dump under way */
+	struct HotplugOp *hotplug;         /* hotplug.c: the live device change under way */
 
 	DomainState state;
 	DomainReason reason;
@@ -180,6 +181,13 @@ void domain_restart_process(Domain *d, DomainReason stop_reason);
 void domain_stopped(Domain *d);
 /* The process watch callback, for spawn and attach. */
 void domain_on_process_exit(QemuProcess *p, void *userdata);
+
+/* hotplug.c: QEMU said a device is gone (DEVICE_DELETED), or that the
+ * guest refused to let it go. */
+void domain_hotplug_device_deleted(Domain *d, const char *alias);
+void domain_hotplug_unplug_refused(Domain *d, const char *alias);
+/* QEMU ended, or the domain goes: the change under way is over. */
+void domain_hotplug_stopped(Domain *d);
 
 /* console.c: ends the console relay (its client sees end of file). */
 void domain_console_close(Domain *d);

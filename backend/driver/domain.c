@@ -101,6 +101,7 @@ Domain *domain_free(Domain *d)
 	answer_pending_calls(d);
 	job_forget_domain(d);
 	domain_stats_answer_all(d);
+	domain_hotplug_stopped(d);
 	domain_console_close(d);
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);

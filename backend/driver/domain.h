@@ -106,3 +106,45 @@ int domain_resume(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
 /* QEMU's inject-nmi (s390x: a restart interrupt); running or paused
  * only. cb runs once QEMU took it; the guest's answer comes as events. */
 int domain_inject_nmi(Domain *d, domain_done_fn cb, void *userdata, ZvError *err);
+
+/* --- devices (hotplug.c) -------------------------------------------------- */
+
+/* Which definitions a change applies to: the live one, the persistent
+ * one, or both (modify-flags.h turns virsh's options into these). */
+typedef enum DomainModifyFlags {
+	DOMAIN_MODIFY_LIVE = 1 << 0,
+	DOMAIN_MODIFY_CONFIG = 1 << 1,
+} DomainModifyFlags;
+
+/* Completion of a device call: target names the disk it was about
+ * (borrowed for the callback; NULL on failure). */
+typedef void (*domain_device_done_fn)(Domain *d, int r, const ZvError *err, const char *target,
+				      void *userdata);
+
+struct DeviceDef;
+
+/* AttachDevice: live, the device is plugged into QEMU (blockdev-add and
+ * device_add, as a start would have it) and joins the live definition;
+ * config, the persistent definition gets it (durably, in the write
+ * queue). Both: one ccw address, free in either. dev is taken in every
+ * case. */
+int domain_attach_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
+			 void *userdata, ZvError *err);
+
+/* DetachDevice: the device of the same target leaves. Live, QEMU's
+ * device_del asks for it and the call ends with DEVICE_DELETED; a guest
+ * that does not let go within DOMAIN_DEVICE_REMOVAL_TIMEOUT_USEC ends
+ * it with Timeout and DeviceRemovalFailed, and the device stays (it is
+ * removed if QEMU lets it go later). dev is taken. */
+int domain_detach_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
+			 void *userdata, ZvError *err);
+
+/* UpdateDevice: the device of the same target becomes dev. Live, only
+ * what QEMU can change on a running device may differ; config, any
+ * setting but its identity (target, ccw address when given). dev is taken. */
+int domain_update_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
+			 void *userdata, ZvError *err);
+
+/* libvirt waits 5 s for QEMU's DEVICE_DELETED before it reports an
+ * unplug as not (yet) done. */
+#define DOMAIN_DEVICE_REMOVAL_TIMEOUT_USEC (5 * 1000000ULL)

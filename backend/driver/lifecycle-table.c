@@ -21,6 +21,9 @@ static const char *const op_names[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_CORE_DUMP] = "CoreDump",
 	[DOMAIN_OP_INJECT_NMI] = "InjectNMI",
 	[DOMAIN_OP_OPEN_CONSOLE] = "OpenConsole",
+	[DOMAIN_OP_ATTACH_DEVICE] = "AttachDevice",
+	[DOMAIN_OP_DETACH_DEVICE] = "DetachDevice",
+	[DOMAIN_OP_UPDATE_DEVICE] = "UpdateDevice",
 };
 
 #define BIT(x) (1u << (x))
@@ -50,6 +53,10 @@ static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	/* The console is there as long as QEMU is. */
 	[DOMAIN_OP_OPEN_CONSOLE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) |
 				   BIT(DOMAIN_STATE_CRASHED) | BIT(DOMAIN_STATE_IN_SHUTDOWN),
+	/* Hot-plug needs a QEMU whose guest is not going away. */
+	[DOMAIN_OP_ATTACH_DEVICE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	[DOMAIN_OP_DETACH_DEVICE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	[DOMAIN_OP_UPDATE_DEVICE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
 };
 
 const char *domain_op_to_string(DomainOp op)

@@ -25,6 +25,10 @@ typedef enum DomainOp {
 	/* These two change no state; the table only says when they work. */
 	DOMAIN_OP_INJECT_NMI,
 	DOMAIN_OP_OPEN_CONSOLE,
+	/* The live half of a device change (its config half needs no state). */
+	DOMAIN_OP_ATTACH_DEVICE,
+	DOMAIN_OP_DETACH_DEVICE,
+	DOMAIN_OP_UPDATE_DEVICE,
 	_DOMAIN_OP_MAX,
 } DomainOp;
 

@@ -37,6 +37,8 @@ static const char *const event_names[_QEMU_EVENT_MAX] = {
 	[QEMU_EVENT_WATCHDOG] = "WATCHDOG",
 	[QEMU_EVENT_MIGRATION] = "MIGRATION",
 	[QEMU_EVENT_DUMP_COMPLETED] = "DUMP_COMPLETED",
+	[QEMU_EVENT_DEVICE_DELETED] = "DEVICE_DELETED",
+	[QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR] = "DEVICE_UNPLUG_GUEST_ERROR",
 	[QEMU_EVENT_OTHER] = "other",
 };
 
@@ -70,6 +72,11 @@ static void decode_event(const char *name, json_object *data, QemuEvent *ev)
 		break;
 	case QEMU_EVENT_MIGRATION:
 		ev->migration_status = json_string_member(data, "status");
+		break;
+	case QEMU_EVENT_DEVICE_DELETED:
+	case QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR:
+		ev->device = json_string_member(data, "device");
+		ev->device_path = json_string_member(data, "path");
 		break;
 	case QEMU_EVENT_GUEST_PANICKED: {
 		json_object *info = NULL;
