@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/device-xml.h"
 #include "conf/domain-xml.h"
 #include "driver/console.h"
+#include "driver/modify-flags.h"
 #include "driver/stats.h"
 #include "errors.h"
 #include "objects.h"
@@ -122,14 +124,24 @@ static int prop_job(sd_bus *bus, const char *path, const char *iface, const char
 /* polkit with the details rules use to grant one user one domain, and
  * some calls but not others: verb is the virsh-like name of the call
  * (docs/dbus-api.md, "Details passed to polkit"). */
-static int authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb,
+int domain_authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb, const char *device,
 		     bool no_user_interaction, sd_bus_error *error)
 {
 	const char *details[] = {
-		"verb", verb, "domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL,
+		"verb", verb, "domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL, NULL, NULL,
 	};
 	assert(verb);
+	if (device) {
+		details[6] = "device";
+		details[7] = device;
+	}
 	return polkit_check(objects_of_domain(d), m, action, details, no_user_interaction, error);
+}
+
+static int authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb,
+		     bool no_user_interaction, sd_bus_error *error)
+{
+	return domain_authorize(d, m, action, verb, NULL, no_user_interaction, error);
 }
 
 /* Autostart is written through Properties.Set, which sd-bus answers as
@@ -638,6 +650,98 @@ static int method_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *er
 	return lifecycle_begun(m, r, &err, error);
 }
 
+/* --- devices ------------------------------------------------------------ */
+
+static void on_device_done(Domain *d, int r, const ZvError *err, const char *target, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (r < 0) {
+		(void)bus_reply_zv_error(m, err, r);
+		return;
+	}
+	if (!sd_bus_message_is_method_call(m, ZVIRT_DOMAIN_IFACE, "AttachDevice")) {
+		(void)sd_bus_reply_method_return(m, NULL);
+		return;
+	}
+	_cleanup_free_ char *path = d && target ? disk_object_path(d, target) : NULL;
+	if (path)
+		(void)sd_bus_reply_method_return(m, "o", path);
+	else
+		(void)sd_bus_reply_method_errorf(m, "org.zvirt1.Error.HostError", "Out of memory");
+}
+
+typedef int (*device_call_fn)(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
+			      void *userdata, ZvError *err);
+
+/* AttachDevice, DetachDevice, UpdateDevice: (s xml, a{sv} options) with
+ * virsh's live/config/current/persistent. The device document is read
+ * first (polkit is told which device), on the loop: it is bounded by
+ * DEVICE_XML_MAX_SIZE, small enough to parse in well under a
+ * millisecond. */
+static int device_call(sd_bus_message *m, Domain *d, const char *verb, const char *call, device_call_fn fn,
+		       sd_bus_error *error)
+{
+	const char *xml;
+	OptionsCommon common = {};
+	ModifyOptions mo = {};
+	const OptionSpec specs[] = {{"live", "b", &mo.live},
+				    {"config", "b", &mo.config},
+				    {"current", "b", &mo.current},
+				    {"persistent", "b", &mo.persistent},
+				    {}};
+	ZvError err = ZV_ERROR_INIT;
+
+	int r = sd_bus_message_read(m, "s", &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	_cleanup_(device_def_freep) DeviceDef *dev = NULL;
+	/* What GetXMLDesc shows of a running domain names the device by the
+	 * daemon's alias too: keep it for matching. */
+	r = device_def_parse(xml, strlen(xml), DOMAIN_XML_PARSE_LIVE, &dev, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	r = domain_authorize(d, m, "org.zvirt1.domain.modify", verb, dev->disk.target,
+			     common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	DomainModifyFlags flags;
+	r = modify_flags_resolve(&mo, domain_get_live_def(d) != NULL, domain_is_persistent(d), call,
+				 domain_name(d), &flags, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	r = fn(d, TAKE_PTR(dev), flags, on_device_done, sd_bus_message_ref(m), &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, &err, r);
+	}
+	return 1;
+}
+
+static int method_attach_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	assert(m);
+	assert(userdata);
+	return device_call(m, userdata, "attach-device", "AttachDevice", domain_attach_device, error);
+}
+
+static int method_detach_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	assert(m);
+	assert(userdata);
+	return device_call(m, userdata, "detach-device", "DetachDevice", domain_detach_device, error);
+}
+
+static int method_update_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	assert(m);
+	assert(userdata);
+	return device_call(m, userdata, "update-device", "UpdateDevice", domain_update_device, error);
+}
+
 /* --- signals from the backend ------------------------------------------ */
 
 void objects_domain_state_changed(Objects *o, Domain *d)
@@ -735,6 +839,12 @@ const sd_bus_vtable domain_vtable[] = {
 				method_get_xml_desc, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("InjectNMI", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
 				method_inject_nmi, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("AttachDevice", SD_BUS_ARGS("s", xml, "a{sv}", options),
+				SD_BUS_RESULT("o", device), method_attach_device, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("DetachDevice", SD_BUS_ARGS("s", xml, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_detach_device, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("UpdateDevice", SD_BUS_ARGS("s", xml, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_update_device, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
 				method_open_console, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("a{sv}", stats),
@@ -742,5 +852,6 @@ const sd_bus_vtable domain_vtable[] = {
 
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason, "t", sequence), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Crashed", SD_BUS_ARGS("a{sv}", info), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("o", device, "s", message), 0),
 	SD_BUS_VTABLE_END,
 };

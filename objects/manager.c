@@ -582,6 +582,7 @@ static void on_domain_added(Domain *d, void *userdata)
 	char path[DOMAIN_PATH_MAX];
 	domain_object_path(d, path);
 	(void)sd_bus_emit_object_added(o->bus, path);
+	objects_disks_sync(o, d, false);
 	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainDefined", "os", path,
 				 domain_name(d));
 	objects_manager_counts_changed(o);
@@ -593,6 +594,7 @@ static void on_domain_removed(Domain *d, void *userdata)
 	char path[DOMAIN_PATH_MAX];
 	domain_object_path(d, path);
 	/* Still findable here: InterfacesRemoved needs the object to exist. */
+	objects_disks_sync(o, d, true);
 	(void)sd_bus_emit_object_removed(o->bus, path);
 	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainUndefined", "os", path,
 				 domain_name(d));
@@ -606,11 +608,24 @@ static void on_domain_count_changed(void *userdata)
 static void on_state_changed(Domain *d, void *userdata)
 {
 	objects_domain_state_changed(userdata, d);
+	/* A start or stop changes which definition the disks come from. */
+	objects_disks_sync(userdata, d, false);
 }
 
 static void on_definition_changed(Domain *d, void *userdata)
 {
 	objects_domain_definition_changed(userdata, d);
+	objects_disks_sync(userdata, d, false);
+}
+
+static void on_device_removal_failed(Domain *d, const char *target, const char *message, void *userdata)
+{
+	Objects *o = userdata;
+	char path[DOMAIN_PATH_MAX];
+	_cleanup_free_ char *device = disk_object_path(d, target);
+	if (device)
+		(void)sd_bus_emit_signal(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE,
+					 "DeviceRemovalFailed", "os", device, message);
 }
 
 static void on_crashed(Domain *d, const DomainCrashInfo *info, void *userdata)
@@ -659,6 +674,9 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = objects_add_job_objects(o, &o->slots[5], &o->slots[6]);
 	if (r < 0)
 		goto fail;
+	r = objects_add_disk_objects(o, &o->slots[7], &o->slots[8]);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,
@@ -667,6 +685,7 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 		.domain_state_changed = on_state_changed,
 		.domain_definition_changed = on_definition_changed,
 		.domain_crashed = on_crashed,
+		.device_removal_failed = on_device_removal_failed,
 		.userdata = o,
 	};
 	objects_job_callbacks(&cb);
@@ -692,6 +711,7 @@ Objects *objects_free(Objects *o)
 	for (size_t i = 0; o->pending_creates && hashmap_iterate(o->pending_creates, &i, (void **)&pc);)
 		pending_create_free(pc);
 	hashmap_free(o->pending_creates);
+	objects_disks_done(o);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

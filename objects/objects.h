@@ -37,7 +37,8 @@ struct Objects {
 	Hashmap *pending_creates;       /* manager.c: parsed CreateXML calls in polkit, by message */
 	objects_reload_fn reload;
 	void *reload_userdata;
-	sd_bus_slot *slots[8];
+	Hashmap *disk_snapshots; /* disk.c: what was announced per domain, by uuid */
+	sd_bus_slot *slots[10];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;
@@ -62,6 +63,23 @@ int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *u
 int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
 			   sd_bus_error *error);
+
+/* polkit for a call on d, with the details rules see (docs/dbus-api.md):
+ * verb, domain_name, domain_uuid, and device when not NULL. 1: allowed,
+ * 0: asked (the message comes back), < 0: refused. */
+int domain_authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb, const char *device,
+		     bool no_user_interaction, sd_bus_error *error);
+
+/* disk.c: org.zvirt1.Disk objects below their domain. */
+#define ZVIRT_DISK_IFACE "org.zvirt1.Disk"
+/* <domain path>/disk/<target> (malloc'd; NULL on ENOMEM). */
+char *disk_object_path(const Domain *d, const char *target);
+int objects_add_disk_objects(Objects *o, sd_bus_slot **ret_vtable, sd_bus_slot **ret_enumerator);
+/* Announces what changed among d's disks since the last call
+ * (InterfacesAdded, InterfacesRemoved, PropertiesChanged); gone: d
+ * leaves, all its disks go. */
+void objects_disks_sync(Objects *o, Domain *d, bool gone);
+void objects_disks_done(Objects *o);
 
 /* Signals for backend changes (domain.c emits; manager.c aggregates). */
 void objects_domain_state_changed(Objects *o, Domain *d);

@@ -764,6 +764,14 @@ static int record_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 		r = read_interfaces_added(m, s);
 	else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"))
 		r = read_interfaces_removed(m, s);
+	else {
+		/* Any other signal whose first argument is a path or a string
+		 * (DeviceRemovalFailed's device, ...). */
+		char type;
+		if (sd_bus_message_peek_type(m, &type, NULL) > 0 && (type == 'o' || type == 's') &&
+		    (r = sd_bus_message_read_basic(m, type, &a)) >= 0)
+			s->arg0 = xstrdup(a);
+	}
 	if (r < 0)
 		fprintf(stderr, "harness: cannot parse signal %s.%s on %s (signature %s): %s\n",
 			s->interface, s->member, s->path, sd_bus_message_get_signature(m, true),

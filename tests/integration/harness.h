@@ -138,7 +138,8 @@ typedef struct HarnessSignal {
 	/* First argument as text: the state (StateChanged), the object path
 	 * (DomainDefined, DomainUndefined, DomainStateChanged,
 	 * InterfacesAdded, InterfacesRemoved), the interface name
-	 * (PropertiesChanged). */
+	 * (PropertiesChanged); of any other signal its first argument when
+	 * that is a path or a string (DeviceRemovalFailed's device). */
 	char *arg0;
 	char *state;  /* StateChanged, DomainStateChanged, or PropertiesChanged with State */
 	char *reason; /* ditto, StateReason */

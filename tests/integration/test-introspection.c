@@ -246,6 +246,25 @@ static void test_domain_interface(void **state)
 	harness_undefine(path);
 }
 
+/* A disk of an inactive domain: its object comes from the definition. */
+static void test_disk_interface(void **state)
+{
+	_cleanup_free_ char *base = harness_minimal_xml("introspected-disk", NULL);
+	char *at = strstr(base, "    <memballoon");
+	assert_non_null(at);
+	_cleanup_free_ char *xml = NULL;
+	assert_true(asprintf(&xml,
+			     "%.*s    <disk type='file' device='disk'><source file='/var/tmp/x.img'/>"
+			     "<target dev='vda' bus='virtio'/></disk>\n%s",
+			     (int)(at - base), base, at) > 0);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *disk = NULL;
+	assert_true(asprintf(&disk, "%s/disk/vda", path) > 0);
+
+	compare_interface(disk, "org.zvirt1.Disk");
+	harness_undefine(path);
+}
+
 /* A job: the managed save of a guest started paused (no boot needed);
  * the ended job stays for a minute, long enough to look at it. */
 static void test_job_interface(void **state)
@@ -270,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_manager_interface),
 		cmocka_unit_test(test_domain_interface),
 		cmocka_unit_test(test_job_interface),
+		cmocka_unit_test(test_disk_interface),
 	};
 
 	return harness_main("introspection", tests, 0);
