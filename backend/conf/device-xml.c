@@ -72,7 +72,10 @@ int device_def_parse(const char *xml, size_t len, DomainXMLParseFlags flags, Dev
 	if (!ret)
 		return -EINVAL;
 	*ret = NULL;
-	if (!xml || len == 0 || strspn(xml, " \t\r\n") >= len)
+	size_t blank = 0;
+	while (xml && blank < len && is_xml_space(xml[blank]))
+		blank++;
+	if (!xml || blank == len)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Device XML is empty");
 	if (len > DEVICE_XML_MAX_SIZE)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EFBIG,

@@ -84,6 +84,11 @@ static void test_parse_errors(void **state)
 
 	parse_bad("", 0, ZV_ERROR_INVALID_ARGUMENT, "Device XML is empty");
 	parse_bad("  \n", 3, ZV_ERROR_INVALID_ARGUMENT, "Device XML is empty");
+	/* A buffer is read up to len, never to a NUL it may not have
+	 * (found by fuzz-device-xml). */
+	char blanks[8];
+	memset(blanks, ' ', sizeof(blanks));
+	parse_bad(blanks, sizeof(blanks), ZV_ERROR_INVALID_ARGUMENT, "Device XML is empty");
 	parse_bad(huge, huge_len, ZV_ERROR_INVALID_ARGUMENT, "Device XML is too large");
 	parse_bad("<disk", 5, ZV_ERROR_INVALID_XML, "not well-formed");
 	parse_bad("<domain type='kvm'/>", 20, ZV_ERROR_INVALID_XML,
