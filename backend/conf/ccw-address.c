@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include "util/cleanup.h"
@@ -188,45 +189,6 @@ static int reserve_one(CcwAddressSet *s, Holder *holders, size_t *n_holders, con
 	return 0;
 }
 
-static bool balloon_has_address(const DomainDef *def)
-{
-	return def->memballoon.model != MEMBALLOON_MODEL_NONE;
-}
-
-static int add_domain(CcwAddressSet *s, const DomainDef *def, CcwConflict *conflict)
-{
-	/* One slot per possible explicit address: disks and the balloon. */
-	_cleanup_free_ Holder *holders = calloc(def->n_disks + 1, sizeof(Holder));
-	size_t n = 0;
-	int r;
-
-	if (!holders)
-		return -ENOMEM;
-
-	for (size_t i = 0; i < def->n_disks; i++) {
-		if (!def->disks[i].info.address.assigned)
-			continue;
-		r = reserve_one(s, holders, &n, &def->disks[i].info.address,
-				(CcwDeviceRef){.kind = CCW_DEVICE_DISK, .index = i}, conflict);
-		if (r < 0)
-			return r;
-	}
-	if (balloon_has_address(def) && def->memballoon.info.address.assigned) {
-		r = reserve_one(s, holders, &n, &def->memballoon.info.address,
-				(CcwDeviceRef){.kind = CCW_DEVICE_MEMBALLOON}, conflict);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-int ccw_address_set_add_domain(CcwAddressSet *s, const DomainDef *def, CcwConflict *conflict)
-{
-	if (!s || !def)
-		return -EINVAL;
-	return add_domain(s, def, conflict);
-}
-
 /* Disk indexes in target order. qsort with the key next to the index,
  * so no global is needed; ties keep definition order (the parser refuses
  * duplicate targets, a hand-built definition may not). */
@@ -244,67 +206,158 @@ static int compare_disk_key(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Every device of def that lives on the channel subsystem, in the order
+ * libvirt visits them (virDomainDeviceInfoIterate after
+ * qemuDomainPrimeVirtioDeviceAddresses): virtio disks, network
+ * interfaces, controllers (the virtio-scsi ones), the balloon, RNGs.
+ * SCSI disks and hostdevs sit on a controller and have none. Returns
+ * how many, filling refs when it is not NULL; -ENOMEM. */
+static ssize_t ccw_devices(const DomainDef *def, CcwDeviceRef *refs)
+{
+	size_t n = 0;
+
+	/* virtio disks in target order: what the parser keeps def->disks
+	 * in; sorted again for a hand-built definition. */
+	if (refs && def->n_disks > 0) {
+		_cleanup_free_ DiskKey *order = calloc(def->n_disks, sizeof(DiskKey));
+		size_t k = 0;
+		if (!order)
+			return -ENOMEM;
+		for (size_t i = 0; i < def->n_disks; i++)
+			if (def->disks[i].bus == DISK_BUS_VIRTIO)
+				order[k++] = (DiskKey){.target = def->disks[i].target, .index = i};
+		qsort(order, k, sizeof(DiskKey), compare_disk_key);
+		for (size_t i = 0; i < k; i++)
+			refs[n + i] = (CcwDeviceRef){.kind = CCW_DEVICE_DISK, .index = order[i].index};
+		n += k;
+	} else
+		for (size_t i = 0; i < def->n_disks; i++)
+			n += def->disks[i].bus == DISK_BUS_VIRTIO;
+
+	/* Network interfaces come here (libvirt's nets), once the model
+	 * has them: CCW_DEVICE_NET. */
+
+	for (size_t i = 0; i < def->n_controllers; i++) {
+		if (def->controllers[i].type != CONTROLLER_TYPE_SCSI)
+			continue;
+		if (refs)
+			refs[n] = (CcwDeviceRef){.kind = CCW_DEVICE_CONTROLLER, .index = i};
+		n++;
+	}
+
+	if (def->memballoon.model != MEMBALLOON_MODEL_NONE) {
+		if (refs)
+			refs[n] = (CcwDeviceRef){.kind = CCW_DEVICE_MEMBALLOON};
+		n++;
+	}
+
+	/* virtio RNGs come here (libvirt's rngs), once the model has
+	 * them: CCW_DEVICE_RNG. */
+	return (ssize_t)n;
+}
+
+/* The address field of ref's device. */
+static CcwAddress *ccw_device_address(DomainDef *def, const CcwDeviceRef *ref)
+{
+	switch (ref->kind) {
+	case CCW_DEVICE_DISK:
+		return &def->disks[ref->index].info.address;
+	case CCW_DEVICE_CONTROLLER:
+		return &def->controllers[ref->index].info.address;
+	case CCW_DEVICE_MEMBALLOON:
+	default:
+		return &def->memballoon.info.address;
+	}
+}
+
+/* refs (and their count) of def's ccw devices, in libvirt's order. */
+static int collect(const DomainDef *def, CcwDeviceRef **ret, size_t *ret_n)
+{
+	ssize_t n = ccw_devices(def, NULL);
+	if (n < 0)
+		return (int)n;
+	_cleanup_free_ CcwDeviceRef *refs = calloc((size_t)n + 1, sizeof(CcwDeviceRef));
+	if (!refs)
+		return -ENOMEM;
+	ssize_t m = ccw_devices(def, refs);
+	if (m < 0)
+		return (int)m;
+	*ret = TAKE_PTR(refs);
+	*ret_n = (size_t)m;
+	return 0;
+}
+
+static int add_domain(CcwAddressSet *s, const DomainDef *def, const CcwDeviceRef *refs, size_t n,
+		      CcwConflict *conflict)
+{
+	/* One slot per possible explicit address. */
+	_cleanup_free_ Holder *holders = calloc(n + 1, sizeof(Holder));
+	size_t k = 0;
+
+	if (!holders)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const CcwAddress *a = ccw_device_address((DomainDef *)def, &refs[i]);
+		if (!a->assigned)
+			continue;
+		int r = reserve_one(s, holders, &k, a, refs[i], conflict);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int ccw_address_set_add_domain(CcwAddressSet *s, const DomainDef *def, CcwConflict *conflict)
+{
+	_cleanup_free_ CcwDeviceRef *refs = NULL;
+	size_t n;
+
+	if (!s || !def)
+		return -EINVAL;
+	int r = collect(def, &refs, &n);
+	if (r < 0)
+		return r;
+	return add_domain(s, def, refs, n, conflict);
+}
+
 int ccw_assign_domain(DomainDef *def, CcwConflict *conflict)
 {
 	_cleanup_(ccw_address_set_freep) CcwAddressSet *s = ccw_address_set_new();
-	_cleanup_free_ DiskKey *order = NULL;
+	_cleanup_free_ CcwDeviceRef *refs = NULL;
+	size_t n;
 	int r;
 
 	if (!def)
 		return -EINVAL;
 	if (!s)
 		return -ENOMEM;
-
-	r = add_domain(s, def, conflict);
+	r = collect(def, &refs, &n);
 	if (r < 0)
 		return r;
 
-	/* The devnos are assigned in the order of the target dev names,
-	 * whatever order the disks came in. */
-	if (def->n_disks > 0) {
-		order = calloc(def->n_disks, sizeof(DiskKey));
-		if (!order)
-			return -ENOMEM;
-		for (size_t i = 0; i < def->n_disks; i++)
-			order[i] = (DiskKey){.target = def->disks[i].target, .index = i};
-		qsort(order, def->n_disks, sizeof(DiskKey), compare_disk_key);
-	}
+	/* libvirt's virDomainCCWAddressSetCreateFromDomain: every explicit
+	 * address first (a duplicate is an error), then the others in
+	 * device order, each the first free devno. */
+	r = add_domain(s, def, refs, n, conflict);
+	if (r < 0)
+		return r;
 
 	/* Work on copies first, so a failure leaves def as it was. */
-	_cleanup_free_ CcwAddress *disk_addr = calloc(def->n_disks + 1, sizeof(CcwAddress));
-	if (!disk_addr)
+	_cleanup_free_ CcwAddress *addr = calloc(n + 1, sizeof(CcwAddress));
+	if (!addr)
 		return -ENOMEM;
-	for (size_t k = 0; k < def->n_disks; k++) {
-		size_t i = order[k].index;
-		disk_addr[i] = def->disks[i].info.address;
-		if (disk_addr[i].assigned)
+	for (size_t i = 0; i < n; i++) {
+		addr[i] = *ccw_device_address(def, &refs[i]);
+		if (addr[i].assigned)
 			continue;
-		r = ccw_address_set_next_free(s, &disk_addr[i]);
+		r = ccw_address_set_next_free(s, &addr[i]);
 		if (r < 0) {
 			if (conflict)
-				*conflict = (CcwConflict){
-					.first = {.kind = CCW_DEVICE_DISK, .index = i},
-					.second = {.kind = CCW_DEVICE_DISK, .index = i},
-				};
+				*conflict = (CcwConflict){.first = refs[i], .second = refs[i]};
 			return r;
 		}
 	}
-
-	CcwAddress balloon = def->memballoon.info.address;
-	if (balloon_has_address(def) && !balloon.assigned) {
-		r = ccw_address_set_next_free(s, &balloon);
-		if (r < 0) {
-			if (conflict)
-				*conflict = (CcwConflict){
-					.first = {.kind = CCW_DEVICE_MEMBALLOON},
-					.second = {.kind = CCW_DEVICE_MEMBALLOON},
-				};
-			return r;
-		}
-	}
-
-	for (size_t i = 0; i < def->n_disks; i++)
-		def->disks[i].info.address = disk_addr[i];
-	def->memballoon.info.address = balloon;
+	for (size_t i = 0; i < n; i++)
+		*ccw_device_address(def, &refs[i]) = addr[i];
 	return 0;
 }

@@ -3,10 +3,13 @@
 
 /* Virtual channel subsystem addresses (fe.S.DDDD) of a domain's
  * virtio-ccw devices: validity, the set of addresses in use, and the
- * define-time assignment libvirt does: explicit addresses first (a
- * duplicate is an error), then every device without one gets the first
- * free devno from fe.0.0000 on, disks in target order (vda, vdb, ...,
- * vdz, vdaa), then the memory balloon. */
+ * define-time assignment libvirt does (qemuDomainAssignS390Addresses):
+ * explicit addresses first (a duplicate is an error), then every device
+ * without one gets the first free devno from fe.0.0000 on, in libvirt's
+ * device order: virtio disks in target order (vda, vdb, ..., vdz, vdaa),
+ * network interfaces, the virtio-scsi controllers in definition order,
+ * the memory balloon, RNGs. SCSI disks and hostdevs have none (they sit
+ * on a controller). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,14 +45,17 @@ int ccw_address_set_next_free(CcwAddressSet *s, CcwAddress *ret);
 
 typedef enum CcwDeviceKind {
 	CCW_DEVICE_DISK,
+	/* CCW_DEVICE_NET goes here when interfaces come */
+	CCW_DEVICE_CONTROLLER,
 	CCW_DEVICE_MEMBALLOON,
+	/* CCW_DEVICE_RNG goes here when RNGs come */
 	_CCW_DEVICE_MAX,
 } CcwDeviceKind;
 
 /* A device of a DomainDef that carries a ccw address. */
 typedef struct CcwDeviceRef {
 	CcwDeviceKind kind;
-	size_t index; /* into def->disks; 0 for the memballoon */
+	size_t index; /* into def->disks or def->controllers; 0 for the memballoon */
 } CcwDeviceRef;
 
 /* Why an assignment failed: the address, and the device(s) involved
@@ -67,8 +73,8 @@ typedef struct CcwConflict {
 int ccw_address_set_add_domain(CcwAddressSet *s, const DomainDef *def, CcwConflict *conflict);
 
 /* Define time: checks and reserves the explicit addresses, then assigns
- * the missing ones (disks sorted by target, then the balloon unless its
- * model is none). Errors as ccw_address_set_add_domain, plus -ENOSPC
+ * the missing ones in the order above (the balloon unless its model is
+ * none; only controllers of type scsi). Errors as ccw_address_set_add_domain, plus -ENOSPC
  * (conflict->first is the device left without one) and -ENOMEM. On
  * error def's addresses are unchanged. */
 int ccw_assign_domain(DomainDef *def, CcwConflict *conflict);

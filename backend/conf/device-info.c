@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Device aliases: what a valid one is (the user's ua-NAME, the daemon's
- * virtio-disk0, console0, balloon0), and the daemon's naming of every
+ * virtio-disk0, scsi0-0-0-0, scsi0, pci, hostdev0, console0, balloon0),
+ * and the daemon's naming of every
  * device that has none when a domain starts. The kinds are listed once,
  * in collect_devices(); a new device kind adds itself there. */
 #include "conf/device-info.h"
@@ -26,17 +27,22 @@
 #define ALIAS_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 /* The daemon's alias prefixes, one per device kind. */
-typedef enum DeviceKind {
-	DEVICE_KIND_DISK,
-	DEVICE_KIND_CONSOLE,
-	DEVICE_KIND_MEMBALLOON,
-	_DEVICE_KIND_MAX,
-} DeviceKind;
+typedef enum AliasKind {
+	ALIAS_KIND_DISK,
+	ALIAS_KIND_HOSTDEV,
+	ALIAS_KIND_CONSOLE,
+	ALIAS_KIND_MEMBALLOON,
+	_ALIAS_KIND_MAX,
+	/* Named from what the device is, not from a free number: a SCSI
+	 * disk by its drive address, a controller by its index. */
+	ALIAS_KIND_FIXED = _ALIAS_KIND_MAX,
+} AliasKind;
 
-static const char *const alias_prefix[_DEVICE_KIND_MAX] = {
-	[DEVICE_KIND_DISK] = "virtio-disk",
-	[DEVICE_KIND_CONSOLE] = "console",
-	[DEVICE_KIND_MEMBALLOON] = "balloon",
+static const char *const alias_prefix[_ALIAS_KIND_MAX] = {
+	[ALIAS_KIND_DISK] = "virtio-disk",
+	[ALIAS_KIND_HOSTDEV] = "hostdev",
+	[ALIAS_KIND_CONSOLE] = "console",
+	[ALIAS_KIND_MEMBALLOON] = "balloon",
 };
 
 void device_info_clear(DeviceInfo *info)
@@ -68,12 +74,33 @@ static long alias_index(const char *alias, const char *prefix)
 	return n;
 }
 
+/* scsi<C>-<B>-<T>-<U> (libvirt's SCSI disk alias) or scsi<C> (its SCSI
+ * controller's): how many numbers follow "scsi", or 0. */
+static unsigned scsi_alias_numbers(const char *alias)
+{
+	if (strncmp(alias, "scsi", 4) != 0)
+		return 0;
+	unsigned k = 0;
+	for (const char *p = alias + 4;; k++) {
+		size_t l = strspn(p, "0123456789");
+		if (l == 0 || l > 9 || (p[0] == '0' && l > 1))
+			return 0;
+		p += l;
+		if (!*p)
+			return k + 1;
+		if (*p != '-')
+			return 0;
+		p++;
+	}
+}
+
 static bool alias_is_daemon(const char *alias)
 {
-	for (size_t k = 0; k < _DEVICE_KIND_MAX; k++)
+	for (size_t k = 0; k < _ALIAS_KIND_MAX; k++)
 		if (alias_index(alias, alias_prefix[k]) >= 0)
 			return true;
-	return false;
+	unsigned n = scsi_alias_numbers(alias);
+	return n == 1 || n == 4 || strcmp(alias, "pci") == 0;
 }
 
 const char *device_alias_problem(const char *alias)
@@ -88,16 +115,17 @@ const char *device_alias_problem(const char *alias)
 		return alias[strlen(DEVICE_ALIAS_USER_PREFIX)] ? NULL : "needs a name after 'ua-'";
 	if (alias_is_daemon(alias))
 		return NULL;
-	return "a user alias must start with 'ua-' (virtio-disk0, console0, balloon0, ... are the "
-	       "daemon's own)";
+	return "a user alias must start with 'ua-' (virtio-disk0, scsi0-0-0-0, scsi0, hostdev0, "
+	       "console0, balloon0, ... are the daemon's own)";
 }
 
 /* A device of def: its info, its kind, and the index it would rather
  * have (SIZE_MAX: the lowest free). */
 typedef struct DeviceRef {
 	DeviceInfo *info;
-	DeviceKind kind;
+	AliasKind kind;
 	size_t preferred;
+	char fixed[40]; /* ALIAS_KIND_FIXED: the name */
 } DeviceRef;
 
 /* Every device of def, into refs (when not NULL); returns how many. */
@@ -105,17 +133,39 @@ static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < def->n_disks; i++, n++)
+	for (size_t i = 0; i < def->n_disks; i++, n++) {
+		if (!refs)
+			continue;
+		const DiskDef *d = &def->disks[i];
+		refs[n] = (DeviceRef){&def->disks[i].info, ALIAS_KIND_DISK, SIZE_MAX, ""};
+		if (d->bus == DISK_BUS_SCSI) {
+			refs[n].kind = ALIAS_KIND_FIXED;
+			snprintf(refs[n].fixed, sizeof(refs[n].fixed), "scsi%u-%u-%u-%u",
+				 d->info.drive.controller, d->info.drive.bus, d->info.drive.target,
+				 d->info.drive.unit);
+		}
+	}
+	for (size_t i = 0; i < def->n_controllers; i++, n++) {
+		if (!refs)
+			continue;
+		const ControllerDef *k = &def->controllers[i];
+		refs[n] = (DeviceRef){&def->controllers[i].info, ALIAS_KIND_FIXED, SIZE_MAX, ""};
+		if (k->type == CONTROLLER_TYPE_SCSI)
+			snprintf(refs[n].fixed, sizeof(refs[n].fixed), "scsi%u", k->index);
+		else
+			snprintf(refs[n].fixed, sizeof(refs[n].fixed), "pci");
+	}
+	for (size_t i = 0; i < def->n_hostdevs; i++, n++)
 		if (refs)
-			refs[n] = (DeviceRef){&def->disks[i].info, DEVICE_KIND_DISK, SIZE_MAX};
+			refs[n] = (DeviceRef){&def->hostdevs[i].info, ALIAS_KIND_HOSTDEV, SIZE_MAX, ""};
 	/* console<i>: the driver maps the chardev charconsole<i> back to
 	 * consoles[i]. */
 	for (size_t i = 0; i < def->n_consoles; i++, n++)
 		if (refs)
-			refs[n] = (DeviceRef){&def->consoles[i].info, DEVICE_KIND_CONSOLE, i};
+			refs[n] = (DeviceRef){&def->consoles[i].info, ALIAS_KIND_CONSOLE, i, ""};
 	if (def->memballoon.model != MEMBALLOON_MODEL_NONE) {
 		if (refs)
-			refs[n] = (DeviceRef){&def->memballoon.info, DEVICE_KIND_MEMBALLOON, SIZE_MAX};
+			refs[n] = (DeviceRef){&def->memballoon.info, ALIAS_KIND_MEMBALLOON, SIZE_MAX, ""};
 		n++;
 	}
 	return n;
@@ -133,8 +183,8 @@ int domain_def_assign_aliases(struct DomainDef *def)
 	_cleanup_free_ char **names = calloc(n, sizeof(char *));
 	/* used[k * (n + 1) + N]: alias_prefix[k] N is taken. n devices hold
 	 * at most n names, so the lowest free N of a kind is at most n. */
-	_cleanup_free_ bool *used = calloc(_DEVICE_KIND_MAX * (n + 1), sizeof(bool));
-	size_t next_free[_DEVICE_KIND_MAX] = {};
+	_cleanup_free_ bool *used = calloc(_ALIAS_KIND_MAX * (n + 1), sizeof(bool));
+	size_t next_free[_ALIAS_KIND_MAX] = {};
 	if (!refs || !names || !used)
 		return -ENOMEM;
 	collect_devices(def, refs);
@@ -142,7 +192,7 @@ int domain_def_assign_aliases(struct DomainDef *def)
 	for (size_t i = 0; i < n; i++) {
 		if (!refs[i].info->alias)
 			continue;
-		for (size_t k = 0; k < _DEVICE_KIND_MAX; k++) {
+		for (size_t k = 0; k < _ALIAS_KIND_MAX; k++) {
 			long idx = alias_index(refs[i].info->alias, alias_prefix[k]);
 			if (idx >= 0 && (size_t)idx <= n)
 				used[k * (n + 1) + (size_t)idx] = true;
@@ -153,7 +203,15 @@ int domain_def_assign_aliases(struct DomainDef *def)
 	for (size_t i = 0; i < n; i++) {
 		if (refs[i].info->alias)
 			continue;
-		DeviceKind k = refs[i].kind;
+		if (refs[i].kind == ALIAS_KIND_FIXED) {
+			if (!(names[i] = strdup(refs[i].fixed))) {
+				for (size_t j = 0; j < i; j++)
+					free(names[j]);
+				return -ENOMEM;
+			}
+			continue;
+		}
+		AliasKind k = refs[i].kind;
 		bool *u = used + k * (n + 1);
 		size_t idx = refs[i].preferred;
 		if (idx > n || u[idx]) {

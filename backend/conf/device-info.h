@@ -19,11 +19,27 @@ typedef struct CcwAddress {
 	uint16_t devno;
 } CcwAddress;
 
+/* A SCSI address on a virtio-scsi controller (libvirt's type='drive'):
+ * controller index, bus (channel, always 0), target (scsi-id) and unit
+ * (lun). */
+typedef struct DriveAddress {
+	bool assigned; /* false: assigned at define from the target name */
+	unsigned controller;
+	unsigned bus;
+	unsigned target;
+	unsigned unit;
+} DriveAddress;
+
+#define DRIVE_ADDRESS_CONTROLLER_MAX 255 /* zvirtd's bound on SCSI controllers */
+#define DRIVE_ADDRESS_TARGET_MAX     255
+#define DRIVE_ADDRESS_UNIT_MAX       16383
+
 typedef struct DeviceInfo {
 	/* NULL until domain_def_assign_aliases() or the user names it;
 	 * "ua-..." is the user's, anything else the daemon's. */
 	char *alias;
 	CcwAddress address;  /* virtio-ccw devices; consoles have none */
+	DriveAddress drive;  /* SCSI disks and hostdevs instead of a ccw address */
 	unsigned boot_order; /* 0: none; only disks boot today */
 } DeviceInfo;
 
@@ -48,8 +64,11 @@ const char *device_alias_problem(const char *alias);
 struct DomainDef;
 
 /* Gives every device that has none a free alias of its kind, as libvirt
- * does when a domain starts: virtio-disk<N> for disks and balloon<N> for
- * the balloon at the lowest free N, console<i> for the console at
+ * does when a domain starts: virtio-disk<N> for virtio disks,
+ * hostdev<N> for host devices and balloon<N> for the balloon at the
+ * lowest free N; scsi<C>-<B>-<T>-<U> for a SCSI disk from its drive
+ * address; scsi<index> for a SCSI controller and pci for the pci-root;
+ * console<i> for the console at
  * position i (the driver reads charconsole<i> back as consoles[i]; the
  * lowest free N when another device holds that name). An alias in use is
  * never given again, so a device added later gets the next free one.

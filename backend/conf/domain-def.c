@@ -5,6 +5,7 @@
 #include "conf/domain-def.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,36 @@ DEFINE_STRING_TABLE(disk_io, DiskIO, _DISK_IO_MAX,
 		    [DISK_IO_NATIVE] = "native",
 		    [DISK_IO_THREADS] = "threads")
 
-/* Only virtio exists today; "scsi" comes with SCSI controllers. */
 DEFINE_STRING_TABLE(disk_bus, DiskBus, _DISK_BUS_MAX,
-		    [DISK_BUS_VIRTIO] = "virtio")
+		    [DISK_BUS_VIRTIO] = "virtio",
+		    [DISK_BUS_SCSI] = "scsi")
+
+DEFINE_STRING_TABLE(disk_error_policy, DiskErrorPolicy, _DISK_ERROR_POLICY_MAX,
+		    [DISK_ERROR_POLICY_DEFAULT] = "default",
+		    [DISK_ERROR_POLICY_STOP] = "stop",
+		    [DISK_ERROR_POLICY_REPORT] = "report",
+		    [DISK_ERROR_POLICY_IGNORE] = "ignore",
+		    [DISK_ERROR_POLICY_ENOSPACE] = "enospace")
+
+DEFINE_STRING_TABLE(disk_startup_policy, DiskStartupPolicy, _DISK_STARTUP_POLICY_MAX,
+		    [DISK_STARTUP_POLICY_DEFAULT] = "default",
+		    [DISK_STARTUP_POLICY_MANDATORY] = "mandatory",
+		    [DISK_STARTUP_POLICY_REQUISITE] = "requisite",
+		    [DISK_STARTUP_POLICY_OPTIONAL] = "optional")
+
+DEFINE_STRING_TABLE(disk_geometry_trans, DiskGeometryTrans, _DISK_GEOMETRY_TRANS_MAX,
+		    [DISK_GEOMETRY_TRANS_DEFAULT] = "default",
+		    [DISK_GEOMETRY_TRANS_NONE] = "none",
+		    [DISK_GEOMETRY_TRANS_AUTO] = "auto",
+		    [DISK_GEOMETRY_TRANS_LBA] = "lba")
+
+DEFINE_STRING_TABLE(controller_type, ControllerType, _CONTROLLER_TYPE_MAX,
+		    [CONTROLLER_TYPE_SCSI] = "scsi",
+		    [CONTROLLER_TYPE_PCI] = "pci")
+
+DEFINE_STRING_TABLE(controller_model, ControllerModel, _CONTROLLER_MODEL_MAX,
+		    [CONTROLLER_MODEL_VIRTIO_SCSI] = "virtio-scsi",
+		    [CONTROLLER_MODEL_PCI_ROOT] = "pci-root")
 
 DEFINE_STRING_TABLE(console_type, ConsoleType, _CONSOLE_TYPE_MAX,
 		    [CONSOLE_TYPE_PTY] = "pty",
@@ -94,8 +122,30 @@ void disk_def_clear(DiskDef *disk)
 		return;
 	free(disk->source);
 	free(disk->target);
+	free(disk->serial);
+	for (size_t i = 0; i < disk->n_backing; i++)
+		free(disk->backing[i].source);
+	free(disk->backing);
 	device_info_clear(&disk->info);
 	*disk = (DiskDef){};
+}
+
+void controller_def_clear(ControllerDef *c)
+{
+	if (!c)
+		return;
+	device_info_clear(&c->info);
+	*c = (ControllerDef){};
+}
+
+void hostdev_def_clear(HostdevDef *h)
+{
+	if (!h)
+		return;
+	free(h->adapter);
+	free(h->live_sg_path);
+	device_info_clear(&h->info);
+	*h = (HostdevDef){};
 }
 
 void console_def_clear(ConsoleDef *console)
@@ -126,6 +176,12 @@ DomainDef *domain_def_free(DomainDef *def)
 	for (size_t i = 0; i < def->n_disks; i++)
 		disk_def_clear(&def->disks[i]);
 	free(def->disks);
+	for (size_t i = 0; i < def->n_controllers; i++)
+		controller_def_clear(&def->controllers[i]);
+	free(def->controllers);
+	for (size_t i = 0; i < def->n_hostdevs; i++)
+		hostdev_def_clear(&def->hostdevs[i]);
+	free(def->hostdevs);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		console_def_clear(&def->consoles[i]);
 	free(def->consoles);
@@ -172,6 +228,31 @@ int disk_target_compare(const char *a, const char *b)
 	if (la == 0)
 		return 0;
 	return strcmp(a, b);
+}
+
+int disk_target_index(const char *target)
+{
+	/* Two letters of prefix (vd, sd), then a bijective base-26 number:
+	 * a..z are 0..25, aa is 26. */
+	if (!target || strlen(target) < 3)
+		return -EINVAL;
+	long idx = 0;
+	for (const char *p = target + 2; *p; p++) {
+		if (*p < 'a' || *p > 'z')
+			return -EINVAL;
+		idx = idx * 26 + (*p - 'a' + 1);
+		if (idx > INT32_MAX / 26)
+			return -EINVAL;
+	}
+	return (int)(idx - 1);
+}
+
+ControllerDef *domain_def_find_controller(const DomainDef *def, ControllerType type, unsigned index)
+{
+	for (size_t i = 0; i < def->n_controllers; i++)
+		if (def->controllers[i].type == type && def->controllers[i].index == index)
+			return &def->controllers[i];
+	return NULL;
 }
 
 char *ccw_address_to_string(const CcwAddress *a, char buf[static CCW_ADDRESS_STRING_MAX])

@@ -69,8 +69,45 @@ typedef enum DiskIO {
 
 typedef enum DiskBus {
 	DISK_BUS_VIRTIO,
+	DISK_BUS_SCSI, /* on a virtio-scsi controller: sda, sdb, ... */
 	_DISK_BUS_MAX,
 } DiskBus;
+
+/* <driver error_policy= rerror_policy=>; DEFAULT: attribute absent. */
+typedef enum DiskErrorPolicy {
+	DISK_ERROR_POLICY_DEFAULT,
+	DISK_ERROR_POLICY_STOP,
+	DISK_ERROR_POLICY_REPORT,
+	DISK_ERROR_POLICY_IGNORE,
+	DISK_ERROR_POLICY_ENOSPACE, /* error_policy only */
+	_DISK_ERROR_POLICY_MAX,
+} DiskErrorPolicy;
+
+/* <source startupPolicy=>: what a start does when the source is missing. */
+typedef enum DiskStartupPolicy {
+	DISK_STARTUP_POLICY_DEFAULT,   /* absent: as mandatory */
+	DISK_STARTUP_POLICY_MANDATORY, /* the start fails */
+	DISK_STARTUP_POLICY_REQUISITE, /* a cold boot fails, a restore drops it (cdrom) */
+	DISK_STARTUP_POLICY_OPTIONAL,  /* dropped at any start */
+	_DISK_STARTUP_POLICY_MAX,
+} DiskStartupPolicy;
+
+/* <geometry trans=>: BIOS CHS translation, an IDE-only QEMU property. */
+typedef enum DiskGeometryTrans {
+	DISK_GEOMETRY_TRANS_DEFAULT,
+	DISK_GEOMETRY_TRANS_NONE,
+	DISK_GEOMETRY_TRANS_AUTO,
+	DISK_GEOMETRY_TRANS_LBA,
+	_DISK_GEOMETRY_TRANS_MAX,
+} DiskGeometryTrans;
+
+/* One layer below a disk's image: <backingStore type='file'> with its
+ * <format type=> and <source file=>. */
+typedef struct DiskBackingStore {
+	DiskType type; /* file: <source file=>; block: <source dev=> */
+	DiskFormat format;
+	char *source;
+} DiskBackingStore;
 
 typedef struct DiskDef {
 	DiskType type;
@@ -78,13 +115,68 @@ typedef struct DiskDef {
 	DiskFormat format;
 	DiskCache cache;
 	DiskIO io;
+	DiskErrorPolicy error_policy;
+	DiskErrorPolicy rerror_policy;
 	char *source; /* file= or dev=; NULL for an empty cdrom */
+	DiskStartupPolicy startup_policy;
 	char *target; /* vda, vdb, ... unique per domain */
 	DiskBus bus;
+	bool readonly; /* always set for a cdrom, as libvirt forces it */
+	bool shareable;
+	char *serial;
+	/* <geometry>: 0 when absent (cyls, heads and secs come together). */
+	unsigned geometry_cyls, geometry_heads, geometry_secs;
+	DiskGeometryTrans geometry_trans;
+	/* <blockio>, bytes; 0 when absent. */
+	unsigned logical_block_size, physical_block_size;
+	/* The chain below the image, top first (<backingStore> nesting).
+	 * backing_terminated: it ends in an empty <backingStore/>, so the
+	 * chain is complete; without it libvirt would look into the image
+	 * (zvirtd does not: the last layer has no backing). */
+	DiskBackingStore *backing;
+	size_t n_backing;
+	bool backing_terminated;
+	DeviceInfo info; /* alias, ccw or drive address, boot order */
+} DiskDef;
+
+typedef enum ControllerType {
+	CONTROLLER_TYPE_SCSI,
+	CONTROLLER_TYPE_PCI,
+	_CONTROLLER_TYPE_MAX,
+} ControllerType;
+
+typedef enum ControllerModel {
+	CONTROLLER_MODEL_VIRTIO_SCSI, /* type scsi: virtio-scsi-ccw */
+	CONTROLLER_MODEL_PCI_ROOT,    /* type pci, index 0: nothing on the command line */
+	_CONTROLLER_MODEL_MAX,
+} ControllerModel;
+
+typedef struct ControllerDef {
+	ControllerType type;
+	ControllerModel model;
+	unsigned index;
+	/* Added by the parse because a disk or hostdev names it (libvirt's
+	 * implicit controllers); formatted like any other. */
+	bool implicit;
+	DeviceInfo info; /* alias; ccw address of a SCSI controller */
+} ControllerDef;
+
+/* <hostdev mode='subsystem' type='scsi'>: a host SCSI device (tape,
+ * medium changer) passed through as scsi-generic. */
+typedef struct HostdevDef {
+	char *adapter; /* scsi_hostN */
+	unsigned host_bus, host_target;
+	uint64_t host_unit;
+	bool managed;  /* managed='yes' (kept; meaningless for SCSI) */
+	int rawio;     /* -1 absent, 0 no */
+	bool sgio_set; /* sgio='filtered' given */
 	bool readonly;
 	bool shareable;
-	DeviceInfo info; /* alias, ccw address, boot order */
-} DiskDef;
+	/* Live only, never formatted: the /dev/sgN the host address
+	 * resolved to when the domain started (host/scsi-host.h). */
+	char *live_sg_path;
+	DeviceInfo info; /* alias, drive address on a virtio-scsi controller */
+} HostdevDef;
 
 typedef enum ConsoleType {
 	CONSOLE_TYPE_PTY,
@@ -153,8 +245,15 @@ typedef struct DomainDef {
 
 	char *emulator; /* <emulator>; the daemon's Emulator= when absent */
 
+	/* Disks grouped by bus in the order a bus first appears, each group
+	 * in target order (libvirt's virDomainDiskInsert). */
 	DiskDef *disks;
 	size_t n_disks;
+	/* Document order, the implicit ones appended (libvirt's order). */
+	ControllerDef *controllers;
+	size_t n_controllers;
+	HostdevDef *hostdevs;
+	size_t n_hostdevs;
 	ConsoleDef *consoles;
 	size_t n_consoles;
 	MemballoonDef memballoon;
@@ -169,9 +268,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DomainDef *, domain_def_free)
  * the parser would refuse). */
 DomainDef *domain_def_copy(const DomainDef *def);
 void disk_def_clear(DiskDef *disk);
+void controller_def_clear(ControllerDef *c);
+void hostdev_def_clear(HostdevDef *h);
 /* Orders disk targets as libvirt numbers them (vda < vdz < vdaa): the
  * order the parser keeps def->disks in and ccw addresses are assigned. */
 int disk_target_compare(const char *a, const char *b);
+/* libvirt's virDiskNameToIndex: sda 0, sdz 25, sdaa 26 (any two-letter
+ * prefix); -EINVAL for a name that is not prefix + [a-z]+. */
+int disk_target_index(const char *target);
+/* The controller of that type and index, or NULL. */
+ControllerDef *domain_def_find_controller(const DomainDef *def, ControllerType type, unsigned index);
 void console_def_clear(ConsoleDef *console);
 
 /* Strings of the enums, as they appear in XML. *_from_string return -EINVAL. */
@@ -191,6 +297,16 @@ const char *disk_io_to_string(DiskIO io);
 int disk_io_from_string(const char *s);
 const char *disk_bus_to_string(DiskBus b);
 int disk_bus_from_string(const char *s);
+const char *disk_error_policy_to_string(DiskErrorPolicy p);
+int disk_error_policy_from_string(const char *s);
+const char *disk_startup_policy_to_string(DiskStartupPolicy p);
+int disk_startup_policy_from_string(const char *s);
+const char *disk_geometry_trans_to_string(DiskGeometryTrans t);
+int disk_geometry_trans_from_string(const char *s);
+const char *controller_type_to_string(ControllerType t);
+int controller_type_from_string(const char *s);
+const char *controller_model_to_string(ControllerModel m);
+int controller_model_from_string(const char *s);
 const char *console_type_to_string(ConsoleType t);
 int console_type_from_string(const char *s);
 const char *console_target_to_string(ConsoleTarget t);

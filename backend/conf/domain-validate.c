@@ -18,41 +18,55 @@
 typedef struct DiskSlot {
 	DiskDef disk;
 	DiskNodes nodes;
+	size_t bus_rank;
 	size_t position;
 } DiskSlot;
 
 static int compare_disk_slot(const void *a, const void *b)
 {
 	const DiskSlot *x = a, *y = b;
+	if (x->bus_rank != y->bus_rank)
+		return x->bus_rank < y->bus_rank ? -1 : 1;
 	int r = disk_target_compare(x->disk.target, y->disk.target);
 	if (r != 0)
 		return r;
 	return x->position < y->position ? -1 : x->position > y->position;
 }
 
-static int path_of(const xmlNode *n, char *buf, size_t size)
+void path_of(const xmlNode *n, char *buf, size_t size)
 {
 	_cleanup_xml_free_ xmlChar *p = n ? xmlGetNodePath(n) : NULL;
 	snprintf(buf, size, "%s", p ? (const char *)p : "?");
-	return 0;
 }
 
-/* libvirt keeps disks in target order (vda, vdb, ..., vdaa): dumpxml
- * shows them so, "the first disk" means vda, and duplicates end up next
- * to each other. The sort is stable, so ties keep document order. */
+/* libvirt keeps disks grouped by bus, the buses in the order they first
+ * appear, each group in target order (vda, vdb, ..., vdaa: what
+ * virDomainDiskInsert does with each parsed disk): dumpxml shows them
+ * so, "the first disk" means vda, and duplicates end up next to each
+ * other. The sort is stable, so ties keep document order. */
 int sort_disks(ParseContext *c)
 {
 	DomainDef *def = c->def;
+	size_t bus_rank[_DISK_BUS_MAX], next_rank = 0;
 	char other[256];
 
 	if (def->n_disks < 2)
 		return 0;
 
+	for (size_t b = 0; b < _DISK_BUS_MAX; b++)
+		bus_rank[b] = SIZE_MAX;
 	_cleanup_free_ DiskSlot *slots = calloc(def->n_disks, sizeof(DiskSlot));
 	if (!slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < def->n_disks; i++)
-		slots[i] = (DiskSlot){.disk = def->disks[i], .nodes = c->disk_nodes[i], .position = i};
+	for (size_t i = 0; i < def->n_disks; i++) {
+		DiskBus b = def->disks[i].bus;
+		if (bus_rank[b] == SIZE_MAX)
+			bus_rank[b] = next_rank++;
+		slots[i] = (DiskSlot){.disk = def->disks[i],
+				      .nodes = c->disk_nodes[i],
+				      .bus_rank = bus_rank[b],
+				      .position = i};
+	}
 	qsort(slots, def->n_disks, sizeof(DiskSlot), compare_disk_slot);
 	for (size_t i = 0; i < def->n_disks; i++) {
 		def->disks[i] = slots[i].disk;
@@ -185,6 +199,15 @@ static void describe_ccw_device(ParseContext *c, const CcwDeviceRef *ref, char *
 	if (ref->kind == CCW_DEVICE_DISK && ref->index < c->def->n_disks) {
 		path_of(c->disk_nodes[ref->index].disk, path, sizeof(path));
 		snprintf(buf, size, "disk '%s' (%s)", c->def->disks[ref->index].target, path);
+	} else if (ref->kind == CCW_DEVICE_CONTROLLER && ref->index < c->def->n_controllers) {
+		const xmlNode *n = c->controller_nodes[ref->index];
+		if (n) {
+			path_of(n, path, sizeof(path));
+			snprintf(buf, size, "SCSI controller %u (%s)", c->def->controllers[ref->index].index,
+				 path);
+		} else
+			snprintf(buf, size, "the implicit SCSI controller %u",
+				 c->def->controllers[ref->index].index);
 	} else {
 		path_of(c->memballoon_node, path, sizeof(path));
 		snprintf(buf, size, "the memballoon (%s)", path);
@@ -196,6 +219,14 @@ static const xmlNode *ccw_device_node(ParseContext *c, const CcwDeviceRef *ref)
 	if (ref->kind == CCW_DEVICE_DISK && ref->index < c->def->n_disks)
 		return c->disk_nodes[ref->index].address ? c->disk_nodes[ref->index].address
 							 : c->disk_nodes[ref->index].disk;
+	if (ref->kind == CCW_DEVICE_CONTROLLER && ref->index < c->def->n_controllers) {
+		const xmlNode *n = c->controller_nodes[ref->index];
+		for (const xmlNode *k = n ? n->children : NULL; k; k = k->next)
+			if (node_is(k, "address"))
+				return k;
+		/* An implicit controller: the <devices> it was added to. */
+		return n ? n : c->devices_node;
+	}
 	return c->memballoon_address ? c->memballoon_address : c->memballoon_node;
 }
 

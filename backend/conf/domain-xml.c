@@ -168,24 +168,42 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 {
 	DomainDef *def = c->def;
 	xmlNode *child = NULL, *emulator = NULL;
-	size_t n_disks, n_consoles, n_memballoons;
+	size_t n_disks, n_controllers, n_hostdevs, n_consoles, n_memballoons;
 	int r;
 
 	r = CHECK_ATTRIBUTES(c, n, NULL);
 	if (r < 0)
 		return r;
+	c->devices_node = n;
 
 	count_children(n, "disk", &n_disks);
+	count_children(n, "controller", &n_controllers);
+	count_children(n, "hostdev", &n_hostdevs);
 	count_children(n, "console", &n_consoles);
 	count_children(n, "memballoon", &n_memballoons);
 	/* At most one alias per device. */
-	c->aliases_size = n_disks + n_consoles + n_memballoons;
+	c->aliases_size = n_disks + n_controllers + n_hostdevs + n_consoles + n_memballoons;
 	if (c->aliases_size > 0 && !(c->aliases = calloc(c->aliases_size, sizeof(AliasNode))))
 		return -ENOMEM;
 	if (n_disks > 0) {
 		def->disks = calloc(n_disks, sizeof(DiskDef));
 		c->disk_nodes = calloc(n_disks, sizeof(DiskNodes));
 		if (!def->disks || !c->disk_nodes)
+			return -ENOMEM;
+	}
+	if (n_controllers > 0) {
+		def->controllers = calloc(n_controllers, sizeof(ControllerDef));
+		c->controller_nodes = calloc(n_controllers, sizeof(xmlNode *));
+		c->controller_index_given = calloc(n_controllers, sizeof(bool));
+		if (!def->controllers || !c->controller_nodes || !c->controller_index_given)
+			return -ENOMEM;
+		c->controllers_size = n_controllers;
+	}
+	if (n_hostdevs > 0) {
+		def->hostdevs = calloc(n_hostdevs, sizeof(HostdevDef));
+		c->hostdev_nodes = calloc(n_hostdevs, sizeof(xmlNode *));
+		c->hostdev_addresses = calloc(n_hostdevs, sizeof(xmlNode *));
+		if (!def->hostdevs || !c->hostdev_nodes || !c->hostdev_addresses)
 			return -ENOMEM;
 	}
 	if (n_consoles > 0) {
@@ -210,6 +228,14 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 			c->disk_nodes[def->n_disks] = (DiskNodes){.disk = child};
 			r = parse_disk(c, child, &def->disks[def->n_disks], &c->disk_nodes[def->n_disks]);
 			def->n_disks++;
+		} else if (node_is(child, "controller")) {
+			size_t i = def->n_controllers++;
+			c->controller_nodes[i] = child;
+			r = parse_controller(c, child, &def->controllers[i], &c->controller_index_given[i]);
+		} else if (node_is(child, "hostdev")) {
+			size_t i = def->n_hostdevs++;
+			c->hostdev_nodes[i] = child;
+			r = parse_hostdev(c, child, &def->hostdevs[i], &c->hostdev_addresses[i]);
 		} else if (node_is(child, "console")) {
 			c->console_nodes[def->n_consoles] = child;
 			r = parse_console(c, child, &def->consoles[def->n_consoles]);
@@ -385,7 +411,9 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 {
 	_cleanup_(domain_def_freep) DomainDef *def = calloc(1, sizeof(DomainDef));
 	_cleanup_free_ DiskNodes *disk_nodes = NULL;
-	_cleanup_free_ xmlNode **console_nodes = NULL;
+	_cleanup_free_ xmlNode **console_nodes = NULL, **controller_nodes = NULL, **hostdev_nodes = NULL,
+			       **hostdev_addresses = NULL;
+	_cleanup_free_ bool *controller_index_given = NULL;
 	_cleanup_free_ AliasNode *aliases = NULL;
 	int r;
 
@@ -409,9 +437,14 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 	r = parse_domain(&c, root);
 	disk_nodes = c.disk_nodes;
 	console_nodes = c.console_nodes;
+	hostdev_nodes = c.hostdev_nodes;
+	hostdev_addresses = c.hostdev_addresses;
 	aliases = c.aliases;
-	if (r < 0)
+	if (r < 0) {
+		controller_nodes = c.controller_nodes;
+		controller_index_given = c.controller_index_given;
 		return r;
+	}
 
 	r = sort_disks(&c);
 	if (r >= 0)
@@ -420,6 +453,10 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 		r = check_consoles(&c);
 	if (r >= 0)
 		r = check_aliases(&c);
+	if (r >= 0)
+		r = check_scsi(&c); /* may grow the controller arrays */
+	controller_nodes = c.controller_nodes;
+	controller_index_given = c.controller_index_given;
 	if (r < 0)
 		return r;
 
@@ -609,10 +646,15 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 	fputs("  <devices>\n", f);
 	if (def->emulator)
 		put_text_element(f, 2, "emulator", def->emulator);
+	/* libvirt's order of the device families. */
 	for (size_t i = 0; i < def->n_disks; i++)
 		put_disk(f, &def->disks[i], live);
+	for (size_t i = 0; i < def->n_controllers; i++)
+		put_controller(f, &def->controllers[i], live);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		put_console(f, &def->consoles[i], live);
+	for (size_t i = 0; i < def->n_hostdevs; i++)
+		put_hostdev(f, &def->hostdevs[i], live);
 	put_memballoon(f, &def->memballoon, live);
 	fputs("  </devices>\n", f);
 	fputs("</domain>\n", f);

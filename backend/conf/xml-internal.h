@@ -5,8 +5,10 @@
  * backend/conf/ may use: libxml2 errors (xml-errors.c), the schema
  * (xml-schema.c), reading (xml-read.c) and writing (xml-write.c)
  * helpers, the parse and format of each element family (os-xml.c,
- * device-info-xml.c, ccw-address-xml.c, disk-xml.c, console-xml.c,
- * memballoon-xml.c) and the checks across devices (domain-validate.c).
+ * device-info-xml.c, ccw-address-xml.c, drive-address-xml.c,
+ * disk-xml.c, controller-xml.c, hostdev-xml.c, console-xml.c,
+ * memballoon-xml.c) and the checks across devices (domain-validate.c,
+ * scsi-validate.c).
  * domain-xml.c puts them together behind the public conf/domain-xml.h. */
 
 #include <stdbool.h>
@@ -112,7 +114,16 @@ typedef struct ParseContext {
 	const DomainXMLDefaults *defaults;
 	DomainDef *def;
 	DiskNodes *disk_nodes; /* parallel to def->disks, for messages */
+	/* Parallel to def->controllers: the element (NULL for an implicit
+	 * one) and whether it had index=. */
+	xmlNode **controller_nodes;
+	bool *controller_index_given;
+	size_t controllers_size; /* allocated, for the implicit ones */
+	/* Parallel to def->hostdevs: the element and its guest <address>. */
+	xmlNode **hostdev_nodes;
+	xmlNode **hostdev_addresses;
 	xmlNode **console_nodes;
+	xmlNode *devices_node; /* <devices>, where implicit devices are added */
 	xmlNode *memballoon_node;
 	xmlNode *memballoon_address;
 	xmlNode *os_boot;
@@ -169,8 +180,25 @@ void put_device_alias(FILE *f, unsigned level, const DeviceInfo *info, bool live
 int parse_ccw_address(ParseContext *c, xmlNode *n, CcwAddress *ret);
 void put_ccw_address(FILE *f, unsigned level, const CcwAddress *a);
 
+/* Which <address> a device takes (drive-address-xml.c). */
+typedef enum AddressKind {
+	ADDRESS_CCW,           /* type='ccw', into info->address */
+	ADDRESS_DRIVE,         /* type='drive', into info->drive */
+	ADDRESS_DRIVE_OR_SCSI, /* the same, or type='scsi' as the seed writes it */
+} AddressKind;
+/* what: "a SCSI disk", for the message about a wrong type. */
+int parse_device_address(ParseContext *c, xmlNode *n, AddressKind want, const char *what, DeviceInfo *info);
+void put_drive_address(FILE *f, unsigned level, const DriveAddress *a);
+
 int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes);
 void put_disk(FILE *f, const DiskDef *d, bool live);
+
+int parse_controller(ParseContext *c, xmlNode *n, ControllerDef *cont, bool *index_given);
+void put_controller(FILE *f, const ControllerDef *cont, bool live);
+
+/* *ret_address: the guest <address> element, or NULL. */
+int parse_hostdev(ParseContext *c, xmlNode *n, HostdevDef *h, xmlNode **ret_address);
+void put_hostdev(FILE *f, const HostdevDef *h, bool live);
 
 int parse_console(ParseContext *c, xmlNode *n, ConsoleDef *con);
 void put_console(FILE *f, const ConsoleDef *con, bool live);
@@ -193,6 +221,13 @@ int sort_disks(ParseContext *c);
 int check_boot_orders(ParseContext *c);
 int check_consoles(ParseContext *c);
 int check_aliases(ParseContext *c);
+/* scsi-validate.c: controller indexes (libvirt's default for a missing
+ * one, unique, contiguous), the drive addresses of SCSI disks and
+ * hostdevs (assigned as libvirt does unless NO_DEFAULTS, unique), and
+ * the implicit controllers they name. Before ccw assignment. */
+int check_scsi(ParseContext *c);
+/* For messages: the element's path. */
+void path_of(const xmlNode *n, char *buf, size_t size);
 /* The error for r from ccw_assign_domain or ccw_address_set_add_domain. */
 int ccw_error(ParseContext *c, int r, const CcwConflict *conflict);
 int fill_defaults(ParseContext *c);

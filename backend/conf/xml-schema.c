@@ -397,7 +397,12 @@ static int schema_error(ZvError *err, const XmlErrorInfo *e, const xmlDoc *doc)
 		case XML_RELAXNG_ERR_ELEMWRONGNS:
 		case XML_RELAXNG_ERR_ELEMEXTRANS:
 		case XML_RELAXNG_ERR_NOTELEM:
-			r = explain_element(err, node, e->line);
+			/* libxml2 may blame an allowed element whose own
+			 * attributes are wrong ("expecting element readonly,
+			 * got target" when target lacks dev=): say that first. */
+			r = diagnose_element(err, node, schema_pattern_for(node), e->line);
+			if (r == -ENOENT)
+				r = explain_element(err, node, e->line);
 			break;
 		case XML_RELAXNG_ERR_TEXTWRONG: {
 			char vbuf[80];

@@ -934,8 +934,8 @@ static const BadCase bad_cases[] = {
 	    DEVICES(DISK("vda", "") "<disk type='file'><driver name='qemu' foo='bar'/><source file='/b'/>"
 				    "<target dev='vdb'/></disk>"),
 	    "Invalid domain XML at /domain/devices/disk[2]/driver: unknown attribute 'foo'"),
-	BAD("unknown-element-in-disk", DEVICES(DISK("vda", "<serial>x</serial>")),
-	    "Invalid domain XML at /domain/devices/disk/serial: unknown element <serial>"),
+	BAD("unknown-element-in-disk", DEVICES(DISK("vda", "<wwn>x</wwn>")),
+	    "Invalid domain XML at /domain/devices/disk/wwn: unknown element <wwn>"),
 	BAD("text-in-domain", DOM("junk"), "Invalid domain XML at /domain: unexpected text 'junk' in <domain>"),
 	BAD("missing-type", "<domain>" TOP "</domain>", "Invalid domain XML at /domain: missing attribute 'type'"),
 	BAD("bad-virt-type", "<domain type='xen'>" TOP "</domain>",
@@ -1085,11 +1085,11 @@ static const BadCase bad_cases[] = {
 	BAD("io-native-writeback", DEVICES("<disk type='file'><driver cache='writeback' io='native'/>"
 					   "<source file='/a'/><target dev='vda'/></disk>"),
 	    "io='native' needs cache='none' or cache='directsync'"),
-	BAD("bus-scsi", DEVICES("<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/></disk>"),
-	    "at /domain/devices/disk/target: bus='scsi' is not supported yet (no SCSI controller support)"),
+	BAD("bus-scsi-virtio-name", DEVICES("<disk type='file'><source file='/a'/><target dev='vda' bus='scsi'/></disk>"),
+	    "at /domain/devices/disk/target: target dev 'vda' is not a SCSI disk name (sda, sdb, ..., sdaa, ...)"),
 	BAD("cdrom-on-virtio", DEVICES("<disk type='file' device='cdrom'><source file='/a.iso'/><target dev='vda'/>"
 				       "<readonly/></disk>"),
-	    "at /domain/devices/disk: device='cdrom' needs bus='scsi', which is not supported yet"),
+	    "at /domain/devices/disk/target: a cdrom needs bus='scsi' (virtio-blk has no removable medium)"),
 	BAD("readonly-with-content", DEVICES(DISK("vda", "<readonly>yes</readonly>")),
 	    "at /domain/devices/disk/readonly: unexpected text 'yes' in <readonly>"),
 	BAD("duplicate-boot-order", DEVICES(DISK("vda", "<boot order='1'/>") DISK("vdb", "<boot order='1'/>")),
