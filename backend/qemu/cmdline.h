@@ -2,9 +2,15 @@
 #pragma once
 
 /* The qemu-system-s390x command line for a domain definition, in the
- * shape libvirt gives it: -blockdev JSON for disks, virtio-ccw devices
- * at their devno, SCLP consoles, a QMP monitor, -S so the daemon says
- * when the guest starts. Pure: no files are touched, nothing runs. */
+ * shape libvirt gives it: -blockdev JSON for disks (with their backing
+ * chains) and SCSI host devices, virtio-ccw devices at their devno,
+ * virtio-scsi controllers with scsi-hd, scsi-cd and scsi-generic on
+ * them, SCLP consoles, a QMP monitor, -S so the daemon says when the
+ * guest starts. Pure: no files are touched, nothing runs.
+ *
+ * The *_props builders give hot-plug the very objects the argv carries
+ * (blockdev-add and device_add arguments): a device added live looks to
+ * QEMU exactly as one on the command line. */
 
 #include <stdbool.h>
 
@@ -54,9 +60,10 @@ typedef struct QemuCmdlineParams {
  * chardev (console0: charconsole0). Refuses what QEMU cannot do with
  * ZV_ERROR_INVALID_ARGUMENT naming the device: a device without an alias
  * (a live definition gets them from domain_def_assign_aliases()), a
- * cdrom on bus virtio, a disk without a source, io='native' without
- * cache none/directsync, two consoles on one SCLP target. Returns
- * negative errno (-EINVAL for all of these). */
+ * cdrom on bus virtio, a disk (not a cdrom) without a source, io='native'
+ * without cache none/directsync, a SCSI device whose controller does not
+ * exist, a hostdev whose /dev/sg node was not resolved, two consoles on
+ * one SCLP target. Returns negative errno (-EINVAL for all of these). */
 int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***ret_argv, ZvError *err);
 
 /* One line for logs and DomainXMLToNative: each argument shell-quoted
@@ -76,12 +83,39 @@ char *qemu_opt_escape(const char *s);
 int qemu_disk_node_names(const char *alias, char storage[static QEMU_NODE_NAME_MAX],
 			 char format[static QEMU_NODE_NAME_MAX]);
 
-/* The two blockdev-add objects of a disk (protocol node, then format
- * node on top of it), exactly as the argv's -blockdev carries them. The
- * caller owns both. */
+/* The two blockdev-add objects of a disk's image (protocol node, then
+ * format node on top of it), exactly as the argv's -blockdev carries
+ * them. The caller owns both. An empty cdrom has no nodes: both are
+ * NULL (and 0 is returned). A disk with a <backingStore> chain needs
+ * qemu_disk_blockdev_chain(): its format node names the layer below. */
 int qemu_disk_blockdev_props(const DiskDef *disk, json_object **ret_storage, json_object **ret_format,
 			     ZvError *err);
 
-/* The device_add arguments of a disk ({"driver":"virtio-blk-ccw",...}),
- * the same properties the argv's -device has. The caller owns it. */
+/* Every blockdev-add object of a disk, in the order they must be added:
+ * the deepest backing layer first (its storage node, then its format
+ * node), the image's own two last. Backing layer N is named
+ * <alias>-sN / <alias>-fN, read-only. An empty cdrom: an empty array. */
+#define QEMU_DISK_BACKING_MAX 64
+int qemu_disk_blockdev_chain(const DiskDef *disk, json_object **ret_array, ZvError *err);
+
+/* The device_add arguments of a disk, the same properties the argv's
+ * -device has: virtio-blk-ccw, or scsi-hd / scsi-cd on the bus of its
+ * SCSI controller ("<controller alias>.0", channel, scsi-id, lun from
+ * its drive address; an empty cdrom has no drive). def gives the
+ * controller's alias; qemu_disk_device_props() assumes libvirt's own
+ * (scsi<index>), which is right unless the user named the controller.
+ * The caller owns it. */
+int qemu_disk_device_props_in(const DomainDef *def, const DiskDef *disk, json_object **ret, ZvError *err);
 int qemu_disk_device_props(const DiskDef *disk, json_object **ret, ZvError *err);
+
+/* The device_add arguments of a controller: virtio-scsi-ccw with its
+ * id and devno. *ret is NULL for the pci-root (nothing to add). */
+int qemu_controller_device_props(const ControllerDef *cont, json_object **ret, ZvError *err);
+
+/* A SCSI host device: the blockdev-add of its /dev/sgN
+ * (HostdevDef.live_sg_path, which must be set: host/scsi-host.h finds
+ * it), node <alias>-backend, and the scsi-generic device_add on its
+ * controller's bus (def gives the controller's alias). */
+int qemu_hostdev_node_name(const char *alias, char name[static QEMU_NODE_NAME_MAX]);
+int qemu_hostdev_blockdev_props(const HostdevDef *h, json_object **ret, ZvError *err);
+int qemu_hostdev_device_props(const DomainDef *def, const HostdevDef *h, json_object **ret, ZvError *err);

@@ -242,7 +242,7 @@ static void test_full(void **state)
 			     "\"discard\":\"unmap\",\"auto-read-only\":true}",
 		"-blockdev", "{\"node-name\":\"virtio-disk1-format\",\"driver\":\"raw\",\"file\":\"virtio-disk1-storage\","
 			     "\"read-only\":true}",
-		"-device", "virtio-blk-ccw,devno=fe.0.0002,drive=virtio-disk1-format,id=virtio-disk1,bootindex=2,share-rw=on",
+		"-device", "virtio-blk-ccw,devno=fe.0.0002,share-rw=on,drive=virtio-disk1-format,id=virtio-disk1,bootindex=2",
 		"-chardev", "pty,id=charconsole0,logfile=/var/log/con,,1.log,logappend=on",
 		"-device", "sclpconsole,chardev=charconsole0,id=console0",
 		"-chardev", "socket,id=charconsole1,path=/run/con.sock,server=on,wait=off,"
