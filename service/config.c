@@ -413,6 +413,7 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "LogLimit", parse_log_limit, log_limit),
 	KEY("Hypervisor", "EnableDump", parse_boolean, enable_dump),
 	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
+	KEY("Hypervisor", "SysfsRoot", parse_directory, sysfs_root),
 };
 
 /* A key is accepted only once the feature behind it works; keys and

@@ -52,6 +52,9 @@ typedef struct Settings {
 	 * dump_dir (NULL: <StateDir>/dump) before its on_crash action. */
 	bool enable_dump;
 	char *dump_dir;
+	/* Where the host's sysfs is (/sys): SCSI host devices are looked up
+	 * under it. Tests point it at a fake tree. */
+	char *sysfs_root;
 
 	/* Not a key: the program that writes those logs, the build's
 	 * libexecdir/zvirtd-log-pump or $ZVIRTD_LOG_PUMP (tests run the

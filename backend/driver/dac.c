@@ -406,6 +406,24 @@ static int label_all(Labeler *l, const QemuCmdlineParams *p, ZvError *err)
 		r = label_file(l, what, disk->source, disk->readonly ? NEED_READ : NEED_RW, false, err);
 		if (r < 0)
 			return r;
+		/* QEMU opens the backing chain read-only. */
+		for (size_t k = 0; k < disk->n_backing; k++) {
+			snprintf(what, sizeof(what), "Disk '%s' (backing store %zu)",
+				 disk->target ? disk->target : "?", k + 1);
+			r = label_file(l, what, disk->backing[k].source, NEED_READ, false, err);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	for (size_t i = 0; i < def->n_hostdevs; i++) {
+		const HostdevDef *h = &def->hostdevs[i];
+		if (!h->live_sg_path)
+			continue;
+		snprintf(what, sizeof(what), "SCSI host device %s", h->live_sg_path);
+		r = label_file(l, what, h->live_sg_path, h->readonly ? NEED_READ : NEED_RW, false, err);
+		if (r < 0)
+			return r;
 	}
 
 	bool default_log_used = false;

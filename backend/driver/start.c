@@ -18,7 +18,9 @@
 
 #include "accelerator.h"
 #include "dac.h"
+#include "conf/startup-policy.h"
 #include "domain-internal.h"
+#include "host/scsi-host.h"
 #include "qemu/cmdline.h"
 #include "qemu/pidfile.h"
 #include "qemu/process.h"
@@ -117,6 +119,33 @@ int domain_kill_stray_qemu(Domain *d, const char *pidfile)
 	return (int)pid;
 }
 
+static bool source_exists(const char *path, void *userdata)
+{
+	struct stat st;
+	/* A quick stat: the start path stats and opens files anyway. */
+	return stat(path, &st) == 0;
+}
+
+/* What the live definition needs from the host before the argv: disks
+ * whose startupPolicy drops a missing source, the /dev/sgN of each SCSI
+ * host device. */
+static int prepare_host_devices(Domain *d, bool cold_boot, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	int r = domain_def_apply_startup_policy(d->live, cold_boot, source_exists, NULL, err);
+	if (r < 0)
+		return r == -ENOMEM ? zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory") : r;
+	for (size_t i = 0; i < d->live->n_hostdevs; i++) {
+		HostdevDef *h = &d->live->hostdevs[i];
+		h->live_sg_path = (free(h->live_sg_path), NULL);
+		r = host_scsi_sg_path(s->sysfs_root, h->adapter, h->host_bus, h->host_target, h->host_unit,
+				      &h->live_sg_path, err);
+		if (r < 0)
+			return r == -ENOMEM ? zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory") : r;
+	}
+	return 0;
+}
+
 static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
@@ -137,9 +166,14 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	if (asprintf(&console_log, "%s/%s.console", s->log_dir, domain_name(d)) < 0 ||
 	    asprintf(&d->log_path, "%s/%s.log", s->log_dir, domain_name(d)) < 0 ||
 	    !(d->qmp_path = store_path(s->run_dir, d->uuid_hex, ".qmp")) ||
-	    !(d->live = live ? live : domain_def_copy(d->def)) ||
-	    /* Live aliases name QEMU's devices; kept in the status file. */
-	    domain_def_assign_aliases(d->live) < 0)
+	    !(d->live = live ? live : domain_def_copy(d->def)))
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	/* A restore brings its own live definition: not a cold boot. */
+	r = prepare_host_devices(d, !live, err);
+	if (r < 0)
+		return r;
+	/* Live aliases name QEMU's devices; kept in the status file. */
+	if (domain_def_assign_aliases(d->live) < 0)
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 
 	pidfile = domain_pidfile_path(d);

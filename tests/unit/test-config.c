@@ -460,7 +460,6 @@ static void test_removed_keys(void **state)
 	} removed[] = {
 		{"Hypervisor", "HostCPUs", "4"},
 		{"Hypervisor", "DefaultNIC", "bond0"},
-		{"Hypervisor", "SysfsRoot", "/sys"},
 		{"Relocation", "Server", "yes"},
 		{"Relocation", "Address", "127.0.0.1"},
 		{"Relocation", "Port", "8002"},
@@ -505,10 +504,10 @@ static void test_removed_keys(void **state)
 	/* In a drop-in, the drop-in and its line are named. */
 	_cleanup_free_ char *where = NULL;
 	write_text(f->conf, "[Hypervisor]\nAccelerator=tcg\n");
-	write_dropin(f, "50-old.conf", "[Hypervisor]\nSysfsRoot=/sys\n");
+	write_dropin(f, "50-old.conf", "[Hypervisor]\nHostCPUs=4\n");
 	assert_true(asprintf(&where, "%s/50-old.conf:2: ", f->dropin) > 0);
 	expect_error(f, -EINVAL,
-		     (const char *const[]){where, "unknown key SysfsRoot= in section [Hypervisor]", NULL});
+		     (const char *const[]){where, "unknown key HostCPUs= in section [Hypervisor]", NULL});
 }
 
 static void test_syntax_errors(void **state)
