@@ -114,6 +114,16 @@ static const Fixture fixtures[] = {
 	 DOMAIN_XML_FORMAT_INACTIVE},
 	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", DOMAIN_XML_PARSE_LIVE, 0, 0},
 	{FIXTURES "unordered.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
+	/* libvirt's s390x storage XML: controllers, SCSI disks and cdroms,
+	 * backing chains, a SCSI hostdev, the implicit controller. */
+	{FIXTURES "libvirt-s390-storage.xml", FIXTURES "libvirt-s390-storage.expected.xml", 0, 0, 0},
+	{FIXTURES "libvirt-s390-storage.xml", FIXTURES "libvirt-s390-storage.expected.xml", 0, 0,
+	 DOMAIN_XML_FORMAT_INACTIVE},
+	/* What the define wrote defines the same again. */
+	{FIXTURES "libvirt-s390-storage.expected.xml", FIXTURES "libvirt-s390-storage.expected.xml", 0, 0,
+	 0},
+	{FIXTURES "libvirt-s390-storage.expected.xml", FIXTURES "libvirt-s390-storage.expected.xml",
+	 DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
 	{EXAMPLES "minimal.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
 };
 
@@ -800,6 +810,189 @@ static void test_parse_node(void **state)
 	xmlFreeDoc(doc);
 }
 
+/* ---- the SCSI side ------------------------------------------------------- */
+
+static const DiskDef *disk_named(const DomainDef *def, const char *target)
+{
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (strcmp(def->disks[i].target, target) == 0)
+			return &def->disks[i];
+	fail_msg("no disk %s", target);
+	return NULL;
+}
+
+static void assert_drive(const DriveAddress *a, unsigned controller, unsigned target, unsigned unit)
+{
+	assert_true(a->assigned);
+	assert_int_equal(a->controller, controller);
+	assert_int_equal(a->bus, 0);
+	assert_int_equal(a->target, target);
+	assert_int_equal(a->unit, unit);
+}
+
+#define SCSI_CTRL(idx, extra) \
+	"<controller type='scsi' index='" idx "' model='virtio-scsi'>" extra "</controller>"
+#define SCSI_DISK(dev, extra)                                                                        \
+	"<disk type='file' device='disk'>" DRIVER "<source file='/i/" dev ".img'/><target dev='" dev \
+	"' bus='scsi'/>" extra "</disk>"
+#define CDROM(dev, extra) \
+	"<disk type='file' device='cdrom'><target dev='" dev "' bus='scsi'/>" extra "</disk>"
+#define DRIVE(c, t, u) "<address type='drive' controller='" c "' bus='0' target='" t "' unit='" u "'/>"
+#define HOSTDEV(extra)                                                                                \
+	"<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/><address bus='0' " \
+	"target='1' unit='2'/></source>" extra "</hostdev>"
+
+static void test_scsi_model(void **state)
+{
+	_cleanup_free_ char *input = read_fixture(FIXTURES "libvirt-s390-storage.xml");
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(input, 0);
+
+	/* Disks grouped by bus in the order the buses appear, each in
+	 * target order (virDomainDiskInsert). */
+	assert_int_equal(def->n_disks, 5);
+	const char *order[] = {"vda", "vdb", "sda", "sdb", "sdh"};
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(def->disks[i].target, order[i]);
+
+	const DiskDef *vda = disk_named(def, "vda");
+	assert_int_equal(vda->error_policy, DISK_ERROR_POLICY_STOP);
+	assert_int_equal(vda->rerror_policy, DISK_ERROR_POLICY_REPORT);
+	assert_int_equal(vda->geometry_cyls, 16383);
+	assert_int_equal(vda->geometry_heads, 16);
+	assert_int_equal(vda->geometry_secs, 64);
+	assert_int_equal(vda->logical_block_size, 4096);
+	assert_int_equal(vda->physical_block_size, 4096);
+	assert_string_equal(vda->serial, "DASD-7500");
+
+	const DiskDef *vdb = disk_named(def, "vdb");
+	assert_int_equal(vdb->n_backing, 2);
+	assert_int_equal(vdb->backing[0].format, DISK_FORMAT_QCOW2);
+	assert_string_equal(vdb->backing[0].source, "/var/lib/libvirt/images/base.qcow2");
+	assert_int_equal(vdb->backing[1].format, DISK_FORMAT_RAW);
+	assert_true(vdb->backing_terminated);
+
+	const DiskDef *sda = disk_named(def, "sda");
+	assert_int_equal(sda->device, DISK_DEVICE_CDROM);
+	assert_int_equal(sda->startup_policy, DISK_STARTUP_POLICY_OPTIONAL);
+	assert_true(sda->readonly);
+	assert_drive(&sda->info.drive, 0, 0, 0);
+	assert_false(sda->info.address.assigned);
+	/* An empty drive: no source, read-only forced as libvirt does, an
+	 * address from its name (sdb: unit 1). */
+	const DiskDef *sdb = disk_named(def, "sdb");
+	assert_null(sdb->source);
+	assert_true(sdb->readonly);
+	assert_drive(&sdb->info.drive, 0, 0, 1);
+	/* sdh is index 7: seven units a controller, so controller 1. */
+	assert_drive(&disk_named(def, "sdh")->info.drive, 1, 0, 0);
+
+	/* The implicit controller 1 comes after the ones in the document. */
+	assert_int_equal(def->n_controllers, 3);
+	assert_int_equal(def->controllers[0].type, CONTROLLER_TYPE_SCSI);
+	assert_false(def->controllers[0].implicit);
+	assert_int_equal(def->controllers[1].type, CONTROLLER_TYPE_PCI);
+	assert_int_equal(def->controllers[1].model, CONTROLLER_MODEL_PCI_ROOT);
+	assert_false(def->controllers[1].info.address.assigned);
+	assert_int_equal(def->controllers[2].index, 1);
+	assert_true(def->controllers[2].implicit);
+	assert_int_equal(def->controllers[2].model, CONTROLLER_MODEL_VIRTIO_SCSI);
+
+	/* The hostdev: the first unit free on controller 0. */
+	assert_int_equal(def->n_hostdevs, 1);
+	assert_string_equal(def->hostdevs[0].adapter, "scsi_host3");
+	assert_int_equal(def->hostdevs[0].host_target, 8);
+	assert_true(def->hostdevs[0].readonly);
+	assert_int_equal(def->hostdevs[0].rawio, 0);
+	assert_drive(&def->hostdevs[0].info.drive, 0, 0, 2);
+
+	/* ccw in libvirt's order: vda, [vdb explicit], scsi0 (explicit),
+	 * scsi1, the balloon. */
+	assert_address(&vda->info.address, "fe.0.0000");
+	assert_address(&vdb->info.address, "fe.0.0001");
+	assert_address(&def->controllers[0].info.address, "fe.0.0002");
+	assert_address(&def->controllers[2].info.address, "fe.0.0003");
+	assert_address(&def->memballoon.info.address, "fe.0.0004");
+
+	/* The daemon's aliases, libvirt's names. */
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_string_equal(vda->info.alias, "virtio-disk0");
+	assert_string_equal(vdb->info.alias, "virtio-disk1");
+	assert_string_equal(sda->info.alias, "scsi0-0-0-0");
+	assert_string_equal(sdb->info.alias, "scsi0-0-0-1");
+	assert_string_equal(disk_named(def, "sdh")->info.alias, "scsi1-0-0-0");
+	assert_string_equal(def->controllers[0].info.alias, "scsi0");
+	assert_string_equal(def->controllers[1].info.alias, "pci");
+	assert_string_equal(def->controllers[2].info.alias, "scsi1");
+	assert_string_equal(def->hostdevs[0].info.alias, "hostdev0");
+	assert_string_equal(def->memballoon.info.alias, "balloon0");
+
+	/* ... which a live parse keeps, and a define drops. */
+	_cleanup_free_ char *live = format_ok(def, 1, 0);
+	assert_non_null(strstr(live, "<alias name='scsi0-0-0-0'/>"));
+	assert_non_null(strstr(live, "<alias name='hostdev0'/>"));
+	_cleanup_(domain_def_freep) DomainDef *kept = parse_ok(live, DOMAIN_XML_PARSE_LIVE);
+	assert_string_equal(kept->controllers[2].info.alias, "scsi1");
+	assert_string_equal(kept->hostdevs[0].info.alias, "hostdev0");
+	_cleanup_(domain_def_freep) DomainDef *dropped = parse_ok(live, 0);
+	assert_null(dropped->controllers[0].info.alias);
+	assert_null(dropped->hostdevs[0].info.alias);
+}
+
+static void test_scsi_assignment(void **state)
+{
+	/* No controller at all: the disks' names make controllers 0 and 2
+	 * (and 1, to stay contiguous), libvirt's implicit ones. */
+	static const char xml[] = DEVICES(SCSI_DISK("sdp", "") CDROM("sdc", "") DISK("vda", ""));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_drive(&disk_named(def, "sdc")->info.drive, 0, 0, 2);
+	assert_drive(&disk_named(def, "sdp")->info.drive, 2, 0, 1); /* index 15 */
+	assert_int_equal(def->n_controllers, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(def->controllers[i].index, i);
+		assert_true(def->controllers[i].implicit);
+	}
+	/* ccw: vda, then the controllers in index order, the balloon. */
+	assert_address(&disk_named(def, "vda")->info.address, "fe.0.0000");
+	assert_address(&def->controllers[0].info.address, "fe.0.0001");
+	assert_address(&def->controllers[1].info.address, "fe.0.0002");
+	assert_address(&def->controllers[2].info.address, "fe.0.0003");
+	assert_address(&def->memballoon.info.address, "fe.0.0004");
+
+	/* Hostdevs take the first free unit 0..6 of each controller, bus and
+	 * target 0, after the disks' addresses. */
+	static const char xml2[] = DEVICES(SCSI_CTRL("0", "") CDROM("sda", "") CDROM(
+		"sdb", DRIVE("0", "0", "2")) HOSTDEV("") HOSTDEV("") HOSTDEV(DRIVE("0", "5", "9")));
+	_cleanup_(domain_def_freep) DomainDef *d2 = parse_ok(xml2, 0);
+	assert_drive(&d2->hostdevs[0].info.drive, 0, 0, 1);
+	assert_drive(&d2->hostdevs[1].info.drive, 0, 0, 3);
+	assert_drive(&d2->hostdevs[2].info.drive, 0, 5, 9);
+
+	/* A full controller 0 sends the next hostdev to controller 1. */
+	static const char xml3[] = DEVICES(CDROM("sda", "") CDROM("sdb", "") CDROM("sdc", "") CDROM(
+		"sdd", "") CDROM("sde", "") CDROM("sdf", "") CDROM("sdg", "") HOSTDEV(""));
+	_cleanup_(domain_def_freep) DomainDef *d3 = parse_ok(xml3, 0);
+	assert_drive(&d3->hostdevs[0].info.drive, 1, 0, 0);
+	assert_int_equal(d3->n_controllers, 2);
+
+	/* A controller without index= gets the lowest one free; the seed's
+	 * type='scsi' hostdev address reads as libvirt's type='drive'. */
+	static const char xml4[] = DEVICES("<controller type='scsi'/>" SCSI_CTRL("0", "")
+						   HOSTDEV("<address type='scsi' controller='1' bus='0' "
+							   "target='3' unit='4'/>"));
+	_cleanup_(domain_def_freep) DomainDef *d4 = parse_ok(xml4, 0);
+	assert_int_equal(d4->controllers[0].index, 1);
+	assert_int_equal(d4->controllers[0].model, CONTROLLER_MODEL_VIRTIO_SCSI);
+	assert_drive(&d4->hostdevs[0].info.drive, 1, 3, 4);
+	_cleanup_free_ char *out = format_ok(d4, 0, 0);
+	assert_non_null(strstr(out, "<address type='drive' controller='1' bus='0' target='3' unit='4'/>"));
+	assert_null(strstr(out, "type='scsi' controller"));
+
+	/* The largest unit and target there are. */
+	static const char xml5[] = DEVICES(SCSI_CTRL("0", "") CDROM("sda", DRIVE("0", "255", "16383")));
+	_cleanup_(domain_def_freep) DomainDef *d5 = parse_ok(xml5, 0);
+	assert_drive(&d5->disks[0].info.drive, 0, 255, 16383);
+}
+
 static void test_name_validate(void **state)
 {
 	ZvError err = ZV_ERROR_INIT;
@@ -880,6 +1073,149 @@ typedef struct BadCase {
 
 /* clang-format off */
 static const BadCase bad_cases[] = {
+
+	/* ---- controllers ---- */
+	BAD("controller-usb", DEVICES("<controller type='usb' index='0'/>"),
+	    "at /domain/devices/controller: controller type 'usb' is not supported (expected 'scsi' for a "
+	    "virtio-scsi controller, or the pci-root of type 'pci')"),
+	BAD("controller-virtio-serial", DEVICES("<controller type='virtio-serial' index='0'/>"),
+	    "at /domain/devices/controller: controller type 'virtio-serial' is not supported"),
+	BAD("controller-lsilogic", DEVICES("<controller type='scsi' index='0' model='lsilogic'/>"),
+	    "at /domain/devices/controller: SCSI controller model 'lsilogic' is not supported (expected "
+	    "'virtio-scsi')"),
+	BAD("controller-pci-model", DEVICES("<controller type='pci' index='0' model='pcie-root'/>"),
+	    "at /domain/devices/controller: PCI controller model 'pcie-root' is not supported"),
+	BAD("controller-pci-index", DEVICES("<controller type='pci' index='1' model='pci-root'/>"),
+	    "at /domain/devices/controller: the pci-root controller has index 0, not 1"),
+	BAD("controller-pci-address", DEVICES("<controller type='pci' index='0' model='pci-root'>" CCW("0x0001")
+					      "</controller>"),
+	    "at /domain/devices/controller/address: the pci-root controller has no address"),
+	BAD("controller-duplicate", DEVICES(SCSI_CTRL("0", "") SCSI_CTRL("0", "")),
+	    "at /domain/devices/controller[2]: SCSI controller index 0 is used twice (also by "
+	    "/domain/devices/controller[1])"),
+	BAD("controller-gap", DEVICES(SCSI_CTRL("0", "") SCSI_CTRL("2", "")),
+	    "at /domain/devices/controller[2]: SCSI controller indexes must be contiguous from 0: index 2 "
+	    "is given but index 1 is not"),
+	BAD("controller-index-range", DEVICES(SCSI_CTRL("256", "")),
+	    "at /domain/devices/controller: SCSI controller index must be 0 to 255, not 256"),
+	BAD("controller-drive-address", DEVICES(SCSI_CTRL("0", DRIVE("0", "0", "0"))),
+	    "at /domain/devices/controller/address: invalid value 'drive' for attribute 'type' (expected "
+	    "'ccw')"),
+	BAD("controller-ccw-duplicate", DEVICES(DISK("vda", CCW("0x0002")) SCSI_CTRL("0", CCW("0x0002"))),
+	    "at /domain/devices/controller/address: ccw address fe.0.0002 of SCSI controller 0 "
+	    "(/domain/devices/controller) is already used by disk 'vda'"),
+	BAD("controller-driver", DEVICES(SCSI_CTRL("0", "<driver iothread='1'/>")),
+	    "at /domain/devices/controller/driver: unknown element <driver>"),
+	/* ---- SCSI disks ---- */
+	BAD("scsi-disk-ccw-address", DEVICES(SCSI_DISK("sda", CCW("0x0001"))),
+	    "at /domain/devices/disk/address: address type 'ccw' is not supported for a SCSI disk "
+	    "(expected 'drive', with controller, bus, target and unit)"),
+	BAD("virtio-disk-drive-address", DEVICES(DISK("vda", DRIVE("0", "0", "0"))),
+	    "at /domain/devices/disk/address: address type 'drive' is not supported for a virtio disk "
+	    "(expected 'ccw')"),
+	BAD("scsi-disk-virtio-name", DEVICES(SCSI_DISK("vda", "")),
+	    "at /domain/devices/disk/target: target dev 'vda' is not a SCSI disk name"),
+	BAD("scsi-target-range", DEVICES(CDROM("sda", DRIVE("0", "256", "0"))),
+	    "at /domain/devices/disk/address: target must be 0 to 255, not 256"),
+	BAD("scsi-unit-range", DEVICES(CDROM("sda", DRIVE("0", "0", "16384"))),
+	    "at /domain/devices/disk/address: unit must be 0 to 16383, not 16384"),
+	BAD("scsi-bus-nonzero", DEVICES(CDROM("sda", "<address type='drive' controller='0' bus='1' target='0' "
+						   "unit='0'/>")),
+	    "at /domain/devices/disk/address: bus must be 0 (a virtio-scsi controller has one bus), not 1"),
+	BAD("scsi-address-duplicate", DEVICES(CDROM("sda", "") CDROM("sdb", DRIVE("0", "0", "0"))),
+	    "at /domain/devices/disk[2]/address: SCSI address controller='0' bus='0' target='0' unit='0' "
+	    "is used twice (also by /domain/devices/disk[1])"),
+	BAD("scsi-name-vs-hostdev", DEVICES(CDROM("sda", "") HOSTDEV(DRIVE("0", "0", "0"))),
+	    "at /domain/devices/disk/target: target dev 'sda' means the address controller='0' bus='0' "
+	    "target='0' unit='0', which the SCSI host device at /domain/devices/hostdev/address uses"),
+	BAD("scsi-target-duplicate", DEVICES(CDROM("sda", "") CDROM("sda", DRIVE("0", "0", "3"))),
+	    "target dev 'sda' is used twice"),
+	BAD("scsi-controller-too-far", DEVICES(CDROM("sdzzzz", "")),
+	    "at /domain/devices/disk/target: target dev 'sdzzzz' would be on SCSI controller"),
+	BAD("cdrom-geometry", DEVICES(CDROM("sda", "<geometry cyls='1' heads='1' secs='1'/>")),
+	    "at /domain/devices/disk/geometry: a cdrom has no geometry (QEMU's scsi-cd has none)"),
+	/* ---- disk details ---- */
+	BAD("serial-bad", DEVICES(DISK("vda", "<serial>a/b</serial>")),
+	    "at /domain/devices/disk/serial: invalid value 'a/b'"),
+	BAD("geometry-missing-secs", DEVICES(DISK("vda", "<geometry cyls='1' heads='2'/>")),
+	    "at /domain/devices/disk/geometry: missing attribute 'secs'"),
+	BAD("geometry-zero", DEVICES(DISK("vda", "<geometry cyls='0' heads='2' secs='3'/>")),
+	    "at /domain/devices/disk/geometry: cyls must be a positive integer, not 0"),
+	BAD("geometry-trans", DEVICES(DISK("vda", "<geometry cyls='1' heads='2' secs='3' trans='lba'/>")),
+	    "at /domain/devices/disk/geometry: trans='lba' is not supported: the CHS translation is an IDE "
+	    "setting and s390x has no IDE bus"),
+	BAD("blockio-not-power", DEVICES(DISK("vda", "<blockio logical_block_size='1000'/>")),
+	    "at /domain/devices/disk/blockio: logical_block_size must be a power of two between 512 and "
+	    "2097152 bytes, not 1000"),
+	BAD("blockio-logical-larger", DEVICES(DISK("vda", "<blockio logical_block_size='4096' "
+						  "physical_block_size='512'/>")),
+	    "at /domain/devices/disk/blockio: logical_block_size (4096) must not be larger than "
+	    "physical_block_size (512)"),
+	BAD("rerror-enospace", DEVICES("<disk type='file'><driver name='qemu' rerror_policy='enospace'/><source "
+				       "file='/a'/><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/driver: invalid value 'enospace' for attribute 'rerror_policy' "
+	    "(expected one of: stop, report, ignore)"),
+	BAD("error-policy-bad", DEVICES("<disk type='file'><driver name='qemu' error_policy='retry'/><source "
+					"file='/a'/><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/driver: invalid value 'retry' for attribute 'error_policy'"),
+	BAD("startup-requisite-disk", DEVICES("<disk type='file'><source file='/a' startupPolicy='requisite'/>"
+					      "<target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/source: startupPolicy='requisite' is only for a cdrom"),
+	BAD("disk-without-source-scsi", DEVICES("<disk type='file'><target dev='sda' bus='scsi'/></disk>"),
+	    "at /domain/devices/disk: disk 'sda' needs <source file='...'/>"),
+	BAD("backing-below-raw", DEVICES("<disk type='file'>" DRIVER "<source file='/a'/><backingStore "
+					 "type='file'><format type='raw'/><source file='/b'/></backingStore>"
+					 "<target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/backingStore: a raw image has no backing store"),
+	BAD("backing-no-format", DEVICES("<disk type='file'><driver name='qemu' type='qcow2'/><source "
+					 "file='/a'/><backingStore type='file'><source file='/b'/></backingStore>"
+					 "<target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/backingStore: missing element <format>"),
+	BAD("backing-no-source", DEVICES("<disk type='file'><driver name='qemu' type='qcow2'/><source "
+					 "file='/a'/><backingStore type='file'><format type='qcow2'/>"
+					 "</backingStore><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/backingStore: missing element <source>"),
+	BAD("backing-dev-on-file", DEVICES("<disk type='file'><driver name='qemu' type='qcow2'/><source "
+					   "file='/a'/><backingStore type='file'><format type='raw'/><source "
+					   "dev='/dev/b'/></backingStore><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/backingStore/source: a type='file' backing store takes <source "
+	    "file='...'/>, not dev="),
+	BAD("backing-relative", DEVICES("<disk type='file'><driver name='qemu' type='qcow2'/><source "
+					"file='/a'/><backingStore type='file'><format type='raw'/><source "
+					"file='b.raw'/></backingStore><target dev='vda'/></disk>"),
+	    "at /domain/devices/disk/backingStore/source: invalid value 'b.raw' for attribute 'file'"),
+	/* ---- hostdevs ---- */
+	BAD("hostdev-pci", DEVICES("<hostdev mode='subsystem' type='pci'/>"),
+	    "at /domain/devices/hostdev: invalid value 'pci' for attribute 'type' (expected 'scsi')"),
+	BAD("hostdev-no-source", DEVICES("<hostdev mode='subsystem' type='scsi'/>"),
+	    "at /domain/devices/hostdev: missing element <source>"),
+	BAD("hostdev-bad-adapter", DEVICES("<hostdev mode='subsystem' type='scsi'><source><adapter "
+					   "name='scsi_host01'/><address bus='0' target='0' unit='0'/></source>"
+					   "</hostdev>"),
+	    "at /domain/devices/hostdev/source/adapter: adapter name 'scsi_host01' is not a SCSI host"),
+	BAD("hostdev-no-unit", DEVICES("<hostdev mode='subsystem' type='scsi'><source><adapter "
+				       "name='scsi_host0'/><address bus='0' target='0'/></source></hostdev>"),
+	    "at /domain/devices/hostdev/source/address: missing attribute 'unit'"),
+	BAD("hostdev-rawio", DEVICES("<hostdev mode='subsystem' type='scsi' rawio='yes'><source><adapter "
+				     "name='scsi_host0'/><address bus='0' target='0' unit='0'/></source>"
+				     "</hostdev>"),
+	    "at /domain/devices/hostdev: rawio='yes' is not supported: zvirtd runs QEMU without the "
+	    "CAP_SYS_RAWIO capability"),
+	BAD("hostdev-unfiltered", DEVICES("<hostdev mode='subsystem' type='scsi' sgio='unfiltered'><source>"
+					  "<adapter name='scsi_host0'/><address bus='0' target='0' unit='0'/>"
+					  "</source></hostdev>"),
+	    "at /domain/devices/hostdev: sgio='unfiltered' is not supported"),
+	BAD("hostdev-ccw-address", DEVICES(HOSTDEV(CCW("0x0001"))),
+	    "at /domain/devices/hostdev/address: invalid value 'ccw' for attribute 'type'"),
+	BAD("hostdev-duplicate", DEVICES(HOSTDEV(DRIVE("0", "0", "4")) HOSTDEV(DRIVE("0", "0", "4"))),
+	    "at /domain/devices/hostdev[2]/address: SCSI address controller='0' bus='0' target='0' unit='4' "
+	    "is used twice (also by /domain/devices/hostdev[1]/address)"),
+	BAD("hostdev-vs-disk", DEVICES(CDROM("sda", DRIVE("0", "0", "4")) HOSTDEV(DRIVE("0", "0", "4"))),
+	    "at /domain/devices/hostdev/address: SCSI address controller='0' bus='0' target='0' unit='4' is "
+	    "used twice (also by /domain/devices/disk/address)"),
+	BAD("hostdev-iscsi", DEVICES("<hostdev mode='subsystem' type='scsi'><source protocol='iscsi' "
+				     "name='iqn.x/1'/></hostdev>"),
+	    "at /domain/devices/hostdev/source: unknown attribute 'protocol'"),
 	/* well-formedness and the document itself */
 	BAD("not-well-formed", "<domain type='kvm'><name>a</nam></domain>",
 	    "Invalid domain XML: not well-formed: Opening and ending tag mismatch: name line 1 and nam (line 1"),
@@ -1339,6 +1675,8 @@ int main(void)
 		cmocka_unit_test(test_user_aliases),
 		cmocka_unit_test(test_alias_refused_live),
 		cmocka_unit_test(test_parse_node),
+		cmocka_unit_test(test_scsi_model),
+		cmocka_unit_test(test_scsi_assignment),
 		cmocka_unit_test(test_name_validate),
 		cmocka_unit_test(test_enum_strings),
 		cmocka_unit_test(test_too_large),
