@@ -709,6 +709,344 @@ static void write_file(const char *path, size_t size)
 	assert_int_equal(ftruncate(fd, (off_t)size), 0);
 }
 
+/* ---- SCSI: controllers, disks, cdroms, hostdevs, backing chains ----- */
+
+/* The definition of the SCSI tests: what libvirt's parse makes of a
+ * virtio-scsi controller with a CD/DVD, an empty drive, a shared SCSI
+ * disk and a tape, beside a qcow2 virtio disk with a backing chain. */
+typedef struct ScsiDomain {
+	DomainDef def;
+	DiskDef disks[4];
+	DiskBackingStore backing[2];
+	ControllerDef controllers[2];
+	HostdevDef hostdev;
+} ScsiDomain;
+
+static void scsi_domain(ScsiDomain *s, const char *cd, const char *top, const char *base, const char *golden,
+			const char *sg)
+{
+	*s = (ScsiDomain){.def = minimal_def()};
+	s->def.memballoon.info.address = ccw(1);
+	s->controllers[0] = (ControllerDef){
+		.type = CONTROLLER_TYPE_SCSI,
+		.model = CONTROLLER_MODEL_VIRTIO_SCSI,
+		.index = 0,
+		.info = {.alias = (char *)"scsi0", .address = ccw(2)},
+	};
+	s->controllers[1] = (ControllerDef){
+		.type = CONTROLLER_TYPE_PCI,
+		.model = CONTROLLER_MODEL_PCI_ROOT,
+		.info = {.alias = (char *)"pci"},
+	};
+	s->backing[0] = (DiskBackingStore){
+		.type = DISK_TYPE_FILE, .format = DISK_FORMAT_QCOW2, .source = (char *)base};
+	s->backing[1] = (DiskBackingStore){
+		.type = DISK_TYPE_FILE, .format = DISK_FORMAT_RAW, .source = (char *)golden};
+	s->disks[0] = raw_disk("vda", top, 0, "virtio-disk0");
+	s->disks[0].format = DISK_FORMAT_QCOW2;
+	s->disks[0].backing = s->backing;
+	s->disks[0].n_backing = 2;
+	s->disks[0].backing_terminated = true;
+	s->disks[0].error_policy = DISK_ERROR_POLICY_ENOSPACE;
+	s->disks[0].serial = (char *)"S-1";
+	s->disks[1] = (DiskDef){
+		.type = DISK_TYPE_FILE,
+		.device = DISK_DEVICE_CDROM,
+		.format = DISK_FORMAT_RAW,
+		.cache = DISK_CACHE_NONE,
+		.source = (char *)cd,
+		.target = (char *)"sda",
+		.bus = DISK_BUS_SCSI,
+		.readonly = true,
+		.info = {.alias = (char *)"scsi0-0-0-0", .boot_order = 1, .drive = {.assigned = true}},
+	};
+	s->disks[2] = (DiskDef){
+		.type = DISK_TYPE_FILE,
+		.device = DISK_DEVICE_CDROM,
+		.format = DISK_FORMAT_RAW,
+		.target = (char *)"sdb",
+		.bus = DISK_BUS_SCSI,
+		.readonly = true,
+		.info = {.alias = (char *)"scsi0-0-0-1", .drive = {.assigned = true, .unit = 1}},
+	};
+	s->disks[3] = (DiskDef){
+		.type = DISK_TYPE_FILE,
+		.device = DISK_DEVICE_DISK,
+		.format = DISK_FORMAT_RAW,
+		.source = (char *)golden,
+		.target = (char *)"sdh",
+		.bus = DISK_BUS_SCSI,
+		.shareable = true,
+		.error_policy = DISK_ERROR_POLICY_STOP,
+		.geometry_cyls = 4,
+		.geometry_heads = 16,
+		.geometry_secs = 32,
+		.logical_block_size = 512,
+		.physical_block_size = 4096,
+		.info = {.alias = (char *)"scsi0-0-3-7",
+			 .drive = {.assigned = true, .target = 3, .unit = 7}},
+	};
+	s->hostdev = (HostdevDef){
+		.adapter = (char *)"scsi_host3",
+		.host_target = 8,
+		.readonly = true,
+		.live_sg_path = (char *)sg,
+		.info = {.alias = (char *)"hostdev0", .drive = {.assigned = true, .unit = 2}},
+	};
+	s->def.disks = s->disks;
+	s->def.n_disks = 4;
+	s->def.controllers = s->controllers;
+	s->def.n_controllers = 2;
+	s->def.hostdevs = &s->hostdev;
+	s->def.n_hostdevs = sg ? 1 : 0;
+}
+
+/* The index of the first argument equal to s, or fails. */
+static size_t argv_find(char **argv, const char *s)
+{
+	for (size_t i = 0; argv[i]; i++)
+		if (strcmp(argv[i], s) == 0)
+			return i;
+	fail_msg("argv has no '%s'", s);
+	return 0;
+}
+
+/* Device properties as the argv writes them ("driver,key=value,..."),
+ * for comparing a builder's object with the argv. No commas here. */
+static char *props_opts(json_object *props)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	bool first = true;
+	assert_non_null(f);
+	json_object_object_foreach(props, key, val)
+	{
+		if (!first)
+			fprintf(f, ",%s=", key);
+		if (json_object_is_type(val, json_type_boolean))
+			fputs(json_object_get_boolean(val) ? "on" : "off", f);
+		else
+			fputs(json_object_get_string(val), f);
+		first = false;
+	}
+	fclose(f);
+	return buf;
+}
+
+static char *json_plain(json_object *o)
+{
+	return strdup(
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* What libvirt's command line has for the same devices (its
+ * tests/qemuxml2argvdata s390 and virtio-scsi cases), in its order:
+ * controllers, disks (deepest backing layer first), consoles, hostdevs,
+ * the balloon. */
+static void test_scsi_argv(void **state)
+{
+	ScsiDomain s;
+	scsi_domain(&s, "/cd.iso", "/top.qcow2", "/base.qcow2", "/golden.raw", "/dev/sg3");
+	QemuCmdlineParams p = {.qmp_fd = 3};
+	_cleanup_strv_free_ char **argv = build_ok(&s.def, &p);
+
+	size_t first = argv_find(argv, "virtio-scsi-ccw,id=scsi0,devno=fe.0.0002") - 1;
+	/* clang-format off */
+	const char *const expected[] = {
+		"-device", "virtio-scsi-ccw,id=scsi0,devno=fe.0.0002",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/golden.raw\",\"node-name\":\"virtio-disk0-s2\",\"read-only\":true,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"virtio-disk0-f2\",\"driver\":\"raw\",\"file\":\"virtio-disk0-s2\",\"read-only\":true}",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/base.qcow2\",\"node-name\":\"virtio-disk0-s1\",\"read-only\":true,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"virtio-disk0-f1\",\"driver\":\"qcow2\",\"file\":\"virtio-disk0-s1\",\"read-only\":true,\"backing\":\"virtio-disk0-f2\"}",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/top.qcow2\",\"node-name\":\"virtio-disk0-storage\",\"read-only\":false,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"virtio-disk0-format\",\"driver\":\"qcow2\",\"file\":\"virtio-disk0-storage\",\"read-only\":false,\"backing\":\"virtio-disk0-f1\"}",
+		"-device", "virtio-blk-ccw,devno=fe.0.0000,drive=virtio-disk0-format,id=virtio-disk0,serial=S-1,werror=enospc",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/cd.iso\",\"node-name\":\"scsi0-0-0-0-storage\",\"read-only\":true,\"cache\":{\"direct\":true,\"no-flush\":false},\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"scsi0-0-0-0-format\",\"driver\":\"raw\",\"file\":\"scsi0-0-0-0-storage\",\"read-only\":true,\"cache\":{\"direct\":true,\"no-flush\":false}}",
+		"-device", "scsi-cd,bus=scsi0.0,channel=0,scsi-id=0,lun=0,device_id=drive-scsi0-0-0-0,drive=scsi0-0-0-0-format,id=scsi0-0-0-0,bootindex=1,write-cache=on",
+		/* The empty drive: a device without a drive, no -blockdev. */
+		"-device", "scsi-cd,bus=scsi0.0,channel=0,scsi-id=0,lun=1,device_id=drive-scsi0-0-0-1,id=scsi0-0-0-1",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/golden.raw\",\"node-name\":\"scsi0-0-3-7-storage\",\"read-only\":false,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"scsi0-0-3-7-format\",\"driver\":\"raw\",\"file\":\"scsi0-0-3-7-storage\",\"read-only\":false}",
+		"-device", "scsi-hd,bus=scsi0.0,channel=0,scsi-id=3,lun=7,device_id=drive-scsi0-0-3-7,share-rw=on,drive=scsi0-0-3-7-format,id=scsi0-0-3-7,logical_block_size=512,physical_block_size=4096,cyls=4,heads=16,secs=32,werror=stop,rerror=stop",
+		"-blockdev", "{\"driver\":\"host_device\",\"filename\":\"/dev/sg3\",\"node-name\":\"hostdev0-backend\",\"read-only\":true}",
+		"-device", "scsi-generic,bus=scsi0.0,channel=0,scsi-id=0,lun=2,drive=hostdev0-backend,id=hostdev0",
+		"-device", "virtio-balloon-ccw,id=balloon0,devno=fe.0.0001",
+		"-sandbox",
+		NULL,
+	};
+	/* clang-format on */
+	size_t n = 0;
+	while (expected[n])
+		n++;
+	_cleanup_strv_free_ char **got = calloc(n + 1, sizeof(char *));
+	assert_non_null(got);
+	for (size_t i = 0, k = 0; i < n && argv[first + k]; k++) {
+		/* the console between the disks and the hostdev is not ours */
+		if (strcmp(argv[first + k], "-chardev") == 0 || strncmp(argv[first + k], "pty,", 4) == 0 ||
+		    strncmp(argv[first + k], "sclpconsole", 11) == 0 ||
+		    (strcmp(argv[first + k], "-device") == 0 && argv[first + k + 1] &&
+		     strncmp(argv[first + k + 1], "sclpconsole", 11) == 0))
+			continue;
+		got[i++] = strdup(argv[first + k]);
+	}
+	assert_argv(got, expected);
+	/* pci-root: nothing on the command line. */
+	for (size_t i = 0; argv[i]; i++)
+		assert_null(strstr(argv[i], "pci"));
+}
+
+/* Hot-plug's builders give what the argv has, object for object. */
+static void test_scsi_builders(void **state)
+{
+	ScsiDomain s;
+	ZvError err = ZV_ERROR_INIT;
+	scsi_domain(&s, "/cd.iso", "/top.qcow2", "/base.qcow2", "/golden.raw", "/dev/sg3");
+	QemuCmdlineParams p = {.qmp_fd = 3};
+	_cleanup_strv_free_ char **argv = build_ok(&s.def, &p);
+
+	/* The controller, and the pci-root that has no object. */
+	_cleanup_(json_object_putp) json_object *ctrl = NULL, *root = (json_object *)1;
+	assert_int_equal(qemu_controller_device_props(&s.controllers[0], &ctrl, &err), 0);
+	_cleanup_free_ char *ctrl_opts = props_opts(ctrl);
+	argv_find(argv, ctrl_opts);
+	assert_int_equal(qemu_controller_device_props(&s.controllers[1], &root, &err), 0);
+	assert_null(root);
+
+	for (size_t d = 0; d < s.def.n_disks; d++) {
+		_cleanup_(json_object_putp) json_object *chain = NULL, *device = NULL, *storage = NULL,
+							*format = NULL;
+		assert_int_equal(qemu_disk_blockdev_chain(&s.disks[d], &chain, &err), 0);
+		assert_int_equal(qemu_disk_device_props_in(&s.def, &s.disks[d], &device, &err), 0);
+		_cleanup_free_ char *dev_opts = props_opts(device);
+		size_t at = argv_find(argv, dev_opts);
+		/* The chain's nodes are the -blockdev arguments just before. */
+		size_t len = json_object_array_length(chain);
+		for (size_t i = 0; i < len; i++) {
+			_cleanup_free_ char *node = json_plain(json_object_array_get_idx(chain, i));
+			assert_string_equal(argv[at - 2 * (len - i)], node);
+		}
+		/* The top pair alone, as qemu_disk_blockdev_props gives it. */
+		assert_int_equal(qemu_disk_blockdev_props(&s.disks[d], &storage, &format, &err), 0);
+		if (len == 0) {
+			assert_null(storage);
+			assert_null(format);
+			continue;
+		}
+		_cleanup_free_ char *st = json_plain(storage), *fo = json_plain(format);
+		assert_string_equal(st, json_object_to_json_string_ext(
+						json_object_array_get_idx(chain, len - 2),
+						JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		assert_string_equal(fo, json_object_to_json_string_ext(
+						json_object_array_get_idx(chain, len - 1),
+						JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+
+	/* Without the definition, libvirt's controller alias scsi<N>. */
+	_cleanup_(json_object_putp) json_object *plain = NULL;
+	assert_int_equal(qemu_disk_device_props(&s.disks[1], &plain, &err), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(plain, "bus")), "scsi0.0");
+	/* A user's controller alias names the bus. */
+	s.controllers[0].info.alias = (char *)"ua-hba";
+	_cleanup_(json_object_putp) json_object *named = NULL;
+	assert_int_equal(qemu_disk_device_props_in(&s.def, &s.disks[1], &named, &err), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(named, "bus")), "ua-hba.0");
+	s.controllers[0].info.alias = (char *)"scsi0";
+
+	_cleanup_(json_object_putp) json_object *backend = NULL, *generic = NULL;
+	assert_int_equal(qemu_hostdev_blockdev_props(&s.hostdev, &backend, &err), 0);
+	assert_int_equal(qemu_hostdev_device_props(&s.def, &s.hostdev, &generic, &err), 0);
+	_cleanup_free_ char *be = json_plain(backend), *ge = props_opts(generic);
+	size_t at = argv_find(argv, ge);
+	assert_string_equal(argv[at - 2], be);
+	char node[QEMU_NODE_NAME_MAX];
+	assert_int_equal(qemu_hostdev_node_name("hostdev0", node), 0);
+	assert_string_equal(node, "hostdev0-backend");
+	assert_int_equal(qemu_hostdev_node_name("ua-abcdefghijklmnopqrstu", node), -ENAMETOOLONG);
+
+	/* The error policies as libvirt maps them: rerror follows
+	 * error_policy, enospace leaves it alone unless rerror_policy. */
+	DiskDef d = raw_disk("vdc", "/img", 7, "virtio-disk8");
+	static const struct {
+		DiskErrorPolicy w, r;
+		const char *werror, *rerror;
+	} policies[] = {
+		{DISK_ERROR_POLICY_DEFAULT, DISK_ERROR_POLICY_DEFAULT, NULL, NULL},
+		{DISK_ERROR_POLICY_STOP, DISK_ERROR_POLICY_DEFAULT, "stop", "stop"},
+		{DISK_ERROR_POLICY_IGNORE, DISK_ERROR_POLICY_REPORT, "ignore", "report"},
+		{DISK_ERROR_POLICY_REPORT, DISK_ERROR_POLICY_DEFAULT, "report", "report"},
+		{DISK_ERROR_POLICY_ENOSPACE, DISK_ERROR_POLICY_DEFAULT, "enospc", NULL},
+		{DISK_ERROR_POLICY_ENOSPACE, DISK_ERROR_POLICY_STOP, "enospc", "stop"},
+		{DISK_ERROR_POLICY_DEFAULT, DISK_ERROR_POLICY_IGNORE, NULL, "ignore"},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(policies); i++) {
+		_cleanup_(json_object_putp) json_object *o = NULL;
+		d.error_policy = policies[i].w;
+		d.rerror_policy = policies[i].r;
+		assert_int_equal(qemu_disk_device_props(&d, &o, &err), 0);
+		json_object *v = NULL;
+		if (policies[i].werror) {
+			assert_true(json_object_object_get_ex(o, "werror", &v));
+			assert_string_equal(json_object_get_string(v), policies[i].werror);
+		} else
+			assert_false(json_object_object_get_ex(o, "werror", NULL));
+		if (policies[i].rerror) {
+			assert_true(json_object_object_get_ex(o, "rerror", &v));
+			assert_string_equal(json_object_get_string(v), policies[i].rerror);
+		} else
+			assert_false(json_object_object_get_ex(o, "rerror", NULL));
+	}
+}
+
+static void test_scsi_refused(void **state)
+{
+	ScsiDomain s;
+	QemuCmdlineParams p = {.qmp_fd = 3};
+	scsi_domain(&s, "/cd.iso", "/top.qcow2", "/base.qcow2", "/golden.raw", "/dev/sg3");
+
+	/* A device on a controller that does not exist. */
+	s.disks[3].info.drive.controller = 1;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "Disk 'sdh': no SCSI controller 1");
+	s.disks[3].info.drive.controller = 0;
+	/* A hostdev whose sg node nobody looked up. */
+	s.hostdev.live_sg_path = NULL;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "its /dev/sg node is not known");
+	s.hostdev.live_sg_path = (char *)"/dev/sg3";
+	s.hostdev.info.alias = NULL;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "has no alias");
+	s.hostdev.info.alias = (char *)"hostdev0";
+	/* A controller without an alias, or of a kind QEMU cannot have here. */
+	s.controllers[0].info.alias = NULL;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "SCSI controller 0 has no alias");
+	s.controllers[0].info.alias = (char *)"scsi0";
+	s.controllers[1].model = CONTROLLER_MODEL_VIRTIO_SCSI;
+	s.controllers[1].type = CONTROLLER_TYPE_PCI;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "unsupported type or model");
+	s.controllers[1].model = CONTROLLER_MODEL_PCI_ROOT;
+	/* An empty drive is a cdrom's only; a SCSI disk needs its address. */
+	s.disks[3].source = NULL;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "Disk 'sdh' has no source");
+	s.disks[3].source = (char *)"/golden.raw";
+	s.disks[3].info.drive.assigned = false;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "Disk 'sdh' has no SCSI address");
+	s.disks[3].info.drive.assigned = true;
+	/* What the parser refuses is refused here too. */
+	s.disks[3].geometry_trans = DISK_GEOMETRY_TRANS_LBA;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "CHS translation");
+	s.disks[3].geometry_trans = DISK_GEOMETRY_TRANS_DEFAULT;
+	s.disks[1].geometry_cyls = 1;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "a cdrom has no geometry");
+	s.disks[1].geometry_cyls = 0;
+	s.backing[1].format = DISK_FORMAT_QCOW2;
+	s.backing[0].format = DISK_FORMAT_RAW;
+	expect_error(&s.def, &p, ZV_ERROR_INVALID_ARGUMENT, "backing store 2");
+	s.backing[0].format = DISK_FORMAT_QCOW2;
+	s.backing[1].format = DISK_FORMAT_RAW;
+	_cleanup_strv_free_ char **ok = build_ok(&s.def, &p);
+	assert_non_null(ok);
+}
+
 /* Builds the argv, starts it, checks what QEMU made of it, quits.
  * by_fd: the monitor as the daemon does it (an inherited listening
  * socket); else QEMU creates qmp_path itself. */
@@ -834,6 +1172,98 @@ static void run_real_qemu(bool by_fd)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The block device of qdev id, or NULL. */
+static json_object *block_of(json_object *blocks, const char *id)
+{
+	for (size_t i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+		const char *qdev = json_object_get_string(json_object_object_get(b, "qdev"));
+		if (qdev && strstr(qdev, id))
+			return b;
+	}
+	return NULL;
+}
+
+/* The SCSI argv run for real: QEMU takes every property, the cdrom has
+ * its medium read-only, the empty drive none, the qcow2 its chain. No
+ * hostdev: this machine has no SCSI device to pass through. */
+static void test_real_qemu_scsi(void **state)
+{
+	_cleanup_free_ char *qemu = find_qemu();
+	if (!qemu || access("/usr/bin/qemu-img", X_OK) != 0)
+		skip();
+
+	char dir[] = "/tmp/zvirtd-test-cmdline-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *cd = NULL, *top = NULL, *base = NULL, *golden = NULL, *qmp_path = NULL,
+			    *cmd = NULL;
+	assert_true(asprintf(&cd, "%s/cd.iso", dir) > 0);
+	assert_true(asprintf(&top, "%s/top.qcow2", dir) > 0);
+	assert_true(asprintf(&base, "%s/base.qcow2", dir) > 0);
+	assert_true(asprintf(&golden, "%s/golden.raw", dir) > 0);
+	assert_true(asprintf(&qmp_path, "%s/qmp.sock", dir) > 0);
+	write_file(cd, 1 << 20);
+	write_file(golden, 1 << 20);
+	assert_true(asprintf(&cmd,
+			     "qemu-img create -q -f qcow2 -F raw -b %s %s && qemu-img create -q -f qcow2 "
+			     "-F qcow2 -b %s %s",
+			     golden, base, base, top) > 0);
+	assert_int_equal(system(cmd), 0);
+
+	ScsiDomain s;
+	scsi_domain(&s, cd, top, base, golden, NULL);
+	s.def.name = (char *)"real-scsi";
+	s.def.memory_kib = 256 * 1024;
+	s.def.emulator = qemu;
+	s.disks[3].source = golden; /* shared with the chain: read-only there, share-rw here */
+	s.disks[3].readonly = true;
+	QemuCmdlineParams p = {.use_kvm = false, .qmp_fd = -1, .qmp_path = qmp_path};
+	_cleanup_strv_free_ char **argv = build_ok(&s.def, &p);
+	_cleanup_free_ char *line = qemu_argv_to_string(argv);
+	print_message("%s\n", line);
+
+	qemu_pid = spawn_quiet(qemu, argv);
+	Mon m = {.fd = connect_retry(qmp_path)};
+	assert_true(m.fd >= 0);
+	_cleanup_(json_object_putp) json_object *greeting = mon_read(&m);
+	assert_true(json_object_object_get_ex(greeting, "QMP", NULL));
+	json_object_put(mon_call(&m, "qmp_capabilities"));
+
+	_cleanup_(json_object_putp) json_object *blocks = mon_call(&m, "query-block");
+	if (!block_has(blocks, "scsi0-0-0-0", "scsi0-0-0-0-format", cd, true) ||
+	    !block_has(blocks, "virtio-disk0", "virtio-disk0-format", top, false))
+		fail_msg("query-block: %s", json_object_to_json_string(blocks));
+	/* The empty drive: a removable device with no medium. */
+	json_object *empty = block_of(blocks, "scsi0-0-0-1");
+	if (!empty || json_object_object_get_ex(empty, "inserted", NULL) ||
+	    !json_object_get_boolean(json_object_object_get(empty, "removable")))
+		fail_msg("query-block: %s", json_object_to_json_string(blocks));
+	/* The chain is the definition's: top, base, golden. */
+	json_object *vda = block_of(blocks, "virtio-disk0");
+	json_object *image = json_object_object_get(json_object_object_get(vda, "inserted"), "image");
+	json_object *b1 = json_object_object_get(image, "backing-image");
+	json_object *b2 = json_object_object_get(b1, "backing-image");
+	if (!b1 || !b2 ||
+	    strcmp(json_object_get_string(json_object_object_get(b1, "filename")), base) != 0 ||
+	    strcmp(json_object_get_string(json_object_object_get(b2, "filename")), golden) != 0 ||
+	    json_object_object_get_ex(b2, "backing-image", NULL))
+		fail_msg("query-block of vda: %s", json_object_to_json_string(vda));
+
+	json_object_put(mon_call(&m, "quit"));
+	int code;
+	assert_int_equal(waitpid(qemu_pid, &code, 0), qemu_pid);
+	qemu_pid = 0;
+	assert_true(WIFEXITED(code));
+	assert_int_equal(WEXITSTATUS(code), 0);
+	close(m.fd);
+	unlink(cd);
+	unlink(top);
+	unlink(base);
+	unlink(golden);
+	unlink(qmp_path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_real_qemu_monitor_fd(void **state)
 {
 	run_real_qemu(true);
@@ -856,8 +1286,12 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_escape_and_quote),
+		cmocka_unit_test(test_scsi_argv),
+		cmocka_unit_test(test_scsi_builders),
+		cmocka_unit_test(test_scsi_refused),
 		cmocka_unit_test_teardown(test_real_qemu_monitor_fd, kill_qemu),
 		cmocka_unit_test_teardown(test_real_qemu_monitor_path, kill_qemu),
+		cmocka_unit_test_teardown(test_real_qemu_scsi, kill_qemu),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
