@@ -226,6 +226,51 @@ static void test_assign_invalid(void **state)
 	assert_int_equal(conflict.address.cssid, 0xfd);
 }
 
+/* Controllers in the middle of libvirt's order: virtio disks (SCSI disks
+ * have no ccw address), then the virtio-scsi controllers in definition
+ * order (the pci-root has none), then the balloon. */
+static void test_assign_controllers(void **state)
+{
+	static const char *const targets[] = {"sda", "vdb", "vda"};
+	_cleanup_(domain_def_freep) DomainDef *def = make_def(targets, 3, MEMBALLOON_MODEL_VIRTIO);
+	CcwConflict conflict = {};
+
+	def->disks[0].bus = DISK_BUS_SCSI;
+	def->controllers = calloc(3, sizeof(ControllerDef));
+	assert_non_null(def->controllers);
+	def->n_controllers = 3;
+	def->controllers[0] = (ControllerDef){.type = CONTROLLER_TYPE_SCSI, .index = 1};
+	def->controllers[1] =
+		(ControllerDef){.type = CONTROLLER_TYPE_PCI, .model = CONTROLLER_MODEL_PCI_ROOT};
+	def->controllers[2] = (ControllerDef){.type = CONTROLLER_TYPE_SCSI, .index = 0};
+	def->disks[1].info.address = ADDR(0, 1); /* vdb */
+
+	assert_int_equal(ccw_assign_domain(def, &conflict), 0);
+	assert_false(def->disks[0].info.address.assigned);                        /* sda */
+	assert_string_equal(str(&def->disks[2].info.address), "fe.0.0000");       /* vda */
+	assert_string_equal(str(&def->controllers[0].info.address), "fe.0.0002"); /* scsi1 */
+	assert_false(def->controllers[1].info.address.assigned);                  /* pci-root */
+	assert_string_equal(str(&def->controllers[2].info.address), "fe.0.0003"); /* scsi0 */
+	assert_string_equal(str(&def->memballoon.info.address), "fe.0.0004");
+
+	/* A controller's explicit address is reserved before any is given,
+	 * and a clash names it. */
+	def->controllers[2].info.address = ADDR(0, 1);
+	assert_int_equal(ccw_assign_domain(def, &conflict), -EEXIST);
+	assert_int_equal(conflict.first.kind, CCW_DEVICE_DISK);
+	assert_int_equal(conflict.first.index, 1);
+	assert_int_equal(conflict.second.kind, CCW_DEVICE_CONTROLLER);
+	assert_int_equal(conflict.second.index, 2);
+
+	/* Hot-plug keeps its API: the set of a domain, then one free devno. */
+	def->controllers[2].info.address = ADDR(0, 3);
+	_cleanup_(ccw_address_set_freep) CcwAddressSet *s = ccw_address_set_new();
+	CcwAddress got;
+	assert_int_equal(ccw_address_set_add_domain(s, def, NULL), 0);
+	assert_int_equal(ccw_address_set_next_free(s, &got), 0);
+	assert_string_equal(str(&got), "fe.0.0005");
+}
+
 static void test_set_add_domain(void **state)
 {
 	/* Hotplug: reserve what a domain has, then take the next free. */
@@ -277,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_assign_balloon_none),
 		cmocka_unit_test(test_assign_duplicate),
 		cmocka_unit_test(test_assign_invalid),
+		cmocka_unit_test(test_assign_controllers),
 		cmocka_unit_test(test_set_add_domain),
 		cmocka_unit_test(test_assign_full),
 	};
