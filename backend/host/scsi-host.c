@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/cleanup.h"
 
@@ -20,6 +21,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 static bool sg_name(const char *s)
 {
 	return strncmp(s, "sg", 2) == 0 && s[2] && strspn(s + 2, "0123456789") == strlen(s + 2);
+}
+
+/* The device is there but sg is not bound to it: say so, since nothing
+ * else would. */
+static int no_sg_node(const char *addr, const char *adapter, unsigned bus, unsigned target, uint64_t unit,
+		      ZvError *err)
+{
+	return zv_error_set(err, ZV_ERROR_HOST, ENOENT,
+			    "The SCSI device %s (%s bus %u target %u unit %" PRIu64
+			    ") has no SCSI generic node (is the sg module loaded?)",
+			    addr, adapter, bus, target, unit);
 }
 
 int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus, unsigned target,
@@ -42,12 +54,18 @@ int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus,
 	_cleanup_(closedirp) DIR *d = opendir(dir);
 	if (!d) {
 		int r = -errno;
-		if (r == -ENOENT || r == -ENOTDIR)
-			return zv_error_set(err, ZV_ERROR_HOST, ENOENT,
-					    "The host has no SCSI generic device at %s (%s bus %u target %u "
-					    "unit %" PRIu64 "): no %s",
-					    addr, adapter, bus, target, unit, dir);
-		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s: %s", dir, strerror(-r));
+		if (r != -ENOENT && r != -ENOTDIR)
+			return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s: %s", dir, strerror(-r));
+		/* Without the sg driver the device has no scsi_generic
+		 * directory at all: say which of the two is missing. */
+		*strrchr(dir, '/') = 0;
+		if (access(dir, F_OK) == 0)
+			return no_sg_node(addr, adapter, bus, target, unit, err);
+		return zv_error_set(
+			err, ZV_ERROR_HOST, ENOENT,
+			"The host has no SCSI generic device at %s (%s bus %u target %u unit %" PRIu64
+			"): no %s",
+			addr, adapter, bus, target, unit, dir);
 	}
 	for (struct dirent *e; (errno = 0, e = readdir(d));) {
 		if (!sg_name(e->d_name))
@@ -60,10 +78,5 @@ int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus,
 	}
 	if (errno)
 		return zv_error_set(err, ZV_ERROR_HOST, errno, "Cannot read %s: %s", dir, strerror(errno));
-	/* The device is there but sg is not bound to it (module not
-	 * loaded): say so, since nothing else would. */
-	return zv_error_set(err, ZV_ERROR_HOST, ENOENT,
-			    "The SCSI device %s (%s bus %u target %u unit %" PRIu64
-			    ") has no SCSI generic node (is the sg module loaded?)",
-			    addr, adapter, bus, target, unit);
+	return no_sg_node(addr, adapter, bus, target, unit, err);
 }

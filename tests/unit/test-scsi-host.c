@@ -132,7 +132,7 @@ static void test_missing(void **state)
 
 	/* No such device: the message names the address both ways. */
 	expect_missing(root, "scsi_host3", 0, 9, 0,
-		       "The host has no SCSI generic device at 3:0:9:0 (scsi_host3 bus 0 target 9 unit 0)");
+		       "The host has no SCSI generic device at 3:0:9:0 (scsi_host3 bus 0 target 9 unit 0): no ");
 	expect_missing(root, "scsi_host7", 0, 8, 0, "at 7:0:8:0");
 	/* Large units are the kernel's 64-bit LUNs. */
 	expect_missing(root, "scsi_host3", 0, 8, UINT64_C(0x4001000000000000), "3:0:8:4611967493404098560");
