@@ -25,6 +25,7 @@
 #include "conf/domain-xml.h"
 #include "conf/ccw-address.h"
 #include "conf/device-info.h"
+#include "conf/startup-policy.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
@@ -993,6 +994,80 @@ static void test_scsi_assignment(void **state)
 	assert_drive(&d5->disks[0].info.drive, 0, 255, 16383);
 }
 
+/* Exists unless the path contains "missing". */
+static bool fake_exists(const char *path, void *userdata)
+{
+	(*(int *)userdata)++;
+	return !strstr(path, "missing");
+}
+
+#define POLICY_CD(dev, file, policy)                                                            \
+	"<disk type='file' device='cdrom'><source file='" file "' startupPolicy='" policy "'/>" \
+	"<target dev='" dev "' bus='scsi'/></disk>"
+#define POLICY_DISK(dev, file, policy)                                                                      \
+	"<disk type='file'>" DRIVER "<source file='" file "' startupPolicy='" policy "'/><target dev='" dev \
+	"'/></disk>"
+
+/* libvirt's qemuDomainCheckDiskStartupPolicy at a start. */
+static void test_startup_policy(void **state)
+{
+	static const char xml[] = DEVICES(
+		POLICY_CD("sda", "/missing.iso", "optional") POLICY_CD("sdb", "/there.iso", "optional")
+			POLICY_DISK("vda", "/missing.img", "optional")
+				POLICY_DISK("vdb", "/missing-too.img", "mandatory") DISK("vdc", ""));
+	ZvError err = ZV_ERROR_INIT;
+	int calls = 0;
+
+	/* mandatory: the start fails, naming the disk and the file. */
+	_cleanup_(domain_def_freep) DomainDef *a = parse_ok(xml, 0);
+	assert_int_equal(domain_def_apply_startup_policy(a, true, fake_exists, &calls, &err), -ENOENT);
+	assert_int_equal(err.code, ZV_ERROR_HOST);
+	assert_non_null(strstr(err.message, "Disk 'vdb': its source /missing-too.img does not exist "
+					    "(startupPolicy='mandatory')"));
+	zv_error_clear(&err);
+
+	/* optional: the missing cdrom becomes an empty drive (its policy
+	 * goes with the medium), the missing disk leaves the definition;
+	 * a disk without a policy is not even looked at. */
+	static const char xml2[] = DEVICES(
+		POLICY_CD("sda", "/missing.iso", "optional") POLICY_CD("sdb", "/there.iso", "optional")
+			POLICY_DISK("vda", "/missing.img", "optional") DISK("vdc", ""));
+	_cleanup_(domain_def_freep) DomainDef *b = parse_ok(xml2, 0);
+	calls = 0;
+	assert_int_equal(domain_def_apply_startup_policy(b, true, fake_exists, &calls, &err), 2);
+	assert_int_equal(calls, 3);
+	assert_int_equal(b->n_disks, 3);
+	assert_string_equal(b->disks[2].target, "vdc"); /* scsi first: its bus came first */
+	const DiskDef *sda = disk_named(b, "sda");
+	assert_null(sda->source);
+	assert_int_equal(sda->startup_policy, DISK_STARTUP_POLICY_DEFAULT);
+	assert_drive(&sda->info.drive, 0, 0, 0); /* the drive stays where it was */
+	assert_string_equal(disk_named(b, "sdb")->source, "/there.iso");
+	assert_int_equal(disk_named(b, "sdb")->startup_policy, DISK_STARTUP_POLICY_OPTIONAL);
+
+	/* At a restore, only a removable medium may go (QEMU's migration
+	 * stream has the disk). */
+	static const char xml3[] = DEVICES(POLICY_DISK("vda", "/missing.img", "optional"));
+	_cleanup_(domain_def_freep) DomainDef *c = parse_ok(xml3, 0);
+	assert_int_equal(domain_def_apply_startup_policy(c, false, fake_exists, &calls, &err), -ENOENT);
+	assert_non_null(strstr(err.message, "startupPolicy='optional' at a restore"));
+	zv_error_clear(&err);
+
+	/* requisite: a cold boot fails, a restore empties the drive. */
+	static const char xml4[] = DEVICES(POLICY_CD("sda", "/missing.iso", "requisite"));
+	_cleanup_(domain_def_freep) DomainDef *d = parse_ok(xml4, 0);
+	assert_int_equal(domain_def_apply_startup_policy(d, true, fake_exists, &calls, &err), -ENOENT);
+	assert_non_null(strstr(err.message, "startupPolicy='requisite' at a cold boot"));
+	zv_error_clear(&err);
+	assert_int_equal(domain_def_apply_startup_policy(d, false, fake_exists, &calls, &err), 1);
+	assert_null(d->disks[0].source);
+
+	/* Kept as it was given, formatted back. */
+	_cleanup_(domain_def_freep) DomainDef *e = parse_ok(xml4, 0);
+	_cleanup_free_ char *out = format_ok(e, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	assert_non_null(strstr(out, "<source file='/missing.iso' startupPolicy='requisite'/>"));
+}
+
 static void test_name_validate(void **state)
 {
 	ZvError err = ZV_ERROR_INIT;
@@ -1677,6 +1752,7 @@ int main(void)
 		cmocka_unit_test(test_parse_node),
 		cmocka_unit_test(test_scsi_model),
 		cmocka_unit_test(test_scsi_assignment),
+		cmocka_unit_test(test_startup_policy),
 		cmocka_unit_test(test_name_validate),
 		cmocka_unit_test(test_enum_strings),
 		cmocka_unit_test(test_too_large),
