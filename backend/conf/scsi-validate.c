@@ -13,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/scsi-address.h"
 #include "xml-internal.h"
 
-/* libvirt's SCSI_NARROW_BUS_MAX_CONT_UNIT: what its QEMU driver uses for
- * automatic addresses (units 0..6 of each controller). */
-#define NARROW_BUS_UNITS 7
+#define NARROW_BUS_UNITS SCSI_AUTO_UNITS
 
 static bool drive_equal(const DriveAddress *a, const DriveAddress *b)
 {
@@ -103,21 +102,17 @@ static int assign_disk_addresses(ParseContext *c)
 		DiskDef *d = &def->disks[i];
 		if (d->bus != DISK_BUS_SCSI || d->info.drive.assigned)
 			continue;
-		int idx = disk_target_index(d->target);
-		if (idx < 0)
+		DriveAddress a;
+		int r = scsi_disk_default_address(d->target, &a);
+		if (r == -ERANGE)
+			return xml_error(c->err, c->disk_nodes[i].target,
+					 "target dev '%s' would be on SCSI controller %d or above (at most "
+					 "%d): give it an <address type='drive'/>",
+					 d->target, DRIVE_ADDRESS_CONTROLLER_MAX + 1,
+					 DRIVE_ADDRESS_CONTROLLER_MAX);
+		if (r < 0)
 			return xml_error(c->err, c->disk_nodes[i].target,
 					 "cannot derive an address from target dev '%s'", d->target);
-		DriveAddress a = {
-			.assigned = true,
-			.controller = (unsigned)idx / NARROW_BUS_UNITS,
-			.unit = (unsigned)idx % NARROW_BUS_UNITS,
-		};
-		if (a.controller > DRIVE_ADDRESS_CONTROLLER_MAX)
-			return xml_error(
-				c->err, c->disk_nodes[i].target,
-				"target dev '%s' would be on SCSI controller %u (at most %d): give it "
-				"an <address type='drive'/>",
-				d->target, a.controller, DRIVE_ADDRESS_CONTROLLER_MAX);
 		/* libvirt checks the hostdevs here, and so does zvirtd; a
 		 * clash with another disk is found with the rest below. */
 		for (size_t h = 0; h < def->n_hostdevs; h++)

@@ -25,6 +25,7 @@
 #include "conf/domain-xml.h"
 #include "conf/ccw-address.h"
 #include "conf/device-info.h"
+#include "conf/scsi-address.h"
 #include "conf/startup-policy.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -1068,6 +1069,40 @@ static void test_startup_policy(void **state)
 	assert_non_null(strstr(out, "<source file='/missing.iso' startupPolicy='requisite'/>"));
 }
 
+/* Hot-plug's helper: libvirt's address for one new SCSI disk. */
+static void test_scsi_hotplug_address(void **state)
+{
+	static const char xml[] = DEVICES(SCSI_CTRL("0", "") CDROM("sda", "") HOSTDEV(DRIVE("0", "0", "1")));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	ZvError err = ZV_ERROR_INIT;
+
+	DiskDef sdc = {.bus = DISK_BUS_SCSI, .target = (char *)"sdc"};
+	assert_int_equal(domain_def_assign_scsi_disk_address(def, &sdc, &err), 0);
+	assert_drive(&sdc.info.drive, 0, 0, 2);
+	DiskDef sdi = {.bus = DISK_BUS_SCSI, .target = (char *)"sdi"};
+	assert_int_equal(domain_def_assign_scsi_disk_address(def, &sdi, &err), 0);
+	assert_drive(&sdi.info.drive, 1, 0, 1); /* on controller 1, which hot-plug adds first */
+
+	/* sdb's address is the hostdev's: refused, the disk unchanged. */
+	DiskDef sdb = {.bus = DISK_BUS_SCSI, .target = (char *)"sdb"};
+	assert_int_equal(domain_def_assign_scsi_disk_address(def, &sdb, &err), -EEXIST);
+	assert_int_equal(err.code, ZV_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.message, "Disk 'sdb': SCSI address controller='0' bus='0' target='0' "
+					    "unit='1' is already used"));
+	assert_false(sdb.info.drive.assigned);
+	zv_error_clear(&err);
+	/* An explicit address is checked the same way. */
+	sdb.info.drive = (DriveAddress){.assigned = true, .unit = 0};
+	assert_int_equal(domain_def_assign_scsi_disk_address(def, &sdb, &err), -EEXIST);
+	zv_error_clear(&err);
+
+	DriveAddress a;
+	assert_int_equal(scsi_disk_default_address("sdh", &a), 0);
+	assert_drive(&a, 1, 0, 0);
+	assert_int_equal(scsi_disk_default_address("vda", &a), -EINVAL);
+	assert_int_equal(scsi_disk_default_address("sdzzzz", &a), -ERANGE);
+}
+
 static void test_name_validate(void **state)
 {
 	ZvError err = ZV_ERROR_INIT;
@@ -1753,6 +1788,7 @@ int main(void)
 		cmocka_unit_test(test_scsi_model),
 		cmocka_unit_test(test_scsi_assignment),
 		cmocka_unit_test(test_startup_policy),
+		cmocka_unit_test(test_scsi_hotplug_address),
 		cmocka_unit_test(test_name_validate),
 		cmocka_unit_test(test_enum_strings),
 		cmocka_unit_test(test_too_large),
