@@ -96,8 +96,6 @@ CcwAddressSet *ccw_address_set_free(CcwAddressSet *s)
 	return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CcwAddressSet *, ccw_address_set_free)
-
 static size_t bit_of(const CcwAddress *a)
 {
 	return (size_t)a->ssid * CCW_DEVNOS + a->devno;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "conf/domain-def.h"
+#include "util/cleanup.h"
 
 #define CCW_CSSID_VIRTUAL 0xfe /* the only css a guest's virtual devices live in */
 #define CCW_SSID_MAX      3
@@ -35,6 +36,7 @@ typedef struct CcwAddressSet CcwAddressSet;
 
 CcwAddressSet *ccw_address_set_new(void);
 CcwAddressSet *ccw_address_set_free(CcwAddressSet *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CcwAddressSet *, ccw_address_set_free)
 /* -EINVAL for an invalid address, -EEXIST when already in use. */
 int ccw_address_set_reserve(CcwAddressSet *s, const CcwAddress *a);
 void ccw_address_set_release(CcwAddressSet *s, const CcwAddress *a);

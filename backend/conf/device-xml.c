@@ -12,6 +12,8 @@
 
 static const char *const kind_names[_DEVICE_KIND_MAX] = {
 	[DEVICE_KIND_DISK] = "disk",
+	[DEVICE_KIND_CONTROLLER] = "controller",
+	[DEVICE_KIND_HOSTDEV] = "hostdev",
 };
 
 const char *device_kind_to_string(DeviceKind kind)
@@ -19,17 +21,28 @@ const char *device_kind_to_string(DeviceKind kind)
 	return kind >= 0 && kind < _DEVICE_KIND_MAX ? kind_names[kind] : NULL;
 }
 
-DeviceDef *device_def_free(DeviceDef *dev)
+void device_def_clear(DeviceDef *dev)
 {
-	if (!dev)
-		return NULL;
 	switch (dev->kind) {
 	case DEVICE_KIND_DISK:
 		disk_def_clear(&dev->disk);
 		break;
+	case DEVICE_KIND_CONTROLLER:
+		controller_def_clear(&dev->controller);
+		break;
+	case DEVICE_KIND_HOSTDEV:
+		hostdev_def_clear(&dev->hostdev);
+		break;
 	default:
 		break;
 	}
+}
+
+DeviceDef *device_def_free(DeviceDef *dev)
+{
+	if (!dev)
+		return NULL;
+	device_def_clear(dev);
 	free(dev);
 	return NULL;
 }
@@ -56,9 +69,20 @@ static int parse_device_node(xmlNode *root, DomainXMLParseFlags flags, DeviceDef
 		DiskNodes nodes = {.disk = root};
 		dev->kind = DEVICE_KIND_DISK;
 		r = parse_disk(&c, root, &dev->disk, &nodes);
-	} else
-		r = xml_error(err, root, "<%s> is not a device that can be attached (expected <disk>)",
-			      node_label(root));
+	} else if (node_is(root, "controller")) {
+		bool index_given = false;
+		dev->kind = DEVICE_KIND_CONTROLLER;
+		r = parse_controller(&c, root, &dev->controller, &index_given);
+		if (r >= 0 && !index_given)
+			/* A domain gives it the lowest free index; one device
+			 * alone has none to look at, and libvirt's attach
+			 * wants it named too. */
+			r = xml_error(err, root, "a controller to attach needs its index='N'");
+	} else {
+		xmlNode *address = NULL;
+		dev->kind = DEVICE_KIND_HOSTDEV;
+		r = parse_hostdev(&c, root, &dev->hostdev, &address);
+	}
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(dev);
@@ -99,10 +123,10 @@ int device_def_parse(const char *xml, size_t len, DomainXMLParseFlags flags, Dev
 		return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
 				    "Invalid device XML: no root element");
 	/* Before the schema, which would accept a whole <domain> here. */
-	if (root->ns || !node_is(root, "disk"))
+	if (root->ns || !(node_is(root, "disk") || node_is(root, "controller") || node_is(root, "hostdev")))
 		return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
-				    "Invalid device XML: the root element must be a device (<disk>), "
-				    "not <%s>",
+				    "Invalid device XML: the root element must be a device (<disk>, "
+				    "<controller> or <hostdev>), not <%s>",
 				    node_label(root));
 	int r = schema_validate(doc, err);
 	if (r < 0)
@@ -120,6 +144,12 @@ char *device_def_format(const DeviceDef *dev, bool live)
 	switch (dev->kind) {
 	case DEVICE_KIND_DISK:
 		put_disk(f, &dev->disk, live);
+		break;
+	case DEVICE_KIND_CONTROLLER:
+		put_controller(f, &dev->controller, live);
+		break;
+	case DEVICE_KIND_HOSTDEV:
+		put_hostdev(f, &dev->hostdev, live);
 		break;
 	default:
 		break;

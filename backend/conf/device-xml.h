@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Device XML: one device element alone (<disk>...</disk>), as virsh
+/* Device XML: one device element alone (<disk>, <controller>,
+ * <hostdev>), as virsh
  * attach-device, detach-device and update-device take it. Read with the
  * same schema and the same element readers as the domain XML, so that
  * a device is accepted here exactly when it would be inside <devices>;
@@ -21,6 +22,8 @@
 
 typedef enum DeviceKind {
 	DEVICE_KIND_DISK,
+	DEVICE_KIND_CONTROLLER,
+	DEVICE_KIND_HOSTDEV,
 	_DEVICE_KIND_MAX,
 } DeviceKind;
 
@@ -28,13 +31,17 @@ typedef struct DeviceDef {
 	DeviceKind kind;
 	union {
 		DiskDef disk;
+		ControllerDef controller;
+		HostdevDef hostdev;
 	};
 } DeviceDef;
 
+/* Frees what the device holds (dev itself stays, its kind too). */
+void device_def_clear(DeviceDef *dev);
 DeviceDef *device_def_free(DeviceDef *dev);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DeviceDef *, device_def_free)
 
-/* "disk": the element name, for messages. */
+/* "disk", "controller", "hostdev": the element name, for messages. */
 const char *device_kind_to_string(DeviceKind kind);
 
 /* Parses and validates one device document. DOMAIN_XML_PARSE_LIVE keeps

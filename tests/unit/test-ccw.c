@@ -15,8 +15,6 @@
 #include "conf/ccw-address.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CcwAddressSet *, ccw_address_set_free)
-
 #define ADDR(s, d) ((CcwAddress){.assigned = true, .cssid = 0xfe, .ssid = (s), .devno = (d)})
 
 static const char *str(const CcwAddress *a)

@@ -92,7 +92,7 @@ static void test_parse_errors(void **state)
 	parse_bad(huge, huge_len, ZV_ERROR_INVALID_ARGUMENT, "Device XML is too large");
 	parse_bad("<disk", 5, ZV_ERROR_INVALID_XML, "not well-formed");
 	parse_bad("<domain type='kvm'/>", 20, ZV_ERROR_INVALID_XML,
-		  "the root element must be a device (<disk>), not <domain>");
+		  "the root element must be a device (<disk>, <controller> or <hostdev>), not <domain>");
 	parse_bad("<x:disk xmlns:x='urn:x'/>", 25, ZV_ERROR_INVALID_XML,
 		  "the root element must be a device");
 	const char *bogus = DISK("<bogus/>");
@@ -210,6 +210,88 @@ static void test_check_new_disk(void **state)
 	assert_non_null(copy);
 }
 
+/* SCSI devices: libvirt's drive address from the name, the controller
+ * it needs, the first free unit of a hostdev, a controller in use. */
+static void test_scsi_devices(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *def = domain(DOMAIN_DISK("vda", ""));
+	_cleanup_(domain_def_freep) DomainDef *other =
+		domain(DOMAIN_DISK("vdz", "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/>"));
+	ZvError err = ZV_ERROR_INIT;
+
+	_cleanup_(device_def_freep) DeviceDef *cd =
+		parse_ok("<disk type='file' device='cdrom'><target dev='sdb' bus='scsi'/></disk>", 0);
+	assert_int_equal(domain_def_check_new_device(def, other, cd, &err), 0);
+	assert_true(cd->disk.info.drive.assigned);
+	assert_int_equal(cd->disk.info.drive.unit, 1);
+	assert_false(cd->disk.info.address.assigned); /* a SCSI disk has no ccw address */
+	ControllerDef c = {};
+	/* vda holds 0000, the other side 0001: the controller gets 0002. */
+	assert_int_equal(domain_def_implicit_controller(def, other, 0, &c, &err), 1);
+	assert_int_equal(c.type, CONTROLLER_TYPE_SCSI);
+	assert_int_equal(c.model, CONTROLLER_MODEL_VIRTIO_SCSI);
+	assert_int_equal(c.info.address.devno, 2);
+	DeviceDef cdev = {.kind = DEVICE_KIND_CONTROLLER, .controller = c};
+	assert_int_equal(domain_def_insert_device(def, &cdev), 0);
+	assert_int_equal(domain_def_implicit_controller(def, NULL, 0, &c, &err), 0);
+	assert_int_equal(domain_def_insert_device(def, cd), 0);
+
+	/* The same address again, and by a hostdev that names it. */
+	_cleanup_(device_def_freep) DeviceDef *dup =
+		parse_ok("<disk type='file' device='cdrom'><target dev='sdc' bus='scsi'/>"
+			 "<address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>",
+			 0);
+	assert_true(domain_def_check_new_device(def, NULL, dup, &err) < 0);
+	assert_non_null(strstr(err.message, "unit='1' is already used"));
+	zv_error_clear(&err);
+
+	_cleanup_(device_def_freep) DeviceDef *tape =
+		parse_ok("<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host3'/>"
+			 "<address bus='0' target='8' unit='0'/></source></hostdev>",
+			 0);
+	assert_int_equal(domain_def_check_new_device(def, NULL, tape, &err), 0);
+	assert_int_equal(tape->hostdev.info.drive.controller, 0);
+	assert_int_equal(tape->hostdev.info.drive.unit, 0); /* sdb holds unit 1 */
+	_cleanup_(device_def_freep) DeviceDef *tape2 = device_def_copy(tape);
+	assert_int_equal(domain_def_insert_device(def, tape), 0);
+	tape2->hostdev.info.drive.assigned = false;
+	assert_true(domain_def_check_new_device(def, NULL, tape2, &err) < 0);
+	assert_non_null(strstr(err.message, "already assigned"));
+	zv_error_clear(&err);
+	assert_int_equal(domain_def_device_index(def, tape2), 0);
+
+	/* The controller holds both: it stays until they go. */
+	ssize_t ci = domain_def_scsi_controller_index(def, 0);
+	assert_true(ci >= 0);
+	assert_true(domain_def_check_removal(def, (size_t)ci, DEVICE_KIND_CONTROLLER, &err) < 0);
+	assert_int_equal(err.code, ZV_ERROR_OPERATION_INVALID);
+	zv_error_clear(&err);
+	DeviceDef gone;
+	domain_def_remove_device(def, DEVICE_KIND_HOSTDEV, 0, &gone);
+	device_def_clear(&gone);
+	ssize_t di = domain_def_disk_index(def, "sdb");
+	assert_true(di >= 0);
+	domain_def_remove_device(def, DEVICE_KIND_DISK, (size_t)di, &gone);
+	device_def_clear(&gone);
+	assert_int_equal(domain_def_check_removal(def, (size_t)ci, DEVICE_KIND_CONTROLLER, &err), 0);
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(def);
+	assert_non_null(copy);
+}
+
+static void test_parse_other_roots(void **state)
+{
+	_cleanup_(device_def_freep) DeviceDef *c =
+		parse_ok("<controller type='scsi' index='2' model='virtio-scsi'/>", 0);
+	assert_int_equal(c->kind, DEVICE_KIND_CONTROLLER);
+	assert_int_equal(c->controller.index, 2);
+	const char *noindex = "<controller type='scsi' model='virtio-scsi'/>";
+	parse_bad(noindex, strlen(noindex), ZV_ERROR_INVALID_XML, "needs its index='N'");
+	const char *usb = "<controller type='usb' index='0'/>";
+	parse_bad(usb, strlen(usb), ZV_ERROR_INVALID_XML, "/controller");
+	const char *nfs = "<hostdev mode='subsystem' type='scsi'><source/></hostdev>";
+	parse_bad(nfs, strlen(nfs), ZV_ERROR_INVALID_XML, "Invalid device XML at /hostdev");
+}
+
 /* virsh attach-device's flags, in each state (the seed's §11 rules). */
 static void test_modify_flags(void **state)
 {
@@ -258,9 +340,10 @@ static void test_modify_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_disk),     cmocka_unit_test(test_parse_aliases),
-		cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_copy_and_format),
-		cmocka_unit_test(test_check_new_disk), cmocka_unit_test(test_modify_flags),
+		cmocka_unit_test(test_parse_disk),        cmocka_unit_test(test_parse_aliases),
+		cmocka_unit_test(test_parse_errors),      cmocka_unit_test(test_copy_and_format),
+		cmocka_unit_test(test_check_new_disk),    cmocka_unit_test(test_scsi_devices),
+		cmocka_unit_test(test_parse_other_roots), cmocka_unit_test(test_modify_flags),
 	};
 	domain_xml_init();
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
