@@ -39,6 +39,7 @@ static const char *const event_names[_QEMU_EVENT_MAX] = {
 	[QEMU_EVENT_DUMP_COMPLETED] = "DUMP_COMPLETED",
 	[QEMU_EVENT_DEVICE_DELETED] = "DEVICE_DELETED",
 	[QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR] = "DEVICE_UNPLUG_GUEST_ERROR",
+	[QEMU_EVENT_DEVICE_TRAY_MOVED] = "DEVICE_TRAY_MOVED",
 	[QEMU_EVENT_OTHER] = "other",
 };
 
@@ -78,6 +79,14 @@ static void decode_event(const char *name, json_object *data, QemuEvent *ev)
 		ev->device = json_string_member(data, "device");
 		ev->device_path = json_string_member(data, "path");
 		break;
+	case QEMU_EVENT_DEVICE_TRAY_MOVED: {
+		json_object *open = NULL;
+		/* "device" is the BlockBackend's name, empty with -blockdev. */
+		ev->device = json_string_member(data, "id");
+		ev->tray_open = data && json_object_object_get_ex(data, "tray-open", &open) &&
+				json_object_get_boolean(open);
+		break;
+	}
 	case QEMU_EVENT_GUEST_PANICKED: {
 		json_object *info = NULL;
 		if (data && json_object_object_get_ex(data, "info", &info) && info) {

@@ -28,6 +28,7 @@ typedef enum QemuEventType {
 	QEMU_EVENT_DUMP_COMPLETED,
 	QEMU_EVENT_DEVICE_DELETED,
 	QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR,
+	QEMU_EVENT_DEVICE_TRAY_MOVED,
 	QEMU_EVENT_OTHER, /* any event the driver does not act on */
 	_QEMU_EVENT_MAX,
 } QemuEventType;
@@ -43,10 +44,12 @@ typedef struct QemuEvent {
 	const char *action;
 	/* MIGRATION: "active", "completed", "failed", ...; NULL if absent */
 	const char *migration_status;
-	/* DEVICE_DELETED, DEVICE_UNPLUG_GUEST_ERROR: the device's id (our
-	 * alias; NULL for a device without one) and its QOM path */
+	/* DEVICE_DELETED, DEVICE_UNPLUG_GUEST_ERROR, DEVICE_TRAY_MOVED: the
+	 * device's id (our alias; NULL for a device without one) and its
+	 * QOM path */
 	const char *device;
 	const char *device_path;
+	bool tray_open; /* DEVICE_TRAY_MOVED */
 	/* GUEST_PANICKED: s390's details ("disabled-wait", core, PSW) when QEMU sent them */
 	struct {
 		const char *reason; /* NULL: QEMU gave no info */
@@ -175,12 +178,11 @@ int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
 
 /* --- hot-plug (monitor-hotplug.c) ---------------------------------------- */
 
-/* blockdev-add and device_add take the objects of qemu/cmdline.h's
- * *_props builders (consumed in every case). A device_del is only a
- * request: the device is gone when QEMU_EVENT_DEVICE_DELETED names it. */
-int qemu_monitor_blockdev_add(QemuMonitor *mon, json_object *props, qemu_monitor_done_fn cb);
-int qemu_monitor_blockdev_del(QemuMonitor *mon, const char *node_name, qemu_monitor_done_fn cb);
-int qemu_monitor_device_add(QemuMonitor *mon, json_object *props, qemu_monitor_done_fn cb);
+/* One command of a qemu/hotplug-plan.h plan (args consumed in every
+ * case). A device_del is only a request: the device is gone when
+ * QEMU_EVENT_DEVICE_DELETED names it. */
+int qemu_monitor_run_step(QemuMonitor *mon, const char *command, json_object *args, qemu_monitor_done_fn cb);
+/* device_del of the device with that id. */
 int qemu_monitor_device_del(QemuMonitor *mon, const char *id, qemu_monitor_done_fn cb);
 
 /* --- dumps (monitor-dump.c) ---------------------------------------------- */
