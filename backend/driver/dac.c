@@ -486,48 +486,113 @@ int dac_label_domain(Domain *d, const QemuCmdlineParams *p, ZvError *err)
 	return 0;
 }
 
-int dac_label_disk(Domain *d, const DiskDef *disk, ZvError *err)
+/* Labels one more file for the run of d: recorded (and the status
+ * written) before its chown, as at start. A file d already gave away
+ * (another device of the run names it) is left as it is. */
+static int label_one_more(Domain *d, const char *what, const char *path, unsigned need, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
-	char what[64];
+	for (size_t i = 0; i < d->owners.n; i++)
+		if (strcmp(d->owners.v[i].path, path) == 0)
+			return 0;
 
-	if (geteuid() != 0 || s->qemu_uid == 0 || !disk->source || !*disk->source)
-		return 0;
-	snprintf(what, sizeof(what), "Disk '%s'", disk->target ? disk->target : "?");
-	/* A file this run gave away already (another disk of d names it)
-	 * is the labeller's "named twice": it starts from d's record. */
-	Labeler l = {.d = d, .s = s, .done = d->owners};
+	Labeler l = {.d = d, .s = s};
 	size_t before = d->owners.n;
-	int r = label_file(&l, what, disk->source, disk->readonly ? NEED_READ : NEED_RW, false, err);
-	if (r >= 0 && l.done.n > before) {
-		/* Recorded before the chown, as at start. */
-		d->owners = l.done;
+	int r = label_file(&l, what, path, need, false, err);
+	for (size_t i = 0; r >= 0 && i < l.done.n; i++)
+		if (file_owners_add(&d->owners, &l.done.v[i]) < 0)
+			r = zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	if (r >= 0 && l.done.n > 0) {
 		(void)domain_save_status(d);
 		r = give_all(&l, err);
 	}
-	d->owners = l.done;
-	labeler_close(&l);
-	if (r < 0 && d->owners.n > before) {
-		FileOwners added = {.v = d->owners.v + before, .n = d->owners.n - before};
-		for (size_t i = 0; i < added.n; i++)
-			restore_one(&added.v[i]);
+	/* What give_all() kept is what changed hands: d's record follows. */
+	for (size_t i = before; i < d->owners.n; i++)
+		free(d->owners.v[i].path);
+	d->owners.n = before;
+	for (size_t i = 0; r >= 0 && i < l.done.n; i++)
+		if (file_owners_add(&d->owners, &l.done.v[i]) < 0)
+			r = zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	if (r < 0) {
+		for (size_t i = 0; i < l.done.n; i++)
+			restore_one(&l.done.v[i]);
 		for (size_t i = before; i < d->owners.n; i++)
 			free(d->owners.v[i].path);
+		d->owners.n = before;
+	}
+	if (l.done.n > 0)
+		(void)domain_save_status(d);
+	labeler_close(&l);
+	file_owners_done(&l.done);
+	return r;
+}
+
+int dac_label_device(Domain *d, const DeviceDef *dev, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	char what[96];
+	size_t before = d->owners.n;
+	int r = 0;
+
+	if (geteuid() != 0 || s->qemu_uid == 0)
+		return 0;
+	if (dev->kind == DEVICE_KIND_DISK) {
+		const DiskDef *disk = &dev->disk;
+		if (!disk->source || !*disk->source)
+			return 0; /* an empty cdrom */
+		snprintf(what, sizeof(what), "Disk '%s'", disk->target ? disk->target : "?");
+		r = label_one_more(d, what, disk->source, disk->readonly ? NEED_READ : NEED_RW, err);
+		/* QEMU opens the backing chain read-only. */
+		for (size_t k = 0; r >= 0 && k < disk->n_backing; k++) {
+			snprintf(what, sizeof(what), "Disk '%s' (backing store %zu)", disk->target, k + 1);
+			r = label_one_more(d, what, disk->backing[k].source, NEED_READ, err);
+		}
+	} else if (dev->kind == DEVICE_KIND_HOSTDEV && dev->hostdev.live_sg_path) {
+		snprintf(what, sizeof(what), "SCSI host device %s", dev->hostdev.live_sg_path);
+		r = label_one_more(d, what, dev->hostdev.live_sg_path,
+				   dev->hostdev.readonly ? NEED_READ : NEED_RW, err);
+	}
+	if (r < 0 && d->owners.n > before) {
+		for (size_t i = before; i < d->owners.n; i++) {
+			restore_one(&d->owners.v[i]);
+			free(d->owners.v[i].path);
+		}
 		d->owners.n = before;
 		(void)domain_save_status(d);
 	}
 	return r;
 }
 
-void dac_restore_disk(Domain *d, const char *path)
+/* Whether the live definition still names path. */
+static bool live_names(const DomainDef *def, const char *path)
 {
-	if (!path || !*path)
+	for (size_t i = 0; def && i < def->n_disks; i++) {
+		const DiskDef *disk = &def->disks[i];
+		if (disk->source && strcmp(disk->source, path) == 0)
+			return true;
+		for (size_t k = 0; k < disk->n_backing; k++)
+			if (disk->backing[k].source && strcmp(disk->backing[k].source, path) == 0)
+				return true;
+	}
+	for (size_t i = 0; def && i < def->n_hostdevs; i++)
+		if (def->hostdevs[i].live_sg_path && strcmp(def->hostdevs[i].live_sg_path, path) == 0)
+			return true;
+	if (def && ((def->os_kernel && strcmp(def->os_kernel, path) == 0) ||
+		    (def->os_initrd && strcmp(def->os_initrd, path) == 0)))
+		return true;
+	for (size_t i = 0; def && i < def->n_consoles; i++)
+		if ((def->consoles[i].source_path && strcmp(def->consoles[i].source_path, path) == 0) ||
+		    (def->consoles[i].log_file && strcmp(def->consoles[i].log_file, path) == 0))
+			return true;
+	return false;
+}
+
+/* Gives back path if d recorded it and its live definition no longer
+ * names it. */
+static void restore_path(Domain *d, const char *path)
+{
+	if (!path || live_names(d->live, path))
 		return;
-	/* Another device of this run still names it. */
-	if (d->live)
-		for (size_t i = 0; i < d->live->n_disks; i++)
-			if (d->live->disks[i].source && strcmp(d->live->disks[i].source, path) == 0)
-				return;
 	for (size_t i = 0; i < d->owners.n; i++) {
 		if (strcmp(d->owners.v[i].path, path) != 0)
 			continue;
@@ -541,4 +606,14 @@ void dac_restore_disk(Domain *d, const char *path)
 			restore_list(d, &one); /* not while another running domain uses it */
 		return;
 	}
+}
+
+void dac_restore_device(Domain *d, const DeviceDef *dev)
+{
+	if (dev->kind == DEVICE_KIND_DISK) {
+		restore_path(d, dev->disk.source);
+		for (size_t k = 0; k < dev->disk.n_backing; k++)
+			restore_path(d, dev->disk.backing[k].source);
+	} else if (dev->kind == DEVICE_KIND_HOSTDEV)
+		restore_path(d, dev->hostdev.live_sg_path);
 }

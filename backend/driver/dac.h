@@ -10,6 +10,7 @@
  * them back too. Which emulators a definition may name is decided here
  * as well: they run with the daemon's files. */
 
+#include "conf/device-xml.h"
 #include "conf/settings.h"
 #include "conf/status-xml.h"
 #include "domain.h"
@@ -34,14 +35,15 @@ int dac_label_domain(Domain *d, const QemuCmdlineParams *p, ZvError *err);
  * stops), or it was replaced or given to someone else meanwhile. */
 void dac_restore_domain(Domain *d);
 
-/* Hot-plug: disk's source is given to QEMU's user for the rest of the
- * run, recorded in d's owners (and status) first, as at start. On
- * failure nothing stays changed. */
-int dac_label_disk(Domain *d, const DiskDef *disk, ZvError *err);
-/* Hot-unplug: the file goes back to its owner, unless another disk of
- * the run or another running domain still uses it. Call after the disk
- * left d->live. */
-void dac_restore_disk(Domain *d, const char *path);
+/* Hot-plug: the files of dev (a disk's source and backing chain, a
+ * hostdev's sg node) are given to QEMU's user for the rest of the run,
+ * recorded in d's owners (and status) first, as at start. On failure
+ * nothing stays changed. */
+int dac_label_device(Domain *d, const DeviceDef *dev, ZvError *err);
+/* Hot-unplug, a medium change, a failed plug: the files of dev that
+ * d's live definition no longer names go back to their owners (unless
+ * another running domain uses them). */
+void dac_restore_device(Domain *d, const DeviceDef *dev);
 
 /* A restarted daemon: what the status file recorded becomes d's (owners
  * is emptied). */

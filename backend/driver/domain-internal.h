@@ -186,6 +186,8 @@ void domain_on_process_exit(QemuProcess *p, void *userdata);
  * guest refused to let it go. */
 void domain_hotplug_device_deleted(Domain *d, const char *alias);
 void domain_hotplug_unplug_refused(Domain *d, const char *alias);
+/* DEVICE_TRAY_MOVED: a cdrom's tray opened or closed. */
+void domain_hotplug_tray_moved(Domain *d, const char *alias, bool open);
 /* QEMU ended, or the domain goes: the change under way is over. */
 void domain_hotplug_stopped(Domain *d);
 

@@ -114,14 +114,16 @@ int domain_inject_nmi(Domain *d, domain_done_fn cb, void *userdata, ZvError *err
 typedef enum DomainModifyFlags {
 	DOMAIN_MODIFY_LIVE = 1 << 0,
 	DOMAIN_MODIFY_CONFIG = 1 << 1,
+	/* A cdrom's media change: open the tray even when the guest locked it. */
+	DOMAIN_MODIFY_FORCE = 1 << 2,
 } DomainModifyFlags;
 
-/* Completion of a device call: target names the disk it was about
- * (borrowed for the callback; NULL on failure). */
-typedef void (*domain_device_done_fn)(Domain *d, int r, const ZvError *err, const char *target,
-				      void *userdata);
-
 struct DeviceDef;
+
+/* Completion of a device call: dev is the device it was about, as the
+ * call named it (borrowed for the callback; NULL on failure). */
+typedef void (*domain_device_done_fn)(Domain *d, int r, const ZvError *err, const struct DeviceDef *dev,
+				      void *userdata);
 
 /* AttachDevice: live, the device is plugged into QEMU (blockdev-add and
  * device_add, as a start would have it) and joins the live definition;
@@ -144,6 +146,15 @@ int domain_detach_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags fla
  * setting but its identity (target, ccw address when given). dev is taken. */
 int domain_update_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
 			 void *userdata, ZvError *err);
+
+/* ChangeMedia (virsh change-media): the cdrom of that target gets
+ * source as its medium, or none (NULL: eject). Live, the tray is opened
+ * (DOMAIN_MODIFY_FORCE: even when the guest locked it; otherwise a tray
+ * still locked after 5 s ends the call with OperationInvalid and the
+ * medium stays), the medium replaced and the tray closed; config, the
+ * persistent definition's disk gets the source. */
+int domain_change_media(Domain *d, const char *target, const char *source, DomainModifyFlags flags,
+			domain_device_done_fn cb, void *userdata, ZvError *err);
 
 /* libvirt waits 5 s for QEMU's DEVICE_DELETED before it reports an
  * unplug as not (yet) done. */

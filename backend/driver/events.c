@@ -131,6 +131,9 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 	case QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR:
 		domain_hotplug_unplug_refused(d, ev->device);
 		break;
+	case QEMU_EVENT_DEVICE_TRAY_MOVED:
+		domain_hotplug_tray_moved(d, ev->device, ev->tray_open);
+		break;
 	case QEMU_EVENT_WATCHDOG:
 		if (action_is(ev, "pause") && d->state == DOMAIN_STATE_RUNNING)
 			domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG);

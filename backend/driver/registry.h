@@ -33,9 +33,10 @@ typedef struct RegistryCallbacks {
 	 * stop that changed which definition is current. */
 	void (*domain_definition_changed)(Domain *d, void *userdata);
 	void (*domain_crashed)(Domain *d, const DomainCrashInfo *info, void *userdata);
-	/* A live unplug the guest refused or did not finish in time: the
-	 * disk of that target stays (DeviceRemovalFailed). */
-	void (*device_removal_failed)(Domain *d, const char *target, const char *message, void *userdata);
+	/* A live unplug the guest refused or did not finish in time: that
+	 * device (as the call named it) stays (DeviceRemovalFailed). */
+	void (*device_removal_failed)(Domain *d, const struct DeviceDef *dev, const char *message,
+				      void *userdata);
 	/* Jobs (job.h): a new one, a change of its properties, its end
 	 * (after the change that set its final state), its removal. */
 	void (*job_added)(Job *j, void *userdata);
