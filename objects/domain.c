@@ -9,6 +9,7 @@
 
 #include "conf/device-xml.h"
 #include "conf/domain-xml.h"
+#include "device-objects.h"
 #include "driver/console.h"
 #include "driver/modify-flags.h"
 #include "driver/stats.h"
@@ -652,7 +653,7 @@ static int method_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 /* --- devices ------------------------------------------------------------ */
 
-static void on_device_done(Domain *d, int r, const ZvError *err, const char *target, void *userdata)
+static void on_device_done(Domain *d, int r, const ZvError *err, const DeviceDef *dev, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
 	if (r < 0) {
@@ -663,11 +664,31 @@ static void on_device_done(Domain *d, int r, const ZvError *err, const char *tar
 		(void)sd_bus_reply_method_return(m, NULL);
 		return;
 	}
-	_cleanup_free_ char *path = d && target ? disk_object_path(d, target) : NULL;
+	_cleanup_free_ char *path = d ? device_object_path_of(d, dev) : NULL;
 	if (path)
 		(void)sd_bus_reply_method_return(m, "o", path);
 	else
 		(void)sd_bus_reply_method_errorf(m, "org.zvirt1.Error.HostError", "Out of memory");
+}
+
+/* The detail "device" polkit gets: a disk's target, "scsi<N>" for a
+ * controller, the host address of a hostdev ("scsi_host3:0:8:0"). */
+static const char *device_polkit_name(const DeviceDef *dev, char buf[static 96])
+{
+	switch (dev->kind) {
+	case DEVICE_KIND_DISK:
+		return dev->disk.target;
+	case DEVICE_KIND_CONTROLLER:
+		snprintf(buf, 96, "%s%u", controller_type_to_string(dev->controller.type),
+			 dev->controller.index);
+		return buf;
+	case DEVICE_KIND_HOSTDEV:
+		snprintf(buf, 96, "%s:%u:%u:%llu", dev->hostdev.adapter, dev->hostdev.host_bus,
+			 dev->hostdev.host_target, (unsigned long long)dev->hostdev.host_unit);
+		return buf;
+	default:
+		return "";
+	}
 }
 
 typedef int (*device_call_fn)(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
@@ -703,16 +724,16 @@ static int device_call(sd_bus_message *m, Domain *d, const char *verb, const cha
 	r = device_def_parse(xml, strlen(xml), DOMAIN_XML_PARSE_LIVE, &dev, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = domain_authorize(d, m, "org.zvirt1.domain.modify", verb, dev->disk.target,
+	char device[96];
+	r = domain_authorize(d, m, "org.zvirt1.domain.modify", verb, device_polkit_name(dev, device),
 			     common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
 	DomainModifyFlags flags;
-	r = modify_flags_resolve(&mo, domain_get_live_def(d) != NULL, domain_is_persistent(d), call,
-				 domain_name(d), &flags, &err);
+	r = device_modify_flags(&mo, d, call, &flags, error);
 	if (r < 0)
-		return bus_error_from_zv(error, &err, r);
+		return r;
 	r = fn(d, TAKE_PTR(dev), flags, on_device_done, sd_bus_message_ref(m), &err);
 	if (r < 0) {
 		sd_bus_message_unref(m);

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "driver/accelerator.h"
+#include "conf/device-xml.h"
 #include "conf/domain-xml.h"
+#include "device-objects.h"
 #include "errors.h"
 #include "objects.h"
 #include "options.h"
@@ -582,7 +584,7 @@ static void on_domain_added(Domain *d, void *userdata)
 	char path[DOMAIN_PATH_MAX];
 	domain_object_path(d, path);
 	(void)sd_bus_emit_object_added(o->bus, path);
-	objects_disks_sync(o, d, false);
+	objects_devices_sync(o, d, false);
 	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainDefined", "os", path,
 				 domain_name(d));
 	objects_manager_counts_changed(o);
@@ -594,7 +596,7 @@ static void on_domain_removed(Domain *d, void *userdata)
 	char path[DOMAIN_PATH_MAX];
 	domain_object_path(d, path);
 	/* Still findable here: InterfacesRemoved needs the object to exist. */
-	objects_disks_sync(o, d, true);
+	objects_devices_sync(o, d, true);
 	(void)sd_bus_emit_object_removed(o->bus, path);
 	(void)sd_bus_emit_signal(o->bus, ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE, "DomainUndefined", "os", path,
 				 domain_name(d));
@@ -609,20 +611,20 @@ static void on_state_changed(Domain *d, void *userdata)
 {
 	objects_domain_state_changed(userdata, d);
 	/* A start or stop changes which definition the disks come from. */
-	objects_disks_sync(userdata, d, false);
+	objects_devices_sync(userdata, d, false);
 }
 
 static void on_definition_changed(Domain *d, void *userdata)
 {
 	objects_domain_definition_changed(userdata, d);
-	objects_disks_sync(userdata, d, false);
+	objects_devices_sync(userdata, d, false);
 }
 
-static void on_device_removal_failed(Domain *d, const char *target, const char *message, void *userdata)
+static void on_device_removal_failed(Domain *d, const DeviceDef *dev, const char *message, void *userdata)
 {
 	Objects *o = userdata;
 	char path[DOMAIN_PATH_MAX];
-	_cleanup_free_ char *device = disk_object_path(d, target);
+	_cleanup_free_ char *device = device_object_path_of(d, dev);
 	if (device)
 		(void)sd_bus_emit_signal(o->bus, domain_object_path(d, path), ZVIRT_DOMAIN_IFACE,
 					 "DeviceRemovalFailed", "os", device, message);
@@ -674,7 +676,7 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = objects_add_job_objects(o, &o->slots[5], &o->slots[6]);
 	if (r < 0)
 		goto fail;
-	r = objects_add_disk_objects(o, &o->slots[7], &o->slots[8]);
+	r = objects_add_device_objects(o, &o->slots[7], 3);
 	if (r < 0)
 		goto fail;
 
@@ -711,7 +713,7 @@ Objects *objects_free(Objects *o)
 	for (size_t i = 0; o->pending_creates && hashmap_iterate(o->pending_creates, &i, (void **)&pc);)
 		pending_create_free(pc);
 	hashmap_free(o->pending_creates);
-	objects_disks_done(o);
+	objects_devices_done(o);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

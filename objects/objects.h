@@ -37,8 +37,8 @@ struct Objects {
 	Hashmap *pending_creates;       /* manager.c: parsed CreateXML calls in polkit, by message */
 	objects_reload_fn reload;
 	void *reload_userdata;
-	Hashmap *disk_snapshots; /* disk.c: what was announced per domain, by uuid */
-	sd_bus_slot *slots[10];
+	Hashmap *device_snapshots; /* device-objects.c: what was announced per domain, by uuid */
+	sd_bus_slot *slots[11];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;
@@ -70,16 +70,24 @@ int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char *
 int domain_authorize(Domain *d, sd_bus_message *m, const char *action, const char *verb, const char *device,
 		     bool no_user_interaction, sd_bus_error *error);
 
-/* disk.c: org.zvirt1.Disk objects below their domain. */
-#define ZVIRT_DISK_IFACE "org.zvirt1.Disk"
+/* Device objects below their domain (device-objects.c, disk.c,
+ * hostdev.c). */
+#define ZVIRT_DISK_IFACE    "org.zvirt1.Disk"
+#define ZVIRT_HOSTDEV_IFACE "org.zvirt1.HostDevice"
 /* <domain path>/disk/<target> (malloc'd; NULL on ENOMEM). */
 char *disk_object_path(const Domain *d, const char *target);
-int objects_add_disk_objects(Objects *o, sd_bus_slot **ret_vtable, sd_bus_slot **ret_enumerator);
-/* Announces what changed among d's disks since the last call
+/* <domain path>/hostdev/<index> of the hostdev with that host address in
+ * the definition that describes d now, or d's own path when it has none
+ * (malloc'd; NULL on ENOMEM). */
+char *hostdev_object_path(const Domain *d, const HostdevDef *h);
+/* Registers the vtable of each device interface and their enumerator
+ * into ret_slots[0..n_slots): 3 slots. */
+int objects_add_device_objects(Objects *o, sd_bus_slot **ret_slots, size_t n_slots);
+/* Announces what changed among d's devices since the last call
  * (InterfacesAdded, InterfacesRemoved, PropertiesChanged); gone: d
- * leaves, all its disks go. */
-void objects_disks_sync(Objects *o, Domain *d, bool gone);
-void objects_disks_done(Objects *o);
+ * leaves, all its devices go. */
+void objects_devices_sync(Objects *o, Domain *d, bool gone);
+void objects_devices_done(Objects *o);
 
 /* Signals for backend changes (domain.c emits; manager.c aggregates). */
 void objects_domain_state_changed(Objects *o, Domain *d);

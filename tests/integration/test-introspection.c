@@ -265,6 +265,31 @@ static void test_disk_interface(void **state)
 	harness_undefine(path);
 }
 
+/* A SCSI host device of an inactive domain (its host node is looked
+ * for only when the domain starts). */
+static void test_hostdev_interface(void **state)
+{
+	_cleanup_free_ char *base = harness_minimal_xml("introspected-hostdev", NULL);
+	char *at = strstr(base, "    <memballoon");
+	assert_non_null(at);
+	_cleanup_free_ char *xml = NULL;
+	assert_true(
+		asprintf(&xml,
+			 "%.*s    <hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host3'/>"
+			 "<address bus='0' target='8' unit='0'/></source></hostdev>\n%s",
+			 (int)(at - base), base, at) > 0);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *hostdev = NULL;
+	assert_true(asprintf(&hostdev, "%s/hostdev/0", path) > 0);
+
+	compare_interface(hostdev, "org.zvirt1.HostDevice");
+	_cleanup_free_ char *adapter = harness_get_string(hostdev, "org.zvirt1.HostDevice", "Adapter");
+	_cleanup_free_ char *address = harness_get_string(hostdev, "org.zvirt1.HostDevice", "Address");
+	assert_string_equal(adapter, "scsi_host3");
+	assert_string_equal(address, "0:0:0:0"); /* libvirt's first free unit */
+	harness_undefine(path);
+}
+
 /* A job: the managed save of a guest started paused (no boot needed);
  * the ended job stays for a minute, long enough to look at it. */
 static void test_job_interface(void **state)
@@ -286,10 +311,9 @@ static void test_job_interface(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manager_interface),
-		cmocka_unit_test(test_domain_interface),
-		cmocka_unit_test(test_job_interface),
-		cmocka_unit_test(test_disk_interface),
+		cmocka_unit_test(test_manager_interface), cmocka_unit_test(test_domain_interface),
+		cmocka_unit_test(test_job_interface),     cmocka_unit_test(test_disk_interface),
+		cmocka_unit_test(test_hostdev_interface),
 	};
 
 	return harness_main("introspection", tests, 0);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.zvirt1.HostDevice: one object per SCSI host device (a tape or
+ * medium changer passed through) of a domain, at
+ * <domain path>/hostdev/<index in the definition>
+ * (device-objects.h has the machinery). */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/device-xml.h"
+#include "conf/domain-devices.h"
+#include "device-objects.h"
+#include "errors.h"
+#include "options.h"
+#include "util/cleanup.h"
+
+static size_t hostdev_count(const DomainDef *def)
+{
+	return def ? def->n_hostdevs : 0;
+}
+
+static const void *hostdev_get(const DomainDef *def, size_t i)
+{
+	return &def->hostdevs[i];
+}
+
+static char *hostdev_label(const DomainDef *def, size_t i)
+{
+	char *s = NULL;
+	return asprintf(&s, "%zu", i) < 0 ? NULL : s;
+}
+
+char *hostdev_object_path(const Domain *d, const HostdevDef *h)
+{
+	const DomainDef *def = domain_current_def(d);
+	char dpath[DOMAIN_PATH_MAX];
+	ssize_t i = domain_def_hostdev_index(def, h);
+	if (i < 0)
+		return strdup(domain_object_path(d, dpath));
+	_cleanup_free_ char *label = hostdev_label(def, (size_t)i);
+	return label ? device_object_path(&hostdev_class, d, label) : NULL;
+}
+
+#define HOSTDEV(dev) ((const HostdevDef *)(dev))
+
+static const char *v_adapter(const void *dev, char *buf)
+{
+	return HOSTDEV(dev)->adapter ?: "";
+}
+static const char *v_bus(const void *dev, char *buf)
+{
+	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", HOSTDEV(dev)->host_bus);
+	return buf;
+}
+static const char *v_target(const void *dev, char *buf)
+{
+	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", HOSTDEV(dev)->host_target);
+	return buf;
+}
+static const char *v_unit(const void *dev, char *buf)
+{
+	snprintf(buf, DEVICE_PROP_STRING_MAX, "%llu", (unsigned long long)HOSTDEV(dev)->host_unit);
+	return buf;
+}
+static const char *v_address(const void *dev, char *buf)
+{
+	const DriveAddress *a = &HOSTDEV(dev)->info.drive;
+	if (!a->assigned)
+		return "";
+	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u:%u:%u:%u", a->controller, a->bus, a->target, a->unit);
+	return buf;
+}
+static const char *v_alias(const void *dev, char *buf)
+{
+	return HOSTDEV(dev)->info.alias ?: "";
+}
+static const char *v_readonly(const void *dev, char *buf)
+{
+	return HOSTDEV(dev)->readonly ? "true" : "false";
+}
+static const char *v_shareable(const void *dev, char *buf)
+{
+	return HOSTDEV(dev)->shareable ? "true" : "false";
+}
+static const char *v_node(const void *dev, char *buf)
+{
+	return HOSTDEV(dev)->live_sg_path ?: "";
+}
+
+static const DeviceProp hostdev_props[] = {
+	{"Adapter", 's', v_adapter}, {"Bus", 'u', v_bus},           {"Target", 'u', v_target},
+	{"Unit", 't', v_unit},       {"Address", 's', v_address},   {"Alias", 's', v_alias},
+	{"ReadOnly", 'b', v_readonly}, {"Shareable", 'b', v_shareable}, {"Node", 's', v_node},
+};
+
+/* DetachDevice of this host device (it is matched by its host address). */
+static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ModifyOptions mo = {};
+	const OptionSpec specs[] = {{"live", "b", &mo.live},
+				    {"config", "b", &mo.config},
+				    {"current", "b", &mo.current},
+				    {"persistent", "b", &mo.persistent},
+				    {}};
+	Domain *d;
+	assert(m);
+	assert(o);
+
+	int r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	const HostdevDef *h = device_of_path(&hostdev_class, o, sd_bus_message_get_path(m), &d, NULL, NULL);
+	if (!h)
+		return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "No such host device: %s",
+					 sd_bus_message_get_path(m));
+	char device[96];
+	snprintf(device, sizeof(device), "%s:%u:%u:%llu", h->adapter, h->host_bus, h->host_target,
+		 (unsigned long long)h->host_unit);
+	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device", device, common.no_user_interaction,
+			     error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	DomainModifyFlags flags;
+	r = device_modify_flags(&mo, d, "Detach", &flags, error);
+	if (r < 0)
+		return r;
+	_cleanup_(device_def_freep) DeviceDef *dev = calloc(1, sizeof(DeviceDef));
+	if (!dev || !(dev->hostdev.adapter = strdup(h->adapter)))
+		return -ENOMEM;
+	dev->kind = DEVICE_KIND_HOSTDEV;
+	dev->hostdev.host_bus = h->host_bus;
+	dev->hostdev.host_target = h->host_target;
+	dev->hostdev.host_unit = h->host_unit;
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, &err, r);
+	}
+	return 1;
+}
+
+#define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable hostdev_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Adapter", "s", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Bus", "u", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Target", "u", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Unit", "t", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Address", "s", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Alias", "s", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("ReadOnly", "b", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Shareable", "b", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("Node", "s", device_prop_get, 0, CHANGE),
+	SD_BUS_METHOD_WITH_ARGS("Detach", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_detach,
+				UNPRIV),
+	SD_BUS_VTABLE_END,
+};
+
+const DeviceClass hostdev_class = {
+	.segment = "hostdev",
+	.iface = ZVIRT_HOSTDEV_IFACE,
+	.count = hostdev_count,
+	.get = hostdev_get,
+	.label = hostdev_label,
+	.props = hostdev_props,
+	.n_props = sizeof(hostdev_props) / sizeof(hostdev_props[0]),
+	.vtable = hostdev_vtable,
+};
