@@ -21,7 +21,8 @@ static int parse_disk_driver(ParseContext *c, xmlNode *n, DiskDef *disk)
 	_cleanup_free_ char *name = NULL;
 	int v, r;
 
-	r = CHECK_ATTRIBUTES(c, n, "name", "type", "cache", "error_policy", "rerror_policy", "io");
+	r = CHECK_ATTRIBUTES(c, n, "name", "type", "cache", "error_policy", "rerror_policy", "io",
+			     "iothread");
 	if (r < 0)
 		return r;
 	r = attr_get(n, "name", &name);
@@ -80,6 +81,14 @@ static int parse_disk_driver(ParseContext *c, xmlNode *n, DiskDef *disk)
 	if (disk->io == DISK_IO_NATIVE && disk->cache != DISK_CACHE_NONE &&
 	    disk->cache != DISK_CACHE_DIRECTSYNC)
 		return xml_error(c->err, n, "io='native' needs cache='none' or cache='directsync'");
+	/* Which threads exist is known once the document is read
+	 * (check_disk_iothreads). */
+	bool has_iothread;
+	r = attr_unsigned(c, n, "iothread", &disk->iothread, &has_iothread);
+	if (r < 0)
+		return r;
+	if (has_iothread && disk->iothread == 0)
+		return xml_error(c->err, n, "iothread must be a positive integer, not 0");
 	return 0;
 }
 
@@ -542,6 +551,8 @@ void put_disk(FILE *f, const DiskDef *d, bool live)
 		put_attribute(f, "rerror_policy", disk_error_policy_to_string(d->rerror_policy));
 	if (d->io != DISK_IO_DEFAULT)
 		put_attribute(f, "io", disk_io_to_string(d->io));
+	if (d->iothread)
+		fprintf(f, " iothread='%u'", d->iothread);
 	fputs("/>\n", f);
 	/* libvirt's order: driver, source, backingStore, geometry, blockio,
 	 * target, readonly, shareable, serial, then what its device info

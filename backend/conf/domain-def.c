@@ -185,6 +185,7 @@ DomainDef *domain_def_free(DomainDef *def)
 	for (size_t i = 0; i < def->n_consoles; i++)
 		console_def_clear(&def->consoles[i]);
 	free(def->consoles);
+	free(def->iothreads);
 	device_info_clear(&def->memballoon.info);
 	free(def);
 	return NULL;

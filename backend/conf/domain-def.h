@@ -136,7 +136,8 @@ typedef struct DiskDef {
 	DiskBackingStore *backing;
 	size_t n_backing;
 	bool backing_terminated;
-	DeviceInfo info; /* alias, ccw or drive address, boot order */
+	unsigned iothread; /* <driver iothread='N'>: one of the domain's I/O threads; 0: none */
+	DeviceInfo info;   /* alias, ccw or drive address, boot order */
 } DiskDef;
 
 typedef enum ControllerType {
@@ -216,6 +217,15 @@ typedef struct MemballoonDef {
 	DeviceInfo info; /* alias and ccw address; neither with model none */
 } MemballoonDef;
 
+/* One I/O thread (<iothreads>, <iothreadids>): QEMU's iothread<id>. */
+typedef struct IOThreadDef {
+	unsigned id; /* > 0, unique */
+	/* Numbered by the parse (<iothreads>N</iothreads> beyond the listed
+	 * ids), not named by the user: <iothreadids> is written only when
+	 * some id is not. */
+	bool autofill;
+} IOThreadDef;
+
 typedef struct DomainDef {
 	DomainVirtType virt_type;
 	char *name;
@@ -232,6 +242,9 @@ typedef struct DomainDef {
 	unsigned vcpus_current; /* current=; default max */
 
 	uint64_t cpu_shares; /* <cputune><shares>, 2..262144; 0: unset (1024) */
+
+	IOThreadDef *iothreads; /* in <iothreadids> order, then the numbered ones */
+	size_t n_iothreads;     /* <iothreads> */
 
 	char *os_arch;    /* s390x */
 	char *os_machine; /* s390-ccw-virtio or a versioned type */
@@ -315,6 +328,11 @@ const char *memballoon_model_to_string(MemballoonModel m);
 int memballoon_model_from_string(const char *s);
 
 #define DOMAIN_DEFAULT_CPU_SHARES 1024
+/* <cputune><shares> as libvirt and cgroup v1 take it. */
+#define DOMAIN_CPU_SHARES_MIN 2
+#define DOMAIN_CPU_SHARES_MAX 262144
+/* QEMU's limit for s390-ccw-virtio machines (S390_MAX_CPUS). */
+#define DOMAIN_VCPUS_MAX 248
 
 /* The vCPUs and memory a guest starts with. 0 in the model means "as
  * many as the maximum" (an absent current= or <currentMemory>): a copy

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The <domain> document: its top level (name, uuid, title, memory,
- * vcpu, cputune, clock, lifecycle actions, the <os> and <devices>
- * dispatch to the element families), the order of a parse (well-formed,
+ * clock, lifecycle actions, the <vcpu>, <cputune>, <iothreads>, <os> and
+ * <devices> dispatch to the element families), the order of a parse (well-formed,
  * schema, read, checks across devices, defaults) and the public entry
  * points domain_def_parse, domain_def_parse_node and domain_def_format. */
 #include "conf/domain-xml.h"
@@ -25,11 +25,6 @@
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x)  STRINGIFY_(x)
-
-/* QEMU's limit for s390-ccw-virtio machines (S390_MAX_CPUS). */
-#define DOMAIN_VCPUS_MAX 248
-#define CPU_SHARES_MIN   2
-#define CPU_SHARES_MAX   262144
 
 /* Why a name is refused, or NULL when it is fine. Names become file
  * names (<name>.log, save images), hence '/', '.' and the length. */
@@ -69,76 +64,6 @@ int domain_name_validate(const char *name, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Invalid domain name '%s': %s",
 				    shorten(name, vbuf), problem);
 	return 0;
-}
-
-static int parse_vcpu(ParseContext *c, xmlNode *n)
-{
-	DomainDef *def = c->def;
-	unsigned current = 0;
-	bool has_current;
-	int r;
-
-	r = CHECK_ATTRIBUTES(c, n, "placement", "current");
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *placement = NULL;
-	r = attr_get(n, "placement", &placement);
-	if (r < 0)
-		return r;
-	if (placement && strcmp(placement, "static") != 0) {
-		char vbuf[80];
-		return xml_error(c->err, n, "vcpu placement '%s' is not supported (expected 'static')",
-				 shorten(placement, vbuf));
-	}
-
-	r = text_unsigned(c, n, "vcpu count", &def->vcpus_max);
-	if (r < 0)
-		return r;
-	if (def->vcpus_max < 1)
-		return xml_error(c->err, n, "vcpu count must be at least 1");
-	if (def->vcpus_max > DOMAIN_VCPUS_MAX)
-		return xml_error(c->err, n, "%u vCPUs requested, at most %u are supported", def->vcpus_max,
-				 DOMAIN_VCPUS_MAX);
-
-	r = attr_unsigned(c, n, "current", &current, &has_current);
-	if (r < 0)
-		return r;
-	if (has_current) {
-		if (current < 1)
-			return xml_error(c->err, n, "current vCPUs must be at least 1");
-		if (current > def->vcpus_max)
-			return xml_error(c->err, n, "current vCPUs (%u) exceed the maximum (%u)", current,
-					 def->vcpus_max);
-		def->vcpus_current = current;
-	}
-	return 0;
-}
-
-static int parse_cputune(ParseContext *c, xmlNode *n)
-{
-	xmlNode *child = NULL, *shares = NULL;
-	int r;
-
-	r = CHECK_ATTRIBUTES(c, n, NULL);
-	if (r < 0)
-		return r;
-	while ((r = next_child(c, n, &child)) > 0) {
-		if (!node_is(child, "shares"))
-			return unknown_element(c, child);
-		r = once(c, &shares, child);
-		if (r < 0)
-			return r;
-		r = CHECK_ATTRIBUTES(c, child, NULL);
-		if (r < 0)
-			return r;
-		r = text_u64(c, child, "cpu shares", &c->def->cpu_shares);
-		if (r < 0)
-			return r;
-		if (c->def->cpu_shares < CPU_SHARES_MIN || c->def->cpu_shares > CPU_SHARES_MAX)
-			return xml_error(c->err, child, "cpu shares must be between %d and %d, not %" PRIu64,
-					 CPU_SHARES_MIN, CPU_SHARES_MAX, c->def->cpu_shares);
-	}
-	return r;
 }
 
 static int parse_lifecycle(ParseContext *c, xmlNode *n, bool crash, LifecycleAction *ret)
@@ -342,6 +267,10 @@ static int parse_domain(ParseContext *c, xmlNode *root)
 			r = once(c, &cputune, child);
 			if (r >= 0)
 				r = parse_cputune(c, child);
+		} else if (node_is(child, "iothreads")) {
+			r = parse_iothreads(c, child);
+		} else if (node_is(child, "iothreadids")) {
+			r = parse_iothreadids(c, child);
 		} else if (node_is(child, "os")) {
 			r = once(c, &os, child);
 			if (r >= 0)
@@ -447,6 +376,10 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 	}
 
 	r = sort_disks(&c);
+	if (r >= 0)
+		r = finish_iothreads(&c);
+	if (r >= 0)
+		r = check_disk_iothreads(&c);
 	if (r >= 0)
 		r = check_boot_orders(&c);
 	if (r >= 0)
@@ -628,13 +561,7 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 		fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n",
 			def->current_memory_kib);
 
-	unsigned vcpus = def->vcpus_max ? def->vcpus_max : 1;
-	fputs("  <vcpu placement='static'", f);
-	if (def->vcpus_current && def->vcpus_current != vcpus)
-		fprintf(f, " current='%u'", def->vcpus_current);
-	fprintf(f, ">%u</vcpu>\n", vcpus);
-	if (def->cpu_shares)
-		fprintf(f, "  <cputune>\n    <shares>%" PRIu64 "</shares>\n  </cputune>\n", def->cpu_shares);
+	put_resources(f, def);
 
 	put_os(f, def);
 

@@ -7,8 +7,8 @@
  * helpers, the parse and format of each element family (os-xml.c,
  * device-info-xml.c, ccw-address-xml.c, drive-address-xml.c,
  * disk-xml.c, controller-xml.c, hostdev-xml.c, console-xml.c,
- * memballoon-xml.c) and the checks across devices (domain-validate.c,
- * scsi-validate.c).
+ * memballoon-xml.c, resources-xml.c) and the checks across devices
+ * (domain-validate.c, scsi-validate.c).
  * domain-xml.c puts them together behind the public conf/domain-xml.h. */
 
 #include <stdbool.h>
@@ -129,6 +129,8 @@ typedef struct ParseContext {
 	xmlNode *os_boot;
 	AliasNode *aliases; /* of every device, in document order */
 	size_t n_aliases, aliases_size;
+	xmlNode *iothreads_node, *iothreadids_node; /* resources-xml.c */
+	unsigned iothreads_count;                   /* <iothreads> text */
 } ParseContext;
 
 bool node_before(const xmlNode *a, const xmlNode *b);
@@ -206,6 +208,18 @@ void put_console(FILE *f, const ConsoleDef *con, bool live);
 /* Into c->def->memballoon. */
 int parse_memballoon(ParseContext *c, xmlNode *n);
 void put_memballoon(FILE *f, const MemballoonDef *mb, bool live);
+
+/* resources-xml.c: <vcpu>, <cputune>, <iothreads> and <iothreadids>
+ * into c->def; finish_iothreads() numbers the threads once the whole
+ * document is read, check_disk_iothreads() checks each disk's. */
+int parse_vcpu(ParseContext *c, xmlNode *n);
+int parse_cputune(ParseContext *c, xmlNode *n);
+int parse_iothreads(ParseContext *c, xmlNode *n);
+int parse_iothreadids(ParseContext *c, xmlNode *n);
+int finish_iothreads(ParseContext *c);
+int check_disk_iothreads(ParseContext *c);
+/* <vcpu>, <iothreads>, <iothreadids>, <cputune>, in libvirt's order. */
+void put_resources(FILE *f, const DomainDef *def);
 
 /* ---- domain-xml.c: the document ----------------------------------------- */
 

@@ -600,6 +600,7 @@ int qemu_disk_device_props_in(const DomainDef *def, const DiskDef *disk, json_ob
 	error_policies(disk, &werror, &rerror);
 
 	/* libvirt's qemuBuildDiskDeviceProps, in its order. */
+	char iothread[QEMU_IOTHREAD_ID_MAX];
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
 	_cleanup_free_ char *device_id =
 		scsi && !disk->serial ? strdup_printf("drive-%s", disk->info.alias) : NULL;
@@ -607,6 +608,9 @@ int qemu_disk_device_props_in(const DomainDef *def, const DiskDef *disk, json_ob
 			     : disk->device == DISK_DEVICE_CDROM ? "scsi-cd"
 								 : "scsi-hd";
 	if (!o || (scsi && !disk->serial && !device_id) || json_add_string(o, "driver", driver) < 0 ||
+	    /* A SCSI disk's thread is its controller's. */
+	    (!scsi && disk->iothread &&
+	     json_add_string(o, "iothread", qemu_iothread_id(disk->iothread, iothread)) < 0) ||
 	    (!scsi && add_devno(o, &disk->info.address) < 0) ||
 	    (scsi && add_scsi_address(o, bus_alias, &disk->info.drive) < 0) ||
 	    /* The guest's VPD page 0x83 id: libvirt keeps the -drive era name. */
@@ -921,6 +925,28 @@ static void add_identity(Argv *a, const DomainDef *def)
 	argv_add_pair(a, "-uuid", strdup_printf(SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(def->uuid)));
 }
 
+char *qemu_iothread_id(unsigned id, char buf[static QEMU_IOTHREAD_ID_MAX])
+{
+	snprintf(buf, QEMU_IOTHREAD_ID_MAX, "iothread%u", id);
+	return buf;
+}
+
+char *qemu_vcpu_id(unsigned id, char buf[static QEMU_VCPU_ID_MAX])
+{
+	snprintf(buf, QEMU_VCPU_ID_MAX, "vcpu%u", id);
+	return buf;
+}
+
+json_object *qemu_iothread_props(unsigned id)
+{
+	char name[QEMU_IOTHREAD_ID_MAX];
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_string(o, "qom-type", "iothread") < 0 ||
+	    json_add_string(o, "id", qemu_iothread_id(id, name)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
 static void add_resources(Argv *a, const DomainDef *def)
 {
 	unsigned max = def->vcpus_max ? def->vcpus_max : 1;
@@ -928,6 +954,26 @@ static void add_resources(Argv *a, const DomainDef *def)
 
 	argv_add_pair(a, "-m", strdup_printf("size=%" PRIu64 "k", def->memory_kib));
 	argv_add_pair(a, "-smp", strdup_printf("%u,maxcpus=%u", current, max));
+	/* libvirt's place for them: right after -smp, in JSON. */
+	for (size_t i = 0; i < def->n_iothreads; i++) {
+		_cleanup_(json_object_putp) json_object *o = qemu_iothread_props(def->iothreads[i].id);
+		argv_add_pair(a, "-object", o ? json_to_arg(o) : NULL);
+	}
+}
+
+static int check_iothreads(const DomainDef *def, ZvError *err)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		unsigned id = def->disks[i].iothread;
+		bool found = false;
+		for (size_t k = 0; id && !found && k < def->n_iothreads; k++)
+			found = def->iothreads[k].id == id;
+		if (id && !found)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "Disk '%s': iothread %u is not one of the domain's I/O threads",
+					    disk_what(&def->disks[i]), id);
+	}
+	return 0;
 }
 
 static void add_kernel(Argv *a, const DomainDef *def)
@@ -962,6 +1008,9 @@ static int check_domain(const DomainDef *def, ZvError *err)
 		if (r < 0)
 			return r;
 	}
+	int r = check_iothreads(def, err);
+	if (r < 0)
+		return r;
 	return check_consoles(def, err);
 }
 

@@ -98,6 +98,17 @@ int qemu_disk_blockdev_props(const DiskDef *disk, json_object **ret_storage, jso
 #define QEMU_DISK_BACKING_MAX 64
 int qemu_disk_blockdev_chain(const DiskDef *disk, json_object **ret_array, ZvError *err);
 
+/* QEMU's ids of what the daemon adds and names: an I/O thread
+ * ("iothread<id>", its -object and the disk's iothread=) and a
+ * hot-plugged vCPU ("vcpu<core-id>"), as libvirt names them. */
+#define QEMU_IOTHREAD_ID_MAX sizeof("iothread4294967295")
+#define QEMU_VCPU_ID_MAX     sizeof("vcpu4294967295")
+char *qemu_iothread_id(unsigned id, char buf[static QEMU_IOTHREAD_ID_MAX]);
+char *qemu_vcpu_id(unsigned id, char buf[static QEMU_VCPU_ID_MAX]);
+/* The object-add arguments of I/O thread id, as -object carries them
+ * ({"qom-type":"iothread","id":"iothread<id>"}); NULL on ENOMEM. */
+json_object *qemu_iothread_props(unsigned id);
+
 /* The device_add arguments of a disk, the same properties the argv's
  * -device has: virtio-blk-ccw, or scsi-hd / scsi-cd on the bus of its
  * SCSI controller ("<controller alias>.0", channel, scsi-id, lun from
