@@ -200,3 +200,40 @@ typedef struct QemuDumpInfo {
 typedef void (*qemu_monitor_dump_fn)(QemuMonitor *mon, int r, const QemuDumpInfo *info, const char *error,
 				     void *userdata);
 int qemu_monitor_query_dump(QemuMonitor *mon, qemu_monitor_dump_fn cb);
+
+/* --- vCPUs and I/O threads (monitor-resources.c) ------------------------- */
+
+/* Each of these takes its own userdata, and its callback runs exactly
+ * once: with QEMU's reply, or with r = -ENOTCONN and mon NULL when the
+ * monitor is freed first. That last call comes from inside
+ * qemu_monitor_free(), so it must not use the monitor. */
+typedef void (*qemu_monitor_request_fn)(QemuMonitor *mon, int r, const char *error, void *userdata);
+
+/* query-hotpluggable-cpus: one entry per CPU slot of the machine. */
+typedef struct QemuHotpluggableCpu {
+	const char *type;     /* the device type that fills it: "qemu-s390x-cpu", "host-s390x-cpu" */
+	int64_t core_id;      /* props "core-id", -1 when absent */
+	const char *qom_path; /* the CPU in it; NULL when the slot is free */
+} QemuHotpluggableCpu;
+typedef void (*qemu_monitor_hotpluggable_cpus_fn)(QemuMonitor *mon, int r, const QemuHotpluggableCpu *cpus,
+						  size_t n, const char *error, void *userdata);
+int qemu_monitor_query_hotpluggable_cpus(QemuMonitor *mon, qemu_monitor_hotpluggable_cpus_fn cb,
+					 void *userdata);
+
+/* device_add {"driver": type, "core-id": core_id, "id": id}: a vCPU into
+ * a free slot (the guest finds it stopped and brings it online). */
+int qemu_monitor_add_cpu(QemuMonitor *mon, const char *type, int64_t core_id, const char *id,
+			 qemu_monitor_request_fn cb, void *userdata);
+
+/* object-add and object-del of I/O thread "iothread<id>". */
+int qemu_monitor_add_iothread(QemuMonitor *mon, unsigned id, qemu_monitor_request_fn cb, void *userdata);
+int qemu_monitor_del_iothread(QemuMonitor *mon, unsigned id, qemu_monitor_request_fn cb, void *userdata);
+
+/* query-iothreads: QEMU's I/O threads with their host threads. */
+typedef struct QemuIOThread {
+	const char *id;    /* "iothread1" */
+	int64_t thread_id; /* the host thread; 0 when unknown */
+} QemuIOThread;
+typedef void (*qemu_monitor_iothreads_fn)(QemuMonitor *mon, int r, const QemuIOThread *threads, size_t n,
+					  const char *error, void *userdata);
+int qemu_monitor_query_iothreads(QemuMonitor *mon, qemu_monitor_iothreads_fn cb, void *userdata);
