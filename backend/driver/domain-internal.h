@@ -65,6 +65,7 @@ struct Domain {
 	char *qmp_path;
 	char *log_path;
 	FileOwners owners; /* dac.c: files given to QEMU's user for this run */
+	char *cgroup_dir;  /* cgroup.c: QEMU's own cgroup; NULL: none */
 
 	/* The one state-changing call in flight; Destroy may overtake it. */
 	DomainOp op;

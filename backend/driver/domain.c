@@ -119,6 +119,7 @@ Domain *domain_free(Domain *d)
 	domain_def_free(d->live);
 	free(d->qmp_path);
 	free(d->log_path);
+	free(d->cgroup_dir); /* QEMU runs on in it; the next daemon finds it */
 	free(d->stop_waiters);
 	file_owners_done(&d->owners); /* a running guest keeps them; the status file has them */
 	free(d);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "domain-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
@@ -81,6 +82,7 @@ int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)
 		return r;
 	}
 	log_info("Reattached to domain %s (pid %d)", domain_name(d), (int)pid);
+	domain_cgroup_reattach(d);
 
 	/* QEMU is there; its monitor may not be. The state stays as recorded
 	 * until QEMU answers, and the guest is not disturbed for it. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "accelerator.h"
+#include "cgroup.h"
 #include "dac.h"
 #include "conf/startup-policy.h"
 #include "domain-internal.h"
@@ -213,12 +214,16 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	if (r < 0)
 		return r;
 	log_start_header(out_fd, argv);
+	/* QEMU is in its cgroup before its first instruction. */
+	_cleanup_close_ int cgroup_fd = domain_cgroup_prepare(d);
+	QemuProcessUser user = dac_process_user(d);
+	user.cgroup_procs_fd = cgroup_fd;
 	/* The daemon's write ends close when this returns: from then on the
 	 * pump ends when QEMU does. */
 	const int keep_fds[] = {listen_fd, console_fd};
 	r = qemu_process_spawn_piped(registry_get_event(d->registry), argv, out_fd, keep_fds,
-				     ELEMENTSOF(keep_fds), TAKE_PTR(pump), dac_process_user(d),
-				     domain_on_process_exit, d, &d->process);
+				     ELEMENTSOF(keep_fds), TAKE_PTR(pump), user, domain_on_process_exit, d,
+				     &d->process);
 	if (r < 0)
 		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
 				    argv[0], domain_name(d), strerror(-r));
@@ -239,6 +244,7 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 
 	r = spawn_qemu(d, live, err);
 	if (r < 0) {
+		domain_cgroup_remove(d);
 		dac_restore_domain(d);
 		domain_abort_op(d);
 		if (d->qmp_path)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "cgroup.h"
 #include "dac.h"
 #include "domain-internal.h"
 #include "qemu/process.h"
@@ -120,6 +121,7 @@ void domain_stopped(Domain *d)
 	domain_stats_monitor_gone(d);
 	domain_console_close(d); /* its client sees end of file */
 	d->process = qemu_process_free(d->process);
+	domain_cgroup_remove(d);
 	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->kill_at_usec = 0;

@@ -211,6 +211,9 @@ exec_child(char **argv, int log_fd, const int *keep_fds, size_t n_keep_fds, cons
 	if (child_prepare_exec(keep_fds, n_keep_fds) < 0)
 		_exit(126);
 
+	/* "0" is the writer itself; the descriptor is close-on-exec. */
+	if (user->cgroup_procs_fd > 2 && write(user->cgroup_procs_fd, "0", 1) != 1)
+		child_fail("joining the domain's cgroup");
 	if (user->change)
 		drop_privileges(user, groups, n_groups);
 	/* No setuid binary, no file capability gives anything back. */

@@ -21,13 +21,18 @@ typedef struct QemuProcess QemuProcess;
  * stays valid until qemu_process_free(). */
 typedef void (*qemu_process_exit_fn)(QemuProcess *p, void *userdata);
 
-/* Whom the process runs as. */
+/* Whom the process runs as, and where. */
 typedef struct QemuProcessUser {
 	bool change; /* false: as the daemon itself (a daemon that is not root) */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups; /* supplementary; /dev/kvm's group is added */
 	size_t n_groups;
+	/* A cgroup's cgroup.procs, open for writing, which the child joins
+	 * (as root, before anything else runs in it); only numbers above 2
+	 * count (0, the default: none). Joining costs the child, not the
+	 * daemon's loop, and the process has one thread then. */
+	int cgroup_procs_fd;
 } QemuProcessUser;
 
 /* Starts argv[0] with argv in a new session. stdin is /dev/null, stdout
