@@ -21,6 +21,7 @@
 #include "dac.h"
 #include "conf/startup-policy.h"
 #include "domain-internal.h"
+#include "host-memory.h"
 #include "host/scsi-host.h"
 #include "qemu/cmdline.h"
 #include "qemu/pidfile.h"
@@ -236,6 +237,8 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 		      ZvError *err)
 {
 	int r = domain_begin_op(d, DOMAIN_OP_START, cb, userdata, err);
+	if (r >= 0 && (r = domain_check_host_memory(d, live ? live : d->def, err)) < 0)
+		domain_abort_op(d); /* refused before anything began: nothing changed */
 	if (r < 0) {
 		domain_def_free(live);
 		return r;
