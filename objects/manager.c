@@ -679,6 +679,10 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = objects_add_device_objects(o, &o->slots[7], 3);
 	if (r < 0)
 		goto fail;
+	r = sd_bus_add_fallback_vtable(bus, &o->slots[10], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE,
+				       domain_resources_vtable, domain_object_find, o);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,

@@ -57,6 +57,9 @@ const char *domain_object_path(const Domain *d, char buf[static DOMAIN_PATH_MAX]
 /* Used by the Manager: vtables live in their own files. */
 extern const sd_bus_vtable manager_vtable[];
 extern const sd_bus_vtable domain_vtable[];
+/* domain-resources.c: vCPUs, CPU weight and I/O threads, on the same
+ * interface (a second vtable keeps that file apart). */
+extern const sd_bus_vtable domain_resources_vtable[];
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
 /* Bus filter: polkit for Properties.Set of Domain.Autostart. */

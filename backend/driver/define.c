@@ -312,3 +312,136 @@ int registry_store_definition(Registry *r, Domain *d)
 		rewrite_job_free(j);
 	return k;
 }
+
+/* --- a change of the persistent definition a call asked for -------------- */
+
+typedef struct EditJob {
+	Registry *registry;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	char *name; /* for messages once the domain is gone */
+	definition_edit_fn edit;
+	registry_done_fn cb;
+	void *userdata;
+	/* At the write's turn: the edited copy, its XML, where it goes. */
+	DomainDef *def;
+	char *xml;
+	char *state_dir;
+	ZvError err;
+} EditJob;
+
+static void edit_job_free(EditJob *j)
+{
+	domain_def_free(j->def);
+	free(j->name);
+	free(j->xml);
+	free(j->state_dir);
+	free(j);
+}
+
+/* The edit applies to the definition as it is at the write's turn, so a
+ * DefineXML or another edit queued before it is not undone. */
+static int edit_check(void *userdata)
+{
+	EditJob *j = userdata;
+	Domain *d = hashmap_get(j->registry->by_uuid, j->uuid_hex);
+	if (!d)
+		return zv_error_set(&j->err, ZV_ERROR_NO_SUCH_DOMAIN, ENOENT, "Domain '%s' is gone",
+				    j->name);
+	if (!d->persistent)
+		return zv_error_set(&j->err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "Domain '%s' is transient: it has no persistent definition to change",
+				    j->name);
+	if (d->undefine_pending)
+		return zv_error_set(&j->err, ZV_ERROR_BUSY, EBUSY,
+				    "The definition of domain '%s' is being undefined", j->name);
+	if (!(j->def = domain_def_copy(d->def)))
+		return zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	int k = j->edit(j->def, j->userdata, &j->err);
+	if (k < 0)
+		return k;
+	j->xml = domain_def_format(j->def, 0, DOMAIN_XML_FORMAT_INACTIVE);
+	j->state_dir = strdup(j->registry->settings->state_dir);
+	if (!j->xml || !j->state_dir)
+		return zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	return 0;
+}
+
+static int edit_write(void *userdata, int *ret_unsynced)
+{
+	EditJob *j = userdata;
+	int k = store_write_definition(j->state_dir, j->uuid_hex, j->xml, ret_unsynced);
+	if (k < 0)
+		zv_error_set(&j->err, ZV_ERROR_HOST, k,
+			     "Cannot store the definition of '%s' in %s/domains: %s", j->name, j->state_dir,
+			     strerror(-k));
+	return k;
+}
+
+static void edit_finish(const WriteOutcome *o, void *userdata)
+{
+	EditJob *j = userdata;
+	Registry *r = j->registry;
+	Domain *d = hashmap_get(r->by_uuid, j->uuid_hex);
+	int k = o->result;
+
+	if (o->stopping)
+		k = zv_error_set(
+			&j->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
+			k >= 0 ? "zvirtd is stopping: the definition of '%s' is stored and is loaded "
+				 "at the next start"
+			       : "zvirtd is stopping: the definition of '%s' was not changed",
+			j->name);
+	else if (k >= 0 && d) {
+		/* Nothing was written between the check and now: the copy is
+		 * the definition. The name key points into the def: re-key. */
+		hashmap_remove(r->by_name, d->def->name);
+		domain_def_free(d->def);
+		d->def = TAKE_PTR(j->def);
+		(void)hashmap_put(r->by_name, d->def->name, d);
+		registry_notify_definition(r, d);
+		if (o->unsynced < 0)
+			k = zv_error_set(
+				&j->err, ZV_ERROR_HOST, -o->unsynced,
+				"The definition of domain '%s' is changed, but a power cut may undo "
+				"it: cannot fsync %s/domains: %s",
+				j->name, j->state_dir, strerror(-o->unsynced));
+	}
+	j->cb(r, k < 0 ? k : 0, k < 0 ? &j->err : NULL, j->userdata);
+	edit_job_free(j);
+}
+
+static const WriteOps edit_ops = {
+	.check = edit_check,
+	.write = edit_write,
+	.finish = edit_finish,
+};
+
+int registry_edit_definition_async(Registry *r, Domain *d, definition_edit_fn edit, registry_done_fn cb,
+				   void *userdata, ZvError *err)
+{
+	assert(r);
+	assert(d);
+	assert(edit);
+	assert(cb);
+
+	int k = registry_start_worker(r);
+	if (k < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot start a worker thread: %s", strerror(-k));
+	EditJob *j = calloc(1, sizeof(*j));
+	if (!j || !(j->name = strdup(domain_name(d)))) {
+		free(j);
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	}
+	j->registry = r;
+	j->edit = edit;
+	j->cb = cb;
+	j->userdata = userdata;
+	j->err = (ZvError)ZV_ERROR_INIT;
+	memcpy(j->uuid_hex, d->uuid_hex, sizeof(j->uuid_hex));
+	k = write_queue_push(r->writes, &edit_ops, j);
+	if (k < 0) {
+		edit_job_free(j);
+		return zv_error_set(err, ZV_ERROR_HOST, k, "Cannot queue the write: %s", strerror(-k));
+	}
+	return 0;
+}

@@ -94,6 +94,9 @@ struct Domain {
 	uint64_t reconnect_delay_usec;  /* doubles on every failed try */
 	sd_event_source *status_writer; /* the runtime status file, written after the signals */
 
+	/* resources.c: the method of the live vCPU or I/O thread change
+	 * under way (one at a time), NULL when none */
+	const char *resource_call;
 	DomainConsole *console;       /* the OpenConsole relay, while a client has it */
 	DomainStatsCall *stats_calls; /* GetStats calls waiting for QEMU's replies */
 };

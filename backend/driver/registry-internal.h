@@ -53,6 +53,19 @@ void registry_cancel_creates(Registry *r);
  * file gets the definition as it is when the write's turn comes. */
 int registry_store_definition(Registry *r, Domain *d);
 
+/* A change of d's persistent definition that a call asked for (SetVcpus
+ * and the other calls with 'config'): edit runs on a copy of the
+ * definition as it is at the write's turn in the queue of durable
+ * changes (< 0 with err set refuses the change: nothing is written); the
+ * copy is then written (durable) and becomes d's definition, announced
+ * with the definition's properties. cb runs exactly once, later, with
+ * userdata, which edit gets too (it must stay valid until cb). Errors as
+ * registry_rename_async(); a transient domain is refused at the write's
+ * turn. */
+typedef int (*definition_edit_fn)(DomainDef *def, void *userdata, ZvError *err);
+int registry_edit_definition_async(Registry *r, Domain *d, definition_edit_fn edit, registry_done_fn cb,
+				   void *userdata, ZvError *err);
+
 sd_event *registry_get_event(const Registry *r);
 const Settings *registry_get_settings(const Registry *r);
 /* The id of the next run (the Id property while active). */

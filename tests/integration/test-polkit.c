@@ -228,6 +228,11 @@ static const struct {
 	{"org.zvirt1.domain.lifecycle", "start-only", "resume", 0},
 	{"org.zvirt1.domain.lifecycle", "start-only", NULL, 0},
 	{"org.zvirt1.domain.define", "start-only", "start", 0},
+	/* org.zvirt1.domain.modify: the CPU weight of granted-guest only. */
+	{"org.zvirt1.domain.modify", HARNESS_GRANTED_DOMAIN, "schedinfo", 1},
+	{"org.zvirt1.domain.modify", HARNESS_GRANTED_DOMAIN, "setvcpus", 0},
+	{"org.zvirt1.domain.modify", HARNESS_GRANTED_DOMAIN, "iothreadadd", 0},
+	{"org.zvirt1.domain.modify", "other-guest", "schedinfo", 0},
 };
 
 static void check_rule_cases(const Subject *s, const char *what)
