@@ -243,6 +243,8 @@ Row rows[N_ROWS] = {
 			     "—"},
 	[ROW_CONSOLE_PTY] = {"  pty alone: open QEMU's pty → first byte back", "ms", 0, "—", "—"},
 	[ROW_CONSOLE_PTY_RTT] = {"  pty alone: a round trip once open", "ms", 0, "—", "—"},
+	[ROW_VCPU_HOTPLUG] = {"SetVcpus +1 live → returned (QEMU's device_add done)", "ms", 0, "—", "—"},
+	[ROW_VCPU_ONLINE] = {"  then the guest's rescan → the vCPU online (console)", "ms", 0, "—", "—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -2606,6 +2608,54 @@ static void phase_console(Guest *g)
 	destroy_all(g, 1);
 }
 
+/* vCPU hot-plug: one guest with room for VCPU_ROUNDS more vCPUs (they
+ * can only be added), one SetVcpus live per round, timed call → return;
+ * then the guest's own part, its CPU rescan and online, over the console. */
+#define VCPU_ROUNDS 5
+
+static void phase_vcpus(void)
+{
+	Guest g = {.name = xstrdup("bench-vcpus")};
+	_cleanup_free_ char *base = NULL, *xml = NULL, *vcpu = NULL, *pty = NULL;
+	const char *at;
+
+	progress("vCPU hot-plug: %d rounds", VCPU_ROUNDS);
+	g.console_log = harness_console_log(g.name);
+	base = harness_guest_xml(g.name);
+	at = strstr(base, "<vcpu>1</vcpu>");
+	if (!at)
+		fail_msg("the test guest's XML has no <vcpu>1</vcpu>");
+	vcpu = xasprintf("<vcpu current='1'>%d</vcpu>", VCPU_ROUNDS + 1);
+	xml = xasprintf("%.*s%s%s", (int)(at - base), base, vcpu, at + strlen("<vcpu>1</vcpu>"));
+	g.path = define(xml, NULL);
+	(void)start_guest(&g);
+	wait_ready(&g, 0);
+	pty = harness_console_pty(g.path);
+	for (unsigned k = 2; k <= VCPU_ROUNDS + 1; k++) {
+		double ms;
+		sd_bus_message_unref(
+			callt(&ms, g.path, ZVIRT_DOMAIN_IFACE, "SetVcpus", "ua{sv}", k, 1, "live", "b", 1));
+		series_add(&rows[ROW_VCPU_HOTPLUG].s, ms);
+		if (!pty)
+			continue;
+		uint64_t t0 = now_ns();
+		_cleanup_free_ char *out = NULL, *want = xasprintf("online=0-%u", k - 1);
+		if (harness_console_command(pty, "cpus online", 30000, &out) < 0 || !strstr(out, want))
+			fail_msg("%s: the guest did not bring vCPU %u online: %s", g.name, k - 1, out ?: "");
+		series_add(&rows[ROW_VCPU_ONLINE].s, ms_since(t0));
+	}
+	note("vCPU hot-plug: %d vCPUs added to one running guest, one per call; the guest's rescan and "
+	     "online go over its console (tests/guest/init: cpus online), opened anew each time, so "
+	     "QEMU's 1 s pty timer is in that figure",
+	     VCPU_ROUNDS);
+	destroy_all(&g, 1);
+	/* The other phases count the domains defined. */
+	sd_bus_message_unref(callt(NULL, g.path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+	free(g.name);
+	free(g.path);
+	free(g.console_log);
+}
+
 static void phase_concurrent(void)
 {
 	char *paths[N_GUESTS];
@@ -2816,6 +2866,8 @@ static void run_benchmark(void **state)
 	phase_save();
 	phase_qemu_save_alone();
 	phase_console(&guests[0]);
+	(void)harness_flush_signals();
+	phase_vcpus();
 	(void)harness_flush_signals();
 
 	if (opt.scale)
