@@ -99,6 +99,12 @@ static const char *v_boot_order(const void *dev, char *buf)
 	return buf;
 }
 
+static const char *v_iothread(const void *dev, char *buf)
+{
+	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", DISK(dev)->iothread);
+	return buf;
+}
+
 static const DeviceProp disk_props[] = {
 	{"Target", 's', v_target},
 	{"Alias", 's', v_alias},
@@ -114,6 +120,7 @@ static const DeviceProp disk_props[] = {
 	{"CcwAddress", 's', v_ccw},
 	{"DriveAddress", 's', v_drive},
 	{"BootOrder", 'u', v_boot_order},
+	{"IOThread", 'u', v_iothread},
 };
 
 static const DiskDef *disk_of_call(Objects *o, const char *path, Domain **ret_domain, char **ret_target)
@@ -248,6 +255,7 @@ static const sd_bus_vtable disk_vtable[] = {
 	SD_BUS_PROPERTY("CcwAddress", "s", device_prop_get, 0, CHANGE),
 	SD_BUS_PROPERTY("DriveAddress", "s", device_prop_get, 0, CHANGE),
 	SD_BUS_PROPERTY("BootOrder", "u", device_prop_get, 0, CHANGE),
+	SD_BUS_PROPERTY("IOThread", "u", device_prop_get, 0, CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("Detach", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_detach,
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ChangeMedia", SD_BUS_ARGS("s", source, "a{sv}", options), SD_BUS_NO_RESULT,

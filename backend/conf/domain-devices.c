@@ -8,6 +8,7 @@
 
 #include "conf/ccw-address.h"
 #include "conf/domain-devices.h"
+#include "conf/iothreads.h"
 #include "conf/scsi-address.h"
 #include "util/cleanup.h"
 
@@ -278,6 +279,12 @@ int domain_def_check_new_device(const DomainDef *def, const DomainDef *other, De
 	DeviceInfo assigned = *info;
 	switch (dev->kind) {
 	case DEVICE_KIND_DISK:
+		/* A hot-plugged disk's thread is one iothreadadd made first. */
+		if (dev->disk.iothread && (!domain_def_find_iothread(def, dev->disk.iothread) ||
+					   (other && !domain_def_find_iothread(other, dev->disk.iothread))))
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, ENOENT,
+					    "%s: domain '%s' has no I/O thread %u (AddIOThread adds one)",
+					    what, def->name, dev->disk.iothread);
 		if (dev->disk.bus == DISK_BUS_SCSI) {
 			DiskDef probe = dev->disk;
 			r = drive_for_disk(def, other, &probe, what, err);

@@ -22,7 +22,6 @@
 #include "host/scsi-host.h"
 #include "qemu/hotplug-plan.h"
 #include "registry-internal.h"
-#include "store.h"
 #include "util/cleanup.h"
 #include "util/fault.h"
 #include "util/log.h"
@@ -71,11 +70,6 @@ typedef struct HotplugOp {
 	bool medium_removed; /* media change: the old medium is out */
 	sd_event_source *timeout;
 
-	/* The config half, at its turn in the write queue. */
-	DomainDef *config_def;
-	char *config_xml;
-	char *state_dir;
-
 	domain_device_done_fn cb;
 	void *userdata;
 	ZvError err;
@@ -93,9 +87,6 @@ static HotplugOp *hotplug_op_free(HotplugOp *op)
 	free(op->target);
 	free(op->alias);
 	sd_event_source_disable_unref(op->timeout);
-	domain_def_free(op->config_def);
-	free(op->config_xml);
-	free(op->state_dir);
 	free(op);
 	return NULL;
 }
@@ -216,96 +207,44 @@ static int config_apply(HotplugOp *op, DomainDef *def)
 	return -EINVAL;
 }
 
-static int config_check(void *userdata)
+/* The config half, at its turn in the queue of durable changes. */
+static int config_edit(DomainDef *def, void *userdata, ZvError *err)
 {
 	HotplugOp *op = userdata;
-	Registry *r = op->registry;
-	Domain *d = hashmap_get(r->by_uuid, op->uuid_hex);
-
-	if (!d)
-		return zv_error_set(&op->err, ZV_ERROR_NO_SUCH_DOMAIN, ENOENT, "Domain '%s' is gone",
-				    op->domain_name);
-	if (!d->persistent)
-		return zv_error_set(&op->err, ZV_ERROR_OPERATION_INVALID, EPERM,
-				    "%s: domain '%s' is transient and has no persistent definition",
-				    kind_call(op->kind), domain_name(d));
-	op->config_def = domain_def_copy(d->def);
-	if (!op->config_def)
-		return oom(&op->err);
-	int k = config_apply(op, op->config_def);
+	int k = config_apply(op, def);
 	if (k < 0)
-		return k;
-	op->config_xml = domain_def_format(op->config_def, 0, DOMAIN_XML_FORMAT_INACTIVE);
-	op->state_dir = strdup(r->settings->state_dir);
-	if (!op->config_xml || !op->state_dir)
-		return oom(&op->err);
-	return 0;
+		*err = op->err;
+	return k;
 }
 
-static int config_write(void *userdata, int *ret_unsynced)
+static void config_done(Registry *r, int result, const ZvError *err, void *userdata)
 {
 	HotplugOp *op = userdata;
-	int k = store_write_definition(op->state_dir, op->uuid_hex, op->config_xml, ret_unsynced);
-	if (k < 0)
-		return zv_error_set(&op->err, ZV_ERROR_HOST, k, "Cannot store the definition of '%s': %s",
-				    op->domain_name, strerror(-k));
-	return 0;
-}
-
-static void config_finish(const WriteOutcome *o, void *userdata)
-{
-	HotplugOp *op = userdata;
-	Registry *r = op->registry;
-	Domain *d = hashmap_get(r->by_uuid, op->uuid_hex);
-	int k = o->result;
-
-	if (o->stopping)
-		k = zv_error_set(
-			&op->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
-			k >= 0 ? "zvirtd is stopping: the persistent definition of '%s' is stored "
-				 "and loaded at the next start"
-			       : "zvirtd is stopping: the persistent definition of '%s' is unchanged",
-			op->domain_name);
-	else if (d && k >= 0) {
-		/* The name key points into the def: re-key it (the name is the same). */
-		hashmap_remove(r->by_name, d->def->name);
-		domain_def_free(d->def);
-		d->def = TAKE_PTR(op->config_def);
-		(void)hashmap_put(r->by_name, d->def->name, d);
-		registry_notify_definition(r, d);
-		log_info("Domain %s: %s of %s in the persistent definition", domain_name(d),
+	int k = result;
+	if (k >= 0) {
+		log_info("Domain %s: %s of %s in the persistent definition", op->domain_name,
 			 kind_call(op->kind), op->what);
-		if (o->unsynced < 0)
-			k = zv_error_set(&op->err, ZV_ERROR_HOST, -o->unsynced,
-					 "The persistent definition of '%s' is changed, but a power cut may "
-					 "undo it: cannot fsync %s/domains: %s",
-					 op->domain_name, op->state_dir, strerror(-o->unsynced));
-	}
-	if (k < 0 && (op->flags & DOMAIN_MODIFY_LIVE)) {
+	} else if (op->flags & DOMAIN_MODIFY_LIVE) {
 		/* The live half stays done: say so rather than hide it. */
-		ZvError e = op->err;
 		zv_error_clear(&op->err);
-		k = zv_error_set(&op->err, e.code, -k,
-				 "The live change is done, the persistent one is not: %.900s", e.message);
+		k = zv_error_set(&op->err, err->code, -k,
+				 "The live change is done, the persistent one is not: %.900s", err->message);
+	} else {
+		op->err = *err;
 	}
 	hotplug_finish(op, k);
 }
 
-static const WriteOps config_ops = {
-	.check = config_check,
-	.write = config_write,
-	.finish = config_finish,
-};
-
 static void config_begin(HotplugOp *op)
 {
-	int k = registry_start_worker(op->registry);
-	if (k >= 0)
-		k = write_queue_push(op->registry->writes, &config_ops, op);
+	Domain *d = hashmap_get(op->registry->by_uuid, op->uuid_hex);
+	ZvError err = ZV_ERROR_INIT;
+	int k = d ? registry_edit_definition_async(op->registry, d, config_edit, config_done, op, &err)
+		  : zv_error_set(&err, ZV_ERROR_NO_SUCH_DOMAIN, ENOENT, "Domain '%s' is gone",
+				 op->domain_name);
 	if (k >= 0)
 		return;
-	hotplug_finish(
-		op, zv_error_set(&op->err, ZV_ERROR_HOST, -k, "Cannot queue the write: %s", strerror(-k)));
+	config_done(op->registry, k, &err, op);
 }
 
 /* --- walking a plan ----------------------------------------------------------- */
