@@ -249,8 +249,11 @@ static ssize_t ccw_devices(const DomainDef *def, CcwDeviceRef *refs)
 		n++;
 	}
 
-	/* virtio RNGs come here (libvirt's rngs), once the model has
-	 * them: CCW_DEVICE_RNG. */
+	if (def->rng) {
+		if (refs)
+			refs[n] = (CcwDeviceRef){.kind = CCW_DEVICE_RNG};
+		n++;
+	}
 	return (ssize_t)n;
 }
 
@@ -262,6 +265,8 @@ static CcwAddress *ccw_device_address(DomainDef *def, const CcwDeviceRef *ref)
 		return &def->disks[ref->index].info.address;
 	case CCW_DEVICE_CONTROLLER:
 		return &def->controllers[ref->index].info.address;
+	case CCW_DEVICE_RNG:
+		return &def->rng->info.address;
 	case CCW_DEVICE_MEMBALLOON:
 	default:
 		return &def->memballoon.info.address;

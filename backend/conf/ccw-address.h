@@ -50,7 +50,7 @@ typedef enum CcwDeviceKind {
 	/* CCW_DEVICE_NET goes here when interfaces come */
 	CCW_DEVICE_CONTROLLER,
 	CCW_DEVICE_MEMBALLOON,
-	/* CCW_DEVICE_RNG goes here when RNGs come */
+	CCW_DEVICE_RNG,
 	_CCW_DEVICE_MAX,
 } CcwDeviceKind;
 

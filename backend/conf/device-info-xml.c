@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* <alias name='...'/> inside a device element, read and written: the
- * user's ua-NAME belongs to the definition, the daemon's own names
- * (virtio-disk0, console0, balloon0) to the running domain only, like a
- * pty path. What a valid alias is: device-info.c. */
+/* What every device element may carry, read and written: <alias
+ * name='...'/> (the user's ua-NAME belongs to the definition, the
+ * daemon's own names, virtio-disk0, console0, balloon0, to the running
+ * domain only, like a pty path; what a valid alias is: device-info.c),
+ * and <boot order='N' loadparm='...'/>. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf/device-info.h"
 #include "xml-internal.h"
@@ -52,5 +56,51 @@ void put_device_alias(FILE *f, unsigned level, const DeviceInfo *info, bool live
 	put_indent(f, level);
 	fputs("<alias", f);
 	put_attribute(f, "name", info->alias);
+	fputs("/>\n", f);
+}
+
+int parse_device_boot(ParseContext *c, xmlNode *n, DeviceInfo *info)
+{
+	_cleanup_free_ char *loadparm = NULL;
+	bool present;
+	char vbuf[80];
+	int r;
+
+	r = CHECK_ATTRIBUTES(c, n, "order", "loadparm");
+	if (r < 0)
+		return r;
+	r = attr_unsigned(c, n, "order", &info->boot_order, &present);
+	if (r < 0)
+		return r;
+	if (!present)
+		return xml_error(c->err, n, "missing attribute 'order'");
+	if (info->boot_order == 0)
+		return xml_error(c->err, n, "boot order must be a positive integer, not 0");
+	if (info->boot_order > INT32_MAX)
+		return xml_error(c->err, n, "boot order %u is too large", info->boot_order);
+
+	r = attr_get(n, "loadparm", &loadparm);
+	if (r <= 0)
+		return r;
+	/* libvirt (and the HMC) take it in any case and keep it upper case. */
+	for (char *p = loadparm; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	const char *problem = device_loadparm_problem(loadparm);
+	if (problem)
+		return xml_error(c->err, n,
+				 "invalid loadparm '%s': %s (at most 8 of A-Z, 0-9, '.' and space)",
+				 shorten(loadparm, vbuf), problem);
+	info->loadparm = TAKE_PTR(loadparm);
+	return 0;
+}
+
+void put_device_boot(FILE *f, unsigned level, const DeviceInfo *info)
+{
+	if (!info->boot_order)
+		return;
+	put_indent(f, level);
+	fprintf(f, "<boot order='%u'", info->boot_order);
+	if (info->loadparm)
+		put_attribute(f, "loadparm", info->loadparm);
 	fputs("/>\n", f);
 }

@@ -32,6 +32,8 @@ typedef enum AliasKind {
 	ALIAS_KIND_HOSTDEV,
 	ALIAS_KIND_CONSOLE,
 	ALIAS_KIND_MEMBALLOON,
+	ALIAS_KIND_WATCHDOG,
+	ALIAS_KIND_RNG,
 	_ALIAS_KIND_MAX,
 	/* Named from what the device is, not from a free number: a SCSI
 	 * disk by its drive address, a controller by its index. */
@@ -43,6 +45,8 @@ static const char *const alias_prefix[_ALIAS_KIND_MAX] = {
 	[ALIAS_KIND_HOSTDEV] = "hostdev",
 	[ALIAS_KIND_CONSOLE] = "console",
 	[ALIAS_KIND_MEMBALLOON] = "balloon",
+	[ALIAS_KIND_WATCHDOG] = "watchdog",
+	[ALIAS_KIND_RNG] = "rng",
 };
 
 void device_info_clear(DeviceInfo *info)
@@ -50,7 +54,22 @@ void device_info_clear(DeviceInfo *info)
 	if (!info)
 		return;
 	free(info->alias);
+	free(info->loadparm);
 	*info = (DeviceInfo){};
+}
+
+/* QEMU's rule for the machine's loadparm (the HMC's), which libvirt
+ * checks at define: QEMU refuses anything else at start. */
+const char *device_loadparm_problem(const char *loadparm)
+{
+	size_t n = loadparm ? strlen(loadparm) : 0;
+	if (n == 0)
+		return "must not be empty";
+	if (n > 8)
+		return "is longer than 8 characters";
+	if (strspn(loadparm, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789. ") != n)
+		return "may contain only letters, digits, '.' and spaces";
+	return NULL;
 }
 
 bool device_alias_is_user(const char *alias)
@@ -166,6 +185,16 @@ static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
 	if (def->memballoon.model != MEMBALLOON_MODEL_NONE) {
 		if (refs)
 			refs[n] = (DeviceRef){&def->memballoon.info, ALIAS_KIND_MEMBALLOON, SIZE_MAX, ""};
+		n++;
+	}
+	if (def->watchdog) {
+		if (refs)
+			refs[n] = (DeviceRef){&def->watchdog->info, ALIAS_KIND_WATCHDOG, SIZE_MAX, ""};
+		n++;
+	}
+	if (def->rng) {
+		if (refs)
+			refs[n] = (DeviceRef){&def->rng->info, ALIAS_KIND_RNG, SIZE_MAX, ""};
 		n++;
 	}
 	return n;

@@ -41,7 +41,13 @@ typedef struct DeviceInfo {
 	CcwAddress address;  /* virtio-ccw devices; consoles have none */
 	DriveAddress drive;  /* SCSI disks and hostdevs instead of a ccw address */
 	unsigned boot_order; /* 0: none; only disks boot today */
+	/* <boot loadparm='...'/>: 1 to 8 of A-Z 0-9 . and space, upper
+	 * case; QEMU's machine loadparm when this device boots first. */
+	char *loadparm;
 } DeviceInfo;
+
+/* Why loadparm (already upper case) is refused, or NULL. */
+const char *device_loadparm_problem(const char *loadparm);
 
 /* The prefix libvirt requires of a user's alias. */
 #define DEVICE_ALIAS_USER_PREFIX "ua-"

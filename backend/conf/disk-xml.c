@@ -444,19 +444,9 @@ int parse_disk(ParseContext *c, xmlNode *n, DiskDef *disk, DiskNodes *nodes)
 			else
 				disk->shareable = true;
 		} else if (node_is(child, "boot")) {
-			bool present;
 			r = once(c, &nodes->boot, child);
 			if (r >= 0)
-				r = CHECK_ATTRIBUTES(c, child, "order");
-			if (r >= 0)
-				r = attr_unsigned(c, child, "order", &disk->info.boot_order, &present);
-			if (r >= 0 && !present)
-				r = xml_error(c->err, child, "missing attribute 'order'");
-			if (r >= 0 && disk->info.boot_order == 0)
-				r = xml_error(c->err, child, "boot order must be a positive integer, not 0");
-			if (r >= 0 && disk->info.boot_order > INT32_MAX)
-				r = xml_error(c->err, child, "boot order %u is too large",
-					      disk->info.boot_order);
+				r = parse_device_boot(c, child, &disk->info);
 		} else if (node_is(child, "alias")) {
 			r = once(c, &alias, child);
 			if (r >= 0)
@@ -581,8 +571,7 @@ void put_disk(FILE *f, const DiskDef *d, bool live)
 		fputs("      <shareable/>\n", f);
 	if (d->serial)
 		put_text_element(f, 3, "serial", d->serial);
-	if (d->info.boot_order)
-		fprintf(f, "      <boot order='%u'/>\n", d->info.boot_order);
+	put_device_boot(f, 3, &d->info);
 	put_device_alias(f, 3, &d->info, live);
 	if (d->bus == DISK_BUS_SCSI)
 		put_drive_address(f, 3, &d->info.drive);

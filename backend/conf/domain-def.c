@@ -114,6 +114,24 @@ DEFINE_STRING_TABLE(console_target, ConsoleTarget, _CONSOLE_TARGET_MAX,
 DEFINE_STRING_TABLE(memballoon_model, MemballoonModel, _MEMBALLOON_MODEL_MAX,
 		    [MEMBALLOON_MODEL_VIRTIO] = "virtio",
 		    [MEMBALLOON_MODEL_NONE] = "none")
+
+DEFINE_STRING_TABLE(watchdog_model, WatchdogModel, _WATCHDOG_MODEL_MAX,
+		    [WATCHDOG_MODEL_DIAG288] = "diag288")
+
+DEFINE_STRING_TABLE(watchdog_action, WatchdogAction, _WATCHDOG_ACTION_MAX,
+		    [WATCHDOG_ACTION_RESET] = "reset",
+		    [WATCHDOG_ACTION_SHUTDOWN] = "shutdown",
+		    [WATCHDOG_ACTION_POWEROFF] = "poweroff",
+		    [WATCHDOG_ACTION_PAUSE] = "pause",
+		    [WATCHDOG_ACTION_DUMP] = "dump",
+		    [WATCHDOG_ACTION_INJECT_NMI] = "inject-nmi",
+		    [WATCHDOG_ACTION_NONE] = "none")
+
+DEFINE_STRING_TABLE(rng_model, RngModel, _RNG_MODEL_MAX,
+		    [RNG_MODEL_VIRTIO] = "virtio")
+
+DEFINE_STRING_TABLE(rng_backend, RngBackendModel, _RNG_BACKEND_MAX,
+		    [RNG_BACKEND_RANDOM] = "random")
 /* clang-format on */
 
 void disk_def_clear(DiskDef *disk)
@@ -159,6 +177,25 @@ void console_def_clear(ConsoleDef *console)
 	*console = (ConsoleDef){};
 }
 
+WatchdogDef *watchdog_def_free(WatchdogDef *w)
+{
+	if (!w)
+		return NULL;
+	device_info_clear(&w->info);
+	free(w);
+	return NULL;
+}
+
+RngDef *rng_def_free(RngDef *rng)
+{
+	if (!rng)
+		return NULL;
+	free(rng->source);
+	device_info_clear(&rng->info);
+	free(rng);
+	return NULL;
+}
+
 DomainDef *domain_def_free(DomainDef *def)
 {
 	if (!def)
@@ -187,6 +224,8 @@ DomainDef *domain_def_free(DomainDef *def)
 	free(def->consoles);
 	free(def->iothreads);
 	device_info_clear(&def->memballoon.info);
+	watchdog_def_free(def->watchdog);
+	rng_def_free(def->rng);
 	free(def);
 	return NULL;
 }

@@ -225,6 +225,67 @@ typedef struct IOThreadDef {
 	 * some id is not. */
 	bool autofill;
 } IOThreadDef;
+/* An on/off attribute that may be absent (libvirt's virTristateSwitch):
+ * absent means QEMU's default, nothing on the command line. */
+typedef enum TristateSwitch {
+	TRISTATE_ABSENT,
+	TRISTATE_ON,
+	TRISTATE_OFF,
+	_TRISTATE_MAX,
+} TristateSwitch;
+
+/* <watchdog model='diag288'>: the s390x watchdog, the only model. */
+typedef enum WatchdogModel {
+	WATCHDOG_MODEL_DIAG288,
+	_WATCHDOG_MODEL_MAX,
+} WatchdogModel;
+
+/* What an expired watchdog does (libvirt's names). QEMU carries out all
+ * but dump, for which QEMU pauses the guest and the daemon writes a core
+ * dump and lets it run again, as libvirt does. */
+typedef enum WatchdogAction {
+	WATCHDOG_ACTION_RESET, /* the default */
+	WATCHDOG_ACTION_SHUTDOWN,
+	WATCHDOG_ACTION_POWEROFF,
+	WATCHDOG_ACTION_PAUSE,
+	WATCHDOG_ACTION_DUMP,
+	WATCHDOG_ACTION_INJECT_NMI,
+	WATCHDOG_ACTION_NONE,
+	_WATCHDOG_ACTION_MAX,
+} WatchdogAction;
+
+typedef struct WatchdogDef {
+	WatchdogModel model;
+	WatchdogAction action;
+	DeviceInfo info; /* the alias only: diag288 is no ccw device */
+} WatchdogDef;
+
+typedef enum RngModel {
+	RNG_MODEL_VIRTIO,
+	_RNG_MODEL_MAX,
+} RngModel;
+
+typedef enum RngBackendModel {
+	RNG_BACKEND_RANDOM, /* a host device QEMU reads: rng-random */
+	_RNG_BACKEND_MAX,
+} RngBackendModel;
+
+#define RNG_RANDOM_DEVICE "/dev/random"
+
+typedef struct RngDef {
+	RngModel model;
+	RngBackendModel backend;
+	char *source;    /* the host device; only RNG_RANDOM_DEVICE */
+	DeviceInfo info; /* alias and ccw address */
+} RngDef;
+
+/* <cpu>: what zvirtd runs is QEMU's -cpu host under KVM, which libvirt
+ * calls host-passthrough; nothing else is modelled. */
+typedef enum CpuMode {
+	CPU_MODE_NONE, /* no <cpu> */
+	CPU_MODE_HOST_PASSTHROUGH,
+	_CPU_MODE_MAX,
+} CpuMode;
 
 typedef struct DomainDef {
 	DomainVirtType virt_type;
@@ -270,6 +331,23 @@ typedef struct DomainDef {
 	ConsoleDef *consoles;
 	size_t n_consoles;
 	MemballoonDef memballoon;
+
+	/* Machine options and the s390x devices beside the disks. */
+	TristateSwitch keywrap_aes; /* <keywrap><cipher name='aes'>; absent: QEMU's on */
+	TristateSwitch keywrap_dea;
+	TristateSwitch bootmenu; /* <os><bootmenu enable='yes|no'> */
+	bool bootmenu_timeout_set;
+	unsigned bootmenu_timeout; /* ms, 0..65535; only with enable='yes' */
+	WatchdogDef *watchdog;     /* at most one; NULL: none */
+	RngDef *rng;               /* at most one; NULL: none */
+	/* What libvirt's dumpxml prints that describes what zvirtd does
+	 * anyway: kept only to be written back (implied-xml.c says why
+	 * each one is true). */
+	CpuMode cpu_mode;
+	bool cpu_check_none;
+	bool seclabel_dac;
+	bool panic_s390;
+	unsigned audio_none_id; /* <audio id='N' type='none'/>; 0: none */
 } DomainDef;
 
 DomainDef *domain_def_free(DomainDef *def);
@@ -292,6 +370,8 @@ int disk_target_index(const char *target);
 /* The controller of that type and index, or NULL. */
 ControllerDef *domain_def_find_controller(const DomainDef *def, ControllerType type, unsigned index);
 void console_def_clear(ConsoleDef *console);
+WatchdogDef *watchdog_def_free(WatchdogDef *w);
+RngDef *rng_def_free(RngDef *rng);
 
 /* Strings of the enums, as they appear in XML. *_from_string return -EINVAL. */
 const char *domain_virt_type_to_string(DomainVirtType t);
@@ -326,6 +406,14 @@ const char *console_target_to_string(ConsoleTarget t);
 int console_target_from_string(const char *s);
 const char *memballoon_model_to_string(MemballoonModel m);
 int memballoon_model_from_string(const char *s);
+const char *watchdog_model_to_string(WatchdogModel m);
+int watchdog_model_from_string(const char *s);
+const char *watchdog_action_to_string(WatchdogAction a);
+int watchdog_action_from_string(const char *s);
+const char *rng_model_to_string(RngModel m);
+int rng_model_from_string(const char *s);
+const char *rng_backend_to_string(RngBackendModel b);
+int rng_backend_from_string(const char *s);
 
 #define DOMAIN_DEFAULT_CPU_SHARES 1024
 /* <cputune><shares> as libvirt and cgroup v1 take it. */

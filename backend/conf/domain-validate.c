@@ -208,6 +208,9 @@ static void describe_ccw_device(ParseContext *c, const CcwDeviceRef *ref, char *
 		} else
 			snprintf(buf, size, "the implicit SCSI controller %u",
 				 c->def->controllers[ref->index].index);
+	} else if (ref->kind == CCW_DEVICE_RNG) {
+		path_of(c->rng_node, path, sizeof(path));
+		snprintf(buf, size, "the rng (%s)", path);
 	} else {
 		path_of(c->memballoon_node, path, sizeof(path));
 		snprintf(buf, size, "the memballoon (%s)", path);
@@ -227,6 +230,8 @@ static const xmlNode *ccw_device_node(ParseContext *c, const CcwDeviceRef *ref)
 		/* An implicit controller: the <devices> it was added to. */
 		return n ? n : c->devices_node;
 	}
+	if (ref->kind == CCW_DEVICE_RNG)
+		return c->rng_address ? c->rng_address : c->rng_node;
 	return c->memballoon_address ? c->memballoon_address : c->memballoon_node;
 }
 

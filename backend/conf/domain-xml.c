@@ -93,7 +93,7 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 {
 	DomainDef *def = c->def;
 	xmlNode *child = NULL, *emulator = NULL;
-	size_t n_disks, n_controllers, n_hostdevs, n_consoles, n_memballoons;
+	size_t n_disks, n_controllers, n_hostdevs, n_consoles, n_memballoons, n_watchdogs, n_rngs;
 	int r;
 
 	r = CHECK_ATTRIBUTES(c, n, NULL);
@@ -106,8 +106,11 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 	count_children(n, "hostdev", &n_hostdevs);
 	count_children(n, "console", &n_consoles);
 	count_children(n, "memballoon", &n_memballoons);
+	count_children(n, "watchdog", &n_watchdogs);
+	count_children(n, "rng", &n_rngs);
 	/* At most one alias per device. */
-	c->aliases_size = n_disks + n_controllers + n_hostdevs + n_consoles + n_memballoons;
+	c->aliases_size =
+		n_disks + n_controllers + n_hostdevs + n_consoles + n_memballoons + n_watchdogs + n_rngs;
 	if (c->aliases_size > 0 && !(c->aliases = calloc(c->aliases_size, sizeof(AliasNode))))
 		return -ENOMEM;
 	if (n_disks > 0) {
@@ -172,7 +175,15 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 				c->memballoon_node = child;
 				r = parse_memballoon(c, child);
 			}
-		} else
+		} else if (node_is(child, "watchdog"))
+			r = parse_watchdog(c, child);
+		else if (node_is(child, "rng"))
+			r = parse_rng(c, child);
+		else if (node_is(child, "panic"))
+			r = parse_panic(c, child);
+		else if (node_is(child, "audio"))
+			r = parse_audio(c, child);
+		else
 			r = unknown_element(c, child);
 		if (r < 0)
 			return r;
@@ -219,7 +230,8 @@ static int parse_domain(ParseContext *c, xmlNode *root)
 	DomainDef *def = c->def;
 	xmlNode *child = NULL, *name = NULL, *uuid = NULL, *title = NULL, *description = NULL,
 		*memory = NULL, *current_memory = NULL, *vcpu = NULL, *cputune = NULL, *os = NULL,
-		*clock = NULL, *on_poweroff = NULL, *on_reboot = NULL, *on_crash = NULL, *devices = NULL;
+		*clock = NULL, *on_poweroff = NULL, *on_reboot = NULL, *on_crash = NULL, *devices = NULL,
+		*keywrap = NULL, *cpu = NULL, *features = NULL;
 	int v, r;
 
 	r = CHECK_ATTRIBUTES(c, root, "type", "id");
@@ -304,7 +316,23 @@ static int parse_domain(ParseContext *c, xmlNode *root)
 			r = once(c, &devices, child);
 			if (r >= 0)
 				r = parse_devices(c, child);
-		} else
+		} else if (node_is(child, "keywrap")) {
+			r = once(c, &keywrap, child);
+			if (r >= 0)
+				r = parse_keywrap(c, child);
+		} else if (node_is(child, "cpu")) {
+			r = once(c, &cpu, child);
+			if (r >= 0)
+				r = parse_cpu(c, child);
+		} else if (node_is(child, "features")) {
+			r = once(c, &features, child);
+			if (r >= 0)
+				r = parse_features(c, child);
+		} else if (node_is(child, "seclabel"))
+			r = parse_seclabel(c, child);
+		else if (node_is(child, "resource"))
+			r = parse_resource(c, child);
+		else
 			r = unknown_element(c, child);
 		if (r < 0)
 			return r;
@@ -564,6 +592,7 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 	put_resources(f, def);
 
 	put_os(f, def);
+	put_cpu(f, def);
 
 	fputs("  <clock offset='utc'/>\n", f);
 	put_text_element(f, 1, "on_poweroff", lifecycle_action_to_string(def->on_poweroff));
@@ -580,10 +609,18 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 		put_controller(f, &def->controllers[i], live);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		put_console(f, &def->consoles[i], live);
+	put_audio(f, def);
 	for (size_t i = 0; i < def->n_hostdevs; i++)
 		put_hostdev(f, &def->hostdevs[i], live);
+	if (def->watchdog)
+		put_watchdog(f, def->watchdog, live);
 	put_memballoon(f, &def->memballoon, live);
+	if (def->rng)
+		put_rng(f, def->rng, live);
+	put_panic(f, def);
 	fputs("  </devices>\n", f);
+	put_seclabel(f, def);
+	put_keywrap(f, def);
 	fputs("</domain>\n", f);
 
 	bool failed = ferror(f);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* <os>: the machine (type, arch, machine), a kernel to IPL with its
- * initrd and command line, and libvirt's <boot dev='hd'/>, read into the
- * definition and written back. */
+ * initrd and command line, libvirt's <boot dev='hd'/> and the IPL boot
+ * menu (<bootmenu enable='yes' timeout='ms'/>), read into the definition
+ * and written back. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +63,53 @@ static int parse_os_type(ParseContext *c, xmlNode *n)
 	return 0;
 }
 
+/* QEMU's -boot menu=on,splash-time=N: the s390-ccw BIOS shows the zipl
+ * menu of the IPL disk (the one with boot order 1) for N ms. */
+static int parse_bootmenu(ParseContext *c, xmlNode *n)
+{
+	DomainDef *def = c->def;
+	_cleanup_free_ char *enable = NULL;
+	bool has_timeout;
+	int r;
+
+	r = CHECK_ATTRIBUTES(c, n, "enable", "timeout");
+	if (r >= 0)
+		r = attr_get(n, "enable", &enable);
+	if (r < 0)
+		return r;
+	if (!enable)
+		return xml_error(c->err, n, "missing attribute 'enable' (expected one of: yes, no)");
+	if (strcmp(enable, "yes") == 0)
+		def->bootmenu = TRISTATE_ON;
+	else if (strcmp(enable, "no") == 0)
+		def->bootmenu = TRISTATE_OFF;
+	else {
+		char vbuf[80];
+		return xml_error(c->err, n,
+				 "invalid value '%s' for attribute 'enable' (expected one of: yes, no)",
+				 shorten(enable, vbuf));
+	}
+	r = attr_unsigned(c, n, "timeout", &def->bootmenu_timeout, &has_timeout);
+	if (r < 0)
+		return r;
+	if (!has_timeout)
+		return 0;
+	/* libvirt ignores a timeout without enable='yes'; it is refused here
+	 * rather than dropped. */
+	if (def->bootmenu != TRISTATE_ON)
+		return xml_error(c->err, n, "a boot menu timeout needs enable='yes'");
+	if (def->bootmenu_timeout > 65535)
+		return xml_error(c->err, n, "boot menu timeout %u is out of range (0 to 65535 ms)",
+				 def->bootmenu_timeout);
+	def->bootmenu_timeout_set = true;
+	return 0;
+}
+
 int parse_os(ParseContext *c, xmlNode *n)
 {
 	DomainDef *def = c->def;
-	xmlNode *child = NULL, *type = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+	xmlNode *child = NULL, *type = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL,
+		*bootmenu = NULL;
 	int r;
 
 	r = CHECK_ATTRIBUTES(c, n, NULL);
@@ -109,6 +153,10 @@ int parse_os(ParseContext *c, xmlNode *n)
 					      "in a disk)",
 					      shorten(dev, vbuf));
 			}
+		} else if (node_is(child, "bootmenu")) {
+			r = once(c, &bootmenu, child);
+			if (r >= 0)
+				r = parse_bootmenu(c, child);
 		} else
 			r = unknown_element(c, child);
 		if (r < 0)
@@ -139,5 +187,11 @@ void put_os(FILE *f, const DomainDef *def)
 		put_text_element(f, 2, "initrd", def->os_initrd);
 	if (def->os_cmdline)
 		put_text_element(f, 2, "cmdline", def->os_cmdline);
+	if (def->bootmenu != TRISTATE_ABSENT) {
+		fprintf(f, "    <bootmenu enable='%s'", def->bootmenu == TRISTATE_ON ? "yes" : "no");
+		if (def->bootmenu_timeout_set)
+			fprintf(f, " timeout='%u'", def->bootmenu_timeout);
+		fputs("/>\n", f);
+	}
 	fputs("  </os>\n", f);
 }

@@ -7,7 +7,8 @@
  * helpers, the parse and format of each element family (os-xml.c,
  * device-info-xml.c, ccw-address-xml.c, drive-address-xml.c,
  * disk-xml.c, controller-xml.c, hostdev-xml.c, console-xml.c,
- * memballoon-xml.c, resources-xml.c) and the checks across devices
+ * memballoon-xml.c, resources-xml.c, watchdog-xml.c, rng-xml.c,
+ * keywrap-xml.c, implied-xml.c) and the checks across devices
  * (domain-validate.c, scsi-validate.c).
  * domain-xml.c puts them together behind the public conf/domain-xml.h. */
 
@@ -126,6 +127,8 @@ typedef struct ParseContext {
 	xmlNode *devices_node; /* <devices>, where implicit devices are added */
 	xmlNode *memballoon_node;
 	xmlNode *memballoon_address;
+	xmlNode *rng_node, *rng_address;
+	xmlNode *watchdog_node;
 	xmlNode *os_boot;
 	AliasNode *aliases; /* of every device, in document order */
 	size_t n_aliases, aliases_size;
@@ -220,6 +223,35 @@ int finish_iothreads(ParseContext *c);
 int check_disk_iothreads(ParseContext *c);
 /* <vcpu>, <iothreads>, <iothreadids>, <cputune>, in libvirt's order. */
 void put_resources(FILE *f, const DomainDef *def);
+/* <boot order='N' loadparm='...'/> of a device (device-info-xml.c). */
+int parse_device_boot(ParseContext *c, xmlNode *n, DeviceInfo *info);
+void put_device_boot(FILE *f, unsigned level, const DeviceInfo *info);
+
+/* Into c->def->watchdog and c->def->rng (one each). */
+int parse_watchdog(ParseContext *c, xmlNode *n);
+void put_watchdog(FILE *f, const WatchdogDef *w, bool live);
+int parse_rng(ParseContext *c, xmlNode *n);
+void put_rng(FILE *f, const RngDef *rng, bool live);
+
+/* <keywrap> (keywrap-xml.c): machine options, written after </devices>
+ * as libvirt does. */
+int parse_keywrap(ParseContext *c, xmlNode *n);
+void put_keywrap(FILE *f, const DomainDef *def);
+
+/* implied-xml.c: what libvirt's dumpxml shows that zvirtd does anyway
+ * (<cpu mode='host-passthrough'/>, the DAC <seclabel>, an empty
+ * <features/>, <panic model='s390'/>, <audio type='none'/>), and
+ * <resource>, which it does not. */
+int parse_cpu(ParseContext *c, xmlNode *n);
+void put_cpu(FILE *f, const DomainDef *def);
+int parse_seclabel(ParseContext *c, xmlNode *n);
+void put_seclabel(FILE *f, const DomainDef *def);
+int parse_features(ParseContext *c, xmlNode *n);
+int parse_resource(ParseContext *c, xmlNode *n);
+int parse_panic(ParseContext *c, xmlNode *n);
+void put_panic(FILE *f, const DomainDef *def);
+int parse_audio(ParseContext *c, xmlNode *n);
+void put_audio(FILE *f, const DomainDef *def);
 
 /* ---- domain-xml.c: the document ----------------------------------------- */
 

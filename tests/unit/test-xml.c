@@ -115,6 +115,11 @@ static const Fixture fixtures[] = {
 	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", 0, 0,
 	 DOMAIN_XML_FORMAT_INACTIVE},
 	{FIXTURES "user-aliases.xml", FIXTURES "user-aliases.expected.xml", DOMAIN_XML_PARSE_LIVE, 0, 0},
+	/* Watchdog, rng, key wrapping, boot menu, loadparm and what libvirt's
+	 * dumpxml adds for s390x: the live labels and aliases go on define. */
+	{FIXTURES "machine.xml", FIXTURES "machine.expected.xml", 0, 0, 0},
+	{FIXTURES "machine.xml", FIXTURES "machine.expected.xml", 0, 3, DOMAIN_XML_FORMAT_INACTIVE},
+	{FIXTURES "machine.xml", FIXTURES "machine.expected-live.xml", DOMAIN_XML_PARSE_LIVE, 3, 0},
 	{FIXTURES "unordered.xml", NULL, DOMAIN_XML_PARSE_NO_DEFAULTS, 0, 0},
 	/* libvirt's s390x storage XML: controllers, SCSI disks and cdroms,
 	 * backing chains, a SCSI hostdev, the implicit controller. */
@@ -326,6 +331,98 @@ static void test_ccw_assignment_order(void **state)
 	assert_address(&def->disks[2].info.address, "fe.0.0002");
 	assert_address(&def->disks[3].info.address, "fe.0.0003");
 	assert_address(&def->memballoon.info.address, "fe.0.0004");
+}
+
+#define RNG(extra) "<rng model='virtio'><backend model='random'>/dev/random</backend>" extra "</rng>"
+
+static void test_ccw_rng_after_balloon(void **state)
+{
+	/* libvirt's virDomainDeviceInfoIterate: disks, ..., the memballoon,
+	 * then the rngs; the watchdog has no address. */
+	static const char xml[] = DEVICES(RNG("") "<watchdog model='diag288'/>" BALLOON("") DISK("vda", ""));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+	assert_address(&def->disks[0].info.address, "fe.0.0000");
+	assert_address(&def->memballoon.info.address, "fe.0.0001");
+	assert_address(&def->rng->info.address, "fe.0.0002");
+	assert_non_null(def->watchdog);
+
+	/* libvirt's virtio-rng-ccw test: the balloon at 0x000a leaves the
+	 * next free devno to the rng. */
+	static const char explicit[] = DEVICES(DISK("vda", "") BALLOON(CCW("0x000a")) RNG(""));
+	_cleanup_(domain_def_freep) DomainDef *def2 = parse_ok(explicit, 0);
+	assert_address(&def2->memballoon.info.address, "fe.0.000a");
+	assert_address(&def2->rng->info.address, "fe.0.0001");
+
+	/* An rng at an explicit devno is reserved before the disks get theirs. */
+	static const char reserved[] =
+		DEVICES(DISK("vda", "") "<memballoon model='none'/>" RNG(CCW("0x0000")));
+	_cleanup_(domain_def_freep) DomainDef *def3 = parse_ok(reserved, 0);
+	assert_address(&def3->rng->info.address, "fe.0.0000");
+	assert_address(&def3->disks[0].info.address, "fe.0.0001");
+
+	/* A hot-plugged device finds the rng's address taken. */
+	CcwAddressSet *set = ccw_address_set_new();
+	assert_non_null(set);
+	assert_int_equal(ccw_address_set_add_domain(set, def, NULL), 0);
+	assert_true(ccw_address_set_contains(set, &def->rng->info.address));
+	ccw_address_set_free(set);
+}
+
+static void test_machine_defaults(void **state)
+{
+	static const char xml[] = DEVICES(
+		"<watchdog model='diag288'/><rng model='virtio'><backend model='random'/></rng>" DISK(
+			"vda", "<boot order='1' loadparm='Sys.1 a'/>"));
+	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, 0);
+
+	/* libvirt's defaults: action reset; /dev/random, the only source. */
+	assert_int_equal(def->watchdog->model, WATCHDOG_MODEL_DIAG288);
+	assert_int_equal(def->watchdog->action, WATCHDOG_ACTION_RESET);
+	assert_string_equal(def->rng->source, "/dev/random");
+	/* Upper case, as libvirt keeps it (QEMU would do the same). */
+	assert_string_equal(def->disks[0].info.loadparm, "SYS.1 A");
+	assert_int_equal(def->keywrap_aes, TRISTATE_ABSENT);
+	assert_int_equal(def->keywrap_dea, TRISTATE_ABSENT);
+	assert_int_equal(def->bootmenu, TRISTATE_ABSENT);
+	assert_int_equal(def->cpu_mode, CPU_MODE_NONE);
+
+	_cleanup_free_ char *out = format_ok(def, 0, 0);
+	assert_non_null(strstr(out, "    <watchdog model='diag288' action='reset'/>\n"));
+	assert_non_null(strstr(out, "      <backend model='random'>/dev/random</backend>\n"));
+	assert_non_null(strstr(out, "      <boot order='1' loadparm='SYS.1 A'/>\n"));
+	/* Nothing was given, nothing is written. */
+	assert_null(strstr(out, "<keywrap"));
+	assert_null(strstr(out, "<bootmenu"));
+	assert_null(strstr(out, "<cpu"));
+	assert_null(strstr(out, "<seclabel"));
+	assert_null(strstr(out, "<panic"));
+	assert_null(strstr(out, "<audio"));
+
+	/* One cipher given: only that one is written (QEMU keeps the other on). */
+	static const char one[] = DOM("<keywrap><cipher name='dea' state='off'/></keywrap>");
+	_cleanup_(domain_def_freep) DomainDef *def2 = parse_ok(one, 0);
+	assert_int_equal(def2->keywrap_aes, TRISTATE_ABSENT);
+	assert_int_equal(def2->keywrap_dea, TRISTATE_OFF);
+	_cleanup_free_ char *out2 = format_ok(def2, 0, 0);
+	assert_non_null(strstr(
+		out2, "  </devices>\n  <keywrap>\n    <cipher name='dea' state='off'/>\n  </keywrap>\n"));
+
+	/* The aliases of a run, libvirt's names. */
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_string_equal(def->watchdog->info.alias, "watchdog0");
+	assert_string_equal(def->rng->info.alias, "rng0");
+	_cleanup_free_ char *live = format_ok(def, 2, 0);
+	assert_non_null(strstr(
+		live, "    <watchdog model='diag288' action='reset'>\n      <alias name='watchdog0'/>\n"
+		      "    </watchdog>\n"));
+	assert_non_null(strstr(live, "</backend>\n      <alias name='rng0'/>\n      <address type='ccw'"));
+	_cleanup_(domain_def_freep) DomainDef *status = parse_ok(live, DOMAIN_XML_PARSE_LIVE);
+	assert_string_equal(status->watchdog->info.alias, "watchdog0");
+	assert_string_equal(status->rng->info.alias, "rng0");
+	_cleanup_(domain_def_freep) DomainDef *copy = domain_def_copy(def);
+	assert_non_null(copy);
+	assert_string_equal(copy->rng->info.alias, "rng0");
+	assert_string_equal(copy->disks[0].info.loadparm, "SYS.1 A");
 }
 
 static void test_ccw_other_ssid_and_none_balloon(void **state)
@@ -633,7 +730,7 @@ static void test_aliases_assigned(void **state)
 	/* Live XML shows them where libvirt does; the persistent form not. */
 	_cleanup_free_ char *live = format_ok(def, 4, 0);
 	assert_non_null(strstr(live,
-			       "      <boot order='1'/>\n      <alias name='virtio-disk0'/>\n"
+			       "      <boot order='1' loadparm='1'/>\n      <alias name='virtio-disk0'/>\n"
 			       "      <address type='ccw' cssid='0xfe' ssid='0x0' devno='0xe714'/>\n"));
 	assert_non_null(strstr(live, "      <shareable/>\n      <alias name='virtio-disk2'/>\n"));
 	assert_non_null(strstr(live,
@@ -1157,6 +1254,10 @@ static void test_enum_strings(void **state)
 	ROUND(console_type, _CONSOLE_TYPE_MAX);
 	ROUND(console_target, _CONSOLE_TARGET_MAX);
 	ROUND(memballoon_model, _MEMBALLOON_MODEL_MAX);
+	ROUND(watchdog_model, _WATCHDOG_MODEL_MAX);
+	ROUND(watchdog_action, _WATCHDOG_ACTION_MAX);
+	ROUND(rng_model, _RNG_MODEL_MAX);
+	ROUND(rng_backend, _RNG_BACKEND_MAX);
 #undef ROUND
 
 	assert_string_equal(lifecycle_action_to_string(LIFECYCLE_ACTION_COREDUMP_RESTART),
@@ -1611,6 +1712,132 @@ static const BadCase bad_cases[] = {
 	BAD("memballoon-none-alias", DEVICES("<memballoon model='none'><alias name='ua-b'/></memballoon>"),
 	    "at /domain/devices/memballoon/alias: a memballoon with model='none' has no alias"),
 
+	/* watchdog */
+	BAD("watchdog-two", DEVICES("<watchdog model='diag288'/><watchdog model='diag288' action='pause'/>"),
+	    "at /domain/devices/watchdog[2]: only one <watchdog> is allowed (also /domain/devices/watchdog[1])"),
+	BAD("watchdog-model-i6300esb", DEVICES("<watchdog model='i6300esb'/>"),
+	    "at /domain/devices/watchdog: invalid value 'i6300esb' for attribute 'model' (expected 'diag288')"),
+	BAD("watchdog-no-model", DEVICES("<watchdog action='reset'/>"),
+	    "at /domain/devices/watchdog: missing attribute 'model'"),
+	BAD("watchdog-action-debug", DEVICES("<watchdog model='diag288' action='debug'/>"),
+	    "invalid value 'debug' for attribute 'action' (expected one of: reset, shutdown, poweroff, pause, dump, "
+	    "inject-nmi, none)"),
+	BAD("watchdog-address", DEVICES("<watchdog model='diag288'>" CCW("0x0005") "</watchdog>"),
+	    "at /domain/devices/watchdog/address: unknown element <address>"),
+	BAD("watchdog-alias-without-ua", DEVICES("<watchdog model='diag288'><alias name='wd'/></watchdog>"),
+	    "at /domain/devices/watchdog/alias: invalid alias 'wd': a user alias must start with 'ua-'"),
+
+	/* rng */
+	BAD("rng-urandom", DEVICES("<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"),
+	    "at /domain/devices/rng/backend: rng backend '/dev/urandom' is not supported (expected /dev/random"),
+	BAD("rng-hwrng", DEVICES("<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>"),
+	    "rng backend '/dev/hwrng' is not supported"),
+	BAD("rng-egd", DEVICES("<rng model='virtio'><backend model='egd' type='tcp'/></rng>"),
+	    "at /domain/devices/rng/backend: invalid value 'egd' for attribute 'model' (expected 'random')"),
+	BAD("rng-builtin-model", DEVICES("<rng model='virtio'><backend model='builtin'/></rng>"),
+	    "at /domain/devices/rng/backend: invalid value 'builtin' for attribute 'model' (expected 'random')"),
+	BAD("rng-no-backend", DEVICES("<rng model='virtio'/>"), "at /domain/devices/rng: missing element <backend>"),
+	BAD("rng-two", DEVICES("<rng model='virtio'><backend model='random'/></rng>"
+			       "<rng model='virtio'><backend model='random'/></rng>"),
+	    "at /domain/devices/rng[2]: only one <rng> is supported (also /domain/devices/rng[1])"),
+	BAD("rng-rate", DEVICES("<rng model='virtio'><rate bytes='1024'/><backend model='random'/></rng>"),
+	    "at /domain/devices/rng/rate: unknown element <rate>"),
+	BAD("rng-duplicate-devno", DEVICES(DISK("vda", CCW("0x0003"))
+					   "<rng model='virtio'><backend model='random'/>" CCW("0x0003") "</rng>"),
+	    "at /domain/devices/rng/address: ccw address fe.0.0003 of the rng (/domain/devices/rng) is already used "
+	    "by disk 'vda' (/domain/devices/disk)"),
+	BAD("rng-bad-ssid", DEVICES("<rng model='virtio'><backend model='random'/>"
+				    "<address type='ccw' cssid='0xfe' ssid='0x7' devno='0x0001'/></rng>"),
+	    "at /domain/devices/rng/address: ssid must be 0x0 to 0x3, not 0x7"),
+
+	/* key wrapping */
+	BAD("keywrap-empty", DOM("<keywrap/>"), "at /domain/keywrap"),
+	BAD("keywrap-twice", DOM("<keywrap><cipher name='aes' state='on'/><cipher name='aes' state='off'/></keywrap>"),
+	    "at /domain/keywrap/cipher[2]: cipher 'aes' is given twice (also /domain/keywrap/cipher[1])"),
+	BAD("keywrap-bad-name", DOM("<keywrap><cipher name='des' state='on'/></keywrap>"),
+	    "at /domain/keywrap/cipher: invalid value 'des' for attribute 'name' (expected one of: aes, dea)"),
+	BAD("keywrap-bad-state", DOM("<keywrap><cipher name='dea' state='yes'/></keywrap>"),
+	    "at /domain/keywrap/cipher: invalid value 'yes' for attribute 'state' (expected one of: on, off)"),
+	BAD("keywrap-no-state", DOM("<keywrap><cipher name='dea'/></keywrap>"),
+	    "at /domain/keywrap/cipher: missing attribute 'state'"),
+	BAD("keywrap-two-elements", DOM("<keywrap><cipher name='dea' state='on'/></keywrap>"
+					"<keywrap><cipher name='aes' state='on'/></keywrap>"),
+	    "at /domain/keywrap[2]: <keywrap> given more than once"),
+
+	/* boot menu, loadparm */
+	BAD("bootmenu-timeout-disabled",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>"
+	    "<bootmenu enable='no' timeout='10'/></os></domain>",
+	    "at /domain/os/bootmenu: a boot menu timeout needs enable='yes'"),
+	BAD("bootmenu-timeout-large",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>"
+	    "<bootmenu enable='yes' timeout='65536'/></os></domain>",
+	    "at /domain/os/bootmenu: invalid value '65536' for attribute 'timeout' (expected milliseconds from 0 to 65535)"),
+	BAD("bootmenu-enable-on",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>"
+	    "<bootmenu enable='on'/></os></domain>",
+	    "invalid value 'on' for attribute 'enable' (expected one of: yes, no)"),
+	BAD("bootmenu-twice",
+	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type>"
+	    "<bootmenu enable='yes'/><bootmenu enable='no'/></os></domain>",
+	    "at /domain/os/bootmenu[2]: <bootmenu> given more than once"),
+	BAD("loadparm-too-long", DEVICES(DISK("vda", "<boot order='1' loadparm='abcdefghi'/>")),
+	    "at /domain/devices/disk/boot: invalid loadparm 'ABCDEFGHI': is longer than 8 characters"),
+	BAD("loadparm-bad-char", DEVICES(DISK("vda", "<boot order='1' loadparm='a@b'/>")),
+	    "at /domain/devices/disk/boot: invalid loadparm 'A@B': may contain only letters, digits, '.' and spaces"),
+	BAD("loadparm-empty", DEVICES(DISK("vda", "<boot order='1' loadparm=''/>")),
+	    "at /domain/devices/disk/boot: invalid loadparm '': must not be empty"),
+	BAD("loadparm-without-order", DEVICES(DISK("vda", "<boot loadparm='A'/>")),
+	    "at /domain/devices/disk/boot: missing attribute 'order'"),
+
+	/* what libvirt's dumpxml shows: only what is true of zvirtd */
+	BAD("cpu-host-model", DOM("<cpu mode='host-model' check='partial'/>"),
+	    "at /domain/cpu: cpu mode 'host-model' is not supported: zvirtd runs QEMU's -cpu host under KVM, which "
+	    "libvirt calls host-passthrough"),
+	BAD("cpu-custom", DOM("<cpu mode='custom' match='exact'><model fallback='forbid'>z14.2-base</model></cpu>"),
+	    "at /domain/cpu: cpu mode 'custom' is not supported"),
+	BAD("cpu-no-mode", DOM("<cpu><topology sockets='1' cores='2' threads='1'/></cpu>"),
+	    "at /domain/cpu: cpu mode 'custom' is not supported"),
+	BAD("cpu-passthrough-topology", DOM("<cpu mode='host-passthrough'><topology sockets='1' cores='2'/></cpu>"),
+	    "at /domain/cpu/topology: <topology> is not supported in <cpu mode='host-passthrough'>"),
+	BAD("cpu-passthrough-check-partial", DOM("<cpu mode='host-passthrough' check='partial'/>"),
+	    "at /domain/cpu: cpu check 'partial' is not supported"),
+	BAD("cpu-passthrough-migratable", DOM("<cpu mode='host-passthrough' migratable='on'/>"),
+	    "at /domain/cpu: cpu migratable= is not supported"),
+	BAD("cpu-passthrough-tcg", "<domain type='qemu'>" TOP "<cpu mode='host-passthrough'/></domain>",
+	    "at /domain/cpu: cpu mode 'host-passthrough' needs <domain type='kvm'>"),
+	BAD("cpu-twice", DOM("<cpu mode='host-passthrough'/><cpu mode='host-passthrough'/>"),
+	    "at /domain/cpu[2]: <cpu> given more than once"),
+	BAD("seclabel-selinux", DOM("<seclabel type='dynamic' model='selinux' relabel='yes'/>"),
+	    "at /domain/seclabel: security model 'selinux' is not supported: zvirtd runs QEMU as its own user"),
+	BAD("seclabel-apparmor-and-dac", DOM("<seclabel type='dynamic' model='dac' relabel='yes'/>"
+					     "<seclabel type='dynamic' model='apparmor' relabel='yes'/>"),
+	    "at /domain/seclabel[2]: only one <seclabel> is allowed, the DAC one"),
+	BAD("seclabel-none", DOM("<seclabel type='none'/>"), "at /domain/seclabel: security model '(none)' is not supported"),
+	BAD("seclabel-dac-static", DOM("<seclabel type='static' model='dac' relabel='no'><label>+0:0</label></seclabel>"),
+	    "at /domain/seclabel: seclabel type 'static' is not supported"),
+	BAD("seclabel-dac-norelabel", DOM("<seclabel type='dynamic' model='dac' relabel='no'/>"),
+	    "at /domain/seclabel: relabel='no' is not supported"),
+	BAD("seclabel-baselabel", DOM("<seclabel type='dynamic' model='dac'><baselabel>+0:0</baselabel></seclabel>"),
+	    "at /domain/seclabel/baselabel: <baselabel> is not supported"),
+	BAD("features-async-teardown", DOM("<features><async-teardown enabled='yes'/></features>"),
+	    "at /domain/features/async-teardown: unknown element <async-teardown>"),
+	BAD("resource-partition", DOM("<resource><partition>/machine</partition></resource>"),
+	    "at /domain/resource: <resource> is not supported: zvirtd places no guest in a cgroup partition"),
+	BAD("panic-model-pseries", DEVICES("<panic model='pseries'/>"),
+	    "at /domain/devices/panic: invalid value 'pseries' for attribute 'model' (expected 's390')"),
+	BAD("panic-two", DEVICES("<panic model='s390'/><panic/>"),
+	    "at /domain/devices/panic[2]: only one <panic> is allowed"),
+	BAD("panic-address", DEVICES("<panic model='s390'>" CCW("0x0001") "</panic>"),
+	    "at /domain/devices/panic/address: unknown element <address>"),
+	BAD("audio-pulse", DEVICES("<audio id='1' type='pulseaudio'/>"),
+	    "at /domain/devices/audio: invalid value 'pulseaudio' for attribute 'type' (expected 'none')"),
+	BAD("audio-no-id", DEVICES("<audio type='none'/>"), "at /domain/devices/audio: missing attribute 'id'"),
+	BAD("audio-two", DEVICES("<audio id='1' type='none'/><audio id='2' type='none'/>"),
+	    "at /domain/devices/audio[2]: only one <audio type='none'/> is allowed"),
+	BAD("metadata", DOM("<metadata><x:y xmlns:x='urn:x'/></metadata>"),
+	    "at /domain/metadata: unknown element <metadata>"),
+
 	/* aliases */
 	BAD("alias-without-ua", DEVICES(DISK("vda", "<alias name='boot'/>")),
 	    "Invalid domain XML at /domain/devices/disk/alias: invalid alias 'boot': a user alias must start with 'ua-'"),
@@ -1772,6 +1999,8 @@ int main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_ccw_assignment_order),
 		cmocka_unit_test(test_ccw_other_ssid_and_none_balloon),
+		cmocka_unit_test(test_ccw_rng_after_balloon),
+		cmocka_unit_test(test_machine_defaults),
 		cmocka_unit_test(test_ccw_decimal_and_uppercase),
 		cmocka_unit_test(test_live_console),
 		cmocka_unit_test(test_console_kinds),
