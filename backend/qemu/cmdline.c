@@ -868,6 +868,119 @@ static void add_consoles(Argv *a, const DomainDef *def, const char *default_log,
 	}
 }
 
+/* --- watchdog and rng ---------------------------------------------------- */
+
+const char *qemu_watchdog_action(WatchdogAction action)
+{
+	/* QEMU's names. It has no dump: it pauses, and the daemon dumps on
+	 * the WATCHDOG event and resumes (libvirt's way). */
+	static const char *const names[_WATCHDOG_ACTION_MAX] = {
+		[WATCHDOG_ACTION_RESET] = "reset",       [WATCHDOG_ACTION_SHUTDOWN] = "shutdown",
+		[WATCHDOG_ACTION_POWEROFF] = "poweroff", [WATCHDOG_ACTION_PAUSE] = "pause",
+		[WATCHDOG_ACTION_DUMP] = "pause",        [WATCHDOG_ACTION_INJECT_NMI] = "inject-nmi",
+		[WATCHDOG_ACTION_NONE] = "none",
+	};
+	if ((int)action < 0 || action >= _WATCHDOG_ACTION_MAX)
+		return NULL;
+	return names[action];
+}
+
+static int check_watchdog(const WatchdogDef *w, ZvError *err)
+{
+	if (w->model != WATCHDOG_MODEL_DIAG288 || !qemu_watchdog_action(w->action))
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "The watchdog: unsupported model or action");
+	return check_alias(&w->info, "The watchdog", err);
+}
+
+int qemu_watchdog_device_props(const WatchdogDef *w, json_object **ret, ZvError *err)
+{
+	int r = check_watchdog(w, err);
+	if (r < 0)
+		return r;
+	/* No devno: DIAG 288 is an instruction, not a channel device. */
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_string(o, "driver", "diag288") < 0 || json_add_string(o, "id", w->info.alias) < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int check_rng(const RngDef *rng, ZvError *err)
+{
+	if (rng->model != RNG_MODEL_VIRTIO || rng->backend != RNG_BACKEND_RANDOM || !rng->source ||
+	    strcmp(rng->source, RNG_RANDOM_DEVICE) != 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "The rng: only a virtio one reading " RNG_RANDOM_DEVICE " is supported");
+	int r = check_alias(&rng->info, "The rng", err);
+	if (r < 0)
+		return r;
+	if (strlen(rng->info.alias) + strlen("obj") >= QEMU_NODE_NAME_MAX)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "The rng: alias '%s' is too long", rng->info.alias);
+	return 0;
+}
+
+/* The backend object's id: "obj" + the alias, as libvirt names it. */
+static void rng_object_id(const RngDef *rng, char buf[static QEMU_NODE_NAME_MAX])
+{
+	snprintf(buf, QEMU_NODE_NAME_MAX, "obj%s", rng->info.alias);
+}
+
+int qemu_rng_object_props(const RngDef *rng, json_object **ret, ZvError *err)
+{
+	char id[QEMU_NODE_NAME_MAX];
+	int r = check_rng(rng, err);
+	if (r < 0)
+		return r;
+	rng_object_id(rng, id);
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_string(o, "qom-type", "rng-random") < 0 || json_add_string(o, "id", id) < 0 ||
+	    json_add_string(o, "filename", rng->source) < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+int qemu_rng_device_props(const RngDef *rng, json_object **ret, ZvError *err)
+{
+	char id[QEMU_NODE_NAME_MAX];
+	int r = check_rng(rng, err);
+	if (r < 0)
+		return r;
+	rng_object_id(rng, id);
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	if (!o || json_add_string(o, "driver", "virtio-rng-ccw") < 0 || json_add_string(o, "rng", id) < 0 ||
+	    json_add_string(o, "id", rng->info.alias) < 0 || add_devno(o, &rng->info.address) < 0)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int add_watchdog(Argv *a, const WatchdogDef *w, ZvError *err)
+{
+	_cleanup_(json_object_putp) json_object *device = NULL;
+	int r = qemu_watchdog_device_props(w, &device, err);
+	if (r < 0)
+		return r;
+	argv_add_pair(a, "-device", device_props_to_opts(device));
+	argv_add_pair(a, "-watchdog-action", strdup(qemu_watchdog_action(w->action)));
+	return 0;
+}
+
+static int add_rng(Argv *a, const RngDef *rng, ZvError *err)
+{
+	_cleanup_(json_object_putp) json_object *object = NULL, *device = NULL;
+	int r = qemu_rng_object_props(rng, &object, err);
+	if (r >= 0)
+		r = qemu_rng_device_props(rng, &device, err);
+	if (r < 0)
+		return r;
+	argv_add_pair(a, "-object", json_to_arg(object));
+	argv_add_pair(a, "-device", device_props_to_opts(device));
+	return 0;
+}
+
 /* --- the rest ----------------------------------------------------------- */
 
 static void add_memballoon(Argv *a, const MemballoonDef *m)
@@ -903,19 +1016,64 @@ static int add_monitor(Argv *a, const QemuCmdlineParams *p, ZvError *err)
 	return 0;
 }
 
+static const char *keywrap_opt(TristateSwitch t)
+{
+	return t == TRISTATE_ON ? "on" : "off";
+}
+
+/* libvirt's: the loadparm of the device that boots first (bootindex 1). */
+static const char *boot_loadparm(const DomainDef *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (def->disks[i].info.boot_order == 1 && def->disks[i].info.loadparm)
+			return def->disks[i].info.loadparm;
+	return NULL;
+}
+
 static void add_machine(Argv *a, const DomainDef *def, bool kvm)
 {
 	_cleanup_free_ char *machine = qemu_opt_escape(def->os_machine ? def->os_machine : DEFAULT_MACHINE);
+	_cleanup_free_ char *keywrap = NULL, *loadparm = NULL;
+	const char *lp = boot_loadparm(def);
 	if (!machine) {
 		a->oom = true;
 		return;
 	}
+	/* In libvirt's order: key wrapping, guest core, loadparm. */
+	keywrap = strdup_printf("%s%s%s%s", def->keywrap_aes ? ",aes-key-wrap=" : "",
+				def->keywrap_aes ? keywrap_opt(def->keywrap_aes) : "",
+				def->keywrap_dea ? ",dea-key-wrap=" : "",
+				def->keywrap_dea ? keywrap_opt(def->keywrap_dea) : "");
+	loadparm = lp ? strdup_printf(",loadparm=%s", lp) : strdup("");
+	if (!keywrap || !loadparm) {
+		a->oom = true;
+		return;
+	}
 	argv_add_pair(a, "-machine",
-		      strdup_printf("%s,accel=%s%s", machine, kvm ? "kvm" : "tcg",
+		      strdup_printf("%s,accel=%s%s%s%s", machine, kvm ? "kvm" : "tcg", keywrap,
 				    !def->dump_core_set ? ""
 				    : def->dump_core    ? ",dump-guest-core=on"
-							: ",dump-guest-core=off"));
+							: ",dump-guest-core=off",
+				    loadparm));
 	argv_add_pair(a, "-cpu", strdup(kvm ? "host" : "qemu"));
+}
+
+/* The s390-ccw BIOS's zipl menu, as libvirt writes -boot; nothing
+ * without <bootmenu> (s390x ignores the strict=on libvirt adds). */
+static void add_boot(Argv *a, const DomainDef *def)
+{
+	if (def->bootmenu == TRISTATE_ABSENT)
+		return;
+	_cleanup_free_ char *timeout = def->bootmenu_timeout_set
+					       ? strdup_printf("splash-time=%u,", def->bootmenu_timeout)
+					       : strdup("");
+	if (!timeout) {
+		a->oom = true;
+		return;
+	}
+	argv_add_pair(
+		a, "-boot",
+		strdup_printf("menu=%s,%sstrict=on", def->bootmenu == TRISTATE_ON ? "on" : "off", timeout));
 }
 
 static void add_identity(Argv *a, const DomainDef *def)
@@ -1011,6 +1169,16 @@ static int check_domain(const DomainDef *def, ZvError *err)
 	int r = check_iothreads(def, err);
 	if (r < 0)
 		return r;
+	if (def->watchdog) {
+		r = check_watchdog(def->watchdog, err);
+		if (r < 0)
+			return r;
+	}
+	if (def->rng) {
+		r = check_rng(def->rng, err);
+		if (r < 0)
+			return r;
+	}
 	return check_consoles(def, err);
 }
 
@@ -1045,11 +1213,12 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 	argv_add_pair(&a, "-action", strdup("panic=pause"));
 	if (def->on_reboot == LIFECYCLE_ACTION_DESTROY)
 		argv_add_pair(&a, "-action", strdup("reboot=shutdown"));
+	add_boot(&a, def);
 	add_kernel(&a, def);
 
 	/* libvirt's order: controllers, disks, [interfaces], consoles,
-	 * hostdevs, the balloon, [RNGs]. A SCSI device needs its
-	 * controller's bus to exist already. */
+	 * the watchdog, hostdevs, the balloon, the rng. A SCSI device needs
+	 * its controller's bus to exist already. */
 	for (size_t i = 0; i < def->n_controllers; i++) {
 		r = add_controller(&a, &def->controllers[i], err);
 		if (r < 0)
@@ -1061,12 +1230,24 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 			return r;
 	}
 	add_consoles(&a, def, p->default_console_log, p->default_console_log_fd);
+	/* libvirt's: the watchdog (with its action), the hostdevs, the
+	 * balloon, then the rng. */
+	if (def->watchdog) {
+		r = add_watchdog(&a, def->watchdog, err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < def->n_hostdevs; i++) {
 		r = add_hostdev(&a, def, &def->hostdevs[i], err);
 		if (r < 0)
 			return r;
 	}
 	add_memballoon(&a, &def->memballoon);
+	if (def->rng) {
+		r = add_rng(&a, def->rng, err);
+		if (r < 0)
+			return r;
+	}
 
 	argv_add_pair(&a, "-sandbox",
 		      strdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));

@@ -5,8 +5,10 @@
  * shape libvirt gives it: -blockdev JSON for disks (with their backing
  * chains) and SCSI host devices, virtio-ccw devices at their devno,
  * virtio-scsi controllers with scsi-hd, scsi-cd and scsi-generic on
- * them, SCLP consoles, a QMP monitor, -S so the daemon says when the
- * guest starts. Pure: no files are touched, nothing runs.
+ * them, SCLP consoles, the diag288 watchdog, the rng with its -object
+ * JSON, the machine's key wrapping and loadparm, the boot menu, a QMP
+ * monitor, -S so the daemon says when the guest starts. Pure: no files
+ * are touched, nothing runs.
  *
  * The *_props builders give hot-plug the very objects the argv carries
  * (blockdev-add and device_add arguments): a device added live looks to
@@ -130,3 +132,19 @@ int qemu_controller_device_props(const ControllerDef *cont, json_object **ret, Z
 int qemu_hostdev_node_name(const char *alias, char name[static QEMU_NODE_NAME_MAX]);
 int qemu_hostdev_blockdev_props(const HostdevDef *h, json_object **ret, ZvError *err);
 int qemu_hostdev_device_props(const DomainDef *def, const HostdevDef *h, json_object **ret, ZvError *err);
+
+/* QEMU's name for a watchdog action (-watchdog-action, QMP's
+ * watchdog-set-action): libvirt's, but dump is "pause" (the daemon
+ * dumps on the WATCHDOG event, then resumes). */
+const char *qemu_watchdog_action(WatchdogAction action);
+
+/* The device_add arguments of the diag288 watchdog ({"driver":"diag288",
+ * "id":"watchdog0"}); the caller owns it. */
+int qemu_watchdog_device_props(const WatchdogDef *w, json_object **ret, ZvError *err);
+
+/* The rng's backend object, for -object and object-add
+ * ({"qom-type":"rng-random","id":"obj<alias>","filename":"/dev/random"}),
+ * and its device ({"driver":"virtio-rng-ccw","rng":"obj<alias>",
+ * "id":"<alias>","devno":"fe.0.0002"}). The caller owns them. */
+int qemu_rng_object_props(const RngDef *rng, json_object **ret, ZvError *err);
+int qemu_rng_device_props(const RngDef *rng, json_object **ret, ZvError *err);

@@ -570,6 +570,175 @@ static void test_escape_and_quote(void **state)
 			       "-blockdev '{\"driver\":\"file\"}' 'it'\\''s' '' '$HOME'");
 }
 
+/* --- watchdog, rng, key wrapping, loadparm, boot menu -------------------- */
+
+static void test_machine_devices(void **state)
+{
+	DomainDef def = minimal_def();
+	DiskDef disks[2] = {raw_disk("vda", "/i/a.img", 0, "virtio-disk0"),
+			    raw_disk("vdb", "/i/b.img", 1, "virtio-disk1")};
+	WatchdogDef watchdog = {.model = WATCHDOG_MODEL_DIAG288,
+				.action = WATCHDOG_ACTION_INJECT_NMI,
+				.info = {.alias = (char *)"watchdog0"}};
+	RngDef rng = {.model = RNG_MODEL_VIRTIO,
+		      .backend = RNG_BACKEND_RANDOM,
+		      .source = (char *)"/dev/random",
+		      .info = {.alias = (char *)"rng0", .address = ccw(3)}};
+	/* libvirt takes the loadparm of the disk that boots first. */
+	disks[0].info.boot_order = 2;
+	disks[0].info.loadparm = (char *)"OTHER";
+	disks[1].info.boot_order = 1;
+	disks[1].info.loadparm = (char *)"SYSTEM 1";
+	def.disks = disks;
+	def.n_disks = 2;
+	def.memballoon.info.address = ccw(2);
+	def.watchdog = &watchdog;
+	def.rng = &rng;
+	def.keywrap_aes = TRISTATE_ON;
+	def.keywrap_dea = TRISTATE_OFF;
+	def.dump_core_set = true;
+	def.dump_core = true;
+	def.bootmenu = TRISTATE_ON;
+	def.bootmenu_timeout_set = true;
+	def.bootmenu_timeout = 3000;
+	QemuCmdlineParams p = {.qmp_fd = 3};
+
+	_cleanup_strv_free_ char **argv = build_ok(&def, &p);
+	/* clang-format off */
+	const char *const expected[] = {
+		"/usr/bin/qemu-system-s390x",
+		"-name", "guest=minimal,debug-threads=on",
+		"-uuid", UUID_STR,
+		"-S",
+		"-machine", "s390-ccw-virtio,accel=tcg,aes-key-wrap=on,dea-key-wrap=off,dump-guest-core=on,"
+			    "loadparm=SYSTEM 1",
+		"-cpu", "qemu",
+		"-m", "size=524288k",
+		"-smp", "1,maxcpus=1",
+		"-no-user-config",
+		"-nodefaults",
+		"-chardev", "socket,id=charmonitor,fd=3,server=on,wait=off",
+		"-mon", "chardev=charmonitor,id=monitor,mode=control",
+		"-display", "none",
+		"-no-shutdown",
+		"-action", "panic=pause",
+		"-boot", "menu=on,splash-time=3000,strict=on",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/i/a.img\",\"node-name\":\"virtio-disk0-storage\","
+			     "\"read-only\":false,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"virtio-disk0-format\",\"driver\":\"raw\",\"file\":\"virtio-disk0-storage\","
+			     "\"read-only\":false}",
+		"-device", "virtio-blk-ccw,devno=fe.0.0000,drive=virtio-disk0-format,id=virtio-disk0,bootindex=2",
+		"-blockdev", "{\"driver\":\"file\",\"filename\":\"/i/b.img\",\"node-name\":\"virtio-disk1-storage\","
+			     "\"read-only\":false,\"discard\":\"unmap\",\"auto-read-only\":true}",
+		"-blockdev", "{\"node-name\":\"virtio-disk1-format\",\"driver\":\"raw\",\"file\":\"virtio-disk1-storage\","
+			     "\"read-only\":false}",
+		"-device", "virtio-blk-ccw,devno=fe.0.0001,drive=virtio-disk1-format,id=virtio-disk1,bootindex=1",
+		"-device", "diag288,id=watchdog0",
+		"-watchdog-action", "inject-nmi",
+		"-device", "virtio-balloon-ccw,id=balloon0,devno=fe.0.0002",
+		"-object", "{\"qom-type\":\"rng-random\",\"id\":\"objrng0\",\"filename\":\"/dev/random\"}",
+		"-device", "virtio-rng-ccw,rng=objrng0,id=rng0,devno=fe.0.0003",
+		"-sandbox", SANDBOX,
+		"-msg", "timestamp=on",
+		NULL,
+	};
+	/* clang-format on */
+	assert_argv(argv, expected);
+
+	/* No loadparm on the first boot device: none on the machine; a menu
+	 * that is off, without a timeout; one cipher only. */
+	disks[1].info.loadparm = NULL;
+	def.bootmenu = TRISTATE_OFF;
+	def.bootmenu_timeout_set = false;
+	def.keywrap_aes = TRISTATE_ABSENT;
+	def.dump_core_set = false;
+	_cleanup_strv_free_ char **argv2 = build_ok(&def, &p);
+	assert_string_equal(argv2[6], "-machine");
+	assert_string_equal(argv2[7], "s390-ccw-virtio,accel=tcg,dea-key-wrap=off");
+	bool boot = false;
+	for (char **a = argv2; *a; a++)
+		if (strcmp(*a, "-boot") == 0) {
+			assert_string_equal(a[1], "menu=off,strict=on");
+			boot = true;
+		}
+	assert_true(boot);
+}
+
+static void test_watchdog_actions(void **state)
+{
+	static const struct {
+		WatchdogAction action;
+		const char *qemu;
+	} map[] = {
+		{WATCHDOG_ACTION_RESET, "reset"},
+		{WATCHDOG_ACTION_SHUTDOWN, "shutdown"},
+		{WATCHDOG_ACTION_POWEROFF, "poweroff"},
+		{WATCHDOG_ACTION_PAUSE, "pause"},
+		/* QEMU pauses; the daemon dumps and resumes. */
+		{WATCHDOG_ACTION_DUMP, "pause"},
+		{WATCHDOG_ACTION_INJECT_NMI, "inject-nmi"},
+		{WATCHDOG_ACTION_NONE, "none"},
+	};
+	assert_int_equal(ELEMENTSOF(map), _WATCHDOG_ACTION_MAX);
+	for (size_t i = 0; i < ELEMENTSOF(map); i++) {
+		DomainDef def = minimal_def();
+		WatchdogDef w = {.action = map[i].action, .info = {.alias = (char *)"ua-wd"}};
+		def.watchdog = &w;
+		QemuCmdlineParams p = {.qmp_fd = 3};
+		_cleanup_strv_free_ char **argv = build_ok(&def, &p);
+		bool seen = false;
+		for (char **a = argv; *a; a++)
+			if (strcmp(*a, "-watchdog-action") == 0) {
+				assert_string_equal(a[1], map[i].qemu);
+				assert_string_equal(a[-1], "diag288,id=ua-wd");
+				seen = true;
+			}
+		assert_true(seen);
+		assert_string_equal(qemu_watchdog_action(map[i].action), map[i].qemu);
+	}
+	assert_null(qemu_watchdog_action(_WATCHDOG_ACTION_MAX));
+
+	/* The same device for device_add (hot-plug is refused, but the
+	 * properties are one definition). */
+	WatchdogDef w = {.info = {.alias = (char *)"watchdog0"}};
+	_cleanup_(json_object_putp) json_object *props = NULL;
+	ZvError err = ZV_ERROR_INIT;
+	assert_int_equal(qemu_watchdog_device_props(&w, &props, &err), 0);
+	assert_string_equal(json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN),
+			    "{\"driver\":\"diag288\",\"id\":\"watchdog0\"}");
+}
+
+static void test_rng_props(void **state)
+{
+	RngDef rng = {.source = (char *)"/dev/random", .info = {.alias = (char *)"ua-r"}};
+	_cleanup_(json_object_putp) json_object *object = NULL, *device = NULL;
+	ZvError err = ZV_ERROR_INIT;
+
+	/* No address yet: QEMU would pick the devno (only a hand-built
+	 * definition has none). */
+	assert_int_equal(qemu_rng_object_props(&rng, &object, &err), 0);
+	assert_int_equal(qemu_rng_device_props(&rng, &device, &err), 0);
+	assert_string_equal(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
+									   JSON_C_TO_STRING_NOSLASHESCAPE),
+			    "{\"qom-type\":\"rng-random\",\"id\":\"objua-r\",\"filename\":\"/dev/random\"}");
+	assert_string_equal(json_object_to_json_string_ext(device, JSON_C_TO_STRING_PLAIN),
+			    "{\"driver\":\"virtio-rng-ccw\",\"rng\":\"objua-r\",\"id\":\"ua-r\"}");
+
+	/* What the conf layer never makes is refused, naming the device. */
+	DomainDef def = minimal_def();
+	QemuCmdlineParams p = {.qmp_fd = 3};
+	RngDef urandom = {.source = (char *)"/dev/urandom", .info = {.alias = (char *)"rng0"}};
+	def.rng = &urandom;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "The rng: only a virtio one reading /dev/random");
+	RngDef unnamed = {.source = (char *)"/dev/random"};
+	def.rng = &unnamed;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "The rng has no alias");
+	def.rng = NULL;
+	WatchdogDef unnamed_wd = {};
+	def.watchdog = &unnamed_wd;
+	expect_error(&def, &p, ZV_ERROR_INVALID_ARGUMENT, "The watchdog has no alias");
+}
+
 /* --- the argv against the real QEMU -------------------------------------- */
 
 static char *find_qemu(void)
@@ -674,6 +843,23 @@ static json_object *mon_call(Mon *m, const char *command)
 {
 	_cleanup_free_ char *line = NULL;
 	assert_true(asprintf(&line, "{\"execute\": \"%s\"}\r\n", command) > 0);
+	assert_int_equal(write(m->fd, line, strlen(line)), (ssize_t)strlen(line));
+	for (;;) {
+		_cleanup_(json_object_putp) json_object *o = mon_read(m);
+		json_object *ret;
+		if (json_object_object_get_ex(o, "event", NULL))
+			continue;
+		if (!json_object_object_get_ex(o, "return", &ret))
+			fail_msg("%s failed: %s", command, json_object_to_json_string(o));
+		return json_object_get(ret);
+	}
+}
+
+/* A command with arguments (a JSON object text). */
+static json_object *mon_call_args(Mon *m, const char *command, const char *arguments)
+{
+	_cleanup_free_ char *line = NULL;
+	assert_true(asprintf(&line, "{\"execute\": \"%s\", \"arguments\": %s}\r\n", command, arguments) > 0);
 	assert_int_equal(write(m->fd, line, strlen(line)), (ssize_t)strlen(line));
 	for (;;) {
 		_cleanup_(json_object_putp) json_object *o = mon_read(m);
@@ -1264,6 +1450,85 @@ static void test_real_qemu_scsi(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The machine options and devices of test_machine_devices, as QEMU
+ * itself reports them: it must take them, under TCG too. */
+static void test_real_qemu_machine(void **state)
+{
+	_cleanup_free_ char *qemu = find_qemu();
+	if (!qemu)
+		skip();
+
+	char dir[] = "/tmp/zvirtd-test-cmdline-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *disk = NULL, *qmp_path = NULL;
+	assert_true(asprintf(&disk, "%s/boot.raw", dir) > 0);
+	assert_true(asprintf(&qmp_path, "%s/qmp.sock", dir) > 0);
+	write_file(disk, 1 << 20);
+
+	DomainDef def = minimal_def();
+	DiskDef disks[1] = {raw_disk("vda", disk, 0, "virtio-disk0")};
+	disks[0].info.boot_order = 1;
+	disks[0].info.loadparm = (char *)"SYSTEM1";
+	WatchdogDef watchdog = {.action = WATCHDOG_ACTION_DUMP, .info = {.alias = (char *)"watchdog0"}};
+	RngDef rng = {.source = (char *)"/dev/random", .info = {.alias = (char *)"rng0", .address = ccw(2)}};
+	def.disks = disks;
+	def.n_disks = 1;
+	def.memballoon.info.address = ccw(1);
+	def.watchdog = &watchdog;
+	def.rng = &rng;
+	def.keywrap_aes = TRISTATE_ON;
+	def.keywrap_dea = TRISTATE_OFF;
+	def.bootmenu = TRISTATE_ON;
+	def.bootmenu_timeout_set = true;
+	def.bootmenu_timeout = 1000;
+	def.memory_kib = 128 * 1024;
+	def.emulator = qemu;
+	QemuCmdlineParams p = {.qmp_fd = -1, .qmp_path = qmp_path};
+
+	_cleanup_strv_free_ char **argv = build_ok(&def, &p);
+	qemu_pid = spawn_quiet(qemu, argv);
+	Mon m = {.fd = connect_retry(qmp_path)};
+	assert_true(m.fd >= 0);
+	json_object_put(mon_read(&m));
+	json_object_put(mon_call(&m, "qmp_capabilities"));
+
+	_cleanup_(json_object_putp) json_object *children =
+		mon_call_args(&m, "qom-list", "{\"path\": \"/machine/peripheral\"}");
+	bool has_rng = false, has_watchdog = false;
+	for (size_t i = 0; i < json_object_array_length(children); i++) {
+		json_object *c = json_object_array_get_idx(children, i);
+		const char *name = json_object_get_string(json_object_object_get(c, "name"));
+		const char *type = json_object_get_string(json_object_object_get(c, "type"));
+		has_rng |= strcmp(name, "rng0") == 0 && strcmp(type, "child<virtio-rng-ccw>") == 0;
+		has_watchdog |= strcmp(name, "watchdog0") == 0 && strcmp(type, "child<diag288>") == 0;
+	}
+	if (!has_rng || !has_watchdog)
+		fail_msg("qom-list: %s", json_object_to_json_string(children));
+
+	_cleanup_(json_object_putp) json_object *loadparm =
+		mon_call_args(&m, "qom-get", "{\"path\": \"/machine\", \"property\": \"loadparm\"}");
+	assert_string_equal(json_object_get_string(loadparm), "SYSTEM1 ");
+	_cleanup_(json_object_putp) json_object *aes =
+		mon_call_args(&m, "qom-get", "{\"path\": \"/machine\", \"property\": \"aes-key-wrap\"}");
+	_cleanup_(json_object_putp) json_object *dea =
+		mon_call_args(&m, "qom-get", "{\"path\": \"/machine\", \"property\": \"dea-key-wrap\"}");
+	assert_true(json_object_get_boolean(aes));
+	assert_false(json_object_get_boolean(dea));
+	_cleanup_(json_object_putp) json_object *rng_dev = mon_call_args(
+		&m, "qom-get", "{\"path\": \"/machine/peripheral/rng0\", \"property\": \"devno\"}");
+	assert_string_equal(json_object_get_string(rng_dev), "fe.0.0002");
+
+	json_object_put(mon_call(&m, "quit"));
+	int code;
+	assert_int_equal(waitpid(qemu_pid, &code, 0), qemu_pid);
+	qemu_pid = 0;
+	assert_true(WIFEXITED(code));
+	close(m.fd);
+	unlink(disk);
+	unlink(qmp_path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_real_qemu_monitor_fd(void **state)
 {
 	run_real_qemu(true);
@@ -1292,6 +1557,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_real_qemu_monitor_fd, kill_qemu),
 		cmocka_unit_test_teardown(test_real_qemu_monitor_path, kill_qemu),
 		cmocka_unit_test_teardown(test_real_qemu_scsi, kill_qemu),
+		cmocka_unit_test(test_machine_devices),
+		cmocka_unit_test(test_watchdog_actions),
+		cmocka_unit_test(test_rng_props),
+		cmocka_unit_test_teardown(test_real_qemu_machine, kill_qemu),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
