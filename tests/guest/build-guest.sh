@@ -25,6 +25,10 @@ kmeta=linux-image-s390x
 bbpkg="busybox-static"
 # Modules the guest needs; their dependencies are added from `depends=`.
 want_modules="virtio_blk virtio_net virtio_scsi sr_mod sg"
+# Modules shipped but loaded only when a console command needs them
+# (/lib/modules/demand-order): diag288_wdt fails to load without QEMU's
+# diag288 device, and would print that at every boot.
+demand_modules="diag288_wdt"
 
 log() { echo "build-guest: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -245,6 +249,15 @@ for m in $order; do
 	echo "$m" >>"$root/lib/modules/load-order"
 done
 log "modules (load order):$order"
+boot_order=$order
+for m in $demand_modules; do
+	add_module "$m"
+done
+: >"$root/lib/modules/demand-order"
+for m in $order; do
+	case " $boot_order " in *" $m "*) ;; *) echo "$m" >>"$root/lib/modules/demand-order" ;; esac
+done
+log "modules (on demand): $(tr '\n' ' ' <"$root/lib/modules/demand-order")"
 
 # ---- pack -----------------------------------------------------------------
 mkdir -p "$work/out"
@@ -273,7 +286,8 @@ truncate -s "${pad_mib}M" "$work/out/vmlinuz"
 	echo "kernel_padded_mib=$pad_mib"
 	echo "busybox_version=$bb_ver"
 	echo "source_hash=$srchash"
-	echo "modules=${order# }"
+	echo "modules=${boot_order# }"
+	echo "demand_modules=$(tr '\n' ' ' <"$root/lib/modules/demand-order" | sed 's/ $//')"
 } >"$work/out/guest.info"
 
 rm -rf "$out"

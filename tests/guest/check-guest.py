@@ -367,6 +367,14 @@ def boot1(r, qemu, guest_dir, workdir):
                       ["zvirt-guest: bad argument x"])
         r.check("dirty start/stop", dirty)
 
+        def watchdog_absent():
+            out = g.console.command("watchdog 15")
+            if "zvirt-guest: no /dev/watchdog" not in out:
+                raise CheckFailed("watchdog answered %r" % out)
+            expect_eq("watchdog bad", g.console.command("watchdog x"),
+                      ["zvirt-guest: bad argument x"])
+        r.check("watchdog without QEMU's diag288: no /dev/watchdog", watchdog_absent)
+
         def powerdown():
             start = g.console.mark()
             ev0 = g.qmp.mark()
