@@ -15,6 +15,12 @@ typedef struct DumpOp DumpOp;
  * restart, preserve). false when no dump is made: the caller acts now. */
 bool domain_crash_dump(Domain *d, LifecycleAction action);
 
+/* The watchdog expired with action dump (QEMU paused the guest): a
+ * dump into DumpDir as a job, then the guest runs again
+ * (running/unpaused), as libvirt does; with another job running it stays
+ * paused/watchdog. */
+void domain_watchdog_dump(Domain *d);
+
 /* QEMU's DUMP_COMPLETED event: the dump looks at once. */
 void domain_dump_event(Domain *d);
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* CoreDump and the dumps of crashed guests: QEMU's dump-guest-memory
- * (ELF with the s390x notes, or a compressed kdump file) written into a
+/* CoreDump and the dumps the daemon makes itself (a crashed guest's, an
+ * expired watchdog's with action dump): QEMU's dump-guest-memory (ELF
+ * with the s390x notes, or a compressed kdump file) written into a
  * descriptor the daemon opened, as a job; fsync'd off the loop; then what
- * was asked for afterwards (crash: destroy, reset, or a crash's
- * <on_crash> action). QEMU stops the guest's CPUs while it dumps and lets
- * them run again after: the domain's state does not change for that. */
+ * was asked for afterwards (crash: destroy, reset, a crash's <on_crash>
+ * action, the watchdog's resume). QEMU stops the guest's CPUs while it
+ * dumps and lets them run again after: the domain's state does not
+ * change for that. */
 
 #include <assert.h>
 #include <errno.h>
@@ -31,6 +33,7 @@ typedef enum DumpThen {
 	DUMP_THEN_CRASH,   /* destroy: shut-off/crashed */
 	DUMP_THEN_RESET,   /* system_reset, and run */
 	DUMP_THEN_RESTART, /* <on_crash> restart: shut-off/crashed, then booted */
+	DUMP_THEN_RESUME,  /* the watchdog's dump: paused/watchdog → running/unpaused */
 } DumpThen;
 
 struct DumpOp {
@@ -90,6 +93,15 @@ static void dump_then(Domain *d, DumpThen then)
 			(void)qemu_monitor_cont(d->monitor, NULL);
 			domain_set_state(d, DOMAIN_STATE_RUNNING, DOMAIN_REASON_RESET);
 		}
+		break;
+	case DUMP_THEN_RESUME:
+		/* As libvirt: the guest runs again whether the dump worked,
+		 * unless someone resumed or stopped it meanwhile. */
+		if (!d->monitor || d->state != DOMAIN_STATE_PAUSED || d->reason != DOMAIN_REASON_WATCHDOG)
+			break;
+		if (qemu_monitor_cont(d->monitor, NULL) < 0)
+			break;
+		domain_set_state(d, DOMAIN_STATE_RUNNING, DOMAIN_REASON_UNPAUSED);
 		break;
 	case DUMP_THEN_NOTHING:
 		break;
@@ -338,6 +350,31 @@ int domain_core_dump(Domain *d, const char *path, DomainDumpFlags flags, const c
 			  ret_job, err);
 }
 
+/* A new DumpDir/<name>-<YYYYMMDD-HHMMSS>.core for a dump the daemon
+ * makes by itself (a crash's, the watchdog's); fd or negative errno,
+ * logged with what the dump is for. */
+static int open_auto_dump(Domain *d, const char *what, char **ret_path)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	_cleanup_free_ char *dir = s->dump_dir ? strdup(s->dump_dir) : NULL, *path = NULL;
+	if (!dir && asprintf(&dir, "%s/dump", s->state_dir) < 0)
+		return -ENOMEM;
+	char stamp[32];
+	time_t now = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
+	if (asprintf(&path, "%s/%s-%s.core", dir, domain_name(d), stamp) < 0)
+		return -ENOMEM;
+	int k = mkdir_p(dir, 0700);
+	int fd = k >= 0 ? open_new_dump(path) : k;
+	if (fd < 0) {
+		log_error("Domain %s: cannot create the %s %s: %s", domain_name(d), what, path,
+			  strerror(-fd));
+		return fd;
+	}
+	*ret_path = TAKE_PTR(path);
+	return fd;
+}
+
 bool domain_crash_dump(Domain *d, LifecycleAction action)
 {
 	const Settings *s = registry_get_settings(d->registry);
@@ -346,21 +383,10 @@ bool domain_crash_dump(Domain *d, LifecycleAction action)
 	if (!wanted || !d->monitor || d->job)
 		return false;
 
-	_cleanup_free_ char *dir = s->dump_dir ? strdup(s->dump_dir) : NULL, *path = NULL;
-	if (!dir && asprintf(&dir, "%s/dump", s->state_dir) < 0)
+	_cleanup_free_ char *path = NULL;
+	int fd = open_auto_dump(d, "crash dump", &path);
+	if (fd < 0)
 		return false;
-	char stamp[32];
-	time_t now = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
-	if (asprintf(&path, "%s/%s-%s.core", dir, domain_name(d), stamp) < 0)
-		return false;
-	int k = mkdir_p(dir, 0700);
-	int fd = k >= 0 ? open_new_dump(path) : k;
-	if (fd < 0) {
-		log_error("Domain %s: cannot create the crash dump %s: %s", domain_name(d), path,
-			  strerror(-fd));
-		return false;
-	}
 	DumpThen then = action == LIFECYCLE_ACTION_PRESERVE ? DUMP_THEN_NOTHING
 			: action == LIFECYCLE_ACTION_RESTART || action == LIFECYCLE_ACTION_RENAME_RESTART ||
 					action == LIFECYCLE_ACTION_COREDUMP_RESTART
@@ -372,6 +398,29 @@ bool domain_crash_dump(Domain *d, LifecycleAction action)
 		return false;
 	}
 	return true;
+}
+
+void domain_watchdog_dump(Domain *d)
+{
+	if (!d->monitor || d->job) {
+		/* libvirt's dump job would wait for the other one, and give up:
+		 * the guest stays paused/watchdog for Resume or CoreDump. */
+		log_warning("Domain %s: no watchdog dump: %s; the guest stays paused", domain_name(d),
+			    d->job ? "another job runs" : "QEMU's monitor is not reachable");
+		return;
+	}
+	_cleanup_free_ char *path = NULL;
+	int fd = open_auto_dump(d, "watchdog dump", &path);
+	if (fd < 0) {
+		/* No file, no dump: the guest goes on, as after a failed one. */
+		dump_then(d, DUMP_THEN_RESUME);
+		return;
+	}
+	ZvError err = ZV_ERROR_INIT;
+	if (dump_begin(d, fd, path, "elf", DUMP_THEN_RESUME, NULL, &err) < 0) {
+		log_error("Domain %s: %s", domain_name(d), err.message);
+		dump_then(d, DUMP_THEN_RESUME);
+	}
 }
 
 void domain_dump_stopped(Domain *d)

@@ -80,6 +80,28 @@ static bool action_is(const QemuEvent *ev, const char *action)
 	return ev->action && strcmp(ev->action, action) == 0;
 }
 
+/* The diag288 watchdog expired. What QEMU does by itself comes as its
+ * usual events: reset (RESET), shutdown (the guest's power-off,
+ * SHUTDOWN), poweroff (QEMU exits: shut-off/crashed, as libvirt has
+ * it), inject-nmi (a restart interrupt; without kdump a disabled wait,
+ * GUEST_PANICKED), none. pause stops the guest (paused/watchdog); for
+ * dump QEMU pauses too, and the daemon dumps and resumes (libvirt's
+ * processWatchdogEvent). */
+static void handle_watchdog(Domain *d, const QemuEvent *ev)
+{
+	const WatchdogDef *w = d->live ? d->live->watchdog : NULL;
+
+	log_warning("Domain %s: the watchdog expired; action %s", domain_name(d),
+		    w            ? watchdog_action_to_string(w->action)
+		    : ev->action ? ev->action
+				 : "unknown");
+	if (action_is(ev, "pause") && d->state == DOMAIN_STATE_RUNNING)
+		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG);
+	if (w && w->action == WATCHDOG_ACTION_DUMP && d->state == DOMAIN_STATE_PAUSED &&
+	    d->reason == DOMAIN_REASON_WATCHDOG)
+		domain_watchdog_dump(d);
+}
+
 static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userdata)
 {
 	Domain *d = userdata;
@@ -135,8 +157,7 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 		domain_hotplug_tray_moved(d, ev->device, ev->tray_open);
 		break;
 	case QEMU_EVENT_WATCHDOG:
-		if (action_is(ev, "pause") && d->state == DOMAIN_STATE_RUNNING)
-			domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_WATCHDOG);
+		handle_watchdog(d, ev);
 		break;
 	default:
 		break;
