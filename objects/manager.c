@@ -168,6 +168,44 @@ static int method_validate_xml(sd_bus_message *m, void *userdata, sd_bus_error *
 	return 1;
 }
 
+static void on_native(Registry *r, int result, const char *native, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (result < 0)
+		(void)bus_reply_zv_error(m, err, result);
+	else
+		(void)sd_bus_reply_method_return(m, "s", native);
+}
+
+/* virsh domxml-to-native: reading only, like ValidateXML (no polkit). */
+static int method_domain_xml_to_native(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *format, *xml;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "ss", &format, &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	if (strcmp(format, "qemu-argv") != 0) {
+		char quoted[UTF8_SHORTEN_SIZE(QUOTE_MAX)];
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "Unknown native format '%s'; the one zvirtd knows is 'qemu-argv'",
+				      utf8_shorten(format, QUOTE_MAX, quoted));
+	}
+
+	r = registry_xml_to_native_async(o->registry, xml, strlen(xml), on_native, sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	return 1;
+}
+
 /* A CreateXML whose document is parsed, while polkit is asked about the
  * domain it names: the check re-dispatches the call, and the handler
  * finds the parse here instead of parsing again. */
@@ -566,6 +604,8 @@ const sd_bus_vtable manager_vtable[] = {
 				SD_BUS_RESULT("o", domain), method_lookup_by_uuid, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("s", xml),
 				method_get_capabilities, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("DomainXMLToNative", SD_BUS_ARGS("s", format, "s", xml, "a{sv}", options),
+				SD_BUS_RESULT("s", native), method_domain_xml_to_native, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ReloadConfig", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
 				method_reload_config, UNPRIV),
 

@@ -21,3 +21,5 @@ const char *host_kvm_domain_accelerator(const Settings *s);
 
 /* The accelerator a start would use, or an error saying why none. */
 int domain_pick_accelerator(const Domain *d, bool *ret_kvm, ZvError *err);
+/* The same for a definition that is no domain (DomainXMLToNative). */
+int domain_def_pick_accelerator(const Settings *s, const DomainDef *def, bool *ret_kvm, ZvError *err);

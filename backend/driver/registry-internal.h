@@ -30,6 +30,7 @@ struct Registry {
 	WriteQueue *writes;
 	struct DefineJob *define_jobs;      /* in flight, to answer if we stop */
 	struct RegistryCreate *create_jobs; /* create.c: parses in flight, likewise */
+	struct NativeJob *native_jobs;      /* native.c: likewise */
 	Hashmap *jobs;                      /* job.c: id → Job, running and lingering */
 	unsigned last_job_id;
 };
@@ -49,6 +50,8 @@ int registry_expand_machine(Registry *r, DomainDef *def, ZvError *err);
 void registry_cancel_defines(Registry *r);
 /* create.c: the same for the CreateXML parses in flight. */
 void registry_cancel_creates(Registry *r);
+/* native.c: the same for DomainXMLToNative. */
+void registry_cancel_natives(Registry *r);
 /* Writes d's definition again after the daemon itself changed it; the
  * file gets the definition as it is when the write's turn comes. */
 int registry_store_definition(Registry *r, Domain *d);

@@ -48,6 +48,7 @@ Registry *registry_free(Registry *r)
 	r->writes = write_queue_free(r->writes);
 	registry_cancel_defines(r);
 	registry_cancel_creates(r);
+	registry_cancel_natives(r);
 	Domain *d;
 	for (size_t i = 0; hashmap_iterate(r->by_uuid, &i, (void **)&d);)
 		domain_free(d);

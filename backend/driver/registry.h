@@ -88,6 +88,19 @@ typedef void (*registry_define_fn)(Registry *r, int result, Domain *d, const ZvE
 int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
 
+/* DomainXMLToNative: the QEMU command line a Start of xml would run
+ * (one line, arguments shell-quoted), built as Start builds it with the
+ * daemon's emulator and accelerator; the document is parsed off the
+ * loop, as DefineXML parses it. Nothing else changes. xml must stay
+ * valid until cb runs; cb runs exactly once, later (Cancelled when the
+ * daemon stops first); native is NULL on failure. < 0 only when the
+ * call cannot be queued. */
+typedef struct NativeJob NativeJob;
+typedef void (*registry_native_fn)(Registry *r, int result, const char *native, const ZvError *err,
+				   void *userdata);
+int registry_xml_to_native_async(Registry *r, const char *xml, size_t len, registry_native_fn cb,
+				 void *userdata);
+
 /* CreateXML, in two steps so that objects/ can authorize with the
  * domain's name and UUID in between: the document is parsed off the loop
  * (cb runs exactly once, later; on success it owns c: pass it to
