@@ -41,12 +41,9 @@ typedef enum AliasKind {
 } AliasKind;
 
 static const char *const alias_prefix[_ALIAS_KIND_MAX] = {
-	[ALIAS_KIND_DISK] = "virtio-disk",
-	[ALIAS_KIND_HOSTDEV] = "hostdev",
-	[ALIAS_KIND_CONSOLE] = "console",
-	[ALIAS_KIND_MEMBALLOON] = "balloon",
-	[ALIAS_KIND_WATCHDOG] = "watchdog",
-	[ALIAS_KIND_RNG] = "rng",
+	[ALIAS_KIND_DISK] = "virtio-disk",  [ALIAS_KIND_HOSTDEV] = "hostdev",
+	[ALIAS_KIND_CONSOLE] = "console",   [ALIAS_KIND_MEMBALLOON] = "balloon",
+	[ALIAS_KIND_WATCHDOG] = "watchdog", [ALIAS_KIND_RNG] = "rng",
 };
 
 void device_info_clear(DeviceInfo *info)
@@ -147,6 +144,18 @@ typedef struct DeviceRef {
 	char fixed[40]; /* ALIAS_KIND_FIXED: the name */
 } DeviceRef;
 
+/* The highest index a preferred name may have: beyond it (vdzzz...)
+ * the lowest free one is given. */
+#define PREFERRED_INDEX_MAX 65535
+
+/* libvirt names a virtio disk virtio-disk<its target's index> (vda 0,
+ * vdc 2, vdaa 26), whatever other disks exist. */
+static size_t disk_preferred_index(const char *target)
+{
+	int idx = disk_target_index(target);
+	return idx < 0 || idx > PREFERRED_INDEX_MAX ? SIZE_MAX : (size_t)idx;
+}
+
 /* Every device of def, into refs (when not NULL); returns how many. */
 static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
 {
@@ -156,7 +165,8 @@ static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
 		if (!refs)
 			continue;
 		const DiskDef *d = &def->disks[i];
-		refs[n] = (DeviceRef){&def->disks[i].info, ALIAS_KIND_DISK, SIZE_MAX, ""};
+		refs[n] = (DeviceRef){&def->disks[i].info, ALIAS_KIND_DISK, disk_preferred_index(d->target),
+				      ""};
 		if (d->bus == DISK_BUS_SCSI) {
 			refs[n].kind = ALIAS_KIND_FIXED;
 			snprintf(refs[n].fixed, sizeof(refs[n].fixed), "scsi%u-%u-%u-%u",
@@ -210,54 +220,68 @@ int domain_def_assign_aliases(struct DomainDef *def)
 		return 0;
 	_cleanup_free_ DeviceRef *refs = calloc(n, sizeof(DeviceRef));
 	_cleanup_free_ char **names = calloc(n, sizeof(char *));
-	/* used[k * (n + 1) + N]: alias_prefix[k] N is taken. n devices hold
-	 * at most n names, so the lowest free N of a kind is at most n. */
-	_cleanup_free_ bool *used = calloc(_ALIAS_KIND_MAX * (n + 1), sizeof(bool));
-	size_t next_free[_ALIAS_KIND_MAX] = {};
-	if (!refs || !names || !used)
+	if (!refs || !names)
 		return -ENOMEM;
 	collect_devices(def, refs);
+
+	/* used[k * range + N]: alias_prefix[k] N is taken. n devices hold at
+	 * most n names, so the lowest free N of a kind is at most n; range
+	 * also covers every preferred index. */
+	size_t range = n + 1;
+	for (size_t i = 0; i < n; i++)
+		if (refs[i].preferred != SIZE_MAX && refs[i].preferred >= range)
+			range = refs[i].preferred + 1;
+	_cleanup_free_ bool *used = calloc(_ALIAS_KIND_MAX * range, sizeof(bool));
+	size_t next_free[_ALIAS_KIND_MAX] = {};
+	if (!used)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!refs[i].info->alias)
 			continue;
 		for (size_t k = 0; k < _ALIAS_KIND_MAX; k++) {
 			long idx = alias_index(refs[i].info->alias, alias_prefix[k]);
-			if (idx >= 0 && (size_t)idx <= n)
-				used[k * (n + 1) + (size_t)idx] = true;
+			if (idx >= 0 && (size_t)idx < range)
+				used[k * range + (size_t)idx] = true;
 		}
 	}
 
-	/* Names first, into names[]: on ENOMEM def stays as it was. */
-	for (size_t i = 0; i < n; i++) {
-		if (refs[i].info->alias)
-			continue;
-		if (refs[i].kind == ALIAS_KIND_FIXED) {
-			if (!(names[i] = strdup(refs[i].fixed))) {
-				for (size_t j = 0; j < i; j++)
-					free(names[j]);
-				return -ENOMEM;
+	/* Names first, into names[]: on ENOMEM def stays as it was. The
+	 * fixed and preferred names in a first round, so that a lowest free
+	 * one given in the second never takes another device's own. */
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++) {
+			if (refs[i].info->alias || names[i])
+				continue;
+			if (refs[i].kind == ALIAS_KIND_FIXED) {
+				if (!(names[i] = strdup(refs[i].fixed)))
+					goto oom;
+				continue;
 			}
-			continue;
+			AliasKind k = refs[i].kind;
+			bool *u = used + k * range;
+			size_t idx = refs[i].preferred;
+			bool preferred_free = idx != SIZE_MAX && !u[idx];
+			if (round == 0 && !preferred_free)
+				continue;
+			if (!preferred_free) {
+				while (u[next_free[k]])
+					next_free[k]++;
+				idx = next_free[k];
+			}
+			u[idx] = true;
+			if (asprintf(&names[i], "%s%zu", alias_prefix[k], idx) < 0) {
+				names[i] = NULL;
+				goto oom;
+			}
 		}
-		AliasKind k = refs[i].kind;
-		bool *u = used + k * (n + 1);
-		size_t idx = refs[i].preferred;
-		if (idx > n || u[idx]) {
-			while (u[next_free[k]])
-				next_free[k]++;
-			idx = next_free[k];
-		}
-		u[idx] = true;
-		if (asprintf(&names[i], "%s%zu", alias_prefix[k], idx) < 0) {
-			names[i] = NULL;
-			for (size_t j = 0; j < i; j++)
-				free(names[j]);
-			return -ENOMEM;
-		}
-	}
 	for (size_t i = 0; i < n; i++)
 		if (names[i])
 			refs[i].info->alias = names[i];
 	return 0;
+
+oom:
+	for (size_t j = 0; j < n; j++)
+		free(names[j]);
+	return -ENOMEM;
 }

@@ -70,13 +70,14 @@ const char *device_alias_problem(const char *alias);
 struct DomainDef;
 
 /* Gives every device that has none a free alias of its kind, as libvirt
- * does when a domain starts: virtio-disk<N> for virtio disks,
- * hostdev<N> for host devices and balloon<N> for the balloon at the
- * lowest free N; scsi<C>-<B>-<T>-<U> for a SCSI disk from its drive
- * address; scsi<index> for a SCSI controller and pci for the pci-root;
- * console<i> for the console at
- * position i (the driver reads charconsole<i> back as consoles[i]; the
- * lowest free N when another device holds that name). An alias in use is
- * never given again, so a device added later gets the next free one.
- * Returns 0 or -ENOMEM (def unchanged). */
+ * does when a domain starts: virtio-disk<N> for a virtio disk, N its
+ * target's index (vda 0, vdc 2, vdaa 26: libvirt's virDiskNameToIndex);
+ * hostdev<N>, balloon<N>, watchdog<N> and rng<N> at the lowest free N;
+ * scsi<C>-<B>-<T>-<U> for a SCSI disk from its drive address;
+ * scsi<index> for a SCSI controller and pci for the pci-root; console<i>
+ * for the console at position i (the driver reads charconsole<i> back as
+ * consoles[i]); the lowest free N too when another device holds the
+ * name. An alias in use is never given again, so a device added later
+ * gets its own or the next free one. Returns 0 or -ENOMEM (def
+ * unchanged). */
 int domain_def_assign_aliases(struct DomainDef *def);

@@ -165,7 +165,7 @@ static void test_attach_detach_live(void **state)
 	assert_string_equal(source, image);
 	assert_string_equal(ccw, "fe.0.0000"); /* the guest has no other ccw device */
 	assert_string_equal(format, "qcow2");
-	assert_string_equal(alias, "virtio-disk0");
+	assert_string_equal(alias, "virtio-disk1"); /* libvirt: after its target, vdb */
 
 	_cleanup_free_ char *name = wait_guest_block(pty, "0.0.0000", true);
 	_cleanup_free_ char *out = NULL, *cmd = NULL;
@@ -446,7 +446,7 @@ static void test_restart_keeps_devices(void **state)
 	_cleanup_free_ char *alias3 = harness_get_string(d3, DISK_IFACE, "Alias");
 	assert_string_equal(alias2, "ua-data");
 	assert_string_equal(ccw2, "fe.1.0042");
-	assert_string_equal(alias3, "virtio-disk1");
+	assert_string_equal(alias3, "virtio-disk3"); /* libvirt: after vdd */
 	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", d1, DISK_IFACE, "Detach", "a{sv}",
 			     0);
 

@@ -780,27 +780,36 @@ static DiskDef *add_disk(DomainDef *def, const char *target)
 
 static void test_aliases_lowest_free(void **state)
 {
-	/* vda holds virtio-disk1 (the daemon's, kept by a LIVE parse), vdb
-	 * the user's ua-x; vdc and vdd get the lowest free indexes. */
-	static const char xml[] = DEVICES(DISK("vda", "<alias name='virtio-disk1'/>") DISK(
+	/* libvirt names a disk after its target (vdc: virtio-disk2), whatever
+	 * the other disks are. vda holds virtio-disk3 (an older daemon's
+	 * name, kept by a LIVE parse), vdb the user's ua-x: vdc gets its own,
+	 * vdd finds its own taken and gets the lowest free one. */
+	static const char xml[] = DEVICES(DISK("vda", "<alias name='virtio-disk3'/>") DISK(
 		"vdb", "<alias name='ua-x'/>") DISK("vdc", "") DISK("vdd", ""));
 	_cleanup_(domain_def_freep) DomainDef *def = parse_ok(xml, DOMAIN_XML_PARSE_LIVE);
 	assert_int_equal(domain_def_assign_aliases(def), 0);
-	assert_alias(&def->disks[0].info, "virtio-disk1");
+	assert_alias(&def->disks[0].info, "virtio-disk3");
 	assert_alias(&def->disks[1].info, "ua-x");
-	assert_alias(&def->disks[2].info, "virtio-disk0");
-	assert_alias(&def->disks[3].info, "virtio-disk2");
+	assert_alias(&def->disks[2].info, "virtio-disk2");
+	assert_alias(&def->disks[3].info, "virtio-disk0");
 
-	/* A disk plugged in later gets the next free one, never one in use. */
-	add_disk(def, "vde");
+	/* A disk plugged in later gets its own, never one in use. */
+	add_disk(def, "vdaa");
 	assert_int_equal(domain_def_assign_aliases(def), 0);
-	assert_alias(&def->disks[4].info, "virtio-disk3");
-	/* Once a name is free again (its disk unplugged), it is the lowest. */
-	disk_def_clear(&def->disks[2]);
-	def->disks[2] = def->disks[--def->n_disks];
-	add_disk(def, "vdf");
+	assert_alias(&def->disks[4].info, "virtio-disk26");
+	/* vdb's own name is held by nobody: a new vdb gets it... */
+	disk_def_clear(&def->disks[1]);
+	def->disks[1] = def->disks[--def->n_disks];
+	add_disk(def, "vdb");
 	assert_int_equal(domain_def_assign_aliases(def), 0);
-	assert_alias(&def->disks[4].info, "virtio-disk0");
+	assert_alias(&def->disks[4].info, "virtio-disk1");
+	/* ...and one whose name is taken, the lowest free one. */
+	add_disk(def, "vdab");
+	def->disks[0].info.alias = (free(def->disks[0].info.alias), strdup("virtio-disk27"));
+	add_disk(def, "vdzzzzzz"); /* past any index: the lowest free */
+	assert_int_equal(domain_def_assign_aliases(def), 0);
+	assert_alias(&def->disks[5].info, "virtio-disk3");
+	assert_alias(&def->disks[6].info, "virtio-disk4");
 
 	/* A console is console<i> at position i: the driver reads
 	 * charconsole<i> back as consoles[i]. */
@@ -841,7 +850,8 @@ static void test_user_aliases(void **state)
 
 	assert_int_equal(domain_def_assign_aliases(def), 0);
 	assert_alias(&def->disks[0].info, "ua-boot");
-	assert_alias(&def->disks[1].info, "virtio-disk0");
+	/* libvirt's name for vdb, though vda is named otherwise. */
+	assert_alias(&def->disks[1].info, "virtio-disk1");
 	assert_alias(&def->memballoon.info, "ua-balloon");
 	_cleanup_free_ char *inactive2 = format_ok(def, 0, DOMAIN_XML_FORMAT_INACTIVE);
 	assert_string_equal(inactive, inactive2);
