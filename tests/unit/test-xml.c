@@ -22,6 +22,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "conf/device-xml.h"
 #include "conf/domain-xml.h"
 #include "conf/ccw-address.h"
 #include "conf/device-info.h"
@@ -423,6 +424,18 @@ static void test_machine_defaults(void **state)
 	assert_non_null(copy);
 	assert_string_equal(copy->rng->info.alias, "rng0");
 	assert_string_equal(copy->disks[0].info.loadparm, "SYS.1 A");
+}
+
+/* The watchdog is persistent only (the seed): no hot-plug of it. */
+static void test_watchdog_not_attachable(void **state)
+{
+	static const char xml[] = "<watchdog model='diag288' action='pause'/>";
+	ZvError err = ZV_ERROR_INIT;
+	DeviceDef *dev = NULL;
+	assert_int_equal(device_def_parse(xml, strlen(xml), 0, &dev, &err), -EBADMSG);
+	assert_null(dev);
+	assert_int_equal(err.code, ZV_ERROR_INVALID_XML);
+	assert_non_null(strstr(err.message, "not <watchdog>"));
 }
 
 static void test_ccw_other_ssid_and_none_balloon(void **state)
@@ -2011,6 +2024,7 @@ int main(void)
 		cmocka_unit_test(test_ccw_other_ssid_and_none_balloon),
 		cmocka_unit_test(test_ccw_rng_after_balloon),
 		cmocka_unit_test(test_machine_defaults),
+		cmocka_unit_test(test_watchdog_not_attachable),
 		cmocka_unit_test(test_ccw_decimal_and_uppercase),
 		cmocka_unit_test(test_live_console),
 		cmocka_unit_test(test_console_kinds),
