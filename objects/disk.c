@@ -181,11 +181,11 @@ static int method_change_media(sd_bus_message *m, void *userdata, sd_bus_error *
 	const char *source;
 	OptionsCommon common = {};
 	ModifyOptions mo = {};
-	bool eject = false, insert = false, update = false, force = false;
-	const OptionSpec specs[] = {{"eject", "b", &eject},        {"insert", "b", &insert},
-				    {"update", "b", &update},      {"force", "b", &force},
-				    {"live", "b", &mo.live},       {"config", "b", &mo.config},
-				    {"current", "b", &mo.current}, {}};
+	bool eject = false, insert = false, update = false, force = false, block = false;
+	const OptionSpec specs[] = {
+		{"eject", "b", &eject},      {"insert", "b", &insert},      {"update", "b", &update},
+		{"force", "b", &force},      {"block", "b", &block},        {"live", "b", &mo.live},
+		{"config", "b", &mo.config}, {"current", "b", &mo.current}, {}};
 	Domain *d;
 	_cleanup_free_ char *target = NULL;
 	assert(m);
@@ -227,8 +227,10 @@ static int method_change_media(sd_bus_message *m, void *userdata, sd_bus_error *
 		return r;
 	if (force)
 		flags |= DOMAIN_MODIFY_FORCE;
-	r = domain_change_media(d, target, *source ? source : NULL, flags, device_call_done,
-				sd_bus_message_ref(m), &err);
+	r = domain_change_media(d, target, *source ? source : NULL, flags,
+				(eject || (update && !*source) ? DOMAIN_MEDIA_EJECT : 0) |
+					(block ? DOMAIN_MEDIA_BLOCK : 0),
+				device_call_done, sd_bus_message_ref(m), &err);
 	if (r < 0) {
 		sd_bus_message_unref(m);
 		return bus_error_from_zv(error, &err, r);

@@ -705,11 +705,17 @@ static int device_call(sd_bus_message *m, Domain *d, const char *verb, const cha
 	const char *xml;
 	OptionsCommon common = {};
 	ModifyOptions mo = {};
-	const OptionSpec specs[] = {{"live", "b", &mo.live},
-				    {"config", "b", &mo.config},
-				    {"current", "b", &mo.current},
-				    {"persistent", "b", &mo.persistent},
-				    {}};
+	bool force = false;
+	bool update = fn == domain_update_device, attach = fn == domain_attach_device;
+	OptionSpec specs[] = {{"live", "b", &mo.live},
+			      {"config", "b", &mo.config},
+			      {"current", "b", &mo.current},
+			      {"persistent", "b", &mo.persistent},
+			      /* update-device --force: a cdrom's tray even when locked */
+			      {"force", "b", &force},
+			      {}};
+	if (!update)
+		specs[4] = (OptionSpec){};
 	ZvError err = ZV_ERROR_INIT;
 
 	int r = sd_bus_message_read(m, "s", &xml);
@@ -720,8 +726,10 @@ static int device_call(sd_bus_message *m, Domain *d, const char *verb, const cha
 		return r;
 	_cleanup_(device_def_freep) DeviceDef *dev = NULL;
 	/* What GetXMLDesc shows of a running domain names the device by the
-	 * daemon's alias too: keep it for matching. */
-	r = device_def_parse(xml, strlen(xml), DOMAIN_XML_PARSE_LIVE, &dev, &err);
+	 * daemon's alias too: kept for matching a device to detach or
+	 * update. A device to attach gets its alias from the daemon, as
+	 * libvirt's attach drops any but a user's ua- one. */
+	r = device_def_parse(xml, strlen(xml), attach ? 0 : DOMAIN_XML_PARSE_LIVE, &dev, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
 	char device[96];
@@ -730,10 +738,16 @@ static int device_call(sd_bus_message *m, Domain *d, const char *verb, const cha
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
+	/* virsh update-device without a flag is --current, unlike
+	 * attach-device and detach-device (live). */
+	if (update && !mo.live && !mo.config && !mo.current && !mo.persistent)
+		mo.current = true;
 	DomainModifyFlags flags;
 	r = device_modify_flags(&mo, d, call, &flags, error);
 	if (r < 0)
 		return r;
+	if (force)
+		flags |= DOMAIN_MODIFY_FORCE;
 	r = fn(d, TAKE_PTR(dev), flags, on_device_done, sd_bus_message_ref(m), &err);
 	if (r < 0) {
 		sd_bus_message_unref(m);

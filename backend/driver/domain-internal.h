@@ -53,6 +53,7 @@ struct Domain {
 	bool start_image_paused;           /* the image was taken while paused */
 	struct DumpOp *dump;               /* dump.c: the dump under way */
 	struct HotplugOp *hotplug;         /* hotplug.c: the live device change under way */
+	struct HotplugOp *hotplug_deferred; /* hotplug.c: live no-op updates still to answer */
 
 	DomainState state;
 	DomainReason reason;

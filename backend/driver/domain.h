@@ -153,8 +153,12 @@ int domain_update_device(Domain *d, struct DeviceDef *dev, DomainModifyFlags fla
  * still locked after 5 s ends the call with OperationInvalid and the
  * medium stays), the medium replaced and the tray closed; config, the
  * persistent definition's disk gets the source. */
+typedef enum DomainMediaFlags {
+	DOMAIN_MEDIA_EJECT = 1 << 0, /* change-media --eject: a drive without medium is refused */
+	DOMAIN_MEDIA_BLOCK = 1 << 1, /* --block: source is a block device (else a file) */
+} DomainMediaFlags;
 int domain_change_media(Domain *d, const char *target, const char *source, DomainModifyFlags flags,
-			domain_device_done_fn cb, void *userdata, ZvError *err);
+			DomainMediaFlags media, domain_device_done_fn cb, void *userdata, ZvError *err);
 
 /* libvirt waits 5 s for QEMU's DEVICE_DELETED before it reports an
  * unplug as not (yet) done. */

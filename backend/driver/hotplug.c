@@ -68,6 +68,7 @@ typedef struct HotplugOp {
 	bool tray_open;      /* DEVICE_TRAY_MOVED said open */
 	bool force;          /* media change: open a locked tray */
 	bool medium_removed; /* media change: the old medium is out */
+	struct HotplugOp *next_deferred; /* on Domain.hotplug_deferred */
 	sd_event_source *timeout;
 
 	domain_device_done_fn cb;
@@ -283,9 +284,10 @@ static void live_fail(Domain *d, HotplugOp *op, ZvErrorCode code, int e, const c
  * failure here leaves QEMU with a node or device nobody uses, logged). */
 static void undo_plan(Domain *d, HotplugOp *op)
 {
+	/* Once: the steps are forgotten as their undo is sent. */
 	for (size_t i = op->next_step; i-- > 0;) {
 		QemuPlanStep *s = &op->plan.v[i];
-		if (!s->undo_command || !d->monitor)
+		if (!s->undo_command || !s->undo_args || !d->monitor)
 			continue;
 		(void)qemu_monitor_run_step(d->monitor, s->undo_command, TAKE_PTR(s->undo_args), NULL);
 	}
@@ -297,9 +299,13 @@ static void plan_next(Domain *d, HotplugOp *op);
 /* A media change stopped half way: once the old medium is out, the
  * drive is empty whatever comes next (as libvirt leaves it), and the
  * tray is closed again; the new medium's files go back. */
+static void undo_plan(Domain *d, HotplugOp *op);
+
 static void medium_change_failed(Domain *d, HotplugOp *op)
 {
-	/* The last step of every change plan closes the tray. */
+	/* The new medium's nodes go (the only steps of the plan with an
+	 * undo), then the tray closes: the last step of every change plan. */
+	undo_plan(d, op);
 	QemuPlanStep *last = op->plan.n ? &op->plan.v[op->plan.n - 1] : NULL;
 	if (d->monitor && last && last->command && strcmp(last->command, "blockdev-close-tray") == 0 &&
 	    op->next_step < op->plan.n - 1)
@@ -336,6 +342,20 @@ static int on_tray_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* The tray's state from query-block: open goes on, closed waits for
+ * DEVICE_TRAY_MOVED (or the timeout). */
+static void on_tray_state(QemuMonitor *mon, int r, bool open, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	HotplugOp *op = d->hotplug;
+	if (!op || op->phase != PHASE_WAIT_TRAY || !(r >= 0 && open))
+		return;
+	op->tray_open = true;
+	op->timeout = sd_event_source_disable_unref(op->timeout);
+	op->next_step++;
+	plan_next(d, op);
+}
+
 static void on_step_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
 {
 	Domain *d = userdata;
@@ -351,10 +371,10 @@ static void on_step_reply(QemuMonitor *mon, int r, const char *error, void *user
 	if (r < 0) {
 		char what[128];
 		snprintf(what, sizeof(what), "QEMU refused %s (%s)", s->command, op->what);
-		undo_plan(d, op);
-		if (op->kind == HOTPLUG_ATTACH)
+		if (op->kind == HOTPLUG_ATTACH) {
+			undo_plan(d, op);
 			dac_restore_device(d, op->live_dev);
-		else
+		} else
 			medium_change_failed(d, op);
 		live_fail(d, op, ZV_ERROR_HYPERVISOR, EIO, what, error);
 		return;
@@ -373,19 +393,24 @@ static void plan_next(Domain *d, HotplugOp *op)
 	}
 	QemuPlanStep *s = &op->plan.v[op->next_step];
 	if (!s->command) {
-		/* A wait for the tray: it may already be open. */
+		/* A wait for the tray: DEVICE_TRAY_MOVED may have said it is
+		 * open already; a tray that was open before says nothing, so
+		 * QEMU is asked. */
 		if (op->tray_open) {
 			op->next_step++;
 			plan_next(d, op);
 			return;
 		}
 		op->phase = PHASE_WAIT_TRAY;
-		int r = sd_event_add_time_relative(registry_get_event(d->registry), &op->timeout,
-						   CLOCK_MONOTONIC, TRAY_OPEN_TIMEOUT_USEC, 0,
-						   on_tray_timeout, d);
+		int r = d->monitor ? qemu_monitor_query_tray(d->monitor, op->alias, on_tray_state)
+				   : -ENOTCONN;
+		if (r >= 0)
+			r = sd_event_add_time_relative(registry_get_event(d->registry), &op->timeout,
+						       CLOCK_MONOTONIC, TRAY_OPEN_TIMEOUT_USEC, 0,
+						       on_tray_timeout, d);
 		if (r < 0) {
-			undo_plan(d, op);
-			live_fail(d, op, ZV_ERROR_HOST, -r, "Cannot arm the tray timer", strerror(-r));
+			medium_change_failed(d, op);
+			live_fail(d, op, ZV_ERROR_HOST, -r, "Cannot wait for the tray", strerror(-r));
 		}
 		return;
 	}
@@ -393,9 +418,11 @@ static void plan_next(Domain *d, HotplugOp *op)
 	int r = d->monitor ? qemu_monitor_run_step(d->monitor, s->command, TAKE_PTR(s->args), on_step_reply)
 			   : -ENOTCONN;
 	if (r < 0) {
-		undo_plan(d, op);
-		if (op->kind == HOTPLUG_ATTACH)
+		if (op->kind == HOTPLUG_ATTACH) {
+			undo_plan(d, op);
 			dac_restore_device(d, op->live_dev);
+		} else if (op->kind == HOTPLUG_UPDATE)
+			medium_change_failed(d, op);
 		live_fail(d, op, ZV_ERROR_HYPERVISOR, -r, "Cannot send a command to QEMU", strerror(-r));
 	}
 }
@@ -545,7 +572,11 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 		r = dac_label_device(d, op->live_dev, err);
 	if (r < 0) {
 		domain_abort_op(d);
-		return error_is_set(err) ? r : oom(err);
+		if (error_is_set(err))
+			return r;
+		return r == -ENOMEM ? oom(err)
+				    : zv_error_set(err, ZV_ERROR_HOST, -r, "%s: cannot prepare the plug: %s",
+						   op->what, strerror(-r));
 	}
 	d->hotplug = op;
 	op->next_step = 0;
@@ -748,6 +779,18 @@ static const char *live_difference(const DiskDef *old, const DiskDef *new)
 	if ((old->serial || new->serial) &&
 	    (!old->serial || !new->serial || strcmp(old->serial, new->serial) != 0))
 		return "serial";
+	if (old->error_policy != new->error_policy || old->rerror_policy != new->rerror_policy)
+		return "error policy";
+	if (old->geometry_cyls != new->geometry_cyls || old->geometry_heads != new->geometry_heads ||
+	    old->geometry_secs != new->geometry_secs || old->geometry_trans != new->geometry_trans)
+		return "geometry";
+	if (old->logical_block_size != new->logical_block_size ||
+	    old->physical_block_size != new->physical_block_size)
+		return "block sizes";
+	if (old->iothread != new->iothread)
+		return "I/O thread";
+	if (old->startup_policy != new->startup_policy)
+		return "startup policy";
 	if (new->info.address.assigned && !ccw_address_equal(&old->info.address, &new->info.address))
 		return "address";
 	if (new->info.drive.assigned &&
@@ -766,9 +809,44 @@ static bool same_medium(const DiskDef *a, const DiskDef *b)
 
 /* The live half of an update: op->live_dev holds the disk as it is to
  * be. 1: there is nothing to send (the same medium). */
+/* The live disk as it is, with the medium (source, type, format,
+ * backing chain) of want: what QEMU gets is all the live definition
+ * records. */
+static DeviceDef *with_medium_of(const DiskDef *old, const DiskDef *want)
+{
+	DeviceDef probe = {.kind = DEVICE_KIND_DISK, .disk = *old};
+	_cleanup_(device_def_freep) DeviceDef *dev = device_def_copy(&probe);
+	if (!dev)
+		return NULL;
+	DiskDef *d = &dev->disk;
+	free(d->source);
+	d->source = NULL;
+	for (size_t k = 0; k < d->n_backing; k++)
+		free(d->backing[k].source);
+	free(d->backing);
+	d->backing = NULL;
+	d->n_backing = 0;
+	d->type = want->type;
+	d->format = want->format;
+	if (want->source && !(d->source = strdup(want->source)))
+		return NULL;
+	if (want->n_backing) {
+		if (!(d->backing = calloc(want->n_backing, sizeof(*d->backing))))
+			return NULL;
+		for (; d->n_backing < want->n_backing; d->n_backing++) {
+			d->backing[d->n_backing] = want->backing[d->n_backing];
+			d->backing[d->n_backing].source = strdup(want->backing[d->n_backing].source);
+			if (!d->backing[d->n_backing].source)
+				return NULL;
+		}
+	}
+	d->backing_terminated = want->backing_terminated;
+	return TAKE_PTR(dev);
+}
+
 static int update_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 {
-	if (op->live_dev->kind != DEVICE_KIND_DISK)
+	if (op->dev->kind != DEVICE_KIND_DISK)
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				    "UpdateDevice: %s cannot change while domain '%s' runs", op->what,
 				    domain_name(d));
@@ -777,13 +855,16 @@ static int update_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_NO_SUCH_DEVICE, ENOENT,
 				    "%s is not attached to domain '%s'", op->what, domain_name(d));
 	const DiskDef *old = &d->live->disks[i];
-	DiskDef *new = &op->live_dev->disk;
 	int r = lifecycle_check(DOMAIN_OP_UPDATE_DEVICE, d->state, d->reason, domain_name(d), err);
 	if (r >= 0)
 		r = domain_check_idle(d, DOMAIN_OP_UPDATE_DEVICE, err);
 	if (r < 0)
 		return r;
-	const char *what = live_difference(old, new);
+	/* ChangeMedia brings its live disk; UpdateDevice's is made here. */
+	const char *what = live_difference(old, op->live_dev ? &op->live_dev->disk : &op->dev->disk);
+	if (!what && !op->live_dev && !(op->live_dev = with_medium_of(old, &op->dev->disk)))
+		return oom(err);
+	DiskDef *new = op->live_dev ? &op->live_dev->disk : NULL;
 	if (what)
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				    "UpdateDevice: the %s of %s cannot change while domain '%s' runs", what,
@@ -825,14 +906,23 @@ static int update_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 
 /* --- the calls ---------------------------------------------------------------------- */
 
+/* A live update with nothing to send, answered from the loop: kept on
+ * its domain until then, so that a domain freed first answers it. */
+static void deferred_unlink(Domain *d, HotplugOp *op)
+{
+	for (HotplugOp **p = d ? &d->hotplug_deferred : NULL; p && *p; p = &(*p)->next_deferred)
+		if (*p == op) {
+			*p = op->next_deferred;
+			break;
+		}
+}
+
 static int on_answer_later(sd_event_source *s, void *userdata)
 {
 	HotplugOp *op = userdata;
 	op->timeout = sd_event_source_disable_unref(op->timeout);
-	if (op->flags & DOMAIN_MODIFY_CONFIG)
-		config_begin(op);
-	else
-		hotplug_finish(op, 0);
+	deferred_unlink(hashmap_get(op->registry->by_uuid, op->uuid_hex), op);
+	hotplug_finish(op, 0);
 	return 0;
 }
 
@@ -915,12 +1005,20 @@ static int op_run(Domain *d, HotplugOp *op, ZvError *err)
 			break;
 		case HOTPLUG_UPDATE:
 			r = update_live_begin(d, op, err);
-			if (r > 0) /* nothing to send; answered from the loop all the same */
+			if (r > 0 && (op->flags & DOMAIN_MODIFY_CONFIG))
+				r = 1; /* nothing to send live: the config half answers */
+			else if (r > 0) {
+				/* Nothing to send; answered from the loop all the same. */
 				r = sd_event_add_defer(registry_get_event(d->registry), &op->timeout,
 						       on_answer_later, op);
+				if (r >= 0) {
+					op->next_deferred = d->hotplug_deferred;
+					d->hotplug_deferred = op;
+				}
+			}
 			break;
 		}
-		if (r >= 0)
+		if (r == 0)
 			return 0;
 	}
 	if (r < 0) {
@@ -990,15 +1088,13 @@ int domain_update_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, dom
 	int r = op_new(d, HOTPLUG_UPDATE, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
-	if ((flags & DOMAIN_MODIFY_LIVE) && !(op->live_dev = device_def_copy(op->dev))) {
-		hotplug_op_free(op);
-		return oom(err);
-	}
 	return op_run(d, op, err);
 }
 
-/* A copy of the disk of that target in def, with the new medium. */
-static DeviceDef *with_medium(const DomainDef *def, const char *target, const char *source)
+/* A copy of the disk of that target in def, with the new medium (a
+ * file, or a block device with DOMAIN_MEDIA_BLOCK, as virsh makes it). */
+static DeviceDef *with_medium(const DomainDef *def, const char *target, const char *source,
+			      DomainMediaFlags media)
 {
 	ssize_t i = domain_def_disk_index(def, target);
 	if (i < 0)
@@ -1011,6 +1107,10 @@ static DeviceDef *with_medium(const DomainDef *def, const char *target, const ch
 	dev->disk.source = NULL;
 	if (source && !(dev->disk.source = strdup(source)))
 		return device_def_free(dev);
+	if (source) {
+		dev->disk.type = media & DOMAIN_MEDIA_BLOCK ? DISK_TYPE_BLOCK : DISK_TYPE_FILE;
+		dev->disk.format = DISK_FORMAT_RAW; /* an ISO, as virsh's new <source> */
+	}
 	/* A new medium brings no backing chain of the old one. */
 	for (size_t k = 0; k < dev->disk.n_backing; k++)
 		free(dev->disk.backing[k].source);
@@ -1021,9 +1121,11 @@ static DeviceDef *with_medium(const DomainDef *def, const char *target, const ch
 }
 
 int domain_change_media(Domain *d, const char *target, const char *source, DomainModifyFlags flags,
-			domain_device_done_fn cb, void *userdata, ZvError *err)
+			DomainMediaFlags media, domain_device_done_fn cb, void *userdata, ZvError *err)
 {
+	assert(d);
 	assert(target);
+	assert(cb);
 	const DomainDef *def = flags & DOMAIN_MODIFY_CONFIG ? d->def : d->live;
 	ssize_t i = def ? domain_def_disk_index(def, target) : -ENOENT;
 	if (i < 0)
@@ -1034,14 +1136,18 @@ int domain_change_media(Domain *d, const char *target, const char *source, Domai
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				    "Disk '%s' of domain '%s' is not a cdrom: it has no medium to change",
 				    target, domain_name(d));
-	DeviceDef *dev = with_medium(def, target, source);
+	if ((media & DOMAIN_MEDIA_EJECT) && !def->disks[i].source)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "The cdrom '%s' of domain '%s' has no medium to eject", target,
+				    domain_name(d));
+	DeviceDef *dev = with_medium(def, target, source, media);
 	if (!dev)
 		return oom(err);
 	HotplugOp *op;
 	int r = op_new(d, HOTPLUG_UPDATE, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
-	if ((flags & DOMAIN_MODIFY_LIVE) && !(op->live_dev = with_medium(d->live, target, source))) {
+	if ((flags & DOMAIN_MODIFY_LIVE) && !(op->live_dev = with_medium(d->live, target, source, media))) {
 		hotplug_op_free(op);
 		return d->live && domain_def_disk_index(d->live, target) < 0
 			       ? zv_error_set(err, ZV_ERROR_NO_SUCH_DEVICE, ENOENT,
@@ -1054,10 +1160,16 @@ int domain_change_media(Domain *d, const char *target, const char *source, Domai
 
 void domain_hotplug_stopped(Domain *d)
 {
+	HotplugOp *op;
+	while ((op = d->hotplug_deferred)) {
+		d->hotplug_deferred = op->next_deferred;
+		op->timeout = sd_event_source_disable_unref(op->timeout);
+		hotplug_finish(op, 0);
+	}
 	/* The op machinery answers the call at QEMU's end; a domain freed
 	 * with a change under way (the daemon stops) answers it here. */
 	if (d->hotplug && d->op_active) {
-		HotplugOp *op = d->hotplug;
+		op = d->hotplug;
 		int k = zv_error_set(&op->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
 				     "zvirtd is stopping: the device change of domain '%s' did not complete",
 				     domain_name(d));

@@ -191,9 +191,11 @@ int qemu_plan_change_medium(const DiskDef *old, const DiskDef *new, bool force, 
 		QemuPlan add = {};
 		r = add_nodes(new, &add, err);
 		for (size_t i = 0; r >= 0 && i < add.n; i++) {
-			/* Undone by the eject that a failure leaves behind. */
-			r = add_step(plan, add.v[i].command, add.v[i].args, NULL, NULL);
-			add.v[i].args = NULL;
+			/* A failure after them deletes them again: the drive is
+			 * then empty, and its node names free for the next try. */
+			r = add_step(plan, add.v[i].command, add.v[i].args, add.v[i].undo_command,
+				     add.v[i].undo_args);
+			add.v[i].args = add.v[i].undo_args = NULL;
 		}
 		qemu_plan_clear(&add);
 		if (r < 0)

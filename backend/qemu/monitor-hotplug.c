@@ -3,6 +3,8 @@
  * qemu/hotplug-plan.h plan at a time. */
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "monitor-internal.h"
 
@@ -19,4 +21,50 @@ int qemu_monitor_device_del(QemuMonitor *mon, const char *id, qemu_monitor_done_
 		return -ENOMEM;
 	}
 	return monitor_send_done(mon, "device_del", args, -1, cb);
+}
+
+typedef struct TrayQuery {
+	char *id;
+	qemu_monitor_tray_fn cb;
+} TrayQuery;
+
+static void tray_query_free(void *ctx)
+{
+	TrayQuery *q = ctx;
+	free(q->id);
+	free(q);
+}
+
+static void on_query_block(QemuMonitor *mon, int r, json_object *result, const char *error, void *ctx)
+{
+	TrayQuery *q = ctx;
+	bool open = false, found = false;
+	for (size_t i = 0;
+	     r >= 0 && json_object_is_type(result, json_type_array) && i < json_object_array_length(result);
+	     i++) {
+		json_object *b = json_object_array_get_idx(result, i), *qdev, *tray;
+		if (!json_object_object_get_ex(b, "qdev", &qdev) ||
+		    strcmp(json_object_get_string(qdev), q->id) != 0)
+			continue;
+		found = true;
+		open = json_object_object_get_ex(b, "tray_open", &tray) && json_object_get_boolean(tray);
+	}
+	if (r >= 0 && !found)
+		r = -ENOENT;
+	q->cb(mon, r, open, error, monitor_userdata(mon));
+	tray_query_free(q);
+}
+
+int qemu_monitor_query_tray(QemuMonitor *mon, const char *id, qemu_monitor_tray_fn cb)
+{
+	TrayQuery *q = calloc(1, sizeof(*q));
+	if (!q || !(q->id = strdup(id))) {
+		free(q);
+		return -ENOMEM;
+	}
+	q->cb = cb;
+	int r = monitor_send(mon, "query-block", NULL, -1, on_query_block, q, tray_query_free);
+	if (r < 0)
+		tray_query_free(q);
+	return r;
 }

@@ -184,6 +184,10 @@ int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
 int qemu_monitor_run_step(QemuMonitor *mon, const char *command, json_object *args, qemu_monitor_done_fn cb);
 /* device_del of the device with that id. */
 int qemu_monitor_device_del(QemuMonitor *mon, const char *id, qemu_monitor_done_fn cb);
+/* query-block: whether the tray of the drive of device id is open
+ * (-ENOENT: QEMU has no drive of that device). */
+typedef void (*qemu_monitor_tray_fn)(QemuMonitor *mon, int r, bool open, const char *error, void *userdata);
+int qemu_monitor_query_tray(QemuMonitor *mon, const char *id, qemu_monitor_tray_fn cb);
 
 /* --- dumps (monitor-dump.c) ---------------------------------------------- */
 

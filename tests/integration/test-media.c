@@ -154,6 +154,53 @@ static void test_cdrom_hotplug_and_media(void **state)
 	assert_int_equal(harness_console_command(pty, "release", 30000, &out), 0);
 	wait_medium(pty, "ZVIRT-MEDIUM-ONE");
 
+	/* A medium QEMU cannot open as the XML says (an ISO read as qcow2):
+	 * the old one is out by then, so the drive is left empty, the new
+	 * medium's nodes are gone again, and the next change works. */
+	_cleanup_free_ char *bad = NULL;
+	assert_true(asprintf(&bad,
+			     "<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/></disk>",
+			     two) > 0);
+	harness_expect_error("org.zvirt1.Error.HypervisorError", path, ZVIRT_DOMAIN_IFACE, "UpdateDevice",
+			     "sa{sv}", bad, 0);
+	free(source);
+	source = harness_get_string(device, DISK_IFACE, "Source");
+	assert_string_equal(source, "");
+	harness_expect_error("org.zvirt1.Error.OperationInvalid", device, DISK_IFACE, "ChangeMedia",
+			     "sa{sv}", "", 1, "eject", "b", 1);
+	change_media(device, two, "insert");
+	wait_medium(pty, "ZVIRT-MEDIUM-TWO");
+	/* Nothing but the medium may change live. */
+	_cleanup_free_ char *policy = NULL;
+	assert_true(asprintf(&policy,
+			     "<disk type='file' device='cdrom'><driver name='qemu' type='raw' "
+			     "error_policy='stop'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/></disk>",
+			     two) > 0);
+	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "UpdateDevice",
+			     "sa{sv}", policy, 0);
+
+	/* The daemon's own alias in an attached device's XML is dropped: the
+	 * device gets the one a start would give it. */
+	_cleanup_free_ char *img = NULL, *vd = NULL;
+	assert_true(asprintf(&img, "%s/media-extra.raw", harness_tmpdir()) > 0);
+	harness_write_file(img, "");
+	assert_int_equal(truncate(img, 1024 * 1024), 0);
+	assert_true(
+		asprintf(
+			&vd,
+			"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>"
+			"<target dev='vdb' bus='virtio'/><alias name='scsi0-0-0-1'/></disk>",
+			img) > 0);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *vreply =
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}", vd, 0);
+	const char *vdev;
+	assert_int_equal(sd_bus_message_read(vreply, "o", &vdev), 1);
+	_cleanup_free_ char *valias = harness_get_string(vdev, DISK_IFACE, "Alias");
+	assert_string_equal(valias, "virtio-disk1");
+	sd_bus_message_unref(harness_call(vdev, DISK_IFACE, "Detach", "a{sv}", 0));
+
 	/* The persistent definition never had the CD. */
 	harness_expect_error("org.zvirt1.Error.NoSuchDevice", device, DISK_IFACE, "ChangeMedia", "sa{sv}",
 			     two, 1, "config", "b", 1);
@@ -204,6 +251,13 @@ static void test_refusals(void **state)
 	/* Shut off: current is config; the definition gets the medium. */
 	change_media(sda, one, NULL);
 	_cleanup_free_ char *source = harness_get_string(sda, DISK_IFACE, "Source");
+	assert_string_equal(source, one);
+	change_media(sda, "", "eject");
+	/* UpdateDevice without an option is current too (virsh update-device). */
+	_cleanup_free_ char *cdxml = cdrom_xml(one);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "UpdateDevice", "sa{sv}", cdxml, 0));
+	free(source);
+	source = harness_get_string(sda, DISK_IFACE, "Source");
 	assert_string_equal(source, one);
 	change_media(sda, "", "eject");
 
