@@ -293,6 +293,32 @@ static int method_get_iothreads(sd_bus_message *m, void *userdata, sd_bus_error 
 
 /* --- vtable -------------------------------------------------------------- */
 
+/* setmem / setmaxmem: bytes, virsh's options (none: live). */
+static int method_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Domain *d = userdata;
+	ModifyOptions o = {};
+	OptionsCommon common = {};
+	bool maximum = false;
+	uint64_t bytes;
+	assert(m);
+	assert(d);
+
+	int r = sd_bus_message_read(m, "t", &bytes);
+	if (r < 0)
+		return r;
+	r = read_affect_options(m, &o, (const OptionSpec[]){{"maximum", "b", &maximum}, {}}, &common, error);
+	if (r < 0)
+		return r;
+	r = authorize_modify(d, m, maximum ? "setmaxmem" : "setmem", common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_set_memory(d, bytes, &o, maximum, on_set_done, sd_bus_message_ref(m), &err);
+	return setter_begun(m, r, &err, error);
+}
+
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
 const sd_bus_vtable domain_resources_vtable[] = {
@@ -311,5 +337,7 @@ const sd_bus_vtable domain_resources_vtable[] = {
 				method_delete_iothread, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("GetIOThreads", SD_BUS_ARGS("a{sv}", options),
 				SD_BUS_RESULT("a(uas)", threads), method_get_iothreads, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetMemory", SD_BUS_ARGS("t", bytes, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_set_memory, UNPRIV),
 	SD_BUS_VTABLE_END,
 };

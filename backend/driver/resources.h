@@ -48,6 +48,16 @@ int domain_get_vcpu_count(Domain *d, const ModifyOptions *o, bool maximum, unsig
 int domain_set_vcpus(Domain *d, unsigned count, const ModifyOptions *o, bool maximum, registry_done_fn cb,
 		     void *userdata, ZvError *err);
 
+/* setmem (and with maximum, setmaxmem), bytes rounded up to KiB. Live:
+ * the virtio balloon's target (a domain without one is
+ * OperationInvalid), at most the maximum; the guest gives the memory
+ * back in its own time (GetStats' balloon.current tells). Config: the
+ * next start's current memory (at most its maximum) or, with maximum,
+ * that maximum (a current above it comes down with it); maximum with
+ * live is refused. No option is live, as virsh setmem without flags. */
+int domain_set_memory(Domain *d, uint64_t bytes, const ModifyOptions *o, bool maximum, registry_done_fn cb,
+		      void *userdata, ZvError *err);
+
 /* schedinfo cpu_shares: the <cputune><shares> of one definition (1024
  * when unset). */
 int domain_get_cpu_shares(Domain *d, const ModifyOptions *o, uint64_t *ret, ZvError *err);

@@ -187,3 +187,15 @@ int qemu_monitor_query_iothreads(QemuMonitor *mon, qemu_monitor_iothreads_fn cb,
 	return send_request(mon, "query-iothreads", NULL,
 			    &(Request){.kind = REQUEST_IOTHREADS, .iothreads = cb, .userdata = userdata});
 }
+
+int qemu_monitor_set_balloon(QemuMonitor *mon, uint64_t bytes, qemu_monitor_request_fn cb, void *userdata)
+{
+	assert(cb);
+	json_object *args = json_object_new_object();
+	if (!args || json_object_object_add(args, "value", json_object_new_int64((int64_t)bytes)) < 0) {
+		json_object_put(args);
+		return -ENOMEM;
+	}
+	return send_request(mon, "balloon", args,
+			    &(Request){.kind = REQUEST_DONE, .done = cb, .userdata = userdata});
+}

@@ -229,6 +229,10 @@ int qemu_monitor_query_hotpluggable_cpus(QemuMonitor *mon, qemu_monitor_hotplugg
 int qemu_monitor_add_cpu(QemuMonitor *mon, const char *type, int64_t core_id, const char *id,
 			 qemu_monitor_request_fn cb, void *userdata);
 
+/* balloon: the guest's memory target, bytes (the guest's balloon driver
+ * gives memory back or takes it; query-balloon tells how far it got). */
+int qemu_monitor_set_balloon(QemuMonitor *mon, uint64_t bytes, qemu_monitor_request_fn cb, void *userdata);
+
 /* object-add and object-del of I/O thread "iothread<id>". */
 int qemu_monitor_add_iothread(QemuMonitor *mon, unsigned id, qemu_monitor_request_fn cb, void *userdata);
 int qemu_monitor_del_iothread(QemuMonitor *mon, unsigned id, qemu_monitor_request_fn cb, void *userdata);

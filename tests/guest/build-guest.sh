@@ -24,7 +24,7 @@ arch=s390x
 kmeta=linux-image-s390x
 bbpkg="busybox-static"
 # Modules the guest needs; their dependencies are added from `depends=`.
-want_modules="virtio_blk virtio_net virtio_scsi sr_mod sg"
+want_modules="virtio_blk virtio_net virtio_scsi sr_mod sg virtio_balloon"
 # Modules shipped but loaded only when a console command needs them
 # (/lib/modules/demand-order): diag288_wdt fails to load without QEMU's
 # diag288 device, and would print that at every boot.
