@@ -2457,3 +2457,14 @@ void harness_nobody_expect_error(const char *error_name, const char *path, const
 		fail_msg("%s.%s on %s as nobody failed with %s; expected %s", iface, method, path,
 			 name ?: strerror(-r), error_name);
 }
+
+void harness_wait_machine_expanded(const char *path)
+{
+	for (int i = 0; i < 300; i++) {
+		_cleanup_free_ char *machine = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "Machine");
+		if (strcmp(machine, "s390-ccw-virtio") != 0)
+			return;
+		usleep(100 * 1000);
+	}
+	fail_msg("the machine type of %s was not expanded within 30 s", path);
+}

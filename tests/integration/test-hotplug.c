@@ -284,6 +284,7 @@ static void test_bad_input(void **state)
 
 	boot(path, "hp-bad", &pty);
 	_cleanup_free_ char *device = attach(path, dxml, NULL);
+	harness_wait_machine_expanded(path);
 	_cleanup_free_ char *live_before = harness_get_xml(path);
 	_cleanup_free_ char *config_before = inactive_xml(path);
 

@@ -149,6 +149,7 @@ static void test_vcpus_config(void **state)
 					  "b", 1, "current", "b", 1));
 
 	/* Each refusal says why and changes nothing. */
+	harness_wait_machine_expanded(path);
 	_cleanup_free_ char *before = inactive_xml(path);
 	harness_expect_error(INVALID_ARGUMENT, path, ZVIRT_DOMAIN_IFACE, "SetVcpus", "ua{sv}", 5, 1,
 			     "config", "b", 1);
@@ -559,6 +560,7 @@ static void test_iothreads(void **state)
 
 	/* Refused, and nothing changed: a thread a disk uses, one that is
 	 * not there, one that is, 0, unknown options, another caller. */
+	harness_wait_machine_expanded(path);
 	_cleanup_free_ char *live_before = harness_get_xml(path), *config_before = inactive_xml(path);
 	harness_expect_error(OPERATION_INVALID, path, ZVIRT_DOMAIN_IFACE, "DeleteIOThread", "ua{sv}", 1, 0);
 	harness_expect_error(OPERATION_INVALID, path, ZVIRT_DOMAIN_IFACE, "DeleteIOThread", "ua{sv}", 1, 1,

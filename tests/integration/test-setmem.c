@@ -110,6 +110,7 @@ static void test_balloon_live_and_config(void **state)
 	assert_non_null(strstr(persistent, "<memory unit='KiB'>524288</memory>"));
 
 	/* Refused, changing nothing. */
+	harness_wait_machine_expanded(path);
 	_cleanup_free_ char *live_before = harness_get_xml(path);
 	_cleanup_free_ char *config_before = inactive_xml(path);
 	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
