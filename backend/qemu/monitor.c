@@ -303,6 +303,14 @@ static void reply_blockstats(const Reply *rep, int r, json_object *result, const
 		v[i].failed_operations = json_counter(st, "failed_rd_operations") +
 					 json_counter(st, "failed_wr_operations") +
 					 json_counter(st, "failed_flush_operations");
+		json_object *parent = NULL, *pst = NULL, *hi = NULL;
+		if (json_object_object_get_ex(b, "parent", &parent) &&
+		    json_object_object_get_ex(parent, "stats", &pst) &&
+		    json_object_object_get_ex(pst, "wr_highest_offset", &hi) &&
+		    json_object_is_type(hi, json_type_int)) {
+			v[i].wr_highest_offset = json_counter(pst, "wr_highest_offset");
+			v[i].has_wr_highest_offset = true;
+		}
 	}
 	rep->blockstats(rep->mon, r, v, n, error, rep->ctx);
 }

@@ -141,10 +141,26 @@ typedef struct QemuBlockStats {
 	uint64_t rd_operations, wr_operations, flush_operations;
 	uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns;
 	uint64_t failed_operations; /* read, write and flush together */
+	/* The highest offset written in the image file: the "parent"
+	 * (protocol) node's, as libvirt reads it. */
+	uint64_t wr_highest_offset;
+	bool has_wr_highest_offset;
 } QemuBlockStats;
 typedef void (*qemu_monitor_blockstats_fn)(QemuMonitor *mon, int r, const QemuBlockStats *stats, size_t n,
 					   const char *error, void *userdata);
 int qemu_monitor_query_blockstats(QemuMonitor *mon, qemu_monitor_blockstats_fn cb, void *userdata);
+
+/* query-named-block-nodes (flat, monitor-block.c): the image of every
+ * block node, as libvirt's domblkinfo reads capacity and physical. */
+typedef struct QemuBlockNode {
+	const char *node_name;
+	uint64_t virtual_size; /* what the guest sees, bytes */
+	uint64_t actual_size;  /* what the file takes on the host (allocated bytes) */
+	bool has_actual_size;
+} QemuBlockNode;
+typedef void (*qemu_monitor_block_nodes_fn)(QemuMonitor *mon, int r, const QemuBlockNode *nodes, size_t n,
+					    const char *error, void *userdata);
+int qemu_monitor_query_named_block_nodes(QemuMonitor *mon, qemu_monitor_block_nodes_fn cb, void *userdata);
 
 const char *qemu_event_type_to_string(QemuEventType t);
 

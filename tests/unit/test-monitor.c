@@ -6,6 +6,7 @@
  * reply). */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,7 +42,9 @@ typedef struct Fixture {
 	int n_done, done_r;
 	char done_error[128];
 	char status[64];
-	char labels[256]; /* "label=pty label=- ..." of the last query-chardev */
+	char labels[256];    /* "label=pty label=- ..." of the last query-chardev */
+	char last_args[256]; /* the "arguments" of the last command read, as JSON; "" if none */
+	char blocks[512];    /* what the last block query decoded, one entry per line */
 	bool free_in_reply;
 } Fixture;
 
@@ -86,6 +89,10 @@ static void peer_read_command(Fixture *f, char execute[static 64], char id[stati
 	snprintf(execute, 64, "%s", json_object_get_string(v));
 	assert_true(json_object_object_get_ex(cmd, "id", &v));
 	snprintf(id, 64, "%s", json_object_to_json_string(v));
+	snprintf(f->last_args, sizeof(f->last_args), "%s",
+		 json_object_object_get_ex(cmd, "arguments", &v)
+			 ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+			 : "");
 	json_object_put(cmd);
 	size_t used = (size_t)(nl + 1 - f->in);
 	memmove(f->in, nl + 1, f->in_len - used);
@@ -159,6 +166,41 @@ static void on_chardevs(QemuMonitor *mon, int r, const QemuChardev *c, size_t n,
 		size_t l = strlen(f->labels);
 		snprintf(f->labels + l, sizeof(f->labels) - l, "%s%s=%s", i ? " " : "", c[i].label,
 			 c[i].pty_path ?: "-");
+	}
+}
+
+static void on_blockstats(QemuMonitor *mon, int r, const QemuBlockStats *b, size_t n, const char *error,
+			  void *userdata)
+{
+	Fixture *f = userdata;
+	f->n_done++;
+	f->done_r = r;
+	f->blocks[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(f->blocks);
+		snprintf(f->blocks + l, sizeof(f->blocks) - l,
+			 "%s %s rd=%" PRIu64 "/%" PRIu64 " wr=%" PRIu64 "/%" PRIu64 " fl=%" PRIu64
+			 " t=%" PRIu64 "/%" PRIu64 "/%" PRIu64 " err=%" PRIu64 " hi=%s%" PRIu64 "\n",
+			 b[i].node_name ?: "-", b[i].qdev ?: "-", b[i].rd_operations, b[i].rd_bytes,
+			 b[i].wr_operations, b[i].wr_bytes, b[i].flush_operations, b[i].rd_total_time_ns,
+			 b[i].wr_total_time_ns, b[i].flush_total_time_ns, b[i].failed_operations,
+			 b[i].has_wr_highest_offset ? "" : "none:", b[i].wr_highest_offset);
+	}
+}
+
+static void on_block_nodes(QemuMonitor *mon, int r, const QemuBlockNode *b, size_t n, const char *error,
+			   void *userdata)
+{
+	Fixture *f = userdata;
+	f->n_done++;
+	f->done_r = r;
+	snprintf(f->done_error, sizeof(f->done_error), "%s", error ?: "");
+	f->blocks[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(f->blocks);
+		snprintf(f->blocks + l, sizeof(f->blocks) - l, "%s %" PRIu64 " %s%" PRIu64 "\n",
+			 b[i].node_name, b[i].virtual_size,
+			 b[i].has_actual_size ? "" : "none:", b[i].actual_size);
 	}
 }
 
@@ -254,6 +296,57 @@ static void test_query_chardev(void **state)
 	assert_string_equal(f->labels, "charconsole0=/dev/pts/7 charconsole1=- charmonitor=-");
 }
 
+static void test_query_blockstats(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(qemu_monitor_query_blockstats(f->mon, on_blockstats, f), 0);
+	peer_answer(f, "query-blockstats",
+		    "\"return\": [{\"device\": \"\", \"node-name\": \"virtio-disk0-format\", "
+		    "\"qdev\": \"/machine/peripheral/virtio-disk0/virtio-backend\", "
+		    "\"stats\": {\"rd_operations\": 3, \"rd_bytes\": 12288, \"wr_operations\": 2, "
+		    "\"wr_bytes\": 1024, \"flush_operations\": 1, \"rd_total_time_ns\": 10, "
+		    "\"wr_total_time_ns\": 20, \"flush_total_time_ns\": 30, \"failed_rd_operations\": 1, "
+		    "\"failed_wr_operations\": 2, \"failed_flush_operations\": 4, "
+		    "\"wr_highest_offset\": 99}, "
+		    "\"parent\": {\"node-name\": \"virtio-disk0-storage\", "
+		    "\"stats\": {\"wr_highest_offset\": 1048576}}}, "
+		    "{\"device\": \"\", \"qdev\": \"virtio-disk1\", \"stats\": {\"rd_operations\": -1}}]");
+	run_until(f, &f->n_done, 1);
+	assert_int_equal(f->done_r, 0);
+	/* The highest offset is the image file's (the parent's), not the
+	 * format node's; a backend without a parent has none; a negative
+	 * counter is 0. */
+	assert_string_equal(f->blocks,
+			    "virtio-disk0-format /machine/peripheral/virtio-disk0/virtio-backend rd=3/12288 "
+			    "wr=2/1024 fl=1 t=10/20/30 err=7 hi=1048576\n"
+			    "- virtio-disk1 rd=0/0 wr=0/0 fl=0 t=0/0/0 err=0 hi=none:0\n");
+}
+
+static void test_query_named_block_nodes(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(qemu_monitor_query_named_block_nodes(f->mon, on_block_nodes, f), 0);
+	peer_answer(f, "query-named-block-nodes",
+		    "\"return\": [{\"node-name\": \"virtio-disk0-format\", \"drv\": \"qcow2\", "
+		    "\"image\": {\"virtual-size\": 16777216, \"actual-size\": 200704, \"format\": "
+		    "\"qcow2\"}}, {\"node-name\": \"virtio-disk1-format\", \"image\": {\"virtual-size\": "
+		    "4194304}}, {\"node-name\": \"no-image\"}, {\"image\": {\"virtual-size\": 1}}]");
+	/* Each node once, not the chain below each. */
+	assert_string_equal(f->last_args, "{\"flat\":true}");
+	run_until(f, &f->n_done, 1);
+	assert_int_equal(f->done_r, 0);
+	assert_string_equal(f->blocks, "virtio-disk0-format 16777216 200704\n"
+				       "virtio-disk1-format 4194304 none:0\n");
+
+	assert_int_equal(qemu_monitor_query_named_block_nodes(f->mon, on_block_nodes, f), 0);
+	peer_answer(f, "query-named-block-nodes",
+		    "\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"no such command\"}");
+	run_until(f, &f->n_done, 2);
+	assert_int_equal(f->done_r, -EIO);
+	assert_string_equal(f->done_error, "no such command");
+	assert_string_equal(f->blocks, "");
+}
+
 static void test_events(void **state)
 {
 	Fixture *f = *state;
@@ -326,6 +419,8 @@ static void test_free_with_replies_owed(void **state)
 	Fixture *f = *state;
 	assert_int_equal(qemu_monitor_cont(f->mon, on_done), 0);
 	assert_int_equal(qemu_monitor_query_status(f->mon, on_status), 0);
+	/* Its context goes with the monitor (a leak under ASan otherwise). */
+	assert_int_equal(qemu_monitor_query_named_block_nodes(f->mon, on_block_nodes, f), 0);
 	f->mon = qemu_monitor_free(f->mon);
 	for (int i = 0; i < 5; i++)
 		assert_true(sd_event_run(f->event, 1000) >= 0);
@@ -381,6 +476,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_chardev, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_blockstats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_named_block_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_replies_owed, setup, teardown),
