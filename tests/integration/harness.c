@@ -2179,6 +2179,37 @@ int harness_console_command(const char *pty_path, const char *command, int timeo
 	return r;
 }
 
+char *harness_guest_block_at(const char *pty_path, const char *busid)
+{
+	_cleanup_free_ char *out = NULL;
+	if (harness_console_command(pty_path, "devices", 60000, &out) < 0)
+		fail_msg("the guest did not answer \"devices\" on %s", pty_path);
+	for (char *line = out; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char name[32], id[32];
+		unsigned long long sectors;
+		if (sscanf(line, "%31s %llu %31s", name, &sectors, id) == 3 && strcmp(id, busid) == 0)
+			return xstrdup(name);
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+char *harness_wait_guest_block(const char *pty_path, const char *busid, bool present)
+{
+	for (int i = 0; i < 30; i++) {
+		char *name = harness_guest_block_at(pty_path, busid);
+		if (!!name == present)
+			return name ? name : xstrdup("");
+		free(name);
+		usleep(500 * 1000);
+	}
+	fail_msg("the guest %s a disk at %s", present ? "never got" : "still has", busid);
+	return NULL;
+}
+
 /* ---- the unprivileged caller ---- */
 
 static int write_all(int fd, const void *data, size_t len)

@@ -214,6 +214,15 @@ int harness_console_send(const char *pty_path, const char *line);
 /* Send a command to the guest's console and collect what it prints until
  * "zvirt-guest: done <first word of command>". */
 int harness_console_command(const char *pty_path, const char *command, int timeout_ms, char **ret_output);
+/* Asserting: the guest's name of the block device at ccw bus id busid
+ * ("0.0.0001"), from its "devices" lines "<name> <sectors> <busid>"
+ * (the guest names disks in the order it finds them, whatever their
+ * target on the host), or NULL when it has none there. */
+char *harness_guest_block_at(const char *pty_path, const char *busid);
+/* Asserting: waits (a plugged disk shows within a second or two under
+ * TCG) until the guest does or does not have a disk at busid; its name,
+ * or "" when it is gone (malloc'd). */
+char *harness_wait_guest_block(const char *pty_path, const char *busid, bool present);
 
 /* ---- files ---- */
 

@@ -77,42 +77,6 @@ static char *inactive_xml(const char *path)
 	return strdup(xml);
 }
 
-/* The guest's name of the block device at ccw bus id busid (its
- * "devices" line is "<name> <sectors> <busid>"; the guest names disks in
- * the order it finds them, whatever their target on the host), or NULL
- * when it has none there. */
-static char *guest_block_at(const char *pty, const char *busid)
-{
-	_cleanup_free_ char *out = NULL;
-	assert_int_equal(harness_console_command(pty, "devices", 60000, &out), 0);
-	for (char *line = out; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		char name[32], id[32];
-		unsigned long long sectors;
-		if (sscanf(line, "%31s %llu %31s", name, &sectors, id) == 3 && strcmp(id, busid) == 0)
-			return strdup(name);
-		line = nl ? nl + 1 : NULL;
-	}
-	return NULL;
-}
-
-/* Waits (a plugged disk shows within a second or two under TCG) until
- * the guest does or does not have a disk at busid; its name or "". */
-static char *wait_guest_block(const char *pty, const char *busid, bool present)
-{
-	for (int i = 0; i < 30; i++) {
-		char *name = guest_block_at(pty, busid);
-		if (!!name == present)
-			return name ? name : strdup("");
-		free(name);
-		usleep(500 * 1000);
-	}
-	fail_msg("the guest %s a disk at %s", present ? "never got" : "still has", busid);
-	return NULL;
-}
-
 static void boot(const char *path, const char *name, char **ret_pty)
 {
 	harness_boot_guest(path, name);
@@ -167,7 +131,7 @@ static void test_attach_detach_live(void **state)
 	assert_string_equal(format, "qcow2");
 	assert_string_equal(alias, "virtio-disk1"); /* libvirt: after its target, vdb */
 
-	_cleanup_free_ char *name = wait_guest_block(pty, "0.0.0000", true);
+	_cleanup_free_ char *name = harness_wait_guest_block(pty, "0.0.0000", true);
 	_cleanup_free_ char *out = NULL, *cmd = NULL;
 	assert_true(asprintf(&cmd, "blkwrite %s zvirt-hotplug-data", name) > 0);
 	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
@@ -185,7 +149,7 @@ static void test_attach_detach_live(void **state)
 	free(live);
 	live = harness_get_xml(path);
 	assert_null(strstr(live, "vdb"));
-	free(wait_guest_block(pty, "0.0.0000", false));
+	free(harness_wait_guest_block(pty, "0.0.0000", false));
 	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", device, DISK_IFACE, "Detach",
 			     "a{sv}", 0);
 
@@ -225,7 +189,7 @@ static void test_attach_config(void **state)
 	assert_null(strstr(live, "vdc"));
 	harness_flush_signals();
 	assert_null(harness_signal_find(mark, NULL, NULL, "InterfacesAdded", device));
-	_cleanup_free_ char *none = guest_block_at(pty, "0.0.0000");
+	_cleanup_free_ char *none = harness_guest_block_at(pty, "0.0.0000");
 	assert_null(none);
 
 	/* Both: one address, the next free one in either definition. */
@@ -235,7 +199,7 @@ static void test_attach_config(void **state)
 	free(persistent);
 	persistent = inactive_xml(path);
 	assert_non_null(strstr(persistent, "<target dev='vdd'"));
-	free(wait_guest_block(pty, "0.0.0001", true));
+	free(harness_wait_guest_block(pty, "0.0.0001", true));
 
 	mark = harness_signal_mark();
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
@@ -243,8 +207,8 @@ static void test_attach_config(void **state)
 
 	free(pty);
 	boot(path, "hp-config", &pty);
-	free(wait_guest_block(pty, "0.0.0000", true));
-	free(wait_guest_block(pty, "0.0.0001", true));
+	free(harness_wait_guest_block(pty, "0.0.0000", true));
+	free(harness_wait_guest_block(pty, "0.0.0001", true));
 
 	/* config detach: the next start will not have it; the guest keeps it now. */
 	detach(path, dxml, "config");
@@ -357,12 +321,12 @@ static void test_bad_input(void **state)
 	_cleanup_free_ char *config_after = inactive_xml(path);
 	assert_string_equal(live_after, live_before);
 	assert_string_equal(config_after, config_before);
-	_cleanup_free_ char *line = guest_block_at(pty, "0.0.0001");
+	_cleanup_free_ char *line = harness_guest_block_at(pty, "0.0.0001");
 	assert_null(line);
 
 	/* Disk.Detach is DetachDevice of that disk. */
 	sd_bus_message_unref(harness_call(device, DISK_IFACE, "Detach", "a{sv}", 0));
-	free(wait_guest_block(pty, "0.0.0000", false));
+	free(harness_wait_guest_block(pty, "0.0.0000", false));
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	harness_undefine(path);
 
@@ -453,13 +417,13 @@ static void test_restart_keeps_devices(void **state)
 
 	free(pty);
 	pty = harness_console_pty(path);
-	free(wait_guest_block(pty, "0.1.0042", true));
-	free(wait_guest_block(pty, "0.0.0001", true));
+	free(harness_wait_guest_block(pty, "0.1.0042", true));
+	free(harness_wait_guest_block(pty, "0.0.0001", true));
 	/* The new daemon knows QEMU's names: it unplugs them. */
 	sd_bus_message_unref(harness_call(d3, DISK_IFACE, "Detach", "a{sv}", 0));
 	detach(path, dxml2, NULL);
-	free(wait_guest_block(pty, "0.0.0001", false));
-	free(wait_guest_block(pty, "0.1.0042", false));
+	free(harness_wait_guest_block(pty, "0.0.0001", false));
+	free(harness_wait_guest_block(pty, "0.1.0042", false));
 	/* And a new one gets the first free address and alias again. */
 	_cleanup_free_ char *again = attach(path, dxml, NULL);
 	_cleanup_free_ char *ccw = harness_get_string(again, DISK_IFACE, "CcwAddress");
