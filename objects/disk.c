@@ -238,6 +238,37 @@ static int method_change_media(sd_bus_message *m, void *userdata, sd_bus_error *
 	return 1;
 }
 
+static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *stats, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	objects_reply_stats(m, r, err, stats);
+}
+
+/* Reading: open to every caller, no polkit (as Domain.GetStats). */
+static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	Domain *d;
+	_cleanup_free_ char *target = NULL;
+	assert(m);
+	assert(o);
+
+	int r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	if (!disk_of_call(o, sd_bus_message_get_path(m), &d, &target))
+		return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "No such disk: %s",
+					 sd_bus_message_get_path(m));
+
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_get_disk_stats(d, target, on_stats, sd_bus_message_ref(m), &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, &err, r);
+	}
+	return 1;
+}
+
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
@@ -262,6 +293,8 @@ static const sd_bus_vtable disk_vtable[] = {
 				UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ChangeMedia", SD_BUS_ARGS("s", source, "a{sv}", options), SD_BUS_NO_RESULT,
 				method_change_media, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("a{sv}", stats),
+				method_get_stats, UNPRIV),
 	SD_BUS_VTABLE_END,
 };
 

@@ -569,9 +569,8 @@ static int append_stat(sd_bus_message *reply, const DomainStat *st)
 	return -EINVAL;
 }
 
-static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *stats, void *userdata)
+void objects_reply_stats(sd_bus_message *m, int r, const ZvError *err, const DomainStats *stats)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
 	if (r < 0) {
@@ -589,6 +588,12 @@ static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *st
 		r = sd_bus_send(NULL, reply, NULL);
 	if (r < 0)
 		(void)bus_reply_zv_error(m, NULL, r);
+}
+
+static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *stats, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	objects_reply_stats(m, r, err, stats);
 }
 
 /* Reading: open to every caller, no polkit. */

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 
 #include "driver/registry.h"
+#include "driver/stats.h"
 #include "conf/settings.h"
 #include "util/hashmap.h"
 #include "util/ratelimit.h"
@@ -66,6 +67,10 @@ int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *u
 int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
 			   sd_bus_error *error);
+
+/* domain.c: answers a GetStats call m (Domain's or Disk's) with the
+ * values as an a{sv}, or with the error when r < 0. */
+void objects_reply_stats(sd_bus_message *m, int r, const ZvError *err, const DomainStats *stats);
 
 /* polkit for a call on d, with the details rules see (docs/dbus-api.md):
  * verb, domain_name, domain_uuid, and device when not NULL. 1: allowed,

@@ -41,9 +41,21 @@ typedef struct DomainStats {
 typedef void (*domain_stats_fn)(Domain *d, int r, const ZvError *err, const DomainStats *stats,
 				void *userdata);
 
-/* Collects the statistics of d: for an inactive domain its state and
- * configured values; for an active one also what QEMU and /proc say
- * (CPU time per vCPU, the balloon, each disk's counters). A group QEMU
- * cannot answer (a monitor that is reconnecting) is left out, as
- * libvirt's domstats leaves it out. cb runs exactly once, later. */
+/* Collects the statistics of d: for an inactive domain its state,
+ * configured values and each disk's sizes as its image file has them;
+ * for an active one also what QEMU and /proc say (CPU time per vCPU,
+ * the balloon, each disk's counters and sizes). A group QEMU cannot
+ * answer (a monitor that is reconnecting), or an image file that
+ * cannot be read, is left out, as libvirt's domstats leaves it out. cb
+ * runs exactly once, later. */
 int domain_get_stats(Domain *d, domain_stats_fn cb, void *userdata, ZvError *err);
+
+/* Disk.GetStats: the counters of one disk of a running domain, under
+ * virsh domblkstat's names (rd_req, rd_bytes, wr_req, wr_bytes,
+ * flush_operations, rd_total_times, wr_total_times, flush_total_times
+ * in ns, errs), and its domblkinfo sizes (capacity, allocation,
+ * physical, as "block.<n>.*" of domain_get_stats). An inactive domain
+ * is OperationInvalid and a target the running definition lacks
+ * NoSuchDevice, at once; a disk QEMU does not report, or a monitor
+ * that does not answer, is HypervisorError through cb. */
+int domain_get_disk_stats(Domain *d, const char *target, domain_stats_fn cb, void *userdata, ZvError *err);

@@ -3,14 +3,18 @@
  * Domain.GetStats on a real s390x guest with a disk and a balloon: the
  * configured values of a shut-off domain; the state, CPU time per vCPU,
  * the balloon and the disk's counters of a running one (the guest's
- * kernel reads the disk's partition table at boot). Open to every
- * caller; unknown options are refused.
+ * kernel reads the disk's partition table at boot). Disk.GetStats of a
+ * raw and a qcow2 disk: counters that grow as the guest writes and
+ * reads, and domblkinfo's sizes, from the image files while shut off
+ * and from QEMU while running. Open to every caller; unknown options
+ * and a domain that does not run are refused.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -258,10 +262,220 @@ static void test_stats(void **state)
 	harness_undefine(path);
 }
 
+#define DISK_IFACE "org.zvirt1.Disk"
+
+static sd_bus_message *disk_stats(const char *disk)
+{
+	return harness_call(disk, DISK_IFACE, "GetStats", "a{sv}", 0);
+}
+
+/* The error of Disk.GetStats, which must fail with error_name; its message. */
+static char *disk_stats_error(const char *disk, const char *error_name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r = harness_call_full(harness_bus(), &error, NULL, disk, DISK_IFACE, "GetStats", "a{sv}", 0);
+	if (r >= 0)
+		fail_msg("Disk.GetStats on %s succeeded; expected %s", disk, error_name);
+	if (!sd_bus_error_has_name(&error, error_name))
+		fail_msg("Disk.GetStats on %s: %s (%s); expected %s", disk, error.name, error.message,
+			 error_name);
+	return strdup(error.message);
+}
+
+static uint64_t allocated(const char *file)
+{
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static uint64_t file_size(const char *file)
+{
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+/* The counters of Disk.GetStats, by virsh domblkstat's names. */
+typedef struct BlkStat {
+	uint64_t rd_req, rd_bytes, wr_req, wr_bytes, flush, rd_times, wr_times, flush_times, errs;
+	uint64_t capacity, allocation, physical;
+} BlkStat;
+
+static BlkStat read_blkstat(const char *disk)
+{
+	sd_bus_message *reply = disk_stats(disk);
+	BlkStat b = {
+		.rd_req = stat_num(reply, "rd_req", 't'),
+		.rd_bytes = stat_num(reply, "rd_bytes", 't'),
+		.wr_req = stat_num(reply, "wr_req", 't'),
+		.wr_bytes = stat_num(reply, "wr_bytes", 't'),
+		.flush = stat_num(reply, "flush_operations", 't'),
+		.rd_times = stat_num(reply, "rd_total_times", 't'),
+		.wr_times = stat_num(reply, "wr_total_times", 't'),
+		.flush_times = stat_num(reply, "flush_total_times", 't'),
+		.errs = stat_num(reply, "errs", 't'),
+		.capacity = stat_num(reply, "capacity", 't'),
+		.allocation = stat_num(reply, "allocation", 't'),
+		.physical = stat_num(reply, "physical", 't'),
+	};
+	/* Only what belongs to the disk: no domain keys. */
+	assert_no_stat(reply, "state");
+	assert_no_stat(reply, "block.count");
+	sd_bus_message_unref(reply);
+	return b;
+}
+
+/* A raw disk vda (4 MiB, sparse) and a qcow2 disk vdb (16 MiB). */
+static char *guest_with_two_disks(const char *name, const char *raw, const char *qcow2)
+{
+	_cleanup_free_ char *base = harness_guest_xml(name);
+	const char *at = strstr(base, "    <memballoon model='none'/>\n");
+	char *xml = NULL;
+	assert_non_null(at);
+	assert_true(asprintf(&xml,
+			     "%.*s"
+			     "    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n"
+			     "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			     "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>\n"
+			     "%s",
+			     (int)(at - base), base, raw, qcow2, at) > 0);
+	return xml;
+}
+
+static void test_disk_stats(void **state)
+{
+	_cleanup_free_ char *raw = NULL, *qcow2 = NULL, *cmd = NULL;
+	assert_true(asprintf(&raw, "%s/blk-vda.raw", harness_tmpdir()) > 0);
+	assert_true(asprintf(&qcow2, "%s/blk-vdb.qcow2", harness_tmpdir()) > 0);
+	harness_write_file(raw, "");
+	assert_int_equal(truncate(raw, 4 * MIB), 0);
+	assert_true(asprintf(&cmd, "qemu-img create -q -f qcow2 '%s' 16M", qcow2) > 0);
+	assert_int_equal(system(cmd), 0);
+	_cleanup_free_ char *xml = guest_with_two_disks("blk-guest", raw, qcow2);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *vda = NULL, *vdb = NULL;
+	assert_true(asprintf(&vda, "%s/disk/vda", path) > 0);
+	assert_true(asprintf(&vdb, "%s/disk/vdb", path) > 0);
+
+	/* Shut off: domblkinfo from the files (a qcow2's capacity from its
+	 * header), no counters; Disk.GetStats says the domain does not run. */
+	sd_bus_message *reply = get_stats(path);
+	assert_int_equal(stat_num(reply, "block.count", 'u'), 2);
+	assert_int_equal(stat_num(reply, "block.0.capacity", 't'), 4 * MIB);
+	assert_int_equal(stat_num(reply, "block.0.physical", 't'), 4 * MIB);
+	assert_int_equal(stat_num(reply, "block.0.allocation", 't'), allocated(raw));
+	assert_int_equal(stat_num(reply, "block.1.capacity", 't'), 16 * MIB);
+	assert_int_equal(stat_num(reply, "block.1.physical", 't'), file_size(qcow2));
+	assert_int_equal(stat_num(reply, "block.1.allocation", 't'), allocated(qcow2));
+	assert_true(file_size(qcow2) < 16 * MIB);
+	assert_no_stat(reply, "block.1.rd.reqs");
+	sd_bus_message_unref(reply);
+
+	_cleanup_free_ char *off = disk_stats_error(vda, ZVIRT_ERROR("OperationInvalid"));
+	if (!strstr(off, "shut-off") || !strstr(off, "'vda'"))
+		fail_msg("the error names neither the state nor the disk: %s", off);
+	harness_nobody_expect_error(ZVIRT_ERROR("OperationInvalid"), vdb, DISK_IFACE, "GetStats", "a{sv}",
+				    0);
+	/* The options are read first, whatever the state. */
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), vda, DISK_IFACE, "GetStats", "a{sv}", 1,
+			     "bogus", "b", 1);
+
+	/* Running: the kernel read each disk's partition table at boot. */
+	harness_boot_guest(path, "blk-guest");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	assert_non_null(pty);
+	_cleanup_free_ char *name = harness_wait_guest_block(pty, "0.0.0000", true);
+	BlkStat boot = read_blkstat(vda);
+	assert_true(boot.rd_req > 0);
+	assert_true(boot.rd_bytes >= boot.rd_req * 512);
+	assert_int_equal(boot.wr_req, 0);
+	assert_int_equal(boot.wr_bytes, 0);
+	assert_int_equal(boot.errs, 0);
+	assert_int_equal(boot.capacity, 4 * MIB);
+	/* Nothing written yet, and QEMU's allocated size of a file that is
+	 * all hole is 0: physical is then the file's size (as libvirt). */
+	assert_int_equal(boot.allocation, 0);
+	assert_int_equal(boot.physical, 4 * MIB);
+
+	/* A write with fsync: a write request, and a flush of the disk's
+	 * write cache; the highest offset written moves. */
+	_cleanup_free_ char *out = NULL, *line = NULL;
+	assert_true(asprintf(&line, "blkwrite %s zvirt-blkstat-data", name) > 0);
+	assert_int_equal(harness_console_command(pty, line, 60000, &out), 0);
+	assert_non_null(strstr(out, "wrote "));
+	BlkStat wrote = read_blkstat(vda);
+	assert_true(wrote.wr_req > boot.wr_req);
+	assert_true(wrote.wr_bytes >= boot.wr_bytes + strlen("zvirt-blkstat-data"));
+	assert_true(wrote.flush > boot.flush);
+	assert_true(wrote.wr_times > boot.wr_times);
+	assert_true(wrote.allocation > 0);
+	assert_true(wrote.allocation <= 4 * MIB);
+	assert_true(wrote.physical > 0);
+	assert_true(wrote.rd_req >= boot.rd_req);
+
+	/* An uncached read. */
+	free(line);
+	free(out);
+	out = NULL;
+	assert_true(asprintf(&line, "blkread %s 4096", name) > 0);
+	assert_int_equal(harness_console_command(pty, line, 60000, &out), 0);
+	assert_non_null(strstr(out, "read "));
+	BlkStat read = read_blkstat(vda);
+	assert_true(read.rd_req > wrote.rd_req);
+	assert_true(read.rd_bytes >= wrote.rd_bytes + 4096);
+	assert_true(read.rd_times > wrote.rd_times);
+	assert_int_equal(read.wr_req, wrote.wr_req);
+
+	/* Domain.GetStats shows the same disk the same way (the guest is idle). */
+	reply = get_stats(path);
+	assert_int_equal(stat_num(reply, "block.0.rd.reqs", 't'), read.rd_req);
+	assert_int_equal(stat_num(reply, "block.0.wr.reqs", 't'), read.wr_req);
+	assert_int_equal(stat_num(reply, "block.0.wr.bytes", 't'), read.wr_bytes);
+	assert_int_equal(stat_num(reply, "block.0.fl.reqs", 't'), read.flush);
+	assert_int_equal(stat_num(reply, "block.0.capacity", 't'), read.capacity);
+	assert_int_equal(stat_num(reply, "block.0.allocation", 't'), read.allocation);
+	assert_int_equal(stat_num(reply, "block.0.physical", 't'), read.physical);
+	/* The qcow2 disk: the guest's size from QEMU, what it takes on the host. */
+	assert_int_equal(stat_num(reply, "block.1.capacity", 't'), 16 * MIB);
+	assert_true(stat_num(reply, "block.1.physical", 't') > 0);
+	sd_bus_message_unref(reply);
+	BlkStat q = read_blkstat(vdb);
+	assert_int_equal(q.capacity, 16 * MIB);
+	assert_true(q.physical > 0);
+	assert_true(q.rd_req > 0);
+	assert_int_equal(q.wr_req, 0);
+
+	/* Open to everyone; unknown options refused while running too. */
+	_cleanup_free_ char *dump = harness_nobody_call(vda, DISK_IFACE, "GetStats", "a{sv}", 0);
+	if (!strstr(dump, "rd_req") || !strstr(dump, "flush_total_times") || !strstr(dump, "capacity"))
+		fail_msg("Disk.GetStats as nobody: %s", dump);
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), vda, DISK_IFACE, "GetStats", "a{sv}", 1, "live",
+			     "b", 1);
+
+	/* Paused still has QEMU's counters. */
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Suspend", "a{sv}", 0));
+	assert_int_equal(read_blkstat(vda).wr_req, read.wr_req);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	_cleanup_free_ char *gone = disk_stats_error(vda, ZVIRT_ERROR("OperationInvalid"));
+	if (!strstr(gone, "destroyed"))
+		fail_msg("the error does not say why: %s", gone);
+	/* Back to the files: the raw image now holds the data. */
+	reply = get_stats(path);
+	assert_int_equal(stat_num(reply, "block.0.capacity", 't'), 4 * MIB);
+	assert_int_equal(stat_num(reply, "block.0.allocation", 't'), allocated(raw));
+	assert_true(allocated(raw) > 0);
+	sd_bus_message_unref(reply);
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_disk_stats),
 	};
 
 	return harness_main("stats", tests, 0);
