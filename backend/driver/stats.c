@@ -26,6 +26,7 @@
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "util/worker.h"
 
@@ -368,6 +369,7 @@ static void call_finish(DomainStatsCall *call)
 static int read_files(void *userdata)
 {
 	FileJob *job = userdata;
+	fault_delay("stats-image-read"); /* a slow or hung file system */
 	for (size_t i = 0; i < job->n; i++)
 		job->items[i].r = qemu_image_read_sizes(job->items[i].path, job->items[i].format,
 							&job->items[i].sizes);

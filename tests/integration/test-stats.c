@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -471,11 +472,101 @@ static void test_disk_stats(void **state)
 	harness_undefine(path);
 }
 
+static int on_slow_stats(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	sd_bus_message **reply = userdata;
+	*reply = sd_bus_message_ref(m);
+	return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void wait_reply(sd_bus_message **reply, int timeout_ms)
+{
+	for (uint64_t end = mono_ms() + (uint64_t)timeout_ms; !*reply && mono_ms() < end;) {
+		int r = sd_bus_process(harness_bus(), NULL);
+		assert_return_code(r, 0);
+		if (r == 0)
+			assert_return_code(sd_bus_wait(harness_bus(), 50 * 1000), 0);
+	}
+	assert_non_null(*reply);
+}
+
+/* A shut-off domain's sizes are read off the loop: an image on a slow
+ * file system (every read 2 s late) holds up that answer, no other;
+ * and a domain that goes meanwhile is answered at once, without sizes. */
+static void test_slow_image_file(void **state)
+{
+	_cleanup_free_ char *image = disk_image();
+	_cleanup_free_ char *base = harness_minimal_xml("stats-slow", NULL);
+	_cleanup_free_ char *xml = NULL;
+	const char *at = strstr(base, "    <memballoon model='none'/>");
+	assert_non_null(at);
+	assert_true(asprintf(&xml,
+			     "%.*s    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n%s",
+			     (int)(at - base), base, image, at) > 0);
+	_cleanup_free_ char *path = harness_define(xml);
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_DELAY", "stats-image-read:2000", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_DELAY"), 0);
+
+	sd_bus_message *slow = NULL;
+	uint64_t start = mono_ms();
+	assert_return_code(sd_bus_call_method_async(harness_bus(), NULL, ZVIRT_BUS_NAME, path,
+						    ZVIRT_DOMAIN_IFACE, "GetStats", on_slow_stats, &slow,
+						    "a{sv}", 0),
+			   0);
+	/* Meanwhile everyone else is answered at once. */
+	for (int i = 0; i < 5; i++) {
+		uint64_t t = mono_ms();
+		sd_bus_message_unref(
+			harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 0));
+		if (mono_ms() - t > 1000)
+			fail_msg("ListDomains took %llu ms during a slow image read",
+				 (unsigned long long)(mono_ms() - t));
+	}
+	assert_null(slow);
+	wait_reply(&slow, 10000);
+	assert_true(mono_ms() - start >= 2000);
+	assert_false(sd_bus_message_is_method_error(slow, NULL));
+	assert_int_equal(stat_num(slow, "block.0.capacity", 't'), 4 * MIB);
+	sd_bus_message_unref(slow);
+
+	/* Undefined while its sizes are read: answered then, and the read
+	 * that ends later finds nobody to answer. */
+	slow = NULL;
+	assert_return_code(sd_bus_call_method_async(harness_bus(), NULL, ZVIRT_BUS_NAME, path,
+						    ZVIRT_DOMAIN_IFACE, "GetStats", on_slow_stats, &slow,
+						    "a{sv}", 0),
+			   0);
+	usleep(200 * 1000);
+	start = mono_ms();
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+	wait_reply(&slow, 10000);
+	assert_false(sd_bus_message_is_method_error(slow, NULL));
+	assert_stat_string(slow, "block.0.name", "vda");
+	assert_no_stat(slow, "block.0.capacity");
+	sd_bus_message_unref(slow);
+	sleep(3);
+	sd_bus_message_unref(
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ListDomains", "a{sv}", 0));
+	assert_int_equal(harness_restart_daemon(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_disk_stats),
+		cmocka_unit_test(test_slow_image_file),
 	};
 
 	return harness_main("stats", tests, 0);
