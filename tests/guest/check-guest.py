@@ -5,7 +5,8 @@ Boots the guest built by build-guest.sh three times and checks the console
 protocol and the QEMU events the daemon relies on:
 
   boot 1: ready line, echo, bootid, ip link, unknown command, disk hot-plug
-          (null-co + virtio-blk-ccw devno fe.0.0005 -> vda / 0.0.0005),
+          (null-co + virtio-blk-ccw devno fe.0.0005 -> vda / 0.0.0005, seen
+          by `waitblk`), `blkread` of it, a `waitblk` timeout,
           CPU hot-plug + `cpus online`, count, dirty, then QMP
           system_powerdown -> SHUTDOWN guest=true and QEMU exits by itself
   boot 2: `reboot` -> RESET guest=true + a new ready line with a new
@@ -316,10 +317,16 @@ def boot1(r, qemu, guest_dir, workdir):
         r.check("devices before hot-plug", devices_before)
 
         def hotplug_disk():
+            # waitblk sees the disk come: it waits before the plug.
+            start = g.console.mark()
+            g.console.send("waitblk 0.0.0005 present 30")
+            g.console.expect(r"^blk 0\.0\.0005 waiting$", 30, start)
             g.qmp.execute("blockdev-add", {"driver": "null-co", "node-name": "n1",
                                            "size": 1048576})
             g.qmp.execute("device_add", {"driver": "virtio-blk-ccw", "drive": "n1",
                                          "id": "vdb", "devno": "fe.0.0005"})
+            g.console.expect(r"^blk 0\.0\.0005 present$", 30, start)
+            g.console.expect(r"^zvirt-guest: done waitblk$", 30, start)
             deadline = time.monotonic() + 30
             while True:
                 out = g.console.command("devices")
@@ -330,6 +337,15 @@ def boot1(r, qemu, guest_dir, workdir):
                     raise CheckFailed("vda/0.0.0005 not listed: %r" % out)
                 time.sleep(0.5)
         r.check("disk hot-plug shows vda 0.0.0005", hotplug_disk)
+
+        def blkread():
+            # null-co reads zeros: 16 bytes that are not printable.
+            expect_eq("answer", g.console.command("blkread vda 16"), ["read " + "." * 16])
+            expect_eq("answer", g.console.command("waitblk 0.0.0005 present 1"),
+                      ["blk 0.0.0005 waiting", "blk 0.0.0005 present"])
+            expect_eq("answer", g.console.command("waitblk 0.0.0006 present 1"),
+                      ["blk 0.0.0006 waiting", "blk 0.0.0006 timeout"])
+        r.check("blkread, waitblk", blkread)
 
         def hotplug_cpu():
             expect_eq("cpus", g.console.command("cpus"), ["online=0"])

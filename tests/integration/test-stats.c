@@ -422,7 +422,7 @@ static void test_disk_stats(void **state)
 	out = NULL;
 	assert_true(asprintf(&line, "blkread %s 4096", name) > 0);
 	assert_int_equal(harness_console_command(pty, line, 60000, &out), 0);
-	assert_non_null(strstr(out, "read "));
+	assert_non_null(strstr(out, "read zvirt-blkstat-data"));
 	BlkStat read = read_blkstat(vda);
 	assert_true(read.rd_req > wrote.rd_req);
 	assert_true(read.rd_bytes >= wrote.rd_bytes + 4096);
