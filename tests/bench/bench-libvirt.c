@@ -51,6 +51,9 @@
 /* virDomainEventType and virDomainEventStoppedDetailType */
 #define VIR_DOMAIN_EVENT_STOPPED          5
 #define VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN 0
+/* virDomainModificationImpact */
+#define VIR_DOMAIN_AFFECT_LIVE   1
+#define VIR_DOMAIN_AFFECT_CONFIG 2
 /* virDomainCoreDumpFormat and virDomainCoreDumpFlags */
 #define VIR_DOMAIN_CORE_DUMP_FORMAT_RAW 0
 #define VIR_DUMP_MEMORY_ONLY            (1 << 4)
@@ -860,6 +863,79 @@ static void lv_save(void)
 	     "OpenGraphicsFD only)");
 }
 
+/* The same live attach and detach as zvirtd's rows, on the same guest
+ * and image kind: AttachDevice / DetachDevice with
+ * VIR_DOMAIN_AFFECT_LIVE (libvirtd answers a detach once QEMU's
+ * DEVICE_DELETED came, or after 5 s). */
+static void lv_hotplug(LvGuest *g)
+{
+	_cleanup_free_ char *image = hotplug_image("libvirt"), *xml = hotplug_disk_xml(image);
+	_cleanup_free_ char *pty = NULL;
+	GuestConsole *c;
+	bool seen = true;
+
+	progress("libvirt: disk hot-plug, %u rounds", opt.hotplug);
+	(void)lv_start(g);
+	wait_lv_ready(g);
+	pty = lv_console_pty(g->path);
+	c = guest_console_open(pty);
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		double ms;
+		uint64_t t0;
+
+		seen = seen && guest_waitblk_begin(c, true);
+		t0 = now_ns();
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, g->path, LV_DOMAIN, "AttachDevice", "su", xml,
+						VIR_DOMAIN_AFFECT_LIVE));
+		series_add(&rows[ROW_ATTACH].lv, ms);
+		if (seen)
+			series_add(&rows[ROW_ATTACH_SEEN].lv, ms_between(t0, guest_waitblk_end(c, true)));
+		else
+			sleep_ms(1000);
+		if (seen)
+			(void)guest_waitblk_begin(c, false);
+		t0 = now_ns();
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, g->path, LV_DOMAIN, "DetachDevice", "su", xml,
+						VIR_DOMAIN_AFFECT_LIVE));
+		series_add(&rows[ROW_DETACH].lv, ms);
+		if (seen)
+			series_add(&rows[ROW_DETACH_GONE].lv, ms_between(t0, guest_waitblk_end(c, false)));
+		else
+			sleep_ms(1000);
+	}
+	guest_console_close(c);
+	lv_destroy_all(g, 1);
+}
+
+/* UpdateDevice with VIR_DOMAIN_AFFECT_CONFIG on a shut-off domain, the
+ * same cache mode back and forth as zvirtd's row (libvirtd writes the
+ * definition with fsync and rename). */
+static void lv_update(void)
+{
+	_cleanup_free_ char *image = xasprintf("%s/lv-update.raw", harness_tmpdir());
+	_cleanup_free_ char *base = harness_minimal_xml("lv-update", NULL);
+	_cleanup_free_ char *none = update_disk_xml(image, "none"),
+			    *wb = update_disk_xml(image, "writeback");
+	_cleanup_free_ char *x = NULL, *xml = NULL, *path = NULL;
+	const char *at = strstr(base, "    <memballoon");
+
+	progress("libvirt: UpdateDevice, config only: %u calls", opt.update);
+	harness_write_file(image, "");
+	if (!at)
+		fail_msg("the minimal XML has no <memballoon>");
+	x = xasprintf("%.*s    %s\n%s", (int)(at - base), base, wb, at);
+	xml = lv_xml(x);
+	path = lv_define(xml, NULL);
+	for (unsigned i = 0; i < opt.update + 5; i++) {
+		double ms;
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, path, LV_DOMAIN, "UpdateDevice", "su",
+						i % 2 ? wb : none, VIR_DOMAIN_AFFECT_CONFIG));
+		if (i >= 5)
+			series_add(&rows[ROW_UPDATE].lv, ms);
+	}
+	lv_domain_call(NULL, path, "Undefine");
+}
+
 void phase_libvirt(void)
 {
 	LvGuest g[N_GUESTS] = {};
@@ -925,6 +1001,8 @@ void phase_libvirt(void)
 	lv_concurrent(g);
 	lv_restart(g);
 	lv_save();
+	lv_hotplug(&g[0]);
+	lv_update();
 
 	stop_all();
 	for (size_t i = 0; i < N_GUESTS; i++) {

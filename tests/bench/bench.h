@@ -40,6 +40,8 @@ typedef struct Options {
 	unsigned stall;        /* rounds of 8 hostile ValidateXML (and idle rounds) */
 	unsigned saves;        /* ManagedSave + restore rounds per guest size */
 	unsigned console;      /* OpenConsole rounds (and as many on the pty alone) */
+	unsigned hotplug;      /* live disk attach + detach rounds */
+	unsigned update;       /* config-only UpdateDevice calls */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
@@ -109,6 +111,16 @@ typedef enum RowId {
 	ROW_CONSOLE_PTY_RTT,
 	ROW_VCPU_HOTPLUG,
 	ROW_VCPU_ONLINE,
+	ROW_ATTACH,
+	ROW_ATTACH_SEEN,
+	ROW_QEMU_ATTACH,
+	ROW_DETACH,
+	ROW_DETACH_GONE,
+	ROW_QEMU_DETACH,
+	ROW_UPDATE,
+	ROW_UPDATE_FLOOR,
+	ROW_GMO_DISKS,
+	ROW_GMO_DISKS_SIZE,
 	/* --scale */
 	ROW_SCALE_DEFINE,
 	ROW_SCALE_LIST,
@@ -207,6 +219,34 @@ char *dump_file(const char *who, unsigned round);
 /* Whether `path` is gone within `timeout_ms`: the daemon removes a
  * restored image after it answered. */
 bool file_goes(const char *path, unsigned timeout_ms);
+
+/* ---- disk hot-plug ---- */
+
+/* The disk every hot-plug row plugs: a qcow2 image at a fixed ccw
+ * address, so that the guest can be told where to look before the
+ * plug. */
+#define HOTPLUG_DEVNO  "0x0007"
+#define HOTPLUG_BUSID  "0.0.0007"
+#define HOTPLUG_TARGET "vdb"
+
+/* A new 64 MiB qcow2 image in the harness's directory for `who`. */
+char *hotplug_image(const char *who);
+/* The <disk> of it, as AttachDevice and DetachDevice take it. */
+char *hotplug_disk_xml(const char *image);
+/* The same disk (vda) with a cache mode, for config-only UpdateDevice. */
+char *update_disk_xml(const char *image, const char *cache);
+
+/* The guest's console, held open across rounds (QEMU notices a newly
+ * opened pty only once a second), line by line. */
+typedef struct GuestConsole GuestConsole;
+GuestConsole *guest_console_open(const char *pty);
+void guest_console_close(GuestConsole *c);
+/* `waitblk HOTPLUG_BUSID present|absent`: the guest looks every 10 ms.
+ * Returns once it is looking; false when this guest has no waitblk
+ * (an older test guest). */
+bool guest_waitblk_begin(GuestConsole *c, bool present);
+/* When its answer was read (CLOCK_MONOTONIC ns); fails on a timeout. */
+uint64_t guest_waitblk_end(GuestConsole *c, bool present);
 
 /* ---- bench-libvirt.c ---- */
 

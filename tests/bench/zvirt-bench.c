@@ -64,6 +64,8 @@ Options opt = {
 	.events = 5,
 	.saves = 3,
 	.console = 5,
+	.hotplug = 10,
+	.update = 50,
 	.scale_list = 200,
 	.scale_restarts = 3,
 };
@@ -245,6 +247,23 @@ Row rows[N_ROWS] = {
 	[ROW_CONSOLE_PTY_RTT] = {"  pty alone: a round trip once open", "ms", 0, "—", "—"},
 	[ROW_VCPU_HOTPLUG] = {"SetVcpus +1 live → returned (QEMU's device_add done)", "ms", 0, "—", "—"},
 	[ROW_VCPU_ONLINE] = {"  then the guest's rescan → the vCPU online (console)", "ms", 0, "—", "—"},
+	[ROW_ATTACH] = {"Disk attach, live (qcow2), in-process: call → returned", "ms", 3, "≤ 3 ms", "—"},
+	[ROW_ATTACH_SEEN] = {"  call → the guest has the disk (it looks every 10 ms)", "ms", 0, "—", "—"},
+	[ROW_QEMU_ATTACH] = {"  QEMU alone: blockdev-add × 2 + device_add", "ms", 0, "—", "—"},
+	[ROW_DETACH] = {"Disk detach, live, in-process: call → returned (DEVICE_DELETED)", "ms", 5, "≤ 5 ms",
+			"—"},
+	[ROW_DETACH_GONE] = {"  call → the guest no longer has it", "ms", 0, "—", "—"},
+	[ROW_QEMU_DETACH] = {"  QEMU alone: device_del → DEVICE_DELETED, blockdev-del × 2", "ms", 0, "—",
+			     "—"},
+	/* Its target is set from the disk floor below: set_relative_targets(). */
+	[ROW_UPDATE] = {"UpdateDevice, config only (a disk's cache), in-process, durable", "ms", 0,
+			"≤ 1.3 × disk alone", "—"},
+	[ROW_UPDATE_FLOOR] = {"  disk alone: write, fsync, rename, fsync dir, between the calls", "ms", 0,
+			      "—", "—"},
+	[ROW_GMO_DISKS] = {"GetManagedObjects, 1000 domains × 4 disks", "ms", 30, "≤ 30 ms",
+			   "— (no ObjectManager)"},
+	[ROW_GMO_DISKS_SIZE] = {"  its reply (D-Bus body), 1000 domains + 4000 disk objects", "MB", 0, "—",
+				"—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -255,7 +274,7 @@ Row rows[N_ROWS] = {
 };
 
 /* Facts that qualify figures, printed under the table. */
-static char *notes[48];
+static char *notes[64];
 static size_t n_notes;
 
 void note(const char *fmt, ...)
@@ -1274,8 +1293,10 @@ static void phase_stall(void)
 	}
 }
 
-/* The floor of Define: what its durable write costs on this disk alone. */
-static void phase_disk_floor(void)
+/* What a durable definition write costs on this disk, done by the
+ * benchmark itself: a definition-sized file in StateDir/domains
+ * written, fsync'd, renamed, its directory fsync'd. */
+static double disk_floor_once(void)
 {
 	_cleanup_free_ char *xml = harness_minimal_xml("bench-floor", NULL);
 	_cleanup_free_ char *dir = xasprintf("%s/state/domains", harness_tmpdir());
@@ -1284,15 +1305,21 @@ static void phase_disk_floor(void)
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		fail_msg("cannot open %s: %m", dir);
-	for (unsigned i = 0; i < 200; i++) {
-		uint64_t t0 = now_ns();
-		_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, xml, strlen(xml)) != (ssize_t)strlen(xml) || fsync(fd) < 0 ||
-		    rename(tmp, path) < 0 || fsync(dfd) < 0)
-			fail_msg("the disk floor: %m");
-		series_add(&rows[ROW_DEFINE_FLOOR].s, ms_between(t0, now_ns()));
-	}
+	uint64_t t0 = now_ns();
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, xml, strlen(xml)) != (ssize_t)strlen(xml) || fsync(fd) < 0 ||
+	    rename(tmp, path) < 0 || fsync(dfd) < 0)
+		fail_msg("the disk floor: %m");
+	double ms = ms_between(t0, now_ns());
 	(void)unlink(path);
+	return ms;
+}
+
+/* The floor of Define: what its durable write costs on this disk alone. */
+static void phase_disk_floor(void)
+{
+	for (unsigned i = 0; i < 200; i++)
+		series_add(&rows[ROW_DEFINE_FLOOR].s, disk_floor_once());
 }
 
 static void phase_queries(unsigned expect)
@@ -2460,7 +2487,16 @@ static void phase_qemu_save_alone(void)
 /* The targets against the floor measured in this run. */
 static void set_relative_targets(void)
 {
-	static char text[ELEMENTSOF(save_sizes)][2][64];
+	static char text[ELEMENTSOF(save_sizes)][2][64], update_text[64];
+	double disk = series_median(&rows[ROW_UPDATE_FLOOR].s);
+
+	/* A config-only UpdateDevice is one durable write of a definition,
+	 * as Define is: performance.md's ≤ 1.3 × (one fsync + one rename). */
+	if (!isnan(disk)) {
+		rows[ROW_UPDATE].target = 1.3 * disk;
+		snprintf(update_text, sizeof(update_text), "≤ %.2f ms (1.3 × disk alone)", 1.3 * disk);
+		rows[ROW_UPDATE].target_text = update_text;
+	}
 
 	for (size_t k = 0; k < ELEMENTSOF(save_sizes); k++) {
 		const SaveSize *z = &save_sizes[k];
@@ -2654,6 +2690,500 @@ static void phase_vcpus(void)
 	free(g.name);
 	free(g.path);
 	free(g.console_log);
+}
+
+/* ---- disk hot-plug, UpdateDevice, GetManagedObjects with disks ---- */
+
+char *hotplug_image(const char *who)
+{
+	char *path = xasprintf("%s/hotplug-%s.qcow2", harness_tmpdir(), who);
+	_cleanup_free_ char *cmd = xasprintf("qemu-img create -q -f qcow2 '%s' 64M", path);
+
+	if (system(cmd) != 0)
+		fail_msg("%s failed", cmd);
+	return path;
+}
+
+char *hotplug_disk_xml(const char *image)
+{
+	return xasprintf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			 "<source file='%s'/><target dev='" HOTPLUG_TARGET "' bus='virtio'/>"
+			 "<address type='ccw' cssid='0xfe' ssid='0x0' devno='" HOTPLUG_DEVNO "'/></disk>",
+			 image);
+}
+
+char *update_disk_xml(const char *image, const char *cache)
+{
+	return xasprintf("<disk type='file' device='disk'><driver name='qemu' type='raw' cache='%s'/>"
+			 "<source file='%s'/><target dev='vda' bus='virtio'/></disk>",
+			 cache, image);
+}
+
+struct GuestConsole {
+	int fd;
+	char buf[16384];
+	size_t len;
+};
+
+/* The next whole line (without \r\n) into line[], or false at the deadline. */
+static bool console_line(GuestConsole *c, char *line, size_t size, uint64_t deadline_ns)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		if (nl) {
+			size_t n = (size_t)(nl - c->buf);
+			snprintf(line, size, "%.*s", (int)(n > 0 && c->buf[n - 1] == '\r' ? n - 1 : n),
+				 c->buf);
+			c->len -= n + 1;
+			memmove(c->buf, nl + 1, c->len);
+			return true;
+		}
+		if (c->len == sizeof(c->buf))
+			c->len = 0; /* a line that long is none we wait for */
+		uint64_t now = now_ns();
+		if (now >= deadline_ns)
+			return false;
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		int r = poll(&p, 1, (int)((deadline_ns - now) / 1000000ULL) + 1);
+		if (r < 0 && errno != EINTR)
+			fail_msg("console: poll: %m");
+		ssize_t k = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (k == 0)
+			fail_msg("console: end of file");
+		if (k > 0)
+			c->len += (size_t)k;
+		else if (errno != EAGAIN && errno != EINTR)
+			fail_msg("console: read: %m");
+	}
+}
+
+/* Until a line equal to `want` (or to `alt`, may be NULL); which one. */
+static int console_expect(GuestConsole *c, const char *want, const char *alt, int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	char line[512];
+
+	while (console_line(c, line, sizeof(line), deadline)) {
+		if (strcmp(line, want) == 0)
+			return 0;
+		if (alt && strcmp(line, alt) == 0)
+			return 1;
+	}
+	fail_msg("console: no \"%s\" within %d ms", want, timeout_ms);
+	return -1;
+}
+
+static void console_write(GuestConsole *c, const char *text)
+{
+	size_t len = strlen(text), done = 0;
+
+	while (done < len) {
+		ssize_t n = write(c->fd, text + done, len - done);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			fail_msg("console: write: %m");
+		if (n > 0)
+			done += (size_t)n;
+		else
+			sleep_ms(1);
+	}
+}
+
+GuestConsole *guest_console_open(const char *pty)
+{
+	GuestConsole *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	c->fd = open_console(pty);
+	/* QEMU passes output to a pty it has seen opened, within a second. */
+	console_write(c, "echo zvirt-bench-console\n");
+	(void)console_expect(c, "zvirt-bench-console", NULL, 10000);
+	(void)console_expect(c, "zvirt-guest: done echo", NULL, 10000);
+	return c;
+}
+
+void guest_console_close(GuestConsole *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	free(c);
+}
+
+bool guest_waitblk_begin(GuestConsole *c, bool present)
+{
+	_cleanup_free_ char *cmd =
+		xasprintf("waitblk " HOTPLUG_BUSID " %s 30\n", present ? "present" : "absent");
+
+	console_write(c, cmd);
+	if (console_expect(c, "blk " HOTPLUG_BUSID " waiting", "zvirt-guest: unknown command waitblk",
+			   10000) == 1) {
+		(void)console_expect(c, "zvirt-guest: done waitblk", NULL, 10000);
+		return false;
+	}
+	return true;
+}
+
+uint64_t guest_waitblk_end(GuestConsole *c, bool present)
+{
+	const char *want = present ? "blk " HOTPLUG_BUSID " present" : "blk " HOTPLUG_BUSID " absent";
+	uint64_t t;
+
+	if (console_expect(c, want, "blk " HOTPLUG_BUSID " timeout", 40000) == 1)
+		fail_msg("the guest never saw its disk at " HOTPLUG_BUSID " %s", present ? "come" : "go");
+	t = now_ns();
+	(void)console_expect(c, "zvirt-guest: done waitblk", NULL, 10000);
+	return t;
+}
+
+/*
+ * Live attach and detach of a qcow2 disk on a booted guest, `hotplug`
+ * rounds: each call timed from the benchmark's send to its reply, and
+ * from the same send to the guest's own word that it has (or no longer
+ * has) the disk, from a `waitblk` it started before the call.
+ */
+static void phase_hotplug(Guest *g)
+{
+	_cleanup_free_ char *image = hotplug_image("zvirtd"), *xml = hotplug_disk_xml(image);
+	_cleanup_free_ char *pty = NULL, *device = NULL;
+	GuestConsole *c;
+	bool seen = true;
+
+	progress("disk hot-plug: %u live attach + detach rounds", opt.hotplug);
+	(void)start_guest(g);
+	wait_ready(g, 0);
+	pty = harness_console_pty(g->path);
+	if (!pty)
+		fail_msg("%s has no console pty", g->name);
+	c = guest_console_open(pty);
+	device = xasprintf("%s/disk/" HOTPLUG_TARGET, g->path);
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		double ms;
+		uint64_t t0;
+
+		seen = seen && guest_waitblk_begin(c, true);
+		t0 = now_ns();
+		{
+			_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+				callt(&ms, g->path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}", xml, 0);
+			const char *o;
+			if (sd_bus_message_read(reply, "o", &o) < 0 || strcmp(o, device) != 0)
+				fail_msg("AttachDevice: expected %s", device);
+		}
+		series_add(&rows[ROW_ATTACH].s, ms);
+		if (seen)
+			series_add(&rows[ROW_ATTACH_SEEN].s, ms_between(t0, guest_waitblk_end(c, true)));
+		else
+			sleep_ms(1000); /* let the guest take it before it goes */
+
+		if (seen)
+			(void)guest_waitblk_begin(c, false);
+		t0 = now_ns();
+		sd_bus_message_unref(
+			callt(&ms, g->path, ZVIRT_DOMAIN_IFACE, "DetachDevice", "sa{sv}", xml, 0));
+		series_add(&rows[ROW_DETACH].s, ms);
+		if (seen)
+			series_add(&rows[ROW_DETACH_GONE].s, ms_between(t0, guest_waitblk_end(c, false)));
+		else
+			sleep_ms(1000);
+	}
+	if (!seen)
+		note("Disk hot-plug: this test guest has no waitblk (tests/guest/build-guest.sh builds one "
+		     "that has): the guest's side was not measured");
+	note("Disk hot-plug: a 64 MiB qcow2 image at ccw " HOTPLUG_BUSID "; AttachDevice returns once "
+	     "QEMU has the device, DetachDevice once QEMU's DEVICE_DELETED came; the guest's side is its "
+	     "waitblk (started before the call, looking every 10 ms) to the line read here; %u rounds",
+	     opt.hotplug);
+	guest_console_close(c);
+	destroy_all(g, 1);
+}
+
+/* A command that ends with an event (device_del): until both its return
+ * and `event` naming `device` came, in whichever order QEMU sends them. */
+static void qmp_command_until_event(Qemu *q, const char *json, const char *event, const char *device)
+{
+	_cleanup_free_ char *dev = xasprintf("\"device\": \"%s\"", device);
+	bool returned = false, happened = false;
+	char line[16384];
+
+	if (write(q->qmp, json, strlen(json)) != (ssize_t)strlen(json))
+		fail_msg("QMP: send: %m");
+	while (!returned || !happened) {
+		qmp_read_line(q, line, sizeof(line));
+		if (strstr(line, "\"error\""))
+			fail_msg("QMP %s: %s", json, line);
+		if (strstr(line, "\"return\""))
+			returned = true;
+		else if (strstr(line, event) && strstr(line, dev))
+			happened = true;
+	}
+}
+
+/* The same plug and unplug on the guest's command line run by the
+ * benchmark, with the QMP commands the daemon sends. */
+static void phase_qemu_hotplug_alone(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/qemu-alone", harness_tmpdir());
+	_cleanup_free_ char *image = hotplug_image("qemu-alone");
+	_cleanup_free_ char *storage = NULL, *format = NULL, *device = NULL;
+	Qemu q = {};
+
+	if (!qemu_argv) {
+		note("QEMU alone: hot-plug not measured, the guest's command line could not be read");
+		return;
+	}
+	storage = xasprintf("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"file\",\"filename\":"
+			    "\"%s\",\"node-name\":\"hp-storage\",\"read-only\":false,\"discard\":\"unmap\","
+			    "\"auto-read-only\":true}}\n",
+			    image);
+	format = xstrdup(
+		"{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"hp-format\",\"driver\":"
+		"\"qcow2\",\"file\":\"hp-storage\",\"read-only\":false,\"backing\":null}}\n");
+	device =
+		xstrdup("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-blk-ccw\",\"devno\":"
+			"\"fe.0.0007\",\"drive\":\"hp-format\",\"id\":\"hp\"}}\n");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %m", dir);
+	q.console_log = xasprintf("%s/qemu-alone-hotplug.console.log", harness_log_dir());
+	progress("QEMU alone: %u hot-plug rounds", opt.hotplug);
+	qemu_alone_spawn(&q, qemu_argv, dir, 90);
+	qemu_alone_handshake(&q);
+	if (harness_wait_console(q.console_log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
+		fail_msg("QEMU alone: the guest did not boot");
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		uint64_t t0 = now_ns();
+		qmp_command(&q, storage, -1, NULL, 0);
+		qmp_command(&q, format, -1, NULL, 0);
+		qmp_command(&q, device, -1, NULL, 0);
+		series_add(&rows[ROW_QEMU_ATTACH].s, ms_since(t0));
+		/* As for the daemon: the guest has taken the disk before it goes. */
+		sleep_ms(1000);
+		t0 = now_ns();
+		qmp_command_until_event(&q, "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"hp\"}}\n",
+					"DEVICE_DELETED", "hp");
+		qmp_command(&q,
+			    "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"hp-format\"}}\n",
+			    -1, NULL, 0);
+		qmp_command(&q,
+			    "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"hp-storage\"}}\n",
+			    -1, NULL, 0);
+		series_add(&rows[ROW_QEMU_DETACH].s, ms_since(t0));
+		sleep_ms(500);
+	}
+	(void)qemu_alone_kill(&q);
+	free(q.console_log);
+}
+
+/* UpdateDevice with `config` on a shut-off domain: the cache mode of its
+ * disk goes back and forth, each call one durable write; between the
+ * calls the same write done by the benchmark, since the disk is not as
+ * idle this late in the run as it was for Define's floor. */
+static void phase_update(void)
+{
+	_cleanup_free_ char *image = xasprintf("%s/update.raw", harness_tmpdir());
+	_cleanup_free_ char *base = harness_minimal_xml("bench-update", NULL);
+	_cleanup_free_ char *none = update_disk_xml(image, "none"),
+			    *wb = update_disk_xml(image, "writeback");
+	_cleanup_free_ char *xml = NULL, *path = NULL;
+	const char *at = strstr(base, "    <memballoon");
+
+	progress("UpdateDevice, config only: %u calls", opt.update);
+	harness_write_file(image, "");
+	if (!at)
+		fail_msg("the minimal XML has no <memballoon>");
+	xml = xasprintf("%.*s    %s\n%s", (int)(at - base), base, wb, at);
+	path = define(xml, NULL);
+	for (unsigned i = 0; i < opt.update + 5; i++) {
+		double ms;
+		sd_bus_message_unref(callt(&ms, path, ZVIRT_DOMAIN_IFACE, "UpdateDevice", "sa{sv}",
+					   i % 2 ? wb : none, 1, "config", "b", 1));
+		if (i < 5)
+			continue;
+		series_add(&rows[ROW_UPDATE].s, ms);
+		series_add(&rows[ROW_UPDATE_FLOOR].s, disk_floor_once());
+	}
+	{
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+			callt(NULL, path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 1, "inactive", "b", 1);
+		const char *now;
+		/* The last call (i = update + 4) set it. */
+		if (sd_bus_message_read(reply, "s", &now) < 0 ||
+		    !strstr(now, (opt.update + 4) % 2 ? "cache='writeback'" : "cache='none'"))
+			fail_msg("UpdateDevice: the definition does not have the last cache mode");
+	}
+	domain_call(NULL, path, "Undefine");
+	(void)harness_flush_signals();
+}
+
+/* The size a message's body takes on the wire (D-Bus marshalling: each
+ * value aligned to its type, arrays with their length, strings with
+ * theirs and a NUL), walking what sd-bus read. */
+static size_t align_to(size_t off, size_t a)
+{
+	return (off + a - 1) / a * a;
+}
+
+static size_t type_alignment(char t)
+{
+	switch (t) {
+	case 'y':
+	case 'g':
+	case 'v':
+		return 1;
+	case 'n':
+	case 'q':
+		return 2;
+	case 'x':
+	case 't':
+	case 'd':
+	case 'r':
+	case 'e':
+	case '(':
+	case '{':
+		return 8;
+	default:
+		return 4;
+	}
+}
+
+static size_t wire_size_of(sd_bus_message *m, size_t off)
+{
+	char type;
+	const char *contents;
+	int r;
+
+	while ((r = sd_bus_message_peek_type(m, &type, &contents)) > 0) {
+		if (type == 'a' || type == 'r' || type == 'e' || type == 'v') {
+			if (type == 'v')
+				/* Its signature, then the value. */
+				off += 1 + strlen(contents) + 1;
+			else if (type == 'a')
+				off = align_to(align_to(off, 4) + 4, type_alignment(contents[0]));
+			else
+				off = align_to(off, 8);
+			if (sd_bus_message_enter_container(m, type, contents) < 0)
+				fail_msg("GetManagedObjects: cannot walk the reply");
+			off = wire_size_of(m, off);
+			if (sd_bus_message_exit_container(m) < 0)
+				fail_msg("GetManagedObjects: cannot walk the reply");
+			continue;
+		}
+		union {
+			uint64_t u64;
+			const char *s;
+		} v;
+		if (sd_bus_message_read_basic(m, type, &v) < 0)
+			fail_msg("GetManagedObjects: cannot read the reply");
+		off = align_to(off, type_alignment(type));
+		if (type == 's' || type == 'o')
+			off += 4 + strlen(v.s) + 1;
+		else if (type == 'g')
+			off += 1 + strlen(v.s) + 1;
+		else if (type == 'y')
+			off += 1;
+		else if (type == 'n' || type == 'q')
+			off += 2;
+		else if (type == 'x' || type == 't' || type == 'd')
+			off += 8;
+		else
+			off += 4;
+	}
+	if (r < 0)
+		fail_msg("GetManagedObjects: cannot walk the reply");
+	return off;
+}
+
+/* The object path's 32 hex digits as a dashed UUID. */
+static char *uuid_of_path(const char *path)
+{
+	const char *h = strrchr(path, '/') + 1;
+
+	return xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+}
+
+/* Each of the 1000 domains redefined (same name and UUID) with 4 qcow2
+ * disks (vda–vdd; the images need not exist for a definition), or back
+ * without them: 1000 Domain and 4000 Disk objects. */
+static void redefine_all(bool with_disks)
+{
+	for (unsigned i = 0; i < N_DOMAINS; i++) {
+		_cleanup_free_ char *name =
+			i < N_GUESTS ? xstrdup(guests[i].name) : xasprintf("bench-%05u", i);
+		_cleanup_free_ char *path = harness_lookup(name), *uuid = NULL, *base = NULL, *xml = NULL;
+		_cleanup_free_ char *disks = xstrdup("");
+		const char *at;
+
+		if (!path)
+			fail_msg("%s is not defined", name);
+		uuid = uuid_of_path(path);
+		base = i < N_GUESTS ? harness_guest_xml_uuid(name, uuid) : harness_minimal_xml(name, uuid);
+		for (unsigned k = 0; with_disks && k < 4; k++) {
+			char *more =
+				xasprintf("%s    <disk type='file' device='disk'><driver name='qemu' "
+					  "type='qcow2' cache='none' io='native'/><source "
+					  "file='/var/lib/zvirtd/images/%s-%u.qcow2'/><target dev='vd%c' "
+					  "bus='virtio'/></disk>\n",
+					  disks, name, k, 'a' + k);
+			free(disks);
+			disks = more;
+		}
+		at = strstr(base, "    <memballoon");
+		if (!at)
+			fail_msg("the XML of %s has no <memballoon>", name);
+		xml = xasprintf("%.*s%s%s", (int)(at - base), base, disks, at);
+		free(define(xml, NULL));
+		if ((i + 1) % 200 == 0)
+			(void)harness_flush_signals();
+	}
+	(void)harness_flush_signals();
+}
+
+static void phase_gmo_disks(void)
+{
+	unsigned domains = 0, disks = 0;
+	double mb = NAN;
+
+	progress("GetManagedObjects with 1000 domains × 4 disks: redefining them");
+	redefine_all(true);
+	progress("GetManagedObjects x%u", opt.gmo);
+	for (unsigned i = 0; i < opt.gmo + 3; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		double ms;
+
+		reply = callt(&ms, ZVIRT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+			      "GetManagedObjects", NULL);
+		if (i >= 3)
+			series_add(&rows[ROW_GMO_DISKS].s, ms);
+		if (i > 0)
+			continue;
+		/* Once: what it holds, and its size on the wire. */
+		mb = (double)wire_size_of(reply, 0) / (1024.0 * 1024.0);
+		if (sd_bus_message_rewind(reply, true) < 0 ||
+		    sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}") < 0)
+			fail_msg("GetManagedObjects: bad reply");
+		while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+			const char *o;
+			if (sd_bus_message_read(reply, "o", &o) < 0)
+				fail_msg("GetManagedObjects: bad reply");
+			if (strstr(o, "/disk/"))
+				disks++;
+			else
+				domains++;
+			if (sd_bus_message_skip(reply, "a{sa{sv}}") < 0 ||
+			    sd_bus_message_exit_container(reply) < 0)
+				fail_msg("GetManagedObjects: bad reply");
+		}
+		if (domains != N_DOMAINS || disks != 4 * N_DOMAINS)
+			fail_msg("GetManagedObjects holds %u domains and %u disks, expected %d and %d",
+				 domains, disks, N_DOMAINS, 4 * N_DOMAINS);
+	}
+	series_add(&rows[ROW_GMO_DISKS_SIZE].s, mb);
+	note("GetManagedObjects with disks: %u Domain and %u Disk objects, %.2f MiB of D-Bus body (its "
+	     "marshalled size, header not counted); the 1000 domains were redefined with 4 disks each, "
+	     "and back without them afterwards",
+	     domains, disks, mb);
+	progress("GetManagedObjects with disks: redefining the domains without them");
+	redefine_all(false);
 }
 
 static void phase_concurrent(void)
@@ -2869,6 +3399,10 @@ static void run_benchmark(void **state)
 	(void)harness_flush_signals();
 	phase_vcpus();
 	(void)harness_flush_signals();
+	phase_hotplug(&guests[0]);
+	phase_qemu_hotplug_alone();
+	phase_update();
+	phase_gmo_disks();
 
 	if (opt.scale)
 		phase_scale();
