@@ -174,7 +174,8 @@ static BlockSizes block_sizes(const BlockStat *b, bool active)
 				true, true, true, b->file.capacity, b->file.allocation, b->file.physical};
 		return z;
 	}
-	if (b->found) {
+	/* An empty drive (a cdrom without medium) has no image: no sizes. */
+	if (b->found && b->have_node) {
 		z.have_allocation = true;
 		z.allocation = b->s.has_wr_highest_offset ? b->s.wr_highest_offset : 0;
 	}

@@ -6,8 +6,9 @@
  * kernel reads the disk's partition table at boot). Disk.GetStats of a
  * raw and a qcow2 disk: counters that grow as the guest writes and
  * reads, and domblkinfo's sizes, from the image files while shut off
- * and from QEMU while running. Open to every caller; unknown options
- * and a domain that does not run are refused.
+ * and from QEMU while running; a SCSI cdrom's medium, and an empty
+ * drive without sizes. Open to every caller; unknown options and a
+ * domain that does not run are refused.
  */
 
 #include <errno.h>
@@ -472,6 +473,61 @@ static void test_disk_stats(void **state)
 	harness_undefine(path);
 }
 
+/* SCSI cdroms: one with a medium the guest reads, one empty, which has
+ * counters but, without an image, no sizes. */
+static void test_cdrom_stats(void **state)
+{
+	_cleanup_free_ char *medium = NULL, *base = harness_guest_xml("blk-cd");
+	assert_true(asprintf(&medium, "%s/blk-cd.iso", harness_tmpdir()) > 0);
+	harness_write_file(medium, "zvirt-cdrom-stats");
+	assert_int_equal(truncate(medium, 2 * MIB), 0);
+	const char *at = strstr(base, "    <memballoon model='none'/>\n");
+	_cleanup_free_ char *xml = NULL;
+	assert_non_null(at);
+	assert_true(asprintf(&xml,
+			     "%.*s"
+			     "    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/></disk>\n"
+			     "    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			     "<target dev='sdb' bus='scsi'/><readonly/></disk>\n"
+			     "%s",
+			     (int)(at - base), base, medium, at) > 0);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *sda = NULL, *sdb = NULL;
+	assert_true(asprintf(&sda, "%s/disk/sda", path) > 0);
+	assert_true(asprintf(&sdb, "%s/disk/sdb", path) > 0);
+
+	/* Shut off: the medium's size from its file; nothing for the empty one. */
+	sd_bus_message *reply = get_stats(path);
+	assert_stat_string(reply, "block.0.name", "sda");
+	assert_int_equal(stat_num(reply, "block.0.capacity", 't'), 2 * MIB);
+	assert_stat_string(reply, "block.1.name", "sdb");
+	assert_no_stat(reply, "block.1.capacity");
+	assert_no_stat(reply, "block.1.physical");
+	sd_bus_message_unref(reply);
+
+	harness_boot_guest(path, "blk-cd");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	assert_non_null(pty);
+	_cleanup_free_ char *out = NULL;
+	assert_int_equal(harness_console_command(pty, "readdev sr0 17", 60000, &out), 0);
+	assert_non_null(strstr(out, "data=7a766972742d6364726f6d2d7374617473")); /* zvirt-cdrom-stats */
+	BlkStat cd = read_blkstat(sda);
+	assert_true(cd.rd_req > 0);
+	assert_true(cd.rd_bytes >= 2048);
+	assert_int_equal(cd.wr_req, 0);
+	assert_int_equal(cd.capacity, 2 * MIB);
+
+	reply = disk_stats(sdb);
+	(void)stat_num(reply, "rd_req", 't');
+	assert_int_equal(stat_num(reply, "wr_req", 't'), 0);
+	assert_no_stat(reply, "capacity");
+	assert_no_stat(reply, "allocation");
+	assert_no_stat(reply, "physical");
+	sd_bus_message_unref(reply);
+	harness_undefine(path);
+}
+
 static int on_slow_stats(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	sd_bus_message **reply = userdata;
@@ -566,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_disk_stats),
+		cmocka_unit_test(test_cdrom_stats),
 		cmocka_unit_test(test_slow_image_file),
 	};
 
