@@ -313,10 +313,7 @@ int device_modify_flags(const ModifyOptions *mo, Domain *d, const char *call, Do
 void device_call_done(Domain *d, int r, const ZvError *err, const DeviceDef *dev, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (r < 0)
-		(void)bus_reply_zv_error(m, err, r);
-	else
-		(void)sd_bus_reply_method_return(m, NULL);
+	bus_reply_result(m, r, err);
 }
 
 char *device_object_path_of(const Domain *d, const DeviceDef *dev)

@@ -166,11 +166,7 @@ static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return -ENOMEM;
 	dev->kind = DEVICE_KIND_DISK;
 	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 /* virsh change-media: eject, insert or update (the default), force;
@@ -231,11 +227,7 @@ static int method_change_media(sd_bus_message *m, void *userdata, sd_bus_error *
 				(eject || (update && !*source) ? DOMAIN_MEDIA_EJECT : 0) |
 					(block ? DOMAIN_MEDIA_BLOCK : 0),
 				device_call_done, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 static void on_stats(Domain *d, int r, const ZvError *err, const DomainStats *stats, void *userdata)
@@ -262,11 +254,7 @@ static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_get_disk_stats(d, target, on_stats, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE

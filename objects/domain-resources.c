@@ -61,10 +61,7 @@ static int setter_begun(sd_bus_message *m, int r, const ZvError *err, sd_bus_err
 static void on_set_done(Registry *r, int result, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (result < 0)
-		(void)bus_reply_zv_error(m, err, result);
-	else
-		(void)sd_bus_reply_method_return(m, NULL);
+	bus_reply_result(m, result, err);
 }
 
 /* --- vCPUs --------------------------------------------------------------- */
@@ -284,11 +281,7 @@ static int method_get_iothreads(sd_bus_message *m, void *userdata, sd_bus_error 
 		return r;
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_get_iothreads(d, &o, on_iothreads, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 /* --- vtable -------------------------------------------------------------- */

@@ -162,10 +162,7 @@ static int set_autostart(sd_bus *bus, const char *path, const char *iface, const
 static void on_autostart_set(Registry *r, int result, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (result < 0)
-		(void)bus_reply_zv_error(m, err, result);
-	else
-		(void)sd_bus_reply_method_return(m, NULL);
+	bus_reply_result(m, result, err);
 }
 
 int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -212,10 +209,7 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 static void on_call_done(Domain *d, int r, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (r < 0)
-		(void)bus_reply_zv_error(m, err, r);
-	else
-		(void)sd_bus_reply_method_return(m, NULL);
+	bus_reply_result(m, r, err);
 }
 
 /* The first half of every life cycle call: its options, then polkit.
@@ -229,18 +223,6 @@ static int lifecycle_authorize(sd_bus_message *m, Domain *d, const char *verb, c
 	if (r < 0)
 		return r;
 	return authorize(d, m, "org.zvirt1.domain.lifecycle", verb, common.no_user_interaction, error);
-}
-
-/* The second half: the backend call, given a reference to m, has begun
- * (r >= 0: on_call_done answers m later) or could not (r < 0: the error
- * is the answer, and the reference is dropped). */
-static int lifecycle_begun(sd_bus_message *m, int r, const ZvError *err, sd_bus_error *error)
-{
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, err, r);
-	}
-	return 1;
 }
 
 static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -259,7 +241,7 @@ static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		(paused ? DOMAIN_START_PAUSED : 0) | (force_boot ? DOMAIN_START_FORCE_BOOT : 0);
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_start(d, flags, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -276,7 +258,7 @@ static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_shutdown(d, timeout_ms, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -291,7 +273,7 @@ static int method_reboot(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_reboot(d, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -306,7 +288,7 @@ static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_reset(d, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_destroy(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -323,7 +305,7 @@ static int method_destroy(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_destroy(d, graceful, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_suspend(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -338,7 +320,7 @@ static int method_suspend(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_suspend(d, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -353,16 +335,13 @@ static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_resume(d, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static void on_undefined(Registry *r, int result, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (result < 0)
-		(void)bus_reply_zv_error(m, err, result);
-	else
-		(void)sd_bus_reply_method_return(m, NULL);
+	bus_reply_result(m, result, err);
 }
 
 static int method_managed_save(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -478,11 +457,7 @@ static int method_undefine(sd_bus_message *m, void *userdata, sd_bus_error *erro
 				    (keep_running ? UNDEFINE_KEEP_RUNNING : 0) |
 					    (managed_save ? UNDEFINE_MANAGED_SAVE : 0),
 				    on_undefined, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -506,11 +481,7 @@ static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	ZvError err = ZV_ERROR_INIT;
 	r = registry_rename_async(domain_get_registry(d), d, new_name, on_undefined, sd_bus_message_ref(m),
 				  &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -609,7 +580,7 @@ static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_get_stats(d, on_stats, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_open_console(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -653,7 +624,7 @@ static int method_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_inject_nmi(d, on_call_done, sd_bus_message_ref(m), &err);
-	return lifecycle_begun(m, r, &err, error);
+	return bus_call_begun(m, r, &err, error);
 }
 
 /* --- devices ------------------------------------------------------------ */
@@ -754,11 +725,7 @@ static int device_call(sd_bus_message *m, Domain *d, const char *verb, const cha
 	if (force)
 		flags |= DOMAIN_MODIFY_FORCE;
 	r = fn(d, TAKE_PTR(dev), flags, on_device_done, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 static int method_attach_device(sd_bus_message *m, void *userdata, sd_bus_error *error)

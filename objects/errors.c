@@ -93,3 +93,20 @@ int bus_reply_zv_error(sd_bus_message *m, const ZvError *err, int r)
 	sd_bus_error_free(&error);
 	return k;
 }
+
+void bus_reply_result(sd_bus_message *m, int r, const ZvError *err)
+{
+	if (r < 0)
+		(void)bus_reply_zv_error(m, err, r);
+	else
+		(void)sd_bus_reply_method_return(m, NULL);
+}
+
+int bus_call_begun(sd_bus_message *m, int r, const ZvError *err, sd_bus_error *error)
+{
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, err, r);
+	}
+	return 1;
+}

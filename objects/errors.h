@@ -22,3 +22,12 @@ int bus_error_setf(sd_bus_error *error, ZvErrorCode code, const char *fmt, ...)
 
 /* Replies to a message that was kept for later, on failure. */
 int bus_reply_zv_error(sd_bus_message *m, const ZvError *err, int r);
+
+/* The answer of a call kept for later that returns nothing: an empty
+ * reply, or err when r < 0. m is not unreferenced. */
+void bus_reply_result(sd_bus_message *m, int r, const ZvError *err);
+
+/* A backend call that was given a reference to m has begun (r >= 0: its
+ * callback answers m later; 1 for sd-bus) or could not (the reference
+ * is dropped and err is the answer). */
+int bus_call_begun(sd_bus_message *m, int r, const ZvError *err, sd_bus_error *error);

@@ -138,11 +138,7 @@ static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	dev->hostdev.host_unit = h->host_unit;
 	ZvError err = ZV_ERROR_INIT;
 	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return bus_error_from_zv(error, &err, r);
-	}
-	return 1;
+	return bus_call_begun(m, r, &err, error);
 }
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
