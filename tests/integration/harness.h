@@ -100,8 +100,9 @@ sd_bus_message *harness_call(const char *path, const char *iface, const char *me
 void harness_expect_error(const char *error_name, const char *path, const char *iface, const char *method,
 			  const char *types, ...);
 
-/* Waits (asserting, 30 s) until the daemon has expanded the domain's
- * machine alias (s390-ccw-virtio) to the host's versioned type: it does
+/* Waits (asserting, 30 s) until the daemon has expanded the machine
+ * alias (s390-ccw-virtio) of the domain's persistent definition to the
+ * host's versioned type: it does
  * so once its emulator probe answers, which can be after a define right
  * after the start, and then rewrites the definition. A test that
  * compares XML before and after a call waits for that first. */
