@@ -936,6 +936,41 @@ static void lv_update(void)
 	lv_domain_call(NULL, path, "Undefine");
 }
 
+/* SetVcpus (virDomainSetVcpusFlags) with VIR_DOMAIN_AFFECT_LIVE, +1 per
+ * call on a guest of its own defined like zvirtd's (1 of 6 vCPUs), call
+ * → return; then the guest's own `cpus online`, as for zvirtd. */
+static void lv_vcpus(void)
+{
+	LvGuest g = {.name = xstrdup("lv-vcpus")};
+	_cleanup_free_ char *x = vcpu_guest_xml(g.name), *xml = lv_xml(x), *pty = NULL;
+
+	progress("libvirt: vCPU hot-plug, %d rounds", VCPU_ROUNDS);
+	g.console_log = harness_console_log(g.name);
+	g.path = lv_define(xml, NULL);
+	(void)lv_start(&g);
+	wait_lv_ready(&g);
+	pty = lv_console_pty(g.path);
+	for (unsigned k = 2; k <= VCPU_ROUNDS + 1; k++) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		double ms;
+
+		if (lv_try(&ms, &error, &reply, g.path, LV_DOMAIN, "SetVcpus", "uu", k,
+			   VIR_DOMAIN_AFFECT_LIVE) < 0) {
+			note("libvirt SetVcpus %u live failed: %s: %s", k, error.name ?: "?",
+			     error.message ?: "?");
+			break;
+		}
+		series_add(&rows[ROW_VCPU_HOTPLUG].lv, ms);
+		series_add(&rows[ROW_VCPU_ONLINE].lv, guest_cpus_online(g.name, pty, k));
+	}
+	lv_destroy_all(&g, 1);
+	lv_domain_call(NULL, g.path, "Undefine");
+	free(g.name);
+	free(g.path);
+	free(g.console_log);
+}
+
 void phase_libvirt(void)
 {
 	LvGuest g[N_GUESTS] = {};
@@ -1001,6 +1036,7 @@ void phase_libvirt(void)
 	lv_concurrent(g);
 	lv_restart(g);
 	lv_save();
+	lv_vcpus();
 	lv_hotplug(&g[0]);
 	lv_update();
 

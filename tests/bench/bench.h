@@ -248,6 +248,18 @@ bool guest_waitblk_begin(GuestConsole *c, bool present);
 /* When its answer was read (CLOCK_MONOTONIC ns); fails on a timeout. */
 uint64_t guest_waitblk_end(GuestConsole *c, bool present);
 
+/* ---- vCPU hot-plug ---- */
+
+/* vCPUs added to one running guest, one per SetVcpus: it starts with 1
+ * of VCPU_ROUNDS + 1. */
+#define VCPU_ROUNDS 5
+
+/* The test guest's XML with <vcpu current='1'>VCPU_ROUNDS + 1</vcpu>. */
+char *vcpu_guest_xml(const char *name);
+/* `cpus online` on the guest's console until it reports vCPUs 0–k-1
+ * online: how long it took. */
+double guest_cpus_online(const char *name, const char *pty, unsigned k);
+
 /* ---- bench-libvirt.c ---- */
 
 /* Install, start and measure libvirtd + libvirt-dbus: the `lv` series. */

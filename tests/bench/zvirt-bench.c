@@ -2647,22 +2647,35 @@ static void phase_console(Guest *g)
 /* vCPU hot-plug: one guest with room for VCPU_ROUNDS more vCPUs (they
  * can only be added), one SetVcpus live per round, timed call → return;
  * then the guest's own part, its CPU rescan and online, over the console. */
-#define VCPU_ROUNDS 5
+char *vcpu_guest_xml(const char *name)
+{
+	_cleanup_free_ char *base = harness_guest_xml(name), *vcpu = NULL;
+	const char *at = strstr(base, "<vcpu>1</vcpu>");
+
+	if (!at)
+		fail_msg("the test guest's XML has no <vcpu>1</vcpu>");
+	vcpu = xasprintf("<vcpu current='1'>%d</vcpu>", VCPU_ROUNDS + 1);
+	return xasprintf("%.*s%s%s", (int)(at - base), base, vcpu, at + strlen("<vcpu>1</vcpu>"));
+}
+
+double guest_cpus_online(const char *name, const char *pty, unsigned k)
+{
+	uint64_t t0 = now_ns();
+	_cleanup_free_ char *out = NULL, *want = xasprintf("online=0-%u", k - 1);
+
+	if (harness_console_command(pty, "cpus online", 30000, &out) < 0 || !strstr(out, want))
+		fail_msg("%s: the guest did not bring vCPU %u online: %s", name, k - 1, out ?: "");
+	return ms_since(t0);
+}
 
 static void phase_vcpus(void)
 {
 	Guest g = {.name = xstrdup("bench-vcpus")};
-	_cleanup_free_ char *base = NULL, *xml = NULL, *vcpu = NULL, *pty = NULL;
-	const char *at;
+	_cleanup_free_ char *xml = NULL, *pty = NULL;
 
 	progress("vCPU hot-plug: %d rounds", VCPU_ROUNDS);
 	g.console_log = harness_console_log(g.name);
-	base = harness_guest_xml(g.name);
-	at = strstr(base, "<vcpu>1</vcpu>");
-	if (!at)
-		fail_msg("the test guest's XML has no <vcpu>1</vcpu>");
-	vcpu = xasprintf("<vcpu current='1'>%d</vcpu>", VCPU_ROUNDS + 1);
-	xml = xasprintf("%.*s%s%s", (int)(at - base), base, vcpu, at + strlen("<vcpu>1</vcpu>"));
+	xml = vcpu_guest_xml(g.name);
 	g.path = define(xml, NULL);
 	(void)start_guest(&g);
 	wait_ready(&g, 0);
@@ -2672,13 +2685,8 @@ static void phase_vcpus(void)
 		sd_bus_message_unref(
 			callt(&ms, g.path, ZVIRT_DOMAIN_IFACE, "SetVcpus", "ua{sv}", k, 1, "live", "b", 1));
 		series_add(&rows[ROW_VCPU_HOTPLUG].s, ms);
-		if (!pty)
-			continue;
-		uint64_t t0 = now_ns();
-		_cleanup_free_ char *out = NULL, *want = xasprintf("online=0-%u", k - 1);
-		if (harness_console_command(pty, "cpus online", 30000, &out) < 0 || !strstr(out, want))
-			fail_msg("%s: the guest did not bring vCPU %u online: %s", g.name, k - 1, out ?: "");
-		series_add(&rows[ROW_VCPU_ONLINE].s, ms_since(t0));
+		if (pty)
+			series_add(&rows[ROW_VCPU_ONLINE].s, guest_cpus_online(g.name, pty, k));
 	}
 	note("vCPU hot-plug: %d vCPUs added to one running guest, one per call; the guest's rescan and "
 	     "online go over its console (tests/guest/init: cpus online), opened anew each time, so "
