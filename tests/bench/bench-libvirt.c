@@ -971,6 +971,48 @@ static void lv_vcpus(void)
 	free(g.console_log);
 }
 
+/* The same live medium change as zvirtd's row: UpdateDevice
+ * (virDomainUpdateDeviceFlags, what virsh change-media calls) with
+ * VIR_DOMAIN_AFFECT_LIVE and the same cdrom XML, on a guest of its own
+ * with the same controller and cdrom; the guest's readdev as for zvirtd. */
+static void lv_media(void)
+{
+	LvGuest g = {.name = xstrdup("lv-media")};
+	_cleanup_free_ char *a = medium_file("libvirt-a", MEDIUM_TEXT_A),
+			    *b = medium_file("libvirt-b", MEDIUM_TEXT_B);
+	_cleanup_free_ char *x = media_guest_xml(g.name, a), *xml = lv_xml(x), *pty = NULL;
+	GuestConsole *c;
+
+	progress("libvirt: media change, %u rounds", opt.hotplug);
+	g.console_log = harness_console_log(g.name);
+	g.path = lv_define(xml, NULL);
+	(void)lv_start(&g);
+	wait_lv_ready(&g);
+	pty = lv_console_pty(g.path);
+	c = guest_console_open(pty);
+	(void)guest_reads_medium(c, MEDIUM_TEXT_A, NULL);
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		const char *next = r % 2 ? a : b, *text = r % 2 ? MEDIUM_TEXT_A : MEDIUM_TEXT_B;
+		_cleanup_free_ char *cd = cdrom_xml(next);
+		double ms, step;
+		uint64_t t0;
+
+		(void)guest_reads_medium(c, r % 2 ? MEDIUM_TEXT_B : MEDIUM_TEXT_A, &step);
+		series_add(&rows[ROW_MEDIA_READ].lv, step);
+		t0 = now_ns();
+		sd_bus_message_unref(bench_call(&ms, LV_BUS, g.path, LV_DOMAIN, "UpdateDevice", "su", cd,
+						VIR_DOMAIN_AFFECT_LIVE));
+		series_add(&rows[ROW_MEDIA].lv, ms);
+		series_add(&rows[ROW_MEDIA_SEEN].lv, ms_between(t0, guest_reads_medium(c, text, NULL)));
+	}
+	guest_console_close(c);
+	lv_destroy_all(&g, 1);
+	lv_domain_call(NULL, g.path, "Undefine");
+	free(g.name);
+	free(g.path);
+	free(g.console_log);
+}
+
 void phase_libvirt(void)
 {
 	LvGuest g[N_GUESTS] = {};
@@ -1038,6 +1080,7 @@ void phase_libvirt(void)
 	lv_save();
 	lv_vcpus();
 	lv_hotplug(&g[0]);
+	lv_media();
 	lv_update();
 
 	stop_all();

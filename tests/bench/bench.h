@@ -119,6 +119,10 @@ typedef enum RowId {
 	ROW_QEMU_DETACH,
 	ROW_UPDATE,
 	ROW_UPDATE_FLOOR,
+	ROW_MEDIA,
+	ROW_MEDIA_SEEN,
+	ROW_MEDIA_READ,
+	ROW_QEMU_MEDIA,
 	ROW_GMO_DISKS,
 	ROW_GMO_DISKS_SIZE,
 	/* --scale */
@@ -247,6 +251,11 @@ void guest_console_close(GuestConsole *c);
 bool guest_waitblk_begin(GuestConsole *c, bool present);
 /* When its answer was read (CLOCK_MONOTONIC ns); fails on a timeout. */
 uint64_t guest_waitblk_end(GuestConsole *c, bool present);
+/* `readdev sr0 MEDIUM_TEXT_LEN` until the guest reads `text` from its
+ * cdrom, one command after the other: when the answer that had it was
+ * read (CLOCK_MONOTONIC ns); fails after 30 s. The time of one readdev
+ * (the step of that polling) in *ret_step_ms if not NULL. */
+uint64_t guest_reads_medium(GuestConsole *c, const char *text, double *ret_step_ms);
 
 /* ---- vCPU hot-plug ---- */
 
@@ -259,6 +268,21 @@ char *vcpu_guest_xml(const char *name);
 /* `cpus online` on the guest's console until it reports vCPUs 0–k-1
  * online: how long it took. */
 double guest_cpus_online(const char *name, const char *pty, unsigned k);
+
+/* ---- media change ---- */
+
+/* Two 64 KiB "ISOs", each starting with its text (MEDIUM_TEXT_LEN
+ * bytes), zeros after: which one the guest reads tells them apart. */
+#define MEDIUM_TEXT_A   "ZVIRT-BENCH-MEDIUM-A"
+#define MEDIUM_TEXT_B   "ZVIRT-BENCH-MEDIUM-B"
+#define MEDIUM_TEXT_LEN 20
+
+/* A new medium in the harness's directory for `who`, starting with text. */
+char *medium_file(const char *who, const char *text);
+/* The SCSI cdrom (sda) with `medium` in it, as UpdateDevice takes it. */
+char *cdrom_xml(const char *medium);
+/* The test guest's XML with a virtio-scsi controller and that cdrom. */
+char *media_guest_xml(const char *name, const char *medium);
 
 /* ---- bench-libvirt.c ---- */
 

@@ -260,6 +260,12 @@ Row rows[N_ROWS] = {
 			"≤ 1.3 × disk alone", "—"},
 	[ROW_UPDATE_FLOOR] = {"  disk alone: write, fsync, rename, fsync dir, between the calls", "ms", 0,
 			      "—", "—"},
+	[ROW_MEDIA] = {"UpdateDevice media change, live (SCSI cdrom): call → returned", "ms", 0, "—", "—"},
+	[ROW_MEDIA_SEEN] = {"  call → the guest reads the new medium (readdev, one after another)", "ms", 0,
+			    "—", "—"},
+	[ROW_MEDIA_READ] = {"  one readdev on the console (the step of that polling)", "ms", 0, "—", "—"},
+	[ROW_QEMU_MEDIA] = {"  QEMU alone: open-tray, remove-medium, blockdev-del/add × 2, insert, close",
+			    "ms", 0, "—", "—"},
 	[ROW_GMO_DISKS] = {"GetManagedObjects, 1000 domains × 4 disks", "ms", 30, "≤ 30 ms",
 			   "— (no ObjectManager)"},
 	[ROW_GMO_DISKS_SIZE] = {"  its reply (D-Bus body), 1000 domains + 4000 disk objects", "MB", 0, "—",
@@ -2982,6 +2988,277 @@ static void phase_qemu_hotplug_alone(void)
 	free(q.console_log);
 }
 
+/* ---- media change of a SCSI cdrom ---- */
+
+char *medium_file(const char *who, const char *text)
+{
+	char *path = xasprintf("%s/medium-%s.iso", harness_tmpdir(), who);
+
+	harness_write_file(path, text);
+	if (truncate(path, 64 * 1024) < 0)
+		fail_msg("truncate %s: %m", path);
+	return path;
+}
+
+char *cdrom_xml(const char *medium)
+{
+	return xasprintf("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			 "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/></disk>",
+			 medium);
+}
+
+char *media_guest_xml(const char *name, const char *medium)
+{
+	_cleanup_free_ char *base = harness_guest_xml(name), *cd = cdrom_xml(medium);
+	const char *at = strstr(base, "    <memballoon");
+
+	if (!at)
+		fail_msg("the test guest's XML has no <memballoon>");
+	return xasprintf("%.*s    <controller type='scsi' index='0' model='virtio-scsi'/>\n    %s\n%s",
+			 (int)(at - base), base, cd, at);
+}
+
+uint64_t guest_reads_medium(GuestConsole *c, const char *text, double *ret_step_ms)
+{
+	_cleanup_free_ char *want = NULL;
+	uint64_t deadline = now_ns() + 30000ULL * 1000000ULL;
+	char line[512];
+	size_t n = strlen(text);
+
+	want = calloc(1, 2 * n + 6);
+	if (!want)
+		abort();
+	strcpy(want, "data=");
+	for (size_t i = 0; i < n; i++)
+		sprintf(want + 5 + 2 * i, "%02x", (unsigned char)text[i]);
+	for (;;) {
+		uint64_t t0 = now_ns(), seen = 0;
+		_cleanup_free_ char *cmd = xasprintf("readdev sr0 %zu\n", n);
+
+		console_write(c, cmd);
+		for (;;) {
+			if (!console_line(c, line, sizeof(line), deadline))
+				fail_msg("the guest never read \"%s\" from its cdrom within 30 s", text);
+			if (strcmp(line, want) == 0)
+				seen = now_ns();
+			else if (strcmp(line, "zvirt-guest: done readdev") == 0)
+				break;
+		}
+		if (seen) {
+			if (ret_step_ms)
+				*ret_step_ms = ms_between(t0, seen);
+			return seen;
+		}
+	}
+}
+
+/*
+ * A live medium change on a booted guest with a SCSI cdrom: UpdateDevice
+ * with the cdrom's XML and the other medium, `hotplug` rounds, call →
+ * return, and from the same send until the guest's readdev (one after the
+ * other on the console held open) reads the new medium. Before each
+ * change one readdev of the medium in place: the step of that polling.
+ */
+static char **media_argv;
+
+static void phase_media(void)
+{
+	Guest g = {.name = xstrdup("bench-media")};
+	_cleanup_free_ char *a = medium_file("zvirtd-a", MEDIUM_TEXT_A),
+			    *b = medium_file("zvirtd-b", MEDIUM_TEXT_B);
+	_cleanup_free_ char *xml = media_guest_xml(g.name, a), *pty = NULL;
+	GuestConsole *c;
+
+	progress("media change: %u live UpdateDevice rounds", opt.hotplug);
+	g.console_log = harness_console_log(g.name);
+	g.path = define(xml, NULL);
+	(void)start_guest(&g);
+	wait_ready(&g, 0);
+	media_argv = read_cmdline((pid_t)get_qemu_pid(g.path));
+	pty = harness_console_pty(g.path);
+	if (!pty)
+		fail_msg("%s has no console pty", g.name);
+	c = guest_console_open(pty);
+	(void)guest_reads_medium(c, MEDIUM_TEXT_A, NULL);
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		const char *next = r % 2 ? a : b, *text = r % 2 ? MEDIUM_TEXT_A : MEDIUM_TEXT_B;
+		_cleanup_free_ char *cd = cdrom_xml(next);
+		double ms, step;
+		uint64_t t0;
+
+		(void)guest_reads_medium(c, r % 2 ? MEDIUM_TEXT_B : MEDIUM_TEXT_A, &step);
+		series_add(&rows[ROW_MEDIA_READ].s, step);
+		t0 = now_ns();
+		sd_bus_message_unref(callt(&ms, g.path, ZVIRT_DOMAIN_IFACE, "UpdateDevice", "sa{sv}", cd, 1,
+					   "live", "b", 1));
+		series_add(&rows[ROW_MEDIA].s, ms);
+		series_add(&rows[ROW_MEDIA_SEEN].s, ms_between(t0, guest_reads_medium(c, text, NULL)));
+	}
+	note("Media change: UpdateDevice (live) of a SCSI cdrom (virtio-scsi, raw 64 KiB media) with the "
+	     "other medium, %u rounds; the guest's side is `readdev sr0` on the console, one after the "
+	     "other until it reads the new medium's first bytes, so it is coarse by one readdev",
+	     opt.hotplug);
+	guest_console_close(c);
+	destroy_all(&g, 1);
+	sd_bus_message_unref(callt(NULL, g.path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+	free(g.name);
+	free(g.path);
+	free(g.console_log);
+}
+
+/* The string value of "key" in a JSON argument of QEMU's command line
+ * (-blockdev, compact as the daemon writes it); NULL when it has none. */
+static char *json_string_of(const char *json, const char *key)
+{
+	_cleanup_free_ char *k = xasprintf("\"%s\":", key);
+	const char *p = strstr(json, k);
+
+	if (!p)
+		return NULL;
+	p += strlen(k);
+	while (*p == ' ')
+		p++;
+	if (*p != '"')
+		return NULL;
+	p++;
+	return xasprintf("%.*s", (int)strcspn(p, "\""), p);
+}
+
+/* The value of `key=` in a key=value,... argument (-device); NULL if none. */
+static char *option_value(const char *arg, const char *key)
+{
+	_cleanup_free_ char *k = xasprintf(",%s=", key);
+	const char *p = strstr(arg, k);
+
+	if (!p)
+		return NULL;
+	p += strlen(k);
+	return xasprintf("%.*s", (int)strcspn(p, ","), p);
+}
+
+/* `s` with every `from` replaced by `to`. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	size_t n = 0, lf = strlen(from), lt = strlen(to);
+	char *out, *o;
+
+	for (const char *p = strstr(s, from); p; p = strstr(p + lf, from))
+		n++;
+	out = malloc(strlen(s) + n * (lt > lf ? lt - lf : 0) + 1);
+	if (!out)
+		abort();
+	o = out;
+	for (const char *p = s, *q;; p = q + lf) {
+		q = strstr(p, from);
+		if (!q) {
+			strcpy(o, p);
+			return out;
+		}
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, to, lt);
+		o += lt;
+	}
+}
+
+/*
+ * The same change on the media guest's command line run by the
+ * benchmark: the QMP sequence the daemon sends, with the nodes as its
+ * command line has them (the new file node's -blockdev with the other
+ * file), one command after the other.
+ */
+static void phase_qemu_media_alone(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/qemu-alone", harness_tmpdir());
+	_cleanup_free_ char *a = NULL, *b = NULL, *id = NULL, *format = NULL, *storage = NULL;
+	const char *device = NULL, *format_arg = NULL, *storage_arg = NULL;
+	Qemu q = {};
+
+	if (!media_argv) {
+		note("QEMU alone: media change not measured, the guest's command line could not be read");
+		return;
+	}
+	for (char **p = media_argv; *p; p++)
+		if (strncmp(*p, "scsi-cd,", strlen("scsi-cd,")) == 0)
+			device = *p;
+	id = device ? option_value(device, "id") : NULL;
+	format = device ? option_value(device, "drive") : NULL;
+	for (char **p = media_argv; format && p[0] && p[1]; p++) {
+		_cleanup_free_ char *node = NULL;
+		if (strcmp(p[0], "-blockdev") != 0)
+			continue;
+		node = json_string_of(p[1], "node-name");
+		if (node && strcmp(node, format) == 0)
+			format_arg = p[1];
+	}
+	storage = format_arg ? json_string_of(format_arg, "file") : NULL;
+	for (char **p = media_argv; storage && p[0] && p[1]; p++) {
+		_cleanup_free_ char *node = NULL;
+		if (strcmp(p[0], "-blockdev") != 0)
+			continue;
+		node = json_string_of(p[1], "node-name");
+		if (node && strcmp(node, storage) == 0)
+			storage_arg = p[1];
+	}
+	if (!id || !storage_arg) {
+		note("QEMU alone: media change not measured, no scsi-cd with its nodes in the command line");
+		return;
+	}
+	a = medium_file("qemu-alone-a", MEDIUM_TEXT_A);
+	b = medium_file("qemu-alone-b", MEDIUM_TEXT_B);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %m", dir);
+	q.console_log = xasprintf("%s/qemu-alone-media.console.log", harness_log_dir());
+	progress("QEMU alone: %u media changes", opt.hotplug);
+	qemu_alone_spawn(&q, media_argv, dir, 91);
+	qemu_alone_handshake(&q);
+	if (harness_wait_console(q.console_log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
+		fail_msg("QEMU alone: the media guest did not boot");
+	{
+		_cleanup_free_ char *old = json_string_of(storage_arg, "filename");
+		_cleanup_free_ char *open_tray =
+			xasprintf("{\"execute\":\"blockdev-open-tray\",\"arguments\":{\"id\":\"%s\","
+				  "\"force\":false}}\n",
+				  id);
+		_cleanup_free_ char *remove = xasprintf(
+			"{\"execute\":\"blockdev-remove-medium\",\"arguments\":{\"id\":\"%s\"}}\n", id);
+		_cleanup_free_ char *del_format = xasprintf(
+			"{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"%s\"}}\n", format);
+		_cleanup_free_ char *del_storage = xasprintf(
+			"{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"%s\"}}\n", storage);
+		_cleanup_free_ char *add_format =
+			xasprintf("{\"execute\":\"blockdev-add\",\"arguments\":%s}\n", format_arg);
+		_cleanup_free_ char *insert =
+			xasprintf("{\"execute\":\"blockdev-insert-medium\","
+				  "\"arguments\":{\"id\":\"%s\",\"node-name\":\"%s\"}}\n",
+				  id, format);
+		_cleanup_free_ char *close_tray = xasprintf(
+			"{\"execute\":\"blockdev-close-tray\",\"arguments\":{\"id\":\"%s\"}}\n", id);
+
+		if (!old)
+			fail_msg("QEMU alone: the cdrom's file node has no filename: %s", storage_arg);
+		for (unsigned r = 0; r < opt.hotplug; r++) {
+			_cleanup_free_ char *node = replace_all(storage_arg, old, r % 2 ? a : b);
+			_cleanup_free_ char *add_storage =
+				xasprintf("{\"execute\":\"blockdev-add\",\"arguments\":%s}\n", node);
+			uint64_t t0 = now_ns();
+
+			qmp_command(&q, open_tray, -1, NULL, 0);
+			qmp_command(&q, remove, -1, NULL, 0);
+			qmp_command(&q, del_format, -1, NULL, 0);
+			qmp_command(&q, del_storage, -1, NULL, 0);
+			qmp_command(&q, add_storage, -1, NULL, 0);
+			qmp_command(&q, add_format, -1, NULL, 0);
+			qmp_command(&q, insert, -1, NULL, 0);
+			qmp_command(&q, close_tray, -1, NULL, 0);
+			series_add(&rows[ROW_QEMU_MEDIA].s, ms_since(t0));
+			sleep_ms(500);
+		}
+	}
+	(void)qemu_alone_kill(&q);
+	free(q.console_log);
+}
+
 /* UpdateDevice with `config` on a shut-off domain: the cache mode of its
  * disk goes back and forth, each call one durable write; between the
  * calls the same write done by the benchmark, since the disk is not as
@@ -3409,6 +3686,9 @@ static void run_benchmark(void **state)
 	(void)harness_flush_signals();
 	phase_hotplug(&guests[0]);
 	phase_qemu_hotplug_alone();
+	(void)harness_flush_signals();
+	phase_media();
+	phase_qemu_media_alone();
 	phase_update();
 	phase_gmo_disks();
 
@@ -3427,6 +3707,8 @@ static void run_benchmark(void **state)
 	minimal_path = NULL;
 	strv_free(qemu_argv);
 	qemu_argv = NULL;
+	strv_free(media_argv);
+	media_argv = NULL;
 }
 
 /* ---- the run directory ---- */
