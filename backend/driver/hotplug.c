@@ -1057,7 +1057,7 @@ static int attach_prepare(Domain *d, HotplugOp *op, ZvError *err)
 int domain_attach_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
 			 void *userdata, ZvError *err)
 {
-	HotplugOp *op;
+	HotplugOp *op = NULL;
 	int r = op_new(d, HOTPLUG_ATTACH, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
@@ -1074,7 +1074,7 @@ int domain_attach_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, dom
 int domain_detach_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
 			 void *userdata, ZvError *err)
 {
-	HotplugOp *op;
+	HotplugOp *op = NULL;
 	int r = op_new(d, HOTPLUG_DETACH, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
@@ -1084,7 +1084,7 @@ int domain_detach_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, dom
 int domain_update_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
 			 void *userdata, ZvError *err)
 {
-	HotplugOp *op;
+	HotplugOp *op = NULL;
 	int r = op_new(d, HOTPLUG_UPDATE, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
@@ -1143,7 +1143,7 @@ int domain_change_media(Domain *d, const char *target, const char *source, Domai
 	DeviceDef *dev = with_medium(def, target, source, media);
 	if (!dev)
 		return oom(err);
-	HotplugOp *op;
+	HotplugOp *op = NULL;
 	int r = op_new(d, HOTPLUG_UPDATE, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
@@ -1160,7 +1160,7 @@ int domain_change_media(Domain *d, const char *target, const char *source, Domai
 
 void domain_hotplug_stopped(Domain *d)
 {
-	HotplugOp *op;
+	HotplugOp *op = NULL;
 	while ((op = d->hotplug_deferred)) {
 		d->hotplug_deferred = op->next_deferred;
 		op->timeout = sd_event_source_disable_unref(op->timeout);

@@ -743,7 +743,7 @@ int qemu_hostdev_blockdev_props(const HostdevDef *h, json_object **ret, ZvError 
 int qemu_hostdev_device_props(const DomainDef *def, const HostdevDef *h, json_object **ret, ZvError *err)
 {
 	char node[QEMU_NODE_NAME_MAX], cbuf[32], what[64];
-	const char *bus_alias;
+	const char *bus_alias = NULL;
 	int r = check_hostdev(h, err);
 	if (r < 0)
 		return r;
