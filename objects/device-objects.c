@@ -132,8 +132,8 @@ int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char *
 	return 1;
 }
 
-int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		    void *userdata, sd_bus_error *error)
+int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
 	char buf[DEVICE_PROP_STRING_MAX];
@@ -146,7 +146,8 @@ int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char
 			continue;
 		const void *dev = device_of_path(c, o, path, NULL, NULL, NULL);
 		if (!dev)
-			return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "No such device: %s", path);
+			return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice",
+						 "No such device: %s", path);
 		for (size_t p = 0; p < c->n_props; p++) {
 			if (strcmp(prop, c->props[p].name) != 0)
 				continue;
@@ -259,7 +260,8 @@ void objects_devices_sync(Objects *o, Domain *d, bool gone)
 		if (!snapshot_find(now, old->v[i].class, old->v[i].label)) {
 			_cleanup_free_ char *path = device_object_path(old->v[i].class, d, old->v[i].label);
 			if (path)
-				(void)sd_bus_emit_interfaces_removed(o->bus, path, old->v[i].class->iface, NULL);
+				(void)sd_bus_emit_interfaces_removed(o->bus, path, old->v[i].class->iface,
+								     NULL);
 		}
 	for (size_t i = 0; now && i < now->n; i++) {
 		const Snap *before = snapshot_find(old, now->v[i].class, now->v[i].label);
@@ -292,8 +294,9 @@ int objects_add_device_objects(Objects *o, sd_bus_slot **ret_slots, size_t n_slo
 {
 	assert(n_slots >= N_CLASSES + 1);
 	for (size_t k = 0; k < N_CLASSES; k++) {
-		int r = sd_bus_add_fallback_vtable(o->bus, &ret_slots[k], ZVIRT_DOMAIN_PREFIX, classes[k]->iface,
-						   classes[k]->vtable, device_object_find, o);
+		int r = sd_bus_add_fallback_vtable(o->bus, &ret_slots[k], ZVIRT_DOMAIN_PREFIX,
+						   classes[k]->iface, classes[k]->vtable, device_object_find,
+						   o);
 		if (r < 0)
 			return r;
 	}

@@ -58,10 +58,11 @@ const void *device_of_path(const DeviceClass *c, Objects *o, const char *path, D
  * is the Objects; the class is found by the path's segment. */
 int device_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
-int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+			   sd_bus_error *error);
 /* The getter of every property of a class's table. */
-int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
-		    void *userdata, sd_bus_error *error);
+int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
 /* virsh's live/config/current/persistent of a device call, with the
  * state rules (driver/modify-flags.h); sets error. */

@@ -90,9 +90,11 @@ static const char *v_node(const void *dev, char *buf)
 }
 
 static const DeviceProp hostdev_props[] = {
-	{"Adapter", 's', v_adapter}, {"Bus", 'u', v_bus},           {"Target", 'u', v_target},
-	{"Unit", 't', v_unit},       {"Address", 's', v_address},   {"Alias", 's', v_alias},
-	{"ReadOnly", 'b', v_readonly}, {"Shareable", 'b', v_shareable}, {"Node", 's', v_node},
+	{"Adapter", 's', v_adapter},   {"Bus", 'u', v_bus},
+	{"Target", 'u', v_target},     {"Unit", 't', v_unit},
+	{"Address", 's', v_address},   {"Alias", 's', v_alias},
+	{"ReadOnly", 'b', v_readonly}, {"Shareable", 'b', v_shareable},
+	{"Node", 's', v_node},
 };
 
 /* DetachDevice of this host device (it is matched by its host address). */
@@ -120,8 +122,8 @@ static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	char device[96];
 	snprintf(device, sizeof(device), "%s:%u:%u:%llu", h->adapter, h->host_bus, h->host_target,
 		 (unsigned long long)h->host_unit);
-	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device", device, common.no_user_interaction,
-			     error);
+	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device", device,
+			     common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 

@@ -35,8 +35,8 @@ static int edit_config(DomainDef *def, void *userdata, ZvError *err)
 	}
 	if (c->kib > def->memory_kib)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, ERANGE,
-				    "%s: %" PRIu64 " KiB is more than the maximum memory of domain '%s' (%" PRIu64
-				    " KiB)",
+				    "%s: %" PRIu64
+				    " KiB is more than the maximum memory of domain '%s' (%" PRIu64 " KiB)",
 				    CALL, c->kib, def->name, def->memory_kib);
 	def->current_memory_kib = c->kib == def->memory_kib ? 0 : c->kib;
 	return 0;
@@ -58,7 +58,8 @@ static void on_balloon(QemuMonitor *mon, int r, const char *error, void *userdat
 	Domain *d = c->d;
 	if (r < 0) {
 		ZvError e = ZV_ERROR_INIT;
-		zv_error_set(&e, ZV_ERROR_HYPERVISOR, -r, "QEMU refused the balloon target of domain '%s': %s",
+		zv_error_set(&e, ZV_ERROR_HYPERVISOR, -r,
+			     "QEMU refused the balloon target of domain '%s': %s",
 			     c->d ? domain_name(d) : "?", error ?: strerror(-r));
 		c->cb(d ? d->registry : NULL, -EIO, &e, c->userdata);
 		free(c);
@@ -90,20 +91,23 @@ int domain_set_memory(Domain *d, uint64_t bytes, const ModifyOptions *o, bool ma
 		return r;
 	uint64_t kib = (bytes + 1023) / 1024;
 	if (kib == 0)
-		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: the memory size must be positive",
-				    CALL);
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "%s: the memory size must be positive", CALL);
 	if (maximum && (affect & DOMAIN_MODIFY_LIVE))
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
-				    "%s: the maximum memory of a running domain cannot change; use 'config'", CALL);
+				    "%s: the maximum memory of a running domain cannot change; use 'config'",
+				    CALL);
 	if (affect & DOMAIN_MODIFY_LIVE) {
 		if (d->live->memballoon.model != MEMBALLOON_MODEL_VIRTIO)
-			return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
-					    "%s: domain '%s' has no memory balloon (<memballoon model='none'/>): "
-					    "its memory can change only for the next start",
-					    CALL, domain_name(d));
+			return zv_error_set(
+				err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				"%s: domain '%s' has no memory balloon (<memballoon model='none'/>): "
+				"its memory can change only for the next start",
+				CALL, domain_name(d));
 		if (kib > d->live->memory_kib)
 			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, ERANGE,
-					    "%s: %" PRIu64 " KiB is more than the maximum memory of domain '%s' (%" PRIu64
+					    "%s: %" PRIu64
+					    " KiB is more than the maximum memory of domain '%s' (%" PRIu64
 					    " KiB)",
 					    CALL, kib, domain_name(d), d->live->memory_kib);
 		r = domain_resource_check_live(d, CALL, err);
@@ -134,8 +138,8 @@ int domain_set_memory(Domain *d, uint64_t bytes, const ModifyOptions *o, bool ma
 		r = qemu_monitor_set_balloon(d->monitor, kib * 1024, on_balloon, c);
 		if (r < 0) {
 			free(c);
-			return zv_error_set(err, ZV_ERROR_HYPERVISOR, -r, "%s: cannot send balloon to QEMU: %s", CALL,
-					    strerror(-r));
+			return zv_error_set(err, ZV_ERROR_HYPERVISOR, -r,
+					    "%s: cannot send balloon to QEMU: %s", CALL, strerror(-r));
 		}
 		return 0;
 	}

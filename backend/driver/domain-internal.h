@@ -48,11 +48,11 @@ struct Domain {
 	/* A save the previous daemon left: cancel QEMU's stream (and let the
 	 * guest run) once the monitor answers. */
 	bool undo_save, undo_save_resume;
-	struct RestoreOp *restore_pending; /* restore.c: the image is being read */
-	struct RestoreOp *restore;         /* restore.c: QEMU reads the image */
-	bool start_image_paused;           /* the image was taken while paused */
-	struct DumpOp *dump;               /* dump.c: the dump under way */
-	struct HotplugOp *hotplug;         /* hotplug.c: the live device change under way */
+	struct RestoreOp *restore_pending;  /* restore.c: the image is being read */
+	struct RestoreOp *restore;          /* restore.c: QEMU reads the image */
+	bool start_image_paused;            /* the image was taken while paused */
+	struct DumpOp *dump;                /* dump.c: the dump under way */
+	struct HotplugOp *hotplug;          /* hotplug.c: the live device change under way */
 	struct HotplugOp *hotplug_deferred; /* hotplug.c: live no-op updates still to answer */
 
 	DomainState state;

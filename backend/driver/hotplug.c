@@ -62,12 +62,12 @@ typedef struct HotplugOp {
 	ControllerDef implicit; /* attach: the SCSI controller plugged first ... */
 	bool has_implicit;      /* ... when the device needs one */
 	QemuPlan plan;
-	size_t next_step;    /* the plan's step whose reply comes next */
-	char *alias;         /* detach, media change: the device QEMU knows */
-	bool deleted;        /* DEVICE_DELETED came (maybe before device_del's reply) */
-	bool tray_open;      /* DEVICE_TRAY_MOVED said open */
-	bool force;          /* media change: open a locked tray */
-	bool medium_removed; /* media change: the old medium is out */
+	size_t next_step;                /* the plan's step whose reply comes next */
+	char *alias;                     /* detach, media change: the device QEMU knows */
+	bool deleted;                    /* DEVICE_DELETED came (maybe before device_del's reply) */
+	bool tray_open;                  /* DEVICE_TRAY_MOVED said open */
+	bool force;                      /* media change: open a locked tray */
+	bool medium_removed;             /* media change: the old medium is out */
 	struct HotplugOp *next_deferred; /* on Domain.hotplug_deferred */
 	sd_event_source *timeout;
 

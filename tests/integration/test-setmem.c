@@ -53,10 +53,11 @@ static uint64_t balloon_current(const char *path)
 static void set_memory(const char *path, uint64_t bytes, const char *flag)
 {
 	if (flag)
-		sd_bus_message_unref(
-			harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", bytes, 1, flag, "b", 1));
+		sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", bytes, 1,
+						  flag, "b", 1));
 	else
-		sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", bytes, 0));
+		sd_bus_message_unref(
+			harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", bytes, 0));
 }
 
 static char *inactive_xml(const char *path)
@@ -80,8 +81,8 @@ static void test_balloon_live_and_config(void **state)
 	size_t mark = harness_signal_mark();
 	set_memory(path, 192 * MIB, NULL);
 	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "Memory"), 192 * MIB);
-	assert_non_null(harness_wait_signal(mark, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
-					    ZVIRT_DOMAIN_IFACE, 5000));
+	assert_non_null(harness_wait_signal(mark, path, "org.freedesktop.DBus.Properties",
+					    "PropertiesChanged", ZVIRT_DOMAIN_IFACE, 5000));
 	uint64_t now = 0;
 	for (int i = 0; i < 60 && (now = balloon_current(path)) > 192 * MIB; i++)
 		usleep(500 * 1000);
@@ -103,8 +104,8 @@ static void test_balloon_live_and_config(void **state)
 	free(persistent);
 	persistent = inactive_xml(path);
 	assert_non_null(strstr(persistent, "<currentMemory unit='KiB'>131072</currentMemory>"));
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", 512 * MIB, 2, "config",
-					  "b", 1, "maximum", "b", 1));
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}", 512 * MIB, 2,
+					  "config", "b", 1, "maximum", "b", 1));
 	free(persistent);
 	persistent = inactive_xml(path);
 	assert_non_null(strstr(persistent, "<memory unit='KiB'>524288</memory>"));
@@ -113,18 +114,18 @@ static void test_balloon_live_and_config(void **state)
 	harness_wait_machine_expanded(path);
 	_cleanup_free_ char *live_before = harness_get_xml(path);
 	_cleanup_free_ char *config_before = inactive_xml(path);
-	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     512 * MIB, 0); /* past the running maximum */
-	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     128 * MIB, 1, "maximum", "b", 1);
-	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     1024 * MIB, 1, "config", "b", 1); /* past the next start's maximum */
-	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     (uint64_t)0, 0);
-	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     128 * MIB, 1, "bogus", "b", 1);
-	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     128 * MIB, 2, "current", "b", 1, "live", "b", 1);
+	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 512 * MIB, 0); /* past the running maximum */
+	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 128 * MIB, 1, "maximum", "b", 1);
+	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 1024 * MIB, 1, "config", "b", 1); /* past the next start's maximum */
+	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", (uint64_t)0, 0);
+	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 128 * MIB, 1, "bogus", "b", 1);
+	harness_expect_error("org.zvirt1.Error.InvalidArgument", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 128 * MIB, 2, "current", "b", 1, "live", "b", 1);
 	harness_nobody_expect_error("org.zvirt1.Error.NotAuthorized", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
 				    "ta{sv}", 128 * MIB, 0);
 	_cleanup_free_ char *live_after = harness_get_xml(path);
@@ -143,15 +144,15 @@ static void test_no_balloon(void **state)
 	_cleanup_free_ char *xml = harness_guest_xml("setmem-none");
 	_cleanup_free_ char *path = harness_define(xml);
 
-	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     128 * MIB, 0);
+	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 128 * MIB, 0);
 	set_memory(path, 200 * MIB, "current");
 	_cleanup_free_ char *persistent = inactive_xml(path);
 	assert_non_null(strstr(persistent, "<currentMemory unit='KiB'>204800</currentMemory>"));
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 1, "paused", "b", 1));
-	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory", "ta{sv}",
-			     128 * MIB, 0);
+	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "SetMemory",
+			     "ta{sv}", 128 * MIB, 0);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	harness_undefine(path);
 }

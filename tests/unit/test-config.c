@@ -458,14 +458,10 @@ static void test_removed_keys(void **state)
 	static const struct {
 		const char *section, *key, *value;
 	} removed[] = {
-		{"Hypervisor", "HostCPUs", "4"},
-		{"Hypervisor", "DefaultNIC", "bond0"},
-		{"Relocation", "Server", "yes"},
-		{"Relocation", "Address", "127.0.0.1"},
-		{"Relocation", "Port", "8002"},
-		{"Relocation", "HostsAllow", "^localhost$"},
-		{"Relocation", "PortMin", "49152"},
-		{"Relocation", "PortMax", "49215"},
+		{"Hypervisor", "HostCPUs", "4"},    {"Hypervisor", "DefaultNIC", "bond0"},
+		{"Relocation", "Server", "yes"},    {"Relocation", "Address", "127.0.0.1"},
+		{"Relocation", "Port", "8002"},     {"Relocation", "HostsAllow", "^localhost$"},
+		{"Relocation", "PortMin", "49152"}, {"Relocation", "PortMax", "49215"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(removed); i++) {
