@@ -9,6 +9,7 @@
 #include "device-objects.h"
 #include "driver/modify-flags.h"
 #include "errors.h"
+#include "options.h"
 #include "util/cleanup.h"
 
 static const DeviceClass *const classes[] = {&disk_class, &hostdev_class};
@@ -330,4 +331,53 @@ char *device_object_path_of(const Domain *d, const DeviceDef *dev)
 	default:
 		return strdup(domain_object_path(d, path));
 	}
+}
+
+const char *device_polkit_name(const DeviceDef *dev, char buf[static 96])
+{
+	switch (dev->kind) {
+	case DEVICE_KIND_DISK:
+		return dev->disk.target;
+	case DEVICE_KIND_CONTROLLER:
+		snprintf(buf, 96, "%s%u", controller_type_to_string(dev->controller.type),
+			 dev->controller.index);
+		return buf;
+	case DEVICE_KIND_HOSTDEV:
+		snprintf(buf, 96, "%s:%u:%u:%llu", dev->hostdev.adapter, dev->hostdev.host_bus,
+			 dev->hostdev.host_target, (unsigned long long)dev->hostdev.host_unit);
+		return buf;
+	default:
+		return "";
+	}
+}
+
+int device_object_detach(sd_bus_message *m, Domain *d, DeviceDef *key, sd_bus_error *error)
+{
+	_cleanup_(device_def_freep) DeviceDef *dev = key;
+	OptionsCommon common = {};
+	ModifyOptions mo = {};
+	const OptionSpec specs[] = {{"live", "b", &mo.live},
+				    {"config", "b", &mo.config},
+				    {"current", "b", &mo.current},
+				    {"persistent", "b", &mo.persistent},
+				    {}};
+	char device[96];
+	assert(m);
+	assert(d);
+	assert(dev);
+
+	int r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device",
+			     device_polkit_name(dev, device), common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	DomainModifyFlags flags;
+	r = device_modify_flags(&mo, d, "Detach", &flags, error);
+	if (r < 0)
+		return r;
+	ZvError err = ZV_ERROR_INIT;
+	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
+	return bus_call_begun(m, r, &err, error);
 }

@@ -73,3 +73,13 @@ void device_call_done(Domain *d, int r, const ZvError *err, const DeviceDef *dev
 /* The object of a device as a call named it: a disk's, a hostdev's, or
  * (a controller has none) the domain's. malloc'd; NULL on ENOMEM. */
 char *device_object_path_of(const Domain *d, const DeviceDef *dev);
+
+/* The detail "device" polkit gets: a disk's target, "scsi<N>" for a
+ * controller, the host address of a hostdev ("scsi_host3:0:8:0"). */
+const char *device_polkit_name(const DeviceDef *dev, char buf[static 96]);
+
+/* Detach on a device object (Disk.Detach, HostDevice.Detach):
+ * DetachDevice of the device key names (taken), with virsh's
+ * live/config/current/persistent read from m, polkit's verb
+ * detach-device. Returns what the method handler returns. */
+int device_object_detach(sd_bus_message *m, Domain *d, DeviceDef *key, sd_bus_error *error);

@@ -133,40 +133,20 @@ static const DiskDef *disk_of_call(Objects *o, const char *path, Domain **ret_do
 static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	OptionsCommon common = {};
-	ModifyOptions mo = {};
-	const OptionSpec specs[] = {{"live", "b", &mo.live},
-				    {"config", "b", &mo.config},
-				    {"current", "b", &mo.current},
-				    {"persistent", "b", &mo.persistent},
-				    {}};
 	Domain *d;
 	_cleanup_free_ char *target = NULL;
 	assert(m);
 	assert(o);
 
-	int r = bus_read_options(m, specs, &common, error);
-	if (r < 0)
-		return r;
 	if (!disk_of_call(o, sd_bus_message_get_path(m), &d, &target))
 		return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "No such disk: %s",
 					 sd_bus_message_get_path(m));
-	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device", target,
-			     common.no_user_interaction, error);
-	if (r <= 0)
-		return r == 0 ? 1 : r;
-
-	ZvError err = ZV_ERROR_INIT;
-	DomainModifyFlags flags;
-	r = device_modify_flags(&mo, d, "Detach", &flags, error);
-	if (r < 0)
-		return r;
-	_cleanup_(device_def_freep) DeviceDef *dev = calloc(1, sizeof(DeviceDef));
-	if (!dev || !(dev->disk.target = strdup(target)))
+	DeviceDef *key = calloc(1, sizeof(DeviceDef));
+	if (!key)
 		return -ENOMEM;
-	dev->kind = DEVICE_KIND_DISK;
-	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
-	return bus_call_begun(m, r, &err, error);
+	key->kind = DEVICE_KIND_DISK;
+	key->disk.target = TAKE_PTR(target);
+	return device_object_detach(m, d, key, error);
 }
 
 /* virsh change-media: eject, insert or update (the default), force;

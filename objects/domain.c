@@ -647,26 +647,6 @@ static void on_device_done(Domain *d, int r, const ZvError *err, const DeviceDef
 		(void)sd_bus_reply_method_errorf(m, "org.zvirt1.Error.HostError", "Out of memory");
 }
 
-/* The detail "device" polkit gets: a disk's target, "scsi<N>" for a
- * controller, the host address of a hostdev ("scsi_host3:0:8:0"). */
-static const char *device_polkit_name(const DeviceDef *dev, char buf[static 96])
-{
-	switch (dev->kind) {
-	case DEVICE_KIND_DISK:
-		return dev->disk.target;
-	case DEVICE_KIND_CONTROLLER:
-		snprintf(buf, 96, "%s%u", controller_type_to_string(dev->controller.type),
-			 dev->controller.index);
-		return buf;
-	case DEVICE_KIND_HOSTDEV:
-		snprintf(buf, 96, "%s:%u:%u:%llu", dev->hostdev.adapter, dev->hostdev.host_bus,
-			 dev->hostdev.host_target, (unsigned long long)dev->hostdev.host_unit);
-		return buf;
-	default:
-		return "";
-	}
-}
-
 typedef int (*device_call_fn)(Domain *d, DeviceDef *dev, DomainModifyFlags flags, domain_device_done_fn cb,
 			      void *userdata, ZvError *err);
 

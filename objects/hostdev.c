@@ -101,46 +101,24 @@ static const DeviceProp hostdev_props[] = {
 static int method_detach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	OptionsCommon common = {};
-	ModifyOptions mo = {};
-	const OptionSpec specs[] = {{"live", "b", &mo.live},
-				    {"config", "b", &mo.config},
-				    {"current", "b", &mo.current},
-				    {"persistent", "b", &mo.persistent},
-				    {}};
 	Domain *d;
 	assert(m);
 	assert(o);
 
-	int r = bus_read_options(m, specs, &common, error);
-	if (r < 0)
-		return r;
 	const HostdevDef *h = device_of_path(&hostdev_class, o, sd_bus_message_get_path(m), &d, NULL, NULL);
 	if (!h)
 		return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "No such host device: %s",
 					 sd_bus_message_get_path(m));
-	char device[96];
-	snprintf(device, sizeof(device), "%s:%u:%u:%llu", h->adapter, h->host_bus, h->host_target,
-		 (unsigned long long)h->host_unit);
-	r = domain_authorize(d, m, "org.zvirt1.domain.modify", "detach-device", device,
-			     common.no_user_interaction, error);
-	if (r <= 0)
-		return r == 0 ? 1 : r;
-
-	DomainModifyFlags flags;
-	r = device_modify_flags(&mo, d, "Detach", &flags, error);
-	if (r < 0)
-		return r;
-	_cleanup_(device_def_freep) DeviceDef *dev = calloc(1, sizeof(DeviceDef));
-	if (!dev || !(dev->hostdev.adapter = strdup(h->adapter)))
+	DeviceDef *key = calloc(1, sizeof(DeviceDef));
+	if (!key || !(key->hostdev.adapter = strdup(h->adapter))) {
+		free(key);
 		return -ENOMEM;
-	dev->kind = DEVICE_KIND_HOSTDEV;
-	dev->hostdev.host_bus = h->host_bus;
-	dev->hostdev.host_target = h->host_target;
-	dev->hostdev.host_unit = h->host_unit;
-	ZvError err = ZV_ERROR_INIT;
-	r = domain_detach_device(d, TAKE_PTR(dev), flags, device_call_done, sd_bus_message_ref(m), &err);
-	return bus_call_begun(m, r, &err, error);
+	}
+	key->kind = DEVICE_KIND_HOSTDEV;
+	key->hostdev.host_bus = h->host_bus;
+	key->hostdev.host_target = h->host_target;
+	key->hostdev.host_unit = h->host_unit;
+	return device_object_detach(m, d, key, error);
 }
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
