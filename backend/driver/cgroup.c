@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "domain-internal.h"
+#include "registry-internal.h"
 #include "qemu/process.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -321,6 +322,60 @@ void domain_cgroup_reattach(Domain *d)
 	log_info("Domain %s: QEMU moved into its cgroup %s", domain_name(d), d->cgroup_dir);
 }
 
+/* A cgroup whose QEMU has exited but is not yet reaped (after a daemon
+ * restart QEMU is not our child: its new parent reaps it in its time)
+ * still counts that task, and rmdir says EBUSY: try again, every 100
+ * ms for 5 s, without holding the loop. */
+#define CGROUP_RMDIR_TRIES    50
+#define CGROUP_RMDIR_INTERVAL (100 * 1000ULL)
+
+typedef struct RmdirRetry {
+	char *dir;
+	char *name;
+	unsigned left;
+} RmdirRetry;
+
+static void rmdir_retry_free(void *userdata)
+{
+	RmdirRetry *t = userdata;
+	free(t->dir);
+	free(t->name);
+	free(t);
+}
+
+static int on_rmdir_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	RmdirRetry *t = userdata;
+	if (rmdir(t->dir) >= 0 || errno == ENOENT)
+		return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	if (errno != EBUSY || --t->left == 0) {
+		log_warning("Domain %s: cannot remove its cgroup %s: %m", t->name, t->dir);
+		return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	}
+	return sd_event_source_set_time_relative(s, CGROUP_RMDIR_INTERVAL);
+}
+
+/* Floating: the source frees its RmdirRetry when it ends, or with the loop. */
+static int rmdir_later(Domain *d, const char *dir)
+{
+	_cleanup_(sd_event_source_unrefp) sd_event_source *s = NULL;
+	RmdirRetry *t = calloc(1, sizeof(*t));
+	if (!t || !(t->dir = strdup(dir)) || !(t->name = strdup(domain_name(d)))) {
+		if (t)
+			rmdir_retry_free(t);
+		return -ENOMEM;
+	}
+	t->left = CGROUP_RMDIR_TRIES;
+	int r = sd_event_add_time_relative(registry_get_event(d->registry), &s, CLOCK_MONOTONIC,
+					   CGROUP_RMDIR_INTERVAL, 0, on_rmdir_retry, t);
+	if (r < 0) {
+		rmdir_retry_free(t);
+		return r;
+	}
+	(void)sd_event_source_set_destroy_callback(s, rmdir_retry_free);
+	return sd_event_source_set_floating(s, true);
+}
+
 void domain_cgroup_remove(Domain *d)
 {
 	_cleanup_free_ char *dir = TAKE_PTR(d->cgroup_dir);
@@ -337,8 +392,11 @@ void domain_cgroup_remove(Domain *d)
 	}
 	/* QEMU has ended, so its cgroup has no live process left (one we
 	 * did not know may still hold a QEMU being killed: EBUSY). */
-	if (rmdir(dir) < 0 && errno != ENOENT && (known || errno != EBUSY))
-		log_warning("Domain %s: cannot remove its cgroup %s: %m", domain_name(d), dir);
+	if (rmdir(dir) >= 0 || errno == ENOENT || (!known && errno == EBUSY))
+		return;
+	if (errno == EBUSY && rmdir_later(d, dir) >= 0)
+		return;
+	log_warning("Domain %s: cannot remove its cgroup %s: %m", domain_name(d), dir);
 }
 
 int domain_cgroup_set_shares(Domain *d, uint64_t shares, ZvError *err)
