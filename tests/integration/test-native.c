@@ -49,9 +49,27 @@ static char *machine_xml(const char *name)
 	return out;
 }
 
+/* Until the emulator's probe answered, DefineXML stores the machine
+ * alias and DomainXMLToNative (later) would expand it: wait for it. */
+static void wait_machine_types(void)
+{
+	for (int i = 0; i < 200; i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+			harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "GetCapabilities", "a{sv}", 0);
+		const char *caps;
+		assert_int_equal(sd_bus_message_read(reply, "s", &caps), 1);
+		if (strstr(caps, "canonical="))
+			return;
+		usleep(50 * 1000);
+	}
+	fail_msg("the emulator's machine types never came");
+}
+
 static void test_minimal(void **state)
 {
 	_cleanup_free_ char *xml = harness_minimal_xml("native-guest", UUID);
+	/* Both lines below must see the same machine type. */
+	wait_machine_types();
 	uint32_t count = harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainCount");
 	_cleanup_free_ char *line = to_native("qemu-argv", xml);
 	_cleanup_free_ char *qmp = NULL, *pidfile = NULL;
@@ -93,22 +111,6 @@ static void test_machine_devices(void **state)
 		line,
 		" -object '{\"qom-type\":\"rng-random\",\"id\":\"objrng0\",\"filename\":\"/dev/random\"}' "
 		"-device virtio-rng-ccw,rng=objrng0,id=rng0,devno=fe.0.0000 ");
-}
-
-/* Until the emulator's probe answered, DefineXML stores the machine
- * alias and DomainXMLToNative (later) would expand it: wait for it. */
-static void wait_machine_types(void)
-{
-	for (int i = 0; i < 200; i++) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
-			harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "GetCapabilities", "a{sv}", 0);
-		const char *caps;
-		assert_int_equal(sd_bus_message_read(reply, "s", &caps), 1);
-		if (strstr(caps, "canonical="))
-			return;
-		usleep(50 * 1000);
-	}
-	fail_msg("the emulator's machine types never came");
 }
 
 /* Start builds the same line: every argument of the QEMU that a start
