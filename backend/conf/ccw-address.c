@@ -232,8 +232,11 @@ static ssize_t ccw_devices(const DomainDef *def, CcwDeviceRef *refs)
 		for (size_t i = 0; i < def->n_disks; i++)
 			n += def->disks[i].bus == DISK_BUS_VIRTIO;
 
-	/* Network interfaces come here (libvirt's nets), once the model
-	 * has them: CCW_DEVICE_NET. */
+	for (size_t i = 0; i < def->n_interfaces; i++) {
+		if (refs)
+			refs[n] = (CcwDeviceRef){.kind = CCW_DEVICE_NET, .index = i};
+		n++;
+	}
 
 	for (size_t i = 0; i < def->n_controllers; i++) {
 		if (def->controllers[i].type != CONTROLLER_TYPE_SCSI)
@@ -265,6 +268,8 @@ static CcwAddress *ccw_device_address(DomainDef *def, const CcwDeviceRef *ref)
 		return &def->disks[ref->index].info.address;
 	case CCW_DEVICE_CONTROLLER:
 		return &def->controllers[ref->index].info.address;
+	case CCW_DEVICE_NET:
+		return &def->interfaces[ref->index].info.address;
 	case CCW_DEVICE_RNG:
 		return &def->rng->info.address;
 	case CCW_DEVICE_MEMBALLOON:

@@ -47,7 +47,7 @@ int ccw_address_set_next_free(CcwAddressSet *s, CcwAddress *ret);
 
 typedef enum CcwDeviceKind {
 	CCW_DEVICE_DISK,
-	/* CCW_DEVICE_NET goes here when interfaces come */
+	CCW_DEVICE_NET,
 	CCW_DEVICE_CONTROLLER,
 	CCW_DEVICE_MEMBALLOON,
 	CCW_DEVICE_RNG,

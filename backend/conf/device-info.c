@@ -30,6 +30,7 @@
 typedef enum AliasKind {
 	ALIAS_KIND_DISK,
 	ALIAS_KIND_HOSTDEV,
+	ALIAS_KIND_NET,
 	ALIAS_KIND_CONSOLE,
 	ALIAS_KIND_MEMBALLOON,
 	ALIAS_KIND_WATCHDOG,
@@ -41,9 +42,13 @@ typedef enum AliasKind {
 } AliasKind;
 
 static const char *const alias_prefix[_ALIAS_KIND_MAX] = {
-	[ALIAS_KIND_DISK] = "virtio-disk",  [ALIAS_KIND_HOSTDEV] = "hostdev",
-	[ALIAS_KIND_CONSOLE] = "console",   [ALIAS_KIND_MEMBALLOON] = "balloon",
-	[ALIAS_KIND_WATCHDOG] = "watchdog", [ALIAS_KIND_RNG] = "rng",
+	[ALIAS_KIND_DISK] = "virtio-disk",
+	[ALIAS_KIND_HOSTDEV] = "hostdev",
+	[ALIAS_KIND_NET] = "net",
+	[ALIAS_KIND_CONSOLE] = "console",
+	[ALIAS_KIND_MEMBALLOON] = "balloon",
+	[ALIAS_KIND_WATCHDOG] = "watchdog",
+	[ALIAS_KIND_RNG] = "rng",
 };
 
 void device_info_clear(DeviceInfo *info)
@@ -187,6 +192,9 @@ static size_t collect_devices(struct DomainDef *def, DeviceRef *refs)
 	for (size_t i = 0; i < def->n_hostdevs; i++, n++)
 		if (refs)
 			refs[n] = (DeviceRef){&def->hostdevs[i].info, ALIAS_KIND_HOSTDEV, SIZE_MAX, ""};
+	for (size_t i = 0; i < def->n_interfaces; i++, n++)
+		if (refs)
+			refs[n] = (DeviceRef){&def->interfaces[i].info, ALIAS_KIND_NET, SIZE_MAX, ""};
 	/* console<i>: the driver maps the chardev charconsole<i> back to
 	 * consoles[i]. */
 	for (size_t i = 0; i < def->n_consoles; i++, n++)

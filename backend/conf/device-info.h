@@ -72,7 +72,7 @@ struct DomainDef;
 /* Gives every device that has none a free alias of its kind, as libvirt
  * does when a domain starts: virtio-disk<N> for a virtio disk, N its
  * target's index (vda 0, vdc 2, vdaa 26: libvirt's virDiskNameToIndex);
- * hostdev<N>, balloon<N>, watchdog<N> and rng<N> at the lowest free N;
+ * hostdev<N>, net<N>, balloon<N>, watchdog<N> and rng<N> at the lowest free N;
  * scsi<C>-<B>-<T>-<U> for a SCSI disk from its drive address;
  * scsi<index> for a SCSI controller and pci for the pci-root; console<i>
  * for the console at position i (the driver reads charconsole<i> back as

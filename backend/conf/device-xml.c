@@ -14,6 +14,7 @@ static const char *const kind_names[_DEVICE_KIND_MAX] = {
 	[DEVICE_KIND_DISK] = "disk",
 	[DEVICE_KIND_CONTROLLER] = "controller",
 	[DEVICE_KIND_HOSTDEV] = "hostdev",
+	[DEVICE_KIND_INTERFACE] = "interface",
 };
 
 const char *device_kind_to_string(DeviceKind kind)
@@ -32,6 +33,9 @@ void device_def_clear(DeviceDef *dev)
 		break;
 	case DEVICE_KIND_HOSTDEV:
 		hostdev_def_clear(&dev->hostdev);
+		break;
+	case DEVICE_KIND_INTERFACE:
+		interface_def_clear(&dev->interface);
 		break;
 	default:
 		break;
@@ -78,6 +82,10 @@ static int parse_device_node(xmlNode *root, DomainXMLParseFlags flags, DeviceDef
 			 * alone has none to look at, and libvirt's attach
 			 * wants it named too. */
 			r = xml_error(err, root, "a controller to attach needs its index='N'");
+	} else if (node_is(root, "interface")) {
+		InterfaceNodes nodes = {.iface = root};
+		dev->kind = DEVICE_KIND_INTERFACE;
+		r = parse_interface(&c, root, &dev->interface, &nodes);
 	} else {
 		xmlNode *address = NULL;
 		dev->kind = DEVICE_KIND_HOSTDEV;
@@ -123,10 +131,11 @@ int device_def_parse(const char *xml, size_t len, DomainXMLParseFlags flags, Dev
 		return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
 				    "Invalid device XML: no root element");
 	/* Before the schema, which would accept a whole <domain> here. */
-	if (root->ns || !(node_is(root, "disk") || node_is(root, "controller") || node_is(root, "hostdev")))
+	if (root->ns || !(node_is(root, "disk") || node_is(root, "controller") || node_is(root, "hostdev") ||
+			  node_is(root, "interface")))
 		return zv_error_set(err, ZV_ERROR_INVALID_XML, EBADMSG,
 				    "Invalid device XML: the root element must be a device (<disk>, "
-				    "<controller> or <hostdev>), not <%s>",
+				    "<controller>, <hostdev> or <interface>), not <%s>",
 				    node_label(root));
 	int r = schema_validate(doc, err);
 	if (r < 0)
@@ -150,6 +159,9 @@ char *device_def_format(const DeviceDef *dev, bool live)
 		break;
 	case DEVICE_KIND_HOSTDEV:
 		put_hostdev(f, &dev->hostdev, live);
+		break;
+	case DEVICE_KIND_INTERFACE:
+		put_interface(f, &dev->interface, live);
 		break;
 	default:
 		break;

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Device XML: one device element alone (<disk>, <controller>,
- * <hostdev>), as virsh
+ * <hostdev>, <interface>), as virsh
  * attach-device, detach-device and update-device take it. Read with the
  * same schema and the same element readers as the domain XML, so that
  * a device is accepted here exactly when it would be inside <devices>;
@@ -24,6 +24,7 @@ typedef enum DeviceKind {
 	DEVICE_KIND_DISK,
 	DEVICE_KIND_CONTROLLER,
 	DEVICE_KIND_HOSTDEV,
+	DEVICE_KIND_INTERFACE,
 	_DEVICE_KIND_MAX,
 } DeviceKind;
 
@@ -33,6 +34,7 @@ typedef struct DeviceDef {
 		DiskDef disk;
 		ControllerDef controller;
 		HostdevDef hostdev;
+		InterfaceDef interface;
 	};
 } DeviceDef;
 
@@ -41,7 +43,7 @@ void device_def_clear(DeviceDef *dev);
 DeviceDef *device_def_free(DeviceDef *dev);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DeviceDef *, device_def_free)
 
-/* "disk", "controller", "hostdev": the element name, for messages. */
+/* "disk", "controller", "hostdev", "interface": the element name, for messages. */
 const char *device_kind_to_string(DeviceKind kind);
 
 /* Parses and validates one device document. DOMAIN_XML_PARSE_LIVE keeps

@@ -34,6 +34,19 @@
 	}
 
 /* clang-format off */
+DEFINE_STRING_TABLE(net_type, NetType, _NET_TYPE_MAX,
+		    [NET_TYPE_DIRECT] = "direct",
+		    [NET_TYPE_BRIDGE] = "bridge")
+DEFINE_STRING_TABLE(macvtap_mode, MacvtapMode, _MACVTAP_MODE_MAX,
+		    [MACVTAP_MODE_VEPA] = "vepa",
+		    [MACVTAP_MODE_BRIDGE] = "bridge",
+		    [MACVTAP_MODE_PRIVATE] = "private",
+		    [MACVTAP_MODE_PASSTHROUGH] = "passthrough")
+DEFINE_STRING_TABLE(net_model, NetModel, _NET_MODEL_MAX,
+		    [NET_MODEL_VIRTIO] = "virtio")
+DEFINE_STRING_TABLE(virtualport_type, VirtualPortType, _VIRTUALPORT_MAX,
+		    [VIRTUALPORT_NONE] = "none",
+		    [VIRTUALPORT_OPENVSWITCH] = "openvswitch")
 DEFINE_STRING_TABLE(domain_virt_type, DomainVirtType, _DOMAIN_VIRT_MAX,
 		    [DOMAIN_VIRT_KVM] = "kvm",
 		    [DOMAIN_VIRT_QEMU] = "qemu")
@@ -166,6 +179,78 @@ void hostdev_def_clear(HostdevDef *h)
 	*h = (HostdevDef){};
 }
 
+void interface_def_clear(InterfaceDef *net)
+{
+	if (!net)
+		return;
+	free(net->source_dev);
+	free(net->source_bridge);
+	free(net->target_dev);
+	device_info_clear(&net->info);
+	*net = (InterfaceDef){};
+}
+
+char *net_mac_to_string(const uint8_t mac[static NET_MAC_SIZE], char buf[static NET_MAC_STRING_MAX])
+{
+	snprintf(buf, NET_MAC_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int net_mac_parse(const char *s, uint8_t ret[static NET_MAC_SIZE])
+{
+	uint8_t mac[NET_MAC_SIZE];
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < NET_MAC_SIZE; i++) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+		if (lo < 0)
+			return -EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (i + 1 < NET_MAC_SIZE) {
+			if (*s != ':' && *s != '-')
+				return -EINVAL;
+			s++;
+		}
+	}
+	if (*s)
+		return -EINVAL;
+	memcpy(ret, mac, NET_MAC_SIZE);
+	return 0;
+}
+
+int net_mac_generate(uint8_t ret[static NET_MAC_SIZE])
+{
+	sd_id128_t rnd;
+	int r = sd_id128_randomize(&rnd);
+	if (r < 0)
+		return r;
+	const uint8_t prefix[] = {NET_MAC_GENERATED_PREFIX};
+	memcpy(ret, prefix, sizeof(prefix));
+	memcpy(ret + sizeof(prefix), rnd.bytes, NET_MAC_SIZE - sizeof(prefix));
+	return 0;
+}
+
+InterfaceDef *domain_def_find_interface_by_mac(const DomainDef *def, const uint8_t mac[static NET_MAC_SIZE])
+{
+	for (size_t i = 0; i < def->n_interfaces; i++)
+		if (memcmp(def->interfaces[i].mac, mac, NET_MAC_SIZE) == 0)
+			return &def->interfaces[i];
+	return NULL;
+}
+
 void console_def_clear(ConsoleDef *console)
 {
 	if (!console)
@@ -219,6 +304,9 @@ DomainDef *domain_def_free(DomainDef *def)
 	for (size_t i = 0; i < def->n_hostdevs; i++)
 		hostdev_def_clear(&def->hostdevs[i]);
 	free(def->hostdevs);
+	for (size_t i = 0; i < def->n_interfaces; i++)
+		interface_def_clear(&def->interfaces[i]);
+	free(def->interfaces);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		console_def_clear(&def->consoles[i]);
 	free(def->consoles);

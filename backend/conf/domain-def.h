@@ -179,6 +179,74 @@ typedef struct HostdevDef {
 	DeviceInfo info; /* alias, drive address on a virtio-scsi controller */
 } HostdevDef;
 
+/* <interface type=>: how the guest's NIC reaches the host. */
+typedef enum NetType {
+	NET_TYPE_DIRECT, /* a macvtap link on a host interface */
+	NET_TYPE_BRIDGE, /* a tap device on a Linux or Open vSwitch bridge */
+	_NET_TYPE_MAX,
+} NetType;
+
+/* <source mode=> of a direct interface: the macvtap mode. libvirt's
+ * default is vepa. */
+typedef enum MacvtapMode {
+	MACVTAP_MODE_VEPA,
+	MACVTAP_MODE_BRIDGE,
+	MACVTAP_MODE_PRIVATE,
+	MACVTAP_MODE_PASSTHROUGH,
+	_MACVTAP_MODE_MAX,
+} MacvtapMode;
+
+typedef enum NetModel {
+	NET_MODEL_VIRTIO, /* virtio-net-ccw; libvirt's default on s390x */
+	_NET_MODEL_MAX,
+} NetModel;
+
+typedef enum VirtualPortType {
+	VIRTUALPORT_NONE,
+	VIRTUALPORT_OPENVSWITCH, /* <virtualport type='openvswitch'/> */
+	_VIRTUALPORT_MAX,
+} VirtualPortType;
+
+/* The kernel's IFNAMSIZ less its NUL. */
+#define NET_IFNAME_MAX 15
+/* The host-side names the daemon makes up (macvtap0, vnet0), which an
+ * inactive definition does not keep (libvirt's rule). */
+#define NET_TARGET_PREFIX_MACVTAP "macvtap"
+#define NET_TARGET_PREFIX_TAP     "vnet"
+/* <mtu size=>: the kernel's range for Ethernet links. */
+#define NET_MTU_MIN 68
+#define NET_MTU_MAX 65535
+
+#define NET_MAC_SIZE 6
+/* "52:54:00:6a:0b:53" and its NUL */
+#define NET_MAC_STRING_MAX 18
+/* libvirt's (QEMU's) prefix for generated addresses. */
+#define NET_MAC_GENERATED_PREFIX 0x52, 0x54, 0x00
+
+typedef struct InterfaceDef {
+	NetType type;
+	uint8_t mac[NET_MAC_SIZE];
+	/* Set by the parse when <mac> was absent: the definer may draw
+	 * again when another domain of this host has it. Never formatted. */
+	bool mac_generated;
+	char *source_dev;    /* direct: the host link; NULL: the DefaultNIC at start */
+	MacvtapMode mode;    /* direct */
+	char *source_bridge; /* bridge */
+	VirtualPortType virtualport;
+	/* <virtualport><parameters interfaceid=>: Open vSwitch's iface-id;
+	 * generated at define as libvirt does. */
+	sd_id128_t interface_id;
+	unsigned vlan_tag; /* <vlan><tag id=>: an Open vSwitch access port; 0: none */
+	NetModel model;
+	/* <target dev=>: the host-side device. The user's name is kept and
+	 * used; a name of the daemon's own kind (macvtapN, vnetN) only in
+	 * live XML, where it says which link the running domain has. */
+	char *target_dev;
+	unsigned mtu;    /* <mtu size=>; 0: the link's */
+	bool link_down;  /* <link state='down'/> */
+	DeviceInfo info; /* alias net<N>, ccw address, boot order */
+} InterfaceDef;
+
 typedef enum ConsoleType {
 	CONSOLE_TYPE_PTY,
 	CONSOLE_TYPE_FILE,
@@ -328,6 +396,8 @@ typedef struct DomainDef {
 	size_t n_controllers;
 	HostdevDef *hostdevs;
 	size_t n_hostdevs;
+	InterfaceDef *interfaces; /* document order */
+	size_t n_interfaces;
 	ConsoleDef *consoles;
 	size_t n_consoles;
 	MemballoonDef memballoon;
@@ -361,6 +431,17 @@ DomainDef *domain_def_copy(const DomainDef *def);
 void disk_def_clear(DiskDef *disk);
 void controller_def_clear(ControllerDef *c);
 void hostdev_def_clear(HostdevDef *h);
+void interface_def_clear(InterfaceDef *net);
+/* A host-side name of the daemon's own kind (macvtapN, vnetN). */
+bool net_target_is_generated(const char *name);
+/* "52:54:00:6a:0b:53" */
+char *net_mac_to_string(const uint8_t mac[static NET_MAC_SIZE], char buf[static NET_MAC_STRING_MAX]);
+/* Six hex pairs separated by ':' (or '-'), case-insensitive; -EINVAL. */
+int net_mac_parse(const char *s, uint8_t ret[static NET_MAC_SIZE]);
+/* A random address under NET_MAC_GENERATED_PREFIX; negative errno. */
+int net_mac_generate(uint8_t ret[static NET_MAC_SIZE]);
+/* The interface with that MAC, or NULL. */
+InterfaceDef *domain_def_find_interface_by_mac(const DomainDef *def, const uint8_t mac[static NET_MAC_SIZE]);
 /* Orders disk targets as libvirt numbers them (vda < vdz < vdaa): the
  * order the parser keeps def->disks in and ccw addresses are assigned. */
 int disk_target_compare(const char *a, const char *b);
@@ -400,6 +481,14 @@ const char *controller_type_to_string(ControllerType t);
 int controller_type_from_string(const char *s);
 const char *controller_model_to_string(ControllerModel m);
 int controller_model_from_string(const char *s);
+const char *net_type_to_string(NetType t);
+int net_type_from_string(const char *s);
+const char *macvtap_mode_to_string(MacvtapMode m);
+int macvtap_mode_from_string(const char *s);
+const char *net_model_to_string(NetModel m);
+int net_model_from_string(const char *s);
+const char *virtualport_type_to_string(VirtualPortType t);
+int virtualport_type_from_string(const char *s);
 const char *console_type_to_string(ConsoleType t);
 int console_type_from_string(const char *s);
 const char *console_target_to_string(ConsoleTarget t);

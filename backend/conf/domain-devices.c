@@ -45,6 +45,26 @@ ssize_t domain_def_hostdev_index(const DomainDef *def, const HostdevDef *h)
 	return -ENOENT;
 }
 
+ssize_t domain_def_interface_index(const DomainDef *def, const InterfaceDef *net)
+{
+	ssize_t found = -ENOENT;
+	if (!def)
+		return -ENOENT;
+	for (size_t i = 0; i < def->n_interfaces; i++) {
+		const InterfaceDef *n = &def->interfaces[i];
+		if (!net->mac_generated && memcmp(n->mac, net->mac, NET_MAC_SIZE) != 0)
+			continue;
+		if (net->info.address.assigned &&
+		    (!n->info.address.assigned || n->info.address.ssid != net->info.address.ssid ||
+		     n->info.address.devno != net->info.address.devno))
+			continue;
+		if (found >= 0)
+			return -ENOTUNIQ;
+		found = (ssize_t)i;
+	}
+	return found;
+}
+
 ssize_t domain_def_device_index(const DomainDef *def, const DeviceDef *dev)
 {
 	switch (dev->kind) {
@@ -58,6 +78,8 @@ ssize_t domain_def_device_index(const DomainDef *def, const DeviceDef *dev)
 		return -ENOENT;
 	case DEVICE_KIND_HOSTDEV:
 		return domain_def_hostdev_index(def, &dev->hostdev);
+	case DEVICE_KIND_INTERFACE:
+		return domain_def_interface_index(def, &dev->interface);
 	default:
 		return -ENOENT;
 	}
@@ -72,6 +94,8 @@ DeviceInfo *device_def_info(DeviceDef *dev)
 		return &dev->controller.info;
 	case DEVICE_KIND_HOSTDEV:
 		return &dev->hostdev.info;
+	case DEVICE_KIND_INTERFACE:
+		return &dev->interface.info;
 	default:
 		return NULL;
 	}
@@ -92,6 +116,11 @@ const char *device_def_describe(const DeviceDef *dev, char buf[static 96])
 			 dev->hostdev.host_bus, dev->hostdev.host_target,
 			 (unsigned long long)dev->hostdev.host_unit);
 		break;
+	case DEVICE_KIND_INTERFACE: {
+		char mac[NET_MAC_STRING_MAX];
+		snprintf(buf, 96, "Interface %s", net_mac_to_string(dev->interface.mac, mac));
+		break;
+	}
 	default:
 		snprintf(buf, 96, "Device");
 	}
@@ -116,6 +145,12 @@ static const char *alias_holder(const DomainDef *def, const char *alias, char bu
 			snprintf(buf, 64, "hostdev %zu", i);
 			return buf;
 		}
+	for (size_t i = 0; i < def->n_interfaces; i++)
+		if (def->interfaces[i].info.alias && strcmp(def->interfaces[i].info.alias, alias) == 0) {
+			char mac[NET_MAC_STRING_MAX];
+			snprintf(buf, 64, "interface %s", net_mac_to_string(def->interfaces[i].mac, mac));
+			return buf;
+		}
 	for (size_t i = 0; i < def->n_consoles; i++)
 		if (def->consoles[i].info.alias && strcmp(def->consoles[i].info.alias, alias) == 0) {
 			snprintf(buf, 64, "console %zu", i);
@@ -132,7 +167,23 @@ static int check_in(const DomainDef *def, const DeviceDef *dev, const DeviceInfo
 {
 	char buf[64], what[96];
 	device_def_describe(dev, what);
-	if (domain_def_device_index(def, dev) >= 0) {
+	if (dev->kind == DEVICE_KIND_INTERFACE) {
+		/* A new NIC clashes by its MAC alone (a generated one too), and
+		 * by the host-side name it asks for. */
+		const InterfaceDef *net = &dev->interface;
+		char mac[NET_MAC_STRING_MAX];
+		if (domain_def_find_interface_by_mac(def, net->mac))
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
+					    "Domain '%s' already has an interface with MAC address %s",
+					    def->name, net_mac_to_string(net->mac, mac));
+		for (size_t i = 0; net->target_dev && i < def->n_interfaces; i++)
+			if (def->interfaces[i].target_dev &&
+			    strcmp(def->interfaces[i].target_dev, net->target_dev) == 0)
+				return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
+						    "%s: target dev '%s' is already used by another "
+						    "interface of domain '%s'",
+						    what, net->target_dev, def->name);
+	} else if (domain_def_device_index(def, dev) >= 0) {
 		switch (dev->kind) {
 		case DEVICE_KIND_DISK:
 			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
@@ -153,12 +204,21 @@ static int check_in(const DomainDef *def, const DeviceDef *dev, const DeviceInfo
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
 				    "%s: alias '%s' is already used by %s of domain '%s'", what, info->alias,
 				    alias_holder(def, info->alias, buf), def->name);
-	if (info->boot_order)
+	if (info->boot_order) {
 		for (size_t i = 0; i < def->n_disks; i++)
 			if (def->disks[i].info.boot_order == info->boot_order)
 				return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
 						    "%s: boot order %u is already used by disk '%s'", what,
 						    info->boot_order, def->disks[i].target);
+		for (size_t i = 0; i < def->n_interfaces; i++)
+			if (def->interfaces[i].info.boot_order == info->boot_order) {
+				char mac[NET_MAC_STRING_MAX];
+				return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EEXIST,
+						    "%s: boot order %u is already used by interface %s",
+						    what, info->boot_order,
+						    net_mac_to_string(def->interfaces[i].mac, mac));
+			}
+	}
 	return 0;
 }
 
@@ -304,6 +364,9 @@ int domain_def_check_new_device(const DomainDef *def, const DomainDef *other, De
 		assigned.drive = probe.info.drive;
 		break;
 	}
+	case DEVICE_KIND_INTERFACE:
+		r = ccw_for(def, other, what, &assigned.address, err);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -425,6 +488,11 @@ int domain_def_insert_device(DomainDef *def, DeviceDef *dev)
 		if (r >= 0)
 			dev->hostdev = (HostdevDef){};
 		return r;
+	case DEVICE_KIND_INTERFACE:
+		r = INSERT_AT(def->interfaces, def->n_interfaces, def->n_interfaces, dev->interface);
+		if (r >= 0)
+			dev->interface = (InterfaceDef){};
+		return r;
 	default:
 		return -EINVAL;
 	}
@@ -454,6 +522,9 @@ void domain_def_remove_device(DomainDef *def, DeviceKind kind, size_t index, Dev
 		break;
 	case DEVICE_KIND_HOSTDEV:
 		REMOVE_AT(def->hostdevs, def->n_hostdevs, index, &ret->hostdev);
+		break;
+	case DEVICE_KIND_INTERFACE:
+		REMOVE_AT(def->interfaces, def->n_interfaces, index, &ret->interface);
 		break;
 	default:
 		break;

@@ -24,8 +24,13 @@ ssize_t domain_def_scsi_controller_index(const DomainDef *def, unsigned index);
 /* The hostdev with the same host address (adapter, bus, target, unit),
  * or -ENOENT: libvirt matches a hostdev to detach by its source. */
 ssize_t domain_def_hostdev_index(const DomainDef *def, const HostdevDef *h);
+/* The interface net names, as libvirt matches one to detach: by its MAC
+ * unless net's was generated (the document had none), and by its ccw
+ * address when net has one; -ENOENT when none matches, -ENOTUNIQ when
+ * several do (two NICs and a document naming neither). */
+ssize_t domain_def_interface_index(const DomainDef *def, const InterfaceDef *net);
 /* The device of def that dev names (disk: target; controller: type and
- * index; hostdev: host address), or -ENOENT. */
+ * index; hostdev: host address; interface: as above), or -ENOENT. */
 ssize_t domain_def_device_index(const DomainDef *def, const DeviceDef *dev);
 
 /* Whether dev may join def, and its missing addresses: its target (or

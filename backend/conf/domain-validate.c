@@ -85,7 +85,8 @@ int sort_disks(ParseContext *c)
 
 typedef struct BootSlot {
 	unsigned order;
-	size_t disk;
+	size_t position; /* disks first, then interfaces: a stable tie-break */
+	const xmlNode *boot;
 } BootSlot;
 
 static int compare_boot_slot(const void *a, const void *b)
@@ -93,7 +94,7 @@ static int compare_boot_slot(const void *a, const void *b)
 	const BootSlot *x = a, *y = b;
 	if (x->order != y->order)
 		return x->order < y->order ? -1 : 1;
-	return x->disk < y->disk ? -1 : x->disk > y->disk;
+	return x->position < y->position ? -1 : x->position > y->position;
 }
 
 int check_boot_orders(ParseContext *c)
@@ -102,19 +103,24 @@ int check_boot_orders(ParseContext *c)
 	char other[256];
 	size_t n = 0;
 
-	if (def->n_disks == 0)
+	if (def->n_disks + def->n_interfaces == 0)
 		return 0;
-	_cleanup_free_ BootSlot *slots = calloc(def->n_disks, sizeof(BootSlot));
+	_cleanup_free_ BootSlot *slots = calloc(def->n_disks + def->n_interfaces, sizeof(BootSlot));
 	if (!slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < def->n_disks; i++) {
-		if (!def->disks[i].info.boot_order)
+	for (size_t i = 0; i < def->n_disks + def->n_interfaces; i++) {
+		bool disk = i < def->n_disks;
+		const DeviceInfo *info =
+			disk ? &def->disks[i].info : &def->interfaces[i - def->n_disks].info;
+		const xmlNode *boot =
+			disk ? c->disk_nodes[i].boot : c->interface_nodes[i - def->n_disks].boot;
+		if (!info->boot_order)
 			continue;
 		if (c->os_boot)
-			return xml_error(
-				c->err, c->disk_nodes[i].boot,
-				"per-disk <boot order='N'/> cannot be combined with <os><boot dev='...'/>");
-		slots[n++] = (BootSlot){.order = def->disks[i].info.boot_order, .disk = i};
+			return xml_error(c->err, boot,
+					 "per-device <boot order='N'/> cannot be combined with <os><boot "
+					 "dev='...'/>");
+		slots[n++] = (BootSlot){.order = info->boot_order, .position = i, .boot = boot};
 	}
 
 	/* Sorted, so duplicates are neighbours: n log n for any count. */
@@ -123,8 +129,7 @@ int check_boot_orders(ParseContext *c)
 		if (slots[k].order != slots[k - 1].order)
 			continue;
 		/* Report the later one in document order. */
-		const xmlNode *a = c->disk_nodes[slots[k].disk].boot,
-			      *b = c->disk_nodes[slots[k - 1].disk].boot;
+		const xmlNode *a = slots[k].boot, *b = slots[k - 1].boot;
 		if (node_before(a, b)) {
 			const xmlNode *t = a;
 			a = b;
@@ -134,6 +139,33 @@ int check_boot_orders(ParseContext *c)
 		return xml_error(c->err, a, "boot order %u is used twice (also by %s)", slots[k].order,
 				 other);
 	}
+	return 0;
+}
+
+int check_interfaces(ParseContext *c)
+{
+	DomainDef *def = c->def;
+	char other[256], mac[NET_MAC_STRING_MAX];
+
+	/* Pairs: a domain has a handful of NICs. */
+	for (size_t i = 0; i < def->n_interfaces; i++)
+		for (size_t j = 0; j < i; j++) {
+			const InterfaceDef *a = &def->interfaces[i], *b = &def->interfaces[j];
+			if (memcmp(a->mac, b->mac, NET_MAC_SIZE) == 0) {
+				path_of(c->interface_nodes[j].iface, other, sizeof(other));
+				return xml_error(c->err,
+						 c->interface_nodes[i].mac ? c->interface_nodes[i].mac
+									   : c->interface_nodes[i].iface,
+						 "MAC address %s is used twice (also by %s)",
+						 net_mac_to_string(a->mac, mac), other);
+			}
+			if (a->target_dev && b->target_dev && strcmp(a->target_dev, b->target_dev) == 0) {
+				path_of(c->interface_nodes[j].iface, other, sizeof(other));
+				return xml_error(c->err, c->interface_nodes[i].target,
+						 "target dev '%s' is used twice (also by %s)", a->target_dev,
+						 other);
+			}
+		}
 	return 0;
 }
 
@@ -208,6 +240,11 @@ static void describe_ccw_device(ParseContext *c, const CcwDeviceRef *ref, char *
 		} else
 			snprintf(buf, size, "the implicit SCSI controller %u",
 				 c->def->controllers[ref->index].index);
+	} else if (ref->kind == CCW_DEVICE_NET && ref->index < c->def->n_interfaces) {
+		char mac[NET_MAC_STRING_MAX];
+		path_of(c->interface_nodes[ref->index].iface, path, sizeof(path));
+		snprintf(buf, size, "interface %s (%s)",
+			 net_mac_to_string(c->def->interfaces[ref->index].mac, mac), path);
 	} else if (ref->kind == CCW_DEVICE_RNG) {
 		path_of(c->rng_node, path, sizeof(path));
 		snprintf(buf, size, "the rng (%s)", path);
@@ -230,6 +267,9 @@ static const xmlNode *ccw_device_node(ParseContext *c, const CcwDeviceRef *ref)
 		/* An implicit controller: the <devices> it was added to. */
 		return n ? n : c->devices_node;
 	}
+	if (ref->kind == CCW_DEVICE_NET && ref->index < c->def->n_interfaces)
+		return c->interface_nodes[ref->index].address ? c->interface_nodes[ref->index].address
+							      : c->interface_nodes[ref->index].iface;
 	if (ref->kind == CCW_DEVICE_RNG)
 		return c->rng_address ? c->rng_address : c->rng_node;
 	return c->memballoon_address ? c->memballoon_address : c->memballoon_node;
@@ -280,6 +320,16 @@ int fill_defaults(ParseContext *c)
 		return -ENOMEM;
 	if (!def->os_machine && !(def->os_machine = strdup("s390-ccw-virtio")))
 		return -ENOMEM;
+	/* libvirt gives an Open vSwitch port its iface-id once, at define. */
+	for (size_t i = 0; i < def->n_interfaces; i++) {
+		InterfaceDef *net = &def->interfaces[i];
+		if (net->virtualport != VIRTUALPORT_OPENVSWITCH || !sd_id128_is_null(net->interface_id))
+			continue;
+		int r = sd_id128_randomize(&net->interface_id);
+		if (r < 0)
+			return zv_error_set(c->err, ZV_ERROR_HOST, r, "Cannot generate an interface id: %s",
+					    strerror(-r));
+	}
 	if (!def->emulator && c->defaults && c->defaults->emulator &&
 	    !(def->emulator = strdup(c->defaults->emulator)))
 		return -ENOMEM;

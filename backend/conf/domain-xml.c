@@ -93,7 +93,8 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 {
 	DomainDef *def = c->def;
 	xmlNode *child = NULL, *emulator = NULL;
-	size_t n_disks, n_controllers, n_hostdevs, n_consoles, n_memballoons, n_watchdogs, n_rngs;
+	size_t n_disks, n_controllers, n_hostdevs, n_interfaces, n_consoles, n_memballoons, n_watchdogs,
+		n_rngs;
 	int r;
 
 	r = CHECK_ATTRIBUTES(c, n, NULL);
@@ -104,13 +105,14 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 	count_children(n, "disk", &n_disks);
 	count_children(n, "controller", &n_controllers);
 	count_children(n, "hostdev", &n_hostdevs);
+	count_children(n, "interface", &n_interfaces);
 	count_children(n, "console", &n_consoles);
 	count_children(n, "memballoon", &n_memballoons);
 	count_children(n, "watchdog", &n_watchdogs);
 	count_children(n, "rng", &n_rngs);
 	/* At most one alias per device. */
-	c->aliases_size =
-		n_disks + n_controllers + n_hostdevs + n_consoles + n_memballoons + n_watchdogs + n_rngs;
+	c->aliases_size = n_disks + n_controllers + n_hostdevs + n_interfaces + n_consoles + n_memballoons +
+			  n_watchdogs + n_rngs;
 	if (c->aliases_size > 0 && !(c->aliases = calloc(c->aliases_size, sizeof(AliasNode))))
 		return -ENOMEM;
 	if (n_disks > 0) {
@@ -132,6 +134,12 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 		c->hostdev_nodes = calloc(n_hostdevs, sizeof(xmlNode *));
 		c->hostdev_addresses = calloc(n_hostdevs, sizeof(xmlNode *));
 		if (!def->hostdevs || !c->hostdev_nodes || !c->hostdev_addresses)
+			return -ENOMEM;
+	}
+	if (n_interfaces > 0) {
+		def->interfaces = calloc(n_interfaces, sizeof(InterfaceDef));
+		c->interface_nodes = calloc(n_interfaces, sizeof(InterfaceNodes));
+		if (!def->interfaces || !c->interface_nodes)
 			return -ENOMEM;
 	}
 	if (n_consoles > 0) {
@@ -164,6 +172,10 @@ static int parse_devices(ParseContext *c, xmlNode *n)
 			size_t i = def->n_hostdevs++;
 			c->hostdev_nodes[i] = child;
 			r = parse_hostdev(c, child, &def->hostdevs[i], &c->hostdev_addresses[i]);
+		} else if (node_is(child, "interface")) {
+			size_t i = def->n_interfaces++;
+			c->interface_nodes[i] = (InterfaceNodes){.iface = child};
+			r = parse_interface(c, child, &def->interfaces[i], &c->interface_nodes[i]);
 		} else if (node_is(child, "console")) {
 			c->console_nodes[def->n_consoles] = child;
 			r = parse_console(c, child, &def->consoles[def->n_consoles]);
@@ -372,6 +384,7 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 			       **hostdev_addresses = NULL;
 	_cleanup_free_ bool *controller_index_given = NULL;
 	_cleanup_free_ AliasNode *aliases = NULL;
+	_cleanup_free_ InterfaceNodes *interface_nodes = NULL;
 	int r;
 
 	if (!def)
@@ -396,6 +409,7 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 	console_nodes = c.console_nodes;
 	hostdev_nodes = c.hostdev_nodes;
 	hostdev_addresses = c.hostdev_addresses;
+	interface_nodes = c.interface_nodes;
 	aliases = c.aliases;
 	if (r < 0) {
 		controller_nodes = c.controller_nodes;
@@ -412,6 +426,8 @@ static int parse_validated(xmlNode *root, const DomainXMLDefaults *defaults, Dom
 		r = check_boot_orders(&c);
 	if (r >= 0)
 		r = check_consoles(&c);
+	if (r >= 0)
+		r = check_interfaces(&c);
 	if (r >= 0)
 		r = check_aliases(&c);
 	if (r >= 0)
@@ -607,6 +623,8 @@ char *domain_def_format(const DomainDef *def, int id, DomainXMLFormatFlags flags
 		put_disk(f, &def->disks[i], live);
 	for (size_t i = 0; i < def->n_controllers; i++)
 		put_controller(f, &def->controllers[i], live);
+	for (size_t i = 0; i < def->n_interfaces; i++)
+		put_interface(f, &def->interfaces[i], live);
 	for (size_t i = 0; i < def->n_consoles; i++)
 		put_console(f, &def->consoles[i], live);
 	put_audio(f, def);

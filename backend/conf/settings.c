@@ -75,6 +75,7 @@ void settings_done(Settings *s)
 	free(s->log_pump);
 	free(s->dump_dir);
 	free(s->sysfs_root);
+	free(s->default_nic);
 	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */

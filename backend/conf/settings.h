@@ -55,6 +55,10 @@ typedef struct Settings {
 	/* Where the host's sysfs is (/sys): SCSI host devices are looked up
 	 * under it. Tests point it at a fake tree. */
 	char *sysfs_root;
+	/* [Network] DefaultNIC=: the host interface a direct <interface>
+	 * without <source dev> gets its macvtap link on (xend's
+	 * default-nic); NULL: such an interface cannot start. */
+	char *default_nic;
 
 	/* Not a key: the program that writes those logs, the build's
 	 * libexecdir/zvirtd-log-pump or $ZVIRTD_LOG_PUMP (tests run the

@@ -101,6 +101,11 @@ typedef struct DiskNodes {
 	xmlNode *disk, *target, *boot, *address;
 } DiskNodes;
 
+/* Where an interface's elements are, for messages about it. */
+typedef struct InterfaceNodes {
+	xmlNode *iface, *mac, *target, *boot, *address;
+} InterfaceNodes;
+
 /* An alias kept by the parse, and its <alias> element. */
 typedef struct AliasNode {
 	const char *alias; /* owned by the device's DeviceInfo */
@@ -124,6 +129,7 @@ typedef struct ParseContext {
 	xmlNode **hostdev_nodes;
 	xmlNode **hostdev_addresses;
 	xmlNode **console_nodes;
+	InterfaceNodes *interface_nodes; /* parallel to def->interfaces */
 	xmlNode *devices_node; /* <devices>, where implicit devices are added */
 	xmlNode *memballoon_node;
 	xmlNode *memballoon_address;
@@ -205,6 +211,12 @@ void put_controller(FILE *f, const ControllerDef *cont, bool live);
 int parse_hostdev(ParseContext *c, xmlNode *n, HostdevDef *h, xmlNode **ret_address);
 void put_hostdev(FILE *f, const HostdevDef *h, bool live);
 
+/* interface-xml.c; a missing <mac> is generated (mac_generated). */
+int parse_interface(ParseContext *c, xmlNode *n, InterfaceDef *net, InterfaceNodes *nodes);
+void put_interface(FILE *f, const InterfaceDef *net, bool live);
+/* what: "source dev", for the message. */
+int check_ifname(ParseContext *c, const xmlNode *n, const char *what, const char *name);
+
 int parse_console(ParseContext *c, xmlNode *n, ConsoleDef *con);
 void put_console(FILE *f, const ConsoleDef *con, bool live);
 
@@ -266,6 +278,8 @@ int domain_def_parse_any_size(const char *xml, size_t len, const DomainXMLDefaul
 int sort_disks(ParseContext *c);
 int check_boot_orders(ParseContext *c);
 int check_consoles(ParseContext *c);
+/* MACs and host-side names unique among the interfaces. */
+int check_interfaces(ParseContext *c);
 int check_aliases(ParseContext *c);
 /* scsi-validate.c: controller indexes (libvirt's default for a missing
  * one, unique, contiguous), the drive addresses of SCSI disks and

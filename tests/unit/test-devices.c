@@ -92,7 +92,8 @@ static void test_parse_errors(void **state)
 	parse_bad(huge, huge_len, ZV_ERROR_INVALID_ARGUMENT, "Device XML is too large");
 	parse_bad("<disk", 5, ZV_ERROR_INVALID_XML, "not well-formed");
 	parse_bad("<domain type='kvm'/>", 20, ZV_ERROR_INVALID_XML,
-		  "the root element must be a device (<disk>, <controller> or <hostdev>), not <domain>");
+		  "the root element must be a device (<disk>, <controller>, <hostdev> or <interface>), not "
+		  "<domain>");
 	parse_bad("<x:disk xmlns:x='urn:x'/>", 25, ZV_ERROR_INVALID_XML,
 		  "the root element must be a device");
 	const char *bogus = DISK("<bogus/>");

@@ -1489,8 +1489,8 @@ static const BadCase bad_cases[] = {
 
 	/* the schema: unknown, missing, misplaced */
 	BAD("unknown-element", DOM("<foo/>"), "Invalid domain XML at /domain/foo: unknown element <foo>"),
-	BAD("unknown-device", DEVICES("<interface type='network'/>"),
-	    "Invalid domain XML at /domain/devices/interface: unknown element <interface>"),
+	BAD("unknown-device", DEVICES("<graphics type='vnc'/>"),
+	    "Invalid domain XML at /domain/devices/graphics: unknown element <graphics>"),
 	BAD("foreign-namespace-element",
 	    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>" TOP
 	    "<qemu:commandline/></domain>",
@@ -1674,7 +1674,7 @@ static const BadCase bad_cases[] = {
 	BAD("boot-order-and-os-boot",
 	    "<domain type='kvm'><name>a</name><memory>1</memory><os><type>hvm</type><boot dev='hd'/></os>"
 	    "<devices>" DISK("vda", "<boot order='1'/>") "</devices></domain>",
-	    "at /domain/devices/disk/boot: per-disk <boot order='N'/> cannot be combined with <os><boot dev='...'/>"),
+	    "at /domain/devices/disk/boot: per-device <boot order='N'/> cannot be combined with <os><boot dev='...'/>"),
 
 	/* ccw addresses */
 	BAD("cssid-fd", DEVICES(DISK("vda", "<address type='ccw' cssid='0xfd' ssid='0x0' devno='0x0001'/>")),
