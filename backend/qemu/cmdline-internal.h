@@ -50,3 +50,7 @@ int add_devno(json_object *o, const CcwAddress *a);
 int add_disk(Argv *a, const DomainDef *def, const DiskDef *disk, ZvError *err);
 int add_controller(Argv *a, const ControllerDef *cont, ZvError *err);
 int add_hostdev(Argv *a, const DomainDef *def, const HostdevDef *h, ZvError *err);
+
+/* cmdline-net.c: an interface's -netdev and -device, the backend on
+ * descriptor fd (inherited by QEMU under that number). */
+int add_interface(Argv *a, const InterfaceDef *net, int fd, ZvError *err);

@@ -657,7 +657,7 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 	add_boot(&a, def);
 	add_kernel(&a, def);
 
-	/* libvirt's order: controllers, disks, [interfaces], consoles,
+	/* libvirt's order: controllers, disks, interfaces, consoles,
 	 * the watchdog, hostdevs, the balloon, the rng. A SCSI device needs
 	 * its controller's bus to exist already. */
 	for (size_t i = 0; i < def->n_controllers; i++) {
@@ -667,6 +667,11 @@ int qemu_build_argv(const DomainDef *def, const QemuCmdlineParams *p, char ***re
 	}
 	for (size_t i = 0; i < def->n_disks; i++) {
 		r = add_disk(&a, def, &def->disks[i], err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < def->n_interfaces; i++) {
+		r = add_interface(&a, &def->interfaces[i], p->net_fds ? p->net_fds[i] : -1, err);
 		if (r < 0)
 			return r;
 	}

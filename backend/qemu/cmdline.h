@@ -51,6 +51,10 @@ typedef struct QemuCmdlineParams {
 	 * start while another process holds it, so one path per domain
 	 * means at most one QEMU per domain. May be NULL. */
 	const char *pidfile;
+	/* One tap descriptor per def->interfaces entry, which QEMU inherits
+	 * under that number (the caller keeps them open across the spawn);
+	 * NULL, or -1 in it, where there is none (DomainXMLToNative). */
+	const int *net_fds;
 	/* -incoming defer: the state comes later with migrate-incoming
 	 * (a restore, an incoming migration). */
 	bool incoming_defer;
@@ -132,6 +136,15 @@ int qemu_controller_device_props(const ControllerDef *cont, json_object **ret, Z
 int qemu_hostdev_node_name(const char *alias, char name[static QEMU_NODE_NAME_MAX]);
 int qemu_hostdev_blockdev_props(const HostdevDef *h, json_object **ret, ZvError *err);
 int qemu_hostdev_device_props(const DomainDef *def, const HostdevDef *h, json_object **ret, ZvError *err);
+
+/* A guest NIC: the tap netdev_add arguments on descriptor fd (a number
+ * QEMU inherited, or the name getfd gave one), id "host" + the alias
+ * (hostnet0 for net0, as libvirt names it), and the virtio-net-ccw
+ * device_add on it (mac, devno, bootindex, host_mtu), the very objects
+ * -netdev and -device carry. The caller owns them. */
+int qemu_net_netdev_id(const InterfaceDef *net, char buf[static QEMU_NODE_NAME_MAX]);
+int qemu_net_netdev_props(const InterfaceDef *net, const char *fd, json_object **ret, ZvError *err);
+int qemu_net_device_props(const InterfaceDef *net, json_object **ret, ZvError *err);
 
 /* QEMU's name for a watchdog action (-watchdog-action, QMP's
  * watchdog-set-action): libvirt's, but dump is "pause" (the daemon
