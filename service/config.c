@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "conf/domain-def.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -249,6 +250,24 @@ static int parse_directory(const char *value, void *field, char *why, size_t why
 	return 0;
 }
 
+/* A host network interface name as the kernel takes it. */
+static int parse_ifname(const char *value, void *field, char *why, size_t why_size)
+{
+	size_t n = strlen(value);
+	bool bad = n == 0 || n > NET_IFNAME_MAX || strcmp(value, ".") == 0 || strcmp(value, "..") == 0;
+	for (const char *p = value; !bad && *p; p++)
+		bad = *p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
+		      (unsigned char)*p >= 0x7f;
+	if (bad) {
+		snprintf(why, why_size,
+			 "expected a network interface name (1 to %d bytes, no '/', ':', '%%' or white "
+			 "space)",
+			 NET_IFNAME_MAX);
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
 static int parse_executable(const char *value, void *field, char *why, size_t why_size)
 {
 	if (value[0] != '/' || value[strlen(value) - 1] == '/') {
@@ -414,11 +433,13 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "EnableDump", parse_boolean, enable_dump),
 	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
 	KEY("Hypervisor", "SysfsRoot", parse_directory, sysfs_root),
+
+	KEY("Network", "DefaultNIC", parse_ifname, default_nic),
 };
 
 /* A key is accepted only once the feature behind it works; keys and
  * sections for later features arrive with them. */
-static const char *const config_sections[] = {"Daemon", "Hypervisor"};
+static const char *const config_sections[] = {"Daemon", "Hypervisor", "Network"};
 
 /* "Key=" puts back the default, so a drop-in can undo an earlier file
  * the way systemd's empty assignments do. */
