@@ -3,6 +3,7 @@
  * loading at daemon start, and the emulator probe whose answer expands
  * machine aliases. define.c, undefine.c and autostart.c change the set. */
 
+#include "net.h"
 #include "registry.h"
 
 #include <assert.h>
@@ -461,6 +462,7 @@ int registry_load(Registry *r)
 			(void)domain_kill_stray_qemu(d, pidfile);
 	}
 
+	registry_net_remove_leftovers(r);
 	log_info("Loaded %zu domains, %zu active", registry_count(r), r->n_active);
 	return 0;
 }

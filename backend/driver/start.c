@@ -22,6 +22,7 @@
 #include "conf/startup-policy.h"
 #include "domain-internal.h"
 #include "host-memory.h"
+#include "net.h"
 #include "host/scsi-host.h"
 #include "qemu/cmdline.h"
 #include "qemu/pidfile.h"
@@ -155,6 +156,7 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	_cleanup_strv_free_ char **argv = NULL;
 	_cleanup_(qemu_log_pump_freep) QemuLogPump *pump = NULL;
 	_cleanup_close_ int out_fd = -1, console_fd = -1;
+	_cleanup_(net_fds_close) NetFds net_fds = {};
 	bool use_kvm;
 	int r;
 
@@ -200,12 +202,22 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	if (r < 0)
 		return r;
 
+	/* The NICs' links, last before the argv: a failure after this
+	 * removes them again (domain_start_with). */
+	size_t n_nets = d->live->n_interfaces;
+	r = domain_net_prepare_all(d, &net_fds.v, err);
+	net_fds.n = n_nets;
+	if (r < 0)
+		return r;
+	(void)domain_save_status(d); /* their names, for a daemon that dies before QEMU runs */
+
 	QemuCmdlineParams params = {
 		.use_kvm = use_kvm,
 		.qmp_fd = listen_fd,
 		.default_console_log_fd = console_fd,
 		.pidfile = pidfile,
 		.incoming_defer = d->restore != NULL,
+		.net_fds = net_fds.v,
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
 	if (r < 0)
@@ -221,10 +233,15 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 	user.cgroup_procs_fd = cgroup_fd;
 	/* The daemon's write ends close when this returns: from then on the
 	 * pump ends when QEMU does. */
-	const int keep_fds[] = {listen_fd, console_fd};
-	r = qemu_process_spawn_piped(registry_get_event(d->registry), argv, out_fd, keep_fds,
-				     ELEMENTSOF(keep_fds), TAKE_PTR(pump), user, domain_on_process_exit, d,
-				     &d->process);
+	_cleanup_free_ int *keep_fds = calloc(2 + n_nets, sizeof(int));
+	if (!keep_fds)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	keep_fds[0] = listen_fd;
+	keep_fds[1] = console_fd;
+	for (size_t i = 0; i < n_nets; i++)
+		keep_fds[2 + i] = net_fds.v[i];
+	r = qemu_process_spawn_piped(registry_get_event(d->registry), argv, out_fd, keep_fds, 2 + n_nets,
+				     TAKE_PTR(pump), user, domain_on_process_exit, d, &d->process);
 	if (r < 0)
 		return zv_error_set(err, ZV_ERROR_HYPERVISOR, r, "Cannot start %s for domain '%s': %s",
 				    argv[0], domain_name(d), strerror(-r));
@@ -249,6 +266,7 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 	if (r < 0) {
 		domain_cgroup_remove(d);
 		dac_restore_domain(d);
+		domain_net_release_all(d);
 		domain_abort_op(d);
 		if (d->qmp_path)
 			(void)unlink_if_exists(d->qmp_path);

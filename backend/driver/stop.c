@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "net.h"
 #include "cgroup.h"
 #include "dac.h"
 #include "domain-internal.h"
@@ -123,6 +124,7 @@ void domain_stopped(Domain *d)
 	d->process = qemu_process_free(d->process);
 	domain_cgroup_remove(d);
 	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
+	domain_net_release_all(d); /* its macvtap links (its taps went with it) */
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->kill_at_usec = 0;
 	d->reconnect = sd_event_source_disable_unref(d->reconnect);

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A domain's NICs on the host: their links made, handed over, removed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain-internal.h"
+#include "host/net-link.h"
+#include "net.h"
+#include "registry-internal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+int domain_net_prepare(Domain *d, InterfaceDef *net, int *ret_fd, ZvError *err)
+{
+	const Settings *s = registry_get_settings(d->registry);
+	char tag[HOST_NET_TAG_MAX], mac[NET_MAC_STRING_MAX];
+	_cleanup_free_ char *name = NULL;
+	int fd = -1, r;
+
+	host_net_tag(d->uuid_hex, net->info.alias, tag);
+	/* A name of the daemon's kind is a previous run's: a new one is
+	 * picked. A user's name is used as it is. */
+	const char *want = net->target_dev && !net_target_is_generated(net->target_dev) ? net->target_dev : NULL;
+
+	switch (net->type) {
+	case NET_TYPE_DIRECT: {
+		const char *parent = net->source_dev ? net->source_dev : s->default_nic;
+		if (!parent)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "Interface %s of domain '%s' names no <source dev> and the "
+					    "configuration has no [Network] DefaultNIC=",
+					    net_mac_to_string(net->mac, mac), domain_name(d));
+		r = host_macvtap_create(parent, want, net->mode, net->mac, tag, &name, &fd, err);
+		break;
+	}
+	case NET_TYPE_BRIDGE:
+		if (net->virtualport == VIRTUALPORT_OPENVSWITCH)
+			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EOPNOTSUPP,
+					    "Interface %s of domain '%s': Open vSwitch ports are not "
+					    "supported yet",
+					    net_mac_to_string(net->mac, mac), domain_name(d));
+		r = host_tap_create(want, geteuid() == 0 ? s->qemu_uid : geteuid(), net->mac, net->mtu,
+				    net->source_bridge, tag, &name, &fd, err);
+		break;
+	default:
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Unsupported interface type");
+	}
+	if (r < 0)
+		return r;
+	free(net->target_dev);
+	net->target_dev = TAKE_PTR(name);
+	log_info("Domain %s: interface %s is %s on the host", domain_name(d), net_mac_to_string(net->mac, mac),
+		 net->target_dev);
+	*ret_fd = fd;
+	return 0;
+}
+
+void domain_net_close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+int domain_net_prepare_all(Domain *d, int **ret_fds, ZvError *err)
+{
+	DomainDef *live = d->live;
+	*ret_fds = NULL;
+	if (live->n_interfaces == 0)
+		return 0;
+	int *fds = calloc(live->n_interfaces, sizeof(int));
+	if (!fds)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	for (size_t i = 0; i < live->n_interfaces; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < live->n_interfaces; i++) {
+		int r = domain_net_prepare(d, &live->interfaces[i], &fds[i], err);
+		if (r < 0) {
+			for (size_t k = 0; k < i; k++)
+				domain_net_release(d, &live->interfaces[k]);
+			domain_net_close_fds(fds, live->n_interfaces);
+			return r;
+		}
+	}
+	*ret_fds = fds;
+	return 0;
+}
+
+void domain_net_release(Domain *d, const InterfaceDef *net)
+{
+	char tag[HOST_NET_TAG_MAX];
+	if (!net->target_dev || net->type != NET_TYPE_DIRECT)
+		return;
+	int r = host_link_delete_tagged(net->target_dev, host_net_tag(d->uuid_hex, net->info.alias, tag));
+	if (r == -EPERM)
+		log_warning("Domain %s: host link %s is not the one zvirtd made for %s; left alone",
+			    domain_name(d), net->target_dev, net->info.alias ?: "?");
+	else if (r < 0 && r != -ENODEV)
+		log_warning("Domain %s: cannot delete host link %s: %s", domain_name(d), net->target_dev,
+			    strerror(-r));
+}
+
+void domain_net_release_all(Domain *d)
+{
+	for (size_t i = 0; d->live && i < d->live->n_interfaces; i++)
+		domain_net_release(d, &d->live->interfaces[i]);
+}
+
+/* Whether the link of that name and tag belongs to a running domain. */
+static bool link_in_use(Registry *r, const char *name, const char *tag)
+{
+	char uuid[SD_ID128_STRING_MAX];
+	const char *p = tag + strlen(HOST_NET_TAG_PREFIX);
+	if (strlen(p) < SD_ID128_STRING_MAX || p[SD_ID128_STRING_MAX - 1] != ':')
+		return false;
+	memcpy(uuid, p, SD_ID128_STRING_MAX - 1);
+	uuid[SD_ID128_STRING_MAX - 1] = 0;
+	const char *alias = p + SD_ID128_STRING_MAX;
+	Domain *d = registry_find_by_uuid(r, uuid);
+	if (!d || !d->live)
+		return false;
+	for (size_t i = 0; i < d->live->n_interfaces; i++) {
+		const InterfaceDef *net = &d->live->interfaces[i];
+		if (net->target_dev && strcmp(net->target_dev, name) == 0 && net->info.alias &&
+		    strcmp(net->info.alias, alias) == 0)
+			return true;
+	}
+	return false;
+}
+
+void registry_net_remove_leftovers(Registry *r)
+{
+	_cleanup_strv_free_ char **names = NULL, **tags = NULL;
+	int k = host_links_tagged(&names, &tags);
+	if (k < 0) {
+		log_warning("Cannot list the host's links for leftovers: %s", strerror(-k));
+		return;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		if (link_in_use(r, names[i], tags[i]))
+			continue;
+		k = host_link_delete_tagged(names[i], tags[i]);
+		if (k < 0 && k != -ENODEV)
+			log_warning("Cannot delete leftover host link %s (%s): %s", names[i], tags[i],
+				    strerror(-k));
+		else
+			log_info("Deleted host link %s, left over by a domain that no longer runs (%s)",
+				 names[i], tags[i]);
+	}
+}
