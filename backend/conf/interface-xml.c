@@ -24,7 +24,8 @@ static const char *ifname_problem(const char *name)
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return "it is '.' or '..'";
 	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+		if (*p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
+		    (unsigned char)*p >= 0x7f)
 			return "it has '/', ':', '%', white space or a character that is not ASCII";
 	return NULL;
 }

@@ -130,7 +130,7 @@ typedef struct ParseContext {
 	xmlNode **hostdev_addresses;
 	xmlNode **console_nodes;
 	InterfaceNodes *interface_nodes; /* parallel to def->interfaces */
-	xmlNode *devices_node; /* <devices>, where implicit devices are added */
+	xmlNode *devices_node;           /* <devices>, where implicit devices are added */
 	xmlNode *memballoon_node;
 	xmlNode *memballoon_address;
 	xmlNode *rng_node, *rng_address;

@@ -22,7 +22,8 @@ int domain_net_prepare(Domain *d, InterfaceDef *net, int *ret_fd, ZvError *err)
 	host_net_tag(d->uuid_hex, net->info.alias, tag);
 	/* A name of the daemon's kind is a previous run's: a new one is
 	 * picked. A user's name is used as it is. */
-	const char *want = net->target_dev && !net_target_is_generated(net->target_dev) ? net->target_dev : NULL;
+	const char *want =
+		net->target_dev && !net_target_is_generated(net->target_dev) ? net->target_dev : NULL;
 
 	switch (net->type) {
 	case NET_TYPE_DIRECT: {
@@ -51,8 +52,8 @@ int domain_net_prepare(Domain *d, InterfaceDef *net, int *ret_fd, ZvError *err)
 		return r;
 	free(net->target_dev);
 	net->target_dev = TAKE_PTR(name);
-	log_info("Domain %s: interface %s is %s on the host", domain_name(d), net_mac_to_string(net->mac, mac),
-		 net->target_dev);
+	log_info("Domain %s: interface %s is %s on the host", domain_name(d),
+		 net_mac_to_string(net->mac, mac), net->target_dev);
 	*ret_fd = fd;
 	return 0;
 }

@@ -123,7 +123,7 @@ void domain_stopped(Domain *d)
 	domain_console_close(d); /* its client sees end of file */
 	d->process = qemu_process_free(d->process);
 	domain_cgroup_remove(d);
-	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
+	dac_restore_domain(d);     /* QEMU is gone: its files get their owners back */
 	domain_net_release_all(d); /* its macvtap links (its taps went with it) */
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->kill_at_usec = 0;

@@ -30,7 +30,6 @@ static inline void rtnl_link_putp(struct rtnl_link **l)
 }
 #define _cleanup_link_ _cleanup_(rtnl_link_putp)
 
-
 char *host_net_tag(const char *uuid_hex, const char *alias, char buf[static HOST_NET_TAG_MAX])
 {
 	snprintf(buf, HOST_NET_TAG_MAX, HOST_NET_TAG_PREFIX "%s:%s", uuid_hex, alias ? alias : "");
@@ -133,8 +132,8 @@ static int macvtap_add(struct nl_sock *s, int parent, const char *name, MacvtapM
 }
 
 int host_macvtap_create(const char *parent, const char *name, MacvtapMode mode,
-			const uint8_t mac[static NET_MAC_SIZE], const char *tag, char **ret_name, int *ret_fd,
-			ZvError *err)
+			const uint8_t mac[static NET_MAC_SIZE], const char *tag, char **ret_name,
+			int *ret_fd, ZvError *err)
 {
 	_cleanup_nl_sock_ struct nl_sock *s = NULL;
 	char buf[IFNAMSIZ];
@@ -146,8 +145,9 @@ int host_macvtap_create(const char *parent, const char *name, MacvtapMode mode,
 	r = link_get(s, parent, &lower);
 	if (r < 0)
 		return zv_error_set(err, ZV_ERROR_HOST, r,
-				    r == -ENODEV ? "The host has no network interface '%s' for a macvtap link"
-						 : "Cannot look up the host interface '%s' for a macvtap link",
+				    r == -ENODEV
+					    ? "The host has no network interface '%s' for a macvtap link"
+					    : "Cannot look up the host interface '%s' for a macvtap link",
 				    parent);
 	int parent_index = rtnl_link_get_ifindex(lower);
 
@@ -225,7 +225,8 @@ int host_tap_create(const char *name, uid_t owner, const uint8_t mac[static NET_
 		_cleanup_link_ struct rtnl_link *br = NULL;
 		r = link_get(s, bridge, &br);
 		if (r == -ENODEV)
-			return zv_error_set(err, ZV_ERROR_HOST, ENODEV, "The host has no bridge '%s'", bridge);
+			return zv_error_set(err, ZV_ERROR_HOST, ENODEV, "The host has no bridge '%s'",
+					    bridge);
 		if (r < 0)
 			return zv_error_set(err, ZV_ERROR_HOST, r, "Cannot look up bridge '%s': %s", bridge,
 					    strerror(-r));
@@ -310,7 +311,8 @@ static void collect_tagged(struct nl_object *obj, void *userdata)
 	TaggedList *t = userdata;
 	struct rtnl_link *l = (struct rtnl_link *)obj;
 	const char *alias = rtnl_link_get_ifalias(l), *name = rtnl_link_get_name(l);
-	if (t->error || !alias || !name || strncmp(alias, HOST_NET_TAG_PREFIX, strlen(HOST_NET_TAG_PREFIX)) != 0)
+	if (t->error || !alias || !name ||
+	    strncmp(alias, HOST_NET_TAG_PREFIX, strlen(HOST_NET_TAG_PREFIX)) != 0)
 		return;
 	if (t->n + 2 > t->allocated) {
 		size_t a = t->allocated ? t->allocated * 2 : 8;
@@ -348,7 +350,8 @@ int host_links_tagged(char ***ret_names, char ***ret_tags)
 	nl_cache_foreach(cache, collect_tagged, &t);
 	nl_cache_free(cache);
 	if (t.error || !t.names) {
-		if (!t.error && (t.names = calloc(1, sizeof(char *))) && (t.tags = calloc(1, sizeof(char *)))) {
+		if (!t.error && (t.names = calloc(1, sizeof(char *))) &&
+		    (t.tags = calloc(1, sizeof(char *)))) {
 			*ret_names = t.names;
 			*ret_tags = t.tags;
 			return 0;

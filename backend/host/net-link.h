@@ -32,8 +32,8 @@ typedef struct HostLinkStats {
  * INVALID_ARGUMENT for a name that is taken): no parent (-ENODEV), a
  * kernel without macvtap (-EOPNOTSUPP); nothing is left behind. */
 int host_macvtap_create(const char *parent, const char *name, MacvtapMode mode,
-			const uint8_t mac[static NET_MAC_SIZE], const char *tag, char **ret_name, int *ret_fd,
-			ZvError *err);
+			const uint8_t mac[static NET_MAC_SIZE], const char *tag, char **ret_name,
+			int *ret_fd, ZvError *err);
 
 /* A tap device (name, or NULL: the first free vnetN) from /dev/net/tun,
  * owned by owner, open with vnet headers: *ret_fd keeps it alive (the

@@ -28,8 +28,8 @@ static int check_net(const InterfaceDef *net, ZvError *err)
 	if (net->model != NET_MODEL_VIRTIO)
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: unsupported model", what);
 	if (qemu_net_netdev_id(net, id) < 0)
-		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: alias '%s' is too long", what,
-				    net->info.alias);
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: alias '%s' is too long",
+				    what, net->info.alias);
 	return 0;
 }
 
@@ -59,10 +59,11 @@ int qemu_net_device_props(const InterfaceDef *net, json_object **ret, ZvError *e
 	(void)qemu_net_netdev_id(net, id);
 	/* libvirt's order: driver, netdev, id, mac, the address, bootindex. */
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
-	if (!o || json_add_string(o, "driver", "virtio-net-ccw") < 0 || json_add_string(o, "netdev", id) < 0 ||
-	    json_add_string(o, "id", net->info.alias) < 0 ||
+	if (!o || json_add_string(o, "driver", "virtio-net-ccw") < 0 ||
+	    json_add_string(o, "netdev", id) < 0 || json_add_string(o, "id", net->info.alias) < 0 ||
 	    json_add_string(o, "mac", net_mac_to_string(net->mac, mac)) < 0 ||
-	    (net->mtu && json_add_int(o, "host_mtu", net->mtu) < 0) || add_devno(o, &net->info.address) < 0 ||
+	    (net->mtu && json_add_int(o, "host_mtu", net->mtu) < 0) ||
+	    add_devno(o, &net->info.address) < 0 ||
 	    (net->info.boot_order > 0 && json_add_int(o, "bootindex", net->info.boot_order) < 0))
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	*ret = TAKE_PTR(o);

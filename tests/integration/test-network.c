@@ -132,8 +132,8 @@ static char *live_target(const char *path)
 
 static void test_direct(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL,
-			     *show = NULL, *cmd = NULL;
+	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *show = NULL,
+			    *cmd = NULL;
 	xml = net_xml("net-direct", "    <interface type='direct'>\n"
 				    "      <mac address='" MAC_DIRECT "'/>\n"
 				    "      <source dev='zvh0' mode='bridge'/>\n"
@@ -165,8 +165,8 @@ static void test_direct(void **state)
 
 static void test_bridge(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL,
-			     *show = NULL, *cmd = NULL;
+	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *show = NULL,
+			    *cmd = NULL;
 	xml = net_xml("net-bridge", "    <interface type='bridge'>\n"
 				    "      <mac address='" MAC_BRIDGE "'/>\n"
 				    "      <source bridge='zvbr0'/>\n"
@@ -207,8 +207,7 @@ static void test_failed_start(void **state)
 /* The daemon and QEMU killed: the next daemon removes the macvtap. */
 static void test_leftover_after_crash(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL,
-			     *cmd = NULL;
+	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *cmd = NULL;
 	xml = net_xml("net-crash", "    <interface type='direct'>\n"
 				   "      <source dev='zvh0' mode='private'/>\n"
 				   "    </interface>\n");
@@ -232,8 +231,7 @@ static void test_leftover_after_crash(void **state)
 /* A daemon restart keeps a running guest's link, and its stop removes it. */
 static void test_restart_keeps_link(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL,
-			     *cmd = NULL;
+	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *cmd = NULL;
 	xml = net_xml("net-restart", "    <interface type='direct'>\n"
 				     "      <source dev='zvh0' mode='bridge'/>\n"
 				     "    </interface>\n");
@@ -259,8 +257,10 @@ static void test_bad_xml(void **state)
 		const char *iface, *error;
 	} bad[] = {
 		{"<interface type='direct'><mac address='01:00:5e:00:00:01'/></interface>", "multicast"},
-		{"<interface type='direct'><source dev='a/b'/></interface>", "not a valid network interface name"},
-		{"<interface type='direct'><source dev='..'/></interface>", "not a valid network interface name"},
+		{"<interface type='direct'><source dev='a/b'/></interface>",
+		 "not a valid network interface name"},
+		{"<interface type='direct'><source dev='..'/></interface>",
+		 "not a valid network interface name"},
 		{"<interface type='bridge'/>", "missing element <source>"},
 		{"<interface type='network'><source network='default'/></interface>", "not supported"},
 		{"<interface type='direct'><model type='e1000'/></interface>", "not supported"},
@@ -274,8 +274,8 @@ static void test_bad_xml(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		_cleanup_free_ char *xml = net_xml("net-bad", bad[i].iface);
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-		int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
-					  "DefineXML", "sa{sv}", xml, 0);
+		int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH,
+					  ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
 		assert_true(r < 0);
 		assert_string_equal(error.name, "org.zvirt1.Error.InvalidXML");
 		if (!strstr(error.message, bad[i].error))
@@ -298,7 +298,8 @@ static int setup_net(void **state)
 
 static int teardown_net(void **state)
 {
-	(void)!system("ip link del zvbr0 2>/dev/null; ip link del zvh0 2>/dev/null; ip link del zvh1 2>/dev/null");
+	(void)!system(
+		"ip link del zvbr0 2>/dev/null; ip link del zvh0 2>/dev/null; ip link del zvh1 2>/dev/null");
 	if (peer_ns[0]) {
 		_cleanup_free_ char *cmd = NULL;
 		if (asprintf(&cmd, "ip netns del %s", peer_ns) > 0)
