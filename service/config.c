@@ -253,12 +253,7 @@ static int parse_directory(const char *value, void *field, char *why, size_t why
 /* A host network interface name as the kernel takes it. */
 static int parse_ifname(const char *value, void *field, char *why, size_t why_size)
 {
-	size_t n = strlen(value);
-	bool bad = n == 0 || n > NET_IFNAME_MAX || strcmp(value, ".") == 0 || strcmp(value, "..") == 0;
-	for (const char *p = value; !bad && *p; p++)
-		bad = *p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
-		      (unsigned char)*p >= 0x7f;
-	if (bad) {
+	if (net_ifname_problem(value)) {
 		snprintf(why, why_size,
 			 "expected a network interface name (1 to %d bytes, no '/', ':', '%%' or white "
 			 "space)",

@@ -190,6 +190,22 @@ void interface_def_clear(InterfaceDef *net)
 	*net = (InterfaceDef){};
 }
 
+const char *net_ifname_problem(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0)
+		return "it is empty";
+	if (len > NET_IFNAME_MAX)
+		return "it is longer than 15 bytes";
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "it is '.' or '..'";
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
+		    (unsigned char)*p >= 0x7f)
+			return "it has '/', ':', '%', white space or a character that is not ASCII";
+	return NULL;
+}
+
 char *net_mac_to_string(const uint8_t mac[static NET_MAC_SIZE], char buf[static NET_MAC_STRING_MAX])
 {
 	snprintf(buf, NET_MAC_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],

@@ -432,6 +432,10 @@ void disk_def_clear(DiskDef *disk);
 void controller_def_clear(ControllerDef *c);
 void hostdev_def_clear(HostdevDef *h);
 void interface_def_clear(InterfaceDef *net);
+/* Why name is not a host link name as the kernel takes it
+ * (dev_valid_name: 1 to 15 bytes, no '/', ':' or white space, not "."
+ * or ".."; zvirtd also refuses '%' and what is not ASCII), or NULL. */
+const char *net_ifname_problem(const char *name);
 /* A host-side name of the daemon's own kind (macvtapN, vnetN). */
 bool net_target_is_generated(const char *name);
 /* "52:54:00:6a:0b:53" */

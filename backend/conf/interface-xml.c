@@ -12,28 +12,10 @@
 
 #include "xml-internal.h"
 
-/* Host link names as the kernel takes them (dev_valid_name): 1 to 15
- * bytes, no '/', ':' or white space, not "." or "..". */
-static const char *ifname_problem(const char *name)
-{
-	size_t len = strlen(name);
-	if (len == 0)
-		return "it is empty";
-	if (len > NET_IFNAME_MAX)
-		return "it is longer than 15 bytes";
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return "it is '.' or '..'";
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
-		    (unsigned char)*p >= 0x7f)
-			return "it has '/', ':', '%', white space or a character that is not ASCII";
-	return NULL;
-}
-
 int check_ifname(ParseContext *c, const xmlNode *n, const char *what, const char *name)
 {
 	char vbuf[80];
-	const char *problem = ifname_problem(name);
+	const char *problem = net_ifname_problem(name);
 	if (problem)
 		return xml_error(c->err, n, "%s '%s' is not a valid network interface name: %s", what,
 				 shorten(name, vbuf), problem);
