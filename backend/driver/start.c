@@ -203,13 +203,14 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		return r;
 
 	/* The NICs' links, last before the argv: a failure after this
-	 * removes them again (domain_start_with). */
+	 * removes them again (domain_start_with). A daemon that dies before
+	 * the status names them leaves tagged links, which the next one's
+	 * registry_net_remove_leftovers() finds by their tag. */
 	size_t n_nets = d->live->n_interfaces;
 	r = domain_net_prepare_all(d, &net_fds.v, err);
 	net_fds.n = n_nets;
 	if (r < 0)
 		return r;
-	(void)domain_save_status(d); /* their names, for a daemon that dies before QEMU runs */
 
 	QemuCmdlineParams params = {
 		.use_kvm = use_kvm,
