@@ -272,26 +272,24 @@ int host_tap_create(const char *name, uid_t owner, const uint8_t mac[static NET_
 	return 0;
 }
 
-int host_link_is_bridge(const char *name)
+/* A fresh socket and link name as the kernel has it now. */
+static int link_fetch(const char *name, struct nl_sock **ret_sock, struct rtnl_link **ret_link)
 {
 	_cleanup_nl_sock_ struct nl_sock *s = NULL;
-	_cleanup_link_ struct rtnl_link *l = NULL;
 	int r = host_netlink_connect(&s);
 	if (r >= 0)
-		r = link_get(s, name, &l);
+		r = link_get(s, name, ret_link);
 	if (r < 0)
 		return r;
-	const char *kind = rtnl_link_get_type(l);
-	return kind && strcmp(kind, "bridge") == 0;
+	*ret_sock = TAKE_PTR(s);
+	return 0;
 }
 
 int host_link_delete_tagged(const char *name, const char *tag)
 {
 	_cleanup_nl_sock_ struct nl_sock *s = NULL;
 	_cleanup_link_ struct rtnl_link *l = NULL;
-	int r = host_netlink_connect(&s);
-	if (r >= 0)
-		r = link_get(s, name, &l);
+	int r = link_fetch(name, &s, &l);
 	if (r < 0)
 		return r;
 	const char *alias = rtnl_link_get_ifalias(l);
@@ -300,11 +298,28 @@ int host_link_delete_tagged(const char *name, const char *tag)
 	return host_netlink_errno(rtnl_link_delete(s, l));
 }
 
+/* Both lists NULL-terminated at every step, so a failure frees what
+ * is there with strv_free. */
 typedef struct TaggedList {
 	char **names, **tags;
 	size_t n, allocated;
 	int error;
 } TaggedList;
+
+static int tagged_grow(TaggedList *t)
+{
+	size_t a = t->allocated * 2;
+	char **nn = realloc(t->names, a * sizeof(char *));
+	if (!nn)
+		return -ENOMEM;
+	t->names = nn;
+	char **tt = realloc(t->tags, a * sizeof(char *));
+	if (!tt)
+		return -ENOMEM;
+	t->tags = tt;
+	t->allocated = a;
+	return 0;
+}
 
 static void collect_tagged(struct nl_object *obj, void *userdata)
 {
@@ -314,20 +329,8 @@ static void collect_tagged(struct nl_object *obj, void *userdata)
 	if (t->error || !alias || !name ||
 	    strncmp(alias, HOST_NET_TAG_PREFIX, strlen(HOST_NET_TAG_PREFIX)) != 0)
 		return;
-	if (t->n + 2 > t->allocated) {
-		size_t a = t->allocated ? t->allocated * 2 : 8;
-		char **nn = realloc(t->names, a * sizeof(char *));
-		if (nn)
-			t->names = nn;
-		char **tt = nn ? realloc(t->tags, a * sizeof(char *)) : NULL;
-		if (tt)
-			t->tags = tt;
-		if (!nn || !tt) {
-			t->error = -ENOMEM;
-			return;
-		}
-		t->allocated = a;
-	}
+	if (t->n + 1 >= t->allocated && (t->error = tagged_grow(t)) < 0)
+		return;
 	t->names[t->n] = strdup(name);
 	t->tags[t->n] = strdup(alias);
 	t->n++;
@@ -343,22 +346,21 @@ int host_links_tagged(char ***ret_names, char ***ret_tags)
 	int r = host_netlink_connect(&s);
 	if (r < 0)
 		return r;
-	r = host_netlink_errno(rtnl_link_alloc_cache(s, AF_UNSPEC, &cache));
-	if (r < 0)
-		return r;
-	TaggedList t = {};
-	nl_cache_foreach(cache, collect_tagged, &t);
-	nl_cache_free(cache);
-	if (t.error || !t.names) {
-		if (!t.error && (t.names = calloc(1, sizeof(char *))) &&
-		    (t.tags = calloc(1, sizeof(char *)))) {
-			*ret_names = t.names;
-			*ret_tags = t.tags;
-			return 0;
-		}
+	TaggedList t = {
+		.names = calloc(8, sizeof(char *)), .tags = calloc(8, sizeof(char *)), .allocated = 8};
+	if (!t.names || !t.tags)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = host_netlink_errno(rtnl_link_alloc_cache(s, AF_UNSPEC, &cache));
+	if (r >= 0) {
+		nl_cache_foreach(cache, collect_tagged, &t);
+		nl_cache_free(cache);
+		r = t.error;
+	}
+	if (r < 0) {
 		strv_free(t.names);
 		strv_free(t.tags);
-		return t.error ? t.error : -ENOMEM;
+		return r;
 	}
 	*ret_names = t.names;
 	*ret_tags = t.tags;
@@ -369,9 +371,7 @@ int host_link_stats(const char *name, HostLinkStats *ret, ZvError *err)
 {
 	_cleanup_nl_sock_ struct nl_sock *s = NULL;
 	_cleanup_link_ struct rtnl_link *l = NULL;
-	int r = host_netlink_connect(&s);
-	if (r >= 0)
-		r = link_get(s, name, &l);
+	int r = link_fetch(name, &s, &l);
 	if (r < 0)
 		return zv_error_set(err, r == -ENODEV ? ZV_ERROR_NO_SUCH_DEVICE : ZV_ERROR_HOST, r,
 				    "Cannot read the counters of host link %s: %s", name, strerror(-r));

@@ -45,9 +45,6 @@ int host_macvtap_create(const char *parent, const char *name, MacvtapMode mode,
 int host_tap_create(const char *name, uid_t owner, const uint8_t mac[static NET_MAC_SIZE], unsigned mtu,
 		    const char *bridge, const char *tag, char **ret_name, int *ret_fd, ZvError *err);
 
-/* Whether name is a Linux bridge (1), another link (0), or none (-ENODEV). */
-int host_link_is_bridge(const char *name);
-
 /* Deletes link name if it carries tag: 0 deleted, -ENODEV no such link,
  * -EPERM it is not ours (another alias), other -errno. */
 int host_link_delete_tagged(const char *name, const char *tag);
