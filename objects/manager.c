@@ -17,6 +17,7 @@
 #include "conf/domain-xml.h"
 #include "device-objects.h"
 #include "errors.h"
+#include "host.h"
 #include "objects.h"
 #include "options.h"
 #include "polkit.h"
@@ -723,6 +724,9 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 				       domain_resources_vtable, domain_object_find, o);
 	if (r < 0)
 		goto fail;
+	r = objects_add_host_object(o, &o->slots[11]);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,
@@ -758,6 +762,7 @@ Objects *objects_free(Objects *o)
 		pending_create_free(pc);
 	hashmap_free(o->pending_creates);
 	objects_devices_done(o);
+	objects_host_done(o);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

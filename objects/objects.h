@@ -39,7 +39,8 @@ struct Objects {
 	objects_reload_fn reload;
 	void *reload_userdata;
 	Hashmap *device_snapshots; /* device-objects.c: what was announced per domain, by uuid */
-	sd_bus_slot *slots[11];
+	struct HostLinkMonitor *link_monitor; /* host.c: NetworkLinksChanged */
+	sd_bus_slot *slots[12];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;

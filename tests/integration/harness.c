@@ -32,6 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -1111,6 +1115,63 @@ int harness_setup(unsigned flags)
 		r = harness_start_daemon();
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+/* The cgroup file system under the old /sys, carried over to the new
+ * one (the daemon makes each guest's cgroup there). Best effort: a test
+ * of links runs without it. */
+static void keep_cgroup_fs(const char *stash, bool restore)
+{
+	if (!restore) {
+		if (mount("/sys/fs/cgroup", stash, NULL, MS_BIND | MS_REC, NULL) < 0)
+			fprintf(stderr, "harness: keeping /sys/fs/cgroup: %m (going on without it)\n");
+		return;
+	}
+	if (mount(stash, "/sys/fs/cgroup", NULL, MS_MOVE, NULL) < 0 && errno != EINVAL)
+		fprintf(stderr, "harness: putting back /sys/fs/cgroup: %m (going on without it)\n");
+}
+
+int harness_enter_netns(void)
+{
+	char stash[] = "/tmp/zvirt-netns-XXXXXX";
+	struct ifreq ifr = {};
+	_cleanup_close_ int fd = -1;
+
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
+		int r = -errno;
+		fprintf(stderr, "harness: unshare(CLONE_NEWNET | CLONE_NEWNS): %m\n");
+		return r;
+	}
+	/* Nothing mounted here may reach the host's mount table. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int r = -errno;
+		fprintf(stderr, "harness: making / private: %m\n");
+		return r;
+	}
+	bool stashed = mkdtemp(stash) != NULL;
+	if (stashed)
+		keep_cgroup_fs(stash, false);
+	/* A sysfs mounted from inside the namespace shows its links. */
+	if (umount2("/sys", MNT_DETACH) < 0 || mount("sysfs", "/sys", "sysfs", 0, NULL) < 0) {
+		int r = -errno;
+		fprintf(stderr, "harness: mounting a sysfs of the new network namespace on /sys: %m\n");
+		return r;
+	}
+	if (stashed) {
+		keep_cgroup_fs(stash, true);
+		(void)umount2(stash, MNT_DETACH);
+		(void)rmdir(stash);
+	}
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		int r = -errno;
+		fprintf(stderr, "harness: bringing lo up: %m\n");
+		return r;
 	}
 	return 0;
 }

@@ -60,6 +60,15 @@ int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t 
 #define harness_main(group, tests, flags) harness_run_tests((group), (tests), ELEMENTSOF(tests), (flags))
 
 int harness_setup(unsigned flags);
+
+/* For a test that changes network links: moves the test program into a
+ * network namespace of its own (and a private mount namespace whose
+ * /sys is a sysfs of that network namespace, so /sys/class/net shows its
+ * links; the cgroup file system stays where it was), with lo up. Call
+ * it first in main(), before harness_run_tests(): the bus, polkitd and
+ * the daemon it starts then live in that namespace too. 0, or negative
+ * errno (-EPERM: not root) after printing what failed. */
+int harness_enter_netns(void);
 void harness_teardown(void);
 /* Print the tails of the daemon's, the bus's and polkitd's logs to stderr. */
 void harness_dump_logs(void);

@@ -308,12 +308,18 @@ static void test_job_interface(void **state)
 		harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 1, "managed-save", "b", 1));
 }
 
+/* The host object is there from the start, without a domain. */
+static void test_host_interface(void **state)
+{
+	compare_interface("/org/zvirt1/host", "org.zvirt1.Host");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manager_interface), cmocka_unit_test(test_domain_interface),
 		cmocka_unit_test(test_job_interface),     cmocka_unit_test(test_disk_interface),
-		cmocka_unit_test(test_hostdev_interface),
+		cmocka_unit_test(test_hostdev_interface), cmocka_unit_test(test_host_interface),
 	};
 
 	return harness_main("introspection", tests, 0);

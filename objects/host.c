@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.zvirt1.Host at /org/zvirt1/host: the network links (listing,
+ * bonds, VLANs, up/down, queue length) and their NetworkLinksChanged
+ * signal. The work is backend/host's; this file reads the calls, asks
+ * polkit and builds the replies. */
+#include "host.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "options.h"
+#include "polkit.h"
+#include "host/link-create.h"
+#include "host/link-list.h"
+#include "host/link-monitor.h"
+#include "host/link-name.h"
+#include "host/link-set.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/utf8.h"
+
+#define HOST_ACTION "org.zvirt1.host.configure"
+
+/* polkit for a call that changes the host: the verb and the link it
+ * names (rules may allow some links and not others). */
+static int host_authorize(Objects *o, sd_bus_message *m, const char *verb, const char *link,
+			  bool no_user_interaction, sd_bus_error *error)
+{
+	const char *details[] = {"verb", verb, "link", link, NULL};
+	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
+}
+
+/* --- ListNetworkLinks --------------------------------------------------- */
+
+static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...)
+{
+	va_list ap;
+	int r = sd_bus_message_open_container(reply, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append_basic(reply, 's', key);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'v', type);
+	if (r >= 0) {
+		va_start(ap, type);
+		r = sd_bus_message_appendv(reply, type, ap);
+		va_end(ap);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	return r;
+}
+
+static int append_link(sd_bus_message *reply, const HostLink *l)
+{
+	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	if (r >= 0)
+		r = append_entry(reply, "name", "s", l->name);
+	if (r >= 0)
+		r = append_entry(reply, "index", "u", l->index);
+	if (r >= 0)
+		r = append_entry(reply, "kind", "s", l->kind);
+	if (r >= 0)
+		r = append_entry(reply, "mac", "s", l->mac);
+	if (r >= 0)
+		r = append_entry(reply, "mtu", "u", l->mtu);
+	if (r >= 0)
+		r = append_entry(reply, "qlen", "u", l->qlen);
+	if (r >= 0)
+		r = append_entry(reply, "operstate", "s", l->operstate);
+	if (r >= 0)
+		r = append_entry(reply, "up", "b", (int)l->up);
+	if (r >= 0)
+		r = append_entry(reply, "master", "s", l->master);
+	if (r >= 0)
+		r = append_entry(reply, "alias", "s", l->alias);
+	if (r >= 0 && l->bond_mode)
+		r = append_entry(reply, "mode", "s", l->bond_mode);
+	if (r >= 0 && l->bond_slaves) {
+		r = sd_bus_message_open_container(reply, 'e', "sv");
+		if (r >= 0)
+			r = sd_bus_message_append_basic(reply, 's', "slaves");
+		if (r >= 0)
+			r = sd_bus_message_open_container(reply, 'v', "as");
+		if (r >= 0)
+			r = sd_bus_message_append_strv(reply, l->bond_slaves);
+		if (r >= 0)
+			r = sd_bus_message_close_container(reply);
+		if (r >= 0)
+			r = sd_bus_message_close_container(reply);
+	}
+	if (r >= 0 && l->vlan_link)
+		r = append_entry(reply, "link", "s", l->vlan_link);
+	if (r >= 0 && l->vlan_link)
+		r = append_entry(reply, "vlan-id", "q", l->vlan_id);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	return r;
+}
+
+/* Reading: open to every user, as ip link show is. */
+static int method_list_network_links(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	ZvError err = ZV_ERROR_INIT;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(host_link_list_done) HostLinkList links = {};
+	assert(m);
+	assert(o);
+
+	int r = bus_read_options(m, NULL, NULL, error);
+	if (r < 0)
+		return r;
+	r = host_link_list(o->settings->sysfs_root, &links, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+	for (size_t i = 0; r >= 0 && i < links.n; i++)
+		r = append_link(reply, &links.links[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* --- changing links ----------------------------------------------------- */
+
+static int method_create_bond(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ZvError err = ZV_ERROR_INIT;
+	_cleanup_strv_free_ char **slaves = NULL;
+	const char *name, *mode = NULL, *fail_over_mac = NULL;
+	HostBondOptions opts = {.mode = HOST_BOND_BALANCE_RR};
+	const OptionSpec specs[] = {
+		{"mode", "s", &mode},
+		{"miimon", "u", &opts.miimon, &opts.has_miimon},
+		{"fail_over_mac", "s", &fail_over_mac},
+		{},
+	};
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(m, &slaves);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	if (mode && (r = host_bond_mode_from_string(mode, &opts.mode, &err)) < 0)
+		return bus_error_from_zv(error, &err, r);
+	if (fail_over_mac) {
+		r = host_bond_fail_over_mac_from_string(fail_over_mac, &opts.fail_over_mac, &err);
+		if (r < 0)
+			return bus_error_from_zv(error, &err, r);
+		opts.has_fail_over_mac = true;
+	}
+	r = host_authorize(o, m, "create-bond", name, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	r = host_link_create_bond(name, slaves, &opts, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, "s", name);
+}
+
+static int method_create_vlan(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ZvError err = ZV_ERROR_INIT;
+	const char *link, *name = NULL;
+	_cleanup_free_ char *default_name = NULL;
+	uint16_t id;
+	const OptionSpec specs[] = {{"name", "s", &name}, {}};
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "sq", &link, &id);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	if (!name) {
+		default_name = host_vlan_default_name(link, id);
+		if (!default_name)
+			return -ENOMEM;
+		/* An OSA link's "enccw0.0.8050.623" does not fit IFNAMSIZ. */
+		if (strlen(default_name) > HOST_LINK_NAME_MAX)
+			return bus_error_setf(
+				error, ZV_ERROR_INVALID_ARGUMENT,
+				"The VLAN's default name '%s' (link.id) is longer than 15 bytes; "
+				"give it a name with option name",
+				utf8_sanitize(default_name));
+		name = default_name;
+	}
+	r = host_authorize(o, m, "create-vlan", link, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+
+	r = host_link_create_vlan(link, id, name, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, "s", name);
+}
+
+static int method_delete_link(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ZvError err = ZV_ERROR_INIT;
+	const char *name;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = host_authorize(o, m, "delete-link", name, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	r = host_link_delete(name, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_link_up(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ZvError err = ZV_ERROR_INIT;
+	const char *name;
+	int up;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "sb", &name, &up);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = host_authorize(o, m, "set-link-up", name, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	r = host_link_set_up(name, up, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_queue_length(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	ZvError err = ZV_ERROR_INIT;
+	const char *name;
+	uint32_t qlen;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "su", &name, &qlen);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, NULL, &common, error);
+	if (r < 0)
+		return r;
+	r = host_authorize(o, m, "set-queue-length", name, common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	r = host_link_set_queue_length(name, qlen, &err);
+	if (r < 0)
+		return bus_error_from_zv(error, &err, r);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable host_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD_WITH_ARGS("ListNetworkLinks", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("aa{sv}", links), method_list_network_links, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("CreateBond", SD_BUS_ARGS("s", name, "as", slaves, "a{sv}", options),
+				SD_BUS_RESULT("s", name), method_create_bond, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("CreateVlan", SD_BUS_ARGS("s", link, "q", id, "a{sv}", options),
+				SD_BUS_RESULT("s", name), method_create_vlan, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("DeleteLink", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_delete_link, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetLinkUp", SD_BUS_ARGS("s", name, "b", up, "a{sv}", options),
+				SD_BUS_NO_RESULT, method_set_link_up, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetQueueLength", SD_BUS_ARGS("s", name, "u", qlen, "a{sv}", options),
+				SD_BUS_NO_RESULT, method_set_queue_length, UNPRIV),
+	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
+	SD_BUS_VTABLE_END,
+};
+
+/* --- wiring ------------------------------------------------------------- */
+
+static void on_links_changed(void *userdata)
+{
+	Objects *o = userdata;
+	(void)sd_bus_emit_signal(o->bus, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "NetworkLinksChanged", NULL);
+}
+
+int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot)
+{
+	int r = sd_bus_add_object_vtable(o->bus, ret_slot, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, host_vtable,
+					 o);
+	if (r < 0)
+		return r;
+	sd_event *event = sd_bus_get_event(o->bus);
+	r = event ? host_link_monitor_new(event, on_links_changed, o, &o->link_monitor) : -ENXIO;
+	if (r < 0)
+		log_warning_errno(
+			r,
+			"Cannot watch the host's network links; NetworkLinksChanged will not be sent: %m");
+	return 0;
+}
+
+void objects_host_done(Objects *o)
+{
+	o->link_monitor = host_link_monitor_free(o->link_monitor);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* org.zvirt1.Host at /org/zvirt1/host: the host's preparation for its
+ * guests. host.c holds the object and its network links; the ccw, DASD
+ * and zfcp calls join it on the same interface. */
+
+#include "objects.h"
+
+#define ZVIRT_HOST_PATH  "/org/zvirt1/host"
+#define ZVIRT_HOST_IFACE "org.zvirt1.Host"
+
+/* Registers the object (its slot in *ret_slot) and starts the link
+ * monitor on the bus's event loop; a monitor that cannot start is
+ * logged, the object serves without its signal. */
+int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot);
+void objects_host_done(Objects *o);
