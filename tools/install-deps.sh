@@ -18,6 +18,19 @@ fi
 
 apt-get update -qq
 
+# openvswitch-switch's postinst would start the host's own ovsdb-server
+# and ovs-vswitchd (and fail without systemd or the kernel module): the
+# tests run private ones (tests/integration/harness-net.c). A policy-rc.d
+# that says 101 makes invoke-rc.d and deb-systemd-invoke start nothing;
+# one the machine has already is left as it is.
+own_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# tools/install-deps.sh: start no service\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+	own_policy=1
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config meson ninja-build clang llvm lld \
 	libclang-rt-14-dev \
@@ -25,9 +38,15 @@ apt-get install -y -qq --no-install-recommends \
 	libnl-3-dev libnl-route-3-dev libcmocka-dev libinih-dev \
 	dbus dbus-daemon polkitd \
 	qemu-system-misc qemu-system-data qemu-utils \
-	cpio gzip kmod util-linux iproute2 procps psmisc \
+	cpio gzip kmod util-linux iproute2 iputils-ping procps psmisc \
+	openvswitch-switch \
 	valgrind python3 scdoc \
 	>/dev/null
+
+if [ -n "$own_policy" ]; then
+	rm -f /usr/sbin/policy-rc.d
+	trap - EXIT
+fi
 
 # The user QEMU runs as (zvirtd.conf: [Hypervisor] User=zvirt-qemu), which a
 # package would create from data/sysusers.d/zvirtd.conf. The integration

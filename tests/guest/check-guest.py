@@ -12,6 +12,9 @@ protocol and the QEMU events the daemon relies on:
   boot 2: `reboot` -> RESET guest=true + a new ready line with a new
           boot_id; QMP system_reset -> the same; `panic` -> GUEST_PANICKED
   boot 3: `poweroff` -> SHUTDOWN guest=true, QEMU exits
+  boot 4 (root only: a network namespace of its own): a virtio-net-ccw NIC
+          on a tap, `nics`, `netup`, `ping` of the host's end; a hot-plugged
+          second NIC seen by `waitnic` present and absent
 
 Usage: check-guest.py [--guest DIR] [--qemu PATH] [-v]
 Without --guest it runs build-guest.sh (same directory) and uses the
@@ -207,12 +210,12 @@ class QMP:
 class Guest:
     def __init__(self, qemu, guest_dir, workdir, name, smp="1",
                  append="console=ttysclp0 panic=0 quiet", mem="256", extra=(),
-                 accel="tcg", cpu="qemu"):
+                 accel="tcg", cpu="qemu", prefix=()):
         self.dir = tempfile.mkdtemp(prefix=name + ".", dir=workdir)
         con_path = os.path.join(self.dir, "console.sock")
         qmp_path = os.path.join(self.dir, "qmp.sock")
         self.logpath = os.path.join(self.dir, "qemu.log")
-        argv = [
+        argv = list(prefix) + [
             qemu, "-machine", "s390-ccw-virtio", "-accel", accel, "-cpu", cpu,
             "-m", mem, "-smp", smp, "-nodefaults", "-no-user-config",
             "-display", "none",
@@ -499,6 +502,96 @@ def boot3(r, qemu, guest_dir, workdir):
         g.kill()
 
 
+NET_MAC = "52:54:00:7a:00:01"
+NET_MAC2 = "52:54:00:7a:00:02"
+
+
+def sh(*argv):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        raise CheckFailed("%s: %s" % (" ".join(argv), p.stdout.strip()))
+    return p.stdout
+
+
+def boot4(r, qemu, guest_dir, workdir):
+    if os.geteuid() != 0:
+        log("skip boot 4 (network): needs root for its network namespace")
+        return
+    # Everything in a namespace of its own: the guest's peer is the tap's
+    # host end, nothing else is reachable.
+    ns = "zvirt-guest-check-%d" % os.getpid()
+    sh("ip", "netns", "add", ns)
+    g = None
+    try:
+        nsx = ("ip", "netns", "exec", ns)
+        sh(*nsx, "ip", "link", "set", "lo", "up")
+        for tap in ("zgtap0", "zgtap1"):
+            sh(*nsx, "ip", "tuntap", "add", tap, "mode", "tap")
+            sh(*nsx, "ip", "link", "set", tap, "up")
+        sh(*nsx, "ip", "addr", "add", "10.77.0.1/24", "dev", "zgtap0")
+        g = Guest(qemu, guest_dir, workdir, "boot4", prefix=nsx, extra=(
+            "-netdev", "tap,id=n0,ifname=zgtap0,script=no,downscript=no",
+            "-device", "virtio-net-ccw,netdev=n0,mac=%s,devno=fe.0.0001" % NET_MAC))
+        if not r.check("boot 4: ready line", lambda: "%.2fs" % g.wait_ready()[1]):
+            return
+        state = {}
+
+        def nics():
+            out = g.console.command("nics")
+            m = [re.match(r"^nic (\S+) %s 0\.0\.0001 (\S+)$" % NET_MAC, l) for l in out]
+            m = [x for x in m if x]
+            if len(m) != 1 or any(l.startswith("nic lo ") for l in out):
+                raise CheckFailed("want one nic %s at 0.0.0001: %r" % (NET_MAC, out))
+            state["ifname"] = m[0].group(1)
+            return " | ".join(out)
+        if not r.check("nics lists the NIC, its MAC and ccw bus id", nics):
+            return
+
+        def netup():
+            expect_eq("netup", g.console.command("netup %s 10.77.0.2/24" % NET_MAC.upper()),
+                      ["netup %s ok" % state["ifname"]])
+            expect_eq("netup of nothing", g.console.command("netup 52:54:00:00:00:99 10.77.0.3/24"),
+                      ["netup 52:54:00:00:00:99 no such nic"])
+            expect_eq("netup bad", g.console.command("netup %s" % NET_MAC),
+                      ["zvirt-guest: bad argument %s " % NET_MAC])
+        r.check("netup", netup)
+
+        def ping():
+            out = g.console.command("ping 10.77.0.1 3", timeout=60)
+            if len(out) != 1 or not re.match(r"^ping 10\.77\.0\.1 ok [0-9.]+$", out[0]):
+                raise CheckFailed("ping: %r" % out)
+            expect_eq("ping nobody", g.console.command("ping 10.77.0.9 1", timeout=60),
+                      ["ping 10.77.0.9 fail"])
+            return out[0]
+        r.check("ping the host's end; ping of nobody fails", ping)
+
+        def hotplug_nic():
+            start = g.console.mark()
+            g.console.send("waitnic %s present" % NET_MAC2)
+            g.console.expect(r"^nic %s waiting$" % NET_MAC2, 30, start)
+            g.qmp.execute("netdev_add", {"type": "tap", "id": "n1", "ifname": "zgtap1",
+                                         "script": "no", "downscript": "no"})
+            g.qmp.execute("device_add", {"driver": "virtio-net-ccw", "netdev": "n1",
+                                         "id": "net1", "mac": NET_MAC2, "devno": "fe.0.0002"})
+            g.console.expect(r"^nic %s present \S+$" % NET_MAC2, 30, start)
+            g.console.expect(r"^zvirt-guest: done waitnic$", 30, start)
+            start = g.console.mark()
+            g.console.send("waitnic %s absent" % NET_MAC2)
+            g.console.expect(r"^nic %s waiting$" % NET_MAC2, 30, start)
+            g.qmp.execute("device_del", {"id": "net1"})
+            g.console.expect(r"^nic %s absent$" % NET_MAC2, 30, start)
+            g.console.expect(r"^zvirt-guest: done waitnic$", 30, start)
+        r.check("waitnic sees a hot-plugged NIC come and go", hotplug_nic)
+        try:
+            g.qmp.execute("quit")
+        except CheckFailed:
+            pass
+    finally:
+        if g:
+            g.kill()
+        subprocess.run(["ip", "netns", "delete", ns])
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -527,7 +620,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="zvirt-guest-check.")
     r = Runner()
     try:
-        for boot in (boot1, boot2, boot3):
+        for boot in (boot1, boot2, boot3, boot4):
             try:
                 boot(r, args.qemu, guest_dir, workdir)
             except CheckFailed as e:

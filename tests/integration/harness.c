@@ -8,6 +8,7 @@
  *   polkit/{actions,rules.d,empty}, polkitd.log      what polkitd sees
  *   zvirtd.conf, zvirtd.log, zvirtd.stderr           the daemon
  *   state/ run/ log/                                 its StateDir, RunDir, LogDir
+ *   ovs/                                             harness_ovs_start()'s database, sockets, logs
  */
 
 #include <dirent.h>
@@ -574,6 +575,7 @@ static void on_fatal_signal(int sig)
 {
 	if (H.daemon_pid > 0)
 		kill(H.daemon_pid, SIGKILL);
+	harness_net_emergency();
 	if (H.tmp) {
 		kill_guests(H.tmp, false, 0);
 		if (!getenv("ZVIRT_KEEP_TMP"))
@@ -1192,6 +1194,9 @@ void harness_teardown(void)
 	(void)stop_child(&H.polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
 	(void)stop_child(&H.dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
 	unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+	/* After the guests, whose taps may sit on a bridge or a peer. */
+	harness_ovs_stop();
+	harness_netns_cleanup();
 
 	for (size_t i = 0; i < H.n_signals; i++)
 		signal_free(H.signals[i]);
@@ -1271,6 +1276,10 @@ void harness_dump_logs(void)
 	}
 	if (d)
 		closedir(d);
+	{
+		_cleanup_free_ char *p = xasprintf("%s/ovs/ovs-vswitchd.log", H.tmp);
+		print_tail(p, 15);
+	}
 	print_tail(H.daemon_log, LOG_TAIL_LINES);
 	fprintf(stderr, "---- end of logs (ZVIRT_KEEP_TMP=1 keeps %s) ----\n", H.tmp);
 }

@@ -234,6 +234,46 @@ char *harness_guest_block_at(const char *pty_path, const char *busid);
  * or "" when it is gone (malloc'd). */
 char *harness_wait_guest_block(const char *pty_path, const char *busid, bool present);
 
+/* ---- networking (harness-net.c) ---- */
+
+/* A network namespace of the test's own, named with the harness's pid
+ * ("zvirt-it-<pid>-<name>", what harness_netns_name() returns, malloc'd)
+ * and joined to the current namespace by a veth pair: ifname_there in it
+ * with addr_there ("10.0.0.2/24") and up, as is its lo; ifname_here
+ * here, up, without an address. 0, or negative errno after printing the
+ * command that failed; what was made is removed by
+ * harness_netns_cleanup(), which the teardown calls too (and the
+ * harness's signal handler, when a test is killed). */
+int harness_netns_peer(const char *name, const char *ifname_here, const char *ifname_there,
+		       const char *addr_there);
+char *harness_netns_name(const char *name);
+/* Deletes the peer namespaces made so far; their veth pairs go with them. */
+void harness_netns_cleanup(void);
+/* The current namespace's links, "<name> <kind>\n" sorted by name (kind
+ * as `ip -o -d link show` gives it: veth, tun, openvswitch, ...; "-" for
+ * lo and physical links), for "no link leaks" comparisons; malloc'd,
+ * NULL when ip failed. */
+char *harness_host_links(void);
+
+/* A private Open vSwitch for the test: a database in TMP/ovs,
+ * ovsdb-server on TMP/ovs/db.sock and ovs-vswitchd (bridges must use
+ * the userspace datapath: this host has no openvswitch module), both
+ * dying with the harness. Sets OVS_RUNDIR, OVS_DBDIR and OVS_LOGDIR to
+ * TMP/ovs, where every ovs-vsctl then looks, the daemon's too: a daemon
+ * that already runs is restarted to see them (start OVS first, with
+ * HARNESS_NO_DAEMON, to avoid that). 0 once ovs-vswitchd has applied the
+ * database; -EOPNOTSUPP with a message when openvswitch-switch is not
+ * installed (skip the test); other negative errno after printing why. */
+int harness_ovs_start(void);
+/* ovs-vsctl add-br br -- set bridge br datapath_type=netdev. */
+int harness_ovs_add_bridge(const char *br);
+/* Stops ovs-vswitchd (removing its bridges' tap devices) and
+ * ovsdb-server, unsets OVS_*. The teardown calls it too. */
+void harness_ovs_stop(void);
+/* The harness's own, from its fatal-signal handler: kills the Open
+ * vSwitch daemons and deletes the peer namespaces, without forking. */
+void harness_net_emergency(void);
+
 /* ---- files ---- */
 
 /* Asserting: the whole file, NUL-terminated (malloc'd). */
