@@ -15,11 +15,11 @@
 int domain_net_prepare(Domain *d, InterfaceDef *net, int *ret_fd, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
-	char tag[HOST_NET_TAG_MAX], mac[NET_MAC_STRING_MAX];
+	char tag[HOST_LINK_TAG_MAX], mac[NET_MAC_STRING_MAX];
 	_cleanup_free_ char *name = NULL;
 	int fd = -1, r;
 
-	host_net_tag(d->uuid_hex, net->info.alias, tag);
+	host_link_tag(d->uuid_hex, net->info.alias, tag);
 	/* A name of the daemon's kind is a previous run's: a new one is
 	 * picked. A user's name is used as it is. */
 	const char *want =
@@ -92,10 +92,10 @@ int domain_net_prepare_all(Domain *d, int **ret_fds, ZvError *err)
 
 void domain_net_release(Domain *d, const InterfaceDef *net)
 {
-	char tag[HOST_NET_TAG_MAX];
+	char tag[HOST_LINK_TAG_MAX];
 	if (!net->target_dev || net->type != NET_TYPE_DIRECT)
 		return;
-	int r = host_link_delete_tagged(net->target_dev, host_net_tag(d->uuid_hex, net->info.alias, tag));
+	int r = host_link_delete_tagged(net->target_dev, host_link_tag(d->uuid_hex, net->info.alias, tag));
 	if (r == -EPERM)
 		log_warning("Domain %s: host link %s is not the one zvirtd made for %s; left alone",
 			    domain_name(d), net->target_dev, net->info.alias ?: "?");
@@ -110,16 +110,14 @@ void domain_net_release_all(Domain *d)
 		domain_net_release(d, &d->live->interfaces[i]);
 }
 
-/* Whether the link of that name and tag belongs to a running domain. */
+/* Whether the link of that name and tag belongs to a running domain;
+ * a tag we cannot read counts as in use (we cannot tell whose it is). */
 static bool link_in_use(Registry *r, const char *name, const char *tag)
 {
-	char uuid[SD_ID128_STRING_MAX];
-	const char *p = tag + strlen(HOST_NET_TAG_PREFIX);
-	if (strlen(p) < SD_ID128_STRING_MAX || p[SD_ID128_STRING_MAX - 1] != ':')
-		return false;
-	memcpy(uuid, p, SD_ID128_STRING_MAX - 1);
-	uuid[SD_ID128_STRING_MAX - 1] = 0;
-	const char *alias = p + SD_ID128_STRING_MAX;
+	char uuid[33];
+	_cleanup_free_ char *alias = NULL;
+	if (host_link_tag_parse(tag, uuid, &alias) <= 0)
+		return true;
 	Domain *d = registry_find_by_uuid(r, uuid);
 	if (!d || !d->live)
 		return false;

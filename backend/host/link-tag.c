@@ -3,10 +3,17 @@
 #include "host/link-tag.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define UUID_HEX_LEN 32
+
+char *host_link_tag(const char *uuid_hex, const char *alias, char buf[static HOST_LINK_TAG_MAX])
+{
+	snprintf(buf, HOST_LINK_TAG_MAX, HOST_LINK_TAG_PREFIX "%s:%s", uuid_hex, alias ? alias : "");
+	return buf;
+}
 
 int host_link_tag_parse(const char *alias, char uuid_hex[static 33], char **ret_device_alias)
 {

@@ -6,7 +6,14 @@
  * alias>". The Host's calls that change links refuse marked ones: they
  * belong to a guest. */
 
+#include "conf/domain-def.h"
+
 #define HOST_LINK_TAG_PREFIX "zvirtd:"
+/* The prefix, 32 hex digits, ':' and a device alias, and the NUL. */
+#define HOST_LINK_TAG_MAX (sizeof(HOST_LINK_TAG_PREFIX) + 32 + 1 + DEVICE_ALIAS_MAX + 1)
+
+/* The tag of device alias's link for the domain of uuid_hex, in buf. */
+char *host_link_tag(const char *uuid_hex, const char *alias, char buf[static HOST_LINK_TAG_MAX]);
 
 /* alias (the link's ifalias; may be NULL): 1 when it is a well-formed
  * tag, with the uuid's 32 hex digits in uuid_hex and, when

@@ -30,12 +30,6 @@ static inline void rtnl_link_putp(struct rtnl_link **l)
 }
 #define _cleanup_link_ _cleanup_(rtnl_link_putp)
 
-char *host_net_tag(const char *uuid_hex, const char *alias, char buf[static HOST_NET_TAG_MAX])
-{
-	snprintf(buf, HOST_NET_TAG_MAX, HOST_NET_TAG_PREFIX "%s:%s", uuid_hex, alias ? alias : "");
-	return buf;
-}
-
 static uint32_t kernel_mode(MacvtapMode m)
 {
 	switch (m) {
@@ -327,7 +321,7 @@ static void collect_tagged(struct nl_object *obj, void *userdata)
 	struct rtnl_link *l = (struct rtnl_link *)obj;
 	const char *alias = rtnl_link_get_ifalias(l), *name = rtnl_link_get_name(l);
 	if (t->error || !alias || !name ||
-	    strncmp(alias, HOST_NET_TAG_PREFIX, strlen(HOST_NET_TAG_PREFIX)) != 0)
+	    strncmp(alias, HOST_LINK_TAG_PREFIX, strlen(HOST_LINK_TAG_PREFIX)) != 0)
 		return;
 	if (t->n + 1 >= t->allocated && (t->error = tagged_grow(t)) < 0)
 		return;

@@ -13,12 +13,8 @@
 #include <sys/types.h>
 
 #include "conf/domain-def.h"
+#include "host/link-tag.h"
 #include "util/error.h"
-
-/* "zvirtd:" + 32 hex + ":" + an alias. */
-#define HOST_NET_TAG_PREFIX "zvirtd:"
-#define HOST_NET_TAG_MAX    (sizeof(HOST_NET_TAG_PREFIX) + 32 + 1 + DEVICE_ALIAS_MAX + 1)
-char *host_net_tag(const char *uuid_hex, const char *alias, char buf[static HOST_NET_TAG_MAX]);
 
 typedef struct HostLinkStats {
 	uint64_t rx_bytes, rx_packets, rx_errs, rx_drop;
@@ -50,7 +46,7 @@ int host_tap_create(const char *name, uid_t owner, const uint8_t mac[static NET_
 int host_link_delete_tagged(const char *name, const char *tag);
 
 /* The names and tags of every link whose alias starts with
- * HOST_NET_TAG_PREFIX (strv, both; same length). */
+ * HOST_LINK_TAG_PREFIX (strv, both; same length). */
 int host_links_tagged(char ***ret_names, char ***ret_tags);
 
 /* The kernel's counters of link name (as the host sees them). */
