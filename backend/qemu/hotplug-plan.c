@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The plans of hot-plug (hotplug-plan.h): the command line's objects as
  * QMP commands, each paired with its undo. */
+#include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +34,11 @@ static int add_step(QemuPlan *plan, const char *command, json_object *args, cons
 		return -ENOMEM;
 	}
 	plan->v = v;
-	v[plan->n++] = (QemuPlanStep){command, args, undo_command, undo_args};
+	v[plan->n++] = (QemuPlanStep){.command = command,
+				      .args = args,
+				      .undo_command = undo_command,
+				      .undo_args = undo_args,
+				      .fd = -1};
 	return 0;
 }
 
@@ -135,6 +141,63 @@ int qemu_plan_attach_hostdev(const DomainDef *def, const HostdevDef *h, QemuPlan
 	if (r < 0)
 		qemu_plan_clear(plan);
 	return r;
+}
+
+int qemu_plan_attach_interface(const InterfaceDef *net, int fd, QemuPlan *plan, ZvError *err)
+{
+	char id[QEMU_NODE_NAME_MAX], fdname[QEMU_NODE_NAME_MAX + 3];
+	json_object *netdev = NULL, *device = NULL;
+	int r;
+
+	assert(fd >= 0);
+	if (qemu_net_netdev_id(net, id) < 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "The interface has no alias");
+	snprintf(fdname, sizeof(fdname), "fd-%s", id);
+	json_object *getfd = named("fdname", fdname), *closefd = named("fdname", fdname);
+	/* closefd undoes a getfd whose netdev_add never came; after one,
+	 * QEMU answers that the name is unknown, which the undo ignores. */
+	r = getfd && closefd ? add_step(plan, "getfd", getfd, "closefd", closefd)
+			     : (json_object_put(getfd), json_object_put(closefd), -ENOMEM);
+	if (r < 0)
+		return oom(err);
+	plan->v[plan->n - 1].fd = fd;
+	r = qemu_net_netdev_props(net, fdname, &netdev, err);
+	if (r >= 0) {
+		json_object *undo = named("id", id);
+		r = undo ? add_step(plan, "netdev_add", netdev, "netdev_del", undo)
+			 : (json_object_put(netdev), -ENOMEM);
+		if (r < 0)
+			r = oom(err);
+	}
+	if (r >= 0)
+		r = qemu_net_device_props(net, &device, err);
+	if (r >= 0)
+		r = add_device(plan, device, err);
+	if (r < 0)
+		qemu_plan_clear(plan);
+	return r;
+}
+
+int qemu_plan_set_link(const InterfaceDef *net, QemuPlan *plan, ZvError *err)
+{
+	if (!net->info.alias)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "The interface has no alias");
+	json_object *args = named("name", net->info.alias);
+	if (!args || json_object_object_add(args, "up", json_object_new_boolean(!net->link_down)) < 0 ||
+	    add_step(plan, "set_link", args, NULL, NULL) < 0)
+		return oom(err);
+	return 0;
+}
+
+int qemu_plan_drop_interface_netdev(const InterfaceDef *net, QemuPlan *plan, ZvError *err)
+{
+	char id[QEMU_NODE_NAME_MAX];
+	if (qemu_net_netdev_id(net, id) < 0)
+		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "The interface has no alias");
+	json_object *args = named("id", id);
+	if (!args || add_step(plan, "netdev_del", args, NULL, NULL) < 0)
+		return oom(err);
+	return 0;
 }
 
 int qemu_plan_drop_disk_nodes(const DiskDef *disk, QemuPlan *plan, ZvError *err)

@@ -23,6 +23,9 @@ typedef struct QemuPlanStep {
 	json_object *args;
 	const char *undo_command; /* NULL: nothing to undo */
 	json_object *undo_args;
+	/* >= 0: a descriptor the command carries (getfd); the plan's caller
+	 * owns it and keeps it open until the step's reply. */
+	int fd;
 } QemuPlanStep;
 
 typedef struct QemuPlan {
@@ -41,10 +44,19 @@ int qemu_plan_attach_controller(const ControllerDef *cont, QemuPlan *plan, ZvErr
  * scsi-generic. */
 int qemu_plan_attach_hostdev(const DomainDef *def, const HostdevDef *h, QemuPlan *plan, ZvError *err);
 
+/* A NIC whose host side is open on fd: getfd of fd as "fd-<netdev
+ * id>", the tap netdev_add on that name (QEMU takes the descriptor out
+ * of the monitor then), the virtio-net-ccw device_add. */
+int qemu_plan_attach_interface(const InterfaceDef *net, int fd, QemuPlan *plan, ZvError *err);
+
+/* set_link: the NIC's link as net->link_down says. */
+int qemu_plan_set_link(const InterfaceDef *net, QemuPlan *plan, ZvError *err);
+
 /* What goes once QEMU deleted the device: a disk's block nodes, top
- * first; a hostdev's node. */
+ * first; a hostdev's node; a NIC's netdev. */
 int qemu_plan_drop_disk_nodes(const DiskDef *disk, QemuPlan *plan, ZvError *err);
 int qemu_plan_drop_hostdev_node(const HostdevDef *h, QemuPlan *plan, ZvError *err);
+int qemu_plan_drop_interface_netdev(const InterfaceDef *net, QemuPlan *plan, ZvError *err);
 
 /* A cdrom's medium, as libvirt changes it with -blockdev: open the tray
  * (force: even when the guest locked it), wait until it is open, take

@@ -13,6 +13,23 @@ int qemu_monitor_run_step(QemuMonitor *mon, const char *command, json_object *ar
 	return monitor_send_done(mon, command, args, -1, cb);
 }
 
+int qemu_monitor_run_step_fd(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
+			     qemu_monitor_done_fn cb)
+{
+	return monitor_send_done(mon, command, args, pass_fd, cb);
+}
+
+int qemu_monitor_set_link(QemuMonitor *mon, const char *id, bool up, qemu_monitor_done_fn cb)
+{
+	json_object *args = json_object_new_object();
+	if (!args || json_object_object_add(args, "name", json_object_new_string(id)) < 0 ||
+	    json_object_object_add(args, "up", json_object_new_boolean(up)) < 0) {
+		json_object_put(args);
+		return -ENOMEM;
+	}
+	return monitor_send_done(mon, "set_link", args, -1, cb);
+}
+
 int qemu_monitor_device_del(QemuMonitor *mon, const char *id, qemu_monitor_done_fn cb)
 {
 	json_object *args = json_object_new_object();

@@ -198,6 +198,12 @@ int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
  * case). A device_del is only a request: the device is gone when
  * QEMU_EVENT_DEVICE_DELETED names it. */
 int qemu_monitor_run_step(QemuMonitor *mon, const char *command, json_object *args, qemu_monitor_done_fn cb);
+/* The same with a descriptor the command carries (SCM_RIGHTS; pass_fd
+ * stays the caller's): a plan's getfd. */
+int qemu_monitor_run_step_fd(QemuMonitor *mon, const char *command, json_object *args, int pass_fd,
+			     qemu_monitor_done_fn cb);
+/* set_link: the guest NIC of that device id sees its link up or down. */
+int qemu_monitor_set_link(QemuMonitor *mon, const char *id, bool up, qemu_monitor_done_fn cb);
 /* device_del of the device with that id. */
 int qemu_monitor_device_del(QemuMonitor *mon, const char *id, qemu_monitor_done_fn cb);
 /* query-block: whether the tray of the drive of device id is open
