@@ -176,6 +176,8 @@ static int create_check(void *userdata)
 				    "A domain named '%s' already exists with UUID %s", c->def->name,
 				    by_name->uuid);
 	int k = registry_expand_machine(r, c->def, &c->err);
+	if (k >= 0)
+		k = registry_unique_macs(r, c->def, &c->err);
 	/* Nothing to write: the entry only keeps its place in line. */
 	return k < 0 ? k : 1;
 }

@@ -121,6 +121,8 @@ static int define_write_check(void *userdata)
 	int k = registry_expand_machine(r, j->def, &j->err);
 	if (k >= 0)
 		k = registry_check_conflicts(r, j->def, &existing, &j->err);
+	if (k >= 0)
+		k = registry_unique_macs(r, j->def, &j->err);
 	if (k >= 0 && !(j->state_dir = strdup(r->settings->state_dir)))
 		k = zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	return k < 0 ? k : 0;
@@ -187,6 +189,8 @@ static void define_job_parsed(int result, void *userdata)
 		result = registry_expand_machine(r, j->def, &j->err);
 		if (result >= 0)
 			result = registry_check_conflicts(r, j->def, &existing, &j->err);
+		if (result >= 0)
+			result = registry_unique_macs(r, j->def, &j->err);
 	}
 	define_job_finish(j, result, NULL);
 }

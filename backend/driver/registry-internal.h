@@ -41,6 +41,12 @@ int registry_start_worker(Registry *r);
 int registry_insert(Registry *r, DomainDef *def, bool persistent, Domain **ret);
 /* The name and UUID rules of DefineXML. */
 int registry_check_conflicts(Registry *r, const DomainDef *def, Domain **ret_existing, ZvError *err);
+
+/* net-mac.c: a generated MAC of net (a NIC of own, or one about to join
+ * it) drawn again until no other NIC of the host or of own has it; every
+ * generated one of def. A given MAC is left as it is. */
+int registry_unique_mac(Registry *r, const DomainDef *own, InterfaceDef *net, ZvError *err);
+int registry_unique_macs(Registry *r, DomainDef *def, ZvError *err);
 /* s390-ccw-virtio and other aliases → the host's versioned machine type:
  * 1 when def changed, 0 when not (or no probe answer yet). */
 int registry_expand_machine(Registry *r, DomainDef *def, ZvError *err);
