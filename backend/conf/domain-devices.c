@@ -101,6 +101,22 @@ DeviceInfo *device_def_info(DeviceDef *dev)
 	}
 }
 
+const DeviceInfo *domain_def_device_info(const DomainDef *def, DeviceKind kind, size_t index)
+{
+	switch (kind) {
+	case DEVICE_KIND_DISK:
+		return index < def->n_disks ? &def->disks[index].info : NULL;
+	case DEVICE_KIND_CONTROLLER:
+		return index < def->n_controllers ? &def->controllers[index].info : NULL;
+	case DEVICE_KIND_HOSTDEV:
+		return index < def->n_hostdevs ? &def->hostdevs[index].info : NULL;
+	case DEVICE_KIND_INTERFACE:
+		return index < def->n_interfaces ? &def->interfaces[index].info : NULL;
+	default:
+		return NULL;
+	}
+}
+
 const char *device_def_describe(const DeviceDef *dev, char buf[static 96])
 {
 	switch (dev->kind) {

@@ -70,3 +70,6 @@ void domain_def_remove_disk(DomainDef *def, size_t index, DiskDef *ret);
  * ("disk 'vdb'", "controller scsi 1", "hostdev scsi_host3:0:8:0"). */
 DeviceInfo *device_def_info(DeviceDef *dev);
 const char *device_def_describe(const DeviceDef *dev, char buf[static 96]);
+/* The DeviceInfo of def's device of that kind at index (NULL for a kind
+ * without one). */
+const DeviceInfo *domain_def_device_info(const DomainDef *def, DeviceKind kind, size_t index);

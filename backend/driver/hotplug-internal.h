@@ -50,6 +50,7 @@ typedef struct HotplugOp {
 	bool tray_open;                  /* DEVICE_TRAY_MOVED said open */
 	bool force;                      /* media change: open a locked tray */
 	bool medium_removed;             /* media change: the old medium is out */
+	int net_fd;                      /* attach of a NIC: its host side, until the op ends */
 	struct HotplugOp *next_deferred; /* on Domain.hotplug_deferred */
 	sd_event_source *timeout;
 
@@ -88,5 +89,9 @@ void hotplug_config_begin(HotplugOp *op);
 /* hotplug-media.c: the live half of an update (1: nothing to send), the
  * plan's wait for the tray, and a media change that stopped half way. */
 int hotplug_update_live_begin(Domain *d, HotplugOp *op, ZvError *err);
+/* hotplug-link.c: the live half of a NIC's update (only its link state
+ * can change live; 1: nothing to send), and its end. */
+int hotplug_update_link_begin(Domain *d, HotplugOp *op, ZvError *err);
+void hotplug_update_link_done(Domain *d, HotplugOp *op);
 void hotplug_wait_tray(Domain *d, HotplugOp *op);
 void hotplug_medium_failed(Domain *d, HotplugOp *op);

@@ -1,14 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* AttachDevice, DetachDevice and UpdateDevice (disks, SCSI controllers,
- * SCSI hostdevs): the calls, and their live half, which walks a
- * qemu/hotplug-plan.h plan, one QMP command at a time, as the one call
- * in flight of the domain, and changes the live definition only once
- * QEMU has done its part (a failure sends the undo of what was done).
- * The config half is hotplug-config.c's, a cdrom's medium
- * hotplug-media.c's. A call that needs both halves checks both before
- * it touches either. */
-/* AttachDevice, DetachDevice and UpdateDevice (disks, SCSI controllers,
- * SCSI hostdevs) and a cdrom's media change. The live half walks a
+ * SCSI hostdevs, NICs) and a cdrom's media change. The live half walks a
  * qemu/hotplug-plan.h plan, one QMP command at a time, as the one call
  * in flight of the domain, and changes the live definition only once
  * QEMU has done its part (a failure sends the undo of what was done);
@@ -21,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/ccw-address.h"
 #include "conf/device-xml.h"
@@ -29,6 +22,7 @@
 #include "domain-internal.h"
 #include "hotplug-internal.h"
 #include "host/scsi-host.h"
+#include "net.h"
 #include "qemu/hotplug-plan.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
@@ -47,6 +41,8 @@ HotplugOp *hotplug_op_free(HotplugOp *op)
 	free(op->target);
 	free(op->alias);
 	sd_event_source_disable_unref(op->timeout);
+	if (op->net_fd >= 0)
+		close(op->net_fd);
 	free(op);
 	return NULL;
 }
@@ -115,6 +111,16 @@ void hotplug_undo_plan(Domain *d, HotplugOp *op)
 	}
 }
 
+/* A failed attach: QEMU's part undone, the device's files and host
+ * link given back. */
+static void attach_undo(Domain *d, HotplugOp *op)
+{
+	hotplug_undo_plan(d, op);
+	dac_restore_device(d, op->live_dev);
+	if (op->live_dev->kind == DEVICE_KIND_INTERFACE)
+		domain_net_release(d, &op->live_dev->interface);
+}
+
 static void plan_done(Domain *d, HotplugOp *op);
 
 static void on_step_reply(QemuMonitor *mon, int r, const char *error, void *userdata)
@@ -132,10 +138,9 @@ static void on_step_reply(QemuMonitor *mon, int r, const char *error, void *user
 	if (r < 0) {
 		char what[128];
 		snprintf(what, sizeof(what), "QEMU refused %s (%s)", s->command, op->what);
-		if (op->kind == HOTPLUG_ATTACH) {
-			hotplug_undo_plan(d, op);
-			dac_restore_device(d, op->live_dev);
-		} else
+		if (op->kind == HOTPLUG_ATTACH)
+			attach_undo(d, op);
+		else if (op->dev->kind == DEVICE_KIND_DISK)
 			hotplug_medium_failed(d, op);
 		hotplug_live_fail(d, op, ZV_ERROR_HYPERVISOR, EIO, what, error);
 		return;
@@ -158,13 +163,15 @@ void hotplug_plan_next(Domain *d, HotplugOp *op)
 		return;
 	}
 	op->phase = PHASE_PLAN;
-	int r = d->monitor ? qemu_monitor_run_step(d->monitor, s->command, TAKE_PTR(s->args), on_step_reply)
-			   : -ENOTCONN;
+	int r = !d->monitor ? -ENOTCONN
+		: s->fd >= 0
+			? qemu_monitor_run_step_fd(d->monitor, s->command, TAKE_PTR(s->args), s->fd,
+						   on_step_reply)
+			: qemu_monitor_run_step(d->monitor, s->command, TAKE_PTR(s->args), on_step_reply);
 	if (r < 0) {
-		if (op->kind == HOTPLUG_ATTACH) {
-			hotplug_undo_plan(d, op);
-			dac_restore_device(d, op->live_dev);
-		} else if (op->kind == HOTPLUG_UPDATE)
+		if (op->kind == HOTPLUG_ATTACH)
+			attach_undo(d, op);
+		else if (op->kind == HOTPLUG_UPDATE && op->dev->kind == DEVICE_KIND_DISK)
 			hotplug_medium_failed(d, op);
 		hotplug_live_fail(d, op, ZV_ERROR_HYPERVISOR, -r, "Cannot send a command to QEMU",
 				  strerror(-r));
@@ -192,6 +199,8 @@ static void plan_done(Domain *d, HotplugOp *op)
 			return;
 		}
 		log_info("Domain %s: %s attached", domain_name(d), op->what);
+	} else if (op->dev->kind == DEVICE_KIND_INTERFACE) {
+		hotplug_update_link_done(d, op);
 	} else {
 		/* A medium change: the disk of that target gets the new medium. */
 		ssize_t i = domain_def_disk_index(d->live, op->target);
@@ -218,7 +227,7 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 	/* What finds the new devices in the live definition again. */
 	DeviceDef ckey = {.kind = DEVICE_KIND_CONTROLLER,
 			  .controller = {.type = CONTROLLER_TYPE_SCSI, .index = op->implicit.index}};
-	bool dev_in = false, cont_in = false;
+	bool dev_in = false, cont_in = false, net_made = false;
 	int r;
 
 	r = domain_begin_op(d, DOMAIN_OP_ATTACH_DEVICE, hotplug_live_done, op, err);
@@ -273,6 +282,14 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 		case DEVICE_KIND_HOSTDEV:
 			r = qemu_plan_attach_hostdev(live, &live->hostdevs[di], &op->plan, err);
 			break;
+		case DEVICE_KIND_INTERFACE:
+			/* The host side first: the plan hands its descriptor over. */
+			r = domain_net_prepare(d, &live->interfaces[di], &op->net_fd, err);
+			net_made = r >= 0;
+			if (r >= 0)
+				r = qemu_plan_attach_interface(&live->interfaces[di], op->net_fd, &op->plan,
+							       err);
+			break;
 		default:
 			r = -EINVAL;
 		}
@@ -303,6 +320,8 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 	if (r >= 0)
 		r = dac_label_device(d, op->live_dev, err);
 	if (r < 0) {
+		if (net_made)
+			domain_net_release(d, &op->live_dev->interface);
 		domain_abort_op(d);
 		if (error_is_set(err))
 			return r;
@@ -335,6 +354,9 @@ static void remove_live_device(Domain *d, const char *alias, QemuPlan *drop_out)
 	for (size_t k = 0; live && k < live->n_hostdevs; k++)
 		if (live->hostdevs[k].info.alias && strcmp(live->hostdevs[k].info.alias, alias) == 0)
 			kind = DEVICE_KIND_HOSTDEV, index = k;
+	for (size_t k = 0; live && k < live->n_interfaces; k++)
+		if (live->interfaces[k].info.alias && strcmp(live->interfaces[k].info.alias, alias) == 0)
+			kind = DEVICE_KIND_INTERFACE, index = k;
 	if (kind == _DEVICE_KIND_MAX)
 		return;
 
@@ -348,6 +370,11 @@ static void remove_live_device(Domain *d, const char *alias, QemuPlan *drop_out)
 		(void)qemu_plan_drop_disk_nodes(&gone->disk, &drop, &err);
 	else if (kind == DEVICE_KIND_HOSTDEV)
 		(void)qemu_plan_drop_hostdev_node(&gone->hostdev, &drop, &err);
+	else if (kind == DEVICE_KIND_INTERFACE) {
+		(void)qemu_plan_drop_interface_netdev(&gone->interface, &drop, &err);
+		/* The guest let go of it: its host link can go now. */
+		domain_net_release(d, &gone->interface);
+	}
 	if (drop_out) {
 		/* The call ends when QEMU has deleted them: a daemon stopped
 		 * right after the answer must not leave them behind. */
@@ -462,9 +489,8 @@ static int detach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 	if (!probe)
 		return hotplug_oom(err);
 	/* Its alias, found without copying the device. */
-	const char *alias = op->dev->kind == DEVICE_KIND_DISK         ? d->live->disks[i].info.alias
-			    : op->dev->kind == DEVICE_KIND_CONTROLLER ? d->live->controllers[i].info.alias
-								      : d->live->hostdevs[i].info.alias;
+	const DeviceInfo *info = domain_def_device_info(d->live, op->dev->kind, (size_t)i);
+	const char *alias = info ? info->alias : NULL;
 	if (!alias)
 		return zv_error_set(err, ZV_ERROR_HOST, EINVAL, "%s of domain '%s' has no alias", op->what,
 				    domain_name(d));
@@ -526,12 +552,6 @@ int hotplug_op_new(Domain *d, HotplugKind kind, DeviceDef *dev, DomainModifyFlag
 	if (!(flags & (DOMAIN_MODIFY_LIVE | DOMAIN_MODIFY_CONFIG)))
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: no definition to change",
 				    hotplug_kind_call(kind));
-	/* Until an interface's host link joins the plug's plan. */
-	if (dev->kind == DEVICE_KIND_INTERFACE)
-		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EOPNOTSUPP,
-				    "%s: network interfaces cannot be plugged or changed yet; give them "
-				    "in the domain's definition (DefineXML)",
-				    hotplug_kind_call(kind));
 	if (d->undefine_pending || d->rename_pending)
 		return domain_check_idle(d, kind_op(kind), err);
 	HotplugOp *op = calloc(1, sizeof(*op));
@@ -545,6 +565,7 @@ int hotplug_op_new(Domain *d, HotplugKind kind, DeviceDef *dev, DomainModifyFlag
 		.dev = TAKE_PTR(owned),
 		.cb = cb,
 		.userdata = userdata,
+		.net_fd = -1,
 		.err = ZV_ERROR_INIT,
 	};
 	memcpy(op->uuid_hex, d->uuid_hex, sizeof(op->uuid_hex));
@@ -592,7 +613,8 @@ int hotplug_op_run(Domain *d, HotplugOp *op, ZvError *err)
 			r = detach_live_begin(d, op, err);
 			break;
 		case HOTPLUG_UPDATE:
-			r = hotplug_update_live_begin(d, op, err);
+			r = op->dev->kind == DEVICE_KIND_INTERFACE ? hotplug_update_link_begin(d, op, err)
+								   : hotplug_update_live_begin(d, op, err);
 			if (r > 0 && (op->flags & DOMAIN_MODIFY_CONFIG))
 				r = 1; /* nothing to send live: the config half answers */
 			else if (r > 0) {
@@ -649,6 +671,12 @@ int domain_attach_device(Domain *d, DeviceDef *dev, DomainModifyFlags flags, dom
 	int r = hotplug_op_new(d, HOTPLUG_ATTACH, dev, flags, cb, userdata, &op, err);
 	if (r < 0)
 		return r;
+	/* One drawn MAC for both halves. */
+	if (op->dev->kind == DEVICE_KIND_INTERFACE &&
+	    (r = registry_unique_mac(d->registry, d->live ?: d->def, &op->dev->interface, err)) < 0) {
+		hotplug_op_free(op);
+		return r;
+	}
 	if (flags & DOMAIN_MODIFY_LIVE) {
 		r = attach_prepare(d, op, err);
 		if (r < 0) {

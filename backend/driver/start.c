@@ -335,6 +335,13 @@ static void on_start_cont(QemuMonitor *mon, int r, const char *error, void *user
 	domain_start_done(d);
 }
 
+static void on_start_set_link(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	if (r < 0)
+		log_warning("Domain %s: set_link (down) failed: %s", domain_name(d), error);
+}
+
 /* Records where each pty console ended up, as libvirt shows it in live XML. */
 static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *chardevs, size_t n,
 			      const char *error, void *userdata)
@@ -354,6 +361,15 @@ static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *charde
 			free(con->live_pty_path);
 			con->live_pty_path = strdup(chardevs[i].pty_path);
 		}
+	}
+
+	/* QEMU has no device property for it: libvirt's set_link at start.
+	 * Commands run in order, so the guest's CPUs run after it. */
+	for (size_t i = 0; i < d->live->n_interfaces; i++) {
+		const InterfaceDef *net = &d->live->interfaces[i];
+		if (net->link_down && net->info.alias &&
+		    qemu_monitor_set_link(d->monitor, net->info.alias, false, on_start_set_link) < 0)
+			return domain_fail_start(d, "set_link", "the monitor connection is gone");
 	}
 
 	if (d->restore)
