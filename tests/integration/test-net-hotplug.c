@@ -311,6 +311,57 @@ static void test_restart_and_crash(void **state)
 	harness_undefine(path);
 }
 
+static char *conf_path(void)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/zvirtd.conf", harness_tmpdir()) > 0);
+	return p;
+}
+
+/* A direct NIC without <source dev> goes on [Network] DefaultNIC=, and
+ * without that key the start says what is missing. */
+static void test_default_nic(void **state)
+{
+	_cleanup_free_ char *xml = NULL, *path = NULL, *conf = conf_path(), *original = NULL, *live = NULL,
+			    *cmd = NULL, *show = NULL;
+	original = harness_read_file(conf);
+	xml = net_xml("hp-default", "    <interface type='direct'>\n"
+				    "      <mac address='" MAC_DIRECT "'/>\n"
+				    "    </interface>\n");
+	path = harness_define(xml);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_true(harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_string_equal(error.name, "org.zvirt1.Error.InvalidArgument");
+	assert_non_null(strstr(error.message, "DefaultNIC="));
+	assert_links();
+
+	_cleanup_free_ char *with = NULL;
+	assert_true(asprintf(&with, "%s\n[Network]\nDefaultNIC=zvh0\n", original) > 0);
+	harness_write_file(conf, with);
+	assert_int_equal(harness_restart_daemon(), 0);
+	free(path);
+	path = harness_lookup("hp-default");
+	harness_boot_guest(path, "hp-default");
+	live = harness_get_xml(path);
+	const char *t = strstr(live, "<target dev='macvtap");
+	assert_non_null(t);
+	t += strlen("<target dev='");
+	assert_true(asprintf(&cmd, "ip -o link show %.*s", (int)strcspn(t, "'"), t) > 0);
+	FILE *p = popen(cmd, "r");
+	char line[512] = "";
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	pclose(p);
+	assert_non_null(strstr(line, "@zvh0:")); /* its parent is the DefaultNIC */
+	assert_true(guest_pings(path, MAC_DIRECT, GUEST_ADDR, PEER_ADDR));
+	destroy(path);
+	assert_links();
+	harness_undefine(path);
+	harness_write_file(conf, original);
+	assert_int_equal(harness_restart_daemon(), 0);
+}
+
 static int setup_net(void **state)
 {
 	if (harness_netns_peer("hpd", "zvh0", "zvp0", PEER_ADDR "/24") < 0 ||
@@ -341,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_plugs, setup_net, teardown_net),
 		cmocka_unit_test_setup_teardown(test_link_state, setup_net, teardown_net),
 		cmocka_unit_test_setup_teardown(test_restart_and_crash, setup_net, teardown_net),
+		cmocka_unit_test_setup_teardown(test_default_nic, setup_net, teardown_net),
 	};
 	return harness_main("net-hotplug", tests, 0);
 }
