@@ -36,6 +36,7 @@
 #define UUID_CRASH   "a1b2c3d4-0002-4000-8000-00000000a002"
 #define UUID_NOSTAT  "a1b2c3d4-0003-4000-8000-00000000a003"
 #define UUID_MISSING "a1b2c3d4-0004-4000-8000-00000000a004"
+#define UUID_REBOOT  "a1b2c3d4-0005-4000-8000-00000000a005"
 #define UUID_FOREIGN "f0f0f0f0-0000-4000-8000-00000000f0f0"
 #define PORT_WAIT_MS 15000
 
@@ -181,6 +182,23 @@ static char *assert_port(const char *path, const char *uuid)
 	return target;
 }
 
+/* The guest's NIC of MAC gets its address and reaches the peer. */
+static void assert_guest_pings(const char *path)
+{
+	_cleanup_free_ char *out = guest_cmd(path, "netup " MAC " " GUEST_ADDR, 30000);
+	if (!strstr(out, " ok"))
+		fail_msg("the guest could not bring up its NIC: %s", out);
+	_cleanup_free_ char *pout = guest_cmd(path, "ping " PEER_ADDR " 3", 60000);
+	if (!strstr(pout, "ok"))
+		fail_msg("the guest cannot ping its peer through Open vSwitch: %s", pout);
+}
+
+static unsigned link_mtu(const char *name)
+{
+	_cleanup_free_ char *mtu = sh_out("cat /sys/class/net/%s/mtu", name);
+	return (unsigned)strtoul(mtu, NULL, 10);
+}
+
 /* Once per program: the switch, the bridge, the peer on its VLAN, then
  * the daemon, which must see OVS_RUNDIR. */
 static int setup_ovs(void **state)
@@ -208,7 +226,7 @@ static void test_ping_and_stop(void **state)
 	if (ovs_missing)
 		skip();
 	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
-			    *out = NULL, *pout = NULL, *live = NULL;
+			    *live = NULL;
 	assert_non_null(before);
 	xml = ovs_xml("ovs-ping", UUID_PING, OVS_BRIDGE);
 	path = harness_define(xml);
@@ -217,18 +235,56 @@ static void test_ping_and_stop(void **state)
 	live = harness_get_xml(path);
 	assert_non_null(strstr(live, "<parameters interfaceid='" IFACE_ID "'/>"));
 
-	out = guest_cmd(path, "netup " MAC " " GUEST_ADDR, 30000);
-	if (!strstr(out, " ok"))
-		fail_msg("the guest could not bring up its NIC: %s", out);
-	pout = guest_cmd(path, "ping " PEER_ADDR " 3", 60000);
-	if (!strstr(pout, "ok"))
-		fail_msg("the guest cannot ping its peer through Open vSwitch: %s", pout);
+	assert_guest_pings(path);
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
 	wait_no_ports(UUID_PING);
 	_cleanup_free_ char *ports = sh_out("ovs-vsctl list-ports " OVS_BRIDGE);
 	assert_string_equal(ports, PEER_IF);
+	assert_links(before);
+	harness_undefine(path);
+}
+
+/* A reboot is a new QEMU whose tap gets the same name: the old port's
+ * removal, queued at the stop, comes before the new one's addition. The
+ * tap takes the OVS bridge's MTU. */
+static void test_reboot_and_mtu(void **state)
+{
+	if (ovs_missing)
+		skip();
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *again = NULL, *log = harness_console_log("ovs-reboot");
+	assert_non_null(before);
+	sh("ovs-vsctl set Interface " OVS_BRIDGE " mtu_request=1400");
+	for (int i = 0; i < 100 && link_mtu(OVS_BRIDGE) != 1400; i++)
+		usleep(50 * 1000);
+	assert_int_equal(link_mtu(OVS_BRIDGE), 1400);
+
+	xml = ovs_xml("ovs-reboot", UUID_REBOOT, OVS_BRIDGE);
+	path = harness_define(xml);
+	harness_boot_guest(path, "ovs-reboot");
+	target = assert_port(path, UUID_REBOOT);
+	assert_int_equal(link_mtu(target), 1400);
+
+	off_t console_mark = harness_file_size(log);
+	size_t mark = harness_signal_mark();
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Reboot", "a{sv}", 0));
+	assert_non_null(harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "shut-off",
+					    HARNESS_BOOT_TIMEOUT_MS));
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_BOOT_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_console_from(log, console_mark, "zvirt-guest: ready boot_id=",
+						   HARNESS_BOOT_TIMEOUT_MS, NULL),
+			 0);
+	again = assert_port(path, UUID_REBOOT);
+	assert_string_equal(again, target);
+	assert_int_equal(link_mtu(again), 1400);
+	assert_guest_pings(path);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	wait_no_ports(UUID_REBOOT);
+	sh("ovs-vsctl clear Interface " OVS_BRIDGE " mtu_request");
 	assert_links(before);
 	harness_undefine(path);
 }
@@ -385,6 +441,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_ping_and_stop, setup_ovs),
+		cmocka_unit_test_setup(test_reboot_and_mtu, setup_ovs),
 		cmocka_unit_test_setup(test_crash_with_status, setup_ovs),
 		cmocka_unit_test_setup(test_crash_without_status, setup_ovs),
 		cmocka_unit_test_setup(test_missing_bridge, setup_ovs),
