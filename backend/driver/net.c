@@ -114,8 +114,8 @@ static void delete_macvtap(Domain *d, const InterfaceDef *net)
 
 void domain_net_release(Domain *d, const InterfaceDef *net)
 {
-	/* The port first: a tap that still exists is never an OVS port's
-	 * without one. */
+	/* The port's removal is queued before anything else can ask for a
+	 * port of the tap's name again. */
 	domain_net_disconnect(d, &net, 1);
 	delete_macvtap(d, net);
 }
@@ -126,16 +126,14 @@ void domain_net_release_all(Domain *d)
 		return;
 	size_t n = d->live->n_interfaces;
 	_cleanup_free_ const InterfaceDef **nets = calloc(n, sizeof(*nets));
-	for (size_t i = 0; nets && i < n; i++)
-		nets[i] = &d->live->interfaces[i];
-	/* One job for all the ports; without memory, one each. */
-	if (nets)
-		domain_net_disconnect(d, nets, n);
-	for (size_t i = 0; i < n; i++) {
-		if (!nets)
-			domain_net_disconnect(d, (const InterfaceDef *const[]){&d->live->interfaces[i]}, 1);
+	if (nets) {
+		for (size_t i = 0; i < n; i++)
+			nets[i] = &d->live->interfaces[i];
+		domain_net_disconnect(d, nets, n); /* one job for all the ports */
+	} else
+		log_warning("Domain %s: out of memory removing its Open vSwitch ports", domain_name(d));
+	for (size_t i = 0; i < n; i++)
 		delete_macvtap(d, &d->live->interfaces[i]);
-	}
 }
 
 /* Whether the link of that name and tag belongs to a running domain;
