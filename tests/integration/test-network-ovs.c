@@ -386,26 +386,44 @@ static char *log_from(off_t from)
 	return strdup(all + from);
 }
 
-/* A daemon that finds no ovs-vsctl, then no ovsdb, looks for leftover
- * ports of a domain that does not run and says nothing above debug. */
-static void daemon_without_ovs(const char *path_env, const char *expect)
+/* A daemon that finds no ovs-vsctl, or no ovsdb: the search for leftover
+ * ports of a domain that does not run says nothing above debug; a start
+ * of the domain at path fails with HostError saying why (start_error),
+ * leaving no link, and the removal at its stop is quiet too. */
+static void daemon_without_ovs(const char *path_env, const char *leftover_msg, const char *start_error)
 {
 	off_t mark = harness_file_size(harness_daemon_log());
-	_cleanup_free_ char *saved = strdup(getenv("PATH"));
+	_cleanup_free_ char *saved = strdup(getenv("PATH")), *before = harness_host_links(), *path = NULL;
 	assert_non_null(saved);
 	if (path_env)
 		assert_int_equal(setenv("PATH", path_env, 1), 0);
 	int r = harness_start_daemon();
 	assert_int_equal(setenv("PATH", saved, 1), 0);
 	assert_int_equal(r, 0);
-	if (harness_wait_console_from(harness_daemon_log(), mark, expect, 10000, NULL) < 0)
-		fail_msg("the daemon did not say '%s'", expect);
+	if (harness_wait_console_from(harness_daemon_log(), mark, leftover_msg, 10000, NULL) < 0)
+		fail_msg("the daemon did not say '%s'", leftover_msg);
+
+	path = harness_lookup("ovs-idle");
+	assert_non_null(path);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	r = harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
+	assert_true(r < 0);
+	assert_string_equal(error.name, ZVIRT_ERROR("HostError"));
+	if (strncmp(error.message, "Starting domain 'ovs-idle' failed: ", 35) != 0 ||
+	    !strstr(error.message, start_error))
+		fail_msg("unexpected message: %s", error.message);
+	assert_int_equal(harness_wait_state(path, "shut-off", "failed", HARNESS_STATE_TIMEOUT_MS), 0);
+	if (harness_wait_console_from(harness_daemon_log(), mark, "no Open vSwitch ports to remove", 10000,
+				      NULL) < 0)
+		fail_msg("the daemon did not try to remove the port of the failed start");
+	assert_links(before);
+
 	_cleanup_free_ char *log = log_from(mark);
 	for (char *l = log; l && *l;) {
 		char *nl = strchr(l, '\n');
 		if (nl)
 			*nl = 0;
-		if (strstr(l, "Open vSwitch") && !strstr(l, " debug: "))
+		if (strstr(l, "Open vSwitch") && !strstr(l, " debug: ") && !strstr(l, "Starting domain"))
 			fail_msg("not a debug line: %s", l);
 		l = nl ? nl + 1 : NULL;
 	}
@@ -426,9 +444,11 @@ static void test_no_ovs_is_silent(void **state)
 	_cleanup_free_ char *empty = NULL;
 	assert_true(asprintf(&empty, "%s/empty-path", harness_tmpdir()) > 0);
 	assert_int_equal(mkdir(empty, 0755), 0);
-	daemon_without_ovs(empty, "Open vSwitch is not installed (no ovs-vsctl)");
+	daemon_without_ovs(empty, "Open vSwitch is not installed (no ovs-vsctl)",
+			   "Open vSwitch is not installed (no ovs-vsctl)");
 	/* ovs-vsctl, but no ovsdb-server where it looks. */
-	daemon_without_ovs(NULL, "database connection failed");
+	daemon_without_ovs(NULL, "database connection failed",
+			   "Cannot add port vnet0 to Open vSwitch bridge " OVS_BRIDGE ": ovs-vsctl: ");
 	assert_int_equal(harness_start_daemon(), 0);
 	free(path);
 	path = harness_lookup("ovs-idle");
