@@ -25,20 +25,21 @@
 
 #include "harness.h"
 
-#define OVS_BRIDGE   "zvovs0"
-#define PEER_IF      "zvoh0"
-#define PEER_ADDR    "10.79.0.1"
-#define GUEST_ADDR   "10.79.0.2/24"
-#define VLAN         "10"
-#define MAC          "52:54:00:7b:00:01"
-#define IFACE_ID     "0b5c6a3e-7d21-4e8f-9a10-b2c3d4e5f607"
-#define UUID_PING    "a1b2c3d4-0001-4000-8000-00000000a001"
-#define UUID_CRASH   "a1b2c3d4-0002-4000-8000-00000000a002"
-#define UUID_NOSTAT  "a1b2c3d4-0003-4000-8000-00000000a003"
-#define UUID_MISSING "a1b2c3d4-0004-4000-8000-00000000a004"
-#define UUID_REBOOT  "a1b2c3d4-0005-4000-8000-00000000a005"
-#define UUID_FOREIGN "f0f0f0f0-0000-4000-8000-00000000f0f0"
-#define PORT_WAIT_MS 15000
+#define OVS_BRIDGE    "zvovs0"
+#define PEER_IF       "zvoh0"
+#define PEER_ADDR     "10.79.0.1"
+#define GUEST_ADDR    "10.79.0.2/24"
+#define VLAN          "10"
+#define MAC           "52:54:00:7b:00:01"
+#define IFACE_ID      "0b5c6a3e-7d21-4e8f-9a10-b2c3d4e5f607"
+#define UUID_PING     "a1b2c3d4-0001-4000-8000-00000000a001"
+#define UUID_CRASH    "a1b2c3d4-0002-4000-8000-00000000a002"
+#define UUID_NOSTAT   "a1b2c3d4-0003-4000-8000-00000000a003"
+#define UUID_MISSING  "a1b2c3d4-0004-4000-8000-00000000a004"
+#define UUID_REBOOT   "a1b2c3d4-0005-4000-8000-00000000a005"
+#define UUID_INFLIGHT "a1b2c3d4-0006-4000-8000-00000000a006"
+#define UUID_FOREIGN  "f0f0f0f0-0000-4000-8000-00000000f0f0"
+#define PORT_WAIT_MS  15000
 
 static bool ovs_ready, ovs_missing;
 
@@ -289,6 +290,46 @@ static void test_reboot_and_mtu(void **state)
 	harness_undefine(path);
 }
 
+/* The daemon dies after the port was added, before cont: the next one
+ * carries the start through, adding the port again (it is there: its
+ * marks are rewritten), and the guest reaches its peer. */
+static void test_killed_before_cont(void **state)
+{
+	if (ovs_missing)
+		skip();
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *log = harness_console_log("ovs-inflight");
+	assert_non_null(before);
+	xml = ovs_xml("ovs-inflight", UUID_INFLIGHT, OVS_BRIDGE);
+	path = harness_define(xml);
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_KILL", "start-before-cont", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_KILL"), 0);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_true(harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start",
+				      "a{sv}", 0) < 0);
+	assert_return_code(harness_kill_daemon(), 0);
+	_cleanup_free_ char *left = ports_of(UUID_INFLIGHT);
+	assert_true(strncmp(left, "vnet", 4) == 0);
+
+	assert_int_equal(harness_start_daemon(), 0);
+	free(path);
+	path = harness_lookup("ovs-inflight");
+	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_int_equal(harness_wait_console(log, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS),
+			 0);
+	target = assert_port(path, UUID_INFLIGHT);
+	assert_string_equal(target, left);
+	assert_guest_pings(path);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	wait_no_ports(UUID_INFLIGHT);
+	assert_links(before);
+	harness_undefine(path);
+}
+
 /* The daemon killed, then QEMU: the port stays until the next daemon;
  * a port of a UUID that is no domain of this host stays for good. */
 static void crash_and_restart(const char *name, const char *uuid, bool drop_status)
@@ -462,6 +503,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_ping_and_stop, setup_ovs),
 		cmocka_unit_test_setup(test_reboot_and_mtu, setup_ovs),
+		cmocka_unit_test_setup(test_killed_before_cont, setup_ovs),
 		cmocka_unit_test_setup(test_crash_with_status, setup_ovs),
 		cmocka_unit_test_setup(test_crash_without_status, setup_ovs),
 		cmocka_unit_test_setup(test_missing_bridge, setup_ovs),
