@@ -46,7 +46,10 @@ static inline void net_fds_close(NetFds *f)
  * external_ids:iface-id (<parameters interfaceid>), attached-mac,
  * iface-status=active and vm-id (the domain's UUID), the Port tagged
  * with <vlan><tag id>. ovs-vsctl blocks: all of it runs on the
- * registry's OVS worker (net-ovs.c), in the order it was asked for. */
+ * registry's OVS worker (net-ovs.c), in the order it was asked for.
+ * A hot-plug does as the start: domain_net_prepare, the fd to QEMU
+ * (getfd, netdev_add), domain_net_connect, and device_add from its
+ * done; an unplug: device_del, netdev_del, then domain_net_release. */
 
 /* done runs on the loop with 0, or the error (HostError with
  * ovs-vsctl's words; no port is left then). */
