@@ -9,6 +9,7 @@
 
 #include "domain-internal.h"
 #include "job-internal.h"
+#include "net.h"
 #include "dump-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
@@ -102,6 +103,7 @@ Domain *domain_free(Domain *d)
 	job_forget_domain(d);
 	domain_stats_answer_all(d);
 	domain_hotplug_stopped(d);
+	domain_net_ovs_detach(d);
 	domain_console_close(d);
 	qemu_monitor_free(d->monitor);
 	qemu_process_free(d->process);

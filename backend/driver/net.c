@@ -36,15 +36,22 @@ int domain_net_prepare(Domain *d, InterfaceDef *net, int *ret_fd, ZvError *err)
 		r = host_macvtap_create(parent, want, net->mode, net->mac, tag, &name, &fd, err);
 		break;
 	}
-	case NET_TYPE_BRIDGE:
-		if (net->virtualport == VIRTUALPORT_OPENVSWITCH)
-			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EOPNOTSUPP,
-					    "Interface %s of domain '%s': Open vSwitch ports are not "
-					    "supported yet",
-					    net_mac_to_string(net->mac, mac), domain_name(d));
-		r = host_tap_create(want, geteuid() == 0 ? s->qemu_uid : geteuid(), net->mac, net->mtu,
-				    net->source_bridge, tag, &name, &fd, err);
+	case NET_TYPE_BRIDGE: {
+		uid_t owner = geteuid() == 0 ? s->qemu_uid : geteuid();
+		if (net->virtualport != VIRTUALPORT_OPENVSWITCH) {
+			r = host_tap_create(want, owner, net->mac, net->mtu, net->source_bridge, tag, &name,
+					    &fd, err);
+			break;
+		}
+		/* On no Linux bridge: domain_net_connect makes it an OVS port.
+		 * The OVS bridge's own link tells its MTU, as a Linux
+		 * bridge's does; without one the kernel's default. */
+		unsigned mtu = net->mtu;
+		if (!mtu && host_link_get_mtu(net->source_bridge, &mtu) < 0)
+			mtu = 0;
+		r = host_tap_create(want, owner, net->mac, mtu, NULL, tag, &name, &fd, err);
 		break;
+	}
 	default:
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "Unsupported interface type");
 	}
@@ -90,7 +97,8 @@ int domain_net_prepare_all(Domain *d, int **ret_fds, ZvError *err)
 	return 0;
 }
 
-void domain_net_release(Domain *d, const InterfaceDef *net)
+/* A macvtap of this run: deleted when it carries d's tag. */
+static void delete_macvtap(Domain *d, const InterfaceDef *net)
 {
 	char tag[HOST_LINK_TAG_MAX];
 	if (!net->target_dev || net->type != NET_TYPE_DIRECT)
@@ -104,10 +112,28 @@ void domain_net_release(Domain *d, const InterfaceDef *net)
 			    strerror(-r));
 }
 
+void domain_net_release(Domain *d, const InterfaceDef *net)
+{
+	/* The port's removal is queued before anything else can ask for a
+	 * port of the tap's name again. */
+	domain_net_disconnect(d, &net, 1);
+	delete_macvtap(d, net);
+}
+
 void domain_net_release_all(Domain *d)
 {
-	for (size_t i = 0; d->live && i < d->live->n_interfaces; i++)
-		domain_net_release(d, &d->live->interfaces[i]);
+	if (!d->live || d->live->n_interfaces == 0)
+		return;
+	size_t n = d->live->n_interfaces;
+	_cleanup_free_ const InterfaceDef **nets = calloc(n, sizeof(*nets));
+	if (nets) {
+		for (size_t i = 0; i < n; i++)
+			nets[i] = &d->live->interfaces[i];
+		domain_net_disconnect(d, nets, n); /* one job for all the ports */
+	} else
+		log_warning("Domain %s: out of memory removing its Open vSwitch ports", domain_name(d));
+	for (size_t i = 0; i < n; i++)
+		delete_macvtap(d, &d->live->interfaces[i]);
 }
 
 /* Whether the link of that name and tag belongs to a running domain;
@@ -133,6 +159,7 @@ static bool link_in_use(Registry *r, const char *name, const char *tag)
 void registry_net_remove_leftovers(Registry *r)
 {
 	_cleanup_strv_free_ char **names = NULL, **tags = NULL;
+	registry_net_ovs_remove_leftovers(r);
 	int k = host_links_tagged(&names, &tags);
 	if (k < 0) {
 		log_warning("Cannot list the host's links for leftovers: %s", strerror(-k));

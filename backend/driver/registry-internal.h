@@ -32,6 +32,10 @@ struct Registry {
 	struct RegistryCreate *create_jobs; /* create.c: parses in flight, likewise */
 	struct NativeJob *native_jobs;      /* native.c: likewise */
 	Hashmap *jobs;                      /* job.c: id → Job, running and lingering */
+	/* net-ovs.c: ovs-vsctl runs, one thread so that they keep their
+	 * order; started on first use. The jobs queued or running. */
+	Worker *ovs_worker;
+	struct OvsJob *ovs_jobs;
 	unsigned last_job_id;
 };
 

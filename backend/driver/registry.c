@@ -46,6 +46,7 @@ Registry *registry_free(Registry *r)
 	/* Running parses and the write under way end first, queued ones
 	 * never start; then every call still waiting is answered. */
 	r->worker = worker_free(r->worker);
+	registry_net_ovs_free(r);
 	r->writes = write_queue_free(r->writes);
 	registry_cancel_defines(r);
 	registry_cancel_creates(r);

@@ -342,6 +342,31 @@ static void on_start_set_link(QemuMonitor *mon, int r, const char *error, void *
 		log_warning("Domain %s: set_link (down) failed: %s", domain_name(d), error);
 }
 
+/* Once the NICs are on their switches: the restore's incoming
+ * migration, a paused start's end, or cont. */
+static void start_run_guest(Domain *d)
+{
+	if (d->restore)
+		return domain_restore_incoming(d);
+	if (d->start_flags & DOMAIN_START_PAUSED)
+		return domain_start_done(d);
+	fault_point("start-before-cont");
+	if (qemu_monitor_cont(d->monitor, on_start_cont) < 0)
+		domain_fail_start(d, "cont", "the monitor connection is gone");
+}
+
+/* A port that could not be added is the host's fault, not QEMU's: the
+ * start fails with HostError; QEMU goes, and its taps with it. */
+static void on_start_connected(Domain *d, int r, const ZvError *err, void *userdata)
+{
+	if (r < 0) {
+		zv_error_set(&d->op_error, err->code != ZV_ERROR_NONE ? err->code : ZV_ERROR_HOST, r,
+			     "Starting domain '%s' failed: %s", domain_name(d), err->message);
+		return domain_kill_qemu(d, DOMAIN_REASON_FAILED);
+	}
+	start_run_guest(d);
+}
+
 /* Records where each pty console ended up, as libvirt shows it in live XML. */
 static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *chardevs, size_t n,
 			      const char *error, void *userdata)
@@ -372,13 +397,14 @@ static void on_start_chardevs(QemuMonitor *mon, int r, const QemuChardev *charde
 			return domain_fail_start(d, "set_link", "the monitor connection is gone");
 	}
 
-	if (d->restore)
-		return domain_restore_incoming(d);
-	if (d->start_flags & DOMAIN_START_PAUSED)
-		return domain_start_done(d);
-	fault_point("start-before-cont");
-	if (qemu_monitor_cont(d->monitor, on_start_cont) < 0)
-		domain_fail_start(d, "cont", "the monitor connection is gone");
+	/* The NICs' switch ports before the guest's CPUs run: its first
+	 * packets must not be lost. */
+	ZvError e = ZV_ERROR_INIT;
+	r = domain_net_connect_all(d, on_start_connected, NULL, &e);
+	if (r < 0)
+		return on_start_connected(d, r, &e, NULL);
+	if (r > 0)
+		start_run_guest(d);
 }
 
 void domain_start_monitor_ready(Domain *d)

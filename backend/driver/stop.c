@@ -123,8 +123,11 @@ void domain_stopped(Domain *d)
 	domain_console_close(d); /* its client sees end of file */
 	d->process = qemu_process_free(d->process);
 	domain_cgroup_remove(d);
-	dac_restore_domain(d);     /* QEMU is gone: its files get their owners back */
-	domain_net_release_all(d); /* its macvtap links (its taps went with it) */
+	dac_restore_domain(d); /* QEMU is gone: its files get their owners back */
+	/* Its OVS ports and macvtap links (its taps went with it); a port
+	 * connect under way answers nobody now. */
+	domain_net_ovs_detach(d);
+	domain_net_release_all(d);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->kill_at_usec = 0;
 	d->reconnect = sd_event_source_disable_unref(d->reconnect);

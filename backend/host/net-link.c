@@ -279,6 +279,17 @@ static int link_fetch(const char *name, struct nl_sock **ret_sock, struct rtnl_l
 	return 0;
 }
 
+int host_link_get_mtu(const char *name, unsigned *ret)
+{
+	_cleanup_nl_sock_ struct nl_sock *s = NULL;
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int r = link_fetch(name, &s, &l);
+	if (r < 0)
+		return r;
+	*ret = rtnl_link_get_mtu(l);
+	return 0;
+}
+
 int host_link_delete_tagged(const char *name, const char *tag)
 {
 	_cleanup_nl_sock_ struct nl_sock *s = NULL;

@@ -41,6 +41,11 @@ int host_macvtap_create(const char *parent, const char *name, MacvtapMode mode,
 int host_tap_create(const char *name, uid_t owner, const uint8_t mac[static NET_MAC_SIZE], unsigned mtu,
 		    const char *bridge, const char *tag, char **ret_name, int *ret_fd, ZvError *err);
 
+/* The MTU of link name (an Open vSwitch bridge's own link, whose MTU a
+ * port's tap takes as a Linux bridge's does): -ENODEV when there is no
+ * such link. */
+int host_link_get_mtu(const char *name, unsigned *ret);
+
 /* Deletes link name if it carries tag: 0 deleted, -ENODEV no such link,
  * -EPERM it is not ours (another alias), other -errno. */
 int host_link_delete_tagged(const char *name, const char *tag);
