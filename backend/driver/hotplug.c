@@ -219,6 +219,22 @@ static void plan_done(Domain *d, HotplugOp *op)
 
 /* --- attach -------------------------------------------------------------------- */
 
+/* The plugged NIC's Open vSwitch port is there (or could not be made). */
+static void on_port_added(Domain *d, int r, const ZvError *err, void *userdata)
+{
+	HotplugOp *op = userdata;
+	if (d->hotplug != op)
+		return;
+	if (r < 0) {
+		attach_undo(d, op);
+		hotplug_live_fail(d, op, err && err->code != ZV_ERROR_NONE ? err->code : ZV_ERROR_HOST, -r,
+				  "Cannot add the interface's Open vSwitch port",
+				  err && err->message[0] ? err->message : strerror(-r));
+		return;
+	}
+	hotplug_plan_next(d, op);
+}
+
 static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
@@ -331,6 +347,19 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 	}
 	d->hotplug = op;
 	op->next_step = 0;
+	if (op->live_dev->kind == DEVICE_KIND_INTERFACE) {
+		/* An Open vSwitch NIC's port before the guest sees the NIC. */
+		r = domain_net_connect(d, &op->live_dev->interface, on_port_added, op, err);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			d->hotplug = NULL;
+			dac_restore_device(d, op->live_dev);
+			domain_net_release(d, &op->live_dev->interface);
+			domain_abort_op(d);
+			return r;
+		}
+	}
 	hotplug_plan_next(d, op);
 	return 0;
 }

@@ -39,6 +39,7 @@
 #define UUID_REBOOT   "a1b2c3d4-0005-4000-8000-00000000a005"
 #define UUID_INFLIGHT "a1b2c3d4-0006-4000-8000-00000000a006"
 #define UUID_FOREIGN  "f0f0f0f0-0000-4000-8000-00000000f0f0"
+#define UUID_HOTPLUG  "a1b2c3d4-0007-4000-8000-00000000a007"
 #define PORT_WAIT_MS  15000
 
 static bool ovs_ready, ovs_missing;
@@ -419,6 +420,54 @@ static void test_missing_bridge(void **state)
 	harness_undefine(path);
 }
 
+/* The NIC plugged into a running guest: its port (marked, tagged) before
+ * the guest sees it; pulled, port and tap go. A plug on a bridge OVS
+ * does not have is HostError and leaves nothing. */
+static void test_hotplug(void **state)
+{
+	if (ovs_missing)
+		skip();
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *nic = NULL, *iface = NULL, *bad = NULL, *after = NULL;
+	assert_non_null(before);
+	xml = harness_guest_xml_uuid("ovs-hotplug", UUID_HOTPLUG);
+	path = harness_define(xml);
+	harness_boot_guest(path, "ovs-hotplug");
+	_cleanup_free_ char *with = ovs_xml("x", UUID_HOTPLUG, OVS_BRIDGE);
+	const char *a = strstr(with, "    <interface"), *b = strstr(with, "</interface>");
+	assert_non_null(a);
+	assert_non_null(b);
+	iface = strndup(a, (size_t)(b + strlen("</interface>") - a));
+	bad = ovs_xml("x", UUID_HOTPLUG, "zvnobr0");
+	a = strstr(bad, "    <interface");
+	b = strstr(bad, "</interface>");
+	_cleanup_free_ char *bad_iface = strndup(a, (size_t)(b + strlen("</interface>") - a));
+
+	harness_expect_error(ZVIRT_ERROR("HostError"), path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}",
+			     bad_iface, 1, "live", "b", 1);
+	assert_links(before);
+	_cleanup_free_ char *none = ports_of(UUID_HOTPLUG);
+	assert_string_equal(none, "");
+
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}", iface, 1, "live", "b", 1));
+	target = assert_port(path, UUID_HOTPLUG);
+	nic = guest_cmd(path, "waitnic " MAC " present", 40000);
+	if (!strstr(nic, " present "))
+		fail_msg("the plugged NIC did not appear in the guest: %s", nic);
+	assert_guest_pings(path);
+
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "DetachDevice", "sa{sv}", iface, 1, "live", "b", 1));
+	after = guest_cmd(path, "waitnic " MAC " absent", 40000);
+	assert_non_null(strstr(after, " absent"));
+	wait_no_ports(UUID_HOTPLUG);
+	assert_links(before);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	harness_undefine(path);
+}
+
 /* The daemon's log from byte from on (malloc'd). */
 static char *log_from(off_t from)
 {
@@ -507,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup(test_crash_with_status, setup_ovs),
 		cmocka_unit_test_setup(test_crash_without_status, setup_ovs),
 		cmocka_unit_test_setup(test_missing_bridge, setup_ovs),
+		cmocka_unit_test_setup(test_hotplug, setup_ovs),
 		cmocka_unit_test(test_no_ovs_is_silent),
 	};
 	int r = harness_main("network-ovs", tests, HARNESS_NO_DAEMON);
