@@ -274,7 +274,11 @@ static void test_link_state(void **state)
 	free(st);
 	st = wait_operstate(path, MAC_DOWN, "up");
 	assert_string_equal(st, "up");
-	assert_true(guest_pings(path, MAC_DOWN, GUEST_ADDR, PEER_ADDR));
+	/* Its first ARP after the carrier came can be lost under TCG. */
+	bool pinged = false;
+	for (int i = 0; i < 3 && !pinged; i++)
+		pinged = guest_pings(path, MAC_DOWN, GUEST_ADDR, PEER_ADDR);
+	assert_true(pinged);
 
 	/* Anything else of the NIC cannot change live. */
 	harness_expect_error("org.zvirt1.Error.OperationInvalid", path, ZVIRT_DOMAIN_IFACE, "UpdateDevice",
