@@ -526,11 +526,12 @@ int hotplug_op_new(Domain *d, HotplugKind kind, DeviceDef *dev, DomainModifyFlag
 	if (!(flags & (DOMAIN_MODIFY_LIVE | DOMAIN_MODIFY_CONFIG)))
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL, "%s: no definition to change",
 				    hotplug_kind_call(kind));
-	/* Until an interface's host link joins the plug's plan. */
-	if (dev->kind == DEVICE_KIND_INTERFACE)
+	/* Live, until an interface's host link joins the plug's plan; the
+	 * persistent definition takes one as any other device. */
+	if (dev->kind == DEVICE_KIND_INTERFACE && (flags & DOMAIN_MODIFY_LIVE))
 		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EOPNOTSUPP,
-				    "%s: network interfaces cannot be plugged or changed yet; give them "
-				    "in the domain's definition (DefineXML)",
+				    "%s: network interfaces cannot be plugged or changed in a running "
+				    "domain yet; change its persistent definition (config)",
 				    hotplug_kind_call(kind));
 	if (d->undefine_pending || d->rename_pending)
 		return domain_check_idle(d, kind_op(kind), err);
