@@ -9,8 +9,9 @@
  * GetStats and Domain.GetStats' net.* count what the guest sent and got,
  * in the guest's view (a tap's counters swapped, a macvtap's not),
  * checked against the kernel's own counters and against broadcasts the
- * peer sends that the guest only receives. GetStats is open to every
- * caller, Detach is not; a live Detach is refused (not yet).
+ * peer sends that the guest only receives; a link deleted under the
+ * guest has none. GetStats is open to every caller, Detach is not; a
+ * live Detach is refused (not yet).
  */
 
 #include <errno.h>
@@ -358,6 +359,17 @@ static void test_direct(void **state)
 			     "bogus", "b", 1);
 	assert_prop(net, "TargetDevice", target);
 
+	/* A link gone under the domain (someone deleted it): no counters. */
+	sh("ip link del %s", target);
+	harness_expect_error("org.zvirt1.Error.NoSuchDevice", net, NET_IFACE, "GetStats", "a{sv}", 0);
+	{
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+			harness_call(path, ZVIRT_DOMAIN_IFACE, "GetStats", "a{sv}", 0);
+		assert_stat_string(reply, "net.0.name", target);
+		assert_no_stat(reply, "net.0.rx.bytes");
+		assert_no_stat(reply, "net.0.tx.pkts");
+	}
+
 	/* Stopped: no link, no counters. */
 	mark = harness_signal_mark();
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
@@ -429,12 +441,16 @@ static void test_config_attach_detach(void **state)
 	size_t mark = harness_signal_mark();
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}",
 					  "<interface type='bridge'><mac address='" MAC_ADDED "'/>"
-					  "<source bridge='zvobr0'/><link state='down'/></interface>",
+					  "<source bridge='zvobr0'/><virtualport type='openvswitch'/>"
+					  "<target dev='zvotap7'/><link state='down'/></interface>",
 					  1, "config", "b", 1));
 	assert_non_null(harness_wait_signal(mark, NULL, NULL, "InterfacesAdded", net1, 5000));
 	assert_prop(net1, "MAC", MAC_ADDED);
 	assert_prop(net1, "LinkState", "down");
 	assert_prop(net1, "Type", "bridge");
+	assert_prop(net1, "VirtualPort", "openvswitch");
+	/* The name it asks for is not a link yet. */
+	assert_prop(net1, "TargetDevice", "");
 
 	/* Detach by the object: config only, and polkit's first. */
 	harness_nobody_expect_error("org.zvirt1.Error.NotAuthorized", net0, NET_IFACE, "Detach", "a{sv}", 1,
