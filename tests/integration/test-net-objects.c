@@ -452,6 +452,17 @@ static void test_config_attach_detach(void **state)
 	/* The name it asks for is not a link yet. */
 	assert_prop(net1, "TargetDevice", "");
 
+	/* A config update of a NIC that stays: its object tells. */
+	mark = harness_signal_mark();
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "UpdateDevice", "sa{sv}",
+			     "<interface type='direct'><mac address='" MAC_DIRECT "'/>"
+			     "<source dev='zvo0' mode='private'/><link state='down'/></interface>",
+			     1, "config", "b", 1));
+	wait_property_changed(mark, net0, "LinkState");
+	assert_prop(net0, "LinkState", "down");
+	assert_prop(net0, "Mode", "private");
+
 	/* Detach by the object: config only, and polkit's first. */
 	harness_nobody_expect_error("org.zvirt1.Error.NotAuthorized", net0, NET_IFACE, "Detach", "a{sv}", 1,
 				    "config", "b", 1);

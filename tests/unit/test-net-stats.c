@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A NIC's counters as the guest sees them (a tap's swap), and the key
- * NetworkInterface.Detach names its NIC with. */
+ * NetworkInterface.Detach names its NIC with, and an update that keeps
+ * a NIC's place. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,12 +93,33 @@ static void test_detach_key(void **state)
 	}
 }
 
+/* An update takes the NIC out and puts the new one back in its place:
+ * the others keep their indexes (their object paths). */
+static void test_update_keeps_place(void **state)
+{
+	_cleanup_(domain_def_freep) DomainDef *def =
+		domain("<interface type='direct'><mac address='52:54:00:00:00:01'/></interface>"
+		       "<interface type='direct'><mac address='52:54:00:00:00:02'/></interface>"
+		       "<interface type='direct'><mac address='52:54:00:00:00:03'/></interface>");
+	DeviceDef old;
+	domain_def_remove_device(def, DEVICE_KIND_INTERFACE, 0, &old);
+	assert_int_equal(domain_def_insert_device(def, &old), 0);
+	assert_int_equal(def->interfaces[2].mac[5], 1);
+	domain_def_move_last_device(def, DEVICE_KIND_INTERFACE, 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(def->interfaces[i].mac[5], i + 1);
+	/* The last one stays where it is. */
+	domain_def_move_last_device(def, DEVICE_KIND_INTERFACE, 2);
+	assert_int_equal(def->interfaces[2].mac[5], 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bridge_swaps),
 		cmocka_unit_test(test_direct_keeps),
 		cmocka_unit_test(test_detach_key),
+		cmocka_unit_test(test_update_keeps_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
