@@ -10,8 +10,9 @@
  * in the guest's view (a tap's counters swapped, a macvtap's not),
  * checked against the kernel's own counters and against broadcasts the
  * peer sends that the guest only receives; a link deleted under the
- * guest has none. GetStats is open to every caller, Detach is not; a
- * live Detach is refused (not yet).
+ * guest has none; a daemon restart keeps the object's link. GetStats is
+ * open to every caller, Detach is not; a live Detach is refused (not
+ * yet), a config one and a config update change the object.
  */
 
 #include <errno.h>
@@ -419,6 +420,15 @@ static void test_bridge(void **state)
 		assert_stat_string(reply, "net.0.source", "zvobr0");
 		assert_true(stat_num(reply, "net.0.rx.pkts", 't') >= c.rx_packets + BROADCASTS);
 	}
+
+	/* A daemon restart finds the link again in the runtime status. */
+	assert_int_equal(harness_restart_daemon(), 0);
+	free(path);
+	path = harness_lookup("netobj-bridge");
+	free(net);
+	net = net_path(path, 0);
+	assert_prop(net, "TargetDevice", target);
+	assert_guest_view(net, target, true);
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
