@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 #include "options.h"
 #include "util/cleanup.h"
 
-static const DeviceClass *const classes[] = {&disk_class, &hostdev_class};
+static const DeviceClass *const classes[] = {&disk_class, &hostdev_class, &interface_class};
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
 char *device_object_path(const DeviceClass *c, const Domain *d, const char *label)
@@ -20,6 +21,8 @@ char *device_object_path(const DeviceClass *c, const Domain *d, const char *labe
 	char dpath[DOMAIN_PATH_MAX], prefix[DOMAIN_PATH_MAX + 32];
 	char *path = NULL;
 	snprintf(prefix, sizeof(prefix), "%s/%s", domain_object_path(d, dpath), c->segment);
+	if (c->label_verbatim)
+		return asprintf(&path, "%s/%s", prefix, label) < 0 ? NULL : path;
 	return sd_bus_path_encode(prefix, label, &path) < 0 ? NULL : path;
 }
 
@@ -145,14 +148,15 @@ int device_prop_get(sd_bus *bus, const char *path, const char *iface, const char
 		const DeviceClass *c = classes[k];
 		if (strcmp(iface, c->iface) != 0)
 			continue;
-		const void *dev = device_of_path(c, o, path, NULL, NULL, NULL);
+		Domain *d;
+		const void *dev = device_of_path(c, o, path, &d, NULL, NULL);
 		if (!dev)
 			return sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice",
 						 "No such device: %s", path);
 		for (size_t p = 0; p < c->n_props; p++) {
 			if (strcmp(prop, c->props[p].name) != 0)
 				continue;
-			const char *v = c->props[p].value(dev, buf);
+			const char *v = c->props[p].value(dev, domain_get_live_def(d) != NULL, buf);
 			switch (c->props[p].type) {
 			case 'b':
 				return sd_bus_message_append(reply, "b", (int)(strcmp(v, "true") == 0));
@@ -196,7 +200,7 @@ static Snapshot *snapshot_free(Snapshot *s)
 	return NULL;
 }
 
-static Snapshot *snapshot_take(const DomainDef *def)
+static Snapshot *snapshot_take(const DomainDef *def, bool live)
 {
 	size_t n = 0;
 	for (size_t k = 0; k < N_CLASSES; k++)
@@ -216,7 +220,7 @@ static Snapshot *snapshot_take(const DomainDef *def)
 				return snapshot_free(s);
 			const void *dev = c->get(def, i);
 			for (size_t p = 0; p < c->n_props; p++)
-				if (!(sn->values[p] = strdup(c->props[p].value(dev, buf))))
+				if (!(sn->values[p] = strdup(c->props[p].value(dev, live, buf))))
 					return snapshot_free(s);
 		}
 	}
@@ -253,7 +257,7 @@ void objects_devices_sync(Objects *o, Domain *d, bool gone)
 	if (!o->device_snapshots && !(o->device_snapshots = hashmap_new()))
 		return;
 	Snapshot *old = hashmap_get(o->device_snapshots, domain_uuid_hex(d));
-	Snapshot *now = gone ? NULL : snapshot_take(domain_current_def(d));
+	Snapshot *now = gone ? NULL : snapshot_take(domain_current_def(d), domain_get_live_def(d) != NULL);
 
 	/* sd-bus needs only the path for InterfacesRemoved, so a device
 	 * already gone from the definition is announced by it alone. */
@@ -328,6 +332,8 @@ char *device_object_path_of(const Domain *d, const DeviceDef *dev)
 		return disk_object_path(d, dev->disk.target);
 	case DEVICE_KIND_HOSTDEV:
 		return hostdev_object_path(d, &dev->hostdev);
+	case DEVICE_KIND_INTERFACE:
+		return interface_object_path(d, &dev->interface);
 	default:
 		return strdup(domain_object_path(d, path));
 	}
@@ -346,6 +352,8 @@ const char *device_polkit_name(const DeviceDef *dev, char buf[static 96])
 		snprintf(buf, 96, "%s:%u:%u:%llu", dev->hostdev.adapter, dev->hostdev.host_bus,
 			 dev->hostdev.host_target, (unsigned long long)dev->hostdev.host_unit);
 		return buf;
+	case DEVICE_KIND_INTERFACE:
+		return net_mac_to_string(dev->interface.mac, buf);
 	default:
 		return "";
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What every device object below a domain shares (disk.c, hostdev.c):
+/* What every device object below a domain shares (disk.c, hostdev.c,
+ * interface.c):
  * its path <domain path>/<segment>/<label>, finding it from a path,
  * listing every one, properties read as strings from the definition
  * that describes the domain now, and the announcements: what was
@@ -26,8 +27,9 @@ typedef struct DeviceProp {
 	const char *name;
 	char type; /* 's', 'b', 'u', 't' */
 	/* The value as a string: borrowed, or written into buf. For 'b',
-	 * "true"/"false"; for 'u' and 't', decimal. */
-	const char *(*value)(const void *dev, char buf[static DEVICE_PROP_STRING_MAX]);
+	 * "true"/"false"; for 'u' and 't', decimal. live: dev is of the
+	 * running definition (what exists only while it runs). */
+	const char *(*value)(const void *dev, bool live, char buf[static DEVICE_PROP_STRING_MAX]);
 } DeviceProp;
 
 typedef struct DeviceClass {
@@ -38,6 +40,9 @@ typedef struct DeviceClass {
 	/* The last path element of device i (before encoding): its target,
 	 * its index. NULL on ENOMEM. */
 	char *(*label)(const DomainDef *def, size_t i);
+	/* The label is a path element as it is (an index: digits), not
+	 * escaped: sd_bus_path_encode would make "0" "_30". */
+	bool label_verbatim;
 	const DeviceProp *props;
 	size_t n_props;
 	const sd_bus_vtable *vtable;
@@ -45,6 +50,7 @@ typedef struct DeviceClass {
 
 extern const DeviceClass disk_class;
 extern const DeviceClass hostdev_class;
+extern const DeviceClass interface_class;
 
 /* <domain path>/<segment>/<label> (malloc'd; NULL on ENOMEM). */
 char *device_object_path(const DeviceClass *c, const Domain *d, const char *label);
@@ -70,15 +76,17 @@ int device_modify_flags(const ModifyOptions *mo, Domain *d, const char *call, Do
 			sd_bus_error *error);
 /* The answer of a device call that returns nothing. */
 void device_call_done(Domain *d, int r, const ZvError *err, const DeviceDef *dev, void *userdata);
-/* The object of a device as a call named it: a disk's, a hostdev's, or
- * (a controller has none) the domain's. malloc'd; NULL on ENOMEM. */
+/* The object of a device as a call named it: a disk's, a hostdev's, an
+ * interface's, or (a controller has none) the domain's. malloc'd; NULL on ENOMEM. */
 char *device_object_path_of(const Domain *d, const DeviceDef *dev);
 
 /* The detail "device" polkit gets: a disk's target, "scsi<N>" for a
- * controller, the host address of a hostdev ("scsi_host3:0:8:0"). */
+ * controller, the host address of a hostdev ("scsi_host3:0:8:0"), an
+ * interface's MAC. */
 const char *device_polkit_name(const DeviceDef *dev, char buf[static 96]);
 
-/* Detach on a device object (Disk.Detach, HostDevice.Detach):
+/* Detach on a device object (Disk.Detach, HostDevice.Detach,
+ * NetworkInterface.Detach):
  * DetachDevice of the device key names (taken), with virsh's
  * live/config/current/persistent read from m, polkit's verb
  * detach-device. Returns what the method handler returns. */

@@ -36,56 +36,56 @@ static char *disk_label(const DomainDef *def, size_t i)
 #define DISK(dev)  ((const DiskDef *)(dev))
 #define BOOLSTR(b) ((b) ? "true" : "false")
 
-static const char *v_target(const void *dev, char *buf)
+static const char *v_target(const void *dev, bool live, char *buf)
 {
 	return DISK(dev)->target ?: "";
 }
-static const char *v_alias(const void *dev, char *buf)
+static const char *v_alias(const void *dev, bool live, char *buf)
 {
 	return DISK(dev)->info.alias ?: "";
 }
-static const char *v_bus(const void *dev, char *buf)
+static const char *v_bus(const void *dev, bool live, char *buf)
 {
 	return disk_bus_to_string(DISK(dev)->bus);
 }
-static const char *v_device(const void *dev, char *buf)
+static const char *v_device(const void *dev, bool live, char *buf)
 {
 	return disk_device_to_string(DISK(dev)->device);
 }
-static const char *v_type(const void *dev, char *buf)
+static const char *v_type(const void *dev, bool live, char *buf)
 {
 	return disk_type_to_string(DISK(dev)->type);
 }
-static const char *v_source(const void *dev, char *buf)
+static const char *v_source(const void *dev, bool live, char *buf)
 {
 	return DISK(dev)->source ?: "";
 }
-static const char *v_format(const void *dev, char *buf)
+static const char *v_format(const void *dev, bool live, char *buf)
 {
 	return disk_format_to_string(DISK(dev)->format);
 }
-static const char *v_readonly(const void *dev, char *buf)
+static const char *v_readonly(const void *dev, bool live, char *buf)
 {
 	return BOOLSTR(DISK(dev)->readonly);
 }
-static const char *v_shareable(const void *dev, char *buf)
+static const char *v_shareable(const void *dev, bool live, char *buf)
 {
 	return BOOLSTR(DISK(dev)->shareable);
 }
-static const char *v_cache(const void *dev, char *buf)
+static const char *v_cache(const void *dev, bool live, char *buf)
 {
 	return disk_cache_to_string(DISK(dev)->cache);
 }
-static const char *v_io(const void *dev, char *buf)
+static const char *v_io(const void *dev, bool live, char *buf)
 {
 	return disk_io_to_string(DISK(dev)->io);
 }
-static const char *v_ccw(const void *dev, char *buf)
+static const char *v_ccw(const void *dev, bool live, char *buf)
 {
 	const CcwAddress *a = &DISK(dev)->info.address;
 	return a->assigned ? ccw_address_to_string(a, buf) : "";
 }
-static const char *v_drive(const void *dev, char *buf)
+static const char *v_drive(const void *dev, bool live, char *buf)
 {
 	const DriveAddress *a = &DISK(dev)->info.drive;
 	if (!a->assigned)
@@ -93,13 +93,13 @@ static const char *v_drive(const void *dev, char *buf)
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u:%u:%u:%u", a->controller, a->bus, a->target, a->unit);
 	return buf;
 }
-static const char *v_boot_order(const void *dev, char *buf)
+static const char *v_boot_order(const void *dev, bool live, char *buf)
 {
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", DISK(dev)->info.boot_order);
 	return buf;
 }
 
-static const char *v_iothread(const void *dev, char *buf)
+static const char *v_iothread(const void *dev, bool live, char *buf)
 {
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", DISK(dev)->iothread);
 	return buf;

@@ -45,26 +45,26 @@ char *hostdev_object_path(const Domain *d, const HostdevDef *h)
 
 #define HOSTDEV(dev) ((const HostdevDef *)(dev))
 
-static const char *v_adapter(const void *dev, char *buf)
+static const char *v_adapter(const void *dev, bool live, char *buf)
 {
 	return HOSTDEV(dev)->adapter ?: "";
 }
-static const char *v_bus(const void *dev, char *buf)
+static const char *v_bus(const void *dev, bool live, char *buf)
 {
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", HOSTDEV(dev)->host_bus);
 	return buf;
 }
-static const char *v_target(const void *dev, char *buf)
+static const char *v_target(const void *dev, bool live, char *buf)
 {
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u", HOSTDEV(dev)->host_target);
 	return buf;
 }
-static const char *v_unit(const void *dev, char *buf)
+static const char *v_unit(const void *dev, bool live, char *buf)
 {
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%llu", (unsigned long long)HOSTDEV(dev)->host_unit);
 	return buf;
 }
-static const char *v_address(const void *dev, char *buf)
+static const char *v_address(const void *dev, bool live, char *buf)
 {
 	const DriveAddress *a = &HOSTDEV(dev)->info.drive;
 	if (!a->assigned)
@@ -72,19 +72,19 @@ static const char *v_address(const void *dev, char *buf)
 	snprintf(buf, DEVICE_PROP_STRING_MAX, "%u:%u:%u:%u", a->controller, a->bus, a->target, a->unit);
 	return buf;
 }
-static const char *v_alias(const void *dev, char *buf)
+static const char *v_alias(const void *dev, bool live, char *buf)
 {
 	return HOSTDEV(dev)->info.alias ?: "";
 }
-static const char *v_readonly(const void *dev, char *buf)
+static const char *v_readonly(const void *dev, bool live, char *buf)
 {
 	return HOSTDEV(dev)->readonly ? "true" : "false";
 }
-static const char *v_shareable(const void *dev, char *buf)
+static const char *v_shareable(const void *dev, bool live, char *buf)
 {
 	return HOSTDEV(dev)->shareable ? "true" : "false";
 }
-static const char *v_node(const void *dev, char *buf)
+static const char *v_node(const void *dev, bool live, char *buf)
 {
 	return HOSTDEV(dev)->live_sg_path ?: "";
 }
@@ -146,6 +146,7 @@ const DeviceClass hostdev_class = {
 	.count = hostdev_count,
 	.get = hostdev_get,
 	.label = hostdev_label,
+	.label_verbatim = true,
 	.props = hostdev_props,
 	.n_props = sizeof(hostdev_props) / sizeof(hostdev_props[0]),
 	.vtable = hostdev_vtable,

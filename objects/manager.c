@@ -717,14 +717,14 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = objects_add_job_objects(o, &o->slots[5], &o->slots[6]);
 	if (r < 0)
 		goto fail;
-	r = objects_add_device_objects(o, &o->slots[7], 3);
+	r = objects_add_device_objects(o, &o->slots[7], 4);
 	if (r < 0)
 		goto fail;
-	r = sd_bus_add_fallback_vtable(bus, &o->slots[10], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE,
+	r = sd_bus_add_fallback_vtable(bus, &o->slots[11], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE,
 				       domain_resources_vtable, domain_object_find, o);
 	if (r < 0)
 		goto fail;
-	r = objects_add_host_object(o, &o->slots[11]);
+	r = objects_add_host_object(o, &o->slots[12]);
 	if (r < 0)
 		goto fail;
 

@@ -38,9 +38,9 @@ struct Objects {
 	Hashmap *pending_creates;       /* manager.c: parsed CreateXML calls in polkit, by message */
 	objects_reload_fn reload;
 	void *reload_userdata;
-	Hashmap *device_snapshots; /* device-objects.c: what was announced per domain, by uuid */
+	Hashmap *device_snapshots;            /* device-objects.c: what was announced per domain, by uuid */
 	struct HostLinkMonitor *link_monitor; /* host.c: NetworkLinksChanged */
-	sd_bus_slot *slots[12];
+	sd_bus_slot *slots[13];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;
@@ -80,17 +80,22 @@ int domain_authorize(Domain *d, sd_bus_message *m, const char *action, const cha
 		     bool no_user_interaction, sd_bus_error *error);
 
 /* Device objects below their domain (device-objects.c, disk.c,
- * hostdev.c). */
+ * hostdev.c, interface.c). */
 #define ZVIRT_DISK_IFACE    "org.zvirt1.Disk"
 #define ZVIRT_HOSTDEV_IFACE "org.zvirt1.HostDevice"
+#define ZVIRT_NET_IFACE     "org.zvirt1.NetworkInterface"
 /* <domain path>/disk/<target> (malloc'd; NULL on ENOMEM). */
 char *disk_object_path(const Domain *d, const char *target);
 /* <domain path>/hostdev/<index> of the hostdev with that host address in
  * the definition that describes d now, or d's own path when it has none
  * (malloc'd; NULL on ENOMEM). */
 char *hostdev_object_path(const Domain *d, const HostdevDef *h);
+/* <domain path>/interface/<index> of the interface net names (by MAC,
+ * as domain_def_interface_index) in the definition that describes d
+ * now, or d's own path when it has none (malloc'd; NULL on ENOMEM). */
+char *interface_object_path(const Domain *d, const InterfaceDef *net);
 /* Registers the vtable of each device interface and their enumerator
- * into ret_slots[0..n_slots): 3 slots. */
+ * into ret_slots[0..n_slots): 4 slots. */
 int objects_add_device_objects(Objects *o, sd_bus_slot **ret_slots, size_t n_slots);
 /* Announces what changed among d's devices since the last call
  * (InterfacesAdded, InterfacesRemoved, PropertiesChanged); gone: d

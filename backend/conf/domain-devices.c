@@ -514,6 +514,32 @@ int domain_def_insert_device(DomainDef *def, DeviceDef *dev)
 	}
 }
 
+#define MOVE_LAST_TO(array, n, at)                                                                      \
+	do {                                                                                            \
+		if ((n) > 0 && (at) < (n)-1) {                                                          \
+			__typeof__(*(array)) last = (array)[(n)-1];                                     \
+			memmove(&(array)[(at) + 1], &(array)[(at)], ((n)-1 - (at)) * sizeof(*(array))); \
+			(array)[(at)] = last;                                                           \
+		}                                                                                       \
+	} while (0)
+
+void domain_def_move_last_device(DomainDef *def, DeviceKind kind, size_t at)
+{
+	switch (kind) {
+	case DEVICE_KIND_CONTROLLER:
+		MOVE_LAST_TO(def->controllers, def->n_controllers, at);
+		break;
+	case DEVICE_KIND_HOSTDEV:
+		MOVE_LAST_TO(def->hostdevs, def->n_hostdevs, at);
+		break;
+	case DEVICE_KIND_INTERFACE:
+		MOVE_LAST_TO(def->interfaces, def->n_interfaces, at);
+		break;
+	default:
+		break; /* disks keep their target order */
+	}
+}
+
 #define REMOVE_AT(array, n, at, ret)                                                            \
 	do {                                                                                    \
 		*(ret) = (array)[(at)];                                                         \

@@ -62,6 +62,11 @@ int domain_def_check_removal(const DomainDef *def, size_t index, DeviceKind kind
 int domain_def_insert_device(DomainDef *def, DeviceDef *dev);
 int domain_def_insert_disk(DomainDef *def, DiskDef *disk);
 
+/* Moves the last device of that kind (one just inserted) to index at:
+ * an update keeps a device's place in document order, as libvirt's
+ * does (disks keep their target order without it). */
+void domain_def_move_last_device(DomainDef *def, DeviceKind kind, size_t at);
+
 /* Moves device index of that kind out of def into *ret (kind set). */
 void domain_def_remove_device(DomainDef *def, DeviceKind kind, size_t index, DeviceDef *ret);
 void domain_def_remove_disk(DomainDef *def, size_t index, DiskDef *ret);

@@ -104,6 +104,8 @@ int hotplug_config_apply(HotplugOp *op, DomainDef *def)
 			r = hotplug_oom(&op->err);
 		if (r < 0 && domain_def_insert_device(def, &old) < 0)
 			return hotplug_oom(&op->err); /* def is a copy: dropped by the caller */
+		/* In the old one's place: a NIC's or hostdev's index is its name. */
+		domain_def_move_last_device(def, op->dev->kind, (size_t)i);
 		if (r >= 0)
 			device_def_clear(&old);
 		return r;

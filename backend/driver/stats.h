@@ -42,9 +42,11 @@ typedef void (*domain_stats_fn)(Domain *d, int r, const ZvError *err, const Doma
 				void *userdata);
 
 /* Collects the statistics of d: for an inactive domain its state,
- * configured values and each disk's sizes as its image file has them;
- * for an active one also what QEMU and /proc say (CPU time per vCPU,
- * the balloon, each disk's counters and sizes). A group QEMU cannot
+ * configured values (each NIC's domiflist columns among them) and each
+ * disk's sizes as its image file has them;
+ * for an active one also what QEMU, /proc and rtnetlink say (CPU time
+ * per vCPU, the balloon, each disk's counters and sizes, each NIC's
+ * host link counters in the guest's view). A group QEMU cannot
  * answer (a monitor that is reconnecting), or an image file that
  * cannot be read, is left out, as libvirt's domstats leaves it out. cb
  * runs exactly once, later. */

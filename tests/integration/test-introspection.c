@@ -290,6 +290,28 @@ static void test_hostdev_interface(void **state)
 	harness_undefine(path);
 }
 
+/* A NIC of an inactive domain (its host link is made only at start). */
+static void test_net_interface(void **state)
+{
+	_cleanup_free_ char *base = harness_minimal_xml("introspected-net", NULL);
+	char *at = strstr(base, "    <memballoon");
+	assert_non_null(at);
+	_cleanup_free_ char *xml = NULL;
+	assert_true(asprintf(&xml,
+			     "%.*s    <interface type='bridge'><mac address='52:54:00:7a:10:01'/>"
+			     "<source bridge='zvbr9'/><mtu size='1400'/></interface>\n%s",
+			     (int)(at - base), base, at) > 0);
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *net = NULL;
+	assert_true(asprintf(&net, "%s/interface/0", path) > 0);
+
+	compare_interface(net, "org.zvirt1.NetworkInterface");
+	_cleanup_free_ char *mac = harness_get_string(net, "org.zvirt1.NetworkInterface", "MAC");
+	assert_string_equal(mac, "52:54:00:7a:10:01");
+	assert_int_equal(harness_get_u32(net, "org.zvirt1.NetworkInterface", "MTU"), 1400);
+	harness_undefine(path);
+}
+
 /* A job: the managed save of a guest started paused (no boot needed);
  * the ended job stays for a minute, long enough to look at it. */
 static void test_job_interface(void **state)
@@ -319,7 +341,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manager_interface), cmocka_unit_test(test_domain_interface),
 		cmocka_unit_test(test_job_interface),     cmocka_unit_test(test_disk_interface),
-		cmocka_unit_test(test_hostdev_interface), cmocka_unit_test(test_host_interface),
+		cmocka_unit_test(test_hostdev_interface), cmocka_unit_test(test_net_interface),
+		cmocka_unit_test(test_host_interface),
 	};
 
 	return harness_main("introspection", tests, 0);
