@@ -286,6 +286,20 @@ void objects_devices_sync(Objects *o, Domain *d, bool gone)
 		snapshot_free(now);
 }
 
+void objects_devices_loaded(Objects *o)
+{
+	Domain *d;
+	if (!o->device_snapshots && !(o->device_snapshots = hashmap_new()))
+		return;
+	for (size_t it = 0; registry_iterate(o->registry, &it, &d);) {
+		if (hashmap_get(o->device_snapshots, domain_uuid_hex(d)))
+			continue;
+		Snapshot *now = snapshot_take(domain_current_def(d), domain_get_live_def(d) != NULL);
+		if (now && hashmap_put(o->device_snapshots, domain_uuid_hex(d), now) < 0)
+			snapshot_free(now);
+	}
+}
+
 void objects_devices_done(Objects *o)
 {
 	Snapshot *s;

@@ -101,6 +101,9 @@ int objects_add_device_objects(Objects *o, sd_bus_slot **ret_slots, size_t n_slo
  * (InterfacesAdded, InterfacesRemoved, PropertiesChanged); gone: d
  * leaves, all its devices go. */
 void objects_devices_sync(Objects *o, Domain *d, bool gone);
+/* The devices of the domains registry_load() found, as they are: what
+ * later syncs compare with (a loaded domain is announced by nothing). */
+void objects_devices_loaded(Objects *o);
 void objects_devices_done(Objects *o);
 
 /* Signals for backend changes (domain.c emits; manager.c aggregates). */

@@ -388,6 +388,7 @@ static int run(Daemon *d)
 	r = registry_load(d->registry);
 	if (r < 0)
 		return log_error_errno(r, "Cannot load the domains: %m");
+	objects_devices_loaded(d->objects);
 
 	/* In the background: the daemon answers meanwhile. */
 	r = registry_probe_caps(d->registry);
