@@ -12,11 +12,9 @@
  */
 
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -71,20 +69,6 @@ static void assert_links(const char *before)
 	_cleanup_free_ char *now = links_now();
 	if (strcmp(before, now) != 0)
 		fail_msg("host links changed:\nbefore:\n%safter:\n%s", before, now);
-}
-
-/* This process and everything it starts (bus, polkitd, zvirtd, QEMU) in
- * a network namespace of its own, with a sysfs that shows it. */
-static int enter_netns(void)
-{
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
-	(void)umount2("/sys", MNT_DETACH);
-	if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-		return -errno;
-	return system("ip link set lo up") == 0 ? 0 : -EIO;
 }
 
 static char *net_xml(const char *name, const char *iface)
@@ -306,13 +290,8 @@ static int teardown_net(void **state)
 
 int main(void)
 {
-	if (geteuid() == 0) {
-		int r = enter_netns();
-		if (r < 0) {
-			fprintf(stderr, "cannot make a network namespace for the test: %s\n", strerror(-r));
-			return 1;
-		}
-	}
+	if (harness_enter_netns() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test_setup_teardown(test_direct, setup_net, teardown_net),
