@@ -40,6 +40,7 @@ apt-get install -y -qq --no-install-recommends \
 	qemu-system-misc qemu-system-data qemu-utils \
 	cpio gzip kmod util-linux iproute2 iputils-ping procps psmisc \
 	openvswitch-switch \
+	libfuse3-dev fuse3 \
 	valgrind python3 scdoc \
 	>/dev/null
 

@@ -576,6 +576,7 @@ static void on_fatal_signal(int sig)
 	if (H.daemon_pid > 0)
 		kill(H.daemon_pid, SIGKILL);
 	harness_net_emergency();
+	harness_sim_emergency();
 	if (H.tmp) {
 		kill_guests(H.tmp, false, 0);
 		if (!getenv("ZVIRT_KEEP_TMP"))
@@ -1197,6 +1198,7 @@ void harness_teardown(void)
 	/* After the guests, whose taps may sit on a bridge or a peer. */
 	harness_ovs_stop();
 	harness_netns_cleanup();
+	harness_sim_stop();
 
 	for (size_t i = 0; i < H.n_signals; i++)
 		signal_free(H.signals[i]);

@@ -274,6 +274,29 @@ void harness_ovs_stop(void);
  * vSwitch daemons and deletes the peer namespaces, without forking. */
 void harness_net_emergency(void);
 
+/* ---- the s390 sysfs simulator (harness-sim.c) ---- */
+
+/* tests/sysfs-sim/'s zvirt-sysfs-sim on TMP/sysfs with TMP/devroot as
+ * its /dev, from scenario (a file name in tests/sysfs-sim/, or an
+ * absolute path); the daemon's [Hypervisor] SysfsRoot= points at it,
+ * with extra_conf (more [Hypervisor] lines, may be NULL), and a running
+ * daemon restarts to read that. Call harness_enter_netns() first in
+ * main(): the simulator's uevents reach the daemon's namespace. 0;
+ * -EOPNOTSUPP with a message when there is no /dev/fuse (skip); other
+ * negative errno after printing why. The teardown stops it. */
+int harness_sim_start(const char *scenario, const char *extra_conf);
+void harness_sim_stop(void);
+/* The fatal-signal handler's: unmounts and kills, without waiting. */
+void harness_sim_emergency(void);
+/* TMP/sysfs and TMP/devroot while it runs (NULL otherwise). */
+const char *harness_sim_sysfs(void);
+const char *harness_sim_devroot(void);
+/* value written to path below the simulator's sysfs, as a shell's echo
+ * would: 0 or the store's negative errno. */
+int harness_sim_write(const char *path, const char *value);
+/* Asserting: the file below the simulator's sysfs, its newline cut. */
+char *harness_sim_read(const char *path);
+
 /* ---- files ---- */
 
 /* Asserting: the whole file, NUL-terminated (malloc'd). */
