@@ -889,7 +889,10 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 {
 	static char last_section[64];
 	if (strcmp(section, last_section) != 0) {
-		snprintf(last_section, sizeof(last_section), "%s", section);
+		size_t n = strlen(section) < sizeof(last_section) - 1 ? strlen(section)
+								      : sizeof(last_section) - 1;
+		memcpy(last_section, section, n);
+		last_section[n] = 0;
 		char kind[16], busid[32];
 		current = NULL;
 		if (sscanf(section, "%15s %31s", kind, busid) == 2) {
