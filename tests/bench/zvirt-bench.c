@@ -3704,9 +3704,10 @@ static void phase_gmo_disks(void)
 			const char *o;
 			if (sd_bus_message_read(reply, "o", &o) < 0)
 				fail_msg("GetManagedObjects: bad reply");
+			/* The Host object (/org/zvirt1/host) is neither. */
 			if (strstr(o, "/disk/"))
 				disks++;
-			else
+			else if (strncmp(o, "/org/zvirt1/domain/", strlen("/org/zvirt1/domain/")) == 0)
 				domains++;
 			if (sd_bus_message_skip(reply, "a{sa{sv}}") < 0 ||
 			    sd_bus_message_exit_container(reply) < 0)
