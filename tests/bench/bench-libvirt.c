@@ -907,6 +907,65 @@ static void lv_hotplug(LvGuest *g)
 	lv_destroy_all(g, 1);
 }
 
+static void lv_nic_call(double *ret_ms, LvGuest *g, const char *method, const char *xml)
+{
+	sd_bus_message_unref(
+		bench_call(ret_ms, LV_BUS, g->path, LV_DOMAIN, method, "su", xml, VIR_DOMAIN_AFFECT_LIVE));
+}
+
+/* One NIC's ping row through libvirt's NIC: plug, netup, pings, unplug. */
+static void lv_nic_ping_row(LvGuest *g, GuestConsole *c, const char *xml, const char *mac, const char *addr,
+			    const char *peer, RowId row)
+{
+	(void)guest_waitnic_begin(c, mac, true);
+	lv_nic_call(NULL, g, "AttachDevice", xml);
+	(void)guest_waitnic_end(c, mac, true);
+	guest_nic_pings(c, mac, addr, peer, &rows[row].lv);
+	(void)guest_waitnic_begin(c, mac, false);
+	lv_nic_call(NULL, g, "DetachDevice", xml);
+	(void)guest_waitnic_end(c, mac, false);
+}
+
+/* The same NIC rows as zvirtd's, with the same XML and peers (zvirtd's
+ * guest is gone by now, and its links with it): AttachDevice /
+ * DetachDevice with VIR_DOMAIN_AFFECT_LIVE (libvirtd makes the macvtap or
+ * the tap itself, in the benchmark's network namespace, which it was
+ * started in), the guest's waitnic and ping as for zvirtd. */
+static void lv_nic(LvGuest *g)
+{
+	_cleanup_free_ char *direct = nic_direct_xml(), *bridge = nic_bridge_xml(), *pty = NULL;
+	GuestConsole *c;
+
+	progress("libvirt: NIC hot-plug, %u rounds, then the guest's pings", opt.hotplug);
+	(void)lv_start(g);
+	wait_lv_ready(g);
+	pty = lv_console_pty(g->path);
+	c = guest_console_open(pty);
+	for (unsigned r = 0; r < opt.hotplug; r++) {
+		double ms;
+		uint64_t t0;
+
+		(void)guest_waitnic_begin(c, NIC_MAC_DIRECT, true);
+		t0 = now_ns();
+		lv_nic_call(&ms, g, "AttachDevice", direct);
+		series_add(&rows[ROW_NIC_ATTACH].lv, ms);
+		series_add(&rows[ROW_NIC_ATTACH_SEEN].lv,
+			   ms_between(t0, guest_waitnic_end(c, NIC_MAC_DIRECT, true)));
+		(void)guest_waitnic_begin(c, NIC_MAC_DIRECT, false);
+		t0 = now_ns();
+		lv_nic_call(&ms, g, "DetachDevice", direct);
+		series_add(&rows[ROW_NIC_DETACH].lv, ms);
+		series_add(&rows[ROW_NIC_DETACH_GONE].lv,
+			   ms_between(t0, guest_waitnic_end(c, NIC_MAC_DIRECT, false)));
+	}
+	lv_nic_ping_row(g, c, direct, NIC_MAC_DIRECT, NIC_DIRECT_GUEST, NIC_DIRECT_PEER,
+			ROW_NIC_PING_DIRECT);
+	lv_nic_ping_row(g, c, bridge, NIC_MAC_BRIDGE, NIC_BRIDGE_GUEST, NIC_BRIDGE_PEER,
+			ROW_NIC_PING_BRIDGE);
+	guest_console_close(c);
+	lv_destroy_all(g, 1);
+}
+
 /* UpdateDevice with VIR_DOMAIN_AFFECT_CONFIG on a shut-off domain, the
  * same cache mode back and forth as zvirtd's row (libvirtd writes the
  * definition with fsync and rename). */
@@ -1046,6 +1105,19 @@ void phase_libvirt(void)
 		lv_domain_call(NULL, path, "Undefine");
 	}
 
+	if (opt.only_nic) {
+		/* --only nic: one guest of the same XML, the NIC rows. */
+		_cleanup_free_ char *x = NULL, *xml = NULL;
+
+		g[0].name = xstrdup("lv-guest-0");
+		g[0].console_log = harness_console_log(g[0].name);
+		x = harness_guest_xml(g[0].name);
+		xml = lv_xml(x);
+		g[0].path = lv_define(xml, NULL);
+		lv_nic(&g[0]);
+		goto done;
+	}
+
 	progress("libvirt: defining %d domains", N_DOMAINS);
 	for (size_t i = 0; i < N_GUESTS; i++) {
 		_cleanup_free_ char *x = NULL, *xml = NULL;
@@ -1080,9 +1152,11 @@ void phase_libvirt(void)
 	lv_save();
 	lv_vcpus();
 	lv_hotplug(&g[0]);
+	lv_nic(&g[0]);
 	lv_media();
 	lv_update();
 
+done:
 	stop_all();
 	for (size_t i = 0; i < N_GUESTS; i++) {
 		free(g[i].name);

@@ -42,10 +42,12 @@ typedef struct Options {
 	unsigned console;      /* OpenConsole rounds (and as many on the pty alone) */
 	unsigned hotplug;      /* live disk attach + detach rounds */
 	unsigned update;       /* config-only UpdateDevice calls */
+	unsigned nic_pings;    /* guest `ping` runs per NIC (NIC_PING_COUNT each) */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
 	bool with_libvirt;
+	bool only_nic; /* --only nic: the NIC rows alone (and libvirt's) */
 } Options;
 
 extern Options opt;
@@ -117,6 +119,13 @@ typedef enum RowId {
 	ROW_DETACH,
 	ROW_DETACH_GONE,
 	ROW_QEMU_DETACH,
+	ROW_NIC_ATTACH_SEEN,
+	ROW_NIC_ATTACH,
+	ROW_NIC_DETACH_GONE,
+	ROW_NIC_DETACH,
+	ROW_NIC_PING_DIRECT,
+	ROW_NIC_PING_BRIDGE,
+	ROW_NIC_PING_VETH,
 	ROW_UPDATE,
 	ROW_UPDATE_FLOOR,
 	ROW_MEDIA,
@@ -256,6 +265,39 @@ uint64_t guest_waitblk_end(GuestConsole *c, bool present);
  * read (CLOCK_MONOTONIC ns); fails after 30 s. The time of one readdev
  * (the step of that polling) in *ret_step_ms if not NULL. */
 uint64_t guest_reads_medium(GuestConsole *c, const char *text, double *ret_step_ms);
+
+/* ---- NIC hot-plug and the guest's ping ---- */
+
+/* The networking of these rows lives in the benchmark's own network
+ * namespace (main() enters one): a veth pair to a peer namespace for the
+ * direct NIC (a macvtap in bridge mode on NIC_DIRECT_DEV), another one on
+ * the Linux bridge NIC_BRIDGE for the bridge NIC (a tap on it), a third
+ * one with an address on this side for the host's own ping, the limit. */
+#define NIC_DIRECT_DEV   "zvbh0"
+#define NIC_DIRECT_PEER  "10.81.0.1"
+#define NIC_DIRECT_GUEST "10.81.0.2/24"
+#define NIC_MAC_DIRECT   "52:54:00:7c:00:01"
+#define NIC_BRIDGE       "zvbbr0"
+#define NIC_BRIDGE_PEER  "10.82.0.1"
+#define NIC_BRIDGE_GUEST "10.82.0.2/24"
+#define NIC_MAC_BRIDGE   "52:54:00:7c:00:02"
+/* Replies per guest `ping` run; opt.nic_pings runs per NIC. */
+#define NIC_PING_COUNT 5
+
+/* The two NICs, as AttachDevice and DetachDevice take them (zvirtd and
+ * libvirt alike). */
+char *nic_direct_xml(void);
+char *nic_bridge_xml(void);
+/* `waitnic <mac> present|absent` on the console held open: returns once
+ * the guest is looking (every 10 ms); false when this guest has no
+ * waitnic. */
+bool guest_waitnic_begin(GuestConsole *c, const char *mac, bool present);
+/* When its answer was read (CLOCK_MONOTONIC ns); fails on a timeout. */
+uint64_t guest_waitnic_end(GuestConsole *c, const char *mac, bool present);
+/* `netup` of the NIC with `mac` at `addr`, one unmeasured `ping` (ARP),
+ * then opt.nic_pings runs of `ping <peer> NIC_PING_COUNT`, each run's
+ * average (as the guest prints it) into `s`. */
+void guest_nic_pings(GuestConsole *c, const char *mac, const char *addr, const char *peer, Series *s);
 
 /* ---- vCPU hot-plug ---- */
 
