@@ -21,6 +21,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/utf8.h"
+#include "util/worker.h"
 
 #define HOST_ACTION "org.zvirt1.host.configure"
 
@@ -333,7 +334,16 @@ int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot)
 	return 0;
 }
 
+struct Worker *objects_host_worker(Objects *o)
+{
+	if (!o->host_worker && worker_new(sd_bus_get_event(o->bus), 1, &o->host_worker) < 0)
+		return NULL;
+	return o->host_worker;
+}
+
 void objects_host_done(Objects *o)
 {
 	o->link_monitor = host_link_monitor_free(o->link_monitor);
+	/* Waits for a store under way; its done is not called. */
+	o->host_worker = worker_free(o->host_worker);
 }

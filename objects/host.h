@@ -15,3 +15,9 @@
  * logged, the object serves without its signal. */
 int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot);
 void objects_host_done(Objects *o);
+
+/* The thread the host calls' stores run on (a zfcp unit_add or a ccw
+ * device's online can wait on the device): one, so that the host's
+ * changes happen in the order they were asked for. Made at the first
+ * call; NULL when it cannot be (-ENOMEM, no thread). */
+struct Worker *objects_host_worker(Objects *o);

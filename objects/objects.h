@@ -40,6 +40,7 @@ struct Objects {
 	void *reload_userdata;
 	Hashmap *device_snapshots;            /* device-objects.c: what was announced per domain, by uuid */
 	struct HostLinkMonitor *link_monitor; /* host.c: NetworkLinksChanged */
+	struct Worker *host_worker;           /* host.c: the host calls' blocking stores */
 	sd_bus_slot *slots[13];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
