@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -146,6 +147,27 @@ static void kill_and_reap(pid_t pid)
 		;
 }
 
+/* Whether name is an executable on PATH, as posix_spawnp would look.
+ * Asked first: posix_spawnp's own -ENOENT does not always come back (a
+ * fork-based fallback, as under valgrind, reports a child exiting 127). */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH") ?: "/bin:/usr/bin";
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		char full[PATH_MAX];
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)len, len ? p : ".", name) <
+			    (int)sizeof(full) &&
+		    access(full, X_OK) == 0)
+			return true;
+		if (!p[len])
+			return false;
+		p += len + 1;
+	}
+}
+
 static int spawn_vsctl(char *const argv[], int out_fd, int err_fd, pid_t *ret_pid)
 {
 	posix_spawn_file_actions_t fa;
@@ -153,6 +175,8 @@ static int spawn_vsctl(char *const argv[], int out_fd, int err_fd, pid_t *ret_pi
 	sigset_t none, all;
 	int r;
 
+	if (!on_path(argv[0]))
+		return -ENOENT;
 	r = posix_spawn_file_actions_init(&fa);
 	if (r != 0)
 		return -r;

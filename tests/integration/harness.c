@@ -2037,6 +2037,71 @@ char *harness_guest_xml(const char *name)
 	return harness_guest_xml_uuid(name, NULL);
 }
 
+void harness_sh(const char *fmt, ...)
+{
+	_cleanup_free_ char *cmd = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	assert_true(k > 0);
+	int r = system(cmd);
+	if (r != 0)
+		fail_msg("'%s' failed (status 0x%x)", cmd, (unsigned)r);
+}
+
+char *harness_sh_out(const char *fmt, ...)
+{
+	_cleanup_free_ char *cmd = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	assert_true(k > 0);
+	FILE *p = popen(cmd, "re");
+	assert_non_null(p);
+	char *text = NULL;
+	size_t size = 0;
+	ssize_t n = getdelim(&text, &size, 0, p);
+	int r = pclose(p);
+	if (r != 0)
+		fail_msg("'%s' failed (status 0x%x): %s", cmd, (unsigned)r, n > 0 ? text : "");
+	if (n <= 0) {
+		free(text);
+		return strdup("");
+	}
+	if (text[n - 1] == '\n')
+		text[n - 1] = 0;
+	return text;
+}
+
+char *harness_guest_xml_devices(const char *name, const char *devices)
+{
+	_cleanup_free_ char *xml = harness_guest_xml(name);
+	char *end = strstr(xml, "  </devices>");
+	char *out = NULL;
+	assert_non_null(end);
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(end - xml), xml, devices, end) > 0);
+	return out;
+}
+
+char *harness_guest_command(const char *path, const char *command, int timeout_ms)
+{
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	char *out = NULL;
+	assert_non_null(pty);
+	assert_int_equal(harness_console_command(pty, command, timeout_ms, &out), 0);
+	return out;
+}
+
+void harness_assert_host_links(const char *before)
+{
+	_cleanup_free_ char *now = harness_host_links();
+	assert_non_null(now);
+	if (strcmp(before, now) != 0)
+		fail_msg("host links changed:\nbefore:\n%safter:\n%s", before, now);
+}
+
 char *harness_read_file(const char *path)
 {
 	char *buf;

@@ -304,6 +304,22 @@ char *harness_read_file(const char *path);
 /* Asserting: replace the file with text. */
 void harness_write_file(const char *path, const char *text);
 
+/* ---- shell commands, the guest's console ---- */
+
+/* Asserting: the command line (sh -c) succeeds. */
+void harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Asserting that it succeeds: what the command line prints on stdout,
+ * its last newline cut (malloc'd). */
+char *harness_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The test guest `name` with devices (device elements, indented as
+ * inside <devices>) added at the end of its <devices> (malloc'd). */
+char *harness_guest_xml_devices(const char *name, const char *devices);
+/* Asserting: what the guest at path prints for command on its console,
+ * up to its done line (malloc'd). */
+char *harness_guest_command(const char *path, const char *command, int timeout_ms);
+/* Asserting: harness_host_links() is what it was (before). */
+void harness_assert_host_links(const char *before);
+
 /* ---- processes ---- */
 
 /* Whether a process exists and is not a zombie. */

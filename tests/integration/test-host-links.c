@@ -43,19 +43,6 @@ static void link_done(Link *l)
 	*l = (Link){};
 }
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	int r = system(cmd);
-	if (r != 0)
-		fail_msg("'%s' failed (%d)", cmd, r);
-}
-
 /* Whether ip(8) can make a link of that kind here (the kernel has it). */
 static bool kernel_has(const char *kind_args)
 {
@@ -63,7 +50,7 @@ static bool kernel_has(const char *kind_args)
 	assert_true(asprintf(&cmd, "ip link add name zv-probe %s 2>/dev/null", kind_args) > 0);
 	bool yes = system(cmd) == 0;
 	if (yes)
-		sh("ip link delete zv-probe");
+		harness_sh("ip link delete zv-probe");
 	return yes;
 }
 
@@ -197,16 +184,16 @@ static bool have_dummy;
 
 static void test_list(void **state)
 {
-	sh("ip link add name zv-veth0 type veth peer name zv-veth1");
-	sh("ip link add name zv-br0 type bridge");
-	sh("ip link set zv-veth0 master zv-br0");
-	sh("ip link set zv-veth1 mtu 1400 txqueuelen 2000 alias 'uplink to switch 3'");
-	sh("ip link set zv-br0 up");
-	sh("ip tuntap add dev zv-tap0 mode tap");
-	sh("ip tuntap add dev zv-tun0 mode tun");
+	harness_sh("ip link add name zv-veth0 type veth peer name zv-veth1");
+	harness_sh("ip link add name zv-br0 type bridge");
+	harness_sh("ip link set zv-veth0 master zv-br0");
+	harness_sh("ip link set zv-veth1 mtu 1400 txqueuelen 2000 alias 'uplink to switch 3'");
+	harness_sh("ip link set zv-br0 up");
+	harness_sh("ip tuntap add dev zv-tap0 mode tap");
+	harness_sh("ip tuntap add dev zv-tun0 mode tun");
 	have_dummy = kernel_has("type dummy");
 	if (have_dummy)
-		sh("ip link add name zv-dummy0 type dummy");
+		harness_sh("ip link add name zv-dummy0 type dummy");
 	else
 		print_message("this kernel has no dummy links: listed without one\n");
 
@@ -308,7 +295,7 @@ static void test_up_and_qlen(void **state)
 
 static void test_delete(void **state)
 {
-	sh("ip link add name zv-del0 type veth peer name zv-del1");
+	harness_sh("ip link add name zv-del0 type veth peer name zv-del1");
 	sd_bus_message_unref(harness_call(HOST_PATH, HOST_IFACE, "DeleteLink", "sa{sv}", "zv-del0", 0));
 	assert_false(link_exists("zv-del0"));
 	assert_false(link_exists("zv-del1")); /* a veth's peer goes with it */
@@ -324,9 +311,9 @@ static void test_delete(void **state)
  * Host's to change. */
 static void test_domain_links_refused(void **state)
 {
-	sh("ip link add name zv-guest0 type veth peer name zv-guest1");
-	sh("ip link set zv-guest0 alias zvirtd:" TAG_UUID ":net0");
-	sh("ip link set zv-guest1 alias zvirtd:not-a-tag");
+	harness_sh("ip link add name zv-guest0 type veth peer name zv-guest1");
+	harness_sh("ip link set zv-guest0 alias zvirtd:" TAG_UUID ":net0");
+	harness_sh("ip link set zv-guest1 alias zvirtd:not-a-tag");
 
 	expect_error_msg(ZVIRT_ERROR("OperationInvalid"), "it belongs to domain " TAG_UUID, "DeleteLink",
 			 "sa{sv}", "zv-guest0", 0);
@@ -344,14 +331,14 @@ static void test_domain_links_refused(void **state)
 	Link l = get_link("zv-guest0");
 	assert_string_equal(l.alias, "zvirtd:" TAG_UUID ":net0");
 	link_done(&l);
-	sh("ip link delete zv-guest0");
+	harness_sh("ip link delete zv-guest0");
 }
 
 static void test_bond(void **state)
 {
-	sh("ip link add name zv-s0 type veth peer name zv-p0");
-	sh("ip link add name zv-s1 type veth peer name zv-p1");
-	sh("ip link set zv-s0 up");
+	harness_sh("ip link add name zv-s0 type veth peer name zv-p0");
+	harness_sh("ip link add name zv-s1 type veth peer name zv-p1");
+	harness_sh("ip link set zv-s0 up");
 	const char *slaves[] = {"zv-s0", "zv-s1"};
 
 	/* Refused before anything changes, with or without bonding. */
@@ -453,8 +440,8 @@ static void test_vlan(void **state)
 	sd_bus_message_unref(harness_call(HOST_PATH, HOST_IFACE, "CreateVlan", "sqa{sv}", "zv-veth1", 624, 1,
 					  "name", "s", "zv-v624"));
 	assert_true(link_exists("zv-v624"));
-	sh("ip link delete zv-v624");
-	sh("ip link delete zv-veth1.623");
+	harness_sh("ip link delete zv-v624");
+	harness_sh("ip link delete zv-veth1.623");
 }
 
 static void test_nobody_refused(void **state)
@@ -485,7 +472,7 @@ static size_t count_changed(size_t from)
 static void test_signal(void **state)
 {
 	size_t mark = harness_signal_mark();
-	sh("ip link add name zv-sig0 type veth peer name zv-sig1");
+	harness_sh("ip link add name zv-sig0 type veth peer name zv-sig1");
 	assert_non_null(harness_wait_signal(mark, HOST_PATH, HOST_IFACE, "NetworkLinksChanged", NULL,
 					    HARNESS_SIGNAL_TIMEOUT_MS));
 
@@ -506,7 +493,7 @@ static void test_signal(void **state)
 				  "link delete zv-b2\n"
 				  "link delete zv-b4\n"
 				  "link delete zv-sig0\n");
-	sh("ip -batch %s", batch);
+	harness_sh("ip -batch %s", batch);
 	assert_non_null(harness_wait_signal(mark, HOST_PATH, HOST_IFACE, "NetworkLinksChanged", NULL,
 					    HARNESS_SIGNAL_TIMEOUT_MS));
 	usleep(500 * 1000);

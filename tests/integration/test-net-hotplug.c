@@ -35,32 +35,13 @@
 
 static char *before_links;
 
-static char *net_xml(const char *name, const char *iface)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *end = strstr(xml, "  </devices>");
-	assert_non_null(end);
-	char *out = NULL;
-	assert_true(asprintf(&out, "%.*s%s%s", (int)(end - xml), xml, iface, end) > 0);
-	return out;
-}
-
-static char *guest_cmd(const char *path, const char *cmd, int timeout_ms)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	char *out = NULL;
-	assert_non_null(pty);
-	assert_int_equal(harness_console_command(pty, cmd, timeout_ms, &out), 0);
-	return out;
-}
-
 /* Asserting: the guest's NIC of that MAC is there (its name, malloc'd)
  * or gone (NULL), waiting as the guest's waitnic does. */
 static char *wait_guest_nic(const char *path, const char *mac, bool present)
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL;
 	assert_true(asprintf(&cmd, "waitnic %s %s", mac, present ? "present" : "absent") > 0);
-	out = guest_cmd(path, cmd, 40000);
+	out = harness_guest_command(path, cmd, 40000);
 	const char *p = strstr(out, present ? " present " : " absent");
 	if (!p)
 		fail_msg("the guest's NIC %s did not %s: %s", mac, present ? "appear" : "go", out);
@@ -73,7 +54,7 @@ static char *wait_guest_nic(const char *path, const char *mac, bool present)
 /* "up", "down", ... as the guest's sysfs says for the NIC of mac. */
 static char *guest_operstate(const char *path, const char *mac)
 {
-	_cleanup_free_ char *out = guest_cmd(path, "nics", 20000);
+	_cleanup_free_ char *out = harness_guest_command(path, "nics", 20000);
 	const char *line = strstr(out, mac);
 	assert_non_null(line);
 	line += strlen(mac);
@@ -101,20 +82,12 @@ static bool guest_pings(const char *path, const char *mac, const char *addr, con
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL, *ping = NULL, *pout = NULL;
 	assert_true(asprintf(&cmd, "netup %s %s", mac, addr) > 0);
-	out = guest_cmd(path, cmd, 30000);
+	out = harness_guest_command(path, cmd, 30000);
 	if (!strstr(out, " ok"))
 		fail_msg("the guest could not bring up its NIC %s: %s", mac, out);
 	assert_true(asprintf(&ping, "ping %s 2", peer) > 0);
-	pout = guest_cmd(path, ping, 60000);
+	pout = harness_guest_command(path, ping, 60000);
 	return strstr(pout, " ok") != NULL;
-}
-
-static void assert_links(void)
-{
-	_cleanup_free_ char *now = harness_host_links();
-	assert_non_null(now);
-	if (strcmp(before_links, now) != 0)
-		fail_msg("host links changed:\nbefore:\n%safter:\n%s", before_links, now);
 }
 
 static void attach(const char *path, const char *xml, bool config)
@@ -168,12 +141,12 @@ static void test_direct(void **state)
 	assert_null(wait_guest_nic(path, MAC_DIRECT, false));
 	after = harness_get_xml(path);
 	assert_null(strstr(after, "<interface"));
-	assert_links();
+	harness_assert_host_links(before_links);
 	/* Gone from the live definition: a second unplug finds nothing. */
 	harness_expect_error("org.zvirt1.Error.NoSuchDevice", path, ZVIRT_DOMAIN_IFACE, "DetachDevice",
 			     "sa{sv}", DIRECT_XML, 1, "live", "b", 1);
 	destroy(path);
-	assert_links();
+	harness_assert_host_links(before_links);
 	harness_undefine(path);
 }
 
@@ -210,7 +183,7 @@ static void test_bridge_config(void **state)
 			     mac) > 0);
 	detach(path, dxml, true);
 	assert_null(wait_guest_nic(path, mac, false));
-	assert_links();
+	harness_assert_host_links(before_links);
 	destroy(path);
 	_cleanup_free_ char *after = harness_get_xml(path);
 	assert_null(strstr(after, "<interface"));
@@ -237,10 +210,10 @@ static void test_bad_plugs(void **state)
 			     "sa{sv}", DIRECT_XML, 1, "bogus", "b", 1);
 	harness_nobody_expect_error("org.zvirt1.Error.NotAuthorized", path, ZVIRT_DOMAIN_IFACE,
 				    "AttachDevice", "sa{sv}", DIRECT_XML, 1, "live", "b", 1);
-	assert_links();
+	harness_assert_host_links(before_links);
 	live = harness_get_xml(path);
 	assert_null(strstr(live, "<interface"));
-	nics = guest_cmd(path, "nics", 20000);
+	nics = harness_guest_command(path, "nics", 20000);
 	assert_null(strstr(nics, "nic "));
 	destroy(path);
 	harness_undefine(path);
@@ -250,11 +223,11 @@ static void test_bad_plugs(void **state)
 static void test_link_state(void **state)
 {
 	_cleanup_free_ char *xml = NULL, *path = NULL, *st = NULL;
-	xml = net_xml("hp-link", "    <interface type='direct'>\n"
-				 "      <mac address='" MAC_DOWN "'/>\n"
-				 "      <source dev='zvh0' mode='bridge'/>\n"
-				 "      <link state='down'/>\n"
-				 "    </interface>\n");
+	xml = harness_guest_xml_devices("hp-link", "    <interface type='direct'>\n"
+						   "      <mac address='" MAC_DOWN "'/>\n"
+						   "      <source dev='zvh0' mode='bridge'/>\n"
+						   "      <link state='down'/>\n"
+						   "    </interface>\n");
 	path = harness_define(xml);
 	harness_boot_guest(path, "hp-link");
 	assert_false(guest_pings(path, MAC_DOWN, GUEST_ADDR, PEER_ADDR));
@@ -298,7 +271,7 @@ static void test_link_state(void **state)
 	st = wait_operstate(path, MAC_DOWN, "down");
 	assert_string_equal(st, "down");
 	destroy(path);
-	assert_links();
+	harness_assert_host_links(before_links);
 	harness_undefine(path);
 }
 
@@ -319,7 +292,7 @@ static void test_restart_and_crash(void **state)
 	assert_non_null(strstr(live, "<target dev='macvtap"));
 	detach(path, "<interface type='direct'><mac address='" MAC_DIRECT "'/></interface>", false);
 	assert_null(wait_guest_nic(path, MAC_DIRECT, false));
-	assert_links();
+	harness_assert_host_links(before_links);
 
 	attach(path, DIRECT_XML, false);
 	free(nic);
@@ -327,7 +300,7 @@ static void test_restart_and_crash(void **state)
 	pid_t qemu = (pid_t)harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	assert_int_equal(kill(qemu, SIGKILL), 0);
 	assert_int_equal(harness_wait_state(path, "shut-off", "crashed", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_links();
+	harness_assert_host_links(before_links);
 	harness_undefine(path);
 }
 
@@ -345,16 +318,16 @@ static void test_default_nic(void **state)
 	_cleanup_free_ char *xml = NULL, *path = NULL, *conf = conf_path(), *original = NULL, *live = NULL,
 			    *cmd = NULL, *show = NULL;
 	original = harness_read_file(conf);
-	xml = net_xml("hp-default", "    <interface type='direct'>\n"
-				    "      <mac address='" MAC_DIRECT "'/>\n"
-				    "    </interface>\n");
+	xml = harness_guest_xml_devices("hp-default", "    <interface type='direct'>\n"
+						      "      <mac address='" MAC_DIRECT "'/>\n"
+						      "    </interface>\n");
 	path = harness_define(xml);
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	assert_true(harness_call_full(harness_bus(), &error, NULL, path, ZVIRT_DOMAIN_IFACE, "Start",
 				      "a{sv}", 0) < 0);
 	assert_string_equal(error.name, "org.zvirt1.Error.InvalidArgument");
 	assert_non_null(strstr(error.message, "DefaultNIC="));
-	assert_links();
+	harness_assert_host_links(before_links);
 
 	_cleanup_free_ char *with = NULL;
 	assert_true(asprintf(&with, "%s\n[Network]\nDefaultNIC=zvh0\n", original) > 0);
@@ -376,7 +349,7 @@ static void test_default_nic(void **state)
 	assert_non_null(strstr(line, "@zvh0:")); /* its parent is the DefaultNIC */
 	assert_true(guest_pings(path, MAC_DIRECT, GUEST_ADDR, PEER_ADDR));
 	destroy(path);
-	assert_links();
+	harness_assert_host_links(before_links);
 	harness_undefine(path);
 	harness_write_file(conf, original);
 	assert_int_equal(harness_restart_daemon(), 0);

@@ -42,47 +42,15 @@
 
 static char peer_ns[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	int r = system(cmd);
-	if (r != 0)
-		fail_msg("'%s' failed (%d)", cmd, r);
-}
-
-static char *net_xml(const char *name, const char *iface)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *end = strstr(xml, "  </devices>");
-	assert_non_null(end);
-	char *out = NULL;
-	assert_true(asprintf(&out, "%.*s%s%s", (int)(end - xml), xml, iface, end) > 0);
-	return out;
-}
-
-static char *guest_cmd(const char *path, const char *cmd, int timeout_ms)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	char *out = NULL;
-	assert_non_null(pty);
-	assert_int_equal(harness_console_command(pty, cmd, timeout_ms, &out), 0);
-	return out;
-}
-
 static void assert_guest_pings(const char *path, const char *mac, const char *addr, const char *peer)
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL, *ping = NULL, *pout = NULL;
 	assert_true(asprintf(&cmd, "netup %s %s", mac, addr) > 0);
-	out = guest_cmd(path, cmd, 30000);
+	out = harness_guest_command(path, cmd, 30000);
 	if (!strstr(out, " ok"))
 		fail_msg("the guest could not bring up its NIC %s: %s", mac, out);
 	assert_true(asprintf(&ping, "ping %s 3", peer) > 0);
-	pout = guest_cmd(path, ping, 60000);
+	pout = harness_guest_command(path, ping, 60000);
 	if (!strstr(pout, "ok"))
 		fail_msg("the guest cannot ping %s: %s", peer, pout);
 }
@@ -90,8 +58,8 @@ static void assert_guest_pings(const char *path, const char *mac, const char *ad
 static void peer_broadcasts(const char *brd)
 {
 	/* No answer comes, so ping fails: what counts is what it sent. */
-	sh("ip netns exec %s ping -q -b -c %d -i 0.01 -W 1 -s %d %s >/dev/null 2>&1 || true", peer_ns,
-	   BROADCASTS, BROADCAST_SIZE, brd);
+	harness_sh("ip netns exec %s ping -q -b -c %d -i 0.01 -W 1 -s %d %s >/dev/null 2>&1 || true",
+		   peer_ns, BROADCASTS, BROADCAST_SIZE, brd);
 }
 
 static char *net_path(const char *path, unsigned index)
@@ -269,11 +237,12 @@ static void wait_property_changed(size_t mark, const char *net, const char *prop
 
 static void test_direct(void **state)
 {
-	_cleanup_free_ char *xml = net_xml("netobj-direct", "    <interface type='direct'>\n"
-							    "      <mac address='" MAC_DIRECT "'/>\n"
-							    "      <source dev='zvo0' mode='bridge'/>\n"
-							    "      <model type='virtio'/>\n"
-							    "    </interface>\n");
+	_cleanup_free_ char *xml =
+		harness_guest_xml_devices("netobj-direct", "    <interface type='direct'>\n"
+							   "      <mac address='" MAC_DIRECT "'/>\n"
+							   "      <source dev='zvo0' mode='bridge'/>\n"
+							   "      <model type='virtio'/>\n"
+							   "    </interface>\n");
 	size_t mark = harness_signal_mark();
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *net = net_path(path, 0);
@@ -358,7 +327,7 @@ static void test_direct(void **state)
 	assert_prop(net, "TargetDevice", target);
 
 	/* A link gone under the domain (someone deleted it): no counters. */
-	sh("ip link del %s", target);
+	harness_sh("ip link del %s", target);
 	harness_expect_error("org.zvirt1.Error.NoSuchDevice", net, NET_IFACE, "GetStats", "a{sv}", 0);
 	{
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
@@ -388,11 +357,12 @@ static void test_direct(void **state)
 
 static void test_bridge(void **state)
 {
-	_cleanup_free_ char *xml = net_xml("netobj-bridge", "    <interface type='bridge'>\n"
-							    "      <mac address='" MAC_BRIDGE "'/>\n"
-							    "      <source bridge='zvobr0'/>\n"
-							    "      <mtu size='1500'/>\n"
-							    "    </interface>\n");
+	_cleanup_free_ char *xml =
+		harness_guest_xml_devices("netobj-bridge", "    <interface type='bridge'>\n"
+							   "      <mac address='" MAC_BRIDGE "'/>\n"
+							   "      <source bridge='zvobr0'/>\n"
+							   "      <mtu size='1500'/>\n"
+							   "    </interface>\n");
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *net = net_path(path, 0);
 	assert_prop(net, "Type", "bridge");
@@ -433,7 +403,7 @@ static void test_bridge(void **state)
 	size_t mark = harness_signal_mark();
 	sd_bus_message_unref(harness_call(net, NET_IFACE, "Detach", "a{sv}", 0));
 	assert_non_null(harness_wait_signal(mark, NULL, NULL, "InterfacesRemoved", net, 5000));
-	_cleanup_free_ char *gone = guest_cmd(path, "waitnic " MAC_BRIDGE " absent", 40000);
+	_cleanup_free_ char *gone = harness_guest_command(path, "waitnic " MAC_BRIDGE " absent", 40000);
 	assert_non_null(strstr(gone, " absent"));
 	harness_expect_error("org.freedesktop.DBus.Error.UnknownObject", net, NET_IFACE, "GetStats", "a{sv}",
 			     0);
@@ -447,7 +417,7 @@ static void test_bridge(void **state)
 		assert_int_equal(sd_bus_message_read(reply, "o", &obj), 1);
 		assert_string_equal(obj, net);
 	}
-	_cleanup_free_ char *back = guest_cmd(path, "waitnic " MAC_BRIDGE " present", 40000);
+	_cleanup_free_ char *back = harness_guest_command(path, "waitnic " MAC_BRIDGE " present", 40000);
 	assert_non_null(strstr(back, " present "));
 	_cleanup_free_ char *target2 = harness_get_string(net, NET_IFACE, "TargetDevice");
 	assert_true(strncmp(target2, "vnet", 4) == 0);
@@ -462,10 +432,11 @@ static void test_bridge(void **state)
  * Detach with config removes the NIC and its object. */
 static void test_config_attach_detach(void **state)
 {
-	_cleanup_free_ char *xml = net_xml("netobj-config", "    <interface type='direct'>\n"
-							    "      <mac address='" MAC_DIRECT "'/>\n"
-							    "      <source dev='zvo0' mode='vepa'/>\n"
-							    "    </interface>\n");
+	_cleanup_free_ char *xml =
+		harness_guest_xml_devices("netobj-config", "    <interface type='direct'>\n"
+							   "      <mac address='" MAC_DIRECT "'/>\n"
+							   "      <source dev='zvo0' mode='vepa'/>\n"
+							   "    </interface>\n");
 	_cleanup_free_ char *path = harness_define(xml);
 	_cleanup_free_ char *net0 = net_path(path, 0), *net1 = net_path(path, 1);
 	assert_prop(net0, "Mode", "vepa");
@@ -527,15 +498,15 @@ static void test_config_attach_detach(void **state)
 static int setup_net(void **state)
 {
 	snprintf(peer_ns, sizeof(peer_ns), "zvopeer%d", (int)getpid());
-	sh("ip netns add %s", peer_ns);
-	sh("ip link add zvo0 type veth peer name zvop0 && ip link set zvop0 netns %s", peer_ns);
-	sh("ip link add zvobr0 type bridge && ip link set zvobr0 up");
-	sh("ip link add zvo1 type veth peer name zvop1 && ip link set zvop1 netns %s", peer_ns);
-	sh("ip link set zvo1 master zvobr0 && ip link set zvo1 up && ip link set zvo0 up");
-	sh("ip -n %s addr add " PEER_ADDR "/24 brd + dev zvop0 && ip -n %s link set zvop0 up", peer_ns,
-	   peer_ns);
-	sh("ip -n %s addr add " BPEER_ADDR "/24 brd + dev zvop1 && ip -n %s link set zvop1 up", peer_ns,
-	   peer_ns);
+	harness_sh("ip netns add %s", peer_ns);
+	harness_sh("ip link add zvo0 type veth peer name zvop0 && ip link set zvop0 netns %s", peer_ns);
+	harness_sh("ip link add zvobr0 type bridge && ip link set zvobr0 up");
+	harness_sh("ip link add zvo1 type veth peer name zvop1 && ip link set zvop1 netns %s", peer_ns);
+	harness_sh("ip link set zvo1 master zvobr0 && ip link set zvo1 up && ip link set zvo0 up");
+	harness_sh("ip -n %s addr add " PEER_ADDR "/24 brd + dev zvop0 && ip -n %s link set zvop0 up",
+		   peer_ns, peer_ns);
+	harness_sh("ip -n %s addr add " BPEER_ADDR "/24 brd + dev zvop1 && ip -n %s link set zvop1 up",
+		   peer_ns, peer_ns);
 	return 0;
 }
 

@@ -26,34 +26,6 @@
 #define IFACE  "b0c3e1d2-1111-4222-8333-444455556666"
 #define MAC    "52:54:00:5a:00:01"
 
-/* Asserting: runs a shell command line (test code: fixed strings). */
-static void sh(const char *cmd)
-{
-	int r = system(cmd);
-	if (r != 0)
-		fail_msg("'%s' failed (status 0x%x)", cmd, (unsigned)r);
-}
-
-/* Asserting: what a command line prints, its last newline cut. */
-static char *sh_out(const char *cmd)
-{
-	FILE *p = popen(cmd, "re");
-	assert_non_null(p);
-	char *text = NULL;
-	size_t size = 0;
-	ssize_t n = getdelim(&text, &size, 0, p);
-	int r = pclose(p);
-	if (r != 0)
-		fail_msg("'%s' failed (status 0x%x): %s", cmd, (unsigned)r, n > 0 ? text : "");
-	if (n <= 0) {
-		free(text);
-		return strdup("");
-	}
-	if (text[n - 1] == '\n')
-		text[n - 1] = 0;
-	return text;
-}
-
 static bool ovs_missing;
 
 static void test_ovs_port(void **state)
@@ -78,7 +50,7 @@ static void test_ovs_port(void **state)
 	{
 		_cleanup_free_ char *cmd = NULL, *got = NULL;
 		assert_true(asprintf(&cmd, "tr '\\0' '\\n' < %s | grep '^OVS_RUNDIR='", env_path) > 0);
-		got = sh_out(cmd);
+		got = harness_sh_out("%s", cmd);
 		assert_string_equal(got, want);
 	}
 
@@ -89,17 +61,17 @@ static void test_ovs_port(void **state)
 	_cleanup_free_ char *with_bridge = harness_host_links();
 	assert_non_null(strstr(with_bridge, BRIDGE " tun\n"));
 
-	sh("ip tuntap add " TAP " mode tap && ip link set " TAP " up");
+	harness_sh("ip tuntap add " TAP " mode tap && ip link set " TAP " up");
 	assert_int_equal(host_ovs_add_port(BRIDGE, TAP, MAC, IFACE, UUID, 10, &err), 0);
 	{
-		_cleanup_free_ char *ids = sh_out("ovs-vsctl get Interface " TAP " external-ids");
+		_cleanup_free_ char *ids = harness_sh_out("ovs-vsctl get Interface " TAP " external-ids");
 		assert_non_null(strstr(ids, "attached-mac=\"" MAC "\""));
 		assert_non_null(strstr(ids, "iface-id=\"" IFACE "\""));
 		assert_non_null(strstr(ids, "iface-status=active"));
 		assert_non_null(strstr(ids, "vm-id=\"" UUID "\""));
-		_cleanup_free_ char *tag = sh_out("ovs-vsctl get Port " TAP " tag");
+		_cleanup_free_ char *tag = harness_sh_out("ovs-vsctl get Port " TAP " tag");
 		assert_string_equal(tag, "10");
-		_cleanup_free_ char *ports = sh_out("ovs-vsctl list-ports " BRIDGE);
+		_cleanup_free_ char *ports = harness_sh_out("ovs-vsctl list-ports " BRIDGE);
 		assert_string_equal(ports, TAP);
 	}
 	/* Again: --may-exist, the marks rewritten. */
@@ -125,10 +97,10 @@ static void test_ovs_port(void **state)
 		_cleanup_strv_free_ char **names = NULL;
 		assert_int_equal(host_ovs_vm_ports(UUID, &names, &err), 0);
 		assert_null(names[0]);
-		_cleanup_free_ char *ports = sh_out("ovs-vsctl list-ports " BRIDGE);
+		_cleanup_free_ char *ports = harness_sh_out("ovs-vsctl list-ports " BRIDGE);
 		assert_string_equal(ports, "");
 	}
-	sh("ip link del " TAP);
+	harness_sh("ip link del " TAP);
 	_cleanup_free_ char *after_port = harness_host_links();
 	assert_string_equal(after_port, with_bridge);
 
@@ -146,14 +118,14 @@ static void test_peer_ping(void **state)
 	assert_non_null(before);
 
 	assert_int_equal(harness_netns_peer("peer", "zvpeer0", "eth0", "10.78.0.2/24"), 0);
-	sh("ip addr add 10.78.0.1/24 dev zvpeer0");
+	harness_sh("ip addr add 10.78.0.1/24 dev zvpeer0");
 	_cleanup_free_ char *links = harness_host_links();
 	assert_non_null(strstr(links, "zvpeer0 veth\n"));
-	sh("ping -c 1 -W 2 10.78.0.2 >/dev/null");
+	harness_sh("ping -c 1 -W 2 10.78.0.2 >/dev/null");
 	/* The far end is in the peer namespace, not here. */
 	_cleanup_free_ char *ns = harness_netns_name("peer"), *cmd = NULL, *far = NULL;
 	assert_true(asprintf(&cmd, "ip -n %s -o addr show dev eth0 | grep -c 10.78.0.2/24", ns) > 0);
-	far = sh_out(cmd);
+	far = harness_sh_out("%s", cmd);
 	assert_string_equal(far, "1");
 
 	harness_netns_cleanup();

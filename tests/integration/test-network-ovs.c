@@ -44,59 +44,13 @@
 
 static bool ovs_ready, ovs_missing;
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	int r = system(cmd);
-	if (r != 0)
-		fail_msg("'%s' failed (%d)", cmd, r);
-}
-
-/* What a command prints, its last newline cut; asserting that it ran. */
-static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh_out(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	FILE *p = popen(cmd, "re");
-	assert_non_null(p);
-	char *text = NULL;
-	size_t size = 0;
-	ssize_t n = getdelim(&text, &size, 0, p);
-	int r = pclose(p);
-	if (r != 0)
-		fail_msg("'%s' failed (status 0x%x): %s", cmd, (unsigned)r, n > 0 ? text : "");
-	if (n <= 0) {
-		free(text);
-		return strdup("");
-	}
-	if (text[n - 1] == '\n')
-		text[n - 1] = 0;
-	return text;
-}
-
-static void assert_links(const char *before)
-{
-	_cleanup_free_ char *now = harness_host_links();
-	assert_non_null(now);
-	if (strcmp(before, now) != 0)
-		fail_msg("host links changed:\nbefore:\n%safter:\n%s", before, now);
-}
-
 /* The names of the ports whose Interface has vm-id=uuid, one a line. */
 static char *ports_of(const char *uuid)
 {
-	return sh_out("ovs-vsctl --format=csv --data=bare --no-headings --columns=name find Interface "
-		      "external-ids:vm-id=%s",
-		      uuid);
+	return harness_sh_out(
+		"ovs-vsctl --format=csv --data=bare --no-headings --columns=name find Interface "
+		"external-ids:vm-id=%s",
+		uuid);
 }
 
 /* Waits until no port carries vm-id=uuid (the removal is queued on the
@@ -138,15 +92,6 @@ static char *ovs_xml(const char *name, const char *uuid, const char *bridge)
 	return out;
 }
 
-static char *guest_cmd(const char *path, const char *cmd, int timeout_ms)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	char *out = NULL;
-	assert_non_null(pty);
-	assert_int_equal(harness_console_command(pty, cmd, timeout_ms, &out), 0);
-	return out;
-}
-
 /* <target dev='NAME'/> of the live XML. */
 static char *live_target(const char *path)
 {
@@ -163,21 +108,21 @@ static char *assert_port(const char *path, const char *uuid)
 {
 	char *target = live_target(path);
 	assert_true(strncmp(target, "vnet", 4) == 0);
-	_cleanup_free_ char *show = sh_out("ip -d link show %s", target);
+	_cleanup_free_ char *show = harness_sh_out("ip -d link show %s", target);
 	assert_non_null(strstr(show, " tun "));
 	assert_null(strstr(show, "master"));
 	assert_non_null(strstr(show, "fe:54:00:7b:00:01"));
 	assert_non_null(strstr(show, "alias zvirtd:"));
-	_cleanup_free_ char *ids = sh_out("ovs-vsctl get Interface %s external-ids", target);
+	_cleanup_free_ char *ids = harness_sh_out("ovs-vsctl get Interface %s external-ids", target);
 	if (!strstr(ids, "attached-mac=\"" MAC "\"") || !strstr(ids, "iface-id=\"" IFACE_ID "\"") ||
 	    !strstr(ids, "iface-status=active") || !strstr(ids, uuid))
 		fail_msg("external_ids of %s: %s", target, ids);
 	_cleanup_free_ char *want_vm = NULL;
 	assert_true(asprintf(&want_vm, "vm-id=\"%s\"", uuid) > 0);
 	assert_non_null(strstr(ids, want_vm));
-	_cleanup_free_ char *tag = sh_out("ovs-vsctl get Port %s tag", target);
+	_cleanup_free_ char *tag = harness_sh_out("ovs-vsctl get Port %s tag", target);
 	assert_string_equal(tag, VLAN);
-	_cleanup_free_ char *br = sh_out("ovs-vsctl port-to-br %s", target);
+	_cleanup_free_ char *br = harness_sh_out("ovs-vsctl port-to-br %s", target);
 	assert_string_equal(br, OVS_BRIDGE);
 	_cleanup_free_ char *ports = ports_of(uuid);
 	assert_string_equal(ports, target);
@@ -187,17 +132,17 @@ static char *assert_port(const char *path, const char *uuid)
 /* The guest's NIC of MAC gets its address and reaches the peer. */
 static void assert_guest_pings(const char *path)
 {
-	_cleanup_free_ char *out = guest_cmd(path, "netup " MAC " " GUEST_ADDR, 30000);
+	_cleanup_free_ char *out = harness_guest_command(path, "netup " MAC " " GUEST_ADDR, 30000);
 	if (!strstr(out, " ok"))
 		fail_msg("the guest could not bring up its NIC: %s", out);
-	_cleanup_free_ char *pout = guest_cmd(path, "ping " PEER_ADDR " 3", 60000);
+	_cleanup_free_ char *pout = harness_guest_command(path, "ping " PEER_ADDR " 3", 60000);
 	if (!strstr(pout, "ok"))
 		fail_msg("the guest cannot ping its peer through Open vSwitch: %s", pout);
 }
 
 static unsigned link_mtu(const char *name)
 {
-	_cleanup_free_ char *mtu = sh_out("cat /sys/class/net/%s/mtu", name);
+	_cleanup_free_ char *mtu = harness_sh_out("cat /sys/class/net/%s/mtu", name);
 	return (unsigned)strtoul(mtu, NULL, 10);
 }
 
@@ -242,9 +187,9 @@ static void test_ping_and_stop(void **state)
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
 	wait_no_ports(UUID_PING);
-	_cleanup_free_ char *ports = sh_out("ovs-vsctl list-ports " OVS_BRIDGE);
+	_cleanup_free_ char *ports = harness_sh_out("ovs-vsctl list-ports " OVS_BRIDGE);
 	assert_string_equal(ports, PEER_IF);
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
@@ -258,7 +203,7 @@ static void test_reboot_and_mtu(void **state)
 	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
 			    *again = NULL, *log = harness_console_log("ovs-reboot");
 	assert_non_null(before);
-	sh("ovs-vsctl set Interface " OVS_BRIDGE " mtu_request=1400");
+	harness_sh("ovs-vsctl set Interface " OVS_BRIDGE " mtu_request=1400");
 	for (int i = 0; i < 100 && link_mtu(OVS_BRIDGE) != 1400; i++)
 		usleep(50 * 1000);
 	assert_int_equal(link_mtu(OVS_BRIDGE), 1400);
@@ -286,8 +231,8 @@ static void test_reboot_and_mtu(void **state)
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
 	wait_no_ports(UUID_REBOOT);
-	sh("ovs-vsctl clear Interface " OVS_BRIDGE " mtu_request");
-	assert_links(before);
+	harness_sh("ovs-vsctl clear Interface " OVS_BRIDGE " mtu_request");
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
@@ -327,7 +272,7 @@ static void test_killed_before_cont(void **state)
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
 	wait_no_ports(UUID_INFLIGHT);
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
@@ -354,10 +299,10 @@ static void crash_and_restart(const char *name, const char *uuid, bool drop_stat
 	 * the vm-id tells. */
 	if (drop_status)
 		assert_int_equal(unlink(status), 0);
-	sh("ovs-vsctl -- --if-exists del-port zvforeign0 -- --if-exists del-port zvforeign1 -- "
-	   "add-port " OVS_BRIDGE " zvforeign0 -- set Interface zvforeign0 "
-	   "external-ids:vm-id=" UUID_FOREIGN " external-ids:iface-id=foreign");
-	sh("ovs-vsctl add-port " OVS_BRIDGE " zvforeign1");
+	harness_sh("ovs-vsctl -- --if-exists del-port zvforeign0 -- --if-exists del-port zvforeign1 -- "
+		   "add-port " OVS_BRIDGE " zvforeign0 -- set Interface zvforeign0 "
+		   "external-ids:vm-id=" UUID_FOREIGN " external-ids:iface-id=foreign");
+	harness_sh("ovs-vsctl add-port " OVS_BRIDGE " zvforeign1");
 
 	assert_int_equal(harness_start_daemon(), 0);
 	free(path);
@@ -369,10 +314,10 @@ static void crash_and_restart(const char *name, const char *uuid, bool drop_stat
 	} else
 		harness_assert_state(path, "shut-off", "crashed");
 	wait_no_ports(uuid);
-	assert_links(before);
+	harness_assert_host_links(before);
 	/* Not ours: kept. */
-	_cleanup_free_ char *ports = sh_out("ovs-vsctl list-ports " OVS_BRIDGE);
-	sh("ovs-vsctl del-port zvforeign0 -- del-port zvforeign1");
+	_cleanup_free_ char *ports = harness_sh_out("ovs-vsctl list-ports " OVS_BRIDGE);
+	harness_sh("ovs-vsctl del-port zvforeign0 -- del-port zvforeign1");
 	assert_string_equal(ports, "zvforeign0\nzvforeign1\n" PEER_IF);
 	harness_undefine(path);
 }
@@ -398,7 +343,8 @@ static void test_missing_bridge(void **state)
 	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *ports_before = NULL,
 			    *ports_after = NULL, *ours = NULL;
 	assert_non_null(before);
-	ports_before = sh_out("ovs-vsctl --format=csv --data=bare --no-headings --columns=name list Port");
+	ports_before =
+		harness_sh_out("ovs-vsctl --format=csv --data=bare --no-headings --columns=name list Port");
 	xml = ovs_xml("ovs-missing", UUID_MISSING, "zvnobr0");
 	path = harness_define(xml);
 
@@ -414,9 +360,10 @@ static void test_missing_bridge(void **state)
 	/* add-port is one transaction: it failed whole, before the answer. */
 	ours = ports_of(UUID_MISSING);
 	assert_string_equal(ours, "");
-	ports_after = sh_out("ovs-vsctl --format=csv --data=bare --no-headings --columns=name list Port");
+	ports_after =
+		harness_sh_out("ovs-vsctl --format=csv --data=bare --no-headings --columns=name list Port");
 	assert_string_equal(ports_after, ports_before);
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
@@ -445,24 +392,24 @@ static void test_hotplug(void **state)
 
 	harness_expect_error(ZVIRT_ERROR("HostError"), path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}",
 			     bad_iface, 1, "live", "b", 1);
-	assert_links(before);
+	harness_assert_host_links(before);
 	_cleanup_free_ char *none = ports_of(UUID_HOTPLUG);
 	assert_string_equal(none, "");
 
 	sd_bus_message_unref(
 		harness_call(path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}", iface, 1, "live", "b", 1));
 	target = assert_port(path, UUID_HOTPLUG);
-	nic = guest_cmd(path, "waitnic " MAC " present", 40000);
+	nic = harness_guest_command(path, "waitnic " MAC " present", 40000);
 	if (!strstr(nic, " present "))
 		fail_msg("the plugged NIC did not appear in the guest: %s", nic);
 	assert_guest_pings(path);
 
 	sd_bus_message_unref(
 		harness_call(path, ZVIRT_DOMAIN_IFACE, "DetachDevice", "sa{sv}", iface, 1, "live", "b", 1));
-	after = guest_cmd(path, "waitnic " MAC " absent", 40000);
+	after = harness_guest_command(path, "waitnic " MAC " absent", 40000);
 	assert_non_null(strstr(after, " absent"));
 	wait_no_ports(UUID_HOTPLUG);
-	assert_links(before);
+	harness_assert_host_links(before);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
 	harness_undefine(path);
@@ -506,7 +453,7 @@ static void daemon_without_ovs(const char *path_env, const char *leftover_msg, c
 	if (harness_wait_console_from(harness_daemon_log(), mark, "no Open vSwitch ports to remove", 10000,
 				      NULL) < 0)
 		fail_msg("the daemon did not try to remove the port of the failed start");
-	assert_links(before);
+	harness_assert_host_links(before);
 
 	_cleanup_free_ char *log = log_from(mark);
 	for (char *l = log; l && *l;) {
@@ -534,6 +481,21 @@ static void test_no_ovs_is_silent(void **state)
 	_cleanup_free_ char *empty = NULL;
 	assert_true(asprintf(&empty, "%s/empty-path", harness_tmpdir()) > 0);
 	assert_int_equal(mkdir(empty, 0755), 0);
+	/* A daemon run under a wrapper (valgrind) still needs to find it. */
+	const char *wrapper = getenv("ZVIRTD_WRAPPER");
+	if (wrapper && *wrapper) {
+		_cleanup_free_ char *prog = strndup(wrapper, strcspn(wrapper, " ")), *full = NULL,
+				    *link = NULL;
+		full = harness_sh_out("command -v %s", prog);
+		assert_true(asprintf(&link, "%s/%s", empty, prog) > 0);
+		assert_int_equal(symlink(full, link), 0);
+		/* Debian's valgrind is a script that runs "$0.bin". */
+		_cleanup_free_ char *bin = NULL, *bin_link = NULL;
+		assert_true(asprintf(&bin, "%s.bin", full) > 0);
+		assert_true(asprintf(&bin_link, "%s.bin", link) > 0);
+		if (access(bin, X_OK) == 0)
+			assert_int_equal(symlink(bin, bin_link), 0);
+	}
 	daemon_without_ovs(empty, "Open vSwitch is not installed (no ovs-vsctl)",
 			   "Open vSwitch is not installed (no ovs-vsctl)");
 	/* ovs-vsctl, but no ovsdb-server where it looks. */

@@ -28,78 +28,16 @@
 
 static char peer_ns[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	int r = system(cmd);
-	if (r != 0)
-		fail_msg("'%s' failed (%d)", cmd, r);
-}
-
-static char *sh_out(const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&buf, &size);
-	char line[512];
-	while (fgets(line, sizeof(line), p))
-		fputs(line, out);
-	pclose(p);
-	fclose(out);
-	return buf;
-}
-
-/* Names and kinds of this namespace's links, sorted: what must be the
- * same before and after a scenario. */
-static char *links_now(void)
-{
-	return sh_out("ip -o -d link show | awk '{print $2, $0 ~ /macvtap/ ? \"macvtap\" : $0 ~ / tun / ? "
-		      "\"tun\" : \"-\"}' | sort");
-}
-
-static void assert_links(const char *before)
-{
-	_cleanup_free_ char *now = links_now();
-	if (strcmp(before, now) != 0)
-		fail_msg("host links changed:\nbefore:\n%safter:\n%s", before, now);
-}
-
-static char *net_xml(const char *name, const char *iface)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *end = strstr(xml, "  </devices>");
-	assert_non_null(end);
-	char *out = NULL;
-	assert_true(asprintf(&out, "%.*s%s%s", (int)(end - xml), xml, iface, end) > 0);
-	return out;
-}
-
-static char *guest_cmd(const char *path, const char *cmd, int timeout_ms)
-{
-	_cleanup_free_ char *pty = harness_console_pty(path);
-	char *out = NULL;
-	assert_non_null(pty);
-	assert_int_equal(harness_console_command(pty, cmd, timeout_ms, &out), 0);
-	return out;
-}
-
 /* The guest's NIC of that MAC gets addr and reaches peer. */
 static void assert_guest_pings(const char *path, const char *mac, const char *addr, const char *peer)
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL, *ping = NULL, *pout = NULL;
 	assert_true(asprintf(&cmd, "netup %s %s", mac, addr) > 0);
-	out = guest_cmd(path, cmd, 30000);
+	out = harness_guest_command(path, cmd, 30000);
 	if (!strstr(out, " ok"))
 		fail_msg("the guest could not bring up its NIC %s: %s", mac, out);
 	assert_true(asprintf(&ping, "ping %s 3", peer) > 0);
-	pout = guest_cmd(path, ping, 60000);
+	pout = harness_guest_command(path, ping, 60000);
 	if (!strstr(pout, "ok"))
 		fail_msg("the guest cannot ping %s: %s", peer, pout);
 }
@@ -116,19 +54,19 @@ static char *live_target(const char *path)
 
 static void test_direct(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *show = NULL,
-			    *cmd = NULL;
-	xml = net_xml("net-direct", "    <interface type='direct'>\n"
-				    "      <mac address='" MAC_DIRECT "'/>\n"
-				    "      <source dev='zvh0' mode='bridge'/>\n"
-				    "      <model type='virtio'/>\n"
-				    "    </interface>\n");
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *show = NULL, *cmd = NULL;
+	xml = harness_guest_xml_devices("net-direct", "    <interface type='direct'>\n"
+						      "      <mac address='" MAC_DIRECT "'/>\n"
+						      "      <source dev='zvh0' mode='bridge'/>\n"
+						      "      <model type='virtio'/>\n"
+						      "    </interface>\n");
 	path = harness_define(xml);
 	harness_boot_guest(path, "net-direct");
 	target = live_target(path);
 	assert_true(strncmp(target, "macvtap", 7) == 0);
 	assert_true(asprintf(&cmd, "ip -d link show %s", target) > 0);
-	show = sh_out(cmd);
+	show = harness_sh_out("%s", cmd);
 	assert_non_null(strstr(show, "macvtap mode bridge"));
 	assert_non_null(strstr(show, MAC_DIRECT));
 	assert_non_null(strstr(show, "alias zvirtd:"));
@@ -136,7 +74,7 @@ static void test_direct(void **state)
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_links(before);
+	harness_assert_host_links(before);
 	/* The inactive definition keeps no name of the daemon's. */
 	_cleanup_free_ char *inactive = harness_get_xml(path);
 	assert_null(strstr(inactive, "<target dev='macvtap"));
@@ -145,52 +83,53 @@ static void test_direct(void **state)
 
 static void test_bridge(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *show = NULL,
-			    *cmd = NULL;
-	xml = net_xml("net-bridge", "    <interface type='bridge'>\n"
-				    "      <mac address='" MAC_BRIDGE "'/>\n"
-				    "      <source bridge='zvbr0'/>\n"
-				    "    </interface>\n");
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *show = NULL, *cmd = NULL;
+	xml = harness_guest_xml_devices("net-bridge", "    <interface type='bridge'>\n"
+						      "      <mac address='" MAC_BRIDGE "'/>\n"
+						      "      <source bridge='zvbr0'/>\n"
+						      "    </interface>\n");
 	path = harness_define(xml);
 	harness_boot_guest(path, "net-bridge");
 	target = live_target(path);
 	assert_true(strncmp(target, "vnet", 4) == 0);
 	assert_true(asprintf(&cmd, "ip -d link show %s", target) > 0);
-	show = sh_out(cmd);
+	show = harness_sh_out("%s", cmd);
 	assert_non_null(strstr(show, "master zvbr0"));
 	assert_non_null(strstr(show, "fe:54:00:7a:00:02"));
 	assert_guest_pings(path, MAC_BRIDGE, BGUEST_ADDR, BPEER_ADDR);
 
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
 /* A start that fails on its second NIC leaves no link of the first. */
 static void test_failed_start(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL;
-	xml = net_xml("net-fail", "    <interface type='direct'>\n"
-				  "      <source dev='zvh0' mode='bridge'/>\n"
-				  "    </interface>\n"
-				  "    <interface type='direct'>\n"
-				  "      <source dev='nosuchlink0' mode='vepa'/>\n"
-				  "    </interface>\n");
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL;
+	xml = harness_guest_xml_devices("net-fail", "    <interface type='direct'>\n"
+						    "      <source dev='zvh0' mode='bridge'/>\n"
+						    "    </interface>\n"
+						    "    <interface type='direct'>\n"
+						    "      <source dev='nosuchlink0' mode='vepa'/>\n"
+						    "    </interface>\n");
 	path = harness_define(xml);
 	harness_expect_error("org.zvirt1.Error.HostError", path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0);
 	harness_assert_state(path, "shut-off", "failed");
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
 /* The daemon and QEMU killed: the next daemon removes the macvtap. */
 static void test_leftover_after_crash(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *cmd = NULL;
-	xml = net_xml("net-crash", "    <interface type='direct'>\n"
-				   "      <source dev='zvh0' mode='private'/>\n"
-				   "    </interface>\n");
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *cmd = NULL;
+	xml = harness_guest_xml_devices("net-crash", "    <interface type='direct'>\n"
+						     "      <source dev='zvh0' mode='private'/>\n"
+						     "    </interface>\n");
 	path = harness_define(xml);
 	harness_boot_guest(path, "net-crash");
 	target = live_target(path);
@@ -204,17 +143,18 @@ static void test_leftover_after_crash(void **state)
 	free(path);
 	path = harness_lookup("net-crash");
 	harness_assert_state(path, "shut-off", "crashed");
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
 /* A daemon restart keeps a running guest's link, and its stop removes it. */
 static void test_restart_keeps_link(void **state)
 {
-	_cleanup_free_ char *before = links_now(), *xml = NULL, *path = NULL, *target = NULL, *cmd = NULL;
-	xml = net_xml("net-restart", "    <interface type='direct'>\n"
-				     "      <source dev='zvh0' mode='bridge'/>\n"
-				     "    </interface>\n");
+	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
+			    *cmd = NULL;
+	xml = harness_guest_xml_devices("net-restart", "    <interface type='direct'>\n"
+						       "      <source dev='zvh0' mode='bridge'/>\n"
+						       "    </interface>\n");
 	path = harness_define(xml);
 	harness_boot_guest(path, "net-restart");
 	target = live_target(path);
@@ -226,7 +166,7 @@ static void test_restart_keeps_link(void **state)
 	assert_int_equal(system(cmd), 0);
 	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
 	assert_int_equal(harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
-	assert_links(before);
+	harness_assert_host_links(before);
 	harness_undefine(path);
 }
 
@@ -252,7 +192,7 @@ static void test_bad_xml(void **state)
 		{"<interface type='direct'><source dev='\xc3\xa9th0'/></interface>", "not a valid"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-		_cleanup_free_ char *xml = net_xml("net-bad", bad[i].iface);
+		_cleanup_free_ char *xml = harness_guest_xml_devices("net-bad", bad[i].iface);
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 		int r = harness_call_full(harness_bus(), &error, NULL, ZVIRT_MANAGER_PATH,
 					  ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
@@ -266,13 +206,15 @@ static void test_bad_xml(void **state)
 static int setup_net(void **state)
 {
 	snprintf(peer_ns, sizeof(peer_ns), "zvpeer%d", (int)getpid());
-	sh("ip netns add %s", peer_ns);
-	sh("ip link add zvh0 type veth peer name zvp0 && ip link set zvp0 netns %s", peer_ns);
-	sh("ip link add zvbr0 type bridge && ip link set zvbr0 up");
-	sh("ip link add zvh1 type veth peer name zvp1 && ip link set zvp1 netns %s", peer_ns);
-	sh("ip link set zvh1 master zvbr0 && ip link set zvh1 up && ip link set zvh0 up");
-	sh("ip -n %s addr add " PEER_ADDR "/24 dev zvp0 && ip -n %s link set zvp0 up", peer_ns, peer_ns);
-	sh("ip -n %s addr add " BPEER_ADDR "/24 dev zvp1 && ip -n %s link set zvp1 up", peer_ns, peer_ns);
+	harness_sh("ip netns add %s", peer_ns);
+	harness_sh("ip link add zvh0 type veth peer name zvp0 && ip link set zvp0 netns %s", peer_ns);
+	harness_sh("ip link add zvbr0 type bridge && ip link set zvbr0 up");
+	harness_sh("ip link add zvh1 type veth peer name zvp1 && ip link set zvp1 netns %s", peer_ns);
+	harness_sh("ip link set zvh1 master zvbr0 && ip link set zvh1 up && ip link set zvh0 up");
+	harness_sh("ip -n %s addr add " PEER_ADDR "/24 dev zvp0 && ip -n %s link set zvp0 up", peer_ns,
+		   peer_ns);
+	harness_sh("ip -n %s addr add " BPEER_ADDR "/24 dev zvp1 && ip -n %s link set zvp1 up", peer_ns,
+		   peer_ns);
 	return 0;
 }
 
