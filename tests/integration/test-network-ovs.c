@@ -71,14 +71,11 @@ static void wait_no_ports(const char *uuid)
 	}
 }
 
-static char *ovs_xml(const char *name, const char *uuid, const char *bridge)
+/* The test's Open vSwitch NIC on bridge, as an element (malloc'd). */
+static char *ovs_iface(const char *bridge)
 {
-	_cleanup_free_ char *xml = harness_guest_xml_uuid(name, uuid);
-	char *end = strstr(xml, "  </devices>");
-	assert_non_null(end);
 	char *out = NULL;
 	assert_true(asprintf(&out,
-			     "%.*s"
 			     "    <interface type='bridge'>\n"
 			     "      <mac address='" MAC "'/>\n"
 			     "      <source bridge='%s'/>\n"
@@ -86,9 +83,18 @@ static char *ovs_xml(const char *name, const char *uuid, const char *bridge)
 			     "      <virtualport type='openvswitch'>\n"
 			     "        <parameters interfaceid='" IFACE_ID "'/>\n"
 			     "      </virtualport>\n"
-			     "    </interface>\n"
-			     "%s",
-			     (int)(end - xml), xml, bridge, end) > 0);
+			     "    </interface>\n",
+			     bridge) > 0);
+	return out;
+}
+
+static char *ovs_xml(const char *name, const char *uuid, const char *bridge)
+{
+	_cleanup_free_ char *xml = harness_guest_xml_uuid(name, uuid), *iface = ovs_iface(bridge);
+	char *end = strstr(xml, "  </devices>");
+	assert_non_null(end);
+	char *out = NULL;
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(end - xml), xml, iface, end) > 0);
 	return out;
 }
 
@@ -375,20 +381,13 @@ static void test_hotplug(void **state)
 	if (ovs_missing)
 		skip();
 	_cleanup_free_ char *before = harness_host_links(), *xml = NULL, *path = NULL, *target = NULL,
-			    *nic = NULL, *iface = NULL, *bad = NULL, *after = NULL;
+			    *nic = NULL, *iface = NULL, *after = NULL;
 	assert_non_null(before);
 	xml = harness_guest_xml_uuid("ovs-hotplug", UUID_HOTPLUG);
 	path = harness_define(xml);
 	harness_boot_guest(path, "ovs-hotplug");
-	_cleanup_free_ char *with = ovs_xml("x", UUID_HOTPLUG, OVS_BRIDGE);
-	const char *a = strstr(with, "    <interface"), *b = strstr(with, "</interface>");
-	assert_non_null(a);
-	assert_non_null(b);
-	iface = strndup(a, (size_t)(b + strlen("</interface>") - a));
-	bad = ovs_xml("x", UUID_HOTPLUG, "zvnobr0");
-	a = strstr(bad, "    <interface");
-	b = strstr(bad, "</interface>");
-	_cleanup_free_ char *bad_iface = strndup(a, (size_t)(b + strlen("</interface>") - a));
+	iface = ovs_iface(OVS_BRIDGE);
+	_cleanup_free_ char *bad_iface = ovs_iface("zvnobr0");
 
 	harness_expect_error(ZVIRT_ERROR("HostError"), path, ZVIRT_DOMAIN_IFACE, "AttachDevice", "sa{sv}",
 			     bad_iface, 1, "live", "b", 1);
