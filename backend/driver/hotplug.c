@@ -119,6 +119,12 @@ static void attach_undo(Domain *d, HotplugOp *op)
 	dac_restore_device(d, op->live_dev);
 	if (op->live_dev->kind == DEVICE_KIND_INTERFACE)
 		domain_net_release(d, &op->live_dev->interface);
+	/* A tap goes with its last descriptor: before the caller hears of
+	 * the failure, so that it finds the host as it was. */
+	if (op->net_fd >= 0) {
+		close(op->net_fd);
+		op->net_fd = -1;
+	}
 }
 
 static void plan_done(Domain *d, HotplugOp *op);
