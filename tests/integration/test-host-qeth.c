@@ -382,6 +382,33 @@ static void test_group_offline(void **state)
 	expect_unconfigured();
 }
 
+/* A card whose online fails (ENODEV: a device without a path): the
+ * error says so and the half-made group is gone again. Its own
+ * scenario, so last. */
+static void test_online_fails(void **state)
+{
+	need_sim();
+	_cleanup_free_ char *ini = NULL;
+	assert_true(asprintf(&ini, "%s/qeth-no-path.ini", harness_tmpdir()) > 0);
+	harness_write_file(ini, "[osa 0.0.8060]\nnot_operational = yes\ndevices = 3\n");
+	harness_sim_stop();
+	sim_ok = false;
+	int r = harness_sim_start(ini, NULL);
+	assert_return_code(r, -r);
+	sim_ok = true;
+	Qeth q = {};
+	assert_true(find_qeth("0.0.8060", &q, NULL));
+	assert_false(q.configured);
+	qeth_done(&q);
+	expect_error_msg(ZVIRT_ERROR("HostError"), "not operational", "GroupQeth", "asa{sv}", 1, "0.0.8060",
+			 1, "layer2", "b", 1);
+	assert_false(sim_exists("bus/ccwgroup/devices/0.0.8060"));
+	assert_false(sim_exists("bus/ccw/devices/0.0.8060/group_device"));
+	assert_true(find_qeth("0.0.8060", &q, NULL));
+	assert_false(q.configured);
+	qeth_done(&q);
+}
+
 int main(void)
 {
 	/* Before the harness starts anything: the simulator's uevents
@@ -398,7 +425,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),   cmocka_unit_test(test_nobody_refused),
 		cmocka_unit_test(test_group),         cmocka_unit_test(test_already_grouped),
 		cmocka_unit_test(test_online),        cmocka_unit_test(test_ungroup),
-		cmocka_unit_test(test_group_offline),
+		cmocka_unit_test(test_group_offline), cmocka_unit_test(test_online_fails),
 	};
 	return harness_main("test-host-qeth", tests, 0);
 }
