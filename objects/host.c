@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "host-qeth.h"
 #include "options.h"
 #include "polkit.h"
 #include "host/link-create.h"
@@ -307,6 +308,14 @@ static const sd_bus_vtable host_vtable[] = {
 				SD_BUS_NO_RESULT, method_set_link_up, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("SetQueueLength", SD_BUS_ARGS("s", name, "u", qlen, "a{sv}", options),
 				SD_BUS_NO_RESULT, method_set_queue_length, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListQethDevices", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("aa{sv}", devices), method_list_qeth_devices, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("GroupQeth", SD_BUS_ARGS("as", busids, "a{sv}", options),
+				SD_BUS_RESULT("s", interface), method_group_qeth, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetQethOnline", SD_BUS_ARGS("s", id, "b", online, "a{sv}", options),
+				SD_BUS_NO_RESULT, method_set_qeth_online, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("UngroupQeth", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_NO_RESULT,
+				method_ungroup_qeth, UNPRIV),
 	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
 	SD_BUS_VTABLE_END,
 };

@@ -118,6 +118,9 @@ try:
     write(q + "online", "1")
     check(read(q + "if_name") == "enccw0.0.8050" and read(q + "bridge_state") == "active", "the qeth interface")
     check(os.path.lexists(os.path.join(S, "class/net/enccw0.0.8050")), "class/net has it")
+    check(os.path.basename(os.readlink(os.path.join(S, "class/net/enccw0.0.8050/device/driver"))) == "qeth",
+          "the interface's device is the qeth group")
+    check(read("bus/ccw/devices/0.0.8050/../chpids").split()[0] == "90", "the OSA subchannel's chpid")
     write(q + "layer2", "0", errno.EPERM)
     write(q + "ungroup", "1", errno.EINVAL)
     write(q + "online", "0")

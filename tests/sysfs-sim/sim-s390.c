@@ -645,6 +645,8 @@ static ssize_t group_online_store(SimEntry *e, const char *buf, size_t len)
 		snprintf(target, sizeof(target), "../../devices/qeth/%s/net/%s", g->id, ifname);
 		sim_file("1500", "/devices/qeth/%s/net/%s/mtu", g->id, ifname);
 		sim_link(target, "/class/net/%s", ifname);
+		snprintf(target, sizeof(target), "../../../%s", g->id);
+		sim_link(target, "/devices/qeth/%s/net/%s/device", g->id, ifname);
 	} else {
 		sim_remove("/devices/qeth/%s/net", g->id);
 		sim_remove("/class/net/%s", ifname);
@@ -781,6 +783,7 @@ static ssize_t group_store(SimEntry *e, const char *buf, size_t len)
 	sim_file("OSD_1000", "%s/card_type", gp);
 	sim_file("90", "%s/chpid", gp);
 	sim_file("0", "%s/portno", gp);
+	sim_link("../../../bus/ccwgroup/drivers/qeth", "%s/driver", gp);
 	snprintf(target, sizeof(target), "../../../devices/qeth/%s", g->id);
 	sim_link(target, "/bus/ccwgroup/devices/%s", g->id);
 	snprintf(target, sizeof(target), "../../../../devices/qeth/%s", g->id);
@@ -833,6 +836,14 @@ static void build_device(Dev *d)
 	sim_link(target, "/bus/ccw/drivers/%s/%s", driver_of(d->kind), d->busid);
 	snprintf(v, sizeof(v), "0.0.%04x", d->schid);
 	sim_file("1", "/devices/css0/%s/type", v);
+	/* The subchannel's channel paths as chpids_show prints them (znetconf
+	 * shows an OSA device's first). */
+	static const char *chpids[] = {
+		[DEV_ECKD] = "40 00 00 00 00 00 00 00",  [DEV_FBA] = "40 00 00 00 00 00 00 00",
+		[DEV_ALIAS] = "40 00 00 00 00 00 00 00", [DEV_ZFCP] = "50 00 00 00 00 00 00 00",
+		[DEV_OSA] = "90 00 00 00 00 00 00 00",
+	};
+	sim_file(chpids[d->kind], "/devices/css0/%s/chpids", v);
 	if (d->kind == DEV_ECKD || d->kind == DEV_FBA || d->kind == DEV_ALIAS) {
 		sim_file("offline", "%s/status", p);
 		sim_file(d->kind == DEV_ALIAS ? "1" : "0", "%s/alias", p);
