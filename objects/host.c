@@ -4,6 +4,7 @@
  * signal. The work is backend/host's; this file reads the calls, asks
  * polkit and builds the replies. */
 #include "host.h"
+#include "host-ccw.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -31,6 +32,13 @@ static int host_authorize(Objects *o, sd_bus_message *m, const char *verb, const
 			  bool no_user_interaction, sd_bus_error *error)
 {
 	const char *details[] = {"verb", verb, "link", link, NULL};
+	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
+}
+
+int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const char *device,
+			  bool no_user_interaction, sd_bus_error *error)
+{
+	const char *details[] = {"verb", verb, "device", device, NULL};
 	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
 }
 
@@ -307,6 +315,12 @@ static const sd_bus_vtable host_vtable[] = {
 				SD_BUS_NO_RESULT, method_set_link_up, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("SetQueueLength", SD_BUS_ARGS("s", name, "u", qlen, "a{sv}", options),
 				SD_BUS_NO_RESULT, method_set_queue_length, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListCcwDevices", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("a(sssbs)", devices), host_method_list_ccw_devices, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetCcwOnline", SD_BUS_ARGS("s", busid, "b", online, "a{sv}", options),
+				SD_BUS_NO_RESULT, host_method_set_ccw_online, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListDasds", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("aa{sv}", dasds),
+				host_method_list_dasds, UNPRIV),
 	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
 	SD_BUS_VTABLE_END,
 };
