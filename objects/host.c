@@ -4,6 +4,7 @@
  * signal. The work is backend/host's; this file reads the calls, asks
  * polkit and builds the replies. */
 #include "host.h"
+#include "ccw-objects.h"
 #include "host-ccw.h"
 
 #include <assert.h>
@@ -345,6 +346,9 @@ int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot)
 		log_warning_errno(
 			r,
 			"Cannot watch the host's network links; NetworkLinksChanged will not be sent: %m");
+	r = ccw_objects_new(o, &o->ccw_objects);
+	if (r < 0)
+		log_warning_errno(r, "Cannot register the CcwDevice objects: %m");
 	return 0;
 }
 
@@ -358,6 +362,7 @@ struct Worker *objects_host_worker(Objects *o)
 void objects_host_done(Objects *o)
 {
 	o->link_monitor = host_link_monitor_free(o->link_monitor);
+	o->ccw_objects = ccw_objects_free(o->ccw_objects);
 	/* Waits for a store under way; its done is not called. */
 	o->host_worker = worker_free(o->host_worker);
 }

@@ -103,6 +103,131 @@ static void test_list(void **state)
 			     "a{sv}", 1, "devtype", "u", 3390);
 }
 
+#define CCW_IFACE "org.zvirt1.CcwDevice"
+#define CCW_7500  "/org/zvirt1/host/ccw/_30_2e0_2e7500"
+#define CCW_75FE  "/org/zvirt1/host/ccw/_30_2e0_2e75fe"
+/* sd_bus_path_encode's: a leading digit is escaped too. */
+
+static void set_online(const char *busid, bool online);
+
+/* The message as sd_bus_message_dump() prints it. */
+static char *dump(sd_bus_message *m)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_true(sd_bus_message_dump(m, f, SD_BUS_MESSAGE_DUMP_WITH_HEADER) >= 0);
+	fclose(f);
+	return text;
+}
+
+static void test_objects(void **state)
+{
+	need_sim();
+	_cleanup_free_ char *busid = harness_get_string(CCW_7500, CCW_IFACE, "BusId"),
+			    *sch = harness_get_string(CCW_7500, CCW_IFACE, "SubChannel"),
+			    *cu = harness_get_string(CCW_7500, CCW_IFACE, "CuType"),
+			    *dt = harness_get_string(CCW_7500, CCW_IFACE, "DevType"),
+			    *drv = harness_get_string(CCW_7500, CCW_IFACE, "Driver"),
+			    *avail = harness_get_string(CCW_7500, CCW_IFACE, "Availability"),
+			    *blk = harness_get_string(CCW_7500, CCW_IFACE, "BlockDevice");
+	assert_string_equal(busid, "0.0.7500");
+	/* As sysfs has it: bus/ccw/devices/0.0.7500 -> devices/css0/<sch>/0.0.7500. */
+	char link[512], target[512];
+	snprintf(link, sizeof(link), "%s/bus/ccw/devices/0.0.7500", harness_sim_sysfs());
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = 0;
+	_cleanup_free_ char *want = NULL;
+	assert_true(asprintf(&want, "/css0/%s/0.0.7500", sch) > 0);
+	assert_non_null(strstr(target, want));
+	assert_string_equal(cu, "3990/e9");
+	assert_string_equal(dt, "3390/0c");
+	assert_string_equal(drv, "dasd-eckd");
+	assert_string_equal(avail, "good");
+	assert_string_equal(blk, "");
+	assert_false(harness_get_bool(CCW_7500, CCW_IFACE, "Online"));
+
+	/* GetManagedObjects has them, with their properties. */
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+		harness_call("/org/zvirt1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL);
+	_cleanup_free_ char *all = dump(reply);
+	assert_non_null(strstr(all, CCW_7500));
+	assert_non_null(strstr(all, "/org/zvirt1/host/ccw/_30_2e0_2e8052"));
+	assert_non_null(strstr(all, CCW_IFACE));
+
+	/* The introspection is the published file's, member for member. */
+	_cleanup_free_ char *file = NULL;
+	assert_true(asprintf(&file, "%s/introspection/" CCW_IFACE ".xml", getenv("ZVIRT_SOURCE_ROOT")) > 0);
+	_cleanup_free_ char *published = harness_read_file(file);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *intro =
+		harness_call(CCW_7500, "org.freedesktop.DBus.Introspectable", "Introspect", NULL);
+	const char *live;
+	assert_true(sd_bus_message_read(intro, "s", &live) > 0);
+	size_t props = 0;
+	for (const char *p = published; (p = strstr(p, "<property name=\"")); p++) {
+		char prop[128];
+		const char *end = strchr(p, '/');
+		assert_non_null(end);
+		snprintf(prop, sizeof(prop), "%.*s", (int)(end - p), p);
+		if (!strstr(live, prop))
+			fail_msg("live %s lacks %s", CCW_IFACE, prop);
+		props++;
+	}
+	const char *iface = strstr(live, "<interface name=\"" CCW_IFACE "\">");
+	assert_non_null(iface);
+	size_t live_props = 0;
+	for (const char *p = iface; (p = strstr(p, "<property ")) && p < strstr(iface, "</interface>"); p++)
+		live_props++;
+	assert_int_equal(props, 8);
+	assert_int_equal(live_props, props);
+
+	/* Online from the kernel's uevents: PropertiesChanged Online and
+	 * BlockDevice, of the base and (Online) of the alias. */
+	size_t mark = harness_signal_mark();
+	set_online("0.0.7500", true);
+	const HarnessSignal *sig =
+		harness_wait_signal(mark, CCW_7500, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+				    CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS);
+	assert_non_null(sig);
+	assert_non_null(strstr(sig->properties, ",Online,"));
+	if (!strstr(sig->properties, ",BlockDevice,")) {
+		/* The block device's uevent came after the coalescing. */
+		sig = harness_wait_signal(sig->index + 1, CCW_7500, "org.freedesktop.DBus.Properties",
+					  "PropertiesChanged", CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS);
+		assert_non_null(sig);
+		assert_non_null(strstr(sig->properties, ",BlockDevice,"));
+	}
+	assert_non_null(harness_wait_signal(mark, CCW_75FE, "org.freedesktop.DBus.Properties",
+					    "PropertiesChanged", CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS));
+	assert_true(harness_get_bool(CCW_7500, CCW_IFACE, "Online"));
+	assert_true(harness_get_bool(CCW_75FE, CCW_IFACE, "Online"));
+	_cleanup_free_ char *blk_on = harness_get_string(CCW_7500, CCW_IFACE, "BlockDevice");
+	assert_string_equal(blk_on, "dasda");
+
+	/* And offline again. */
+	mark = harness_signal_mark();
+	set_online("0.0.7500", false);
+	sig = harness_wait_signal(mark, CCW_7500, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+				  CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS);
+	assert_non_null(sig);
+	for (int i = 0; i < 100 && harness_get_bool(CCW_7500, CCW_IFACE, "Online"); i++)
+		usleep(20 * 1000);
+	assert_false(harness_get_bool(CCW_7500, CCW_IFACE, "Online"));
+	_cleanup_free_ char *blk_off = harness_get_string(CCW_7500, CCW_IFACE, "BlockDevice");
+	assert_string_equal(blk_off, "");
+
+	/* A change made behind the daemon's back (echo 1 > online) is seen too. */
+	mark = harness_signal_mark();
+	assert_int_equal(harness_sim_write("bus/ccw/devices/0.0.1700/online", "1"), 0);
+	assert_non_null(harness_wait_signal(mark, "/org/zvirt1/host/ccw/_30_2e0_2e1700",
+					    "org.freedesktop.DBus.Properties", "PropertiesChanged",
+					    CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS));
+	assert_true(harness_get_bool("/org/zvirt1/host/ccw/_30_2e0_2e1700", CCW_IFACE, "Online"));
+	assert_int_equal(harness_sim_write("bus/ccw/devices/0.0.1700/online", "0"), 0);
+}
+
 typedef struct DasdRow {
 	char *status, *name, *device, *type, *uid, *by_path;
 	uint32_t block_size;
@@ -310,13 +435,10 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_start_sim),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_dasd_online),
-		cmocka_unit_test(test_unformatted),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_nobody_refused),
-		cmocka_unit_test(test_busy_not_operational),
+		cmocka_unit_test(test_start_sim),   cmocka_unit_test(test_list),
+		cmocka_unit_test(test_dasd_online), cmocka_unit_test(test_unformatted),
+		cmocka_unit_test(test_errors),      cmocka_unit_test(test_nobody_refused),
+		cmocka_unit_test(test_objects),     cmocka_unit_test(test_busy_not_operational),
 	};
 	return harness_main("test-host-ccw", tests, 0);
 }
