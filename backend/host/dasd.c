@@ -166,6 +166,11 @@ int dasd_aliases_of(const char *root, const char *base, char ***ret)
 		return (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
 	if (r < 0)
 		return r;
+	/* An alias is no base: it brings nothing along. */
+	_cleanup_free_ char *base_alias = NULL;
+	if (sysfs_read_attrf(root, &base_alias, "bus/ccw/devices/%s/alias", base) >= 0 &&
+	    strcmp(base_alias, "1") == 0)
+		return (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
 	size_t plen = uid_prefix(base_uid);
 	r = ccw_device_list(root, &all);
 	if (r < 0)

@@ -39,5 +39,5 @@ void dasd_list_done(DasdList *l);
 /* The bus ids of base's PAV aliases: the DASDs whose alias is 1 and
  * whose uid has base's up to its last '.' (the same storage subsystem:
  * a HyperPAV alias serves any base there). NULL-terminated, malloc'd;
- * empty when base has no uid. */
+ * empty when base has no uid or is an alias itself. */
 int dasd_aliases_of(const char *root, const char *base, char ***ret);

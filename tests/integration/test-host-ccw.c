@@ -369,6 +369,14 @@ static void test_dasd_online(void **state)
 	assert_string_equal(alone, "0");
 	sd_bus_message_unref(harness_call(HOST_PATH, HOST_IFACE, "SetCcwOnline", "sba{sv}", "0.0.7500", 0, 1,
 					  "aliases", "b", 0));
+
+	/* An alias alone: nothing else comes with it. */
+	set_online("0.0.75fe", true);
+	_cleanup_free_ char *a_on = harness_sim_read("bus/ccw/devices/0.0.75fe/online"),
+			    *base_off = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(a_on, "1");
+	assert_string_equal(base_off, "0");
+	set_online("0.0.75fe", false);
 }
 
 static void test_unformatted(void **state)

@@ -105,6 +105,11 @@ static int setup(void **state)
 	put("devices/css0/0.0.0002/0.0.75fe/alias", "1\n");
 	put("devices/css0/0.0.0002/0.0.75fe/uid", "IBM.75000000092461.e900.x10\n");
 
+	/* A second alias of the same storage subsystem. */
+	device("0.0.0005", "0.0.75fd", "3990/e9\n", "3390/0c\n", "0\n", "dasd-eckd");
+	put("devices/css0/0.0.0005/0.0.75fd/alias", "1\n");
+	put("devices/css0/0.0.0005/0.0.75fd/uid", "IBM.75000000092461.e900.x11\n");
+
 	/* Another storage subsystem's alias: not 0.0.7500's. */
 	device("0.0.0003", "0.0.76fe", "3990/e9\n", "3390/0c\n", "0\n", "dasd-eckd");
 	put("devices/css0/0.0.0003/0.0.76fe/alias", "1\n");
@@ -178,8 +183,9 @@ static void test_list(void **state)
 {
 	_cleanup_(ccw_device_list_done) CcwDeviceList l = {};
 	assert_int_equal(ccw_device_list(sys, &l), 0);
-	assert_int_equal(l.n, 6);
-	const char *order[] = {"0.0.1700", "0.0.7500", "0.0.7501", "0.0.75fe", "0.0.76fe", "0.1.0200"};
+	assert_int_equal(l.n, 7);
+	const char *order[] = {"0.0.1700", "0.0.7500", "0.0.7501", "0.0.75fd",
+			       "0.0.75fe", "0.0.76fe", "0.1.0200"};
 	for (size_t i = 0; i < l.n; i++)
 		assert_string_equal(l.devs[i].busid, order[i]);
 
@@ -234,21 +240,26 @@ static void test_dasd(void **state)
 
 	_cleanup_(dasd_list_done) DasdList l = {};
 	assert_int_equal(dasd_list(sys, dev, &l), 0);
-	assert_int_equal(l.n, 4);
+	assert_int_equal(l.n, 5);
 	assert_string_equal(l.dasds[0].busid, "0.0.7500");
-	assert_string_equal(l.dasds[2].busid, "0.0.75fe");
-	assert_true(l.dasds[2].alias);
-	assert_string_equal(l.dasds[2].status, "offline");
-	assert_string_equal(l.dasds[2].name, "");
+	assert_string_equal(l.dasds[3].busid, "0.0.75fe");
+	assert_true(l.dasds[3].alias);
+	assert_string_equal(l.dasds[3].status, "offline");
+	assert_string_equal(l.dasds[3].name, "");
 }
 
 static void test_aliases(void **state)
 {
-	_cleanup_strv_free_ char **a = NULL, **none = NULL, **b = NULL;
+	_cleanup_strv_free_ char **a = NULL, **none = NULL, **b = NULL, **c = NULL;
 	assert_int_equal(dasd_aliases_of(sys, "0.0.7500", &a), 0);
 	assert_non_null(a[0]);
-	assert_string_equal(a[0], "0.0.75fe");
-	assert_null(a[1]);
+	assert_string_equal(a[0], "0.0.75fd");
+	assert_non_null(a[1]);
+	assert_string_equal(a[1], "0.0.75fe");
+	assert_null(a[2]);
+	/* An alias brings no other alias along. */
+	assert_int_equal(dasd_aliases_of(sys, "0.0.75fe", &c), 0);
+	assert_null(c[0]);
 	/* No uid: no aliases. */
 	assert_int_equal(dasd_aliases_of(sys, "0.0.1700", &none), 0);
 	assert_null(none[0]);
