@@ -422,6 +422,31 @@ static void test_nobody_refused(void **state)
 	assert_non_null(strstr(out, "0.0.7501"));
 }
 
+/* A qeth group's event names no ccw device: all of them are read again,
+ * and the group's three devices tell that they are online. */
+static void test_group_event(void **state)
+{
+	need_sim();
+	const char *p8052 = "/org/zvirt1/host/ccw/_30_2e0_2e8052";
+	usleep(300 * 1000);
+	(void)harness_flush_signals();
+	assert_int_equal(harness_sim_write("bus/ccwgroup/drivers/qeth/group", "0.0.8050,0.0.8051,0.0.8052"),
+			 0);
+	size_t mark = harness_signal_mark();
+	assert_int_equal(harness_sim_write("bus/ccwgroup/devices/0.0.8050/online", "1"), 0);
+	assert_non_null(harness_wait_signal(mark, p8052, "org.freedesktop.DBus.Properties",
+					    "PropertiesChanged", CCW_IFACE, HARNESS_SIGNAL_TIMEOUT_MS));
+	assert_true(harness_get_bool(p8052, CCW_IFACE, "Online"));
+	assert_true(harness_get_bool("/org/zvirt1/host/ccw/_30_2e0_2e8050", CCW_IFACE, "Online"));
+	/* The other devices did not change: nothing told of them. */
+	usleep(200 * 1000);
+	(void)harness_flush_signals();
+	assert_null(harness_signal_find(mark, CCW_7500, "org.freedesktop.DBus.Properties",
+					"PropertiesChanged", NULL));
+	assert_int_equal(harness_sim_write("bus/ccwgroup/devices/0.0.8050/online", "0"), 0);
+	assert_int_equal(harness_sim_write("bus/ccwgroup/devices/0.0.8050/ungroup", "1"), 0);
+}
+
 /* A busy DASD and one without a path: the kernel's EBUSY and ENODEV. */
 static void test_busy_not_operational(void **state)
 {
@@ -455,10 +480,15 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_start_sim),   cmocka_unit_test(test_list),
-		cmocka_unit_test(test_dasd_online), cmocka_unit_test(test_unformatted),
-		cmocka_unit_test(test_errors),      cmocka_unit_test(test_nobody_refused),
-		cmocka_unit_test(test_objects),     cmocka_unit_test(test_busy_not_operational),
+		cmocka_unit_test(test_start_sim),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_dasd_online),
+		cmocka_unit_test(test_unformatted),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nobody_refused),
+		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_group_event),
+		cmocka_unit_test(test_busy_not_operational),
 	};
 	return harness_main("test-host-ccw", tests, 0);
 }
