@@ -4,6 +4,8 @@
  * signal. The work is backend/host's; this file reads the calls, asks
  * polkit and builds the replies. */
 #include "host.h"
+#include "ccw-objects.h"
+#include "host-ccw.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -32,6 +34,13 @@ static int host_authorize(Objects *o, sd_bus_message *m, const char *verb, const
 			  bool no_user_interaction, sd_bus_error *error)
 {
 	const char *details[] = {"verb", verb, "link", link, NULL};
+	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
+}
+
+int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const char *device,
+			  bool no_user_interaction, sd_bus_error *error)
+{
+	const char *details[] = {"verb", verb, "device", device, NULL};
 	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
 }
 
@@ -316,6 +325,12 @@ static const sd_bus_vtable host_vtable[] = {
 				SD_BUS_NO_RESULT, method_set_qeth_online, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("UngroupQeth", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_NO_RESULT,
 				method_ungroup_qeth, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListCcwDevices", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("a(sssbs)", devices), host_method_list_ccw_devices, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("SetCcwOnline", SD_BUS_ARGS("s", busid, "b", online, "a{sv}", options),
+				SD_BUS_NO_RESULT, host_method_set_ccw_online, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("ListDasds", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("aa{sv}", dasds),
+				host_method_list_dasds, UNPRIV),
 	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
 	SD_BUS_VTABLE_END,
 };
@@ -340,6 +355,9 @@ int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot)
 		log_warning_errno(
 			r,
 			"Cannot watch the host's network links; NetworkLinksChanged will not be sent: %m");
+	r = ccw_objects_new(o, &o->ccw_objects);
+	if (r < 0)
+		log_warning_errno(r, "Cannot register the CcwDevice objects: %m");
 	return 0;
 }
 
@@ -353,6 +371,7 @@ struct Worker *objects_host_worker(Objects *o)
 void objects_host_done(Objects *o)
 {
 	o->link_monitor = host_link_monitor_free(o->link_monitor);
+	o->ccw_objects = ccw_objects_free(o->ccw_objects);
 	/* Waits for a store under way; its done is not called. */
 	o->host_worker = worker_free(o->host_worker);
 }

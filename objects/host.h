@@ -16,6 +16,12 @@
 int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot);
 void objects_host_done(Objects *o);
 
+/* polkit org.zvirt1.host.configure for a call on one device (a ccw bus
+ * id: details verb and device). 1 allowed, 0 asked (the message comes
+ * back), < 0 refused. */
+int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const char *device,
+			  bool no_user_interaction, sd_bus_error *error);
+
 /* The thread the host calls' stores run on (a zfcp unit_add or a ccw
  * device's online can wait on the device): one, so that the host's
  * changes happen in the order they were asked for. Made at the first

@@ -428,6 +428,7 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "EnableDump", parse_boolean, enable_dump),
 	KEY("Hypervisor", "DumpDir", parse_directory, dump_dir),
 	KEY("Hypervisor", "SysfsRoot", parse_directory, sysfs_root),
+	KEY("Hypervisor", "DevRoot", parse_directory, dev_root),
 
 	KEY("Network", "DefaultNIC", parse_ifname, default_nic),
 };

@@ -52,7 +52,7 @@ int settings_init_defaults(Settings *s)
 	if (!(s->log_target = strdup("journal")) || !(s->state_dir = strdup("/var/lib/zvirtd")) ||
 	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
 	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->user = strdup("zvirt-qemu")) ||
-	    !(s->sysfs_root = strdup("/sys")) ||
+	    !(s->sysfs_root = strdup("/sys")) || !(s->dev_root = strdup("/dev")) ||
 	    !(s->log_pump = strdup(getenv("ZVIRTD_LOG_PUMP") ?: ZVIRTD_LOG_PUMP))) {
 		settings_done(s);
 		return -ENOMEM;
@@ -75,6 +75,7 @@ void settings_done(Settings *s)
 	free(s->log_pump);
 	free(s->dump_dir);
 	free(s->sysfs_root);
+	free(s->dev_root);
 	free(s->default_nic);
 	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit

@@ -55,6 +55,9 @@ typedef struct Settings {
 	/* Where the host's sysfs is (/sys): SCSI host devices are looked up
 	 * under it. Tests point it at a fake tree. */
 	char *sysfs_root;
+	/* Where the device nodes udev makes are (/dev): the DASDs'
+	 * disk/by-path links are reported from there. */
+	char *dev_root;
 	/* [Network] DefaultNIC=: the host interface a direct <interface>
 	 * without <source dev> gets its macvtap link on (xend's
 	 * default-nic); NULL: such an interface cannot start. */

@@ -105,7 +105,7 @@ int harness_sim_start(const char *scenario, const char *extra_conf)
 	/* The daemon's SysfsRoot= (and what the test adds) point at it. */
 	_cleanup_free_ char *conf_path = NULL, *lines = NULL;
 	if (asprintf(&conf_path, "%s/zvirtd.conf", tmp) < 0 ||
-	    asprintf(&lines, "SysfsRoot=%s\n%s", M.sys, extra_conf ?: "") < 0)
+	    asprintf(&lines, "SysfsRoot=%s\nDevRoot=%s\n%s", M.sys, M.dev, extra_conf ?: "") < 0)
 		abort();
 	_cleanup_free_ char *before = harness_read_file(conf_path), *conf = conf_with(before, lines);
 	if (!conf)

@@ -149,6 +149,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s.console_limit, 1024 * 1024);
 	assert_int_equal(s.log_limit, 2 * 1024 * 1024);
 	assert_non_null(s.log_pump);
+	assert_string_equal(s.dev_root, "/dev");
 	/* Not resolved yet: nothing may run QEMU with these. */
 	assert_true(s.qemu_uid == (uid_t)-1);
 	assert_true(s.qemu_gid == (gid_t)-1);
@@ -268,7 +269,8 @@ static void test_every_key(void **state)
 			    "\t[Daemon]\n"
 			    "RunDir=/srv/zvirtd/run2 ; inline comment\n"
 			    "[Hypervisor]\n"
-			    "ReservedHostMemory=2G\n");
+			    "ReservedHostMemory=2G\n"
+			    "DevRoot=/srv/dev/\n");
 	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
 	assert_null(err);
 
@@ -284,6 +286,7 @@ static void test_every_key(void **state)
 	assert_string_equal(s.emulator_allow, "/opt/a/qemu /opt/b/qemu");
 	assert_string_equal(s.user, "nobody");
 	assert_string_equal(s.group, "nogroup");
+	assert_string_equal(s.dev_root, "/srv/dev");
 	assert_int_equal(s.qemu_uid, getpwnam("nobody")->pw_uid);
 	assert_int_equal(s.qemu_gid, getgrnam("nogroup")->gr_gid);
 }
