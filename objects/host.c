@@ -4,6 +4,7 @@
  * signal. The work is backend/host's; this file reads the calls, asks
  * polkit and builds the replies. */
 #include "host.h"
+#include "host-zfcp.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -307,6 +308,7 @@ static const sd_bus_vtable host_vtable[] = {
 				SD_BUS_NO_RESULT, method_set_link_up, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("SetQueueLength", SD_BUS_ARGS("s", name, "u", qlen, "a{sv}", options),
 				SD_BUS_NO_RESULT, method_set_queue_length, UNPRIV),
+	HOST_ZFCP_VTABLE,
 	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
 	SD_BUS_VTABLE_END,
 };
