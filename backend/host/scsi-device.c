@@ -123,6 +123,14 @@ static int read_optional(const char *root, const char *dir, const char *attr, ch
 	return r == -ENOENT ? 0 : r;
 }
 
+/* The inquiry strings come padded with blanks to their field's width. */
+static void trim_end(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	while (n && s[n - 1] == ' ')
+		s[--n] = 0;
+}
+
 static int read_device(const char *sysfs_root, const char *dev_root, const char *name, HostScsiDevice *d)
 {
 	_cleanup_free_ char *type = NULL, *dir = NULL, *entry = NULL, *id = NULL;
@@ -144,6 +152,9 @@ static int read_device(const char *sysfs_root, const char *dev_root, const char 
 	    (r = read_optional(sysfs_root, name, "wwpn", &d->wwpn)) < 0 ||
 	    (r = read_optional(sysfs_root, name, "fcp_lun", &d->fcp_lun)) < 0)
 		return r;
+	trim_end(d->vendor);
+	trim_end(d->model);
+	trim_end(d->rev);
 
 	/* The upper driver's node: the subdirectory it registered. */
 	static const struct {
