@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,9 +70,14 @@ static int append_str_if(sd_bus_message *reply, const char *key, const char *val
 
 static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
 {
+	char adapter[32];
+	/* What a <hostdev type='scsi'> names: adapter, bus, target, unit. */
+	snprintf(adapter, sizeof(adapter), "scsi_host%u", d->host);
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
 		r = append_entry(reply, "address", "s", d->address);
+	if (r >= 0)
+		r = append_entry(reply, "adapter", "s", adapter);
 	if (r >= 0)
 		r = append_entry(reply, "type", "s", d->type);
 	if (r >= 0)
@@ -88,6 +94,8 @@ static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
 		r = append_str_if(reply, "sg", d->sg);
 	if (r >= 0)
 		r = append_str_if(reply, "wwid", d->wwid);
+	if (r >= 0)
+		r = append_str_if(reply, "scsi-id", d->scsi_id);
 	if (r >= 0)
 		r = append_str_if(reply, "by-id", d->by_id);
 	if (r >= 0)

@@ -26,6 +26,7 @@ static void device_done(HostScsiDevice *d)
 	free(d->node);
 	free(d->sg);
 	free(d->wwid);
+	free(d->scsi_id);
 	free(d->by_id);
 	free(d->multipath);
 	free(d->hba_id);
@@ -133,7 +134,7 @@ static void trim_end(char *s)
 
 static int read_device(const char *sysfs_root, const char *dev_root, const char *name, HostScsiDevice *d)
 {
-	_cleanup_free_ char *type = NULL, *dir = NULL, *entry = NULL, *id = NULL;
+	_cleanup_free_ char *type = NULL, *dir = NULL, *entry = NULL;
 	int r;
 
 	d->address = strdup(name);
@@ -181,9 +182,9 @@ static int read_device(const char *sysfs_root, const char *dev_root, const char 
 	if (r == 0 && (r = dev_path(dev_root, entry, &d->sg)) < 0)
 		return r;
 
-	if (d->wwid && (id = host_scsi_wwid_to_id(d->wwid))) {
-		if ((r = dev_link_if_exists(dev_root, "disk/by-id/scsi-", id, &d->by_id)) < 0 ||
-		    (r = dev_link_if_exists(dev_root, "mapper/", id, &d->multipath)) < 0)
+	if (d->wwid && (d->scsi_id = host_scsi_wwid_to_id(d->wwid))) {
+		if ((r = dev_link_if_exists(dev_root, "disk/by-id/scsi-", d->scsi_id, &d->by_id)) < 0 ||
+		    (r = dev_link_if_exists(dev_root, "mapper/", d->scsi_id, &d->multipath)) < 0)
 			return r;
 	}
 	return 0;

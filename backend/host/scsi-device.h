@@ -24,6 +24,7 @@ typedef struct HostScsiDevice {
 	char *node;                    /* dev_root/sda, st0, sch0; NULL without one */
 	char *sg;                      /* dev_root/sgN; NULL without sg */
 	char *wwid;                    /* "naa.6005..."; NULL when the device has none */
+	char *scsi_id;                 /* lsscsi -i's SCSI id, "36005...": host_scsi_wwid_to_id */
 	char *by_id;                   /* dev_root/disk/by-id/scsi-<id> when it exists */
 	char *multipath;               /* dev_root/mapper/<id> when it exists */
 	char *hba_id, *wwpn, *fcp_lun; /* zfcp only, else NULL */

@@ -218,6 +218,8 @@ static void test_seed_disk(void **state)
 	assert_prefix(entry_get(&d, "node"), "/dev/sd");
 	assert_prefix(entry_get(&d, "sg"), "/dev/sg");
 	assert_string_equal(entry_get(&d, "wwid"), "naa.6005076305ffc1ae00000000000023bc");
+	assert_string_equal(entry_get(&d, "scsi-id"), "36005076305ffc1ae00000000000023bc");
+	assert_string_equal(entry_get(&d, "adapter"), "scsi_host2");
 	assert_string_equal(entry_get(&d, "hba-id"), "0.0.1700");
 	assert_string_equal(entry_get(&d, "wwpn"), WWPN);
 	assert_string_equal(entry_get(&d, "fcp-lun"), LUN);
@@ -295,6 +297,7 @@ static void test_tape_changer(void **state)
 	assert_string_equal(entry_get(&t, "node"), "/dev/st0");
 	assert_prefix(entry_get(&t, "sg"), "/dev/sg");
 	assert_string_equal(entry_get(&t, "model"), "03592E08");
+	assert_string_equal(entry_get(&t, "adapter"), "scsi_host1");
 	entry_done(&t);
 	Entry c = find("ListScsiDevices", "address", "1:0:2:1");
 	assert_string_equal(entry_get(&c, "type"), "changer");

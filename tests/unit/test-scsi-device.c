@@ -170,6 +170,7 @@ static void test_list(void **state)
 	assert_string_equal(d->vendor, "IBM"); /* the blanks of the field cut */
 	expect_dev(d->node, "sda");
 	expect_dev(d->sg, "sg1");
+	assert_string_equal(d->scsi_id, "36005076305ffc1ae00000000000023bc");
 	expect_dev(d->multipath, "mapper/36005076305ffc1ae00000000000023bc");
 	expect_dev(d->by_id, "disk/by-id/scsi-36005076305ffc1ae00000000000023bc");
 	assert_string_equal(d->hba_id, "0.0.1700");
