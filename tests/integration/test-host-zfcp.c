@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -282,6 +283,60 @@ static void test_timeout(void **state)
 			     "0.0.1700", "0x500507630513c1af", LUN, 0);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	char **name = userdata;
+	(void)error;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	*name = strdup(e ? e->name : "ok");
+	return 0;
+}
+
+/* While one ZfcpAddUnit waits for its SCSI device, the daemon answers
+ * other calls, and another unit comes and is returned. */
+static void test_wait_does_not_block(void **state)
+{
+	_cleanup_free_ char *name = NULL;
+	sd_bus_slot *slot = NULL;
+	sd_bus *bus = harness_bus();
+	(void)state;
+	start("seed.ini");
+	set_online("0.0.1700");
+	uint64_t t0 = now_ms();
+	assert_return_code(sd_bus_call_method_async(bus, &slot, "org.zvirt1", HOST_PATH, HOST_IFACE,
+						    "ZfcpAddUnit", on_reply, &name, "sssa{sv}", "0.0.1700",
+						    WWPN, "0x4023400000000000", 1, "timeout-ms", "u", 2000),
+			   0);
+	/* The store has run once a list shows its unit. */
+	while (!sim_exists("bus/ccw/devices/0.0.1700/" WWPN "/0x4023400000000000"))
+		assert_true(usleep(10 * 1000) == 0 && now_ms() - t0 < 1500);
+	uint64_t t1 = now_ms();
+	Entry all[32];
+	size_t n = list("ListScsiDevices", all, 32);
+	for (size_t i = 0; i < n; i++)
+		entry_done(&all[i]);
+	_cleanup_free_ char *addr = add_unit("0.0.1700", WWPN, LUN);
+	assert_string_equal(addr, "2:0:17:1086079011");
+	assert_true(now_ms() - t1 < 1500);
+	assert_null(name);
+	while (!name) {
+		assert_return_code(sd_bus_process(bus, NULL), 0);
+		if (!name)
+			assert_return_code(sd_bus_wait(bus, 100 * 1000), 0);
+		assert_true(now_ms() - t0 < 10000);
+	}
+	assert_string_equal(name, ZVIRT_ERROR("Timeout"));
+	assert_true(now_ms() - t0 >= 2000);
+	sd_bus_slot_unref(slot);
+}
+
 /* The tape and changer of 0.0.1cc8 (lsscsi -g). */
 static void test_tape_changer(void **state)
 {
@@ -402,6 +457,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed_disk, sim_teardown),
 		cmocka_unit_test_teardown(test_timeout, sim_teardown),
+		cmocka_unit_test_teardown(test_wait_does_not_block, sim_teardown),
 		cmocka_unit_test_teardown(test_tape_changer, sim_teardown),
 		cmocka_unit_test_teardown(test_npiv, sim_teardown),
 		cmocka_unit_test_teardown(test_bad_arguments, sim_teardown),
