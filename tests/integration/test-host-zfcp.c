@@ -337,6 +337,38 @@ static void test_wait_does_not_block(void **state)
 	sd_bus_slot_unref(slot);
 }
 
+/* busctl's output of one call, its newline cut; asserting success. */
+static char *busctl(const char *args)
+{
+	_cleanup_free_ char *cmd = NULL;
+	char buf[8192];
+	assert_true(asprintf(&cmd, "busctl --system call org.zvirt1 " HOST_PATH " " HOST_IFACE " %s", args) >
+		    0);
+	FILE *f = popen(cmd, "re");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (pclose(f) != 0)
+		fail_msg("'%s' failed", cmd);
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return strdup(buf);
+}
+
+/* The README's busctl lines, as they are written there. */
+static void test_readme_busctl(void **state)
+{
+	(void)state;
+	start("seed.ini");
+	set_online("0.0.1700");
+	free(busctl("ZfcpPortRescan 'sa{sv}' 0.0.1700 0"));
+	_cleanup_free_ char *zfcp = busctl("ListZfcpDevices 'a{sv}' 0");
+	assert_non_null(strstr(zfcp, "\"ports\" as 1 \"" WWPN "\""));
+	_cleanup_free_ char *addr = busctl("ZfcpAddUnit 'sssa{sv}' 0.0.1700 " WWPN " " LUN " 0");
+	assert_string_equal(addr, "s \"2:0:17:1086079011\"");
+	_cleanup_free_ char *scsi = busctl("ListScsiDevices 'a{sv}' 0");
+	assert_non_null(strstr(scsi, "\"scsi-id\" s \"36005076305ffc1ae00000000000023bc\""));
+}
+
 /* The tape and changer of 0.0.1cc8 (lsscsi -g). */
 static void test_tape_changer(void **state)
 {
@@ -458,6 +490,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_seed_disk, sim_teardown),
 		cmocka_unit_test_teardown(test_timeout, sim_teardown),
 		cmocka_unit_test_teardown(test_wait_does_not_block, sim_teardown),
+		cmocka_unit_test_teardown(test_readme_busctl, sim_teardown),
 		cmocka_unit_test_teardown(test_tape_changer, sim_teardown),
 		cmocka_unit_test_teardown(test_npiv, sim_teardown),
 		cmocka_unit_test_teardown(test_bad_arguments, sim_teardown),
