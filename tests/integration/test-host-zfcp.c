@@ -337,6 +337,39 @@ static void test_wait_does_not_block(void **state)
 	sd_bus_slot_unref(slot);
 }
 
+/* The daemon stops while a ZfcpAddUnit waits: the call is answered
+ * (Cancelled, or the connection's end), and nothing is left behind
+ * (the sanitizer's leak check at the daemon's exit). */
+static void test_stop_while_waiting(void **state)
+{
+	_cleanup_free_ char *name = NULL;
+	sd_bus_slot *slot = NULL;
+	sd_bus *bus = harness_bus();
+	(void)state;
+	start("seed.ini");
+	set_online("0.0.1700");
+	assert_return_code(sd_bus_call_method_async(bus, &slot, "org.zvirt1", HOST_PATH, HOST_IFACE,
+						    "ZfcpAddUnit", on_reply, &name, "sssa{sv}", "0.0.1700",
+						    WWPN, "0x4023400000000000", 1, "timeout-ms", "u", 60000),
+			   0);
+	uint64_t t0 = now_ms();
+	while (!sim_exists("bus/ccw/devices/0.0.1700/" WWPN "/0x4023400000000000"))
+		assert_true(usleep(10 * 1000) == 0 && now_ms() - t0 < 1500);
+	assert_return_code(harness_stop_daemon(), 0);
+	assert_int_equal(harness_daemon_exit_status(), 0);
+	while (!name) {
+		assert_return_code(sd_bus_process(bus, NULL), 0);
+		if (!name)
+			assert_return_code(sd_bus_wait(bus, 100 * 1000), 0);
+		assert_true(now_ms() - t0 < 10000);
+	}
+	if (strcmp(name, ZVIRT_ERROR("Cancelled")) != 0 &&
+	    strcmp(name, "org.freedesktop.DBus.Error.NoReply") != 0)
+		fail_msg("the waiting call got %s", name);
+	sd_bus_slot_unref(slot);
+	assert_return_code(harness_start_daemon(), 0);
+}
+
 /* busctl's output of one call, its newline cut; asserting success. */
 static char *busctl(const char *args)
 {
@@ -491,6 +524,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_timeout, sim_teardown),
 		cmocka_unit_test_teardown(test_wait_does_not_block, sim_teardown),
 		cmocka_unit_test_teardown(test_readme_busctl, sim_teardown),
+		cmocka_unit_test_teardown(test_stop_while_waiting, sim_teardown),
 		cmocka_unit_test_teardown(test_tape_changer, sim_teardown),
 		cmocka_unit_test_teardown(test_npiv, sim_teardown),
 		cmocka_unit_test_teardown(test_bad_arguments, sim_teardown),
