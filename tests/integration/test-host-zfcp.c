@@ -232,6 +232,15 @@ static void test_seed_disk(void **state)
 	assert_node(entry_get(&d, "sg"), "sg");
 	assert_string_equal(entry_get(&d, "wwid"), "naa.6005076305ffc1ae00000000000023bc");
 	assert_string_equal(entry_get(&d, "scsi-id"), "36005076305ffc1ae00000000000023bc");
+	/* With DevRoot= at the simulator's /dev, its udev links are found. */
+	const char *sim_dev = harness_sim_devroot();
+	if (strncmp(entry_get(&d, "node"), sim_dev, strlen(sim_dev)) == 0) {
+		_cleanup_free_ char *mp = NULL;
+		assert_true(asprintf(&mp, "%s/mapper/36005076305ffc1ae00000000000023bc", sim_dev) > 0);
+		assert_non_null(entry_get(&d, "multipath"));
+		assert_string_equal(entry_get(&d, "multipath"), mp);
+		assert_non_null(entry_get(&d, "by-id"));
+	}
 	assert_string_equal(entry_get(&d, "adapter"), "scsi_host2");
 	assert_string_equal(entry_get(&d, "hba-id"), "0.0.1700");
 	assert_string_equal(entry_get(&d, "wwpn"), WWPN);
