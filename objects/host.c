@@ -6,6 +6,7 @@
 #include "host.h"
 #include "ccw-objects.h"
 #include "host-ccw.h"
+#include "host-zfcp.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -331,6 +332,7 @@ static const sd_bus_vtable host_vtable[] = {
 				SD_BUS_NO_RESULT, host_method_set_ccw_online, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("ListDasds", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("aa{sv}", dasds),
 				host_method_list_dasds, UNPRIV),
+	HOST_ZFCP_VTABLE,
 	SD_BUS_SIGNAL("NetworkLinksChanged", "", 0),
 	SD_BUS_VTABLE_END,
 };
