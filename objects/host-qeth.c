@@ -14,6 +14,7 @@
 #include "host.h"
 #include "options.h"
 #include "polkit.h"
+#include "host/ccw-device.h"
 #include "host/qeth.h"
 #include "util/cleanup.h"
 #include "util/utf8.h"
@@ -33,7 +34,7 @@ static int qeth_authorize(Objects *o, sd_bus_message *m, const char *verb, const
 static int check_busid(const char *busid, sd_bus_error *error)
 {
 	char quoted[UTF8_SHORTEN_SIZE(32)];
-	if (qeth_busid_valid(busid))
+	if (ccw_busid_valid(busid))
 		return 0;
 	return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
 			      "'%s' is not a ccw bus id (x.y.zzzz, lower-case hex)",

@@ -18,6 +18,7 @@
 #include "host.h"
 #include "options.h"
 #include "polkit.h"
+#include "host/ccw-device.h"
 #include "host/scsi-device.h"
 #include "host/zfcp-device.h"
 #include "util/cleanup.h"
@@ -339,7 +340,7 @@ static int submit_store(Objects *o, sd_bus_message *m, StoreCall *c, sd_bus_erro
 /* Strict forms before polkit, so the answer does not depend on rules. */
 static int check_busid(const char *busid, sd_bus_error *error)
 {
-	if (!host_zfcp_busid_valid(busid))
+	if (!ccw_busid_valid(busid))
 		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
 				      "'%s' is not a bus id (x.y.zzzz, lower-case hex)", busid);
 	return 0;

@@ -24,7 +24,8 @@ static bool hex_run(const char *s, size_t min, size_t max, size_t *len)
 bool ccw_busid_valid(const char *busid)
 {
 	size_t n;
-	if (!busid || !hex_run(busid, 1, 2, &n) || busid[n] != '.')
+	/* The kernel prints %x.%x.%04x: no leading zero in the css id. */
+	if (!busid || !hex_run(busid, 1, 2, &n) || busid[n] != '.' || (n == 2 && busid[0] == '0'))
 		return false;
 	busid += n + 1;
 	if (busid[0] < '0' || busid[0] > '3' || busid[1] != '.')

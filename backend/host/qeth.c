@@ -3,6 +3,8 @@
  * sysfs. */
 #include "host/qeth.h"
 
+#include "host/ccw-device.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -37,21 +39,6 @@ void qeth_list_done(QethList *l)
 		qeth_device_done(&l->devs[i]);
 	free(l->devs);
 	*l = (QethList){};
-}
-
-bool qeth_busid_valid(const char *busid)
-{
-	/* x.y.zzzz: css id and subchannel set one hex digit each here (the
-	 * kernel prints %x.%x.%04x), devno four. */
-	if (!busid || strlen(busid) != 8 || busid[1] != '.' || busid[3] != '.')
-		return false;
-	for (int i = 0; i < 8; i++) {
-		if (i == 1 || i == 3)
-			continue;
-		if (!strchr("0123456789abcdef", busid[i]) || busid[i] == '\0')
-			return false;
-	}
-	return true;
 }
 
 /* The attribute, or "" when it cannot be read (a card that is not
@@ -109,7 +96,7 @@ static int list_busids(const char *root, const char *path, char ***ret, size_t *
 	_cleanup_strv_free_ char **v = NULL;
 	size_t n = 0;
 	for (struct dirent *e; (errno = 0, e = readdir(d));) {
-		if (!qeth_busid_valid(e->d_name))
+		if (!ccw_busid_valid(e->d_name))
 			continue;
 		char **nv = realloc(v, (n + 2) * sizeof(*nv));
 		if (!nv)

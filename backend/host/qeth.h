@@ -40,9 +40,6 @@ void qeth_list_done(QethList *l);
  * by bus id. Only reads. */
 int qeth_list(const char *root, QethList *ret, ZvError *err);
 
-/* x.y.zzzz, lower-case hex, as the kernel names ccw devices. */
-bool qeth_busid_valid(const char *busid);
-
 /* znetconf -o: the attributes set while the group is offline, in this
  * order (layer2 first: bridge_role needs it). */
 typedef struct QethOptions {

@@ -2,6 +2,8 @@
 /* zfcp FCP devices through sysfs (zfcp-device.h). */
 #include "host/zfcp-device.h"
 
+#include "host/ccw-device.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,14 +18,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 static bool lower_hex(const char *s, size_t n)
 {
 	return strlen(s) >= n && strspn(s, "0123456789abcdef") >= n;
-}
-
-bool host_zfcp_busid_valid(const char *s)
-{
-	/* css id and subchannel set one hex digit each (the kernel's
-	 * 0.0.0000 to f.3.ffff), the device number four. */
-	return s && strlen(s) == 8 && lower_hex(s, 1) && s[1] == '.' && s[2] >= '0' && s[2] <= '3' &&
-	       s[3] == '.' && lower_hex(s + 4, 4);
 }
 
 bool host_zfcp_wwpn_valid(const char *s)
@@ -121,7 +115,7 @@ static int read_device(const char *root, const char *busid, HostZfcpDevice *d)
 int host_zfcp_device_get(const char *sysfs_root, const char *busid, HostZfcpDevice *ret, ZvError *err)
 {
 	HostZfcpDevice d = {};
-	if (!host_zfcp_busid_valid(busid))
+	if (!ccw_busid_valid(busid))
 		return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
 				    "'%s' is not a bus id (x.y.zzzz, lower-case hex)", busid);
 	if (!is_fcp(sysfs_root, busid))
@@ -161,7 +155,7 @@ int host_zfcp_device_list(const char *sysfs_root, HostZfcpDeviceList *ret, ZvErr
 	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
-		if (!host_zfcp_busid_valid(de->d_name) || !is_fcp(sysfs_root, de->d_name))
+		if (!ccw_busid_valid(de->d_name) || !is_fcp(sysfs_root, de->d_name))
 			continue;
 		HostZfcpDevice *n = realloc(l.devices, (l.n + 1) * sizeof(*n));
 		if (!n) {

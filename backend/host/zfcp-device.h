@@ -26,9 +26,8 @@ typedef struct HostZfcpDeviceList {
 	size_t n;
 } HostZfcpDeviceList;
 
-/* Strict forms: a bus id "0.0.1700" (css.ssid.devno, lower-case hex,
- * nothing else), a WWPN or FCP LUN "0x" and 16 lower-case hex digits. */
-bool host_zfcp_busid_valid(const char *s);
+/* A WWPN or FCP LUN: "0x" and 16 lower-case hex digits, nothing else
+ * (bus ids: ccw_busid_valid in host/ccw-device.h). */
 bool host_zfcp_wwpn_valid(const char *s);
 
 /* Every FCP device, sorted by bus id; ZV_ERROR_HOST when sysfs cannot

@@ -144,6 +144,7 @@ static void test_busid(void **state)
 	assert_false(ccw_busid_valid("0.0.750A"));
 	assert_false(ccw_busid_valid("0.4.7500"));
 	assert_false(ccw_busid_valid("100.0.7500"));
+	assert_false(ccw_busid_valid("00.0.7500")); /* the kernel prints no leading zero */
 	assert_false(ccw_busid_valid("../x"));
 	assert_false(ccw_busid_valid("0.0.7500/online"));
 	assert_false(ccw_busid_valid(""));

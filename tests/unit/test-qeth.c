@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "host/ccw-device.h"
 #include "host/qeth.h"
 #include "util/cleanup.h"
 
@@ -250,9 +251,9 @@ static void test_busid(void **state)
 	const char *bad[] = {"",         "0.0.805",  "0.0.80500", "0.0.805G",   "0.0.805F", "0_0.8050",
 			     "../0.0.8", "0.0.8/50", "0.0..050",  "0.0.8050\n", NULL};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(qeth_busid_valid(good[i]));
+		assert_true(ccw_busid_valid(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(qeth_busid_valid(bad[i]));
+		assert_false(ccw_busid_valid(bad[i]));
 }
 
 static void test_options(void **state)

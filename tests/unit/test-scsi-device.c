@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "host/ccw-device.h"
 #include "host/scsi-device.h"
 #include "host/zfcp-device.h"
 #include "util/cleanup.h"
@@ -267,10 +268,10 @@ static void test_forms(void **state)
 	const char *bad_ids[] = {"0.0.170",  "0.0.17000", "0.0.1A00", "0.4.1700", "00.0.1700",
 				 "0.0.17g0", "0.0/1700",  "../.1700", "",         "0.0.1700\n"};
 	for (size_t i = 0; i < sizeof(good_ids) / sizeof(*good_ids); i++)
-		assert_true(host_zfcp_busid_valid(good_ids[i]));
+		assert_true(ccw_busid_valid(good_ids[i]));
 	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++)
-		assert_false(host_zfcp_busid_valid(bad_ids[i]));
-	assert_false(host_zfcp_busid_valid(NULL));
+		assert_false(ccw_busid_valid(bad_ids[i]));
+	assert_false(ccw_busid_valid(NULL));
 	assert_true(host_zfcp_wwpn_valid("0x500507630513c1ae"));
 	assert_true(host_zfcp_wwpn_valid("0x0000000000000000"));
 	const char *bad_hex[] = {"0x500507630513C1AE",
