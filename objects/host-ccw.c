@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-dict.h"
 #include "errors.h"
 #include "host.h"
 #include "options.h"
@@ -19,26 +20,6 @@
 #include "util/cleanup.h"
 #include "util/utf8.h"
 #include "util/worker.h"
-
-static int append_sv(sd_bus_message *reply, const char *key, const char *type, ...)
-{
-	va_list ap;
-	int r = sd_bus_message_open_container(reply, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append_basic(reply, 's', key);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'v', type);
-	if (r >= 0) {
-		va_start(ap, type);
-		r = sd_bus_message_appendv(reply, type, ap);
-		va_end(ap);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	return r;
-}
 
 static int invalid_busid(sd_bus_error *error, const char *busid)
 {
@@ -241,27 +222,27 @@ static int append_dasd(sd_bus_message *reply, const Dasd *d)
 {
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
-		r = append_sv(reply, "bus-id", "s", d->busid);
+		r = bus_append_dict_entry(reply, "bus-id", "s", d->busid);
 	if (r >= 0)
-		r = append_sv(reply, "status", "s", d->status);
+		r = bus_append_dict_entry(reply, "status", "s", d->status);
 	if (r >= 0)
-		r = append_sv(reply, "name", "s", d->name);
+		r = bus_append_dict_entry(reply, "name", "s", d->name);
 	if (r >= 0)
-		r = append_sv(reply, "device", "s", d->device);
+		r = bus_append_dict_entry(reply, "device", "s", d->device);
 	if (r >= 0)
-		r = append_sv(reply, "type", "s", d->type);
+		r = bus_append_dict_entry(reply, "type", "s", d->type);
 	if (r >= 0)
-		r = append_sv(reply, "block-size", "u", d->block_size);
+		r = bus_append_dict_entry(reply, "block-size", "u", d->block_size);
 	if (r >= 0)
-		r = append_sv(reply, "blocks", "t", d->blocks);
+		r = bus_append_dict_entry(reply, "blocks", "t", d->blocks);
 	if (r >= 0)
-		r = append_sv(reply, "size-mb", "t", d->size_mb);
+		r = bus_append_dict_entry(reply, "size-mb", "t", d->size_mb);
 	if (r >= 0)
-		r = append_sv(reply, "alias", "b", (int)d->alias);
+		r = bus_append_dict_entry(reply, "alias", "b", (int)d->alias);
 	if (r >= 0)
-		r = append_sv(reply, "uid", "s", d->uid);
+		r = bus_append_dict_entry(reply, "uid", "s", d->uid);
 	if (r >= 0)
-		r = append_sv(reply, "by-path", "s", d->by_path);
+		r = bus_append_dict_entry(reply, "by-path", "s", d->by_path);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	return r;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-dict.h"
 #include "errors.h"
 #include "host.h"
 #include "options.h"
@@ -19,17 +20,6 @@
 #include "util/cleanup.h"
 #include "util/utf8.h"
 #include "util/worker.h"
-
-#define QETH_ACTION "org.zvirt1.host.configure"
-
-/* polkit: the verb and the device (its read bus id) so rules can allow
- * one OSA device and not another. */
-static int qeth_authorize(Objects *o, sd_bus_message *m, const char *verb, const char *device,
-			  bool no_user_interaction, sd_bus_error *error)
-{
-	const char *details[] = {"verb", verb, "device", device, NULL};
-	return polkit_check(o, m, QETH_ACTION, details, no_user_interaction, error);
-}
 
 static int check_busid(const char *busid, sd_bus_error *error)
 {
@@ -43,55 +33,35 @@ static int check_busid(const char *busid, sd_bus_error *error)
 
 /* --- ListQethDevices ------------------------------------------------------ */
 
-static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...)
-{
-	va_list ap;
-	int r = sd_bus_message_open_container(reply, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append_basic(reply, 's', key);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'v', type);
-	if (r >= 0) {
-		va_start(ap, type);
-		r = sd_bus_message_appendv(reply, type, ap);
-		va_end(ap);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	return r;
-}
-
 static int append_device(sd_bus_message *reply, const QethDevice *d)
 {
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
-		r = append_entry(reply, "id", "s", d->id);
+		r = bus_append_dict_entry(reply, "id", "s", d->id);
 	if (r >= 0)
-		r = append_entry(reply, "configured", "b", (int)d->configured);
+		r = bus_append_dict_entry(reply, "configured", "b", (int)d->configured);
 	if (r >= 0)
-		r = append_entry(reply, "cdevs", "as", 3, d->cdev[0], d->cdev[1], d->cdev[2]);
+		r = bus_append_dict_entry(reply, "cdevs", "as", 3, d->cdev[0], d->cdev[1], d->cdev[2]);
 	if (r >= 0)
-		r = append_entry(reply, "card_type", "s", d->card_type);
+		r = bus_append_dict_entry(reply, "card_type", "s", d->card_type);
 	if (r >= 0)
-		r = append_entry(reply, "chpid", "s", d->chpid);
+		r = bus_append_dict_entry(reply, "chpid", "s", d->chpid);
 	if (r >= 0)
-		r = append_entry(reply, "driver", "s", d->driver);
+		r = bus_append_dict_entry(reply, "driver", "s", d->driver);
 	if (r >= 0 && d->configured) {
-		r = append_entry(reply, "online", "b", (int)d->online);
+		r = bus_append_dict_entry(reply, "online", "b", (int)d->online);
 		if (r >= 0)
-			r = append_entry(reply, "state", "s", d->state);
+			r = bus_append_dict_entry(reply, "state", "s", d->state);
 		if (r >= 0)
-			r = append_entry(reply, "layer2", "b", (int)d->layer2);
+			r = bus_append_dict_entry(reply, "layer2", "b", (int)d->layer2);
 		if (r >= 0)
-			r = append_entry(reply, "buffer_count", "u", d->buffer_count);
+			r = bus_append_dict_entry(reply, "buffer_count", "u", d->buffer_count);
 		if (r >= 0)
-			r = append_entry(reply, "bridge_role", "s", d->bridge_role);
+			r = bus_append_dict_entry(reply, "bridge_role", "s", d->bridge_role);
 		if (r >= 0)
-			r = append_entry(reply, "bridge_state", "s", d->bridge_state);
+			r = bus_append_dict_entry(reply, "bridge_state", "s", d->bridge_state);
 		if (r >= 0)
-			r = append_entry(reply, "if_name", "s", d->if_name);
+			r = bus_append_dict_entry(reply, "if_name", "s", d->if_name);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
@@ -246,7 +216,7 @@ int method_group_qeth(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	opts.bridge_role = bridge_role;
 	if ((r = qeth_options_check(&opts, &err)) < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = qeth_authorize(o, m, "qeth-group", busids[0], common.no_user_interaction, error);
+	r = host_authorize_device(o, m, "qeth-group", busids[0], common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 
@@ -294,7 +264,7 @@ int method_set_qeth_online(sd_bus_message *m, void *userdata, sd_bus_error *erro
 		return r;
 	if ((r = check_busid(id, error)) < 0)
 		return r;
-	r = qeth_authorize(o, m, "qeth-set-online", id, common.no_user_interaction, error);
+	r = host_authorize_device(o, m, "qeth-set-online", id, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	QethJob *j = job_new(o, m, QETH_ONLINE);
@@ -323,7 +293,7 @@ int method_ungroup_qeth(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	if ((r = check_busid(id, error)) < 0)
 		return r;
-	r = qeth_authorize(o, m, "qeth-ungroup", id, common.no_user_interaction, error);
+	r = host_authorize_device(o, m, "qeth-ungroup", id, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	QethJob *j = job_new(o, m, QETH_UNGROUP);

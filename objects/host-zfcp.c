@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus-dict.h"
 #include "errors.h"
 #include "host.h"
 #include "options.h"
@@ -24,41 +25,13 @@
 #include "util/cleanup.h"
 #include "util/worker.h"
 
-#define HOST_ACTION                 "org.zvirt1.host.configure"
 #define SCAN_POLL_USEC              (50 * 1000)
 #define ADD_UNIT_TIMEOUT_MS_DEFAULT 10000
-
-static int zfcp_authorize(Objects *o, sd_bus_message *m, const char *verb, const char *busid,
-			  bool no_user_interaction, sd_bus_error *error)
-{
-	const char *details[] = {"verb", verb, "device", busid, NULL};
-	return polkit_check(o, m, HOST_ACTION, details, no_user_interaction, error);
-}
-
-static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...)
-{
-	va_list ap;
-	int r = sd_bus_message_open_container(reply, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append_basic(reply, 's', key);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'v', type);
-	if (r >= 0) {
-		va_start(ap, type);
-		r = sd_bus_message_appendv(reply, type, ap);
-		va_end(ap);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	return r;
-}
 
 /* A key only when the device has the value. */
 static int append_str_if(sd_bus_message *reply, const char *key, const char *value)
 {
-	return value ? append_entry(reply, key, "s", value) : 0;
+	return value ? bus_append_dict_entry(reply, key, "s", value) : 0;
 }
 
 static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
@@ -68,13 +41,13 @@ static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
 	snprintf(adapter, sizeof(adapter), "scsi_host%u", d->host);
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
-		r = append_entry(reply, "address", "s", d->address);
+		r = bus_append_dict_entry(reply, "address", "s", d->address);
 	if (r >= 0)
-		r = append_entry(reply, "adapter", "s", adapter);
+		r = bus_append_dict_entry(reply, "adapter", "s", adapter);
 	if (r >= 0)
-		r = append_entry(reply, "type", "s", d->type);
+		r = bus_append_dict_entry(reply, "type", "s", d->type);
 	if (r >= 0)
-		r = append_entry(reply, "type-number", "u", (uint32_t)d->type_number);
+		r = bus_append_dict_entry(reply, "type-number", "u", (uint32_t)d->type_number);
 	if (r >= 0)
 		r = append_str_if(reply, "vendor", d->vendor);
 	if (r >= 0)
@@ -136,13 +109,13 @@ static int append_zfcp(sd_bus_message *reply, const HostZfcpDevice *d)
 {
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
-		r = append_entry(reply, "busid", "s", d->busid);
+		r = bus_append_dict_entry(reply, "busid", "s", d->busid);
 	if (r >= 0)
-		r = append_entry(reply, "online", "b", (int)d->online);
+		r = bus_append_dict_entry(reply, "online", "b", (int)d->online);
 	if (r >= 0)
-		r = append_entry(reply, "npiv", "b", (int)d->npiv);
+		r = bus_append_dict_entry(reply, "npiv", "b", (int)d->npiv);
 	if (r >= 0)
-		r = append_entry(reply, "auto-lun-scan", "b", (int)d->auto_lun_scan);
+		r = bus_append_dict_entry(reply, "auto-lun-scan", "b", (int)d->auto_lun_scan);
 	if (r >= 0)
 		r = append_str_if(reply, "scsi-host", d->scsi_host);
 	if (r >= 0) {
@@ -373,7 +346,7 @@ int method_zfcp_port_rescan(sd_bus_message *m, void *userdata, sd_bus_error *err
 		return r;
 	if ((r = check_busid(busid, error)) < 0)
 		return r;
-	r = zfcp_authorize(o, m, "zfcp-port-rescan", busid, common.no_user_interaction, error);
+	r = host_authorize_device(o, m, "zfcp-port-rescan", busid, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	_cleanup_free_ StoreCall *c = calloc(1, sizeof(*c));
@@ -408,8 +381,8 @@ static int unit_call(sd_bus_message *m, Objects *o, StoreKind kind, sd_bus_error
 	if (kind == STORE_ADD && timeout_ms == 0)
 		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
 				      "Option timeout-ms must be at least 1");
-	r = zfcp_authorize(o, m, kind == STORE_ADD ? "zfcp-add-unit" : "zfcp-remove-unit", busid,
-			   common.no_user_interaction, error);
+	r = host_authorize_device(o, m, kind == STORE_ADD ? "zfcp-add-unit" : "zfcp-remove-unit", busid,
+				  common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	_cleanup_free_ StoreCall *c = calloc(1, sizeof(*c));

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-dict.h"
 #include "errors.h"
 #include "host-qeth.h"
 #include "options.h"
@@ -47,51 +48,31 @@ int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const
 
 /* --- ListNetworkLinks --------------------------------------------------- */
 
-static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...)
-{
-	va_list ap;
-	int r = sd_bus_message_open_container(reply, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append_basic(reply, 's', key);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'v', type);
-	if (r >= 0) {
-		va_start(ap, type);
-		r = sd_bus_message_appendv(reply, type, ap);
-		va_end(ap);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	return r;
-}
-
 static int append_link(sd_bus_message *reply, const HostLink *l)
 {
 	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 	if (r >= 0)
-		r = append_entry(reply, "name", "s", l->name);
+		r = bus_append_dict_entry(reply, "name", "s", l->name);
 	if (r >= 0)
-		r = append_entry(reply, "index", "u", l->index);
+		r = bus_append_dict_entry(reply, "index", "u", l->index);
 	if (r >= 0)
-		r = append_entry(reply, "kind", "s", l->kind);
+		r = bus_append_dict_entry(reply, "kind", "s", l->kind);
 	if (r >= 0)
-		r = append_entry(reply, "mac", "s", l->mac);
+		r = bus_append_dict_entry(reply, "mac", "s", l->mac);
 	if (r >= 0)
-		r = append_entry(reply, "mtu", "u", l->mtu);
+		r = bus_append_dict_entry(reply, "mtu", "u", l->mtu);
 	if (r >= 0)
-		r = append_entry(reply, "qlen", "u", l->qlen);
+		r = bus_append_dict_entry(reply, "qlen", "u", l->qlen);
 	if (r >= 0)
-		r = append_entry(reply, "operstate", "s", l->operstate);
+		r = bus_append_dict_entry(reply, "operstate", "s", l->operstate);
 	if (r >= 0)
-		r = append_entry(reply, "up", "b", (int)l->up);
+		r = bus_append_dict_entry(reply, "up", "b", (int)l->up);
 	if (r >= 0)
-		r = append_entry(reply, "master", "s", l->master);
+		r = bus_append_dict_entry(reply, "master", "s", l->master);
 	if (r >= 0)
-		r = append_entry(reply, "alias", "s", l->alias);
+		r = bus_append_dict_entry(reply, "alias", "s", l->alias);
 	if (r >= 0 && l->bond_mode)
-		r = append_entry(reply, "mode", "s", l->bond_mode);
+		r = bus_append_dict_entry(reply, "mode", "s", l->bond_mode);
 	if (r >= 0 && l->bond_slaves) {
 		r = sd_bus_message_open_container(reply, 'e', "sv");
 		if (r >= 0)
@@ -106,9 +87,9 @@ static int append_link(sd_bus_message *reply, const HostLink *l)
 			r = sd_bus_message_close_container(reply);
 	}
 	if (r >= 0 && l->vlan_link)
-		r = append_entry(reply, "link", "s", l->vlan_link);
+		r = bus_append_dict_entry(reply, "link", "s", l->vlan_link);
 	if (r >= 0 && l->vlan_link)
-		r = append_entry(reply, "vlan-id", "q", l->vlan_id);
+		r = bus_append_dict_entry(reply, "vlan-id", "q", l->vlan_id);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	return r;

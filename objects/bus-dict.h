@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One {sv} entry of an a{sv} being appended to a reply (the caller has
+ * opened the "a{sv}" container): key, and a variant of type made of the
+ * values that follow, as sd_bus_message_append takes them. */
+
+#include <systemd/sd-bus.h>
+
+int bus_append_dict_entry(sd_bus_message *m, const char *key, const char *type, ...);
