@@ -152,6 +152,10 @@ static void define_write_finish(const WriteOutcome *o, void *userdata)
 	else if (result >= 0) {
 		_cleanup_free_ char *name = strdup(j->def->name);
 		result = define_commit(j->registry, TAKE_PTR(j->def), &d, &j->err);
+		/* The probe may have answered after this define's check and
+		 * before its commit: the alias is expanded now, not never. */
+		if (result >= 0 && d)
+			registry_expand_domain_machine(j->registry, d);
 		/* Defined all the same: the file is in place and loads at the
 		 * next start, unless a power cut undoes the rename. */
 		if (result >= 0 && o->unsynced < 0)
