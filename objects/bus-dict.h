@@ -8,3 +8,5 @@
 #include <systemd/sd-bus.h>
 
 int bus_append_dict_entry(sd_bus_message *m, const char *key, const char *type, ...);
+/* The same for an "as" of a NULL-terminated string vector. */
+int bus_append_dict_strv(sd_bus_message *m, const char *key, char **strv);

@@ -118,19 +118,8 @@ static int append_zfcp(sd_bus_message *reply, const HostZfcpDevice *d)
 		r = bus_append_dict_entry(reply, "auto-lun-scan", "b", (int)d->auto_lun_scan);
 	if (r >= 0)
 		r = append_str_if(reply, "scsi-host", d->scsi_host);
-	if (r >= 0) {
-		r = sd_bus_message_open_container(reply, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append_basic(reply, 's', "ports");
-		if (r >= 0)
-			r = sd_bus_message_open_container(reply, 'v', "as");
-		if (r >= 0)
-			r = sd_bus_message_append_strv(reply, d->ports);
-		if (r >= 0)
-			r = sd_bus_message_close_container(reply);
-		if (r >= 0)
-			r = sd_bus_message_close_container(reply);
-	}
+	if (r >= 0)
+		r = bus_append_dict_strv(reply, "ports", d->ports);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	return r;

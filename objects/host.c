@@ -73,19 +73,8 @@ static int append_link(sd_bus_message *reply, const HostLink *l)
 		r = bus_append_dict_entry(reply, "alias", "s", l->alias);
 	if (r >= 0 && l->bond_mode)
 		r = bus_append_dict_entry(reply, "mode", "s", l->bond_mode);
-	if (r >= 0 && l->bond_slaves) {
-		r = sd_bus_message_open_container(reply, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append_basic(reply, 's', "slaves");
-		if (r >= 0)
-			r = sd_bus_message_open_container(reply, 'v', "as");
-		if (r >= 0)
-			r = sd_bus_message_append_strv(reply, l->bond_slaves);
-		if (r >= 0)
-			r = sd_bus_message_close_container(reply);
-		if (r >= 0)
-			r = sd_bus_message_close_container(reply);
-	}
+	if (r >= 0 && l->bond_slaves)
+		r = bus_append_dict_strv(reply, "slaves", l->bond_slaves);
 	if (r >= 0 && l->vlan_link)
 		r = bus_append_dict_entry(reply, "link", "s", l->vlan_link);
 	if (r >= 0 && l->vlan_link)
