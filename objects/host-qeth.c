@@ -247,27 +247,21 @@ int method_group_qeth(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 /* --- SetQethOnline, UngroupQeth ------------------------------------------- */
 
-int method_set_qeth_online(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* SetQethOnline and UngroupQeth, once their arguments are read: the
+ * options, the bus id, polkit, then the store in the host's worker. */
+static int group_call(Objects *o, sd_bus_message *m, QethOp op, const char *verb, const char *id,
+		      bool online, sd_bus_error *error)
 {
-	Objects *o = userdata;
 	OptionsCommon common = {};
-	const char *id;
-	int online;
-	assert(m);
-	assert(o);
-
-	int r = sd_bus_message_read(m, "sb", &id, &online);
-	if (r < 0)
-		return r;
-	r = bus_read_options(m, NULL, &common, error);
+	int r = bus_read_options(m, NULL, &common, error);
 	if (r < 0)
 		return r;
 	if ((r = check_busid(id, error)) < 0)
 		return r;
-	r = host_authorize_device(o, m, "qeth-set-online", id, common.no_user_interaction, error);
+	r = host_authorize_device(o, m, verb, id, common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
-	QethJob *j = job_new(o, m, QETH_ONLINE);
+	QethJob *j = job_new(o, m, op);
 	if (!j || !(j->cdev[0] = strdup(id))) {
 		if (j)
 			job_free(j);
@@ -277,10 +271,23 @@ int method_set_qeth_online(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	return job_submit(o, j, error);
 }
 
+int method_set_qeth_online(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	const char *id;
+	int online;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "sb", &id, &online);
+	if (r < 0)
+		return r;
+	return group_call(o, m, QETH_ONLINE, "qeth-set-online", id, online, error);
+}
+
 int method_ungroup_qeth(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
-	OptionsCommon common = {};
 	const char *id;
 	assert(m);
 	assert(o);
@@ -288,19 +295,5 @@ int method_ungroup_qeth(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int r = sd_bus_message_read(m, "s", &id);
 	if (r < 0)
 		return r;
-	r = bus_read_options(m, NULL, &common, error);
-	if (r < 0)
-		return r;
-	if ((r = check_busid(id, error)) < 0)
-		return r;
-	r = host_authorize_device(o, m, "qeth-ungroup", id, common.no_user_interaction, error);
-	if (r <= 0)
-		return r == 0 ? 1 : r;
-	QethJob *j = job_new(o, m, QETH_UNGROUP);
-	if (!j || !(j->cdev[0] = strdup(id))) {
-		if (j)
-			job_free(j);
-		return -ENOMEM;
-	}
-	return job_submit(o, j, error);
+	return group_call(o, m, QETH_UNGROUP, "qeth-ungroup", id, false, error);
 }
