@@ -18,7 +18,7 @@
 
 static struct {
 	pid_t pid;
-	char *sys, *dev;
+	char *sys, *dev, *disks;
 } M;
 
 const char *harness_sim_sysfs(void)
@@ -65,9 +65,14 @@ int harness_sim_start(const char *scenario, const char *extra_conf)
 		path = strdup(scenario);
 	else if (asprintf(&path, "%s/tests/sysfs-sim/%s", src, scenario) < 0)
 		path = NULL;
-	if (!path || asprintf(&M.sys, "%s/sysfs", tmp) < 0 || asprintf(&M.dev, "%s/devroot", tmp) < 0)
+	if (!path || asprintf(&M.sys, "%s/sysfs", tmp) < 0 || asprintf(&M.dev, "%s/devroot", tmp) < 0 ||
+	    asprintf(&M.disks, "%s/sim-disks", tmp) < 0)
 		abort();
-	if ((mkdir(M.sys, 0755) < 0 && errno != EEXIST) || (mkdir(M.dev, 0755) < 0 && errno != EEXIST))
+	/* A new /dev, as after a boot: the nodes a simulator made before are
+	 * not this one's. The disks' images stay, as storage does. */
+	harness_sh("rm -rf '%s'", M.dev);
+	if ((mkdir(M.sys, 0755) < 0 && errno != EEXIST) || (mkdir(M.dev, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(M.disks, 0700) < 0 && errno != EEXIST))
 		return -errno;
 
 	int p[2];
@@ -84,7 +89,8 @@ int harness_sim_start(const char *scenario, const char *extra_conf)
 	if (M.pid == 0) {
 		if (dup2(p[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		execl(bin, bin, path, M.sys, M.dev, (char *)NULL);
+		/* The disks are loop devices a guest can use (sim-loop.h). */
+		execl(bin, bin, "--backing", M.disks, path, M.sys, M.dev, (char *)NULL);
 		fprintf(stderr, "exec %s: %m\n", bin);
 		_exit(127);
 	}
@@ -127,7 +133,8 @@ void harness_sim_stop(void)
 	 * simulator at the teardown. */
 	free(M.sys);
 	free(M.dev);
-	M.sys = M.dev = NULL;
+	free(M.disks);
+	M.sys = M.dev = M.disks = NULL;
 }
 
 void harness_sim_emergency(void)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim-loop.h"
 #include "sim-s390.h"
 #include "sim-tree.h"
 #include "sim-uevent.h"
@@ -208,8 +209,14 @@ static void *ticker(void *arg)
 
 int main(int argc, char **argv)
 {
+	/* --backing DIR: the disks are loop devices on images in DIR. */
+	if (argc == 6 && strcmp(argv[1], "--backing") == 0) {
+		sim_loop_init(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s SCENARIO MOUNTPOINT DEVROOT\n", argv[0]);
+		fprintf(stderr, "usage: %s [--backing DIR] SCENARIO MOUNTPOINT DEVROOT\n", argv[0]);
 		return 2;
 	}
 	sim_tree_init();

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sim-loop.h"
 #include "sim-tree.h"
 #include "sim-uevent.h"
 
@@ -33,6 +35,8 @@ typedef struct Lun {
 	struct timespec due;
 	bool pending;
 	int sg, node; /* sg<N>; sd<letter>/st<N>/sch<N> index */
+	int dm;       /* dm-<N> of its multipath map */
+	int loop_fd;  /* a disk's loop device (sim-loop.h), -1 none */
 } Lun;
 
 typedef struct Port {
@@ -55,6 +59,7 @@ typedef struct Dev {
 	char uid[64];
 	char base[16]; /* alias: its base device */
 	int dasd_index;
+	int loop_fd; /* the block device's loop device (sim-loop.h), -1 none */
 	/* zfcp */
 	unsigned host_no;
 	bool npiv;
@@ -76,7 +81,7 @@ typedef struct Group {
 static Dev devices[MAX_DEVICES];
 static size_t n_devices;
 static const char *dev_root;
-static int next_dasd, next_sg, next_sd, next_st, next_sch;
+static int next_dasd, next_sg, next_sd, next_st, next_sch, next_dm;
 static unsigned next_host = 100; /* scenario hosts come first */
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -129,6 +134,39 @@ static void dev_node(const char *name)
 	FILE *f = fopen(path, "w");
 	if (f)
 		fclose(f);
+}
+
+/* A disk's node: a block device node of a loop device on the disk's
+ * image when the simulator has a backing directory, else a placeholder;
+ * *loop_fd holds the loop device until the disk goes. */
+static void dev_disk_node(const char *name, const char *image, unsigned long long bytes, unsigned block_size,
+			  int *loop_fd)
+{
+	dev_t dev;
+	if (*loop_fd < 0)
+		*loop_fd = sim_loop_attach(image, bytes, block_size, &dev);
+	else {
+		struct stat st;
+		if (fstat(*loop_fd, &st) < 0)
+			return;
+		dev = st.st_rdev;
+	}
+	if (*loop_fd < 0) {
+		dev_node(name);
+		return;
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dev_root, name);
+	(void)unlink(path);
+	if (mknod(path, S_IFBLK | 0660, dev) < 0)
+		fprintf(stderr, "sysfs-sim: mknod %s: %m\n", path);
+}
+
+static void loop_release(int *loop_fd)
+{
+	if (*loop_fd >= 0)
+		close(*loop_fd);
+	*loop_fd = -1;
 }
 
 static void dev_link(const char *target, const char *name)
@@ -199,11 +237,20 @@ static void dasd_block_add(Dev *d)
 	snprintf(target, sizeof(target), "../../devices/css0/0.0.%04x/%s/block/%s", d->schid, d->busid,
 		 name);
 	sim_link(target, "/class/block/%s", name);
-	dev_node(name);
+	/* An unformatted DASD is a block device too, of size 0. */
+	char image[64];
+	snprintf(image, sizeof(image), "dasd-%s.img", d->busid);
+	dev_disk_node(name, image, d->formatted ? d->blocks * d->block_size : 0, d->block_size, &d->loop_fd);
 	snprintf(target, sizeof(target), "../../%s", name);
 	char by_path[64];
 	snprintf(by_path, sizeof(by_path), "disk/by-path/ccw-%s", d->busid);
 	dev_link(target, by_path);
+	/* udev's by-id name, from the UID the kernel shows once it is online. */
+	if (d->formatted && d->uid[0]) {
+		char by_id[96];
+		snprintf(by_id, sizeof(by_id), "disk/by-id/ccw-%s", d->uid);
+		dev_link(target, by_id);
+	}
 	char bp[128], devname[32];
 	snprintf(bp, sizeof(bp), "%s/block/%s", p, name);
 	snprintf(devname, sizeof(devname), "DEVNAME=%s", name);
@@ -222,8 +269,14 @@ static void dasd_block_remove(Dev *d)
 	sim_remove("%s/discipline", p);
 	sim_file("offline", "%s/status", p);
 	dev_unlink(name);
+	loop_release(&d->loop_fd);
 	snprintf(by_path, sizeof(by_path), "disk/by-path/ccw-%s", d->busid);
 	dev_unlink(by_path);
+	if (d->uid[0]) {
+		char by_id[96];
+		snprintf(by_id, sizeof(by_id), "disk/by-id/ccw-%s", d->uid);
+		dev_unlink(by_id);
+	}
 	sim_uevent("remove", bp, "block", NULL);
 }
 
@@ -295,15 +348,23 @@ static void scsi_add(Dev *d, Port *port, Lun *l)
 		sim_link(up, "%s/block/%s/device", sp, name);
 		snprintf(target, sizeof(target), "../..%s/block/%s", sp, name);
 		sim_link(target, "/class/block/%s", name);
-		dev_node(name);
+		char image[64];
+		snprintf(image, sizeof(image), "lun-%s.img", l->wwid);
+		dev_disk_node(name, image, 2097152ULL * 512, 512, &l->loop_fd);
 		char byid[96];
 		snprintf(byid, sizeof(byid), "disk/by-id/scsi-%s", l->wwid);
 		snprintf(target, sizeof(target), "../../%s", name);
 		dev_link(target, byid);
 		if (l->multipath) {
-			char mp[96];
+			/* multipathd's map of the one path: the same disk. */
+			char mp[96], dm[16], dm_target[24];
+			if (l->dm < 0)
+				l->dm = next_dm++;
+			snprintf(dm, sizeof(dm), "dm-%d", l->dm);
+			dev_disk_node(dm, image, 2097152ULL * 512, 512, &l->loop_fd);
 			snprintf(mp, sizeof(mp), "mapper/%s", l->wwid);
-			dev_link("../dm-0", mp);
+			snprintf(dm_target, sizeof(dm_target), "../%s", dm);
+			dev_link(dm_target, mp);
 		}
 	} else if (l->type == 1) {
 		l->node = next_st++;
@@ -348,7 +409,10 @@ static void scsi_remove(Dev *d, Port *port, Lun *l)
 		if (l->multipath) {
 			snprintf(v, sizeof(v), "mapper/%s", l->wwid);
 			dev_unlink(v);
+			snprintf(v, sizeof(v), "dm-%d", l->dm);
+			dev_unlink(v);
 		}
+		loop_release(&l->loop_fd);
 	} else if (l->type == 1) {
 		snprintf(name, sizeof(name), "st%d", l->node);
 		dev_unlink(name);
@@ -883,7 +947,8 @@ static Dev *new_dev(DevKind kind, const char *busid)
 		   .block_size = 4096,
 		   .blocks = 1803060,
 		   .formatted = true,
-		   .dasd_index = -1};
+		   .dasd_index = -1,
+		   .loop_fd = -1};
 	if (parse_busid(busid, d->busid) < 0 || find_dev(d->busid))
 		return NULL;
 	snprintf(d->uid, sizeof(d->uid), "IBM.75000000092461.e900.%02zx", n_devices & 0xff);
@@ -983,7 +1048,7 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 	} else if (strcmp(key, "lun") == 0) {
 		/* "<wwpn> <lun> <disk|tape|changer> <vendor> <model> <rev> <wwid> [multipath]" */
 		uint64_t wwpn;
-		Lun l = {0};
+		Lun l = {.dm = -1, .loop_fd = -1};
 		char type[16], mp[16] = "";
 		if (sscanf(value, "%" SCNx64 " %" SCNx64 " %15s %15s %23s %7s %39s %15s", &wwpn, &l.lun,
 			   type, l.vendor, l.model, l.rev, l.wwid, mp) < 7)
