@@ -187,14 +187,15 @@ void dac_take_owners(Domain *d, FileOwners *owners)
 /* Opens path as a file to give away, without following a symbolic link
  * in its last component: what is checked is what gets chowned (fchownat
  * on the descriptor), so nothing can be swapped in between. Links that
- * root keeps in /dev (udev's /dev/disk/by-*, /dev/mapper) are followed
+ * root keeps in DevRoot= (udev's /dev/disk/by-*, /dev/mapper) are followed
  * to the block device they name. create: make a missing file (console
  * files and logs, which QEMU would create in a directory it may not
  * write). 1 with *ret_fd, 0 when there is no such file (QEMU will say
  * so), or an error naming what. */
-static int open_file(const char *what, const char *path, bool create, int *ret_fd, struct stat *ret_st,
-		     ZvError *err)
+static int open_file(const char *dev_root, const char *what, const char *path, bool create, int *ret_fd,
+		     struct stat *ret_st, ZvError *err)
 {
+	size_t root_len = strlen(dev_root);
 	_cleanup_close_ int fd =
 		create ? open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 			      0600)
@@ -216,7 +217,7 @@ static int open_file(const char *what, const char *path, bool create, int *ret_f
 		return zv_error_set(err, ZV_ERROR_HOST, errno, "%s: cannot stat %s: %s", what, path,
 				    strerror(errno));
 	if (S_ISLNK(st.st_mode)) {
-		if (strncmp(path, "/dev/", 5) != 0 || st.st_uid != 0)
+		if (strncmp(path, dev_root, root_len) != 0 || path[root_len] != '/' || st.st_uid != 0)
 			return zv_error_set(err, ZV_ERROR_INVALID_ARGUMENT, ELOOP,
 					    "%s: %s is a symbolic link; name the file it points to", what,
 					    path);
@@ -246,7 +247,7 @@ static int label_file(Labeler *l, const char *what, const char *path, unsigned n
 	_cleanup_close_ int fd = -1;
 	struct stat st = {}; /* set when open_file() returns 1 */
 
-	int r = open_file(what, path, create, &fd, &st, err);
+	int r = open_file(s->dev_root, what, path, create, &fd, &st, err);
 	if (r <= 0)
 		return r;
 	for (size_t i = 0; i < l->done.n; i++)

@@ -21,6 +21,7 @@
 #include "dac.h"
 #include "domain-internal.h"
 #include "hotplug-internal.h"
+#include "host/disk-node.h"
 #include "host/scsi-host.h"
 #include "net.h"
 #include "qemu/hotplug-plan.h"
@@ -288,10 +289,13 @@ static int attach_live_begin(Domain *d, HotplugOp *op, ZvError *err)
 	ssize_t di = dev_in ? domain_def_device_index(live, op->dev) : -1;
 	if (r >= 0 && di < 0)
 		r = -ENOENT;
+	if (r >= 0 && op->dev->kind == DEVICE_KIND_DISK && live->disks[di].type == DISK_TYPE_BLOCK &&
+	    live->disks[di].source)
+		r = host_disk_node_check(s->sysfs_root, s->dev_root, live->disks[di].source, err);
 	if (r >= 0 && op->dev->kind == DEVICE_KIND_HOSTDEV) {
 		HostdevDef *h = &live->hostdevs[di];
-		r = host_scsi_sg_path(s->sysfs_root, h->adapter, h->host_bus, h->host_target, h->host_unit,
-				      &h->live_sg_path, err);
+		r = host_scsi_sg_path(s->sysfs_root, s->dev_root, h->adapter, h->host_bus, h->host_target,
+				      h->host_unit, &h->live_sg_path, err);
 	}
 	if (r >= 0) {
 		switch (op->dev->kind) {

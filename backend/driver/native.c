@@ -16,6 +16,7 @@
 
 #include "accelerator.h"
 #include "dac.h"
+#include "host/scsi-host.h"
 #include "qemu/cmdline.h"
 #include "registry-internal.h"
 #include "store.h"
@@ -75,6 +76,14 @@ static int build_line(Registry *r, DomainDef *def, char **ret, ZvError *err)
 		k = registry_expand_machine(r, def, err);
 	if (k >= 0)
 		k = domain_def_pick_accelerator(s, def, &kvm, err);
+	/* A SCSI host device's sg node, found as a start finds it. */
+	for (size_t i = 0; k >= 0 && i < def->n_hostdevs; i++) {
+		HostdevDef *h = &def->hostdevs[i];
+		k = host_scsi_sg_path(s->sysfs_root, s->dev_root, h->adapter, h->host_bus, h->host_target,
+				      h->host_unit, &h->live_sg_path, err);
+		if (k == -ENOMEM)
+			k = zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	}
 	if (k < 0)
 		return k;
 	sd_id128_to_string(def->uuid, uuid_hex);

@@ -23,6 +23,7 @@
 #include "domain-internal.h"
 #include "host-memory.h"
 #include "net.h"
+#include "host/disk-node.h"
 #include "host/scsi-host.h"
 #include "qemu/cmdline.h"
 #include "qemu/pidfile.h"
@@ -130,19 +131,28 @@ static bool source_exists(const char *path, void *userdata)
 }
 
 /* What the live definition needs from the host before the argv: disks
- * whose startupPolicy drops a missing source, the /dev/sgN of each SCSI
- * host device. */
+ * whose startupPolicy drops a missing source, a clear word for a
+ * prepared device's missing node (host/disk-node.h), the sgN of each
+ * SCSI host device. */
 static int prepare_host_devices(Domain *d, bool cold_boot, ZvError *err)
 {
 	const Settings *s = registry_get_settings(d->registry);
 	int r = domain_def_apply_startup_policy(d->live, cold_boot, source_exists, NULL, err);
 	if (r < 0)
 		return r == -ENOMEM ? zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory") : r;
+	for (size_t i = 0; i < d->live->n_disks; i++) {
+		const DiskDef *disk = &d->live->disks[i];
+		if (disk->type != DISK_TYPE_BLOCK || !disk->source)
+			continue;
+		r = host_disk_node_check(s->sysfs_root, s->dev_root, disk->source, err);
+		if (r < 0)
+			return r == -ENOMEM ? zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory") : r;
+	}
 	for (size_t i = 0; i < d->live->n_hostdevs; i++) {
 		HostdevDef *h = &d->live->hostdevs[i];
 		h->live_sg_path = (free(h->live_sg_path), NULL);
-		r = host_scsi_sg_path(s->sysfs_root, h->adapter, h->host_bus, h->host_target, h->host_unit,
-				      &h->live_sg_path, err);
+		r = host_scsi_sg_path(s->sysfs_root, s->dev_root, h->adapter, h->host_bus, h->host_target,
+				      h->host_unit, &h->live_sg_path, err);
 		if (r < 0)
 			return r == -ENOMEM ? zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory") : r;
 	}

@@ -34,13 +34,13 @@ static int no_sg_node(const char *addr, const char *adapter, unsigned bus, unsig
 			    addr, adapter, bus, target, unit);
 }
 
-int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus, unsigned target,
-		      uint64_t unit, char **ret, ZvError *err)
+int host_scsi_sg_path(const char *sysfs_root, const char *dev_root, const char *adapter, unsigned bus,
+		      unsigned target, uint64_t unit, char **ret, ZvError *err)
 {
 	const char *prefix = "scsi_host";
 	char addr[80];
 
-	if (!sysfs_root || !adapter || !ret || strncmp(adapter, prefix, strlen(prefix)) != 0)
+	if (!sysfs_root || !dev_root || !adapter || !ret || strncmp(adapter, prefix, strlen(prefix)) != 0)
 		return -EINVAL;
 	const char *host = adapter + strlen(prefix);
 	if (!*host || strspn(host, "0123456789") != strlen(host))
@@ -70,7 +70,7 @@ int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus,
 	for (struct dirent *e; (errno = 0, e = readdir(d));) {
 		if (!sg_name(e->d_name))
 			continue;
-		if (asprintf(ret, "/dev/%s", e->d_name) < 0) {
+		if (asprintf(ret, "%s/%s", dev_root, e->d_name) < 0) {
 			*ret = NULL;
 			return -ENOMEM;
 		}

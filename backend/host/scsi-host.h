@@ -10,10 +10,10 @@
 
 #include "util/error.h"
 
-/* "/dev/sgN" from <sysfs_root>/bus/scsi/devices/H:C:T:L/scsi_generic/sgN
+/* "<dev_root>/sgN" from <sysfs_root>/bus/scsi/devices/H:C:T:L/scsi_generic/sgN
  * (the kernel's class directory of the device's sg node; libvirt's
  * virSCSIDeviceGetSgName reads the same). adapter is "scsi_hostH".
  * Errors: ZV_ERROR_HOST naming the address when the device or its sg
  * node does not exist (-ENOENT), or sysfs cannot be read; -ENOMEM. */
-int host_scsi_sg_path(const char *sysfs_root, const char *adapter, unsigned bus, unsigned target,
-		      uint64_t unit, char **ret, ZvError *err);
+int host_scsi_sg_path(const char *sysfs_root, const char *dev_root, const char *adapter, unsigned bus,
+		      unsigned target, uint64_t unit, char **ret, ZvError *err);

@@ -107,9 +107,9 @@ static void test_found(void **state)
 	ZvError err = ZV_ERROR_INIT;
 	_cleanup_free_ char *tape = NULL, *changer = NULL;
 
-	assert_int_equal(host_scsi_sg_path(root, "scsi_host3", 0, 8, 0, &tape, &err), 0);
+	assert_int_equal(host_scsi_sg_path(root, "/dev", "scsi_host3", 0, 8, 0, &tape, &err), 0);
 	assert_string_equal(tape, "/dev/sg4");
-	assert_int_equal(host_scsi_sg_path(root, "scsi_host3", 0, 8, 1, &changer, &err), 0);
+	assert_int_equal(host_scsi_sg_path(root, "/dev", "scsi_host3", 0, 8, 1, &changer, &err), 0);
 	assert_string_equal(changer, "/dev/sg5");
 }
 
@@ -118,7 +118,7 @@ static void expect_missing(const char *root, const char *adapter, unsigned bus, 
 {
 	ZvError err = ZV_ERROR_INIT;
 	char *path = NULL;
-	assert_int_equal(host_scsi_sg_path(root, adapter, bus, target, unit, &path, &err), -ENOENT);
+	assert_int_equal(host_scsi_sg_path(root, "/dev", adapter, bus, target, unit, &path, &err), -ENOENT);
 	assert_null(path);
 	assert_int_equal(err.code, ZV_ERROR_HOST);
 	if (!strstr(err.message, part))
@@ -131,8 +131,9 @@ static void test_missing(void **state)
 	const char *root = *state;
 
 	/* No such device: the message names the address both ways. */
-	expect_missing(root, "scsi_host3", 0, 9, 0,
-		       "The host has no SCSI generic device at 3:0:9:0 (scsi_host3 bus 0 target 9 unit 0): no ");
+	expect_missing(
+		root, "scsi_host3", 0, 9, 0,
+		"The host has no SCSI generic device at 3:0:9:0 (scsi_host3 bus 0 target 9 unit 0): no ");
 	expect_missing(root, "scsi_host7", 0, 8, 0, "at 7:0:8:0");
 	/* Large units are the kernel's 64-bit LUNs. */
 	expect_missing(root, "scsi_host3", 0, 8, UINT64_C(0x4001000000000000), "3:0:8:4611967493404098560");
@@ -143,7 +144,7 @@ static void test_missing(void **state)
 
 	ZvError err = ZV_ERROR_INIT;
 	char *path = NULL;
-	assert_int_equal(host_scsi_sg_path(root, "scsi_hostx", 0, 0, 0, &path, &err), -EINVAL);
+	assert_int_equal(host_scsi_sg_path(root, "/dev", "scsi_hostx", 0, 0, 0, &path, &err), -EINVAL);
 	assert_int_equal(err.code, ZV_ERROR_INVALID_ARGUMENT);
 	zv_error_clear(&err);
 }
