@@ -107,14 +107,21 @@ static void on_defined(Registry *r, int result, Domain *d, const ZvError *err, v
 		(void)reply_domain_path(m, d);
 }
 
-static void on_validated(Registry *r, int result, Domain *d, const ZvError *err, void *userdata)
+static void on_validated(Registry *r, int result, char *const *warnings, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
-	if (result < 0)
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	if (result < 0) {
 		(void)bus_reply_zv_error(m, err, result);
+		return;
+	}
+	int k = sd_bus_message_new_method_return(m, &reply);
+	if (k >= 0)
+		k = sd_bus_message_append_strv(reply, (char **)warnings);
+	if (k >= 0)
+		(void)sd_bus_send(NULL, reply, NULL);
 	else
-		/* Warnings (risky but valid choices) come with the device checks. */
-		(void)sd_bus_reply_method_return(m, "as", 0);
+		(void)sd_bus_reply_method_errno(m, k, NULL);
 }
 
 static int method_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/domain-warnings.h"
 #include "dac.h"
 #include "domain-internal.h"
 #include "registry-internal.h"
@@ -66,10 +67,13 @@ typedef struct DefineJob {
 	size_t len;
 	char *emulator;  /* the default, copied: a reload may replace the settings */
 	char *state_dir; /* likewise, for the write */
+	char *dev_root;  /* likewise, for the warnings */
 	registry_define_fn cb;
+	registry_validate_fn validate_cb;
 	void *userdata;
 	/* Filled in the worker threads. */
 	DomainDef *def;
+	char **warnings;
 	ZvError err;
 } DefineJob;
 
@@ -87,8 +91,10 @@ static void define_job_unlink(DefineJob *j)
 static void define_job_free(DefineJob *j)
 {
 	domain_def_free(j->def);
+	strv_free(j->warnings);
 	free(j->emulator);
 	free(j->state_dir);
+	free(j->dev_root);
 	free(j);
 }
 
@@ -99,6 +105,8 @@ static int define_job_parse(void *userdata)
 	int k = domain_def_parse(j->xml, j->len, &defaults, 0, &j->def, &j->err);
 	/* The document's tree is freed: give its pages back. */
 	memory_release_after(j->len);
+	if (k >= 0 && domain_def_warnings(j->def, j->dev_root, &j->warnings) < 0)
+		k = zv_error_set(&j->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	return k;
 }
 
@@ -107,7 +115,12 @@ static void define_job_finish(DefineJob *j, int result, Domain *d)
 {
 	Registry *r = j->registry;
 	define_job_unlink(j);
-	j->cb(r, result < 0 ? result : 0, result < 0 ? NULL : d, result < 0 ? &j->err : NULL, j->userdata);
+	if (j->define)
+		j->cb(r, result < 0 ? result : 0, result < 0 ? NULL : d, result < 0 ? &j->err : NULL,
+		      j->userdata);
+	else
+		j->validate_cb(r, result < 0 ? result : 0, result < 0 ? NULL : j->warnings,
+			       result < 0 ? &j->err : NULL, j->userdata);
 	define_job_free(j);
 }
 
@@ -151,6 +164,8 @@ static void define_write_finish(const WriteOutcome *o, void *userdata)
 						  : "zvirtd is stopping: the domain XML was not defined");
 	else if (result >= 0) {
 		_cleanup_free_ char *name = strdup(j->def->name);
+		for (size_t i = 0; j->warnings && j->warnings[i]; i++)
+			log_warning("Domain %s: %s", name ?: "?", j->warnings[i]);
 		result = define_commit(j->registry, TAKE_PTR(j->def), &d, &j->err);
 		/* The probe may have answered after this define's check and
 		 * before its commit: the alias is expanded now, not never. */
@@ -208,15 +223,18 @@ void registry_cancel_defines(Registry *r)
 				     "zvirtd is stopping: the domain XML was not %s",
 				     j->define ? "defined" : "validated");
 		define_job_unlink(j);
-		j->cb(r, k, NULL, &err, j->userdata);
+		if (j->define)
+			j->cb(r, k, NULL, &err, j->userdata);
+		else
+			j->validate_cb(r, k, NULL, &err, j->userdata);
 		define_job_free(j);
 	}
 }
 
 static int define_job_submit(Registry *r, bool define, const char *xml, size_t len, registry_define_fn cb,
-			     void *userdata)
+			     registry_validate_fn validate_cb, void *userdata)
 {
-	assert(cb);
+	assert(define ? !!cb : !!validate_cb);
 	int k = registry_start_worker(r);
 	if (k < 0)
 		return k;
@@ -228,10 +246,12 @@ static int define_job_submit(Registry *r, bool define, const char *xml, size_t l
 			 .xml = xml,
 			 .len = len,
 			 .cb = cb,
+			 .validate_cb = validate_cb,
 			 .userdata = userdata,
 			 .err = ZV_ERROR_INIT};
-	if (r->settings->emulator && !(j->emulator = strdup(r->settings->emulator))) {
-		free(j);
+	if ((r->settings->emulator && !(j->emulator = strdup(r->settings->emulator))) ||
+	    !(j->dev_root = strdup(r->settings->dev_root))) {
+		define_job_free(j);
 		return -ENOMEM;
 	}
 	k = worker_submit(r->worker, define_job_parse, define_job_parsed, j, NULL);
@@ -248,12 +268,13 @@ static int define_job_submit(Registry *r, bool define, const char *xml, size_t l
 
 int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata)
 {
-	return define_job_submit(r, true, xml, len, cb, userdata);
+	return define_job_submit(r, true, xml, len, cb, NULL, userdata);
 }
 
-int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata)
+int registry_validate_async(Registry *r, const char *xml, size_t len, registry_validate_fn cb,
+			    void *userdata)
 {
-	return define_job_submit(r, false, xml, len, cb, userdata);
+	return define_job_submit(r, false, xml, len, NULL, cb, userdata);
 }
 
 /* --- the daemon's own edits of a definition -------------------------------- */

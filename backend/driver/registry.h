@@ -81,12 +81,17 @@ bool registry_iterate(const Registry *r, size_t *state, Domain **ret);
  * side effects. The parse runs in a worker thread, so a large document
  * never holds the loop; the checks against the other domains run on the
  * loop afterwards, and the durable write in the write queue.
- * xml must stay valid until cb runs. cb runs exactly once, later (also
- * when the daemon stops first: Cancelled); d is NULL for a validation
- * and on failure. < 0 only when the call cannot be queued. */
+ * Both find the definition's risky choices (conf/domain-warnings.h):
+ * DefineXML logs them, ValidateXML answers them (warnings is NULL on
+ * failure). xml must stay valid until cb runs. cb runs exactly once,
+ * later (also when the daemon stops first: Cancelled); d is NULL on
+ * failure. < 0 only when the call cannot be queued. */
 typedef void (*registry_define_fn)(Registry *r, int result, Domain *d, const ZvError *err, void *userdata);
+typedef void (*registry_validate_fn)(Registry *r, int result, char *const *warnings, const ZvError *err,
+				     void *userdata);
 int registry_define_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
-int registry_validate_async(Registry *r, const char *xml, size_t len, registry_define_fn cb, void *userdata);
+int registry_validate_async(Registry *r, const char *xml, size_t len, registry_validate_fn cb,
+			    void *userdata);
 
 /* DomainXMLToNative: the QEMU command line a Start of xml would run
  * (one line, arguments shell-quoted), built as Start builds it with the
