@@ -146,6 +146,13 @@ void harness_sim_emergency(void)
 	}
 }
 
+int harness_sim_signal(int sig)
+{
+	if (M.pid <= 0)
+		return -ESRCH;
+	return kill(M.pid, sig) < 0 ? -errno : 0;
+}
+
 /* Asserting: value to a file of the simulator's sysfs (path below it). */
 int harness_sim_write(const char *path, const char *value)
 {

@@ -294,6 +294,10 @@ const char *harness_sim_devroot(void);
 /* value written to path below the simulator's sysfs, as a shell's echo
  * would: 0 or the store's negative errno. */
 int harness_sim_write(const char *path, const char *value);
+/* A signal to the simulator: SIGUSR1 brings the devices of its
+ * cio_ignore list (`ignored = yes`) in, SIGUSR2 takes the offline ones
+ * out again (tests/sysfs-sim/README.md). 0 or negative errno. */
+int harness_sim_signal(int sig);
 /* Asserting: the file below the simulator's sysfs, its newline cut. */
 char *harness_sim_read(const char *path);
 

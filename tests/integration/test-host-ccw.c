@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,48 @@ static void test_busy_not_operational(void **state)
 	assert_string_equal(avail, "no path");
 }
 
+/* A device the host did not see (cio_ignore) appears and goes again:
+ * its object comes and goes with the kernel's uevents. */
+static void test_device_appears(void **state)
+{
+	(void)state;
+	const char *p7600 = "/org/zvirt1/host/ccw/_30_2e0_2e7600";
+	need_sim();
+	harness_sim_stop();
+	int r = harness_sim_start("late.ini", NULL);
+	assert_return_code(r, -r);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_true(harness_call_full(harness_bus(), &error, NULL, p7600, "org.freedesktop.DBus.Properties",
+				      "GetAll", "s", CCW_IFACE) < 0);
+	sd_bus_error_free(&error);
+
+	size_t mark = harness_signal_mark();
+	assert_return_code(harness_sim_signal(SIGUSR1), errno);
+	const HarnessSignal *sig =
+		harness_wait_signal(mark, "/org/zvirt1", "org.freedesktop.DBus.ObjectManager",
+				    "InterfacesAdded", p7600, HARNESS_SIGNAL_TIMEOUT_MS);
+	assert_non_null(sig);
+	assert_non_null(strstr(sig->interfaces, "," CCW_IFACE ","));
+	_cleanup_free_ char *cu = harness_get_string(p7600, CCW_IFACE, "CuType");
+	assert_string_equal(cu, "3990/e9");
+	assert_true(list_find(NULL, NULL, "0.0.7600", NULL, NULL, NULL, NULL, NULL));
+
+	/* Online, it stays through a purge, as the kernel keeps it. */
+	set_online("0.0.7600", true);
+	assert_return_code(harness_sim_signal(SIGUSR2), errno);
+	usleep(300 * 1000);
+	assert_true(list_find(NULL, NULL, "0.0.7600", NULL, NULL, NULL, NULL, NULL));
+	set_online("0.0.7600", false);
+
+	mark = harness_signal_mark();
+	assert_return_code(harness_sim_signal(SIGUSR2), errno);
+	assert_non_null(harness_wait_signal(mark, "/org/zvirt1", "org.freedesktop.DBus.ObjectManager",
+					    "InterfacesRemoved", p7600, HARNESS_SIGNAL_TIMEOUT_MS));
+	assert_false(list_find(NULL, NULL, "0.0.7600", NULL, NULL, NULL, NULL, NULL));
+	assert_true(harness_call_full(harness_bus(), &error, NULL, p7600, "org.freedesktop.DBus.Properties",
+				      "GetAll", "s", CCW_IFACE) < 0);
+}
+
 int main(void)
 {
 	int r = harness_enter_netns();
@@ -489,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_group_event),
 		cmocka_unit_test(test_busy_not_operational),
+		cmocka_unit_test(test_device_appears),
 	};
 	return harness_main("test-host-ccw", tests, 0);
 }

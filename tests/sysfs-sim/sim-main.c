@@ -194,6 +194,18 @@ static const struct fuse_operations ops = {
 	.truncate = op_truncate,
 };
 
+/* SIGUSR1: cio_ignore -r of the ignored devices; SIGUSR2: cio_ignore -a
+ * and purge. /proc/cio_ignore is not sysfs: the test signals instead. */
+static volatile sig_atomic_t want_free, want_purge;
+
+static void on_usr(int sig)
+{
+	if (sig == SIGUSR1)
+		want_free = 1;
+	else
+		want_purge = 1;
+}
+
 static void *ticker(void *arg)
 {
 	(void)arg;
@@ -202,6 +214,14 @@ static void *ticker(void *arg)
 		nanosleep(&t, NULL);
 		pthread_mutex_lock(&sim_lock);
 		sim_s390_tick();
+		if (want_free) {
+			want_free = 0;
+			sim_s390_cio_ignore(true);
+		}
+		if (want_purge) {
+			want_purge = 0;
+			sim_s390_cio_ignore(false);
+		}
 		pthread_mutex_unlock(&sim_lock);
 	}
 	return NULL;
@@ -235,6 +255,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) < 0)
+		return 1;
+	struct sigaction sa = {.sa_handler = on_usr};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigaction(SIGUSR2, &sa, NULL) < 0)
 		return 1;
 	pthread_t t;
 	if (pthread_create(&t, NULL, ticker, NULL) != 0)

@@ -51,6 +51,7 @@ typedef struct Dev {
 	char busid[16];
 	unsigned schid;
 	bool online, busy, not_operational;
+	bool ignored, listed; /* on the cio_ignore list now / in the scenario's */
 	SimEntry *online_attr;
 	/* DASD */
 	unsigned long long blocks;
@@ -923,6 +924,31 @@ static void build_device(Dev *d)
 	}
 }
 
+/* The kernel's work after cio_ignore -r (a subchannel scan finds the
+ * device) and after cio_ignore -a + purge (an offline device goes). */
+void sim_s390_cio_ignore(bool free)
+{
+	for (size_t i = 0; i < n_devices; i++) {
+		Dev *d = &devices[i];
+		char p[64];
+		if (!d->listed || d->ignored == !free || (!free && d->online))
+			continue;
+		devpath(d, p);
+		if (free) {
+			d->ignored = false;
+			build_device(d);
+			sim_uevent("add", p, "ccw", NULL);
+		} else {
+			d->ignored = true;
+			sim_remove("/devices/css0/0.0.%04x", d->schid);
+			sim_remove("/bus/ccw/devices/%s", d->busid);
+			sim_remove("/bus/ccw/drivers/%s/%s", driver_of(d->kind), d->busid);
+			d->online_attr = NULL;
+			sim_uevent("remove", p, "ccw", NULL);
+		}
+	}
+}
+
 /* ---- the scenario ----------------------------------------------------------------- */
 
 static Dev *current;
@@ -1012,6 +1038,8 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 		d->block_size = (unsigned)strtoul(value, NULL, 10);
 	else if (strcmp(key, "formatted") == 0)
 		d->formatted = yes(value);
+	else if (strcmp(key, "ignored") == 0)
+		d->ignored = d->listed = yes(value);
 	else if (strcmp(key, "busy") == 0)
 		d->busy = yes(value);
 	else if (strcmp(key, "not_operational") == 0)
@@ -1089,6 +1117,7 @@ int sim_s390_load(const char *scenario, const char *devroot)
 	sim_dir("/class/scsi_host");
 	sim_file("Y", "/module/zfcp/parameters/allow_lun_scan");
 	for (size_t i = 0; i < n_devices; i++)
-		build_device(&devices[i]);
+		if (!devices[i].ignored)
+			build_device(&devices[i]);
 	return 0;
 }

@@ -16,3 +16,8 @@ int sim_s390_load(const char *scenario, const char *devroot);
 /* Runs the work that takes time in the kernel (a SCSI scan after
  * unit_add) once it is due: called with sim_lock held, every 10 ms. */
 void sim_s390_tick(void);
+/* The cio_ignore list (devices with `ignored = yes`): free, as
+ * `cio_ignore -r` and the channel subsystem's scan, makes them appear
+ * (uevent add); otherwise, as `cio_ignore -a` + `purge`, those of them
+ * that are offline go again (uevent remove). With sim_lock held. */
+void sim_s390_cio_ignore(bool free);
