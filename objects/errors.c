@@ -94,6 +94,15 @@ int bus_reply_zv_error(sd_bus_message *m, const ZvError *err, int r)
 	return k;
 }
 
+int bus_reply_cancelled_stopping(sd_bus_message *m)
+{
+	ZvError e = ZV_ERROR_INIT;
+	int r = zv_error_set(&e, ZV_ERROR_CANCELLED, ECANCELED, "zvirtd is stopping");
+	r = bus_reply_zv_error(m, &e, r);
+	zv_error_clear(&e);
+	return r;
+}
+
 void bus_reply_result(sd_bus_message *m, int r, const ZvError *err)
 {
 	if (r < 0)

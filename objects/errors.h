@@ -22,6 +22,9 @@ int bus_error_setf(sd_bus_error *error, ZvErrorCode code, const char *fmt, ...)
 
 /* Replies to a message that was kept for later, on failure. */
 int bus_reply_zv_error(sd_bus_message *m, const ZvError *err, int r);
+/* Cancelled, "zvirtd is stopping": the answer of a call kept for later
+ * that the daemon leaves unfinished as it exits. */
+int bus_reply_cancelled_stopping(sd_bus_message *m);
 
 /* The answer of a call kept for later that returns nothing: an empty
  * reply, or err when r < 0. m is not unreferenced. */

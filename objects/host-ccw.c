@@ -19,7 +19,6 @@
 #include "host/dasd.h"
 #include "util/cleanup.h"
 #include "util/utf8.h"
-#include "util/worker.h"
 
 static int invalid_busid(sd_bus_error *error, const char *busid)
 {
@@ -93,6 +92,14 @@ static void online_call_free(OnlineCall *c)
 		free(*a);
 	free(c->aliases);
 	free(c);
+}
+
+/* The daemon stops before the store's answer. */
+static void online_call_drop(void *userdata)
+{
+	OnlineCall *c = userdata;
+	(void)bus_reply_cancelled_stopping(c->m);
+	online_call_free(c);
 }
 
 static int online_job(void *userdata)
@@ -189,9 +196,6 @@ int host_method_set_ccw_online(sd_bus_message *m, void *userdata, sd_bus_error *
 	if (r < 0)
 		return bus_error_setf(error, ZV_ERROR_HOST, "Cannot read ccw device %s: %s", busid,
 				      strerror(-r));
-	Worker *w = objects_host_worker(o);
-	if (!w)
-		return -ENOMEM;
 	OnlineCall *c = calloc(1, sizeof(*c));
 	if (!c || !(c->root = strdup(o->settings->sysfs_root))) {
 		free(c);
@@ -208,7 +212,7 @@ int host_method_set_ccw_online(sd_bus_message *m, void *userdata, sd_bus_error *
 		online_call_free(c);
 		return r;
 	}
-	r = worker_submit(w, online_job, online_done, c, NULL);
+	r = objects_host_submit(o, online_job, online_done, online_call_drop, c);
 	if (r < 0) {
 		online_call_free(c);
 		return r;

@@ -19,7 +19,6 @@
 #include "host/qeth.h"
 #include "util/cleanup.h"
 #include "util/utf8.h"
-#include "util/worker.h"
 
 static int check_busid(const char *busid, sd_bus_error *error)
 {
@@ -164,10 +163,17 @@ static QethJob *job_new(Objects *o, sd_bus_message *m, QethOp op)
 	return j;
 }
 
+/* The daemon stops before the store's answer. */
+static void job_drop(void *userdata)
+{
+	QethJob *j = userdata;
+	(void)bus_reply_cancelled_stopping(j->m);
+	job_free(j);
+}
+
 static int job_submit(Objects *o, QethJob *j, sd_bus_error *error)
 {
-	struct Worker *w = objects_host_worker(o);
-	int r = w ? worker_submit(w, job_run, job_done, j, NULL) : -ENOMEM;
+	int r = objects_host_submit(o, job_run, job_done, job_drop, j);
 	if (r < 0) {
 		job_free(j);
 		return bus_error_setf(error, ZV_ERROR_HOST, "Cannot start the host's store: %s",

@@ -23,7 +23,6 @@
 #include "host/scsi-device.h"
 #include "host/zfcp-device.h"
 #include "util/cleanup.h"
-#include "util/worker.h"
 
 #define SCAN_POLL_USEC              (50 * 1000)
 #define ADD_UNIT_TIMEOUT_MS_DEFAULT 10000
@@ -175,11 +174,8 @@ static void store_call_free(void *p)
 	StoreCall *c = p;
 	if (!c)
 		return;
-	if (!c->answered) {
-		ZvError e = ZV_ERROR_INIT;
-		zv_error_set(&e, ZV_ERROR_CANCELLED, ECANCELED, "zvirtd is stopping");
-		(void)bus_reply_zv_error(c->m, &e, -ECANCELED);
-	}
+	if (!c->answered)
+		(void)bus_reply_cancelled_stopping(c->m);
 	sd_bus_message_unref(c->m);
 	free(c->root);
 	free(c->busid);
@@ -284,15 +280,13 @@ static void store_done(int r, void *userdata)
 
 static int submit_store(Objects *o, sd_bus_message *m, StoreCall *c, sd_bus_error *error)
 {
-	struct Worker *w = objects_host_worker(o);
-	if (!w)
-		return -ENOMEM;
 	c->o = o;
 	c->m = sd_bus_message_ref(m);
 	c->root = strdup(o->settings->sysfs_root);
 	if (!c->root)
 		return -ENOMEM;
-	int r = worker_submit(w, store_job, store_done, c, NULL);
+	/* store_call_free answers Cancelled what was not answered. */
+	int r = objects_host_submit(o, store_job, store_done, store_call_free, c);
 	if (r < 0)
 		return r;
 	(void)error;

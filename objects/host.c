@@ -333,17 +333,77 @@ int objects_add_host_object(Objects *o, sd_bus_slot **ret_slot)
 	return 0;
 }
 
-struct Worker *objects_host_worker(Objects *o)
+/* A store in the host's worker, known until its done ran. */
+typedef struct HostStore {
+	Objects *o;
+	int (*job)(void *userdata);
+	void (*done)(int result, void *userdata);
+	void (*drop)(void *userdata);
+	void *userdata;
+	struct HostStore *prev, *next;
+} HostStore;
+
+static void host_store_unlink(HostStore *s)
 {
-	if (!o->host_worker && worker_new(sd_bus_get_event(o->bus), 1, &o->host_worker) < 0)
-		return NULL;
-	return o->host_worker;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->o->host_stores = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+}
+
+/* On the worker's thread: only s's fixed fields are read. */
+static int host_store_run(void *p)
+{
+	HostStore *s = p;
+	return s->job(s->userdata);
+}
+
+static void host_store_done(int result, void *p)
+{
+	HostStore *s = p;
+	host_store_unlink(s);
+	s->done(result, s->userdata);
+	free(s);
+}
+
+int objects_host_submit(Objects *o, int (*job)(void *userdata), void (*done)(int result, void *userdata),
+			void (*drop)(void *userdata), void *userdata)
+{
+	assert(o && job && done && drop);
+	if (!o->host_worker) {
+		int r = worker_new(sd_bus_get_event(o->bus), 1, &o->host_worker);
+		if (r < 0)
+			return r;
+	}
+	HostStore *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = (HostStore){.o = o, .job = job, .done = done, .drop = drop, .userdata = userdata};
+	int r = worker_submit(o->host_worker, host_store_run, host_store_done, s, NULL);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->next = o->host_stores;
+	if (s->next)
+		s->next->prev = s;
+	o->host_stores = s;
+	return 0;
 }
 
 void objects_host_done(Objects *o)
 {
 	o->link_monitor = host_link_monitor_free(o->link_monitor);
 	o->ccw_objects = ccw_objects_free(o->ccw_objects);
-	/* Waits for a store under way; its done is not called. */
+	/* Waits for a store under way; no done is called after this, so
+	 * the calls still here are answered and freed by their drop. */
 	o->host_worker = worker_free(o->host_worker);
+	HostStore *s;
+	while ((s = o->host_stores)) {
+		host_store_unlink(s);
+		s->drop(s->userdata);
+		free(s);
+	}
 }

@@ -22,8 +22,12 @@ void objects_host_done(Objects *o);
 int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const char *device,
 			  bool no_user_interaction, sd_bus_error *error);
 
-/* The thread the host calls' stores run on (a zfcp unit_add or a ccw
- * device's online can wait on the device): one, so that the host's
- * changes happen in the order they were asked for. Made at the first
- * call; NULL when it cannot be (-ENOMEM, no thread). */
-struct Worker *objects_host_worker(Objects *o);
+/* Runs a host call's store (a zfcp unit_add or a ccw device's online can
+ * wait on the device) on the host's one thread, so that the host's
+ * changes happen in the order they were asked for: job there, then done
+ * on the loop, as worker_submit(). When the daemon stops first, the
+ * store that runs is waited for, and drop(userdata) runs instead of
+ * done for it and every queued one: it answers the call (Cancelled)
+ * and frees it. < 0 when it cannot be queued (nothing is called). */
+int objects_host_submit(Objects *o, int (*job)(void *userdata), void (*done)(int result, void *userdata),
+			void (*drop)(void *userdata), void *userdata);

@@ -41,6 +41,7 @@ struct Objects {
 	Hashmap *device_snapshots;            /* device-objects.c: what was announced per domain, by uuid */
 	struct HostLinkMonitor *link_monitor; /* host.c: NetworkLinksChanged */
 	struct Worker *host_worker;           /* host.c: the host calls' blocking stores */
+	struct HostStore *host_stores;        /* host.c: those not answered yet */
 	struct CcwObjects *ccw_objects;       /* ccw-objects.c: the CcwDevice objects */
 	sd_bus_slot *slots[13];
 	/* The counts last announced: most state changes change neither. */

@@ -512,6 +512,47 @@ static void test_device_appears(void **state)
 				      "GetAll", "s", CCW_IFACE) < 0);
 }
 
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	char **name = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	*name = strdup(e ? e->name : "ok");
+	return 0;
+}
+
+/* The daemon stops while a store runs in the host's worker: the store
+ * ends, the call is answered Cancelled, and nothing is left behind (the
+ * sanitizer's leak check at the daemon's exit); the device came online,
+ * as the kernel finished the store. */
+static void test_stop_during_store(void **state)
+{
+	(void)state;
+	need_sim();
+	_cleanup_free_ char *name = NULL;
+	sd_bus_slot *slot = NULL;
+	sd_bus *bus = harness_bus();
+	assert_return_code(sd_bus_call_method_async(bus, &slot, "org.zvirt1", HOST_PATH, HOST_IFACE,
+						    "SetCcwOnline", on_reply, &name, "sba{sv}", "0.0.7700",
+						    1, 0),
+			   0);
+	/* The store sleeps 3 s in the simulator: stop the daemon inside. */
+	usleep(800 * 1000);
+	assert_null(name);
+	assert_return_code(harness_stop_daemon(), 0);
+	assert_int_equal(harness_daemon_exit_status(), 0);
+	for (int i = 0; i < 100 && !name; i++) {
+		assert_return_code(sd_bus_process(bus, NULL), 0);
+		if (!name)
+			assert_return_code(sd_bus_wait(bus, 100 * 1000), 0);
+	}
+	assert_non_null(name);
+	assert_string_equal(name, ZVIRT_ERROR("Cancelled"));
+	sd_bus_slot_unref(slot);
+	_cleanup_free_ char *online = harness_sim_read("bus/ccw/devices/0.0.7700/online");
+	assert_string_equal(online, "1");
+	assert_return_code(harness_start_daemon(), 0);
+}
+
 int main(void)
 {
 	int r = harness_enter_netns();
@@ -533,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_group_event),
 		cmocka_unit_test(test_busy_not_operational),
 		cmocka_unit_test(test_device_appears),
+		cmocka_unit_test(test_stop_during_store),
 	};
 	return harness_main("test-host-ccw", tests, 0);
 }

@@ -51,7 +51,8 @@ typedef struct Dev {
 	char busid[16];
 	unsigned schid;
 	bool online, busy, not_operational;
-	bool ignored, listed; /* on the cio_ignore list now / in the scenario's */
+	bool ignored, listed;    /* on the cio_ignore list now / in the scenario's */
+	unsigned slow_online_ms; /* how long its online store takes */
 	SimEntry *online_attr;
 	/* DASD */
 	unsigned long long blocks;
@@ -642,6 +643,9 @@ static ssize_t online_store(SimEntry *e, const char *buf, size_t len)
 		return (ssize_t)len;
 	if (want && d->not_operational)
 		return -ENODEV;
+	/* A DASD's online store returns once the device has answered. */
+	if (d->slow_online_ms)
+		usleep(d->slow_online_ms * 1000);
 	if (!want && d->busy)
 		return -EBUSY;
 	d->online = want;
@@ -1038,6 +1042,8 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 		d->block_size = (unsigned)strtoul(value, NULL, 10);
 	else if (strcmp(key, "formatted") == 0)
 		d->formatted = yes(value);
+	else if (strcmp(key, "slow_online") == 0)
+		d->slow_online_ms = (unsigned)strtoul(value, NULL, 10);
 	else if (strcmp(key, "ignored") == 0)
 		d->ignored = d->listed = yes(value);
 	else if (strcmp(key, "busy") == 0)
