@@ -74,10 +74,7 @@ static int read_subchannel(const char *root, const char *busid, char **ret)
 /* The one entry of the device's block/ directory, "" without one. */
 static int read_block(const char *root, const char *busid, char **ret)
 {
-	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/bus/ccw/devices/%s/block", root, busid) < 0)
-		return -ENOMEM;
-	DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = sysfs_opendirf(root, "bus/ccw/devices/%s/block", busid);
 	const char *name = "";
 	struct dirent *e;
 	while (d && (e = readdir(d)))
@@ -86,8 +83,6 @@ static int read_block(const char *root, const char *busid, char **ret)
 			break;
 		}
 	*ret = strdup(name);
-	if (d)
-		closedir(d);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -167,14 +162,11 @@ static int busid_cmp(const void *a, const void *b)
 
 int ccw_device_list(const char *root, CcwDeviceList *ret)
 {
-	_cleanup_free_ char *dir = NULL;
 	CcwDeviceList l = {};
 	size_t cap = 0;
 	int r = 0;
 
-	if (asprintf(&dir, "%s/bus/ccw/devices", root) < 0)
-		return -ENOMEM;
-	DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = sysfs_opendirf(root, "bus/ccw/devices");
 	if (!d) {
 		*ret = l;
 		return errno == ENOENT ? 0 : -errno;
@@ -201,7 +193,6 @@ int ccw_device_list(const char *root, CcwDeviceList *ret)
 			break;
 		l.n++;
 	}
-	closedir(d);
 	if (r < 0) {
 		ccw_device_list_done(&l);
 		return r;

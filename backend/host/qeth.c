@@ -14,8 +14,6 @@
 #include "host/sysfs-attr.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 #define QETH_GROUP_ATTR "bus/ccwgroup/drivers/qeth/group"
 
 static void qeth_device_done(QethDevice *d)
@@ -84,10 +82,7 @@ static int cmp_str(const void *a, const void *b)
 /* The names in root/path, sorted; those that are not bus ids skipped. */
 static int list_busids(const char *root, const char *path, char ***ret, size_t *ret_n)
 {
-	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/%s", root, path) < 0)
-		return -ENOMEM;
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = sysfs_opendirf(root, "%s", path);
 	if (!d) {
 		*ret = NULL;
 		*ret_n = 0;

@@ -15,8 +15,6 @@
 #include "host/sysfs-attr.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 static void device_done(HostScsiDevice *d)
 {
 	free(d->address);
@@ -88,7 +86,7 @@ static bool parse_address(const char *s, HostScsiDevice *d)
  * that fits: sdX, stN (not nstN), schN, sgN. */
 static int class_entry(const char *dir, const char *prefix, char **ret)
 {
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d)
 		return -errno;
 	struct dirent *de;
@@ -205,20 +203,18 @@ static int compare(const void *a, const void *b)
 int host_scsi_device_list(const char *sysfs_root, const char *dev_root, HostScsiDeviceList *ret,
 			  ZvError *err)
 {
-	_cleanup_free_ char *path = NULL;
 	HostScsiDeviceList l = {};
 	int r = 0;
 
-	if (asprintf(&path, "%s/bus/scsi/devices", sysfs_root) < 0)
-		return -ENOMEM;
-	_cleanup_(closedirp) DIR *dir = opendir(path);
+	_cleanup_closedir_ DIR *dir = sysfs_opendirf(sysfs_root, "bus/scsi/devices");
 	if (!dir) {
 		if (errno == ENOENT) {
 			*ret = l;
 			return 0;
 		}
 		r = -errno;
-		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s: %s", path, strerror(-r));
+		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s/bus/scsi/devices: %s",
+				    sysfs_root, strerror(-r));
 	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
@@ -247,7 +243,8 @@ int host_scsi_device_list(const char *sysfs_root, const char *dev_root, HostScsi
 		host_scsi_device_list_done(&l);
 		if (r == -ENOMEM)
 			return r;
-		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read the SCSI devices in %s: %s", path,
+		return zv_error_set(err, ZV_ERROR_HOST, -r,
+				    "Cannot read the SCSI devices in %s/bus/scsi/devices: %s", sysfs_root,
 				    strerror(-r));
 	}
 	if (l.n)
@@ -259,10 +256,7 @@ int host_scsi_device_list(const char *sysfs_root, const char *dev_root, HostScsi
 int host_scsi_device_find_zfcp(const char *sysfs_root, const char *busid, const char *wwpn, const char *lun,
 			       char **ret)
 {
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/bus/scsi/devices", sysfs_root) < 0)
-		return -ENOMEM;
-	_cleanup_(closedirp) DIR *dir = opendir(path);
+	_cleanup_closedir_ DIR *dir = sysfs_opendirf(sysfs_root, "bus/scsi/devices");
 	if (!dir)
 		return -errno;
 	struct dirent *de;

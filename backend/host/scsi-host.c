@@ -15,8 +15,6 @@
 
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 /* sgN, N decimal */
 static bool sg_name(const char *s)
 {
@@ -51,7 +49,7 @@ int host_scsi_sg_path(const char *sysfs_root, const char *dev_root, const char *
 	_cleanup_free_ char *dir = NULL;
 	if (asprintf(&dir, "%s/bus/scsi/devices/%s/scsi_generic", sysfs_root, addr) < 0)
 		return -ENOMEM;
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d) {
 		int r = -errno;
 		if (r != -ENOENT && r != -ENOTDIR)

@@ -60,6 +60,20 @@ int sysfs_read_attrf(const char *root, char **ret, const char *fmt, ...)
 	return sysfs_read_attr(root, path, ret);
 }
 
+DIR *sysfs_opendirf(const char *root, const char *fmt, ...)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vasprintf(&rel, fmt, ap);
+	va_end(ap);
+	if (k < 0 || !(path = join(root, rel))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return opendir(path);
+}
+
 int sysfs_write_attr(const char *root, const char *path, const char *value)
 {
 	_cleanup_free_ char *full = join(root, path);

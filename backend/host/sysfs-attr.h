@@ -7,6 +7,7 @@
  * can wait on the device (zfcp's unit_add, a ccw device's online) and
  * runs in the worker, never on the loop. */
 
+#include <dirent.h>
 #include <stdbool.h>
 
 /* The attribute's first line, its newline cut (malloc'd in *ret).
@@ -23,6 +24,10 @@ int sysfs_write_attr(const char *root, const char *path, const char *value);
 /* The last component of the symlink root/path ("dasd-eckd" for a
  * device's driver link), malloc'd; -ENOENT when there is no link. */
 int sysfs_link_basename(const char *root, const char *path, char **ret);
+
+/* The directory root/<fmt...> opened for reading its entries; NULL
+ * with errno set (ENOENT: there is none). */
+DIR *sysfs_opendirf(const char *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Whether root/path exists (a file, directory or link). */
 bool sysfs_exists(const char *root, const char *path);

@@ -13,8 +13,6 @@
 #include "host/sysfs-attr.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 static bool lower_hex(const char *s, size_t n)
 {
 	return strlen(s) >= n && strspn(s, "0123456789abcdef") >= n;
@@ -60,11 +58,8 @@ static int compare_str(const void *a, const void *b)
 /* The device's directory: hostN and the remote ports (0x<wwpn>). */
 static int read_children(const char *root, HostZfcpDevice *d)
 {
-	_cleanup_free_ char *path = NULL;
 	size_t n = 0;
-	if (asprintf(&path, "%s/bus/ccw/devices/%s", root, d->busid) < 0)
-		return -ENOMEM;
-	_cleanup_(closedirp) DIR *dir = opendir(path);
+	_cleanup_closedir_ DIR *dir = sysfs_opendirf(root, "bus/ccw/devices/%s", d->busid);
 	if (!dir)
 		return -errno;
 	d->ports = calloc(1, sizeof(char *));
@@ -139,19 +134,17 @@ static int compare_dev(const void *a, const void *b)
 
 int host_zfcp_device_list(const char *sysfs_root, HostZfcpDeviceList *ret, ZvError *err)
 {
-	_cleanup_free_ char *path = NULL;
 	HostZfcpDeviceList l = {};
 	int r = 0;
-	if (asprintf(&path, "%s/bus/ccw/devices", sysfs_root) < 0)
-		return -ENOMEM;
-	_cleanup_(closedirp) DIR *dir = opendir(path);
+	_cleanup_closedir_ DIR *dir = sysfs_opendirf(sysfs_root, "bus/ccw/devices");
 	if (!dir) {
 		if (errno == ENOENT) {
 			*ret = l;
 			return 0;
 		}
 		r = -errno;
-		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s: %s", path, strerror(-r));
+		return zv_error_set(err, ZV_ERROR_HOST, -r, "Cannot read %s/bus/ccw/devices: %s", sysfs_root,
+				    strerror(-r));
 	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {

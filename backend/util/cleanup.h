@@ -3,6 +3,7 @@
 
 /* Scope-bound cleanup, in the style of systemd's _cleanup_free_. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,9 @@ static inline void strv_freep(char ***v)
 		if (*p)                         \
 			func(*p);               \
 	}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

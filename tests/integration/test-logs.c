@@ -25,12 +25,6 @@
 
 static const char *const backups[] = {"", ".0", ".1", ".2"};
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 /* The tiny limits of this test, once: ReloadConfig applies them to every
  * start from then on. */
 static void use_small_limits(void)
@@ -125,7 +119,7 @@ static size_t assert_bounded(const char *name, const char *kind)
 /* Running log pumps with an argument that contains needle. */
 static size_t find_pumps(const char *needle, pid_t *pids)
 {
-	_cleanup_(closedirp) DIR *d = opendir("/proc");
+	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *de;
 	size_t n = 0;
 	assert_non_null(d);

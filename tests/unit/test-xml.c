@@ -646,8 +646,6 @@ static void assert_copy_formats_alike(const DomainDef *def, const char *what)
 	}
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 static void copy_all_in(const char *dir, unsigned *n)
 {
 	static const DomainXMLParseFlags pflags[] = {
@@ -656,7 +654,7 @@ static void copy_all_in(const char *dir, unsigned *n)
 		DOMAIN_XML_PARSE_NO_DEFAULTS,
 		DOMAIN_XML_PARSE_LIVE | DOMAIN_XML_PARSE_NO_DEFAULTS,
 	};
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = opendir(dir);
 	assert_non_null(d);
 
 	for (struct dirent *e; (e = readdir(d));) {
