@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The relocation server's peer check (migration/hosts-allow.h) and its
+ * listening socket (migration/port-listen.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "migration/hosts-allow.h"
+#include "migration/port-listen.h"
+#include "util/cleanup.h"
+
+static HostsAllow *parse(const char *spec)
+{
+	HostsAllow *h = NULL;
+	char *why = NULL;
+	if (hosts_allow_parse(spec, &h, &why) < 0)
+		fail_msg("%s: %s", spec, why ? why : "?");
+	return h;
+}
+
+static void test_default(void **state)
+{
+	(void)state;
+	HostsAllow *h = parse("^localhost$");
+	assert_true(hosts_allow_match(h, "localhost", "127.0.0.1"));
+	assert_true(hosts_allow_match(h, "LOCALHOST", "127.0.0.1"));
+	assert_false(hosts_allow_match(h, "localhost.example.com", "127.0.0.1"));
+	assert_false(hosts_allow_match(h, NULL, "127.0.0.1"));
+	assert_false(hosts_allow_match(h, "evil", "10.0.0.1"));
+	hosts_allow_free(h);
+}
+
+/* xend's re.match: anchored at the start, not at the end. */
+static void test_match_start(void **state)
+{
+	(void)state;
+	HostsAllow *h = parse("host  192\\.168\\.1\\.[0-9]+$ ^.*\\.example\\.com$");
+	assert_true(hosts_allow_match(h, "hostb", "10.0.0.1"));
+	assert_false(hosts_allow_match(h, "ahost", "10.0.0.1"));
+	assert_true(hosts_allow_match(h, NULL, "192.168.1.42"));
+	assert_false(hosts_allow_match(h, NULL, "10.192.168.1.42"));
+	assert_false(hosts_allow_match(h, NULL, "192.168.1.42x"));
+	assert_true(hosts_allow_match(h, "zhost.example.com", "10.0.0.1"));
+	assert_false(hosts_allow_match(h, "zhost.example.com.evil", "10.0.0.1"));
+	hosts_allow_free(h);
+}
+
+static void test_empty_allows_all(void **state)
+{
+	(void)state;
+	HostsAllow *h = parse("");
+	assert_true(hosts_allow_match(h, NULL, "203.0.113.9"));
+	hosts_allow_free(h);
+	h = parse("   ");
+	assert_true(hosts_allow_match(h, "any", "::1"));
+	hosts_allow_free(h);
+}
+
+static void test_bad_expression(void **state)
+{
+	(void)state;
+	HostsAllow *h = NULL;
+	_cleanup_free_ char *why = NULL;
+	assert_int_equal(hosts_allow_parse("^ok$ (unclosed", &h, &why), -EINVAL);
+	assert_null(h);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "'(unclosed'"));
+}
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* The first free port of the range, on the address asked for. */
+static void test_listen_range(void **state)
+{
+	(void)state;
+	int a = -1, b = -1, c = -1;
+	uint16_t pa = 0, pb = 0, pc = 0;
+	/* A range of three high ports; another test run may hold one of
+	 * them, so only the order is checked. */
+	int r = migration_listen("127.0.0.1", 61100, 61102, &a, &pa);
+	if (r == -EADDRINUSE)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(bound_port(a), pa);
+	assert_int_equal(migration_listen("127.0.0.1", pa, 61102, &b, &pb), 0);
+	assert_true(pb > pa);
+	r = migration_listen("127.0.0.1", pa, pb, &c, &pc);
+	assert_int_equal(r, -EADDRINUSE);
+	close(a);
+	/* Freed, the first port is given again. */
+	assert_int_equal(migration_listen("127.0.0.1", pa, pb, &c, &pc), 0);
+	assert_int_equal(pc, pa);
+	close(b);
+	close(c);
+}
+
+static void test_listen_addresses(void **state)
+{
+	(void)state;
+	int fd = -1;
+	uint16_t port = 0;
+	assert_int_equal(migration_listen("", 61110, 61120, &fd, &port), 0);
+	close(fd);
+	int r = migration_listen("::1", 61110, 61120, &fd, &port);
+	if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)
+		print_message("no IPv6 loopback here: ::1 not checked\n");
+	else {
+		assert_int_equal(r, 0);
+		close(fd);
+	}
+	assert_int_equal(migration_listen("localhost", 61110, 61120, &fd, &port), -EINVAL);
+	assert_int_equal(migration_listen("127.0.0.1", 61120, 61110, &fd, &port), -EINVAL);
+	assert_int_equal(migration_listen("127.0.0.1", 0, 10, &fd, &port), -EINVAL);
+	/* An address this host does not have. */
+	assert_int_equal(migration_listen("192.0.2.1", 61110, 61120, &fd, &port), -EADDRNOTAVAIL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default),          cmocka_unit_test(test_match_start),
+		cmocka_unit_test(test_empty_allows_all), cmocka_unit_test(test_bad_expression),
+		cmocka_unit_test(test_listen_range),     cmocka_unit_test(test_listen_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
