@@ -47,37 +47,66 @@ int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb)
 	return monitor_send_done(mon, "migrate_cancel", NULL, -1, cb);
 }
 
-int qemu_monitor_enable_migration_events(QemuMonitor *mon, qemu_monitor_done_fn cb)
+int qemu_monitor_set_migration_capabilities(QemuMonitor *mon, const char *const *names, const bool *states,
+					    size_t n, qemu_monitor_done_fn cb)
 {
-	json_object *args = json_object_new_object(), *list = json_object_new_array(),
-		    *cap = json_object_new_object();
-	if (!args || !list || !cap ||
-	    json_object_object_add(cap, "capability", json_object_new_string("events")) < 0 ||
-	    json_object_object_add(cap, "state", json_object_new_boolean(true)) < 0 ||
-	    json_object_array_add(list, cap) < 0) {
+	json_object *args = json_object_new_object(), *list = json_object_new_array();
+	if (!args || !list || json_object_object_add(args, "capabilities", list) < 0) {
 		json_object_put(args);
 		json_object_put(list);
-		json_object_put(cap);
 		return -ENOMEM;
 	}
-	if (json_object_object_add(args, "capabilities", list) < 0) {
-		json_object_put(args);
-		json_object_put(list);
-		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *cap = json_object_new_object();
+		if (!cap || json_object_array_add(list, cap) < 0) {
+			json_object_put(cap);
+			json_object_put(args);
+			return -ENOMEM;
+		}
+		if (json_object_object_add(cap, "capability", json_object_new_string(names[i])) < 0 ||
+		    json_object_object_add(cap, "state", json_object_new_boolean(states[i])) < 0) {
+			json_object_put(args);
+			return -ENOMEM;
+		}
 	}
 	return monitor_send_done(mon, "migrate-set-capabilities", args, -1, cb);
 }
 
-int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb)
+int qemu_monitor_enable_migration_events(QemuMonitor *mon, qemu_monitor_done_fn cb)
+{
+	static const char *const names[] = {"events"};
+	static const bool on[] = {true};
+	return qemu_monitor_set_migration_capabilities(mon, names, on, 1, cb);
+}
+
+static int add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object *j = json_object_new_uint64(v);
+	if (!j || json_object_object_add(o, key, j) < 0) {
+		json_object_put(j);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int qemu_monitor_set_migration_parameters(QemuMonitor *mon, const QemuMigrationParams *p,
+					  qemu_monitor_done_fn cb)
 {
 	json_object *args = json_object_new_object();
-	json_object *v = json_object_new_uint64(bytes_per_second);
-	if (!args || !v || json_object_object_add(args, "max-bandwidth", v) < 0) {
+	if (!args)
+		return -ENOMEM;
+	if ((p->set_max_bandwidth && add_u64(args, "max-bandwidth", p->max_bandwidth) < 0) ||
+	    (p->set_downtime_limit && add_u64(args, "downtime-limit", p->downtime_limit_ms) < 0)) {
 		json_object_put(args);
-		json_object_put(v);
 		return -ENOMEM;
 	}
 	return monitor_send_done(mon, "migrate-set-parameters", args, -1, cb);
+}
+
+int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb)
+{
+	QemuMigrationParams p = {.set_max_bandwidth = true, .max_bandwidth = bytes_per_second};
+	return qemu_monitor_set_migration_parameters(mon, &p, cb);
 }
 
 typedef struct QueryCtx {
@@ -104,6 +133,12 @@ static void on_query(QemuMonitor *mon, int r, json_object *result, const char *e
 		if (ram && json_object_object_get_ex(ram, "mbps", &v))
 			info.mbps = json_object_get_double(v);
 		info.expected_downtime_ms = monitor_json_u64(result, "expected-downtime");
+		info.dirty_rate =
+			monitor_json_u64(ram, "dirty-pages-rate") * monitor_json_u64(ram, "page-size");
+		info.dirty_sync_count = monitor_json_u64(ram, "dirty-sync-count");
+		info.throttle_percent = monitor_json_u64(result, "cpu-throttle-percentage");
+		info.downtime_ms = monitor_json_u64(result, "downtime");
+		info.total_time_ms = monitor_json_u64(result, "total-time");
 	}
 	c->cb(mon, r, r >= 0 ? &info : NULL, error, monitor_userdata(mon));
 }

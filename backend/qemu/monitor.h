@@ -172,10 +172,22 @@ int qemu_monitor_getfd(QemuMonitor *mon, const char *name, int fd, qemu_monitor_
 int qemu_monitor_migrate(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
 int qemu_monitor_migrate_incoming(QemuMonitor *mon, const char *uri, qemu_monitor_done_fn cb);
 int qemu_monitor_migrate_cancel(QemuMonitor *mon, qemu_monitor_done_fn cb);
+/* migrate-set-capabilities of the n capabilities named (QEMU's names:
+ * "events", "auto-converge", ...) to their states. */
+int qemu_monitor_set_migration_capabilities(QemuMonitor *mon, const char *const *names, const bool *states,
+					    size_t n, qemu_monitor_done_fn cb);
 /* migrate-set-capabilities events: MIGRATION events on every status
  * change, so that the end is seen at once, not at the next poll. */
 int qemu_monitor_enable_migration_events(QemuMonitor *mon, qemu_monitor_done_fn cb);
-/* migrate-set-parameters max-bandwidth (QEMU's default is 32 MiB/s). */
+/* migrate-set-parameters: the members set, the others as they are. */
+typedef struct QemuMigrationParams {
+	bool set_max_bandwidth, set_downtime_limit;
+	uint64_t max_bandwidth;     /* bytes per second (QEMU's default is 32 MiB/s) */
+	uint64_t downtime_limit_ms; /* the longest stop the switch-over may take */
+} QemuMigrationParams;
+int qemu_monitor_set_migration_parameters(QemuMonitor *mon, const QemuMigrationParams *p,
+					  qemu_monitor_done_fn cb);
+/* migrate-set-parameters max-bandwidth alone. */
 int qemu_monitor_set_migration_speed(QemuMonitor *mon, uint64_t bytes_per_second, qemu_monitor_done_fn cb);
 
 /* query-migrate: status is QEMU's MigrationStatus ("setup", "active",
@@ -187,6 +199,11 @@ typedef struct QemuMigrationInfo {
 	uint64_t total, transferred, remaining; /* RAM, bytes */
 	double mbps;                            /* megabits per second */
 	uint64_t expected_downtime_ms;
+	uint64_t dirty_rate;       /* bytes per second the guest dirties (pages/s × page size) */
+	uint64_t dirty_sync_count; /* passes over the memory so far */
+	uint64_t throttle_percent; /* auto-converge's CPU throttle, 0 when none */
+	uint64_t downtime_ms;      /* completed: how long the guest was stopped */
+	uint64_t total_time_ms;    /* since the migration began */
 } QemuMigrationInfo;
 typedef void (*qemu_monitor_migration_fn)(QemuMonitor *mon, int r, const QemuMigrationInfo *info,
 					  const char *error, void *userdata);

@@ -347,6 +347,95 @@ static void test_query_named_block_nodes(void **state)
 	assert_string_equal(f->blocks, "");
 }
 
+/* The migration's tuning as QEMU takes it. */
+static void test_migration_tuning(void **state)
+{
+	Fixture *f = *state;
+	QemuMigrationParams p = {.set_max_bandwidth = true,
+				 .max_bandwidth = 100ULL << 20,
+				 .set_downtime_limit = true,
+				 .downtime_limit_ms = 300};
+	assert_int_equal(qemu_monitor_set_migration_parameters(f->mon, &p, on_done), 0);
+	peer_answer(f, "migrate-set-parameters", "\"return\": {}");
+	run_until(f, &f->n_done, 1);
+	assert_int_equal(f->done_r, 0);
+	assert_string_equal(f->last_args, "{\"max-bandwidth\":104857600,\"downtime-limit\":300}");
+
+	/* Only what is set is sent. */
+	p = (QemuMigrationParams){.set_downtime_limit = true, .downtime_limit_ms = 50};
+	assert_int_equal(qemu_monitor_set_migration_parameters(f->mon, &p, on_done), 0);
+	peer_answer(f, "migrate-set-parameters", "\"return\": {}");
+	run_until(f, &f->n_done, 2);
+	assert_string_equal(f->last_args, "{\"downtime-limit\":50}");
+
+	static const char *const names[] = {"events", "auto-converge"};
+	static const bool states[] = {true, false};
+	assert_int_equal(qemu_monitor_set_migration_capabilities(f->mon, names, states, 2, on_done), 0);
+	peer_answer(f, "migrate-set-capabilities", "\"return\": {}");
+	run_until(f, &f->n_done, 3);
+	assert_string_equal(f->last_args, "{\"capabilities\":[{\"capability\":\"events\",\"state\":true},"
+					  "{\"capability\":\"auto-converge\",\"state\":false}]}");
+
+	/* A refused parameter is the caller's error, with QEMU's words. */
+	p = (QemuMigrationParams){.set_downtime_limit = true, .downtime_limit_ms = 9000000};
+	assert_int_equal(qemu_monitor_set_migration_parameters(f->mon, &p, on_done), 0);
+	peer_answer(f, "migrate-set-parameters",
+		    "\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 'downtime_limit' "
+		    "expects an integer in the range of 0 to 2000000 milliseconds\"}");
+	run_until(f, &f->n_done, 4);
+	assert_int_equal(f->done_r, -EIO);
+	assert_non_null(strstr(f->done_error, "downtime_limit"));
+}
+
+static QemuMigrationInfo got_info;
+static char got_status[32];
+
+static void on_migration(QemuMonitor *mon, int r, const QemuMigrationInfo *info, const char *error,
+			 void *userdata)
+{
+	Fixture *f = userdata;
+	f->n_done++;
+	f->done_r = r;
+	if (info) {
+		got_info = *info;
+		snprintf(got_status, sizeof(got_status), "%s", info->status);
+		got_info.status = got_status;
+		got_info.error = NULL;
+	}
+}
+
+/* query-migrate while active and once completed, as QEMU 7.2 answers. */
+static void test_query_migrate(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(qemu_monitor_query_migrate(f->mon, on_migration), 0);
+	peer_answer(f, "query-migrate",
+		    "\"return\": {\"expected-downtime\": 310, \"status\": \"active\", \"setup-time\": 4, "
+		    "\"total-time\": 1520, \"cpu-throttle-percentage\": 20, \"ram\": {\"total\": 268435456, "
+		    "\"remaining\": 1048576, \"transferred\": 300000000, \"mbps\": 838.9, "
+		    "\"dirty-pages-rate\": 2560, \"page-size\": 4096, \"dirty-sync-count\": 7}}");
+	run_until(f, &f->n_done, 1);
+	assert_int_equal(f->done_r, 0);
+	assert_string_equal(got_info.status, "active");
+	assert_int_equal(got_info.total, 268435456);
+	assert_int_equal(got_info.remaining, 1048576);
+	assert_int_equal(got_info.transferred, 300000000);
+	assert_int_equal(got_info.expected_downtime_ms, 310);
+	assert_int_equal(got_info.dirty_rate, 2560 * 4096);
+	assert_int_equal(got_info.dirty_sync_count, 7);
+	assert_int_equal(got_info.throttle_percent, 20);
+	assert_int_equal(got_info.total_time_ms, 1520);
+
+	assert_int_equal(qemu_monitor_query_migrate(f->mon, on_migration), 0);
+	peer_answer(f, "query-migrate",
+		    "\"return\": {\"status\": \"completed\", \"downtime\": 12, \"total-time\": 2100, "
+		    "\"ram\": {\"total\": 268435456, \"remaining\": 0, \"transferred\": 301000000}}");
+	run_until(f, &f->n_done, 2);
+	assert_string_equal(got_info.status, "completed");
+	assert_int_equal(got_info.downtime_ms, 12);
+	assert_int_equal(got_info.dirty_rate, 0);
+}
+
 static void test_events(void **state)
 {
 	Fixture *f = *state;
@@ -478,6 +567,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_chardev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_blockstats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_named_block_nodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_tuning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_migrate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_replies_owed, setup, teardown),
