@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include "migration/hosts-allow.h"
 #include "migration/port-listen.h"
+#include "migration/relocation-accept.h"
 #include "util/cleanup.h"
 
 static HostsAllow *parse(const char *spec)
@@ -131,12 +134,117 @@ static void test_listen_addresses(void **state)
 	assert_int_equal(migration_listen("192.0.2.1", 61110, 61120, &fd, &port), -EADDRNOTAVAIL);
 }
 
+typedef struct Accepted {
+	int n, result, fd;
+	char peer[256];
+} Accepted;
+
+static void on_accepted(int result, int fd, const char *peer, void *userdata)
+{
+	Accepted *a = userdata;
+	a->n++;
+	a->result = result;
+	a->fd = fd;
+	snprintf(a->peer, sizeof(a->peer), "%s", peer ? peer : "");
+}
+
+/* A TCP connection to port from source address src. */
+static int connect_from(const char *src, uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in s = {.sin_family = AF_INET}, d = {.sin_family = AF_INET, .sin_port = htons(port)};
+	assert_int_equal(inet_pton(AF_INET, src, &s.sin_addr), 1);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &d.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&s, sizeof(s)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&d, sizeof(d)), 0);
+	return fd;
+}
+
+static void run_until(sd_event *e, const int *n, int want)
+{
+	for (int i = 0; i < 500 && *n < want; i++)
+		assert_true(sd_event_run(e, 10 * 1000) >= 0);
+	assert_int_equal(*n, want);
+}
+
+/* A refused peer is closed and the wait goes on; the allowed one is
+ * handed over. */
+static void test_accept_allowed_only(void **state)
+{
+	(void)state;
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	HostsAllow *allow = parse("^127\\.0\\.0\\.2$");
+	int lfd = -1;
+	uint16_t port = 0;
+	assert_int_equal(migration_listen("127.0.0.1", 61130, 61150, &lfd, &port), 0);
+	Accepted got = {.fd = -1};
+	RelocationAccept *a = NULL;
+	assert_int_equal(
+		relocation_accept_new(e, lfd, allow, 5 * 1000 * 1000, "domain t", on_accepted, &got, &a), 0);
+
+	int stray = connect_from("127.0.0.1", port);
+	/* Closed by the acceptor: the stray peer reads the end. */
+	char c;
+	for (int i = 0; i < 200; i++) {
+		assert_true(sd_event_run(e, 10 * 1000) >= 0);
+		struct pollfd p = {.fd = stray, .events = POLLIN};
+		if (poll(&p, 1, 0) == 1)
+			break;
+	}
+	assert_int_equal(read(stray, &c, 1), 0);
+	close(stray);
+	assert_int_equal(got.n, 0);
+
+	int source = connect_from("127.0.0.2", port);
+	run_until(e, &got.n, 1);
+	assert_int_equal(got.result, 0);
+	assert_true(got.fd >= 0);
+	assert_non_null(strstr(got.peer, "127.0.0.2"));
+	/* The connection is the source's. */
+	assert_int_equal(write(source, "x", 1), 1);
+	assert_int_equal(read(got.fd, &c, 1), 1);
+	assert_int_equal(c, 'x');
+	close(got.fd);
+	close(source);
+	relocation_accept_free(a);
+	hosts_allow_free(allow);
+	sd_event_unref(e);
+}
+
+static void test_accept_timeout(void **state)
+{
+	(void)state;
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	HostsAllow *allow = parse("^localhost$");
+	int lfd = -1;
+	uint16_t port = 0;
+	assert_int_equal(migration_listen("127.0.0.1", 61130, 61150, &lfd, &port), 0);
+	Accepted got = {.fd = -1};
+	RelocationAccept *a = NULL;
+	assert_int_equal(relocation_accept_new(e, lfd, allow, 100 * 1000, "domain t", on_accepted, &got, &a),
+			 0);
+	run_until(e, &got.n, 1);
+	assert_int_equal(got.result, -ETIMEDOUT);
+	assert_int_equal(got.fd, -1);
+	relocation_accept_free(a);
+	hosts_allow_free(allow);
+	sd_event_unref(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default),          cmocka_unit_test(test_match_start),
-		cmocka_unit_test(test_empty_allows_all), cmocka_unit_test(test_bad_expression),
-		cmocka_unit_test(test_listen_range),     cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_match_start),
+		cmocka_unit_test(test_empty_allows_all),
+		cmocka_unit_test(test_bad_expression),
+		cmocka_unit_test(test_listen_range),
+		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_accept_allowed_only),
+		cmocka_unit_test(test_accept_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Accepting a migration's data connection from an allowed peer only
+ * (relocation-accept.h). One connection is looked at at a time; the
+ * others wait in the listen backlog. */
+#include "migration/relocation-accept.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/worker.h"
+
+struct RelocationAccept {
+	sd_event *event;
+	int listen_fd;
+	sd_event_source *io, *timer;
+	const HostsAllow *allow;
+	char *what;
+	relocation_accept_fn cb;
+	void *userdata;
+	Worker *worker; /* the reverse lookups */
+	/* The connection being looked at. */
+	int conn_fd;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char address[NI_MAXHOST], name[NI_MAXHOST];
+};
+
+RelocationAccept *relocation_accept_free(RelocationAccept *a)
+{
+	if (!a)
+		return NULL;
+	a->worker = worker_free(a->worker); /* no done after this */
+	sd_event_source_disable_unref(a->io);
+	sd_event_source_disable_unref(a->timer);
+	if (a->listen_fd >= 0)
+		close(a->listen_fd);
+	if (a->conn_fd >= 0)
+		close(a->conn_fd);
+	sd_event_unref(a->event);
+	free(a->what);
+	free(a);
+	return NULL;
+}
+
+/* Hands the outcome over once; a is the callback's to free. */
+static void finish(RelocationAccept *a, int result, int fd, const char *peer)
+{
+	relocation_accept_fn cb = a->cb;
+	a->cb = NULL;
+	(void)sd_event_source_set_enabled(a->io, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(a->timer, SD_EVENT_OFF);
+	cb(result, fd, peer, a->userdata);
+}
+
+/* On the worker: the peer's host name, "" when it has none. */
+static int lookup_job(void *userdata)
+{
+	RelocationAccept *a = userdata;
+	if (getnameinfo((struct sockaddr *)&a->addr, a->addr_len, a->name, sizeof(a->name), NULL, 0,
+			NI_NAMEREQD) != 0)
+		a->name[0] = 0;
+	return 0;
+}
+
+static void lookup_done(int result, void *userdata)
+{
+	RelocationAccept *a = userdata;
+	char peer[2 * NI_MAXHOST + 4];
+	if (a->name[0])
+		snprintf(peer, sizeof(peer), "%s (%s)", a->name, a->address);
+	else
+		snprintf(peer, sizeof(peer), "%s", a->address);
+	if (hosts_allow_match(a->allow, a->name, a->address)) {
+		int fd = TAKE_FD(a->conn_fd);
+		finish(a, 0, fd, peer);
+		return;
+	}
+	log_warning("Refused the migration connection of %s from %s: not in [Relocation] HostsAllow=",
+		    a->what, peer);
+	a->conn_fd = (close(a->conn_fd), -1);
+	(void)sd_event_source_set_enabled(a->io, SD_EVENT_ON);
+}
+
+static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	RelocationAccept *a = userdata;
+	a->addr_len = sizeof(a->addr);
+	int c = accept4(fd, (struct sockaddr *)&a->addr, &a->addr_len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return 0;
+		finish(a, -errno, -1, NULL);
+		return 0;
+	}
+	int k = getnameinfo((struct sockaddr *)&a->addr, a->addr_len, a->address, sizeof(a->address), NULL,
+			    0, NI_NUMERICHOST);
+	if (k != 0)
+		snprintf(a->address, sizeof(a->address), "?");
+	a->conn_fd = c;
+	a->name[0] = 0;
+	/* One at a time: the next waits in the backlog until this one is
+	 * decided. */
+	(void)sd_event_source_set_enabled(a->io, SD_EVENT_OFF);
+	k = worker_submit(a->worker, lookup_job, lookup_done, a, NULL);
+	if (k < 0)
+		lookup_done(0, a); /* by address alone */
+	return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	RelocationAccept *a = userdata;
+	log_warning("No allowed migration connection of %s came in time", a->what);
+	finish(a, -ETIMEDOUT, -1, NULL);
+	return 0;
+}
+
+int relocation_accept_new(sd_event *event, int listen_fd, const HostsAllow *allow, uint64_t timeout_usec,
+			  const char *what, relocation_accept_fn cb, void *userdata, RelocationAccept **ret)
+{
+	if (!event || listen_fd < 0 || !allow || !cb || !ret) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		return -EINVAL;
+	}
+	RelocationAccept *a = calloc(1, sizeof(*a));
+	if (!a) {
+		close(listen_fd);
+		return -ENOMEM;
+	}
+	*a = (RelocationAccept){.event = sd_event_ref(event),
+				.listen_fd = listen_fd,
+				.allow = allow,
+				.cb = cb,
+				.userdata = userdata,
+				.conn_fd = -1};
+	int r = (a->what = strdup(what ? what : "a domain")) ? 0 : -ENOMEM;
+	if (r >= 0)
+		r = worker_new(event, 1, &a->worker);
+	if (r >= 0)
+		r = sd_event_add_io(event, &a->io, listen_fd, EPOLLIN, on_connection, a);
+	if (r >= 0)
+		r = sd_event_add_time_relative(event, &a->timer, CLOCK_MONOTONIC, timeout_usec, 0,
+					       on_timeout, a);
+	if (r < 0) {
+		relocation_accept_free(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The destination's side of a migration's data connection: waits on the
+ * listening socket (port-listen.h) for the source, checks each peer
+ * against [Relocation] HostsAllow= (hosts-allow.h: its address, and its
+ * host name from a reverse lookup, which runs off the loop) and hands
+ * over the first allowed connection. A refused peer is logged and
+ * closed, and the wait goes on: a stray connection cannot cancel the
+ * migration it was not part of. */
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "migration/hosts-allow.h"
+
+typedef struct RelocationAccept RelocationAccept;
+
+/* result 0: fd is the allowed connection (the callee owns it), peer
+ * "name (address)" or "address"; -ETIMEDOUT: nobody allowed came in
+ * time; other -errno: accept failed. Called once; the acceptor may be
+ * freed inside. */
+typedef void (*relocation_accept_fn)(int result, int fd, const char *peer, void *userdata);
+
+/* Takes listen_fd. allow stays the caller's and must outlive the
+ * acceptor. what names the migration in the log ("domain vs1"). */
+int relocation_accept_new(sd_event *event, int listen_fd, const HostsAllow *allow, uint64_t timeout_usec,
+			  const char *what, relocation_accept_fn cb, void *userdata, RelocationAccept **ret);
+/* Closes the listening socket; a reverse lookup under way is waited
+ * for. No callback after this. */
+RelocationAccept *relocation_accept_free(RelocationAccept *a);
