@@ -86,3 +86,8 @@ char *host_nobody_callv(const char *address, const char *path, const char *iface
 			const char *types, va_list ap);
 void host_nobody_expect_errorv(const char *address, const char *error_name, const char *path,
 			       const char *iface, const char *method, const char *types, va_list ap);
+
+/* harness-peer.c's, for the primary's teardown, signal handler, log dump
+ * and final check. */
+void harness_peer_emergency(void);
+void harness_peer_dump_logs(void);

@@ -9,6 +9,7 @@
  *   zvirtd.conf, zvirtd.log, zvirtd.stderr           the daemon
  *   state/ run/ log/                                 its StateDir, RunDir, LogDir
  *   ovs/                                             harness_ovs_start()'s database, sockets, logs
+ *   peer/                                            harness_peer_start()'s host: the same layout again
  */
 
 #include <dirent.h>
@@ -576,6 +577,7 @@ static void on_fatal_signal(int sig)
 {
 	if (H.host.daemon_pid > 0)
 		kill(H.host.daemon_pid, SIGKILL);
+	harness_peer_emergency();
 	harness_net_emergency();
 	harness_sim_emergency();
 	if (H.tmp) {
@@ -1243,6 +1245,8 @@ static void host_free(HarnessHost *h)
 
 void harness_teardown(void)
 {
+	/* The second host first: it was started last, on the primary's TMP. */
+	harness_peer_stop();
 	if (H.host.daemon_pid > 0)
 		(void)stop_child(&H.host.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd",
 				 &H.host.daemon_status);
@@ -1335,6 +1339,7 @@ void harness_dump_logs(void)
 	print_dir_tails(H.tmp, "zvirtd.stderr", 30);
 	print_log_dir(H.host.log_dir);
 	print_dir_tails(H.tmp, "ovs/ovs-vswitchd.log", 15);
+	harness_peer_dump_logs();
 	print_tail(H.host.daemon_log, LOG_TAIL_LINES);
 	fprintf(stderr, "---- end of logs (ZVIRT_KEEP_TMP=1 keeps %s) ----\n", H.tmp);
 }
@@ -1357,7 +1362,13 @@ int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t 
 	}
 	failed = _cmocka_run_group_tests(group, tests, n_tests, NULL, NULL);
 	/* The last daemon's exit is where ASan's leak check and valgrind
-	 * report: an unclean one fails the program even if every test passed. */
+	 * report: an unclean one fails the program even if every test passed.
+	 * The peer's too, when a test left it running. */
+	if (harness_peer_stop_daemon() < 0) {
+		fprintf(stderr, "%s: the peer's zvirtd did not exit cleanly at the end (see below)\n",
+			group);
+		failed = 1;
+	}
 	if (harness_stop_daemon() < 0) {
 		fprintf(stderr, "%s: zvirtd did not exit cleanly at the end (see zvirtd.stderr below)\n",
 			group);
