@@ -9,6 +9,7 @@
  *   zvirtd.conf, zvirtd.log, zvirtd.stderr           the daemon
  *   state/ run/ log/                                 its StateDir, RunDir, LogDir
  *   ovs/                                             harness_ovs_start()'s database, sockets, logs
+ *   peer/                                            harness_peer_start()'s host: the same layout again
  */
 
 #include <dirent.h>
@@ -41,7 +42,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#include "harness.h"
+#include "harness-internal.h"
 
 #define DBUS_DAEMON_BINARY "dbus-daemon"
 #define POLKITD_BINARY     "/usr/lib/polkit-1/polkitd"
@@ -57,36 +58,17 @@
 #define NOBODY_TIMEOUT_MS 60000
 #define LOG_TAIL_LINES    80
 
-typedef struct Tracker {
-	char *path;
-	bool has_baseline; /* `consumed` is valid */
-	uint64_t consumed; /* sequence of the state the last wait accepted */
-	size_t scan_from;  /* first recorded signal the next wait looks at */
-} Tracker;
-
 /* One harness per test program. */
 static struct Harness {
 	unsigned flags;
 	char *tmp;
 	char *src_root;
-	char *log_dir;
-	char *daemon_log;
-	char *daemon_conf;
-	pid_t dbus_pid;
-	pid_t polkit_pid;
-	pid_t daemon_pid;
-	int daemon_status;
-	sd_bus *bus;
-	sd_bus_slot *recorder;
-	HarnessSignal **signals;
-	size_t n_signals;
-	Tracker *trackers;
-	size_t n_trackers;
+	HarnessHost host; /* the primary: TMP's bus, polkitd and zvirtd */
 	char *guest_dir;
 	bool handlers_installed;
 	struct sigaction old_actions[3];
 } H = {
-	.daemon_status = -1,
+	.host = {.what = "zvirtd", .daemon_status = -1},
 };
 
 static const int fatal_signals[] = {SIGTERM, SIGINT, SIGHUP};
@@ -434,6 +416,11 @@ static int kill_guests(const char *needle, bool stale_only, int wait_ms)
 	return (int)n;
 }
 
+int harness_kill_guests(const char *needle, int wait_ms)
+{
+	return kill_guests(needle, false, wait_ms);
+}
+
 /* Guests and temporary directories left by runs that were killed. */
 static void cleanup_stale(void)
 {
@@ -522,6 +509,9 @@ typedef struct SpawnOptions {
 	int keep_fd;          /* an fd the program inherits, or -1 */
 	int death_signal;     /* what it gets when the harness dies */
 	bool polkit_namespace;
+	/* DBUS_SYSTEM_BUS_ADDRESS for the program, when not the harness's:
+	 * polkitd and zvirtd find their system bus there. */
+	const char *bus_address;
 } SpawnOptions;
 
 static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
@@ -554,6 +544,8 @@ static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
 			_exit(127);
 		if (o->polkit_namespace && enter_polkit_namespace() < 0)
 			_exit(127);
+		if (o->bus_address && setenv("DBUS_SYSTEM_BUS_ADDRESS", o->bus_address, 1) < 0)
+			_exit(127);
 		execvp(argv[0], argv);
 		fprintf(stderr, "harness: exec %s: %m\n", argv[0]);
 		_exit(127);
@@ -564,6 +556,16 @@ static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
 
 /* ---- emergency cleanup ---- */
 
+void host_emergency(HarnessHost *h)
+{
+	if (h->daemon_pid > 0)
+		kill(h->daemon_pid, SIGKILL);
+	if (h->polkit_pid > 0)
+		kill(h->polkit_pid, SIGKILL);
+	if (h->dbus_pid > 0)
+		kill(h->dbus_pid, SIGKILL);
+}
+
 /*
  * meson sends SIGTERM to the test's process group on a timeout and
  * SIGKILL half a second later. The daemon, the bus and polkitd die with us
@@ -573,8 +575,9 @@ static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
  */
 static void on_fatal_signal(int sig)
 {
-	if (H.daemon_pid > 0)
-		kill(H.daemon_pid, SIGKILL);
+	if (H.host.daemon_pid > 0)
+		kill(H.host.daemon_pid, SIGKILL);
+	harness_peer_emergency();
 	harness_net_emergency();
 	harness_sim_emergency();
 	if (H.tmp) {
@@ -582,10 +585,7 @@ static void on_fatal_signal(int sig)
 		if (!getenv("ZVIRT_KEEP_TMP"))
 			rm_rf(H.tmp);
 	}
-	if (H.polkit_pid > 0)
-		kill(H.polkit_pid, SIGKILL);
-	if (H.dbus_pid > 0)
-		kill(H.dbus_pid, SIGKILL);
+	host_emergency(&H.host);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -731,13 +731,14 @@ static int read_interfaces_removed(sd_bus_message *m, HarnessSignal *s)
 
 static int record_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+	HarnessHost *h = userdata;
 	HarnessSignal *s = calloc(1, sizeof(*s));
 	const char *a = NULL, *b = NULL, *c = NULL;
 	int r = 0;
 
 	if (!s)
 		abort();
-	s->index = H.n_signals;
+	s->index = h->n_signals;
 	s->path = xstrdup(sd_bus_message_get_path(m));
 	s->interface = xstrdup(sd_bus_message_get_interface(m));
 	s->member = xstrdup(sd_bus_message_get_member(m));
@@ -784,27 +785,27 @@ static int record_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 			s->interface, s->member, s->path, sd_bus_message_get_signature(m, true),
 			strerror(-r));
 
-	HarnessSignal **n = realloc(H.signals, (H.n_signals + 1) * sizeof(*n));
+	HarnessSignal **n = realloc(h->signals, (h->n_signals + 1) * sizeof(*n));
 	if (!n)
 		abort();
-	H.signals = n;
-	H.signals[H.n_signals++] = s;
+	h->signals = n;
+	h->signals[h->n_signals++] = s;
 	return 0; /* let other handlers see it too */
 }
 
-static Tracker *tracker_get(const char *path)
+static Tracker *tracker_get(HarnessHost *h, const char *path)
 {
 	Tracker *n;
 
-	for (size_t i = 0; i < H.n_trackers; i++)
-		if (streq_ptr(H.trackers[i].path, path))
-			return &H.trackers[i];
-	n = realloc(H.trackers, (H.n_trackers + 1) * sizeof(*n));
+	for (size_t i = 0; i < h->n_trackers; i++)
+		if (streq_ptr(h->trackers[i].path, path))
+			return &h->trackers[i];
+	n = realloc(h->trackers, (h->n_trackers + 1) * sizeof(*n));
 	if (!n)
 		abort();
-	H.trackers = n;
-	H.trackers[H.n_trackers] = (Tracker){.path = xstrdup(path)};
-	return &H.trackers[H.n_trackers++];
+	h->trackers = n;
+	h->trackers[h->n_trackers] = (Tracker){.path = xstrdup(path)};
+	return &h->trackers[h->n_trackers++];
 }
 
 /* After a daemon restart or a (re)definition, sequences may start over and
@@ -834,30 +835,46 @@ int harness_name_has_owner(sd_bus *bus, const char *name)
 	return r < 0 ? r : !!has;
 }
 
-sd_bus *harness_bus(void)
+sd_bus *host_bus(HarnessHost *h)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	int r;
 
-	if (H.bus)
-		return H.bus;
-	if (!getenv("DBUS_SYSTEM_BUS_ADDRESS"))
-		fail_msg("harness_bus() before harness_setup()");
-	r = sd_bus_open_system(&bus);
+	if (h->bus)
+		return h->bus;
+	if (!h->bus_address)
+		fail_msg("the bus of %s before it was started", h->what);
+	/* Not sd_bus_open_system(): the address is this host's, not
+	 * necessarily $DBUS_SYSTEM_BUS_ADDRESS. */
+	r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_address(bus, h->bus_address);
+	if (r >= 0)
+		r = sd_bus_set_bus_client(bus, true);
+	if (r >= 0)
+		r = sd_bus_start(bus);
 	if (r < 0)
-		fail_msg("cannot connect to the private bus: %s", strerror(-r));
+		fail_msg("cannot connect to the private bus %s: %s", h->bus_address, strerror(-r));
 	(void)sd_bus_set_description(bus, "harness");
 	/* Recording starts before any domain exists, so no signal is missed. */
-	r = sd_bus_add_match(bus, &H.recorder, "type='signal',path_namespace='/org/zvirt1'", record_signal,
-			     NULL);
+	r = sd_bus_add_match(bus, &h->recorder, "type='signal',path_namespace='/org/zvirt1'", record_signal,
+			     h);
 	if (r < 0)
 		fail_msg("cannot add the signal match: %s", strerror(-r));
-	H.bus = TAKE_PTR(bus);
-	return H.bus;
+	h->bus = TAKE_PTR(bus);
+	return h->bus;
+}
+
+sd_bus *harness_bus(void)
+{
+	if (!H.host.bus && !getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+		fail_msg("harness_bus() before harness_setup()");
+	return host_bus(&H.host);
 }
 
 /* Poll NameHasOwner until `name` appears; give up early if `pid` exits. */
-static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const char *what, int timeout_ms)
+static int wait_for_name(HarnessHost *h, const char *name, pid_t *pid, int *ret_status, const char *what,
+			 int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 
@@ -865,7 +882,7 @@ static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const ch
 		int status = -1, r;
 		char desc[128];
 
-		r = harness_name_has_owner(harness_bus(), name);
+		r = harness_name_has_owner(host_bus(h), name);
 		if (r < 0)
 			return r;
 		if (r > 0)
@@ -890,10 +907,10 @@ static int wait_for_name(const char *name, pid_t *pid, int *ret_status, const ch
 /* After the owner's process is gone: dbus-daemon may not have seen its
  * socket close yet, and a new daemon's start would take the old owner's
  * name for its own. */
-static void wait_for_name_gone(const char *name, int timeout_ms)
+static void wait_for_name_gone(HarnessHost *h, const char *name, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
-	while (harness_name_has_owner(harness_bus(), name) > 0 && now_ms() < deadline)
+	while (harness_name_has_owner(host_bus(h), name) > 0 && now_ms() < deadline)
 		sleep_ms(POLL_MS);
 }
 
@@ -922,7 +939,7 @@ static char *replace_all(const char *text, const char *key, const char *value)
 }
 
 /* tools/private-bus.conf.in, which the demo uses too. */
-static int write_bus_config(const char *path)
+static int write_bus_config(const char *path, const char *dir)
 {
 	_cleanup_free_ char *template_path = xasprintf("%s/tools/private-bus.conf.in", H.src_root);
 	_cleanup_free_ char *template = NULL, *with_dir = NULL, *conf = NULL;
@@ -932,15 +949,15 @@ static int write_bus_config(const char *path)
 		fprintf(stderr, "harness: cannot read %s: %s\n", template_path, strerror(-r));
 		return r;
 	}
-	with_dir = replace_all(template, "@BUS_DIR@", H.tmp);
+	with_dir = replace_all(template, "@BUS_DIR@", dir);
 	conf = replace_all(with_dir, "@SOURCE_ROOT@", H.src_root);
 	return write_file(path, conf, 0644);
 }
 
-static int start_bus(void)
+int host_start_bus(HarnessHost *h)
 {
-	_cleanup_free_ char *conf = xasprintf("%s/bus.conf", H.tmp);
-	_cleanup_free_ char *log = xasprintf("%s/dbus-daemon.log", H.tmp);
+	_cleanup_free_ char *conf = xasprintf("%s/bus.conf", h->dir);
+	_cleanup_free_ char *log = xasprintf("%s/dbus-daemon.log", h->dir);
 	_cleanup_free_ char *conf_arg = NULL, *fd_arg = NULL;
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	int fds[2], r;
@@ -948,7 +965,7 @@ static int start_bus(void)
 	size_t len = 0;
 	int64_t deadline;
 
-	r = write_bus_config(conf);
+	r = write_bus_config(conf, h->dir);
 	if (r < 0)
 		return r;
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -959,7 +976,7 @@ static int start_bus(void)
 	fd_arg = xasprintf("--print-address=%d", wfd);
 	char *argv[] = {DBUS_DAEMON_BINARY, conf_arg, "--nofork", fd_arg, NULL};
 	SpawnOptions o = {.log_path = log, .keep_fd = wfd, .death_signal = SIGTERM};
-	r = spawn(argv, &o, &H.dbus_pid);
+	r = spawn(argv, &o, &h->dbus_pid);
 	if (r < 0)
 		return r;
 	closep(&wfd);
@@ -990,22 +1007,26 @@ static int start_bus(void)
 	}
 	addr[len] = '\0';
 	*strchr(addr, '\n') = '\0';
-	if (setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1) < 0)
-		return -errno;
+	free(h->bus_address);
+	h->bus_address = xstrdup(addr);
 	return 0;
 }
 
-static int start_polkitd(void)
+int host_start_polkitd(HarnessHost *h)
 {
-	_cleanup_free_ char *log = xasprintf("%s/polkitd.log", H.tmp);
+	_cleanup_free_ char *log = xasprintf("%s/polkitd.log", h->dir);
 	char *argv[] = {POLKITD_BINARY, "--no-debug", NULL};
-	SpawnOptions o = {.log_path = log, .keep_fd = -1, .death_signal = SIGTERM, .polkit_namespace = true};
+	SpawnOptions o = {.log_path = log,
+			  .keep_fd = -1,
+			  .death_signal = SIGTERM,
+			  .polkit_namespace = true,
+			  .bus_address = h->bus_address};
 	int r;
 
-	r = spawn(argv, &o, &H.polkit_pid);
+	r = spawn(argv, &o, &h->polkit_pid);
 	if (r < 0)
 		return r;
-	return wait_for_name(POLKIT_BUS_NAME, &H.polkit_pid, NULL, "polkitd", START_TIMEOUT_MS);
+	return wait_for_name(h, POLKIT_BUS_NAME, &h->polkit_pid, NULL, "polkitd", START_TIMEOUT_MS);
 }
 
 static int prepare_tmp(void)
@@ -1053,9 +1074,11 @@ static int prepare_tmp(void)
 		}
 	}
 
-	H.log_dir = xasprintf("%s/log", H.tmp);
-	H.daemon_log = xasprintf("%s/zvirtd.log", H.tmp);
-	H.daemon_conf = xasprintf("%s/zvirtd.conf", H.tmp);
+	H.host.dir = xstrdup(H.tmp);
+	H.host.log_dir = xasprintf("%s/log", H.tmp);
+	H.host.run_dir = xasprintf("%s/run", H.tmp);
+	H.host.daemon_log = xasprintf("%s/zvirtd.log", H.tmp);
+	H.host.daemon_conf = xasprintf("%s/zvirtd.conf", H.tmp);
 	conf = xasprintf("# Written by the integration test harness.\n"
 			 "[Daemon]\n"
 			 "LogLevel=debug\n"
@@ -1069,8 +1092,8 @@ static int prepare_tmp(void)
 			 "Accelerator=tcg\n"
 			 "User=%s\n"
 			 "Group=%s\n",
-			 H.daemon_log, H.tmp, H.tmp, H.log_dir, QEMU_BINARY, QEMU_USER, QEMU_USER);
-	return write_file(H.daemon_conf, conf, 0644);
+			 H.host.daemon_log, H.tmp, H.tmp, H.host.log_dir, QEMU_BINARY, QEMU_USER, QEMU_USER);
+	return write_file(H.host.daemon_conf, conf, 0644);
 }
 
 int harness_setup(unsigned flags)
@@ -1103,13 +1126,16 @@ int harness_setup(unsigned flags)
 		fprintf(stderr, "harness: preparing the temporary directory: %s\n", strerror(-r));
 		return r;
 	}
-	r = start_bus();
+	r = host_start_bus(&H.host);
 	if (r < 0) {
 		fprintf(stderr, "harness: starting dbus-daemon: %s\n", strerror(-r));
 		return r;
 	}
+	/* The harness's own clients (harness_as_nobody's too) find it there. */
+	if (setenv("DBUS_SYSTEM_BUS_ADDRESS", H.host.bus_address, 1) < 0)
+		return -errno;
 	(void)harness_bus();
-	r = start_polkitd();
+	r = host_start_polkitd(&H.host);
 	if (r < 0) {
 		fprintf(stderr, "harness: starting polkitd: %s\n", strerror(-r));
 		return r;
@@ -1179,37 +1205,62 @@ int harness_enter_netns(void)
 	return 0;
 }
 
+static void host_forget_signals(HarnessHost *h)
+{
+	for (size_t i = 0; i < h->n_signals; i++)
+		signal_free(h->signals[i]);
+	free(h->signals);
+	h->signals = NULL;
+	h->n_signals = 0;
+	for (size_t i = 0; i < h->n_trackers; i++)
+		free(h->trackers[i].path);
+	free(h->trackers);
+	h->trackers = NULL;
+	h->n_trackers = 0;
+}
+
+void host_stop(HarnessHost *h)
+{
+	if (h->daemon_pid > 0)
+		(void)stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+	if (h->bus) {
+		h->recorder = sd_bus_slot_unref(h->recorder);
+		h->bus = sd_bus_flush_close_unref(h->bus);
+	}
+	(void)stop_child(&h->polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
+	(void)stop_child(&h->dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
+	host_forget_signals(h);
+}
+
+static void host_free(HarnessHost *h)
+{
+	free(h->dir);
+	free(h->bus_address);
+	free(h->log_dir);
+	free(h->run_dir);
+	free(h->daemon_log);
+	free(h->daemon_conf);
+	h->dir = h->bus_address = h->log_dir = h->run_dir = h->daemon_log = h->daemon_conf = NULL;
+}
+
 void harness_teardown(void)
 {
-	if (H.daemon_pid > 0)
-		(void)stop_child(&H.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
+	/* The second host first: it was started last, on the primary's TMP. */
+	harness_peer_stop();
+	if (H.host.daemon_pid > 0)
+		(void)stop_child(&H.host.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd",
+				 &H.host.daemon_status);
 	if (H.tmp) {
 		int n = kill_guests(H.tmp, false, 5000);
 		if (n > 0)
 			fprintf(stderr, "harness: killed %d QEMU guest(s) at teardown\n", n);
 	}
-	if (H.bus) {
-		H.recorder = sd_bus_slot_unref(H.recorder);
-		H.bus = sd_bus_flush_close_unref(H.bus);
-	}
-	(void)stop_child(&H.polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
-	(void)stop_child(&H.dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
+	host_stop(&H.host);
 	unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 	/* After the guests, whose taps may sit on a bridge or a peer. */
 	harness_ovs_stop();
 	harness_netns_cleanup();
 	harness_sim_stop();
-
-	for (size_t i = 0; i < H.n_signals; i++)
-		signal_free(H.signals[i]);
-	free(H.signals);
-	H.signals = NULL;
-	H.n_signals = 0;
-	for (size_t i = 0; i < H.n_trackers; i++)
-		free(H.trackers[i].path);
-	free(H.trackers);
-	H.trackers = NULL;
-	H.n_trackers = 0;
 
 	if (H.tmp) {
 		if (getenv("ZVIRT_KEEP_TMP"))
@@ -1219,11 +1270,9 @@ void harness_teardown(void)
 	}
 	free(H.tmp);
 	free(H.src_root);
-	free(H.log_dir);
-	free(H.daemon_log);
-	free(H.daemon_conf);
 	free(H.guest_dir);
-	H.tmp = H.src_root = H.log_dir = H.daemon_log = H.daemon_conf = H.guest_dir = NULL;
+	host_free(&H.host);
+	H.tmp = H.src_root = H.guest_dir = NULL;
 	restore_signal_handlers();
 }
 
@@ -1248,41 +1297,50 @@ static void print_tail(const char *path, int lines)
 		data[len - 1] == '\n' ? "" : "\n");
 }
 
-void harness_dump_logs(void)
+static void print_dir_tails(const char *dir, const char *name, int lines)
 {
-	DIR *d;
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	print_tail(p, lines);
+}
+
+/* The guests' QEMU logs and consoles, in a LogDir. */
+static void print_log_dir(const char *log_dir)
+{
+	DIR *d = opendir(log_dir);
 	struct dirent *de;
 
-	if (!H.tmp)
-		return;
-	fflush(stdout);
-	{
-		_cleanup_free_ char *p = xasprintf("%s/dbus-daemon.log", H.tmp);
-		print_tail(p, 20);
-	}
-	{
-		_cleanup_free_ char *p = xasprintf("%s/polkitd.log", H.tmp);
-		print_tail(p, 20);
-	}
-	{
-		_cleanup_free_ char *p = xasprintf("%s/zvirtd.stderr", H.tmp);
-		print_tail(p, 30);
-	}
-	/* The guests' QEMU logs and consoles, in LogDir. */
-	d = H.log_dir ? opendir(H.log_dir) : NULL;
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", H.log_dir, de->d_name);
-		print_tail(p, 15);
+		print_dir_tails(log_dir, de->d_name, 15);
 	}
 	if (d)
 		closedir(d);
-	{
-		_cleanup_free_ char *p = xasprintf("%s/ovs/ovs-vswitchd.log", H.tmp);
-		print_tail(p, 15);
-	}
-	print_tail(H.daemon_log, LOG_TAIL_LINES);
+}
+
+void host_dump_logs(const char *dir)
+{
+	_cleanup_free_ char *log_dir = xasprintf("%s/log", dir);
+
+	print_dir_tails(dir, "dbus-daemon.log", 20);
+	print_dir_tails(dir, "polkitd.log", 20);
+	print_dir_tails(dir, "zvirtd.stderr", 30);
+	print_log_dir(log_dir);
+	print_dir_tails(dir, "zvirtd.log", LOG_TAIL_LINES);
+}
+
+void harness_dump_logs(void)
+{
+	if (!H.tmp)
+		return;
+	fflush(stdout);
+	print_dir_tails(H.tmp, "dbus-daemon.log", 20);
+	print_dir_tails(H.tmp, "polkitd.log", 20);
+	print_dir_tails(H.tmp, "zvirtd.stderr", 30);
+	print_log_dir(H.host.log_dir);
+	print_dir_tails(H.tmp, "ovs/ovs-vswitchd.log", 15);
+	harness_peer_dump_logs();
+	print_tail(H.host.daemon_log, LOG_TAIL_LINES);
 	fprintf(stderr, "---- end of logs (ZVIRT_KEEP_TMP=1 keeps %s) ----\n", H.tmp);
 }
 
@@ -1304,7 +1362,13 @@ int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t 
 	}
 	failed = _cmocka_run_group_tests(group, tests, n_tests, NULL, NULL);
 	/* The last daemon's exit is where ASan's leak check and valgrind
-	 * report: an unclean one fails the program even if every test passed. */
+	 * report: an unclean one fails the program even if every test passed.
+	 * The peer's too, when a test left it running. */
+	if (harness_peer_stop_daemon() < 0) {
+		fprintf(stderr, "%s: the peer's zvirtd did not exit cleanly at the end (see below)\n",
+			group);
+		failed = 1;
+	}
 	if (harness_stop_daemon() < 0) {
 		fprintf(stderr, "%s: zvirtd did not exit cleanly at the end (see zvirtd.stderr below)\n",
 			group);
@@ -1328,27 +1392,27 @@ const char *harness_source_root(void)
 
 const char *harness_log_dir(void)
 {
-	return H.log_dir;
+	return H.host.log_dir;
 }
 
 const char *harness_daemon_log(void)
 {
-	return H.daemon_log;
+	return H.host.daemon_log;
 }
 
 /* ---- the daemon ---- */
 
-int harness_start_daemon(void)
+int host_start_daemon(HarnessHost *h)
 {
 	const char *binary = getenv("ZVIRTD_BINARY");
 	_cleanup_free_ char *log = NULL;
 	int r;
 
-	if (!H.tmp || !binary)
+	if (!h->dir || !binary)
 		return -EINVAL;
-	if (H.daemon_pid > 0)
+	if (h->daemon_pid > 0)
 		return -EBUSY;
-	log = xasprintf("%s/zvirtd.stderr", H.tmp);
+	log = xasprintf("%s/zvirtd.stderr", h->dir);
 	/* ZVIRTD_WRAPPER: a command line to run the daemon under (valgrind). */
 	_cleanup_free_ char *wrapper = xstrdup(getenv("ZVIRTD_WRAPPER") ?: "");
 	char *argv[32];
@@ -1358,47 +1422,67 @@ int harness_start_daemon(void)
 		argv[n++] = w;
 	argv[n++] = (char *)binary;
 	argv[n++] = "-f";
-	argv[n++] = H.daemon_conf;
+	argv[n++] = h->daemon_conf;
 	argv[n] = NULL;
 	/* SIGTERM is the clean stop: guests keep running, as after a crash of
 	 * the harness they must not (kill_guests in the signal handler). */
-	SpawnOptions o = {.log_path = log, .keep_fd = -1, .death_signal = SIGTERM};
-	H.daemon_status = -1;
-	r = spawn(argv, &o, &H.daemon_pid);
+	SpawnOptions o = {
+		.log_path = log, .keep_fd = -1, .death_signal = SIGTERM, .bus_address = h->bus_address};
+	h->daemon_status = -1;
+	r = spawn(argv, &o, &h->daemon_pid);
 	if (r < 0) {
 		fprintf(stderr, "harness: starting %s: %s\n", binary, strerror(-r));
 		return r;
 	}
-	r = wait_for_name(ZVIRT_BUS_NAME, &H.daemon_pid, &H.daemon_status, "zvirtd", START_TIMEOUT_MS);
+	r = wait_for_name(h, ZVIRT_BUS_NAME, &h->daemon_pid, &h->daemon_status, h->what, START_TIMEOUT_MS);
 	if (r < 0) {
-		(void)stop_child(&H.daemon_pid, SIGKILL, 5000, "zvirtd", &H.daemon_status);
+		(void)stop_child(&h->daemon_pid, SIGKILL, 5000, h->what, &h->daemon_status);
 		return r;
 	}
 	/* What is queued came from the previous daemon; states seen from now
 	 * on are judged afresh (sequences may restart). */
-	(void)harness_flush_signals();
-	for (size_t i = 0; i < H.n_trackers; i++)
-		tracker_reset(&H.trackers[i], H.n_signals);
+	(void)host_flush_signals(h);
+	for (size_t i = 0; i < h->n_trackers; i++)
+		tracker_reset(&h->trackers[i], h->n_signals);
 	return 0;
 }
 
-int harness_stop_daemon(void)
+int host_stop_daemon(HarnessHost *h)
 {
 	char desc[128];
 	int r;
 
-	if (H.daemon_pid <= 0)
+	if (h->daemon_pid <= 0)
 		return 0;
-	r = stop_child(&H.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
-	wait_for_name_gone(ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
+	r = stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+	wait_for_name_gone(h, ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
 	if (r < 0)
 		return r;
-	if (!WIFEXITED(H.daemon_status) || WEXITSTATUS(H.daemon_status) != 0) {
-		describe_status(H.daemon_status, desc, sizeof(desc));
-		fprintf(stderr, "harness: zvirtd did not exit cleanly on SIGTERM: %s\n", desc);
+	if (!WIFEXITED(h->daemon_status) || WEXITSTATUS(h->daemon_status) != 0) {
+		describe_status(h->daemon_status, desc, sizeof(desc));
+		fprintf(stderr, "harness: %s did not exit cleanly on SIGTERM: %s\n", h->what, desc);
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int host_kill_daemon(HarnessHost *h)
+{
+	if (h->daemon_pid <= 0)
+		return 0;
+	int r = stop_child(&h->daemon_pid, SIGKILL, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+	wait_for_name_gone(h, ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
+	return r;
+}
+
+int harness_start_daemon(void)
+{
+	return host_start_daemon(&H.host);
+}
+
+int harness_stop_daemon(void)
+{
+	return host_stop_daemon(&H.host);
 }
 
 int harness_restart_daemon(void)
@@ -1412,21 +1496,17 @@ int harness_restart_daemon(void)
 
 int harness_kill_daemon(void)
 {
-	if (H.daemon_pid <= 0)
-		return 0;
-	int r = stop_child(&H.daemon_pid, SIGKILL, STOP_TIMEOUT_MS, "zvirtd", &H.daemon_status);
-	wait_for_name_gone(ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
-	return r;
+	return host_kill_daemon(&H.host);
 }
 
 pid_t harness_daemon_pid(void)
 {
-	return H.daemon_pid;
+	return H.host.daemon_pid;
 }
 
 int harness_daemon_exit_status(void)
 {
-	return H.daemon_status;
+	return H.host.daemon_status;
 }
 
 /* ---- calls ---- */
@@ -1460,63 +1540,93 @@ int harness_call_full(sd_bus *bus, sd_bus_error *error, sd_bus_message **reply, 
 	return r;
 }
 
-sd_bus_message *harness_call(const char *path, const char *iface, const char *method, const char *types, ...)
+sd_bus_message *host_callv(HarnessHost *h, const char *path, const char *iface, const char *method,
+			   const char *types, va_list ap)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
+	int r = harness_call_fullv(host_bus(h), &error, &reply, path, iface, method, types, ap);
+	if (r < 0)
+		fail_msg("%s.%s on %s (%s) failed: %s: %s", iface, method, path, h->what,
+			 error.name ?: "(local)", error.message ?: strerror(-r));
+	return reply;
+}
+
+sd_bus_message *harness_call(const char *path, const char *iface, const char *method, const char *types, ...)
+{
+	sd_bus_message *reply;
 	va_list ap;
-	int r;
 
 	va_start(ap, types);
-	r = harness_call_fullv(harness_bus(), &error, &reply, path, iface, method, types, ap);
+	reply = host_callv(&H.host, path, iface, method, types, ap);
 	va_end(ap);
-	if (r < 0)
-		fail_msg("%s.%s on %s failed: %s: %s", iface, method, path, error.name ?: "(local)",
-			 error.message ?: strerror(-r));
 	return reply;
+}
+
+void host_expect_errorv(HarnessHost *h, const char *error_name, const char *path, const char *iface,
+			const char *method, const char *types, va_list ap)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r = harness_call_fullv(host_bus(h), &error, &reply, path, iface, method, types, ap);
+	if (r >= 0)
+		fail_msg("%s.%s on %s (%s) succeeded; expected %s", iface, method, path, h->what,
+			 error_name);
+	if (!sd_bus_error_has_name(&error, error_name))
+		fail_msg("%s.%s on %s (%s) failed with %s (%s); expected %s", iface, method, path, h->what,
+			 error.name ?: "(local)", error.message ?: strerror(-r), error_name);
 }
 
 void harness_expect_error(const char *error_name, const char *path, const char *iface, const char *method,
 			  const char *types, ...)
 {
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	va_list ap;
-	int r;
 
 	va_start(ap, types);
-	r = harness_call_fullv(harness_bus(), &error, &reply, path, iface, method, types, ap);
+	host_expect_errorv(&H.host, error_name, path, iface, method, types, ap);
 	va_end(ap);
-	if (r >= 0)
-		fail_msg("%s.%s on %s succeeded; expected %s", iface, method, path, error_name);
-	if (!sd_bus_error_has_name(&error, error_name))
-		fail_msg("%s.%s on %s failed with %s (%s); expected %s", iface, method, path,
-			 error.name ?: "(local)", error.message ?: strerror(-r), error_name);
 }
 
-char *harness_define(const char *xml)
+static sd_bus_message *host_call(HarnessHost *h, const char *path, const char *iface, const char *method,
+				 const char *types, ...)
+{
+	sd_bus_message *reply;
+	va_list ap;
+
+	va_start(ap, types);
+	reply = host_callv(h, path, iface, method, types, ap);
+	va_end(ap);
+	return reply;
+}
+
+char *host_define(HarnessHost *h, const char *xml)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	size_t mark = harness_signal_mark();
+	size_t mark = host_signal_mark(h);
 	const char *path;
 	int r;
 
-	reply = harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
+	reply = host_call(h, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DefineXML", "sa{sv}", xml, 0);
 	r = sd_bus_message_read(reply, "o", &path);
 	if (r < 0)
 		fail_msg("DefineXML reply: %s", strerror(-r));
 	/* A redefinition may reuse the path; its old signals say nothing now. */
-	tracker_reset(tracker_get(path), mark);
+	tracker_reset(tracker_get(h, path), mark);
 	return xstrdup(path);
 }
 
-char *harness_lookup(const char *name)
+char *harness_define(const char *xml)
+{
+	return host_define(&H.host, xml);
+}
+
+char *host_lookup(HarnessHost *h, const char *name)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	const char *path;
 
-	if (harness_call_full(harness_bus(), &error, &reply, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+	if (harness_call_full(host_bus(h), &error, &reply, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
 			      "LookupDomainByName", "sa{sv}", name, 0) < 0)
 		return NULL;
 	if (sd_bus_message_read(reply, "o", &path) < 0)
@@ -1524,16 +1634,26 @@ char *harness_lookup(const char *name)
 	return xstrdup(path);
 }
 
-void harness_undefine(const char *path)
+char *harness_lookup(const char *name)
 {
-	_cleanup_free_ char *state = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	return host_lookup(&H.host, name);
+}
+
+void host_undefine(HarnessHost *h, const char *path)
+{
+	_cleanup_free_ char *state = host_get_string(h, path, ZVIRT_DOMAIN_IFACE, "State");
 
 	if (!streq_ptr(state, "shut-off")) {
-		sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
-		if (harness_wait_state(path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS) < 0)
+		sd_bus_message_unref(host_call(h, path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+		if (host_wait_state(h, path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS) < 0)
 			fail_msg("%s did not stop for Undefine", path);
 	}
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+	sd_bus_message_unref(host_call(h, path, ZVIRT_DOMAIN_IFACE, "Undefine", "a{sv}", 0));
+}
+
+void harness_undefine(const char *path)
+{
+	host_undefine(&H.host, path);
 }
 
 static void get_property_failed(const char *path, const char *iface, const char *property, int r,
@@ -1543,33 +1663,47 @@ static void get_property_failed(const char *path, const char *iface, const char 
 		 error->message ?: strerror(-r));
 }
 
-char *harness_get_string(const char *path, const char *iface, const char *property)
+char *host_get_string(HarnessHost *h, const char *path, const char *iface, const char *property)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	char *value = NULL;
 	int r;
 
-	r = sd_bus_get_property_string(harness_bus(), ZVIRT_BUS_NAME, path, iface, property, &error, &value);
+	r = sd_bus_get_property_string(host_bus(h), ZVIRT_BUS_NAME, path, iface, property, &error, &value);
 	if (r < 0)
 		get_property_failed(path, iface, property, r, &error);
 	return value;
 }
 
+char *harness_get_string(const char *path, const char *iface, const char *property)
+{
+	return host_get_string(&H.host, path, iface, property);
+}
+
 #define DEFINE_TRIVIAL_GETTER(name, ctype, sig)                                                           \
-	ctype name(const char *path, const char *iface, const char *property)                             \
+	static ctype name##_on(HarnessHost *h, const char *path, const char *iface, const char *property) \
 	{                                                                                                 \
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;                      \
 		ctype value = 0;                                                                          \
-		int r = sd_bus_get_property_trivial(harness_bus(), ZVIRT_BUS_NAME, path, iface, property, \
+		int r = sd_bus_get_property_trivial(host_bus(h), ZVIRT_BUS_NAME, path, iface, property,   \
 						    &error, sig, &value);                                 \
 		if (r < 0)                                                                                \
 			get_property_failed(path, iface, property, r, &error);                            \
 		return value;                                                                             \
+	}                                                                                                 \
+	ctype name(const char *path, const char *iface, const char *property)                             \
+	{                                                                                                 \
+		return name##_on(&H.host, path, iface, property);                                         \
 	}
 
 DEFINE_TRIVIAL_GETTER(harness_get_u32, uint32_t, 'u')
 DEFINE_TRIVIAL_GETTER(harness_get_i32, int32_t, 'i')
 DEFINE_TRIVIAL_GETTER(harness_get_u64, uint64_t, 't')
+
+uint32_t host_get_u32(HarnessHost *h, const char *path, const char *iface, const char *property)
+{
+	return harness_get_u32_on(h, path, iface, property);
+}
 
 bool harness_get_bool(const char *path, const char *iface, const char *property)
 {
@@ -1583,22 +1717,27 @@ bool harness_get_bool(const char *path, const char *iface, const char *property)
 	return value;
 }
 
-char *harness_get_xml(const char *path)
+char *host_get_xml(HarnessHost *h, const char *path)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	const char *xml;
 	int r;
 
-	reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 0);
+	reply = host_call(h, path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 0);
 	r = sd_bus_message_read(reply, "s", &xml);
 	if (r < 0)
 		fail_msg("GetXMLDesc reply: %s", strerror(-r));
 	return xstrdup(xml);
 }
 
-char *harness_console_pty(const char *path)
+char *harness_get_xml(const char *path)
 {
-	_cleanup_free_ char *xml = harness_get_xml(path);
+	return host_get_xml(&H.host, path);
+}
+
+char *host_console_pty(HarnessHost *h, const char *path)
+{
+	_cleanup_free_ char *xml = host_get_xml(h, path);
 	xmlDocPtr doc;
 	xmlXPathContextPtr ctx = NULL;
 	xmlXPathObjectPtr res = NULL;
@@ -1619,38 +1758,53 @@ char *harness_console_pty(const char *path)
 	return pty;
 }
 
+char *harness_console_pty(const char *path)
+{
+	return host_console_pty(&H.host, path);
+}
+
 /* ---- states and signals ---- */
 
-int harness_flush_signals(void)
+int host_flush_signals(HarnessHost *h)
 {
 	int r;
 
-	while ((r = sd_bus_process(harness_bus(), NULL)) > 0)
+	while ((r = sd_bus_process(host_bus(h), NULL)) > 0)
 		;
 	return r;
 }
 
+int harness_flush_signals(void)
+{
+	return host_flush_signals(&H.host);
+}
+
+size_t host_signal_mark(HarnessHost *h)
+{
+	(void)host_flush_signals(h);
+	return h->n_signals;
+}
+
 size_t harness_signal_mark(void)
 {
-	(void)harness_flush_signals();
-	return H.n_signals;
+	return host_signal_mark(&H.host);
 }
 
 size_t harness_signal_count(void)
 {
-	return H.n_signals;
+	return H.host.n_signals;
 }
 
 const HarnessSignal *harness_signal_get(size_t index)
 {
-	return index < H.n_signals ? H.signals[index] : NULL;
+	return index < H.host.n_signals ? H.host.signals[index] : NULL;
 }
 
-const HarnessSignal *harness_signal_find(size_t from, const char *path, const char *interface,
-					 const char *member, const char *arg0)
+const HarnessSignal *host_signal_find(HarnessHost *h, size_t from, const char *path, const char *interface,
+				      const char *member, const char *arg0)
 {
-	for (size_t i = from; i < H.n_signals; i++) {
-		const HarnessSignal *s = H.signals[i];
+	for (size_t i = from; i < h->n_signals; i++) {
+		const HarnessSignal *s = h->signals[i];
 
 		if ((!path || streq_ptr(s->path, path)) &&
 		    (!interface || streq_ptr(s->interface, interface)) &&
@@ -1660,45 +1814,58 @@ const HarnessSignal *harness_signal_find(size_t from, const char *path, const ch
 	return NULL;
 }
 
+const HarnessSignal *harness_signal_find(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0)
+{
+	return host_signal_find(&H.host, from, path, interface, member, arg0);
+}
+
 /* Dispatch one message, or wait for one until the deadline. 1 if
  * something was dispatched, 0 on a quiet wait, -ETIMEDOUT, or an error. */
-static int process_until(int64_t deadline)
+static int process_until(HarnessHost *h, int64_t deadline)
 {
-	int r = sd_bus_process(harness_bus(), NULL);
+	int r = sd_bus_process(host_bus(h), NULL);
 
 	if (r != 0)
 		return r;
 	if (now_ms() >= deadline)
 		return -ETIMEDOUT;
-	r = sd_bus_wait(harness_bus(), (uint64_t)ms_left(deadline) * 1000);
+	r = sd_bus_wait(host_bus(h), (uint64_t)ms_left(deadline) * 1000);
 	return r == -EINTR ? 0 : (r < 0 ? r : 0);
 }
 
-const HarnessSignal *harness_wait_signal(size_t from, const char *path, const char *interface,
-					 const char *member, const char *arg0, int timeout_ms)
+const HarnessSignal *host_wait_signal(HarnessHost *h, size_t from, const char *path, const char *interface,
+				      const char *member, const char *arg0, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 
 	for (;;) {
-		const HarnessSignal *s = harness_signal_find(from, path, interface, member, arg0);
+		const HarnessSignal *s = host_signal_find(h, from, path, interface, member, arg0);
 		int r;
 
 		if (s)
 			return s;
-		r = process_until(deadline);
+		r = process_until(h, deadline);
 		if (r < 0) {
-			fprintf(stderr, "harness: no signal %s.%s on %s (arg0 %s) within %d ms: %s\n",
-				interface ?: "*", member ?: "*", path ?: "*", arg0 ?: "*", timeout_ms,
-				strerror(-r));
+			fprintf(stderr,
+				"harness: no signal %s.%s on %s (arg0 %s) from %s within %d ms: %s\n",
+				interface ?: "*", member ?: "*", path ?: "*", arg0 ?: "*", h->what,
+				timeout_ms, strerror(-r));
 			return NULL;
 		}
 	}
 }
 
-static bool state_in_record(Tracker *t, const char *state, const char *reason)
+const HarnessSignal *harness_wait_signal(size_t from, const char *path, const char *interface,
+					 const char *member, const char *arg0, int timeout_ms)
 {
-	for (size_t i = t->scan_from; i < H.n_signals; i++) {
-		const HarnessSignal *s = H.signals[i];
+	return host_wait_signal(&H.host, from, path, interface, member, arg0, timeout_ms);
+}
+
+static bool state_in_record(HarnessHost *h, Tracker *t, const char *state, const char *reason)
+{
+	for (size_t i = t->scan_from; i < h->n_signals; i++) {
+		const HarnessSignal *s = h->signals[i];
 
 		if (!streq_ptr(s->path, t->path) || !streq_ptr(s->interface, ZVIRT_DOMAIN_IFACE) ||
 		    !streq_ptr(s->member, "StateChanged"))
@@ -1716,11 +1883,11 @@ static bool state_in_record(Tracker *t, const char *state, const char *reason)
 }
 
 /* State, StateReason and (if the daemon has it) StateSequence. */
-static int read_state(const char *path, char **ret_state, char **ret_reason, uint64_t *ret_seq,
-		      bool *ret_has_seq)
+static int read_state(HarnessHost *h, const char *path, char **ret_state, char **ret_reason,
+		      uint64_t *ret_seq, bool *ret_has_seq)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus *bus = harness_bus();
+	sd_bus *bus = host_bus(h);
 	int r;
 
 	r = sd_bus_get_property_string(bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "State", &error,
@@ -1737,35 +1904,35 @@ static int read_state(const char *path, char **ret_state, char **ret_reason, uin
 	return 0;
 }
 
-int harness_wait_state(const char *path, const char *state, const char *reason, int timeout_ms)
+int host_wait_state(HarnessHost *h, const char *path, const char *state, const char *reason, int timeout_ms)
 {
-	Tracker *t = tracker_get(path);
+	Tracker *t = tracker_get(h, path);
 	int64_t deadline = now_ms() + timeout_ms;
 	_cleanup_free_ char *cur_state = NULL, *cur_reason = NULL;
 	uint64_t seq = 0;
 	bool has_seq = false;
 	int r;
 
-	(void)harness_flush_signals();
-	if (state_in_record(t, state, reason))
+	(void)host_flush_signals(h);
+	if (state_in_record(h, t, state, reason))
 		return 0;
 
 	/* The state may have been reached before anything was recorded for it
 	 * (right after a daemon restart, say): the properties tell. */
-	r = read_state(path, &cur_state, &cur_reason, &seq, &has_seq);
+	r = read_state(h, path, &cur_state, &cur_reason, &seq, &has_seq);
 	if (r >= 0 && streq_ptr(cur_state, state) && streq_ptr(cur_reason, reason) &&
 	    (!t->has_baseline || (has_seq && seq > t->consumed))) {
 		t->has_baseline = has_seq;
 		t->consumed = seq;
-		t->scan_from = H.n_signals;
+		t->scan_from = h->n_signals;
 		return 0;
 	}
 
 	for (;;) {
-		t = tracker_get(path); /* the recorder may have grown the array */
-		if (state_in_record(t, state, reason))
+		t = tracker_get(h, path); /* the recorder may have grown the array */
+		if (state_in_record(h, t, state, reason))
 			return 0;
-		r = process_until(deadline);
+		r = process_until(h, deadline);
 		if (r == -ETIMEDOUT)
 			break;
 		if (r < 0) {
@@ -1778,14 +1945,14 @@ int harness_wait_state(const char *path, const char *state, const char *reason, 
 	free(cur_state);
 	free(cur_reason);
 	cur_state = cur_reason = NULL;
-	r = read_state(path, &cur_state, &cur_reason, &seq, &has_seq);
-	fprintf(stderr, "harness: %s did not reach %s/%s within %d ms; it is %s/%s", path, state, reason,
-		timeout_ms, r < 0 ? "?" : cur_state, r < 0 ? "?" : cur_reason);
+	r = read_state(h, path, &cur_state, &cur_reason, &seq, &has_seq);
+	fprintf(stderr, "harness: %s (%s) did not reach %s/%s within %d ms; it is %s/%s", path, h->what,
+		state, reason, timeout_ms, r < 0 ? "?" : cur_state, r < 0 ? "?" : cur_reason);
 	if (has_seq)
 		fprintf(stderr, " (StateSequence %" PRIu64 ")", seq);
 	fprintf(stderr, "; StateChanged seen:");
-	for (size_t i = 0; i < H.n_signals; i++) {
-		const HarnessSignal *s = H.signals[i];
+	for (size_t i = 0; i < h->n_signals; i++) {
+		const HarnessSignal *s = h->signals[i];
 		if (streq_ptr(s->path, path) && streq_ptr(s->member, "StateChanged"))
 			fprintf(stderr, " %s/%s#%" PRIu64, s->state, s->reason, s->sequence);
 	}
@@ -1793,13 +1960,24 @@ int harness_wait_state(const char *path, const char *state, const char *reason, 
 	return -ETIMEDOUT;
 }
 
-void harness_assert_state(const char *path, const char *state, const char *reason)
+int harness_wait_state(const char *path, const char *state, const char *reason, int timeout_ms)
 {
-	_cleanup_free_ char *cur_state = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
-	_cleanup_free_ char *cur_reason = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "StateReason");
+	return host_wait_state(&H.host, path, state, reason, timeout_ms);
+}
+
+void host_assert_state(HarnessHost *h, const char *path, const char *state, const char *reason)
+{
+	_cleanup_free_ char *cur_state = host_get_string(h, path, ZVIRT_DOMAIN_IFACE, "State");
+	_cleanup_free_ char *cur_reason = host_get_string(h, path, ZVIRT_DOMAIN_IFACE, "StateReason");
 
 	if (!streq_ptr(cur_state, state) || !streq_ptr(cur_reason, reason))
-		fail_msg("%s is %s/%s, expected %s/%s", path, cur_state, cur_reason, state, reason);
+		fail_msg("%s (%s) is %s/%s, expected %s/%s", path, h->what, cur_state, cur_reason, state,
+			 reason);
+}
+
+void harness_assert_state(const char *path, const char *state, const char *reason)
+{
+	host_assert_state(&H.host, path, state, reason);
 }
 
 /* ---- the guest ---- */
@@ -1928,7 +2106,7 @@ const char *harness_guest_dir(void)
 
 char *harness_console_log(const char *name)
 {
-	return xasprintf("%s/%s.console.log", H.log_dir, name);
+	return xasprintf("%s/%s.console.log", H.host.log_dir, name);
 }
 
 char *harness_guest_xml_uuid(const char *name, const char *uuid)
@@ -1975,11 +2153,16 @@ char *harness_worst_domain_xml(const char *name)
 	return s;
 }
 
-char *harness_run_file(const char *path, const char *suffix)
+char *host_run_file(HarnessHost *h, const char *path, const char *suffix)
 {
 	const char *label = strrchr(path, '/');
 	assert_non_null(label);
-	return xasprintf("%s/run/domains/%s%s", H.tmp, label + 1, suffix);
+	return xasprintf("%s/domains/%s%s", h->run_dir, label + 1, suffix);
+}
+
+char *harness_run_file(const char *path, const char *suffix)
+{
+	return host_run_file(&H.host, path, suffix);
 }
 
 char *harness_minimal_xml(const char *name, const char *uuid)
@@ -2010,16 +2193,21 @@ char *harness_guest_xml_on_crash(const char *name, const char *action)
 	return xasprintf("%.*s  <on_crash>%s</on_crash>\n%s", (int)(os_end - xml), xml, action, os_end);
 }
 
-void harness_boot_guest(const char *path, const char *name)
+void host_boot_guest(HarnessHost *h, const char *path, const char *name)
 {
 	_cleanup_free_ char *log = harness_console_log(name);
 	off_t mark = harness_file_size(log);
 
-	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
-	assert_int_equal(harness_wait_state(path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
+	sd_bus_message_unref(host_call(h, path, ZVIRT_DOMAIN_IFACE, "Start", "a{sv}", 0));
+	assert_int_equal(host_wait_state(h, path, "running", "booted", HARNESS_STATE_TIMEOUT_MS), 0);
 	assert_int_equal(harness_wait_console_from(
 				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
 			 0);
+}
+
+void harness_boot_guest(const char *path, const char *name)
+{
+	host_boot_guest(&H.host, path, name);
 }
 
 void harness_panic_guest(const char *path)
@@ -2380,7 +2568,7 @@ static void send_result(int fd, int32_t r, const char *const strings[3])
 	}
 }
 
-_Noreturn static void nobody_child(int fd, HarnessNobodyFn fn, void *userdata)
+_Noreturn static void nobody_child(int fd, const char *address, HarnessNobodyFn fn, void *userdata)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -2397,6 +2585,9 @@ _Noreturn static void nobody_child(int fd, HarnessNobodyFn fn, void *userdata)
 		r = -EPERM;
 		sd_bus_error_set_const(&error, SD_BUS_ERROR_ACCESS_DENIED,
 				       "harness: uid switch did not stick");
+	} else if (address && setenv("DBUS_SYSTEM_BUS_ADDRESS", address, 1) < 0) {
+		r = -errno;
+		sd_bus_error_set_errnof(&error, -r, "harness: setenv: %m");
 	} else if ((r = sd_bus_open_system(&bus)) < 0)
 		sd_bus_error_set_errnof(&error, -r, "harness: nobody cannot connect to the bus: %m");
 	else {
@@ -2466,8 +2657,8 @@ static int take_string(const char **p, const char *end, char **ret)
 	return 0;
 }
 
-int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name, char **ret_error_message,
-		      char **ret_output)
+static int as_nobody_on(const char *address, HarnessNobodyFn fn, void *userdata, char **ret_error_name,
+			char **ret_error_message, char **ret_output)
 {
 	_cleanup_free_ char *data = NULL, *name = NULL, *message = NULL, *output = NULL;
 	_cleanup_close_ int rfd = -1;
@@ -2493,7 +2684,7 @@ int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name,
 		close(fds[0]);
 		reset_signals_in_child();
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		nobody_child(fds[1], fn, userdata);
+		nobody_child(fds[1], address, fn, userdata);
 	}
 	close(fds[1]);
 	rfd = fds[0];
@@ -2531,6 +2722,12 @@ int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name,
 	return result;
 }
 
+int harness_as_nobody(HarnessNobodyFn fn, void *userdata, char **ret_error_name, char **ret_error_message,
+		      char **ret_output)
+{
+	return as_nobody_on(NULL, fn, userdata, ret_error_name, ret_error_message, ret_output);
+}
+
 typedef struct CallArgs {
 	const char *path;
 	const char *iface;
@@ -2566,8 +2763,8 @@ static int call_as_nobody_fn(sd_bus *bus, void *userdata, sd_bus_error *error, c
 	return 0;
 }
 
-int harness_call_as_nobodyv(char **ret_error_name, char **ret_output, const char *path, const char *iface,
-			    const char *method, const char *types, va_list ap)
+int host_call_as_nobodyv(const char *address, char **ret_error_name, char **ret_output, const char *path,
+			 const char *iface, const char *method, const char *types, va_list ap)
 {
 	va_list copy;
 	int r;
@@ -2575,9 +2772,15 @@ int harness_call_as_nobodyv(char **ret_error_name, char **ret_output, const char
 	/* A copy of our own: the address of a va_list parameter is not a va_list *. */
 	va_copy(copy, ap);
 	CallArgs a = {.path = path, .iface = iface, .method = method, .types = types, .ap = &copy};
-	r = harness_as_nobody(call_as_nobody_fn, &a, ret_error_name, NULL, ret_output);
+	r = as_nobody_on(address, call_as_nobody_fn, &a, ret_error_name, NULL, ret_output);
 	va_end(copy);
 	return r;
+}
+
+int harness_call_as_nobodyv(char **ret_error_name, char **ret_output, const char *path, const char *iface,
+			    const char *method, const char *types, va_list ap)
+{
+	return host_call_as_nobodyv(NULL, ret_error_name, ret_output, path, iface, method, types, ap);
 }
 
 int harness_call_as_nobody(char **ret_error_name, char **ret_output, const char *path, const char *iface,
@@ -2592,16 +2795,12 @@ int harness_call_as_nobody(char **ret_error_name, char **ret_output, const char 
 	return r;
 }
 
-char *harness_nobody_call(const char *path, const char *iface, const char *method, const char *types, ...)
+char *host_nobody_callv(const char *address, const char *path, const char *iface, const char *method,
+			const char *types, va_list ap)
 {
 	_cleanup_free_ char *name = NULL;
 	char *output = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, types);
-	r = harness_call_as_nobodyv(&name, &output, path, iface, method, types, ap);
-	va_end(ap);
+	int r = host_call_as_nobodyv(address, &name, &output, path, iface, method, types, ap);
 	if (r < 0) {
 		free(output);
 		fail_msg("%s.%s on %s as nobody failed: %s", iface, method, path, name ?: strerror(-r));
@@ -2609,21 +2808,37 @@ char *harness_nobody_call(const char *path, const char *iface, const char *metho
 	return output ?: xstrdup("");
 }
 
-void harness_nobody_expect_error(const char *error_name, const char *path, const char *iface,
-				 const char *method, const char *types, ...)
+char *harness_nobody_call(const char *path, const char *iface, const char *method, const char *types, ...)
 {
-	_cleanup_free_ char *name = NULL, *output = NULL;
 	va_list ap;
-	int r;
+	char *output;
 
 	va_start(ap, types);
-	r = harness_call_as_nobodyv(&name, &output, path, iface, method, types, ap);
+	output = host_nobody_callv(NULL, path, iface, method, types, ap);
 	va_end(ap);
+	return output;
+}
+
+void host_nobody_expect_errorv(const char *address, const char *error_name, const char *path,
+			       const char *iface, const char *method, const char *types, va_list ap)
+{
+	_cleanup_free_ char *name = NULL, *output = NULL;
+	int r = host_call_as_nobodyv(address, &name, &output, path, iface, method, types, ap);
 	if (r >= 0)
 		fail_msg("%s.%s on %s as nobody succeeded; expected %s", iface, method, path, error_name);
 	if (!streq_ptr(name, error_name))
 		fail_msg("%s.%s on %s as nobody failed with %s; expected %s", iface, method, path,
 			 name ?: strerror(-r), error_name);
+}
+
+void harness_nobody_expect_error(const char *error_name, const char *path, const char *iface,
+				 const char *method, const char *types, ...)
+{
+	va_list ap;
+
+	va_start(ap, types);
+	host_nobody_expect_errorv(NULL, error_name, path, iface, method, types, ap);
+	va_end(ap);
 }
 
 void harness_wait_machine_expanded(const char *path)

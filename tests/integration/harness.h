@@ -301,6 +301,71 @@ int harness_sim_signal(int sig);
 /* Asserting: the file below the simulator's sysfs, its newline cut. */
 char *harness_sim_read(const char *path);
 
+/* ---- the second host (harness-peer.c) ---- */
+
+/* A second, independent zvirtd host beside the primary, for tests of
+ * migration: below TMP/peer its own dbus-daemon (the primary's policy) on
+ * TMP/peer/system_bus_socket, its own polkitd on that bus (the primary's
+ * actions and test.rules), its own zvirtd (TMP/peer/zvirtd.conf: a copy
+ * of the primary's as it is now, with StateDir, RunDir, LogDir and
+ * LogTarget below TMP/peer, then extra_conf, may be NULL: more
+ * [Hypervisor] lines, or whole sections after them), started and waited
+ * for as the primary's. Same network namespace, same test guest. All of
+ * it dies with the harness; the teardown stops it, and kills the QEMUs
+ * of the peer's domains (as the primary's, by TMP in their command line).
+ * Call it inside a test (it needs the primary set up). 0, or negative
+ * errno after printing what failed (nothing of the peer is left then). */
+int harness_peer_start(const char *extra_conf);
+/* Stops the peer's zvirtd, kills its guests, stops its polkitd and bus.
+ * Its files stay (harness_dump_logs() prints them) until the teardown;
+ * harness_peer_start() may follow, on the same StateDir. */
+void harness_peer_stop(void);
+const char *harness_peer_dir(void);         /* TMP/peer while it runs, else NULL */
+const char *harness_peer_bus_address(void); /* "unix:path=TMP/peer/system_bus_socket,..." */
+const char *harness_peer_log_dir(void);     /* TMP/peer/log: the peer's LogDir */
+const char *harness_peer_daemon_log(void);  /* TMP/peer/zvirtd.log: its LogTarget */
+/* The harness's connection (uid 0) to the peer's bus; its signals from
+ * /org/zvirt1... are recorded apart from the primary's. Asserting. */
+sd_bus *harness_peer_bus(void);
+
+/* As harness_start_daemon() and the others, on the peer. */
+int harness_peer_start_daemon(void);
+int harness_peer_stop_daemon(void);
+int harness_peer_kill_daemon(void);
+pid_t harness_peer_daemon_pid(void);
+int harness_peer_daemon_exit_status(void);
+
+/* As their harness_* namesakes, on the peer's bus (asserting where those are). */
+sd_bus_message *harness_peer_call(const char *path, const char *iface, const char *method, const char *types,
+				  ...);
+void harness_peer_expect_error(const char *error_name, const char *path, const char *iface,
+			       const char *method, const char *types, ...);
+char *harness_peer_define(const char *xml);
+char *harness_peer_lookup(const char *name);
+void harness_peer_undefine(const char *path);
+char *harness_peer_get_string(const char *path, const char *iface, const char *property);
+uint32_t harness_peer_get_u32(const char *path, const char *iface, const char *property);
+char *harness_peer_get_xml(const char *path);
+char *harness_peer_console_pty(const char *path);
+char *harness_peer_run_file(const char *path, const char *suffix); /* below the peer's RunDir */
+int harness_peer_wait_state(const char *path, const char *state, const char *reason, int timeout_ms);
+void harness_peer_assert_state(const char *path, const char *state, const char *reason);
+/* The test guest's console log is harness_console_log(name), in the
+ * primary's LogDir, on either host (harness_peer_start() lets QEMU's
+ * group search that directory, as the primary's daemon does once it has
+ * started a guest). */
+void harness_peer_boot_guest(const char *path, const char *name);
+size_t harness_peer_signal_mark(void);
+const HarnessSignal *harness_peer_signal_find(size_t from, const char *path, const char *interface,
+					      const char *member, const char *arg0);
+const HarnessSignal *harness_peer_wait_signal(size_t from, const char *path, const char *interface,
+					      const char *member, const char *arg0, int timeout_ms);
+/* Calls as nobody on the peer's bus, judged by the peer's polkitd. */
+char *harness_peer_nobody_call(const char *path, const char *iface, const char *method, const char *types,
+			       ...);
+void harness_peer_nobody_expect_error(const char *error_name, const char *path, const char *iface,
+				      const char *method, const char *types, ...);
+
 /* ---- files ---- */
 
 /* Asserting: the whole file, NUL-terminated (malloc'd). */
