@@ -23,6 +23,10 @@ struct Registry {
 	/* What the default emulator offers; NULL until the probe is done. */
 	QemuCaps *caps;
 	QemuCapsProbe *caps_probe;
+	/* A failed probe is tried again a few times (a host short of
+	 * memory or processes at the daemon's start). */
+	sd_event_source *caps_retry;
+	unsigned caps_failures;
 	/* Parses of callers' documents and the durable writes, off the loop;
 	 * started on first use (registry_start_worker()). */
 	Worker *worker;

@@ -58,6 +58,7 @@ Registry *registry_free(Registry *r)
 	hashmap_free(r->by_name);
 	registry_free_jobs(r);
 	qemu_caps_probe_free(r->caps_probe);
+	sd_event_source_disable_unref(r->caps_retry);
 	qemu_caps_free(r->caps);
 	sd_event_unref(r->event);
 	free(r);
@@ -294,12 +295,34 @@ static void expand_pending_machines(Registry *r)
 		registry_expand_domain_machine(r, d);
 }
 
+#define CAPS_RETRIES    3
+#define CAPS_RETRY_USEC (2ULL * 1000 * 1000)
+
+static int on_caps_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Registry *r = userdata;
+	r->caps_retry = sd_event_source_disable_unref(r->caps_retry);
+	int k = registry_probe_caps(r);
+	if (k < 0)
+		log_warning_errno(k, "Cannot probe %s again: %m", r->settings->emulator);
+	return 0;
+}
+
 static void on_caps(QemuCaps *caps, int error, void *userdata)
 {
 	Registry *r = userdata;
 	r->caps_probe = qemu_caps_probe_free(r->caps_probe);
-	if (!caps)
+	if (!caps) {
+		/* Until a probe answers, definitions keep the machine alias
+		 * they were given: try again, a few times. */
+		if (++r->caps_failures <= CAPS_RETRIES && !r->caps_retry &&
+		    sd_event_add_time_relative(r->event, &r->caps_retry, CLOCK_MONOTONIC, CAPS_RETRY_USEC, 0,
+					       on_caps_retry, r) >= 0)
+			log_info("Probing %s again in 2 s (%u of %u)", r->settings->emulator,
+				 r->caps_failures, CAPS_RETRIES);
 		return;
+	}
+	r->caps_failures = 0;
 	qemu_caps_free(r->caps);
 	r->caps = caps;
 	log_info("Emulator %s: %zu machine types, s390-ccw-virtio is %s", caps->emulator, caps->n_machines,

@@ -3,6 +3,7 @@
 #include "caps.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,13 @@ struct QemuCapsProbe {
 	qemu_caps_done_fn cb;
 	void *userdata;
 	QemuProcessUser user; /* groups: a copy, a reload may free the settings' */
+	sd_event_source *timeout;
+	bool timed_out;
 };
+
+/* `-machine help` answers in well under a second; one that hangs (a
+ * host short of memory) is killed, and the caller may try again. */
+#define PROBE_TIMEOUT_USEC (10ULL * 1000 * 1000)
 
 static int probe_run(QemuCapsProbe *p);
 
@@ -153,6 +160,7 @@ static void probe_finish(QemuCapsProbe *p, int error)
 {
 	QemuCaps *caps = error < 0 ? qemu_caps_free(p->caps) : p->caps;
 	p->caps = NULL;
+	p->timeout = sd_event_source_disable_unref(p->timeout);
 	(void)unlink_if_exists(p->output);
 	if (error < 0)
 		log_warning_errno(error, "Could not read the capabilities of %s: %m", p->emulator);
@@ -164,6 +172,10 @@ static void on_probe_exit(QemuProcess *process, void *userdata)
 	QemuCapsProbe *p = userdata;
 	_cleanup_free_ char *text = NULL;
 
+	if (p->timed_out) {
+		probe_finish(p, -ETIMEDOUT);
+		return;
+	}
 	int r = read_file_full(p->output, HELP_MAX_SIZE, &text, NULL);
 	if (r >= 0)
 		r = p->step == PROBE_MACHINES ? qemu_caps_parse_machines(text, p->caps)
@@ -175,6 +187,17 @@ static void on_probe_exit(QemuProcess *process, void *userdata)
 			return;
 	}
 	probe_finish(p, r);
+}
+
+static int on_probe_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	QemuCapsProbe *p = userdata;
+	/* Its exit, reaped as usual, ends the probe. */
+	p->timed_out = true;
+	p->timeout = sd_event_source_disable_unref(p->timeout);
+	if (qemu_process_kill(p->process, SIGKILL) < 0)
+		probe_finish(p, -ETIMEDOUT);
+	return 0;
 }
 
 static int probe_run(QemuCapsProbe *p)
@@ -218,6 +241,9 @@ int qemu_caps_probe(sd_event *event, const char *emulator, const char *scratch_d
 	}
 	p->caps->emulator = strdup(emulator);
 	int r = p->caps->emulator ? probe_run(p) : -ENOMEM;
+	if (r >= 0)
+		r = sd_event_add_time_relative(event, &p->timeout, CLOCK_MONOTONIC, PROBE_TIMEOUT_USEC, 0,
+					       on_probe_timeout, p);
 	if (r < 0) {
 		qemu_caps_probe_free(p);
 		return r;
@@ -230,6 +256,7 @@ QemuCapsProbe *qemu_caps_probe_free(QemuCapsProbe *p)
 {
 	if (!p)
 		return NULL;
+	sd_event_source_disable_unref(p->timeout);
 	qemu_process_free(p->process);
 	qemu_caps_free(p->caps);
 	if (p->output)

@@ -168,6 +168,39 @@ static void test_probe_runs_as_user(void **state)
 	free(script);
 }
 
+/* An emulator that never answers is killed at the probe's timeout, and
+ * the probe ends with -ETIMEDOUT (the registry then tries again). */
+static void test_probe_hangs(void **state)
+{
+	char dir[] = "/tmp/zvirt-caps-XXXXXX", *script = NULL;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_true(asprintf(&script, "%s/hung-qemu", dir) > 0);
+	FILE *f = fopen(script, "we");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexec sleep 6017\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	ProbeResult res = {};
+	QemuCapsProbe *probe = NULL;
+	assert_int_equal(qemu_caps_probe(e, script, dir, (QemuProcessUser){}, on_done, &res, &probe), 0);
+	for (int i = 0; i < 300 && !res.done; i++)
+		assert_true(sd_event_run(e, 100 * 1000) >= 0);
+	assert_true(res.done);
+	assert_int_equal(res.error, -ETIMEDOUT);
+	assert_null(res.caps);
+	qemu_caps_probe_free(probe);
+	sd_event_unref(e);
+	/* Killed and reaped: nothing runs the script any more. */
+	assert_int_not_equal(system("pgrep -fx 'sleep 6017' >/dev/null"), 0);
+	assert_int_equal(unlink(script), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(script);
+}
+
 static void test_probe_missing_emulator(void **state)
 {
 	sd_event *e = NULL;
@@ -184,9 +217,13 @@ static void test_probe_missing_emulator(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_machines),         cmocka_unit_test(test_parse_cpu_models),
-		cmocka_unit_test(test_parse_garbage),          cmocka_unit_test(test_probe_real_emulator),
-		cmocka_unit_test(test_probe_missing_emulator), cmocka_unit_test(test_probe_runs_as_user),
+		cmocka_unit_test(test_parse_machines),
+		cmocka_unit_test(test_parse_cpu_models),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_probe_real_emulator),
+		cmocka_unit_test(test_probe_missing_emulator),
+		cmocka_unit_test(test_probe_runs_as_user),
+		cmocka_unit_test(test_probe_hangs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
