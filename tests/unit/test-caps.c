@@ -90,6 +90,36 @@ static void on_done(QemuCaps *caps, int error, void *userdata)
 	p->caps = caps;
 }
 
+/* Probes emulator as user and runs a loop of its own until the probe is
+ * done (at most 100 s). */
+static ProbeResult probe_until_done(const char *emulator, const char *dir, QemuProcessUser user)
+{
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	ProbeResult res = {};
+	QemuCapsProbe *probe = NULL;
+	assert_int_equal(qemu_caps_probe(e, emulator, dir, user, on_done, &res, &probe), 0);
+	for (int i = 0; i < 1000 && !res.done; i++)
+		assert_true(sd_event_run(e, 100 * 1000) >= 0);
+	assert_true(res.done);
+	qemu_caps_probe_free(probe);
+	sd_event_unref(e);
+	return res;
+}
+
+/* An executable shell script dir/name (malloc'd path). */
+static char *write_script(const char *dir, const char *name, const char *text)
+{
+	char *script = NULL;
+	assert_true(asprintf(&script, "%s/%s", dir, name) > 0);
+	FILE *f = fopen(script, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+	return script;
+}
+
 static void test_probe_real_emulator(void **state)
 {
 	if (access(EMULATOR, X_OK) < 0)
@@ -97,16 +127,7 @@ static void test_probe_real_emulator(void **state)
 
 	char dir[] = "/tmp/zvirt-caps-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	sd_event *e = NULL;
-	assert_int_equal(sd_event_new(&e), 0);
-
-	ProbeResult res = {};
-	QemuCapsProbe *probe = NULL;
-	assert_int_equal(qemu_caps_probe(e, EMULATOR, dir, (QemuProcessUser){}, on_done, &res, &probe), 0);
-	for (int i = 0; i < 1000 && !res.done; i++)
-		assert_true(sd_event_run(e, 100 * 1000) >= 0);
-
-	assert_true(res.done);
+	ProbeResult res = probe_until_done(EMULATOR, dir, (QemuProcessUser){});
 	assert_int_equal(res.error, 0);
 	assert_non_null(res.caps);
 	assert_string_equal(res.caps->emulator, EMULATOR);
@@ -114,10 +135,7 @@ static void test_probe_real_emulator(void **state)
 	assert_non_null(res.caps->cpu_models);
 	/* The scratch file is gone. */
 	assert_int_equal(rmdir(dir), 0);
-
 	qemu_caps_free(res.caps);
-	qemu_caps_probe_free(probe);
-	sd_event_unref(e);
 }
 
 /* The probe runs the emulator as the user it is given, not as the
@@ -127,42 +145,26 @@ static void test_probe_runs_as_user(void **state)
 	if (geteuid() != 0)
 		skip();
 
-	char dir[] = "/tmp/zvirt-caps-XXXXXX", *script = NULL;
+	char dir[] = "/tmp/zvirt-caps-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(chmod(dir, 0755), 0);
-	assert_true(asprintf(&script, "%s/fake-qemu", dir) > 0);
-	FILE *f = fopen(script, "we");
-	assert_non_null(f);
-	fputs("#!/bin/sh\n"
-	      "case \"$*\" in\n"
-	      "*'-cpu help'*) echo 's390 qemu            QEMU Virtual CPU' ;;\n"
-	      "*) echo 'Supported machines are:'; echo \"s390-ccw-virtio-uid$(id -u) Virtual (default)\" "
-	      ";;\n"
-	      "esac\n",
-	      f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(script, 0755), 0);
-
-	sd_event *e = NULL;
-	assert_int_equal(sd_event_new(&e), 0);
-	ProbeResult res = {};
-	QemuCapsProbe *probe = NULL;
+	char *script =
+		write_script(dir, "fake-qemu",
+			     "#!/bin/sh\n"
+			     "case \"$*\" in\n"
+			     "*'-cpu help'*) echo 's390 qemu            QEMU Virtual CPU' ;;\n"
+			     "*) echo 'Supported machines are:'; echo \"s390-ccw-virtio-uid$(id -u) Virtual "
+			     "(default)\" ;;\n"
+			     "esac\n");
 	const gid_t groups[] = {65534};
 	QemuProcessUser nobody = {
 		.change = true, .uid = 65534, .gid = 65534, .groups = groups, .n_groups = 1};
-	assert_int_equal(qemu_caps_probe(e, script, dir, nobody, on_done, &res, &probe), 0);
-	for (int i = 0; i < 1000 && !res.done; i++)
-		assert_true(sd_event_run(e, 100 * 1000) >= 0);
-
-	assert_true(res.done);
+	ProbeResult res = probe_until_done(script, dir, nobody);
 	assert_int_equal(res.error, 0);
 	assert_non_null(res.caps);
 	assert_int_equal(res.caps->n_machines, 1);
 	assert_string_equal(res.caps->machines[0].name, "s390-ccw-virtio-uid65534");
-
 	qemu_caps_free(res.caps);
-	qemu_caps_probe_free(probe);
-	sd_event_unref(e);
 	assert_int_equal(unlink(script), 0);
 	assert_int_equal(rmdir(dir), 0);
 	free(script);
@@ -172,28 +174,12 @@ static void test_probe_runs_as_user(void **state)
  * the probe ends with -ETIMEDOUT (the registry then tries again). */
 static void test_probe_hangs(void **state)
 {
-	char dir[] = "/tmp/zvirt-caps-XXXXXX", *script = NULL;
+	char dir[] = "/tmp/zvirt-caps-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(chmod(dir, 0755), 0);
-	assert_true(asprintf(&script, "%s/hung-qemu", dir) > 0);
-	FILE *f = fopen(script, "we");
-	assert_non_null(f);
-	fputs("#!/bin/sh\nexec sleep 6017\n", f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(script, 0755), 0);
-
-	sd_event *e = NULL;
-	assert_int_equal(sd_event_new(&e), 0);
-	ProbeResult res = {};
-	QemuCapsProbe *probe = NULL;
-	assert_int_equal(qemu_caps_probe(e, script, dir, (QemuProcessUser){}, on_done, &res, &probe), 0);
-	for (int i = 0; i < 300 && !res.done; i++)
-		assert_true(sd_event_run(e, 100 * 1000) >= 0);
-	assert_true(res.done);
+	char *script = write_script(dir, "hung-qemu", "#!/bin/sh\nexec sleep 6017\n");
+	ProbeResult res = probe_until_done(script, dir, (QemuProcessUser){});
 	assert_int_equal(res.error, -ETIMEDOUT);
 	assert_null(res.caps);
-	qemu_caps_probe_free(probe);
-	sd_event_unref(e);
 	/* Killed and reaped: nothing runs the script any more. */
 	assert_int_not_equal(system("pgrep -fx 'sleep 6017' >/dev/null"), 0);
 	assert_int_equal(unlink(script), 0);
