@@ -47,7 +47,8 @@ typedef struct Options {
 	unsigned scale_restarts;
 	bool scale;
 	bool with_libvirt;
-	bool only_nic; /* --only nic: the NIC rows alone (and libvirt's) */
+	bool only_nic;  /* --only nic: the NIC rows alone (and libvirt's) */
+	bool only_host; /* --only host: the host device rows alone */
 } Options;
 
 extern Options opt;
@@ -134,6 +135,15 @@ typedef enum RowId {
 	ROW_QEMU_MEDIA,
 	ROW_GMO_DISKS,
 	ROW_GMO_DISKS_SIZE,
+	ROW_HOST_LIST_CCW,
+	ROW_HOST_LIST_CCW_FLOOR,
+	ROW_HOST_LIST_DASD,
+	ROW_HOST_LIST_DASD_FLOOR,
+	ROW_HOST_ONLINE,
+	ROW_HOST_ONLINE_NOALIAS,
+	ROW_HOST_ONLINE_FLOOR,
+	ROW_HOST_ZFCP,
+	ROW_HOST_ZFCP_FLOOR,
 	/* --scale */
 	ROW_SCALE_DEFINE,
 	ROW_SCALE_LIST,
@@ -325,6 +335,12 @@ char *medium_file(const char *who, const char *text);
 char *cdrom_xml(const char *medium);
 /* The test guest's XML with a virtio-scsi controller and that cdrom. */
 char *media_guest_xml(const char *name, const char *medium);
+
+/* ---- bench-host.c ---- */
+
+/* The host device rows against the sysfs simulator (1000 generated DASDs
+ * and the seed's devices); restarts the daemon on it, which keeps it. */
+void phase_host(void);
 
 /* ---- bench-libvirt.c ---- */
 

@@ -3,7 +3,7 @@
 #
 # The zvirtd benchmark (tests/bench/README.md), as root on Debian bookworm:
 #
-#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic]
+#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host]
 #
 # Builds a release zvirtd and the benchmark in build-bench/ (or
 # $ZVIRT_BENCH_BUILD), builds the s390x test guest, runs the benchmark on a
@@ -56,7 +56,8 @@ else
 	# shellcheck disable=SC2086
 	meson setup "$build" $opts >/dev/null
 fi
-ninja -C "$build" service/zvirtd service/zvirtd-log-pump tests/bench/zvirt-bench >&2
+ninja -C "$build" service/zvirtd service/zvirtd-log-pump tests/sysfs-sim/zvirt-sysfs-sim \
+	tests/bench/zvirt-bench >&2
 
 if [ -z "${ZVIRT_GUEST_DIR:-}" ]; then
 	ZVIRT_GUEST_DIR=$(sh tests/guest/build-guest.sh | tail -n 1)

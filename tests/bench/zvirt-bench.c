@@ -284,6 +284,24 @@ Row rows[N_ROWS] = {
 			   "— (no ObjectManager)"},
 	[ROW_GMO_DISKS_SIZE] = {"  its reply (D-Bus body), 1000 domains + 4000 disk objects", "MB", 0, "—",
 				"—"},
+	/* Their limits are the lines below them, measured in the same run. */
+	[ROW_HOST_LIST_CCW] = {"ListCcwDevices, 1000+ ccw devices (sysfs simulator), in-process", "ms", 0,
+			       "limit: the line below", "—"},
+	[ROW_HOST_LIST_CCW_FLOOR] = {"  sysfs alone: the same reads of every device, by the benchmark", "ms",
+				     0, "—", "—"},
+	[ROW_HOST_LIST_DASD] = {"ListDasds, 1000 DASDs (sysfs simulator), in-process", "ms", 0,
+				"limit: the line below", "—"},
+	[ROW_HOST_LIST_DASD_FLOOR] = {"  sysfs alone: the same reads of every DASD, by the benchmark", "ms",
+				      0, "—", "—"},
+	[ROW_HOST_ONLINE] = {"SetCcwOnline → block device appeared (returned, Online signal, by-path node)",
+			     "ms", 0, "limit: the line below", "—"},
+	[ROW_HOST_ONLINE_NOALIAS] = {"  the same with option aliases false (no search for PAV aliases)",
+				     "ms", 0, "—", "—"},
+	[ROW_HOST_ONLINE_FLOOR] = {"  sysfs alone: echo 1 > online → by-path node", "ms", 0, "—", "—"},
+	[ROW_HOST_ZFCP] = {"ZfcpAddUnit → SCSI device (its address returned)", "ms", 0,
+			   "limit: the line below", "—"},
+	[ROW_HOST_ZFCP_FLOOR] = {"  sysfs alone: echo LUN > unit_add → SCSI device (200 ms scan delay)",
+				 "ms", 0, "—", "—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -474,7 +492,7 @@ static void print_report(bool complete)
 
 		if (r->scale && !opt.scale)
 			continue;
-		if (opt.only_nic && r->s.n == 0 && r->lv.n == 0)
+		if ((opt.only_nic || opt.only_host) && r->s.n == 0 && r->lv.n == 0)
 			continue;
 		format_figure(fig, sizeof(fig), m, r->unit);
 		format_figure(lfig, sizeof(lfig), lv, r->unit);
@@ -3918,6 +3936,10 @@ static void run_benchmark(void **state)
 		phase_nic(&guests[0]);
 		goto libvirt;
 	}
+	if (opt.only_host) {
+		phase_host();
+		goto done;
+	}
 
 	/* The 5 bootable guests are among the 1000, defined first. */
 	progress("defining %d domains (%d of them bootable)", N_DOMAINS, N_GUESTS);
@@ -3964,9 +3986,14 @@ static void run_benchmark(void **state)
 
 	if (opt.scale)
 		phase_scale();
+	/* Last of zvirtd's phases: the daemon restarts on the simulator and
+	 * stays on it. */
+	(void)harness_flush_signals();
+	phase_host();
 libvirt:
 	if (opt.with_libvirt)
 		phase_libvirt();
+done:
 	nic_net_cleanup();
 
 	bench_bus_close();
@@ -4059,7 +4086,7 @@ static void remove_run_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only nic]\n"
+		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only nic|host]\n"
 		"\n"
 		"Measures zvirtd against its performance targets on a private bus with the\n"
 		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
@@ -4070,6 +4097,7 @@ static void usage(FILE *f)
 		"  --with-libvirt  the same rows against libvirtd + libvirt-dbus (installed)\n"
 		"             in a private mount namespace on the same bus, for ratios\n"
 		"  --only nic the NIC hot-plug and ping rows alone (with libvirt's if asked)\n"
+		"  --only host the host device rows alone, on the sysfs simulator (no libvirt)\n"
 		"\n"
 		"Environment: ZVIRTD_BINARY, ZVIRTD_LOG_PUMP, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
 		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
@@ -4107,11 +4135,14 @@ static int parse_args(int argc, char **argv)
 			opt.with_libvirt = true;
 			break;
 		case 'o':
-			if (strcmp(optarg, "nic") != 0) {
-				fprintf(stderr, "zvirt-bench: --only knows one phase: nic\n");
+			if (strcmp(optarg, "nic") == 0)
+				opt.only_nic = true;
+			else if (strcmp(optarg, "host") == 0)
+				opt.only_host = true;
+			else {
+				fprintf(stderr, "zvirt-bench: --only knows two phases: nic, host\n");
 				return -EINVAL;
 			}
-			opt.only_nic = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -4120,6 +4151,14 @@ static int parse_args(int argc, char **argv)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (opt.only_nic && opt.only_host) {
+		fprintf(stderr, "zvirt-bench: --only takes one phase\n");
+		return -EINVAL;
+	}
+	if (opt.only_host && opt.with_libvirt) {
+		fprintf(stderr, "zvirt-bench: --only host has no libvirt rows (README.md says why)\n");
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "zvirt-bench: unexpected argument '%s'\n", argv[optind]);
@@ -4149,6 +4188,8 @@ int main(int argc, char **argv)
 		setenv("ZVIRTD_LOG_PUMP", ZVIRT_BENCH_LOG_PUMP, 1);
 	if (!getenv("ZVIRT_SOURCE_ROOT"))
 		setenv("ZVIRT_SOURCE_ROOT", ZVIRT_BENCH_SOURCE_ROOT, 1);
+	if (!getenv("ZVIRT_SYSFS_SIM"))
+		setenv("ZVIRT_SYSFS_SIM", ZVIRT_BENCH_SYSFS_SIM, 1);
 	binary = getenv("ZVIRTD_BINARY");
 	if (access(binary, X_OK) < 0) {
 		fprintf(stderr, "zvirt-bench: %s: %m (build zvirtd first)\n", binary);
