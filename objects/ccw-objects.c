@@ -14,6 +14,7 @@
 #include "host/ccw-device.h"
 #include "host/uevent-monitor.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/log.h"
 
 struct CcwObjects {
@@ -261,8 +262,8 @@ arm:;
 	if (sd_event_now(event, CLOCK_MONOTONIC, &now) < 0)
 		return;
 	if (!c->timer) {
-		if (sd_event_add_time(event, &c->timer, CLOCK_MONOTONIC, now + CCW_OBJECTS_COALESCE_USEC, 0,
-				      on_timer, c) >= 0)
+		if (sd_event_add_time(event, &c->timer, CLOCK_MONOTONIC, now + CCW_OBJECTS_COALESCE_USEC,
+				      EVENT_ACCURACY_USEC, on_timer, c) >= 0)
 			(void)sd_event_source_set_description(c->timer, "ccw-changes");
 		else
 			on_timer(NULL, 0, c);

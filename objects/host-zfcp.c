@@ -23,6 +23,7 @@
 #include "host/scsi-device.h"
 #include "host/zfcp-device.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 
 #define SCAN_POLL_USEC              (50 * 1000)
 #define ADD_UNIT_TIMEOUT_MS_DEFAULT 10000
@@ -249,7 +250,9 @@ static int start_scan_poll(StoreCall *c)
 {
 	sd_event *e = sd_bus_get_event(c->o->bus);
 	sd_event_source *s = NULL;
-	int r = e ? sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, 0, 0, on_scan_poll, c) : -ENXIO;
+	int r = e ? sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, 0, EVENT_ACCURACY_USEC, on_scan_poll,
+					       c)
+		  : -ENXIO;
 	if (r < 0)
 		return r;
 	/* The loop owns the source; freeing it (at its end or the loop's)

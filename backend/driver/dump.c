@@ -22,6 +22,7 @@
 #include "job-internal.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -210,7 +211,7 @@ static int arm_poll(DumpOp *o)
 {
 	o->poll = sd_event_source_disable_unref(o->poll);
 	return sd_event_add_time_relative(registry_get_event(o->registry), &o->poll, CLOCK_MONOTONIC,
-					  DUMP_POLL_USEC, 0, on_poll, o);
+					  DUMP_POLL_USEC, EVENT_ACCURACY_USEC, on_poll, o);
 }
 
 static void on_dump_started(QemuMonitor *mon, int r, const char *error, void *userdata)

@@ -17,6 +17,7 @@
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/log.h"
 
 void domain_handle_guest_shutdown(Domain *d, const char *qemu_reason)
@@ -256,7 +257,7 @@ void domain_reconnect_monitor_later(Domain *d, int error)
 		domain_name(d), d->qmp_path, strerror(-error), d->reconnect_delay_usec / 1000);
 	d->reconnect = sd_event_source_disable_unref(d->reconnect);
 	int r = sd_event_add_time_relative(registry_get_event(d->registry), &d->reconnect, CLOCK_MONOTONIC,
-					   d->reconnect_delay_usec, 0, on_reconnect, d);
+					   d->reconnect_delay_usec, EVENT_ACCURACY_USEC, on_reconnect, d);
 	if (r < 0)
 		log_error_errno(r, "Domain %s: cannot schedule reaching QEMU's monitor again: %m",
 				domain_name(d));

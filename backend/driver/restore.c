@@ -23,6 +23,7 @@
 #include "registry-internal.h"
 #include "save-internal.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -320,7 +321,7 @@ static int arm_poll(RestoreOp *o)
 {
 	o->poll = sd_event_source_disable_unref(o->poll);
 	return sd_event_add_time_relative(registry_get_event(o->registry), &o->poll, CLOCK_MONOTONIC,
-					  RESTORE_POLL_USEC, 0, on_poll, o);
+					  RESTORE_POLL_USEC, EVENT_ACCURACY_USEC, on_poll, o);
 }
 
 static void on_incoming(QemuMonitor *mon, int r, const char *error, void *userdata)

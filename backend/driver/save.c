@@ -24,6 +24,7 @@
 #include "registry-internal.h"
 #include "save-internal.h"
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/fault.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -255,7 +256,7 @@ static int arm_poll(SaveOp *s)
 {
 	s->poll = sd_event_source_disable_unref(s->poll);
 	return sd_event_add_time_relative(registry_get_event(s->registry), &s->poll, CLOCK_MONOTONIC,
-					  SAVE_POLL_USEC, 0, on_poll, s);
+					  SAVE_POLL_USEC, EVENT_ACCURACY_USEC, on_poll, s);
 }
 
 static void on_migrate(QemuMonitor *mon, int r, const char *error, void *userdata)

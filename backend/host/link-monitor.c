@@ -14,6 +14,7 @@
 #include <netlink/netlink.h>
 
 #include "host/netlink.h"
+#include "util/event-accuracy.h"
 #include "util/log.h"
 
 /* Reads per wake-up; epoll wakes us again for the rest. */
@@ -47,7 +48,8 @@ static void changed(HostLinkMonitor *m)
 		return;
 	if (!m->timer) {
 		if (sd_event_add_time(m->event, &m->timer, CLOCK_MONOTONIC,
-				      now + HOST_LINK_MONITOR_COALESCE_USEC, 0, on_timer, m) < 0) {
+				      now + HOST_LINK_MONITOR_COALESCE_USEC, EVENT_ACCURACY_USEC, on_timer,
+				      m) < 0) {
 			/* Better told at once than never. */
 			m->fn(m->userdata);
 			return;

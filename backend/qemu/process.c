@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/event-accuracy.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -99,8 +100,8 @@ static void process_ended(QemuProcess *p)
 	uint64_t now;
 	qemu_log_pump_on_exit(p->pump, on_pump_drained, p);
 	if (sd_event_now(p->event, CLOCK_MONOTONIC, &now) < 0 ||
-	    sd_event_add_time(p->event, &p->drain_timer, CLOCK_MONOTONIC, now + QEMU_LOG_DRAIN_USEC, 0,
-			      on_drain_timeout, p) < 0)
+	    sd_event_add_time(p->event, &p->drain_timer, CLOCK_MONOTONIC, now + QEMU_LOG_DRAIN_USEC,
+			      EVENT_ACCURACY_USEC, on_drain_timeout, p) < 0)
 		report_exit(p);
 }
 
@@ -371,8 +372,8 @@ static int watch_attached_by_polling(sd_event *event, QemuProcess *p, const char
 	int r = sd_event_now(event, CLOCK_MONOTONIC, &now);
 	if (r < 0)
 		return r;
-	return sd_event_add_time(event, &p->source, CLOCK_MONOTONIC, now + ATTACH_POLL_USEC, 0,
-				 on_attach_poll, p);
+	return sd_event_add_time(event, &p->source, CLOCK_MONOTONIC, now + ATTACH_POLL_USEC,
+				 EVENT_ACCURACY_USEC, on_attach_poll, p);
 }
 
 int qemu_process_attach(sd_event *event, pid_t pid, const char *uuid, qemu_process_exit_fn cb,
