@@ -81,7 +81,9 @@ typedef struct OnlineCall {
 	char busid[CCW_BUSID_MAX];
 	char **aliases; /* brought along: after the base online, before it offline */
 	bool online;
-	int failed_at; /* -1: the base; else the alias's index */
+	bool find_aliases; /* a DASD base: its aliases are looked for in the worker */
+	int failed_at;     /* -1: the base; else the alias's index */
+	int search_error;  /* the alias search's, which stores nothing */
 } OnlineCall;
 
 static void online_call_free(OnlineCall *c)
@@ -107,6 +109,12 @@ static int online_job(void *userdata)
 	OnlineCall *c = userdata;
 	int r;
 	size_t n = 0;
+	/* Reading every ccw device (1000 on a big host) is the worker's,
+	 * not the loop's. */
+	if (c->find_aliases && (r = dasd_aliases_of(c->root, c->busid, &c->aliases)) < 0) {
+		c->search_error = r;
+		return r;
+	}
 	while (c->aliases && c->aliases[n])
 		n++;
 	if (c->online) {
@@ -138,6 +146,13 @@ static void online_done(int result, void *userdata)
 
 	if (result >= 0) {
 		(void)sd_bus_reply_method_return(c->m, NULL);
+		online_call_free(c);
+		return;
+	}
+	if (c->search_error) {
+		bus_error_setf(&error, ZV_ERROR_HOST, "Cannot look for the PAV aliases of DASD %s: %s",
+			       c->busid, strerror(-c->search_error));
+		(void)sd_bus_reply_method_error(c->m, &error);
 		online_call_free(c);
 		return;
 	}
@@ -208,10 +223,7 @@ int host_method_set_ccw_online(sd_bus_message *m, void *userdata, sd_bus_error *
 	/* A DASD base brings its PAV aliases along (an alias itself
 	 * brings nothing). */
 	bool dasd = strcmp(dev.driver, "dasd-eckd") == 0 || strcmp(dev.driver, "dasd-fba") == 0;
-	if (aliases && dasd && (r = dasd_aliases_of(c->root, busid, &c->aliases)) < 0) {
-		online_call_free(c);
-		return r;
-	}
+	c->find_aliases = aliases && dasd;
 	r = objects_host_submit(o, online_job, online_done, online_call_drop, c);
 	if (r < 0) {
 		online_call_free(c);
