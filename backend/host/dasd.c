@@ -155,12 +155,14 @@ static size_t uid_prefix(const char *uid)
 	return dot ? (size_t)(dot - uid) : 0;
 }
 
+static int busid_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int dasd_aliases_of(const char *root, const char *base, char ***ret)
 {
-	_cleanup_(ccw_device_list_done) CcwDeviceList all = {};
 	_cleanup_free_ char *base_uid = NULL;
-	char **out = NULL;
-	size_t n = 0;
 	int r = sysfs_read_attrf(root, &base_uid, "bus/ccw/devices/%s/uid", base);
 	if (r == -ENOENT)
 		return (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
@@ -172,29 +174,37 @@ int dasd_aliases_of(const char *root, const char *base, char ***ret)
 	    strcmp(base_alias, "1") == 0)
 		return (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
 	size_t plen = uid_prefix(base_uid);
-	r = ccw_device_list(root, &all);
-	if (r < 0)
-		return r;
-	if (!(out = calloc(all.n + 1, sizeof(char *))))
+	_cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+	size_t n = 0;
+	if (!out)
 		return -ENOMEM;
-	for (size_t i = 0; plen && i < all.n; i++) {
-		_cleanup_free_ char *alias = NULL, *uid = NULL;
-		const CcwDevice *c = &all.devs[i];
-		if (!is_dasd(c) || strcmp(c->busid, base) == 0)
-			continue;
-		if (sysfs_read_attrf(root, &alias, "bus/ccw/devices/%s/alias", c->busid) < 0 ||
-		    strcmp(alias, "1") != 0)
-			continue;
-		if (sysfs_read_attrf(root, &uid, "bus/ccw/devices/%s/uid", c->busid) < 0 ||
-		    uid_prefix(uid) != plen || strncmp(uid, base_uid, plen) != 0)
-			continue;
-		if (!(out[n++] = strdup(c->busid))) {
-			for (size_t k = 0; k < n; k++)
-				free(out[k]);
-			free(out);
-			return -ENOMEM;
+	/* The DASD drivers' own lists, and of each device only its alias
+	 * flag: a host with 1000 DASDs is read in a blink, not listed whole. */
+	static const char *const drivers[] = {"dasd-eckd", "dasd-fba"};
+	for (size_t d = 0; plen && d < ELEMENTSOF(drivers); d++) {
+		_cleanup_closedir_ DIR *dir = sysfs_opendirf(root, "bus/ccw/drivers/%s", drivers[d]);
+		struct dirent *e;
+		while (dir && (e = readdir(dir))) {
+			_cleanup_free_ char *alias = NULL, *uid = NULL;
+			if (!ccw_busid_valid(e->d_name) || strcmp(e->d_name, base) == 0)
+				continue;
+			if (sysfs_read_attrf(root, &alias, "bus/ccw/devices/%s/alias", e->d_name) < 0 ||
+			    strcmp(alias, "1") != 0)
+				continue;
+			if (sysfs_read_attrf(root, &uid, "bus/ccw/devices/%s/uid", e->d_name) < 0 ||
+			    uid_prefix(uid) != plen || strncmp(uid, base_uid, plen) != 0)
+				continue;
+			char **nv = realloc(out, (n + 2) * sizeof(char *));
+			if (!nv)
+				return -ENOMEM;
+			out = nv;
+			out[n + 1] = NULL;
+			if (!(out[n] = strdup(e->d_name)))
+				return -ENOMEM;
+			n++;
 		}
 	}
-	*ret = out;
+	qsort(out, n, sizeof(char *), busid_strcmp);
+	*ret = TAKE_PTR(out);
 	return 0;
 }

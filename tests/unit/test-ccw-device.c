@@ -70,6 +70,14 @@ static void device(const char *sch, const char *busid, const char *cu, const cha
 		snprintf(t, sizeof(t), "../../../../bus/ccw/drivers/%s", driver);
 		snprintf(a, sizeof(a), "%s/driver", p);
 		link_to(t, a);
+		/* The driver's directory lists the devices bound to it, as the
+		 * kernel's does. */
+		char d[1000];
+		snprintf(d, sizeof(d), "%s/bus/ccw/drivers/%s", sys, driver);
+		mkdirs(d);
+		snprintf(t, sizeof(t), "../../../../devices/css0/%s/%s", sch, busid);
+		snprintf(a, sizeof(a), "bus/ccw/drivers/%s/%s", driver, busid);
+		link_to(t, a);
 	}
 }
 
