@@ -427,6 +427,10 @@ static void edit_finish(const WriteOutcome *o, void *userdata)
 		domain_def_free(d->def);
 		d->def = TAKE_PTR(j->def);
 		(void)hashmap_put(r->by_name, d->def->name, d);
+		/* The emulator's probe may have expanded the machine alias of
+		 * the definition after the copy was made: expand the copy too
+		 * (a rewrite follows), or the alias would stay for good. */
+		registry_expand_domain_machine(r, d);
 		registry_notify_definition(r, d);
 		if (o->unsynced < 0)
 			k = zv_error_set(

@@ -2854,5 +2854,17 @@ void harness_wait_machine_expanded(const char *path)
 			return;
 		usleep(100 * 1000);
 	}
+	/* What the daemon said of its emulator probe, from its start on
+	 * (the log's tail is printed anyway). */
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	if (read_file(H.host.daemon_log, &data, &len) >= 0) {
+		fprintf(stderr, "---- the daemon's words on the probe and machine types ----\n");
+		for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n"))
+			if (strstr(line, "Emulator") || strstr(line, "capabilit") ||
+			    strstr(line, "Probing") || strstr(line, "machine type") ||
+			    strstr(line, "Defined domain") || strstr(line, "ready on"))
+				fprintf(stderr, "%s\n", line);
+	}
 	fail_msg("the machine type of %s was not expanded within 30 s", path);
 }
