@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 
+#include "util/cleanup.h"
+
 int bus_append_dict_entry(sd_bus_message *m, const char *key, const char *type, ...)
 {
 	va_list ap;
@@ -38,4 +40,25 @@ int bus_append_dict_strv(sd_bus_message *m, const char *key, char **strv)
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	return r;
+}
+
+int bus_reply_dict_list(sd_bus_message *m, const void *items, size_t n, size_t size,
+			int (*append)(sd_bus_message *reply, const void *item))
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = sd_bus_message_open_container(reply, 'a', "{sv}");
+		if (r >= 0)
+			r = append(reply, (const char *)items + i * size);
+		if (r >= 0)
+			r = sd_bus_message_close_container(reply);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
 }

@@ -234,11 +234,10 @@ int host_method_set_ccw_online(sd_bus_message *m, void *userdata, sd_bus_error *
 
 /* --- ListDasds ----------------------------------------------------------- */
 
-static int append_dasd(sd_bus_message *reply, const Dasd *d)
+static int append_dasd(sd_bus_message *reply, const void *item)
 {
-	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
-	if (r >= 0)
-		r = bus_append_dict_entry(reply, "bus-id", "s", d->busid);
+	const Dasd *d = item;
+	int r = bus_append_dict_entry(reply, "bus-id", "s", d->busid);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "status", "s", d->status);
 	if (r >= 0)
@@ -259,8 +258,6 @@ static int append_dasd(sd_bus_message *reply, const Dasd *d)
 		r = bus_append_dict_entry(reply, "uid", "s", d->uid);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "by-path", "s", d->by_path);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
 	return r;
 }
 
@@ -268,7 +265,6 @@ int host_method_list_dasds(sd_bus_message *m, void *userdata, sd_bus_error *erro
 {
 	Objects *o = userdata;
 	_cleanup_(dasd_list_done) DasdList l = {};
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	assert(m);
 	assert(o);
 
@@ -279,14 +275,5 @@ int host_method_list_dasds(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	if (r < 0)
 		return bus_error_setf(error, ZV_ERROR_HOST, "Cannot list the DASDs below %s: %s",
 				      o->settings->sysfs_root, strerror(-r));
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < l.n; i++)
-		r = append_dasd(reply, &l.dasds[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return bus_reply_dict_list(m, l.dasds, l.n, sizeof(*l.dasds), append_dasd);
 }

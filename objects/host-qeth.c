@@ -32,11 +32,10 @@ static int check_busid(const char *busid, sd_bus_error *error)
 
 /* --- ListQethDevices ------------------------------------------------------ */
 
-static int append_device(sd_bus_message *reply, const QethDevice *d)
+static int append_device(sd_bus_message *reply, const void *item)
 {
-	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
-	if (r >= 0)
-		r = bus_append_dict_entry(reply, "id", "s", d->id);
+	const QethDevice *d = item;
+	int r = bus_append_dict_entry(reply, "id", "s", d->id);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "configured", "b", (int)d->configured);
 	if (r >= 0)
@@ -62,8 +61,6 @@ static int append_device(sd_bus_message *reply, const QethDevice *d)
 		if (r >= 0)
 			r = bus_append_dict_entry(reply, "if_name", "s", d->if_name);
 	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
 	return r;
 }
 
@@ -72,7 +69,6 @@ int method_list_qeth_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
 	Objects *o = userdata;
 	ZvError err = ZV_ERROR_INIT;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(qeth_list_done) QethList list = {};
 	assert(m);
 	assert(o);
@@ -83,16 +79,7 @@ int method_list_qeth_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = qeth_list(o->settings->sysfs_root, &list, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < list.n; i++)
-		r = append_device(reply, &list.devs[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return bus_reply_dict_list(m, list.devs, list.n, sizeof(*list.devs), append_device);
 }
 
 /* --- the stores, in the worker ---------------------------------------------- */

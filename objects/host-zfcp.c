@@ -34,14 +34,13 @@ static int append_str_if(sd_bus_message *reply, const char *key, const char *val
 	return value ? bus_append_dict_entry(reply, key, "s", value) : 0;
 }
 
-static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
+static int append_scsi(sd_bus_message *reply, const void *item)
 {
+	const HostScsiDevice *d = item;
 	char adapter[32];
 	/* What a <hostdev type='scsi'> names: adapter, bus, target, unit. */
 	snprintf(adapter, sizeof(adapter), "scsi_host%u", d->host);
-	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
-	if (r >= 0)
-		r = bus_append_dict_entry(reply, "address", "s", d->address);
+	int r = bus_append_dict_entry(reply, "address", "s", d->address);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "adapter", "s", adapter);
 	if (r >= 0)
@@ -72,8 +71,6 @@ static int append_scsi(sd_bus_message *reply, const HostScsiDevice *d)
 		r = append_str_if(reply, "wwpn", d->wwpn);
 	if (r >= 0)
 		r = append_str_if(reply, "fcp-lun", d->fcp_lun);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
 	return r;
 }
 
@@ -82,7 +79,6 @@ int method_list_scsi_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
 	Objects *o = userdata;
 	ZvError err = ZV_ERROR_INIT;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(host_scsi_device_list_done) HostScsiDeviceList l = {};
 	assert(m);
 	assert(o);
@@ -93,23 +89,13 @@ int method_list_scsi_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = host_scsi_device_list(o->settings->sysfs_root, o->settings->dev_root, &l, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < l.n; i++)
-		r = append_scsi(reply, &l.devices[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return bus_reply_dict_list(m, l.devices, l.n, sizeof(*l.devices), append_scsi);
 }
 
-static int append_zfcp(sd_bus_message *reply, const HostZfcpDevice *d)
+static int append_zfcp(sd_bus_message *reply, const void *item)
 {
-	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
-	if (r >= 0)
-		r = bus_append_dict_entry(reply, "busid", "s", d->busid);
+	const HostZfcpDevice *d = item;
+	int r = bus_append_dict_entry(reply, "busid", "s", d->busid);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "online", "b", (int)d->online);
 	if (r >= 0)
@@ -120,8 +106,6 @@ static int append_zfcp(sd_bus_message *reply, const HostZfcpDevice *d)
 		r = append_str_if(reply, "scsi-host", d->scsi_host);
 	if (r >= 0)
 		r = bus_append_dict_strv(reply, "ports", d->ports);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
 	return r;
 }
 
@@ -130,7 +114,6 @@ int method_list_zfcp_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
 	Objects *o = userdata;
 	ZvError err = ZV_ERROR_INIT;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(host_zfcp_device_list_done) HostZfcpDeviceList l = {};
 	assert(m);
 	assert(o);
@@ -141,16 +124,7 @@ int method_list_zfcp_devices(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = host_zfcp_device_list(o->settings->sysfs_root, &l, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < l.n; i++)
-		r = append_zfcp(reply, &l.devices[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return bus_reply_dict_list(m, l.devices, l.n, sizeof(*l.devices), append_zfcp);
 }
 
 /* --- the stores ---------------------------------------------------------- */

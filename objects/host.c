@@ -48,11 +48,10 @@ int host_authorize_device(Objects *o, sd_bus_message *m, const char *verb, const
 
 /* --- ListNetworkLinks --------------------------------------------------- */
 
-static int append_link(sd_bus_message *reply, const HostLink *l)
+static int append_link(sd_bus_message *reply, const void *item)
 {
-	int r = sd_bus_message_open_container(reply, 'a', "{sv}");
-	if (r >= 0)
-		r = bus_append_dict_entry(reply, "name", "s", l->name);
+	const HostLink *l = item;
+	int r = bus_append_dict_entry(reply, "name", "s", l->name);
 	if (r >= 0)
 		r = bus_append_dict_entry(reply, "index", "u", l->index);
 	if (r >= 0)
@@ -79,8 +78,6 @@ static int append_link(sd_bus_message *reply, const HostLink *l)
 		r = bus_append_dict_entry(reply, "link", "s", l->vlan_link);
 	if (r >= 0 && l->vlan_link)
 		r = bus_append_dict_entry(reply, "vlan-id", "q", l->vlan_id);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
 	return r;
 }
 
@@ -89,7 +86,6 @@ static int method_list_network_links(sd_bus_message *m, void *userdata, sd_bus_e
 {
 	Objects *o = userdata;
 	ZvError err = ZV_ERROR_INIT;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(host_link_list_done) HostLinkList links = {};
 	assert(m);
 	assert(o);
@@ -100,16 +96,7 @@ static int method_list_network_links(sd_bus_message *m, void *userdata, sd_bus_e
 	r = host_link_list(o->settings->sysfs_root, &links, &err);
 	if (r < 0)
 		return bus_error_from_zv(error, &err, r);
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < links.n; i++)
-		r = append_link(reply, &links.links[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return bus_reply_dict_list(m, links.links, links.n, sizeof(*links.links), append_link);
 }
 
 /* --- changing links ----------------------------------------------------- */
