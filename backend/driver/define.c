@@ -430,8 +430,8 @@ static void edit_finish(const WriteOutcome *o, void *userdata)
 		/* The emulator's probe may have expanded the machine alias of
 		 * the definition after the copy was made: expand the copy too
 		 * (a rewrite follows), or the alias would stay for good. */
-		registry_expand_domain_machine(r, d);
-		registry_notify_definition(r, d);
+		if (!registry_expand_domain_machine(r, d))
+			registry_notify_definition(r, d);
 		if (o->unsynced < 0)
 			k = zv_error_set(
 				&j->err, ZV_ERROR_HOST, -o->unsynced,

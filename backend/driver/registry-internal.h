@@ -51,9 +51,10 @@ int registry_insert(Registry *r, DomainDef *def, bool persistent, Domain **ret);
 int registry_check_conflicts(Registry *r, const DomainDef *def, Domain **ret_existing, ZvError *err);
 
 /* d's machine alias expanded now that the probe has answered (and the
- * definition stored again), as DefineXML would have done: for a domain
- * whose define was on its way while the probe answered. */
-void registry_expand_domain_machine(Registry *r, Domain *d);
+ * definition stored again and announced), as DefineXML would have done:
+ * for a domain whose define or edit was on its way while the probe
+ * answered. Whether it expanded anything. */
+bool registry_expand_domain_machine(Registry *r, Domain *d);
 
 /* net-mac.c: a generated MAC of net (a NIC of own, or one about to join
  * it) drawn again until no other NIC of the host or of own has it; every

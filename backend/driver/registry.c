@@ -278,14 +278,15 @@ static int parse(Registry *r, const char *xml, size_t len, DomainDef **ret, ZvEr
  * moments after a start, or placed in StateDir by hand) still name the
  * alias: expand them now, as DefineXML would have. A type the emulator
  * does not offer stays as it is; starting it will say so. */
-void registry_expand_domain_machine(Registry *r, Domain *d)
+bool registry_expand_domain_machine(Registry *r, Domain *d)
 {
 	if (registry_expand_machine(r, d->def, NULL) <= 0)
-		return;
+		return false;
 	log_info("Domain %s: machine type is %s on this host", domain_name(d), d->def->os_machine);
 	if (d->persistent && registry_store_definition(r, d) < 0)
 		log_error("Domain %s: cannot queue the write of its definition", domain_name(d));
 	registry_notify_definition(r, d);
+	return true;
 }
 
 static void expand_pending_machines(Registry *r)
