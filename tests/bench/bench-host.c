@@ -154,6 +154,31 @@ static unsigned count_array(sd_bus_message *reply, const char *contents)
 	return n;
 }
 
+/* A list call, HOST_LISTS times after 2 unmeasured, each followed by
+ * its limit (the benchmark's own reads of the same sysfs), so that both
+ * see the same load of the machine (the simulator is a process like any
+ * other); the reply must hold want entries. */
+static void measure_list(const char *sys, const char *dev, const char *method, const char *entry_type,
+			 bool dasds, unsigned want, int row, int floor_row)
+{
+	for (unsigned i = 0; i < HOST_LISTS + 2; i++) {
+		double ms;
+		sd_bus_message *reply =
+			bench_call(&ms, ZVIRT_BUS_NAME, HOST_PATH, HOST_IFACE, method, "a{sv}", 0);
+		unsigned n = count_array(reply, entry_type);
+
+		sd_bus_message_unref(reply);
+		if (n != want)
+			fail_msg("%s returned %u entries, sysfs has %u", method, n, want);
+		uint64_t t0 = now_ns();
+		(void)own_listing(sys, dev, dasds, NULL);
+		if (i >= 2) {
+			series_add(&rows[floor_row].s, ms_since(t0));
+			series_add(&rows[row].s, ms);
+		}
+	}
+}
+
 static void phase_lists(void)
 {
 	const char *sys = harness_sim_sysfs(), *dev = harness_sim_devroot();
@@ -164,42 +189,10 @@ static void phase_lists(void)
 		fail_msg("the simulator shows %u DASDs, expected at least %d", n_dasds, N_GENERATED);
 	progress("host: ListCcwDevices (%u devices) and ListDasds (%u DASDs), %d calls each", n_ccw, n_dasds,
 		 HOST_LISTS);
-	/* Each call followed by its limit, so that both see the same load
-	 * of the machine (the simulator is a process like any other). */
-	for (unsigned i = 0; i < HOST_LISTS + 2; i++) {
-		double ms;
-		uint64_t t0;
-		sd_bus_message *reply =
-			bench_call(&ms, ZVIRT_BUS_NAME, HOST_PATH, HOST_IFACE, "ListCcwDevices", "a{sv}", 0);
-		unsigned n = count_array(reply, "(sssbs)");
-
-		sd_bus_message_unref(reply);
-		if (n != n_ccw)
-			fail_msg("ListCcwDevices returned %u devices, sysfs has %u", n, n_ccw);
-		t0 = now_ns();
-		(void)own_listing(sys, dev, false, NULL);
-		if (i >= 2) {
-			series_add(&rows[ROW_HOST_LIST_CCW_FLOOR].s, ms_since(t0));
-			series_add(&rows[ROW_HOST_LIST_CCW].s, ms);
-		}
-	}
-	for (unsigned i = 0; i < HOST_LISTS + 2; i++) {
-		double ms;
-		uint64_t t0;
-		sd_bus_message *reply =
-			bench_call(&ms, ZVIRT_BUS_NAME, HOST_PATH, HOST_IFACE, "ListDasds", "a{sv}", 0);
-		unsigned n = count_array(reply, "a{sv}");
-
-		sd_bus_message_unref(reply);
-		if (n != n_dasds)
-			fail_msg("ListDasds returned %u DASDs, sysfs has %u", n, n_dasds);
-		t0 = now_ns();
-		(void)own_listing(sys, dev, true, NULL);
-		if (i >= 2) {
-			series_add(&rows[ROW_HOST_LIST_DASD_FLOOR].s, ms_since(t0));
-			series_add(&rows[ROW_HOST_LIST_DASD].s, ms);
-		}
-	}
+	measure_list(sys, dev, "ListCcwDevices", "(sssbs)", false, n_ccw, ROW_HOST_LIST_CCW,
+		     ROW_HOST_LIST_CCW_FLOOR);
+	measure_list(sys, dev, "ListDasds", "a{sv}", true, n_dasds, ROW_HOST_LIST_DASD,
+		     ROW_HOST_LIST_DASD_FLOOR);
 }
 
 /* ---- SetCcwOnline until the block device is there ---- */
