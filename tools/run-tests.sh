@@ -23,22 +23,34 @@ setup() {
 	fi
 }
 
+# meson test, and on failure the reasons at the end of the output.
+run() {
+	dir=$1
+	shift
+	meson test -C "$dir" --print-errorlogs "$@" || {
+		sh tools/test-failures.sh "$dir"
+		exit 1
+	}
+}
+
 # ASan's leak checker at exit; QEMU children are not instrumented.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 setup build-ci -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-ci
-meson test -C build-ci --print-errorlogs --num-processes 2
+run build-ci --num-processes 2
 
 # valgrind: the unit tests, and the daemon of every integration test (the
 # harness runs it under ZVIRTD_WRAPPER and fails on an unclean exit).
 VALGRIND='valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
 setup build-valgrind -Dwerror=true
 ninja -C build-valgrind
-meson test -C build-valgrind --suite unit --print-errorlogs --wrapper "$VALGRIND"
-ZVIRTD_WRAPPER=$VALGRIND meson test -C build-valgrind --suite integration --print-errorlogs --num-processes 2
+run build-valgrind --suite unit --wrapper "$VALGRIND"
+export ZVIRTD_WRAPPER="$VALGRIND"
+run build-valgrind --suite integration --num-processes 2
+unset ZVIRTD_WRAPPER
 
 # RSS after hostile calls means something only without valgrind and ASan:
 # the "memory" suite once more on the plain build, the daemon unwrapped.
-meson test -C build-valgrind --suite memory --print-errorlogs
+run build-valgrind --suite memory
