@@ -370,6 +370,9 @@ void harness_peer_nobody_expect_error(const char *error_name, const char *path, 
 
 /* Asserting: the whole file, NUL-terminated (malloc'd). */
 char *harness_read_file(const char *path);
+/* The same, but NULL for a file that does not exist (any more): for
+ * files that a running process renames, like rotated logs. */
+char *harness_read_file_if_exists(const char *path);
 /* Asserting: replace the file with text. */
 void harness_write_file(const char *path, const char *text);
 
