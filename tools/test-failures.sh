@@ -14,9 +14,19 @@ awk '
 /^=+ [0-9]+\/[0-9]+ =+$/ { test = ""; failed = 0; next }
 /^test: / { sub(/^test: +/, ""); test = $0; next }
 /^result: / { failed = ($0 !~ /exit status 0$/ && $0 !~ /skipped/); next }
-failed && (/\[  (ERROR|FAILED) +\]/ || /\[   LINE   \]/ || /^harness: / ||
+# A cmocka message can span lines (a command output): keep them up to
+# the [ LINE ] that ends it.
+failed && inmsg && !/\[   LINE   \]/ {
+	print test ":   " $0
+	if (++inmsg > 40) inmsg = 0
+	if (++n >= 200) { print "(more in " FILENAME ")"; exit }
+	next
+}
+{ inmsg = 0 }
+failed && /\[  ERROR   \] --- / { inmsg = 1 }
+failed && (/^ERROR: / || /\[  (ERROR|FAILED) +\]/ || /\[   LINE   \]/ || /^harness: / ||
 	   / within [0-9]+ ms/ || /Failure!/ || /ERROR: AddressSanitizer/ ||
 	   /runtime error:/ || /^==[0-9]+== .*(Invalid|uninitialised|definitely)/) {
 	print test ": " $0
-	if (++n >= 120) { print "(more in " FILENAME ")"; exit }
+	if (++n >= 200) { print "(more in " FILENAME ")"; exit }
 }' "$log"
