@@ -52,6 +52,9 @@ struct Domain {
 	struct RestoreOp *restore;          /* restore.c: QEMU reads the image */
 	bool start_image_paused;            /* the image was taken while paused */
 	struct DumpOp *dump;                /* dump.c: the dump under way */
+	struct MigrationOut *migration_out; /* migration-out.c: Migrate under way */
+	uint64_t migrate_speed_mibps;       /* SetMigrationMaxSpeed; 0: unlimited */
+	uint64_t migrate_downtime_ms;       /* SetMigrationMaxDowntime; 0: QEMU's */
 	struct HotplugOp *hotplug;          /* hotplug.c: the live device change under way */
 	struct HotplugOp *hotplug_deferred; /* hotplug.c: live no-op updates still to answer */
 

@@ -11,6 +11,7 @@
 #include "job-internal.h"
 #include "net.h"
 #include "dump-internal.h"
+#include "migration-out-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
@@ -117,6 +118,7 @@ Domain *domain_free(Domain *d)
 	domain_save_forget_detached(d);
 	domain_restore_forget(d);
 	domain_dump_forget(d);
+	domain_migrate_forget(d);
 	domain_def_free(d->def);
 	domain_def_free(d->live);
 	free(d->qmp_path);

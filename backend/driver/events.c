@@ -13,6 +13,7 @@
 
 #include "domain-internal.h"
 #include "dump-internal.h"
+#include "migration-out-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
@@ -115,6 +116,10 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 		if (op_owns(d, DOMAIN_OP_SUSPEND, DOMAIN_OP_START) || d->state != DOMAIN_STATE_RUNNING ||
 		    d->guest_halted || d->stop_expected || d->save || d->undo_save || d->dump)
 			return;
+		if (migration_out_owns_stop(d)) {
+			domain_migrate_cpus_stopped(d);
+			return;
+		}
 		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_UNKNOWN);
 		break;
 	case QEMU_EVENT_RESUME:
@@ -144,6 +149,7 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 	case QEMU_EVENT_MIGRATION:
 		domain_save_migration_event(d);
 		domain_restore_migration_event(d);
+		domain_migrate_qemu_event(d);
 		break;
 	case QEMU_EVENT_DUMP_COMPLETED:
 		domain_dump_event(d);

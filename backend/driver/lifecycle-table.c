@@ -18,6 +18,7 @@ static const char *const op_names[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_RESUME] = "Resume",
 	[DOMAIN_OP_UNDEFINE] = "Undefine",
 	[DOMAIN_OP_MANAGED_SAVE] = "ManagedSave",
+	[DOMAIN_OP_MIGRATE] = "Migrate",
 	[DOMAIN_OP_CORE_DUMP] = "CoreDump",
 	[DOMAIN_OP_INJECT_NMI] = "InjectNMI",
 	[DOMAIN_OP_OPEN_CONSOLE] = "OpenConsole",
@@ -44,6 +45,7 @@ static const unsigned allowed_states[_DOMAIN_OP_MAX] = {
 	[DOMAIN_OP_RESUME] = BIT(DOMAIN_STATE_PAUSED),
 	[DOMAIN_OP_UNDEFINE] = BIT(DOMAIN_STATE_SHUT_OFF),
 	[DOMAIN_OP_MANAGED_SAVE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
+	[DOMAIN_OP_MIGRATE] = BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED),
 	/* A crashed guest is kept (on_crash preserve) for exactly this. */
 	[DOMAIN_OP_CORE_DUMP] =
 		BIT(DOMAIN_STATE_RUNNING) | BIT(DOMAIN_STATE_PAUSED) | BIT(DOMAIN_STATE_CRASHED),

@@ -22,6 +22,7 @@ typedef enum DomainOp {
 	DOMAIN_OP_UNDEFINE,
 	DOMAIN_OP_MANAGED_SAVE,
 	DOMAIN_OP_CORE_DUMP,
+	DOMAIN_OP_MIGRATE,
 	/* These two change no state; the table only says when they work. */
 	DOMAIN_OP_INJECT_NMI,
 	DOMAIN_OP_OPEN_CONSOLE,

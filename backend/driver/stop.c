@@ -14,6 +14,7 @@
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "dump-internal.h"
+#include "migration-out-internal.h"
 #include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
@@ -156,6 +157,7 @@ void domain_stopped(Domain *d)
 	registry_notify_definition(r, d);
 	(void)domain_save_stopped(d); /* answers a ManagedSave */
 	domain_dump_stopped(d);
+	domain_migrate_stopped(d); /* fails a Migrate */
 	finish_op_stopped(d, was_starting, reason, &err);
 	/* Destroy callers: answered once the process is really gone. */
 	domain_answer_stop_waiters(d, 0, NULL);
