@@ -109,7 +109,7 @@ static int prop_domain(sd_bus *bus, const char *path, const char *iface, const c
 /* --- Cancel ------------------------------------------------------------- */
 
 /* Cancelling is allowed to whoever may start the job. */
-static const char *job_action(JobType t)
+const char *job_polkit_action(JobType t)
 {
 	switch (t) {
 	case JOB_DUMP:
@@ -140,7 +140,7 @@ static int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	const char *details[] = {
 		"verb", "domjobabort", "domain_name", domain_name(d), "domain_uuid", domain_uuid(d), NULL,
 	};
-	r = polkit_check(objects_of_domain(d), m, job_action(job_get_type(j)), details,
+	r = polkit_check(objects_of_domain(d), m, job_polkit_action(job_get_type(j)), details,
 			 common.no_user_interaction, error);
 	if (r <= 0)
 		return r == 0 ? 1 : r;

@@ -734,6 +734,10 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	r = objects_add_host_object(o, &o->slots[12]);
 	if (r < 0)
 		goto fail;
+	r = sd_bus_add_fallback_vtable(bus, &o->slots[13], ZVIRT_DOMAIN_PREFIX, ZVIRT_DOMAIN_IFACE,
+				       domain_migrate_vtable, domain_object_find, o);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,
@@ -770,6 +774,7 @@ Objects *objects_free(Objects *o)
 	hashmap_free(o->pending_creates);
 	objects_devices_done(o);
 	objects_host_done(o);
+	objects_migrate_done(o);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

@@ -43,7 +43,8 @@ struct Objects {
 	struct Worker *host_worker;           /* host.c: the host calls' blocking stores */
 	struct HostStore *host_stores;        /* host.c: those not answered yet */
 	struct CcwObjects *ccw_objects;       /* ccw-objects.c: the CcwDevice objects */
-	sd_bus_slot *slots[13];
+	struct MigrateFlow *migrate_flows; /* domain-migrate.c: Migrate calls talking to their destination */
+	sd_bus_slot *slots[14];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;
@@ -65,6 +66,12 @@ extern const sd_bus_vtable domain_vtable[];
 /* domain-resources.c: vCPUs, CPU weight and I/O threads, on the same
  * interface (a second vtable keeps that file apart). */
 extern const sd_bus_vtable domain_resources_vtable[];
+/* domain-migrate.c: Migrate, its tuning and AbortJob. */
+extern const sd_bus_vtable domain_migrate_vtable[];
+typedef struct MigrateFlow MigrateFlow;
+/* At exit: the migrations' connections to their destinations close
+ * (each destination drops its half when its caller leaves). */
+void objects_migrate_done(Objects *o);
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
 /* Bus filter: polkit for Properties.Set of Domain.Autostart. */
@@ -118,6 +125,8 @@ void objects_manager_counts_changed(Objects *o);
 /* /org/zvirt1/job/<n> */
 #define JOB_PATH_MAX (sizeof(ZVIRT_JOB_PREFIX "/") + 10)
 const char *job_object_path(const Job *j, char buf[static JOB_PATH_MAX]);
+/* The polkit action that starts a job of that type (and may cancel it). */
+const char *job_polkit_action(JobType t);
 /* job.c: the Job objects, and the registry callbacks that announce them. */
 int objects_add_job_objects(Objects *o, sd_bus_slot **ret_vtable, sd_bus_slot **ret_enumerator);
 void objects_job_callbacks(RegistryCallbacks *cb);
