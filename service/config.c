@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <arpa/inet.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "conf/domain-def.h"
+#include "migration/hosts-allow.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -381,6 +383,49 @@ static int parse_group(const char *value, void *field, char *why, size_t why_siz
 	return replace_string(field, value);
 }
 
+/* A TCP port, 1 to 65535. */
+static int parse_port(const char *value, void *field, char *why, size_t why_size)
+{
+	uint64_t v;
+	int r = parse_u64(value, &v);
+	if (r < 0 || v < 1 || v > UINT16_MAX) {
+		snprintf(why, why_size, "expected a TCP port, 1 to 65535");
+		return -EINVAL;
+	}
+	*(uint16_t *)field = (uint16_t)v;
+	return 0;
+}
+
+/* A numeric IPv4 or IPv6 address: the relocation server never looks a
+ * name up (that would block the loop at every migration). */
+static int parse_numeric_address(const char *value, void *field, char *why, size_t why_size)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	if (inet_pton(AF_INET, value, &a4) != 1 && inet_pton(AF_INET6, value, &a6) != 1) {
+		snprintf(why, why_size, "expected a numeric IPv4 or IPv6 address");
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
+/* HostsAllow=: the expressions must compile now, so a typo is an error
+ * at its line rather than a refused migration later. */
+static int parse_hosts_allow(const char *value, void *field, char *why, size_t why_size)
+{
+	_cleanup_free_ char *error = NULL;
+	HostsAllow *h = NULL;
+	int r = hosts_allow_parse(value, &h, &error);
+	hosts_allow_free(h);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		snprintf(why, why_size, "%s", error ?: "expected regular expressions separated by spaces");
+		return -EINVAL;
+	}
+	return replace_string(field, value);
+}
+
 static int parse_log_target(const char *value, void *field, char *why, size_t why_size)
 {
 	if (strcmp(value, "journal") != 0 && strcmp(value, "stderr") != 0 &&
@@ -431,11 +476,18 @@ static const ConfigKey config_keys[] = {
 	KEY("Hypervisor", "DevRoot", parse_directory, dev_root),
 
 	KEY("Network", "DefaultNIC", parse_ifname, default_nic),
+
+	KEY("Relocation", "Server", parse_boolean, relocation_server),
+	KEY("Relocation", "Address", parse_numeric_address, relocation_address),
+	KEY("Relocation", "Port", parse_port, relocation_port),
+	KEY("Relocation", "HostsAllow", parse_hosts_allow, relocation_hosts_allow),
+	KEY("Relocation", "PortMin", parse_port, migration_port_min),
+	KEY("Relocation", "PortMax", parse_port, migration_port_max),
 };
 
 /* A key is accepted only once the feature behind it works; keys and
  * sections for later features arrive with them. */
-static const char *const config_sections[] = {"Daemon", "Hypervisor", "Network"};
+static const char *const config_sections[] = {"Daemon", "Hypervisor", "Network", "Relocation"};
 
 /* "Key=" puts back the default, so a drop-in can undo an earlier file
  * the way systemd's empty assignments do. */
@@ -470,12 +522,16 @@ static int config_handler(void *user, const char *section, const char *name, con
 			known_section = true;
 	if (!section[0]) {
 		config_fail(p, -EINVAL, p->path, p->lineno,
-			    "%s= outside of any section; expected it under [Daemon] or [Hypervisor]", name);
+			    "%s= outside of any section; expected it under [Daemon], [Hypervisor], "
+			    "[Network] or [Relocation]",
+			    name);
 		return 0;
 	}
 	if (!known_section) {
-		config_fail(p, -EINVAL, p->path, p->section_lineno,
-			    "unknown section [%s]; expected [Daemon] or [Hypervisor]", section);
+		config_fail(
+			p, -EINVAL, p->path, p->section_lineno,
+			"unknown section [%s]; expected [Daemon], [Hypervisor], [Network] or [Relocation]",
+			section);
 		return 0;
 	}
 
@@ -708,6 +764,11 @@ int config_load(const char *path, bool allow_missing, Settings *ret, char **ret_
 	}
 	if (r >= 0)
 		r = config_resolve_identity(&p, path, &s, &defaults);
+	if (r >= 0 && s.migration_port_min > s.migration_port_max)
+		r = config_fail(
+			&p, -EINVAL, path, 0,
+			"[Relocation] PortMin=%u is above PortMax=%u: the migration port range is empty",
+			s.migration_port_min, s.migration_port_max);
 
 	if (r < 0) {
 		if (ret_error)

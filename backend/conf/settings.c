@@ -45,6 +45,10 @@ int settings_init_defaults(Settings *s)
 		.log_limit = 2 * 1024 * 1024,
 		.qemu_uid = (uid_t)-1,
 		.qemu_gid = (gid_t)-1,
+		.relocation_server = false,
+		.relocation_port = 8002,
+		.migration_port_min = 49152,
+		.migration_port_max = 49215,
 	};
 
 	/* Every string is heap-owned, even the fixed ones, so the config
@@ -53,6 +57,8 @@ int settings_init_defaults(Settings *s)
 	    !(s->run_dir = strdup("/run/zvirtd")) || !(s->log_dir = strdup("/var/log/zvirtd")) ||
 	    !(s->emulator = strdup("/usr/bin/qemu-system-s390x")) || !(s->user = strdup("zvirt-qemu")) ||
 	    !(s->sysfs_root = strdup("/sys")) || !(s->dev_root = strdup("/dev")) ||
+	    !(s->relocation_address = strdup("127.0.0.1")) ||
+	    !(s->relocation_hosts_allow = strdup("^localhost$")) ||
 	    !(s->log_pump = strdup(getenv("ZVIRTD_LOG_PUMP") ?: ZVIRTD_LOG_PUMP))) {
 		settings_done(s);
 		return -ENOMEM;
@@ -77,6 +83,8 @@ void settings_done(Settings *s)
 	free(s->sysfs_root);
 	free(s->dev_root);
 	free(s->default_nic);
+	free(s->relocation_address);
+	free(s->relocation_hosts_allow);
 	free(s->qemu_groups);
 	/* Zeroed so a second settings_done() (cleanup after an explicit
 	 * one) is harmless. */

@@ -63,6 +63,20 @@ typedef struct Settings {
 	 * default-nic); NULL: such an interface cannot start. */
 	char *default_nic;
 
+	/* [Relocation]: xend's relocation server, the destination's side of
+	 * a migration. Server=: whether PrepareMigration is accepted.
+	 * Address=: the numeric address the data connection is accepted on.
+	 * Port=: the port xend listened on, shown to peers (the data uses
+	 * PortMin= to PortMax=, libvirt's migration port range). HostsAllow=:
+	 * regexes over the peer's name and address (migration/hosts-allow.h),
+	 * "" lets every peer in. */
+	bool relocation_server;
+	char *relocation_address;
+	uint16_t relocation_port;
+	char *relocation_hosts_allow;
+	uint16_t migration_port_min;
+	uint16_t migration_port_max;
+
 	/* Not a key: the program that writes those logs, the build's
 	 * libexecdir/zvirtd-log-pump or $ZVIRTD_LOG_PUMP (tests run the
 	 * one in the build tree). */

@@ -127,6 +127,12 @@ static void assert_settings_equal(const Settings *a, const Settings *b)
 	assert_true((a->group == NULL) == (b->group == NULL));
 	if (a->group)
 		assert_string_equal(a->group, b->group);
+	assert_int_equal(a->relocation_server, b->relocation_server);
+	assert_string_equal(a->relocation_address, b->relocation_address);
+	assert_int_equal(a->relocation_port, b->relocation_port);
+	assert_string_equal(a->relocation_hosts_allow, b->relocation_hosts_allow);
+	assert_int_equal(a->migration_port_min, b->migration_port_min);
+	assert_int_equal(a->migration_port_max, b->migration_port_max);
 }
 
 static void test_defaults(void **state)
@@ -209,7 +215,9 @@ static void test_shipped_conf(void **state)
 		"RunDir",        "LogDir",      "IdleTimeoutSec",
 		"Emulator",      "Accelerator", "ReservedHostMemory",
 		"EmulatorAllow", "User",        "Group",
-		"ConsoleLimit",  "LogLimit",
+		"ConsoleLimit",  "LogLimit",    "Server",
+		"Address",       "Port",        "HostsAllow",
+		"PortMin",       "PortMax",
 	};
 	size_t size = 0, n_keys = 0;
 
@@ -430,7 +438,8 @@ static void test_unknown(void **state)
 	write_text(f->conf, "[Daemon]\nLogLevel=info\n[Deamon]\n\nLogLevel=debug\n");
 	expect_error(f, -EINVAL,
 		     (const char *const[]){l3, "unknown section [Deamon]",
-					   "expected [Daemon] or [Hypervisor]", NULL});
+					   "expected [Daemon], [Hypervisor], [Network] or [Relocation]",
+					   NULL});
 
 	/* Keys are case-sensitive, as in systemd. */
 	write_text(f->conf, "[Daemon]\n\n\n\nloglevel=info\n");
@@ -451,20 +460,17 @@ static void expect_error_at(Fixture *f, const char *text, unsigned line, const c
 	expect_error(f, -EINVAL, (const char *const[]){where, what, NULL});
 }
 
-/* Keys whose feature does not work yet are not accepted: each is refused
- * as an unknown key at its line, like a misspelt one, and [Relocation]
- * as an unknown section at its header. They come back with the
- * capability that makes them work. */
+/* Keys whose feature does not work yet, or no longer exists, are not
+ * accepted: each is refused as an unknown key at its line, like a
+ * misspelt one. */
 static void test_removed_keys(void **state)
 {
 	Fixture *f = *state;
 	static const struct {
-		const char *section, *key, *value;
+		const char *key, *value;
 	} removed[] = {
-		{"Hypervisor", "HostCPUs", "4"},    {"Hypervisor", "DefaultNIC", "bond0"},
-		{"Relocation", "Server", "yes"},    {"Relocation", "Address", "127.0.0.1"},
-		{"Relocation", "Port", "8002"},     {"Relocation", "HostsAllow", "^localhost$"},
-		{"Relocation", "PortMin", "49152"}, {"Relocation", "PortMax", "49215"},
+		{"HostCPUs", "4"},
+		{"DefaultNIC", "bond0"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(removed); i++) {
@@ -472,18 +478,10 @@ static void test_removed_keys(void **state)
 		_cleanup_free_ char *text = NULL, *what = NULL;
 
 		/* Where it used to be: line 5, after a key that is fine. */
-		if (strcmp(removed[i].section, "Hypervisor") == 0) {
-			assert_true(asprintf(&text, "# removed\n[Hypervisor]\nAccelerator=tcg\n\n%s=%s\n",
-					     key, value) > 0);
-			assert_true(asprintf(&what, "unknown key %s= in section [Hypervisor]", key) > 0);
-			expect_error_at(f, text, 5, what);
-		} else {
-			assert_true(asprintf(&text,
-					     "# removed\n[Daemon]\nLogLevel=info\n[Relocation]\n%s=%s\n",
-					     key, value) > 0);
-			expect_error_at(f, text, 4,
-					"unknown section [Relocation]; expected [Daemon] or [Hypervisor]");
-		}
+		assert_true(asprintf(&text, "# removed\n[Hypervisor]\nAccelerator=tcg\n\n%s=%s\n", key,
+				     value) > 0);
+		assert_true(asprintf(&what, "unknown key %s= in section [Hypervisor]", key) > 0);
+		expect_error_at(f, text, 5, what);
 
 		/* In a section that exists, every one of them is an unknown key. */
 		free(TAKE_PTR(text));
@@ -507,6 +505,55 @@ static void test_removed_keys(void **state)
 	assert_true(asprintf(&where, "%s/50-old.conf:2: ", f->dropin) > 0);
 	expect_error(f, -EINVAL,
 		     (const char *const[]){where, "unknown key HostCPUs= in section [Hypervisor]", NULL});
+}
+
+/* [Relocation]: the defaults, every key, and each bad value refused at
+ * its line; an empty range is an error of the whole file. */
+static void test_relocation(void **state)
+{
+	Fixture *f = *state;
+	_cleanup_(settings_done) Settings s = {};
+	_cleanup_free_ char *err = NULL;
+
+	assert_int_equal(settings_init_defaults(&s), 0);
+	assert_false(s.relocation_server);
+	assert_string_equal(s.relocation_address, "127.0.0.1");
+	assert_int_equal(s.relocation_port, 8002);
+	assert_string_equal(s.relocation_hosts_allow, "^localhost$");
+	assert_int_equal(s.migration_port_min, 49152);
+	assert_int_equal(s.migration_port_max, 49215);
+	settings_done(&s);
+
+	write_text(f->conf, "[Relocation]\nServer=yes\nAddress=::1\nPort=8102\n"
+			    "HostsAllow=^host-a$ ^10\\.0\\.\nPortMin=50000\nPortMax=50000\n");
+	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+	assert_true(s.relocation_server);
+	assert_string_equal(s.relocation_address, "::1");
+	assert_int_equal(s.relocation_port, 8102);
+	assert_string_equal(s.relocation_hosts_allow, "^host-a$ ^10\\.0\\.");
+	assert_int_equal(s.migration_port_min, 50000);
+	assert_int_equal(s.migration_port_max, 50000);
+	settings_done(&s);
+
+	/* "Key=" puts the default back, as everywhere. */
+	write_text(f->conf, "[Relocation]\nAddress=10.1.2.3\nAddress=\nHostsAllow=\n");
+	assert_int_equal(config_load(f->conf, false, &s, &err), 0);
+	assert_string_equal(s.relocation_address, "127.0.0.1");
+	assert_string_equal(s.relocation_hosts_allow, "^localhost$");
+
+	expect_error_at(f, "[Relocation]\nServer=maybe\n", 2, "expected yes or no");
+	/* A name would be a blocking lookup at every migration. */
+	expect_error_at(f, "[Relocation]\nAddress=localhost\n", 2, "numeric IPv4 or IPv6");
+	expect_error_at(f, "[Relocation]\n\nAddress=10.0.0.300\n", 3, "numeric IPv4 or IPv6");
+	expect_error_at(f, "[Relocation]\nPort=0\n", 2, "1 to 65535");
+	expect_error_at(f, "[Relocation]\nPortMax=65536\n", 2, "1 to 65535");
+	expect_error_at(f, "[Relocation]\nPortMin=4x\n", 2, "1 to 65535");
+	expect_error_at(f, "[Relocation]\nHostsAllow=^ok$ (unclosed\n", 2, "(unclosed");
+
+	_cleanup_free_ char *where = NULL;
+	write_text(f->conf, "[Relocation]\nPortMin=50001\nPortMax=50000\n");
+	assert_true(asprintf(&where, "%s: ", f->conf) > 0);
+	expect_error(f, -EINVAL, (const char *const[]){where, "PortMin=50001 is above PortMax=50000", NULL});
 }
 
 static void test_syntax_errors(void **state)
@@ -745,6 +792,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test_setup_teardown(test_relocation, setup, teardown),
 		cmocka_unit_test(test_accelerator_strings),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shipped_conf, setup, teardown),
