@@ -73,7 +73,7 @@ char *domain_status_format(const DomainStatus *st)
 	put_attribute(f, "path", st->log_path ?: "");
 	fputs("/>\n", f);
 	if (st->starting || st->restart_pending || st->stop_expected || st->kill_at_usec || st->saving ||
-	    st->restoring) {
+	    st->restoring || st->incoming) {
 		fputs("  <intents", f);
 		if (st->starting)
 			put_attribute(f, "starting", st->start_paused ? "paused" : "yes");
@@ -87,6 +87,8 @@ char *domain_status_format(const DomainStatus *st)
 			put_attribute(f, "saving", st->saving_resume ? "running" : "paused");
 		if (st->restoring)
 			put_attribute(f, "restoring", "yes");
+		if (st->incoming)
+			put_attribute(f, "incoming", "yes");
 		fputs("/>\n", f);
 	}
 	if (st->owners.n > 0) {
@@ -119,7 +121,8 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 {
 	_cleanup_free_ char *starting = prop_dup(n, "starting"), *restart = prop_dup(n, "restart"),
 			    *stop = prop_dup(n, "stop"), *kill_at = prop_dup(n, "kill-at"),
-			    *saving = prop_dup(n, "saving"), *restoring = prop_dup(n, "restoring");
+			    *saving = prop_dup(n, "saving"), *restoring = prop_dup(n, "restoring"),
+			    *incoming = prop_dup(n, "incoming");
 
 	if (starting) {
 		if (strcmp(starting, "yes") != 0 && strcmp(starting, "paused") != 0)
@@ -142,6 +145,11 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 		if (strcmp(restoring, "yes") != 0)
 			return -EBADMSG;
 		st->restoring = true;
+	}
+	if (incoming) {
+		if (strcmp(incoming, "yes") != 0)
+			return -EBADMSG;
+		st->incoming = true;
 	}
 	if (stop) {
 		int r = domain_reason_from_string(stop);

@@ -73,6 +73,7 @@ typedef struct DomainStatus {
 	bool saving;           /* a ManagedSave was under way: cancel it, ... */
 	bool saving_resume;    /* ... and let the guest run again (it ran before) */
 	bool restoring;        /* the Start restores a managed-save image */
+	bool incoming;         /* QEMU waits for or receives a migration: never a guest of its own */
 
 	FileOwners owners; /* what to give back when QEMU has ended */
 } DomainStatus;
