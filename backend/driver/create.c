@@ -55,6 +55,21 @@ const char *registry_create_uuid(const RegistryCreate *c)
 	return c->uuid;
 }
 
+Registry *registry_create_registry(const RegistryCreate *c)
+{
+	return c->registry;
+}
+
+DomainDef *registry_create_def(const RegistryCreate *c)
+{
+	return c->def;
+}
+
+DomainDef *registry_create_steal_def(RegistryCreate *c)
+{
+	return TAKE_PTR(c->def);
+}
+
 static void create_unlink(RegistryCreate *c)
 {
 	Registry *r = c->registry;

@@ -53,6 +53,7 @@ struct Domain {
 	bool start_image_paused;            /* the image was taken while paused */
 	struct DumpOp *dump;                /* dump.c: the dump under way */
 	struct MigrationOut *migration_out; /* migration-out.c: Migrate under way */
+	struct MigrationIn *migration_in;   /* migration-in.c: an incoming migration */
 	uint64_t migrate_speed_mibps;       /* SetMigrationMaxSpeed; 0: unlimited */
 	uint64_t migrate_downtime_ms;       /* SetMigrationMaxDowntime; 0: QEMU's */
 	struct HotplugOp *hotplug;          /* hotplug.c: the live device change under way */

@@ -11,6 +11,7 @@
 #include "job-internal.h"
 #include "net.h"
 #include "dump-internal.h"
+#include "migration-in-internal.h"
 #include "migration-out-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
@@ -61,6 +62,7 @@ int domain_save_status(const Domain *d)
 		.kill_at_usec = d->kill_at_usec,
 		.saving = save_in_flight(d) || d->undo_save,
 		.restoring = d->restore != NULL,
+		.incoming = d->migration_in != NULL,
 		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,
 		.owners = d->owners,
 	};
@@ -100,6 +102,7 @@ Domain *domain_free(Domain *d)
 {
 	if (!d)
 		return NULL;
+	domain_incoming_kill(d); /* before its callers hear that it failed */
 	answer_pending_calls(d);
 	job_forget_domain(d);
 	domain_stats_answer_all(d);
@@ -119,6 +122,7 @@ Domain *domain_free(Domain *d)
 	domain_restore_forget(d);
 	domain_dump_forget(d);
 	domain_migrate_forget(d);
+	domain_incoming_forget(d);
 	domain_def_free(d->def);
 	domain_def_free(d->live);
 	free(d->qmp_path);

@@ -13,6 +13,7 @@
 
 #include "domain-internal.h"
 #include "dump-internal.h"
+#include "migration-in-internal.h"
 #include "migration-out-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
@@ -150,6 +151,7 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 		domain_save_migration_event(d);
 		domain_restore_migration_event(d);
 		domain_migrate_qemu_event(d);
+		domain_incoming_qemu_event(d);
 		break;
 	case QEMU_EVENT_DUMP_COMPLETED:
 		domain_dump_event(d);

@@ -63,6 +63,12 @@ int registry_unique_mac(Registry *r, const DomainDef *own, InterfaceDef *net, Zv
 int registry_unique_macs(Registry *r, DomainDef *def, ZvError *err);
 /* s390-ccw-virtio and other aliases → the host's versioned machine type:
  * 1 when def changed, 0 when not (or no probe answer yet). */
+/* create.c, for migration-in.c: the parsed definition of c (steal: the
+ * caller owns it), and its registry. */
+Registry *registry_create_registry(const RegistryCreate *c);
+DomainDef *registry_create_def(const RegistryCreate *c);
+DomainDef *registry_create_steal_def(RegistryCreate *c);
+
 int registry_expand_machine(Registry *r, DomainDef *def, ZvError *err);
 
 /* define.c: answers every DefineXML and ValidateXML still in flight

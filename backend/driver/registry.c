@@ -391,7 +391,10 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	/* A restore the previous daemon did not see through: QEMU may hold
 	 * half a guest. It goes (below); the image stays for the next Start. */
 	bool kill_restore = st->restoring;
-	if (kill_restore)
+	/* Nor an incoming migration: its QEMU never was a guest here, and
+	 * the source runs it again (its Finish never came). */
+	bool kill_incoming = st->incoming;
+	if (kill_restore || kill_incoming)
 		st->starting = false;
 	/* An image beside a running domain is not its own: a save that did
 	 * not finish (renamed into place before QEMU quit), or a restore
@@ -427,6 +430,10 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		d->stop_expected = true;
 		d->stop_reason = DOMAIN_REASON_SAVED;
 	}
+	if (kill_incoming) {
+		d->stop_expected = true;
+		d->stop_reason = DOMAIN_REASON_FAILED;
+	}
 	/* On failure d is shut off, and gone if it was transient. */
 	if (domain_reattach(d, st->pid, st->qmp_path) < 0)
 		return 0;
@@ -435,6 +442,10 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 			    "kept",
 			    domain_name(d));
 		domain_kill_qemu(d, DOMAIN_REASON_SAVED);
+	} else if (kill_incoming) {
+		log_warning("Domain %s: stopping an incoming migration the previous zvirtd did not finish",
+			    domain_name(d));
+		domain_kill_qemu(d, DOMAIN_REASON_FAILED);
 	} else if (quitting_saved) {
 		/* The image was in place and QEMU was quitting: finish that. */
 		domain_quit_qemu(d, DOMAIN_REASON_SAVED);

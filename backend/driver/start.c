@@ -29,6 +29,7 @@
 #include "qemu/pidfile.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
+#include "migration-in-internal.h"
 #include "save-internal.h"
 #include "store.h"
 #include "util/cleanup.h"
@@ -227,7 +228,7 @@ static int spawn_qemu(Domain *d, DomainDef *live, ZvError *err)
 		.qmp_fd = listen_fd,
 		.default_console_log_fd = console_fd,
 		.pidfile = pidfile,
-		.incoming_defer = d->restore != NULL,
+		.incoming_defer = d->restore || d->migration_in,
 		.net_fds = net_fds.v,
 	};
 	r = qemu_build_argv(d->live, &params, &argv, err);
@@ -288,7 +289,9 @@ int domain_start_with(Domain *d, DomainDef *live, DomainStartFlags flags, domain
 		/* A start that failed leaves the domain shut-off/failed; a
 		 * restore leaves it saved, with its image. */
 		domain_set_state(d, DOMAIN_STATE_SHUT_OFF,
-				 d->restore ? DOMAIN_REASON_SAVED : DOMAIN_REASON_FAILED);
+				 d->restore        ? DOMAIN_REASON_SAVED
+				 : d->migration_in ? domain_incoming_failed_reason(d)
+						   : DOMAIN_REASON_FAILED);
 		return r;
 	}
 	d->id = registry_next_id(d->registry);
@@ -358,6 +361,8 @@ static void start_run_guest(Domain *d)
 {
 	if (d->restore)
 		return domain_restore_incoming(d);
+	if (d->migration_in)
+		return domain_incoming_ready(d);
 	if (d->start_flags & DOMAIN_START_PAUSED)
 		return domain_start_done(d);
 	fault_point("start-before-cont");

@@ -14,6 +14,7 @@
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "dump-internal.h"
+#include "migration-in-internal.h"
 #include "migration-out-internal.h"
 #include "save-internal.h"
 #include "store.h"
@@ -116,6 +117,8 @@ void domain_stopped(Domain *d)
 		/* A restore that failed keeps its image: still saved. */
 		if (domain_restore_stopped(d, &err))
 			reason = DOMAIN_REASON_SAVED;
+		/* An incoming migration's QEMU: no guest was lost. */
+		(void)domain_incoming_stopped(d, &reason);
 	} else if (!d->stop_expected)
 		log_warning("Domain %s: QEMU ended unexpectedly", domain_name(d));
 

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* migration-in.c's hooks into the rest of the driver. For
+ * backend/driver/ only. */
+
+#include <stdbool.h>
+
+#include "conf/domain-state.h"
+#include "domain.h"
+
+typedef struct MigrationIn MigrationIn;
+
+/* The incoming QEMU's monitor is up and its NICs are connected: wait for
+ * the data connection and answer Prepare. */
+void domain_incoming_ready(Domain *d);
+/* QEMU's MIGRATION event: look at the stream at once. */
+void domain_incoming_qemu_event(Domain *d);
+/* QEMU ended during an incoming migration (true): *reason becomes the
+ * one the domain returns to (its inactive definition's). The answers
+ * come with the Start's end. */
+bool domain_incoming_stopped(Domain *d, DomainReason *reason);
+/* Where a failed incoming start leaves the domain. */
+DomainReason domain_incoming_failed_reason(const Domain *d);
+/* The daemon stops: the incoming QEMU, no guest yet, is killed (first),
+ * and what is left of the migration is freed (last). */
+void domain_incoming_kill(Domain *d);
+void domain_incoming_forget(Domain *d);
