@@ -696,7 +696,8 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	o->auth_queries = hashmap_new();
 	o->sender_uids = hashmap_new();
 	o->pending_creates = hashmap_new();
-	if (!o->auth_queries || !o->sender_uids || !o->pending_creates) {
+	o->pending_prepares = hashmap_new();
+	if (!o->auth_queries || !o->sender_uids || !o->pending_creates || !o->pending_prepares) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -738,6 +739,10 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 				       domain_migrate_vtable, domain_object_find, o);
 	if (r < 0)
 		goto fail;
+	r = sd_bus_add_object_vtable(bus, &o->slots[14], ZVIRT_ROOT_PATH, ZVIRT_MANAGER_IFACE,
+				     manager_migration_vtable, o);
+	if (r < 0)
+		goto fail;
 
 	RegistryCallbacks cb = {
 		.domain_added = on_domain_added,
@@ -775,6 +780,8 @@ Objects *objects_free(Objects *o)
 	objects_devices_done(o);
 	objects_host_done(o);
 	objects_migrate_done(o);
+	objects_pending_prepares_done(o);
+	objects_incoming_done(o);
 	sd_bus_unref(o->bus);
 	free(o);
 	return NULL;

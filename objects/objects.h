@@ -44,7 +44,9 @@ struct Objects {
 	struct HostStore *host_stores;        /* host.c: those not answered yet */
 	struct CcwObjects *ccw_objects;       /* ccw-objects.c: the CcwDevice objects */
 	struct MigrateFlow *migrate_flows; /* domain-migrate.c: Migrate calls talking to their destination */
-	sd_bus_slot *slots[14];
+	Hashmap *pending_prepares;         /* manager-migration.c: parsed PrepareMigration calls in polkit */
+	struct IncomingWatch *incoming_watches; /* manager-migration.c: the sources of incoming migrations */
+	sd_bus_slot *slots[15];
 	/* The counts last announced: most state changes change neither. */
 	size_t announced_count;
 	size_t announced_active;
@@ -72,6 +74,13 @@ typedef struct MigrateFlow MigrateFlow;
 /* At exit: the migrations' connections to their destinations close
  * (each destination drops its half when its caller leaves). */
 void objects_migrate_done(Objects *o);
+/* manager-migration.c: PrepareMigration, FinishMigration and the
+ * [Relocation] properties, on the Manager's interface. */
+extern const sd_bus_vtable manager_migration_vtable[];
+typedef struct IncomingWatch IncomingWatch;
+/* At exit: the calls waiting for polkit, and the watches of the sources. */
+void objects_pending_prepares_done(Objects *o);
+void objects_incoming_done(Objects *o);
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
 /* Bus filter: polkit for Properties.Set of Domain.Autostart. */

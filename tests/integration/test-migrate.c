@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Domain.Migrate from the source's side, and its tuning calls: what it
- * refuses before anything begins, a destination that cannot be reached or
- * that refuses (the guest keeps running here, untouched), and the tuning
- * (SetMigrationMaxSpeed, GetMigrationMaxSpeed, SetMigrationMaxDowntime,
- * AbortJob).
+ * Live migration between two daemons on this machine, each with its own
+ * bus (the harness's second host): Domain.Migrate on the source, with
+ * what it refuses before anything begins, a destination that cannot be
+ * reached, refuses ([Relocation] Server=no) or does not let the data in
+ * (HostsAllow=); the tuning calls; the destination's PrepareMigration and
+ * FinishMigration driven by hand (their refusals, a cancel, a source that
+ * leaves, a destination daemon killed mid-way); and the real thing: the
+ * test guest counts in memory while it moves there and back, and keeps
+ * counting, with the same boot id.
  */
 
 #include <errno.h>
@@ -18,6 +22,17 @@
 #define JOB_IFACE      "org.zvirt1.Job"
 #define NOT_AUTHORIZED ZVIRT_ERROR("NotAuthorized")
 #define UNLIMITED      UINT64_C(8796093022207)
+#define ROOT           "/org/zvirt1"
+/* The destination's relocation server, on its own loopback address. */
+#define PEER_ACCEPTS "[Relocation]\nServer=yes\nAddress=127.0.0.3\n"
+
+/* The peer again, with conf. */
+static void restart_peer(const char *conf)
+{
+	if (harness_peer_dir())
+		harness_peer_stop();
+	assert_int_equal(harness_peer_start(conf), 0);
+}
 
 static char *migrate(const char *path, const char *destination)
 {
@@ -139,11 +154,317 @@ static void test_refused(void **state)
 	harness_undefine(path);
 }
 
+/* The destination lets nobody's data in (HostsAllow=): the connection is
+ * closed, the migration fails on both sides, the guest runs on here. */
+static void test_denied_peer(void **state)
+{
+	restart_peer(PEER_ACCEPTS "HostsAllow=^nothing$\n");
+	_cleanup_free_ char *xml = harness_guest_xml("mig-deny");
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "mig-deny");
+	off_t log_mark = harness_file_size(harness_peer_daemon_log());
+
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate(path, harness_peer_bus_address());
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "failed");
+	harness_assert_state(path, "running", "booted");
+	if (harness_wait_console_from(harness_peer_daemon_log(), log_mark,
+				      "not in [Relocation] HostsAllow=", 10000, NULL) < 0)
+		fail_msg("the destination did not log the refused peer");
+	/* Nothing stays there. */
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ char *left = harness_peer_lookup("mig-deny");
+		if (!left)
+			break;
+		usleep(100 * 1000);
+	}
+	_cleanup_free_ char *left = harness_peer_lookup("mig-deny");
+	assert_null(left);
+	_cleanup_free_ char *out = harness_guest_command(path, "echo still-here", 30000);
+	assert_non_null(strstr(out, "still-here"));
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	harness_undefine(path);
+}
+
+/* PrepareMigration on bus (the peer's), as a source would call it. */
+static int prepare_on(sd_bus *bus, const char *xml, sd_bus_error *error, char **ret_uri, char **ret_job)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r = harness_call_full(bus, error, &reply, ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", xml, 0);
+	if (r < 0)
+		return r;
+	const char *uri, *job;
+	assert_int_equal(sd_bus_message_read(reply, "so", &uri, &job), 1);
+	*ret_uri = strdup(uri);
+	*ret_job = strdup(job);
+	return 0;
+}
+
+static void peer_wait_gone(const char *name)
+{
+	for (int i = 0; i < 200; i++) {
+		_cleanup_free_ char *p = harness_peer_lookup(name);
+		if (!p)
+			return;
+		usleep(50 * 1000);
+	}
+	fail_msg("domain %s is still on the destination", name);
+}
+
+/* No QEMU of that UUID runs any more (on either host). */
+static void assert_no_qemu(const char *uuid)
+{
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ char *pids = harness_sh_out("pgrep -f -- '-uuid[ ]%s' || true", uuid);
+		if (!pids[0])
+			return;
+		usleep(100 * 1000);
+	}
+	fail_msg("a QEMU of %s still runs", uuid);
+}
+
+#define PREP_UUID "7a1b2c3d-0000-4000-8000-00000000c0de"
+
+/* The destination's calls by hand: refusals, then a prepared migration
+ * that the source cancels. */
+static void test_prepare(void **state)
+{
+	restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *xml = harness_guest_xml_uuid("mig-prep", PREP_UUID);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *uri = NULL, *job = NULL;
+
+	/* The [Relocation] settings, as configured. */
+	int b = -1;
+	assert_int_equal(sd_bus_get_property_trivial(harness_peer_bus(), ZVIRT_BUS_NAME, ROOT,
+						     ZVIRT_MANAGER_IFACE, "RelocationServer", &error, 'b',
+						     &b),
+			 0);
+	assert_true(b);
+	uint16_t port = 0;
+	assert_int_equal(sd_bus_get_property_trivial(harness_peer_bus(), ZVIRT_BUS_NAME, ROOT,
+						     ZVIRT_MANAGER_IFACE, "RelocationPort", &error, 'q',
+						     &port),
+			 0);
+	assert_int_equal(port, 8002);
+	_cleanup_free_ char *addr = harness_peer_get_string(ROOT, ZVIRT_MANAGER_IFACE, "RelocationAddress");
+	assert_string_equal(addr, "127.0.0.3");
+
+	/* Refusals: nobody, bad XML, unknown option, unknown UUID. */
+	harness_peer_nobody_expect_error(NOT_AUTHORIZED, ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+					 "sa{sv}", xml, 0);
+	harness_peer_expect_error(ZVIRT_ERROR("InvalidXML"), ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", "<domain type='kvm'><name>x</name", 0);
+	harness_peer_expect_error(ZVIRT_ERROR("InvalidArgument"), ROOT, ZVIRT_MANAGER_IFACE,
+				  "PrepareMigration", "sa{sv}", xml, 1, "copy-storage-all", "b", 1);
+	harness_peer_expect_error(ZVIRT_ERROR("NoSuchDomain"), ROOT, ZVIRT_MANAGER_IFACE, "FinishMigration",
+				  "sba{sv}", PREP_UUID, 0, 0);
+	_cleanup_free_ char *none = harness_peer_lookup("mig-prep");
+	assert_null(none);
+
+	/* A definition of that name with another UUID is in the way; one of
+	 * that UUID with another name too. */
+	_cleanup_free_ char *other = harness_guest_xml("mig-prep");
+	_cleanup_free_ char *other_path = harness_peer_define(other);
+	harness_peer_expect_error(ZVIRT_ERROR("DomainExists"), ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", xml, 0);
+	harness_peer_undefine(other_path);
+	_cleanup_free_ char *renamed = harness_guest_xml_uuid("mig-prep-other", PREP_UUID);
+	_cleanup_free_ char *renamed_path = harness_peer_define(renamed);
+	harness_peer_expect_error(ZVIRT_ERROR("DomainExists"), ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", xml, 0);
+	harness_peer_undefine(renamed_path);
+
+	/* Prepared: paused/migrating, transient, a migration-in job that waits. */
+	size_t mark = harness_peer_signal_mark();
+	assert_int_equal(prepare_on(harness_peer_bus(), xml, &error, &uri, &job), 0);
+	if (strncmp(uri, "tcp:127.0.0.3:", 14) != 0)
+		fail_msg("uri %s", uri);
+	_cleanup_free_ char *path = harness_peer_lookup("mig-prep");
+	assert_non_null(path);
+	harness_peer_assert_state(path, "paused", "migrating");
+	assert_non_null(
+		harness_peer_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused", 5000));
+	_cleanup_free_ char *type = harness_peer_get_string(job, JOB_IFACE, "Type");
+	assert_string_equal(type, "migration-in");
+	_cleanup_free_ char *phase = harness_peer_get_string(job, JOB_IFACE, "Phase");
+	assert_string_equal(phase, "waiting");
+	/* Active here now: a second Prepare of it is refused; the guest is
+	 * not one yet, so nothing else may touch it. */
+	harness_peer_expect_error(ZVIRT_ERROR("DomainExists"), ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", xml, 0);
+	harness_peer_expect_error(ZVIRT_ERROR("Busy"), path, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0);
+	harness_peer_nobody_expect_error(NOT_AUTHORIZED, ROOT, ZVIRT_MANAGER_IFACE, "FinishMigration",
+					 "sba{sv}", PREP_UUID, 1, 0);
+
+	/* The source cancels: QEMU and the domain go, the job says so. */
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+		harness_peer_call(ROOT, ZVIRT_MANAGER_IFACE, "FinishMigration", "sba{sv}", PREP_UUID, 1, 0);
+	const char *gone;
+	assert_int_equal(sd_bus_message_read(reply, "o", &gone), 1);
+	assert_string_equal(gone, "/");
+	peer_wait_gone("mig-prep");
+	assert_no_qemu(PREP_UUID);
+	harness_peer_expect_error(ZVIRT_ERROR("NoSuchDomain"), ROOT, ZVIRT_MANAGER_IFACE, "FinishMigration",
+				  "sba{sv}", PREP_UUID, 0, 0);
+}
+
+/* The source leaves the bus before Finish: the destination cleans up.
+ * Then the destination's daemon is killed mid-way: the next one leaves
+ * no QEMU and no domain behind. */
+static void test_prepare_abandoned(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *xml = harness_guest_xml_uuid("mig-prep", PREP_UUID);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *uri = NULL, *job = NULL, *uri2 = NULL, *job2 = NULL;
+
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *own = NULL;
+	assert_true(sd_bus_new(&own) >= 0);
+	assert_true(sd_bus_set_address(own, harness_peer_bus_address()) >= 0);
+	assert_true(sd_bus_set_bus_client(own, 1) >= 0);
+	assert_true(sd_bus_start(own) >= 0);
+	assert_int_equal(prepare_on(own, xml, &error, &uri, &job), 0);
+	_cleanup_free_ char *path = harness_peer_lookup("mig-prep");
+	assert_non_null(path);
+	own = sd_bus_flush_close_unref(own);
+	peer_wait_gone("mig-prep");
+	assert_no_qemu(PREP_UUID);
+
+	assert_int_equal(prepare_on(harness_peer_bus(), xml, &error, &uri2, &job2), 0);
+	assert_int_equal(harness_peer_kill_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+	_cleanup_free_ char *after = harness_peer_lookup("mig-prep");
+	assert_null(after);
+	assert_no_qemu(PREP_UUID);
+}
+
+/* The last "count N" the guest printed into its console log. */
+static unsigned last_count(const char *log)
+{
+	_cleanup_free_ char *text = harness_read_file(log);
+	unsigned n = 0;
+	for (const char *p = text; (p = strstr(p, "count ")); p += 6)
+		if (p == text || p[-1] == '\n')
+			n = (unsigned)strtoul(p + 6, NULL, 10);
+	return n;
+}
+
+/* The guest counts on from where it was (a new boot would not count at
+ * all): the next count it prints after from is above n. */
+static void assert_counts_past(const char *log, off_t from, unsigned n)
+{
+	_cleanup_free_ char *after = NULL;
+	if (harness_wait_console_from(log, from, "count ", 60000, &after) < 0)
+		fail_msg("the guest did not count on after the migration (last: %u)", n);
+	unsigned m = 0;
+	assert_int_equal(sscanf(strstr(after, "count "), "count %u", &m), 1);
+	if (m <= n)
+		fail_msg("the counter was at %u before the migration, %u after", n, m);
+}
+
+static char *boot_id_at(const char *pty)
+{
+	char *out = NULL;
+	assert_int_equal(harness_console_command(pty, "bootid", 30000, &out), 0);
+	char *b = strstr(out, "boot_id=");
+	if (!b)
+		fail_msg("no boot id in: %s", out);
+	char *id = strndup(b + 8, 36);
+	free(out);
+	return id;
+}
+
+/* The real thing, there and back: the guest keeps its memory (it counts
+ * on) and its boot (same boot id); the state/reason pairs on both sides;
+ * persistent and undefine-source on the way back. */
+static void test_live(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *xml = harness_guest_xml("mig-live");
+	_cleanup_free_ char *path = harness_define(xml);
+	_cleanup_free_ char *log = harness_console_log("mig-live");
+	harness_boot_guest(path, "mig-live");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	_cleanup_free_ char *boot = boot_id_at(pty);
+	_cleanup_free_ char *started = harness_guest_command(path, "count start", 30000);
+	assert_int_equal(harness_wait_console_from(log, 0, "count 3", 30000, NULL), 0);
+
+	/* There: transient on the destination, shut-off/migrated here. */
+	size_t mark = harness_signal_mark(), pmark = harness_peer_signal_mark();
+	_cleanup_free_ char *job = migrate(path, harness_peer_bus_address());
+	_cleanup_free_ char *final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_non_null(
+		harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "shut-off", 5000));
+	unsigned before = last_count(log);
+	off_t log_mark = harness_file_size(log);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-live");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "running", "migrated");
+	assert_non_null(
+		harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused", 5000));
+	int pers = -1;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_int_equal(sd_bus_get_property_trivial(harness_peer_bus(), ZVIRT_BUS_NAME, ppath,
+						     ZVIRT_DOMAIN_IFACE, "Persistent", &error, 'b', &pers),
+			 0);
+	assert_false(pers);
+	assert_counts_past(log, log_mark, before);
+	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
+	_cleanup_free_ char *boot_there = boot_id_at(ppty);
+	assert_string_equal(boot_there, boot);
+	/* A transient domain has nothing to undefine. */
+	harness_peer_expect_error(ZVIRT_ERROR("OperationInvalid"), ppath, ZVIRT_DOMAIN_IFACE, "Migrate",
+				  "sa{sv}", getenv("DBUS_SYSTEM_BUS_ADDRESS"), 1, "undefine-source", "b", 1);
+
+	/* Back, persistent: this host takes migrations once its config says
+	 * so (ReloadConfig); the definition here is what it returns to. */
+	_cleanup_free_ char *conf = NULL;
+	assert_true(asprintf(&conf, "%s/zvirtd.conf", harness_tmpdir()) > 0);
+	harness_sh("printf '[Relocation]\\nServer=yes\\nAddress=127.0.0.2\\n' >> '%s'", conf);
+	sd_bus_message_unref(harness_call(ROOT, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	_cleanup_free_ char *addr = harness_get_string(ROOT, ZVIRT_MANAGER_IFACE, "RelocationAddress");
+	assert_string_equal(addr, "127.0.0.2");
+	assert_true(harness_get_bool(ROOT, ZVIRT_MANAGER_IFACE, "RelocationServer"));
+
+	mark = harness_signal_mark();
+	pmark = harness_peer_signal_mark();
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = harness_peer_call(
+		ppath, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}", getenv("DBUS_SYSTEM_BUS_ADDRESS"), 2, "live",
+		"b", 1, "persistent", "b", 1);
+	const char *pjob;
+	assert_int_equal(sd_bus_message_read(reply, "o", &pjob), 1);
+	assert_non_null(harness_peer_wait_signal(pmark, pjob, JOB_IFACE, "Completed", NULL, 60000));
+	assert_int_equal(harness_wait_state(path, "running", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_non_null(harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused", 5000));
+	assert_true(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Persistent"));
+	peer_wait_gone("mig-live");
+	before = last_count(log);
+	assert_counts_past(log, harness_file_size(log), before);
+	free(pty);
+	pty = harness_console_pty(path);
+	_cleanup_free_ char *boot_back = boot_id_at(pty);
+	assert_string_equal(boot_back, boot);
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shut_off),
-		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_shut_off),          cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_denied_peer),       cmocka_unit_test(test_prepare),
+		cmocka_unit_test(test_prepare_abandoned), cmocka_unit_test(test_live),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.zvirt1.Manager: the destination's half of a migration, xend's
+ * relocation server. The source's daemon calls PrepareMigration (the
+ * domain appears here, paused/migrating, with a QEMU that waits for the
+ * stream) and FinishMigration (the guest runs here, or, cancelled, goes);
+ * driver/migrate-incoming.h does the work. The caller of Prepare is
+ * watched on the bus: when it leaves before Finish (its daemon died, its
+ * ssh tunnel broke), the incoming migration is cancelled, as the source
+ * lets its guest run again. A vtable of its own on the Manager's
+ * interface, with the [Relocation] properties. */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/job.h"
+#include "driver/migrate-incoming.h"
+#include "driver/registry.h"
+#include "errors.h"
+#include "objects.h"
+#include "options.h"
+#include "polkit.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/utf8.h"
+
+#define MIGRATE_ACTION "org.zvirt1.domain.migrate"
+#define QUOTE_MAX      64
+
+/* An incoming migration's source, watched until Finish. */
+struct IncomingWatch {
+	Objects *objects;
+	struct IncomingWatch *next;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	sd_bus_track *track;
+};
+
+static void watch_unlink_free(IncomingWatch *w)
+{
+	if (!w)
+		return;
+	for (IncomingWatch **i = &w->objects->incoming_watches; *i; i = &(*i)->next)
+		if (*i == w) {
+			*i = w->next;
+			break;
+		}
+	sd_bus_track_unref(w->track);
+	free(w);
+}
+
+static IncomingWatch *watch_find(Objects *o, const char *uuid_hex)
+{
+	for (IncomingWatch *w = o->incoming_watches; w; w = w->next)
+		if (strcmp(w->uuid_hex, uuid_hex) == 0)
+			return w;
+	return NULL;
+}
+
+void objects_incoming_done(Objects *o)
+{
+	while (o->incoming_watches)
+		watch_unlink_free(o->incoming_watches);
+}
+
+static int on_source_gone(sd_bus_track *t, void *userdata)
+{
+	IncomingWatch *w = userdata;
+	Domain *d = registry_find_by_uuid(w->objects->registry, w->uuid_hex);
+	ZvError err = ZV_ERROR_INIT;
+	if (d && domain_incoming(d) &&
+	    domain_incoming_cancel(d, "the source left the bus before it finished", NULL, NULL, &err) < 0)
+		log_debug("Domain %s: %s", domain_name(d), err.message);
+	watch_unlink_free(w);
+	return 0;
+}
+
+static int watch_source(Objects *o, sd_bus_message *m, Domain *d)
+{
+	watch_unlink_free(watch_find(o, domain_uuid_hex(d)));
+	IncomingWatch *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->objects = o;
+	memcpy(w->uuid_hex, domain_uuid_hex(d), sizeof(w->uuid_hex));
+	int r = sd_bus_track_new(o->bus, &w->track, on_source_gone, w);
+	if (r >= 0)
+		r = sd_bus_track_add_sender(w->track, m);
+	if (r < 0) {
+		sd_bus_track_unref(w->track);
+		free(w);
+		return r;
+	}
+	w->next = o->incoming_watches;
+	o->incoming_watches = w;
+	return 0;
+}
+
+/* --- PrepareMigration ------------------------------------------------------ */
+
+/* As CreateXML's: parsed first, so that polkit sees the domain; polkit's
+ * answer re-dispatches the call, which finds the parse here. */
+typedef struct PendingPrepare {
+	char key[32];
+	Objects *objects;
+	sd_bus_message *m;
+	RegistryCreate *c;
+	DomainIncomingParams params;
+	bool no_user_interaction;
+} PendingPrepare;
+
+static PendingPrepare *pending_prepare_free(PendingPrepare *pp)
+{
+	if (!pp)
+		return NULL;
+	registry_create_free(pp->c);
+	sd_bus_message_unref(pp->m);
+	free(pp);
+	return NULL;
+}
+
+static void on_prepared(Registry *r, int result, Domain *d, const char *uri, Job *job, const ZvError *err,
+			void *userdata)
+{
+	PendingPrepare *pp = userdata;
+	Objects *o = pp->objects;
+	if (result < 0) {
+		(void)bus_reply_zv_error(pp->m, err, result);
+		pending_prepare_free(pp);
+		return;
+	}
+	int k = watch_source(o, pp->m, d);
+	if (k < 0) {
+		/* Unwatched, a source that dies would leave it here forever. */
+		ZvError e = ZV_ERROR_INIT;
+		(void)domain_incoming_cancel(d, "cannot watch the source on the bus", NULL, NULL, &e);
+		(void)sd_bus_reply_method_errno(pp->m, -k, NULL);
+	} else {
+		char path[JOB_PATH_MAX];
+		(void)sd_bus_reply_method_return(pp->m, "so", uri, job_object_path(job, path));
+	}
+	pending_prepare_free(pp);
+}
+
+/* 1: allowed and under way, 0: polkit is asked, < 0: refused. */
+static int prepare_authorize(PendingPrepare *pp, sd_bus_error *error)
+{
+	const char *details[] = {
+		"verb",        "migrate-prepare",           "domain_name", registry_create_name(pp->c),
+		"domain_uuid", registry_create_uuid(pp->c), NULL,
+	};
+	int r = polkit_check(pp->objects, pp->m, MIGRATE_ACTION, details, pp->no_user_interaction, error);
+	if (r <= 0)
+		return r;
+	PendingPrepare *run = calloc(1, sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	*run = (PendingPrepare){
+		.objects = pp->objects, .m = sd_bus_message_ref(pp->m), .params = pp->params};
+	registry_incoming_start(TAKE_PTR(pp->c), &pp->params, on_prepared, run);
+	return 1;
+}
+
+static void on_prepare_parsed(Registry *r, int result, RegistryCreate *c, const ZvError *err, void *userdata)
+{
+	PendingPrepare *pp = userdata;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	if (result < 0) {
+		(void)bus_reply_zv_error(pp->m, err, result);
+		pending_prepare_free(pp);
+		return;
+	}
+	pp->c = c;
+	int k = prepare_authorize(pp, &error);
+	if (k == 0) {
+		k = hashmap_put(pp->objects->pending_prepares, pp->key, pp);
+		if (k >= 0)
+			return;
+	}
+	if (k < 0)
+		(void)sd_bus_reply_method_errno(pp->m, -k, &error);
+	pending_prepare_free(pp);
+}
+
+static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	bool persistent = false;
+	const OptionSpec specs[] = {{"persistent", "b", &persistent}, {}};
+	const char *xml;
+	char key[32];
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "s", &xml);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+
+	snprintf(key, sizeof(key), "%p", (void *)m);
+	PendingPrepare *pp = hashmap_remove(o->pending_prepares, key);
+	if (pp) {
+		r = prepare_authorize(pp, error);
+		pending_prepare_free(pp);
+		return r < 0 ? r : 1;
+	}
+	/* Refused before any work when this host takes no migrations. */
+	if (!o->settings->relocation_server)
+		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID,
+				      "This host does not accept migrations: [Relocation] Server=no");
+
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return -ENOMEM;
+	memcpy(pp->key, key, sizeof(key));
+	pp->objects = o;
+	pp->m = sd_bus_message_ref(m);
+	pp->params.persistent = persistent;
+	pp->no_user_interaction = common.no_user_interaction;
+	r = registry_create_parse_async(o->registry, xml, strlen(xml), on_prepare_parsed, pp);
+	if (r < 0) {
+		pending_prepare_free(pp);
+		return r;
+	}
+	return 1;
+}
+
+void objects_pending_prepares_done(Objects *o)
+{
+	PendingPrepare *pp;
+	for (size_t i = 0; o->pending_prepares && hashmap_iterate(o->pending_prepares, &i, (void **)&pp);)
+		pending_prepare_free(pp);
+	hashmap_free(o->pending_prepares);
+	o->pending_prepares = NULL;
+}
+
+/* --- FinishMigration -------------------------------------------------------- */
+
+static void on_finished(Domain *d, int r, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (r < 0) {
+		(void)bus_reply_zv_error(m, err, r);
+		return;
+	}
+	char path[DOMAIN_PATH_MAX];
+	(void)sd_bus_reply_method_return(m, "o", domain_object_path(d, path));
+}
+
+static void on_cancelled(Domain *d, int r, const ZvError *err, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	if (r < 0)
+		(void)bus_reply_zv_error(m, err, r);
+	else
+		(void)sd_bus_reply_method_return(m, "o", "/");
+}
+
+static int method_finish_migration(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Objects *o = userdata;
+	OptionsCommon common = {};
+	bool suspend = false;
+	const OptionSpec specs[] = {{"suspend", "b", &suspend}, {}};
+	const char *uuid;
+	int cancelled;
+	assert(m);
+	assert(o);
+
+	int r = sd_bus_message_read(m, "sb", &uuid, &cancelled);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, specs, &common, error);
+	if (r < 0)
+		return r;
+	Domain *d = registry_find_by_uuid(o->registry, uuid);
+	if (!d) {
+		char quoted[UTF8_SHORTEN_SIZE(QUOTE_MAX)];
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "No domain has UUID '%s' here",
+				      utf8_shorten(uuid, QUOTE_MAX, quoted));
+	}
+	r = domain_authorize(d, m, MIGRATE_ACTION, cancelled ? "migrate-cancel" : "migrate-finish", NULL,
+			     common.no_user_interaction, error);
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	/* Asked again: the domain may have gone while polkit answered. */
+	d = registry_find_by_uuid(o->registry, uuid);
+	if (!d)
+		return bus_error_setf(error, ZV_ERROR_NO_SUCH_DOMAIN, "The domain went while authorizing");
+
+	ZvError err = ZV_ERROR_INIT;
+	if (cancelled)
+		r = domain_incoming_cancel(d, "the source cancelled the migration", on_cancelled,
+					   sd_bus_message_ref(m), &err);
+	else
+		r = domain_incoming_finish(d, suspend, on_finished, sd_bus_message_ref(m), &err);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return bus_error_from_zv(error, &err, r);
+	}
+	/* The source has spoken: its leaving no longer cancels anything. */
+	watch_unlink_free(watch_find(o, domain_uuid_hex(d)));
+	return 1;
+}
+
+/* --- the [Relocation] properties -------------------------------------------- */
+
+static int prop_relocation(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			   sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const Objects *o = userdata;
+	assert(reply);
+	assert(o);
+	if (strcmp(prop, "RelocationServer") == 0)
+		return sd_bus_message_append(reply, "b", (int)o->settings->relocation_server);
+	if (strcmp(prop, "RelocationAddress") == 0)
+		return sd_bus_message_append(reply, "s", o->settings->relocation_address);
+	return sd_bus_message_append(reply, "q", (uint16_t)o->settings->relocation_port);
+}
+
+const sd_bus_vtable manager_migration_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("RelocationServer", "b", prop_relocation, 0, 0),
+	SD_BUS_PROPERTY("RelocationAddress", "s", prop_relocation, 0, 0),
+	SD_BUS_PROPERTY("RelocationPort", "q", prop_relocation, 0, 0),
+	SD_BUS_METHOD_WITH_ARGS("PrepareMigration", SD_BUS_ARGS("s", xml, "a{sv}", options),
+				SD_BUS_RESULT("s", uri, "o", job), method_prepare_migration,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("FinishMigration", SD_BUS_ARGS("s", uuid, "b", cancelled, "a{sv}", options),
+				SD_BUS_RESULT("o", domain), method_finish_migration,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END,
+};
