@@ -92,6 +92,8 @@ JOB_GETTER(prop_data_processed, "t", uint64_t, job_get_progress(j)->processed)
 JOB_GETTER(prop_data_remaining, "t", uint64_t, job_get_progress(j)->remaining)
 JOB_GETTER(prop_downtime, "t", uint64_t, job_get_progress(j)->expected_downtime_ms)
 JOB_GETTER(prop_speed, "t", uint64_t, job_get_progress(j)->speed_mibps)
+JOB_GETTER(prop_dirty_rate, "t", uint64_t, job_get_progress(j)->dirty_rate_mibps)
+JOB_GETTER(prop_throttle, "u", uint32_t, job_get_progress(j)->throttle_percent)
 JOB_GETTER(prop_error, "s", const char *, job_get_error(j))
 
 static int prop_domain(sd_bus *bus, const char *path, const char *iface, const char *prop,
@@ -167,7 +169,8 @@ static void on_job_changed(Job *j, void *userdata)
 	char path[JOB_PATH_MAX];
 	(void)sd_bus_emit_properties_changed(o->bus, job_object_path(j, path), ZVIRT_JOB_IFACE, "State",
 					     "Phase", "DataTotal", "DataProcessed", "DataRemaining",
-					     "ExpectedDowntimeMs", "SpeedMiBps", "Error", NULL);
+					     "ExpectedDowntimeMs", "SpeedMiBps", "DirtyRateMiBps",
+					     "ThrottlePercent", "Error", NULL);
 }
 
 static void on_job_finished(Job *j, void *userdata)
@@ -211,6 +214,8 @@ static const sd_bus_vtable job_vtable[] = {
 	SD_BUS_PROPERTY("DataRemaining", "t", prop_data_remaining, 0, CHANGE),
 	SD_BUS_PROPERTY("ExpectedDowntimeMs", "t", prop_downtime, 0, CHANGE),
 	SD_BUS_PROPERTY("SpeedMiBps", "t", prop_speed, 0, CHANGE),
+	SD_BUS_PROPERTY("DirtyRateMiBps", "t", prop_dirty_rate, 0, CHANGE),
+	SD_BUS_PROPERTY("ThrottlePercent", "u", prop_throttle, 0, CHANGE),
 	SD_BUS_PROPERTY("Error", "s", prop_error, 0, CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_cancel,
 				UNPRIV),

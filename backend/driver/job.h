@@ -39,6 +39,10 @@ typedef struct JobProgress {
 	uint64_t total, processed, remaining;
 	uint64_t speed_mibps;
 	uint64_t expected_downtime_ms;
+	/* Migrations: how fast the guest dirties its memory (MiB/s), and
+	 * auto-converge's throttle of its CPUs (percent, 0: none). */
+	uint64_t dirty_rate_mibps;
+	uint64_t throttle_percent;
 } JobProgress;
 
 /* How long an ended job stays visible. */
