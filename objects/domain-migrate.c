@@ -37,6 +37,7 @@ struct MigrateFlow {
 	char uuid_hex[33];
 	sd_bus *dest;
 	sd_bus_slot *call;
+	sd_bus_track *dest_daemon; /* the destination's zvirtd, from Prepare to Finish */
 	char *peer;
 	bool persistent, suspend;
 	bool prepared; /* the destination has its half: tell it how it ends */
@@ -53,6 +54,7 @@ static MigrateFlow *flow_free(MigrateFlow *f)
 			break;
 		}
 	sd_bus_slot_unref(f->call);
+	sd_bus_track_unref(f->dest_daemon);
 	sd_bus_close_unref(f->dest);
 	free(f->peer);
 	free(f);
@@ -77,12 +79,32 @@ static const char *reply_error(sd_bus_message *reply, const sd_bus_error *e)
 	return err && err->message ? err->message : err && err->name ? err->name : "no reason given";
 }
 
-/* Whether the destination said no itself (its daemon's error), rather
- * than the call being lost on the way (timeout, the bus gone). */
+/* Whether the destination certainly did not run the guest: its daemon
+ * said no itself, or its bus says nobody got the call (no daemon there).
+ * Otherwise (a timeout, no reply, our connection gone) nobody knows. */
 static bool destination_answered(const sd_bus_message *reply)
 {
 	const sd_bus_error *err = sd_bus_message_get_error((sd_bus_message *)reply);
-	return err && err->name && strncmp(err->name, "org.zvirt1.Error.", 17) == 0;
+	return err && err->name &&
+	       (strncmp(err->name, "org.zvirt1.Error.", 17) == 0 ||
+		sd_bus_error_has_names(err, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER));
+}
+
+/* The daemon that prepared the destination left its bus: the half there
+ * is gone (its successor kills a QEMU it finds waiting), so the stream
+ * can go nowhere. Once everything is sent, Finish's answer decides. */
+static int on_destination_gone(sd_bus_track *t, void *userdata)
+{
+	MigrateFlow *f = userdata;
+	Domain *d = flow_domain(f);
+	f->dest_daemon = sd_bus_track_unref(f->dest_daemon);
+	if (d) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "The destination's zvirtd (%s) left its bus during the migration",
+			 f->peer);
+		domain_migrate_destination_lost(d, msg);
+	}
+	return 0;
 }
 
 /* --- Finish, there; Confirm, here ----------------------------------------- */
@@ -185,6 +207,12 @@ static int on_prepared(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
 	}
 	log_info("Domain %s: the destination %s listens at %s (its job %s)", domain_name(d), f->peer, uri,
 		 job);
+	const char *daemon = sd_bus_message_get_sender(reply);
+	if (!daemon || sd_bus_track_new(f->dest, &f->dest_daemon, on_destination_gone, f) < 0 ||
+	    sd_bus_track_add_name(f->dest_daemon, daemon) < 0)
+		log_warning("Domain %s: cannot watch the destination's zvirtd; if it dies, the migration "
+			    "fails only when QEMU notices",
+			    domain_name(d));
 	ZvError err = ZV_ERROR_INIT;
 	if (domain_migrate_perform(d, uri, on_performed, f, &err) < 0)
 		tell_cancelled(f);

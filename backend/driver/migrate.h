@@ -74,5 +74,9 @@ int domain_migrate_perform(Domain *d, const char *uri, domain_migrate_fn cb, voi
 void domain_migrate_confirm(Domain *d, DomainMigrateOutcome outcome, const char *message);
 /* Before perform: the destination refused, or could not be reached. */
 void domain_migrate_abort(Domain *d, const char *message);
+/* The destination's daemon is gone: a migration still sending fails (the
+ * guest runs here again); one that has sent everything waits for
+ * Finish's answer, which says more. */
+void domain_migrate_destination_lost(Domain *d, const char *message);
 /* Whether d has a migration that objects/ is driving. */
 bool domain_migrating(const Domain *d);

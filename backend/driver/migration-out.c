@@ -211,6 +211,8 @@ static void on_migration_info(QemuMonitor *mon, int r, const QemuMigrationInfo *
 				 .remaining = info->remaining,
 				 .speed_mibps = (uint64_t)(info->mbps * 1000000.0 / 8 / (1024 * 1024)),
 				 .expected_downtime_ms = info->expected_downtime_ms,
+				 .dirty_rate_mibps = info->dirty_rate >> 20,
+				 .throttle_percent = info->throttle_percent,
 			 });
 	if (strcmp(info->status, "completed") == 0) {
 		o->step = MIGRATE_SENT;
@@ -535,6 +537,14 @@ void domain_migrate_abort(Domain *d, const char *message)
 	if (!o || o->step != MIGRATE_PREPARING)
 		return;
 	o->cb = NULL;
+	migration_fail(o, o->cancelled ? JOB_STATE_CANCELLED : JOB_STATE_FAILED, "%s", message);
+}
+
+void domain_migrate_destination_lost(Domain *d, const char *message)
+{
+	MigrationOut *o = d->migration_out;
+	if (!o || o->step == MIGRATE_PREPARING || o->step == MIGRATE_SENT)
+		return;
 	migration_fail(o, o->cancelled ? JOB_STATE_CANCELLED : JOB_STATE_FAILED, "%s", message);
 }
 

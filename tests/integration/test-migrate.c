@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -459,12 +461,266 @@ static void test_live(void **state)
 	harness_undefine(path);
 }
 
+/* --- a migration that takes its time, and what can happen meanwhile ---- */
+
+/* A running guest that keeps rewriting mib MiB of its memory. */
+static char *boot_dirty(const char *name, unsigned mib)
+{
+	_cleanup_free_ char *xml = harness_guest_xml(name);
+	char *path = harness_define(xml);
+	harness_boot_guest(path, name);
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "dirty %u", mib);
+	_cleanup_free_ char *out = harness_guest_command(path, cmd, 30000);
+	if (!strstr(out, "dirtying"))
+		fail_msg("the guest does not dirty its memory: %s", out);
+	sleep(2); /* it has filled its buffer */
+	return path;
+}
+
+/* Migrate to the peer, live, capped at mibps (extra: one more option). */
+static char *migrate_capped(const char *path, uint64_t mibps, const char *extra, uint64_t extra_value)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	if (extra && strcmp(extra, "auto-converge") == 0)
+		reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
+				     harness_peer_bus_address(), 3, "live", "b", 1, "bandwidth-MiBps", "t",
+				     mibps, "auto-converge", "b", 1);
+	else if (extra)
+		reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
+				     harness_peer_bus_address(), 3, "live", "b", 1, "bandwidth-MiBps", "t",
+				     mibps, extra, "t", extra_value);
+	else
+		reply = harness_call(path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
+				     harness_peer_bus_address(), 2, "live", "b", 1, "bandwidth-MiBps", "t",
+				     mibps);
+	const char *job;
+	assert_int_equal(sd_bus_message_read(reply, "o", &job), 1);
+	return strdup(job);
+}
+
+/* The job is in its live phase and QEMU is sending. */
+static void wait_live(const char *job)
+{
+	for (int i = 0; i < 300; i++) {
+		_cleanup_free_ char *phase = harness_get_string(job, JOB_IFACE, "Phase");
+		if (strcmp(phase, "live") == 0 &&
+		    harness_get_u64(job, JOB_IFACE, "DataProcessed") > (1u << 20))
+			return;
+		usleep(100 * 1000);
+	}
+	_cleanup_free_ char *phase = harness_get_string(job, JOB_IFACE, "Phase");
+	fail_msg("the migration is not sending (phase %s)", phase);
+}
+
+/* After a migration that failed: the guest runs here, answers, and the
+ * destination has nothing left of it. */
+static void assert_stayed(const char *path, const char *name, uint64_t seq)
+{
+	harness_assert_state(path, "running", "booted");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence"), seq);
+	peer_wait_gone(name);
+	_cleanup_free_ char *out = harness_guest_command(path, "echo still-here", 30000);
+	assert_non_null(strstr(out, "still-here"));
+}
+
+static void destroy_undefine(const char *path)
+{
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	harness_undefine(path);
+}
+
+/* AbortJob mid-way: cancelled, nothing moved. */
+static void test_abort(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-abort", 32);
+	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
+	wait_live(job);
+	/* The speed changes under way; nobody may abort. */
+	sd_bus_message_unref(
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "SetMigrationMaxSpeed", "ta{sv}", (uint64_t)2, 0));
+	harness_nobody_expect_error(NOT_AUTHORIZED, path, ZVIRT_DOMAIN_IFACE, "AbortJob", "a{sv}", 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-abort");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "paused", "migrating");
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	assert_true(sd_bus_get_property(harness_peer_bus(), ZVIRT_BUS_NAME, ppath, ZVIRT_DOMAIN_IFACE, "Job",
+					&error, &reply, "o") >= 0);
+	const char *pjob;
+	assert_int_equal(sd_bus_message_read(reply, "o", &pjob), 1);
+	_cleanup_free_ char *pphase = harness_peer_get_string(pjob, JOB_IFACE, "Phase");
+	assert_string_equal(pphase, "receiving");
+
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "AbortJob", "a{sv}", 0));
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "cancelled");
+	assert_stayed(path, "mig-abort", seq);
+	harness_expect_error(ZVIRT_ERROR("OperationInvalid"), path, ZVIRT_DOMAIN_IFACE, "AbortJob", "a{sv}",
+			     0);
+	destroy_undefine(path);
+}
+
+/* The destination's QEMU dies mid-way, then its daemon: each time the
+ * migration fails, the guest runs on here, and nothing stays there. */
+static void test_destination_dies(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-dies", 32);
+	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
+	wait_live(job);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-dies");
+	assert_non_null(ppath);
+	pid_t qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(qemu > 0);
+	assert_int_equal(kill(qemu, SIGKILL), 0);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "failed");
+	assert_stayed(path, "mig-dies", seq);
+
+	mark = harness_signal_mark();
+	_cleanup_free_ char *job2 = migrate_capped(path, 4, NULL, 0);
+	wait_live(job2);
+	free(ppath);
+	ppath = harness_peer_lookup("mig-dies");
+	assert_non_null(ppath);
+	qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_int_equal(harness_peer_kill_daemon(), 0);
+	_cleanup_free_ char *final2 = wait_job(job2, mark);
+	assert_string_equal(final2, "failed");
+	_cleanup_free_ char *error = harness_get_string(job2, JOB_IFACE, "Error");
+	if (!strstr(error, "left its bus"))
+		fail_msg("job error: %s", error);
+	/* Its QEMU ends with the stream; the next daemon knows nothing of it. */
+	assert_int_equal(harness_wait_pid_gone(qemu, 30000), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+	assert_stayed(path, "mig-dies", seq);
+	destroy_undefine(path);
+}
+
+/* A guest that dirties faster than the cap: timeout-s pauses it so that
+ * the rest goes over (paused/migrating here on the way). */
+static void test_timeout(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-timeout", 32);
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_capped(path, 8, "timeout-s", 2);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	assert_non_null(harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused", 5000));
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-timeout");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "running", "migrated");
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	peer_wait_gone("mig-timeout");
+	harness_undefine(path);
+}
+
+/* The same guest with auto-converge: QEMU throttles its CPUs until the
+ * copy catches up (the job shows the throttle). */
+static void test_auto_converge(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-converge", 32);
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_capped(path, 16, "auto-converge", 0);
+	uint32_t throttle = 0;
+	for (int i = 0; i < 1800 && !harness_wait_signal(mark, job, JOB_IFACE, "Completed", NULL, 100);
+	     i++) {
+		uint32_t t = harness_get_u32(job, JOB_IFACE, "ThrottlePercent");
+		throttle = t > throttle ? t : throttle;
+	}
+	_cleanup_free_ char *final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	if (throttle == 0)
+		fail_msg("auto-converge never throttled the guest");
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-converge");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "running", "migrated");
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	peer_wait_gone("mig-converge");
+	harness_undefine(path);
+}
+
+/* persistent, undefine-source and suspend: the definition moves with the
+ * guest, which waits there paused until resumed (its boot goes on). */
+static void test_move_suspended(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *xml = harness_guest_xml("mig-move");
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "mig-move");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	_cleanup_free_ char *boot = boot_id_at(pty);
+
+	size_t mark = harness_signal_mark();
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = harness_call(
+		path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}", harness_peer_bus_address(), 4, "live", "b", 1,
+		"persistent", "b", 1, "undefine-source", "b", 1, "suspend", "b", 1);
+	const char *job;
+	assert_int_equal(sd_bus_message_read(reply, "o", &job), 1);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "completed");
+	/* Gone here: its definition too. */
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ char *p = harness_lookup("mig-move");
+		if (!p)
+			break;
+		usleep(100 * 1000);
+	}
+	_cleanup_free_ char *left = harness_lookup("mig-move");
+	assert_null(left);
+	assert_non_null(harness_wait_signal(mark, ROOT, ZVIRT_MANAGER_IFACE, "DomainUndefined", NULL, 5000));
+
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-move");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "paused", "user");
+	int pers = -1;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_int_equal(sd_bus_get_property_trivial(harness_peer_bus(), ZVIRT_BUS_NAME, ppath,
+						     ZVIRT_DOMAIN_IFACE, "Persistent", &error, 'b', &pers),
+			 0);
+	assert_true(pers);
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_peer_wait_state(ppath, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
+	_cleanup_free_ char *boot_there = boot_id_at(ppty);
+	assert_string_equal(boot_there, boot);
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(harness_peer_wait_state(ppath, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS),
+			 0);
+	harness_peer_undefine(ppath);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shut_off),          cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_denied_peer),       cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_prepare_abandoned), cmocka_unit_test(test_live),
+		cmocka_unit_test(test_move_suspended),    cmocka_unit_test(test_abort),
+		cmocka_unit_test(test_destination_dies),  cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_auto_converge),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }
