@@ -142,7 +142,14 @@ static void assert_guest_pings(const char *path)
 	if (!strstr(out, " ok"))
 		fail_msg("the guest could not bring up its NIC: %s", out);
 	_cleanup_free_ char *pout = harness_guest_command(path, "ping " PEER_ADDR " 3", 60000);
-	if (!strstr(pout, "ok"))
+	/* The userspace datapath sends a new port's first packets (the ARP
+	 * exchange) up to ovs-vswitchd, which a loaded machine (valgrind, the
+	 * suite in parallel) can delay past ping's 2 s wait: one more try. */
+	if (!strstr(pout, " ok ")) {
+		free(pout);
+		pout = harness_guest_command(path, "ping " PEER_ADDR " 5", 60000);
+	}
+	if (!strstr(pout, " ok "))
 		fail_msg("the guest cannot ping its peer through Open vSwitch: %s", pout);
 }
 
