@@ -279,6 +279,19 @@ static void test_prepare(void **state)
 				  "sa{sv}", xml, 0);
 	harness_peer_undefine(renamed_path);
 
+	/* A host without the memory says so, as Start does. */
+	_cleanup_free_ char *dropin = NULL;
+	assert_true(asprintf(&dropin, "%s/zvirtd.conf.d", harness_peer_dir()) > 0);
+	harness_sh("mkdir -p '%s' && printf '[Hypervisor]\\nReservedHostMemory=64T\\n' > '%s/50-mem.conf'",
+		   dropin, dropin);
+	sd_bus_message_unref(harness_peer_call(ROOT, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+	harness_peer_expect_error(ZVIRT_ERROR("HostError"), ROOT, ZVIRT_MANAGER_IFACE, "PrepareMigration",
+				  "sa{sv}", xml, 0);
+	none = (free(none), harness_peer_lookup("mig-prep"));
+	assert_null(none);
+	harness_sh("rm -f '%s/50-mem.conf'", dropin);
+	sd_bus_message_unref(harness_peer_call(ROOT, ZVIRT_MANAGER_IFACE, "ReloadConfig", "a{sv}", 0));
+
 	/* Prepared: paused/migrating, transient, a migration-in job that waits. */
 	size_t mark = harness_peer_signal_mark();
 	assert_int_equal(prepare_on(harness_peer_bus(), xml, &error, &uri, &job), 0);
@@ -339,8 +352,7 @@ static void test_prepare_abandoned(void **state)
 	assert_int_equal(prepare_on(harness_peer_bus(), xml, &error, &uri2, &job2), 0);
 	assert_int_equal(harness_peer_kill_daemon(), 0);
 	assert_int_equal(harness_peer_start_daemon(), 0);
-	_cleanup_free_ char *after = harness_peer_lookup("mig-prep");
-	assert_null(after);
+	peer_wait_gone("mig-prep");
 	assert_no_qemu(PREP_UUID);
 }
 
@@ -640,10 +652,13 @@ static void test_auto_converge(void **state)
 	size_t mark = harness_signal_mark();
 	_cleanup_free_ char *job = migrate_capped(path, 16, "auto-converge", 0);
 	uint32_t throttle = 0;
-	for (int i = 0; i < 1800 && !harness_wait_signal(mark, job, JOB_IFACE, "Completed", NULL, 100);
-	     i++) {
+	for (int i = 0; i < 1800; i++) {
+		assert_true(harness_flush_signals() >= 0);
+		if (harness_signal_find(mark, job, JOB_IFACE, "Completed", NULL))
+			break;
 		uint32_t t = harness_get_u32(job, JOB_IFACE, "ThrottlePercent");
 		throttle = t > throttle ? t : throttle;
+		usleep(100 * 1000);
 	}
 	_cleanup_free_ char *final = wait_job(job, mark);
 	if (strcmp(final, "completed") != 0) {
@@ -712,6 +727,35 @@ static void test_move_suspended(void **state)
 	harness_peer_undefine(ppath);
 }
 
+/* The source's daemon dies mid-way: the destination drops its half when
+ * the source leaves its bus, QEMU lets the guest run on, and the next
+ * daemon finds it running. */
+static void test_source_daemon_killed(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-srckill", 32);
+	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
+	wait_live(job);
+	assert_int_equal(harness_kill_daemon(), 0);
+	peer_wait_gone("mig-srckill");
+	assert_int_equal(harness_start_daemon(), 0);
+	harness_assert_state(path, "running", "booted");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid"), pid);
+	_cleanup_free_ char *out = harness_guest_command(path, "echo still-here", 30000);
+	assert_non_null(strstr(out, "still-here"));
+	/* Nothing of the first migration is in the way of a second. */
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job2 = migrate_capped(path, 4, NULL, 0);
+	wait_live(job2);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "AbortJob", "a{sv}", 0));
+	_cleanup_free_ char *final = wait_job(job2, mark);
+	assert_string_equal(final, "cancelled");
+	peer_wait_gone("mig-srckill");
+	destroy_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,7 +764,7 @@ int main(void)
 		cmocka_unit_test(test_prepare_abandoned), cmocka_unit_test(test_live),
 		cmocka_unit_test(test_move_suspended),    cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_destination_dies),  cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_auto_converge),
+		cmocka_unit_test(test_auto_converge),     cmocka_unit_test(test_source_daemon_killed),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }
