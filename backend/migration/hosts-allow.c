@@ -6,6 +6,7 @@
 #include "migration/hosts-allow.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,54 @@ HostsAllow *hosts_allow_free(HostsAllow *h)
 	return NULL;
 }
 
+/* glibc's regcomp copies what a quantifier repeats, so quantifiers on
+ * quantifiers grow it exponentially ("c" and 22 "+" take seconds, nested
+ * intervals more). POSIX leaves adjacent duplication symbols undefined
+ * anyway, and a host name needs few: the product of every quantifier's
+ * repeat count (2 for *, + and ?; an interval's bound) stays under this. */
+#define HOSTS_ALLOW_MAX_REPEAT 1024
+#define HOSTS_ALLOW_MAX_LENGTH 256
+
+static bool too_complex(const char *re)
+{
+	unsigned long product = 1;
+	if (strlen(re) > HOSTS_ALLOW_MAX_LENGTH)
+		return true;
+	for (const char *p = re; *p; p++) {
+		unsigned long factor = 1;
+		if (*p == '\\') {
+			if (!*++p)
+				break;
+			continue;
+		}
+		if (*p == '[') {
+			/* A bracket expression: its ']' right after '[' or '[^' is a member. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p++;
+			if (!*p)
+				break;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?')
+			factor = 2;
+		else if (*p == '{') {
+			char *end;
+			unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+			if (*end == ',')
+				hi = end[1] == '}' ? lo + 1 : strtoul(end + 1, &end, 10);
+			factor = (hi > lo ? hi : lo) + 1;
+		}
+		if (factor > HOSTS_ALLOW_MAX_REPEAT || (product *= factor) > HOSTS_ALLOW_MAX_REPEAT)
+			return true;
+	}
+	return false;
+}
+
 int hosts_allow_parse(const char *spec, HostsAllow **ret, char **ret_error)
 {
 	_cleanup_free_ char *copy = strdup(spec ? spec : "");
@@ -45,6 +94,17 @@ int hosts_allow_parse(const char *spec, HostsAllow **ret, char **ret_error)
 			return -ENOMEM;
 		}
 		h->res = res;
+		if (too_complex(word)) {
+			if (ret_error &&
+			    asprintf(ret_error,
+				     "'%.64s%s' is too complex: at most %d characters, and its quantifiers "
+				     "may repeat at most %d times in all",
+				     word, strlen(word) > 64 ? "..." : "", HOSTS_ALLOW_MAX_LENGTH,
+				     HOSTS_ALLOW_MAX_REPEAT) < 0)
+				*ret_error = NULL;
+			hosts_allow_free(h);
+			return -EINVAL;
+		}
 		int k = regcomp(&h->res[h->n], word, REG_EXTENDED | REG_ICASE);
 		if (k != 0) {
 			char msg[128];

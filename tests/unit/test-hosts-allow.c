@@ -79,6 +79,46 @@ static void test_bad_expression(void **state)
 	assert_non_null(strstr(why, "'(unclosed'"));
 }
 
+/* What would make regcomp run for seconds is refused at once; what a
+ * host name needs is not. */
+static void test_too_complex(void **state)
+{
+	(void)state;
+	static const char *const refused[] = {
+		"^c++++++++++++++++++++++$",
+		"((((((((((((c+)+)+)+)+)+)+)+)+)+)+)+)+",
+		"((((c{1,9}){1,9}){1,9}){1,9})",
+		"a{2000}",
+		"(x{1,40}){1,40}",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		HostsAllow *h = NULL;
+		_cleanup_free_ char *why = NULL;
+		assert_int_equal(hosts_allow_parse(refused[i], &h, &why), -EINVAL);
+		assert_null(h);
+		assert_non_null(strstr(why, "too complex"));
+	}
+	_cleanup_free_ char *long_one = malloc(300);
+	assert_non_null(long_one);
+	memset(long_one, 'a', 299);
+	long_one[299] = '\0';
+	HostsAllow *h = NULL;
+	_cleanup_free_ char *why = NULL;
+	assert_int_equal(hosts_allow_parse(long_one, &h, &why), -EINVAL);
+
+	/* Escaped and bracketed quantifier characters are no quantifiers. */
+	assert_int_equal(
+		hosts_allow_parse("^node[0-9]{1,3}\\.example\\.com$ ^10\\.[0-9]+\\.[0-9]+\\.[0-9]+$ "
+				  "^a\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+b$ ^[+*?]{1,2}[+]*$",
+				  &h, NULL),
+		0);
+	assert_true(hosts_allow_match(h, "node17.example.com", "192.0.2.1"));
+	assert_true(hosts_allow_match(h, NULL, "10.1.2.3"));
+	assert_true(hosts_allow_match(h, "a+++++++++++b", "192.0.2.1"));
+	assert_false(hosts_allow_match(h, "node1777.example.com", "192.0.2.1"));
+	hosts_allow_free(h);
+}
+
 static uint16_t bound_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -237,13 +277,10 @@ static void test_accept_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default),
-		cmocka_unit_test(test_match_start),
-		cmocka_unit_test(test_empty_allows_all),
-		cmocka_unit_test(test_bad_expression),
-		cmocka_unit_test(test_listen_range),
-		cmocka_unit_test(test_listen_addresses),
-		cmocka_unit_test(test_accept_allowed_only),
+		cmocka_unit_test(test_default),          cmocka_unit_test(test_match_start),
+		cmocka_unit_test(test_too_complex),      cmocka_unit_test(test_empty_allows_all),
+		cmocka_unit_test(test_bad_expression),   cmocka_unit_test(test_listen_range),
+		cmocka_unit_test(test_listen_addresses), cmocka_unit_test(test_accept_allowed_only),
 		cmocka_unit_test(test_accept_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
