@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "objects.h"
 #include "options.h"
+#include "parsed-call.h"
 #include "polkit.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -99,99 +100,46 @@ static int watch_source(Objects *o, sd_bus_message *m, Domain *d)
 
 /* --- PrepareMigration ------------------------------------------------------ */
 
-/* As CreateXML's: parsed first, so that polkit sees the domain; polkit's
- * answer re-dispatches the call, which finds the parse here. */
-typedef struct PendingPrepare {
-	char key[32];
-	Objects *objects;
-	sd_bus_message *m;
-	RegistryCreate *c;
-	DomainIncomingParams params;
-	bool no_user_interaction;
-} PendingPrepare;
-
-static PendingPrepare *pending_prepare_free(PendingPrepare *pp)
-{
-	if (!pp)
-		return NULL;
-	registry_create_free(pp->c);
-	sd_bus_message_unref(pp->m);
-	free(pp);
-	return NULL;
-}
-
 static void on_prepared(Registry *r, int result, Domain *d, const char *uri, Job *job, const ZvError *err,
 			void *userdata)
 {
-	PendingPrepare *pp = userdata;
-	Objects *o = pp->objects;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
 	if (result < 0) {
-		(void)bus_reply_zv_error(pp->m, err, result);
-		pending_prepare_free(pp);
+		(void)bus_reply_zv_error(m, err, result);
 		return;
 	}
-	int k = watch_source(o, pp->m, d);
+	Objects *o = objects_of_domain(d);
+	int k = watch_source(o, m, d);
 	if (k < 0) {
 		/* Unwatched, a source that dies would leave it here forever. */
 		ZvError e = ZV_ERROR_INIT;
 		(void)domain_incoming_cancel(d, "cannot watch the source on the bus", NULL, NULL, &e);
-		(void)sd_bus_reply_method_errno(pp->m, -k, NULL);
-	} else {
-		char path[JOB_PATH_MAX];
-		(void)sd_bus_reply_method_return(pp->m, "so", uri, job_object_path(job, path));
-	}
-	pending_prepare_free(pp);
-}
-
-/* 1: allowed and under way, 0: polkit is asked, < 0: refused. */
-static int prepare_authorize(PendingPrepare *pp, sd_bus_error *error)
-{
-	const char *details[] = {
-		"verb",        "migrate-prepare",           "domain_name", registry_create_name(pp->c),
-		"domain_uuid", registry_create_uuid(pp->c), NULL,
-	};
-	int r = polkit_check(pp->objects, pp->m, MIGRATE_ACTION, details, pp->no_user_interaction, error);
-	if (r <= 0)
-		return r;
-	PendingPrepare *run = calloc(1, sizeof(*run));
-	if (!run)
-		return -ENOMEM;
-	*run = (PendingPrepare){
-		.objects = pp->objects, .m = sd_bus_message_ref(pp->m), .params = pp->params};
-	registry_incoming_start(TAKE_PTR(pp->c), &pp->params, on_prepared, run);
-	return 1;
-}
-
-static void on_prepare_parsed(Registry *r, int result, RegistryCreate *c, const ZvError *err, void *userdata)
-{
-	PendingPrepare *pp = userdata;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-	if (result < 0) {
-		(void)bus_reply_zv_error(pp->m, err, result);
-		pending_prepare_free(pp);
+		(void)sd_bus_reply_method_errno(m, k, NULL);
 		return;
 	}
-	pp->c = c;
-	int k = prepare_authorize(pp, &error);
-	if (k == 0) {
-		k = hashmap_put(pp->objects->pending_prepares, pp->key, pp);
-		if (k >= 0)
-			return;
-	}
-	if (k < 0)
-		(void)sd_bus_reply_method_errno(pp->m, -k, &error);
-	pending_prepare_free(pp);
+	char path[JOB_PATH_MAX];
+	(void)sd_bus_reply_method_return(m, "so", uri, job_object_path(job, path));
 }
+
+static void prepare_start(Objects *o, sd_bus_message *m, RegistryCreate *c, const void *opts)
+{
+	registry_incoming_start(c, opts, on_prepared, sd_bus_message_ref(m));
+}
+
+/* As CreateXML: parsed first, so that polkit sees the domain. */
+static const ParsedCallOps prepare_ops = {
+	.action = MIGRATE_ACTION,
+	.verb = "migrate-prepare",
+	.start = prepare_start,
+};
 
 static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
 	OptionsCommon common = {};
-	bool persistent = false;
-	const OptionSpec specs[] = {{"persistent", "b", &persistent}, {}};
+	DomainIncomingParams p = {};
+	const OptionSpec specs[] = {{"persistent", "b", &p.persistent}, {}};
 	const char *xml;
-	char key[32];
 	assert(m);
 	assert(o);
 
@@ -201,42 +149,12 @@ static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_er
 	r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
-
-	snprintf(key, sizeof(key), "%p", (void *)m);
-	PendingPrepare *pp = hashmap_remove(o->pending_prepares, key);
-	if (pp) {
-		r = prepare_authorize(pp, error);
-		pending_prepare_free(pp);
-		return r < 0 ? r : 1;
-	}
 	/* Refused before any work when this host takes no migrations. */
 	if (!o->settings->relocation_server)
 		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID,
 				      "This host does not accept migrations: [Relocation] Server=no");
-
-	pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		return -ENOMEM;
-	memcpy(pp->key, key, sizeof(key));
-	pp->objects = o;
-	pp->m = sd_bus_message_ref(m);
-	pp->params.persistent = persistent;
-	pp->no_user_interaction = common.no_user_interaction;
-	r = registry_create_parse_async(o->registry, xml, strlen(xml), on_prepare_parsed, pp);
-	if (r < 0) {
-		pending_prepare_free(pp);
-		return r;
-	}
-	return 1;
-}
-
-void objects_pending_prepares_done(Objects *o)
-{
-	PendingPrepare *pp;
-	for (size_t i = 0; o->pending_prepares && hashmap_iterate(o->pending_prepares, &i, (void **)&pp);)
-		pending_prepare_free(pp);
-	hashmap_free(o->pending_prepares);
-	o->pending_prepares = NULL;
+	return parsed_call_dispatch(o, m, xml, &prepare_ops, &p, sizeof(p), common.no_user_interaction,
+				    error);
 }
 
 /* --- FinishMigration -------------------------------------------------------- */

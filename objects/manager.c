@@ -20,6 +20,7 @@
 #include "host.h"
 #include "objects.h"
 #include "options.h"
+#include "parsed-call.h"
 #include "polkit.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -214,77 +215,32 @@ static int method_domain_xml_to_native(sd_bus_message *m, void *userdata, sd_bus
 	return 1;
 }
 
-/* A CreateXML whose document is parsed, while polkit is asked about the
- * domain it names: the check re-dispatches the call, and the handler
- * finds the parse here instead of parsing again. */
-typedef struct PendingCreate {
-	char key[32]; /* the message's address, as polkit.c keys it */
-	Objects *objects;
-	sd_bus_message *m;
-	RegistryCreate *c;
+/* CreateXML: parsed first (off the loop, as ValidateXML, which anyone may
+ * call), so that polkit rules see the domain's name and UUID. */
+typedef struct CreateOptions {
 	bool paused;
-	bool no_user_interaction;
-} PendingCreate;
+} CreateOptions;
 
-static PendingCreate *pending_create_free(PendingCreate *pc)
+static void create_start(Objects *o, sd_bus_message *m, RegistryCreate *c, const void *opts)
 {
-	if (!pc)
-		return NULL;
-	registry_create_free(pc->c);
-	sd_bus_message_unref(pc->m);
-	free(pc);
-	return NULL;
+	const CreateOptions *co = opts;
+	(void)registry_create_start(c, co->paused ? DOMAIN_START_PAUSED : 0, on_defined,
+				    sd_bus_message_ref(m));
 }
 
-/* 1: allowed and started (on_defined answers), 0: polkit is asked, < 0:
- * refused. */
-static int create_authorize(PendingCreate *pc, sd_bus_error *error)
-{
-	const char *details[] = {
-		"verb",        "create",
-		"domain_name", registry_create_name(pc->c),
-		"domain_uuid", registry_create_uuid(pc->c),
-		NULL,
-	};
-	int r = polkit_check(pc->objects, pc->m, "org.zvirt1.domain.lifecycle", details,
-			     pc->no_user_interaction, error);
-	if (r <= 0)
-		return r;
-	(void)registry_create_start(TAKE_PTR(pc->c), pc->paused ? DOMAIN_START_PAUSED : 0, on_defined,
-				    sd_bus_message_ref(pc->m));
-	return 1;
-}
-
-static void on_create_parsed(Registry *r, int result, RegistryCreate *c, const ZvError *err, void *userdata)
-{
-	PendingCreate *pc = userdata;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-	if (result < 0) {
-		(void)bus_reply_zv_error(pc->m, err, result);
-		pending_create_free(pc);
-		return;
-	}
-	pc->c = c;
-	int k = create_authorize(pc, &error);
-	if (k == 0) {
-		k = hashmap_put(pc->objects->pending_creates, pc->key, pc);
-		if (k >= 0)
-			return;
-	}
-	if (k < 0)
-		(void)sd_bus_reply_method_errno(pc->m, -k, &error);
-	pending_create_free(pc);
-}
+static const ParsedCallOps create_ops = {
+	.action = "org.zvirt1.domain.lifecycle",
+	.verb = "create",
+	.start = create_start,
+};
 
 static int method_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
 	OptionsCommon common = {};
-	bool paused = false;
-	const OptionSpec specs[] = {{"paused", "b", &paused}, {}};
+	CreateOptions co = {};
+	const OptionSpec specs[] = {{"paused", "b", &co.paused}, {}};
 	const char *xml;
-	char key[32];
 	assert(m);
 	assert(o);
 
@@ -294,32 +250,8 @@ static int method_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
-
-	/* polkit answered: the parse is done, the call goes on (or not). */
-	snprintf(key, sizeof(key), "%p", (void *)m);
-	PendingCreate *pc = hashmap_remove(o->pending_creates, key);
-	if (pc) {
-		r = create_authorize(pc, error);
-		pending_create_free(pc);
-		return r < 0 ? r : 1;
-	}
-
-	/* Parsed first (off the loop, as ValidateXML, which anyone may call),
-	 * so that polkit rules see the domain's name and UUID. */
-	pc = calloc(1, sizeof(*pc));
-	if (!pc)
-		return -ENOMEM;
-	memcpy(pc->key, key, sizeof(key));
-	pc->objects = o;
-	pc->m = sd_bus_message_ref(m);
-	pc->paused = paused;
-	pc->no_user_interaction = common.no_user_interaction;
-	r = registry_create_parse_async(o->registry, xml, strlen(xml), on_create_parsed, pc);
-	if (r < 0) {
-		pending_create_free(pc);
-		return r;
-	}
-	return 1;
+	return parsed_call_dispatch(o, m, xml, &create_ops, &co, sizeof(co), common.no_user_interaction,
+				    error);
 }
 
 typedef struct ListFilter {
@@ -696,8 +628,7 @@ int objects_new(sd_bus *bus, Registry *registry, const Settings *settings, Objec
 	o->auth_queries = hashmap_new();
 	o->sender_uids = hashmap_new();
 	o->pending_creates = hashmap_new();
-	o->pending_prepares = hashmap_new();
-	if (!o->auth_queries || !o->sender_uids || !o->pending_creates || !o->pending_prepares) {
+	if (!o->auth_queries || !o->sender_uids || !o->pending_creates) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -773,14 +704,10 @@ Objects *objects_free(Objects *o)
 		sd_bus_slot_unref(o->slots[i]);
 	polkit_queries_free(o);
 	/* Their calls were answered with their checks ("zvirtd is stopping"). */
-	PendingCreate *pc;
-	for (size_t i = 0; o->pending_creates && hashmap_iterate(o->pending_creates, &i, (void **)&pc);)
-		pending_create_free(pc);
-	hashmap_free(o->pending_creates);
+	objects_parsed_calls_done(o);
 	objects_devices_done(o);
 	objects_host_done(o);
 	objects_migrate_done(o);
-	objects_pending_prepares_done(o);
 	objects_incoming_done(o);
 	sd_bus_unref(o->bus);
 	free(o);

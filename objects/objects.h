@@ -35,7 +35,7 @@ struct Objects {
 	Hashmap *sender_uids;           /* polkit.c: unique name → uid cache */
 	RateLimit polkit_log_limit;     /* polkit.c: its per-call warnings */
 	struct AuthLimits *auth_limits; /* polkit.c: checks in flight and waiting */
-	Hashmap *pending_creates;       /* manager.c: parsed CreateXML calls in polkit, by message */
+	Hashmap *pending_creates;       /* parsed-call.c: parsed calls waiting for polkit, by message */
 	objects_reload_fn reload;
 	void *reload_userdata;
 	Hashmap *device_snapshots;            /* device-objects.c: what was announced per domain, by uuid */
@@ -44,7 +44,6 @@ struct Objects {
 	struct HostStore *host_stores;        /* host.c: those not answered yet */
 	struct CcwObjects *ccw_objects;       /* ccw-objects.c: the CcwDevice objects */
 	struct MigrateFlow *migrate_flows; /* domain-migrate.c: Migrate calls talking to their destination */
-	Hashmap *pending_prepares;         /* manager-migration.c: parsed PrepareMigration calls in polkit */
 	struct IncomingWatch *incoming_watches; /* manager-migration.c: the sources of incoming migrations */
 	sd_bus_slot *slots[15];
 	/* The counts last announced: most state changes change neither. */
@@ -78,8 +77,7 @@ void objects_migrate_done(Objects *o);
  * [Relocation] properties, on the Manager's interface. */
 extern const sd_bus_vtable manager_migration_vtable[];
 typedef struct IncomingWatch IncomingWatch;
-/* At exit: the calls waiting for polkit, and the watches of the sources. */
-void objects_pending_prepares_done(Objects *o);
+/* At exit: the watches of the sources. */
 void objects_incoming_done(Objects *o);
 int domain_object_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		       sd_bus_error *error);
