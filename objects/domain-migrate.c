@@ -304,7 +304,8 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	}
 	f->o = o;
 	f->persistent = persistent;
-	f->suspend = suspend;
+	/* A guest paused here stays paused there (libvirt's rule). */
+	f->suspend = suspend || domain_get_state(d) == DOMAIN_STATE_PAUSED;
 	strncpy(f->uuid_hex, domain_uuid_hex(d), sizeof(f->uuid_hex) - 1);
 	f->next = o->migrate_flows;
 	o->migrate_flows = f;

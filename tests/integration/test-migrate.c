@@ -756,15 +756,55 @@ static void test_source_daemon_killed(void **state)
 	destroy_undefine(path);
 }
 
+/* A guest paused here moves paused (not live: QEMU copies it stopped)
+ * and stays paused there until resumed. */
+static void test_paused_stays_paused(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *xml = harness_guest_xml("mig-paused");
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "mig-paused");
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Suspend", "a{sv}", 0));
+	harness_assert_state(path, "paused", "user");
+	size_t mark = harness_signal_mark();
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+		harness_call(path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}", harness_peer_bus_address(), 0);
+	const char *job;
+	assert_int_equal(sd_bus_message_read(reply, "o", &job), 1);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "completed");
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-paused");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "paused", "user");
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Resume", "a{sv}", 0));
+	assert_int_equal(harness_peer_wait_state(ppath, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
+	_cleanup_free_ char *out = NULL;
+	assert_int_equal(harness_console_command(ppty, "echo moved", 30000, &out), 0);
+	assert_non_null(strstr(out, "moved"));
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	peer_wait_gone("mig-paused");
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shut_off),          cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_denied_peer),       cmocka_unit_test(test_prepare),
-		cmocka_unit_test(test_prepare_abandoned), cmocka_unit_test(test_live),
-		cmocka_unit_test(test_move_suspended),    cmocka_unit_test(test_abort),
-		cmocka_unit_test(test_destination_dies),  cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_auto_converge),     cmocka_unit_test(test_source_daemon_killed),
+		cmocka_unit_test(test_shut_off),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_denied_peer),
+		cmocka_unit_test(test_prepare),
+		cmocka_unit_test(test_prepare_abandoned),
+		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_move_suspended),
+		cmocka_unit_test(test_paused_stays_paused),
+		cmocka_unit_test(test_abort),
+		cmocka_unit_test(test_destination_dies),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_auto_converge),
+		cmocka_unit_test(test_source_daemon_killed),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }
