@@ -4,10 +4,14 @@
  * address may hold passes, so nothing can turn into an ssh option. */
 #include "migration/destination.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/cleanup.h"
 
 #define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 #define USER_CHARS HOST_CHARS
@@ -64,6 +68,64 @@ static int parse_ssh(const char *s, const char *rest, MigrationDestination *d, c
 	return d->host && d->peer ? 0 : -ENOMEM;
 }
 
+/* Whether a D-Bus address names a bus to connect to, and nothing else:
+ * one unix socket (path= or abstract=) or a tcp: endpoint with a numeric
+ * host and a port. Not unixexec: (sd-bus would run its argv, as root),
+ * nor x-machine-*: (another namespace), nor a host name (a lookup that
+ * blocks the loop), nor alternatives after ';'. */
+static const char *address_problem(const char *s)
+{
+	bool unix_socket = strncmp(s, "unix:", 5) == 0, tcp = strncmp(s, "tcp:", 4) == 0;
+	if (!unix_socket && !tcp)
+		return "is neither ssh://[user@]host nor a D-Bus address of a socket (unix:path=..., "
+		       "unix:abstract=..., tcp:host=ADDRESS,port=PORT)";
+	if (strchr(s, ';'))
+		return "names more than one address";
+	bool where = false, port = false;
+	for (const char *kv = strchr(s, ':') + 1; *kv;) {
+		size_t len = strcspn(kv, ",");
+		const char *eq = memchr(kv, '=', len);
+		if (!eq || eq == kv || eq + 1 == kv + len)
+			return "has a part that is not key=value";
+		size_t klen = (size_t)(eq - kv), vlen = len - klen - 1;
+		_cleanup_free_ char *value = strndup(eq + 1, vlen);
+		if (!value)
+			return "cannot be read (out of memory)";
+#define KEY(k) (klen == strlen(k) && strncmp(kv, k, klen) == 0)
+		if (unix_socket && (KEY("path") || KEY("abstract")))
+			where = true;
+		else if (tcp && KEY("host")) {
+			struct in6_addr a6;
+			struct in_addr a4;
+			if (inet_pton(AF_INET, value, &a4) != 1 && inet_pton(AF_INET6, value, &a6) != 1)
+				return "names its host by name: give a numeric address";
+			where = true;
+		} else if (tcp && KEY("port")) {
+			char *end;
+			unsigned long v = strtoul(value, &end, 10);
+			if (*end || v == 0 || v > 65535)
+				return "has no valid port";
+			port = true;
+		} else if (tcp && KEY("family")) {
+			if (strcmp(value, "ipv4") != 0 && strcmp(value, "ipv6") != 0)
+				return "has an unknown family";
+		} else if (!KEY("guid"))
+			return unix_socket
+				       ? "has a key a unix: address does not take (path=, abstract=, guid=)"
+				       : "has a key a tcp: address does not take (host=, port=, family=, "
+					 "guid=)";
+#undef KEY
+		kv += len;
+		if (*kv == ',')
+			kv++;
+	}
+	if (!where)
+		return unix_socket ? "names no socket (path= or abstract=)" : "names no host";
+	if (tcp && !port)
+		return "names no port";
+	return NULL;
+}
+
 int migration_destination_parse(const char *s, MigrationDestination *ret, char **ret_error)
 {
 	MigrationDestination d = {};
@@ -75,13 +137,9 @@ int migration_destination_parse(const char *s, MigrationDestination *ret, char *
 	if (strncmp(s, "ssh://", 6) == 0)
 		r = parse_ssh(s, s + 6, &d, ret_error);
 	else {
-		/* A D-Bus address: transport:key=value,...[;...] (sd-bus
-		 * checks the rest when it connects). */
-		const char *colon = strchr(s, ':');
-		if (!colon || colon == s ||
-		    strspn(s, "abcdefghijklmnopqrstuvwxyz-") != (size_t)(colon - s) || !strchr(colon, '='))
-			return fail(ret_error, s,
-				    "is neither ssh://[user@]host nor a D-Bus address (unix:path=...)");
+		const char *why = address_problem(s);
+		if (why)
+			return fail(ret_error, s, why);
 		const char *v;
 		d.address = strdup(s);
 		if ((v = strstr(s, "host=")))

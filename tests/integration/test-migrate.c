@@ -111,7 +111,9 @@ static void test_refused(void **state)
 	harness_boot_guest(path, "mig-ref");
 	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
 
-	const char *const bad[] = {"", "ssh://", "ssh://a b", "ssh://-oProxyCommand=x", "nothing"};
+	const char *const bad[] = {"",          "ssh://",
+				   "ssh://a b", "ssh://-oProxyCommand=x",
+				   "nothing",   "unixexec:path=/bin/touch,argv1=/tmp/zvirt-migrate-owned"};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Migrate",
 				     "sa{sv}", bad[i], 0);
@@ -121,6 +123,7 @@ static void test_refused(void **state)
 			     harness_peer_bus_address(), 1, "live", "s", "yes");
 	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
 			     harness_peer_bus_address(), 1, "max-downtime-ms", "t", (uint64_t)2000001);
+	assert_int_equal(access("/tmp/zvirt-migrate-owned", F_OK), -1);
 	/* No bus there at all. */
 	harness_expect_error(ZVIRT_ERROR("MigrationFailed"), path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
 			     "unix:path=/nonexistent/bus", 0);

@@ -53,6 +53,9 @@ static void test_bus_address(void **state)
 	ok("unix:path=/run/dbus/system_bus_socket", false, "unix:path=/run/dbus/system_bus_socket",
 	   "unix:path=/run/dbus/system_bus_socket");
 	ok("tcp:host=127.0.0.3,port=5555", false, "tcp:host=127.0.0.3,port=5555", "127.0.0.3");
+	ok("unix:abstract=zvirt-test,guid=0123456789abcdef0123456789abcdef", false,
+	   "unix:abstract=zvirt-test,guid=0123456789abcdef0123456789abcdef",
+	   "unix:abstract=zvirt-test,guid=0123456789abcdef0123456789abcdef");
 }
 
 /* Nothing that ssh could read as an option or a shell as a command. */
@@ -74,7 +77,16 @@ static void test_hostile(void **state)
 	bad("ssh://[]", "IPv6");
 	bad("qemu+ssh://kvmhost/system", "neither");
 	bad("kvmhost", "neither");
-	bad("unix:", "neither");
+	bad("unix:", "names no socket");
+	/* sd-bus would run this, as root. */
+	bad("unixexec:path=/bin/sh,argv1=-c,argv2=touch /tmp/x", "neither");
+	bad("x-machine-unix:machine=other", "neither");
+	bad("unix:path=/a;unixexec:path=/bin/sh", "more than one");
+	bad("unix:path=/run/dbus/system_bus_socket,runtime=yes", "does not take");
+	bad("tcp:host=kvmhost,port=5555", "numeric");
+	bad("tcp:host=127.0.0.3", "no port");
+	bad("tcp:host=127.0.0.3,port=0", "port");
+	bad("unix:path", "key=value");
 	bad("ssh://h\xc3\xa9te", "cannot have");
 }
 
