@@ -35,9 +35,10 @@
 struct MigrateFlow {
 	Objects *o;
 	char uuid_hex[33];
+	unsigned migration_id; /* driver/migrate.h: whose answers these are */
 	sd_bus *dest;
 	sd_bus_slot *call;
-	sd_bus_track *dest_daemon; /* the destination's zvirtd, from Prepare to Finish */
+	sd_bus_slot *dest_daemon; /* NameOwnerChanged of the destination's zvirtd, from Prepare on */
 	char *peer;
 	bool persistent, suspend;
 	bool prepared; /* the destination has its half: tell it how it ends */
@@ -54,7 +55,7 @@ static MigrateFlow *flow_free(MigrateFlow *f)
 			break;
 		}
 	sd_bus_slot_unref(f->call);
-	sd_bus_track_unref(f->dest_daemon);
+	sd_bus_slot_unref(f->dest_daemon);
 	sd_bus_close_unref(f->dest);
 	free(f->peer);
 	free(f);
@@ -69,7 +70,9 @@ void objects_migrate_done(Objects *o)
 
 static Domain *flow_domain(const MigrateFlow *f)
 {
-	return registry_find_by_uuid(f->o->registry, f->uuid_hex);
+	Domain *d = registry_find_by_uuid(f->o->registry, f->uuid_hex);
+	/* Another migration's now (this one failed, a new one began). */
+	return d && domain_migration_id(d) == f->migration_id ? d : NULL;
 }
 
 /* The destination's message, or what sd-bus said went wrong. */
@@ -93,11 +96,14 @@ static bool destination_answered(const sd_bus_message *reply)
 /* The daemon that prepared the destination left its bus: the half there
  * is gone (its successor kills a QEMU it finds waiting), so the stream
  * can go nowhere. Once everything is sent, Finish's answer decides. */
-static int on_destination_gone(sd_bus_track *t, void *userdata)
+static int on_destination_gone(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	MigrateFlow *f = userdata;
+	const char *name, *old_owner, *new_owner;
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || new_owner[0])
+		return 0;
 	Domain *d = flow_domain(f);
-	f->dest_daemon = sd_bus_track_unref(f->dest_daemon);
+	f->dest_daemon = sd_bus_slot_unref(f->dest_daemon);
 	if (d) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "The destination's zvirtd (%s) left its bus during the migration",
@@ -207,9 +213,19 @@ static int on_prepared(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
 	}
 	log_info("Domain %s: the destination %s listens at %s (its job %s)", domain_name(d), f->peer, uri,
 		 job);
+	/* A match, not sd_bus_track: that asks GetNameOwner and waits for
+	 * it, over ssh perhaps, on the loop. The unique name answered. */
+	/* A match, not sd_bus_track, which would wait for GetNameOwner on the
+	 * loop (over ssh perhaps): the unique name that answered. */
 	const char *daemon = sd_bus_message_get_sender(reply);
-	if (!daemon || sd_bus_track_new(f->dest, &f->dest_daemon, on_destination_gone, f) < 0 ||
-	    sd_bus_track_add_name(f->dest_daemon, daemon) < 0)
+	_cleanup_free_ char *match = NULL;
+	if (daemon && asprintf(&match,
+			       "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+			       "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+			       daemon) < 0)
+		match = NULL;
+	if (!match ||
+	    sd_bus_add_match_async(f->dest, &f->dest_daemon, match, on_destination_gone, NULL, f) < 0)
 		log_warning("Domain %s: cannot watch the destination's zvirtd; if it dies, the migration "
 			    "fails only when QEMU notices",
 			    domain_name(d));
@@ -324,6 +340,7 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 		flow_free(f);
 		return bus_error_from_zv(error, &err, r);
 	}
+	f->migration_id = domain_migration_id(d);
 
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	r = sd_bus_message_new_method_call(f->dest, &call, ZVIRT_BUS_NAME, ZVIRT_ROOT_PATH,

@@ -80,3 +80,6 @@ void domain_migrate_abort(Domain *d, const char *message);
 void domain_migrate_destination_lost(Domain *d, const char *message);
 /* Whether d has a migration that objects/ is driving. */
 bool domain_migrating(const Domain *d);
+/* That migration's number, unique while the daemon runs (0: none): a
+ * late answer of the destination's finds whether it still is its own. */
+unsigned domain_migration_id(const Domain *d);

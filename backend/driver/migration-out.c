@@ -43,6 +43,7 @@ typedef enum MigrateStep {
 } MigrateStep;
 
 struct MigrationOut {
+	unsigned id;
 	Domain *d;
 	Registry *registry;
 	Job *job;
@@ -74,6 +75,11 @@ static void migration_free(MigrationOut *o)
 bool domain_migrating(const Domain *d)
 {
 	return d->migration_out;
+}
+
+unsigned domain_migration_id(const Domain *d)
+{
+	return d->migration_out ? d->migration_out->id : 0;
 }
 
 bool migration_out_owns_stop(const Domain *d)
@@ -221,8 +227,11 @@ static void on_migration_info(QemuMonitor *mon, int r, const QemuMigrationInfo *
 		o->timeout = sd_event_source_disable_unref(o->timeout);
 		log_info("Domain %s: migration stream sent (%" PRIu64 " bytes, downtime %" PRIu64 " ms)",
 			 domain_name(d), info->transferred, info->downtime_ms);
-		if (o->cb)
-			o->cb(d, 0, NULL, o->userdata);
+		/* Once: from here on the destination's answer to Finish decides. */
+		domain_migrate_fn cb = o->cb;
+		o->cb = NULL;
+		if (cb)
+			cb(d, 0, NULL, o->userdata);
 		return;
 	}
 	if (strcmp(info->status, "failed") == 0)
@@ -428,6 +437,14 @@ static int migration_cancel(Job *j, void *userdata, ZvError *err)
 				    "starting the guest; it cannot be cancelled now",
 				    domain_name(o->d));
 	o->cancelled = true;
+	/* Still asking the destination: over now (its answer, when it comes,
+	 * finds no migration and tells it to drop its half). */
+	if (o->step == MIGRATE_PREPARING) {
+		o->cb = NULL;
+		migration_fail(o, JOB_STATE_CANCELLED, "The migration of '%s' was cancelled",
+			       domain_name(o->d));
+		return 0;
+	}
 	/* Before QEMU streams, the next step sees the flag; while it does,
 	 * it ends the stream and query-migrate reports cancelled. */
 	if (o->migrating && o->d->monitor)
@@ -481,7 +498,9 @@ int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job,
 		free(o);
 		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 	}
+	static unsigned last_id;
 	*o = (MigrationOut){
+		.id = ++last_id ?: ++last_id,
 		.d = d,
 		.registry = d->registry,
 		.params = *p,
@@ -555,8 +574,9 @@ static void on_undefined(Registry *r, int result, const ZvError *err, void *user
 	if (result < 0)
 		log_error("Domain %s: the definition stays after the migration: %s",
 			  d ? domain_name(d) : uuid, err->message);
-	/* Transient now: it goes once QEMU is gone. */
-	if (d && d->monitor)
+	/* Transient now: it goes once QEMU is gone (SIGTERM when the
+	 * monitor is away: the guest must not stay here, resumable). */
+	if (d && d->process)
 		domain_quit_qemu(d, DOMAIN_REASON_MIGRATED);
 }
 
@@ -595,7 +615,8 @@ void domain_migrate_confirm(Domain *d, DomainMigrateOutcome outcome, const char 
 		log_error("Domain %s: the definition stays after the migration: %s", domain_name(d),
 			  err.message ?: "Out of memory");
 	free(uuid);
-	domain_quit_qemu(d, DOMAIN_REASON_MIGRATED);
+	if (d->process)
+		domain_quit_qemu(d, DOMAIN_REASON_MIGRATED);
 }
 
 void domain_migrate_stopped(Domain *d)
@@ -603,6 +624,24 @@ void domain_migrate_stopped(Domain *d)
 	MigrationOut *o = d->migration_out;
 	if (!o)
 		return;
+	/* Everything was sent: the destination may be running the guest, so
+	 * nothing is undone here; Finish's answer ends the job (confirm). */
+	if (o->step == MIGRATE_SENT) {
+		o->migrating = o->resume = false;
+		log_warning("Domain %s: QEMU ended after sending the whole migration; the destination "
+			    "decides",
+			    domain_name(d));
+		if (d->persistent)
+			return;
+		/* A transient domain goes now: its job cannot wait. */
+		d->migration_out = NULL;
+		job_finish(o->job, JOB_STATE_FAILED,
+			   "QEMU ended here after sending the whole migration; the destination's "
+			   "daemon knows whether it runs the guest");
+		domain_finish_op(d, 0, NULL);
+		migration_free(o);
+		return;
+	}
 	o->migrating = false;
 	o->resume = false;
 	migration_fail(o, JOB_STATE_FAILED, "Domain '%s' stopped (%s) before the migration completed",
