@@ -35,6 +35,7 @@ struct IncomingWatch {
 	Objects *objects;
 	struct IncomingWatch *next;
 	char uuid_hex[SD_ID128_STRING_MAX];
+	unsigned job_id; /* the migration-in job: a later migration is not this one */
 	sd_bus_track *track;
 };
 
@@ -69,21 +70,23 @@ static int on_source_gone(sd_bus_track *t, void *userdata)
 {
 	IncomingWatch *w = userdata;
 	Domain *d = registry_find_by_uuid(w->objects->registry, w->uuid_hex);
+	Job *j = d ? domain_get_job(d) : NULL;
 	ZvError err = ZV_ERROR_INIT;
-	if (d && domain_incoming(d) &&
+	if (j && job_get_type(j) == JOB_MIGRATION_IN && job_get_id(j) == w->job_id &&
 	    domain_incoming_cancel(d, "the source left the bus before it finished", NULL, NULL, &err) < 0)
 		log_debug("Domain %s: %s", domain_name(d), err.message);
 	watch_unlink_free(w);
 	return 0;
 }
 
-static int watch_source(Objects *o, sd_bus_message *m, Domain *d)
+static int watch_source(Objects *o, sd_bus_message *m, Domain *d, const Job *job)
 {
 	watch_unlink_free(watch_find(o, domain_uuid_hex(d)));
 	IncomingWatch *w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->objects = o;
+	w->job_id = job_get_id(job);
 	memcpy(w->uuid_hex, domain_uuid_hex(d), sizeof(w->uuid_hex));
 	int r = sd_bus_track_new(o->bus, &w->track, on_source_gone, w);
 	if (r >= 0)
@@ -109,7 +112,7 @@ static void on_prepared(Registry *r, int result, Domain *d, const char *uri, Job
 		return;
 	}
 	Objects *o = objects_of_domain(d);
-	int k = watch_source(o, m, d);
+	int k = watch_source(o, m, d, job);
 	if (k < 0) {
 		/* Unwatched, a source that dies would leave it here forever. */
 		ZvError e = ZV_ERROR_INIT;
@@ -162,6 +165,12 @@ static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_er
 static void on_finished(Domain *d, int r, const ZvError *err, void *userdata)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+	/* Unknown: not an org.zvirt1 error, which would tell the source
+	 * that the guest does not run here. */
+	if (r < 0 && !err) {
+		(void)sd_bus_reply_method_errno(m, -r, NULL);
+		return;
+	}
 	if (r < 0) {
 		(void)bus_reply_zv_error(m, err, r);
 		return;

@@ -62,7 +62,7 @@ int domain_save_status(const Domain *d)
 		.kill_at_usec = d->kill_at_usec,
 		.saving = save_in_flight(d) || d->undo_save,
 		.restoring = d->restore != NULL,
-		.incoming = d->migration_in != NULL,
+		.incoming = domain_incoming_waiting(d),
 		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,
 		.owners = d->owners,
 	};

@@ -56,8 +56,11 @@ bool domain_incoming(const Domain *d);
 /* Waits (at most 30 s) until QEMU has the whole stream, then lets the
  * guest run (suspend: leaves it paused/user). cb: 0 once it runs here,
  * MigrationFailed with QEMU's words when the stream did not arrive
- * whole (everything is cleaned up then). < 0 with err, cb never runs:
- * no incoming migration, or Finish already under way. */
+ * whole (everything is cleaned up then), -ECONNABORTED without err when
+ * nobody can say whether it ran here (the daemon stopped after cont, or
+ * the guest ended right after it): the source must keep its copy
+ * paused. < 0 with err, cb never runs: no incoming migration, or Finish
+ * already under way. */
 int domain_incoming_finish(Domain *d, bool suspend, domain_done_fn cb, void *userdata, ZvError *err);
 
 /* Ends the incoming migration on purpose: QEMU is killed, the job ends

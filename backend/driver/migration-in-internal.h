@@ -22,6 +22,8 @@ void domain_incoming_qemu_event(Domain *d);
 bool domain_incoming_stopped(Domain *d, DomainReason *reason);
 /* Where a failed incoming start leaves the domain. */
 DomainReason domain_incoming_failed_reason(const Domain *d);
+/* An incoming QEMU that no guest ran in yet (the status's intent). */
+bool domain_incoming_waiting(const Domain *d);
 /* The daemon stops: the incoming QEMU, no guest yet, is killed (first),
  * and what is left of the migration is freed (last). */
 void domain_incoming_kill(Domain *d);

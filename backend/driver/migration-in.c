@@ -128,9 +128,10 @@ static void on_defined(Registry *r, int result, Domain *defined, const ZvError *
 		log_error("Domain %s: it runs here after the migration, but could not be defined: %s",
 			  d ? domain_name(d) : w->uuid_hex, err->message);
 	/* Whatever the write says, the guest runs here: the source must hear
-	 * success, or it would run it too. */
-	if (w->cb && d)
-		w->cb(d, 0, NULL, w->userdata);
+	 * success, or it would run it too. A guest that ended meanwhile has
+	 * run here: "unknown", so that the source keeps its copy paused. */
+	if (w->cb)
+		w->cb(d, d ? 0 : -ECONNABORTED, NULL, w->userdata);
 	free(w->xml);
 	free(w);
 }
@@ -161,6 +162,9 @@ static void on_start_answer(Domain *d, int r, const ZvError *err, void *userdata
 	d->migration_in = NULL;
 
 	if (r >= 0) {
+		/* No longer an incoming QEMU that the next daemon would kill:
+		 * written before anyone hears that the guest runs here. */
+		(void)domain_save_status(d);
 		job_finish(m->job, JOB_STATE_COMPLETED, NULL);
 		log_info("Domain %s: migrated here", domain_name(d));
 		domain_done_fn cb = m->finish_cb;
@@ -185,6 +189,9 @@ static void on_start_answer(Domain *d, int r, const ZvError *err, void *userdata
 				 "The incoming migration of '%s' failed: %s", domain_name(d), why);
 	log_warning("Domain %s: %s", domain_name(d), e.message);
 	job_finish(m->job, m->cancelled ? JOB_STATE_CANCELLED : JOB_STATE_FAILED, e.message);
+	/* cont was sent: the guest may run here, so the answer is "unknown"
+	 * (no org.zvirt1 error): the source keeps its copy paused. */
+	bool unknown = m->step == INCOMING_RUNNING && !m->cancelled;
 	registry_incoming_fn prepare_cb = m->prepare_cb;
 	void *prepare_userdata = m->prepare_userdata;
 	domain_done_fn finish_cb = m->finish_cb, cancel_cb = m->cancel_cb;
@@ -194,7 +201,7 @@ static void on_start_answer(Domain *d, int r, const ZvError *err, void *userdata
 	if (prepare_cb)
 		prepare_cb(reg, k, NULL, NULL, NULL, &e, prepare_userdata);
 	if (finish_cb)
-		finish_cb(d, k, &e, finish_userdata);
+		finish_cb(d, unknown ? -ECONNABORTED : k, unknown ? NULL : &e, finish_userdata);
 	if (cancel_cb)
 		cancel_cb(d, 0, NULL, cancel_userdata);
 }
@@ -215,15 +222,26 @@ DomainReason domain_incoming_failed_reason(const Domain *d)
 	return m && m->reused ? m->prev_reason : DOMAIN_REASON_FAILED;
 }
 
+bool domain_incoming_waiting(const Domain *d)
+{
+	return d->migration_in && d->migration_in->step < INCOMING_RUNNING;
+}
+
 void domain_incoming_kill(Domain *d)
 {
 	MigrationIn *m = d->migration_in;
+	if (!m || !d->process)
+		return;
 	/* The daemon stops: this QEMU is no guest yet, and nobody would
 	 * finish it. The next daemon forgets the domain (its status). */
-	if (m && d->process && m->step < INCOMING_RUNNING) {
+	if (m->step < INCOMING_RUNNING) {
 		log_info("Domain %s: stopping the incoming migration (zvirtd is stopping)", domain_name(d));
 		(void)qemu_process_kill(d->process, SIGKILL);
+		return;
 	}
+	/* cont was sent: the guest may run; the next daemon keeps it. */
+	log_warning("Domain %s: zvirtd stops while the migrated guest starts; it is kept", domain_name(d));
+	(void)domain_save_status(d);
 }
 
 void domain_incoming_forget(Domain *d)
@@ -597,10 +615,10 @@ static void incoming_write_finish(const WriteOutcome *o, void *userdata)
 			live = def;
 		else if ((k = registry_insert(r, def, false, &d)) < 0)
 			zv_error_set(&p->err, ZV_ERROR_HOST, -k, "Out of memory");
-		else if (!(live = domain_def_copy(d->def))) {
-			registry_remove(r, d);
+		else if (!(live = domain_def_copy(d->def)))
+			/* removed below */
 			k = zv_error_set(&p->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-		} else if (r->callbacks.domain_added)
+		else if (r->callbacks.domain_added)
 			r->callbacks.domain_added(d, r->callbacks.userdata);
 		if (k >= 0)
 			k = incoming_begin(p, d, live, reused, &p->err);
