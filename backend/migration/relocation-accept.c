@@ -5,6 +5,7 @@
 #include "migration/relocation-accept.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,13 +60,40 @@ static void finish(RelocationAccept *a, int result, int fd, const char *peer)
 	cb(result, fd, peer, a->userdata);
 }
 
-/* On the worker: the peer's host name, "" when it has none. */
+/* Whether name resolves to the peer's address again: whoever controls
+ * the reverse zone of an address can make it say any name, but not what
+ * that name resolves to (the forward-confirmed reverse lookup of
+ * tcp_wrappers' PARANOID). */
+static bool name_confirmed(const RelocationAccept *a)
+{
+	struct addrinfo hints = {.ai_family = a->addr.ss_family, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	if (getaddrinfo(a->name, NULL, &hints, &res) != 0)
+		return false;
+	bool found = false;
+	for (const struct addrinfo *i = res; i && !found; i = i->ai_next) {
+		char address[NI_MAXHOST];
+		found = getnameinfo(i->ai_addr, i->ai_addrlen, address, sizeof(address), NULL, 0,
+				    NI_NUMERICHOST) == 0 &&
+			strcmp(address, a->address) == 0;
+	}
+	freeaddrinfo(res);
+	return found;
+}
+
+/* On the worker: the peer's host name, "" when it has none or when the
+ * name does not lead back to its address. */
 static int lookup_job(void *userdata)
 {
 	RelocationAccept *a = userdata;
 	if (getnameinfo((struct sockaddr *)&a->addr, a->addr_len, a->name, sizeof(a->name), NULL, 0,
 			NI_NAMEREQD) != 0)
 		a->name[0] = 0;
+	else if (!name_confirmed(a)) {
+		log_warning("The migration peer %s says its name is %s, which does not resolve to it; "
+			    "judged by its address alone",
+			    a->address, a->name);
+		a->name[0] = 0;
+	}
 	return 0;
 }
 

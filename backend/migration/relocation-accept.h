@@ -4,7 +4,8 @@
 /* The destination's side of a migration's data connection: waits on the
  * listening socket (port-listen.h) for the source, checks each peer
  * against [Relocation] HostsAllow= (hosts-allow.h: its address, and its
- * host name from a reverse lookup, which runs off the loop) and hands
+ * host name from a reverse lookup that must resolve back to the address,
+ * which runs off the loop) and hands
  * over the first allowed connection. A refused peer is logged and
  * closed, and the wait goes on: a stray connection cannot cancel the
  * migration it was not part of. */
