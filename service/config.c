@@ -402,8 +402,14 @@ static int parse_numeric_address(const char *value, void *field, char *why, size
 {
 	struct in6_addr a6;
 	struct in_addr a4;
-	if (inet_pton(AF_INET, value, &a4) != 1 && inet_pton(AF_INET6, value, &a6) != 1) {
+	bool v4 = inet_pton(AF_INET, value, &a4) == 1;
+	if (!v4 && inet_pton(AF_INET6, value, &a6) != 1) {
 		snprintf(why, why_size, "expected a numeric IPv4 or IPv6 address");
+		return -EINVAL;
+	}
+	/* The source is told to connect to it: "any" is nowhere to go. */
+	if (v4 ? a4.s_addr == htonl(INADDR_ANY) : IN6_IS_ADDR_UNSPECIFIED(&a6)) {
+		snprintf(why, why_size, "expected this host's address, not the unspecified one");
 		return -EINVAL;
 	}
 	return replace_string(field, value);

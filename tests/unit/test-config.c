@@ -545,6 +545,8 @@ static void test_relocation(void **state)
 	/* A name would be a blocking lookup at every migration. */
 	expect_error_at(f, "[Relocation]\nAddress=localhost\n", 2, "numeric IPv4 or IPv6");
 	expect_error_at(f, "[Relocation]\n\nAddress=10.0.0.300\n", 3, "numeric IPv4 or IPv6");
+	expect_error_at(f, "[Relocation]\nAddress=0.0.0.0\n", 2, "not the unspecified one");
+	expect_error_at(f, "[Relocation]\nAddress=::\n", 2, "not the unspecified one");
 	expect_error_at(f, "[Relocation]\nPort=0\n", 2, "1 to 65535");
 	expect_error_at(f, "[Relocation]\nPortMax=65536\n", 2, "1 to 65535");
 	expect_error_at(f, "[Relocation]\nPortMin=4x\n", 2, "1 to 65535");
