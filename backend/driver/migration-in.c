@@ -393,8 +393,16 @@ void domain_incoming_ready(Domain *d)
 {
 	MigrationIn *m = d->migration_in;
 	assert(m);
-	int k = relocation_accept_new(registry_get_event(m->registry), m->listen_fd, m->allow,
-				      INCOMING_ACCEPT_USEC, domain_name(d), on_accepted, m, &m->accept);
+	/* The registry's worker runs the peers' reverse lookups: it outlives
+	 * any acceptor. */
+	int k = registry_start_worker(m->registry);
+	if (k < 0) {
+		m->listen_fd = (close(m->listen_fd), -1);
+		return incoming_fail(m, "cannot start a worker thread: %s", strerror(-k));
+	}
+	k = relocation_accept_new(registry_get_event(m->registry), m->registry->worker, m->listen_fd,
+				  m->allow, INCOMING_ACCEPT_USEC, domain_name(d), on_accepted, m,
+				  &m->accept);
 	m->listen_fd = -1; /* taken, in every case */
 	if (k < 0)
 		return incoming_fail(m, "cannot wait for the data connection: %s", strerror(-k));

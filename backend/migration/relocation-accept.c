@@ -17,6 +17,16 @@
 #include "util/log.h"
 #include "util/worker.h"
 
+/* One peer's reverse lookup, owned by its job once the acceptor has
+ * gone: the acceptor never waits for a resolver. */
+typedef struct Lookup {
+	RelocationAccept *owner; /* NULL: abandoned, done frees it */
+	WorkerJob *job;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char address[NI_MAXHOST], name[NI_MAXHOST];
+} Lookup;
+
 struct RelocationAccept {
 	sd_event *event;
 	int listen_fd;
@@ -25,19 +35,22 @@ struct RelocationAccept {
 	char *what;
 	relocation_accept_fn cb;
 	void *userdata;
-	Worker *worker; /* the reverse lookups */
+	Worker *worker; /* the caller's: the reverse lookups */
 	/* The connection being looked at. */
 	int conn_fd;
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
-	char address[NI_MAXHOST], name[NI_MAXHOST];
+	Lookup *lookup;
 };
 
 RelocationAccept *relocation_accept_free(RelocationAccept *a)
 {
 	if (!a)
 		return NULL;
-	a->worker = worker_free(a->worker); /* no done after this */
+	if (a->lookup) {
+		if (worker_job_cancel(a->lookup->job) == 0)
+			free(a->lookup);
+		else
+			a->lookup->owner = NULL; /* it ends on its own */
+	}
 	sd_event_source_disable_unref(a->io);
 	sd_event_source_disable_unref(a->timer);
 	if (a->listen_fd >= 0)
@@ -64,7 +77,7 @@ static void finish(RelocationAccept *a, int result, int fd, const char *peer)
  * the reverse zone of an address can make it say any name, but not what
  * that name resolves to (the forward-confirmed reverse lookup of
  * tcp_wrappers' PARANOID). */
-static bool name_confirmed(const RelocationAccept *a)
+static bool name_confirmed(const Lookup *a)
 {
 	struct addrinfo hints = {.ai_family = a->addr.ss_family, .ai_socktype = SOCK_STREAM}, *res = NULL;
 	if (getaddrinfo(a->name, NULL, &hints, &res) != 0)
@@ -84,7 +97,7 @@ static bool name_confirmed(const RelocationAccept *a)
  * name does not lead back to its address. */
 static int lookup_job(void *userdata)
 {
-	RelocationAccept *a = userdata;
+	Lookup *a = userdata;
 	if (getnameinfo((struct sockaddr *)&a->addr, a->addr_len, a->name, sizeof(a->name), NULL, 0,
 			NI_NAMEREQD) != 0)
 		a->name[0] = 0;
@@ -99,13 +112,17 @@ static int lookup_job(void *userdata)
 
 static void lookup_done(int result, void *userdata)
 {
-	RelocationAccept *a = userdata;
+	_cleanup_free_ Lookup *l = userdata;
+	RelocationAccept *a = l->owner;
+	if (!a)
+		return;
+	a->lookup = NULL;
 	char peer[2 * NI_MAXHOST + 4];
-	if (a->name[0])
-		snprintf(peer, sizeof(peer), "%s (%s)", a->name, a->address);
+	if (l->name[0])
+		snprintf(peer, sizeof(peer), "%s (%s)", l->name, l->address);
 	else
-		snprintf(peer, sizeof(peer), "%s", a->address);
-	if (hosts_allow_match(a->allow, a->name, a->address)) {
+		snprintf(peer, sizeof(peer), "%s", l->address);
+	if (hosts_allow_match(a->allow, l->name, l->address)) {
 		int fd = TAKE_FD(a->conn_fd);
 		finish(a, 0, fd, peer);
 		return;
@@ -119,26 +136,32 @@ static void lookup_done(int result, void *userdata)
 static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	RelocationAccept *a = userdata;
-	a->addr_len = sizeof(a->addr);
-	int c = accept4(fd, (struct sockaddr *)&a->addr, &a->addr_len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	Lookup *l = calloc(1, sizeof(*l));
+	if (!l)
+		return 0; /* the connection waits in the backlog */
+	l->owner = a;
+	l->addr_len = sizeof(l->addr);
+	int c = accept4(fd, (struct sockaddr *)&l->addr, &l->addr_len, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0) {
-		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		int e = errno;
+		free(l);
+		if (e == EAGAIN || e == EINTR || e == ECONNABORTED)
 			return 0;
-		finish(a, -errno, -1, NULL);
+		finish(a, -e, -1, NULL);
 		return 0;
 	}
-	int k = getnameinfo((struct sockaddr *)&a->addr, a->addr_len, a->address, sizeof(a->address), NULL,
+	int k = getnameinfo((struct sockaddr *)&l->addr, l->addr_len, l->address, sizeof(l->address), NULL,
 			    0, NI_NUMERICHOST);
 	if (k != 0)
-		snprintf(a->address, sizeof(a->address), "?");
+		snprintf(l->address, sizeof(l->address), "?");
 	a->conn_fd = c;
-	a->name[0] = 0;
+	a->lookup = l;
 	/* One at a time: the next waits in the backlog until this one is
 	 * decided. */
 	(void)sd_event_source_set_enabled(a->io, SD_EVENT_OFF);
-	k = worker_submit(a->worker, lookup_job, lookup_done, a, NULL);
+	k = worker_submit(a->worker, lookup_job, lookup_done, l, &l->job);
 	if (k < 0)
-		lookup_done(0, a); /* by address alone */
+		lookup_done(0, l); /* by address alone */
 	return 0;
 }
 
@@ -150,10 +173,11 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-int relocation_accept_new(sd_event *event, int listen_fd, const HostsAllow *allow, uint64_t timeout_usec,
-			  const char *what, relocation_accept_fn cb, void *userdata, RelocationAccept **ret)
+int relocation_accept_new(sd_event *event, Worker *worker, int listen_fd, const HostsAllow *allow,
+			  uint64_t timeout_usec, const char *what, relocation_accept_fn cb, void *userdata,
+			  RelocationAccept **ret)
 {
-	if (!event || listen_fd < 0 || !allow || !cb || !ret) {
+	if (!event || !worker || listen_fd < 0 || !allow || !cb || !ret) {
 		if (listen_fd >= 0)
 			close(listen_fd);
 		return -EINVAL;
@@ -168,10 +192,9 @@ int relocation_accept_new(sd_event *event, int listen_fd, const HostsAllow *allo
 				.allow = allow,
 				.cb = cb,
 				.userdata = userdata,
+				.worker = worker,
 				.conn_fd = -1};
 	int r = (a->what = strdup(what ? what : "a domain")) ? 0 : -ENOMEM;
-	if (r >= 0)
-		r = worker_new(event, 1, &a->worker);
 	if (r >= 0)
 		r = sd_event_add_io(event, &a->io, listen_fd, EPOLLIN, on_connection, a);
 	if (r >= 0)

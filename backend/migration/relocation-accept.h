@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "migration/hosts-allow.h"
+#include "util/worker.h"
 
 typedef struct RelocationAccept RelocationAccept;
 
@@ -25,8 +26,11 @@ typedef void (*relocation_accept_fn)(int result, int fd, const char *peer, void 
 
 /* Takes listen_fd. allow stays the caller's and must outlive the
  * acceptor. what names the migration in the log ("domain vs1"). */
-int relocation_accept_new(sd_event *event, int listen_fd, const HostsAllow *allow, uint64_t timeout_usec,
-			  const char *what, relocation_accept_fn cb, void *userdata, RelocationAccept **ret);
-/* Closes the listening socket; a reverse lookup under way is waited
- * for. No callback after this. */
+/* worker runs the reverse lookups; it must outlive the lookups (not the
+ * acceptor: a lookup under way when the acceptor goes ends on its own). */
+int relocation_accept_new(sd_event *event, Worker *worker, int listen_fd, const HostsAllow *allow,
+			  uint64_t timeout_usec, const char *what, relocation_accept_fn cb, void *userdata,
+			  RelocationAccept **ret);
+/* Closes the listening socket, without waiting for a reverse lookup
+ * under way. No callback after this. */
 RelocationAccept *relocation_accept_free(RelocationAccept *a);

@@ -19,6 +19,7 @@
 #include "migration/hosts-allow.h"
 #include "migration/port-listen.h"
 #include "migration/relocation-accept.h"
+#include "util/worker.h"
 #include "util/cleanup.h"
 
 static HostsAllow *parse(const char *spec)
@@ -215,6 +216,8 @@ static void test_accept_allowed_only(void **state)
 	(void)state;
 	sd_event *e = NULL;
 	assert_int_equal(sd_event_new(&e), 0);
+	Worker *w = NULL;
+	assert_int_equal(worker_new(e, 1, &w), 0);
 	HostsAllow *allow = parse("^127\\.0\\.0\\.2$");
 	int lfd = -1;
 	uint16_t port = 0;
@@ -222,7 +225,8 @@ static void test_accept_allowed_only(void **state)
 	Accepted got = {.fd = -1};
 	RelocationAccept *a = NULL;
 	assert_int_equal(
-		relocation_accept_new(e, lfd, allow, 5 * 1000 * 1000, "domain t", on_accepted, &got, &a), 0);
+		relocation_accept_new(e, w, lfd, allow, 5 * 1000 * 1000, "domain t", on_accepted, &got, &a),
+		0);
 
 	int stray = connect_from("127.0.0.1", port);
 	/* Closed by the acceptor: the stray peer reads the end. */
@@ -250,6 +254,7 @@ static void test_accept_allowed_only(void **state)
 	close(source);
 	relocation_accept_free(a);
 	hosts_allow_free(allow);
+	worker_free(w);
 	sd_event_unref(e);
 }
 
@@ -258,19 +263,53 @@ static void test_accept_timeout(void **state)
 	(void)state;
 	sd_event *e = NULL;
 	assert_int_equal(sd_event_new(&e), 0);
+	Worker *w = NULL;
+	assert_int_equal(worker_new(e, 1, &w), 0);
 	HostsAllow *allow = parse("^localhost$");
 	int lfd = -1;
 	uint16_t port = 0;
 	assert_int_equal(migration_listen("127.0.0.1", 61130, 61150, &lfd, &port), 0);
 	Accepted got = {.fd = -1};
 	RelocationAccept *a = NULL;
-	assert_int_equal(relocation_accept_new(e, lfd, allow, 100 * 1000, "domain t", on_accepted, &got, &a),
-			 0);
+	assert_int_equal(
+		relocation_accept_new(e, w, lfd, allow, 100 * 1000, "domain t", on_accepted, &got, &a), 0);
 	run_until(e, &got.n, 1);
 	assert_int_equal(got.result, -ETIMEDOUT);
 	assert_int_equal(got.fd, -1);
 	relocation_accept_free(a);
 	hosts_allow_free(allow);
+	worker_free(w);
+	sd_event_unref(e);
+}
+
+/* Freed while a peer's lookup is queued or running: no wait, no
+ * callback, and the lookup cleans up after itself (ASan's leak check). */
+static void test_free_during_lookup(void **state)
+{
+	(void)state;
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	Worker *w = NULL;
+	assert_int_equal(worker_new(e, 1, &w), 0);
+	HostsAllow *allow = parse("^nothing$");
+	int lfd = -1;
+	uint16_t port = 0;
+	assert_int_equal(migration_listen("127.0.0.1", 61130, 61150, &lfd, &port), 0);
+	Accepted got = {.fd = -1};
+	RelocationAccept *a = NULL;
+	assert_int_equal(
+		relocation_accept_new(e, w, lfd, allow, 5 * 1000 * 1000, "domain t", on_accepted, &got, &a),
+		0);
+	int peer = connect_from("127.0.0.1", port);
+	/* Accepted, its lookup handed to the worker. */
+	assert_true(sd_event_run(e, 100 * 1000) >= 0);
+	relocation_accept_free(a);
+	for (int i = 0; i < 50; i++)
+		assert_true(sd_event_run(e, 10 * 1000) >= 0);
+	assert_int_equal(got.n, 0);
+	close(peer);
+	hosts_allow_free(allow);
+	worker_free(w);
 	sd_event_unref(e);
 }
 
@@ -281,7 +320,7 @@ int main(void)
 		cmocka_unit_test(test_too_complex),      cmocka_unit_test(test_empty_allows_all),
 		cmocka_unit_test(test_bad_expression),   cmocka_unit_test(test_listen_range),
 		cmocka_unit_test(test_listen_addresses), cmocka_unit_test(test_accept_allowed_only),
-		cmocka_unit_test(test_accept_timeout),
+		cmocka_unit_test(test_accept_timeout),   cmocka_unit_test(test_free_during_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
