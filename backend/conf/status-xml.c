@@ -73,7 +73,7 @@ char *domain_status_format(const DomainStatus *st)
 	put_attribute(f, "path", st->log_path ?: "");
 	fputs("/>\n", f);
 	if (st->starting || st->restart_pending || st->stop_expected || st->kill_at_usec || st->saving ||
-	    st->restoring || st->incoming) {
+	    st->restoring || st->incoming || st->migrating) {
 		fputs("  <intents", f);
 		if (st->starting)
 			put_attribute(f, "starting", st->start_paused ? "paused" : "yes");
@@ -89,6 +89,8 @@ char *domain_status_format(const DomainStatus *st)
 			put_attribute(f, "restoring", "yes");
 		if (st->incoming)
 			put_attribute(f, "incoming", "yes");
+		if (st->migrating)
+			put_attribute(f, "migrating", st->migrating_resume ? "running" : "paused");
 		fputs("/>\n", f);
 	}
 	if (st->owners.n > 0) {
@@ -122,7 +124,7 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 	_cleanup_free_ char *starting = prop_dup(n, "starting"), *restart = prop_dup(n, "restart"),
 			    *stop = prop_dup(n, "stop"), *kill_at = prop_dup(n, "kill-at"),
 			    *saving = prop_dup(n, "saving"), *restoring = prop_dup(n, "restoring"),
-			    *incoming = prop_dup(n, "incoming");
+			    *incoming = prop_dup(n, "incoming"), *migrating = prop_dup(n, "migrating");
 
 	if (starting) {
 		if (strcmp(starting, "yes") != 0 && strcmp(starting, "paused") != 0)
@@ -150,6 +152,12 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 		if (strcmp(incoming, "yes") != 0)
 			return -EBADMSG;
 		st->incoming = true;
+	}
+	if (migrating) {
+		if (strcmp(migrating, "running") != 0 && strcmp(migrating, "paused") != 0)
+			return -EBADMSG;
+		st->migrating = true;
+		st->migrating_resume = strcmp(migrating, "running") == 0;
 	}
 	if (stop) {
 		int r = domain_reason_from_string(stop);

@@ -74,6 +74,8 @@ typedef struct DomainStatus {
 	bool saving_resume;    /* ... and let the guest run again (it ran before) */
 	bool restoring;        /* the Start restores a managed-save image */
 	bool incoming;         /* QEMU waits for or receives a migration: never a guest of its own */
+	bool migrating;        /* QEMU sends a migration: undo it unless it completed, ... */
+	bool migrating_resume; /* ... and let the guest run again (it ran before) */
 
 	FileOwners owners; /* what to give back when QEMU has ended */
 } DomainStatus;

@@ -54,6 +54,9 @@ struct Domain {
 	struct DumpOp *dump;                /* dump.c: the dump under way */
 	struct MigrationOut *migration_out; /* migration-out.c: Migrate under way */
 	struct MigrationIn *migration_in;   /* migration-in.c: an incoming migration */
+	/* A migration the previous daemon left sending: cancel it unless it
+	 * completed (and let the guest run, if it ran), once QEMU answers. */
+	bool undo_migration, undo_migration_resume;
 	uint64_t migrate_speed_mibps;       /* SetMigrationMaxSpeed; 0: unlimited */
 	uint64_t migrate_downtime_ms;       /* SetMigrationMaxDowntime; 0: QEMU's */
 	struct HotplugOp *hotplug;          /* hotplug.c: the live device change under way */
@@ -169,8 +172,10 @@ void domain_fail_start(Domain *d, const char *what, const char *error);
  * the status file said until QEMU answers. On failure the domain is
  * shut off, and freed when it is transient. */
 int domain_reattach(Domain *d, pid_t pid, const char *qmp_path);
-/* The monitor is up again: ask QEMU for the state. */
+/* The monitor is up again: undo what the previous daemon left half
+ * done, then ask QEMU for the state (domain_reattach_query_state). */
 void domain_reattach_monitor_ready(Domain *d);
+void domain_reattach_query_state(Domain *d);
 
 /* events.c: the monitor connection and what QEMU says over it. */
 int domain_connect_monitor(Domain *d);

@@ -44,6 +44,8 @@ int domain_new(Registry *r, DomainDef *def, bool persistent, Domain **ret)
 
 int domain_save_status(const Domain *d)
 {
+	bool migrating_resume = false;
+	bool migrating = migration_out_sending(d, &migrating_resume);
 	DomainStatus st = {
 		.state = d->state,
 		.reason = d->reason,
@@ -63,6 +65,8 @@ int domain_save_status(const Domain *d)
 		.saving = save_in_flight(d) || d->undo_save,
 		.restoring = d->restore != NULL,
 		.incoming = domain_incoming_waiting(d),
+		.migrating = migrating || d->undo_migration,
+		.migrating_resume = d->migration_out ? migrating_resume : d->undo_migration_resume,
 		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,
 		.owners = d->owners,
 	};

@@ -20,3 +20,9 @@ bool migration_out_owns_stop(const Domain *d);
 void domain_migrate_stopped(Domain *d);
 /* The daemon stops. */
 void domain_migrate_forget(Domain *d);
+/* QEMU is sending a migration (for the status's intent); *ret_resume:
+ * the guest ran before, and runs again should it not complete. */
+bool migration_out_sending(const Domain *d, bool *ret_resume);
+/* After a restart, the monitor is up: undo the previous daemon's
+ * migration unless it completed, then domain_reattach_query_state(). */
+void domain_migrate_recover(Domain *d);

@@ -82,6 +82,13 @@ unsigned domain_migration_id(const Domain *d)
 	return d->migration_out ? d->migration_out->id : 0;
 }
 
+bool migration_out_sending(const Domain *d, bool *ret_resume)
+{
+	const MigrationOut *o = d->migration_out;
+	*ret_resume = o && o->resume;
+	return o && o->migrating;
+}
+
 bool migration_out_owns_stop(const Domain *d)
 {
 	return d->migration_out && d->migration_out->step >= MIGRATE_SETUP;
@@ -126,6 +133,7 @@ static void migration_fail(MigrationOut *o, JobState state, const char *fmt, ...
 	domain_migrate_fn cb = o->cb;
 	void *userdata = o->userdata;
 	migration_free(o);
+	domain_save_intents(d);
 	if (cb)
 		cb(d, k, &err, userdata);
 }
@@ -310,6 +318,8 @@ static void on_migrate(QemuMonitor *mon, int r, const char *error, void *userdat
 				      domain_name(d), error);
 	o->migrating = true;
 	o->fd = (close(o->fd), -1); /* QEMU sends through its duplicate */
+	/* A daemon killed from here on leaves the next one to undo it. */
+	domain_save_intents(d);
 	o->step = MIGRATE_SENDING;
 	if (!o->stopped)
 		job_set_phase(o->job, "live");
@@ -598,6 +608,7 @@ void domain_migrate_confirm(Domain *d, DomainMigrateOutcome outcome, const char 
 		job_finish(o->job, JOB_STATE_FAILED, message);
 		domain_finish_op(d, 0, NULL);
 		migration_free(o);
+		domain_save_intents(d);
 		return;
 	}
 	log_info("Domain %s: migrated", domain_name(d));
@@ -655,4 +666,37 @@ void domain_migrate_forget(Domain *d)
 	 * ends with the monitor connection's owner gone. */
 	migration_free(d->migration_out);
 	d->migration_out = NULL;
+}
+
+/* --- after a restart ------------------------------------------------------ */
+
+static void on_recover_info(QemuMonitor *mon, int r, const QemuMigrationInfo *info, const char *error,
+			    void *userdata)
+{
+	Domain *d = userdata;
+	bool resume = d->undo_migration_resume;
+	d->undo_migration = d->undo_migration_resume = false;
+	if (r >= 0 && strcmp(info->status, "completed") == 0)
+		/* Sent whole: the destination may run the guest. */
+		log_error("Domain %s: the previous zvirtd's migration had sent everything; whether the "
+			  "destination runs the guest is not known here: it stays paused",
+			  domain_name(d));
+	else {
+		/* The commands run in order: query-status sees the outcome. */
+		log_info("Domain %s: undoing the migration the previous zvirtd left unfinished (%s)",
+			 domain_name(d), r >= 0 ? info->status : error);
+		(void)qemu_monitor_migrate_cancel(d->monitor, NULL);
+		if (resume)
+			(void)qemu_monitor_cont(d->monitor, NULL);
+	}
+	domain_save_intents(d);
+	domain_reattach_query_state(d);
+}
+
+void domain_migrate_recover(Domain *d)
+{
+	if (!d->monitor || qemu_monitor_query_migrate(d->monitor, on_recover_info) < 0) {
+		d->undo_migration = d->undo_migration_resume = false;
+		domain_reattach_query_state(d);
+	}
 }

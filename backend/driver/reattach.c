@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "domain-internal.h"
+#include "migration-out-internal.h"
 #include "qemu/process.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
@@ -50,8 +51,16 @@ void domain_reattach_monitor_ready(Domain *d)
 		d->undo_save = d->undo_save_resume = false;
 		domain_save_intents(d);
 	}
+	if (d->undo_migration)
+		return domain_migrate_recover(d);
+	domain_reattach_query_state(d);
+}
+
+void domain_reattach_query_state(Domain *d)
+{
 	/* What QEMU says now beats what the status file said. */
-	(void)qemu_monitor_query_status(d->monitor, on_reattach_status);
+	if (d->monitor)
+		(void)qemu_monitor_query_status(d->monitor, on_reattach_status);
 }
 
 int domain_reattach(Domain *d, pid_t pid, const char *qmp_path)

@@ -413,6 +413,10 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		d->undo_save = true;
 		d->undo_save_resume = st->saving_resume;
 	}
+	if (st->migrating) {
+		d->undo_migration = true;
+		d->undo_migration_resume = st->migrating_resume;
+	}
 
 	/* What was asked for carries on with the new daemon. */
 	d->restart_pending = st->restart_pending;

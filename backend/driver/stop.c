@@ -155,6 +155,7 @@ void domain_stopped(Domain *d)
 	d->guest_halted = false;
 	d->stop_expected = false;
 	d->undo_save = d->undo_save_resume = false;
+	d->undo_migration = d->undo_migration_resume = false;
 
 	domain_set_state(d, DOMAIN_STATE_SHUT_OFF, reason);
 	registry_notify_definition(r, d);

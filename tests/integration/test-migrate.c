@@ -792,6 +792,29 @@ static void test_paused_stays_paused(void **state)
 	harness_undefine(path);
 }
 
+/* The source's daemon dies while the guest is stopped for the migration
+ * (timeout-s paused it): the destination drops its half, the stream
+ * fails, and the next daemon lets the guest run again, from the intent
+ * its predecessor recorded. */
+static void test_source_daemon_killed_stopped(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	_cleanup_free_ char *path = boot_dirty("mig-srcstop", 32);
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_capped(path, 1, "timeout-s", 1);
+	assert_non_null(
+		harness_wait_signal(mark, path, ZVIRT_DOMAIN_IFACE, "StateChanged", "paused", 30000));
+	harness_assert_state(path, "paused", "migrating");
+	assert_int_equal(harness_kill_daemon(), 0);
+	peer_wait_gone("mig-srcstop");
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(harness_wait_state(path, "running", "unpaused", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *out = harness_guest_command(path, "echo still-here", 30000);
+	assert_non_null(strstr(out, "still-here"));
+	destroy_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_auto_converge),
 		cmocka_unit_test(test_source_daemon_killed),
+		cmocka_unit_test(test_source_daemon_killed_stopped),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }

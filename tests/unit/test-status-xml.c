@@ -86,27 +86,30 @@ static void test_intents(void **state)
 			   .stop_expected = true,
 			   .stop_reason = DOMAIN_REASON_DESTROYED,
 			   .kill_at_usec = 123456789012ULL,
-			   .incoming = true};
+			   .incoming = true,
+			   .migrating = true,
+			   .migrating_resume = true};
 	_cleanup_free_ char *xml = domain_status_format(&st);
 	assert_non_null(strstr(xml, "<intents starting='paused' restart='yes' stop='destroyed' "
-				    "kill-at='123456789012' incoming='yes'/>"));
+				    "kill-at='123456789012' incoming='yes' migrating='running'/>"));
 	DomainStatus back = {};
 	assert_int_equal(domain_status_parse(xml, strlen(xml), &defaults, &back), 0);
 	assert_true(back.starting && back.start_paused && back.restart_pending && back.stop_expected);
 	assert_true(back.incoming && !back.restoring && !back.saving);
+	assert_true(back.migrating && back.migrating_resume);
 	assert_int_equal(back.stop_reason, DOMAIN_REASON_DESTROYED);
 	assert_true(back.kill_at_usec == 123456789012ULL);
 	domain_status_done(&back);
 
 	/* None: no element at all. */
-	st.starting = st.restart_pending = st.stop_expected = st.incoming = false;
+	st.starting = st.restart_pending = st.stop_expected = st.incoming = st.migrating = false;
 	st.kill_at_usec = 0;
 	_cleanup_free_ char *plain = domain_status_format(&st);
 	assert_null(strstr(plain, "<intents"));
 
 	/* Each bad value makes the file unreadable rather than half-read. */
 	const char *bad[] = {"starting='soon'", "restart='no'",  "stop='because'", "kill-at='-1'",
-			     "kill-at='0'",     "kill-at='12x'", "incoming='no'"};
+			     "kill-at='0'",     "kill-at='12x'", "incoming='no'",  "migrating='yes'"};
 	const char *dom = strstr(plain, "<domain");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char buf[8192];
