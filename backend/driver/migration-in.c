@@ -595,6 +595,8 @@ static int incoming_check(void *userdata)
 		return zv_error_set(&p->err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				    "Domain '%s' has a %s here; remove it first", def->name,
 				    by_uuid->job ? "job under way" : "managed-save image");
+	/* No registry_unique_macs(), unlike CreateXML: the guest keeps the
+	 * MACs it had on the source (it is the same guest). */
 	int k = registry_expand_machine(r, def, &p->err);
 	/* Nothing to write: the entry only keeps its place in line. */
 	return k < 0 ? k : 1;
