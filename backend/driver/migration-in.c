@@ -268,6 +268,9 @@ static void run_guest(MigrationIn *m)
 	Domain *d = m->d;
 	m->finish_deadline = sd_event_source_disable_unref(m->finish_deadline);
 	m->step = INCOMING_RUNNING;
+	/* From here the guest may run: a daemon that dies now leaves a next
+	 * one that keeps this QEMU (the status no longer says incoming). */
+	(void)domain_save_status(d);
 	job_set_phase(m->job, "done");
 	if (m->suspend) {
 		domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_USER);
