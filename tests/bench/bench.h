@@ -43,12 +43,14 @@ typedef struct Options {
 	unsigned hotplug;      /* live disk attach + detach rounds */
 	unsigned update;       /* config-only UpdateDevice calls */
 	unsigned nic_pings;    /* guest `ping` runs per NIC (NIC_PING_COUNT each) */
+	unsigned migrations;   /* live migrations per guest size and cap, there and back */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
 	bool with_libvirt;
-	bool only_nic;  /* --only nic: the NIC rows alone (and libvirt's) */
-	bool only_host; /* --only host: the host device rows alone */
+	bool only_nic;     /* --only nic: the NIC rows alone (and libvirt's) */
+	bool only_host;    /* --only host: the host device rows alone */
+	bool only_migrate; /* --only migrate: the live migration rows alone */
 } Options;
 
 extern Options opt;
@@ -135,6 +137,26 @@ typedef enum RowId {
 	ROW_QEMU_MEDIA,
 	ROW_GMO_DISKS,
 	ROW_GMO_DISKS_SIZE,
+	ROW_MIG_256,
+	ROW_MIG_256_DOWN,
+	ROW_QEMU_MIG_256,
+	ROW_QEMU_MIG_256_DOWN,
+	ROW_MIG_256_CAP,
+	ROW_MIG_256_CAP_DOWN,
+	ROW_QEMU_MIG_256_CAP,
+	ROW_QEMU_MIG_256_CAP_DOWN,
+	ROW_MIG_512,
+	ROW_MIG_512_DOWN,
+	ROW_QEMU_MIG_512,
+	ROW_QEMU_MIG_512_DOWN,
+	ROW_MIG_512_CAP,
+	ROW_MIG_512_CAP_DOWN,
+	ROW_QEMU_MIG_512_CAP,
+	ROW_QEMU_MIG_512_CAP_DOWN,
+	ROW_MIG_DIRTY,
+	ROW_MIG_DIRTY_DOWN,
+	ROW_QEMU_MIG_DIRTY,
+	ROW_QEMU_MIG_DIRTY_DOWN,
 	ROW_HOST_LIST_CCW,
 	ROW_HOST_LIST_CCW_FLOOR,
 	ROW_HOST_LIST_DASD,
@@ -335,6 +357,44 @@ char *medium_file(const char *who, const char *text);
 char *cdrom_xml(const char *medium);
 /* The test guest's XML with a virtio-scsi controller and that cdrom. */
 char *media_guest_xml(const char *name, const char *medium);
+
+/* ---- QEMU alone (zvirt-bench.c) ---- */
+
+/* A QEMU started by the benchmark itself with a QMP socket of its own. */
+typedef struct Qemu {
+	pid_t pid;
+	int qmp;
+	char buf[65536];
+	size_t len;
+	char *console_log; /* set before qemu_alone_spawn() */
+} Qemu;
+
+/* A process's command line as a NULL-terminated vector; NULL if unreadable. */
+char **read_cmdline(pid_t pid);
+/* exec base_argv (the daemon's command line of a guest) with a QMP socket,
+ * console log and pidfile of its own in `dir` (`tag` keeps concurrent
+ * ones apart); connected, greeting not yet read. */
+void qemu_alone_spawn(Qemu *q, char **base_argv, const char *dir, unsigned tag);
+/* SIGKILL, reaped, QMP closed: how long that took. */
+double qemu_alone_kill(Qemu *q);
+/* One line from QEMU (events included), without its \r\n. */
+void qmp_read_line(Qemu *q, char *line, size_t size);
+/* One command and its return line (passing over events) into reply (may
+ * be NULL); `fd` >= 0 goes along (SCM_RIGHTS). Fails on an error. */
+void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t size);
+void qmp_execute(Qemu *q, const char *command);
+/* The "filename" of the first pty chardev in a query-chardev reply. */
+char *pty_of_chardevs(const char *reply);
+/* The value of "status" in a QMP reply, into buf. */
+const char *qmp_status(const char *line, char *buf, size_t size);
+
+/* ---- bench-migrate.c ---- */
+
+/* Live migration between this daemon and a second one (the harness's
+ * peer), there and back, and the same with two bare QEMUs. */
+void phase_migrate(void);
+/* Its rows' targets from the QEMU-alone rows of the same run. */
+void migrate_set_targets(void);
 
 /* ---- bench-host.c ---- */
 
