@@ -35,18 +35,8 @@
 #define QEMU_MIG_ADDRESS   "127.0.0.3"
 #define QEMU_MIG_PORT_BASE 47310
 #define UNLIMITED_BYTES    "1152921504606846976"
-#define DIRTY_MIB          64
 
-/* What one row pair measures: a guest size, a cap (0: unlimited), and
- * whether the guest keeps dirtying memory (then with auto-converge). */
-typedef struct MigCase {
-	unsigned mib;
-	uint64_t cap_mibps;
-	bool dirty;
-	RowId time, down, qemu_time, qemu_down;
-} MigCase;
-
-static const MigCase cases[] = {
+const MigCase mig_cases[N_MIG_CASES] = {
 	{256, 0, false, ROW_MIG_256, ROW_MIG_256_DOWN, ROW_QEMU_MIG_256, ROW_QEMU_MIG_256_DOWN},
 	{256, 100, false, ROW_MIG_256_CAP, ROW_MIG_256_CAP_DOWN, ROW_QEMU_MIG_256_CAP,
 	 ROW_QEMU_MIG_256_CAP_DOWN},
@@ -56,10 +46,10 @@ static const MigCase cases[] = {
 	 ROW_QEMU_MIG_512_CAP_DOWN},
 };
 
-/* The guest sizes, in the order of `cases`; each size's command line is
- * kept for QEMU alone. */
-static const unsigned sizes[] = {256, 512};
-static char **boot_argv[ELEMENTSOF(sizes)];
+/* The guest sizes, in the order of mig_cases; each size's command line
+ * is kept for QEMU alone. */
+const unsigned mig_sizes[N_MIG_SIZES] = {256, 512};
+static char **boot_argv[N_MIG_SIZES];
 
 /* ---- the two hosts and their signals ---- */
 
@@ -472,7 +462,7 @@ static void migrate_once(Host *src, Host *dst, const char *path, const char *nam
  * rewriting the buffer (and a QEMU that just received it, whose TCG code
  * buffer and newly touched guest pages grow) never stays flat.
  */
-static void start_dirtying(const char *pty, pid_t qemu_pid, unsigned mib)
+void mig_start_dirtying(const char *pty, pid_t qemu_pid, unsigned mib)
 {
 	_cleanup_free_ char *cmd = xasprintf("dirty %u", mib);
 	_cleanup_free_ char *out = NULL;
@@ -531,7 +521,7 @@ static bool probe_dirty_rate(Host *src, Host *dst, const char *path, const char 
 		note("live migration, dirtying guest (dirty %u): the job's DirtyRateMiBps, the known rate: "
 		     "%" PRIu64 " MiB/s (a probe migration capped at 50 MiB/s, read every 100 ms: it showed "
 		     "after %.1f s; then AbortJob)",
-		     DIRTY_MIB, rate, ms_since(t0) / 1000.0);
+		     MIG_DIRTY_MIB, rate, ms_since(t0) / 1000.0);
 	else
 		note("live migration, dirtying guest: the probe's job showed no DirtyRateMiBps in %.0f s",
 		     ms_since(t0) / 1000.0);
@@ -579,10 +569,10 @@ static void daemon_rounds(const char *path, const char *name, const MigCase *c, 
 
 static void daemon_size(size_t k)
 {
-	_cleanup_free_ char *name = xasprintf("bench-mig-%u", sizes[k]);
+	_cleanup_free_ char *name = xasprintf("bench-mig-%u", mig_sizes[k]);
 	_cleanup_free_ char *log = harness_console_log(name);
 	_cleanup_free_ char *base = harness_guest_xml(name);
-	_cleanup_free_ char *xml = guest_xml_with_memory(base, sizes[k]);
+	_cleanup_free_ char *xml = guest_xml_with_memory(base, mig_sizes[k]);
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_free_ char *path = NULL;
 	const char *p;
@@ -601,10 +591,10 @@ static void daemon_size(size_t k)
 	if (harness_wait_console(log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
 		fail_msg("%s did not boot: no \"%s\" on its console", name, READY_LINE);
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const MigCase *c = &cases[i];
+	for (size_t i = 0; i < ELEMENTSOF(mig_cases); i++) {
+		const MigCase *c = &mig_cases[i];
 
-		if (c->mib != sizes[k])
+		if (c->mib != mig_sizes[k])
 			continue;
 		if (c->dirty) {
 			Host *h = &hosts[at];
@@ -612,8 +602,8 @@ static void daemon_size(size_t k)
 				at == 0 ? harness_console_pty(path) : harness_peer_console_pty(path);
 			if (!pty)
 				fail_msg("%s has no console pty on %s", name, h->name);
-			progress("live migration: %s dirties %u MiB", name, DIRTY_MIB);
-			start_dirtying(pty, host_qemu_pid(h, path), DIRTY_MIB);
+			progress("live migration: %s dirties %u MiB", name, MIG_DIRTY_MIB);
+			mig_start_dirtying(pty, host_qemu_pid(h, path), MIG_DIRTY_MIB);
 			if (probe_dirty_rate(h, &hosts[1 - at], path, name))
 				at = 1 - at;
 		}
@@ -765,18 +755,18 @@ static void qemu_alone_size(size_t k)
 	for (size_t i = 0; i < 2; i++)
 		q[i].console_log = xasprintf("%s/qemu-alone-mig-%zu.console.log", harness_log_dir(), i);
 
-	progress("QEMU alone: %u MiB guest, booting", sizes[k]);
+	progress("QEMU alone: %u MiB guest, booting", mig_sizes[k]);
 	(void)unlink(q[0].console_log);
 	qemu_alone_spawn(&q[0], boot_argv[k], dir, 20);
 	qemu_greet(&q[0]);
 	qmp_execute(&q[0], "cont");
 	if (harness_wait_console(q[0].console_log, READY_LINE, BOOT_TIMEOUT_MS) < 0)
-		fail_msg("QEMU alone: the %u MiB guest did not boot", sizes[k]);
+		fail_msg("QEMU alone: the %u MiB guest did not boot", mig_sizes[k]);
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const MigCase *c = &cases[i];
+	for (size_t i = 0; i < ELEMENTSOF(mig_cases); i++) {
+		const MigCase *c = &mig_cases[i];
 
-		if (c->mib != sizes[k])
+		if (c->mib != mig_sizes[k])
 			continue;
 		if (c->dirty) {
 			_cleanup_free_ char *pty = NULL;
@@ -784,8 +774,8 @@ static void qemu_alone_size(size_t k)
 			pty = pty_of_chardevs(line);
 			if (!pty)
 				fail_msg("QEMU alone: no pty console in query-chardev: %s", line);
-			progress("QEMU alone: the guest dirties %u MiB", DIRTY_MIB);
-			start_dirtying(pty, q[at].pid, DIRTY_MIB);
+			progress("QEMU alone: the guest dirties %u MiB", MIG_DIRTY_MIB);
+			mig_start_dirtying(pty, q[at].pid, MIG_DIRTY_MIB);
 		}
 		for (unsigned r = 0; r < opt.migrations; r++, round++) {
 			progress("QEMU alone: migration of the %u MiB guest%s%s, %u/%u", c->mib,
@@ -828,7 +818,7 @@ void phase_migrate(void)
 	if (strcmp(addr, "127.0.0.2") != 0)
 		fail_msg("this daemon's RelocationAddress is %s after ReloadConfig, not 127.0.0.2", addr);
 
-	for (size_t k = 0; k < ELEMENTSOF(sizes); k++)
+	for (size_t k = 0; k < ELEMENTSOF(mig_sizes); k++)
 		daemon_size(k);
 	if (job_stats.dirty.n > 0 || job_stats.throttle > 0)
 		note("live migration, dirtying guest, the timed rounds: the job's DirtyRateMiBps %.0f MiB/s "
@@ -840,12 +830,12 @@ void phase_migrate(void)
 	hosts_close();
 	harness_peer_stop();
 
-	for (size_t k = 0; k < ELEMENTSOF(sizes); k++) {
+	for (size_t k = 0; k < ELEMENTSOF(mig_sizes); k++) {
 		if (!boot_argv[k]) {
 			note("QEMU alone, %u MiB migration: not measured, the guest's command line could "
 			     "not "
 			     "be read",
-			     sizes[k]);
+			     mig_sizes[k]);
 			continue;
 		}
 		qemu_alone_size(k);
@@ -865,22 +855,19 @@ void phase_migrate(void)
 	     ":PORT; its downtime is the source's query-migrate after completion");
 	note("live migration with copy-storage (copy-storage-all, copy-storage-inc): not implemented in "
 	     "the daemon yet, no row");
-	if (opt.with_libvirt)
-		note("live migration, libvirt: not measured (\"—\"): it needs two libvirtd instances, each "
-		     "in a mount namespace of its own with its own host_uuid; not done yet");
 }
 
 void migrate_set_targets(void)
 {
-	static char text[ELEMENTSOF(cases)][64];
+	static char text[ELEMENTSOF(mig_cases)][64];
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		double floor = series_median(&rows[cases[i].qemu_time].s);
+	for (size_t i = 0; i < ELEMENTSOF(mig_cases); i++) {
+		double floor = series_median(&rows[mig_cases[i].qemu_time].s);
 
 		if (isnan(floor))
 			continue;
-		rows[cases[i].time].target = 1.2 * floor;
+		rows[mig_cases[i].time].target = 1.2 * floor;
 		snprintf(text[i], sizeof(text[i]), "≤ %.0f ms (1.2 × alone)", 1.2 * floor);
-		rows[cases[i].time].target_text = text[i];
+		rows[mig_cases[i].time].target_text = text[i];
 	}
 }

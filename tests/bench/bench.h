@@ -393,6 +393,26 @@ const char *qmp_status(const char *line, char *buf, size_t size);
 /* Live migration between this daemon and a second one (the harness's
  * peer), there and back, and the same with two bare QEMUs. */
 void phase_migrate(void);
+
+/* What one row pair measures: a guest size, a cap (0: unlimited), and
+ * whether the guest keeps dirtying memory (then with auto-converge). */
+typedef struct MigCase {
+	unsigned mib;
+	uint64_t cap_mibps;
+	bool dirty;
+	RowId time, down, qemu_time, qemu_down;
+} MigCase;
+
+#define N_MIG_CASES 5
+#define N_MIG_SIZES 2
+/* In the order measured: per size, its cases in turn on one guest. */
+extern const MigCase mig_cases[N_MIG_CASES];
+extern const unsigned mig_sizes[N_MIG_SIZES];
+/* What the dirtying guest rewrites, MiB. */
+#define MIG_DIRTY_MIB 64
+/* `dirty <mib>` on the guest's console (its QEMU: qemu_pid), until its
+ * buffer has been filled once; the guest goes on rewriting it. */
+void mig_start_dirtying(const char *pty, pid_t qemu_pid, unsigned mib);
 /* Its rows' targets from the QEMU-alone rows of the same run. */
 void migrate_set_targets(void);
 
@@ -406,6 +426,9 @@ void phase_host(void);
 
 /* Install, start and measure libvirtd + libvirt-dbus: the `lv` series. */
 void phase_libvirt(void);
+/* The migration rows for libvirt: a second libvirtd beside the one
+ * phase_libvirt() started, virsh migrate between them; called by it. */
+void libvirt_migrate(void);
 /* Stop what phase_libvirt() started, also after it failed half-way. */
 void libvirt_cleanup(void);
 /* From a fatal signal handler: undo what the host would keep. */
