@@ -1251,6 +1251,19 @@ void libvirt_migrate(void)
 	progress("libvirt: a second libvirtd for the migration rows");
 	lv_swap();
 	prepare_tree("libvirt-peer", LV_PEER_HOST_UUID);
+	/* Both libvirtd share this host's cgroup tree, and each names a
+	 * guest's cgroup machine/qemu-<id>-<name>: with the same name and
+	 * ids counting alike, the destination's QEMU joined the source's
+	 * cgroup, whose removal then failed (EBUSY) for libvirt's 1 s of
+	 * retries in every migration away from the first. The second makes
+	 * no cgroups. */
+	{
+		_cleanup_free_ char *qemu_conf = xasprintf("%s/etc/qemu.conf", L.root);
+		write_text(
+			qemu_conf,
+			"\n# zvirt-bench: no cgroups (see libvirt_migrate()).\ncgroup_controllers = [ ]\n",
+			true);
+	}
 	start_holder();
 	/* Its pid file where the first one's is not: /run is the host's. */
 	start_libvirtd_with("--pid-file=/run/libvirt/libvirtd.pid");
@@ -1339,6 +1352,9 @@ void libvirt_migrate(void)
 	lv_swap();
 	stop_instance();
 	lv_swap();
+	note("libvirt, live migration: the second libvirtd makes no cgroups (qemu.conf cgroup_controllers "
+	     "empty): with the first's, a guest's cgroup of the same name and id stayed busy and its "
+	     "removal cost libvirt 1 s of retries in each migration away from the first");
 	note("libvirt, live migration: two libvirtd in mount namespaces of their own (host_uuid differs), "
 	     "virsh migrate --live between their qemu+unix sockets with --migrateuri tcp://127.0.0.3 "
 	     "(back: 127.0.0.2); the figure is virsh's run, fork → reaped (it returns once the "
