@@ -827,6 +827,8 @@ void phase_migrate(void)
 	else
 		note("live migration, dirtying guest, the timed rounds: over before QEMU computed a dirty "
 		     "rate (it does once a second) and never throttled (ThrottlePercent 0)");
+	free(job_stats.dirty.v);
+	job_stats.dirty = (Series){};
 	hosts_close();
 	harness_peer_stop();
 

@@ -3,7 +3,7 @@
 #
 # The zvirtd benchmark (tests/bench/README.md), as root on Debian bookworm:
 #
-#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host]
+#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate]
 #
 # Builds a release zvirtd and the benchmark in build-bench/ (or
 # $ZVIRT_BENCH_BUILD), builds the s390x test guest, runs the benchmark on a
