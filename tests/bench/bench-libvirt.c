@@ -1246,6 +1246,13 @@ void libvirt_migrate(void)
 	const char *incoming[2] = {"tcp://127.0.0.2", "tcp://127.0.0.3"};
 	Series floor = {};
 
+	if (access(VIRSH, X_OK) < 0) {
+		note("libvirt, live migration: not measured, %s is missing (tests/bench/run.sh "
+		     "--with-libvirt "
+		     "installs libvirt-clients)",
+		     VIRSH);
+		return;
+	}
 	uri0 = xasprintf("qemu+unix:///system?socket=%s/run/libvirt-sock", L.root);
 	root0 = xstrdup(L.root);
 	progress("libvirt: a second libvirtd for the migration rows");

@@ -40,10 +40,12 @@ for a in "$@"; do
 	--with-libvirt) with_libvirt=1 ;;
 	esac
 done
-if [ -n "$with_libvirt" ] && { ! [ -x /usr/sbin/libvirtd ] || ! [ -x /usr/sbin/libvirt-dbus ]; }; then
-	log "installing libvirt-daemon, libvirt-daemon-driver-qemu and libvirt-dbus for --with-libvirt"
+# virsh (libvirt-clients) drives libvirt's migration rows.
+if [ -n "$with_libvirt" ] && { ! [ -x /usr/sbin/libvirtd ] || ! [ -x /usr/sbin/libvirt-dbus ] ||
+	! [ -x /usr/bin/virsh ]; }; then
+	log "installing libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-dbus and libvirt-clients for --with-libvirt"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus >&2
+		libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus libvirt-clients >&2
 fi
 
 # A release build of its own: no sanitizers, no debug assertions in the
