@@ -47,6 +47,11 @@
 #define LV_DOMAIN    "org.libvirt.Domain"
 #define LIBVIRTD     "/usr/sbin/libvirtd"
 #define LIBVIRT_DBUS "/usr/sbin/libvirt-dbus"
+#define VIRSH        "/usr/bin/virsh"
+/* libvirtd.conf host_uuid of the first libvirtd and of the second one
+ * (the migration rows' destination). */
+#define LV_HOST_UUID      "7a0b1c2d-3e4f-4a5b-8c6d-7e8f90a1b2c3"
+#define LV_PEER_HOST_UUID "7a0b1c2d-3e4f-4a5b-8c6d-7e8f90a1b2c4"
 
 /* virDomainEventType and virDomainEventStoppedDetailType */
 #define VIR_DOMAIN_EVENT_STOPPED          5
@@ -75,6 +80,11 @@ static struct {
 	size_t n_created;
 } L;
 
+/* The second libvirtd of the migration rows (libvirt_migrate()): while it
+ * is set up or stopped its state is swapped into L and Spawner, and the
+ * first's waits here. */
+static __typeof__(L) L_other;
+
 typedef struct LvEvent {
 	char *path;
 	int event, detail;
@@ -94,8 +104,16 @@ typedef struct LvGuest {
 	uint32_t id;
 } LvGuest;
 
+static void lv_swap(void);
+static void stop_instance(void);
+
 void libvirt_cleanup(void)
 {
+	if (L_other.root) {
+		lv_swap();
+		stop_instance();
+		lv_swap();
+	}
 	if (L.root)
 		stop_all();
 }
@@ -110,6 +128,10 @@ void libvirt_emergency_cleanup(void)
 		kill(L.libvirtd, SIGKILL);
 	if (L.holder > 0)
 		kill(L.holder, SIGKILL);
+	if (L_other.libvirtd > 0)
+		kill(L_other.libvirtd, SIGKILL);
+	if (L_other.holder > 0)
+		kill(L_other.holder, SIGKILL);
 	for (size_t i = 0; i < L.n_created; i++)
 		(void)rmdir(L.created[i]);
 }
@@ -124,11 +146,14 @@ static void write_text(const char *path, const char *text, bool append)
 		fail_msg("writing %s: %m", path);
 }
 
-static void prepare_tree(void)
+/* TMP/<dir>: the directories bound over the host's, a copy of the host's
+ * /etc/libvirt, and libvirtd.conf's host_uuid (libvirt refuses to
+ * migrate to a host with its own UUID, and this machine has no DMI one). */
+static void prepare_tree(const char *dir, const char *host_uuid)
 {
-	_cleanup_free_ char *cmd = NULL, *qemu_conf = NULL;
+	_cleanup_free_ char *cmd = NULL, *qemu_conf = NULL, *daemon_conf = NULL, *uuid_line = NULL;
 
-	L.root = xasprintf("%s/libvirt", harness_tmpdir());
+	L.root = xasprintf("%s/%s", harness_tmpdir(), dir);
 	if (mkdir(L.root, 0755) < 0 && errno != EEXIST)
 		fail_msg("mkdir %s: %m", L.root);
 	for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
@@ -147,6 +172,11 @@ static void prepare_tree(void)
 		   "group = \"root\"\n"
 		   "stdio_handler = \"file\"\n",
 		   true);
+	daemon_conf = xasprintf("%s/etc/libvirtd.conf", L.root);
+	uuid_line = xasprintf(
+		"\n# zvirt-bench: one UUID per libvirtd (the migration rows).\nhost_uuid = \"%s\"\n",
+		host_uuid);
+	write_text(daemon_conf, uuid_line, true);
 	/* For looking into a libvirt figure: its debug log (slows it). */
 	if (getenv("ZVIRT_BENCH_LIBVIRT_DEBUG")) {
 		_cleanup_free_ char *conf = xasprintf("%s/etc/libvirtd.conf", L.root);
@@ -338,12 +368,12 @@ static bool socket_answers(const char *path)
 	return fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 }
 
-static void start_libvirtd(void)
+static void start_libvirtd_with(const char *arg)
 {
 	_cleanup_free_ char *sock = xasprintf("%s/run/libvirt-sock", L.root);
 	uint64_t t0 = now_ns();
 
-	L.libvirtd = spawn_in_ns(LIBVIRTD, NULL, "libvirtd.log");
+	L.libvirtd = spawn_in_ns(LIBVIRTD, arg, "libvirtd.log");
 	while (!socket_answers(sock)) {
 		if (pid_gone(L.libvirtd)) {
 			L.libvirtd = 0;
@@ -353,6 +383,11 @@ static void start_libvirtd(void)
 			fail_msg("libvirtd did not listen within %d ms", ANSWER_TIMEOUT_MS);
 		sleep_ms(1);
 	}
+}
+
+static void start_libvirtd(void)
+{
+	start_libvirtd_with(NULL);
 }
 
 /* SIGTERM, and wait until the process is gone (the holder reaps it). */
@@ -394,7 +429,8 @@ static void start_libvirt_dbus(void)
 	}
 }
 
-static void stop_all(void)
+/* The daemons of L, its holder and its mount points. */
+static void stop_instance(void)
 {
 	stop_child(&L.dbus, "libvirt-dbus");
 	stop_child(&L.libvirtd, "libvirtd");
@@ -410,6 +446,13 @@ static void stop_all(void)
 	for (size_t i = 0; i < L.n_created; i++)
 		(void)rmdir(L.created[i]);
 	L.n_created = 0;
+	free(L.root);
+	L.root = NULL;
+}
+
+static void stop_all(void)
+{
+	stop_instance();
 	event_slot = sd_bus_slot_unref(event_slot);
 	for (size_t i = 0; i < n_events; i++)
 		free(events[i].path);
@@ -421,6 +464,18 @@ static void stop_all(void)
 }
 
 /* ---- calls ---- */
+
+static void lv_swap(void)
+{
+	__typeof__(L) l = L;
+	__typeof__(Spawner) sp = Spawner;
+	static __typeof__(Spawner) spawner_other = {-1, -1};
+
+	L = L_other;
+	L_other = l;
+	Spawner = spawner_other;
+	spawner_other = sp;
+}
 
 static int on_domain_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
@@ -1072,6 +1127,250 @@ static void lv_media(void)
 	free(g.console_log);
 }
 
+/* ---- live migration: a second libvirtd, virsh migrate ---- */
+
+/*
+ * virsh with its arguments (NULL-terminated), as a child: its exit status;
+ * what it printed (stdout and stderr) in *ret_out if not NULL; fork → reaped
+ * in *ret_ms if not NULL.
+ */
+static int virsh(char **ret_out, double *ret_ms, const char *uri, ...)
+{
+	const char *argv[32] = {VIRSH, "-q", "-c", uri};
+	size_t n = 4, len = 0;
+	char *out = NULL, buf[4096];
+	uint64_t t0;
+	int fds[2], status = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, uri);
+	while (n < ELEMENTSOF(argv) - 1 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		fail_msg("pipe: %m");
+	fflush(stdout);
+	fflush(stderr);
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		fail_msg("fork: %m");
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0 ||
+		    dup2(fds[1], STDERR_FILENO) < 0)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execv(VIRSH, (char **)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((k = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		char *o = realloc(out, len + (size_t)k + 1);
+		if (!o)
+			abort();
+		out = o;
+		memcpy(out + len, buf, (size_t)k);
+		len += (size_t)k;
+		out[len] = '\0';
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ret_ms)
+		*ret_ms = ms_since(t0);
+	if (ret_out)
+		*ret_out = out ? out : xstrdup("");
+	else
+		free(out);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* virsh that must succeed; what it printed, to free. */
+#define virsh_ok(uri, ...)                                                            \
+	({                                                                            \
+		char *_out = NULL;                                                    \
+		if (virsh(&_out, NULL, uri, __VA_ARGS__, (const char *)NULL) != 0)    \
+			fail_msg("libvirt: virsh %s failed: %s", #__VA_ARGS__, _out); \
+		_out;                                                                 \
+	})
+
+/* The "Total downtime: N ms" of `virsh domjobinfo --completed`, or NAN. */
+static double lv_downtime(const char *uri, const char *name)
+{
+	_cleanup_free_ char *out = NULL;
+	const char *p;
+
+	if (virsh(&out, NULL, uri, "domjobinfo", "--completed", name, (const char *)NULL) != 0)
+		return NAN;
+	p = strstr(out, "Total downtime:");
+	return p ? strtod(p + strlen("Total downtime:"), NULL) : NAN;
+}
+
+static pid_t lv_qemu_pid_in(const char *root, const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/run/qemu/%s.pid", root, name);
+	_cleanup_free_ char *text = harness_read_file(path);
+	long pid = text ? strtol(text, NULL, 10) : 0;
+
+	if (pid <= 0)
+		fail_msg("libvirt: no pid in %s", path);
+	return (pid_t)pid;
+}
+
+/*
+ * The migration rows' libvirt column: a second libvirtd (no libvirt-dbus)
+ * in a mount namespace of its own beside the one phase_libvirt() started,
+ * each with its own host_uuid; one guest per size defined on the first,
+ * then `virsh migrate --live DOM <the other's uri> --migrateuri
+ * tcp://127.0.0.3` (back: 127.0.0.2), with --bandwidth 100 for the capped
+ * rows and --auto-converge for the dirtying guest, rounds alternating as
+ * zvirtd's. virsh drives the migration itself (not --p2p) and exits once
+ * the destination's Finish has resumed the guest and the source's Confirm
+ * returned: the figure is fork → virsh reaped, its start-up included (the
+ * floor, `virsh uri`, is in the notes). Downtime: libvirt's own "Total
+ * downtime" of `virsh domjobinfo --completed` on the destination.
+ */
+void libvirt_migrate(void)
+{
+	_cleanup_free_ char *uri0 = NULL, *uri1 = NULL, *root0 = NULL, *root1 = NULL;
+	const char *uri[2], *root[2];
+	const char *incoming[2] = {"tcp://127.0.0.2", "tcp://127.0.0.3"};
+	Series floor = {};
+
+	if (access(VIRSH, X_OK) < 0) {
+		note("libvirt, live migration: not measured, %s is missing (tests/bench/run.sh "
+		     "--with-libvirt "
+		     "installs libvirt-clients)",
+		     VIRSH);
+		return;
+	}
+	uri0 = xasprintf("qemu+unix:///system?socket=%s/run/libvirt-sock", L.root);
+	root0 = xstrdup(L.root);
+	progress("libvirt: a second libvirtd for the migration rows");
+	lv_swap();
+	prepare_tree("libvirt-peer", LV_PEER_HOST_UUID);
+	/* Both libvirtd share this host's cgroup tree, and each names a
+	 * guest's cgroup machine/qemu-<id>-<name>: with the same name and
+	 * ids counting alike, the destination's QEMU joined the source's
+	 * cgroup, whose removal then failed (EBUSY) for libvirt's 1 s of
+	 * retries in every migration away from the first. The second makes
+	 * no cgroups. */
+	{
+		_cleanup_free_ char *qemu_conf = xasprintf("%s/etc/qemu.conf", L.root);
+		write_text(
+			qemu_conf,
+			"\n# zvirt-bench: no cgroups (see libvirt_migrate()).\ncgroup_controllers = [ ]\n",
+			true);
+	}
+	start_holder();
+	/* Its pid file where the first one's is not: /run is the host's. */
+	start_libvirtd_with("--pid-file=/run/libvirt/libvirtd.pid");
+	uri1 = xasprintf("qemu+unix:///system?socket=%s/run/libvirt-sock", L.root);
+	root1 = xstrdup(L.root);
+	lv_swap();
+	uri[0] = uri0;
+	uri[1] = uri1;
+	root[0] = root0;
+	root[1] = root1;
+
+	for (unsigned i = 0; i < 5; i++) {
+		double ms;
+		if (virsh(NULL, &ms, uri[0], "uri", (const char *)NULL) != 0)
+			fail_msg("libvirt: virsh cannot reach %s", uri[0]);
+		series_add(&floor, ms);
+	}
+
+	for (size_t k = 0; k < N_MIG_SIZES; k++) {
+		_cleanup_free_ char *name = xasprintf("lv-mig-%u", mig_sizes[k]);
+		_cleanup_free_ char *log = harness_console_log(name);
+		_cleanup_free_ char *base = harness_guest_xml(name);
+		_cleanup_free_ char *sized = guest_xml_with_memory(base, mig_sizes[k]);
+		_cleanup_free_ char *xml = lv_xml(sized);
+		_cleanup_free_ char *file = xasprintf("%s/%s.xml", root[0], name);
+		size_t at = 0;
+
+		write_text(file, xml, false);
+		free(virsh_ok(uri[0], "define", file));
+		(void)unlink(log);
+		progress("libvirt: live migration: %s, booting", name);
+		free(virsh_ok(uri[0], "start", name));
+		if (harness_wait_console_from(log, 0, READY_LINE, BOOT_TIMEOUT_MS, NULL) < 0)
+			fail_msg("libvirt: %s did not boot", name);
+
+		for (size_t i = 0; i < N_MIG_CASES; i++) {
+			const MigCase *c = &mig_cases[i];
+
+			if (c->mib != mig_sizes[k])
+				continue;
+			if (c->dirty) {
+				_cleanup_free_ char *pty = virsh_ok(uri[at], "ttyconsole", name);
+				pty[strcspn(pty, "\n")] = '\0';
+				progress("libvirt: %s dirties %u MiB", name, MIG_DIRTY_MIB);
+				mig_start_dirtying(pty, lv_qemu_pid_in(root[at], name), MIG_DIRTY_MIB);
+			}
+			for (unsigned r = 0; r < opt.migrations; r++) {
+				_cleanup_free_ char *out = NULL;
+				double ms, down;
+				int rc;
+
+				progress("libvirt: live migration of %s (%u MiB%s%s), %u/%u", name, c->mib,
+					 c->cap_mibps ? ", 100 MiB/s cap" : "",
+					 c->dirty ? ", dirtying, auto-converge" : "", r + 1, opt.migrations);
+				if (c->cap_mibps)
+					rc = virsh(&out, &ms, uri[at], "migrate", "--live", "--bandwidth",
+						   "100", name, uri[1 - at], "--migrateuri",
+						   incoming[1 - at], (const char *)NULL);
+				else if (c->dirty)
+					rc = virsh(&out, &ms, uri[at], "migrate", "--live",
+						   "--auto-converge", name, uri[1 - at], "--migrateuri",
+						   incoming[1 - at], (const char *)NULL);
+				else
+					rc = virsh(&out, &ms, uri[at], "migrate", "--live", name,
+						   uri[1 - at], "--migrateuri", incoming[1 - at],
+						   (const char *)NULL);
+				if (rc != 0)
+					fail_msg("libvirt: virsh migrate of %s failed (%d): %s", name, rc,
+						 out);
+				series_add(&rows[c->time].lv, ms);
+				down = lv_downtime(uri[1 - at], name);
+				if (isnan(down))
+					down = lv_downtime(uri[at], name);
+				if (!isnan(down))
+					series_add(&rows[c->down].lv, down);
+				progress("  libvirt: %.1f ms, its downtime %.0f ms", ms, down);
+				at = 1 - at;
+				sleep_ms(200);
+			}
+		}
+		free(virsh_ok(uri[at], "destroy", name));
+		free(virsh_ok(uri[0], "undefine", name));
+		(void)unlink(file);
+	}
+
+	lv_swap();
+	stop_instance();
+	lv_swap();
+	note("libvirt, live migration: the second libvirtd makes no cgroups (qemu.conf cgroup_controllers "
+	     "empty): with the first's, a guest's cgroup of the same name and id stayed busy and its "
+	     "removal cost libvirt 1 s of retries in each migration away from the first");
+	note("libvirt, live migration: two libvirtd in mount namespaces of their own (host_uuid differs), "
+	     "virsh migrate --live between their qemu+unix sockets with --migrateuri tcp://127.0.0.3 "
+	     "(back: 127.0.0.2); the figure is virsh's run, fork → reaped (it returns once the "
+	     "destination runs the guest); virsh alone (`virsh uri`) takes %.1f ms here; downtime is "
+	     "libvirt's Total downtime (domjobinfo --completed)",
+	     series_median(&floor));
+	free(floor.v);
+}
+
 void phase_libvirt(void)
 {
 	LvGuest g[N_GUESTS] = {};
@@ -1084,7 +1383,7 @@ void phase_libvirt(void)
 		return;
 	}
 	progress("libvirt: starting libvirtd and libvirt-dbus in a private mount namespace");
-	prepare_tree();
+	prepare_tree("libvirt", LV_HOST_UUID);
 	extend_bus_policy();
 	start_holder();
 	start_libvirtd();
@@ -1105,6 +1404,10 @@ void phase_libvirt(void)
 		lv_domain_call(NULL, path, "Undefine");
 	}
 
+	if (opt.only_migrate) {
+		libvirt_migrate();
+		goto done;
+	}
 	if (opt.only_nic) {
 		/* --only nic: one guest of the same XML, the NIC rows. */
 		_cleanup_free_ char *x = NULL, *xml = NULL;
@@ -1155,6 +1458,7 @@ void phase_libvirt(void)
 	lv_nic(&g[0]);
 	lv_media();
 	lv_update();
+	libvirt_migrate();
 
 done:
 	stop_all();

@@ -43,12 +43,14 @@ typedef struct Options {
 	unsigned hotplug;      /* live disk attach + detach rounds */
 	unsigned update;       /* config-only UpdateDevice calls */
 	unsigned nic_pings;    /* guest `ping` runs per NIC (NIC_PING_COUNT each) */
+	unsigned migrations;   /* live migrations per guest size and cap, there and back */
 	unsigned scale_list;
 	unsigned scale_restarts;
 	bool scale;
 	bool with_libvirt;
-	bool only_nic;  /* --only nic: the NIC rows alone (and libvirt's) */
-	bool only_host; /* --only host: the host device rows alone */
+	bool only_nic;     /* --only nic: the NIC rows alone (and libvirt's) */
+	bool only_host;    /* --only host: the host device rows alone */
+	bool only_migrate; /* --only migrate: the live migration rows alone */
 } Options;
 
 extern Options opt;
@@ -135,6 +137,26 @@ typedef enum RowId {
 	ROW_QEMU_MEDIA,
 	ROW_GMO_DISKS,
 	ROW_GMO_DISKS_SIZE,
+	ROW_MIG_256,
+	ROW_MIG_256_DOWN,
+	ROW_QEMU_MIG_256,
+	ROW_QEMU_MIG_256_DOWN,
+	ROW_MIG_256_CAP,
+	ROW_MIG_256_CAP_DOWN,
+	ROW_QEMU_MIG_256_CAP,
+	ROW_QEMU_MIG_256_CAP_DOWN,
+	ROW_MIG_512,
+	ROW_MIG_512_DOWN,
+	ROW_QEMU_MIG_512,
+	ROW_QEMU_MIG_512_DOWN,
+	ROW_MIG_512_CAP,
+	ROW_MIG_512_CAP_DOWN,
+	ROW_QEMU_MIG_512_CAP,
+	ROW_QEMU_MIG_512_CAP_DOWN,
+	ROW_MIG_DIRTY,
+	ROW_MIG_DIRTY_DOWN,
+	ROW_QEMU_MIG_DIRTY,
+	ROW_QEMU_MIG_DIRTY_DOWN,
 	ROW_HOST_LIST_CCW,
 	ROW_HOST_LIST_CCW_FLOOR,
 	ROW_HOST_LIST_DASD,
@@ -336,6 +358,64 @@ char *cdrom_xml(const char *medium);
 /* The test guest's XML with a virtio-scsi controller and that cdrom. */
 char *media_guest_xml(const char *name, const char *medium);
 
+/* ---- QEMU alone (zvirt-bench.c) ---- */
+
+/* A QEMU started by the benchmark itself with a QMP socket of its own. */
+typedef struct Qemu {
+	pid_t pid;
+	int qmp;
+	char buf[65536];
+	size_t len;
+	char *console_log; /* set before qemu_alone_spawn() */
+} Qemu;
+
+/* A process's command line as a NULL-terminated vector; NULL if unreadable. */
+char **read_cmdline(pid_t pid);
+/* exec base_argv (the daemon's command line of a guest) with a QMP socket,
+ * console log and pidfile of its own in `dir` (`tag` keeps concurrent
+ * ones apart); connected, greeting not yet read. */
+void qemu_alone_spawn(Qemu *q, char **base_argv, const char *dir, unsigned tag);
+/* SIGKILL, reaped, QMP closed: how long that took. */
+double qemu_alone_kill(Qemu *q);
+/* One line from QEMU (events included), without its \r\n. */
+void qmp_read_line(Qemu *q, char *line, size_t size);
+/* One command and its return line (passing over events) into reply (may
+ * be NULL); `fd` >= 0 goes along (SCM_RIGHTS). Fails on an error. */
+void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t size);
+void qmp_execute(Qemu *q, const char *command);
+/* The "filename" of the first pty chardev in a query-chardev reply. */
+char *pty_of_chardevs(const char *reply);
+/* The value of "status" in a QMP reply, into buf. */
+const char *qmp_status(const char *line, char *buf, size_t size);
+
+/* ---- bench-migrate.c ---- */
+
+/* Live migration between this daemon and a second one (the harness's
+ * peer), there and back, and the same with two bare QEMUs. */
+void phase_migrate(void);
+
+/* What one row pair measures: a guest size, a cap (0: unlimited), and
+ * whether the guest keeps dirtying memory (then with auto-converge). */
+typedef struct MigCase {
+	unsigned mib;
+	uint64_t cap_mibps;
+	bool dirty;
+	RowId time, down, qemu_time, qemu_down;
+} MigCase;
+
+#define N_MIG_CASES 5
+#define N_MIG_SIZES 2
+/* In the order measured: per size, its cases in turn on one guest. */
+extern const MigCase mig_cases[N_MIG_CASES];
+extern const unsigned mig_sizes[N_MIG_SIZES];
+/* What the dirtying guest rewrites, MiB. */
+#define MIG_DIRTY_MIB 64
+/* `dirty <mib>` on the guest's console (its QEMU: qemu_pid), until its
+ * buffer has been filled once; the guest goes on rewriting it. */
+void mig_start_dirtying(const char *pty, pid_t qemu_pid, unsigned mib);
+/* Its rows' targets from the QEMU-alone rows of the same run. */
+void migrate_set_targets(void);
+
 /* ---- bench-host.c ---- */
 
 /* The host device rows against the sysfs simulator (1000 generated DASDs
@@ -346,6 +426,9 @@ void phase_host(void);
 
 /* Install, start and measure libvirtd + libvirt-dbus: the `lv` series. */
 void phase_libvirt(void);
+/* The migration rows for libvirt: a second libvirtd beside the one
+ * phase_libvirt() started, virsh migrate between them; called by it. */
+void libvirt_migrate(void);
 /* Stop what phase_libvirt() started, also after it failed half-way. */
 void libvirt_cleanup(void);
 /* From a fatal signal handler: undo what the host would keep. */

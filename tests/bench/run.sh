@@ -3,7 +3,7 @@
 #
 # The zvirtd benchmark (tests/bench/README.md), as root on Debian bookworm:
 #
-#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host]
+#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate]
 #
 # Builds a release zvirtd and the benchmark in build-bench/ (or
 # $ZVIRT_BENCH_BUILD), builds the s390x test guest, runs the benchmark on a
@@ -40,10 +40,12 @@ for a in "$@"; do
 	--with-libvirt) with_libvirt=1 ;;
 	esac
 done
-if [ -n "$with_libvirt" ] && { ! [ -x /usr/sbin/libvirtd ] || ! [ -x /usr/sbin/libvirt-dbus ]; }; then
-	log "installing libvirt-daemon, libvirt-daemon-driver-qemu and libvirt-dbus for --with-libvirt"
+# virsh (libvirt-clients) drives libvirt's migration rows.
+if [ -n "$with_libvirt" ] && { ! [ -x /usr/sbin/libvirtd ] || ! [ -x /usr/sbin/libvirt-dbus ] ||
+	! [ -x /usr/bin/virsh ]; }; then
+	log "installing libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-dbus and libvirt-clients for --with-libvirt"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus >&2
+		libvirt-daemon libvirt-daemon-driver-qemu libvirt-dbus libvirt-clients >&2
 fi
 
 # A release build of its own: no sanitizers, no debug assertions in the

@@ -67,6 +67,7 @@ Options opt = {
 	.hotplug = 10,
 	.update = 50,
 	.nic_pings = 5,
+	.migrations = 3,
 	.scale_list = 200,
 	.scale_restarts = 3,
 };
@@ -284,6 +285,41 @@ Row rows[N_ROWS] = {
 			   "— (no ObjectManager)"},
 	[ROW_GMO_DISKS_SIZE] = {"  its reply (D-Bus body), 1000 domains + 4000 disk objects", "MB", 0, "—",
 				"—"},
+	/* The targets of the migration rows are set once QEMU alone has
+	 * been measured: migrate_set_targets(). */
+	[ROW_MIG_256] = {"Live migration → running there, idle 256 MiB guest, loopback, unlimited", "ms", 0,
+			 "≤ 1.2 × QEMU alone", "~310 ms"},
+	[ROW_MIG_256_DOWN] = {"  downtime: source paused/migrating → destination running/migrated", "ms", 0,
+			      "—", "~11 ms"},
+	[ROW_QEMU_MIG_256] = {"  QEMU alone: exec -incoming defer → migrate tcp: → completed → cont", "ms",
+			      0, "—", "—"},
+	[ROW_QEMU_MIG_256_DOWN] = {"  QEMU alone: its own downtime (query-migrate)", "ms", 0, "—", "—"},
+	[ROW_MIG_256_CAP] = {"Live migration → running there, idle 256 MiB guest, 100 MiB/s cap", "ms", 0,
+			     "≤ 1.2 × QEMU alone", "—"},
+	[ROW_MIG_256_CAP_DOWN] = {"  downtime: source paused/migrating → destination running/migrated", "ms",
+				  0, "—", "—"},
+	[ROW_QEMU_MIG_256_CAP] = {"  QEMU alone: the same at max-bandwidth 100 MiB/s", "ms", 0, "—", "—"},
+	[ROW_QEMU_MIG_256_CAP_DOWN] = {"  QEMU alone: its own downtime (query-migrate)", "ms", 0, "—", "—"},
+	[ROW_MIG_512] = {"Live migration → running there, idle 512 MiB guest, loopback, unlimited", "ms", 0,
+			 "≤ 1.2 × QEMU alone", "—"},
+	[ROW_MIG_512_DOWN] = {"  downtime: source paused/migrating → destination running/migrated", "ms", 0,
+			      "—", "—"},
+	[ROW_QEMU_MIG_512] = {"  QEMU alone: exec -incoming defer → migrate tcp: → completed → cont", "ms",
+			      0, "—", "—"},
+	[ROW_QEMU_MIG_512_DOWN] = {"  QEMU alone: its own downtime (query-migrate)", "ms", 0, "—", "—"},
+	[ROW_MIG_512_CAP] = {"Live migration → running there, idle 512 MiB guest, 100 MiB/s cap", "ms", 0,
+			     "≤ 1.2 × QEMU alone", "—"},
+	[ROW_MIG_512_CAP_DOWN] = {"  downtime: source paused/migrating → destination running/migrated", "ms",
+				  0, "—", "—"},
+	[ROW_QEMU_MIG_512_CAP] = {"  QEMU alone: the same at max-bandwidth 100 MiB/s", "ms", 0, "—", "—"},
+	[ROW_QEMU_MIG_512_CAP_DOWN] = {"  QEMU alone: its own downtime (query-migrate)", "ms", 0, "—", "—"},
+	[ROW_MIG_DIRTY] = {"Live migration → running there, 256 MiB guest dirtying 64 MiB, auto-converge",
+			   "ms", 0, "≤ 1.2 × QEMU alone", "—"},
+	[ROW_MIG_DIRTY_DOWN] = {"  downtime: source paused/migrating → destination running/migrated", "ms",
+				0, "—", "—"},
+	[ROW_QEMU_MIG_DIRTY] = {"  QEMU alone: the same guest dirtying, capability auto-converge", "ms", 0,
+				"—", "—"},
+	[ROW_QEMU_MIG_DIRTY_DOWN] = {"  QEMU alone: its own downtime (query-migrate)", "ms", 0, "—", "—"},
 	/* Their limits are the lines below them, measured in the same run. */
 	[ROW_HOST_LIST_CCW] = {"ListCcwDevices, 1000+ ccw devices (sysfs simulator), in-process", "ms", 0,
 			       "limit: the line below", "—"},
@@ -492,7 +528,7 @@ static void print_report(bool complete)
 
 		if (r->scale && !opt.scale)
 			continue;
-		if ((opt.only_nic || opt.only_host) && r->s.n == 0 && r->lv.n == 0)
+		if ((opt.only_nic || opt.only_host || opt.only_migrate) && r->s.n == 0 && r->lv.n == 0)
 			continue;
 		format_figure(fig, sizeof(fig), m, r->unit);
 		format_figure(lfig, sizeof(lfig), lv, r->unit);
@@ -1442,7 +1478,7 @@ static void phase_queries(unsigned expect)
 static char **qemu_argv;
 
 /* A process's command line as a NULL-terminated vector; NULL if unreadable. */
-static char **read_cmdline(pid_t pid)
+char **read_cmdline(pid_t pid)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1486,16 +1522,8 @@ static char *replace_option(const char *arg, const char *key, const char *value)
 	return xasprintf("%.*s%s%s", (int)(p - arg), arg, value, end);
 }
 
-typedef struct Qemu {
-	pid_t pid;
-	int qmp;
-	char buf[65536];
-	size_t len;
-	char *console_log;
-} Qemu;
-
 /* One line from QEMU, stripped of its \r\n, into line[]. */
-static void qmp_read_line(Qemu *q, char *line, size_t size)
+void qmp_read_line(Qemu *q, char *line, size_t size)
 {
 	uint64_t deadline = now_ns() + 30000ULL * 1000000ULL;
 
@@ -1529,7 +1557,7 @@ static void qmp_read_line(Qemu *q, char *line, size_t size)
 /* Send one command (a JSON object and its newline) and wait for its
  * return, passing over events; the return line in reply[] (may be NULL).
  * `fd` >= 0 goes along with it (SCM_RIGHTS), for getfd. */
-static void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t size)
+void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t size)
 {
 	struct iovec iov = {.iov_base = (void *)json, .iov_len = strlen(json)};
 	union {
@@ -1566,7 +1594,7 @@ static void qmp_command(Qemu *q, const char *json, int fd, char *reply, size_t s
 }
 
 /* A command without arguments. */
-static void qmp_execute(Qemu *q, const char *command)
+void qmp_execute(Qemu *q, const char *command)
 {
 	_cleanup_free_ char *msg = xasprintf("{\"execute\":\"%s\"}\n", command);
 
@@ -1575,7 +1603,7 @@ static void qmp_execute(Qemu *q, const char *command)
 
 /* exec the guest's command line with a QMP socket of our own; connected,
  * greeting not yet read. `tag` keeps concurrent ones apart. */
-static void qemu_alone_spawn(Qemu *q, char **base_argv, const char *dir, unsigned tag)
+void qemu_alone_spawn(Qemu *q, char **base_argv, const char *dir, unsigned tag)
 {
 	_cleanup_free_ char *sock = xasprintf("%s/qemu-alone-%u.qmp", dir, tag);
 	_cleanup_free_ char *out = xasprintf("%s/qemu-alone-%u.log", dir, tag);
@@ -1663,7 +1691,7 @@ static double qemu_alone_start(Qemu *q, const char *dir)
 	return ms_since(t0);
 }
 
-static double qemu_alone_kill(Qemu *q)
+double qemu_alone_kill(Qemu *q)
 {
 	uint64_t t0 = now_ns();
 	int status;
@@ -2311,7 +2339,7 @@ static void phase_save(void)
 }
 
 /* The "filename" of the first pty chardev in a query-chardev reply. */
-static char *pty_of_chardevs(const char *reply)
+char *pty_of_chardevs(const char *reply)
 {
 	const char *p = strstr(reply, "\"pty:");
 
@@ -2372,7 +2400,7 @@ static double qemu_alone_save(Qemu *q, const char *image)
 
 /* The value of "status" in a QMP reply, into buf: query-dump's reply also
  * has a member named "completed". */
-static const char *qmp_status(const char *line, char *buf, size_t size)
+const char *qmp_status(const char *line, char *buf, size_t size)
 {
 	const char *p = strstr(line, "\"status\"");
 
@@ -2530,6 +2558,8 @@ static void set_relative_targets(void)
 	static char text[ELEMENTSOF(save_sizes)][2][64], update_text[64], veth_text[64];
 	double disk = series_median(&rows[ROW_UPDATE_FLOOR].s);
 	double veth = series_median(&rows[ROW_NIC_PING_VETH].s);
+
+	migrate_set_targets();
 
 	/* No target: a guest's ping can only come near the veth's own round
 	 * trip, never under it; the column states that limit. */
@@ -3940,6 +3970,10 @@ static void run_benchmark(void **state)
 		phase_host();
 		goto done;
 	}
+	if (opt.only_migrate) {
+		phase_migrate();
+		goto libvirt;
+	}
 
 	/* The 5 bootable guests are among the 1000, defined first. */
 	progress("defining %d domains (%d of them bootable)", N_DOMAINS, N_GUESTS);
@@ -3970,6 +4004,8 @@ static void run_benchmark(void **state)
 	(void)harness_flush_signals();
 	phase_save();
 	phase_qemu_save_alone();
+	(void)harness_flush_signals();
+	phase_migrate();
 	phase_console(&guests[0]);
 	(void)harness_flush_signals();
 	phase_vcpus();
@@ -4086,7 +4122,7 @@ static void remove_run_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only nic|host]\n"
+		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate]\n"
 		"\n"
 		"Measures zvirtd against its performance targets on a private bus with the\n"
 		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
@@ -4098,6 +4134,7 @@ static void usage(FILE *f)
 		"             in a private mount namespace on the same bus, for ratios\n"
 		"  --only nic the NIC hot-plug and ping rows alone (with libvirt's if asked)\n"
 		"  --only host the host device rows alone, on the sysfs simulator (no libvirt)\n"
+		"  --only migrate the live migration rows alone (a second daemon on this machine)\n"
 		"\n"
 		"Environment: ZVIRTD_BINARY, ZVIRTD_LOG_PUMP, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
 		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
@@ -4124,7 +4161,7 @@ static int parse_args(int argc, char **argv)
 				return -EINVAL;
 			}
 			opt.cycles = (unsigned)n;
-			opt.concurrent = opt.restarts = opt.events = opt.stall = opt.saves =
+			opt.concurrent = opt.restarts = opt.events = opt.stall = opt.saves = opt.migrations =
 				(unsigned)(n + 1) / 2;
 			break;
 		}
@@ -4139,8 +4176,11 @@ static int parse_args(int argc, char **argv)
 				opt.only_nic = true;
 			else if (strcmp(optarg, "host") == 0)
 				opt.only_host = true;
+			else if (strcmp(optarg, "migrate") == 0)
+				opt.only_migrate = true;
 			else {
-				fprintf(stderr, "zvirt-bench: --only knows two phases: nic, host\n");
+				fprintf(stderr,
+					"zvirt-bench: --only knows three phases: nic, host, migrate\n");
 				return -EINVAL;
 			}
 			break;
@@ -4152,7 +4192,7 @@ static int parse_args(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	if (opt.only_nic && opt.only_host) {
+	if (opt.only_nic + opt.only_host + opt.only_migrate > 1) {
 		fprintf(stderr, "zvirt-bench: --only takes one phase\n");
 		return -EINVAL;
 	}
