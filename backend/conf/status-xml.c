@@ -88,7 +88,8 @@ char *domain_status_format(const DomainStatus *st)
 		if (st->restoring)
 			put_attribute(f, "restoring", "yes");
 		if (st->incoming)
-			put_attribute(f, "incoming", "yes");
+			put_attribute(f, "incoming",
+				      domain_reason_to_string(st->incoming_prev_reason) ?: "yes");
 		if (st->migrating)
 			put_attribute(f, "migrating", st->migrating_resume ? "running" : "paused");
 		fputs("/>\n", f);
@@ -148,10 +149,14 @@ static int parse_intents(xmlNode *n, DomainStatus *st)
 			return -EBADMSG;
 		st->restoring = true;
 	}
+	st->incoming_prev_reason = _DOMAIN_REASON_MAX;
 	if (incoming) {
-		if (strcmp(incoming, "yes") != 0)
+		int r = strcmp(incoming, "yes") == 0 ? _DOMAIN_REASON_MAX
+						     : domain_reason_from_string(incoming);
+		if (r < 0)
 			return -EBADMSG;
 		st->incoming = true;
+		st->incoming_prev_reason = r;
 	}
 	if (migrating) {
 		if (strcmp(migrating, "running") != 0 && strcmp(migrating, "paused") != 0)

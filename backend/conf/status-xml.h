@@ -73,7 +73,10 @@ typedef struct DomainStatus {
 	bool saving;           /* a ManagedSave was under way: cancel it, ... */
 	bool saving_resume;    /* ... and let the guest run again (it ran before) */
 	bool restoring;        /* the Start restores a managed-save image */
-	bool incoming;         /* QEMU waits for or receives a migration: never a guest of its own */
+	bool incoming;         /* QEMU waits for or receives a migration: never a guest of its own; */
+	/* the reason the inactive definition it came to had (shut-off/...),
+	 * _DOMAIN_REASON_MAX when it came as a new transient domain */
+	DomainReason incoming_prev_reason;
 	bool migrating;        /* QEMU sends a migration: undo it unless it completed, ... */
 	bool migrating_resume; /* ... and let the guest run again (it ran before) */
 

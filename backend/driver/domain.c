@@ -65,6 +65,7 @@ int domain_save_status(const Domain *d)
 		.saving = save_in_flight(d) || d->undo_save,
 		.restoring = d->restore != NULL,
 		.incoming = domain_incoming_waiting(d),
+		.incoming_prev_reason = domain_incoming_prev_reason(d),
 		.migrating = migrating || d->undo_migration,
 		.migrating_resume = d->migration_out ? migrating_resume : d->undo_migration_resume,
 		.saving_resume = d->save ? save_resumes(d) : d->undo_save_resume,

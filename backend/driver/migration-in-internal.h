@@ -22,6 +22,9 @@ void domain_incoming_qemu_event(Domain *d);
 bool domain_incoming_stopped(Domain *d, DomainReason *reason);
 /* Where a failed incoming start leaves the domain. */
 DomainReason domain_incoming_failed_reason(const Domain *d);
+/* For the status: the reason of the inactive definition the guest came
+ * to, _DOMAIN_REASON_MAX for a new transient domain. */
+DomainReason domain_incoming_prev_reason(const Domain *d);
 /* An incoming QEMU that no guest ran in yet (the status's intent). */
 bool domain_incoming_waiting(const Domain *d);
 /* The daemon stops: the incoming QEMU, no guest yet, is killed (first),

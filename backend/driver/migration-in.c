@@ -222,6 +222,12 @@ DomainReason domain_incoming_failed_reason(const Domain *d)
 	return m && m->reused ? m->prev_reason : DOMAIN_REASON_FAILED;
 }
 
+DomainReason domain_incoming_prev_reason(const Domain *d)
+{
+	const MigrationIn *m = d->migration_in;
+	return m && m->reused ? m->prev_reason : _DOMAIN_REASON_MAX;
+}
+
 bool domain_incoming_waiting(const Domain *d)
 {
 	return d->migration_in && d->migration_in->step < INCOMING_RUNNING;

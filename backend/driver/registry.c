@@ -434,9 +434,13 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 		d->stop_expected = true;
 		d->stop_reason = DOMAIN_REASON_SAVED;
 	}
+	/* A definition the guest came to gets the state it had back. */
+	DomainReason incoming_reason = st->incoming_prev_reason < _DOMAIN_REASON_MAX
+					       ? st->incoming_prev_reason
+					       : DOMAIN_REASON_FAILED;
 	if (kill_incoming) {
 		d->stop_expected = true;
-		d->stop_reason = DOMAIN_REASON_FAILED;
+		d->stop_reason = incoming_reason;
 	}
 	/* On failure d is shut off, and gone if it was transient. */
 	if (domain_reattach(d, st->pid, st->qmp_path) < 0)
@@ -449,7 +453,7 @@ static int load_status(const char *uuid_hex, DomainStatus *st, void *userdata)
 	} else if (kill_incoming) {
 		log_warning("Domain %s: stopping an incoming migration the previous zvirtd did not finish",
 			    domain_name(d));
-		domain_kill_qemu(d, DOMAIN_REASON_FAILED);
+		domain_kill_qemu(d, incoming_reason);
 	} else if (quitting_saved) {
 		/* The image was in place and QEMU was quitting: finish that. */
 		domain_quit_qemu(d, DOMAIN_REASON_SAVED);

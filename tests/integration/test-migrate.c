@@ -357,6 +357,23 @@ static void test_prepare_abandoned(void **state)
 	assert_int_equal(harness_peer_start_daemon(), 0);
 	peer_wait_gone("mig-prep");
 	assert_no_qemu(PREP_UUID);
+
+	/* The same to an inactive definition (shut-off/destroyed): the next
+	 * daemon gives it that state back, not a failed start. */
+	_cleanup_free_ char *def_path = harness_peer_define(xml);
+	harness_peer_boot_guest(def_path, "mig-prep");
+	sd_bus_message_unref(harness_peer_call(def_path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	assert_int_equal(
+		harness_peer_wait_state(def_path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *uri3 = NULL, *job3 = NULL;
+	assert_int_equal(prepare_on(harness_peer_bus(), xml, &error, &uri3, &job3), 0);
+	harness_peer_assert_state(def_path, "paused", "migrating");
+	assert_int_equal(harness_peer_kill_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+	assert_int_equal(
+		harness_peer_wait_state(def_path, "shut-off", "destroyed", HARNESS_STATE_TIMEOUT_MS), 0);
+	assert_no_qemu(PREP_UUID);
+	harness_peer_undefine(def_path);
 }
 
 /* The last "count N" the guest printed into its console log. */

@@ -87,6 +87,7 @@ static void test_intents(void **state)
 			   .stop_reason = DOMAIN_REASON_DESTROYED,
 			   .kill_at_usec = 123456789012ULL,
 			   .incoming = true,
+			   .incoming_prev_reason = _DOMAIN_REASON_MAX,
 			   .migrating = true,
 			   .migrating_resume = true};
 	_cleanup_free_ char *xml = domain_status_format(&st);
@@ -97,6 +98,16 @@ static void test_intents(void **state)
 	assert_true(back.starting && back.start_paused && back.restart_pending && back.stop_expected);
 	assert_true(back.incoming && !back.restoring && !back.saving);
 	assert_true(back.migrating && back.migrating_resume);
+	assert_int_equal(back.incoming_prev_reason, _DOMAIN_REASON_MAX);
+	domain_status_done(&back);
+
+	/* Came to an inactive definition: the reason it goes back to. */
+	st.incoming_prev_reason = DOMAIN_REASON_SHUTDOWN;
+	_cleanup_free_ char *to_def = domain_status_format(&st);
+	assert_non_null(strstr(to_def, "incoming='shutdown'"));
+	assert_int_equal(domain_status_parse(to_def, strlen(to_def), &defaults, &back), 0);
+	assert_true(back.incoming);
+	assert_int_equal(back.incoming_prev_reason, DOMAIN_REASON_SHUTDOWN);
 	assert_int_equal(back.stop_reason, DOMAIN_REASON_DESTROYED);
 	assert_true(back.kill_at_usec == 123456789012ULL);
 	domain_status_done(&back);
