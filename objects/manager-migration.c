@@ -36,7 +36,8 @@ struct IncomingWatch {
 	struct IncomingWatch *next;
 	char uuid_hex[SD_ID128_STRING_MAX];
 	unsigned job_id; /* the migration-in job: a later migration is not this one */
-	sd_bus_track *track;
+	char *sender;    /* the source's unique name */
+	sd_bus_slot *match, *check;
 };
 
 static void watch_unlink_free(IncomingWatch *w)
@@ -48,7 +49,9 @@ static void watch_unlink_free(IncomingWatch *w)
 			*i = w->next;
 			break;
 		}
-	sd_bus_track_unref(w->track);
+	sd_bus_slot_unref(w->match);
+	sd_bus_slot_unref(w->check);
+	free(w->sender);
 	free(w);
 }
 
@@ -66,9 +69,8 @@ void objects_incoming_done(Objects *o)
 		watch_unlink_free(o->incoming_watches);
 }
 
-static int on_source_gone(sd_bus_track *t, void *userdata)
+static int source_gone(IncomingWatch *w)
 {
-	IncomingWatch *w = userdata;
 	Domain *d = registry_find_by_uuid(w->objects->registry, w->uuid_hex);
 	Job *j = d ? domain_get_job(d) : NULL;
 	ZvError err = ZV_ERROR_INIT;
@@ -79,25 +81,67 @@ static int on_source_gone(sd_bus_track *t, void *userdata)
 	return 0;
 }
 
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	const char *name, *old_owner, *new_owner;
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || new_owner[0])
+		return 0;
+	return source_gone(userdata);
+}
+
+/* The match is in place: whether the source is still there (it may have
+ * left before), asked without waiting, as sd_bus_track would wait. */
+static int on_owner_checked(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	IncomingWatch *w = userdata;
+	w->check = sd_bus_slot_unref(w->check);
+	if (sd_bus_message_is_method_error(m, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+		return source_gone(w);
+	return 0;
+}
+
+static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	IncomingWatch *w = userdata;
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		log_warning("Cannot watch the migration source %s: %s", w->sender,
+			    sd_bus_message_get_error(m)->message);
+		return 0;
+	}
+	if (sd_bus_call_method_async(sd_bus_message_get_bus(m), &w->check, "org.freedesktop.DBus",
+				     "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
+				     on_owner_checked, w, "s", w->sender) < 0)
+		log_warning("Cannot ask whether the migration source %s is still there", w->sender);
+	return 0;
+}
+
 static int watch_source(Objects *o, sd_bus_message *m, Domain *d, const Job *job)
 {
 	watch_unlink_free(watch_find(o, domain_uuid_hex(d)));
-	IncomingWatch *w = calloc(1, sizeof(*w));
-	if (!w)
+	const char *sender = sd_bus_message_get_sender(m);
+	if (!sender)
+		return -ENXIO;
+	_cleanup_free_ IncomingWatch *w = calloc(1, sizeof(*w));
+	if (!w || !(w->sender = strdup(sender)))
 		return -ENOMEM;
 	w->objects = o;
 	w->job_id = job_get_id(job);
 	memcpy(w->uuid_hex, domain_uuid_hex(d), sizeof(w->uuid_hex));
-	int r = sd_bus_track_new(o->bus, &w->track, on_source_gone, w);
-	if (r >= 0)
-		r = sd_bus_track_add_sender(w->track, m);
+	_cleanup_free_ char *match = NULL;
+	if (asprintf(&match,
+		     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+		     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+		     sender) < 0)
+		match = NULL;
+	int r = match ? sd_bus_add_match_async(o->bus, &w->match, match, on_name_owner_changed,
+					       on_match_installed, w)
+		      : -ENOMEM;
 	if (r < 0) {
-		sd_bus_track_unref(w->track);
-		free(w);
+		free(w->sender);
 		return r;
 	}
 	w->next = o->incoming_watches;
-	o->incoming_watches = w;
+	o->incoming_watches = TAKE_PTR(w);
 	return 0;
 }
 
