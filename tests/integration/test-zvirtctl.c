@@ -1,0 +1,911 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * zvirtctl, the built binary, against the real daemon on the harness's
+ * private bus: every command's output as a person reads it and as
+ * --json gives it (parsed with json-c), the exit codes of the failures
+ * (usage, unknown domain, nobody refused by polkit, bad XML, wrong
+ * state) with their "error: NAME: message" line, and `event` seeing
+ * the life cycle of one guest: start, reboot, shutdown, a paused start,
+ * reset and destroy. One guest, booted twice (start and reboot).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "harness.h"
+
+#define GUEST      "zc-guest"
+#define GUEST_UUID "5a1e2c3d-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
+#define SECOND     "zc-second"
+
+/* zvirtctl's exit codes (zvirtctl(1), EXIT STATUS). */
+#define EXIT_FAILURE_OTHER  1
+#define EXIT_INVALID        2
+#define EXIT_NO_DOMAIN      3
+#define EXIT_NOT_AUTHORIZED 4
+#define EXIT_WRONG_STATE    5
+
+#define RUN_TIMEOUT_MS 180000
+
+typedef struct Run {
+	int code; /* the exit status; 128+N for a signal */
+	char *out;
+	char *err;
+} Run;
+
+static void run_done(Run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static const char *binary(void)
+{
+	const char *b = getenv("ZVIRTCTL_BINARY");
+	assert_non_null(b);
+	return b;
+}
+
+static const char *address(void)
+{
+	const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+	assert_non_null(a);
+	return a;
+}
+
+static int open_capture(const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", harness_tmpdir(), name) > 0);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static char *read_capture(int fd)
+{
+	size_t size = 0, len = 0;
+	char *text = NULL;
+	ssize_t n;
+
+	assert_true(lseek(fd, 0, SEEK_SET) == 0);
+	do {
+		if (size - len < 4096) {
+			size = size ? size * 2 : 8192;
+			text = realloc(text, size);
+			assert_non_null(text);
+		}
+		n = read(fd, text + len, size - len - 1);
+		assert_true(n >= 0);
+		len += (size_t)n;
+	} while (n > 0);
+	text[len] = 0;
+	return text;
+}
+
+/* Forks zvirtctl with argv (NULL-terminated, without the binary) and
+ * stdout/stderr into the given fds; with `connect`, -c ADDRESS first;
+ * as nobody when told. */
+static pid_t spawn(bool nobody, bool connect, int out, int err, const char *const *argv)
+{
+	const char *args[64];
+	size_t n = 0;
+
+	args[n++] = binary();
+	if (connect) {
+		args[n++] = "-c";
+		args[n++] = address();
+	}
+	for (; *argv; argv++) {
+		assert_true(n < ELEMENTSOF(args) - 1);
+		args[n++] = *argv;
+	}
+	args[n] = NULL;
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+			_exit(120);
+		if (nobody && (setgroups(0, NULL) < 0 || setgid(HARNESS_NOBODY_UID) < 0 ||
+			       setuid(HARNESS_NOBODY_UID) < 0))
+			_exit(121);
+		execv(args[0], (char *const *)args);
+		_exit(122);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	struct timespec start, now;
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		assert_true(r >= 0);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    timeout_ms) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(20 * 1000);
+	}
+}
+
+static Run run_argv(bool nobody, bool connect, const char *const *argv)
+{
+	_cleanup_close_ int out = open_capture("zvirtctl.out");
+	_cleanup_close_ int err = open_capture("zvirtctl.err");
+	pid_t pid = spawn(nobody, connect, out, err, argv);
+	Run r = {.code = wait_exit(pid, RUN_TIMEOUT_MS)};
+
+	r.out = read_capture(out);
+	r.err = read_capture(err);
+	if (r.code == -ETIMEDOUT)
+		fail_msg("zvirtctl %s ... did not finish", argv[0]);
+	return r;
+}
+
+#define CTL(...)        run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL})
+#define CTL_NOBODY(...) run_argv(true, true, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserting: exit 0 and nothing on stderr; returns stdout. */
+static char *ok_argv(const char *const *argv)
+{
+	_cleanup_(run_done) Run r = run_argv(false, true, argv);
+	if (r.code != 0 || *r.err)
+		fail_msg("zvirtctl %s %s exited %d: %s%s", argv[0], argv[1] ? argv[1] : "", r.code, r.err,
+			 r.out);
+	return TAKE_PTR(r.out);
+}
+#define OK(...) ok_argv((const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserting: exit code `code` and exactly one "error: NAME: ..." line on stderr. */
+static void expect_fail(const Run *r, int code, const char *error_name)
+{
+	_cleanup_free_ char *prefix = NULL;
+	assert_true(asprintf(&prefix, "error: %s: ", error_name) > 0);
+	if (r->code != code || strncmp(r->err, prefix, strlen(prefix)) != 0)
+		fail_msg("expected exit %d with '%s...', got %d: %s", code, prefix, r->code, r->err);
+	if (*r->out)
+		fail_msg("a failure printed on stdout: %s", r->out);
+}
+
+#define EXPECT_FAIL(code, name, ...)                                                     \
+	do {                                                                             \
+		_cleanup_(run_done) Run _r =                                             \
+			run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL}); \
+		expect_fail(&_r, (code), (name));                                        \
+	} while (0)
+
+static json_object *parse_json(const char *text)
+{
+	json_object *o = json_tokener_parse(text);
+	if (!o)
+		fail_msg("not JSON: %s", text);
+	return o;
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no key '%s' in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+static const char *member_string(json_object *o, const char *key)
+{
+	json_object *v = member(o, key);
+	assert_true(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+	if (!strstr(text, needle))
+		fail_msg("'%s' not in:\n%s", needle, text);
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", harness_tmpdir(), name) > 0);
+	harness_write_file(path, text);
+	return path;
+}
+
+/* ---- without a domain ---- */
+
+static void test_usage_and_connection(void **state)
+{
+	{
+		_cleanup_(run_done) Run r = CTL("frobnicate");
+		expect_fail(&r, EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs");
+		assert_contains(r.err, "unknown command 'frobnicate'");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "list", "--bogus");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "start");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "dominfo", "a", "b");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "shutdown", GUEST, "--timeout",
+		    "soon");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "event", "--event", "weather");
+	{
+		/* No daemon at that address: another failure, not the caller's argument. */
+		_cleanup_(run_done) Run r =
+			run_argv(false, false,
+				 (const char *const[]){"-c", "unix:path=/nonexistent/socket", "list", NULL});
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.freedesktop.DBus.Error.NoServer");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "-c", "not-an-address", "list");
+
+	_cleanup_free_ char *help = OK("help", "start");
+	assert_contains(help, "zvirtctl start DOMAIN [--paused] [--force-boot]");
+	_cleanup_free_ char *all = OK("--help");
+	assert_contains(all, "domxml-to-native");
+	_cleanup_free_ char *types = OK("event", "--list");
+	assert_contains(types, "lifecycle");
+}
+
+static void test_host_commands(void **state)
+{
+	/* The default connection: the system bus, which the environment names here. */
+	_cleanup_(run_done) Run r = run_argv(false, false, (const char *const[]){"version", NULL});
+	assert_int_equal(r.code, 0);
+	assert_contains(r.out, "Client:         zvirtctl " PACKAGE_VERSION_FOR_TEST "\n");
+	assert_contains(r.out, "Daemon:         zvirtd ");
+
+	_cleanup_free_ char *vj = OK("version", "--json");
+	json_object *v = parse_json(vj);
+	_cleanup_free_ char *daemon_version =
+		harness_get_string(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "Version");
+	assert_string_equal(member_string(v, "daemon"), daemon_version);
+	assert_string_equal(member_string(v, "client"), PACKAGE_VERSION_FOR_TEST);
+	_cleanup_free_ char *accel =
+		harness_get_string(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "Accelerator");
+	assert_string_equal(member_string(v, "accelerator"), accel);
+	json_object_put(v);
+
+	_cleanup_free_ char *caps = OK("capabilities");
+	assert_contains(caps, "<capabilities>");
+	assert_contains(caps, "<arch name='s390x'>");
+	_cleanup_free_ char *cj = OK("--json", "capabilities");
+	json_object *c = parse_json(cj);
+	assert_contains(member_string(c, "xml"), "<capabilities>");
+	json_object_put(c);
+
+	/* No domain yet: virsh's empty table. */
+	_cleanup_free_ char *empty = OK("list", "--all");
+	assert_string_equal(empty, " Id   Name   State\n--------------------\n\n");
+	_cleanup_free_ char *ej = OK("list", "--json");
+	json_object *e = parse_json(ej);
+	assert_int_equal(json_object_array_length(member(e, "domains")), 0);
+	json_object_put(e);
+}
+
+/* ---- a defined domain ---- */
+
+static void test_define_and_read(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml_uuid(GUEST, GUEST_UUID);
+	_cleanup_free_ char *file = write_tmp("zc-guest.xml", xml);
+
+	_cleanup_free_ char *out = OK("define", file);
+	_cleanup_free_ char *expect = NULL;
+	assert_true(asprintf(&expect, "Domain '%s' defined from %s\n\n", GUEST, file) > 0);
+	assert_string_equal(out, expect);
+
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	assert_non_null(path);
+	_cleanup_free_ char *uuid = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
+	_cleanup_free_ char *reason = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "StateReason");
+
+	/* Redefining is an edit, and says so the same way. */
+	_cleanup_free_ char *again = OK("define", file);
+	assert_string_equal(again, expect);
+
+	/* list: only running ones by default; --all shows it, aligned as virsh's. */
+	_cleanup_free_ char *active = OK("list");
+	assert_string_equal(active, " Id   Name   State\n--------------------\n\n");
+	_cleanup_free_ char *all = OK("list", "--all");
+	assert_string_equal(all, " Id   Name       State\n"
+				 "---------------------------\n"
+				 " -    zc-guest   shut off\n\n");
+	_cleanup_free_ char *names = OK("list", "--all", "--name");
+	assert_string_equal(names, GUEST "\n");
+	_cleanup_free_ char *uuids = OK("list", "--inactive", "--uuid");
+	_cleanup_free_ char *uuid_line = NULL;
+	assert_true(asprintf(&uuid_line, "%s\n", uuid) > 0);
+	assert_string_equal(uuids, uuid_line);
+	_cleanup_free_ char *none = OK("list", "--all", "--transient", "--name");
+	assert_string_equal(none, "");
+	_cleanup_free_ char *shutoff = OK("list", "--state-shutoff", "--name");
+	assert_string_equal(shutoff, GUEST "\n");
+	_cleanup_free_ char *running = OK("list", "--state-running", "--state-paused", "--name");
+	assert_string_equal(running, "");
+	_cleanup_free_ char *persistent =
+		OK("list", "--persistent", "--all", "--without-managed-save", "--name");
+	assert_string_equal(persistent, GUEST "\n");
+
+	_cleanup_free_ char *lj = OK("list", "--all", "--json");
+	json_object *l = parse_json(lj);
+	json_object *domains = member(l, "domains");
+	assert_int_equal(json_object_array_length(domains), 1);
+	json_object *d = json_object_array_get_idx(domains, 0);
+	assert_string_equal(member_string(d, "name"), GUEST);
+	assert_string_equal(member_string(d, "uuid"), uuid);
+	assert_null(member(d, "id"));
+	assert_string_equal(member_string(d, "state"), "shut-off");
+	assert_string_equal(member_string(d, "reason"), reason);
+	assert_true(json_object_get_boolean(member(d, "persistent")));
+	assert_false(json_object_get_boolean(member(d, "autostart")));
+	assert_false(json_object_get_boolean(member(d, "managed-save")));
+	json_object_put(l);
+
+	/* The domain by name, by UUID dashed and not, and with --domain. */
+	_cleanup_free_ char *st = OK("domstate", GUEST);
+	assert_string_equal(st, "shut off\n\n");
+	_cleanup_free_ char *str = OK("domstate", "--reason", "--domain", GUEST);
+	_cleanup_free_ char *str_expect = NULL;
+	assert_true(asprintf(&str_expect, "shut off (%s)\n\n", reason) > 0);
+	assert_string_equal(str, str_expect);
+	_cleanup_free_ char *name = OK("domname", uuid);
+	assert_string_equal(name, GUEST "\n\n");
+	char bare[33];
+	size_t j = 0;
+	for (const char *p = uuid; *p; p++)
+		if (*p != '-')
+			bare[j++] = *p;
+	bare[j] = 0;
+	_cleanup_free_ char *name2 = OK("domname", bare);
+	assert_string_equal(name2, GUEST "\n\n");
+	_cleanup_free_ char *u = OK("domuuid", GUEST);
+	_cleanup_free_ char *u_expect = NULL;
+	/* virsh's empty line after a value. */
+	assert_true(asprintf(&u_expect, "%s\n\n", uuid) > 0);
+	assert_string_equal(u, u_expect);
+	_cleanup_free_ char *id = OK("domid", GUEST);
+	assert_string_equal(id, "-\n\n");
+	_cleanup_free_ char *idj = OK("domid", GUEST, "--json");
+	json_object *i = parse_json(idj);
+	assert_null(member(i, "id"));
+	json_object_put(i);
+	_cleanup_free_ char *sj = OK("domstate", GUEST, "--json");
+	json_object *s = parse_json(sj);
+	assert_string_equal(member_string(s, "state"), "shut-off");
+	assert_string_equal(member_string(s, "reason"), reason);
+	json_object_put(s);
+
+	_cleanup_free_ char *info = OK("dominfo", GUEST);
+	_cleanup_free_ char *info_expect = NULL;
+	assert_true(asprintf(&info_expect,
+			     "Id:             -\n"
+			     "Name:           %s\n"
+			     "UUID:           %s\n"
+			     "OS Type:        hvm\n"
+			     "State:          shut off\n"
+			     "CPU(s):         1\n"
+			     "Max memory:     262144 KiB\n"
+			     "Used memory:    262144 KiB\n"
+			     "Persistent:     yes\n"
+			     "Autostart:      disable\n"
+			     "Managed save:   no\n\n",
+			     GUEST, uuid) > 0);
+	assert_string_equal(info, info_expect);
+	_cleanup_free_ char *ij = OK("dominfo", GUEST, "--json");
+	json_object *in = parse_json(ij);
+	assert_string_equal(member_string(in, "name"), GUEST);
+	assert_int_equal(json_object_get_int64(member(in, "max-memory")), 262144 * 1024LL);
+	assert_int_equal(json_object_get_int64(member(in, "vcpus")), 1);
+	assert_null(member(in, "cpu-time-ns"));
+	json_object_put(in);
+
+	/* dumpxml: what GetXMLDesc says, with the options passed. */
+	_cleanup_free_ char *dx = OK("dumpxml", GUEST);
+	_cleanup_free_ char *daemon_xml = harness_get_xml(path);
+	assert_string_equal(dx, daemon_xml);
+	_cleanup_free_ char *dxi = OK("dumpxml", GUEST, "--inactive", "--migratable");
+	assert_contains(dxi, "<name>" GUEST "</name>");
+	_cleanup_free_ char *dxs = OK("dumpxml", GUEST, "--security-info");
+	assert_contains(dxs, "<uuid>");
+	_cleanup_free_ char *dj = OK("dumpxml", GUEST, "--json");
+	json_object *dd = parse_json(dj);
+	assert_string_equal(member_string(dd, "xml"), daemon_xml);
+	json_object_put(dd);
+
+	/* autostart and back. */
+	_cleanup_free_ char *as = OK("autostart", GUEST);
+	assert_string_equal(as, "Domain '" GUEST "' marked as autostarted\n\n");
+	assert_true(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Autostart"));
+	_cleanup_free_ char *asl = OK("list", "--all", "--autostart", "--name");
+	assert_string_equal(asl, GUEST "\n");
+	_cleanup_free_ char *asd = OK("autostart", "--disable", GUEST, "--json");
+	json_object *a = parse_json(asd);
+	assert_false(json_object_get_boolean(member(a, "autostart")));
+	json_object_put(a);
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Autostart"));
+	_cleanup_free_ char *nas = OK("list", "--all", "--autostart", "--name");
+	assert_string_equal(nas, "");
+}
+
+/* The bash completion of the source tree, completing `line` (its last
+ * word the one to complete), with the built zvirtctl first on PATH. */
+static char *complete(const char *line)
+{
+	_cleanup_free_ char *dir = strdup(binary());
+	assert_non_null(dir);
+	*strrchr(dir, '/') = 0;
+	return harness_sh_out("PATH='%s':\"$PATH\" bash -c 'source \"%s/zvirtctl/completion/zvirtctl\"; "
+			      "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _zvirtctl; "
+			      "printf \"%%s\\n\" \"${COMPREPLY[@]}\"'",
+			      dir, harness_source_root(), line);
+}
+
+static void test_completion(void **state)
+{
+	_cleanup_free_ char *line = NULL;
+
+	/* Domain names from the daemon, on the -c connection the line names. */
+	assert_true(asprintf(&line, "zvirtctl -c '%s' start zc", address()) > 0);
+	_cleanup_free_ char *names = complete(line);
+	assert_string_equal(names, GUEST);
+	_cleanup_free_ char *cmds = complete("zvirtctl dom");
+	assert_string_equal(cmds, "dominfo\ndomstate\ndomid\ndomuuid\ndomname\ndomxml-to-native");
+	_cleanup_free_ char *opts = complete("zvirtctl destroy vs1 --gr");
+	assert_string_equal(opts, "--graceful");
+	_cleanup_free_ char *events = complete("zvirtctl event --event l");
+	assert_string_equal(events, "lifecycle");
+}
+
+static void test_validate_native_undefine(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml_uuid(GUEST, GUEST_UUID);
+	_cleanup_free_ char *file = write_tmp("zc-validate.xml", xml);
+	_cleanup_free_ char *bad =
+		write_tmp("zc-bad.xml", "<domain type='kvm'><name>x</name><bogus/></domain>\n");
+
+	_cleanup_free_ char *v = OK("validate", file);
+	_cleanup_free_ char *v_expect = NULL;
+	assert_true(asprintf(&v_expect, "%s validates\n", file) > 0);
+	assert_string_equal(v, v_expect);
+	_cleanup_free_ char *vj = OK("validate", "--json", file);
+	json_object *o = parse_json(vj);
+	assert_true(json_object_get_boolean(member(o, "valid")));
+	assert_int_equal(json_object_array_length(member(o, "warnings")), 0);
+	json_object_put(o);
+
+	/* A warning of the seed's: a DASD by its device number. */
+	_cleanup_free_ char *dasd_xml =
+		harness_guest_xml_devices("zc-dasd", "    <disk type='block' device='disk'>\n"
+						     "      <driver name='qemu' type='raw'/>\n"
+						     "      <source dev='/dev/disk/by-path/ccw-0.0.7500'/>\n"
+						     "      <target dev='vdb' bus='virtio'/>\n"
+						     "    </disk>\n");
+	_cleanup_free_ char *dasd = write_tmp("zc-dasd.xml", dasd_xml);
+	{
+		_cleanup_(run_done) Run r = CTL("validate", dasd);
+		assert_int_equal(r.code, 0);
+		assert_contains(r.err, "warning: ");
+		assert_contains(r.err, "ccw-0.0.7500");
+		assert_contains(r.out, "validates");
+	}
+
+	{
+		_cleanup_(run_done) Run r = CTL("validate", bad);
+		expect_fail(&r, EXIT_INVALID, "org.zvirt1.Error.InvalidXML");
+		assert_contains(r.err, "bogus");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidXML", "define", bad);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.FileNotFound", "define",
+		    "/nonexistent/vs1.xml");
+	assert_null(harness_lookup("x"));
+
+	/* domxml-to-native: the daemon's line, from a file or a domain. */
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply =
+		harness_call(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "DomainXMLToNative", "ssa{sv}",
+			     "qemu-argv", xml, 0);
+	const char *native;
+	assert_return_code(sd_bus_message_read(reply, "s", &native), 0);
+	_cleanup_free_ char *n = OK("domxml-to-native", "qemu-argv", file);
+	_cleanup_free_ char *n_expect = NULL;
+	assert_true(asprintf(&n_expect, "%s%s", native, native[strlen(native) - 1] == '\n' ? "" : "\n") > 0);
+	assert_string_equal(n, n_expect);
+	assert_contains(n, "-machine");
+	_cleanup_free_ char *nd = OK("domxml-to-native", "qemu-argv", "--domain", GUEST, "--json");
+	json_object *nj = parse_json(nd);
+	assert_contains(member_string(nj, "native"), "-machine");
+	json_object_put(nj);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "domxml-to-native", "xen-xm", file);
+
+	/* undefine a second domain; then it is not there. */
+	_cleanup_free_ char *min = harness_minimal_xml(SECOND, NULL);
+	_cleanup_free_ char *second = write_tmp("zc-second.xml", min);
+	_cleanup_free_ char *d = OK("define", "--json", second);
+	json_object *dj = parse_json(d);
+	assert_string_equal(member_string(dj, "name"), SECOND);
+	assert_string_equal(member_string(dj, "state"), "shut-off");
+	json_object_put(dj);
+	_cleanup_free_ char *u = OK("undefine", SECOND);
+	assert_string_equal(u, "Domain '" SECOND "' has been undefined\n\n");
+	assert_null(harness_lookup(SECOND));
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "undefine", SECOND);
+}
+
+static void test_errors(void **state)
+{
+	/* Unknown domain, by each kind of name. */
+	{
+		_cleanup_(run_done) Run r = CTL("dominfo", "no-such-domain");
+		expect_fail(&r, EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain");
+		assert_contains(r.err, "no-such-domain");
+	}
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "start", "4711");
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "domstate",
+		    "6c1c1a7e-0b2d-4f6a-9d3e-5b8c7a1f2e3d");
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "event", "--domain", "no-such-domain");
+
+	/* Wrong state: nothing to suspend or resume while shut off. */
+	{
+		_cleanup_(run_done) Run r = CTL("suspend", GUEST);
+		expect_fail(&r, EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid");
+		assert_contains(r.err, "shut-off");
+	}
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "resume", GUEST);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "destroy", GUEST);
+
+	/* nobody reads, but polkit refuses it the calls that change things. */
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("list", "--all", "--name");
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, GUEST "\n");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("start", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+		assert_contains(r.err, "org.zvirt1.domain.lifecycle");
+		/* Not on a terminal: polkit was asked without interaction. */
+		assert_contains(r.err, "interaction was not allowed");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("autostart", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("dumpxml", "--security-info", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	{
+		_cleanup_free_ char *min = harness_minimal_xml("zc-nobody", NULL);
+		_cleanup_free_ char *file = write_tmp("zc-nobody.xml", min);
+		_cleanup_(run_done) Run r = CTL_NOBODY("define", file);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+		assert_null(harness_lookup("zc-nobody"));
+	}
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	_cleanup_free_ char *now = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	assert_string_equal(now, "shut-off");
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Autostart"));
+}
+
+/* ---- the life cycle, and event ---- */
+
+/* A monitor connection on the bus: it sees every AddMatch, so a test
+ * knows when `zvirtctl event` listens (its match is in place once the
+ * bus has read the call, and the bus serves one message at a time). */
+static sd_bus *monitor_open(void)
+{
+	sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	assert_return_code(sd_bus_new(&bus), 0);
+	assert_return_code(sd_bus_set_address(bus, address()), 0);
+	assert_return_code(sd_bus_set_bus_client(bus, true), 0);
+	assert_return_code(sd_bus_set_monitor(bus, true), 0);
+	assert_return_code(sd_bus_start(bus), 0);
+	assert_return_code(
+		sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					       "org.freedesktop.DBus.Monitoring", "BecomeMonitor"),
+		0);
+	assert_return_code(sd_bus_message_append(m, "as", 1,
+						 "type='method_call',interface='org.freedesktop.DBus',"
+						 "member='AddMatch'"),
+			   0);
+	assert_return_code(sd_bus_message_append(m, "u", 0), 0);
+	if (sd_bus_call(bus, m, 0, &error, NULL) < 0)
+		fail_msg("BecomeMonitor: %s: %s", error.name, error.message);
+	return bus;
+}
+
+/* Waits until n_state AddMatch calls for DomainStateChanged and n_crash
+ * for Crashed went to the bus, in whatever order the listeners send them. */
+static void monitor_wait_matches(sd_bus *bus, unsigned n_state, unsigned n_crash)
+{
+	unsigned state = 0, crash = 0;
+	time_t deadline = time(NULL) + 30;
+
+	while (state < n_state || crash < n_crash) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+		const char *rule;
+		int r = sd_bus_process(bus, &m);
+
+		assert_true(r >= 0);
+		if (m && sd_bus_message_is_method_call(m, "org.freedesktop.DBus", "AddMatch") &&
+		    sd_bus_message_read(m, "s", &rule) > 0) {
+			state += strstr(rule, "member='DomainStateChanged'") != NULL;
+			crash += strstr(rule, "member='Crashed'") != NULL;
+		}
+		if (r > 0 || m)
+			continue;
+		if (time(NULL) > deadline)
+			fail_msg("zvirtctl event did not subscribe (%u of %u, %u of %u)", state, n_state,
+				 crash, n_crash);
+		(void)sd_bus_wait(bus, 1000 * 1000);
+	}
+}
+
+typedef struct Listener {
+	pid_t pid;
+	int out;
+	int err;
+} Listener;
+
+static Listener listen_start(const char *name, const char *const *argv)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	assert_true(asprintf(&out, "%s.out", name) > 0 && asprintf(&err, "%s.err", name) > 0);
+	Listener l = {.out = open_capture(out), .err = open_capture(err)};
+	l.pid = spawn(false, true, l.out, l.err, argv);
+	return l;
+}
+
+static Run listen_end(Listener *l, bool stop)
+{
+	if (stop)
+		assert_return_code(kill(l->pid, SIGTERM), 0);
+	Run r = {.code = wait_exit(l->pid, 30000)};
+	r.out = read_capture(l->out);
+	r.err = read_capture(l->err);
+	close(l->out);
+	close(l->err);
+	return r;
+}
+
+/* Waits until the domain is in state/reason by a change after `seq`
+ * (the StateSequence before the call). */
+static void wait_state_after(const char *path, uint64_t seq, const char *state, const char *reason)
+{
+	time_t deadline = time(NULL) + HARNESS_BOOT_TIMEOUT_MS / 1000;
+
+	for (;;) {
+		_cleanup_free_ char *st = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+		_cleanup_free_ char *re = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "StateReason");
+		if (harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence") > seq &&
+		    strcmp(st, state) == 0 && strcmp(re, reason) == 0)
+			return;
+		if (time(NULL) > deadline)
+			fail_msg("still %s/%s, waiting for %s/%s", st, re, state, reason);
+		usleep(100 * 1000);
+	}
+}
+
+static uint64_t sequence(const char *path)
+{
+	return harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+}
+
+static void wait_console_ready(off_t mark)
+{
+	_cleanup_free_ char *log = harness_console_log(GUEST);
+	assert_int_equal(harness_wait_console_from(
+				 log, mark, "zvirt-guest: ready boot_id=", HARNESS_BOOT_TIMEOUT_MS, NULL),
+			 0);
+}
+
+static void test_lifecycle_and_events(void **state)
+{
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	_cleanup_free_ char *log = harness_console_log(GUEST);
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon = monitor_open();
+	assert_non_null(path);
+
+	/* Three listeners: all events of all domains; the first lifecycle event of
+	 * the guest (it exits then); and --json lines of the guest's. */
+	Listener all = listen_start("event-all",
+				    (const char *const[]){"event", "--loop", "--all", "--timestamp", NULL});
+	Listener first =
+		listen_start("event-first", (const char *const[]){"event", "--domain", GUEST, NULL});
+	Listener json = listen_start(
+		"event-json", (const char *const[]){"event", "--loop", "--domain", GUEST, "--json", NULL});
+	monitor_wait_matches(mon, 3, 1); /* Crashed: --all's last */
+
+	/* A definition event, for the --all listener only. */
+	_cleanup_free_ char *min = harness_minimal_xml(SECOND, NULL);
+	_cleanup_free_ char *second = write_tmp("zc-second2.xml", min);
+	_cleanup_free_ char *d = OK("define", second);
+	_cleanup_free_ char *u = OK("undefine", SECOND);
+
+	/* start: boot 1. */
+	off_t mark = harness_file_size(log);
+	_cleanup_free_ char *s = OK("start", GUEST);
+	assert_string_equal(s, "Domain '" GUEST "' started\n\n");
+	harness_assert_state(path, "running", "booted");
+	wait_console_ready(mark);
+
+	_cleanup_(run_done) Run f = listen_end(&first, false);
+	assert_int_equal(f.code, 0);
+	assert_string_equal(f.out, "event 'lifecycle' for domain '" GUEST
+				   "': running (booted)\nevents received: 1\n");
+
+	/* What reads show while it runs. */
+	int32_t id = harness_get_i32(path, ZVIRT_DOMAIN_IFACE, "Id");
+	char id_s[16];
+	snprintf(id_s, sizeof(id_s), "%" PRIi32, id);
+	_cleanup_free_ char *l = OK("list");
+	_cleanup_free_ char *l_expect = NULL;
+	/* The Id column is as wide as "Id" or the id, whichever is wider. */
+	int idw = strlen(id_s) > 2 ? (int)strlen(id_s) : 2;
+	assert_true(asprintf(&l_expect, " %-*s   Name       State\n%.*s\n %-*s   %s   running\n\n", idw,
+			     "Id", idw + 3 + 11 + 10, "------------------------------------------------",
+			     idw, id_s, GUEST) > 0);
+	assert_string_equal(l, l_expect);
+	_cleanup_free_ char *ids = OK("list", "--id");
+	_cleanup_free_ char *id_line = NULL;
+	assert_true(asprintf(&id_line, "%s\n", id_s) > 0);
+	assert_string_equal(ids, id_line);
+	_cleanup_free_ char *domid = OK("domid", GUEST);
+	_cleanup_free_ char *domid_expect = NULL;
+	assert_true(asprintf(&domid_expect, "%s\n\n", id_s) > 0);
+	assert_string_equal(domid, domid_expect);
+	_cleanup_free_ char *byid = OK("domname", id_s);
+	assert_string_equal(byid, GUEST "\n\n");
+	_cleanup_free_ char *st = OK("domstate", id_s, "--reason");
+	assert_string_equal(st, "running (booted)\n\n");
+	_cleanup_free_ char *info = OK("dominfo", GUEST);
+	assert_contains(info, "State:          running\n");
+	assert_contains(info, "CPU time:       ");
+	_cleanup_free_ char *ij = OK("dominfo", "--json", GUEST);
+	json_object *in = parse_json(ij);
+	assert_int_equal(json_object_get_int(member(in, "id")), id);
+	assert_true(json_object_get_int64(member(in, "cpu-time-ns")) > 0);
+	json_object_put(in);
+	_cleanup_free_ char *dx = OK("dumpxml", GUEST);
+	_cleanup_free_ char *id_attr = NULL;
+	assert_true(asprintf(&id_attr, "id='%s'", id_s) > 0);
+	assert_contains(dx, id_attr);
+
+	/* Wrong states and refusals while it runs. */
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "start", GUEST);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "undefine", GUEST);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("destroy", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	harness_assert_state(path, "running", "booted");
+
+	/* suspend, resume. */
+	_cleanup_free_ char *sp = OK("suspend", GUEST);
+	assert_string_equal(sp, "Domain '" GUEST "' suspended\n\n");
+	harness_assert_state(path, "paused", "user");
+	_cleanup_free_ char *spl = OK("list", "--state-paused", "--name");
+	assert_string_equal(spl, GUEST "\n");
+	_cleanup_free_ char *rs = OK("resume", GUEST, "--json");
+	json_object *rj = parse_json(rs);
+	assert_string_equal(member_string(rj, "state"), "running");
+	assert_string_equal(member_string(rj, "reason"), "unpaused");
+	assert_int_equal(json_object_get_int(member(rj, "id")), id);
+	json_object_put(rj);
+
+	/* reboot: the guest shuts down and boots again (boot 2). */
+	mark = harness_file_size(log);
+	uint64_t seq_before = sequence(path);
+	_cleanup_free_ char *rb = OK("reboot", GUEST);
+	assert_string_equal(rb, "Domain '" GUEST "' is being rebooted\n\n");
+	wait_state_after(path, seq_before, "running", "booted");
+	wait_console_ready(mark);
+
+	/* shutdown: the guest powers off well before the timeout. */
+	seq_before = sequence(path);
+	_cleanup_free_ char *sd = OK("shutdown", GUEST, "--timeout", "120");
+	assert_string_equal(sd, "Domain '" GUEST "' is being shutdown\n\n");
+	wait_state_after(path, seq_before, "shut-off", "shutdown");
+
+	/* A paused start (the guest runs no instruction), a reset, a destroy. */
+	_cleanup_free_ char *sp2 = OK("start", "--paused", "--force-boot", GUEST, "--json");
+	json_object *pj = parse_json(sp2);
+	assert_string_equal(member_string(pj, "state"), "paused");
+	assert_string_equal(member_string(pj, "reason"), "user");
+	json_object_put(pj);
+	_cleanup_free_ char *rst = OK("reset", GUEST);
+	assert_string_equal(rst, "Domain '" GUEST "' was reset\n\n");
+	_cleanup_free_ char *ds = OK("destroy", "--graceful", GUEST);
+	assert_string_equal(ds, "Domain '" GUEST "' destroyed\n\n");
+	harness_assert_state(path, "shut-off", "destroyed");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "reset", GUEST);
+
+	/* What the listeners saw. The --all one: the definition events and
+	 * every state change, each with its timestamp, in order. */
+	_cleanup_(run_done) Run a = listen_end(&all, true);
+	assert_int_equal(a.code, 0);
+	static const char *const expected[] = {
+		"event 'definition' for domain '" SECOND "': defined\n",
+		"event 'definition' for domain '" SECOND "': undefined\n",
+		"event 'lifecycle' for domain '" GUEST "': running (booted)\n",
+		"event 'lifecycle' for domain '" GUEST "': paused (user)\n",
+		"event 'lifecycle' for domain '" GUEST "': running (unpaused)\n",
+		"event 'lifecycle' for domain '" GUEST "': shut-off (shutdown)\n",
+		"event 'lifecycle' for domain '" GUEST "': running (booted)\n",
+		"event 'lifecycle' for domain '" GUEST "': in-shutdown (unknown)\n",
+		"event 'lifecycle' for domain '" GUEST "': shut-off (shutdown)\n",
+		"event 'lifecycle' for domain '" GUEST "': paused (user)\n",
+		"event 'lifecycle' for domain '" GUEST "': shut-off (destroyed)\n",
+	};
+	const char *at = a.out;
+	for (size_t i = 0; i < ELEMENTSOF(expected); i++) {
+		const char *hit = strstr(at, expected[i]);
+		if (!hit)
+			fail_msg("'%s' not in order in:\n%s", expected[i], a.out);
+		/* "YYYY-MM-DD HH:MM:SS.mmm+0000: " before it. */
+		const char *line = hit;
+		while (line > a.out && line[-1] != '\n')
+			line--;
+		assert_int_equal(hit - line, 30);
+		assert_memory_equal(line + 23, "+0000: ", 7);
+		at = hit + strlen(expected[i]);
+	}
+	assert_contains(a.out, "events received: ");
+
+	/* The --json one: one document a line, the guest's only, the
+	 * sequence growing by one. */
+	_cleanup_(run_done) Run j = listen_end(&json, true);
+	assert_int_equal(j.code, 0);
+	uint64_t seq = 0;
+	size_t lines = 0;
+	bool destroyed = false;
+	for (char *line = strtok(j.out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+		json_object *e = parse_json(line);
+		assert_string_equal(member_string(e, "event"), "lifecycle");
+		assert_string_equal(member_string(e, "domain"), GUEST);
+		_cleanup_free_ char *uuid = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "UUID");
+		assert_string_equal(member_string(e, "uuid"), uuid);
+		uint64_t n = json_object_get_uint64(member(e, "sequence"));
+		if (lines > 0)
+			assert_int_equal(n, seq + 1);
+		seq = n;
+		destroyed = strcmp(member_string(e, "state"), "shut-off") == 0 &&
+			    strcmp(member_string(e, "reason"), "destroyed") == 0;
+		json_object_put(e);
+	}
+	assert_true(lines >= ELEMENTSOF(expected) - 2);
+	assert_true(destroyed);
+	assert_int_equal(seq, harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usage_and_connection),     cmocka_unit_test(test_host_commands),
+		cmocka_unit_test(test_define_and_read),          cmocka_unit_test(test_completion),
+		cmocka_unit_test(test_validate_native_undefine), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_lifecycle_and_events),
+	};
+	return harness_main("zvirtctl", tests, 0);
+}
