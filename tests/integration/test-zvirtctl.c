@@ -97,12 +97,13 @@ static char *read_capture(int fd)
 /* Forks zvirtctl with argv (NULL-terminated, without the binary) and
  * stdout/stderr into the given fds; with `connect`, -c ADDRESS first;
  * as nobody when told. */
-static pid_t spawn(bool nobody, bool connect, int out, int err, const char *const *argv)
+static pid_t spawn_prog(const char *prog, bool nobody, bool connect, int out, int err,
+			const char *const *argv)
 {
 	const char *args[64];
 	size_t n = 0;
 
-	args[n++] = binary();
+	args[n++] = prog;
 	if (connect) {
 		args[n++] = "-c";
 		args[n++] = address();
@@ -128,6 +129,11 @@ static pid_t spawn(bool nobody, bool connect, int out, int err, const char *cons
 	return pid;
 }
 
+static pid_t spawn(bool nobody, bool connect, int out, int err, const char *const *argv)
+{
+	return spawn_prog(binary(), nobody, connect, out, err, argv);
+}
+
 static int wait_exit(pid_t pid, int timeout_ms)
 {
 	struct timespec start, now;
@@ -150,11 +156,11 @@ static int wait_exit(pid_t pid, int timeout_ms)
 	}
 }
 
-static Run run_argv(bool nobody, bool connect, const char *const *argv)
+static Run run_argv_full(const char *prog, bool nobody, bool connect, const char *const *argv)
 {
 	_cleanup_close_ int out = open_capture("zvirtctl.out");
 	_cleanup_close_ int err = open_capture("zvirtctl.err");
-	pid_t pid = spawn(nobody, connect, out, err, argv);
+	pid_t pid = spawn_prog(prog, nobody, connect, out, err, argv);
 	Run r = {.code = wait_exit(pid, RUN_TIMEOUT_MS)};
 
 	r.out = read_capture(out);
@@ -162,6 +168,16 @@ static Run run_argv(bool nobody, bool connect, const char *const *argv)
 	if (r.code == -ETIMEDOUT)
 		fail_msg("zvirtctl %s ... did not finish", argv[0]);
 	return r;
+}
+
+static Run run_argv(bool nobody, bool connect, const char *const *argv)
+{
+	return run_argv_full(binary(), nobody, connect, argv);
+}
+
+static Run run_argv_prog(bool nobody, const char *prog, const char *const *argv)
+{
+	return run_argv_full(prog, nobody, false, argv);
 }
 
 #define CTL(...)        run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL})
@@ -610,7 +626,7 @@ static void test_errors(void **state)
 /* A monitor connection on the bus: it sees every AddMatch, so a test
  * knows when `zvirtctl event` listens (its match is in place once the
  * bus has read the call, and the bus serves one message at a time). */
-static sd_bus *monitor_open(void)
+static sd_bus *monitor_open(const char *rule)
 {
 	sd_bus *bus = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -625,10 +641,7 @@ static sd_bus *monitor_open(void)
 		sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
 					       "org.freedesktop.DBus.Monitoring", "BecomeMonitor"),
 		0);
-	assert_return_code(sd_bus_message_append(m, "as", 1,
-						 "type='method_call',interface='org.freedesktop.DBus',"
-						 "member='AddMatch'"),
-			   0);
+	assert_return_code(sd_bus_message_append(m, "as", 1, rule), 0);
 	assert_return_code(sd_bus_message_append(m, "u", 0), 0);
 	if (sd_bus_call(bus, m, 0, &error, NULL) < 0)
 		fail_msg("BecomeMonitor: %s: %s", error.name, error.message);
@@ -720,11 +733,83 @@ static void wait_console_ready(off_t mark)
 			 0);
 }
 
+/* The next Start call the monitor sees: whether it allowed interactive
+ * authorization (the message flag) and its auth.no_user_interaction. */
+static void monitor_next_start(sd_bus *bus, bool *ret_flag, int *ret_no_interaction)
+{
+	time_t deadline = time(NULL) + 30;
+
+	for (;;) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+		int r = sd_bus_process(bus, &m);
+
+		assert_true(r >= 0);
+		if (m && sd_bus_message_is_method_call(m, ZVIRT_DOMAIN_IFACE, "Start")) {
+			const char *key;
+			*ret_flag = sd_bus_message_get_allow_interactive_authorization(m) > 0;
+			*ret_no_interaction = -1;
+			assert_return_code(sd_bus_message_enter_container(m, 'a', "{sv}"), 0);
+			while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+				assert_return_code(sd_bus_message_read(m, "s", &key), 0);
+				if (strcmp(key, "auth.no_user_interaction") == 0) {
+					int b;
+					assert_return_code(sd_bus_message_read(m, "v", "b", &b), 0);
+					*ret_no_interaction = b;
+				} else
+					assert_return_code(sd_bus_message_skip(m, "v"), 0);
+				assert_return_code(sd_bus_message_exit_container(m), 0);
+			}
+			return;
+		}
+		if (r > 0 || m)
+			continue;
+		if (time(NULL) > deadline)
+			fail_msg("no Start call on the bus");
+		(void)sd_bus_wait(bus, 1000 * 1000);
+	}
+}
+
+/* polkit may ask a person only when zvirtctl runs on a terminal: the
+ * call's flag and option say so, on script(1)'s pty and off it. The
+ * password prompt itself needs a session and an admin password, which
+ * the test user has not: polkit still refuses. */
+static void test_interactive(void **state)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon =
+		monitor_open("type='method_call',interface='" ZVIRT_DOMAIN_IFACE "',member='Start'");
+	_cleanup_free_ char *cmd = NULL;
+	bool flag;
+	int no_interaction;
+
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("start", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	monitor_next_start(mon, &flag, &no_interaction);
+	assert_false(flag);
+	assert_int_equal(no_interaction, 1);
+
+	/* script's pty is stdin, stdout and stderr: everything comes on its stdout. */
+	assert_true(asprintf(&cmd, "%s -c '%s' start " GUEST, binary(), address()) > 0);
+	_cleanup_(run_done) Run r = run_argv_prog(true, "/usr/bin/script",
+						  (const char *const[]){"-qec", cmd, "/dev/null", NULL});
+	monitor_next_start(mon, &flag, &no_interaction);
+	assert_true(flag);
+	assert_int_equal(no_interaction, 0);
+	if (r.code != EXIT_NOT_AUTHORIZED)
+		fail_msg("on a pty: exit %d: %s%s", r.code, r.out, r.err);
+	assert_contains(r.out, "error: org.zvirt1.Error.NotAuthorized: ");
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	_cleanup_free_ char *now = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	assert_string_equal(now, "shut-off");
+}
+
 static void test_lifecycle_and_events(void **state)
 {
 	_cleanup_free_ char *path = harness_lookup(GUEST);
 	_cleanup_free_ char *log = harness_console_log(GUEST);
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon = monitor_open();
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon =
+		monitor_open("type='method_call',interface='org.freedesktop.DBus',member='AddMatch'");
 	assert_non_null(path);
 
 	/* Three listeners: all events of all domains; the first lifecycle event of
@@ -902,9 +987,13 @@ static void test_lifecycle_and_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_usage_and_connection),     cmocka_unit_test(test_host_commands),
-		cmocka_unit_test(test_define_and_read),          cmocka_unit_test(test_completion),
-		cmocka_unit_test(test_validate_native_undefine), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_usage_and_connection),
+		cmocka_unit_test(test_host_commands),
+		cmocka_unit_test(test_define_and_read),
+		cmocka_unit_test(test_completion),
+		cmocka_unit_test(test_validate_native_undefine),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 	};
 	return harness_main("zvirtctl", tests, 0);
