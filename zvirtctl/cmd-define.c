@@ -74,13 +74,13 @@ static int print_text(Ctl *ctl, const char *key, const char *text)
 
 /* ---- define, validate ---- */
 
-/* A command whose one argument is a file; reads it. -1 or the exit code. */
-static int file_argument(Ctl *ctl, const Command *cmd, int argc, char **argv, const char **ret_file,
-			 char **ret_text)
+/* A command whose one argument is a file (and bools); reads it. -1 or the exit code. */
+static int file_argument_bools(Ctl *ctl, const Command *cmd, int argc, char **argv, const BoolOption *bools,
+			       size_t n, bool *set, const char **ret_file, char **ret_text)
 {
 	CommandArgs args = {0};
 	char **pos;
-	int r = parse_bools(ctl, cmd, &args, argc, argv, NULL, 0, NULL);
+	int r = parse_bools(ctl, cmd, &args, argc, argv, bools, n, set);
 
 	if (r >= 0)
 		return r;
@@ -94,6 +94,12 @@ static int file_argument(Ctl *ctl, const Command *cmd, int argc, char **argv, co
 	if (r >= 0)
 		return r;
 	return connection_ensure(ctl);
+}
+
+static int file_argument(Ctl *ctl, const Command *cmd, int argc, char **argv, const char **ret_file,
+			 char **ret_text)
+{
+	return file_argument_bools(ctl, cmd, argc, argv, NULL, 0, NULL, ret_file, ret_text);
 }
 
 static int run_define(Ctl *ctl, int argc, char **argv)
@@ -119,6 +125,47 @@ static int run_define(Ctl *ctl, int argc, char **argv)
 		return r < 0 ? error_report(NULL, r) : ZVIRTCTL_EXIT_OK;
 	}
 	printf("Domain '%s' defined from %s\n\n", info.name, file);
+	return ZVIRTCTL_EXIT_OK;
+}
+
+/* create FILE: a transient domain, started. */
+static int run_create(Ctl *ctl, int argc, char **argv)
+{
+	static const BoolOption bools[] = {
+		{"paused", "paused"},
+	};
+	bool set[ELEMENTSOF(bools)] = {0};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_free_ char *xml = NULL;
+	const char *file = NULL, *path;
+	int r = file_argument_bools(ctl, command("create"), argc, argv, bools, ELEMENTSOF(bools), set, &file,
+				    &xml);
+
+	if (r >= 0)
+		return r;
+	r = call_new(ctl, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "CreateXML", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", xml);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = append_bools(m, bools, ELEMENTSOF(bools), set);
+	if (r < 0)
+		return error_report(NULL, r);
+	r = call_run(ctl, m, &error, &reply);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &path);
+	if (r >= 0)
+		r = domain_info_get(ctl, path, &info, &error);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		r = output_json(domain_info_json(&info), true);
+		return r < 0 ? error_report(NULL, r) : ZVIRTCTL_EXIT_OK;
+	}
+	printf("Domain '%s' created from %s\n\n", info.name, file);
 	return ZVIRTCTL_EXIT_OK;
 }
 
@@ -337,6 +384,7 @@ static int run_autostart(Ctl *ctl, int argc, char **argv)
 
 const Command define_commands[] = {
 	{"define", run_define, "FILE", "define (or redefine) a domain from an XML file (- for stdin)"},
+	{"create", run_create, "FILE [--paused]", "start a transient domain from an XML file"},
 	{"undefine", run_undefine, "DOMAIN [--managed-save] [--keep-running]",
 	 "remove a domain's definition (and its managed-save image)"},
 	{"dumpxml", run_dumpxml, "DOMAIN [--inactive] [--migratable] [--security-info] [--update-cpu]",

@@ -35,4 +35,5 @@ typedef struct Command {
 extern const Command lifecycle_commands[];
 extern const Command info_commands[];
 extern const Command define_commands[];
+extern const Command edit_commands[];
 extern const Command event_commands[];

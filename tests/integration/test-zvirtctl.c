@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -733,6 +734,122 @@ static void wait_console_ready(off_t mark)
 			 0);
 }
 
+/* An editor for `edit`: a shell script at TMP/name doing body on "$1". */
+static char *editor_script(const char *name, const char *body)
+{
+	_cleanup_free_ char *text = NULL;
+	assert_true(asprintf(&text, "#!/bin/sh\n%s\n", body) > 0);
+	char *path = write_tmp(name, text);
+	assert_return_code(chmod(path, 0755), 0);
+	return path;
+}
+
+static void test_edit(void **state)
+{
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	_cleanup_free_ char *before = harness_get_xml(path);
+	_cleanup_free_ char *smaller =
+		editor_script("editor-smaller", "sed -i 's/>262144</>131072</g' \"$1\"");
+	_cleanup_free_ char *bigger =
+		editor_script("editor-bigger", "sed -i 's/>131072</>262144</g' \"$1\"");
+	_cleanup_free_ char *breaker =
+		editor_script("editor-breaker", "echo '<domain><bogus/></domain>' > \"$1\"");
+	assert_return_code(unsetenv("VISUAL"), 0);
+
+	/* Unchanged: nothing defined. */
+	assert_return_code(setenv("EDITOR", "true", 1), 0);
+	_cleanup_free_ char *same = OK("edit", GUEST);
+	assert_string_equal(same, "Domain '" GUEST "' XML configuration not changed.\n\n");
+
+	/* A change: defined, the property shows it. */
+	assert_return_code(setenv("EDITOR", smaller, 1), 0);
+	_cleanup_free_ char *edited = OK("edit", GUEST);
+	assert_string_equal(edited, "Domain '" GUEST "' XML configuration edited.\n\n");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "MaxMemory"), 131072ULL * 1024);
+
+	/* A refused document, off a terminal: the error, no question, nothing changed. */
+	assert_return_code(setenv("EDITOR", breaker, 1), 0);
+	{
+		_cleanup_(run_done) Run r = CTL("edit", GUEST);
+		expect_fail(&r, EXIT_INVALID, "org.zvirt1.Error.InvalidXML");
+	}
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "MaxMemory"), 131072ULL * 1024);
+
+	/* The editor failing. */
+	assert_return_code(setenv("EDITOR", "false", 1), 0);
+	{
+		_cleanup_(run_done) Run r = CTL("edit", GUEST);
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.freedesktop.DBus.Error.Failed");
+	}
+
+	/* On a terminal a refused document is offered again: the first edit
+	 * breaks it, "y", the second puts the memory back. */
+	_cleanup_free_ char *count = NULL;
+	assert_true(asprintf(&count, "%s/editor-count", harness_tmpdir()) > 0);
+	_cleanup_free_ char *body = NULL;
+	/* The second edit starts from the broken file, as virsh's does: it
+	 * puts back what the first one saved. */
+	assert_true(
+		asprintf(&body,
+			 "echo x >> '%s'\n"
+			 "if [ $(wc -l < '%s') -eq 1 ]; then cp \"$1\" '%s.saved'; exec '%s' \"$1\"; fi\n"
+			 "cp '%s.saved' \"$1\"; exec '%s' \"$1\"",
+			 count, count, count, breaker, count, bigger) > 0);
+	_cleanup_free_ char *twice = editor_script("editor-twice", body);
+	assert_return_code(setenv("EDITOR", twice, 1), 0);
+	_cleanup_free_ char *tty =
+		harness_sh_out("printf 'y\\n' | script -qec \"'%s' -c '%s' edit " GUEST "\" /dev/null",
+			       binary(), address());
+	assert_contains(tty, "error: org.zvirt1.Error.InvalidXML: ");
+	assert_contains(tty, "Failed. Try again? [y,n]: ");
+	assert_contains(tty, "Domain '" GUEST "' XML configuration edited.");
+	_cleanup_free_ char *lines = harness_read_file(count);
+	assert_string_equal(lines, "x\nx\n");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "MaxMemory"), 262144ULL * 1024);
+	_cleanup_free_ char *after = harness_get_xml(path);
+	assert_string_equal(after, before);
+
+	/* nobody may not define. */
+	assert_return_code(setenv("EDITOR", smaller, 1), 0);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("edit", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "edit", "no-such-domain");
+	assert_return_code(unsetenv("EDITOR"), 0);
+}
+
+/* create: a transient domain, started paused (the guest runs nothing). */
+static void test_create(void **state)
+{
+	_cleanup_free_ char *xml = harness_guest_xml("zc-transient");
+	_cleanup_free_ char *file = write_tmp("zc-transient.xml", xml);
+	_cleanup_free_ char *guest_xml = harness_guest_xml_uuid(GUEST, GUEST_UUID);
+	_cleanup_free_ char *guest_file = write_tmp("zc-guest-again.xml", guest_xml);
+
+	_cleanup_free_ char *out = OK("create", file, "--paused");
+	_cleanup_free_ char *expect = NULL;
+	assert_true(asprintf(&expect, "Domain 'zc-transient' created from %s\n\n", file) > 0);
+	assert_string_equal(out, expect);
+	_cleanup_free_ char *path = harness_lookup("zc-transient");
+	assert_non_null(path);
+	harness_assert_state(path, "paused", "user");
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Persistent"));
+	_cleanup_free_ char *transient = OK("list", "--transient", "--name");
+	assert_string_equal(transient, "zc-transient\n");
+	_cleanup_free_ char *d = OK("destroy", "zc-transient");
+	assert_string_equal(d, "Domain 'zc-transient' destroyed\n\n");
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "domstate", "zc-transient");
+
+	/* A name that is taken, and nobody. */
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.DomainExists", "create", guest_file);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("create", "--paused", file);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	assert_null(harness_lookup("zc-transient"));
+}
+
 /* The next Start call the monitor sees: whether it allowed interactive
  * authorization (the message flag) and its auth.no_user_interaction. */
 static void monitor_next_start(sd_bus *bus, bool *ret_flag, int *ret_no_interaction)
@@ -993,6 +1110,8 @@ int main(void)
 		cmocka_unit_test(test_completion),
 		cmocka_unit_test(test_validate_native_undefine),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_edit),
+		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 	};
