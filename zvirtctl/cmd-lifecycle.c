@@ -12,17 +12,19 @@
 #include "call.h"
 #include "command.h"
 #include "connection.h"
+#include "console.h"
 #include "domain-info.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
 
-#define MAX_FLAGS 2
+#define MAX_FLAGS 3
 
 typedef struct Flag {
 	const char *option; /* --option */
 	const char *key;    /* the method's option key */
-	/* 'b': a flag, key=true; 'S': --option SECONDS, key in milliseconds */
+	/* 'b': a flag, key=true; 'S': --option SECONDS, key in milliseconds;
+	 * 'C': not the method's: attach the console after it (start --console) */
 	char kind;
 } Flag;
 
@@ -34,7 +36,10 @@ typedef struct Lifecycle {
 } Lifecycle;
 
 static const Lifecycle lifecycles[] = {
-	{"start", "Start", "started", {{"paused", "paused", 'b'}, {"force-boot", "force-boot", 'b'}}},
+	{"start",
+	 "Start",
+	 "started",
+	 {{"paused", "paused", 'b'}, {"force-boot", "force-boot", 'b'}, {"console", NULL, 'C'}}},
 	{"shutdown", "Shutdown", "is being shutdown", {{"timeout", "timeout-ms", 'S'}}},
 	{"reboot", "Reboot", "is being rebooted", {}},
 	{"reset", "Reset", "was reset", {}},
@@ -85,7 +90,7 @@ static int run_lifecycle(Ctl *ctl, const char *name, int argc, char **argv)
 
 	for (size_t i = 0; i < MAX_FLAGS && lc->flags[i].option; i++)
 		options[n++] = (struct option){lc->flags[i].option,
-					       lc->flags[i].kind == 'b' ? no_argument : required_argument,
+					       lc->flags[i].kind == 'S' ? required_argument : no_argument,
 					       NULL, OPT_FIRST_OWN + (int)i};
 	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
 		if (c >= OPT_FIRST_OWN && c < OPT_FIRST_OWN + MAX_FLAGS) {
@@ -116,14 +121,19 @@ static int run_lifecycle(Ctl *ctl, const char *name, int argc, char **argv)
 	r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, lc->method, &m);
 	if (r >= 0)
 		r = call_options_open(m);
+	bool console = false;
 	for (size_t i = 0; r >= 0 && i < MAX_FLAGS; i++) {
 		if (!values[i])
 			continue;
-		if (lc->flags[i].kind == 'b')
+		if (lc->flags[i].kind == 'C')
+			console = true;
+		else if (lc->flags[i].kind == 'b')
 			r = call_option_bool(m, lc->flags[i].key, true);
 		else
 			r = call_option_u64(m, lc->flags[i].key, ms[i]);
 	}
+	if (console && ctl->json)
+		return error_usage(cmd, "--console and --json exclude each other");
 	if (r < 0)
 		return error_report(NULL, r);
 	r = call_run(ctl, m, &error, NULL);
@@ -132,7 +142,7 @@ static int run_lifecycle(Ctl *ctl, const char *name, int argc, char **argv)
 
 	if (!ctl->json) {
 		printf("Domain '%s' %s\n\n", before.name, lc->done);
-		return ZVIRTCTL_EXIT_OK;
+		return console ? console_attach(ctl, path, before.name, false) : ZVIRTCTL_EXIT_OK;
 	}
 	/* The state the call left; a transient domain may be gone already. */
 	sd_bus_error_free(&error);
@@ -155,7 +165,7 @@ LIFECYCLE_RUN(run_suspend, "suspend")
 LIFECYCLE_RUN(run_resume, "resume")
 
 const Command lifecycle_commands[] = {
-	{"start", run_start, "DOMAIN [--paused] [--force-boot]",
+	{"start", run_start, "DOMAIN [--paused] [--force-boot] [--console]",
 	 "start a domain (restoring its managed-save image unless --force-boot)"},
 	{"shutdown", run_shutdown, "DOMAIN [--timeout SECONDS]",
 	 "ask the guest to power off (destroy it after SECONDS)"},

@@ -994,6 +994,21 @@ static void test_lifecycle_and_events(void **state)
 	assert_true(asprintf(&id_attr, "id='%s'", id_s) > 0);
 	assert_contains(dx, id_attr);
 
+	/* console through script(1)'s pty: a guest command, its answer, Ctrl-].
+	 * QEMU reads a pty only once it noticed it opened (it looks every
+	 * second): the command goes twice. */
+	_cleanup_free_ char *con = harness_sh_out(
+		"(sleep 2; printf 'devices\\n'; sleep 2; printf 'devices\\n'; sleep 3; printf '\\035') | "
+		"timeout 60 script -qec \"'%s' -c '%s' console " GUEST "\" /dev/null",
+		binary(), address());
+	assert_contains(con, "Connected to domain '" GUEST "'\r\nEscape character is ^] (Ctrl + ])\r\n");
+	assert_contains(con, "zvirt-guest: done devices");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("console", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "console", GUEST, "--json");
+
 	/* Wrong states and refusals while it runs. */
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "start", GUEST);
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "undefine", GUEST);
@@ -1099,6 +1114,17 @@ static void test_lifecycle_and_events(void **state)
 	assert_true(lines >= ELEMENTSOF(expected) - 2);
 	assert_true(destroyed);
 	assert_int_equal(seq, harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence"));
+
+	/* start --console: started, then on the console until Ctrl-]. */
+	_cleanup_free_ char *sc =
+		harness_sh_out("(sleep 2; printf '\\035') | timeout 60 script -qec \"'%s' -c '%s' "
+			       "start --paused --console " GUEST "\" /dev/null",
+			       binary(), address());
+	assert_contains(sc, "Domain '" GUEST "' started\r\n\r\nConnected to domain '" GUEST "'\r\n");
+	harness_assert_state(path, "paused", "user");
+	_cleanup_free_ char *ds2 = OK("destroy", GUEST);
+	harness_assert_state(path, "shut-off", "destroyed");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "console", GUEST);
 }
 
 int main(void)
