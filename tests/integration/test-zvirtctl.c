@@ -485,7 +485,9 @@ static void test_completion(void **state)
 	_cleanup_free_ char *names = complete(line);
 	assert_string_equal(names, GUEST);
 	_cleanup_free_ char *cmds = complete("zvirtctl dom");
-	assert_string_equal(cmds, "dominfo\ndomstate\ndomid\ndomuuid\ndomname\ndomxml-to-native");
+	assert_string_equal(
+		cmds,
+		"dominfo\ndomstate\ndomid\ndomuuid\ndomname\ndomjobinfo\ndomjobabort\ndomxml-to-native");
 	_cleanup_free_ char *opts = complete("zvirtctl destroy vs1 --gr");
 	assert_string_equal(opts, "--graceful");
 	_cleanup_free_ char *events = complete("zvirtctl event --event l");
@@ -1122,9 +1124,68 @@ static void test_lifecycle_and_events(void **state)
 			       binary(), address());
 	assert_contains(sc, "Domain '" GUEST "' started\r\n\r\nConnected to domain '" GUEST "'\r\n");
 	harness_assert_state(path, "paused", "user");
-	_cleanup_free_ char *ds2 = OK("destroy", GUEST);
-	harness_assert_state(path, "shut-off", "destroyed");
+
+	/* No job now. */
+	_cleanup_free_ char *ji = OK("domjobinfo", GUEST);
+	assert_string_equal(ji, "Job type:         None\n\n");
+	_cleanup_free_ char *jij = OK("domjobinfo", GUEST, "--json");
+	json_object *jo = parse_json(jij);
+	assert_null(member(jo, "job"));
+	json_object_put(jo);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "domjobabort", GUEST);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("managedsave", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+
+	/* managedsave of the paused guest: the job waited for, its progress
+	 * as lines (stderr is no terminal). */
+	{
+		_cleanup_(run_done) Run r = CTL("managedsave", GUEST, "--verbose");
+		if (r.code != 0)
+			fail_msg("managedsave exited %d: %s", r.code, r.err);
+		assert_string_equal(r.out, "Domain '" GUEST "' state saved\n\n");
+		size_t n = 0;
+		for (char *line = strtok(r.err, "\n"); line; line = strtok(NULL, "\n"), n++) {
+			int percent = -1, end = 0;
+			if (sscanf(line, "managed save: %d %%%n", &percent, &end) != 1 || line[end] ||
+			    percent < 0 || percent > 100)
+				fail_msg("not a progress line: '%s'", line);
+		}
+		assert_true(n >= 1);
+	}
+	harness_assert_state(path, "shut-off", "saved");
+	assert_true(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	_cleanup_free_ char *saved = OK("list", "--all", "--with-managed-save", "--name");
+	assert_string_equal(saved, GUEST "\n");
+	_cleanup_free_ char *sinfo = OK("dominfo", GUEST);
+	assert_contains(sinfo, "Managed save:   yes\n");
+	{
+		_cleanup_(run_done) Run r = CTL("undefine", GUEST);
+		expect_fail(&r, EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid");
+	}
+
+	/* start restores it, paused as it was saved; the image goes. */
+	_cleanup_free_ char *restored = OK("start", GUEST);
+	assert_string_equal(restored, "Domain '" GUEST "' started\n\n");
+	_cleanup_free_ char *rstate = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	assert_string_equal(rstate, "paused");
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+
+	/* Saved again (--json), then the image removed. */
+	_cleanup_free_ char *sj = OK("managedsave", "--json", GUEST);
+	json_object *so = parse_json(sj);
+	assert_string_equal(member_string(so, "state"), "shut-off");
+	assert_string_equal(member_string(so, "reason"), "saved");
+	assert_true(json_object_get_boolean(member(so, "managed-save")));
+	json_object_put(so);
+	_cleanup_free_ char *rm = OK("managedsave-remove", GUEST);
+	assert_string_equal(rm, "Removed managedsave image for domain '" GUEST "'\n\n");
+	harness_assert_state(path, "shut-off", "unknown");
+	assert_false(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "HasManagedSave"));
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "managedsave-remove", GUEST);
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "console", GUEST);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "managedsave", GUEST);
 }
 
 int main(void)
