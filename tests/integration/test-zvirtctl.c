@@ -484,10 +484,10 @@ static void test_completion(void **state)
 	assert_true(asprintf(&line, "zvirtctl -c '%s' start zc", address()) > 0);
 	_cleanup_free_ char *names = complete(line);
 	assert_string_equal(names, GUEST);
-	_cleanup_free_ char *cmds = complete("zvirtctl dom");
-	assert_string_equal(
-		cmds,
-		"dominfo\ndomstate\ndomid\ndomuuid\ndomname\ndomjobinfo\ndomjobabort\ndomxml-to-native");
+	_cleanup_free_ char *cmds = complete("zvirtctl domx");
+	assert_string_equal(cmds, "domxml-to-native");
+	_cleanup_free_ char *cmds2 = complete("zvirtctl managedsave");
+	assert_string_equal(cmds2, "managedsave\nmanagedsave-remove");
 	_cleanup_free_ char *opts = complete("zvirtctl destroy vs1 --gr");
 	assert_string_equal(opts, "--graceful");
 	_cleanup_free_ char *events = complete("zvirtctl event --event l");
@@ -852,6 +852,87 @@ static void test_create(void **state)
 	assert_null(harness_lookup("zc-transient"));
 }
 
+/* setvcpus, vcpucount, setmem, setmaxmem, schedinfo on the shut-off
+ * guest's definition (put back as it was), and domrename. */
+static void test_resources(void **state)
+{
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+
+	_cleanup_free_ char *vc = OK("vcpucount", GUEST);
+	assert_string_equal(vc, "maximum      config         1\ncurrent      config         1\n\n");
+	_cleanup_free_ char *sv = OK("setvcpus", GUEST, "3", "--config", "--maximum");
+	assert_string_equal(sv, "");
+	_cleanup_free_ char *sv2 = OK("setvcpus", "--config", GUEST, "2");
+	_cleanup_free_ char *vmax = OK("vcpucount", GUEST, "--maximum", "--config");
+	assert_string_equal(vmax, "3\n\n");
+	_cleanup_free_ char *vcur = OK("vcpucount", GUEST, "--current", "--config");
+	assert_string_equal(vcur, "2\n\n");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "VCPUs"), 2);
+	_cleanup_free_ char *vj = OK("vcpucount", GUEST, "--json");
+	json_object *v = parse_json(vj);
+	assert_int_equal(json_object_get_int(member(v, "maximum-config")), 3);
+	assert_int_equal(json_object_get_int(member(v, "current-config")), 2);
+	assert_null(member(v, "current-live"));
+	json_object_put(v);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "setvcpus", GUEST, "4", "--config");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "setvcpus", GUEST, "2", "--live");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "setvcpus", GUEST, "many");
+	_cleanup_free_ char *sv3 = OK("setvcpus", GUEST, "1", "--config", "--maximum");
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "VCPUs"), 1);
+
+	_cleanup_free_ char *mm = OK("setmaxmem", GUEST, "512M", "--config");
+	assert_string_equal(mm, "");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "MaxMemory"), 512ULL << 20);
+	_cleanup_free_ char *sm = OK("setmem", GUEST, "131072", "--config", "--json");
+	json_object *mj = parse_json(sm);
+	assert_int_equal(json_object_get_int64(member(mj, "memory")), 128LL << 20);
+	assert_int_equal(json_object_get_int64(member(mj, "max-memory")), 512LL << 20);
+	json_object_put(mj);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "setmem", GUEST, "1G", "--live");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "setmem", GUEST, "12X",
+		    "--config");
+	_cleanup_free_ char *mm2 = OK("setmaxmem", GUEST, "256MiB", "--config");
+	_cleanup_free_ char *sm2 = OK("setmem", GUEST, "256M", "--config");
+
+	_cleanup_free_ char *si = OK("schedinfo", GUEST, "--config");
+	assert_string_equal(si, "Scheduler      : posix\ncpu_shares     : 1024\n\n");
+	_cleanup_free_ char *si2 = OK("schedinfo", GUEST, "cpu_shares=2048", "--config");
+	assert_string_equal(si2, "Scheduler      : posix\ncpu_shares     : 2048\n\n");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "CPUShares"), 2048);
+	_cleanup_free_ char *sij = OK("schedinfo", "--json", GUEST);
+	json_object *sj = parse_json(sij);
+	assert_int_equal(json_object_get_int64(member(sj, "cpu_shares")), 2048);
+	json_object_put(sj);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "schedinfo", GUEST, "cpu_shares=1",
+		    "--config");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "schedinfo", GUEST, "weight=5");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("schedinfo", GUEST, "cpu_shares=512", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *si3 = OK("schedinfo", GUEST, "cpu_shares=1024", "--config");
+
+	/* The definition is as it was (but for the <cputune> an explicit
+	 * 1024 may leave): compare what matters. */
+	_cleanup_free_ char *after = harness_get_xml(path);
+	assert_contains(after, "<memory unit='KiB'>262144</memory>");
+	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "Memory"), 256ULL << 20);
+	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "MaxVCPUs"), 1);
+
+	/* domrename of a second domain. */
+	_cleanup_free_ char *min = harness_minimal_xml("zc-rename-a", NULL);
+	_cleanup_free_ char *file = write_tmp("zc-rename.xml", min);
+	_cleanup_free_ char *d = OK("define", file);
+	_cleanup_free_ char *rn = OK("domrename", "zc-rename-a", "zc-rename-b");
+	assert_string_equal(rn, "Domain successfully renamed\n\n");
+	assert_null(harness_lookup("zc-rename-a"));
+	_cleanup_free_ char *rb = harness_lookup("zc-rename-b");
+	assert_non_null(rb);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.DomainExists", "domrename", "zc-rename-b", GUEST);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "domrename", "zc-rename-b");
+	_cleanup_free_ char *u = OK("undefine", "zc-rename-b");
+}
+
 /* The next Start call the monitor sees: whether it allowed interactive
  * authorization (the message flag) and its auth.no_user_interaction. */
 static void monitor_next_start(sd_bus *bus, bool *ret_flag, int *ret_no_interaction)
@@ -1010,6 +1091,13 @@ static void test_lifecycle_and_events(void **state)
 		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
 	}
 	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "console", GUEST, "--json");
+
+	/* While it runs, vcpucount has the live rows too. */
+	_cleanup_free_ char *vc = OK("vcpucount", GUEST);
+	assert_string_equal(vc, "maximum      config         1\n"
+				"maximum      live           1\n"
+				"current      config         1\n"
+				"current      live           1\n\n");
 
 	/* Wrong states and refusals while it runs. */
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "start", GUEST);
@@ -1199,6 +1287,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_create),
+		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 	};
