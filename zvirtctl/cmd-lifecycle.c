@@ -46,6 +46,8 @@ static const Lifecycle lifecycles[] = {
 	{"destroy", "Destroy", "destroyed", {{"graceful", "graceful", 'b'}}},
 	{"suspend", "Suspend", "suspended", {}},
 	{"resume", "Resume", "resumed", {}},
+	/* virsh prints nothing: what the guest does with it is its affair. */
+	{"inject-nmi", "InjectNMI", NULL, {}},
 };
 
 static const Lifecycle *lifecycle(const char *name)
@@ -141,7 +143,8 @@ static int run_lifecycle(Ctl *ctl, const char *name, int argc, char **argv)
 		return error_report(&error, r);
 
 	if (!ctl->json) {
-		printf("Domain '%s' %s\n\n", before.name, lc->done);
+		if (lc->done)
+			printf("Domain '%s' %s\n\n", before.name, lc->done);
 		return console ? console_attach(ctl, path, before.name, false) : ZVIRTCTL_EXIT_OK;
 	}
 	/* The state the call left; a transient domain may be gone already. */
@@ -163,6 +166,7 @@ LIFECYCLE_RUN(run_reset, "reset")
 LIFECYCLE_RUN(run_destroy, "destroy")
 LIFECYCLE_RUN(run_suspend, "suspend")
 LIFECYCLE_RUN(run_resume, "resume")
+LIFECYCLE_RUN(run_inject_nmi, "inject-nmi")
 
 const Command lifecycle_commands[] = {
 	{"start", run_start, "DOMAIN [--paused] [--force-boot] [--console]",
@@ -175,6 +179,7 @@ const Command lifecycle_commands[] = {
 	 "stop a domain at once (SIGTERM first with --graceful)"},
 	{"suspend", run_suspend, "DOMAIN", "stop the guest's CPUs"},
 	{"resume", run_resume, "DOMAIN", "let a suspended guest run again"},
+	{"inject-nmi", run_inject_nmi, "DOMAIN", "a restart interrupt for the guest (s390x's NMI)"},
 	{},
 };
 

@@ -39,4 +39,5 @@ extern const Command edit_commands[];
 extern const Command console_commands[];
 extern const Command job_commands[];
 extern const Command resources_commands[];
+extern const Command stats_commands[];
 extern const Command event_commands[];

@@ -933,6 +933,77 @@ static void test_resources(void **state)
 	_cleanup_free_ char *u = OK("undefine", "zc-rename-b");
 }
 
+/* domblklist, domiflist, domstats of a shut-off domain with a disk and
+ * a NIC (defined only: the bridge need not exist); inject-nmi refused. */
+static void test_stats(void **state)
+{
+	_cleanup_free_ char *disk = write_tmp("zc-disk.img", "");
+	_cleanup_free_ char *devices = NULL;
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'>\n"
+			     "      <driver name='qemu' type='raw'/>\n"
+			     "      <source file='%s'/>\n"
+			     "      <target dev='vda' bus='virtio'/>\n"
+			     "    </disk>\n"
+			     "    <interface type='bridge'>\n"
+			     "      <mac address='52:54:00:12:34:56'/>\n"
+			     "      <source bridge='br0'/>\n"
+			     "      <model type='virtio'/>\n"
+			     "    </interface>\n",
+			     disk) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-devices", devices);
+	_cleanup_free_ char *file = write_tmp("zc-devices.xml", xml);
+	_cleanup_free_ char *d = OK("define", file);
+
+	_cleanup_free_ char *bl = OK("domblklist", "zc-devices");
+	_cleanup_free_ char *bl_expect = NULL;
+	assert_true(
+		asprintf(
+			&bl_expect, " Target   Source\n%.*s\n vda      %s\n\n", (int)(9 + strlen(disk) + 3),
+			"----------------------------------------------------------------------------------"
+			"----------------------------------------------------------------------------------",
+			disk) > 0);
+	assert_string_equal(bl, bl_expect);
+	_cleanup_free_ char *blj = OK("domblklist", "zc-devices", "--json");
+	json_object *b = parse_json(blj);
+	json_object *disks = member(b, "disks");
+	assert_int_equal(json_object_array_length(disks), 1);
+	assert_string_equal(member_string(json_object_array_get_idx(disks, 0), "target"), "vda");
+	assert_string_equal(member_string(json_object_array_get_idx(disks, 0), "source"), disk);
+	json_object_put(b);
+
+	_cleanup_free_ char *il = OK("domiflist", "zc-devices");
+	assert_string_equal(il, " Interface   Type     Source   Model    MAC\n"
+				"-----------------------------------------------------------\n"
+				" -           bridge   br0      virtio   52:54:00:12:34:56\n\n");
+	_cleanup_free_ char *ilj = OK("--json", "domiflist", "zc-devices");
+	json_object *i = parse_json(ilj);
+	json_object *nic = json_object_array_get_idx(member(i, "interfaces"), 0);
+	assert_non_null(nic);
+	assert_null(member(nic, "interface"));
+	assert_string_equal(member_string(nic, "mac"), "52:54:00:12:34:56");
+	assert_string_equal(member_string(nic, "source"), "br0");
+	json_object_put(i);
+
+	_cleanup_free_ char *st = OK("domstats", "zc-devices");
+	assert_contains(st, "Domain: 'zc-devices'\n");
+	assert_contains(st, "  state=shut-off\n");
+	assert_contains(st, "  block.count=1\n");
+	assert_contains(st, "  block.0.name=vda\n");
+	assert_contains(st, "  net.0.mac=52:54:00:12:34:56\n");
+	_cleanup_free_ char *stj = OK("domstats", "zc-devices", "--json");
+	json_object *sj = parse_json(stj);
+	json_object *stats = member(sj, "stats");
+	assert_string_equal(member_string(stats, "state"), "shut-off");
+	assert_int_equal(json_object_get_int64(member(stats, "balloon.maximum")), 262144LL * 1024);
+	assert_int_equal(json_object_get_int64(member(stats, "block.count")), 1);
+	json_object_put(sj);
+
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "inject-nmi", "zc-devices");
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "domstats", "no-such-domain");
+	_cleanup_free_ char *u = OK("undefine", "zc-devices");
+}
+
 /* The next Start call the monitor sees: whether it allowed interactive
  * authorization (the message flag) and its auth.no_user_interaction. */
 static void monitor_next_start(sd_bus *bus, bool *ret_flag, int *ret_no_interaction)
@@ -1213,6 +1284,44 @@ static void test_lifecycle_and_events(void **state)
 	assert_contains(sc, "Domain '" GUEST "' started\r\n\r\nConnected to domain '" GUEST "'\r\n");
 	harness_assert_state(path, "paused", "user");
 
+	/* inject-nmi: taken (a paused guest gets it when it runs: it never will). */
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("inject-nmi", GUEST);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *nmi = OK("inject-nmi", GUEST);
+	assert_string_equal(nmi, "");
+	_cleanup_free_ char *ds3 = OK("destroy", GUEST);
+	_cleanup_free_ char *sp3 = OK("start", "--paused", GUEST);
+	harness_assert_state(path, "paused", "user");
+
+	/* dump: the job waited for, a memory-only ELF core. */
+	_cleanup_free_ char *core = NULL;
+	assert_true(asprintf(&core, "%s/zc-guest.core", harness_tmpdir()) > 0);
+	{
+		_cleanup_(run_done) Run r = CTL("dump", GUEST, core, "--memory-only", "--verbose");
+		if (r.code != 0)
+			fail_msg("dump exited %d: %s", r.code, r.err);
+		_cleanup_free_ char *dexp = NULL;
+		assert_true(asprintf(&dexp, "Domain '" GUEST "' dumped to %s\n\n", core) > 0);
+		assert_string_equal(r.out, dexp);
+		assert_contains(r.err, "dump: ");
+	}
+	{
+		_cleanup_close_ int cfd = open(core, O_RDONLY | O_CLOEXEC);
+		char magic[4] = {0};
+		assert_true(cfd >= 0);
+		assert_int_equal(read(cfd, magic, 4), 4);
+		assert_memory_equal(magic, "\177ELF", 4);
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "dump", GUEST, core, "--memory-only");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("dump", GUEST, "/tmp/zc-nobody.core");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	assert_return_code(unlink(core), 0);
+	harness_assert_state(path, "paused", "user");
+
 	/* No job now. */
 	_cleanup_free_ char *ji = OK("domjobinfo", GUEST);
 	assert_string_equal(ji, "Job type:         None\n\n");
@@ -1288,6 +1397,7 @@ int main(void)
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_resources),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 	};
