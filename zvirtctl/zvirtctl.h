@@ -40,4 +40,5 @@ extern const Command console_commands[];
 extern const Command job_commands[];
 extern const Command resources_commands[];
 extern const Command stats_commands[];
+extern const Command devices_commands[];
 extern const Command event_commands[];

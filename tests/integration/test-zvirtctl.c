@@ -1004,6 +1004,88 @@ static void test_stats(void **state)
 	_cleanup_free_ char *u = OK("undefine", "zc-devices");
 }
 
+/* attach-device, detach-device, update-device and change-media on the
+ * definition of a shut-off domain with an empty SCSI CD drive. */
+static void test_devices(void **state)
+{
+	_cleanup_free_ char *img = write_tmp("zc-vdb.img", "");
+	_cleanup_free_ char *iso = write_tmp("zc-cd.iso", "");
+	_cleanup_free_ char *cd = strdup("    <disk type='file' device='cdrom'>\n"
+					 "      <driver name='qemu' type='raw'/>\n"
+					 "      <target dev='sda' bus='scsi'/>\n"
+					 "      <readonly/>\n"
+					 "    </disk>\n");
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-devs", cd);
+	_cleanup_free_ char *file = write_tmp("zc-devs.xml", xml);
+	_cleanup_free_ char *d = OK("define", file);
+	_cleanup_free_ char *disk_xml = NULL;
+	assert_true(asprintf(&disk_xml,
+			     "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>\n",
+			     img) > 0);
+	_cleanup_free_ char *disk_file = write_tmp("zc-vdb.xml", disk_xml);
+
+	_cleanup_free_ char *a = OK("attach-device", "zc-devs", disk_file, "--config");
+	assert_string_equal(a, "Device attached successfully\n\n");
+	_cleanup_free_ char *bl = OK("domblklist", "zc-devs");
+	assert_contains(bl, " vdb      ");
+	assert_contains(bl, img);
+	_cleanup_free_ char *dj = OK("detach-device", "zc-devs", disk_file, "--config", "--json");
+	json_object *o = parse_json(dj);
+	assert_null(member(o, "device"));
+	json_object_put(o);
+	_cleanup_free_ char *bl2 = OK("domblklist", "zc-devs");
+	if (strstr(bl2, "vdb"))
+		fail_msg("vdb still there:\n%s", bl2);
+	_cleanup_free_ char *aj = OK("attach-device", "--json", "zc-devs", disk_file, "--persistent");
+	json_object *ao = parse_json(aj);
+	const char *dev = member_string(ao, "device");
+	assert_true(strlen(dev) > 9 && strcmp(dev + strlen(dev) - 9, "/disk/vdb") == 0);
+	json_object_put(ao);
+	_cleanup_free_ char *d2 = OK("detach-device", "zc-devs", disk_file, "--config");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "detach-device", "zc-devs",
+		    disk_file, "--config");
+	/* No option is live: the domain is shut off. */
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "attach-device", "zc-devs",
+		    disk_file);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("attach-device", "zc-devs", disk_file, "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *bad = write_tmp("zc-bad-dev.xml", "<disk type='file'><bogus/></disk>\n");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidXML", "attach-device", "zc-devs", bad,
+		    "--config");
+
+	/* The CD drive: a medium in, out, and in again by update-device. */
+	_cleanup_free_ char *in = OK("change-media", "zc-devs", "sda", iso, "--insert", "--config");
+	assert_string_equal(in, "Successfully inserted media.\n\n");
+	_cleanup_free_ char *bl3 = OK("domblklist", "zc-devs");
+	assert_contains(bl3, iso);
+	_cleanup_free_ char *out = OK("change-media", "zc-devs", "sda", "--eject", "--config");
+	assert_string_equal(out, "Successfully ejected media.\n\n");
+	_cleanup_free_ char *bl4 = OK("domblklist", "zc-devs");
+	assert_contains(bl4, " sda      -\n");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "change-media", "zc-devs", "sda",
+		    "--eject", "--config");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "change-media", "zc-devs", "sdz",
+		    "--eject", "--config");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "change-media", "zc-devs", "sda",
+		    "--insert", "--config");
+	_cleanup_free_ char *cd_xml = NULL;
+	assert_true(asprintf(&cd_xml,
+			     "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/></disk>\n",
+			     iso) > 0);
+	_cleanup_free_ char *cd_file = write_tmp("zc-cd.xml", cd_xml);
+	_cleanup_free_ char *up = OK("update-device", "zc-devs", cd_file, "--config");
+	assert_string_equal(up, "Device updated successfully\n\n");
+	_cleanup_free_ char *bl5 = OK("domblklist", "zc-devs");
+	assert_contains(bl5, iso);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "attach-device", "zc-devs",
+		    cd_file, "--force");
+	_cleanup_free_ char *u = OK("undefine", "zc-devs");
+}
+
 /* The next Start call the monitor sees: whether it allowed interactive
  * authorization (the message flag) and its auth.no_user_interaction. */
 static void monitor_next_start(sd_bus *bus, bool *ret_flag, int *ret_no_interaction)
@@ -1398,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 	};
