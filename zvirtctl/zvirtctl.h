@@ -41,4 +41,5 @@ extern const Command job_commands[];
 extern const Command resources_commands[];
 extern const Command stats_commands[];
 extern const Command devices_commands[];
+extern const Command migrate_commands[];
 extern const Command event_commands[];

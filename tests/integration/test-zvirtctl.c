@@ -1467,6 +1467,89 @@ static void test_lifecycle_and_events(void **state)
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "managedsave", GUEST);
 }
 
+/* migrate to a second host (its own bus, polkitd and daemon) and the
+ * migration tuning; the paused guest goes, stays paused there, and is
+ * destroyed there with -c naming the other bus. */
+static void test_migrate(void **state)
+{
+	_cleanup_free_ char *path = harness_lookup(GUEST);
+	assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
+	const char *peer = harness_peer_bus_address();
+
+	_cleanup_free_ char *gs = OK("migrate-getspeed", GUEST);
+	assert_string_equal(gs, "8796093022207\n\n");
+	_cleanup_free_ char *ss = OK("migrate-setspeed", GUEST, "1000");
+	assert_string_equal(ss, "");
+	_cleanup_free_ char *gs2 = OK("migrate-getspeed", GUEST, "--json");
+	json_object *o = parse_json(gs2);
+	assert_int_equal(json_object_get_int64(member(o, "bandwidth-MiBps")), 1000);
+	json_object_put(o);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "migrate-setmaxdowntime", GUEST,
+		    "500");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "migrate-setspeed", GUEST,
+		    "fast");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("migrate-setspeed", GUEST, "10");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+
+	_cleanup_free_ char *st = OK("start", "--paused", GUEST);
+	_cleanup_free_ char *dt = OK("migrate-setmaxdowntime", GUEST, "500");
+	assert_string_equal(dt, "");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.MigrationFailed", "migrate", GUEST,
+		    "unix:path=/nonexistent/socket");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("migrate", GUEST, peer);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	harness_assert_state(path, "paused", "user");
+	uint64_t seq = sequence(path);
+	{
+		_cleanup_(run_done) Run r = CTL("migrate", GUEST, peer, "--live", "--suspend", "--verbose");
+		if (r.code != 0)
+			fail_msg("migrate exited %d: %s", r.code, r.err);
+		_cleanup_free_ char *expect = NULL;
+		assert_true(asprintf(&expect, "Domain '" GUEST "' migrated to %s\n\n", peer) > 0);
+		assert_string_equal(r.out, expect);
+		size_t n = 0;
+		for (char *line = strtok(r.err, "\n"); line; line = strtok(NULL, "\n"), n++) {
+			int percent = -1, end = 0;
+			if (sscanf(line, "migration: %d %%%n", &percent, &end) != 1 || line[end])
+				fail_msg("not a progress line: '%s'", line);
+		}
+		assert_true(n >= 1);
+	}
+	/* The job ends when the guest runs there; the source's QEMU quits a moment later. */
+	wait_state_after(path, seq, "shut-off", "migrated");
+
+	/* There: transient, paused (--suspend); gone when destroyed. */
+	{
+		_cleanup_(run_done) Run r = run_argv(
+			false, false, (const char *const[]){"-c", peer, "list", "--all", "--name", NULL});
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, GUEST "\n");
+	}
+	{
+		_cleanup_(run_done) Run r =
+			run_argv(false, false,
+				 (const char *const[]){"-c", peer, "domstate", "--reason", GUEST, NULL});
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, "paused (user)\n\n");
+	}
+	{
+		_cleanup_(run_done) Run r =
+			run_argv(false, false, (const char *const[]){"-c", peer, "destroy", GUEST, NULL});
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, "Domain '" GUEST "' destroyed\n\n");
+	}
+	{
+		_cleanup_(run_done) Run r = run_argv(
+			false, false, (const char *const[]){"-c", peer, "list", "--all", "--name", NULL});
+		assert_string_equal(r.out, "");
+	}
+	harness_peer_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1483,6 +1566,7 @@ int main(void)
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
+		cmocka_unit_test(test_migrate),
 	};
 	return harness_main("zvirtctl", tests, 0);
 }
