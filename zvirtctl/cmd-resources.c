@@ -365,6 +365,126 @@ static int run_schedinfo(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* ---- I/O threads ---- */
+
+static int iothread_change(Ctl *ctl, const char *name, const char *method, int argc, char **argv)
+{
+	const Command *cmd = command(name);
+	bool set[MAX_FLAGS] = {0};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	uint64_t id;
+	char **pos;
+	int r = parse(ctl, cmd, argc, argv, scope_flags, set, 1, &pos, &info);
+
+	if (r >= 0)
+		return r;
+	r = parse_u64(pos[0], &id);
+	if (r < 0 || pos[0][r] || id == 0 || id > UINT32_MAX)
+		return error_usage(cmd, "'%s' is not an I/O thread id", pos[0]);
+	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, method, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "u", (uint32_t)id);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = append_flags(m, scope_flags, set);
+	if (r >= 0)
+		r = call_run(ctl, m, &error, NULL);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json)
+		return print_domain_json(ctl, info.path);
+	return ZVIRTCTL_EXIT_OK; /* virsh says nothing */
+}
+
+static int run_iothreadadd(Ctl *ctl, int argc, char **argv)
+{
+	return iothread_change(ctl, "iothreadadd", "AddIOThread", argc, argv);
+}
+
+static int run_iothreaddel(Ctl *ctl, int argc, char **argv)
+{
+	return iothread_change(ctl, "iothreaddel", "DeleteIOThread", argc, argv);
+}
+
+static int run_iothreadinfo(Ctl *ctl, int argc, char **argv)
+{
+	static const char *const header[] = {"IOThread ID", "CPU Affinity"};
+	const Command *cmd = command("iothreadinfo");
+	bool set[MAX_FLAGS] = {0};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+	_cleanup_(table_freep) Table *t = table_new(2, header);
+	int r = parse(ctl, cmd, argc, argv, scope_flags, set, 0, NULL, &info);
+
+	if (r >= 0)
+		return r;
+	if (!arr || !t)
+		return error_report(NULL, -ENOMEM);
+	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "GetIOThreads", &m);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = append_flags(m, scope_flags, set);
+	if (r >= 0)
+		r = call_run(ctl, m, &error, &reply);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "(uas)");
+	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "uas")) > 0) {
+		_cleanup_strv_free_ char **cpus = NULL;
+		_cleanup_free_ char *joined = NULL;
+		uint32_t id;
+		char idtext[16];
+		size_t len = 1;
+
+		r = sd_bus_message_read(reply, "u", &id);
+		if (r >= 0)
+			r = sd_bus_message_read_strv(reply, &cpus);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			break;
+		for (char **c = cpus; c && *c; c++)
+			len += strlen(*c) + 1;
+		joined = calloc(1, len);
+		if (!joined)
+			return error_report(NULL, -ENOMEM);
+		json_object *list = json_object_new_array();
+		for (char **c = cpus; c && *c; c++) {
+			if (c != cpus)
+				strcat(joined, ",");
+			strcat(joined, *c);
+			json_object_array_add(list, json_object_new_string(*c));
+		}
+		json_object *o = json_object_new_object();
+		if (o) {
+			json_object_object_add(o, "id", json_object_new_int64(id));
+			json_object_object_add(o, "cpus", list);
+			json_object_array_add(arr, o);
+		} else
+			json_object_put(list);
+		snprintf(idtext, sizeof(idtext), "%" PRIu32, id);
+		const char *cells[] = {idtext, joined};
+		if (table_add_row(t, cells) < 0)
+			return error_report(NULL, -ENOMEM);
+	}
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc)
+			json_object_object_add(doc, "iothreads", TAKE_PTR(arr));
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	table_print(t);
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
 /* ---- domrename ---- */
 
 static int run_domrename(Ctl *ctl, int argc, char **argv)
@@ -404,6 +524,11 @@ const Command resources_commands[] = {
 	 "set the maximum memory of the definition"},
 	{"schedinfo", run_schedinfo, "DOMAIN [cpu_shares=N] [--live] [--config] [--current]",
 	 "show (or set) the CPU weight"},
+	{"iothreadadd", run_iothreadadd, "DOMAIN ID [--live] [--config] [--current]", "add an I/O thread"},
+	{"iothreaddel", run_iothreaddel, "DOMAIN ID [--live] [--config] [--current]",
+	 "remove an I/O thread"},
+	{"iothreadinfo", run_iothreadinfo, "DOMAIN [--live] [--config] [--current]",
+	 "the I/O threads and the host CPUs they may run on"},
 	{"domrename", run_domrename, "DOMAIN NEW-NAME", "rename a shut-off persistent domain"},
 	{},
 };

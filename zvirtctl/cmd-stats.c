@@ -11,6 +11,7 @@
 #include "call.h"
 #include "command.h"
 #include "connection.h"
+#include "dict-json.h"
 #include "domain-info.h"
 #include "errors.h"
 #include "output.h"
@@ -22,81 +23,14 @@ static const Command *command(const char *name);
 static int stats_json(Ctl *ctl, const char *path, json_object **ret, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
-	int r = o ? call_simple(ctl, path, ZVIRT_DOMAIN_IFACE, "GetStats", error, &reply) : -ENOMEM;
+	int r = call_simple(ctl, path, ZVIRT_DOMAIN_IFACE, "GetStats", error, &reply);
 
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *contents, *s;
-		json_object *v = NULL;
-		char type;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r >= 0)
-			r = sd_bus_message_peek_type(reply, &type, &contents);
-		if (r >= 0)
-			r = sd_bus_message_enter_container(reply, 'v', contents);
-		if (r < 0)
-			break;
-		switch (contents[0]) {
-		case 's': {
-			r = sd_bus_message_read_basic(reply, 's', &s);
-			v = r >= 0 ? json_object_new_string(s) : NULL;
-			break;
-		}
-		case 'b': {
-			int b;
-			r = sd_bus_message_read_basic(reply, 'b', &b);
-			v = json_object_new_boolean(b);
-			break;
-		}
-		case 'i': {
-			int32_t i;
-			r = sd_bus_message_read_basic(reply, 'i', &i);
-			v = json_object_new_int(i);
-			break;
-		}
-		case 'u': {
-			uint32_t u;
-			r = sd_bus_message_read_basic(reply, 'u', &u);
-			v = json_object_new_int64(u);
-			break;
-		}
-		case 'x': {
-			int64_t x;
-			r = sd_bus_message_read_basic(reply, 'x', &x);
-			v = json_object_new_int64(x);
-			break;
-		}
-		case 't': {
-			uint64_t t;
-			r = sd_bus_message_read_basic(reply, 't', &t);
-			v = json_object_new_uint64(t);
-			break;
-		}
-		default:
-			/* A type the API does not use for statistics. */
-			r = sd_bus_message_skip(reply, contents);
-		}
-		if (r >= 0 && v)
-			json_object_object_add(o, key, v);
-		else
-			json_object_put(v);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
-	}
 	if (r < 0)
-		return sd_bus_error_is_set(error)
-			       ? r
-			       : sd_bus_error_set_errnof(error, r, "Cannot read the statistics: %m");
-	*ret = TAKE_PTR(o);
-	return 0;
+		return r;
+	r = dict_json_read(reply, ret);
+	return r < 0 ? sd_bus_error_set_errnof(error, r, "Cannot read the statistics: %m") : 0;
 }
 
-/* group.n.field ("block.0.name"), or NULL. */
 static const char *stat_string(json_object *stats, const char *group, unsigned n, const char *field)
 {
 	char key[64];

@@ -309,6 +309,27 @@ static void test_host_commands(void **state)
 	assert_contains(member_string(c, "xml"), "<capabilities>");
 	json_object_put(c);
 
+	/* The host's links: lo is there, up, a loopback. */
+	_cleanup_free_ char *links = OK("iface-list", "--all");
+	assert_contains(links, " Name ");
+	assert_contains(links, "\n lo ");
+	_cleanup_free_ char *lj = OK("iface-list", "--all", "--json");
+	json_object *ls = parse_json(lj);
+	bool lo = false;
+	for (size_t i = 0; i < json_object_array_length(member(ls, "interfaces")); i++) {
+		json_object *link = json_object_array_get_idx(member(ls, "interfaces"), i);
+		if (strcmp(member_string(link, "name"), "lo") == 0) {
+			assert_string_equal(member_string(link, "kind"), "loopback");
+			assert_true(json_object_get_boolean(member(link, "up")));
+			lo = true;
+		}
+	}
+	assert_true(lo);
+	json_object_put(ls);
+	_cleanup_free_ char *down = OK("iface-list", "--inactive");
+	if (strstr(down, "\n lo "))
+		fail_msg("lo listed as inactive:\n%s", down);
+
 	/* No domain yet: virsh's empty table. */
 	_cleanup_free_ char *empty = OK("list", "--all");
 	assert_string_equal(empty, " Id   Name   State\n--------------------\n\n");
@@ -918,6 +939,29 @@ static void test_resources(void **state)
 	assert_contains(after, "<memory unit='KiB'>262144</memory>");
 	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "Memory"), 256ULL << 20);
 	assert_int_equal(harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "MaxVCPUs"), 1);
+
+	/* I/O threads of the definition. */
+	_cleanup_free_ char *io0 = OK("iothreadinfo", GUEST, "--config");
+	assert_string_equal(io0, " IOThread ID   CPU Affinity\n-----------------------------\n\n");
+	_cleanup_free_ char *ia = OK("iothreadadd", GUEST, "1", "--config");
+	assert_string_equal(ia, "");
+	_cleanup_free_ char *io1 = OK("iothreadinfo", GUEST, "--config");
+	assert_contains(io1, "\n 1             ");
+	_cleanup_free_ char *ioj = OK("iothreadinfo", GUEST, "--config", "--json");
+	json_object *io = parse_json(ioj);
+	json_object *threads = member(io, "iothreads");
+	assert_int_equal(json_object_array_length(threads), 1);
+	assert_int_equal(json_object_get_int(member(json_object_array_get_idx(threads, 0), "id")), 1);
+	assert_true(json_object_array_length(member(json_object_array_get_idx(threads, 0), "cpus")) >= 1);
+	json_object_put(io);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "iothreadadd", GUEST, "1", "--config");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "iothreadadd", GUEST, "2",
+		    "--live");
+	_cleanup_free_ char *id = OK("iothreaddel", GUEST, "1", "--config");
+	assert_string_equal(id, "");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "iothreaddel", GUEST, "1", "--config");
+	_cleanup_free_ char *io2 = OK("iothreadinfo", GUEST, "--config");
+	assert_string_equal(io2, io0);
 
 	/* domrename of a second domain. */
 	_cleanup_free_ char *min = harness_minimal_xml("zc-rename-a", NULL);
