@@ -43,4 +43,5 @@ extern const Command stats_commands[];
 extern const Command devices_commands[];
 extern const Command migrate_commands[];
 extern const Command host_commands[];
+extern const Command s390_commands[];
 extern const Command event_commands[];

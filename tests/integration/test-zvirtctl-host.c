@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * zvirtctl's host commands (lscss, chccwdev, lsdasd, lszfcp, lsscsi)
+ * against the daemon on the s390 sysfs simulator (tests/sysfs-sim,
+ * seed.ini: the DASD 0.0.7500 with its alias 0.0.75fe, the unformatted
+ * 0.0.7501, the FCP devices 0.0.1700 and 0.0.1cc8), each answer checked
+ * against the simulator's sysfs. No guest.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "zvirtctl-run.h"
+
+static bool sim_ok;
+
+static void test_start_sim(void **state)
+{
+	int r = harness_sim_start("seed.ini", NULL);
+	if (r == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(r, 0);
+	sim_ok = true;
+}
+
+/* The entry of the array whose `key` is `value`, or NULL. */
+static json_object *find(json_object *arr, const char *key, const char *value)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		if (json_object_object_get_ex(o, key, &v) && strcmp(json_object_get_string(v), value) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static void test_lscss(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *text = OK("lscss");
+	assert_contains(text, " Device     DevType   CU Type   Online   Driver\n");
+	assert_contains(text, "\n 0.0.7500   3390/0c   3990/e9   no       dasd-eckd\n");
+
+	_cleanup_free_ char *j = OK("lscss", "--json");
+	json_object *doc = parse_json(j);
+	json_object *d = find(member(doc, "devices"), "busid", "0.0.7500");
+	assert_non_null(d);
+	assert_string_equal(member_string(d, "devtype"), "3390/0c");
+	assert_string_equal(member_string(d, "cutype"), "3990/e9");
+	assert_false(json_object_get_boolean(member(d, "online")));
+	assert_non_null(find(member(doc, "devices"), "busid", "0.0.1700"));
+	json_object_put(doc);
+
+	/* lscss -t: the FCP devices only. */
+	_cleanup_free_ char *fj = OK("lscss", "--devtype", "1732/03", "--json");
+	json_object *f = parse_json(fj);
+	json_object *devices = member(f, "devices");
+	assert_true(json_object_array_length(devices) >= 2);
+	for (size_t i = 0; i < json_object_array_length(devices); i++)
+		assert_string_equal(member_string(json_object_array_get_idx(devices, i), "devtype"),
+				    "1732/03");
+	json_object_put(f);
+}
+
+static void test_chccwdev_and_lsdasd(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *on = OK("chccwdev", "-e", "0.0.7500");
+	assert_string_equal(on, "Setting device 0.0.7500 online\nDone\n");
+	_cleanup_free_ char *s = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s, "1");
+	/* Its alias came along. */
+	_cleanup_free_ char *a = harness_sim_read("bus/ccw/devices/0.0.75fe/online");
+	assert_string_equal(a, "1");
+
+	_cleanup_free_ char *ls = OK("lsdasd");
+	assert_contains(ls, " Bus-ID     Status    Name    Device   Type   BlkSz   MB     Blocks\n");
+	assert_contains(ls, "\n 0.0.7500   active    dasda   94:0     ECKD   4096    7043   1803060\n");
+	assert_contains(ls, "\n 0.0.75fe   alias     -       -        ECKD");
+	_cleanup_free_ char *lj = OK("lsdasd", "--json");
+	json_object *doc = parse_json(lj);
+	json_object *d = find(member(doc, "dasds"), "bus-id", "0.0.7500");
+	assert_non_null(d);
+	assert_string_equal(member_string(d, "status"), "active");
+	assert_string_equal(member_string(d, "type"), "ECKD");
+	assert_int_equal(json_object_get_int64(member(d, "blocks")), 1803060);
+	assert_int_equal(json_object_get_int64(member(d, "block-size")), 4096);
+	json_object *alias = find(member(doc, "dasds"), "bus-id", "0.0.75fe");
+	assert_non_null(alias);
+	assert_true(json_object_get_boolean(member(alias, "alias")));
+	json_object_put(doc);
+
+	_cleanup_free_ char *lcj = OK("lscss", "--json");
+	json_object *c = parse_json(lcj);
+	assert_true(
+		json_object_get_boolean(member(find(member(c, "devices"), "busid", "0.0.7500"), "online")));
+	json_object_put(c);
+
+	_cleanup_free_ char *offj = OK("chccwdev", "--offline", "0.0.7500", "--json");
+	json_object *o = parse_json(offj);
+	assert_false(json_object_get_boolean(member(o, "online")));
+	json_object_put(o);
+	_cleanup_free_ char *s2 = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s2, "0");
+
+	/* The refusals. */
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "chccwdev", "0.0.7500");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "chccwdev", "-e", "7500");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "chccwdev", "-e", "0.0.9999");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("chccwdev", "-e", "0.0.7500");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *s3 = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s3, "0");
+	/* Reading is open to nobody. */
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("lsdasd");
+		assert_int_equal(r.code, 0);
+		assert_contains(r.out, " Bus-ID ");
+	}
+}
+
+static void test_zfcp_lists(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *zj = OK("lszfcp", "--json");
+	json_object *doc = parse_json(zj);
+	json_object *z = find(member(doc, "devices"), "busid", "0.0.1700");
+	assert_non_null(z);
+	assert_false(json_object_get_boolean(member(z, "online")));
+	json_object_put(doc);
+	_cleanup_free_ char *zt = OK("lszfcp");
+	assert_contains(zt, " Bus-ID     Online   NPIV    SCSI Host\n");
+	assert_contains(zt, "\n 0.0.1700   false    false   -\n");
+
+	_cleanup_free_ char *sj = OK("lsscsi", "--json");
+	json_object *s = parse_json(sj);
+	assert_true(json_object_is_type(member(s, "devices"), json_type_array));
+	json_object_put(s);
+	_cleanup_free_ char *st = OK("lsscsi");
+	assert_contains(st, " Address   Type   Vendor   Model   Node   SG   WWID\n");
+}
+
+int main(void)
+{
+	int r = harness_enter_netns();
+	if (r < 0) {
+		if (geteuid() != 0) {
+			fprintf(stderr,
+				"test-zvirtctl-host: skipped, the integration tests must run as root\n");
+			return 77;
+		}
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_sim),
+		cmocka_unit_test(test_lscss),
+		cmocka_unit_test(test_chccwdev_and_lsdasd),
+		cmocka_unit_test(test_zfcp_lists),
+	};
+	return harness_main("zvirtctl-host", tests, 0);
+}
