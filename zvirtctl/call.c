@@ -21,6 +21,11 @@ int call_option_bool(sd_bus_message *m, const char *key, bool value)
 	return sd_bus_message_append(m, "{sv}", key, "b", (int)value);
 }
 
+int call_option_u32(sd_bus_message *m, const char *key, uint32_t value)
+{
+	return sd_bus_message_append(m, "{sv}", key, "u", value);
+}
+
 int call_option_u64(sd_bus_message *m, const char *key, uint64_t value)
 {
 	return sd_bus_message_append(m, "{sv}", key, "t", value);

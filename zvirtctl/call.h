@@ -16,6 +16,7 @@
 int call_new(Ctl *ctl, const char *path, const char *iface, const char *method, sd_bus_message **ret);
 int call_options_open(sd_bus_message *m);
 int call_option_bool(sd_bus_message *m, const char *key, bool value);
+int call_option_u32(sd_bus_message *m, const char *key, uint32_t value);
 int call_option_u64(sd_bus_message *m, const char *key, uint64_t value);
 int call_option_string(sd_bus_message *m, const char *key, const char *value);
 int call_run(Ctl *ctl, sd_bus_message *m, sd_bus_error *error, sd_bus_message **reply);

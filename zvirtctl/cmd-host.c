@@ -3,6 +3,7 @@
 /* The host's commands: iface-list (Host.ListNetworkLinks). */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #define ZVIRT_HOST_PATH  "/org/zvirt1/host"
 #define ZVIRT_HOST_IFACE "org.zvirt1.Host"
 
-static const Command *command(void);
+static const Command *command(const char *name);
 
 static const char *string_of(json_object *o, const char *key)
 {
@@ -36,7 +37,7 @@ static int run_iface_list(Ctl *ctl, int argc, char **argv)
 		{},
 	};
 	static const char *const header[] = {"Name", "State", "MAC Address"};
-	const Command *cmd = command();
+	const Command *cmd = command("iface-list");
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
@@ -100,13 +101,95 @@ static int run_iface_list(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* iface-start, iface-destroy NAME; iface-set-qlen NAME QLEN. */
+static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
+{
+	static const struct option options[] = {
+		COMMAND_COMMON_OPTIONS,
+		{},
+	};
+	const Command *cmd = command(name);
+	bool qlen = strcmp(name, "iface-set-qlen") == 0, up = strcmp(name, "iface-start") == 0;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	CommandArgs args = {0};
+	unsigned long value = 0;
+	char **pos;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+		r = command_common_option(ctl, cmd, &args, argv, c);
+		if (r >= 0)
+			return r;
+		if (args.domain)
+			return error_usage(cmd, "%s takes no domain", name);
+	}
+	r = command_positional(cmd, NULL, argc, argv, qlen ? 2 : 1, &pos);
+	if (r >= 0)
+		return r;
+	if (qlen) {
+		char *end;
+		value = strtoul(pos[1], &end, 10);
+		if (*end || end == pos[1] || value > UINT32_MAX)
+			return error_usage(cmd, "'%s' is not a queue length", pos[1]);
+	}
+	r = connection_ensure(ctl);
+	if (r >= 0)
+		return r;
+	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, qlen ? "SetQueueLength" : "SetLinkUp", &m);
+	if (r >= 0)
+		r = qlen ? sd_bus_message_append(m, "su", pos[0], (uint32_t)value)
+			 : sd_bus_message_append(m, "sb", pos[0], (int)up);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = call_run(ctl, m, &error, NULL);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "name", json_object_new_string(pos[0]));
+			if (qlen)
+				json_object_object_add(doc, "qlen", json_object_new_int64((int64_t)value));
+			else
+				json_object_object_add(doc, "up", json_object_new_boolean(up));
+		}
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	if (!qlen)
+		printf("Interface %s %s\n\n", pos[0], up ? "started" : "destroyed");
+	return ZVIRTCTL_EXIT_OK;
+}
+
+static int run_iface_start(Ctl *ctl, int argc, char **argv)
+{
+	return link_call(ctl, "iface-start", argc, argv);
+}
+
+static int run_iface_destroy(Ctl *ctl, int argc, char **argv)
+{
+	return link_call(ctl, "iface-destroy", argc, argv);
+}
+
+static int run_iface_set_qlen(Ctl *ctl, int argc, char **argv)
+{
+	return link_call(ctl, "iface-set-qlen", argc, argv);
+}
+
 const Command host_commands[] = {
 	{"iface-list", run_iface_list, "[--all | --inactive]",
 	 "the host's network links (the up ones unless told otherwise)"},
+	{"iface-start", run_iface_start, "NAME", "set a host link up"},
+	{"iface-destroy", run_iface_destroy, "NAME", "set a host link down"},
+	{"iface-set-qlen", run_iface_set_qlen, "NAME QLEN", "set a host link's transmit queue length"},
 	{},
 };
 
-static const Command *command(void)
+static const Command *command(const char *name)
 {
-	return &host_commands[0];
+	for (const Command *c = host_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	abort();
 }

@@ -257,6 +257,92 @@ static int run_lszfcp(Ctl *ctl, int argc, char **argv)
 			    argc, argv);
 }
 
+/* zfcp-add-unit, zfcp-remove-unit: BUSID WWPN LUN. */
+static int zfcp_unit(Ctl *ctl, const char *name, const char *method, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{"timeout", required_argument, NULL, 0},
+	};
+	const Command *cmd = command(name);
+	const char *values[1] = {0};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	const char *address = NULL;
+	bool add = strcmp(method, "ZfcpAddUnit") == 0;
+	uint64_t seconds = 0;
+	char **pos;
+	int r = parse(ctl, cmd, argc, argv, extra, add ? 1 : 0, values, 3, &pos);
+
+	if (r >= 0)
+		return r;
+	if (values[0]) {
+		char *end;
+		seconds = strtoull(values[0], &end, 10);
+		if (*end || end == values[0] || seconds == 0 || seconds > 3600)
+			return error_usage(cmd, "--timeout takes whole seconds (1 to 3600), not '%s'",
+					   values[0]);
+	}
+	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, method, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sss", pos[0], pos[1], pos[2]);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0 && values[0])
+		/* A u here (Host's timeouts), where Shutdown's is a t. */
+		r = call_option_u32(m, "timeout-ms", (uint32_t)(seconds * 1000));
+	if (r >= 0)
+		r = call_run(ctl, m, &error, &reply);
+	if (r >= 0 && add)
+		r = sd_bus_message_read(reply, "s", &address);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "busid", json_object_new_string(pos[0]));
+			json_object_object_add(doc, "wwpn", json_object_new_string(pos[1]));
+			json_object_object_add(doc, "lun", json_object_new_string(pos[2]));
+			json_object_object_add(doc, "address", output_json_string(address));
+		}
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	if (add)
+		printf("LUN %s of %s on %s is SCSI device %s\n\n", pos[2], pos[1], pos[0], address);
+	else
+		printf("LUN %s of %s on %s removed\n\n", pos[2], pos[1], pos[0]);
+	return ZVIRTCTL_EXIT_OK;
+}
+
+static int run_zfcp_add_unit(Ctl *ctl, int argc, char **argv)
+{
+	return zfcp_unit(ctl, "zfcp-add-unit", "ZfcpAddUnit", argc, argv);
+}
+
+static int run_zfcp_remove_unit(Ctl *ctl, int argc, char **argv)
+{
+	return zfcp_unit(ctl, "zfcp-remove-unit", "ZfcpRemoveUnit", argc, argv);
+}
+
+static int run_zfcp_port_rescan(Ctl *ctl, int argc, char **argv)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char **pos;
+	int r = parse(ctl, command("zfcp-port-rescan"), argc, argv, NULL, 0, NULL, 1, &pos);
+
+	if (r >= 0)
+		return r;
+	r = call_string(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "ZfcpPortRescan", pos[0], &error, NULL);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc)
+			json_object_object_add(doc, "busid", json_object_new_string(pos[0]));
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	return ZVIRTCTL_EXIT_OK;
+}
+
 const Command s390_commands[] = {
 	{"lscss", run_lscss, "[--devtype TYPE[/MODEL]] [--cutype TYPE[/MODEL]]", "the host's ccw devices"},
 	{"chccwdev", run_chccwdev, "{-e | -d} BUSID [--no-aliases]",
@@ -264,6 +350,10 @@ const Command s390_commands[] = {
 	{"lsdasd", run_lsdasd, "", "the host's DASDs"},
 	{"lsscsi", run_lsscsi, "", "the host's SCSI devices (zfcp LUNs, tapes, changers)"},
 	{"lszfcp", run_lszfcp, "", "the host's FCP devices"},
+	{"zfcp-add-unit", run_zfcp_add_unit, "BUSID WWPN LUN [--timeout SECONDS]",
+	 "attach an FCP LUN (unit_add) and wait for its SCSI device"},
+	{"zfcp-remove-unit", run_zfcp_remove_unit, "BUSID WWPN LUN", "detach an FCP LUN (unit_remove)"},
+	{"zfcp-port-rescan", run_zfcp_port_rescan, "BUSID", "look for the FCP device's remote ports again"},
 	{},
 };
 

@@ -149,6 +149,85 @@ static void test_zfcp_lists(void **state)
 	assert_contains(st, " Address   Type   Vendor   Model   Node   SG   WWID\n");
 }
 
+#define WWPN "0x500507630513c1ae"
+#define LUN  "0x402340bc00000000"
+
+/* The seed's zfcp LUN: the FCP device online, the unit added (its SCSI
+ * device appears in lsscsi), refused twice, removed. */
+static void test_zfcp_unit(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *on = OK("chccwdev", "-e", "0.0.1700");
+	_cleanup_free_ char *rs = OK("zfcp-port-rescan", "0.0.1700");
+	assert_string_equal(rs, "");
+	_cleanup_free_ char *add = OK("zfcp-add-unit", "0.0.1700", WWPN, LUN, "--timeout", "20", "--json");
+	json_object *a = parse_json(add);
+	const char *address = member_string(a, "address");
+	assert_true(strchr(address, ':') != NULL);
+	_cleanup_free_ char *lj = OK("lsscsi", "--json");
+	json_object *l = parse_json(lj);
+	json_object *dev = find(member(l, "devices"), "address", address);
+	assert_non_null(dev);
+	assert_string_equal(member_string(dev, "type"), "disk");
+	assert_string_equal(member_string(dev, "fcp-lun"), LUN);
+	assert_string_equal(member_string(dev, "hba-id"), "0.0.1700");
+	json_object_put(l);
+	_cleanup_free_ char *lt = OK("lsscsi");
+	_cleanup_free_ char *row = NULL;
+	assert_true(asprintf(&row, "\n %s ", address) > 0);
+	assert_contains(lt, row);
+	json_object_put(a);
+
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "zfcp-add-unit", "0.0.1700", WWPN,
+		    LUN);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "zfcp-add-unit", "0.0.1700", "0x5005",
+		    LUN);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("zfcp-remove-unit", "0.0.1700", WWPN, LUN);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *rm = OK("zfcp-remove-unit", "0.0.1700", WWPN, LUN);
+	assert_string_equal(rm, "LUN " LUN " of " WWPN " on 0.0.1700 removed\n\n");
+	_cleanup_free_ char *lj2 = OK("lsscsi", "--json");
+	json_object *l2 = parse_json(lj2);
+	if (find(member(l2, "devices"), "fcp-lun", LUN))
+		fail_msg("the LUN is still there: %s", lj2);
+	json_object_put(l2);
+	_cleanup_free_ char *off = OK("chccwdev", "-d", "0.0.1700");
+}
+
+/* A veth of the test's network namespace: down, up, its queue length. */
+static void test_links(void **state)
+{
+	harness_sh("ip link add zc0 type veth peer name zc1");
+	_cleanup_free_ char *up = OK("iface-start", "zc0");
+	assert_string_equal(up, "Interface zc0 started\n\n");
+	_cleanup_free_ char *q = OK("iface-set-qlen", "zc0", "2500");
+	assert_string_equal(q, "");
+	_cleanup_free_ char *lj = OK("iface-list", "--json");
+	json_object *l = parse_json(lj);
+	json_object *zc = find(member(l, "interfaces"), "name", "zc0");
+	assert_non_null(zc);
+	assert_true(json_object_get_boolean(member(zc, "up")));
+	assert_int_equal(json_object_get_int(member(zc, "qlen")), 2500);
+	assert_string_equal(member_string(zc, "kind"), "veth");
+	json_object_put(l);
+	_cleanup_free_ char *down = OK("iface-destroy", "zc0", "--json");
+	json_object *d = parse_json(down);
+	assert_false(json_object_get_boolean(member(d, "up")));
+	json_object_put(d);
+	_cleanup_free_ char *inactive = OK("iface-list", "--inactive");
+	assert_contains(inactive, "\n zc0 ");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-start", "zc-nosuch");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "iface-set-qlen", "zc0", "long");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("iface-start", "zc0");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	harness_sh("ip link delete zc0");
+}
+
 int main(void)
 {
 	int r = harness_enter_netns();
@@ -161,10 +240,9 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_start_sim),
-		cmocka_unit_test(test_lscss),
-		cmocka_unit_test(test_chccwdev_and_lsdasd),
-		cmocka_unit_test(test_zfcp_lists),
+		cmocka_unit_test(test_start_sim),           cmocka_unit_test(test_lscss),
+		cmocka_unit_test(test_chccwdev_and_lsdasd), cmocka_unit_test(test_zfcp_lists),
+		cmocka_unit_test(test_zfcp_unit),           cmocka_unit_test(test_links),
 	};
 	return harness_main("zvirtctl-host", tests, 0);
 }
