@@ -343,6 +343,166 @@ static int run_zfcp_port_rescan(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* znetconf -u | -c | -a BUSID [-o KEY=VALUE]... [--offline] | -r ID */
+static int run_znetconf(Ctl *ctl, int argc, char **argv)
+{
+	enum { O_OFFLINE = OPT_FIRST_OWN };
+	static const struct option options[] = {
+		COMMAND_COMMON_OPTIONS,
+		{"unconfigured", no_argument, NULL, 'u'},
+		{"configured", no_argument, NULL, 'c'},
+		{"add", required_argument, NULL, 'a'},
+		{"remove", required_argument, NULL, 'r'},
+		{"option", required_argument, NULL, 'o'},
+		{"offline", no_argument, NULL, O_OFFLINE},
+		{},
+	};
+	const Command *cmd = command("znetconf");
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	const char *add = NULL, *remove = NULL, *opts[3] = {0}, *name = NULL;
+	static const char *const keys[] = {"layer2", "buffer_count", "bridge_role"};
+	bool offline = false;
+	char mode = 0;
+	CommandArgs args = {0};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "uca:r:o:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'u':
+		case 'c':
+			mode = (char)c;
+			break;
+		case 'a':
+			mode = 'a', add = optarg;
+			break;
+		case 'r':
+			mode = 'r', remove = optarg;
+			break;
+		case 'o': {
+			size_t i, len = strcspn(optarg, "=");
+			for (i = 0; i < ELEMENTSOF(keys); i++)
+				if (strlen(keys[i]) == len && strncmp(optarg, keys[i], len) == 0 &&
+				    optarg[len])
+					break;
+			if (i == ELEMENTSOF(keys))
+				return error_usage(
+					cmd,
+					"'%s': the options are layer2=0|1, buffer_count=N, bridge_role=ROLE",
+					optarg);
+			opts[i] = optarg + len + 1;
+			break;
+		}
+		case O_OFFLINE:
+			offline = true;
+			break;
+		default:
+			r = command_common_option(ctl, cmd, &args, argv, c);
+			if (r >= 0)
+				return r;
+			if (args.domain)
+				return error_usage(cmd, "znetconf takes no domain");
+		}
+	}
+	r = command_positional(cmd, NULL, argc, argv, 0, NULL);
+	if (r >= 0)
+		return r;
+	if (!mode)
+		return error_usage(cmd, "one of -u, -c, -a and -r is needed");
+	r = connection_ensure(ctl);
+	if (r >= 0)
+		return r;
+
+	if (mode == 'u' || mode == 'c') {
+		static const char *const header_u[] = {"Device IDs", "Card Type", "CHPID", "Drv."};
+		static const char *const header_c[] = {"Device IDs", "Card Type", "CHPID",
+						       "Drv.",       "Name",      "State"};
+		_cleanup_(json_object_putp) json_object *all = NULL, *arr = json_object_new_array();
+		_cleanup_(table_freep) Table *t =
+			mode == 'u' ? table_new(4, header_u) : table_new(6, header_c);
+		if (!arr || !t)
+			return error_report(NULL, -ENOMEM);
+		r = list_dicts(ctl, "ListQethDevices", &all, &error);
+		if (r < 0)
+			return error_report(&error, r);
+		for (size_t i = 0; i < json_object_array_length(all); i++) {
+			json_object *d = json_object_array_get_idx(all, i), *v, *cdevs;
+			bool configured =
+				json_object_object_get_ex(d, "configured", &v) && json_object_get_boolean(v);
+			if (configured != (mode == 'c'))
+				continue;
+			json_object_array_add(arr, json_object_get(d));
+			char ids[64] = "";
+			if (json_object_object_get_ex(d, "cdevs", &cdevs))
+				for (size_t k = 0; k < json_object_array_length(cdevs); k++)
+					snprintf(
+						ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
+						k ? "," : "",
+						json_object_get_string(json_object_array_get_idx(cdevs, k)));
+			const char *cells[] = {ids,
+					       field(d, "card_type"),
+					       field(d, "chpid"),
+					       field(d, "driver"),
+					       field(d, "if_name"),
+					       field(d, "state")};
+			if (table_add_row(t, cells) < 0)
+				return error_report(NULL, -ENOMEM);
+		}
+		if (ctl->json) {
+			json_object *doc = json_object_new_object();
+			if (doc)
+				json_object_object_add(doc, "devices", TAKE_PTR(arr));
+			return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		}
+		table_print(t);
+		putchar('\n');
+		return ZVIRTCTL_EXIT_OK;
+	}
+
+	if (mode == 'a') {
+		r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "GroupQeth", &m);
+		if (r >= 0)
+			r = sd_bus_message_append(m, "as", 1, add);
+		if (r >= 0)
+			r = call_options_open(m);
+		if (r >= 0 && opts[0])
+			r = call_option_bool(m, "layer2", strcmp(opts[0], "0") != 0);
+		if (r >= 0 && opts[1]) {
+			char *end;
+			unsigned long n = strtoul(opts[1], &end, 10);
+			if (*end || end == opts[1] || n > UINT32_MAX)
+				return error_usage(cmd, "buffer_count=%s is not a number", opts[1]);
+			r = call_option_u32(m, "buffer_count", (uint32_t)n);
+		}
+		if (r >= 0 && opts[2])
+			r = call_option_string(m, "bridge_role", opts[2]);
+		if (r >= 0 && offline)
+			r = call_option_bool(m, "online", false);
+		if (r >= 0)
+			r = call_run(ctl, m, &error, &reply);
+		if (r >= 0)
+			r = sd_bus_message_read(reply, "s", &name);
+	} else
+		r = call_string(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "UngroupQeth", remove, &error, NULL);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "id",
+					       json_object_new_string(mode == 'a' ? add : remove));
+			json_object_object_add(doc, "interface",
+					       name && *name ? json_object_new_string(name) : NULL);
+		}
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	if (mode == 'a')
+		printf("Successfully configured device %s (%s)\n", add, name && *name ? name : "offline");
+	else
+		printf("Successfully removed device %s\n", remove);
+	return ZVIRTCTL_EXIT_OK;
+}
+
 const Command s390_commands[] = {
 	{"lscss", run_lscss, "[--devtype TYPE[/MODEL]] [--cutype TYPE[/MODEL]]", "the host's ccw devices"},
 	{"chccwdev", run_chccwdev, "{-e | -d} BUSID [--no-aliases]",
@@ -353,6 +513,10 @@ const Command s390_commands[] = {
 	{"zfcp-add-unit", run_zfcp_add_unit, "BUSID WWPN LUN [--timeout SECONDS]",
 	 "attach an FCP LUN (unit_add) and wait for its SCSI device"},
 	{"zfcp-remove-unit", run_zfcp_remove_unit, "BUSID WWPN LUN", "detach an FCP LUN (unit_remove)"},
+	{"znetconf", run_znetconf,
+	 "{-u | -c | -a BUSID [-o layer2=0|1] [-o buffer_count=N] [-o bridge_role=ROLE] [--offline] | -r "
+	 "ID}",
+	 "the host's OSA/HiperSockets (qeth) devices: list, configure, remove"},
 	{"zfcp-port-rescan", run_zfcp_port_rescan, "BUSID", "look for the FCP device's remote ports again"},
 	{},
 };

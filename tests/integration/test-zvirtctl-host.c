@@ -228,6 +228,48 @@ static void test_links(void **state)
 	harness_sh("ip link delete zc0");
 }
 
+/* znetconf: the seed's OSA device unconfigured, configured in layer 2,
+ * listed configured, removed again. */
+static void test_znetconf(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *u = OK("znetconf", "-u");
+	assert_contains(u, " Device IDs                   Card Type    CHPID   Drv.\n");
+	assert_contains(u, "\n 0.0.8050,0.0.8051,0.0.8052   OSA (QDIO)");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("znetconf", "-a", "0.0.8050");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "znetconf", "-a", "0.0.8050",
+		    "-o", "colour=blue");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "znetconf");
+
+	_cleanup_free_ char *aj = OK("znetconf", "-a", "0.0.8050", "-o", "layer2=1", "--json");
+	json_object *a = parse_json(aj);
+	const char *ifname = member_string(a, "interface");
+	assert_true(*ifname);
+	_cleanup_free_ char *l2 = harness_sim_read("bus/ccwgroup/devices/0.0.8050/layer2");
+	assert_string_equal(l2, "1");
+	_cleanup_free_ char *cj = OK("znetconf", "-c", "--json");
+	json_object *c = parse_json(cj);
+	json_object *g = find(member(c, "devices"), "id", "0.0.8050");
+	assert_non_null(g);
+	assert_true(json_object_get_boolean(member(g, "online")));
+	assert_string_equal(member_string(g, "if_name"), ifname);
+	json_object_put(c);
+	_cleanup_free_ char *ct = OK("znetconf", "-c");
+	assert_contains(ct, ifname);
+	json_object_put(a);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "znetconf", "-a", "0.0.8050");
+
+	_cleanup_free_ char *r = OK("znetconf", "-r", "0.0.8050");
+	assert_string_equal(r, "Successfully removed device 0.0.8050\n");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "znetconf", "-r", "0.0.8050");
+	_cleanup_free_ char *u2 = OK("znetconf", "-u");
+	assert_contains(u2, "\n 0.0.8050,0.0.8051,0.0.8052 ");
+}
+
 int main(void)
 {
 	int r = harness_enter_netns();
@@ -240,9 +282,13 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_start_sim),           cmocka_unit_test(test_lscss),
-		cmocka_unit_test(test_chccwdev_and_lsdasd), cmocka_unit_test(test_zfcp_lists),
-		cmocka_unit_test(test_zfcp_unit),           cmocka_unit_test(test_links),
+		cmocka_unit_test(test_start_sim),
+		cmocka_unit_test(test_lscss),
+		cmocka_unit_test(test_chccwdev_and_lsdasd),
+		cmocka_unit_test(test_zfcp_lists),
+		cmocka_unit_test(test_zfcp_unit),
+		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_znetconf),
 	};
 	return harness_main("zvirtctl-host", tests, 0);
 }
