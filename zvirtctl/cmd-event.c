@@ -2,6 +2,7 @@
 
 /* event: the daemon's signals as they come, never by polling. */
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -174,6 +175,8 @@ static bool wanted(EventLoop *l, const char *path)
 static int on_state_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	EventLoop *l = userdata;
+	assert(m);
+	assert(l);
 	const char *path, *state, *reason;
 	uint64_t seq;
 	char text[256];
@@ -194,6 +197,8 @@ static int on_state_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
 static int on_definition(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	EventLoop *l = userdata;
+	assert(m);
+	assert(l);
 	const char *path, *name;
 	bool defined = strcmp(sd_bus_message_get_member(m), "DomainDefined") == 0;
 
@@ -211,6 +216,8 @@ static int on_definition(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int on_crashed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	EventLoop *l = userdata;
+	assert(m);
+	assert(l);
 	const char *path = sd_bus_message_get_path(m), *key, *s;
 	_cleanup_free_ char *reason = NULL, *action = NULL;
 	char text[512];
@@ -255,6 +262,8 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 static int on_disconnect(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	EventLoop *l = userdata;
+	assert(m);
+	assert(l);
 	fprintf(stderr, "error: " SD_BUS_ERROR_DISCONNECTED ": the bus connection was closed\n");
 	return sd_event_exit(l->event, ZVIRTCTL_EXIT_FAILURE);
 }

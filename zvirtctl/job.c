@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -119,6 +120,8 @@ json_object *job_info_json(const JobInfo *j)
 static int on_completed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	JobWatch *w = userdata;
+	assert(m);
+	assert(w);
 	const char *message;
 	int success;
 
@@ -136,6 +139,8 @@ static int on_completed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	JobWatch *w = userdata;
+	assert(m);
+	assert(w);
 
 	if (w->path && strcmp(sd_bus_message_get_path(m), w->path) == 0)
 		w->progress = true;
