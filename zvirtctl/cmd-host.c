@@ -101,7 +101,7 @@ static int run_iface_list(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
-/* iface-start, iface-destroy NAME; iface-set-qlen NAME QLEN. */
+/* iface-start, iface-destroy, iface-undefine NAME; iface-set-qlen NAME QLEN. */
 static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -110,6 +110,7 @@ static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
 	};
 	const Command *cmd = command(name);
 	bool qlen = strcmp(name, "iface-set-qlen") == 0, up = strcmp(name, "iface-start") == 0;
+	bool delete = strcmp(name, "iface-undefine") == 0;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	CommandArgs args = {0};
@@ -136,10 +137,15 @@ static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
 	r = connection_ensure(ctl);
 	if (r >= 0)
 		return r;
-	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, qlen ? "SetQueueLength" : "SetLinkUp", &m);
+	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE,
+		     qlen     ? "SetQueueLength"
+		     : delete ? "DeleteLink"
+			      : "SetLinkUp",
+		     &m);
 	if (r >= 0)
-		r = qlen ? sd_bus_message_append(m, "su", pos[0], (uint32_t)value)
-			 : sd_bus_message_append(m, "sb", pos[0], (int)up);
+		r = qlen     ? sd_bus_message_append(m, "su", pos[0], (uint32_t)value)
+		    : delete ? sd_bus_message_append(m, "s", pos[0])
+			     : sd_bus_message_append(m, "sb", pos[0], (int)up);
 	if (r >= 0)
 		r = call_options_open(m);
 	if (r >= 0)
@@ -152,13 +158,15 @@ static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
 			json_object_object_add(doc, "name", json_object_new_string(pos[0]));
 			if (qlen)
 				json_object_object_add(doc, "qlen", json_object_new_int64((int64_t)value));
+			else if (delete)
+				json_object_object_add(doc, "deleted", json_object_new_boolean(true));
 			else
 				json_object_object_add(doc, "up", json_object_new_boolean(up));
 		}
 		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
 	}
 	if (!qlen)
-		printf("Interface %s %s\n\n", pos[0], up ? "started" : "destroyed");
+		printf("Interface %s %s\n\n", pos[0], delete ? "undefined" : up ? "started" : "destroyed");
 	return ZVIRTCTL_EXIT_OK;
 }
 
@@ -172,6 +180,11 @@ static int run_iface_destroy(Ctl *ctl, int argc, char **argv)
 	return link_call(ctl, "iface-destroy", argc, argv);
 }
 
+static int run_iface_undefine(Ctl *ctl, int argc, char **argv)
+{
+	return link_call(ctl, "iface-undefine", argc, argv);
+}
+
 static int run_iface_set_qlen(Ctl *ctl, int argc, char **argv)
 {
 	return link_call(ctl, "iface-set-qlen", argc, argv);
@@ -182,6 +195,8 @@ const Command host_commands[] = {
 	 "the host's network links (the up ones unless told otherwise)"},
 	{"iface-start", run_iface_start, "NAME", "set a host link up"},
 	{"iface-destroy", run_iface_destroy, "NAME", "set a host link down"},
+	{"iface-undefine", run_iface_undefine, "NAME",
+	 "delete a virtual host link (a bond, a VLAN, a veth)"},
 	{"iface-set-qlen", run_iface_set_qlen, "NAME QLEN", "set a host link's transmit queue length"},
 	{},
 };

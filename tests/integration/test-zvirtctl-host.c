@@ -225,7 +225,15 @@ static void test_links(void **state)
 		_cleanup_(run_done) Run r = CTL_NOBODY("iface-start", "zc0");
 		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
 	}
-	harness_sh("ip link delete zc0");
+	/* iface-undefine deletes it (its peer goes with it). */
+	_cleanup_free_ char *del = OK("iface-undefine", "zc0");
+	assert_string_equal(del, "Interface zc0 undefined\n\n");
+	_cleanup_free_ char *after = OK("iface-list", "--all");
+	if (strstr(after, " zc0 ") || strstr(after, " zc1 "))
+		fail_msg("zc0 is still there:\n%s", after);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-undefine", "zc0");
+	/* lo is the host's own: refused. */
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.HostError", "iface-undefine", "lo");
 }
 
 /* znetconf: the seed's OSA device unconfigured, configured in layer 2,
