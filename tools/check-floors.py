@@ -8,6 +8,11 @@
 #   service/ -> objects/ -> backend/driver/ -> backend/{qemu,host,migration}/
 #            -> backend/conf/ -> backend/util/
 #
+# Beside the floors, clients (zvirtctl/): programs that speak only D-Bus
+# to the daemon. A client may include its own files and the headers of
+# the floors it names (zvirtctl: backend/util only, for cleanup.h); no
+# floor may include a client.
+#
 # Usage: check-floors.py [ROOT]   (default: the repository root)
 #
 # Scans every .c/.h that git tracks under ROOT plus every one that exists
@@ -24,7 +29,9 @@
 #     generated into the build root, is allowed from anywhere);
 #   - an include that reaches into tests/ or anywhere outside the floors;
 #   - a source file under service/, objects/ or backend/ on no floor
-#     (a new backend/ directory must be added to FLOORS below first).
+#     (a new backend/ directory must be added to FLOORS below first);
+#   - a client's include of a floor it may not use, or a floor's include
+#     of a client.
 # Files outside the floors (tests/, tools/) are scanned but not judged.
 
 import os
@@ -44,7 +51,11 @@ FLOORS = [
     ('backend/conf/', 'conf', 1),
     ('backend/util/', 'util', 0),
 ]
-FLOOR_ROOTS = ('service', 'objects', 'backend')
+# Directory prefix -> (client name, the floors it may include).
+CLIENTS = [
+    ('zvirtctl/', 'zvirtctl', ('util',)),
+]
+FLOOR_ROOTS = ('service', 'objects', 'backend', 'zvirtctl')
 GENERATED = {'zvirtd-config.h'}
 SOURCE_EXTENSIONS = ('.c', '.h')
 
@@ -55,6 +66,13 @@ def floor_of(rel):
     for prefix, name, height in FLOORS:
         if rel.startswith(prefix):
             return name, height
+    return None
+
+
+def client_of(rel):
+    for prefix, name, allowed in CLIENTS:
+        if rel.startswith(prefix):
+            return prefix, name, allowed
     return None
 
 
@@ -126,8 +144,54 @@ def resolve(root, rel, target, quoted):
     return None
 
 
+def read_includes(root, rel):
+    """(text without comments, or None and the error)."""
+    try:
+        with open(os.path.join(root, rel), encoding='utf-8', errors='surrogateescape') as f:
+            return strip_comments(f.read()), None
+    except OSError as e:
+        return None, e.strerror
+
+
+def includes(root, rel, text):
+    """Yields (where, quoted, target, dest) for each include but the generated ones."""
+    for m in INCLUDE_RE.finditer(text):
+        quoted = m.group(1) == '"'
+        target = m.group(2).strip()
+        line = text.count('\n', 0, m.start()) + 1
+        shown = '"%s"' % target if quoted else '<%s>' % target
+        if target in GENERATED:
+            continue
+        yield '%s:%d: includes %s' % (rel, line, shown), quoted, target, resolve(root, rel, target, quoted)
+
+
+def check_client(root, rel, client):
+    prefix, name, allowed = client
+    text, err = read_includes(root, rel)
+    if text is None:
+        yield '%s:1: cannot be read: %s' % (rel, err)
+        return
+    for where, quoted, target, dest in includes(root, rel, text):
+        if dest is None:
+            if quoted:
+                yield '%s (not found) from client %s: it resolves to nothing in the tree' % (where, name)
+            continue
+        if dest.startswith(prefix):
+            continue
+        there = floor_of(dest)
+        if there is None or there[0] not in allowed:
+            yield '%s (%s) from client %s: a client may include only its own files and %s' % (
+                where, dest, name, ', '.join('backend/' + a for a in allowed))
+        elif os.path.basename(dest).endswith('-internal.h'):
+            yield '%s (%s) from client %s: a *-internal.h is for its own directory only' % (where, dest, name)
+
+
 def check_file(root, rel):
     """Yields the offences of one file."""
+    client = client_of(rel)
+    if client is not None:
+        yield from check_client(root, rel, client)
+        return
     here = floor_of(rel)
     if here is None:
         if under_floor_roots(rel):
@@ -135,29 +199,22 @@ def check_file(root, rel):
             yield '%s:1: is on no floor (the floors are %s)' % (rel, known)
         return
     name, height = here
-    try:
-        with open(os.path.join(root, rel), encoding='utf-8', errors='surrogateescape') as f:
-            text = strip_comments(f.read())
-    except OSError as e:
-        yield '%s:1: cannot be read: %s' % (rel, e.strerror)
+    text, err = read_includes(root, rel)
+    if text is None:
+        yield '%s:1: cannot be read: %s' % (rel, err)
         return
 
-    for m in INCLUDE_RE.finditer(text):
-        quoted = m.group(1) == '"'
-        target = m.group(2).strip()
-        line = text.count('\n', 0, m.start()) + 1
-        shown = '"%s"' % target if quoted else '<%s>' % target
-        where = '%s:%d: includes %s' % (rel, line, shown)
-
-        if target in GENERATED:
-            continue
-        dest = resolve(root, rel, target, quoted)
+    for where, quoted, target, dest in includes(root, rel, text):
         if dest is None:
             if quoted:
                 yield '%s (not found) from floor %s: it resolves to nothing in the tree' % (where, name)
             continue
         if dest.startswith('tests/'):
             yield '%s (in tests/) from floor %s: the floors must not include tests' % (where, name)
+            continue
+        if client_of(dest) is not None:
+            yield '%s (%s, a client) from floor %s: the daemon must not include a client' % (
+                where, dest, name)
             continue
         there = floor_of(dest)
         if there is None:
@@ -189,7 +246,7 @@ def main(argv):
         return 2
 
     files = source_files(root)
-    judged = sum(1 for rel in files if floor_of(rel) is not None)
+    judged = sum(1 for rel in files if floor_of(rel) is not None or client_of(rel) is not None)
     offences = [o for rel in files for o in check_file(root, rel)]
     for o in offences:
         print(o)

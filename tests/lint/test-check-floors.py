@@ -34,10 +34,15 @@ EXPECTED = [
     'the floors must not include tests',
     'objects/peek.c:3: includes "driver/registry-internal.h" (backend/driver/registry-internal.h) '
     'from objects: a *-internal.h is for its own directory only',
+    'objects/uses-client.c:3: includes "zvirtctl/client.h" (zvirtctl/client.h, a client) from floor '
+    'objects: the daemon must not include a client',
+    'zvirtctl/bad.c:3: includes "objects/objects.h" (objects/objects.h) from client zvirtctl: '
+    'a client may include only its own files and backend/util',
 ]
 
 # What is left of the fixture without its offences.
-OFFENDING_FILES = ['objects/into-tests.c', 'objects/peek.c', 'backend/driver/missing.c',
+OFFENDING_FILES = ['objects/into-tests.c', 'objects/peek.c', 'objects/uses-client.c', 'zvirtctl/bad.c',
+                   'backend/driver/missing.c',
                    'backend/qemu/side.c',
                    'backend/stray/stray.c']
 OFFENDING_LINES = {

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * zvirtctl's host commands (lscss, chccwdev, lsdasd, lszfcp, lsscsi)
+ * against the daemon on the s390 sysfs simulator (tests/sysfs-sim,
+ * seed.ini: the DASD 0.0.7500 with its alias 0.0.75fe, the unformatted
+ * 0.0.7501, the FCP devices 0.0.1700 and 0.0.1cc8), each answer checked
+ * against the simulator's sysfs. No guest.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "zvirtctl-run.h"
+
+static bool sim_ok;
+
+static void test_start_sim(void **state)
+{
+	int r = harness_sim_start("seed.ini", NULL);
+	if (r == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(r, 0);
+	sim_ok = true;
+}
+
+/* The entry of the array whose `key` is `value`, or NULL. */
+static json_object *find(json_object *arr, const char *key, const char *value)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		if (json_object_object_get_ex(o, key, &v) && strcmp(json_object_get_string(v), value) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static void test_lscss(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *text = OK("lscss");
+	assert_contains(text, " Device     DevType   CU Type   Online   Driver\n");
+	assert_contains(text, "\n 0.0.7500   3390/0c   3990/e9   no       dasd-eckd\n");
+
+	_cleanup_free_ char *j = OK("lscss", "--json");
+	json_object *doc = parse_json(j);
+	json_object *d = find(member(doc, "devices"), "busid", "0.0.7500");
+	assert_non_null(d);
+	assert_string_equal(member_string(d, "devtype"), "3390/0c");
+	assert_string_equal(member_string(d, "cutype"), "3990/e9");
+	assert_false(json_object_get_boolean(member(d, "online")));
+	assert_non_null(find(member(doc, "devices"), "busid", "0.0.1700"));
+	json_object_put(doc);
+
+	/* lscss -t: the FCP devices only. */
+	_cleanup_free_ char *fj = OK("lscss", "--devtype", "1732/03", "--json");
+	json_object *f = parse_json(fj);
+	json_object *devices = member(f, "devices");
+	assert_true(json_object_array_length(devices) >= 2);
+	for (size_t i = 0; i < json_object_array_length(devices); i++)
+		assert_string_equal(member_string(json_object_array_get_idx(devices, i), "devtype"),
+				    "1732/03");
+	json_object_put(f);
+}
+
+static void test_chccwdev_and_lsdasd(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *on = OK("chccwdev", "-e", "0.0.7500");
+	assert_string_equal(on, "Setting device 0.0.7500 online\nDone\n");
+	_cleanup_free_ char *s = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s, "1");
+	/* Its alias came along. */
+	_cleanup_free_ char *a = harness_sim_read("bus/ccw/devices/0.0.75fe/online");
+	assert_string_equal(a, "1");
+
+	_cleanup_free_ char *ls = OK("lsdasd");
+	assert_contains(ls, " Bus-ID     Status    Name    Device   Type   BlkSz   MB     Blocks\n");
+	assert_contains(ls, "\n 0.0.7500   active    dasda   94:0     ECKD   4096    7043   1803060\n");
+	assert_contains(ls, "\n 0.0.75fe   alias     -       -        ECKD");
+	_cleanup_free_ char *lj = OK("lsdasd", "--json");
+	json_object *doc = parse_json(lj);
+	json_object *d = find(member(doc, "dasds"), "bus-id", "0.0.7500");
+	assert_non_null(d);
+	assert_string_equal(member_string(d, "status"), "active");
+	assert_string_equal(member_string(d, "type"), "ECKD");
+	assert_int_equal(json_object_get_int64(member(d, "blocks")), 1803060);
+	assert_int_equal(json_object_get_int64(member(d, "block-size")), 4096);
+	json_object *alias = find(member(doc, "dasds"), "bus-id", "0.0.75fe");
+	assert_non_null(alias);
+	assert_true(json_object_get_boolean(member(alias, "alias")));
+	json_object_put(doc);
+
+	_cleanup_free_ char *lcj = OK("lscss", "--json");
+	json_object *c = parse_json(lcj);
+	assert_true(
+		json_object_get_boolean(member(find(member(c, "devices"), "busid", "0.0.7500"), "online")));
+	json_object_put(c);
+
+	_cleanup_free_ char *offj = OK("chccwdev", "--offline", "0.0.7500", "--json");
+	json_object *o = parse_json(offj);
+	assert_false(json_object_get_boolean(member(o, "online")));
+	json_object_put(o);
+	_cleanup_free_ char *s2 = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s2, "0");
+
+	/* The refusals. */
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "chccwdev", "0.0.7500");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "chccwdev", "-e", "7500");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "chccwdev", "-e", "0.0.9999");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("chccwdev", "-e", "0.0.7500");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *s3 = harness_sim_read("bus/ccw/devices/0.0.7500/online");
+	assert_string_equal(s3, "0");
+	/* Reading is open to nobody. */
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("lsdasd");
+		assert_int_equal(r.code, 0);
+		assert_contains(r.out, " Bus-ID ");
+	}
+}
+
+static void test_zfcp_lists(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *zj = OK("lszfcp", "--json");
+	json_object *doc = parse_json(zj);
+	json_object *z = find(member(doc, "devices"), "busid", "0.0.1700");
+	assert_non_null(z);
+	assert_false(json_object_get_boolean(member(z, "online")));
+	json_object_put(doc);
+	_cleanup_free_ char *zt = OK("lszfcp");
+	assert_contains(zt, " Bus-ID     Online   NPIV    SCSI Host\n");
+	assert_contains(zt, "\n 0.0.1700   false    false   -\n");
+
+	_cleanup_free_ char *sj = OK("lsscsi", "--json");
+	json_object *s = parse_json(sj);
+	assert_true(json_object_is_type(member(s, "devices"), json_type_array));
+	json_object_put(s);
+	_cleanup_free_ char *st = OK("lsscsi");
+	assert_contains(st, " Address   Type   Vendor   Model   Node   SG   WWID\n");
+}
+
+#define WWPN "0x500507630513c1ae"
+#define LUN  "0x402340bc00000000"
+
+/* The seed's zfcp LUN: the FCP device online, the unit added (its SCSI
+ * device appears in lsscsi), refused twice, removed. */
+static void test_zfcp_unit(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *on = OK("chccwdev", "-e", "0.0.1700");
+	_cleanup_free_ char *rs = OK("zfcp-port-rescan", "0.0.1700");
+	assert_string_equal(rs, "");
+	_cleanup_free_ char *add = OK("zfcp-add-unit", "0.0.1700", WWPN, LUN, "--timeout", "20", "--json");
+	json_object *a = parse_json(add);
+	const char *address = member_string(a, "address");
+	assert_true(strchr(address, ':') != NULL);
+	_cleanup_free_ char *lj = OK("lsscsi", "--json");
+	json_object *l = parse_json(lj);
+	json_object *dev = find(member(l, "devices"), "address", address);
+	assert_non_null(dev);
+	assert_string_equal(member_string(dev, "type"), "disk");
+	assert_string_equal(member_string(dev, "fcp-lun"), LUN);
+	assert_string_equal(member_string(dev, "hba-id"), "0.0.1700");
+	json_object_put(l);
+	_cleanup_free_ char *lt = OK("lsscsi");
+	_cleanup_free_ char *row = NULL;
+	assert_true(asprintf(&row, "\n %s ", address) > 0);
+	assert_contains(lt, row);
+	json_object_put(a);
+
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "zfcp-add-unit", "0.0.1700", WWPN,
+		    LUN);
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "zfcp-add-unit", "0.0.1700", "0x5005",
+		    LUN);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("zfcp-remove-unit", "0.0.1700", WWPN, LUN);
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *rm = OK("zfcp-remove-unit", "0.0.1700", WWPN, LUN);
+	assert_string_equal(rm, "LUN " LUN " of " WWPN " on 0.0.1700 removed\n\n");
+	_cleanup_free_ char *lj2 = OK("lsscsi", "--json");
+	json_object *l2 = parse_json(lj2);
+	if (find(member(l2, "devices"), "fcp-lun", LUN))
+		fail_msg("the LUN is still there: %s", lj2);
+	json_object_put(l2);
+	_cleanup_free_ char *off = OK("chccwdev", "-d", "0.0.1700");
+}
+
+/* A veth of the test's network namespace: down, up, its queue length. */
+static void test_links(void **state)
+{
+	harness_sh("ip link add zc0 type veth peer name zc1");
+	_cleanup_free_ char *up = OK("iface-start", "zc0");
+	assert_string_equal(up, "Interface zc0 started\n\n");
+	_cleanup_free_ char *q = OK("iface-set-qlen", "zc0", "2500");
+	assert_string_equal(q, "");
+	_cleanup_free_ char *lj = OK("iface-list", "--json");
+	json_object *l = parse_json(lj);
+	json_object *zc = find(member(l, "interfaces"), "name", "zc0");
+	assert_non_null(zc);
+	assert_true(json_object_get_boolean(member(zc, "up")));
+	assert_int_equal(json_object_get_int(member(zc, "qlen")), 2500);
+	assert_string_equal(member_string(zc, "kind"), "veth");
+	json_object_put(l);
+	_cleanup_free_ char *down = OK("iface-destroy", "zc0", "--json");
+	json_object *d = parse_json(down);
+	assert_false(json_object_get_boolean(member(d, "up")));
+	json_object_put(d);
+	_cleanup_free_ char *inactive = OK("iface-list", "--inactive");
+	assert_contains(inactive, "\n zc0 ");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-start", "zc-nosuch");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "iface-set-qlen", "zc0", "long");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("iface-start", "zc0");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	/* iface-undefine deletes it (its peer goes with it). */
+	_cleanup_free_ char *del = OK("iface-undefine", "zc0");
+	assert_string_equal(del, "Interface zc0 undefined\n\n");
+	_cleanup_free_ char *after = OK("iface-list", "--all");
+	if (strstr(after, " zc0 ") || strstr(after, " zc1 "))
+		fail_msg("zc0 is still there:\n%s", after);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-undefine", "zc0");
+	/* lo is the host's own: refused. */
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.HostError", "iface-undefine", "lo");
+}
+
+/* znetconf: the seed's OSA device unconfigured, configured in layer 2,
+ * listed configured, removed again. */
+static void test_znetconf(void **state)
+{
+	if (!sim_ok)
+		skip();
+	_cleanup_free_ char *u = OK("znetconf", "-u");
+	assert_contains(u, " Device IDs                   Card Type    CHPID   Drv.\n");
+	assert_contains(u, "\n 0.0.8050,0.0.8051,0.0.8052   OSA (QDIO)");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("znetconf", "-a", "0.0.8050");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "znetconf", "-a", "0.0.8050",
+		    "-o", "colour=blue");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "znetconf");
+
+	_cleanup_free_ char *aj = OK("znetconf", "-a", "0.0.8050", "-o", "layer2=1", "--json");
+	json_object *a = parse_json(aj);
+	const char *ifname = member_string(a, "interface");
+	assert_true(*ifname);
+	_cleanup_free_ char *l2 = harness_sim_read("bus/ccwgroup/devices/0.0.8050/layer2");
+	assert_string_equal(l2, "1");
+	_cleanup_free_ char *cj = OK("znetconf", "-c", "--json");
+	json_object *c = parse_json(cj);
+	json_object *g = find(member(c, "devices"), "id", "0.0.8050");
+	assert_non_null(g);
+	assert_true(json_object_get_boolean(member(g, "online")));
+	assert_string_equal(member_string(g, "if_name"), ifname);
+	json_object_put(c);
+	_cleanup_free_ char *ct = OK("znetconf", "-c");
+	assert_contains(ct, ifname);
+	json_object_put(a);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "znetconf", "-a", "0.0.8050");
+
+	_cleanup_free_ char *r = OK("znetconf", "-r", "0.0.8050");
+	assert_string_equal(r, "Successfully removed device 0.0.8050\n");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "znetconf", "-r", "0.0.8050");
+	_cleanup_free_ char *u2 = OK("znetconf", "-u");
+	assert_contains(u2, "\n 0.0.8050,0.0.8051,0.0.8052 ");
+}
+
+int main(void)
+{
+	int r = harness_enter_netns();
+	if (r < 0) {
+		if (geteuid() != 0) {
+			fprintf(stderr,
+				"test-zvirtctl-host: skipped, the integration tests must run as root\n");
+			return 77;
+		}
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_sim),
+		cmocka_unit_test(test_lscss),
+		cmocka_unit_test(test_chccwdev_and_lsdasd),
+		cmocka_unit_test(test_zfcp_lists),
+		cmocka_unit_test(test_zfcp_unit),
+		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_znetconf),
+	};
+	return harness_main("zvirtctl-host", tests, 0);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Running the built zvirtctl in the integration tests: as root or as
+ * nobody, with -c naming the harness's bus, stdout and stderr caught;
+ * and the checks of its output (its exit codes, its error line, its
+ * JSON). */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "harness.h"
+
+/* zvirtctl's exit codes (zvirtctl(1), EXIT STATUS). */
+#define EXIT_FAILURE_OTHER  1
+#define EXIT_INVALID        2
+#define EXIT_NO_DOMAIN      3
+#define EXIT_NOT_AUTHORIZED 4
+#define EXIT_WRONG_STATE    5
+
+typedef struct Run {
+	int code; /* the exit status; 128+N for a signal */
+	char *out;
+	char *err;
+} Run;
+
+void run_done(Run *r);
+/* $ZVIRTCTL_BINARY, and the harness's bus address. */
+const char *binary(void);
+const char *address(void);
+/* TMP/name, opened for a child's output; its whole text. */
+int open_capture(const char *name);
+char *read_capture(int fd);
+/* prog with argv (NULL-terminated, without prog), its stdout and stderr
+ * into out and err, stdin /dev/null; with connect, "-c ADDRESS" first;
+ * as nobody when told. */
+pid_t spawn_prog(const char *prog, bool nobody, bool connect, int out, int err, const char *const *argv);
+pid_t spawn(bool nobody, bool connect, int out, int err, const char *const *argv);
+/* The exit status (128+N for a signal), or -ETIMEDOUT after killing it. */
+int wait_exit(pid_t pid, int timeout_ms);
+Run run_argv_full(const char *prog, bool nobody, bool connect, const char *const *argv);
+Run run_argv(bool nobody, bool connect, const char *const *argv);
+Run run_argv_prog(bool nobody, const char *prog, const char *const *argv);
+/* Asserting: exit 0 and nothing on stderr; returns stdout. */
+char *ok_argv(const char *const *argv);
+/* Asserting: exit code `code`, one "error: NAME: ..." line, nothing on stdout. */
+void expect_fail(const Run *r, int code, const char *error_name);
+json_object *parse_json(const char *text);
+json_object *member(json_object *o, const char *key);
+const char *member_string(json_object *o, const char *key);
+void assert_contains(const char *text, const char *needle);
+/* TMP/name with text; its path. */
+char *write_tmp(const char *name, const char *text);
+
+#define CTL(...)        run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL})
+#define CTL_NOBODY(...) run_argv(true, true, (const char *const[]){__VA_ARGS__, NULL})
+#define OK(...)         ok_argv((const char *const[]){__VA_ARGS__, NULL})
+
+#define EXPECT_FAIL(code, name, ...)                                                     \
+	do {                                                                             \
+		_cleanup_(run_done) Run _r =                                             \
+			run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL}); \
+		expect_fail(&_r, (code), (name));                                        \
+	} while (0)

@@ -1,0 +1,3 @@
+/* The daemon must not use a client. */
+
+#include "zvirtctl/client.h"

@@ -1,0 +1,3 @@
+/* A client that reaches into the daemon. */
+
+#include "objects/objects.h"

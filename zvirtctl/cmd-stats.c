@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The commands of Domain.GetStats: domstats, domblklist, domiflist. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+#include "command.h"
+#include "connection.h"
+#include "dict-json.h"
+#include "domain-info.h"
+#include "errors.h"
+#include "output.h"
+#include "util/cleanup.h"
+
+static const Command *command(const char *name);
+
+/* GetStats into a JSON object: each key with its value as its type says. */
+static int stats_json(Ctl *ctl, const char *path, json_object **ret, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r = call_simple(ctl, path, ZVIRT_DOMAIN_IFACE, "GetStats", error, &reply);
+
+	if (r < 0)
+		return r;
+	r = dict_json_read(reply, ret);
+	return r < 0 ? sd_bus_error_set_errnof(error, r, "Cannot read the statistics: %m") : 0;
+}
+
+static const char *stat_string(json_object *stats, const char *group, unsigned n, const char *field)
+{
+	char key[64];
+	json_object *v;
+
+	snprintf(key, sizeof(key), "%s.%u.%s", group, n, field);
+	return json_object_object_get_ex(stats, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t stat_count(json_object *stats, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(stats, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* Parses DOMAIN, connects, reads name and statistics. -1 or the exit code. */
+static int domain_stats(Ctl *ctl, const Command *cmd, int argc, char **argv, DomainInfo *ret_info,
+			json_object **ret_stats)
+{
+	static const struct option options[] = {
+		COMMAND_COMMON_OPTIONS,
+		{},
+	};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *path = NULL;
+	CommandArgs args = {0};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+		r = command_common_option(ctl, cmd, &args, argv, c);
+		if (r >= 0)
+			return r;
+	}
+	r = command_positional(cmd, &args, argc, argv, 1, NULL);
+	if (r >= 0)
+		return r;
+	r = connection_ensure(ctl);
+	if (r >= 0)
+		return r;
+	r = command_domain_path(ctl, &args, &path);
+	if (r >= 0)
+		return r;
+	r = domain_info_get(ctl, path, ret_info, &error);
+	if (r >= 0)
+		r = stats_json(ctl, path, ret_stats, &error);
+	return r < 0 ? error_report(&error, r) : -1;
+}
+
+static int run_domstats(Ctl *ctl, int argc, char **argv)
+{
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r = domain_stats(ctl, command("domstats"), argc, argv, &info, &stats);
+
+	if (r >= 0)
+		return r;
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "name", json_object_new_string(info.name));
+			json_object_object_add(doc, "stats", TAKE_PTR(stats));
+		}
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	/* virsh's layout, in the daemon's order; sizes are bytes (virsh: KiB). */
+	printf("Domain: '%s'\n", info.name);
+	json_object_object_foreach(stats, key, value)
+		printf("  %s=%s\n", key, json_object_get_string(value));
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
+static int run_domblklist(Ctl *ctl, int argc, char **argv)
+{
+	static const char *const header[] = {"Target", "Source"};
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r = domain_stats(ctl, command("domblklist"), argc, argv, &info, &stats);
+
+	if (r >= 0)
+		return r;
+	unsigned n = (unsigned)stat_count(stats, "block.count");
+	if (ctl->json) {
+		json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+		for (unsigned i = 0; arr && i < n; i++) {
+			json_object *d = json_object_new_object();
+			if (!d)
+				break;
+			json_object_object_add(d, "target",
+					       output_json_string(stat_string(stats, "block", i, "name")));
+			json_object_object_add(d, "source",
+					       output_json_string(stat_string(stats, "block", i, "path")));
+			json_object_array_add(arr, d);
+		}
+		if (doc && arr)
+			json_object_object_add(doc, "disks", arr);
+		else
+			json_object_put(arr);
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	_cleanup_(table_freep) Table *t = table_new(2, header);
+	for (unsigned i = 0; t && i < n; i++) {
+		const char *path = stat_string(stats, "block", i, "path");
+		const char *cells[] = {stat_string(stats, "block", i, "name"), path ? path : "-"};
+		if (table_add_row(t, cells) < 0)
+			return error_report(NULL, -ENOMEM);
+	}
+	if (!t)
+		return error_report(NULL, -ENOMEM);
+	table_print(t);
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
+static int run_domiflist(Ctl *ctl, int argc, char **argv)
+{
+	static const char *const header[] = {"Interface", "Type", "Source", "Model", "MAC"};
+	static const char *const fields[] = {"name", "type", "source", "model", "mac"};
+	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r = domain_stats(ctl, command("domiflist"), argc, argv, &info, &stats);
+
+	if (r >= 0)
+		return r;
+	unsigned n = (unsigned)stat_count(stats, "net.count");
+	if (ctl->json) {
+		static const char *const keys[] = {"interface", "type", "source", "model", "mac"};
+		json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+		for (unsigned i = 0; arr && i < n; i++) {
+			json_object *d = json_object_new_object();
+			if (!d)
+				break;
+			for (size_t f = 0; f < ELEMENTSOF(fields); f++)
+				json_object_object_add(
+					d, keys[f],
+					output_json_string(stat_string(stats, "net", i, fields[f])));
+			json_object_array_add(arr, d);
+		}
+		if (doc && arr)
+			json_object_object_add(doc, "interfaces", arr);
+		else
+			json_object_put(arr);
+		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	}
+	_cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(header), header);
+	for (unsigned i = 0; t && i < n; i++) {
+		const char *cells[ELEMENTSOF(fields)];
+		for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
+			const char *v = stat_string(stats, "net", i, fields[f]);
+			cells[f] = v ? v : "-";
+		}
+		if (table_add_row(t, cells) < 0)
+			return error_report(NULL, -ENOMEM);
+	}
+	if (!t)
+		return error_report(NULL, -ENOMEM);
+	table_print(t);
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
+const Command stats_commands[] = {
+	{"domstats", run_domstats, "DOMAIN",
+	 "the domain's statistics, libvirt's domstats keys (sizes in bytes)"},
+	{"domblklist", run_domblklist, "DOMAIN", "the domain's disks: target and source"},
+	{"domiflist", run_domiflist, "DOMAIN", "the domain's network interfaces"},
+	{},
+};
+
+static const Command *command(const char *name)
+{
+	for (const Command *c = stats_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	abort();
+}
