@@ -200,8 +200,9 @@ int domain_autostart_gate(sd_bus_message *m, void *userdata, sd_bus_error *error
 		sd_bus_message_unref(m);
 		r = bus_error_from_zv(error, &err, r);
 	}
-	(void)sd_bus_reply_method_error(m, error);
-	return 1;
+	/* Refused: sd-bus answers a filter's error itself (replying here
+	 * too would send a second answer, which the bus rejects). */
+	return r;
 }
 
 /* --- calls -------------------------------------------------------------- */

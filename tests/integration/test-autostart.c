@@ -120,10 +120,18 @@ static void test_autostart_property(void **state)
 		assert_true(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Autostart"));
 	}
 
-	/* nobody has no rule for this domain: refused, nothing changes. */
+	/* nobody has no rule for this domain: refused, nothing changes, and
+	 * answered once (a second answer, which the bus would reject and
+	 * log, once came from the gate and from sd-bus both). */
+	_cleanup_free_ char *bus_log = NULL;
+	assert_true(asprintf(&bus_log, "%s/dbus-daemon.log", harness_tmpdir()) > 0);
+	off_t bus_mark = harness_file_size(bus_log);
 	harness_nobody_expect_error(NOT_AUTHORIZED, path, PROPERTIES_IFACE, "Set", "ssv", ZVIRT_DOMAIN_IFACE,
 				    "Autostart", "b", 0);
 	assert_true(harness_get_bool(path, ZVIRT_DOMAIN_IFACE, "Autostart"));
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", "a{sv}", 0));
+	if (harness_wait_console_from(bus_log, bus_mark, "Rejected", 200, NULL) == 0)
+		fail_msg("the bus rejected a second answer to the refused Set");
 	assert_true(link_exists(link));
 
 	/* Off again. */
