@@ -670,14 +670,19 @@ static void test_auto_converge(void **state)
 		restart_peer(PEER_ACCEPTS);
 	_cleanup_free_ char *path = boot_dirty("mig-converge", 32);
 	size_t mark = harness_signal_mark();
+	/* Below what the guest dirties on an idle machine (about 33 MiB/s;
+	 * less on a loaded one): without the throttle it would not end. */
 	_cleanup_free_ char *job = migrate_capped(path, 16, "auto-converge", 0);
 	uint32_t throttle = 0;
+	uint64_t dirty = 0;
 	for (int i = 0; i < 1800; i++) {
 		assert_true(harness_flush_signals() >= 0);
 		if (harness_signal_find(mark, job, JOB_IFACE, "Completed", NULL))
 			break;
 		uint32_t t = harness_get_u32(job, JOB_IFACE, "ThrottlePercent");
+		uint64_t r = harness_get_u64(job, JOB_IFACE, "DirtyRateMiBps");
 		throttle = t > throttle ? t : throttle;
+		dirty = r > dirty ? r : dirty;
 		usleep(100 * 1000);
 	}
 	_cleanup_free_ char *final = wait_job(job, mark);
@@ -685,8 +690,12 @@ static void test_auto_converge(void **state)
 		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
 		fail_msg("the migration ended %s: %s", final, error);
 	}
-	if (throttle == 0)
-		fail_msg("auto-converge never throttled the guest");
+	/* A guest that out-dirtied the link was throttled (one that did not,
+	 * on a machine too loaded to let it, had no need to be). */
+	if (dirty > 16 && throttle == 0)
+		fail_msg("the guest dirtied %" PRIu64 " MiB/s over a 16 MiB/s link, and auto-converge "
+			 "never throttled it",
+			 dirty);
 	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
 	_cleanup_free_ char *ppath = harness_peer_lookup("mig-converge");
 	assert_non_null(ppath);
