@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "conf/domain-def.h"
+#include "util/error.h"
 
 typedef struct QemuImageSizes {
 	/* What a guest sees: a qcow2 header's virtual size, else the size
@@ -27,3 +28,10 @@ typedef struct QemuImageSizes {
  * those are -ENOTSUP. A qcow2 image without a qcow2 header is -EBADMSG;
  * otherwise the errno of stat/open/read. */
 int qemu_image_read_sizes(const char *path, DiskFormat format, QemuImageSizes *ret);
+
+/* Creates path (absolute; it must not exist) as an image of format and
+ * size (bytes): raw as a sparse file, qcow2 with qemu-img, over the
+ * backing file given (NULL: none). Blocking: off the loop. A failure
+ * leaves no file; ZV_ERROR_HOST with the reason (qemu-img's words). */
+int qemu_image_create(const char *path, DiskFormat format, uint64_t size, const char *backing,
+		      DiskFormat backing_format, ZvError *err);

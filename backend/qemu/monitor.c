@@ -40,6 +40,9 @@ static const char *const event_names[_QEMU_EVENT_MAX] = {
 	[QEMU_EVENT_DEVICE_DELETED] = "DEVICE_DELETED",
 	[QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR] = "DEVICE_UNPLUG_GUEST_ERROR",
 	[QEMU_EVENT_DEVICE_TRAY_MOVED] = "DEVICE_TRAY_MOVED",
+	[QEMU_EVENT_BLOCK_JOB_READY] = "BLOCK_JOB_READY",
+	[QEMU_EVENT_BLOCK_JOB_COMPLETED] = "BLOCK_JOB_COMPLETED",
+	[QEMU_EVENT_BLOCK_JOB_CANCELLED] = "BLOCK_JOB_CANCELLED",
 	[QEMU_EVENT_OTHER] = "other",
 };
 
@@ -87,6 +90,13 @@ static void decode_event(const char *name, json_object *data, QemuEvent *ev)
 				json_object_get_boolean(open);
 		break;
 	}
+	case QEMU_EVENT_BLOCK_JOB_READY:
+	case QEMU_EVENT_BLOCK_JOB_COMPLETED:
+	case QEMU_EVENT_BLOCK_JOB_CANCELLED:
+		/* "device" is the job's id with -blockdev jobs. */
+		ev->device = json_string_member(data, "device");
+		ev->job_error = json_string_member(data, "error");
+		break;
 	case QEMU_EVENT_GUEST_PANICKED: {
 		json_object *info = NULL;
 		if (data && json_object_object_get_ex(data, "info", &info) && info) {

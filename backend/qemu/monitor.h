@@ -29,6 +29,11 @@ typedef enum QemuEventType {
 	QEMU_EVENT_DEVICE_DELETED,
 	QEMU_EVENT_DEVICE_UNPLUG_GUEST_ERROR,
 	QEMU_EVENT_DEVICE_TRAY_MOVED,
+	/* A block job (a migration's disk mirror): synchronised, ended
+	 * (with error set when it failed), cancelled before it was. */
+	QEMU_EVENT_BLOCK_JOB_READY,
+	QEMU_EVENT_BLOCK_JOB_COMPLETED,
+	QEMU_EVENT_BLOCK_JOB_CANCELLED,
 	QEMU_EVENT_OTHER, /* any event the driver does not act on */
 	_QEMU_EVENT_MAX,
 } QemuEventType;
@@ -50,6 +55,9 @@ typedef struct QemuEvent {
 	const char *device;
 	const char *device_path;
 	bool tray_open; /* DEVICE_TRAY_MOVED */
+	/* BLOCK_JOB_*: the job's id is in device; COMPLETED's error (NULL: it
+	 * succeeded) */
+	const char *job_error;
 	/* GUEST_PANICKED: s390's details ("disabled-wait", core, PSW) when QEMU sent them */
 	struct {
 		const char *reason; /* NULL: QEMU gave no info */
@@ -208,6 +216,39 @@ typedef struct QemuMigrationInfo {
 typedef void (*qemu_monitor_migration_fn)(QemuMonitor *mon, int r, const QemuMigrationInfo *info,
 					  const char *error, void *userdata);
 int qemu_monitor_query_migrate(QemuMonitor *mon, qemu_monitor_migration_fn cb);
+
+/* --- disks copied during a migration (monitor-nbd.c) --------------------- */
+
+/* The destination: an NBD server on the listening socket given with
+ * getfd as fd_name (the daemon bound it in the migration port range),
+ * taking at most max_connections clients (0: no limit); a writable
+ * export of a block node under a name; the server's end. */
+int qemu_monitor_nbd_server_start_fd(QemuMonitor *mon, const char *fd_name, unsigned max_connections,
+				     qemu_monitor_done_fn cb);
+int qemu_monitor_nbd_export_add(QemuMonitor *mon, const char *id, const char *node_name, const char *name,
+				qemu_monitor_done_fn cb);
+int qemu_monitor_nbd_server_stop(QemuMonitor *mon, qemu_monitor_done_fn cb);
+/* The source: an NBD client node of the destination's export
+ * (numeric host and port), a mirror job of a disk's node into it
+ * (top_only: sync "top", else "full"; speed in bytes/s, 0: unlimited),
+ * its cancel (after READY without force: it completes with everything
+ * written; force: it stops at once), and a node's removal. */
+int qemu_monitor_nbd_blockdev_add(QemuMonitor *mon, const char *node_name, const char *host,
+				  const char *port, const char *export_name, qemu_monitor_done_fn cb);
+int qemu_monitor_blockdev_mirror(QemuMonitor *mon, const char *job_id, const char *device,
+				 const char *target, bool top_only, uint64_t speed, qemu_monitor_done_fn cb);
+int qemu_monitor_block_job_cancel(QemuMonitor *mon, const char *job_id, bool force, qemu_monitor_done_fn cb);
+int qemu_monitor_blockdev_del(QemuMonitor *mon, const char *node_name, qemu_monitor_done_fn cb);
+/* query-block-jobs: each job's id, how far it got (offset of len
+ * bytes; both grow while the guest writes) and whether it is in sync. */
+typedef struct QemuBlockJob {
+	const char *id;
+	uint64_t len, offset;
+	bool ready;
+} QemuBlockJob;
+typedef void (*qemu_monitor_block_jobs_fn)(QemuMonitor *mon, int r, const QemuBlockJob *jobs, size_t n,
+					   const char *error, void *userdata);
+int qemu_monitor_query_block_jobs(QemuMonitor *mon, qemu_monitor_block_jobs_fn cb, void *userdata);
 
 /* --- hot-plug (monitor-hotplug.c) ---------------------------------------- */
 
