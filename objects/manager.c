@@ -221,7 +221,7 @@ typedef struct CreateOptions {
 	bool paused;
 } CreateOptions;
 
-static void create_start(Objects *o, sd_bus_message *m, RegistryCreate *c, const void *opts)
+static void create_start(Objects *o, sd_bus_message *m, RegistryCreate *c, void *opts)
 {
 	const CreateOptions *co = opts;
 	(void)registry_create_start(c, co->paused ? DOMAIN_START_PAUSED : 0, on_defined,

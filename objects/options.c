@@ -3,13 +3,61 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
+#include "util/cleanup.h"
 #include "util/utf8.h"
 
 /* How much of an unknown key an error quotes. */
 #define KEY_QUOTE_MAX 64
+
+void option_sizes_done(OptionSizes *s)
+{
+	strv_free(s->keys);
+	free(s->values);
+	*s = (OptionSizes){};
+}
+
+static int read_sizes(sd_bus_message *m, OptionSizes *ret)
+{
+	_cleanup_(option_sizes_done) OptionSizes s = {};
+	int r = sd_bus_message_enter_container(m, 'a', "{st}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "st")) > 0) {
+		const char *key;
+		uint64_t v;
+		r = sd_bus_message_read(m, "st", &key, &v);
+		if (r < 0)
+			return r;
+		char **keys = reallocarray(s.keys, s.n + 2, sizeof(*keys));
+		if (!keys)
+			return -ENOMEM;
+		s.keys = keys;
+		uint64_t *values = reallocarray(s.values, s.n + 1, sizeof(*values));
+		if (!values)
+			return -ENOMEM;
+		s.values = values;
+		if (!(s.keys[s.n] = strdup(key)))
+			return -ENOMEM;
+		s.values[s.n++] = v;
+		s.keys[s.n] = NULL;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(m);
+	if (r < 0)
+		return r;
+	option_sizes_done(ret);
+	*ret = s;
+	s = (OptionSizes){};
+	return 0;
+}
 
 static int read_value(sd_bus_message *m, const char *key, const char *type, void *value, sd_bus_error *error)
 {
@@ -24,6 +72,22 @@ static int read_value(sd_bus_message *m, const char *key, const char *type, void
 	r = sd_bus_message_enter_container(m, 'v', type);
 	if (r < 0)
 		return r;
+	if (strcmp(type, "as") == 0) {
+		char **l = NULL;
+		r = sd_bus_message_read_strv(m, &l);
+		if (r < 0)
+			return r;
+		/* Given twice: the last one counts, as for the other types. */
+		strv_free(*(char ***)value);
+		*(char ***)value = l;
+		return sd_bus_message_exit_container(m);
+	}
+	if (strcmp(type, "a{st}") == 0) {
+		r = read_sizes(m, value);
+		if (r < 0)
+			return r;
+		return sd_bus_message_exit_container(m);
+	}
 	switch (type[0]) {
 	case 'b': {
 		int b;

@@ -29,6 +29,8 @@ static ParsedCall *parsed_call_free(ParsedCall *pc)
 		return NULL;
 	registry_create_free(pc->c);
 	sd_bus_message_unref(pc->m);
+	if (pc->ops->free_opts)
+		pc->ops->free_opts(pc->opts);
 	free(pc);
 	return NULL;
 }
@@ -73,7 +75,7 @@ static void on_parsed(Registry *r, int result, RegistryCreate *c, const ZvError 
 }
 
 int parsed_call_dispatch(Objects *o, sd_bus_message *m, const char *xml, const ParsedCallOps *ops,
-			 const void *opts, size_t opts_size, bool no_user_interaction, sd_bus_error *error)
+			 void *opts, size_t opts_size, bool no_user_interaction, sd_bus_error *error)
 {
 	char key[32];
 	assert(o);
@@ -83,6 +85,9 @@ int parsed_call_dispatch(Objects *o, sd_bus_message *m, const char *xml, const P
 	/* polkit answered: the parse is done, the call goes on (or not). */
 	snprintf(key, sizeof(key), "%p", (void *)m);
 	ParsedCall *pc = hashmap_remove(o->pending_creates, key);
+	/* Read again from the same message: the first reading's copy counts. */
+	if (pc && ops->free_opts)
+		ops->free_opts(opts);
 	if (pc) {
 		int r = authorize(pc, error);
 		parsed_call_free(pc);
@@ -90,8 +95,11 @@ int parsed_call_dispatch(Objects *o, sd_bus_message *m, const char *xml, const P
 	}
 
 	pc = calloc(1, sizeof(*pc) + opts_size);
-	if (!pc)
+	if (!pc) {
+		if (ops->free_opts)
+			ops->free_opts(opts);
 		return -ENOMEM;
+	}
 	memcpy(pc->key, key, sizeof(key));
 	pc->objects = o;
 	pc->m = sd_bus_message_ref(m);
