@@ -40,7 +40,10 @@ struct MigrateFlow {
 	sd_bus_slot *call;
 	sd_bus_slot *dest_daemon; /* NameOwnerChanged of the destination's zvirtd, from Prepare on */
 	char *peer;
+	char *xml; /* for PrepareMigration, once the disk sizes are known */
+	char *uri; /* the destination's relocation port, while the disks' is asked */
 	bool persistent, suspend;
+	MigrationStorage storage;
 	bool prepared; /* the destination has its half: tell it how it ends */
 	MigrateFlow *next;
 };
@@ -58,6 +61,8 @@ static MigrateFlow *flow_free(MigrateFlow *f)
 	sd_bus_slot_unref(f->dest_daemon);
 	sd_bus_close_unref(f->dest);
 	free(f->peer);
+	free(f->xml);
+	free(f->uri);
 	free(f);
 	return NULL;
 }
@@ -187,6 +192,38 @@ static void on_performed(Domain *d, int r, const ZvError *err, void *userdata)
 
 /* --- Prepare, there; Perform, here ---------------------------------------- */
 
+static int perform(MigrateFlow *f, Domain *d, const char *uri, const char *disks_uri)
+{
+	ZvError err = ZV_ERROR_INIT;
+	if (domain_migrate_perform(d, uri, disks_uri, on_performed, f, &err) < 0)
+		tell_cancelled(f);
+	return 0;
+}
+
+static int on_disks_uri(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	MigrateFlow *f = userdata;
+	Domain *d = flow_domain(f);
+	const char *disks_uri = NULL;
+	f->call = sd_bus_slot_unref(f->call);
+	if (!d) {
+		tell_cancelled(f);
+		return 0;
+	}
+	bool failed = sd_bus_message_is_method_error(reply, NULL);
+	if (failed || sd_bus_message_read(reply, "v", "s", &disks_uri) < 0 || !*disks_uri) {
+		_cleanup_free_ char *msg = NULL;
+		if (asprintf(&msg, "The destination %s did not say where the disks go: %s", f->peer,
+			     failed ? reply_error(reply, NULL) : "its job has no DisksUri") < 0)
+			msg = NULL;
+		domain_migrate_abort(d, msg ?: "Out of memory");
+		tell_cancelled(f);
+		return 0;
+	}
+	log_info("Domain %s: the destination %s serves the disks at %s", domain_name(d), f->peer, disks_uri);
+	return perform(f, d, f->uri, disks_uri);
+}
+
 static int on_prepared(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
 	MigrateFlow *f = userdata;
@@ -213,8 +250,6 @@ static int on_prepared(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
 	}
 	log_info("Domain %s: the destination %s listens at %s (its job %s)", domain_name(d), f->peer, uri,
 		 job);
-	/* A match, not sd_bus_track: that asks GetNameOwner and waits for
-	 * it, over ssh perhaps, on the loop. The unique name answered. */
 	/* A match, not sd_bus_track, which would wait for GetNameOwner on the
 	 * loop (over ssh perhaps): the unique name that answered. */
 	const char *daemon = sd_bus_message_get_sender(reply);
@@ -229,10 +264,73 @@ static int on_prepared(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
 		log_warning("Domain %s: cannot watch the destination's zvirtd; if it dies, the migration "
 			    "fails only when QEMU notices",
 			    domain_name(d));
-	ZvError err = ZV_ERROR_INIT;
-	if (domain_migrate_perform(d, uri, on_performed, f, &err) < 0)
+	if (f->storage == MIGRATION_STORAGE_NONE)
+		return perform(f, d, uri, NULL);
+	/* The disks' NBD server there: the job's DisksUri. */
+	_cleanup_free_ char *perform_uri = strdup(uri);
+	if (!perform_uri || sd_bus_call_method_async(f->dest, &f->call, ZVIRT_BUS_NAME, job,
+						     "org.freedesktop.DBus.Properties", "Get", on_disks_uri,
+						     f, "ss", ZVIRT_JOB_IFACE, "DisksUri") < 0) {
+		domain_migrate_abort(d, "Cannot ask the destination where the disks go");
 		tell_cancelled(f);
+		return 0;
+	}
+	free(f->uri);
+	f->uri = TAKE_PTR(perform_uri);
 	return 0;
+}
+
+static int append_disks(sd_bus_message *m, MigrationStorage storage, const char *const *targets,
+			const uint64_t *sizes, size_t n)
+{
+	int r = sd_bus_message_append(m, "{sv}", "copy-storage", "s",
+				      storage == MIGRATION_STORAGE_INC ? "inc" : "all");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", "copy-disks");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "a{st}");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{st}");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(m, "{st}", targets[i], sizes[i]);
+	for (int i = 0; r >= 0 && i < 3; i++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+/* The disks to copy and their sizes are known: PrepareMigration there. */
+static void on_disks(Domain *d, int r, const char *const *targets, const uint64_t *sizes, size_t n,
+		     const ZvError *err, void *userdata)
+{
+	MigrateFlow *f = userdata;
+	if (r < 0) {
+		domain_migrate_abort(d, err->message);
+		flow_free(f);
+		return;
+	}
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	int k = sd_bus_message_new_method_call(f->dest, &call, ZVIRT_BUS_NAME, ZVIRT_ROOT_PATH,
+					       ZVIRT_MANAGER_IFACE, "PrepareMigration");
+	if (k >= 0)
+		k = sd_bus_message_append(call, "s", f->xml);
+	if (k >= 0)
+		k = sd_bus_message_open_container(call, 'a', "{sv}");
+	if (k >= 0)
+		k = sd_bus_message_append(call, "{sv}", "persistent", "b", f->persistent);
+	if (k >= 0 && n > 0)
+		k = append_disks(call, f->storage, targets, sizes, n);
+	if (k >= 0)
+		k = sd_bus_message_close_container(call);
+	if (k >= 0)
+		k = sd_bus_call_async(f->dest, &f->call, call, on_prepared, f, PREPARE_TIMEOUT_USEC);
+	if (k < 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "Cannot ask the destination %s: %s", f->peer, strerror(-k));
+		domain_migrate_abort(d, msg);
+		flow_free(f);
+	}
 }
 
 static int open_destination(Objects *o, const MigrationDestination *dst, sd_bus **ret)
@@ -264,7 +362,8 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	Domain *d = userdata;
 	const char *destination;
 	bool live = false, persistent = false, undefine_source = false, suspend = false,
-	     auto_converge = false;
+	     auto_converge = false, copy_all = false, copy_inc = false;
+	_cleanup_strv_free_ char **migrate_disks = NULL;
 	uint64_t timeout_s = 0, bandwidth = 0, downtime = 0;
 	OptionsCommon common = {};
 	const OptionSpec specs[] = {
@@ -276,6 +375,9 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 		{"timeout-s", "t", &timeout_s},
 		{"bandwidth-MiBps", "t", &bandwidth},
 		{"max-downtime-ms", "t", &downtime},
+		{"copy-storage-all", "b", &copy_all},
+		{"copy-storage-inc", "b", &copy_inc},
+		{"migrate-disks", "as", &migrate_disks},
 		{},
 	};
 	assert(m);
@@ -298,7 +400,14 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 		return bus_error_setf(error, r == -ENOMEM ? ZV_ERROR_HOST : ZV_ERROR_INVALID_ARGUMENT, "%s",
 				      why ?: "Out of memory");
 
+	if (copy_all && copy_inc)
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "copy-storage-all and copy-storage-inc exclude each other");
 	DomainMigrateParams p = {
+		.storage = copy_all   ? MIGRATION_STORAGE_ALL
+			   : copy_inc ? MIGRATION_STORAGE_INC
+				      : MIGRATION_STORAGE_NONE,
+		.migrate_disks = (const char *const *)migrate_disks,
 		.flags = (live ? DOMAIN_MIGRATE_LIVE : 0) |
 			 (auto_converge ? DOMAIN_MIGRATE_AUTO_CONVERGE : 0) |
 			 (undefine_source ? DOMAIN_MIGRATE_UNDEFINE_SOURCE : 0),
@@ -320,6 +429,7 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 	}
 	f->o = o;
 	f->persistent = persistent;
+	f->storage = p.storage;
 	/* A guest paused here stays paused there (libvirt's rule). */
 	f->suspend = suspend || domain_get_state(d) == DOMAIN_STATE_PAUSED;
 	strncpy(f->uuid_hex, domain_uuid_hex(d), sizeof(f->uuid_hex) - 1);
@@ -341,18 +451,10 @@ static int method_migrate(sd_bus_message *m, void *userdata, sd_bus_error *error
 		return bus_error_from_zv(error, &err, r);
 	}
 	f->migration_id = domain_migration_id(d);
-
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-	r = sd_bus_message_new_method_call(f->dest, &call, ZVIRT_BUS_NAME, ZVIRT_ROOT_PATH,
-					   ZVIRT_MANAGER_IFACE, "PrepareMigration");
-	if (r >= 0)
-		r = sd_bus_message_append(call, "sa{sv}", xml, 1, "persistent", "b", persistent);
-	if (r >= 0)
-		r = sd_bus_call_async(f->dest, &f->call, call, on_prepared, f, PREPARE_TIMEOUT_USEC);
-	if (r < 0) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "Cannot ask the destination %s: %s", dst.peer, strerror(-r));
-		domain_migrate_abort(d, msg);
+	f->xml = TAKE_PTR(xml);
+	/* The disks' sizes first, which the destination must match. */
+	if (domain_migrate_disks(d, on_disks, f, &err) < 0) {
+		domain_migrate_abort(d, err.message);
 		flow_free(f);
 	}
 	char path[JOB_PATH_MAX];

@@ -95,6 +95,7 @@ JOB_GETTER(prop_speed, "t", uint64_t, job_get_progress(j)->speed_mibps)
 JOB_GETTER(prop_dirty_rate, "t", uint64_t, job_get_progress(j)->dirty_rate_mibps)
 JOB_GETTER(prop_throttle, "u", uint32_t, job_get_progress(j)->throttle_percent)
 JOB_GETTER(prop_error, "s", const char *, job_get_error(j))
+JOB_GETTER(prop_disks_uri, "s", const char *, job_get_disks_uri(j))
 
 static int prop_domain(sd_bus *bus, const char *path, const char *iface, const char *prop,
 		       sd_bus_message *reply, void *userdata, sd_bus_error *error)
@@ -170,7 +171,7 @@ static void on_job_changed(Job *j, void *userdata)
 	(void)sd_bus_emit_properties_changed(o->bus, job_object_path(j, path), ZVIRT_JOB_IFACE, "State",
 					     "Phase", "DataTotal", "DataProcessed", "DataRemaining",
 					     "ExpectedDowntimeMs", "SpeedMiBps", "DirtyRateMiBps",
-					     "ThrottlePercent", "Error", NULL);
+					     "ThrottlePercent", "Error", "DisksUri", NULL);
 }
 
 static void on_job_finished(Job *j, void *userdata)
@@ -217,6 +218,7 @@ static const sd_bus_vtable job_vtable[] = {
 	SD_BUS_PROPERTY("DirtyRateMiBps", "t", prop_dirty_rate, 0, CHANGE),
 	SD_BUS_PROPERTY("ThrottlePercent", "u", prop_throttle, 0, CHANGE),
 	SD_BUS_PROPERTY("Error", "s", prop_error, 0, CHANGE),
+	SD_BUS_PROPERTY("DisksUri", "s", prop_disks_uri, 0, CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, method_cancel,
 				UNPRIV),
 	SD_BUS_SIGNAL_WITH_ARGS("Completed", SD_BUS_ARGS("b", success, "s", error), 0),

@@ -168,9 +168,14 @@ static void on_prepared(Registry *r, int result, Domain *d, const char *uri, Job
 	(void)sd_bus_reply_method_return(m, "so", uri, job_object_path(job, path));
 }
 
-static void prepare_start(Objects *o, sd_bus_message *m, RegistryCreate *c, const void *opts)
+static void prepare_start(Objects *o, sd_bus_message *m, RegistryCreate *c, void *opts)
 {
 	registry_incoming_start(c, opts, on_prepared, sd_bus_message_ref(m));
+}
+
+static void prepare_free_opts(void *opts)
+{
+	domain_incoming_params_done(opts);
 }
 
 /* As CreateXML: parsed first, so that polkit sees the domain. */
@@ -178,14 +183,45 @@ static const ParsedCallOps prepare_ops = {
 	.action = MIGRATE_ACTION,
 	.verb = "migrate-prepare",
 	.start = prepare_start,
+	.free_opts = prepare_free_opts,
 };
+
+/* copy-storage ("all", "inc") and copy-disks (target → size) into p. */
+static int read_copy_options(const char *storage, OptionSizes *disks, DomainIncomingParams *p,
+			     sd_bus_error *error)
+{
+	if (!storage)
+		p->storage = MIGRATION_STORAGE_NONE;
+	else if (strcmp(storage, "all") == 0)
+		p->storage = MIGRATION_STORAGE_ALL;
+	else if (strcmp(storage, "inc") == 0)
+		p->storage = MIGRATION_STORAGE_INC;
+	else {
+		char quoted[UTF8_SHORTEN_SIZE(QUOTE_MAX)];
+		return bus_error_setf(error, ZV_ERROR_INVALID_ARGUMENT,
+				      "copy-storage is 'all' or 'inc', not '%s'",
+				      utf8_shorten(storage, QUOTE_MAX, quoted));
+	}
+	p->copy_disks = TAKE_PTR(disks->keys);
+	p->copy_sizes = TAKE_PTR(disks->values);
+	p->n_copy = disks->n;
+	disks->n = 0;
+	return 0;
+}
 
 static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Objects *o = userdata;
 	OptionsCommon common = {};
 	DomainIncomingParams p = {};
-	const OptionSpec specs[] = {{"persistent", "b", &p.persistent}, {}};
+	const char *storage = NULL;
+	_cleanup_(option_sizes_done) OptionSizes disks = {};
+	const OptionSpec specs[] = {
+		{"persistent", "b", &p.persistent},
+		{"copy-storage", "s", &storage},
+		{"copy-disks", "a{st}", &disks},
+		{},
+	};
 	const char *xml;
 	assert(m);
 	assert(o);
@@ -196,10 +232,15 @@ static int method_prepare_migration(sd_bus_message *m, void *userdata, sd_bus_er
 	r = bus_read_options(m, specs, &common, error);
 	if (r < 0)
 		return r;
+	r = read_copy_options(storage, &disks, &p, error);
+	if (r < 0)
+		return r;
 	/* Refused before any work when this host takes no migrations. */
-	if (!o->settings->relocation_server)
+	if (!o->settings->relocation_server) {
+		domain_incoming_params_done(&p);
 		return bus_error_setf(error, ZV_ERROR_OPERATION_INVALID,
 				      "This host does not accept migrations: [Relocation] Server=no");
+	}
 	return parsed_call_dispatch(o, m, xml, &prepare_ops, &p, sizeof(p), common.no_user_interaction,
 				    error);
 }

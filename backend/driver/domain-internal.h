@@ -48,12 +48,13 @@ struct Domain {
 	/* A save the previous daemon left: cancel QEMU's stream (and let the
 	 * guest run) once the monitor answers. */
 	bool undo_save, undo_save_resume;
-	struct RestoreOp *restore_pending;  /* restore.c: the image is being read */
-	struct RestoreOp *restore;          /* restore.c: QEMU reads the image */
-	bool start_image_paused;            /* the image was taken while paused */
-	struct DumpOp *dump;                /* dump.c: the dump under way */
-	struct MigrationOut *migration_out; /* migration-out.c: Migrate under way */
-	struct MigrationIn *migration_in;   /* migration-in.c: an incoming migration */
+	struct RestoreOp *restore_pending;        /* restore.c: the image is being read */
+	struct RestoreOp *restore;                /* restore.c: QEMU reads the image */
+	bool start_image_paused;                  /* the image was taken while paused */
+	struct DumpOp *dump;                      /* dump.c: the dump under way */
+	struct MigrationOut *migration_out;       /* migration-out.c: Migrate under way */
+	struct MigrationIn *migration_in;         /* migration-in.c: an incoming migration */
+	struct MigrationMirror *migration_mirror; /* migration-mirror.c: its disk copy, the source's */
 	/* A migration the previous daemon left sending: cancel it unless it
 	 * completed (and let the guest run, if it ran), once QEMU answers. */
 	bool undo_migration, undo_migration_resume;

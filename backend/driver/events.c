@@ -14,6 +14,7 @@
 #include "domain-internal.h"
 #include "dump-internal.h"
 #include "migration-in-internal.h"
+#include "migration-mirror.h"
 #include "migration-out-internal.h"
 #include "save-internal.h"
 #include "qemu/process.h"
@@ -167,6 +168,14 @@ static void on_monitor_event(QemuMonitor *mon, const QemuEvent *ev, void *userda
 		break;
 	case QEMU_EVENT_WATCHDOG:
 		handle_watchdog(d, ev);
+		break;
+	case QEMU_EVENT_BLOCK_JOB_READY:
+	case QEMU_EVENT_BLOCK_JOB_COMPLETED:
+	case QEMU_EVENT_BLOCK_JOB_CANCELLED:
+		if (d->migration_mirror)
+			migration_mirror_event(d->migration_mirror, ev);
+		else
+			migration_mirror_orphan_event(d, ev);
 		break;
 	default:
 		break;

@@ -19,6 +19,7 @@ int job_new(Domain *d, JobType type, const JobOps *ops, void *userdata, Job **re
 /* Progress while it runs: announced when anything changed. */
 void job_set_progress(Job *j, const JobProgress *p);
 void job_set_phase(Job *j, const char *phase);
+int job_set_disks_uri(Job *j, const char *uri);
 
 /* The end: state is completed, failed (error says why) or cancelled.
  * The domain's job slot is free again, Completed is signalled, and the

@@ -27,6 +27,7 @@ struct Job {
 	uint64_t started_usec;
 	JobProgress progress;
 	char *error;
+	char *disks_uri;
 	Domain *domain; /* NULL once it is gone */
 	char domain_uuid_hex[SD_ID128_STRING_MAX];
 	const JobOps *ops;
@@ -122,6 +123,7 @@ static void job_free(Job *j)
 {
 	sd_event_source_disable_unref(j->linger);
 	free(j->phase);
+	free(j->disks_uri);
 	free(j->error);
 	free(j);
 }
@@ -179,6 +181,22 @@ void job_set_progress(Job *j, const JobProgress *p)
 		return;
 	j->progress = *p;
 	changed(j);
+}
+
+const char *job_get_disks_uri(const Job *j)
+{
+	return j->disks_uri ?: "";
+}
+
+int job_set_disks_uri(Job *j, const char *uri)
+{
+	char *copy = strdup(uri);
+	if (!copy)
+		return -ENOMEM;
+	free(j->disks_uri);
+	j->disks_uri = copy;
+	changed(j);
+	return 0;
 }
 
 void job_set_phase(Job *j, const char *phase)

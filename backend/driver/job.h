@@ -61,6 +61,10 @@ uint64_t job_get_started_usec(const Job *j);
 const JobProgress *job_get_progress(const Job *j);
 /* "" unless failed or cancelled. */
 const char *job_get_error(const Job *j);
+/* A migration-in job with copy-storage: where the destination's NBD
+ * server exports the copied disks ("tcp:ADDRESS:PORT", each disk under
+ * its target's name); "" otherwise. */
+const char *job_get_disks_uri(const Job *j);
 /* The domain it works on; NULL once the domain is gone (a transient
  * domain that stopped). */
 Domain *job_get_domain(const Job *j);

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 
+#include "conf/migration-disks.h"
 #include "domain.h"
 #include "job.h"
 #include "registry.h"
@@ -33,7 +34,19 @@ typedef struct DomainIncomingParams {
 	/* Define the domain here at Finish (else it stays transient, or
 	 * keeps the inactive definition it had). */
 	bool persistent;
+	/* copy-storage: the disks the source copies here (targets,
+	 * NULL-terminated) and what the guest sees of each (bytes). Their
+	 * images are checked against the sizes, a missing file image is
+	 * created, then QEMU's NBD server exports them under their targets'
+	 * names at the job's DisksUri. */
+	MigrationStorage storage;
+	char **copy_disks;
+	uint64_t *copy_sizes;
+	size_t n_copy;
 } DomainIncomingParams;
+
+/* Frees the arrays (a params whose arrays were taken has none). */
+void domain_incoming_params_done(DomainIncomingParams *p);
 
 /* r 0: the domain waits for the stream: uri "tcp:ADDRESS:PORT" (IPv6 as
  * "tcp:[ADDRESS]:PORT", borrowed for the call) and its job. r < 0 with
@@ -41,13 +54,14 @@ typedef struct DomainIncomingParams {
 typedef void (*registry_incoming_fn)(Registry *r, int result, Domain *d, const char *uri, Job *job,
 				     const ZvError *err, void *userdata);
 
-/* Takes c (from registry_create_parse_async, authorized by the caller).
+/* Takes c (from registry_create_parse_async, authorized by the caller)
+ * and p's arrays (p's are emptied).
  * Refuses with OperationInvalid when [Relocation] Server= is off;
  * DomainExists when a domain of that UUID is active here, or has another
  * name, or another domain has the name (an inactive persistent
  * definition of the same name and UUID is what the guest returns to,
  * libvirt's rule). cb runs exactly once, maybe before this returns. */
-void registry_incoming_start(RegistryCreate *c, const DomainIncomingParams *p, registry_incoming_fn cb,
+void registry_incoming_start(RegistryCreate *c, DomainIncomingParams *p, registry_incoming_fn cb,
 			     void *userdata);
 
 /* Whether d is an incoming migration's domain (waiting or receiving). */

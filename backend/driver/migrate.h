@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf/migration-disks.h"
 #include "domain.h"
 #include "job.h"
 
@@ -34,9 +35,11 @@ typedef enum DomainMigrateFlags {
 
 typedef struct DomainMigrateParams {
 	DomainMigrateFlags flags;
-	uint64_t bandwidth_mibps; /* 0: the domain's migration speed */
-	uint64_t max_downtime_ms; /* 0: the domain's maximum downtime */
-	uint64_t timeout_s;       /* 0: none; else the guest is paused after that long */
+	MigrationStorage storage;         /* copy-storage-all / -inc, or shared disks */
+	const char *const *migrate_disks; /* the disks to copy (targets), NULL: every one that can be */
+	uint64_t bandwidth_mibps;         /* 0: the domain's migration speed */
+	uint64_t max_downtime_ms;         /* 0: the domain's maximum downtime */
+	uint64_t timeout_s;               /* 0: none; else the guest is paused after that long */
 } DomainMigrateParams;
 
 /* What "no limit" is, as libvirt reports it (INT64_MAX bytes in MiB). */
@@ -64,13 +67,26 @@ int domain_migrate_check(Domain *d, const DomainMigrateParams *p, ZvError *err);
 int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job, char **ret_xml,
 			 ZvError *err);
 
+/* The disks a migration with copy-storage copies, as the destination
+ * must have them: their targets ("vdb") and what the guest sees of each
+ * (bytes), borrowed for the call. r < 0 with err: QEMU did not say. */
+typedef void (*domain_migrate_disks_fn)(Domain *d, int r, const char *const *targets, const uint64_t *sizes,
+					size_t n, const ZvError *err, void *userdata);
+/* After begin; n 0 (at once) without copy-storage. < 0 with err: no
+ * migration to prepare, or QEMU's monitor is gone (cb never runs). */
+int domain_migrate_disks(Domain *d, domain_migrate_disks_fn cb, void *userdata, ZvError *err);
+
 /* r 0: QEMU sent everything, the guest is stopped here, confirm comes
  * next. r < 0 with err: it failed or was cancelled, and it is over (the
  * job ended, the guest runs again if it ran). */
 typedef void (*domain_migrate_fn)(Domain *d, int r, const ZvError *err, void *userdata);
 /* < 0 with err only when d has no migration to perform (cb never runs);
  * else cb runs exactly once, unless the domain goes first. */
-int domain_migrate_perform(Domain *d, const char *uri, domain_migrate_fn cb, void *userdata, ZvError *err);
+/* uri: the destination's relocation port; disks_uri: its NBD server
+ * with the copied disks (NULL without copy-storage), which are mirrored
+ * there first, until in sync. */
+int domain_migrate_perform(Domain *d, const char *uri, const char *disks_uri, domain_migrate_fn cb,
+			   void *userdata, ZvError *err);
 void domain_migrate_confirm(Domain *d, DomainMigrateOutcome outcome, const char *message);
 /* Before perform: the destination refused, or could not be reached. */
 void domain_migrate_abort(Domain *d, const char *message);

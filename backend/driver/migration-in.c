@@ -25,6 +25,8 @@
 #include "migration/hosts-allow.h"
 #include "migration/port-listen.h"
 #include "migration/relocation-accept.h"
+#include "qemu/cmdline.h"
+#include "qemu/image.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
 #include "util/event-accuracy.h"
@@ -37,6 +39,7 @@
 /* The source says it sent everything; the last of it is on its way. */
 #define INCOMING_FINISH_USEC (30ULL * 1000 * 1000)
 #define INCOMING_FD_NAME     "zvirt-incoming"
+#define INCOMING_NBD_FD_NAME "zvirt-nbd"
 
 typedef enum IncomingStep {
 	INCOMING_STARTING,  /* QEMU starts with -incoming defer */
@@ -61,6 +64,13 @@ struct MigrationIn {
 	char *uri;
 	RelocationAccept *accept;
 	int fd; /* the accepted connection, until QEMU has its duplicate */
+	/* copy-storage: the images created for it (removed when it fails),
+	 * the NBD server's socket until QEMU has it, the next export */
+	char **created;
+	int nbd_fd;
+	char *disks_uri;
+	size_t next_export;
+	bool nbd_running;
 	sd_event_source *poll, *finish_deadline;
 	bool finishing, suspend, cancelled;
 	char *error; /* why it failed, in our words (else the start's) */
@@ -81,11 +91,52 @@ static MigrationIn *incoming_free(MigrationIn *m)
 		close(m->listen_fd);
 	if (m->fd >= 0)
 		close(m->fd);
+	if (m->nbd_fd >= 0)
+		close(m->nbd_fd);
+	strv_free(m->created);
+	free(m->disks_uri);
+	domain_incoming_params_done(&m->params);
 	hosts_allow_free(m->allow);
 	free(m->uri);
 	free(m->error);
 	free(m);
 	return NULL;
+}
+
+void domain_incoming_params_done(DomainIncomingParams *p)
+{
+	strv_free(p->copy_disks);
+	free(p->copy_sizes);
+	p->copy_disks = NULL;
+	p->copy_sizes = NULL;
+	p->n_copy = 0;
+}
+
+static int remove_images(void *userdata)
+{
+	for (char **p = userdata; p && *p; p++)
+		if (unlink(*p) < 0 && errno != ENOENT)
+			log_warning("Cannot remove the image %s created for a failed migration: %m", *p);
+		else
+			log_info("Removed the image %s created for the failed migration", *p);
+	return 0;
+}
+
+static void on_images_removed(int result, void *userdata)
+{
+	strv_free(userdata);
+}
+
+/* The migration failed: the images it created go (off the loop). */
+static void remove_created(Registry *r, char **created)
+{
+	if (!created)
+		return;
+	if (registry_start_worker(r) < 0 ||
+	    worker_submit(r->worker, remove_images, on_images_removed, created, NULL) < 0) {
+		remove_images(created);
+		strv_free(created);
+	}
 }
 
 bool domain_incoming(const Domain *d)
@@ -197,7 +248,10 @@ static void on_start_answer(Domain *d, int r, const ZvError *err, void *userdata
 	domain_done_fn finish_cb = m->finish_cb, cancel_cb = m->cancel_cb;
 	void *finish_userdata = m->finish_userdata, *cancel_userdata = m->cancel_userdata;
 	Registry *reg = m->registry;
+	char **created = TAKE_PTR(m->created);
 	incoming_free(m);
+	/* QEMU is gone: nothing writes to them any more. */
+	remove_created(reg, created);
 	if (prepare_cb)
 		prepare_cb(reg, k, NULL, NULL, NULL, &e, prepare_userdata);
 	if (finish_cb)
@@ -269,9 +323,30 @@ static void on_cont(QemuMonitor *mon, int r, const char *error, void *userdata)
 	domain_finish_op(d, 0, NULL);
 }
 
+static void run_guest(MigrationIn *m);
+
+static void on_nbd_stopped(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	MigrationIn *m = d->migration_in;
+	if (!m || !m->finishing)
+		return;
+	if (r < 0)
+		return incoming_fail(m, "QEMU could not stop serving the copied disks: %s", error);
+	m->nbd_running = false;
+	run_guest(m);
+}
+
 static void run_guest(MigrationIn *m)
 {
 	Domain *d = m->d;
+	/* The source completed its mirrors before Finish: nobody writes
+	 * there any more, and nobody may once the guest runs. */
+	if (m->nbd_running) {
+		if (!d->monitor || qemu_monitor_nbd_server_stop(d->monitor, on_nbd_stopped) < 0)
+			incoming_fail(m, "lost QEMU's monitor");
+		return;
+	}
 	m->finish_deadline = sd_event_source_disable_unref(m->finish_deadline);
 	m->step = INCOMING_RUNNING;
 	/* From here the guest may run: a daemon that dies now leaves a next
@@ -398,10 +473,103 @@ static void on_accepted(int result, int fd, const char *peer, void *userdata)
 		incoming_fail(m, "lost QEMU's monitor");
 }
 
+static void wait_for_source(MigrationIn *m);
+static void export_next(MigrationIn *m);
+static char *format_uri(const char *address, uint16_t port);
+
+static void on_exported(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	MigrationIn *m = d->migration_in;
+	if (!m)
+		return;
+	if (r < 0)
+		return incoming_fail(m, "QEMU cannot export disk '%s' for the copy: %s",
+				     m->params.copy_disks[m->next_export], error);
+	m->next_export++;
+	export_next(m);
+}
+
+static void export_next(MigrationIn *m)
+{
+	Domain *d = m->d;
+	if (m->next_export == m->params.n_copy) {
+		if (job_set_disks_uri(m->job, m->disks_uri) < 0)
+			return incoming_fail(m, "Out of memory");
+		log_info("Domain %s: serving %zu disk(s) for the copy at %s", domain_name(d),
+			 m->params.n_copy, m->disks_uri);
+		return wait_for_source(m);
+	}
+	const char *target = m->params.copy_disks[m->next_export];
+	const DiskDef *disk = NULL;
+	for (size_t i = 0; i < d->live->n_disks && !disk; i++)
+		if (strcmp(d->live->disks[i].target, target) == 0)
+			disk = &d->live->disks[i];
+	char storage[QEMU_NODE_NAME_MAX], format[QEMU_NODE_NAME_MAX], id[QEMU_NODE_NAME_MAX + 8];
+	if (!disk || qemu_disk_node_names(disk->info.alias, storage, format) < 0)
+		return incoming_fail(m, "disk '%s' has no block node to export", target);
+	snprintf(id, sizeof(id), "nbd-%s", target);
+	if (!d->monitor || qemu_monitor_nbd_export_add(d->monitor, id, format, target, on_exported) < 0)
+		incoming_fail(m, "lost QEMU's monitor");
+}
+
+static void on_nbd_started(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	MigrationIn *m = d->migration_in;
+	if (!m)
+		return;
+	if (r < 0)
+		return incoming_fail(m, "QEMU cannot serve the disks to copy: %s", error);
+	m->nbd_running = true;
+	export_next(m);
+}
+
+static void on_nbd_getfd(QemuMonitor *mon, int r, const char *error, void *userdata)
+{
+	Domain *d = userdata;
+	MigrationIn *m = d->migration_in;
+	if (!m)
+		return;
+	m->nbd_fd = (close(m->nbd_fd), -1); /* QEMU listens on its duplicate */
+	if (r < 0)
+		return incoming_fail(m, "QEMU did not take the NBD server's socket: %s", error);
+	/* One client per disk: the source's mirror nodes; nobody after them. */
+	if (qemu_monitor_nbd_server_start_fd(d->monitor, INCOMING_NBD_FD_NAME, (unsigned)m->params.n_copy,
+					     on_nbd_started) < 0)
+		incoming_fail(m, "lost QEMU's monitor");
+}
+
+/* copy-storage: QEMU's NBD server on a port of the migration range,
+ * bound here (the range is ours to hand out), then the exports. */
+static void serve_disks(MigrationIn *m)
+{
+	Domain *d = m->d;
+	const Settings *s = registry_get_settings(m->registry);
+	uint16_t port;
+	int k = migration_listen(s->relocation_address, s->migration_port_min, s->migration_port_max,
+				 &m->nbd_fd, &port);
+	if (k < 0)
+		return incoming_fail(m, "no port of the migration range %u-%u for the disks: %s",
+				     s->migration_port_min, s->migration_port_max, strerror(-k));
+	if (!(m->disks_uri = format_uri(s->relocation_address, port)))
+		return incoming_fail(m, "Out of memory");
+	if (!d->monitor || qemu_monitor_getfd(d->monitor, INCOMING_NBD_FD_NAME, m->nbd_fd, on_nbd_getfd) < 0)
+		incoming_fail(m, "lost QEMU's monitor");
+}
+
 void domain_incoming_ready(Domain *d)
 {
 	MigrationIn *m = d->migration_in;
 	assert(m);
+	if (m->params.n_copy > 0)
+		return serve_disks(m);
+	wait_for_source(m);
+}
+
+static void wait_for_source(MigrationIn *m)
+{
+	Domain *d = m->d;
 	/* The registry's worker runs the peers' reverse lookups: it outlives
 	 * any acceptor. */
 	int k = registry_start_worker(m->registry);
@@ -493,10 +661,24 @@ static const JobOps incoming_job_ops = {.cancel = incoming_job_cancel};
 
 /* --- Prepare -------------------------------------------------------------- */
 
+/* A copied disk's image, as the write (a worker thread) checks or
+ * creates it: its own copies, nothing of the registry's. */
+typedef struct IncomingImage {
+	char *path;
+	DiskType type;
+	DiskFormat format;
+	uint64_t size;
+	char *backing; /* the layer below, for a qcow2 image to create */
+	DiskFormat backing_format;
+	bool created;
+} IncomingImage;
+
 typedef struct IncomingPrepare {
 	Registry *registry;
 	RegistryCreate *create;
 	DomainIncomingParams params;
+	IncomingImage *images;
+	size_t n_images;
 	registry_incoming_fn cb;
 	void *userdata;
 	ZvError err;
@@ -505,7 +687,68 @@ typedef struct IncomingPrepare {
 static void prepare_free(IncomingPrepare *p)
 {
 	registry_create_free(p->create);
+	domain_incoming_params_done(&p->params);
+	for (size_t i = 0; i < p->n_images; i++) {
+		free(p->images[i].path);
+		free(p->images[i].backing);
+	}
+	free(p->images);
 	free(p);
+}
+
+/* The images the write created, for the migration to remove should it
+ * fail; NULL for none (or out of memory: they stay). */
+static char **take_created(IncomingPrepare *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_images; i++)
+		n += p->images[i].created;
+	char **v = n ? calloc(n + 1, sizeof(*v)) : NULL;
+	for (size_t i = 0, k = 0; v && i < p->n_images; i++)
+		if (p->images[i].created)
+			v[k++] = TAKE_PTR(p->images[i].path);
+	return v;
+}
+
+/* The copied disks' part of the check: every one named can be copied
+ * (the source's rules, asked again here), with its size. > 0: no image
+ * to look at. */
+static int check_copied_disks(IncomingPrepare *p, const DomainDef *def)
+{
+	DomainIncomingParams *ip = &p->params;
+	if (ip->storage == MIGRATION_STORAGE_NONE) {
+		if (ip->n_copy > 0)
+			return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+					    "copy-disks needs copy-storage (all or inc)");
+		return 1;
+	}
+	if (ip->n_copy == 0)
+		return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "copy-storage needs copy-disks: the disks and their sizes");
+	_cleanup_free_ size_t *idx = NULL;
+	size_t n = 0;
+	int k = domain_def_migration_disks(def, ip->storage, ip->copy_disks, &idx, &n, &p->err);
+	if (k < 0)
+		return k;
+	if (n != ip->n_copy)
+		return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
+				    "copy-disks names a disk twice");
+	if (!(p->images = calloc(n, sizeof(*p->images))))
+		return zv_error_set(&p->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const DiskDef *disk = &def->disks[idx[i]];
+		IncomingImage *img = &p->images[p->n_images++];
+		*img = (IncomingImage){.type = disk->type, .format = disk->format};
+		for (size_t c = 0; c < ip->n_copy; c++)
+			if (strcmp(ip->copy_disks[c], disk->target) == 0)
+				img->size = ip->copy_sizes[c];
+		if (!(img->path = strdup(disk->source)) ||
+		    (disk->n_backing > 0 && !(img->backing = strdup(disk->backing[0].source))))
+			return zv_error_set(&p->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+		if (disk->n_backing > 0)
+			img->backing_format = disk->backing[0].format;
+	}
+	return 0;
 }
 
 /* The data connection's uri as the source is to dial it. */
@@ -534,7 +777,11 @@ static int incoming_begin(IncomingPrepare *p, Domain *d, DomainDef *live_in, boo
 			   .reused = reused,
 			   .prev_reason = d->reason,
 			   .listen_fd = -1,
-			   .fd = -1};
+			   .fd = -1,
+			   .nbd_fd = -1};
+	/* Moved: the migration owns them now. */
+	p->params.copy_disks = NULL;
+	p->params.copy_sizes = NULL;
 	int k = hosts_allow_parse(s->relocation_hosts_allow, &m->allow, &allow_error);
 	if (k < 0) {
 		incoming_free(m);
@@ -571,7 +818,9 @@ static int incoming_begin(IncomingPrepare *p, Domain *d, DomainDef *live_in, boo
 		incoming_free(m);
 		return k;
 	}
-	/* QEMU runs and waits: the guest is on its way here. */
+	/* QEMU runs and waits: the guest is on its way here. From here on a
+	 * failure removes the images created for it. */
+	m->created = take_created(p);
 	domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING);
 	log_info("Domain %s: incoming migration prepared (%s)", domain_name(d),
 		 reused ? "to its definition" : "transient");
@@ -607,13 +856,56 @@ static int incoming_check(void *userdata)
 	/* No registry_unique_macs(), unlike CreateXML: the guest keeps the
 	 * MACs it had on the source (it is the same guest). */
 	int k = registry_expand_machine(r, def, &p->err);
-	/* Nothing to write: the entry only keeps its place in line. */
-	return k < 0 ? k : 1;
+	if (k < 0)
+		return k;
+	/* Without copied disks nothing is written: the entry only keeps its
+	 * place in line. */
+	return check_copied_disks(p, def);
 }
 
+static void remove_written(IncomingPrepare *p)
+{
+	for (size_t i = 0; i < p->n_images; i++)
+		if (p->images[i].created) {
+			(void)unlink(p->images[i].path);
+			p->images[i].created = false;
+		}
+}
+
+/* Worker thread: the copied disks' images are there, of the source's
+ * sizes; a missing file is created (raw sparse, qcow2 by qemu-img). */
 static int incoming_write(void *userdata, int *ret_unsynced)
 {
-	return 0; /* never runs: incoming_check() never asks for a write */
+	IncomingPrepare *p = userdata;
+	for (size_t i = 0; i < p->n_images; i++) {
+		IncomingImage *img = &p->images[i];
+		QemuImageSizes sizes;
+		int k = qemu_image_read_sizes(img->path, img->format, &sizes);
+		if (k == -ENOENT && img->type == DISK_TYPE_FILE) {
+			k = qemu_image_create(img->path, img->format, img->size, img->backing,
+					      img->backing_format, &p->err);
+			if (k < 0) {
+				remove_written(p);
+				return k;
+			}
+			img->created = true;
+			continue;
+		}
+		if (k < 0) {
+			remove_written(p);
+			return zv_error_set(&p->err, ZV_ERROR_HOST, -k, "Cannot read the image %s: %s",
+					    img->path, strerror(-k));
+		}
+		if (sizes.capacity != img->size) {
+			remove_written(p);
+			return zv_error_set(&p->err, ZV_ERROR_OPERATION_INVALID, EINVAL,
+					    "The image %s here holds %llu bytes, the source's disk %llu: "
+					    "the copy needs the same size",
+					    img->path, (unsigned long long)sizes.capacity,
+					    (unsigned long long)img->size);
+		}
+	}
+	return 0;
 }
 
 static void incoming_write_finish(const WriteOutcome *o, void *userdata)
@@ -622,9 +914,12 @@ static void incoming_write_finish(const WriteOutcome *o, void *userdata)
 	Registry *r = p->registry;
 	int k = o->result;
 
-	if (o->stopping)
+	if (o->stopping) {
+		/* The loop ends: no worker to hand the removal to. */
+		remove_written(p);
 		k = zv_error_set(&p->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
 				 "zvirtd is stopping: the migration was not prepared");
+	}
 	if (k >= 0) {
 		DomainDef *def = registry_create_steal_def(p->create);
 		Domain *d = hashmap_get(r->by_uuid, SD_ID128_TO_STRING(def->uuid));
@@ -641,9 +936,12 @@ static void incoming_write_finish(const WriteOutcome *o, void *userdata)
 			r->callbacks.domain_added(d, r->callbacks.userdata);
 		if (k >= 0)
 			k = incoming_begin(p, d, live, reused, &p->err);
-		/* Nothing started: a transient domain must not stay. */
+		/* Nothing started: a transient domain must not stay, nor
+		 * the images created for it. */
 		if (k < 0 && d && !reused)
 			registry_remove(r, d);
+		if (k < 0)
+			remove_created(r, take_created(p));
 		if (k >= 0) {
 			/* The migration answers the caller now. */
 			p->cb = NULL;
@@ -661,7 +959,7 @@ static const WriteOps incoming_ops = {
 	.finish = incoming_write_finish,
 };
 
-void registry_incoming_start(RegistryCreate *c, const DomainIncomingParams *params, registry_incoming_fn cb,
+void registry_incoming_start(RegistryCreate *c, DomainIncomingParams *params, registry_incoming_fn cb,
 			     void *userdata)
 {
 	assert(c);
@@ -672,6 +970,7 @@ void registry_incoming_start(RegistryCreate *c, const DomainIncomingParams *para
 
 	if (!registry_get_settings(r)->relocation_server) {
 		registry_create_free(c);
+		domain_incoming_params_done(params);
 		int k = zv_error_set(&err, ZV_ERROR_OPERATION_INVALID, EPERM,
 				     "This host does not accept migrations: [Relocation] Server=no");
 		return cb(r, k, NULL, NULL, NULL, &err, userdata);
@@ -679,6 +978,7 @@ void registry_incoming_start(RegistryCreate *c, const DomainIncomingParams *para
 	IncomingPrepare *p = calloc(1, sizeof(*p));
 	if (!p) {
 		registry_create_free(c);
+		domain_incoming_params_done(params);
 		int k = zv_error_set(&err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
 		return cb(r, k, NULL, NULL, NULL, &err, userdata);
 	}
@@ -688,6 +988,7 @@ void registry_incoming_start(RegistryCreate *c, const DomainIncomingParams *para
 			       .cb = cb,
 			       .userdata = userdata,
 			       .err = ZV_ERROR_INIT};
+	*params = (DomainIncomingParams){.persistent = params->persistent, .storage = params->storage};
 	/* finish may run before this returns; p is not touched after. */
 	int k = write_queue_push(r->writes, &incoming_ops, p);
 	if (k < 0) {

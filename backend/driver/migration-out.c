@@ -18,8 +18,10 @@
 #include "domain-internal.h"
 #include "job-internal.h"
 #include "migrate.h"
+#include "migration-mirror.h"
 #include "migration-out-internal.h"
 #include "migration/data-connect.h"
+#include "qemu/cmdline.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
 #include "util/event-accuracy.h"
@@ -37,8 +39,10 @@
 typedef enum MigrateStep {
 	MIGRATE_PREPARING,  /* objects/ asks the destination */
 	MIGRATE_CONNECTING, /* the data connection */
+	MIGRATE_MIRRORING,  /* copy-storage: the disks, until they are in sync */
 	MIGRATE_SETUP,      /* QEMU's tuning, the socket, migrate */
 	MIGRATE_SENDING,    /* QEMU sends (live, then stopped) */
+	MIGRATE_COMPLETING, /* the memory is sent: the disk mirrors complete */
 	MIGRATE_SENT,       /* all sent: the destination finishes, confirm comes */
 } MigrateStep;
 
@@ -55,6 +59,10 @@ struct MigrationOut {
 	bool stopped;   /* the guest's CPUs are stopped for the migration */
 	DataConnect *connect;
 	int fd;
+	size_t *disks; /* copy-storage: indexes into d->live->disks */
+	size_t n_disks;
+	char *disks_uri;
+	MigrationMirror *mirror;
 	sd_event_source *poll, *timeout;
 	domain_migrate_fn cb;
 	void *userdata;
@@ -65,6 +73,9 @@ static void migration_free(MigrationOut *o)
 	if (!o)
 		return;
 	data_connect_free(o->connect);
+	migration_mirror_abort(o->mirror);
+	free(o->disks);
+	free(o->disks_uri);
 	sd_event_source_disable_unref(o->poll);
 	sd_event_source_disable_unref(o->timeout);
 	if (o->fd >= 0)
@@ -91,7 +102,7 @@ bool migration_out_sending(const Domain *d, bool *ret_resume)
 
 bool migration_out_owns_stop(const Domain *d)
 {
-	return d->migration_out && d->migration_out->step >= MIGRATE_SETUP;
+	return d->migration_out && d->migration_out->step >= MIGRATE_MIRRORING;
 }
 
 static void on_resumed(QemuMonitor *mon, int r, const char *error, void *userdata)
@@ -120,6 +131,7 @@ static void migration_fail(MigrationOut *o, JobState state, const char *fmt, ...
 	d->migration_out = NULL;
 	if (o->migrating && d->monitor)
 		(void)qemu_monitor_migrate_cancel(d->monitor, NULL);
+	o->mirror = migration_mirror_abort(o->mirror);
 	if (o->resume && o->stopped && d->monitor)
 		(void)qemu_monitor_cont(d->monitor, on_resumed);
 	log_warning("Domain %s: migration %s: %s", domain_name(d),
@@ -207,6 +219,18 @@ int domain_set_migration_max_downtime(Domain *d, uint64_t ms, ZvError *err)
 /* --- the stream ---------------------------------------------------------- */
 
 static int arm_poll(MigrationOut *o);
+static void on_mirror(Domain *d, int r, const char *error);
+
+/* Everything is at the destination: from here on its answer to Finish
+ * decides. The callback runs once. */
+static void stream_sent(MigrationOut *o)
+{
+	o->step = MIGRATE_SENT;
+	domain_migrate_fn cb = o->cb;
+	o->cb = NULL;
+	if (cb)
+		cb(o->d, 0, NULL, o->userdata);
+}
 
 static void on_migration_info(QemuMonitor *mon, int r, const QemuMigrationInfo *info, const char *error,
 			      void *userdata)
@@ -229,17 +253,18 @@ static void on_migration_info(QemuMonitor *mon, int r, const QemuMigrationInfo *
 				 .throttle_percent = info->throttle_percent,
 			 });
 	if (strcmp(info->status, "completed") == 0) {
-		o->step = MIGRATE_SENT;
 		o->stopped = true; /* QEMU stops the CPUs for the last pass */
 		o->poll = sd_event_source_disable_unref(o->poll);
 		o->timeout = sd_event_source_disable_unref(o->timeout);
 		log_info("Domain %s: migration stream sent (%" PRIu64 " bytes, downtime %" PRIu64 " ms)",
 			 domain_name(d), info->transferred, info->downtime_ms);
-		/* Once: from here on the destination's answer to Finish decides. */
-		domain_migrate_fn cb = o->cb;
-		o->cb = NULL;
-		if (cb)
-			cb(d, 0, NULL, o->userdata);
+		if (!o->mirror)
+			return stream_sent(o);
+		/* The guest is stopped: what it wrote last goes before Finish. */
+		o->step = MIGRATE_COMPLETING;
+		if (migration_mirror_finish(o->mirror, on_mirror) < 0)
+			migration_fail(o, JOB_STATE_FAILED, "Lost QEMU's monitor while migrating '%s'",
+				       domain_name(d));
 		return;
 	}
 	if (strcmp(info->status, "failed") == 0)
@@ -406,6 +431,35 @@ static void on_parameters(QemuMonitor *mon, int r, const char *error, void *user
 			       domain_name(d));
 }
 
+static void setup_stream(MigrationOut *o);
+
+static void on_mirror_progress(Domain *d, uint64_t total, uint64_t done)
+{
+	MigrationOut *o = d->migration_out;
+	if (o && o->step == MIGRATE_MIRRORING)
+		job_set_progress(o->job, &(JobProgress){.total = total,
+							.processed = done,
+							.remaining = total > done ? total - done : 0});
+}
+
+/* The mirrors are in sync (the stream starts), or complete (the
+ * destination finishes), or one failed (the migration with it). */
+static void on_mirror(Domain *d, int r, const char *error)
+{
+	MigrationOut *o = d->migration_out;
+	if (!o)
+		return;
+	if (r < 0)
+		return migration_fail(o, JOB_STATE_FAILED, "%s", error);
+	if (o->cancelled && o->step == MIGRATE_MIRRORING)
+		return migration_fail(o, JOB_STATE_CANCELLED, "The migration of '%s' was cancelled",
+				      domain_name(d));
+	if (o->step == MIGRATE_MIRRORING)
+		setup_stream(o);
+	else if (o->step == MIGRATE_COMPLETING)
+		stream_sent(o);
+}
+
 static void on_connected(int result, int fd, void *userdata)
 {
 	MigrationOut *o = userdata;
@@ -422,6 +476,26 @@ static void on_connected(int result, int fd, void *userdata)
 	if (!d->monitor)
 		return migration_fail(o, JOB_STATE_FAILED, "Lost QEMU's monitor while migrating '%s'",
 				      domain_name(d));
+	if (o->n_disks > 0) {
+		o->step = MIGRATE_MIRRORING;
+		job_set_phase(o->job, "copying-disks");
+		uint64_t mirror_speed =
+			o->params.bandwidth_mibps ? bandwidth_bytes(o->params.bandwidth_mibps) : 0;
+		int k = migration_mirror_start(d, o->disks, o->n_disks, o->disks_uri,
+					       o->params.storage == MIGRATION_STORAGE_INC, mirror_speed,
+					       on_mirror, on_mirror_progress, &o->mirror);
+		if (k < 0)
+			migration_fail(o, JOB_STATE_FAILED, "Cannot copy the disks of '%s' to %s: %s",
+				       domain_name(d), o->disks_uri ?: "nowhere",
+				       k == -EINVAL ? "not a tcp:ADDRESS:PORT uri" : strerror(-k));
+		return;
+	}
+	setup_stream(o);
+}
+
+static void setup_stream(MigrationOut *o)
+{
+	Domain *d = o->d;
 	o->step = MIGRATE_SETUP;
 	uint64_t speed = o->params.bandwidth_mibps ?: domain_get_migration_max_speed(d);
 	uint64_t downtime = o->params.max_downtime_ms ?: d->migrate_downtime_ms;
@@ -451,6 +525,12 @@ static int migration_cancel(Job *j, void *userdata, ZvError *err)
 	 * finds no migration and tells it to drop its half). */
 	if (o->step == MIGRATE_PREPARING) {
 		o->cb = NULL;
+		migration_fail(o, JOB_STATE_CANCELLED, "The migration of '%s' was cancelled",
+			       domain_name(o->d));
+		return 0;
+	}
+	/* A disk copy may take long: it stops now. */
+	if (o->step == MIGRATE_MIRRORING) {
 		migration_fail(o, JOB_STATE_CANCELLED, "The migration of '%s' was cancelled",
 			       domain_name(o->d));
 		return 0;
@@ -489,10 +569,11 @@ int domain_migrate_check(Domain *d, const DomainMigrateParams *p, ZvError *err)
 		return zv_error_set(err, ZV_ERROR_BUSY, EBUSY,
 				    "Migrate is not possible now: domain '%s' is busy with a %s job",
 				    domain_name(d), job_type_to_string(job_get_type(d->job)));
-	/* Shared storage only (no copy-storage yet): what cannot move is refused here. */
+	/* What cannot move, or cannot be copied, is refused here. */
 	_cleanup_free_ size_t *copied = NULL;
 	size_t n_copied = 0;
-	return domain_def_migration_disks(d->live, MIGRATION_STORAGE_NONE, NULL, &copied, &n_copied, err);
+	return domain_def_migration_disks(d->live, p->storage, (char *const *)p->migrate_disks, &copied,
+					  &n_copied, err);
 }
 
 int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job, char **ret_xml,
@@ -518,6 +599,13 @@ int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job,
 		.resume = d->state == DOMAIN_STATE_RUNNING,
 		.stopped = d->state == DOMAIN_STATE_PAUSED,
 	};
+	o->params.migrate_disks = NULL; /* borrowed for this call */
+	k = domain_def_migration_disks(d->live, p->storage, (char *const *)p->migrate_disks, &o->disks,
+				       &o->n_disks, err);
+	if (k < 0) {
+		migration_free(o);
+		return k;
+	}
 	k = domain_begin_op(d, DOMAIN_OP_MIGRATE, NULL, NULL, err);
 	if (k < 0) {
 		migration_free(o);
@@ -537,7 +625,84 @@ int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job,
 	return 0;
 }
 
-int domain_migrate_perform(Domain *d, const char *uri, domain_migrate_fn cb, void *userdata, ZvError *err)
+typedef struct DisksQuery {
+	Registry *registry;
+	char uuid_hex[SD_ID128_STRING_MAX];
+	unsigned id;
+	domain_migrate_disks_fn cb;
+	void *userdata;
+} DisksQuery;
+
+static void on_block_nodes(QemuMonitor *mon, int r, const QemuBlockNode *nodes, size_t n, const char *error,
+			   void *userdata)
+{
+	_cleanup_free_ DisksQuery *q = userdata;
+	Domain *d = registry_find_by_uuid(q->registry, q->uuid_hex);
+	MigrationOut *o = d ? d->migration_out : NULL;
+	ZvError err = ZV_ERROR_INIT;
+	/* The migration it was for is over. */
+	if (!o || o->id != q->id)
+		return;
+	if (r < 0) {
+		int k = zv_error_set(&err, ZV_ERROR_HYPERVISOR, -r,
+				     "QEMU did not say how large the disks of '%s' are: %s", domain_name(d),
+				     error);
+		return q->cb(d, k, NULL, NULL, 0, &err, q->userdata);
+	}
+	_cleanup_free_ const char **targets = calloc(o->n_disks + 1, sizeof(*targets));
+	_cleanup_free_ uint64_t *sizes = calloc(o->n_disks + 1, sizeof(*sizes));
+	if (!targets || !sizes) {
+		int k = zv_error_set(&err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+		return q->cb(d, k, NULL, NULL, 0, &err, q->userdata);
+	}
+	for (size_t i = 0; i < o->n_disks; i++) {
+		const DiskDef *disk = &d->live->disks[o->disks[i]];
+		char storage[QEMU_NODE_NAME_MAX], format[QEMU_NODE_NAME_MAX];
+		bool found = false;
+		(void)qemu_disk_node_names(disk->info.alias, storage, format);
+		for (size_t k = 0; k < n && !found; k++)
+			if (strcmp(nodes[k].node_name, format) == 0) {
+				sizes[i] = nodes[k].virtual_size;
+				found = true;
+			}
+		if (!found) {
+			int k = zv_error_set(&err, ZV_ERROR_HYPERVISOR, ENOENT,
+					     "QEMU has no block node %s for disk '%s' of '%s'", format,
+					     disk->target, domain_name(d));
+			return q->cb(d, k, NULL, NULL, 0, &err, q->userdata);
+		}
+		targets[i] = disk->target;
+	}
+	q->cb(d, 0, targets, sizes, o->n_disks, NULL, q->userdata);
+}
+
+int domain_migrate_disks(Domain *d, domain_migrate_disks_fn cb, void *userdata, ZvError *err)
+{
+	MigrationOut *o = d->migration_out;
+	if (!o || o->step != MIGRATE_PREPARING)
+		return zv_error_set(err, ZV_ERROR_OPERATION_INVALID, EPERM,
+				    "Domain '%s' has no migration to prepare", domain_name(d));
+	if (o->n_disks == 0) {
+		cb(d, 0, NULL, NULL, 0, NULL, userdata);
+		return 0;
+	}
+	DisksQuery *q = calloc(1, sizeof(*q));
+	if (!q)
+		return zv_error_set(err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
+	*q = (DisksQuery){.registry = d->registry, .id = o->id, .cb = cb, .userdata = userdata};
+	memcpy(q->uuid_hex, d->uuid_hex, sizeof(q->uuid_hex));
+	int k = d->monitor ? qemu_monitor_query_named_block_nodes(d->monitor, on_block_nodes, q) : -ENOTCONN;
+	if (k < 0) {
+		free(q);
+		return zv_error_set(err, ZV_ERROR_HYPERVISOR, -k,
+				    "QEMU's monitor of '%s' is not reachable: %s", domain_name(d),
+				    strerror(-k));
+	}
+	return 0;
+}
+
+int domain_migrate_perform(Domain *d, const char *uri, const char *disks_uri, domain_migrate_fn cb,
+			   void *userdata, ZvError *err)
 {
 	MigrationOut *o = d->migration_out;
 	if (!o || o->step != MIGRATE_PREPARING)
@@ -545,6 +710,12 @@ int domain_migrate_perform(Domain *d, const char *uri, domain_migrate_fn cb, voi
 				    "Domain '%s' has no migration to perform", domain_name(d));
 	o->cb = cb;
 	o->userdata = userdata;
+	if (o->n_disks > 0 && !(o->disks_uri = disks_uri && *disks_uri ? strdup(disks_uri) : NULL)) {
+		migration_fail(o, JOB_STATE_FAILED,
+			       disks_uri && *disks_uri ? "Out of memory"
+						       : "The destination did not export the disks to copy");
+		return 0;
+	}
 	if (o->cancelled) {
 		migration_fail(o, JOB_STATE_CANCELLED, "The migration of '%s' was cancelled",
 			       domain_name(d));
@@ -689,6 +860,9 @@ static void on_recover_info(QemuMonitor *mon, int r, const QemuMigrationInfo *in
 		if (resume)
 			(void)qemu_monitor_cont(d->monitor, NULL);
 	}
+	/* Its disk copy, if any, ends either way: the guest is no longer
+	 * stopped for it, or the destination has it all. */
+	migration_mirror_stop_leftovers(d);
 	domain_save_intents(d);
 	domain_reattach_query_state(d);
 }
