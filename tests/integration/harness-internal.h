@@ -25,6 +25,9 @@ typedef struct HarnessHost {
 	char *run_dir;     /* the daemon's RunDir */
 	char *daemon_log;  /* LogTarget */
 	char *daemon_conf;
+	/* The daemon's own view of a directory (another host's disk):
+	 * mount_src bind-mounted over mount_dst in its mount namespace. */
+	char *mount_src, *mount_dst;
 	pid_t dbus_pid;
 	pid_t polkit_pid;
 	pid_t daemon_pid;

@@ -226,6 +226,17 @@ void harness_peer_dump_logs(void)
 	fprintf(stderr, "---- end of the peer's logs ----\n");
 }
 
+int harness_peer_own_dir(const char *own, const char *over)
+{
+	free(P.mount_src);
+	free(P.mount_dst);
+	P.mount_src = own ? strdup(own) : NULL;
+	P.mount_dst = over ? strdup(over) : NULL;
+	if ((own && !P.mount_src) || (over && !P.mount_dst))
+		return -ENOMEM;
+	return 0;
+}
+
 const char *harness_peer_dir(void)
 {
 	return P.dir;

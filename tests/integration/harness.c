@@ -512,6 +512,9 @@ typedef struct SpawnOptions {
 	/* DBUS_SYSTEM_BUS_ADDRESS for the program, when not the harness's:
 	 * polkitd and zvirtd find their system bus there. */
 	const char *bus_address;
+	/* A directory of its own: src bind-mounted over dst in a mount
+	 * namespace of its own (NULL: the harness's view). */
+	const char *mount_src, *mount_dst;
 } SpawnOptions;
 
 static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
@@ -546,6 +549,13 @@ static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
 			_exit(127);
 		if (o->bus_address && setenv("DBUS_SYSTEM_BUS_ADDRESS", o->bus_address, 1) < 0)
 			_exit(127);
+		if (o->mount_src &&
+		    (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		     mount(o->mount_src, o->mount_dst, NULL, MS_BIND, NULL) < 0)) {
+			fprintf(stderr, "harness: bind-mounting %s over %s: %m\n", o->mount_src,
+				o->mount_dst);
+			_exit(127);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "harness: exec %s: %m\n", argv[0]);
 		_exit(127);
@@ -1360,6 +1370,9 @@ int harness_run_tests(const char *group, const struct CMUnitTest *tests, size_t 
 		harness_teardown();
 		return 1;
 	}
+	/* ZVIRT_TEST_FILTER=test_name (cmocka's pattern): one test by hand. */
+	if (getenv("ZVIRT_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("ZVIRT_TEST_FILTER"));
 	failed = _cmocka_run_group_tests(group, tests, n_tests, NULL, NULL);
 	/* The last daemon's exit is where ASan's leak check and valgrind
 	 * report: an unclean one fails the program even if every test passed.
@@ -1433,8 +1446,12 @@ int host_start_daemon(HarnessHost *h)
 	argv[n] = NULL;
 	/* SIGTERM is the clean stop: guests keep running, as after a crash of
 	 * the harness they must not (kill_guests in the signal handler). */
-	SpawnOptions o = {
-		.log_path = log, .keep_fd = -1, .death_signal = SIGTERM, .bus_address = h->bus_address};
+	SpawnOptions o = {.log_path = log,
+			  .keep_fd = -1,
+			  .death_signal = SIGTERM,
+			  .bus_address = h->bus_address,
+			  .mount_src = h->mount_src,
+			  .mount_dst = h->mount_dst};
 	h->daemon_status = -1;
 	r = spawn(argv, &o, &h->daemon_pid);
 	if (r < 0) {

@@ -330,6 +330,10 @@ sd_bus *harness_peer_bus(void);
 
 /* As harness_start_daemon() and the others, on the peer. */
 int harness_peer_start_daemon(void);
+/* From the peer daemon's next start on, it (and its QEMUs) sees the
+ * directory own where over is, as another host has its own disks at
+ * the same paths; NULL, NULL: the harness's view again. */
+int harness_peer_own_dir(const char *own, const char *over);
 int harness_peer_stop_daemon(void);
 int harness_peer_kill_daemon(void);
 pid_t harness_peer_daemon_pid(void);

@@ -841,6 +841,205 @@ static void test_source_daemon_killed_stopped(void **state)
 	destroy_undefine(path);
 }
 
+/* --- copy-storage ---------------------------------------------------------- */
+
+static const char *const copy_disks[] = {"vdb", "vdc", NULL};
+
+/* Migrate with copy-storage-all of the disks named (a strv), as far as
+ * the call: the job, or NULL with the error expected. */
+static char *migrate_copying(const char *path, const char *const *disks, uint64_t bandwidth,
+			     const char *expected_error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	assert_true(sd_bus_message_new_method_call(harness_bus(), &m, ZVIRT_BUS_NAME, path,
+						   ZVIRT_DOMAIN_IFACE, "Migrate") >= 0);
+	assert_true(sd_bus_message_append(m, "s", harness_peer_bus_address()) >= 0);
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}{sv}", "live", "b", 1, "copy-storage-all", "b", 1) >= 0);
+	if (bandwidth > 0)
+		assert_true(sd_bus_message_append(m, "{sv}", "bandwidth-MiBps", "t", bandwidth) >= 0);
+	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
+	assert_true(sd_bus_message_append(m, "s", "migrate-disks") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'v', "as") >= 0);
+	assert_true(sd_bus_message_append_strv(m, (char **)disks) >= 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(sd_bus_message_close_container(m) >= 0);
+	int r = sd_bus_call(harness_bus(), m, 0, &error, &reply);
+	if (expected_error) {
+		assert_true(r < 0);
+		assert_string_equal(error.name, expected_error);
+		return NULL;
+	}
+	if (r < 0)
+		fail_msg("Migrate with copy-storage-all: %s: %s", error.name, error.message);
+	const char *job;
+	assert_true(sd_bus_message_read(reply, "o", &job) >= 0);
+	return strdup(job);
+}
+
+/* The guest's block device name of the disk at that ccw address. */
+static char *guest_disk(const char *pty, const char *ccw)
+{
+	/* fe.0.0001 → 0.0.0001 */
+	_cleanup_free_ char *busid = NULL;
+	assert_true(asprintf(&busid, "0.0.%s", strrchr(ccw, '.') + 1) > 0);
+	return harness_wait_guest_block(pty, busid, true);
+}
+
+static char *disk_ccw(const char *path, const char *target, bool peer)
+{
+	_cleanup_free_ char *disk = NULL;
+	assert_true(asprintf(&disk, "%s/disk/%s", path, target) > 0);
+	return peer ? harness_peer_get_string(disk, "org.zvirt1.Disk", "CcwAddress")
+		    : harness_get_string(disk, "org.zvirt1.Disk", "CcwAddress");
+}
+
+static void expect_read(const char *pty, const char *name, size_t n, const char *expected)
+{
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	assert_true(asprintf(&cmd, "blkread %s %zu", name, n) > 0);
+	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
+	if (!strstr(out, expected))
+		fail_msg("blkread %s: '%s', expected '%s'", name, out, expected);
+}
+
+/* The seed's disk migration: a qcow2 disk whose image the destination
+ * has already (qemu-img create, of the same size) and a raw disk whose
+ * image it creates, copied while the guest runs, with what the guest
+ * wrote; the destination has its own disks at the same paths (its own
+ * mount namespace). What cannot be copied is refused, an image of
+ * another size fails the migration, and the guest runs on here. */
+static void test_copy_storage(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	const char *tmp = harness_tmpdir();
+	_cleanup_free_ char *images = NULL, *own = NULL, *devices = NULL;
+	assert_true(asprintf(&images, "%s/copy-images", tmp) > 0);
+	assert_true(asprintf(&own, "%s/copy-images-peer", tmp) > 0);
+	harness_sh("mkdir -p '%s' '%s' && chmod 755 '%s' '%s'", images, own, images, own);
+	harness_sh("qemu-img create -q -f qcow2 '%s/vdb.qcow2' 64M && "
+		   "qemu-io -f qcow2 -c 'write -P 0x5a 0 4M' -c 'write -P 0xa5 40M 1M' '%s/vdb.qcow2' "
+		   ">/dev/null",
+		   images, images);
+	harness_sh("truncate -s 16M '%s/vdc.raw' && truncate -s 1M '%s/copy-ro.raw'", images, tmp);
+	/* The destination's qcow2 image, but too small at first. */
+	harness_sh("qemu-img create -q -f qcow2 '%s/vdb.qcow2' 32M", own);
+	assert_int_equal(harness_peer_own_dir(own, images), 0);
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			     "<source file='%s/vdb.qcow2'/><target dev='vdb' bus='virtio'/></disk>\n"
+			     "    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s/vdc.raw'/><target dev='vdc' bus='virtio'/></disk>\n"
+			     "    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+			     "<source file='%s/copy-ro.raw'/><target dev='vdd' "
+			     "bus='virtio'/><readonly/></disk>\n",
+			     images, images, tmp) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("mig-copy", devices);
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "mig-copy");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	_cleanup_free_ char *vdc_ccw = disk_ccw(path, "vdc", false);
+	_cleanup_free_ char *vdc = guest_disk(pty, vdc_ccw);
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	assert_true(asprintf(&cmd, "blkwrite %s ZVIRT-RAW-GUEST", vdc) > 0);
+	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
+	assert_non_null(strstr(out, "wrote "));
+	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+
+	/* Refused before anything begins. */
+	harness_expect_error(ZVIRT_ERROR("InvalidArgument"), path, ZVIRT_DOMAIN_IFACE, "Migrate", "sa{sv}",
+			     harness_peer_bus_address(), 2, "copy-storage-all", "b", 1, "copy-storage-inc",
+			     "b", 1);
+	static const char *const ro[] = {"vdd", NULL}, *const unknown[] = {"vdx", NULL};
+	free(migrate_copying(path, ro, 0, ZVIRT_ERROR("OperationInvalid")));
+	free(migrate_copying(path, unknown, 0, ZVIRT_ERROR("InvalidArgument")));
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	assert_true(sd_bus_message_new_method_call(harness_bus(), &m, ZVIRT_BUS_NAME, path,
+						   ZVIRT_DOMAIN_IFACE, "Migrate") >= 0);
+	assert_true(sd_bus_message_append(m, "s", harness_peer_bus_address()) >= 0);
+	assert_true(sd_bus_message_append(m, "a{sv}", 1, "migrate-disks", "as", 1, "vdb") >= 0);
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	assert_true(sd_bus_call(harness_bus(), m, 0, &e, NULL) < 0);
+	assert_string_equal(e.name, ZVIRT_ERROR("InvalidArgument"));
+
+	/* The destination's image is smaller: refused there, nothing made. */
+	size_t mark = harness_signal_mark();
+	_cleanup_free_ char *job = migrate_copying(path, copy_disks, 0, NULL);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	assert_string_equal(final, "failed");
+	_cleanup_free_ char *why = harness_get_string(job, JOB_IFACE, "Error");
+	if (!strstr(why, "same size"))
+		fail_msg("the job failed for another reason: %s", why);
+	assert_stayed(path, "mig-copy", seq);
+	harness_sh("test ! -e '%s/vdc.raw'", own);
+
+	/* The right size, but 1 MiB/s: cancelled while the disks copy; the
+	 * image made there goes, and nothing of the copy stays here. */
+	harness_sh("rm '%s/vdb.qcow2' && qemu-img create -q -f qcow2 '%s/vdb.qcow2' 64M", own, own);
+	mark = harness_signal_mark();
+	free(job);
+	job = migrate_copying(path, copy_disks, 1, NULL);
+	bool copying = false;
+	for (int i = 0; i < 300 && !copying; i++) {
+		_cleanup_free_ char *phase = harness_get_string(job, JOB_IFACE, "Phase");
+		copying = strcmp(phase, "copying-disks") == 0 &&
+			  harness_get_u64(job, JOB_IFACE, "DataProcessed") > 0;
+		if (!copying)
+			usleep(20000);
+	}
+	assert_true(copying);
+	assert_true(harness_get_u64(job, JOB_IFACE, "DataTotal") >= (64u << 20));
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "AbortJob", "a{sv}", 0));
+	free(final);
+	final = wait_job(job, mark);
+	assert_string_equal(final, "cancelled");
+	assert_stayed(path, "mig-copy", seq);
+	peer_wait_gone("mig-copy");
+	/* The removal runs on the destination's worker, after QEMU is gone. */
+	_cleanup_free_ char *made = NULL;
+	assert_true(asprintf(&made, "%s/vdc.raw", own) > 0);
+	for (int i = 0; i < 100 && access(made, F_OK) == 0; i++)
+		usleep(20000);
+	harness_sh("test ! -e '%s/vdc.raw'", own);
+
+	/* Copied, and the guest reads there what it wrote here. */
+	mark = harness_signal_mark();
+	size_t pmark = harness_peer_signal_mark();
+	free(job);
+	job = migrate_copying(path, copy_disks, 0, NULL);
+	free(final);
+	final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-copy");
+	assert_non_null(ppath);
+	assert_non_null(harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
+						 10000));
+	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
+	_cleanup_free_ char *pvdb_ccw = disk_ccw(ppath, "vdb", true),
+			    *pvdc_ccw = disk_ccw(ppath, "vdc", true);
+	_cleanup_free_ char *pvdb = guest_disk(ppty, pvdb_ccw), *pvdc = guest_disk(ppty, pvdc_ccw);
+	expect_read(ppty, pvdb, 8, "read ZZZZZZZZ");
+	expect_read(ppty, pvdc, 15, "read ZVIRT-RAW-GUEST");
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	peer_wait_gone("mig-copy");
+	/* Block for block: the guest wrote nothing after it moved. */
+	harness_sh("qemu-img compare -q '%s/vdb.qcow2' '%s/vdb.qcow2' && cmp -s '%s/vdc.raw' '%s/vdc.raw'",
+		   images, own, images, own);
+	harness_undefine(path);
+	assert_int_equal(harness_peer_own_dir(NULL, NULL), 0);
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +1057,7 @@ int main(void)
 		cmocka_unit_test(test_auto_converge),
 		cmocka_unit_test(test_source_daemon_killed),
 		cmocka_unit_test(test_source_daemon_killed_stopped),
+		cmocka_unit_test(test_copy_storage),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }
