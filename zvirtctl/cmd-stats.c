@@ -10,14 +10,11 @@
 
 #include "call.h"
 #include "command.h"
-#include "connection.h"
 #include "dict-json.h"
-#include "domain-info.h"
+#include "domain-call.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-static const Command *command(const char *name);
 
 /* GetStats into a JSON object: each key with its value as its type says. */
 static int stats_json(Ctl *ctl, const char *path, json_object **ret, sd_bus_error *error)
@@ -47,56 +44,38 @@ static int64_t stat_count(json_object *stats, const char *key)
 }
 
 /* Parses DOMAIN, connects, reads name and statistics. -1 or the exit code. */
-static int domain_stats(Ctl *ctl, const Command *cmd, int argc, char **argv, DomainInfo *ret_info,
+static int domain_stats(Ctl *ctl, const char *name, int argc, char **argv, DomainCall *dc,
 			json_object **ret_stats)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
-	};
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
+	dc->cmd = command_find(stats_commands, name);
+	r = domain_call_parse(ctl, dc, argc, argv);
 	if (r >= 0)
 		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, ret_info, &error);
-	if (r >= 0)
-		r = stats_json(ctl, path, ret_stats, &error);
+	r = stats_json(ctl, dc->info.path, ret_stats, &error);
 	return r < 0 ? error_report(&error, r) : -1;
 }
 
 static int run_domstats(Ctl *ctl, int argc, char **argv)
 {
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domstats"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domstats", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "name", json_object_new_string(info.name));
+			json_object_object_add(doc, "name", json_object_new_string(dc.info.name));
 			json_object_object_add(doc, "stats", TAKE_PTR(stats));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	/* virsh's layout, in the daemon's order; sizes are bytes (virsh: KiB). */
-	printf("Domain: '%s'\n", info.name);
+	printf("Domain: '%s'\n", dc.info.name);
 	json_object_object_foreach(stats, key, value)
 		printf("  %s=%s\n", key, json_object_get_string(value));
 	putchar('\n');
@@ -106,9 +85,9 @@ static int run_domstats(Ctl *ctl, int argc, char **argv)
 static int run_domblklist(Ctl *ctl, int argc, char **argv)
 {
 	static const char *const header[] = {"Target", "Source"};
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domblklist"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domblklist", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
@@ -129,7 +108,7 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 			json_object_object_add(doc, "disks", arr);
 		else
 			json_object_put(arr);
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	_cleanup_(table_freep) Table *t = table_new(2, header);
 	for (unsigned i = 0; t && i < n; i++) {
@@ -138,20 +117,16 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
-	if (!t)
-		return error_report(NULL, -ENOMEM);
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
 static int run_domiflist(Ctl *ctl, int argc, char **argv)
 {
 	static const char *const header[] = {"Interface", "Type", "Source", "Model", "MAC"};
 	static const char *const fields[] = {"name", "type", "source", "model", "mac"};
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domiflist"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domiflist", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
@@ -173,7 +148,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 			json_object_object_add(doc, "interfaces", arr);
 		else
 			json_object_put(arr);
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	_cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(header), header);
 	for (unsigned i = 0; t && i < n; i++) {
@@ -185,11 +160,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
-	if (!t)
-		return error_report(NULL, -ENOMEM);
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
 const Command stats_commands[] = {
@@ -199,11 +170,3 @@ const Command stats_commands[] = {
 	{"domiflist", run_domiflist, "DOMAIN", "the domain's network interfaces"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = stats_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}
