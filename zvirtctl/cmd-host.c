@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The host's commands: iface-list (Host.ListNetworkLinks). */
+/* The host's network link commands: iface-list, iface-start,
+ * iface-destroy, iface-undefine, iface-set-qlen, iface-bond, iface-vlan. */
 
 #include <errno.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "call.h"
 #include "dict-json.h"
 #include "domain-call.h"
 #include "errors.h"
@@ -147,6 +149,86 @@ static int run_iface_set_qlen(Ctl *ctl, int argc, char **argv)
 	return print_link(ctl, dc.pos[0], "qlen", json_object_new_int64((int64_t)value), NULL);
 }
 
+static int option_miimon(sd_bus_message *m, const DomainCall *dc)
+{
+	const char *v = domain_call_value(dc, "miimon");
+	return v ? call_option_u32(m, "miimon", (uint32_t)dc->numbers[1]) : 0;
+}
+
+/* iface-bond NAME [SLAVE...]: Host.CreateBond (virsh defines a bond with
+ * iface-define's XML; here its options are the kernel's). */
+static int run_iface_bond(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {
+		{"mode", "mode", 's'},
+		{"miimon", NULL, 't'},
+		{"fail-over-mac", "fail_over_mac", 's'},
+		{},
+	};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("iface-bond", .flags = flags, .n_min = 1, .n_max = 64);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	const char *name;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	if (dc.values[1] && dc.numbers[1] > UINT32_MAX)
+		return error_usage(dc.cmd, "--miimon %s is out of range", dc.values[1]);
+	/* The slaves are an array: built here, the options as for every call. */
+	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "CreateBond", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", dc.pos[0]);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(m, dc.pos + 1);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = domain_call_append_flags(m, &dc);
+	if (r >= 0)
+		r = option_miimon(m, &dc);
+	if (r >= 0)
+		r = call_run(ctl, m, &error, &reply);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "s", &name);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json)
+		return print_link(ctl, name, "created", json_object_new_boolean(true), NULL);
+	printf("Bond %s created\n\n", name);
+	return ZVIRTCTL_EXIT_OK;
+}
+
+/* iface-vlan LINK ID [--name NAME]: Host.CreateVlan. */
+static int run_iface_vlan(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {{"name", "name", 's'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("iface-vlan", .flags = flags, .n_min = 2, .n_max = 2);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *name;
+	unsigned long id;
+	char *end;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	id = strtoul(dc.pos[1], &end, 10);
+	if (*end || end == dc.pos[1] || id > UINT16_MAX)
+		return error_usage(dc.cmd, "'%s' is not a VLAN id", dc.pos[1]);
+	r = domain_call(ctl, &dc, "CreateVlan", &reply, "sq", dc.pos[0], (uint16_t)id);
+	if (r >= 0)
+		return r;
+	r = sd_bus_message_read(reply, "s", &name);
+	if (r < 0)
+		return error_report(NULL, r);
+	if (ctl->json)
+		return print_link(ctl, name, "created", json_object_new_boolean(true), NULL);
+	printf("VLAN %s created\n\n", name);
+	return ZVIRTCTL_EXIT_OK;
+}
+
 const Command host_commands[] = {
 	{"iface-list", run_iface_list, "[--all | --inactive]",
 	 "the host's network links (the up ones unless told otherwise)"},
@@ -155,5 +237,10 @@ const Command host_commands[] = {
 	{"iface-undefine", run_iface_undefine, "NAME",
 	 "delete a virtual host link (a bond, a VLAN, a veth)"},
 	{"iface-set-qlen", run_iface_set_qlen, "NAME QLEN", "set a host link's transmit queue length"},
+	{"iface-bond", run_iface_bond,
+	 "NAME [SLAVE...] [--mode MODE] [--miimon MS] [--fail-over-mac none|active|follow]",
+	 "create a bond of host links (left down: iface-start brings it up)"},
+	{"iface-vlan", run_iface_vlan, "LINK ID [--name NAME]",
+	 "create an 802.1Q VLAN on a host link (LINK.ID unless named)"},
 	{},
 };

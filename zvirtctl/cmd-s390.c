@@ -288,6 +288,39 @@ static int run_zfcp_port_rescan(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* chzdev qeth ID -e|-d: Host.SetQethOnline (s390-tools' chzdev of a qeth group). */
+static int run_chzdev(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {{"online", NULL, 'b'}, {"offline", NULL, 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("chzdev", .flags = flags, .n_min = 2, .n_max = 2);
+	int r;
+
+	short_online_options(argc, argv);
+	r = domain_call_parse(ctl, &dc, argc, argv);
+	if (r >= 0)
+		return r;
+	if (strcmp(dc.pos[0], "qeth") != 0)
+		return error_usage(dc.cmd, "'%s': the device type is qeth (chccwdev sets ccw devices)",
+				   dc.pos[0]);
+	bool online = domain_call_has(&dc, "online");
+	if (online == domain_call_has(&dc, "offline"))
+		return error_usage(dc.cmd, "one of -e/--online and -d/--offline is needed");
+	r = domain_call(ctl, &dc, "SetQethOnline", NULL, "sb", dc.pos[1], (int)online);
+	if (r >= 0)
+		return r;
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "id", json_object_new_string(dc.pos[1]));
+			json_object_object_add(doc, "online", json_object_new_boolean(online));
+		}
+		return command_print_json(doc);
+	}
+	printf("QETH device %s %s\n", dc.pos[1], online ? "configured" : "deconfigured");
+	return ZVIRTCTL_EXIT_OK;
+}
+
 /* znetconf -u | -c | -a BUSID [-o KEY=VALUE]... [--offline] | -r ID */
 static int run_znetconf(Ctl *ctl, int argc, char **argv)
 {
@@ -455,5 +488,7 @@ const Command s390_commands[] = {
 	 "ID}",
 	 "the host's OSA/HiperSockets (qeth) devices: list, configure, remove"},
 	{"zfcp-port-rescan", run_zfcp_port_rescan, "BUSID", "look for the FCP device's remote ports again"},
+	{"chzdev", run_chzdev, "qeth ID {-e | -d}",
+	 "set a configured qeth device (its group) online or offline"},
 	{},
 };

@@ -163,10 +163,58 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 	return command_print_table(t);
 }
 
+/* domblkinfo DOMAIN TARGET: the sizes of block.<n> (in every state,
+ * where Disk.GetStats has them only while the domain runs). */
+static int run_domblkinfo(Ctl *ctl, int argc, char **argv)
+{
+	static const char *const fields[] = {"capacity", "allocation", "physical"};
+	static const char *const labels[] = {"Capacity:", "Allocation:", "Physical:"};
+	_cleanup_(domain_call_done) DomainCall dc = {.n_min = 1, .n_max = 1};
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r = domain_stats(ctl, "domblkinfo", argc, argv, &dc, &stats);
+
+	if (r >= 0)
+		return r;
+	const char *target = dc.pos[0];
+	unsigned n = (unsigned)stat_count(stats, "block.count"), i;
+	for (i = 0; i < n; i++) {
+		const char *name = stat_string(stats, "block", i, "name");
+		if (name && strcmp(name, target) == 0)
+			break;
+	}
+	if (i == n) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		sd_bus_error_setf(&error, "org.zvirt1.Error.NoSuchDevice", "The domain has no disk '%s'",
+				  target);
+		return error_report(&error, -ENODEV);
+	}
+	/* An empty drive has no sizes: 0, as virsh shows it. */
+	uint64_t values[ELEMENTSOF(fields)];
+	for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
+		const char *v = stat_string(stats, "block", i, fields[f]);
+		values[f] = v ? strtoull(v, NULL, 10) : 0;
+	}
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "device", json_object_new_string(target));
+			for (size_t f = 0; f < ELEMENTSOF(fields); f++)
+				json_object_object_add(doc, fields[f], json_object_new_uint64(values[f]));
+		}
+		return command_print_json(doc);
+	}
+	for (size_t f = 0; f < ELEMENTSOF(fields); f++)
+		output_field(labels[f], "%" PRIu64, values[f]);
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
 const Command stats_commands[] = {
 	{"domstats", run_domstats, "DOMAIN",
 	 "the domain's statistics, libvirt's domstats keys (sizes in bytes)"},
 	{"domblklist", run_domblklist, "DOMAIN", "the domain's disks: target and source"},
 	{"domiflist", run_domiflist, "DOMAIN", "the domain's network interfaces"},
+	{"domblkinfo", run_domblkinfo, "DOMAIN TARGET",
+	 "a disk's sizes: capacity, allocation, physical (bytes)"},
 	{},
 };

@@ -116,7 +116,7 @@ int domain_call_parse(Ctl *ctl, DomainCall *dc, int argc, char **argv)
 	return r < 0 ? error_report(&error, r) : -1;
 }
 
-static int append_flags(sd_bus_message *m, const DomainCall *dc)
+int domain_call_append_flags(sd_bus_message *m, const DomainCall *dc)
 {
 	int r = 0;
 
@@ -158,7 +158,7 @@ static int method_v(Ctl *ctl, const DomainCall *dc, const char *path, const char
 	if (r >= 0)
 		r = call_options_open(m);
 	if (r >= 0)
-		r = append_flags(m, dc);
+		r = domain_call_append_flags(m, dc);
 	if (r >= 0 && extra)
 		r = extra(m, dc);
 	if (r < 0)

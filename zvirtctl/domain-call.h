@@ -57,6 +57,9 @@ int domain_call_parse(Ctl *ctl, DomainCall *dc, int argc, char **argv);
 int domain_call_method(Ctl *ctl, const DomainCall *dc, const char *path, const char *iface,
 		       const char *method, int (*extra)(sd_bus_message *m, const DomainCall *dc),
 		       sd_bus_error *error, sd_bus_message **reply, const char *types, ...);
+/* The table's options that were given, into an open a{sv} (for a call
+ * built by hand: arguments domain_call_method cannot pass). */
+int domain_call_append_flags(sd_bus_message *m, const DomainCall *dc);
 /* The same on dc's object, with its failure printed: -1 or the exit code. */
 int domain_call(Ctl *ctl, const DomainCall *dc, const char *method, sd_bus_message **reply,
 		const char *types, ...);

@@ -47,3 +47,6 @@ extern const Command migrate_commands[];
 extern const Command host_commands[];
 extern const Command s390_commands[];
 extern const Command event_commands[];
+extern const Command interface_commands[];
+extern const Command disk_commands[];
+extern const Command daemon_commands[];

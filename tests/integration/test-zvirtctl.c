@@ -118,6 +118,30 @@ static void test_host_commands(void **state)
 	json_object *e = parse_json(ej);
 	assert_int_equal(json_object_array_length(member(e, "domains")), 0);
 	json_object_put(e);
+
+	/* daemon-reload: taken; a bad drop-in refused, naming it; nobody refused. */
+	_cleanup_free_ char *reload = OK("daemon-reload");
+	assert_string_equal(reload, "");
+	_cleanup_free_ char *dir = NULL, *dropin = NULL;
+	assert_true(asprintf(&dir, "%s/zvirtd.conf.d", harness_tmpdir()) > 0);
+	assert_true(asprintf(&dropin, "%s/99-zvirtctl.conf", dir) > 0);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	harness_write_file(dropin, "[Daemon]\nLogLevel=chatty\n");
+	{
+		_cleanup_(run_done) Run bad = CTL("daemon-reload");
+		expect_fail(&bad, EXIT_INVALID, "org.zvirt1.Error.InvalidArgument");
+		assert_contains(bad.err, "99-zvirtctl.conf");
+	}
+	assert_return_code(unlink(dropin), 0);
+	{
+		_cleanup_(run_done) Run refused = CTL_NOBODY("daemon-reload");
+		expect_fail(&refused, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *rj = OK("daemon-reload", "--json");
+	json_object *ro = parse_json(rj);
+	assert_true(json_object_get_boolean(member(ro, "reloaded")));
+	json_object_put(ro);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "daemon-reload", "now");
 }
 
 /* ---- a defined domain ---- */
