@@ -932,6 +932,48 @@ static void test_devices(void **state)
 	assert_contains(bl5, iso);
 	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "attach-device", "zc-devs",
 		    cd_file, "--force");
+
+	/* detach-device-alias: a host device (HostDevice.Detach) and the CD
+	 * drive (Disk.Detach), by their user aliases. */
+	_cleanup_free_ char *hd_file =
+		write_tmp("zc-hostdev.xml",
+			  "<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host3'/>"
+			  "<address bus='0' target='8' unit='0'/></source><alias name='ua-tape'/>"
+			  "</hostdev>\n");
+	_cleanup_free_ char *ah = OK("attach-device", "zc-devs", hd_file, "--config");
+	_cleanup_free_ char *dumped = OK("dumpxml", "zc-devs");
+	assert_contains(dumped, "<alias name='ua-tape'/>");
+	{
+		_cleanup_(run_done) Run r =
+			CTL_NOBODY("detach-device-alias", "zc-devs", "ua-tape", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *da = OK("detach-device-alias", "zc-devs", "ua-tape", "--config");
+	assert_string_equal(da, "Device detach request sent successfully\n\n");
+	_cleanup_free_ char *dumped2 = OK("dumpxml", "zc-devs");
+	if (strstr(dumped2, "<hostdev"))
+		fail_msg("the host device is still there:\n%s", dumped2);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "detach-device-alias", "zc-devs",
+		    "ua-tape", "--config");
+	_cleanup_free_ char *cd_alias = NULL;
+	assert_true(asprintf(&cd_alias,
+			     "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/><alias "
+			     "name='ua-cd'/></disk>\n",
+			     iso) > 0);
+	_cleanup_free_ char *cd_alias_file = write_tmp("zc-cd-alias.xml", cd_alias);
+	_cleanup_free_ char *up2 = OK("update-device", "zc-devs", cd_alias_file, "--config");
+	_cleanup_free_ char *daj = OK("detach-device-alias", "zc-devs", "ua-cd", "--config", "--json");
+	json_object *dao = parse_json(daj);
+	assert_string_equal(member_string(dao, "alias"), "ua-cd");
+	const char *dev_path = member_string(dao, "device");
+	assert_true(strlen(dev_path) > 9 && strcmp(dev_path + strlen(dev_path) - 9, "/disk/sda") == 0);
+	json_object_put(dao);
+	_cleanup_free_ char *bl6 = OK("domblklist", "zc-devs");
+	if (strstr(bl6, "sda"))
+		fail_msg("sda is still there:\n%s", bl6);
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "detach-device-alias", "zc-nosuch",
+		    "ua-cd");
 	_cleanup_free_ char *u = OK("undefine", "zc-devs");
 }
 
