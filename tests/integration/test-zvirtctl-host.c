@@ -526,7 +526,8 @@ static void test_guest_nic_and_disk(void **state)
 	assert_string_equal(member_string(gj, "state"), "up");
 	json_object_put(gj);
 
-	/* detach-disk: from the definition (a live one would wait for the guest). */
+	/* detach-disk: from the definition, then live (QEMU unplugs a ccw
+	 * device without the guest). */
 	{
 		_cleanup_(run_done) Run r = CTL_NOBODY("detach-disk", "zc-nic", "vda", "--config");
 		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
@@ -538,12 +539,64 @@ static void test_guest_nic_and_disk(void **state)
 	_cleanup_free_ char *inactive2 = OK("dumpxml", "zc-nic", "--inactive");
 	if (strstr(inactive2, "<target dev='vda'"))
 		fail_msg("vda is still in the definition:\n%s", inactive2);
+	_cleanup_free_ char *dl = OK("detach-disk", "zc-nic", "vda", "--live");
+	_cleanup_free_ char *bl_live = OK("domblklist", "zc-nic");
+	if (strstr(bl_live, "vda"))
+		fail_msg("vda still runs:\n%s", bl_live);
 	_cleanup_free_ char *ds = OK("destroy", "zc-nic");
 	_cleanup_free_ char *bl = OK("domblklist", "zc-nic");
 	if (strstr(bl, "vda"))
 		fail_msg("vda is back:\n%s", bl);
 	_cleanup_free_ char *un = OK("undefine", "zc-nic");
 	harness_sh("ip link delete zcbr0");
+}
+
+/* event --event device-removal-failed: the daemon told to miss QEMU's
+ * DEVICE_DELETED (a guest that never lets go), a live detach-disk ends
+ * with Timeout after 5 s, the disk stays, and the event says which. */
+static void test_device_removal_failed(void **state)
+{
+	_cleanup_free_ char *disk = write_tmp("zc-rm-disk.img", "");
+	_cleanup_free_ char *devices = NULL;
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'>\n"
+			     "      <driver name='qemu' type='raw'/>\n"
+			     "      <source file='%s'/>\n"
+			     "      <target dev='vda' bus='virtio'/>\n"
+			     "    </disk>\n",
+			     disk) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-rm", devices);
+	_cleanup_free_ char *file = write_tmp("zc-rm.xml", xml);
+	_cleanup_free_ char *d = OK("define", file);
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_FAIL", "detach-device-deleted", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_FAIL"), 0);
+	_cleanup_free_ char *st = OK("start", "zc-rm", "--paused");
+	{
+		_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon = monitor_open(
+			"type='method_call',interface='org.freedesktop.DBus',member='AddMatch'");
+		Listener ev = listen_start("event-removal",
+					   (const char *const[]){"event", "--domain", "zc-rm", "--event",
+								 "device-removal-failed", "--timeout", "60",
+								 NULL});
+		monitor_wait_member(mon, "DeviceRemovalFailed");
+		_cleanup_(run_done) Run r = CTL("detach-disk", "zc-rm", "vda");
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.zvirt1.Error.Timeout");
+		_cleanup_(run_done) Run e = listen_end(&ev, false);
+		assert_int_equal(e.code, 0);
+		if (strncmp(e.out, "event 'device-removal-failed' for domain 'zc-rm': vda: ", 55) != 0)
+			fail_msg("not the event: %s%s", e.out, e.err);
+		assert_contains(e.out, "\nevents received: 1\n");
+	}
+	_cleanup_free_ char *still = OK("domblklist", "zc-rm");
+	assert_contains(still, " vda ");
+	_cleanup_free_ char *types = OK("event", "--list");
+	assert_contains(types, "device-removal-failed ");
+	_cleanup_free_ char *ds = OK("destroy", "zc-rm");
+	assert_int_equal(harness_restart_daemon(), 0);
+	_cleanup_free_ char *un = OK("undefine", "zc-rm");
 }
 
 int main(void)
@@ -566,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_znetconf),
 		cmocka_unit_test(test_guest_nic_and_disk),
+		cmocka_unit_test(test_device_removal_failed),
 	};
 	return harness_main("zvirtctl-host", tests, 0);
 }

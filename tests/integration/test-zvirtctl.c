@@ -455,28 +455,6 @@ static void test_errors(void **state)
 /* A monitor connection on the bus: it sees every AddMatch, so a test
  * knows when `zvirtctl event` listens (its match is in place once the
  * bus has read the call, and the bus serves one message at a time). */
-static sd_bus *monitor_open(const char *rule)
-{
-	sd_bus *bus = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-	assert_return_code(sd_bus_new(&bus), 0);
-	assert_return_code(sd_bus_set_address(bus, address()), 0);
-	assert_return_code(sd_bus_set_bus_client(bus, true), 0);
-	assert_return_code(sd_bus_set_monitor(bus, true), 0);
-	assert_return_code(sd_bus_start(bus), 0);
-	assert_return_code(
-		sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					       "org.freedesktop.DBus.Monitoring", "BecomeMonitor"),
-		0);
-	assert_return_code(sd_bus_message_append(m, "as", 1, rule), 0);
-	assert_return_code(sd_bus_message_append(m, "u", 0), 0);
-	if (sd_bus_call(bus, m, 0, &error, NULL) < 0)
-		fail_msg("BecomeMonitor: %s: %s", error.name, error.message);
-	return bus;
-}
-
 /* Waits until n_state AddMatch calls for DomainStateChanged and n_crash
  * for Crashed went to the bus, in whatever order the listeners send them. */
 static void monitor_wait_matches(sd_bus *bus, unsigned n_state, unsigned n_crash)
@@ -502,33 +480,6 @@ static void monitor_wait_matches(sd_bus *bus, unsigned n_state, unsigned n_crash
 				 crash, n_crash);
 		(void)sd_bus_wait(bus, 1000 * 1000);
 	}
-}
-
-typedef struct Listener {
-	pid_t pid;
-	int out;
-	int err;
-} Listener;
-
-static Listener listen_start(const char *name, const char *const *argv)
-{
-	_cleanup_free_ char *out = NULL, *err = NULL;
-	assert_true(asprintf(&out, "%s.out", name) > 0 && asprintf(&err, "%s.err", name) > 0);
-	Listener l = {.out = open_capture(out), .err = open_capture(err)};
-	l.pid = spawn(false, true, l.out, l.err, argv);
-	return l;
-}
-
-static Run listen_end(Listener *l, bool stop)
-{
-	if (stop)
-		assert_return_code(kill(l->pid, SIGTERM), 0);
-	Run r = {.code = wait_exit(l->pid, 30000)};
-	r.out = read_capture(l->out);
-	r.err = read_capture(l->err);
-	close(l->out);
-	close(l->err);
-	return r;
 }
 
 /* Waits until the domain is in state/reason by a change after `seq`
