@@ -518,6 +518,57 @@ static int run_capabilities(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* nodeinfo: the Manager's host properties, in virsh's layout (its CPU
+ * topology lines have no source here: the daemon reports the count). */
+static int run_nodeinfo(Ctl *ctl, int argc, char **argv)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint32_t cpus = 0, domains = 0, active = 0;
+	uint64_t memory = 0, reserved = 0;
+	const struct {
+		const char *name;
+		char type;
+		void *value;
+	} props[] = {
+		{"HostCPUs", 'u', &cpus},
+		{"HostMemory", 't', &memory},
+		{"ReservedHostMemory", 't', &reserved},
+		{"DomainCount", 'u', &domains},
+		{"ActiveDomainCount", 'u', &active},
+	};
+	int r = no_arguments(ctl, "nodeinfo", argc, argv);
+
+	if (r >= 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		const char sig[2] = {props[i].type, 0};
+		r = sd_bus_get_property(ctl->bus, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+					props[i].name, &error, &reply, sig);
+		if (r >= 0)
+			r = sd_bus_message_read_basic(reply, props[i].type, props[i].value);
+		if (r < 0)
+			return error_report(&error, r);
+	}
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "cpus", json_object_new_int64(cpus));
+			json_object_object_add(doc, "memory", json_object_new_uint64(memory));
+			json_object_object_add(doc, "reserved-memory", json_object_new_uint64(reserved));
+			json_object_object_add(doc, "domains", json_object_new_int64(domains));
+			json_object_object_add(doc, "active-domains", json_object_new_int64(active));
+		}
+		return command_print_json(doc);
+	}
+	printf("%-20s %s\n", "CPU model:", "s390x");
+	printf("%-20s %" PRIu32 "\n", "CPU(s):", cpus);
+	printf("%-20s %" PRIu64 " KiB\n", "Memory size:", memory / 1024);
+	printf("%-20s %" PRIu64 " KiB\n", "Reserved memory:", reserved / 1024);
+	printf("%-20s %" PRIu32 " (%" PRIu32 " active)\n\n", "Domains:", domains, active);
+	return ZVIRTCTL_EXIT_OK;
+}
+
 static int run_version(Ctl *ctl, int argc, char **argv)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -567,6 +618,7 @@ const Command info_commands[] = {
 	{"domuuid", run_domuuid, "DOMAIN", "a domain's UUID"},
 	{"domname", run_domname, "DOMAIN", "a domain's name"},
 	{"capabilities", run_capabilities, "", "the host's and the emulator's capabilities (XML)"},
+	{"nodeinfo", run_nodeinfo, "", "the host: CPUs, memory (and what starts must leave it), domains"},
 	{"version", run_version, "", "the versions of zvirtctl and zvirtd"},
 	{},
 };

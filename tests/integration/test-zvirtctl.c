@@ -119,6 +119,33 @@ static void test_host_commands(void **state)
 	assert_int_equal(json_object_array_length(member(e, "domains")), 0);
 	json_object_put(e);
 
+	/* nodeinfo: the Manager's host properties. */
+	_cleanup_free_ char *ni = OK("nodeinfo");
+	_cleanup_free_ char *ni_expect = NULL;
+	assert_true(asprintf(&ni_expect,
+			     "CPU model:           s390x\nCPU(s):              %" PRIu32
+			     "\nMemory size:         %" PRIu64 " KiB\nReserved memory:     %" PRIu64
+			     " KiB\nDomains:             0 (0 active)\n\n",
+			     harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostCPUs"),
+			     harness_get_u64(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostMemory") / 1024,
+			     harness_get_u64(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReservedHostMemory") /
+				     1024) > 0);
+	assert_string_equal(ni, ni_expect);
+	_cleanup_free_ char *nij = OK("nodeinfo", "--json");
+	json_object *nj = parse_json(nij);
+	assert_int_equal(json_object_get_int64(member(nj, "cpus")),
+			 harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostCPUs"));
+	assert_true(json_object_get_int64(member(nj, "memory")) > 0);
+	assert_int_equal(json_object_get_int64(member(nj, "domains")), 0);
+	json_object_put(nj);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "nodeinfo", "--domain", GUEST);
+	{
+		/* Open to every user. */
+		_cleanup_(run_done) Run n = CTL_NOBODY("nodeinfo");
+		assert_int_equal(n.code, 0);
+		assert_string_equal(n.out, ni_expect);
+	}
+
 	/* daemon-reload: taken; a bad drop-in refused, naming it; nobody refused. */
 	_cleanup_free_ char *reload = OK("daemon-reload");
 	assert_string_equal(reload, "");
