@@ -11,12 +11,11 @@
 #include "call.h"
 #include "command.h"
 #include "connection.h"
+#include "domain-call.h"
 #include "domain-info.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-static const Command *command(const char *name);
 
 /* Boolean options of one command: --option sets key true. */
 typedef struct BoolOption {
@@ -109,7 +108,7 @@ static int run_define(Ctl *ctl, int argc, char **argv)
 	_cleanup_(domain_info_done) DomainInfo info = {0};
 	_cleanup_free_ char *xml = NULL;
 	const char *file = NULL, *path;
-	int r = file_argument(ctl, command("define"), argc, argv, &file, &xml);
+	int r = file_argument(ctl, command_find(define_commands, "define"), argc, argv, &file, &xml);
 
 	if (r >= 0)
 		return r;
@@ -140,8 +139,8 @@ static int run_create(Ctl *ctl, int argc, char **argv)
 	_cleanup_(domain_info_done) DomainInfo info = {0};
 	_cleanup_free_ char *xml = NULL;
 	const char *file = NULL, *path;
-	int r = file_argument_bools(ctl, command("create"), argc, argv, bools, ELEMENTSOF(bools), set, &file,
-				    &xml);
+	int r = file_argument_bools(ctl, command_find(define_commands, "create"), argc, argv, bools,
+				    ELEMENTSOF(bools), set, &file, &xml);
 
 	if (r >= 0)
 		return r;
@@ -176,7 +175,7 @@ static int run_validate(Ctl *ctl, int argc, char **argv)
 	_cleanup_strv_free_ char **warnings = NULL;
 	_cleanup_free_ char *xml = NULL;
 	const char *file = NULL;
-	int r = file_argument(ctl, command("validate"), argc, argv, &file, &xml);
+	int r = file_argument(ctl, command_find(define_commands, "validate"), argc, argv, &file, &xml);
 
 	if (r >= 0)
 		return r;
@@ -208,7 +207,7 @@ static int run_validate(Ctl *ctl, int argc, char **argv)
 
 static int run_domxml_to_native(Ctl *ctl, int argc, char **argv)
 {
-	const Command *cmd = command("domxml-to-native");
+	const Command *cmd = command_find(define_commands, "domxml-to-native");
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_free_ char *xml = NULL, *path = NULL;
@@ -262,123 +261,87 @@ static int run_domxml_to_native(Ctl *ctl, int argc, char **argv)
 
 /* ---- the one-domain commands ---- */
 
-/* Parses DOMAIN and the bools, connects and finds the path. -1 or the exit code. */
-static int domain_with_bools(Ctl *ctl, const Command *cmd, int argc, char **argv, const BoolOption *bools,
-			     size_t n, bool *set, char **ret_path)
-{
-	CommandArgs args = {0};
-	int r = parse_bools(ctl, cmd, &args, argc, argv, bools, n, set);
-
-	if (r >= 0)
-		return r;
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
-	if (r >= 0)
-		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	return command_domain_path(ctl, &args, ret_path);
-}
+#define DOMAIN_CALL(name, ...)                                          \
+	{                                                               \
+		.cmd = command_find(define_commands, name), __VA_ARGS__ \
+	}
 
 static int run_dumpxml(Ctl *ctl, int argc, char **argv)
 {
-	static const BoolOption bools[] = {
-		{"inactive", "inactive"},
-		{"migratable", "migratable"},
-		{"security-info", "security-info"},
-		{"update-cpu", "update-cpu"},
+	static const CommandFlag flags[] = {
+		{"inactive", "inactive", 'b'},
+		{"migratable", "migratable", 'b'},
+		{"security-info", "security-info", 'b'},
+		{"update-cpu", "update-cpu", 'b'},
+		{},
 	};
-	bool set[ELEMENTSOF(bools)] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_free_ char *path = NULL;
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL("dumpxml", .flags = flags, .path_only = true);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	const char *xml;
-	int r = domain_with_bools(ctl, command("dumpxml"), argc, argv, bools, ELEMENTSOF(bools), set, &path);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", &m);
+	r = domain_call(ctl, &dc, "GetXMLDesc", &reply, NULL);
 	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_bools(m, bools, ELEMENTSOF(bools), set);
+		return r;
+	r = sd_bus_message_read(reply, "s", &xml);
 	if (r < 0)
 		return error_report(NULL, r);
-	r = call_run(ctl, m, &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "s", &xml);
-	if (r < 0)
-		return error_report(&error, r);
 	return print_text(ctl, "xml", xml);
 }
 
 static int run_undefine(Ctl *ctl, int argc, char **argv)
 {
-	static const BoolOption bools[] = {
-		{"managed-save", "managed-save"},
-		{"keep-running", "keep-running"},
+	static const CommandFlag flags[] = {
+		{"managed-save", "managed-save", 'b'},
+		{"keep-running", "keep-running", 'b'},
+		{},
 	};
-	bool set[ELEMENTSOF(bools)] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	_cleanup_free_ char *path = NULL;
-	int r = domain_with_bools(ctl, command("undefine"), argc, argv, bools, ELEMENTSOF(bools), set,
-				  &path);
+	_cleanup_(domain_call_done) DomainCall dc = DOMAIN_CALL("undefine", .flags = flags);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = domain_info_get(ctl, path, &info, &error);
+	r = domain_call(ctl, &dc, "Undefine", NULL, NULL);
 	if (r >= 0)
-		r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, "Undefine", &m);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_bools(m, bools, ELEMENTSOF(bools), set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
+		return r;
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "name", json_object_new_string(info.name));
-			json_object_object_add(doc, "uuid", json_object_new_string(info.uuid));
+			json_object_object_add(doc, "name", json_object_new_string(dc.info.name));
+			json_object_object_add(doc, "uuid", json_object_new_string(dc.info.uuid));
 			json_object_object_add(doc, "undefined", json_object_new_boolean(true));
 		}
-		r = output_json(doc, true);
-		return r < 0 ? error_report(NULL, r) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
-	printf("Domain '%s' has been undefined\n\n", info.name);
+	printf("Domain '%s' has been undefined\n\n", dc.info.name);
 	return ZVIRTCTL_EXIT_OK;
 }
 
 static int run_autostart(Ctl *ctl, int argc, char **argv)
 {
-	static const BoolOption bools[] = {
-		{"disable", NULL},
-	};
-	bool set[ELEMENTSOF(bools)] = {0};
+	static const CommandFlag flags[] = {{"disable", NULL, 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL("autostart", .flags = flags, .path_only = true);
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(domain_info_done) DomainInfo info = {0};
-	_cleanup_free_ char *path = NULL;
-	int r = domain_with_bools(ctl, command("autostart"), argc, argv, bools, ELEMENTSOF(bools), set,
-				  &path);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
+	bool disable = domain_call_has(&dc, "disable");
 	/* A writable property: the bus's interactive flag is the only say. */
-	r = sd_bus_set_property(ctl->bus, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "Autostart", &error, "b",
-				(int)!set[0]);
+	r = sd_bus_set_property(ctl->bus, ZVIRT_BUS_NAME, dc.info.path, ZVIRT_DOMAIN_IFACE, "Autostart",
+				&error, "b", (int)!disable);
 	if (r >= 0)
-		r = domain_info_get(ctl, path, &info, &error);
+		r = domain_info_get(ctl, dc.info.path, &info, &error);
 	if (r < 0)
 		return error_report(&error, r);
-	if (ctl->json) {
-		r = output_json(domain_info_json(&info), true);
-		return r < 0 ? error_report(NULL, r) : ZVIRTCTL_EXIT_OK;
-	}
-	printf("Domain '%s' %s as autostarted\n\n", info.name, set[0] ? "unmarked" : "marked");
+	if (ctl->json)
+		return command_print_json(domain_info_json(&info));
+	printf("Domain '%s' %s as autostarted\n\n", info.name, disable ? "unmarked" : "marked");
 	return ZVIRTCTL_EXIT_OK;
 }
 
@@ -395,11 +358,3 @@ const Command define_commands[] = {
 	{"autostart", run_autostart, "DOMAIN [--disable]", "start a domain with the host (or not)"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = define_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

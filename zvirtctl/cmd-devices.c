@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The device commands: attach-device, detach-device, update-device
- * (a device's XML from a file) and change-media (a cdrom's medium). */
+ * (a device's XML from a file), change-media (a cdrom's medium) and
+ * detach-device-alias (a device object's Detach). */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,56 +13,11 @@
 
 #include "call.h"
 #include "command.h"
-#include "connection.h"
+#include "dict-json.h"
+#include "domain-call.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-#define MAX_FLAGS 8
-
-static const Command *command(const char *name);
-
-/* Parses DOMAIN, n_min to n_max more arguments (their number in *ret_n)
- * and the flags; connects, finds the domain. -1 or the exit code. */
-static int parse(Ctl *ctl, const Command *cmd, int argc, char **argv, const char *const *flags, bool *set,
-		 int n_min, int n_max, char ***ret_pos, int *ret_n, char **ret_path)
-{
-	struct option options[4 + MAX_FLAGS] = {COMMAND_COMMON_OPTIONS};
-	CommandArgs args = {0};
-	size_t n = 0;
-	int c, r;
-
-	for (; flags[n]; n++)
-		options[3 + n] = (struct option){flags[n], no_argument, NULL, OPT_FIRST_OWN + (int)n};
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c >= OPT_FIRST_OWN && c < OPT_FIRST_OWN + (int)n) {
-			set[c - OPT_FIRST_OWN] = true;
-			continue;
-		}
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	int extra = argc - optind - (args.domain ? 0 : 1);
-	int want = extra < n_min ? n_min : extra > n_max ? n_max : extra;
-	r = command_positional(cmd, &args, argc, argv, 1 + want, ret_pos);
-	if (r >= 0)
-		return r;
-	*ret_n = want;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	return command_domain_path(ctl, &args, ret_path);
-}
-
-static int append_flags(sd_bus_message *m, const char *const *flags, const bool *set)
-{
-	int r = 0;
-	for (size_t i = 0; r >= 0 && flags[i]; i++)
-		if (set[i])
-			r = call_option_bool(m, flags[i], true);
-	return r;
-}
 
 static int print_done(Ctl *ctl, const char *sentence, const char *device)
 {
@@ -68,48 +25,50 @@ static int print_done(Ctl *ctl, const char *sentence, const char *device)
 		json_object *doc = json_object_new_object();
 		if (doc)
 			json_object_object_add(doc, "device", output_json_string(device));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	printf("%s\n\n", sentence);
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* virsh's --live --config --current --persistent: the method's keys. */
+#define SCOPE_FLAGS                                                                    \
+	{"live", "live", 'b'}, {"config", "config", 'b'}, {"current", "current", 'b'}, \
+	{                                                                              \
+		"persistent", "persistent", 'b'                                        \
+	}
+
 /* attach-device, detach-device, update-device: method(xml, options). */
 static int device_xml(Ctl *ctl, const char *name, const char *method, const char *sentence, int argc,
 		      char **argv)
 {
-	static const char *const flags[] = {"live", "config", "current", "persistent", "force", NULL};
-	const Command *cmd = command(name);
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_free_ char *path = NULL, *xml = NULL;
+	static const CommandFlag flags[] = {SCOPE_FLAGS, {"force", "force", 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(devices_commands, name),
+		.flags = flags,
+		.n_min = 1,
+		.n_max = 1,
+		.path_only = true,
+	};
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *xml = NULL;
 	const char *device = NULL;
-	char **pos;
-	int n, r = parse(ctl, cmd, argc, argv, flags, set, 1, 1, &pos, &n, &path);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
 	/* --force is update-device's only. */
-	if (set[4] && strcmp(method, "UpdateDevice") != 0)
-		return error_usage(cmd, "--force is for update-device");
-	r = command_read_file(pos[0], &xml);
+	if (domain_call_has(&dc, "force") && strcmp(method, "UpdateDevice") != 0)
+		return error_usage(dc.cmd, "--force is for update-device");
+	r = command_read_file(dc.pos[0], &xml);
 	if (r >= 0)
 		return r;
-	r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, method, &m);
+	r = domain_call(ctl, &dc, method, &reply, "s", xml);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "s", xml);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
+		return r;
 	/* AttachDevice answers the new device's object. */
-	if (r >= 0 && strcmp(method, "AttachDevice") == 0)
-		r = sd_bus_message_read(reply, "o", &device);
-	if (r < 0)
-		return error_report(&error, r);
+	if (strcmp(method, "AttachDevice") == 0 && (r = sd_bus_message_read(reply, "o", &device)) < 0)
+		return error_report(NULL, r);
 	return print_done(ctl, sentence, device);
 }
 
@@ -131,61 +90,164 @@ static int run_update_device(Ctl *ctl, int argc, char **argv)
 /* change-media DOMAIN TARGET [SOURCE]: Disk.ChangeMedia on the drive's object. */
 static int run_change_media(Ctl *ctl, int argc, char **argv)
 {
-	static const char *const flags[] = {"eject", "insert", "update",  "force", "block",
-					    "live",  "config", "current", NULL};
-	const Command *cmd = command("change-media");
-	bool set[MAX_FLAGS] = {0};
+	static const CommandFlag flags[] = {
+		{"eject", "eject", 'b'},   {"insert", "insert", 'b'},   {"update", "update", 'b'},
+		{"force", "force", 'b'},   {"block", "block", 'b'},     {"live", "live", 'b'},
+		{"config", "config", 'b'}, {"current", "current", 'b'}, {},
+	};
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(devices_commands, "change-media"),
+		.flags = flags,
+		.n_min = 1,
+		.n_max = 2,
+		.path_only = true,
+	};
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_free_ char *path = NULL, *disk = NULL, *source = NULL;
-	char **pos;
-	int n, r = parse(ctl, cmd, argc, argv, flags, set, 1, 2, &pos, &n, &path);
+	_cleanup_free_ char *disk = NULL, *source = NULL;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	if (set[0] + set[1] + set[2] > 1)
-		return error_usage(cmd, "--eject, --insert and --update exclude each other");
-	if (set[0] && n > 1)
-		return error_usage(cmd, "--eject takes no SOURCE");
-	if (set[1] && n < 2)
-		return error_usage(cmd, "--insert needs a SOURCE");
+	bool eject = domain_call_has(&dc, "eject"), insert = domain_call_has(&dc, "insert");
+	if (eject + insert + domain_call_has(&dc, "update") > 1)
+		return error_usage(dc.cmd, "--eject, --insert and --update exclude each other");
+	if (eject && dc.n_pos > 1)
+		return error_usage(dc.cmd, "--eject takes no SOURCE");
+	if (insert && dc.n_pos < 2)
+		return error_usage(dc.cmd, "--insert needs a SOURCE");
 	/* The daemon takes an absolute path, as for dump. */
-	if (n > 1 && pos[1][0] != '/' && !ctl->host) {
-		_cleanup_free_ char *cwd = getcwd(NULL, 0);
-		if (!cwd || asprintf(&source, "%s/%s", cwd, pos[1]) < 0)
-			return error_report(NULL, -ENOMEM);
-	} else if (!(source = strdup(n > 1 ? pos[1] : "")))
-		return error_report(NULL, -ENOMEM);
+	r = command_absolute_path(ctl, dc.n_pos > 1 ? dc.pos[1] : "", &source);
+	if (r >= 0)
+		return r;
 	/* Targets are plain names (vda, sdb): the path is the domain's plus them. */
-	if (strspn(pos[0], "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(pos[0]) || !*pos[0])
-		return error_usage(cmd, "'%s' is not a disk target (sda, vdb)", pos[0]);
-	if (asprintf(&disk, "%s/disk/%s", path, pos[0]) < 0)
+	const char *target = dc.pos[0];
+	if (strspn(target, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(target) || !*target)
+		return error_usage(dc.cmd, "'%s' is not a disk target (sda, vdb)", target);
+	if (asprintf(&disk, "%s/disk/%s", dc.info.path, target) < 0)
 		return error_report(NULL, -ENOMEM);
-	r = call_new(ctl, disk, "org.zvirt1.Disk", "ChangeMedia", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", source);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0) {
-		/* No such object: the domain has no disk of that target. */
-		if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT,
-					   SD_BUS_ERROR_UNKNOWN_METHOD)) {
-			sd_bus_error_free(&error);
-			sd_bus_error_setf(&error, "org.zvirt1.Error.NoSuchDevice",
-					  "The domain has no disk '%s'", pos[0]);
-			return error_report(&error, -ENODEV);
-		}
-		return error_report(&error, r);
-	}
-	const char *sentence = set[0]    ? "Successfully ejected media."
-			       : set[1]  ? "Successfully inserted media."
+	r = domain_call_method(ctl, &dc, disk, "org.zvirt1.Disk", "ChangeMedia", NULL, &error, NULL, "s",
+			       source);
+	if (r < 0)
+		return command_device_error(&error, r, "disk", target);
+	const char *sentence = eject     ? "Successfully ejected media."
+			       : insert  ? "Successfully inserted media."
 			       : *source ? "Successfully updated media."
 					 : "Successfully ejected media.";
 	return print_done(ctl, sentence, disk);
+}
+
+/* The Alias of the object at path, NULL (and 0) when there is no such
+ * object: the end of a numbered kind. */
+static int alias_of(Ctl *ctl, const char *path, const char *iface, char **ret, sd_bus_error *error)
+{
+	int r = sd_bus_get_property_string(ctl->bus, ZVIRT_BUS_NAME, path, iface, "Alias", error, ret);
+	if (r < 0 && sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT,
+					    SD_BUS_ERROR_UNKNOWN_INTERFACE, SD_BUS_ERROR_UNKNOWN_PROPERTY)) {
+		sd_bus_error_free(error);
+		*ret = NULL;
+		return 0;
+	}
+	return r;
+}
+
+/* The device object of the domain whose Alias is alias, and its
+ * interface: the host devices and NICs by index, the disks by target. */
+static int find_alias(Ctl *ctl, const char *domain_path, const char *alias, char **ret_path,
+		      const char **ret_iface, sd_bus_error *error)
+{
+	static const struct {
+		const char *kind, *iface;
+	} numbered[] = {{"hostdev", "org.zvirt1.HostDevice"}, {"interface", "org.zvirt1.NetworkInterface"}};
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r;
+
+	for (size_t k = 0; k < ELEMENTSOF(numbered); k++)
+		for (unsigned i = 0; i < 1024; i++) {
+			_cleanup_free_ char *path = NULL, *a = NULL;
+			if (asprintf(&path, "%s/%s/%u", domain_path, numbered[k].kind, i) < 0)
+				return -ENOMEM;
+			r = alias_of(ctl, path, numbered[k].iface, &a, error);
+			if (r < 0)
+				return r;
+			if (!a)
+				break;
+			if (strcmp(a, alias) == 0) {
+				*ret_path = TAKE_PTR(path);
+				*ret_iface = numbered[k].iface;
+				return 1;
+			}
+		}
+	/* The disks' targets: Domain.GetStats' block.<n>.name. */
+	r = call_simple(ctl, domain_path, ZVIRT_DOMAIN_IFACE, "GetStats", error, &reply);
+	if (r >= 0)
+		r = dict_json_read(reply, &stats);
+	if (r < 0)
+		return r;
+	json_object *count;
+	int64_t n =
+		json_object_object_get_ex(stats, "block.count", &count) ? json_object_get_int64(count) : 0;
+	for (int64_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL, *a = NULL;
+		char key[64];
+		json_object *name;
+		snprintf(key, sizeof(key), "block.%" PRIi64 ".name", i);
+		if (!json_object_object_get_ex(stats, key, &name))
+			continue;
+		if (asprintf(&path, "%s/disk/%s", domain_path, json_object_get_string(name)) < 0)
+			return -ENOMEM;
+		r = alias_of(ctl, path, "org.zvirt1.Disk", &a, error);
+		if (r < 0)
+			return r;
+		if (a && strcmp(a, alias) == 0) {
+			*ret_path = TAKE_PTR(path);
+			*ret_iface = "org.zvirt1.Disk";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* detach-device-alias DOMAIN ALIAS: the Detach of the device object
+ * with that alias (QEMU's, virtio-disk1, net0, hostdev0, while it runs;
+ * a user's ua- alias always). */
+static int run_detach_device_alias(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {SCOPE_FLAGS, {}};
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(devices_commands, "detach-device-alias"),
+		.flags = flags,
+		.n_min = 1,
+		.n_max = 1,
+	};
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *device = NULL;
+	const char *iface = NULL;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	r = find_alias(ctl, dc.info.path, dc.pos[0], &device, &iface, &error);
+	if (r < 0)
+		return error_report(&error, r);
+	if (r == 0) {
+		sd_bus_error_setf(&error, "org.zvirt1.Error.NoSuchDevice",
+				  "The domain '%s' has no device with alias '%s'", dc.info.name, dc.pos[0]);
+		return error_report(&error, -ENODEV);
+	}
+	r = domain_call_method(ctl, &dc, device, iface, "Detach", NULL, &error, NULL, NULL);
+	if (r < 0)
+		return command_device_error(&error, r, "device", dc.pos[0]);
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "device", json_object_new_string(device));
+			json_object_object_add(doc, "alias", json_object_new_string(dc.pos[0]));
+		}
+		return command_print_json(doc);
+	}
+	printf("Device detach request sent successfully\n\n");
+	return ZVIRTCTL_EXIT_OK;
 }
 
 const Command devices_commands[] = {
@@ -200,13 +262,8 @@ const Command devices_commands[] = {
 	 "DOMAIN TARGET [SOURCE] [--eject | --insert | --update] [--force] [--block] [--live] [--config] "
 	 "[--current]",
 	 "put another medium into a CD drive, or take it out"},
+	{"detach-device-alias", run_detach_device_alias,
+	 "DOMAIN ALIAS [--live] [--config] [--current] [--persistent]",
+	 "pull out the device of that alias (a disk, a NIC, a host device)"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = devices_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

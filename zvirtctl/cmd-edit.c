@@ -12,13 +12,11 @@
 
 #include "call.h"
 #include "command.h"
-#include "connection.h"
+#include "domain-call.h"
 #include "domain-info.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-static const Command *command(void);
 
 static int write_all(int fd, const char *text)
 {
@@ -142,51 +140,32 @@ static int edit_loop(Ctl *ctl, const DomainInfo *info, const char *file, const c
 	}
 }
 
+static int option_inactive(sd_bus_message *m, const DomainCall *dc)
+{
+	return call_option_bool(m, "inactive", true);
+}
+
 static int run_edit(Ctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
-	};
-	const Command *cmd = command();
+	_cleanup_(domain_call_done) DomainCall dc = {.cmd = command_find(edit_commands, "edit")};
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	_cleanup_free_ char *path = NULL, *file = NULL;
-	CommandArgs args = {0};
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *file = NULL;
 	const char *xml, *tmpdir = getenv("TMPDIR");
-	int c, r;
+	const DomainInfo *info = &dc.info;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
 	if (r >= 0)
 		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, &info, &error);
 	/* What the next start gets, as virsh edit shows it. */
-	if (r >= 0)
-		r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, "GetXMLDesc", &m);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = call_option_bool(m, "inactive", true);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
+	r = domain_call_method(ctl, &dc, NULL, NULL, "GetXMLDesc", option_inactive, &error, &reply, NULL);
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "s", &xml);
 	if (r < 0)
 		return error_report(&error, r);
 
-	if (asprintf(&file, "%s/zvirtctl-%s-XXXXXX.xml", tmpdir && *tmpdir ? tmpdir : "/tmp", info.name) < 0)
+	if (asprintf(&file, "%s/zvirtctl-%s-XXXXXX.xml", tmpdir && *tmpdir ? tmpdir : "/tmp", info->name) <
+	    0)
 		return error_report(NULL, -ENOMEM);
 	/* A domain name has no '/' (DefineXML's rule): it is safe in a file name. */
 	_cleanup_close_ int fd = mkstemps(file, 4);
@@ -200,7 +179,7 @@ static int run_edit(Ctl *ctl, int argc, char **argv)
 		return error_report(NULL, r);
 	}
 	close(TAKE_FD(fd));
-	int code = edit_loop(ctl, &info, file, xml);
+	int code = edit_loop(ctl, info, file, xml);
 	(void)unlink(file);
 	return code;
 }
@@ -210,8 +189,3 @@ const Command edit_commands[] = {
 	 "edit the domain's XML in $VISUAL or $EDITOR, then define it (again on a refusal, on a terminal)"},
 	{},
 };
-
-static const Command *command(void)
-{
-	return &edit_commands[0];
-}

@@ -23,9 +23,10 @@
 #define ZVIRT_DOMAIN_PREFIX "/org/zvirt1/domain/"
 
 enum {
-	EVENT_LIFECYCLE = 1 << 0,  /* DomainStateChanged */
-	EVENT_DEFINITION = 1 << 1, /* DomainDefined, DomainUndefined */
-	EVENT_CRASH = 1 << 2,      /* Domain.Crashed */
+	EVENT_LIFECYCLE = 1 << 0,      /* DomainStateChanged */
+	EVENT_DEFINITION = 1 << 1,     /* DomainDefined, DomainUndefined */
+	EVENT_CRASH = 1 << 2,          /* Domain.Crashed */
+	EVENT_DEVICE_REMOVAL = 1 << 3, /* Domain.DeviceRemovalFailed */
 };
 
 static const struct {
@@ -36,6 +37,8 @@ static const struct {
 	{"lifecycle", EVENT_LIFECYCLE, "every state change, with its reason"},
 	{"definition", EVENT_DEFINITION, "a domain defined or undefined"},
 	{"crash", EVENT_CRASH, "the guest panicked (before its <on_crash> action)"},
+	{"device-removal-failed", EVENT_DEVICE_REMOVAL,
+	 "a live detach the guest refused or did not finish in time (the device stays)"},
 };
 
 typedef struct Names {
@@ -249,6 +252,30 @@ static int on_crashed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return 0;
 }
 
+static int on_device_removal_failed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	EventLoop *l = userdata;
+	assert(m);
+	assert(l);
+	const char *path = sd_bus_message_get_path(m), *device, *message;
+	char text[1024];
+
+	if (!path || !wanted(l, path))
+		return 0;
+	if (sd_bus_message_read(m, "os", &device, &message) < 0)
+		return 0;
+	json_object *extra = json_object_new_object();
+	if (extra) {
+		json_object_object_add(extra, "device", json_object_new_string(device));
+		json_object_object_add(extra, "message", json_object_new_string(message));
+	}
+	/* virsh: "event 'device-removal-failed' for domain 'x': alias". */
+	const char *last = strrchr(device, '/');
+	snprintf(text, sizeof(text), "%s: %s", last ? last + 1 : device, message);
+	print_event(l, "device-removal-failed", path, name_of(l, path), text, extra);
+	return 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -387,6 +414,13 @@ static int run_event(Ctl *ctl, int argc, char **argv)
 	if (r >= 0 && (types & EVENT_DEFINITION))
 		r = sd_bus_match_signal(ctl->bus, NULL, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH,
 					ZVIRT_MANAGER_IFACE, "DomainUndefined", on_definition, &l);
+	if (r >= 0 && (types & EVENT_DEVICE_REMOVAL))
+		r = sd_bus_add_match(ctl->bus, NULL,
+				     "type='signal',sender='" ZVIRT_BUS_NAME
+				     "',interface='" ZVIRT_DOMAIN_IFACE
+				     "',member='DeviceRemovalFailed',path_namespace='/org/zvirt1/domain'",
+				     on_device_removal_failed, &l);
+	/* Crashed's match last: the tests take its AddMatch for "all are in place". */
 	if (r >= 0 && (types & EVENT_CRASH))
 		r = sd_bus_add_match(ctl->bus, NULL,
 				     "type='signal',sender='" ZVIRT_BUS_NAME
@@ -429,7 +463,8 @@ static int run_event(Ctl *ctl, int argc, char **argv)
 
 const Command event_commands[] = {
 	{"event", run_event,
-	 "[--domain DOMAIN] [--event lifecycle|definition|crash | --all] [--loop] [--timeout SECONDS] "
+	 "[--domain DOMAIN] [--event lifecycle|definition|crash|device-removal-failed | --all] [--loop] "
+	 "[--timeout SECONDS] "
 	 "[--timestamp] [--list]",
 	 "print the domains' events as they happen (the first one, or all with --loop)"},
 	{},

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The host's commands: iface-list (Host.ListNetworkLinks). */
+/* The host's network link commands: iface-list, iface-start,
+ * iface-destroy, iface-undefine, iface-set-qlen, iface-bond, iface-vlan. */
 
 #include <errno.h>
 #include <stdint.h>
@@ -8,18 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
 #include "command.h"
-#include "connection.h"
+#include "call.h"
 #include "dict-json.h"
+#include "domain-call.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
 
-#define ZVIRT_HOST_PATH  "/org/zvirt1/host"
-#define ZVIRT_HOST_IFACE "org.zvirt1.Host"
-
-static const Command *command(const char *name);
+#define HOST_CALL(name, ...)                                                        \
+	{                                                                           \
+		.cmd = command_find(host_commands, name), .host = true, __VA_ARGS__ \
+	}
 
 static const char *string_of(json_object *o, const char *key)
 {
@@ -29,47 +30,23 @@ static const char *string_of(json_object *o, const char *key)
 
 static int run_iface_list(Ctl *ctl, int argc, char **argv)
 {
-	enum { O_ALL = OPT_FIRST_OWN, O_INACTIVE };
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{"all", no_argument, NULL, O_ALL},
-		{"inactive", no_argument, NULL, O_INACTIVE},
-		{},
-	};
+	static const CommandFlag flags[] = {{"all", NULL, 'b'}, {"inactive", NULL, 'b'}, {}};
 	static const char *const header[] = {"Name", "State", "MAC Address"};
-	const Command *cmd = command("iface-list");
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL("iface-list", .flags = flags);
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	_cleanup_(table_freep) Table *t = table_new(3, header);
-	CommandArgs args = {0};
-	bool all = false, inactive = false;
-	int c, r;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c == O_ALL)
-			all = true;
-		else if (c == O_INACTIVE)
-			inactive = true;
-		else {
-			r = command_common_option(ctl, cmd, &args, argv, c);
-			if (r >= 0)
-				return r;
-			if (args.domain)
-				return error_usage(cmd, "iface-list takes no domain");
-		}
-	}
-	r = command_positional(cmd, NULL, argc, argv, 0, NULL);
 	if (r >= 0)
 		return r;
 	if (!arr || !t)
 		return error_report(NULL, -ENOMEM);
-	r = connection_ensure(ctl);
+	bool all = domain_call_has(&dc, "all"), inactive = domain_call_has(&dc, "inactive");
+	r = domain_call(ctl, &dc, "ListNetworkLinks", &reply, NULL);
 	if (r >= 0)
 		return r;
-	r = call_simple(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "ListNetworkLinks", &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+	r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
 	while (r >= 0 && !sd_bus_message_at_end(reply, false)) {
 		json_object *link = NULL, *up = NULL;
 
@@ -89,105 +66,167 @@ static int run_iface_list(Ctl *ctl, int argc, char **argv)
 		json_object_array_add(arr, link);
 	}
 	if (r < 0)
-		return error_report(&error, r);
+		return error_report(NULL, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
 			json_object_object_add(doc, "interfaces", TAKE_PTR(arr));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
-/* iface-start, iface-destroy, iface-undefine NAME; iface-set-qlen NAME QLEN. */
-static int link_call(Ctl *ctl, const char *name, int argc, char **argv)
+/* What a link command printed and answered with --json. */
+static int print_link(Ctl *ctl, const char *name, const char *key, json_object *value, const char *sentence)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
-	};
-	const Command *cmd = command(name);
-	bool qlen = strcmp(name, "iface-set-qlen") == 0, up = strcmp(name, "iface-start") == 0;
-	bool delete = strcmp(name, "iface-undefine") == 0;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	CommandArgs args = {0};
-	unsigned long value = 0;
-	char **pos;
-	int c, r;
-
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-		if (args.domain)
-			return error_usage(cmd, "%s takes no domain", name);
-	}
-	r = command_positional(cmd, NULL, argc, argv, qlen ? 2 : 1, &pos);
-	if (r >= 0)
-		return r;
-	if (qlen) {
-		char *end;
-		value = strtoul(pos[1], &end, 10);
-		if (*end || end == pos[1] || value > UINT32_MAX)
-			return error_usage(cmd, "'%s' is not a queue length", pos[1]);
-	}
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE,
-		     qlen     ? "SetQueueLength"
-		     : delete ? "DeleteLink"
-			      : "SetLinkUp",
-		     &m);
-	if (r >= 0)
-		r = qlen     ? sd_bus_message_append(m, "su", pos[0], (uint32_t)value)
-		    : delete ? sd_bus_message_append(m, "s", pos[0])
-			     : sd_bus_message_append(m, "sb", pos[0], (int)up);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "name", json_object_new_string(pos[0]));
-			if (qlen)
-				json_object_object_add(doc, "qlen", json_object_new_int64((int64_t)value));
-			else if (delete)
-				json_object_object_add(doc, "deleted", json_object_new_boolean(true));
-			else
-				json_object_object_add(doc, "up", json_object_new_boolean(up));
-		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+			json_object_object_add(doc, "name", json_object_new_string(name));
+			json_object_object_add(doc, key, value);
+		} else
+			json_object_put(value);
+		return command_print_json(doc);
 	}
-	if (!qlen)
-		printf("Interface %s %s\n\n", pos[0], delete ? "undefined" : up ? "started" : "destroyed");
+	json_object_put(value);
+	if (sentence)
+		printf("Interface %s %s\n\n", name, sentence);
 	return ZVIRTCTL_EXIT_OK;
+}
+
+/* iface-start, iface-destroy NAME: SetLinkUp. */
+static int set_link_up(Ctl *ctl, const char *name, bool up, int argc, char **argv)
+{
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL(name, .n_min = 1, .n_max = 1);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	r = domain_call(ctl, &dc, "SetLinkUp", NULL, "sb", dc.pos[0], (int)up);
+	if (r >= 0)
+		return r;
+	return print_link(ctl, dc.pos[0], "up", json_object_new_boolean(up), up ? "started" : "destroyed");
 }
 
 static int run_iface_start(Ctl *ctl, int argc, char **argv)
 {
-	return link_call(ctl, "iface-start", argc, argv);
+	return set_link_up(ctl, "iface-start", true, argc, argv);
 }
 
 static int run_iface_destroy(Ctl *ctl, int argc, char **argv)
 {
-	return link_call(ctl, "iface-destroy", argc, argv);
+	return set_link_up(ctl, "iface-destroy", false, argc, argv);
 }
 
 static int run_iface_undefine(Ctl *ctl, int argc, char **argv)
 {
-	return link_call(ctl, "iface-undefine", argc, argv);
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL("iface-undefine", .n_min = 1, .n_max = 1);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	r = domain_call(ctl, &dc, "DeleteLink", NULL, "s", dc.pos[0]);
+	if (r >= 0)
+		return r;
+	return print_link(ctl, dc.pos[0], "deleted", json_object_new_boolean(true), "undefined");
 }
 
 static int run_iface_set_qlen(Ctl *ctl, int argc, char **argv)
 {
-	return link_call(ctl, "iface-set-qlen", argc, argv);
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL("iface-set-qlen", .n_min = 2, .n_max = 2);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+	unsigned long value;
+	char *end;
+
+	if (r >= 0)
+		return r;
+	value = strtoul(dc.pos[1], &end, 10);
+	if (*end || end == dc.pos[1] || value > UINT32_MAX)
+		return error_usage(dc.cmd, "'%s' is not a queue length", dc.pos[1]);
+	r = domain_call(ctl, &dc, "SetQueueLength", NULL, "su", dc.pos[0], (uint32_t)value);
+	if (r >= 0)
+		return r;
+	return print_link(ctl, dc.pos[0], "qlen", json_object_new_int64((int64_t)value), NULL);
+}
+
+static int option_miimon(sd_bus_message *m, const DomainCall *dc)
+{
+	const char *v = domain_call_value(dc, "miimon");
+	return v ? call_option_u32(m, "miimon", (uint32_t)dc->numbers[1]) : 0;
+}
+
+/* iface-bond NAME [SLAVE...]: Host.CreateBond (virsh defines a bond with
+ * iface-define's XML; here its options are the kernel's). */
+static int run_iface_bond(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {
+		{"mode", "mode", 's'},
+		{"miimon", NULL, 't'},
+		{"fail-over-mac", "fail_over_mac", 's'},
+		{},
+	};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("iface-bond", .flags = flags, .n_min = 1, .n_max = 64);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	const char *name;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	if (dc.values[1] && dc.numbers[1] > UINT32_MAX)
+		return error_usage(dc.cmd, "--miimon %s is out of range", dc.values[1]);
+	/* The slaves are an array: built here, the options as for every call. */
+	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "CreateBond", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", dc.pos[0]);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(m, dc.pos + 1);
+	if (r >= 0)
+		r = call_options_open(m);
+	if (r >= 0)
+		r = domain_call_append_flags(m, &dc);
+	if (r >= 0)
+		r = option_miimon(m, &dc);
+	if (r >= 0)
+		r = call_run(ctl, m, &error, &reply);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "s", &name);
+	if (r < 0)
+		return error_report(&error, r);
+	if (ctl->json)
+		return print_link(ctl, name, "created", json_object_new_boolean(true), NULL);
+	printf("Bond %s created\n\n", name);
+	return ZVIRTCTL_EXIT_OK;
+}
+
+/* iface-vlan LINK ID [--name NAME]: Host.CreateVlan. */
+static int run_iface_vlan(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {{"name", "name", 's'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("iface-vlan", .flags = flags, .n_min = 2, .n_max = 2);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *name;
+	unsigned long id;
+	char *end;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
+
+	if (r >= 0)
+		return r;
+	id = strtoul(dc.pos[1], &end, 10);
+	if (*end || end == dc.pos[1] || id > UINT16_MAX)
+		return error_usage(dc.cmd, "'%s' is not a VLAN id", dc.pos[1]);
+	r = domain_call(ctl, &dc, "CreateVlan", &reply, "sq", dc.pos[0], (uint16_t)id);
+	if (r >= 0)
+		return r;
+	r = sd_bus_message_read(reply, "s", &name);
+	if (r < 0)
+		return error_report(NULL, r);
+	if (ctl->json)
+		return print_link(ctl, name, "created", json_object_new_boolean(true), NULL);
+	printf("VLAN %s created\n\n", name);
+	return ZVIRTCTL_EXIT_OK;
 }
 
 const Command host_commands[] = {
@@ -198,13 +237,10 @@ const Command host_commands[] = {
 	{"iface-undefine", run_iface_undefine, "NAME",
 	 "delete a virtual host link (a bond, a VLAN, a veth)"},
 	{"iface-set-qlen", run_iface_set_qlen, "NAME QLEN", "set a host link's transmit queue length"},
+	{"iface-bond", run_iface_bond,
+	 "NAME [SLAVE...] [--mode MODE] [--miimon MS] [--fail-over-mac none|active|follow]",
+	 "create a bond of host links (left down: iface-start brings it up)"},
+	{"iface-vlan", run_iface_vlan, "LINK ID [--name NAME]",
+	 "create an 802.1Q VLAN on a host link (LINK.ID unless named)"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = host_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

@@ -12,13 +12,12 @@
 #include "call.h"
 #include "command.h"
 #include "connection.h"
+#include "domain-call.h"
 #include "domain-info.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
 #include "zvirtd-config.h"
-
-static const Command *command(const char *name);
 
 /* ---- list ---- */
 
@@ -194,7 +193,7 @@ static int run_list(Ctl *ctl, int argc, char **argv)
 		{"table", no_argument, NULL, O_TABLE},
 		{},
 	};
-	const Command *cmd = command("list");
+	const Command *cmd = command_find(info_commands, "list");
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	bool all = false, inactive = false;
@@ -294,48 +293,25 @@ static int run_list(Ctl *ctl, int argc, char **argv)
 
 /* ---- the one-domain readers ---- */
 
-/* Parses a one-domain command with no options of its own beyond `extra`
- * (a flag set by --reason), connects and reads the domain. -1 or the exit code. */
-static int one_domain(Ctl *ctl, const Command *cmd, int argc, char **argv, const char *flag, bool *ret_flag,
-		      DomainInfo *ret_info)
+/* Parses a one-domain command with no options of its own beyond `flag`
+ * (a flag: --reason), connects and reads the domain. -1 or the exit code. */
+static int one_domain(Ctl *ctl, DomainCall *dc, const char *name, int argc, char **argv, const char *flag)
 {
-	const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{flag ? flag : "json", no_argument, NULL, flag ? OPT_FIRST_OWN : OPT_JSON},
-		{},
-	};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
-	int c, r;
+	const CommandFlag flags[] = {{flag, NULL, 'b'}, {}};
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c == OPT_FIRST_OWN) {
-			*ret_flag = true;
-			continue;
-		}
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
-	if (r >= 0)
-		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, ret_info, &error);
-	return r < 0 ? error_report(&error, r) : -1;
+	dc->cmd = command_find(info_commands, name);
+	dc->flags = flag ? flags : NULL;
+	int r = domain_call_parse(ctl, dc, argc, argv);
+	dc->flags = NULL; /* flags[] ends here */
+	return r;
 }
 
 static int run_domstate(Ctl *ctl, int argc, char **argv)
 {
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	bool reason = false;
-	int r = one_domain(ctl, command("domstate"), argc, argv, "reason", &reason, &info);
+	_cleanup_(domain_call_done) DomainCall dc = {0};
+	int r = one_domain(ctl, &dc, "domstate", argc, argv, "reason");
+	const DomainInfo info = dc.info;
+	bool reason = dc.values[0] != NULL;
 
 	if (r >= 0)
 		return r;
@@ -356,8 +332,9 @@ static int run_domstate(Ctl *ctl, int argc, char **argv)
 /* domid, domuuid, domname: one field. */
 static int print_field(Ctl *ctl, const char *command_name, int argc, char **argv)
 {
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	int r = one_domain(ctl, command(command_name), argc, argv, NULL, NULL, &info);
+	_cleanup_(domain_call_done) DomainCall dc = {0};
+	int r = one_domain(ctl, &dc, command_name, argc, argv, NULL);
+	const DomainInfo info = dc.info;
 	char id[16] = "-";
 
 	if (r >= 0)
@@ -457,9 +434,10 @@ static int stats_get(Ctl *ctl, const char *path, Stats *s, sd_bus_error *error)
 static int run_dominfo(Ctl *ctl, int argc, char **argv)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(stats_done) Stats st = {0};
-	int r = one_domain(ctl, command("dominfo"), argc, argv, NULL, NULL, &info);
+	int r = one_domain(ctl, &dc, "dominfo", argc, argv, NULL);
+	const DomainInfo info = dc.info;
 
 	if (r >= 0)
 		return r;
@@ -507,26 +485,10 @@ static int run_dominfo(Ctl *ctl, int argc, char **argv)
 /* ---- the host ---- */
 
 /* Parses a command without arguments and connects. -1 or the exit code. */
-static int no_arguments(Ctl *ctl, const Command *cmd, int argc, char **argv)
+static int no_arguments(Ctl *ctl, const char *name, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
-	};
-	CommandArgs args = {0};
-	int c, r;
-
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-		if (args.domain)
-			return error_usage(cmd, "%s takes no domain", cmd->name);
-	}
-	r = command_positional(cmd, NULL, argc, argv, 0, NULL);
-	if (r >= 0)
-		return r;
-	return connection_ensure(ctl);
+	_cleanup_(domain_call_done) DomainCall dc = {.cmd = command_find(info_commands, name), .host = true};
+	return domain_call_parse(ctl, &dc, argc, argv);
 }
 
 static int run_capabilities(Ctl *ctl, int argc, char **argv)
@@ -534,7 +496,7 @@ static int run_capabilities(Ctl *ctl, int argc, char **argv)
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	const char *xml;
-	int r = no_arguments(ctl, command("capabilities"), argc, argv);
+	int r = no_arguments(ctl, "capabilities", argc, argv);
 
 	if (r >= 0)
 		return r;
@@ -556,11 +518,62 @@ static int run_capabilities(Ctl *ctl, int argc, char **argv)
 	return ZVIRTCTL_EXIT_OK;
 }
 
+/* nodeinfo: the Manager's host properties, in virsh's layout (its CPU
+ * topology lines have no source here: the daemon reports the count). */
+static int run_nodeinfo(Ctl *ctl, int argc, char **argv)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint32_t cpus = 0, domains = 0, active = 0;
+	uint64_t memory = 0, reserved = 0;
+	const struct {
+		const char *name;
+		char type;
+		void *value;
+	} props[] = {
+		{"HostCPUs", 'u', &cpus},
+		{"HostMemory", 't', &memory},
+		{"ReservedHostMemory", 't', &reserved},
+		{"DomainCount", 'u', &domains},
+		{"ActiveDomainCount", 'u', &active},
+	};
+	int r = no_arguments(ctl, "nodeinfo", argc, argv);
+
+	if (r >= 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		const char sig[2] = {props[i].type, 0};
+		r = sd_bus_get_property(ctl->bus, ZVIRT_BUS_NAME, ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE,
+					props[i].name, &error, &reply, sig);
+		if (r >= 0)
+			r = sd_bus_message_read_basic(reply, props[i].type, props[i].value);
+		if (r < 0)
+			return error_report(&error, r);
+	}
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "cpus", json_object_new_int64(cpus));
+			json_object_object_add(doc, "memory", json_object_new_uint64(memory));
+			json_object_object_add(doc, "reserved-memory", json_object_new_uint64(reserved));
+			json_object_object_add(doc, "domains", json_object_new_int64(domains));
+			json_object_object_add(doc, "active-domains", json_object_new_int64(active));
+		}
+		return command_print_json(doc);
+	}
+	printf("%-20s %s\n", "CPU model:", "s390x");
+	printf("%-20s %" PRIu32 "\n", "CPU(s):", cpus);
+	printf("%-20s %" PRIu64 " KiB\n", "Memory size:", memory / 1024);
+	printf("%-20s %" PRIu64 " KiB\n", "Reserved memory:", reserved / 1024);
+	printf("%-20s %" PRIu32 " (%" PRIu32 " active)\n\n", "Domains:", domains, active);
+	return ZVIRTCTL_EXIT_OK;
+}
+
 static int run_version(Ctl *ctl, int argc, char **argv)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_free_ char *version = NULL, *hostname = NULL, *accel = NULL;
-	int r = no_arguments(ctl, command("version"), argc, argv);
+	int r = no_arguments(ctl, "version", argc, argv);
 
 	if (r >= 0)
 		return r;
@@ -605,14 +618,7 @@ const Command info_commands[] = {
 	{"domuuid", run_domuuid, "DOMAIN", "a domain's UUID"},
 	{"domname", run_domname, "DOMAIN", "a domain's name"},
 	{"capabilities", run_capabilities, "", "the host's and the emulator's capabilities (XML)"},
+	{"nodeinfo", run_nodeinfo, "", "the host: CPUs, memory (and what starts must leave it), domains"},
 	{"version", run_version, "", "the versions of zvirtctl and zvirtd"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = info_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

@@ -9,16 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
 #include "command.h"
-#include "connection.h"
-#include "domain-info.h"
+#include "domain-call.h"
 #include "errors.h"
-#include "job.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-static const Command *command(const char *name);
 
 static int parse_u64(const char *s, uint64_t *ret)
 {
@@ -47,144 +42,69 @@ static char *destination_of(const char *uri)
 
 static int run_migrate(Ctl *ctl, int argc, char **argv)
 {
-	enum {
-		O_TIMEOUT = OPT_FIRST_OWN + 16,
-		O_BANDWIDTH,
-		O_DOWNTIME,
+	/* virsh's options and the API's keys. */
+	static const CommandFlag flags[] = {
+		{"live", "live", 'b'},
+		{"persistent", "persistent", 'b'},
+		{"undefinesource", "undefine-source", 'b'},
+		{"suspend", "suspend", 'b'},
+		{"auto-converge", "auto-converge", 'b'},
+		{"verbose", NULL, 'b'},
+		{"timeout", "timeout-s", 't'},
+		{"bandwidth", "bandwidth-MiBps", 't'},
+		{"downtime", "max-downtime-ms", 't'},
+		{},
 	};
-	/* virsh's flags and the API's keys, in the same order. */
-	static const char *const flags[] = {
-		"live", "persistent", "undefinesource", "suspend", "auto-converge", "verbose", NULL};
-	static const char *const keys[] = {"live", "persistent", "undefine-source", "suspend",
-					   "auto-converge"};
-	const Command *cmd = command("migrate");
-	struct option options[4 + 6 + 3] = {COMMAND_COMMON_OPTIONS};
-	bool set[6] = {0};
-	const char *values[3] = {0};
-	static const char *const value_keys[] = {"timeout-s", "bandwidth-MiBps", "max-downtime-ms"};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	_cleanup_(job_watch_done) JobWatch watch = {0};
-	_cleanup_free_ char *path = NULL, *destination = NULL;
-	CommandArgs args = {0};
-	const char *job;
-	uint64_t numbers[3];
-	char **pos;
-	size_t n = 0;
-	int c, r;
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(migrate_commands, "migrate"),
+		.flags = flags,
+		.n_min = 1,
+		.n_max = 1,
+	};
+	_cleanup_free_ char *destination = NULL;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
-	for (; flags[n]; n++)
-		options[3 + n] = (struct option){flags[n], no_argument, NULL, OPT_FIRST_OWN + (int)n};
-	options[3 + n++] = (struct option){"timeout", required_argument, NULL, O_TIMEOUT};
-	options[3 + n++] = (struct option){"bandwidth", required_argument, NULL, O_BANDWIDTH};
-	options[3 + n++] = (struct option){"downtime", required_argument, NULL, O_DOWNTIME};
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c >= OPT_FIRST_OWN && c < OPT_FIRST_OWN + 6) {
-			set[c - OPT_FIRST_OWN] = true;
-			continue;
-		}
-		if (c >= O_TIMEOUT && c <= O_DOWNTIME) {
-			size_t i = (size_t)(c - O_TIMEOUT);
-			values[i] = optarg;
-			if (parse_u64(optarg, &numbers[i]) < 0)
-				return error_usage(cmd, "'%s' is not a number", optarg);
-			continue;
-		}
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 2, &pos);
 	if (r >= 0)
 		return r;
-	destination = destination_of(pos[0]);
+	destination = destination_of(dc.pos[0]);
 	if (!destination)
 		return error_report(NULL, -ENOMEM);
-	r = connection_ensure(ctl);
+	r = domain_call_job(ctl, &dc, "Migrate", "migration", domain_call_has(&dc, "verbose"), "s",
+			    destination);
 	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, &info, &error);
-	if (r >= 0)
-		r = job_watch_begin(ctl, &watch, &error);
-	if (r >= 0)
-		r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, "Migrate", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", destination);
-	if (r >= 0)
-		r = call_options_open(m);
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(keys); i++)
-		if (set[i])
-			r = call_option_bool(m, keys[i], true);
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(value_keys); i++)
-		if (values[i])
-			r = call_option_u64(m, value_keys[i], numbers[i]);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "o", &job);
-	if (r < 0)
-		return error_report(&error, r);
-	r = job_wait(ctl, &watch, job, "migration", set[5]);
-	if (r != ZVIRTCTL_EXIT_OK)
 		return r;
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "name", json_object_new_string(info.name));
-			json_object_object_add(doc, "uuid", json_object_new_string(info.uuid));
+			json_object_object_add(doc, "name", json_object_new_string(dc.info.name));
+			json_object_object_add(doc, "uuid", json_object_new_string(dc.info.uuid));
 			json_object_object_add(doc, "destination", json_object_new_string(destination));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
-	printf("Domain '%s' migrated to %s\n\n", info.name, destination);
+	printf("Domain '%s' migrated to %s\n\n", dc.info.name, destination);
 	return ZVIRTCTL_EXIT_OK;
 }
 
 /* DOMAIN NUMBER: method(t, {}). */
 static int set_number(Ctl *ctl, const char *name, const char *method, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(migrate_commands, name),
+		.n_min = 1,
+		.n_max = 1,
+		.path_only = true,
 	};
-	const Command *cmd = command(name);
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
 	uint64_t v;
-	char **pos;
-	int c, r;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 2, &pos);
 	if (r >= 0)
 		return r;
-	if (parse_u64(pos[0], &v) < 0)
-		return error_usage(cmd, "'%s' is not a number", pos[0]);
-	r = connection_ensure(ctl);
+	if (parse_u64(dc.pos[0], &v) < 0)
+		return error_usage(dc.cmd, "'%s' is not a number", dc.pos[0]);
+	r = domain_call(ctl, &dc, method, NULL, "t", v);
 	if (r >= 0)
 		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = call_new(ctl, path, ZVIRT_DOMAIN_IFACE, method, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "t", v);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
@@ -193,7 +113,7 @@ static int set_number(Ctl *ctl, const char *name, const char *method, int argc, 
 						       ? "bandwidth-MiBps"
 						       : "downtime-ms",
 					       json_object_new_uint64(v));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	return ZVIRTCTL_EXIT_OK; /* virsh says nothing */
 }
@@ -210,42 +130,27 @@ static int run_migrate_setspeed(Ctl *ctl, int argc, char **argv)
 
 static int run_migrate_getspeed(Ctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
+	_cleanup_(domain_call_done) DomainCall dc = {
+		.cmd = command_find(migrate_commands, "migrate-getspeed"),
+		.path_only = true,
 	};
-	const Command *cmd = command("migrate-getspeed");
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
 	uint64_t v;
-	int c, r;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
 	if (r >= 0)
 		return r;
-	r = connection_ensure(ctl);
+	r = domain_call(ctl, &dc, "GetMigrationMaxSpeed", &reply, NULL);
 	if (r >= 0)
 		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = call_simple(ctl, path, ZVIRT_DOMAIN_IFACE, "GetMigrationMaxSpeed", &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "t", &v);
+	r = sd_bus_message_read(reply, "t", &v);
 	if (r < 0)
-		return error_report(&error, r);
+		return error_report(NULL, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
 			json_object_object_add(doc, "bandwidth-MiBps", json_object_new_uint64(v));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	printf("%" PRIu64 "\n\n", v);
 	return ZVIRTCTL_EXIT_OK;
@@ -263,11 +168,3 @@ const Command migrate_commands[] = {
 	{"migrate-getspeed", run_migrate_getspeed, "DOMAIN", "the bandwidth of the domain's migrations"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = migrate_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

@@ -12,76 +12,23 @@
 
 #include "call.h"
 #include "command.h"
-#include "connection.h"
-#include "domain-info.h"
+#include "domain-call.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
 
-#define MAX_FLAGS 4
-
-static const Command *command(const char *name);
-
 /* The definitions a call names, as virsh's flags (--live --config --current). */
-static const char *const scope_flags[] = {"live", "config", "current", NULL};
-
-/* Parses DOMAIN, n_pos more positional arguments (in *ret_pos; with
- * n_pos < 0, up to -n_pos of them, their number in *ret_n) and the flags;
- * connects and reads the domain. -1 or the exit code. */
-static int parse_n(Ctl *ctl, const Command *cmd, int argc, char **argv, const char *const *flags, bool *set,
-		   int n_pos, char ***ret_pos, int *ret_n, DomainInfo *ret_info)
-{
-	struct option options[4 + MAX_FLAGS] = {COMMAND_COMMON_OPTIONS};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
-	size_t n = 0;
-	int c, r;
-
-	for (; flags && flags[n]; n++)
-		options[3 + n] = (struct option){flags[n], no_argument, NULL, OPT_FIRST_OWN + (int)n};
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c >= OPT_FIRST_OWN && c < OPT_FIRST_OWN + (int)n) {
-			set[c - OPT_FIRST_OWN] = true;
-			continue;
-		}
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
+#define SCOPE_FLAGS                                       \
+	{"live", "live", 'b'}, {"config", "config", 'b'}, \
+	{                                                 \
+		"current", "current", 'b'                 \
 	}
-	if (n_pos < 0) {
-		int extra = argc - optind - (args.domain ? 0 : 1);
-		n_pos = extra < 0 ? 0 : extra > -n_pos ? -n_pos : extra;
+static const CommandFlag scope_flags[] = {SCOPE_FLAGS, {}};
+
+#define DOMAIN_CALL(name, ...)                                             \
+	{                                                                  \
+		.cmd = command_find(resources_commands, name), __VA_ARGS__ \
 	}
-	if (ret_n)
-		*ret_n = n_pos;
-	r = command_positional(cmd, &args, argc, argv, 1 + n_pos, ret_pos);
-	if (r >= 0)
-		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, ret_info, &error);
-	return r < 0 ? error_report(&error, r) : -1;
-}
-
-static int parse(Ctl *ctl, const Command *cmd, int argc, char **argv, const char *const *flags, bool *set,
-		 int n_pos, char ***ret_pos, DomainInfo *ret_info)
-{
-	return parse_n(ctl, cmd, argc, argv, flags, set, n_pos, ret_pos, NULL, ret_info);
-}
-
-static int append_flags(sd_bus_message *m, const char *const *flags, const bool *set)
-{
-	int r = 0;
-	for (size_t i = 0; r >= 0 && flags[i]; i++)
-		if (set[i])
-			r = call_option_bool(m, flags[i], true);
-	return r;
-}
 
 static int print_domain_json(Ctl *ctl, const char *path)
 {
@@ -98,7 +45,13 @@ static int print_domain_json(Ctl *ctl, const char *path)
 		json_object_object_add(doc, "memory", json_object_new_uint64(now.memory));
 		json_object_object_add(doc, "max-memory", json_object_new_uint64(now.max_memory));
 	}
-	return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+	return command_print_json(doc);
+}
+
+/* After a change: virsh says nothing; --json the domain now. */
+static int print_changed(Ctl *ctl, const DomainCall *dc)
+{
+	return ctl->json ? print_domain_json(ctl, dc->info.path) : ZVIRTCTL_EXIT_OK;
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -143,35 +96,19 @@ static int parse_size(const char *s, uint64_t *ret_bytes)
 
 static int run_setvcpus(Ctl *ctl, int argc, char **argv)
 {
-	static const char *const flags[] = {"live", "config", "current", "maximum", NULL};
-	const Command *cmd = command("setvcpus");
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	static const CommandFlag flags[] = {SCOPE_FLAGS, {"maximum", "maximum", 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL("setvcpus", .flags = flags, .n_min = 1, .n_max = 1);
 	uint64_t count;
-	char **pos;
-	int r = parse(ctl, cmd, argc, argv, flags, set, 1, &pos, &info);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = parse_u64(pos[0], &count);
-	if (r < 0 || pos[0][r] || count == 0 || count > UINT32_MAX)
-		return error_usage(cmd, "'%s' is not a number of vCPUs", pos[0]);
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "SetVcpus", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "u", (uint32_t)count);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
-	if (ctl->json)
-		return print_domain_json(ctl, info.path);
-	return ZVIRTCTL_EXIT_OK; /* virsh says nothing */
+	r = parse_u64(dc.pos[0], &count);
+	if (r < 0 || dc.pos[0][r] || count == 0 || count > UINT32_MAX)
+		return error_usage(dc.cmd, "'%s' is not a number of vCPUs", dc.pos[0]);
+	r = domain_call(ctl, &dc, "SetVcpus", NULL, "u", (uint32_t)count);
+	return r >= 0 ? r : print_changed(ctl, &dc);
 }
 
 /* GetVcpuCount of one definition; -ENODATA when it has none (live of a shut-off domain). */
@@ -196,21 +133,27 @@ static int vcpu_count(Ctl *ctl, const char *path, bool maximum, bool live, uint3
 
 static int run_vcpucount(Ctl *ctl, int argc, char **argv)
 {
-	static const char *const flags[] = {"maximum", "current", "config", "live", NULL};
+	/* Which counts to show: not the method's options, each call names one. */
+	static const CommandFlag flags[] = {{"maximum", NULL, 'b'},
+					    {"current", NULL, 'b'},
+					    {"config", NULL, 'b'},
+					    {"live", NULL, 'b'},
+					    {}};
 	static const char *const keys[] = {"maximum-config", "maximum-live", "current-config",
 					   "current-live"};
-	const Command *cmd = command("vcpucount");
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = DOMAIN_CALL("vcpucount", .flags = flags);
 	uint32_t counts[4];
-	bool have[4] = {0};
-	int r = parse(ctl, cmd, argc, argv, flags, set, 0, NULL, &info);
+	bool have[4] = {0}, set[4];
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
+	for (size_t i = 0; i < 4; i++)
+		set[i] = dc.values[i] != NULL;
 	if ((set[0] && set[1]) || (set[2] && set[3]))
-		return error_usage(cmd, "--maximum and --current, --config and --live exclude each other");
-	bool active = strcmp(info.state, "shut-off") != 0;
+		return error_usage(dc.cmd,
+				   "--maximum and --current, --config and --live exclude each other");
+	bool active = strcmp(dc.info.state, "shut-off") != 0;
 	for (size_t i = 0; i < 4; i++) {
 		bool maximum = i < 2, live = i % 2;
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -220,7 +163,7 @@ static int run_vcpucount(Ctl *ctl, int argc, char **argv)
 		/* A shut-off domain has no live definition (virsh leaves the rows out). */
 		if (live && !active && !set[3])
 			continue;
-		r = vcpu_count(ctl, info.path, maximum, live, &counts[i], &error);
+		r = vcpu_count(ctl, dc.info.path, maximum, live, &counts[i], &error);
 		if (r < 0)
 			return error_report(&error, r);
 		have[i] = true;
@@ -230,7 +173,7 @@ static int run_vcpucount(Ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; doc && i < 4; i++)
 			json_object_object_add(doc, keys[i],
 					       have[i] ? json_object_new_int64(counts[i]) : NULL);
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	size_t n = 0, only = 0;
 	for (size_t i = 0; i < 4; i++)
@@ -250,37 +193,26 @@ static int run_vcpucount(Ctl *ctl, int argc, char **argv)
 
 /* ---- memory ---- */
 
+static int option_maximum(sd_bus_message *m, const DomainCall *dc)
+{
+	return call_option_bool(m, "maximum", true);
+}
+
 static int set_memory(Ctl *ctl, const char *name, bool maximum, int argc, char **argv)
 {
-	const Command *cmd = command(name);
-	bool set[MAX_FLAGS] = {0};
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL(name, .flags = scope_flags, .n_min = 1, .n_max = 1);
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
 	uint64_t bytes;
-	char **pos;
-	int r = parse(ctl, cmd, argc, argv, scope_flags, set, 1, &pos, &info);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	if (parse_size(pos[0], &bytes) < 0 || bytes == 0)
-		return error_usage(cmd, "'%s' is not a size (KiB, or with a unit: 512M, 2G)", pos[0]);
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "SetMemory", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "t", bytes);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, scope_flags, set);
-	if (r >= 0 && maximum)
-		r = call_option_bool(m, "maximum", true);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
-	if (ctl->json)
-		return print_domain_json(ctl, info.path);
-	return ZVIRTCTL_EXIT_OK;
+	if (parse_size(dc.pos[0], &bytes) < 0 || bytes == 0)
+		return error_usage(dc.cmd, "'%s' is not a size (KiB, or with a unit: 512M, 2G)", dc.pos[0]);
+	r = domain_call_method(ctl, &dc, NULL, NULL, "SetMemory", maximum ? option_maximum : NULL, &error,
+			       NULL, "t", bytes);
+	return r < 0 ? error_report(&error, r) : print_changed(ctl, &dc);
 }
 
 static int run_setmem(Ctl *ctl, int argc, char **argv)
@@ -297,50 +229,32 @@ static int run_setmaxmem(Ctl *ctl, int argc, char **argv)
 
 static int run_schedinfo(Ctl *ctl, int argc, char **argv)
 {
-	const Command *cmd = command("schedinfo");
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	const char *assignment = NULL;
-	uint64_t shares = 0, now = 0;
-	char **pos;
-	int n_pos;
 	/* virsh: schedinfo DOMAIN [cpu_shares=N] (its --set form is not taken). */
-	int r = parse_n(ctl, cmd, argc, argv, scope_flags, set, -1, &pos, &n_pos, &info);
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL("schedinfo", .flags = scope_flags, .n_max = 1);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t shares = 0, now = 0;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	if (n_pos > 0) {
-		assignment = pos[0];
+	if (dc.n_pos > 0) {
+		const char *assignment = dc.pos[0];
 		if (strncmp(assignment, "cpu_shares=", 11) != 0)
-			return error_usage(cmd, "'%s': the parameter is cpu_shares=N", assignment);
+			return error_usage(dc.cmd, "'%s': the parameter is cpu_shares=N", assignment);
 		r = parse_u64(assignment + 11, &shares);
 		if (r < 0 || assignment[11 + r])
-			return error_usage(cmd, "'%s' is not a number", assignment + 11);
-		r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "SetSchedulerParameters", &m);
+			return error_usage(dc.cmd, "'%s' is not a number", assignment + 11);
+		r = domain_call(ctl, &dc, "SetSchedulerParameters", NULL, "a{sv}", 1, "cpu_shares", "t",
+				shares);
 		if (r >= 0)
-			r = sd_bus_message_append(m, "a{sv}", 1, "cpu_shares", "t", shares);
-		if (r >= 0)
-			r = call_options_open(m);
-		if (r >= 0)
-			r = append_flags(m, scope_flags, set);
-		if (r >= 0)
-			r = call_run(ctl, m, &error, NULL);
-		if (r < 0)
-			return error_report(&error, r);
-		m = sd_bus_message_unref(m);
+			return r;
 	}
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "GetSchedulerParameters", &m);
-	if (r >= 0)
-		r = call_options_open(m);
 	/* What was set is what is shown: the same definition. */
+	r = domain_call(ctl, &dc, "GetSchedulerParameters", &reply, NULL);
 	if (r >= 0)
-		r = append_flags(m, scope_flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
 	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
 		const char *key;
 		r = sd_bus_message_read(reply, "s", &key);
@@ -352,14 +266,14 @@ static int run_schedinfo(Ctl *ctl, int argc, char **argv)
 			r = sd_bus_message_exit_container(reply);
 	}
 	if (r < 0)
-		return error_report(&error, r);
+		return error_report(NULL, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
 			json_object_object_add(doc, "scheduler", json_object_new_string("posix"));
 			json_object_object_add(doc, "cpu_shares", json_object_new_uint64(now));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	printf("%-15s: %s\n%-15s: %" PRIu64 "\n\n", "Scheduler", "posix", "cpu_shares", now);
 	return ZVIRTCTL_EXIT_OK;
@@ -369,34 +283,18 @@ static int run_schedinfo(Ctl *ctl, int argc, char **argv)
 
 static int iothread_change(Ctl *ctl, const char *name, const char *method, int argc, char **argv)
 {
-	const Command *cmd = command(name);
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc =
+		DOMAIN_CALL(name, .flags = scope_flags, .n_min = 1, .n_max = 1);
 	uint64_t id;
-	char **pos;
-	int r = parse(ctl, cmd, argc, argv, scope_flags, set, 1, &pos, &info);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = parse_u64(pos[0], &id);
-	if (r < 0 || pos[0][r] || id == 0 || id > UINT32_MAX)
-		return error_usage(cmd, "'%s' is not an I/O thread id", pos[0]);
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, method, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "u", (uint32_t)id);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, scope_flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
-	if (ctl->json)
-		return print_domain_json(ctl, info.path);
-	return ZVIRTCTL_EXIT_OK; /* virsh says nothing */
+	r = parse_u64(dc.pos[0], &id);
+	if (r < 0 || dc.pos[0][r] || id == 0 || id > UINT32_MAX)
+		return error_usage(dc.cmd, "'%s' is not an I/O thread id", dc.pos[0]);
+	r = domain_call(ctl, &dc, method, NULL, "u", (uint32_t)id);
+	return r >= 0 ? r : print_changed(ctl, &dc);
 }
 
 static int run_iothreadadd(Ctl *ctl, int argc, char **argv)
@@ -412,28 +310,20 @@ static int run_iothreaddel(Ctl *ctl, int argc, char **argv)
 static int run_iothreadinfo(Ctl *ctl, int argc, char **argv)
 {
 	static const char *const header[] = {"IOThread ID", "CPU Affinity"};
-	const Command *cmd = command("iothreadinfo");
-	bool set[MAX_FLAGS] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = DOMAIN_CALL("iothreadinfo", .flags = scope_flags);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	_cleanup_(table_freep) Table *t = table_new(2, header);
-	int r = parse(ctl, cmd, argc, argv, scope_flags, set, 0, NULL, &info);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
 	if (!arr || !t)
 		return error_report(NULL, -ENOMEM);
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "GetIOThreads", &m);
+	r = domain_call(ctl, &dc, "GetIOThreads", &reply, NULL);
 	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = append_flags(m, scope_flags, set);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "(uas)");
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "(uas)");
 	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "uas")) > 0) {
 		_cleanup_strv_free_ char **cpus = NULL;
 		_cleanup_free_ char *joined = NULL;
@@ -473,42 +363,30 @@ static int run_iothreadinfo(Ctl *ctl, int argc, char **argv)
 			return error_report(NULL, -ENOMEM);
 	}
 	if (r < 0)
-		return error_report(&error, r);
+		return error_report(NULL, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
 			json_object_object_add(doc, "iothreads", TAKE_PTR(arr));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
 /* ---- domrename ---- */
 
 static int run_domrename(Ctl *ctl, int argc, char **argv)
 {
-	const Command *cmd = command("domrename");
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(domain_info_done) DomainInfo info = {0};
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	char **pos;
-	int r = parse(ctl, cmd, argc, argv, NULL, NULL, 1, &pos, &info);
+	_cleanup_(domain_call_done) DomainCall dc = DOMAIN_CALL("domrename", .n_min = 1, .n_max = 1);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = call_new(ctl, info.path, ZVIRT_DOMAIN_IFACE, "Rename", &m);
+	r = domain_call(ctl, &dc, "Rename", NULL, "s", dc.pos[0]);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "s", pos[0]);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
+		return r;
 	if (ctl->json)
-		return print_domain_json(ctl, info.path);
+		return print_domain_json(ctl, dc.info.path);
 	printf("Domain successfully renamed\n\n");
 	return ZVIRTCTL_EXIT_OK;
 }
@@ -532,11 +410,3 @@ const Command resources_commands[] = {
 	{"domrename", run_domrename, "DOMAIN NEW-NAME", "rename a shut-off persistent domain"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = resources_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

@@ -13,44 +13,16 @@
 #include "call.h"
 #include "command.h"
 #include "connection.h"
+#include "domain-call.h"
 #include "dict-json.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
 
-#define ZVIRT_HOST_PATH  "/org/zvirt1/host"
-#define ZVIRT_HOST_IFACE "org.zvirt1.Host"
-
-static const Command *command(const char *name);
-
-/* A host command's options: the common ones and `extra` (value options
- * set values[i], flags set them to ""). -1 or the exit code; connects. */
-static int parse(Ctl *ctl, const Command *cmd, int argc, char **argv, const struct option *extra, size_t n,
-		 const char **values, int n_pos, char ***ret_pos)
-{
-	struct option options[4 + 4] = {COMMAND_COMMON_OPTIONS};
-	CommandArgs args = {0};
-	int c, r;
-
-	for (size_t i = 0; i < n; i++)
-		options[3 + i] =
-			(struct option){extra[i].name, extra[i].has_arg, NULL, OPT_FIRST_OWN + (int)i};
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		if (c >= OPT_FIRST_OWN && c < OPT_FIRST_OWN + (int)n) {
-			values[c - OPT_FIRST_OWN] = optarg ? optarg : "";
-			continue;
-		}
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-		if (args.domain)
-			return error_usage(cmd, "%s takes no domain", cmd->name);
+#define HOST_CALL(name, ...)                                                        \
+	{                                                                           \
+		.cmd = command_find(s390_commands, name), .host = true, __VA_ARGS__ \
 	}
-	r = command_positional(cmd, NULL, argc, argv, n_pos, ret_pos);
-	if (r >= 0)
-		return r;
-	return connection_ensure(ctl);
-}
 
 /* A Host list method's aa{sv}, as a JSON array. */
 static int list_dicts(Ctl *ctl, const char *method, json_object **ret, sd_bus_error *error)
@@ -82,61 +54,48 @@ static const char *field(json_object *o, const char *key)
 	return s && *s ? s : "-";
 }
 
-/* Prints the list as a table of the keys, or as {"key": [...]} with --json. */
+/* Prints the list as {"key": [...]} with --json; else the table `made`,
+ * or (NULL) one of the keys' values. */
 static int print_dicts(Ctl *ctl, json_object *arr, const char *json_key, size_t n, const char *const *header,
-		       const char *const *keys)
+		       const char *const *keys, const Table *made)
 {
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
 			json_object_object_add(doc, json_key, json_object_get(arr));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
+	if (made)
+		return command_print_table(made);
 	_cleanup_(table_freep) Table *t = table_new(n, header);
-	if (!t)
-		return error_report(NULL, -ENOMEM);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+	for (size_t i = 0; t && i < json_object_array_length(arr); i++) {
 		const char *cells[8];
 		for (size_t k = 0; k < n; k++)
 			cells[k] = field(json_object_array_get_idx(arr, i), keys[k]);
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
 static int run_lscss(Ctl *ctl, int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{"devtype", required_argument, NULL, 0},
-		{"cutype", required_argument, NULL, 0},
-	};
+	static const CommandFlag flags[] = {{"devtype", "devtype", 's'}, {"cutype", "cutype", 's'}, {}};
 	static const char *const header[] = {"Device", "DevType", "CU Type", "Online", "Driver"};
-	const Command *cmd = command("lscss");
-	const char *values[2] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL("lscss", .flags = flags);
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	_cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(header), header);
-	int r = parse(ctl, cmd, argc, argv, extra, ELEMENTSOF(extra), values, 0, NULL);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
 	if (!arr || !t)
 		return error_report(NULL, -ENOMEM);
-	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "ListCcwDevices", &m);
+	r = domain_call(ctl, &dc, "ListCcwDevices", &reply, NULL);
 	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0 && values[0])
-		r = call_option_string(m, "devtype", values[0]);
-	if (r >= 0 && values[1])
-		r = call_option_string(m, "cutype", values[1]);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "(sssbs)");
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "(sssbs)");
 	const char *busid, *cu, *dev, *driver;
 	int online;
 	while (r >= 0 &&
@@ -155,80 +114,73 @@ static int run_lscss(Ctl *ctl, int argc, char **argv)
 			return error_report(NULL, -ENOMEM);
 	}
 	if (r < 0)
-		return error_report(&error, r);
-	if (ctl->json) {
-		json_object *doc = json_object_new_object();
-		if (doc)
-			json_object_object_add(doc, "devices", TAKE_PTR(arr));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
-	}
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+		return error_report(NULL, r);
+	return print_dicts(ctl, arr, "devices", 0, NULL, NULL, t);
 }
 
-/* chccwdev -e|-d BUSID [--no-aliases] */
-static int run_chccwdev(Ctl *ctl, int argc, char **argv)
+/* s390-tools' -e and -d of chccwdev and chzdev: --online, --offline. */
+static void short_online_options(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{"online", no_argument, NULL, 0},
-		{"offline", no_argument, NULL, 0},
-		{"no-aliases", no_argument, NULL, 0},
-	};
-	const Command *cmd = command("chccwdev");
-	const char *values[3] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	char **pos;
-	/* s390-tools' short forms. */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-e") == 0)
 			argv[i] = (char *)"--online";
 		else if (strcmp(argv[i], "-d") == 0)
 			argv[i] = (char *)"--offline";
 	}
-	int r = parse(ctl, cmd, argc, argv, extra, ELEMENTSOF(extra), values, 1, &pos);
+}
 
+static int option_no_aliases(sd_bus_message *m, const DomainCall *dc)
+{
+	return domain_call_has(dc, "no-aliases") ? call_option_bool(m, "aliases", false) : 0;
+}
+
+/* chccwdev -e|-d BUSID [--no-aliases] */
+static int run_chccwdev(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {
+		{"online", NULL, 'b'}, {"offline", NULL, 'b'}, {"no-aliases", NULL, 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("chccwdev", .flags = flags, .n_min = 1, .n_max = 1);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	short_online_options(argc, argv);
+	r = domain_call_parse(ctl, &dc, argc, argv);
 	if (r >= 0)
 		return r;
-	if (!values[0] == !values[1])
-		return error_usage(cmd, "one of -e/--online and -d/--offline is needed");
-	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "SetCcwOnline", &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "sb", pos[0], (int)!!values[0]);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0 && values[2])
-		r = call_option_bool(m, "aliases", false);
-	if (r >= 0)
-		r = call_run(ctl, m, &error, NULL);
+	bool online = domain_call_has(&dc, "online");
+	if (online == domain_call_has(&dc, "offline"))
+		return error_usage(dc.cmd, "one of -e/--online and -d/--offline is needed");
+	r = domain_call_method(ctl, &dc, NULL, NULL, "SetCcwOnline", option_no_aliases, &error, NULL, "sb",
+			       dc.pos[0], (int)online);
 	if (r < 0)
 		return error_report(&error, r);
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "busid", json_object_new_string(pos[0]));
-			json_object_object_add(doc, "online", json_object_new_boolean(!!values[0]));
+			json_object_object_add(doc, "busid", json_object_new_string(dc.pos[0]));
+			json_object_object_add(doc, "online", json_object_new_boolean(online));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
-	printf("Setting device %s %s\nDone\n", pos[0], values[0] ? "online" : "offline");
+	printf("Setting device %s %s\nDone\n", dc.pos[0], online ? "online" : "offline");
 	return ZVIRTCTL_EXIT_OK;
 }
 
 static int list_command(Ctl *ctl, const char *name, const char *method, const char *json_key, size_t n,
 			const char *const *header, const char *const *keys, int argc, char **argv)
 {
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL(name);
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(json_object_putp) json_object *arr = NULL;
-	int r = parse(ctl, command(name), argc, argv, NULL, 0, NULL, 0, NULL);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
 	r = list_dicts(ctl, method, &arr, &error);
 	if (r < 0)
 		return error_report(&error, r);
-	return print_dicts(ctl, arr, json_key, n, header, keys);
+	return print_dicts(ctl, arr, json_key, n, header, keys, NULL);
 }
 
 static int run_lsdasd(Ctl *ctl, int argc, char **argv)
@@ -257,41 +209,35 @@ static int run_lszfcp(Ctl *ctl, int argc, char **argv)
 			    argc, argv);
 }
 
+static int option_timeout(sd_bus_message *m, const DomainCall *dc)
+{
+	/* A u here (Host's timeouts), where Shutdown's is a t. */
+	return dc->values[0] ? call_option_u32(m, "timeout-ms", (uint32_t)(dc->numbers[0] * 1000)) : 0;
+}
+
 /* zfcp-add-unit, zfcp-remove-unit: BUSID WWPN LUN. */
 static int zfcp_unit(Ctl *ctl, const char *name, const char *method, int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{"timeout", required_argument, NULL, 0},
-	};
-	const Command *cmd = command(name);
-	const char *values[1] = {0};
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	const char *address = NULL;
+	static const CommandFlag timeout[] = {{"timeout", NULL, 'v'}, {}};
 	bool add = strcmp(method, "ZfcpAddUnit") == 0;
-	uint64_t seconds = 0;
-	char **pos;
-	int r = parse(ctl, cmd, argc, argv, extra, add ? 1 : 0, values, 3, &pos);
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL(name, .flags = add ? timeout : NULL, .n_min = 3, .n_max = 3);
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *address = NULL;
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	if (values[0]) {
+	if (dc.values[0]) {
 		char *end;
-		seconds = strtoull(values[0], &end, 10);
-		if (*end || end == values[0] || seconds == 0 || seconds > 3600)
-			return error_usage(cmd, "--timeout takes whole seconds (1 to 3600), not '%s'",
-					   values[0]);
+		dc.numbers[0] = strtoull(dc.values[0], &end, 10);
+		if (*end || end == dc.values[0] || dc.numbers[0] == 0 || dc.numbers[0] > 3600)
+			return error_usage(dc.cmd, "--timeout takes whole seconds (1 to 3600), not '%s'",
+					   dc.values[0]);
 	}
-	r = call_new(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, method, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "sss", pos[0], pos[1], pos[2]);
-	if (r >= 0)
-		r = call_options_open(m);
-	if (r >= 0 && values[0])
-		/* A u here (Host's timeouts), where Shutdown's is a t. */
-		r = call_option_u32(m, "timeout-ms", (uint32_t)(seconds * 1000));
-	if (r >= 0)
-		r = call_run(ctl, m, &error, &reply);
+	r = domain_call_method(ctl, &dc, NULL, NULL, method, option_timeout, &error, &reply, "sss",
+			       dc.pos[0], dc.pos[1], dc.pos[2]);
 	if (r >= 0 && add)
 		r = sd_bus_message_read(reply, "s", &address);
 	if (r < 0)
@@ -299,17 +245,17 @@ static int zfcp_unit(Ctl *ctl, const char *name, const char *method, int argc, c
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "busid", json_object_new_string(pos[0]));
-			json_object_object_add(doc, "wwpn", json_object_new_string(pos[1]));
-			json_object_object_add(doc, "lun", json_object_new_string(pos[2]));
+			json_object_object_add(doc, "busid", json_object_new_string(dc.pos[0]));
+			json_object_object_add(doc, "wwpn", json_object_new_string(dc.pos[1]));
+			json_object_object_add(doc, "lun", json_object_new_string(dc.pos[2]));
 			json_object_object_add(doc, "address", output_json_string(address));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	if (add)
-		printf("LUN %s of %s on %s is SCSI device %s\n\n", pos[2], pos[1], pos[0], address);
+		printf("LUN %s of %s on %s is SCSI device %s\n\n", dc.pos[2], dc.pos[1], dc.pos[0], address);
 	else
-		printf("LUN %s of %s on %s removed\n\n", pos[2], pos[1], pos[0]);
+		printf("LUN %s of %s on %s removed\n\n", dc.pos[2], dc.pos[1], dc.pos[0]);
 	return ZVIRTCTL_EXIT_OK;
 }
 
@@ -325,21 +271,53 @@ static int run_zfcp_remove_unit(Ctl *ctl, int argc, char **argv)
 
 static int run_zfcp_port_rescan(Ctl *ctl, int argc, char **argv)
 {
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	char **pos;
-	int r = parse(ctl, command("zfcp-port-rescan"), argc, argv, NULL, 0, NULL, 1, &pos);
+	_cleanup_(domain_call_done) DomainCall dc = HOST_CALL("zfcp-port-rescan", .n_min = 1, .n_max = 1);
+	int r = domain_call_parse(ctl, &dc, argc, argv);
 
 	if (r >= 0)
 		return r;
-	r = call_string(ctl, ZVIRT_HOST_PATH, ZVIRT_HOST_IFACE, "ZfcpPortRescan", pos[0], &error, NULL);
-	if (r < 0)
-		return error_report(&error, r);
+	r = domain_call(ctl, &dc, "ZfcpPortRescan", NULL, "s", dc.pos[0]);
+	if (r >= 0)
+		return r;
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc)
-			json_object_object_add(doc, "busid", json_object_new_string(pos[0]));
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+			json_object_object_add(doc, "busid", json_object_new_string(dc.pos[0]));
+		return command_print_json(doc);
 	}
+	return ZVIRTCTL_EXIT_OK;
+}
+
+/* chzdev qeth ID -e|-d: Host.SetQethOnline (s390-tools' chzdev of a qeth group). */
+static int run_chzdev(Ctl *ctl, int argc, char **argv)
+{
+	static const CommandFlag flags[] = {{"online", NULL, 'b'}, {"offline", NULL, 'b'}, {}};
+	_cleanup_(domain_call_done) DomainCall dc =
+		HOST_CALL("chzdev", .flags = flags, .n_min = 2, .n_max = 2);
+	int r;
+
+	short_online_options(argc, argv);
+	r = domain_call_parse(ctl, &dc, argc, argv);
+	if (r >= 0)
+		return r;
+	if (strcmp(dc.pos[0], "qeth") != 0)
+		return error_usage(dc.cmd, "'%s': the device type is qeth (chccwdev sets ccw devices)",
+				   dc.pos[0]);
+	bool online = domain_call_has(&dc, "online");
+	if (online == domain_call_has(&dc, "offline"))
+		return error_usage(dc.cmd, "one of -e/--online and -d/--offline is needed");
+	r = domain_call(ctl, &dc, "SetQethOnline", NULL, "sb", dc.pos[1], (int)online);
+	if (r >= 0)
+		return r;
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "id", json_object_new_string(dc.pos[1]));
+			json_object_object_add(doc, "online", json_object_new_boolean(online));
+		}
+		return command_print_json(doc);
+	}
+	printf("QETH device %s %s\n", dc.pos[1], online ? "configured" : "deconfigured");
 	return ZVIRTCTL_EXIT_OK;
 }
 
@@ -357,7 +335,7 @@ static int run_znetconf(Ctl *ctl, int argc, char **argv)
 		{"offline", no_argument, NULL, O_OFFLINE},
 		{},
 	};
-	const Command *cmd = command("znetconf");
+	const Command *cmd = command_find(s390_commands, "znetconf");
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	const char *add = NULL, *remove = NULL, *opts[3] = {0}, *name = NULL;
@@ -448,15 +426,7 @@ static int run_znetconf(Ctl *ctl, int argc, char **argv)
 			if (table_add_row(t, cells) < 0)
 				return error_report(NULL, -ENOMEM);
 		}
-		if (ctl->json) {
-			json_object *doc = json_object_new_object();
-			if (doc)
-				json_object_object_add(doc, "devices", TAKE_PTR(arr));
-			return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
-		}
-		table_print(t);
-		putchar('\n');
-		return ZVIRTCTL_EXIT_OK;
+		return print_dicts(ctl, arr, "devices", 0, NULL, NULL, t);
 	}
 
 	if (mode == 'a') {
@@ -494,7 +464,7 @@ static int run_znetconf(Ctl *ctl, int argc, char **argv)
 			json_object_object_add(doc, "interface",
 					       name && *name ? json_object_new_string(name) : NULL);
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	if (mode == 'a')
 		printf("Successfully configured device %s (%s)\n", add, name && *name ? name : "offline");
@@ -518,13 +488,7 @@ const Command s390_commands[] = {
 	 "ID}",
 	 "the host's OSA/HiperSockets (qeth) devices: list, configure, remove"},
 	{"zfcp-port-rescan", run_zfcp_port_rescan, "BUSID", "look for the FCP device's remote ports again"},
+	{"chzdev", run_chzdev, "qeth ID {-e | -d}",
+	 "set a configured qeth device (its group) online or offline"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = s390_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

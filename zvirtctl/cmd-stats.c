@@ -10,14 +10,11 @@
 
 #include "call.h"
 #include "command.h"
-#include "connection.h"
 #include "dict-json.h"
-#include "domain-info.h"
+#include "domain-call.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-static const Command *command(const char *name);
 
 /* GetStats into a JSON object: each key with its value as its type says. */
 static int stats_json(Ctl *ctl, const char *path, json_object **ret, sd_bus_error *error)
@@ -47,56 +44,38 @@ static int64_t stat_count(json_object *stats, const char *key)
 }
 
 /* Parses DOMAIN, connects, reads name and statistics. -1 or the exit code. */
-static int domain_stats(Ctl *ctl, const Command *cmd, int argc, char **argv, DomainInfo *ret_info,
+static int domain_stats(Ctl *ctl, const char *name, int argc, char **argv, DomainCall *dc,
 			json_object **ret_stats)
 {
-	static const struct option options[] = {
-		COMMAND_COMMON_OPTIONS,
-		{},
-	};
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_free_ char *path = NULL;
-	CommandArgs args = {0};
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-		r = command_common_option(ctl, cmd, &args, argv, c);
-		if (r >= 0)
-			return r;
-	}
-	r = command_positional(cmd, &args, argc, argv, 1, NULL);
+	dc->cmd = command_find(stats_commands, name);
+	r = domain_call_parse(ctl, dc, argc, argv);
 	if (r >= 0)
 		return r;
-	r = connection_ensure(ctl);
-	if (r >= 0)
-		return r;
-	r = command_domain_path(ctl, &args, &path);
-	if (r >= 0)
-		return r;
-	r = domain_info_get(ctl, path, ret_info, &error);
-	if (r >= 0)
-		r = stats_json(ctl, path, ret_stats, &error);
+	r = stats_json(ctl, dc->info.path, ret_stats, &error);
 	return r < 0 ? error_report(&error, r) : -1;
 }
 
 static int run_domstats(Ctl *ctl, int argc, char **argv)
 {
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domstats"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domstats", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
 	if (ctl->json) {
 		json_object *doc = json_object_new_object();
 		if (doc) {
-			json_object_object_add(doc, "name", json_object_new_string(info.name));
+			json_object_object_add(doc, "name", json_object_new_string(dc.info.name));
 			json_object_object_add(doc, "stats", TAKE_PTR(stats));
 		}
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	/* virsh's layout, in the daemon's order; sizes are bytes (virsh: KiB). */
-	printf("Domain: '%s'\n", info.name);
+	printf("Domain: '%s'\n", dc.info.name);
 	json_object_object_foreach(stats, key, value)
 		printf("  %s=%s\n", key, json_object_get_string(value));
 	putchar('\n');
@@ -106,9 +85,9 @@ static int run_domstats(Ctl *ctl, int argc, char **argv)
 static int run_domblklist(Ctl *ctl, int argc, char **argv)
 {
 	static const char *const header[] = {"Target", "Source"};
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domblklist"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domblklist", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
@@ -129,7 +108,7 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 			json_object_object_add(doc, "disks", arr);
 		else
 			json_object_put(arr);
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	_cleanup_(table_freep) Table *t = table_new(2, header);
 	for (unsigned i = 0; t && i < n; i++) {
@@ -138,20 +117,16 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
-	if (!t)
-		return error_report(NULL, -ENOMEM);
-	table_print(t);
-	putchar('\n');
-	return ZVIRTCTL_EXIT_OK;
+	return command_print_table(t);
 }
 
 static int run_domiflist(Ctl *ctl, int argc, char **argv)
 {
 	static const char *const header[] = {"Interface", "Type", "Source", "Model", "MAC"};
 	static const char *const fields[] = {"name", "type", "source", "model", "mac"};
-	_cleanup_(domain_info_done) DomainInfo info = {0};
+	_cleanup_(domain_call_done) DomainCall dc = {0};
 	_cleanup_(json_object_putp) json_object *stats = NULL;
-	int r = domain_stats(ctl, command("domiflist"), argc, argv, &info, &stats);
+	int r = domain_stats(ctl, "domiflist", argc, argv, &dc, &stats);
 
 	if (r >= 0)
 		return r;
@@ -173,7 +148,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 			json_object_object_add(doc, "interfaces", arr);
 		else
 			json_object_put(arr);
-		return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+		return command_print_json(doc);
 	}
 	_cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(header), header);
 	for (unsigned i = 0; t && i < n; i++) {
@@ -185,9 +160,51 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
-	if (!t)
-		return error_report(NULL, -ENOMEM);
-	table_print(t);
+	return command_print_table(t);
+}
+
+/* domblkinfo DOMAIN TARGET: the sizes of block.<n> (in every state,
+ * where Disk.GetStats has them only while the domain runs). */
+static int run_domblkinfo(Ctl *ctl, int argc, char **argv)
+{
+	static const char *const fields[] = {"capacity", "allocation", "physical"};
+	static const char *const labels[] = {"Capacity:", "Allocation:", "Physical:"};
+	_cleanup_(domain_call_done) DomainCall dc = {.n_min = 1, .n_max = 1};
+	_cleanup_(json_object_putp) json_object *stats = NULL;
+	int r = domain_stats(ctl, "domblkinfo", argc, argv, &dc, &stats);
+
+	if (r >= 0)
+		return r;
+	const char *target = dc.pos[0];
+	unsigned n = (unsigned)stat_count(stats, "block.count"), i;
+	for (i = 0; i < n; i++) {
+		const char *name = stat_string(stats, "block", i, "name");
+		if (name && strcmp(name, target) == 0)
+			break;
+	}
+	if (i == n) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		sd_bus_error_setf(&error, "org.zvirt1.Error.NoSuchDevice", "The domain has no disk '%s'",
+				  target);
+		return error_report(&error, -ENODEV);
+	}
+	/* An empty drive has no sizes: 0, as virsh shows it. */
+	uint64_t values[ELEMENTSOF(fields)];
+	for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
+		const char *v = stat_string(stats, "block", i, fields[f]);
+		values[f] = v ? strtoull(v, NULL, 10) : 0;
+	}
+	if (ctl->json) {
+		json_object *doc = json_object_new_object();
+		if (doc) {
+			json_object_object_add(doc, "device", json_object_new_string(target));
+			for (size_t f = 0; f < ELEMENTSOF(fields); f++)
+				json_object_object_add(doc, fields[f], json_object_new_uint64(values[f]));
+		}
+		return command_print_json(doc);
+	}
+	for (size_t f = 0; f < ELEMENTSOF(fields); f++)
+		output_field(labels[f], "%" PRIu64, values[f]);
 	putchar('\n');
 	return ZVIRTCTL_EXIT_OK;
 }
@@ -197,13 +214,7 @@ const Command stats_commands[] = {
 	 "the domain's statistics, libvirt's domstats keys (sizes in bytes)"},
 	{"domblklist", run_domblklist, "DOMAIN", "the domain's disks: target and source"},
 	{"domiflist", run_domiflist, "DOMAIN", "the domain's network interfaces"},
+	{"domblkinfo", run_domblkinfo, "DOMAIN TARGET",
+	 "a disk's sizes: capacity, allocation, physical (bytes)"},
 	{},
 };
-
-static const Command *command(const char *name)
-{
-	for (const Command *c = stats_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	abort();
-}

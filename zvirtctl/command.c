@@ -107,3 +107,47 @@ void command_help(const Command *cmd)
 	       "stdout).\n",
 	       cmd->name, cmd->synopsis, cmd->summary);
 }
+
+const Command *command_find(const Command *table, const char *name)
+{
+	for (const Command *c = table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	abort();
+}
+
+int command_print_json(json_object *doc)
+{
+	return output_json(doc, true) < 0 ? error_report(NULL, -ENOMEM) : ZVIRTCTL_EXIT_OK;
+}
+
+int command_print_table(const Table *t)
+{
+	if (!t)
+		return error_report(NULL, -ENOMEM);
+	table_print(t);
+	putchar('\n');
+	return ZVIRTCTL_EXIT_OK;
+}
+
+int command_absolute_path(const Ctl *ctl, const char *path, char **ret)
+{
+	if (*path && path[0] != '/' && !ctl->host) {
+		_cleanup_free_ char *cwd = getcwd(NULL, 0);
+		if (!cwd || asprintf(ret, "%s/%s", cwd, path) < 0)
+			return error_report(NULL, -ENOMEM);
+	} else if (!(*ret = strdup(path)))
+		return error_report(NULL, -ENOMEM);
+	return -1;
+}
+
+int command_device_error(sd_bus_error *error, int r, const char *kind, const char *name)
+{
+	if (sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+		sd_bus_error_free(error);
+		sd_bus_error_setf(error, "org.zvirt1.Error.NoSuchDevice", "The domain has no %s '%s'", kind,
+				  name);
+		return error_report(error, -ENODEV);
+	}
+	return error_report(error, r);
+}

@@ -39,5 +39,23 @@ int command_domain_path(Ctl *ctl, const CommandArgs *args, char **ret_path);
 /* Reads a whole file ("-" is stdin): -1 and the text, or the exit code
  * after printing why. */
 int command_read_file(const char *path, char **ret_text);
+/* path as the daemon takes it: absolute, a relative one the caller's
+ * directory's (as for virsh; with -H as it is: another host's). "" stays.
+ * -1 and the copy, or the exit code. */
+int command_absolute_path(const Ctl *ctl, const char *path, char **ret);
+/* Prints a failed call on a device's object (a disk, a NIC): no such
+ * object is the domain's having no such device. The exit code. */
+int command_device_error(sd_bus_error *error, int r, const char *kind, const char *name);
 /* Prints the command's synopsis and summary. */
 void command_help(const Command *cmd);
+/* The entry of a command table named name (a command's own: it exists). */
+const Command *command_find(const Command *table, const char *name);
+
+#include <json-c/json.h>
+
+#include "output.h"
+
+/* Prints a command's answer with --json and drops the reference: the exit code. */
+int command_print_json(json_object *doc);
+/* Prints the table and the blank line after it: the exit code (NULL: out of memory). */
+int command_print_table(const Table *t);

@@ -14,9 +14,10 @@
 #include "zvirtd-config.h"
 
 static const Command *const groups[] = {
-	info_commands, lifecycle_commands, define_commands, edit_commands,    console_commands,
-	job_commands,  resources_commands, stats_commands,  devices_commands, migrate_commands,
-	host_commands, s390_commands,      event_commands,
+	info_commands,    lifecycle_commands, define_commands,    edit_commands,
+	console_commands, job_commands,       resources_commands, stats_commands,
+	devices_commands, migrate_commands,   host_commands,      s390_commands,
+	event_commands,   interface_commands, disk_commands,      daemon_commands,
 };
 
 static const Command *find_command(const char *name)

@@ -12,6 +12,8 @@
 #define ZVIRT_MANAGER_PATH  "/org/zvirt1"
 #define ZVIRT_MANAGER_IFACE "org.zvirt1.Manager"
 #define ZVIRT_DOMAIN_IFACE  "org.zvirt1.Domain"
+#define ZVIRT_HOST_PATH     "/org/zvirt1/host"
+#define ZVIRT_HOST_IFACE    "org.zvirt1.Host"
 
 typedef struct Ctl {
 	sd_bus *bus;
@@ -45,3 +47,6 @@ extern const Command migrate_commands[];
 extern const Command host_commands[];
 extern const Command s390_commands[];
 extern const Command event_commands[];
+extern const Command interface_commands[];
+extern const Command disk_commands[];
+extern const Command daemon_commands[];

@@ -51,8 +51,10 @@ int hotplug_config_apply(HotplugOp *op, DomainDef *def)
 	ssize_t i = domain_def_device_index(def, op->dev);
 	int r;
 
-	_cleanup_(device_def_freep) DeviceDef *copy = device_def_copy(op->dev);
-	if (!copy)
+	/* A detach's device is only a key (Disk.Detach: the target alone, no
+	 * XML round trip makes of it): attach and update copy theirs. */
+	_cleanup_(device_def_freep) DeviceDef *copy = NULL;
+	if (op->kind != HOTPLUG_DETACH && !(copy = device_def_copy(op->dev)))
 		return hotplug_oom(&op->err);
 	switch (op->kind) {
 	case HOTPLUG_ATTACH: {

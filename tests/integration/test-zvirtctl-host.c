@@ -225,6 +225,41 @@ static void test_links(void **state)
 		_cleanup_(run_done) Run r = CTL_NOBODY("iface-start", "zc0");
 		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
 	}
+	/* iface-bond, iface-vlan: this kernel has neither bonding nor 8021q,
+	 * so what can be checked is every refusal before the kernel and the
+	 * kernel's own, named. */
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "iface-bond", "zcb0", "zc0", "--mode",
+		    "bogus");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "iface-bond", "lo");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-bond", "zcb0", "zc-nosuch");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "iface-bond", "zcb0", "--miimon",
+		    "often");
+	{
+		_cleanup_(run_done) Run r =
+			CTL("iface-bond", "zcb0", "zc0", "--mode", "active-backup", "--miimon", "100");
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.zvirt1.Error.HostError");
+		assert_contains(r.err, "bonding");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("iface-bond", "zcb0", "zc0");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "iface-vlan", "zc0", "4095");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "iface-vlan", "zc0", "ten");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "iface-vlan", "zc-nosuch", "10");
+	{
+		_cleanup_(run_done) Run r = CTL("iface-vlan", "zc0", "10", "--name", "zcv10");
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.zvirt1.Error.HostError");
+		assert_contains(r.err, "8021q");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("iface-vlan", "zc0", "10");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *nolinks = OK("iface-list", "--all");
+	if (strstr(nolinks, " zcb0 ") || strstr(nolinks, " zcv10 "))
+		fail_msg("a refused link is there:\n%s", nolinks);
+
 	/* iface-undefine deletes it (its peer goes with it). */
 	_cleanup_free_ char *del = OK("iface-undefine", "zc0");
 	assert_string_equal(del, "Interface zc0 undefined\n\n");
@@ -271,11 +306,297 @@ static void test_znetconf(void **state)
 	json_object_put(a);
 	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "znetconf", "-a", "0.0.8050");
 
+	/* chzdev qeth: the group offline and online again. */
+	_cleanup_free_ char *off = OK("chzdev", "qeth", "0.0.8050", "-d");
+	assert_string_equal(off, "QETH device 0.0.8050 deconfigured\n");
+	_cleanup_free_ char *so = harness_sim_read("bus/ccwgroup/devices/0.0.8050/online");
+	assert_string_equal(so, "0");
+	_cleanup_free_ char *cj2 = OK("znetconf", "-c", "--json");
+	json_object *c2 = parse_json(cj2);
+	assert_false(
+		json_object_get_boolean(member(find(member(c2, "devices"), "id", "0.0.8050"), "online")));
+	json_object_put(c2);
+	{
+		_cleanup_(run_done) Run n = CTL_NOBODY("chzdev", "qeth", "0.0.8050", "-e");
+		expect_fail(&n, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "chzdev", "qeth", "0.0.8050");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "chzdev", "dasd", "0.0.7500",
+		    "-e");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "chzdev", "qeth", "0.0.9990", "-e");
+	_cleanup_free_ char *onj = OK("chzdev", "qeth", "0.0.8050", "--online", "--json");
+	json_object *o = parse_json(onj);
+	assert_string_equal(member_string(o, "id"), "0.0.8050");
+	assert_true(json_object_get_boolean(member(o, "online")));
+	json_object_put(o);
+	_cleanup_free_ char *so2 = harness_sim_read("bus/ccwgroup/devices/0.0.8050/online");
+	assert_string_equal(so2, "1");
+
 	_cleanup_free_ char *r = OK("znetconf", "-r", "0.0.8050");
 	assert_string_equal(r, "Successfully removed device 0.0.8050\n");
 	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "znetconf", "-r", "0.0.8050");
 	_cleanup_free_ char *u2 = OK("znetconf", "-u");
 	assert_contains(u2, "\n 0.0.8050,0.0.8051,0.0.8052 ");
+}
+
+#define NIC_MAC  "52:54:00:12:34:61"
+#define NIC_MAC2 "52:54:00:12:34:62"
+
+/* The lines "DEV KEY N" of domblkstat/domifstat: the keys in this order, numbers. */
+static void assert_stat_lines(const char *text, const char *dev, const char *const *keys, size_t n)
+{
+	const char *at = text;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *head = NULL;
+		assert_true(asprintf(&head, "%s %s ", dev, keys[i]) > 0);
+		if (strncmp(at, head, strlen(head)) != 0)
+			fail_msg("expected '%s...' at:\n%s", head, at);
+		at += strlen(head);
+		size_t digits = strspn(at, "0123456789");
+		assert_true(digits > 0);
+		assert_int_equal(at[digits], '\n');
+		at += digits + 1;
+	}
+	assert_string_equal(at, "\n");
+}
+
+/* The guest NIC and disk commands: domblkinfo, domif-getlink and -setlink,
+ * attach-interface, detach-interface, detach-disk on a shut-off domain with
+ * a disk and a NIC on a bridge of this namespace; then started paused (the
+ * guest runs nothing): domblkstat, domifstat, a live domif-setlink. */
+static void test_guest_nic_and_disk(void **state)
+{
+	harness_sh("ip link add zcbr0 type bridge && ip link set zcbr0 up");
+	_cleanup_free_ char *disk = write_tmp("zc-nic-disk.img", "");
+	harness_sh("truncate -s 1M '%s'", disk);
+	_cleanup_free_ char *devices = NULL;
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'>\n"
+			     "      <driver name='qemu' type='raw'/>\n"
+			     "      <source file='%s'/>\n"
+			     "      <target dev='vda' bus='virtio'/>\n"
+			     "    </disk>\n"
+			     "    <interface type='bridge'>\n"
+			     "      <mac address='" NIC_MAC "'/>\n"
+			     "      <source bridge='zcbr0'/>\n"
+			     "      <model type='virtio'/>\n"
+			     "    </interface>\n",
+			     disk) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-nic", devices);
+	_cleanup_free_ char *file = write_tmp("zc-nic.xml", xml);
+	_cleanup_free_ char *d = OK("define", file);
+
+	/* Shut off: the sizes from the file (a sparse one allocates nothing). */
+	_cleanup_free_ char *bi = OK("domblkinfo", "zc-nic", "vda");
+	assert_string_equal(bi, "Capacity:       1048576\nAllocation:     0\nPhysical:       1048576\n\n");
+	_cleanup_free_ char *bij = OK("domblkinfo", "zc-nic", "vda", "--json");
+	json_object *b = parse_json(bij);
+	assert_string_equal(member_string(b, "device"), "vda");
+	assert_int_equal(json_object_get_int64(member(b, "capacity")), 1048576);
+	assert_int_equal(json_object_get_int64(member(b, "allocation")), 0);
+	json_object_put(b);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "domblkinfo", "zc-nic", "vdz");
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "domblkinfo", "zc-nosuch", "vda");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "domblkstat", "zc-nic", "vda");
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "domifstat", "zc-nic", NIC_MAC);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "domblkstat", "zc-nic",
+		    "../vda");
+
+	/* The link: up, down in the definition, up again. */
+	_cleanup_free_ char *gl = OK("domif-getlink", "zc-nic", NIC_MAC);
+	assert_string_equal(gl, NIC_MAC " up\n\n");
+	_cleanup_free_ char *sl = OK("domif-setlink", "zc-nic", NIC_MAC, "down", "--config");
+	assert_string_equal(sl, "Device updated successfully\n\n");
+	_cleanup_free_ char *glc = OK("domif-getlink", "zc-nic", "52:54:00:12:34:61", "--config", "--json");
+	json_object *g = parse_json(glc);
+	assert_string_equal(member_string(g, "state"), "down");
+	assert_string_equal(member_string(g, "mac"), NIC_MAC);
+	json_object_put(g);
+	_cleanup_free_ char *inactive = OK("dumpxml", "zc-nic", "--inactive");
+	assert_contains(inactive, "<link state='down'/>");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "domif-setlink", "zc-nic",
+		    NIC_MAC, "sideways");
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "domif-getlink", "zc-nic",
+		    "52:54:00:00:00:99");
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("domif-setlink", "zc-nic", NIC_MAC, "up", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *up = OK("domif-setlink", "zc-nic", NIC_MAC, "up", "--config");
+	_cleanup_free_ char *glu = OK("domif-getlink", "zc-nic", NIC_MAC, "--config");
+	assert_string_equal(glu, NIC_MAC " up\n\n");
+
+	/* attach-interface builds the element virsh would. */
+	_cleanup_free_ char *px = OK("attach-interface", "zc-nic", "bridge", "zcbr0", "--mac", NIC_MAC2,
+				     "--model", "virtio", "--print-xml");
+	assert_string_equal(px, "<interface type=\"bridge\"><mac address=\"" NIC_MAC2
+				"\"/><source bridge=\"zcbr0\"/><model type=\"virtio\"/></interface>\n\n");
+	_cleanup_free_ char *ai = OK("attach-interface", "zc-nic", "--type", "bridge", "--source", "zcbr0",
+				     "--mac", NIC_MAC2, "--model", "virtio", "--config");
+	assert_string_equal(ai, "Interface attached successfully\n\n");
+	_cleanup_free_ char *il = OK("domiflist", "zc-nic");
+	assert_contains(il, NIC_MAC "\n");
+	assert_contains(il, NIC_MAC2 "\n");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "attach-interface", "zc-nic",
+		    "ethernet", "zcbr0", "--config");
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "attach-interface", "zc-nic",
+		    "bridge", "--config");
+	/* A MAC taken: the daemon refuses. */
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "attach-interface", "zc-nic", "bridge",
+		    "zcbr0", "--mac", NIC_MAC, "--config");
+	{
+		_cleanup_(run_done) Run r =
+			CTL_NOBODY("attach-interface", "zc-nic", "bridge", "zcbr0", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	{
+		_cleanup_(run_done) Run r = CTL("detach-interface", "zc-nic", "bridge", "--config");
+		expect_fail(&r, EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs");
+		assert_contains(r.err, "Domain has 2 interfaces");
+	}
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "detach-interface", "zc-nic",
+		    "direct", "--config");
+	{
+		_cleanup_(run_done) Run r =
+			CTL_NOBODY("detach-interface", "zc-nic", "bridge", "--mac", NIC_MAC2, "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *di = OK("detach-interface", "zc-nic", "bridge", "--mac", NIC_MAC2, "--config");
+	assert_string_equal(di, "Interface detached successfully\n\n");
+	_cleanup_free_ char *il2 = OK("domiflist", "zc-nic");
+	if (strstr(il2, NIC_MAC2))
+		fail_msg("the NIC is still there:\n%s", il2);
+
+	/* Started paused: QEMU runs the disk and the tap, the guest nothing. */
+	_cleanup_free_ char *st = OK("start", "zc-nic", "--paused");
+	static const char *const blk_keys[] = {"rd_req",         "rd_bytes",          "wr_req",
+					       "wr_bytes",       "flush_operations",  "rd_total_times",
+					       "wr_total_times", "flush_total_times", "errs"};
+	_cleanup_free_ char *bs = OK("domblkstat", "zc-nic", "vda");
+	assert_stat_lines(bs, "vda", blk_keys, ELEMENTSOF(blk_keys));
+	_cleanup_free_ char *bsj = OK("domblkstat", "zc-nic", "vda", "--json");
+	json_object *bj = parse_json(bsj);
+	assert_int_equal(json_object_get_int64(member(member(bj, "stats"), "wr_req")), 0);
+	json_object_put(bj);
+	{
+		/* Open to every caller. */
+		_cleanup_(run_done) Run r = CTL_NOBODY("domblkstat", "zc-nic", "vda");
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, bs);
+	}
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "domblkstat", "zc-nic", "vdz");
+	_cleanup_free_ char *bir = OK("domblkinfo", "zc-nic", "vda", "--json");
+	json_object *br = parse_json(bir);
+	assert_int_equal(json_object_get_int64(member(br, "capacity")), 1048576);
+	json_object_put(br);
+
+	/* domifstat by the tap's name and by the MAC: the same NIC. */
+	_cleanup_free_ char *ilj = OK("domiflist", "zc-nic", "--json");
+	json_object *l = parse_json(ilj);
+	json_object *nic = json_object_array_get_idx(member(l, "interfaces"), 0);
+	_cleanup_free_ char *tap = strdup(member_string(nic, "interface"));
+	json_object_put(l);
+	static const char *const net_keys[] = {"rx_bytes", "rx_packets", "rx_errs", "rx_drop",
+					       "tx_bytes", "tx_packets", "tx_errs", "tx_drop"};
+	_cleanup_free_ char *is = OK("domifstat", "zc-nic", tap);
+	assert_stat_lines(is, tap, net_keys, ELEMENTSOF(net_keys));
+	_cleanup_free_ char *isj = OK("domifstat", "zc-nic", NIC_MAC, "--json");
+	json_object *ij = parse_json(isj);
+	assert_string_equal(member_string(ij, "mac"), NIC_MAC);
+	assert_non_null(member(member(ij, "stats"), "tx_packets"));
+	json_object_put(ij);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "domifstat", "zc-nic",
+		    "vnet-nosuch");
+
+	/* The live link: down (QEMU's set_link), the property says so, up again. */
+	_cleanup_free_ char *ld = OK("domif-setlink", "zc-nic", tap, "down");
+	assert_string_equal(ld, "Device updated successfully\n\n");
+	_cleanup_free_ char *gd = OK("domif-getlink", "zc-nic", tap);
+	_cleanup_free_ char *gd_expect = NULL;
+	assert_true(asprintf(&gd_expect, "%s down\n\n", tap) > 0);
+	assert_string_equal(gd, gd_expect);
+	_cleanup_free_ char *live = OK("dumpxml", "zc-nic");
+	assert_contains(live, "<link state='down'/>");
+	_cleanup_free_ char *lu = OK("domif-setlink", "zc-nic", NIC_MAC, "up", "--json");
+	json_object *u = parse_json(lu);
+	assert_string_equal(member_string(u, "state"), "up");
+	json_object_put(u);
+	_cleanup_free_ char *gu = OK("domif-getlink", "zc-nic", NIC_MAC, "--json");
+	json_object *gj = parse_json(gu);
+	assert_string_equal(member_string(gj, "state"), "up");
+	json_object_put(gj);
+
+	/* detach-disk: from the definition, then live (QEMU unplugs a ccw
+	 * device without the guest). */
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("detach-disk", "zc-nic", "vda", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "detach-disk", "zc-nic", "vdz",
+		    "--config");
+	_cleanup_free_ char *dd = OK("detach-disk", "zc-nic", "vda", "--config");
+	assert_string_equal(dd, "Disk detached successfully\n\n");
+	_cleanup_free_ char *inactive2 = OK("dumpxml", "zc-nic", "--inactive");
+	if (strstr(inactive2, "<target dev='vda'"))
+		fail_msg("vda is still in the definition:\n%s", inactive2);
+	_cleanup_free_ char *dl = OK("detach-disk", "zc-nic", "vda", "--live");
+	_cleanup_free_ char *bl_live = OK("domblklist", "zc-nic");
+	if (strstr(bl_live, "vda"))
+		fail_msg("vda still runs:\n%s", bl_live);
+	_cleanup_free_ char *ds = OK("destroy", "zc-nic");
+	_cleanup_free_ char *bl = OK("domblklist", "zc-nic");
+	if (strstr(bl, "vda"))
+		fail_msg("vda is back:\n%s", bl);
+	_cleanup_free_ char *un = OK("undefine", "zc-nic");
+	harness_sh("ip link delete zcbr0");
+}
+
+/* event --event device-removal-failed: the daemon told to miss QEMU's
+ * DEVICE_DELETED (a guest that never lets go), a live detach-disk ends
+ * with Timeout after 5 s, the disk stays, and the event says which. */
+static void test_device_removal_failed(void **state)
+{
+	_cleanup_free_ char *disk = write_tmp("zc-rm-disk.img", "");
+	_cleanup_free_ char *devices = NULL;
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'>\n"
+			     "      <driver name='qemu' type='raw'/>\n"
+			     "      <source file='%s'/>\n"
+			     "      <target dev='vda' bus='virtio'/>\n"
+			     "    </disk>\n",
+			     disk) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-rm", devices);
+	_cleanup_free_ char *file = write_tmp("zc-rm.xml", xml);
+	_cleanup_free_ char *d = OK("define", file);
+
+	assert_int_equal(harness_stop_daemon(), 0);
+	assert_int_equal(setenv("ZVIRTD_FAULT_FAIL", "detach-device-deleted", 1), 0);
+	assert_int_equal(harness_start_daemon(), 0);
+	assert_int_equal(unsetenv("ZVIRTD_FAULT_FAIL"), 0);
+	_cleanup_free_ char *st = OK("start", "zc-rm", "--paused");
+	{
+		_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon = monitor_open(
+			"type='method_call',interface='org.freedesktop.DBus',member='AddMatch'");
+		Listener ev = listen_start("event-removal",
+					   (const char *const[]){"event", "--domain", "zc-rm", "--event",
+								 "device-removal-failed", "--timeout", "60",
+								 NULL});
+		monitor_wait_member(mon, "DeviceRemovalFailed");
+		_cleanup_(run_done) Run r = CTL("detach-disk", "zc-rm", "vda");
+		expect_fail(&r, EXIT_FAILURE_OTHER, "org.zvirt1.Error.Timeout");
+		_cleanup_(run_done) Run e = listen_end(&ev, false);
+		assert_int_equal(e.code, 0);
+		if (strncmp(e.out, "event 'device-removal-failed' for domain 'zc-rm': vda: ", 55) != 0)
+			fail_msg("not the event: %s%s", e.out, e.err);
+		assert_contains(e.out, "\nevents received: 1\n");
+	}
+	_cleanup_free_ char *still = OK("domblklist", "zc-rm");
+	assert_contains(still, " vda ");
+	_cleanup_free_ char *types = OK("event", "--list");
+	assert_contains(types, "device-removal-failed ");
+	_cleanup_free_ char *ds = OK("destroy", "zc-rm");
+	assert_int_equal(harness_restart_daemon(), 0);
+	_cleanup_free_ char *un = OK("undefine", "zc-rm");
 }
 
 int main(void)
@@ -297,6 +618,8 @@ int main(void)
 		cmocka_unit_test(test_zfcp_unit),
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_znetconf),
+		cmocka_unit_test(test_guest_nic_and_disk),
+		cmocka_unit_test(test_device_removal_failed),
 	};
 	return harness_main("zvirtctl-host", tests, 0);
 }

@@ -118,6 +118,57 @@ static void test_host_commands(void **state)
 	json_object *e = parse_json(ej);
 	assert_int_equal(json_object_array_length(member(e, "domains")), 0);
 	json_object_put(e);
+
+	/* nodeinfo: the Manager's host properties. */
+	_cleanup_free_ char *ni = OK("nodeinfo");
+	_cleanup_free_ char *ni_expect = NULL;
+	assert_true(asprintf(&ni_expect,
+			     "CPU model:           s390x\nCPU(s):              %" PRIu32
+			     "\nMemory size:         %" PRIu64 " KiB\nReserved memory:     %" PRIu64
+			     " KiB\nDomains:             0 (0 active)\n\n",
+			     harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostCPUs"),
+			     harness_get_u64(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostMemory") / 1024,
+			     harness_get_u64(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "ReservedHostMemory") /
+				     1024) > 0);
+	assert_string_equal(ni, ni_expect);
+	_cleanup_free_ char *nij = OK("nodeinfo", "--json");
+	json_object *nj = parse_json(nij);
+	assert_int_equal(json_object_get_int64(member(nj, "cpus")),
+			 harness_get_u32(ZVIRT_MANAGER_PATH, ZVIRT_MANAGER_IFACE, "HostCPUs"));
+	assert_true(json_object_get_int64(member(nj, "memory")) > 0);
+	assert_int_equal(json_object_get_int64(member(nj, "domains")), 0);
+	json_object_put(nj);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "nodeinfo", "--domain", GUEST);
+	{
+		/* Open to every user. */
+		_cleanup_(run_done) Run n = CTL_NOBODY("nodeinfo");
+		assert_int_equal(n.code, 0);
+		assert_string_equal(n.out, ni_expect);
+	}
+
+	/* daemon-reload: taken; a bad drop-in refused, naming it; nobody refused. */
+	_cleanup_free_ char *reload = OK("daemon-reload");
+	assert_string_equal(reload, "");
+	_cleanup_free_ char *dir = NULL, *dropin = NULL;
+	assert_true(asprintf(&dir, "%s/zvirtd.conf.d", harness_tmpdir()) > 0);
+	assert_true(asprintf(&dropin, "%s/99-zvirtctl.conf", dir) > 0);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	harness_write_file(dropin, "[Daemon]\nLogLevel=chatty\n");
+	{
+		_cleanup_(run_done) Run bad = CTL("daemon-reload");
+		expect_fail(&bad, EXIT_INVALID, "org.zvirt1.Error.InvalidArgument");
+		assert_contains(bad.err, "99-zvirtctl.conf");
+	}
+	assert_return_code(unlink(dropin), 0);
+	{
+		_cleanup_(run_done) Run refused = CTL_NOBODY("daemon-reload");
+		expect_fail(&refused, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *rj = OK("daemon-reload", "--json");
+	json_object *ro = parse_json(rj);
+	assert_true(json_object_get_boolean(member(ro, "reloaded")));
+	json_object_put(ro);
+	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "daemon-reload", "now");
 }
 
 /* ---- a defined domain ---- */
@@ -431,28 +482,6 @@ static void test_errors(void **state)
 /* A monitor connection on the bus: it sees every AddMatch, so a test
  * knows when `zvirtctl event` listens (its match is in place once the
  * bus has read the call, and the bus serves one message at a time). */
-static sd_bus *monitor_open(const char *rule)
-{
-	sd_bus *bus = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-	assert_return_code(sd_bus_new(&bus), 0);
-	assert_return_code(sd_bus_set_address(bus, address()), 0);
-	assert_return_code(sd_bus_set_bus_client(bus, true), 0);
-	assert_return_code(sd_bus_set_monitor(bus, true), 0);
-	assert_return_code(sd_bus_start(bus), 0);
-	assert_return_code(
-		sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					       "org.freedesktop.DBus.Monitoring", "BecomeMonitor"),
-		0);
-	assert_return_code(sd_bus_message_append(m, "as", 1, rule), 0);
-	assert_return_code(sd_bus_message_append(m, "u", 0), 0);
-	if (sd_bus_call(bus, m, 0, &error, NULL) < 0)
-		fail_msg("BecomeMonitor: %s: %s", error.name, error.message);
-	return bus;
-}
-
 /* Waits until n_state AddMatch calls for DomainStateChanged and n_crash
  * for Crashed went to the bus, in whatever order the listeners send them. */
 static void monitor_wait_matches(sd_bus *bus, unsigned n_state, unsigned n_crash)
@@ -478,33 +507,6 @@ static void monitor_wait_matches(sd_bus *bus, unsigned n_state, unsigned n_crash
 				 crash, n_crash);
 		(void)sd_bus_wait(bus, 1000 * 1000);
 	}
-}
-
-typedef struct Listener {
-	pid_t pid;
-	int out;
-	int err;
-} Listener;
-
-static Listener listen_start(const char *name, const char *const *argv)
-{
-	_cleanup_free_ char *out = NULL, *err = NULL;
-	assert_true(asprintf(&out, "%s.out", name) > 0 && asprintf(&err, "%s.err", name) > 0);
-	Listener l = {.out = open_capture(out), .err = open_capture(err)};
-	l.pid = spawn(false, true, l.out, l.err, argv);
-	return l;
-}
-
-static Run listen_end(Listener *l, bool stop)
-{
-	if (stop)
-		assert_return_code(kill(l->pid, SIGTERM), 0);
-	Run r = {.code = wait_exit(l->pid, 30000)};
-	r.out = read_capture(l->out);
-	r.err = read_capture(l->err);
-	close(l->out);
-	close(l->err);
-	return r;
 }
 
 /* Waits until the domain is in state/reason by a change after `seq`
@@ -908,6 +910,48 @@ static void test_devices(void **state)
 	assert_contains(bl5, iso);
 	EXPECT_FAIL(EXIT_INVALID, "org.freedesktop.DBus.Error.InvalidArgs", "attach-device", "zc-devs",
 		    cd_file, "--force");
+
+	/* detach-device-alias: a host device (HostDevice.Detach) and the CD
+	 * drive (Disk.Detach), by their user aliases. */
+	_cleanup_free_ char *hd_file =
+		write_tmp("zc-hostdev.xml",
+			  "<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host3'/>"
+			  "<address bus='0' target='8' unit='0'/></source><alias name='ua-tape'/>"
+			  "</hostdev>\n");
+	_cleanup_free_ char *ah = OK("attach-device", "zc-devs", hd_file, "--config");
+	_cleanup_free_ char *dumped = OK("dumpxml", "zc-devs");
+	assert_contains(dumped, "<alias name='ua-tape'/>");
+	{
+		_cleanup_(run_done) Run r =
+			CTL_NOBODY("detach-device-alias", "zc-devs", "ua-tape", "--config");
+		expect_fail(&r, EXIT_NOT_AUTHORIZED, "org.zvirt1.Error.NotAuthorized");
+	}
+	_cleanup_free_ char *da = OK("detach-device-alias", "zc-devs", "ua-tape", "--config");
+	assert_string_equal(da, "Device detach request sent successfully\n\n");
+	_cleanup_free_ char *dumped2 = OK("dumpxml", "zc-devs");
+	if (strstr(dumped2, "<hostdev"))
+		fail_msg("the host device is still there:\n%s", dumped2);
+	EXPECT_FAIL(EXIT_FAILURE_OTHER, "org.zvirt1.Error.NoSuchDevice", "detach-device-alias", "zc-devs",
+		    "ua-tape", "--config");
+	_cleanup_free_ char *cd_alias = NULL;
+	assert_true(asprintf(&cd_alias,
+			     "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+			     "<source file='%s'/><target dev='sda' bus='scsi'/><readonly/><alias "
+			     "name='ua-cd'/></disk>\n",
+			     iso) > 0);
+	_cleanup_free_ char *cd_alias_file = write_tmp("zc-cd-alias.xml", cd_alias);
+	_cleanup_free_ char *up2 = OK("update-device", "zc-devs", cd_alias_file, "--config");
+	_cleanup_free_ char *daj = OK("detach-device-alias", "zc-devs", "ua-cd", "--config", "--json");
+	json_object *dao = parse_json(daj);
+	assert_string_equal(member_string(dao, "alias"), "ua-cd");
+	const char *dev_path = member_string(dao, "device");
+	assert_true(strlen(dev_path) > 9 && strcmp(dev_path + strlen(dev_path) - 9, "/disk/sda") == 0);
+	json_object_put(dao);
+	_cleanup_free_ char *bl6 = OK("domblklist", "zc-devs");
+	if (strstr(bl6, "sda"))
+		fail_msg("sda is still there:\n%s", bl6);
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "detach-device-alias", "zc-nosuch",
+		    "ua-cd");
 	_cleanup_free_ char *u = OK("undefine", "zc-devs");
 }
 

@@ -207,3 +207,69 @@ char *write_tmp(const char *name, const char *text)
 	harness_write_file(path, text);
 	return path;
 }
+
+sd_bus *monitor_open(const char *rule)
+{
+	sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	assert_return_code(sd_bus_new(&bus), 0);
+	assert_return_code(sd_bus_set_address(bus, address()), 0);
+	assert_return_code(sd_bus_set_bus_client(bus, true), 0);
+	assert_return_code(sd_bus_set_monitor(bus, true), 0);
+	assert_return_code(sd_bus_start(bus), 0);
+	assert_return_code(
+		sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					       "org.freedesktop.DBus.Monitoring", "BecomeMonitor"),
+		0);
+	assert_return_code(sd_bus_message_append(m, "as", 1, rule), 0);
+	assert_return_code(sd_bus_message_append(m, "u", 0), 0);
+	if (sd_bus_call(bus, m, 0, &error, NULL) < 0)
+		fail_msg("BecomeMonitor: %s: %s", error.name, error.message);
+	return bus;
+}
+
+Listener listen_start(const char *name, const char *const *argv)
+{
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	assert_true(asprintf(&out, "%s.out", name) > 0 && asprintf(&err, "%s.err", name) > 0);
+	Listener l = {.out = open_capture(out), .err = open_capture(err)};
+	l.pid = spawn(false, true, l.out, l.err, argv);
+	return l;
+}
+
+Run listen_end(Listener *l, bool stop)
+{
+	if (stop)
+		assert_return_code(kill(l->pid, SIGTERM), 0);
+	Run r = {.code = wait_exit(l->pid, 30000)};
+	r.out = read_capture(l->out);
+	r.err = read_capture(l->err);
+	close(l->out);
+	close(l->err);
+	return r;
+}
+
+void monitor_wait_member(sd_bus *bus, const char *member)
+{
+	_cleanup_free_ char *want = NULL;
+	time_t deadline = time(NULL) + 30;
+
+	assert_true(asprintf(&want, "member='%s'", member) > 0);
+	for (;;) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+		const char *rule;
+		int r = sd_bus_process(bus, &m);
+
+		assert_true(r >= 0);
+		if (m && sd_bus_message_is_method_call(m, "org.freedesktop.DBus", "AddMatch") &&
+		    sd_bus_message_read(m, "s", &rule) > 0 && strstr(rule, want))
+			return;
+		if (r > 0 || m)
+			continue;
+		if (time(NULL) > deadline)
+			fail_msg("no AddMatch for %s", member);
+		(void)sd_bus_wait(bus, 1000 * 1000);
+	}
+}

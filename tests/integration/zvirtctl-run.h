@@ -54,6 +54,21 @@ void assert_contains(const char *text, const char *needle);
 /* TMP/name with text; its path. */
 char *write_tmp(const char *name, const char *text);
 
+/* A bus monitor of the harness's bus for rule (BecomeMonitor). */
+sd_bus *monitor_open(const char *rule);
+/* Waits until an AddMatch naming member went to the bus (a monitor of AddMatch calls). */
+void monitor_wait_member(sd_bus *bus, const char *member);
+
+/* zvirtctl running in the background (event), its output caught in TMP/name.out, .err. */
+typedef struct Listener {
+	pid_t pid;
+	int out;
+	int err;
+} Listener;
+Listener listen_start(const char *name, const char *const *argv);
+/* Its exit (SIGTERM first with stop) and output. */
+Run listen_end(Listener *l, bool stop);
+
 #define CTL(...)        run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL})
 #define CTL_NOBODY(...) run_argv(true, true, (const char *const[]){__VA_ARGS__, NULL})
 #define OK(...)         ok_argv((const char *const[]){__VA_ARGS__, NULL})
