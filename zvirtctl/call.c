@@ -36,6 +36,26 @@ int call_option_string(sd_bus_message *m, const char *key, const char *value)
 	return sd_bus_message_append(m, "{sv}", key, "s", value);
 }
 
+int call_option_list(sd_bus_message *m, const char *key, const char *comma_list)
+{
+	int r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", key);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "as");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "s");
+	for (const char *p = comma_list; r >= 0 && *p;) {
+		size_t n = strcspn(p, ",");
+		_cleanup_free_ char *item = strndup(p, n);
+		r = item ? sd_bus_message_append(m, "s", item) : -ENOMEM;
+		p += n + (p[n] == ',');
+	}
+	for (int i = 0; r >= 0 && i < 3; i++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
 int call_run(Ctl *ctl, sd_bus_message *m, sd_bus_error *error, sd_bus_message **reply)
 {
 	/* Every method takes it; it says what the message flag says. */

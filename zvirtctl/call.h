@@ -18,6 +18,8 @@ int call_options_open(sd_bus_message *m);
 int call_option_bool(sd_bus_message *m, const char *key, bool value);
 int call_option_u32(sd_bus_message *m, const char *key, uint32_t value);
 int call_option_u64(sd_bus_message *m, const char *key, uint64_t value);
+/* key: "as" from "vdb,vdc" (virsh's comma-separated lists). */
+int call_option_list(sd_bus_message *m, const char *key, const char *comma_list);
 int call_option_string(sd_bus_message *m, const char *key, const char *value);
 int call_run(Ctl *ctl, sd_bus_message *m, sd_bus_error *error, sd_bus_message **reply);
 

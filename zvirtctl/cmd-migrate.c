@@ -53,6 +53,9 @@ static int run_migrate(Ctl *ctl, int argc, char **argv)
 		{"timeout", "timeout-s", 't'},
 		{"bandwidth", "bandwidth-MiBps", 't'},
 		{"downtime", "max-downtime-ms", 't'},
+		{"copy-storage-all", "copy-storage-all", 'b'},
+		{"copy-storage-inc", "copy-storage-inc", 'b'},
+		{"migrate-disks", "migrate-disks", 'l'},
 		{},
 	};
 	_cleanup_(domain_call_done) DomainCall dc = {
@@ -159,7 +162,8 @@ static int run_migrate_getspeed(Ctl *ctl, int argc, char **argv)
 const Command migrate_commands[] = {
 	{"migrate", run_migrate,
 	 "DOMAIN DESTINATION [--live] [--persistent] [--undefinesource] [--suspend] [--auto-converge] "
-	 "[--timeout SECONDS] [--bandwidth MiBps] [--downtime MS] [--verbose]",
+	 "[--timeout SECONDS] [--bandwidth MiBps] [--downtime MS] [--copy-storage-all|--copy-storage-inc] "
+	 "[--migrate-disks TARGET,...] [--verbose]",
 	 "move the guest to another zvirtd host (qemu+ssh://HOST/system, ssh://HOST or a D-Bus address)"},
 	{"migrate-setmaxdowntime", run_migrate_setmaxdowntime, "DOMAIN MS",
 	 "how long the guest may stop for a migration's last pass"},

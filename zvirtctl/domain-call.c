@@ -76,7 +76,7 @@ int domain_call_parse(Ctl *ctl, DomainCall *dc, int argc, char **argv)
 
 	for (; dc->flags && dc->flags[n].option; n++) {
 		assert(n < COMMAND_MAX_FLAGS);
-		bool value = strchr("stSv", dc->flags[n].kind) != NULL;
+		bool value = strchr("stSvl", dc->flags[n].kind) != NULL;
 		options[3 + n] =
 			(struct option){dc->flags[n].option, value ? required_argument : no_argument, NULL,
 					OPT_FIRST_OWN + (int)n};
@@ -130,6 +130,9 @@ int domain_call_append_flags(sd_bus_message *m, const DomainCall *dc)
 			break;
 		case 's':
 			r = call_option_string(m, f->key, dc->values[i]);
+			break;
+		case 'l':
+			r = call_option_list(m, f->key, dc->values[i]);
 			break;
 		case 't':
 		case 'S':

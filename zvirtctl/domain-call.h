@@ -14,7 +14,7 @@
 #include "job.h"
 #include "zvirtctl.h"
 
-#define COMMAND_MAX_FLAGS 12
+#define COMMAND_MAX_FLAGS 16
 
 /* One of a command's own options. */
 typedef struct CommandFlag {
@@ -23,7 +23,8 @@ typedef struct CommandFlag {
 	const char *key;
 	/* 'b': a flag, key=true; 's': --option VALUE, a string; 't':
 	 * --option NUMBER, a t; 'S': --option SECONDS, key in milliseconds (t);
-	 * 'v': --option VALUE, not sent (the command reads it). */
+	 * 'l': --option A,B, an "as"; 'v': --option VALUE, not sent (the
+	 * command reads it). */
 	char kind;
 } CommandFlag;
 
