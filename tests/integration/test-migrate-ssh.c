@@ -303,8 +303,9 @@ static void test_live(void **state)
 	harness_undefine(path);
 }
 
-/* zvirtctl migrate with virsh's qemu+ssh:// URI: a paused guest goes
- * and stays paused there; zvirtctl -H destroys it there. */
+/* zvirtctl migrate with virsh's qemu+ssh:// URI: refused by sshd it
+ * fails and the guest stays; then a paused guest goes and stays paused
+ * there; zvirtctl -H destroys it there. */
 static void test_zvirtctl_migrate(void **state)
 {
 	if (!ssh_ok)
@@ -316,6 +317,18 @@ static void test_zvirtctl_migrate(void **state)
 
 	_cleanup_free_ char *uri = NULL, *expect = NULL;
 	assert_true(asprintf(&uri, "qemu+ssh://%s/system", host) > 0);
+	/* A key sshd refuses: the job's failure is zvirtctl's, the guest stays. */
+	assert_int_equal(harness_ssh_client(HARNESS_SSH_OTHER_KEY), 0);
+	{
+		_cleanup_(run_done) Run r = CTL("migrate", "ssh-ctl", uri, "--live", "--suspend");
+		fprintf(stderr, "zvirtctl migrate with a refused key: exit %d, stderr: %s", r.code, r.err);
+		assert_int_equal(r.code, EXIT_FAILURE_OTHER);
+		assert_string_equal(r.out, "");
+		assert_contains(r.err, "error: ");
+	}
+	assert_int_equal(harness_ssh_client(HARNESS_SSH_AUTHORIZED), 0);
+	harness_assert_state(path, "paused", "user");
+
 	assert_true(asprintf(&expect, "Domain 'ssh-ctl' migrated to %s\n\n", destination) > 0);
 	{
 		_cleanup_(run_done) Run r = CTL("migrate", "ssh-ctl", uri, "--live", "--suspend");
