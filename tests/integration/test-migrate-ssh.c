@@ -7,8 +7,8 @@
  * between two hosts (the harness only puts a wrapper first on PATH that
  * adds -F with the test's ssh_config). Domain.Migrate to
  * ssh://root@127.0.0.1:PORT moves the counting guest there; an ssh that
- * cannot connect, a key sshd refuses, a host key nobody knows and a
- * destination without its daemon fail the job and leave the guest
+ * cannot connect, a key sshd refuses, a host key nobody knows, a
+ * destination without its daemon or without its bus fail the job and leave the guest
  * running here; zvirtctl -H reaches the other daemon, and zvirtctl
  * migrate takes virsh's qemu+ssh:// form.
  */
@@ -236,9 +236,25 @@ static void test_refused(void **state)
 	assert_int_equal(harness_ssh_client(HARNESS_SSH_AUTHORIZED), 0);
 
 	/* ssh and the bridge work, the bus is there, its zvirtd is not. */
+	_cleanup_free_ char *sshd_log = NULL;
+	assert_true(asprintf(&sshd_log, "%s/sshd.log", harness_ssh_dir()) > 0);
+	off_t sshd_mark = harness_file_size(sshd_log);
 	assert_int_equal(harness_peer_stop_daemon(), 0);
 	expect_failed(path, destination, "org.zvirt1", NULL);
+	assert_int_equal(
+		harness_wait_console_from(sshd_log, sshd_mark, "Accepted publickey for root", 5000, NULL),
+		0);
 	assert_int_equal(harness_peer_start_daemon(), 0);
+
+	/* No bus there at all: the bridge ends at once (its own complaint
+	 * goes to its host's log, not through ssh). */
+	harness_peer_stop();
+	sshd_mark = harness_file_size(sshd_log);
+	expect_failed(path, destination, "127.0.0.1", NULL);
+	assert_int_equal(
+		harness_wait_console_from(sshd_log, sshd_mark, "Accepted publickey for root", 5000, NULL),
+		0);
+	assert_int_equal(harness_peer_start(PEER_ACCEPTS), 0);
 
 	/* The guest never noticed. */
 	_cleanup_free_ char *out = harness_guest_command(path, "echo still-here", 30000);
