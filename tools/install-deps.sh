@@ -22,7 +22,9 @@ apt-get update -qq
 # and ovs-vswitchd (and fail without systemd or the kernel module): the
 # tests run private ones (tests/integration/harness-net.c). A policy-rc.d
 # that says 101 makes invoke-rc.d and deb-systemd-invoke start nothing;
-# one the machine has already is left as it is.
+# one the machine has already is left as it is. openssh-server's would
+# start the host's sshd likewise: the ssh tests run their own
+# (tests/integration/harness-ssh.c).
 own_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\n# tools/install-deps.sh: start no service\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -40,6 +42,7 @@ apt-get install -y -qq --no-install-recommends \
 	qemu-system-misc qemu-system-data qemu-utils \
 	cpio gzip kmod util-linux iproute2 iputils-ping procps psmisc \
 	openvswitch-switch \
+	openssh-server openssh-client \
 	libfuse3-dev fuse3 \
 	valgrind python3 scdoc \
 	>/dev/null

@@ -48,6 +48,19 @@ int connection_open(Ctl *ctl, sd_bus_error *error)
 	} else if (ctl->host) {
 		what = ctl->host;
 		r = sd_bus_open_system_remote(&ctl->bus, ctl->host);
+		/* ssh runs meanwhile; wait for the bus's Hello there, so that a
+		 * login ssh could not make (it said why on stderr) is told as
+		 * the connection's failure, not as the first call's ENOTCONN. */
+		const char *unique;
+		if (r >= 0)
+			r = sd_bus_get_unique_name(ctl->bus, &unique);
+		if (r < 0) {
+			ctl->bus = sd_bus_close_unref(ctl->bus);
+			return sd_bus_error_setf(error, SD_BUS_ERROR_NO_SERVER,
+						 "Cannot reach the system bus of %s over ssh and "
+						 "systemd-stdio-bridge: %s",
+						 what, strerror(-r));
+		}
 	} else {
 		what = "the system bus";
 		r = sd_bus_open_system(&ctl->bus);

@@ -70,7 +70,8 @@ int error_usage(const Command *cmd, const char *fmt, ...)
 	if (cmd)
 		fprintf(stderr, "\nusage: zvirtctl %s %s\n", cmd->name, cmd->synopsis);
 	else
-		fprintf(stderr, "\nusage: zvirtctl [-c ADDRESS | -H [USER@]HOST] [--json] COMMAND [ARGS]"
-				" (zvirtctl help)\n");
+		fprintf(stderr,
+			"\nusage: zvirtctl [-c ADDRESS | -H [USER@]HOST[:PORT]] [--json] COMMAND [ARGS]"
+			" (zvirtctl help)\n");
 	return ZVIRTCTL_EXIT_INVALID;
 }

@@ -31,9 +31,10 @@ static const Command *find_command(const char *name)
 
 static void help(void)
 {
-	printf("zvirtctl [-c ADDRESS | -H [USER@]HOST] [--json] COMMAND [ARGS]\n\n"
+	printf("zvirtctl [-c ADDRESS | -H [USER@]HOST[:PORT]] [--json] COMMAND [ARGS]\n\n"
 	       "  -c, --connect ADDRESS   a D-Bus address of zvirtd's bus (default: the system bus)\n"
-	       "  -H, --host [USER@]HOST  zvirtd on another host, over ssh\n"
+	       "  -H, --host [USER@]HOST[:PORT]\n"
+	       "                          zvirtd on another host, over ssh\n"
 	       "      --json              one JSON document on stdout\n"
 	       "  -h, --help              this text; zvirtctl help COMMAND for one command\n"
 	       "  -v, --version           zvirtctl's version\n\n"

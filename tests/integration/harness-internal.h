@@ -94,3 +94,6 @@ void host_nobody_expect_errorv(const char *address, const char *error_name, cons
  * and final check. */
 void harness_peer_emergency(void);
 void harness_peer_dump_logs(void);
+/* harness-ssh.c's, likewise. */
+void harness_sshd_emergency(void);
+void harness_sshd_dump_logs(void);

@@ -406,3 +406,40 @@ void harness_peer_nobody_expect_error(const char *error_name, const char *path, 
 	host_nobody_expect_errorv(P.bus_address, error_name, path, iface, method, types, ap);
 	va_end(ap);
 }
+
+unsigned harness_guest_last_count(const char *log)
+{
+	_cleanup_free_ char *text = harness_read_file(log);
+	unsigned n = 0;
+	for (const char *p = text; (p = strstr(p, "count ")); p += 6)
+		if (p == text || p[-1] == '\n')
+			n = (unsigned)strtoul(p + 6, NULL, 10);
+	return n;
+}
+
+void harness_assert_counts_past(const char *log, off_t from, unsigned n)
+{
+	_cleanup_free_ char *after = NULL;
+	if (harness_wait_console_from(log, from, "count ", 60000, &after) < 0)
+		fail_msg("the guest did not count on after the migration (last: %u)", n);
+	unsigned m = 0;
+	const char *at = strstr(after, "count ");
+	if (!at || sscanf(at, "count %u", &m) != 1)
+		fail_msg("no count in: %s", after);
+	if (m <= n)
+		fail_msg("the counter was at %u before the migration, %u after", n, m);
+}
+
+char *harness_guest_boot_id(const char *pty)
+{
+	_cleanup_free_ char *out = NULL;
+	if (harness_console_command(pty, "bootid", 30000, &out) < 0)
+		fail_msg("the guest did not answer bootid on %s", pty);
+	const char *b = strstr(out, "boot_id=");
+	if (!b)
+		fail_msg("no boot id in: %s", out);
+	char *id = strndup(b + 8, 36);
+	if (!id)
+		abort();
+	return id;
+}

@@ -588,6 +588,7 @@ static void on_fatal_signal(int sig)
 	if (H.host.daemon_pid > 0)
 		kill(H.host.daemon_pid, SIGKILL);
 	harness_peer_emergency();
+	harness_sshd_emergency();
 	harness_net_emergency();
 	harness_sim_emergency();
 	if (H.tmp) {
@@ -1255,8 +1256,10 @@ static void host_free(HarnessHost *h)
 
 void harness_teardown(void)
 {
-	/* The second host first: it was started last, on the primary's TMP. */
+	/* The second host first: it was started last, on the primary's TMP;
+	 * then the sshd that may lead to its bus. */
 	harness_peer_stop();
+	harness_sshd_stop();
 	if (H.host.daemon_pid > 0)
 		(void)stop_child(&H.host.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd",
 				 &H.host.daemon_status);
@@ -1350,6 +1353,7 @@ void harness_dump_logs(void)
 	print_log_dir(H.host.log_dir);
 	print_dir_tails(H.tmp, "ovs/ovs-vswitchd.log", 15);
 	harness_peer_dump_logs();
+	harness_sshd_dump_logs();
 	print_tail(H.host.daemon_log, LOG_TAIL_LINES);
 	fprintf(stderr, "---- end of logs (ZVIRT_KEEP_TMP=1 keeps %s) ----\n", H.tmp);
 }

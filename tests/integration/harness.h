@@ -370,6 +370,46 @@ char *harness_peer_nobody_call(const char *path, const char *iface, const char *
 void harness_peer_nobody_expect_error(const char *error_name, const char *path, const char *iface,
 				      const char *method, const char *types, ...);
 
+/* What the migration tests check of the test guest (harness-peer.c). */
+/* The last "count N" the guest printed into its console log (after its
+ * console's `count start`), 0 if none. Asserting. */
+unsigned harness_guest_last_count(const char *log);
+/* Asserting: the guest counts on from where it was (a new boot would
+ * not count at all): the next count it prints after byte from is above n. */
+void harness_assert_counts_past(const char *log, off_t from, unsigned n);
+/* Asserting: the guest's boot id, asked on its console at pty (malloc'd). */
+char *harness_guest_boot_id(const char *pty);
+
+/* ---- ssh (harness-ssh.c) ---- */
+
+/* An sshd of the test's own on 127.0.0.1 and a free port (from TMP/ssh:
+ * host key, sshd_config, authorized_keys; its log TMP/ssh/sshd.log),
+ * where the client key TMP/ssh/client_key logs in as root with the
+ * forced command `exec systemd-stdio-bridge --bus-path=bus_address`: an
+ * ssh session reaches that bus as one to a real host reaches its system
+ * bus. PATH then starts with TMP/ssh/bin, whose `ssh` runs the real one
+ * with -F TMP/ssh/ssh_config, so sd-bus's ssh (the daemon's ssh://
+ * destinations, zvirtctl -H) uses that key and knows the host key; a
+ * daemon that already runs is restarted to get that PATH. 0;
+ * -EOPNOTSUPP with a message when sshd, ssh, ssh-keygen or
+ * systemd-stdio-bridge is missing (skip); other negative errno after
+ * printing why. The teardown stops it. */
+int harness_sshd_start(const char *bus_address);
+/* Stops sshd, restores PATH. */
+void harness_sshd_stop(void);
+uint16_t harness_sshd_port(void);  /* 0 when not started */
+const char *harness_ssh_dir(void); /* TMP/ssh, or NULL */
+
+typedef enum HarnessSshClient {
+	HARNESS_SSH_AUTHORIZED,   /* the key authorized_keys has, sshd's host key known */
+	HARNESS_SSH_OTHER_KEY,    /* a key sshd does not know: refused */
+	HARNESS_SSH_UNKNOWN_HOST, /* no known host keys: ssh refuses the host */
+} HarnessSshClient;
+/* Rewrites TMP/ssh/ssh_config (read by every ssh started after). Always
+ * BatchMode=yes and StrictHostKeyChecking=yes: ssh never asks. 0 or
+ * negative errno. */
+int harness_ssh_client(HarnessSshClient how);
+
 /* ---- files ---- */
 
 /* Asserting: the whole file, NUL-terminated (malloc'd). */
