@@ -544,7 +544,9 @@ static int migration_cancel(Job *j, void *userdata, ZvError *err)
 
 static const JobOps migration_job_ops = {.cancel = migration_cancel};
 
-int domain_migrate_check(Domain *d, const DomainMigrateParams *p, ZvError *err)
+/* The checks, and the disks copy-storage copies (indexes into d->live's). */
+static int check_migration(Domain *d, const DomainMigrateParams *p, size_t **ret_disks, size_t *ret_n,
+			   ZvError *err)
 {
 	int k = lifecycle_check(DOMAIN_OP_MIGRATE, d->state, d->reason, domain_name(d), err);
 	if (k < 0)
@@ -570,16 +572,23 @@ int domain_migrate_check(Domain *d, const DomainMigrateParams *p, ZvError *err)
 				    "Migrate is not possible now: domain '%s' is busy with a %s job",
 				    domain_name(d), job_type_to_string(job_get_type(d->job)));
 	/* What cannot move, or cannot be copied, is refused here. */
-	_cleanup_free_ size_t *copied = NULL;
-	size_t n_copied = 0;
-	return domain_def_migration_disks(d->live, p->storage, (char *const *)p->migrate_disks, &copied,
-					  &n_copied, err);
+	return domain_def_migration_disks(d->live, p->storage, (char *const *)p->migrate_disks, ret_disks,
+					  ret_n, err);
+}
+
+int domain_migrate_check(Domain *d, const DomainMigrateParams *p, ZvError *err)
+{
+	_cleanup_free_ size_t *disks = NULL;
+	size_t n = 0;
+	return check_migration(d, p, &disks, &n, err);
 }
 
 int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job, char **ret_xml,
 			 ZvError *err)
 {
-	int k = domain_migrate_check(d, p, err);
+	_cleanup_free_ size_t *disks = NULL;
+	size_t n_disks = 0;
+	int k = check_migration(d, p, &disks, &n_disks, err);
 	if (k < 0)
 		return k;
 
@@ -598,14 +607,10 @@ int domain_migrate_begin(Domain *d, const DomainMigrateParams *p, Job **ret_job,
 		.fd = -1,
 		.resume = d->state == DOMAIN_STATE_RUNNING,
 		.stopped = d->state == DOMAIN_STATE_PAUSED,
+		.disks = TAKE_PTR(disks),
+		.n_disks = n_disks,
 	};
 	o->params.migrate_disks = NULL; /* borrowed for this call */
-	k = domain_def_migration_disks(d->live, p->storage, (char *const *)p->migrate_disks, &o->disks,
-				       &o->n_disks, err);
-	if (k < 0) {
-		migration_free(o);
-		return k;
-	}
 	k = domain_begin_op(d, DOMAIN_OP_MIGRATE, NULL, NULL, err);
 	if (k < 0) {
 		migration_free(o);
