@@ -21,12 +21,12 @@
 #include "domain-internal.h"
 #include "job-internal.h"
 #include "migrate-incoming.h"
+#include "migration-in-images.h"
 #include "migration-in-internal.h"
 #include "migration/hosts-allow.h"
 #include "migration/port-listen.h"
 #include "migration/relocation-accept.h"
 #include "qemu/cmdline.h"
-#include "qemu/image.h"
 #include "registry-internal.h"
 #include "util/cleanup.h"
 #include "util/event-accuracy.h"
@@ -110,33 +110,6 @@ void domain_incoming_params_done(DomainIncomingParams *p)
 	p->copy_disks = NULL;
 	p->copy_sizes = NULL;
 	p->n_copy = 0;
-}
-
-static int remove_images(void *userdata)
-{
-	for (char **p = userdata; p && *p; p++)
-		if (unlink(*p) < 0 && errno != ENOENT)
-			log_warning("Cannot remove the image %s created for a failed migration: %m", *p);
-		else
-			log_info("Removed the image %s created for the failed migration", *p);
-	return 0;
-}
-
-static void on_images_removed(int result, void *userdata)
-{
-	strv_free(userdata);
-}
-
-/* The migration failed: the images it created go (off the loop). */
-static void remove_created(Registry *r, char **created)
-{
-	if (!created)
-		return;
-	if (registry_start_worker(r) < 0 ||
-	    worker_submit(r->worker, remove_images, on_images_removed, created, NULL) < 0) {
-		remove_images(created);
-		strv_free(created);
-	}
 }
 
 bool domain_incoming(const Domain *d)
@@ -251,7 +224,7 @@ static void on_start_answer(Domain *d, int r, const ZvError *err, void *userdata
 	char **created = TAKE_PTR(m->created);
 	incoming_free(m);
 	/* QEMU is gone: nothing writes to them any more. */
-	remove_created(reg, created);
+	incoming_images_remove_later(reg, created);
 	if (prepare_cb)
 		prepare_cb(reg, k, NULL, NULL, NULL, &e, prepare_userdata);
 	if (finish_cb)
@@ -661,24 +634,11 @@ static const JobOps incoming_job_ops = {.cancel = incoming_job_cancel};
 
 /* --- Prepare -------------------------------------------------------------- */
 
-/* A copied disk's image, as the write (a worker thread) checks or
- * creates it: its own copies, nothing of the registry's. */
-typedef struct IncomingImage {
-	char *path;
-	DiskType type;
-	DiskFormat format;
-	uint64_t size;
-	char *backing; /* the layer below, for a qcow2 image to create */
-	DiskFormat backing_format;
-	bool created;
-} IncomingImage;
-
 typedef struct IncomingPrepare {
 	Registry *registry;
 	RegistryCreate *create;
 	DomainIncomingParams params;
-	IncomingImage *images;
-	size_t n_images;
+	IncomingImages images;
 	registry_incoming_fn cb;
 	void *userdata;
 	ZvError err;
@@ -688,67 +648,8 @@ static void prepare_free(IncomingPrepare *p)
 {
 	registry_create_free(p->create);
 	domain_incoming_params_done(&p->params);
-	for (size_t i = 0; i < p->n_images; i++) {
-		free(p->images[i].path);
-		free(p->images[i].backing);
-	}
-	free(p->images);
+	incoming_images_done(&p->images);
 	free(p);
-}
-
-/* The images the write created, for the migration to remove should it
- * fail; NULL for none (or out of memory: they stay). */
-static char **take_created(IncomingPrepare *p)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->n_images; i++)
-		n += p->images[i].created;
-	char **v = n ? calloc(n + 1, sizeof(*v)) : NULL;
-	for (size_t i = 0, k = 0; v && i < p->n_images; i++)
-		if (p->images[i].created)
-			v[k++] = TAKE_PTR(p->images[i].path);
-	return v;
-}
-
-/* The copied disks' part of the check: every one named can be copied
- * (the source's rules, asked again here), with its size. > 0: no image
- * to look at. */
-static int check_copied_disks(IncomingPrepare *p, const DomainDef *def)
-{
-	DomainIncomingParams *ip = &p->params;
-	if (ip->storage == MIGRATION_STORAGE_NONE) {
-		if (ip->n_copy > 0)
-			return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
-					    "copy-disks needs copy-storage (all or inc)");
-		return 1;
-	}
-	if (ip->n_copy == 0)
-		return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
-				    "copy-storage needs copy-disks: the disks and their sizes");
-	_cleanup_free_ size_t *idx = NULL;
-	size_t n = 0;
-	int k = domain_def_migration_disks(def, ip->storage, ip->copy_disks, &idx, &n, &p->err);
-	if (k < 0)
-		return k;
-	if (n != ip->n_copy)
-		return zv_error_set(&p->err, ZV_ERROR_INVALID_ARGUMENT, EINVAL,
-				    "copy-disks names a disk twice");
-	if (!(p->images = calloc(n, sizeof(*p->images))))
-		return zv_error_set(&p->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-	for (size_t i = 0; i < n; i++) {
-		const DiskDef *disk = &def->disks[idx[i]];
-		IncomingImage *img = &p->images[p->n_images++];
-		*img = (IncomingImage){.type = disk->type, .format = disk->format};
-		for (size_t c = 0; c < ip->n_copy; c++)
-			if (strcmp(ip->copy_disks[c], disk->target) == 0)
-				img->size = ip->copy_sizes[c];
-		if (!(img->path = strdup(disk->source)) ||
-		    (disk->n_backing > 0 && !(img->backing = strdup(disk->backing[0].source))))
-			return zv_error_set(&p->err, ZV_ERROR_HOST, ENOMEM, "Out of memory");
-		if (disk->n_backing > 0)
-			img->backing_format = disk->backing[0].format;
-	}
-	return 0;
 }
 
 /* The data connection's uri as the source is to dial it. */
@@ -820,7 +721,7 @@ static int incoming_begin(IncomingPrepare *p, Domain *d, DomainDef *live_in, boo
 	}
 	/* QEMU runs and waits: the guest is on its way here. From here on a
 	 * failure removes the images created for it. */
-	m->created = take_created(p);
+	m->created = incoming_images_take_created(&p->images);
 	domain_set_state(d, DOMAIN_STATE_PAUSED, DOMAIN_REASON_MIGRATING);
 	log_info("Domain %s: incoming migration prepared (%s)", domain_name(d),
 		 reused ? "to its definition" : "transient");
@@ -860,52 +761,14 @@ static int incoming_check(void *userdata)
 		return k;
 	/* Without copied disks nothing is written: the entry only keeps its
 	 * place in line. */
-	return check_copied_disks(p, def);
+	return incoming_images_plan(&p->images, def, &p->params, &p->err);
 }
 
-static void remove_written(IncomingPrepare *p)
-{
-	for (size_t i = 0; i < p->n_images; i++)
-		if (p->images[i].created) {
-			(void)unlink(p->images[i].path);
-			p->images[i].created = false;
-		}
-}
-
-/* Worker thread: the copied disks' images are there, of the source's
- * sizes; a missing file is created (raw sparse, qcow2 by qemu-img). */
+/* Worker thread: the copied disks' images, checked or made. */
 static int incoming_write(void *userdata, int *ret_unsynced)
 {
 	IncomingPrepare *p = userdata;
-	for (size_t i = 0; i < p->n_images; i++) {
-		IncomingImage *img = &p->images[i];
-		QemuImageSizes sizes;
-		int k = qemu_image_read_sizes(img->path, img->format, &sizes);
-		if (k == -ENOENT && img->type == DISK_TYPE_FILE) {
-			k = qemu_image_create(img->path, img->format, img->size, img->backing,
-					      img->backing_format, &p->err);
-			if (k < 0) {
-				remove_written(p);
-				return k;
-			}
-			img->created = true;
-			continue;
-		}
-		if (k < 0) {
-			remove_written(p);
-			return zv_error_set(&p->err, ZV_ERROR_HOST, -k, "Cannot read the image %s: %s",
-					    img->path, strerror(-k));
-		}
-		if (sizes.capacity != img->size) {
-			remove_written(p);
-			return zv_error_set(&p->err, ZV_ERROR_OPERATION_INVALID, EINVAL,
-					    "The image %s here holds %llu bytes, the source's disk %llu: "
-					    "the copy needs the same size",
-					    img->path, (unsigned long long)sizes.capacity,
-					    (unsigned long long)img->size);
-		}
-	}
-	return 0;
+	return incoming_images_prepare(&p->images, &p->err);
 }
 
 static void incoming_write_finish(const WriteOutcome *o, void *userdata)
@@ -916,7 +779,7 @@ static void incoming_write_finish(const WriteOutcome *o, void *userdata)
 
 	if (o->stopping) {
 		/* The loop ends: no worker to hand the removal to. */
-		remove_written(p);
+		incoming_images_undo(&p->images);
 		k = zv_error_set(&p->err, ZV_ERROR_CANCELLED, ESHUTDOWN,
 				 "zvirtd is stopping: the migration was not prepared");
 	}
@@ -941,7 +804,7 @@ static void incoming_write_finish(const WriteOutcome *o, void *userdata)
 		if (k < 0 && d && !reused)
 			registry_remove(r, d);
 		if (k < 0)
-			remove_created(r, take_created(p));
+			incoming_images_remove_later(r, incoming_images_take_created(&p->images));
 		if (k >= 0) {
 			/* The migration answers the caller now. */
 			p->cb = NULL;
