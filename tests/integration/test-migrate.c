@@ -848,8 +848,8 @@ static const char *const copy_disks[] = {"vdb", "vdc", NULL};
 
 /* Migrate with copy-storage-all of the disks named (a strv), as far as
  * the call: the job, or NULL with the error expected. */
-static char *migrate_copying(const char *path, const char *const *disks, uint64_t bandwidth,
-			     const char *expected_error)
+static char *migrate_copying_with(const char *path, const char *copy, const char *const *disks,
+				  uint64_t bandwidth, const char *expected_error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -857,7 +857,7 @@ static char *migrate_copying(const char *path, const char *const *disks, uint64_
 						   ZVIRT_DOMAIN_IFACE, "Migrate") >= 0);
 	assert_true(sd_bus_message_append(m, "s", harness_peer_bus_address()) >= 0);
 	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
-	assert_true(sd_bus_message_append(m, "{sv}{sv}", "live", "b", 1, "copy-storage-all", "b", 1) >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}{sv}", "live", "b", 1, copy, "b", 1) >= 0);
 	if (bandwidth > 0)
 		assert_true(sd_bus_message_append(m, "{sv}", "bandwidth-MiBps", "t", bandwidth) >= 0);
 	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
@@ -873,10 +873,16 @@ static char *migrate_copying(const char *path, const char *const *disks, uint64_
 		return NULL;
 	}
 	if (r < 0)
-		fail_msg("Migrate with copy-storage-all: %s: %s", error.name, error.message);
+		fail_msg("Migrate with %s: %s: %s", copy, error.name, error.message);
 	const char *job;
 	assert_true(sd_bus_message_read(reply, "o", &job) >= 0);
 	return strdup(job);
+}
+
+static char *migrate_copying(const char *path, const char *const *disks, uint64_t bandwidth,
+			     const char *expected_error)
+{
+	return migrate_copying_with(path, "copy-storage-all", disks, bandwidth, expected_error);
 }
 
 /* The guest's block device name of the disk at that ccw address. */
@@ -1041,6 +1047,86 @@ static void test_copy_storage(void **state)
 	assert_int_equal(harness_peer_start_daemon(), 0);
 }
 
+/* copy-storage-inc: a qcow2 overlay over a raw base that both hosts have
+ * (the seed: the backing images must be there already). The destination
+ * creates the overlay over its own base, only the overlay's clusters
+ * travel, and there the guest sees what it wrote here on top of the
+ * base. */
+static void test_copy_storage_inc(void **state)
+{
+	if (!harness_peer_dir())
+		restart_peer(PEER_ACCEPTS);
+	const char *tmp = harness_tmpdir();
+	_cleanup_free_ char *images = NULL, *own = NULL, *devices = NULL;
+	assert_true(asprintf(&images, "%s/inc-images", tmp) > 0);
+	assert_true(asprintf(&own, "%s/inc-images-peer", tmp) > 0);
+	harness_sh("mkdir -p '%s' '%s' && chmod 755 '%s' '%s'", images, own, images, own);
+	/* 8 MiB of the base's data where the overlay has none. */
+	harness_sh("truncate -s 32M '%s/base.raw' && printf 'ZVIRT-BASE-DATA-AND-MORE' | "
+		   "dd of='%s/base.raw' conv=notrunc 2>/dev/null && "
+		   "qemu-io -f raw -c 'write -P 0x42 4M 8M' '%s/base.raw' >/dev/null && "
+		   "cp '%s/base.raw' '%s/base.raw' && "
+		   "qemu-img create -q -f qcow2 -b '%s/base.raw' -F raw '%s/top.qcow2'",
+		   images, images, images, images, own, images, images);
+	assert_int_equal(harness_peer_own_dir(own, images), 0);
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+
+	assert_true(asprintf(&devices,
+			     "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			     "<source file='%s/top.qcow2'/><backingStore type='file'><format type='raw'/>"
+			     "<source file='%s/base.raw'/></backingStore>"
+			     "<target dev='vdb' bus='virtio'/></disk>\n",
+			     images, images) > 0);
+	_cleanup_free_ char *xml = harness_guest_xml_devices("mig-inc", devices);
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "mig-inc");
+	_cleanup_free_ char *pty = harness_console_pty(path);
+	_cleanup_free_ char *ccw = disk_ccw(path, "vdb", false);
+	_cleanup_free_ char *vdb = guest_disk(pty, ccw);
+	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *cmd = NULL;
+	assert_true(asprintf(&cmd, "blkwrite %s ZVIRT-INC", vdb) > 0);
+	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
+	assert_non_null(strstr(out, "wrote "));
+	expect_read(pty, vdb, 24, "read ZVIRT-INCE-DATA-AND-MORE");
+
+	static const char *const vdb_only[] = {"vdb", NULL};
+	size_t mark = harness_signal_mark();
+	size_t pmark = harness_peer_signal_mark();
+	_cleanup_free_ char *job = migrate_copying_with(path, "copy-storage-inc", vdb_only, 0, NULL);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	_cleanup_free_ char *ppath = harness_peer_lookup("mig-inc");
+	assert_non_null(ppath);
+	assert_non_null(harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
+						 10000));
+	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
+	_cleanup_free_ char *pccw = disk_ccw(ppath, "vdb", true);
+	_cleanup_free_ char *pvdb = guest_disk(ppty, pccw);
+	expect_read(ppty, pvdb, 24, "read ZVIRT-INCE-DATA-AND-MORE");
+	sd_bus_message_unref(harness_peer_call(ppath, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	peer_wait_gone("mig-inc");
+	/* The overlay made there stands on that host's base, holds what the
+	 * guest wrote and not the base's 8 MiB (sync top: only the top layer
+	 * travelled), and the chains read the same. */
+	harness_sh("qemu-img info '%s/top.qcow2' | grep -q '^backing file: %s/base.raw'", own, images);
+	_cleanup_free_ char *size = harness_sh_out("qemu-img info --output=json '%s/top.qcow2' | sed -n "
+						   "'s/.*\"actual-size\": *\\([0-9]*\\).*/\\1/p'",
+						   own);
+	if (strtoull(size, NULL, 10) >= (4u << 20))
+		fail_msg("the destination's overlay has %s bytes: more than the top layer travelled", size);
+	harness_sh("qemu-img compare -q '%s/top.qcow2' '%s/top.qcow2'", images, own);
+	harness_undefine(path);
+	assert_int_equal(harness_peer_own_dir(NULL, NULL), 0);
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1059,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_source_daemon_killed),
 		cmocka_unit_test(test_source_daemon_killed_stopped),
 		cmocka_unit_test(test_copy_storage),
+		cmocka_unit_test(test_copy_storage_inc),
 	};
 	return harness_run_tests("migrate", tests, ELEMENTSOF(tests), 0);
 }
