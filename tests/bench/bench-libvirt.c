@@ -78,6 +78,9 @@ static struct {
 	 * Fixed size and plain strings: the signal handler reads them. */
 	char created[ELEMENTSOF(binds)][64];
 	size_t n_created;
+	/* A directory of its own over one of the host's (the copy-storage
+	 * images, on the second libvirtd), or empty. */
+	char own_dir[512], over_dir[512];
 } L;
 
 /* The second libvirtd of the migration rows (libvirt_migrate()): while it
@@ -247,6 +250,8 @@ _Noreturn static void holder_main(int cmd, int reply, pid_t parent)
 		if (mount(src, binds[i].target, NULL, MS_BIND, NULL) < 0)
 			_exit(125);
 	}
+	if (L.own_dir[0] && mount(L.own_dir, L.over_dir, NULL, MS_BIND, NULL) < 0)
+		_exit(125);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -1227,6 +1232,63 @@ static pid_t lv_qemu_pid_in(const char *root, const char *name)
 }
 
 /*
+ * The copy-storage-all row's libvirt column: the same guest with its
+ * 1 GiB qcow2 disk (the second libvirtd sees its own image, created
+ * beforehand as libvirt wants it), `virsh migrate --live
+ * --copy-storage-all`, rounds alternating. libvirt runs its own NBD
+ * server on the destination and a drive-mirror on the source, as zvirtd.
+ */
+static void libvirt_migrate_copy(const char *const uri[2], const char *const incoming[2])
+{
+	const MigCase *c = &mig_copy_case;
+	_cleanup_free_ char *dir = mig_copy_dir(), *own = mig_copy_peer_dir();
+	_cleanup_free_ char *devices =
+		xasprintf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			  "<source file='%s/" MIG_COPY_TARGET ".qcow2'/><target dev='" MIG_COPY_TARGET
+			  "' bus='virtio'/></disk>\n",
+			  dir);
+	_cleanup_free_ char *base = harness_guest_xml_devices("lv-mig-copy", devices);
+	_cleanup_free_ char *sized = guest_xml_with_memory(base, c->mib);
+	_cleanup_free_ char *xml = lv_xml(sized);
+	_cleanup_free_ char *file = xasprintf("%s/lv-mig-copy.xml", L.root);
+	_cleanup_free_ char *log = harness_console_log("lv-mig-copy");
+	size_t at = 0;
+
+	write_text(file, xml, false);
+	free(virsh_ok(uri[0], "define", file));
+	(void)unlink(log);
+	progress("libvirt: live migration: lv-mig-copy, booting");
+	free(virsh_ok(uri[0], "start", "lv-mig-copy"));
+	if (harness_wait_console_from(log, 0, READY_LINE, BOOT_TIMEOUT_MS, NULL) < 0)
+		fail_msg("libvirt: lv-mig-copy did not boot");
+	for (unsigned r = 0; r < opt.migrations; r++) {
+		_cleanup_free_ char *out = NULL;
+		double ms, down;
+
+		progress("libvirt: live migration of lv-mig-copy (%u MiB, copy-storage-all), %u/%u", c->mib,
+			 r + 1, opt.migrations);
+		if (virsh(&out, &ms, uri[at], "migrate", "--live", "--copy-storage-all", "lv-mig-copy",
+			  uri[1 - at], "--migrateuri", incoming[1 - at], (const char *)NULL) != 0)
+			fail_msg("libvirt: virsh migrate --copy-storage-all failed: %s", out);
+		series_add(&rows[c->time].lv, ms);
+		down = lv_downtime(uri[1 - at], "lv-mig-copy");
+		if (isnan(down))
+			down = lv_downtime(uri[at], "lv-mig-copy");
+		if (!isnan(down))
+			series_add(&rows[c->down].lv, down);
+		progress("  libvirt: %.1f ms, its downtime %.0f ms", ms, down);
+		at = 1 - at;
+		sleep_ms(200);
+	}
+	free(virsh_ok(uri[at], "destroy", "lv-mig-copy"));
+	free(virsh_ok(uri[0], "undefine", "lv-mig-copy"));
+	(void)unlink(file);
+	harness_sh("qemu-img compare -q -f qcow2 -F qcow2 '%s/" MIG_COPY_TARGET
+		   ".qcow2' '%s/" MIG_COPY_TARGET ".qcow2'",
+		   dir, own);
+}
+
+/*
  * The migration rows' libvirt column: a second libvirtd (no libvirt-dbus)
  * in a mount namespace of its own beside the one phase_libvirt() started,
  * each with its own host_uuid; one guest per size defined on the first,
@@ -1270,6 +1332,14 @@ void libvirt_migrate(void)
 			qemu_conf,
 			"\n# zvirt-bench: no cgroups (see libvirt_migrate()).\ncgroup_controllers = [ ]\n",
 			true);
+	}
+	/* The copy-storage row's images, before the namespace binds them:
+	 * the second libvirtd sees its own at the same path. */
+	mig_copy_images();
+	{
+		_cleanup_free_ char *own = mig_copy_peer_dir(), *over = mig_copy_dir();
+		snprintf(L.own_dir, sizeof(L.own_dir), "%s", own);
+		snprintf(L.over_dir, sizeof(L.over_dir), "%s", over);
 	}
 	start_holder();
 	/* Its pid file where the first one's is not: /run is the host's. */
@@ -1355,6 +1425,7 @@ void libvirt_migrate(void)
 		free(virsh_ok(uri[0], "undefine", name));
 		(void)unlink(file);
 	}
+	libvirt_migrate_copy(uri, incoming);
 
 	lv_swap();
 	stop_instance();

@@ -157,6 +157,10 @@ typedef enum RowId {
 	ROW_MIG_DIRTY_DOWN,
 	ROW_QEMU_MIG_DIRTY,
 	ROW_QEMU_MIG_DIRTY_DOWN,
+	ROW_MIG_COPY,
+	ROW_MIG_COPY_DOWN,
+	ROW_QEMU_MIG_COPY,
+	ROW_QEMU_MIG_COPY_DOWN,
 	ROW_HOST_LIST_CCW,
 	ROW_HOST_LIST_CCW_FLOOR,
 	ROW_HOST_LIST_DASD,
@@ -367,6 +371,10 @@ typedef struct Qemu {
 	char buf[65536];
 	size_t len;
 	char *console_log; /* set before qemu_alone_spawn() */
+	/* If set: it runs in a mount namespace of its own where own_dir is
+	 * bound over over_dir, as another host has its own disks at the
+	 * same paths. */
+	const char *own_dir, *over_dir;
 } Qemu;
 
 /* A process's command line as a NULL-terminated vector; NULL if unreadable. */
@@ -394,13 +402,15 @@ const char *qmp_status(const char *line, char *buf, size_t size);
  * peer), there and back, and the same with two bare QEMUs. */
 void phase_migrate(void);
 
-/* What one row pair measures: a guest size, a cap (0: unlimited), and
- * whether the guest keeps dirtying memory (then with auto-converge). */
+/* What one row pair measures: a guest size, a cap (0: unlimited),
+ * whether the guest keeps dirtying memory (then with auto-converge), and
+ * whether its disk goes along (copy-storage-all). */
 typedef struct MigCase {
 	unsigned mib;
 	uint64_t cap_mibps;
 	bool dirty;
 	RowId time, down, qemu_time, qemu_down;
+	bool copy;
 } MigCase;
 
 #define N_MIG_CASES 5
@@ -408,6 +418,18 @@ typedef struct MigCase {
 /* In the order measured: per size, its cases in turn on one guest. */
 extern const MigCase mig_cases[N_MIG_CASES];
 extern const unsigned mig_sizes[N_MIG_SIZES];
+/* The guest whose disk is copied (copy-storage-all), measured apart from
+ * mig_cases: it has a qcow2 disk of MIG_COPY_DISK_MIB, all of it written,
+ * at the same path on both hosts (each host its own image). */
+extern const MigCase mig_copy_case;
+#define MIG_COPY_DISK_MIB 1024
+#define MIG_COPY_TARGET   "vdb"
+/* The directory of that image as both hosts name it, and the one that
+ * the second host sees there (its own mount namespace); to free. */
+char *mig_copy_dir(void);
+char *mig_copy_peer_dir(void);
+/* Writes the image there (all of it) and creates the second host's. */
+void mig_copy_images(void);
 /* What the dirtying guest rewrites, MiB. */
 #define MIG_DIRTY_MIB 64
 /* `dirty <mib>` on the guest's console (its QEMU: qemu_pid), until its
