@@ -1241,14 +1241,7 @@ static pid_t lv_qemu_pid_in(const char *root, const char *name)
 static void libvirt_migrate_copy(const char *const uri[2], const char *const incoming[2])
 {
 	const MigCase *c = &mig_copy_case;
-	_cleanup_free_ char *dir = mig_copy_dir(), *own = mig_copy_peer_dir();
-	_cleanup_free_ char *devices =
-		xasprintf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-			  "<source file='%s/" MIG_COPY_TARGET ".qcow2'/><target dev='" MIG_COPY_TARGET
-			  "' bus='virtio'/></disk>\n",
-			  dir);
-	_cleanup_free_ char *base = harness_guest_xml_devices("lv-mig-copy", devices);
-	_cleanup_free_ char *sized = guest_xml_with_memory(base, c->mib);
+	_cleanup_free_ char *sized = mig_copy_guest_xml("lv-mig-copy");
 	_cleanup_free_ char *xml = lv_xml(sized);
 	_cleanup_free_ char *file = xasprintf("%s/lv-mig-copy.xml", L.root);
 	_cleanup_free_ char *log = harness_console_log("lv-mig-copy");
@@ -1283,9 +1276,7 @@ static void libvirt_migrate_copy(const char *const uri[2], const char *const inc
 	free(virsh_ok(uri[at], "destroy", "lv-mig-copy"));
 	free(virsh_ok(uri[0], "undefine", "lv-mig-copy"));
 	(void)unlink(file);
-	harness_sh("qemu-img compare -q -f qcow2 -F qcow2 '%s/" MIG_COPY_TARGET
-		   ".qcow2' '%s/" MIG_COPY_TARGET ".qcow2'",
-		   dir, own);
+	mig_copy_compare("libvirt");
 }
 
 /*

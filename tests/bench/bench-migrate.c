@@ -666,7 +666,7 @@ void mig_copy_images(void)
 }
 
 /* After the last round, with the guest gone: both images hold the same. */
-static void copy_compare(const char *who)
+void mig_copy_compare(const char *who)
 {
 	_cleanup_free_ char *dir = mig_copy_dir(), *own = mig_copy_peer_dir();
 
@@ -676,19 +676,26 @@ static void copy_compare(const char *who)
 		   dir, own, who);
 }
 
+char *mig_copy_guest_xml(const char *name)
+{
+	_cleanup_free_ char *dir = mig_copy_dir();
+	_cleanup_free_ char *devices =
+		xasprintf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+			  "<source file='%s/" MIG_COPY_TARGET ".qcow2'/><target dev='" MIG_COPY_TARGET
+			  "' bus='virtio'/></disk>\n",
+			  dir);
+	_cleanup_free_ char *base = harness_guest_xml_devices(name, devices);
+
+	return guest_xml_with_memory(base, mig_copy_case.mib);
+}
+
 static char **copy_argv;
 
 static void daemon_copy(void)
 {
 	const MigCase *c = &mig_copy_case;
 	_cleanup_free_ char *dir = mig_copy_dir(), *own = mig_copy_peer_dir();
-	_cleanup_free_ char *devices =
-		xasprintf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-			  "<source file='%s/" MIG_COPY_TARGET ".qcow2'/><target dev='" MIG_COPY_TARGET
-			  "' bus='virtio'/></disk>\n",
-			  dir);
-	_cleanup_free_ char *base = harness_guest_xml_devices("bench-mig-copy", devices);
-	_cleanup_free_ char *xml = guest_xml_with_memory(base, c->mib);
+	_cleanup_free_ char *xml = mig_copy_guest_xml("bench-mig-copy");
 	_cleanup_free_ char *path = NULL;
 	size_t at = 0;
 
@@ -700,7 +707,7 @@ static void daemon_copy(void)
 	path = define_and_boot("bench-mig-copy", xml, &copy_argv);
 	daemon_rounds(path, "bench-mig-copy", c, &at);
 	destroy_and_undefine(path, "bench-mig-copy", at);
-	copy_compare("zvirtd");
+	mig_copy_compare("zvirtd");
 }
 
 /* ---- QEMU alone ---- */
@@ -1026,7 +1033,7 @@ static void qemu_alone_copy(void)
 		sleep_ms(200);
 	}
 	(void)qemu_alone_kill(&q[at]);
-	copy_compare("QEMU alone");
+	mig_copy_compare("QEMU alone");
 	for (size_t i = 0; i < 2; i++)
 		free(q[i].console_log);
 	free(q);

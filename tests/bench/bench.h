@@ -430,6 +430,10 @@ char *mig_copy_dir(void);
 char *mig_copy_peer_dir(void);
 /* Writes the image there (all of it) and creates the second host's. */
 void mig_copy_images(void);
+/* The guest `name` of that case with its disk (malloc'd). */
+char *mig_copy_guest_xml(const char *name);
+/* Fails unless both images hold the same; who names the hosts. */
+void mig_copy_compare(const char *who);
 /* What the dirtying guest rewrites, MiB. */
 #define MIG_DIRTY_MIB 64
 /* `dirty <mib>` on the guest's console (its QEMU: qemu_pid), until its

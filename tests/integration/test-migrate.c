@@ -885,6 +885,25 @@ static char *migrate_copying(const char *path, const char *const *disks, uint64_
 	return migrate_copying_with(path, "copy-storage-all", disks, bandwidth, expected_error);
 }
 
+/* A migration with copy (copy-storage-all|-inc) of disks that must
+ * complete: here shut-off/migrated, there running; the peer's path. */
+static char *migrate_copied(const char *path, const char *copy, const char *const *disks, const char *name)
+{
+	size_t mark = harness_signal_mark(), pmark = harness_peer_signal_mark();
+	_cleanup_free_ char *job = migrate_copying_with(path, copy, disks, 0, NULL);
+	_cleanup_free_ char *final = wait_job(job, mark);
+	if (strcmp(final, "completed") != 0) {
+		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
+		fail_msg("the migration ended %s: %s", final, error);
+	}
+	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
+	char *ppath = harness_peer_lookup(name);
+	assert_non_null(ppath);
+	assert_non_null(harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
+						 10000));
+	return ppath;
+}
+
 /* The guest's block device name of the disk at that ccw address. */
 static char *guest_disk(const char *pty, const char *ccw)
 {
@@ -911,6 +930,24 @@ static void expect_read(const char *pty, const char *name, size_t n, const char 
 		fail_msg("blkread %s: '%s', expected '%s'", name, out, expected);
 }
 
+/* TMP/<name> for this host's images and TMP/<name>-peer for the peer's,
+ * which it sees at the same path once peer_sees_own() restarted it. */
+static void image_dirs(const char *name, char **ret_images, char **ret_own)
+{
+	assert_true(asprintf(ret_images, "%s/%s", harness_tmpdir(), name) > 0);
+	assert_true(asprintf(ret_own, "%s/%s-peer", harness_tmpdir(), name) > 0);
+	harness_sh("mkdir -p '%s' '%s' && chmod 755 '%s' '%s'", *ret_images, *ret_own, *ret_images,
+		   *ret_own);
+}
+
+/* own over images for the peer's daemon (NULL, NULL: the harness's view). */
+static void peer_sees_own(const char *own, const char *images)
+{
+	assert_int_equal(harness_peer_own_dir(own, images), 0);
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+}
+
 /* The seed's disk migration: a qcow2 disk whose image the destination
  * has already (qemu-img create, of the same size) and a raw disk whose
  * image it creates, copied while the guest runs, with what the guest
@@ -923,9 +960,7 @@ static void test_copy_storage(void **state)
 		restart_peer(PEER_ACCEPTS);
 	const char *tmp = harness_tmpdir();
 	_cleanup_free_ char *images = NULL, *own = NULL, *devices = NULL;
-	assert_true(asprintf(&images, "%s/copy-images", tmp) > 0);
-	assert_true(asprintf(&own, "%s/copy-images-peer", tmp) > 0);
-	harness_sh("mkdir -p '%s' '%s' && chmod 755 '%s' '%s'", images, own, images, own);
+	image_dirs("copy-images", &images, &own);
 	harness_sh("qemu-img create -q -f qcow2 '%s/vdb.qcow2' 64M && "
 		   "qemu-io -f qcow2 -c 'write -P 0x5a 0 4M' -c 'write -P 0xa5 40M 1M' '%s/vdb.qcow2' "
 		   ">/dev/null",
@@ -933,9 +968,7 @@ static void test_copy_storage(void **state)
 	harness_sh("truncate -s 16M '%s/vdc.raw' && truncate -s 1M '%s/copy-ro.raw'", images, tmp);
 	/* The destination's qcow2 image, but too small at first. */
 	harness_sh("qemu-img create -q -f qcow2 '%s/vdb.qcow2' 32M", own);
-	assert_int_equal(harness_peer_own_dir(own, images), 0);
-	assert_int_equal(harness_peer_stop_daemon(), 0);
-	assert_int_equal(harness_peer_start_daemon(), 0);
+	peer_sees_own(own, images);
 
 	assert_true(asprintf(&devices,
 			     "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
@@ -1015,21 +1048,7 @@ static void test_copy_storage(void **state)
 	harness_sh("test ! -e '%s/vdc.raw'", own);
 
 	/* Copied, and the guest reads there what it wrote here. */
-	mark = harness_signal_mark();
-	size_t pmark = harness_peer_signal_mark();
-	free(job);
-	job = migrate_copying(path, copy_disks, 0, NULL);
-	free(final);
-	final = wait_job(job, mark);
-	if (strcmp(final, "completed") != 0) {
-		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
-		fail_msg("the migration ended %s: %s", final, error);
-	}
-	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
-	_cleanup_free_ char *ppath = harness_peer_lookup("mig-copy");
-	assert_non_null(ppath);
-	assert_non_null(harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
-						 10000));
+	_cleanup_free_ char *ppath = migrate_copied(path, "copy-storage-all", copy_disks, "mig-copy");
 	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
 	_cleanup_free_ char *pvdb_ccw = disk_ccw(ppath, "vdb", true),
 			    *pvdc_ccw = disk_ccw(ppath, "vdc", true);
@@ -1042,9 +1061,7 @@ static void test_copy_storage(void **state)
 	harness_sh("qemu-img compare -q '%s/vdb.qcow2' '%s/vdb.qcow2' && cmp -s '%s/vdc.raw' '%s/vdc.raw'",
 		   images, own, images, own);
 	harness_undefine(path);
-	assert_int_equal(harness_peer_own_dir(NULL, NULL), 0);
-	assert_int_equal(harness_peer_stop_daemon(), 0);
-	assert_int_equal(harness_peer_start_daemon(), 0);
+	peer_sees_own(NULL, NULL);
 }
 
 /* copy-storage-inc: a qcow2 overlay over a raw base that both hosts have
@@ -1056,11 +1073,8 @@ static void test_copy_storage_inc(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	const char *tmp = harness_tmpdir();
 	_cleanup_free_ char *images = NULL, *own = NULL, *devices = NULL;
-	assert_true(asprintf(&images, "%s/inc-images", tmp) > 0);
-	assert_true(asprintf(&own, "%s/inc-images-peer", tmp) > 0);
-	harness_sh("mkdir -p '%s' '%s' && chmod 755 '%s' '%s'", images, own, images, own);
+	image_dirs("inc-images", &images, &own);
 	/* 8 MiB of the base's data where the overlay has none. */
 	harness_sh("truncate -s 32M '%s/base.raw' && printf 'ZVIRT-BASE-DATA-AND-MORE' | "
 		   "dd of='%s/base.raw' conv=notrunc 2>/dev/null && "
@@ -1068,9 +1082,7 @@ static void test_copy_storage_inc(void **state)
 		   "cp '%s/base.raw' '%s/base.raw' && "
 		   "qemu-img create -q -f qcow2 -b '%s/base.raw' -F raw '%s/top.qcow2'",
 		   images, images, images, images, own, images, images);
-	assert_int_equal(harness_peer_own_dir(own, images), 0);
-	assert_int_equal(harness_peer_stop_daemon(), 0);
-	assert_int_equal(harness_peer_start_daemon(), 0);
+	peer_sees_own(own, images);
 
 	assert_true(asprintf(&devices,
 			     "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
@@ -1092,19 +1104,7 @@ static void test_copy_storage_inc(void **state)
 	expect_read(pty, vdb, 24, "read ZVIRT-INCE-DATA-AND-MORE");
 
 	static const char *const vdb_only[] = {"vdb", NULL};
-	size_t mark = harness_signal_mark();
-	size_t pmark = harness_peer_signal_mark();
-	_cleanup_free_ char *job = migrate_copying_with(path, "copy-storage-inc", vdb_only, 0, NULL);
-	_cleanup_free_ char *final = wait_job(job, mark);
-	if (strcmp(final, "completed") != 0) {
-		_cleanup_free_ char *error = harness_get_string(job, JOB_IFACE, "Error");
-		fail_msg("the migration ended %s: %s", final, error);
-	}
-	assert_int_equal(harness_wait_state(path, "shut-off", "migrated", HARNESS_STATE_TIMEOUT_MS), 0);
-	_cleanup_free_ char *ppath = harness_peer_lookup("mig-inc");
-	assert_non_null(ppath);
-	assert_non_null(harness_peer_wait_signal(pmark, ppath, ZVIRT_DOMAIN_IFACE, "StateChanged", "running",
-						 10000));
+	_cleanup_free_ char *ppath = migrate_copied(path, "copy-storage-inc", vdb_only, "mig-inc");
 	_cleanup_free_ char *ppty = harness_peer_console_pty(ppath);
 	_cleanup_free_ char *pccw = disk_ccw(ppath, "vdb", true);
 	_cleanup_free_ char *pvdb = guest_disk(ppty, pccw);
@@ -1122,9 +1122,7 @@ static void test_copy_storage_inc(void **state)
 		fail_msg("the destination's overlay has %s bytes: more than the top layer travelled", size);
 	harness_sh("qemu-img compare -q '%s/top.qcow2' '%s/top.qcow2'", images, own);
 	harness_undefine(path);
-	assert_int_equal(harness_peer_own_dir(NULL, NULL), 0);
-	assert_int_equal(harness_peer_stop_daemon(), 0);
-	assert_int_equal(harness_peer_start_daemon(), 0);
+	peer_sees_own(NULL, NULL);
 }
 
 int main(void)
