@@ -921,6 +921,14 @@ static char *disk_ccw(const char *path, const char *target, bool peer)
 		    : harness_get_string(disk, "org.zvirt1.Disk", "CcwAddress");
 }
 
+static void guest_blkwrite(const char *pty, const char *name, const char *text)
+{
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	assert_true(asprintf(&cmd, "blkwrite %s %s", name, text) > 0);
+	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
+	assert_non_null(strstr(out, "wrote "));
+}
+
 static void expect_read(const char *pty, const char *name, size_t n, const char *expected)
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL;
@@ -985,10 +993,7 @@ static void test_copy_storage(void **state)
 	_cleanup_free_ char *pty = harness_console_pty(path);
 	_cleanup_free_ char *vdc_ccw = disk_ccw(path, "vdc", false);
 	_cleanup_free_ char *vdc = guest_disk(pty, vdc_ccw);
-	_cleanup_free_ char *cmd = NULL, *out = NULL;
-	assert_true(asprintf(&cmd, "blkwrite %s ZVIRT-RAW-GUEST", vdc) > 0);
-	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
-	assert_non_null(strstr(out, "wrote "));
+	guest_blkwrite(pty, vdc, "ZVIRT-RAW-GUEST");
 	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
 
 	/* Refused before anything begins. */
@@ -1096,11 +1101,7 @@ static void test_copy_storage_inc(void **state)
 	_cleanup_free_ char *pty = harness_console_pty(path);
 	_cleanup_free_ char *ccw = disk_ccw(path, "vdb", false);
 	_cleanup_free_ char *vdb = guest_disk(pty, ccw);
-	_cleanup_free_ char *out = NULL;
-	_cleanup_free_ char *cmd = NULL;
-	assert_true(asprintf(&cmd, "blkwrite %s ZVIRT-INC", vdb) > 0);
-	assert_int_equal(harness_console_command(pty, cmd, 60000, &out), 0);
-	assert_non_null(strstr(out, "wrote "));
+	guest_blkwrite(pty, vdb, "ZVIRT-INC");
 	expect_read(pty, vdb, 24, "read ZVIRT-INCE-DATA-AND-MORE");
 
 	static const char *const vdb_only[] = {"vdb", NULL};

@@ -36,19 +36,11 @@ static char *agent_path(void)
 	return p;
 }
 
-/* prog with argv (NULL-terminated), stdout and stderr caught, within
- * OCF_TIMEOUT. */
+/* argv[0] with the rest of argv (NULL-terminated), stdout and stderr
+ * caught, within OCF_TIMEOUT. */
 static Run run_long(const char *const *argv)
 {
-	_cleanup_close_ int out = open_capture("ocf.out");
-	_cleanup_close_ int err = open_capture("ocf.err");
-	pid_t pid = spawn_prog(argv[0], false, false, out, err, argv + 1);
-	Run r = {.code = wait_exit(pid, OCF_TIMEOUT)};
-	r.out = read_capture(out);
-	r.err = read_capture(err);
-	if (r.code == -ETIMEDOUT)
-		fail_msg("%s did not finish", argv[0]);
-	return r;
+	return run_argv_within(argv[0], false, false, argv + 1, OCF_TIMEOUT);
 }
 
 /* The domain XML file of the test guest `name`; its path. */

@@ -126,18 +126,23 @@ int wait_exit(pid_t pid, int timeout_ms)
 	}
 }
 
-Run run_argv_full(const char *prog, bool nobody, bool connect, const char *const *argv)
+Run run_argv_within(const char *prog, bool nobody, bool connect, const char *const *argv, int timeout_ms)
 {
 	_cleanup_close_ int out = open_capture("zvirtctl.out");
 	_cleanup_close_ int err = open_capture("zvirtctl.err");
 	pid_t pid = spawn_prog(prog, nobody, connect, out, err, argv);
-	Run r = {.code = wait_exit(pid, RUN_TIMEOUT_MS)};
+	Run r = {.code = wait_exit(pid, timeout_ms)};
 
 	r.out = read_capture(out);
 	r.err = read_capture(err);
 	if (r.code == -ETIMEDOUT)
-		fail_msg("zvirtctl %s ... did not finish", argv[0]);
+		fail_msg("%s %s ... did not finish", prog, argv[0] ? argv[0] : "");
 	return r;
+}
+
+Run run_argv_full(const char *prog, bool nobody, bool connect, const char *const *argv)
+{
+	return run_argv_within(prog, nobody, connect, argv, RUN_TIMEOUT_MS);
 }
 
 Run run_argv(bool nobody, bool connect, const char *const *argv)

@@ -41,6 +41,8 @@ pid_t spawn(bool nobody, bool connect, int out, int err, const char *const *argv
 /* The exit status (128+N for a signal), or -ETIMEDOUT after killing it. */
 int wait_exit(pid_t pid, int timeout_ms);
 Run run_argv_full(const char *prog, bool nobody, bool connect, const char *const *argv);
+/* The same, killed (and the test failed) after timeout_ms. */
+Run run_argv_within(const char *prog, bool nobody, bool connect, const char *const *argv, int timeout_ms);
 Run run_argv(bool nobody, bool connect, const char *const *argv);
 Run run_argv_prog(bool nobody, const char *prog, const char *const *argv);
 /* Asserting: exit 0 and nothing on stderr; returns stdout. */
