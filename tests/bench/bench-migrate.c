@@ -722,6 +722,15 @@ static void qemu_greet(Qemu *q)
 	qmp_execute(q, "qmp_capabilities");
 }
 
+/* A destination QEMU exec'd (-incoming defer in dst_argv), greeted and
+ * asked its chardevs, as the daemon does before migrate-incoming. */
+static void qemu_destination(Qemu *dst, char **dst_argv, const char *dir, unsigned tag)
+{
+	qemu_alone_spawn(dst, dst_argv, dir, tag);
+	qemu_greet(dst);
+	qmp_execute(dst, "query-chardev");
+}
+
 /* query-migrate every millisecond until its status is completed; the
  * reply line in `line`. */
 static void qemu_wait_completed(Qemu *q, char *line, size_t size)
@@ -785,9 +794,7 @@ static void qemu_alone_round(Qemu *src, Qemu *dst, char **dst_argv, const char *
 		bandwidth = xasprintf("{\"execute\":\"migrate-set-parameters\",\"arguments\":"
 				      "{\"max-bandwidth\":" UNLIMITED_BYTES "}}\n");
 	t0 = now_ns();
-	qemu_alone_spawn(dst, dst_argv, dir, tag);
-	qemu_greet(dst);
-	qmp_execute(dst, "query-chardev");
+	qemu_destination(dst, dst_argv, dir, tag);
 	qmp_command(dst, incoming, -1, NULL, 0);
 	qmp_command(src, bandwidth, -1, NULL, 0);
 	qmp_command(src,
@@ -963,9 +970,7 @@ static void qemu_alone_copy_round(Qemu *src, Qemu *dst, char **dst_argv, const c
 	double ms, down;
 
 	t0 = now_ns();
-	qemu_alone_spawn(dst, dst_argv, dir, tag);
-	qemu_greet(dst);
-	qmp_execute(dst, "query-chardev");
+	qemu_destination(dst, dst_argv, dir, tag);
 	qmp_command(dst, nbd_server, -1, NULL, 0);
 	qmp_command(dst, export, -1, NULL, 0);
 	qmp_command(dst, incoming, -1, NULL, 0);
