@@ -192,6 +192,44 @@ int harness_netns_peer(const char *name, const char *ifname_here, const char *if
 	return 0;
 }
 
+int harness_netns_pair(const char *name_a, const char *addr_a, const char *name_b, const char *addr_b)
+{
+	if (N.n_peers + 2 > MAX_PEERS)
+		return -ENOSPC;
+	netns_cleanup_stale();
+	const char *names[] = {name_a, name_b};
+	char *full[2];
+	for (size_t i = 0; i < 2; i++) {
+		full[i] = harness_netns_name(names[i]);
+		const char *add[] = {"ip", "netns", "add", full[i], NULL};
+		int r = run(add);
+		if (r < 0) {
+			free(full[i]);
+			return r;
+		}
+		N.peer_links[N.n_peers] = NULL; /* both ends go with the namespaces */
+		N.peers[N.n_peers++] = full[i];
+	}
+	const char *veth[] = {"ip",   "-n",   full[0], "link", "add",   "eth0",  "type",
+			      "veth", "peer", "name",  "eth0", "netns", full[1], NULL};
+	int r = run(veth);
+	if (r < 0)
+		return r;
+	const char *addrs[] = {addr_a, addr_b};
+	for (size_t i = 0; i < 2; i++) {
+		const char *lo[] = {"ip", "-n", full[i], "link", "set", "lo", "up", NULL};
+		const char *addr[] = {"ip", "-n", full[i], "addr", "add", addrs[i], "dev", "eth0", NULL};
+		const char *up[] = {"ip", "-n", full[i], "link", "set", "eth0", "up", NULL};
+		const char *const *steps[] = {lo, addr, up};
+		for (size_t j = 0; j < ELEMENTSOF(steps); j++) {
+			r = run(steps[j]);
+			if (r < 0)
+				return r; /* harness_netns_cleanup() removes what was made */
+		}
+	}
+	return 0;
+}
+
 void harness_netns_cleanup(void)
 {
 	/* A veth pair goes with the namespace of either end, once the

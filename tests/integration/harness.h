@@ -247,6 +247,12 @@ char *harness_wait_guest_block(const char *pty_path, const char *busid, bool pre
 int harness_netns_peer(const char *name, const char *ifname_here, const char *ifname_there,
 		       const char *addr_there);
 char *harness_netns_name(const char *name);
+/* Two network namespaces of the test's own (named as above), joined to
+ * each other by a veth pair, "eth0" in both, with addr_a and addr_b
+ * ("10.0.0.1/24") and up, as are their lo; nothing changes here. 0, or
+ * negative errno after printing the command that failed; cleaned up as
+ * the others. */
+int harness_netns_pair(const char *name_a, const char *addr_a, const char *name_b, const char *addr_b);
 /* Deletes the peer namespaces made so far; their veth pairs go with them. */
 void harness_netns_cleanup(void);
 /* The current namespace's links, "<name> <kind>\n" sorted by name (kind
