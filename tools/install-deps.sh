@@ -43,7 +43,7 @@ apt-get install -y -qq --no-install-recommends \
 	cpio gzip kmod util-linux iproute2 iputils-ping procps psmisc \
 	openvswitch-switch \
 	openssh-server openssh-client \
-	resource-agents pacemaker-cli-utils \
+	resource-agents pacemaker-cli-utils pacemaker corosync crmsh \
 	libfuse3-dev fuse3 \
 	valgrind python3 scdoc \
 	>/dev/null
