@@ -34,13 +34,14 @@
 /* The flooder: several connections (so that together they want more
  * checks than the daemon runs at once), a burst of calls that ask for no
  * answer (more than a connection's checks in flight and queue: 16 and
- * 256), calls that ask (to see what the daemon answers), then more every
- * few milliseconds until it is told to leave, and a last burst. */
+ * 256), calls that ask (to see what the daemon answers), then rounds of
+ * more, each as soon as the daemon has read the last (send_round), until
+ * it is told to leave, and a last burst. */
 #define FLOOD_CONNECTIONS      5
 #define FLOOD_CALLS            2000
 #define FLOOD_CALLS_VALGRIND   1500
 #define PROBE_CALLS            50
-#define SUSTAIN_CALLS          40 /* per connection every 10 ms */
+#define SUSTAIN_CALLS          40 /* per connection and round (send_round) */
 #define SUSTAIN_CALLS_VALGRIND 2
 #define PARTING_CALLS          300
 
@@ -110,11 +111,37 @@ static int send_unanswered(sd_bus *bus, const char *path, unsigned n)
 	return 0;
 }
 
+static int on_round_answered(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	bool *pending = userdata;
+	*pending = false;
+	return 0;
+}
+
+/* A round of the sustained flood: n calls that ask for no answer, then
+ * one that asks. A connection's calls are read in order, so its answer
+ * says the daemon has read the whole round: the next is sent then, and
+ * the flood goes as fast as the daemon takes it. Faster, the calls would
+ * only queue in dbus-daemon, which delivers in order whoever sent them
+ * (per-user fairness there is the bus's, as dbus-broker's quotas give);
+ * what this test measures is the daemon's own queueing. */
+static int send_round(sd_bus *bus, const char *path, unsigned n, bool *pending)
+{
+	int r = send_unanswered(bus, path, n);
+	if (r >= 0)
+		r = sd_bus_call_method_async(bus, NULL, ZVIRT_BUS_NAME, path, ZVIRT_DOMAIN_IFACE, "Start",
+					     on_round_answered, pending, "a{sv}", 0);
+	if (r >= 0)
+		*pending = true;
+	return r < 0 ? r : sd_bus_flush(bus);
+}
+
 _Noreturn static void flooder_main(const char *path, unsigned n_flood, unsigned n_sustain, int ready_fd,
 				   int hold_fd)
 {
 	sd_bus *buses[FLOOD_CONNECTIONS] = {};
 	sd_bus_slot *slots[PROBE_CALLS] = {};
+	bool round_pending[FLOOD_CONNECTIONS] = {};
 	Probes p = {};
 	bool reported = false;
 
@@ -140,18 +167,20 @@ _Noreturn static void flooder_main(const char *path, unsigned n_flood, unsigned 
 	 * as soon as all are in. */
 	for (;;) {
 		struct pollfd pfd = {.fd = hold_fd, .events = POLLIN};
-		int r = poll(&pfd, 1, 10);
+		int r = poll(&pfd, 1, 1);
 		if (r < 0 && errno != EINTR)
 			_exit(6);
 		if (r > 0)
 			break;
-		for (unsigned c = 0; c < FLOOD_CONNECTIONS; c++)
-			if (send_unanswered(buses[c], path, n_sustain) < 0 || sd_bus_flush(buses[c]) < 0)
+		for (unsigned c = 0; c < FLOOD_CONNECTIONS; c++) {
+			if (!round_pending[c] &&
+			    send_round(buses[c], path, n_sustain, &round_pending[c]) < 0)
 				_exit(6);
-		while ((r = sd_bus_process(buses[0], NULL)) > 0)
-			;
-		if (r < 0)
-			_exit(6);
+			while ((r = sd_bus_process(buses[c], NULL)) > 0)
+				;
+			if (r < 0)
+				_exit(6);
+		}
 		if (!reported && p.answered == PROBE_CALLS) {
 			if (write(ready_fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
 				_exit(7);
