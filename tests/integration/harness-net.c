@@ -47,20 +47,6 @@ static struct {
 	pid_t vswitchd_pid;
 } N;
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs argv, its stdout (and stderr unless only_stdout: then that is
  * ours) into a pipe; 0 if it exited 0, and what it printed in
  * *ret_output (may be NULL). On failure prints the command and its
@@ -237,14 +223,14 @@ void harness_netns_cleanup(void)
 	for (size_t i = 0; i < N.n_peers; i++)
 		netns_delete(N.peers[i]);
 	for (size_t i = 0; i < N.n_peers; i++) {
-		for (int64_t deadline = now_ms() + NETNS_GONE_MS;
+		for (int64_t deadline = harness_now_ms() + NETNS_GONE_MS;
 		     N.peer_links[i] && if_nametoindex(N.peer_links[i]) > 0;) {
-			if (now_ms() >= deadline) {
+			if (harness_now_ms() >= deadline) {
 				fprintf(stderr, "harness: %s still here %d ms after its peer namespace %s\n",
 					N.peer_links[i], NETNS_GONE_MS, N.peers[i]);
 				break;
 			}
-			sleep_ms(5);
+			harness_sleep_ms(5);
 		}
 		free(N.peers[i]);
 		free(N.peer_links[i]);
@@ -376,16 +362,16 @@ static void reap(pid_t *pid, int timeout_ms)
 {
 	if (*pid <= 0)
 		return;
-	for (int64_t deadline = now_ms() + timeout_ms;;) {
+	for (int64_t deadline = harness_now_ms() + timeout_ms;;) {
 		pid_t r = waitpid(*pid, NULL, WNOHANG);
 		if (r == *pid || (r < 0 && errno != EINTR))
 			break;
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			(void)kill(*pid, SIGKILL);
 			(void)waitpid(*pid, NULL, 0);
 			break;
 		}
-		sleep_ms(5);
+		harness_sleep_ms(5);
 	}
 	*pid = 0;
 }
@@ -399,7 +385,7 @@ static int wait_for_socket(const char *path, pid_t pid, const char *what)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (int64_t deadline = now_ms() + OVS_START_MS;;) {
+	for (int64_t deadline = harness_now_ms() + OVS_START_MS;;) {
 		_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return 0;
@@ -407,12 +393,12 @@ static int wait_for_socket(const char *path, pid_t pid, const char *what)
 			fprintf(stderr, "harness: %s exited before %s appeared\n", what, path);
 			return -ESRCH;
 		}
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			fprintf(stderr, "harness: %s did not open %s within %d ms\n", what, path,
 				OVS_START_MS);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(10);
+		harness_sleep_ms(10);
 	}
 }
 

@@ -51,20 +51,6 @@ static char *ssh_path(const char *file)
 	return p;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* The absolute path of prog on PATH (or in /usr/sbin, which a plain
  * user's PATH lacks: sshd is there), NULL if none. */
 static char *find_program(const char *prog)
@@ -244,7 +230,7 @@ static int start_sshd(const char *sshd)
 		_exit(127);
 	}
 	S.sshd_pid = pid;
-	for (int64_t deadline = now_ms() + SSHD_START_MS;;) {
+	for (int64_t deadline = harness_now_ms() + SSHD_START_MS;;) {
 		if (sshd_listens(log))
 			return 0;
 		int status;
@@ -254,12 +240,12 @@ static int start_sshd(const char *sshd)
 				(unsigned)status, log);
 			return -ESRCH;
 		}
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			fprintf(stderr, "harness: sshd did not listen on port %u within %d ms\n",
 				(unsigned)S.port, SSHD_START_MS);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(10);
+		harness_sleep_ms(10);
 	}
 }
 
@@ -268,16 +254,16 @@ static void stop_server(void)
 	if (S.sshd_pid <= 0)
 		return;
 	(void)kill(S.sshd_pid, SIGTERM);
-	for (int64_t deadline = now_ms() + SSHD_STOP_MS;;) {
+	for (int64_t deadline = harness_now_ms() + SSHD_STOP_MS;;) {
 		pid_t r = waitpid(S.sshd_pid, NULL, WNOHANG);
 		if (r == S.sshd_pid || (r < 0 && errno != EINTR))
 			break;
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			(void)kill(S.sshd_pid, SIGKILL);
 			(void)waitpid(S.sshd_pid, NULL, 0);
 			break;
 		}
-		sleep_ms(5);
+		harness_sleep_ms(5);
 	}
 	S.sshd_pid = 0;
 }

@@ -82,7 +82,7 @@ static bool streq_ptr(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static int64_t now_ms(void)
+int64_t harness_now_ms(void)
 {
 	struct timespec ts;
 
@@ -92,12 +92,12 @@ static int64_t now_ms(void)
 
 static int ms_left(int64_t deadline)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - harness_now_ms();
 
 	return left < 0 ? 0 : (int)left;
 }
 
-static void sleep_ms(int ms)
+void harness_sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
@@ -257,7 +257,7 @@ bool harness_pid_alive(pid_t pid)
 int harness_wait_pid_gone(pid_t pid, int timeout_ms)
 {
 	_cleanup_close_ int fd = pidfd_open_(pid);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 	struct pollfd p;
 
 	if (fd < 0) {
@@ -265,9 +265,9 @@ int harness_wait_pid_gone(pid_t pid, int timeout_ms)
 			return 0;
 		/* Without pidfd (old kernel), poll /proc. */
 		while (harness_pid_alive(pid)) {
-			if (now_ms() >= deadline)
+			if (harness_now_ms() >= deadline)
 				return -ETIMEDOUT;
-			sleep_ms(POLL_MS);
+			harness_sleep_ms(POLL_MS);
 		}
 		return 0;
 	}
@@ -307,10 +307,10 @@ static int wait_child(pid_t *pid, int timeout_ms, int *ret_status)
 
 	if (r < 0)
 		return r;
-	for (int64_t deadline = now_ms() + 1000; !child_exited(pid, ret_status);) {
-		if (now_ms() >= deadline)
+	for (int64_t deadline = harness_now_ms() + 1000; !child_exited(pid, ret_status);) {
+		if (harness_now_ms() >= deadline)
 			return -ETIMEDOUT;
-		sleep_ms(1);
+		harness_sleep_ms(1);
 	}
 	return 0;
 }
@@ -887,7 +887,7 @@ sd_bus *harness_bus(void)
 static int wait_for_name(HarnessHost *h, const char *name, pid_t *pid, int *ret_status, const char *what,
 			 int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 
 	for (;;) {
 		int status = -1, r;
@@ -906,12 +906,12 @@ static int wait_for_name(HarnessHost *h, const char *name, pid_t *pid, int *ret_
 				desc, name);
 			return -ECHILD;
 		}
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			fprintf(stderr, "harness: %s did not take the bus name %s within %d ms\n", what,
 				name, timeout_ms);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(POLL_MS);
+		harness_sleep_ms(POLL_MS);
 	}
 }
 
@@ -920,9 +920,9 @@ static int wait_for_name(HarnessHost *h, const char *name, pid_t *pid, int *ret_
  * name for its own. */
 static void wait_for_name_gone(HarnessHost *h, const char *name, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
-	while (harness_name_has_owner(host_bus(h), name) > 0 && now_ms() < deadline)
-		sleep_ms(POLL_MS);
+	int64_t deadline = harness_now_ms() + timeout_ms;
+	while (harness_name_has_owner(host_bus(h), name) > 0 && harness_now_ms() < deadline)
+		harness_sleep_ms(POLL_MS);
 }
 
 /* text with every `key` replaced by `value` (malloc'd). */
@@ -994,7 +994,7 @@ int host_start_bus(HarnessHost *h)
 	wfd = -1;
 
 	/* dbus-daemon prints its address once it listens. */
-	deadline = now_ms() + START_TIMEOUT_MS;
+	deadline = harness_now_ms() + START_TIMEOUT_MS;
 	while (!memchr(addr, '\n', len)) {
 		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		ssize_t n;
@@ -1856,7 +1856,7 @@ static int process_until(HarnessHost *h, int64_t deadline)
 
 	if (r != 0)
 		return r;
-	if (now_ms() >= deadline)
+	if (harness_now_ms() >= deadline)
 		return -ETIMEDOUT;
 	r = sd_bus_wait(host_bus(h), (uint64_t)ms_left(deadline) * 1000);
 	return r == -EINTR ? 0 : (r < 0 ? r : 0);
@@ -1865,7 +1865,7 @@ static int process_until(HarnessHost *h, int64_t deadline)
 const HarnessSignal *host_wait_signal(HarnessHost *h, size_t from, const char *path, const char *interface,
 				      const char *member, const char *arg0, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 
 	for (;;) {
 		const HarnessSignal *s = host_signal_find(h, from, path, interface, member, arg0);
@@ -1935,7 +1935,7 @@ static int read_state(HarnessHost *h, const char *path, char **ret_state, char *
 int host_wait_state(HarnessHost *h, const char *path, const char *state, const char *reason, int timeout_ms)
 {
 	Tracker *t = tracker_get(h, path);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 	_cleanup_free_ char *cur_state = NULL, *cur_reason = NULL;
 	uint64_t seq = 0;
 	bool has_seq = false;
@@ -2357,7 +2357,7 @@ off_t harness_file_size(const char *path)
 int harness_wait_console_from(const char *log_path, off_t from, const char *substring, int timeout_ms,
 			      char **ret_line)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = 0, size = 0, sublen = strlen(substring);
@@ -2398,12 +2398,12 @@ int harness_wait_console_from(const char *log_path, off_t from, const char *subs
 				*ret_line = strndup(start, (size_t)(end - start));
 			return 0;
 		}
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			fprintf(stderr, "harness: \"%s\" did not appear in %s within %d ms\n", substring,
 				log_path, timeout_ms);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(10);
+		harness_sleep_ms(10);
 	}
 }
 
@@ -2505,7 +2505,7 @@ int harness_console_send(const char *pty_path, const char *line)
 {
 	_cleanup_close_ int fd = open_pty(pty_path);
 	_cleanup_free_ char *data = xasprintf("%s\n", line);
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = harness_now_ms() + 5000;
 	int r;
 
 	if (fd < 0)
@@ -2525,7 +2525,7 @@ int harness_console_command(const char *pty_path, const char *command, int timeo
 	_cleanup_free_ char *data = xasprintf("%s\n", command);
 	_cleanup_free_ char *output = NULL;
 	_cleanup_free_ char *until = NULL;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 	size_t word = strcspn(command, " \t");
 	int r;
 
@@ -2702,7 +2702,7 @@ static int as_nobody_on(const char *address, HarnessNobodyFn fn, void *userdata,
 {
 	_cleanup_free_ char *data = NULL, *name = NULL, *message = NULL, *output = NULL;
 	_cleanup_close_ int rfd = -1;
-	int64_t deadline = now_ms() + NOBODY_TIMEOUT_MS;
+	int64_t deadline = harness_now_ms() + NOBODY_TIMEOUT_MS;
 	int fds[2], status = -1, r;
 	size_t len = 0;
 	const char *p, *end;

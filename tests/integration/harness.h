@@ -446,6 +446,9 @@ void harness_assert_host_links(const char *before);
 
 /* Whether a process exists and is not a zombie. */
 bool harness_pid_alive(pid_t pid);
+/* CLOCK_MONOTONIC in ms; a sleep that signals do not cut short. */
+int64_t harness_now_ms(void);
+void harness_sleep_ms(int ms);
 /* Wait up to timeout_ms for a process that need not be our child to end
  * (zombies count as ended). 0 or -ETIMEDOUT. */
 int harness_wait_pid_gone(pid_t pid, int timeout_ms);

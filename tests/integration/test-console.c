@@ -25,13 +25,6 @@
 #define INVALID_ARGUMENT  ZVIRT_ERROR("InvalidArgument")
 #define NOT_AUTHORIZED    ZVIRT_ERROR("NotAuthorized")
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void boot(const char *path, const char *name, bool paused)
 {
 	_cleanup_free_ char *log = harness_console_log(name);
@@ -86,11 +79,11 @@ static int read_until(int fd, const char *until, int timeout_ms, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size = 0;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = harness_now_ms() + timeout_ms;
 	int r = -ETIMEDOUT;
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - harness_now_ms();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (left <= 0)
 			break;
@@ -185,7 +178,7 @@ static void test_console_relay(void **state)
 	/* A client that leaves frees the console for the next one. */
 	close(second);
 	int third = -1;
-	for (int64_t deadline = now_ms() + 5000; third < 0 && now_ms() < deadline;) {
+	for (int64_t deadline = harness_now_ms() + 5000; third < 0 && harness_now_ms() < deadline;) {
 		third = call_open_console(path, false, &error);
 		if (third < 0) {
 			assert_true(sd_bus_error_has_name(&error, BUSY));

@@ -38,20 +38,6 @@ static struct {
 	pid_t nodes[N_NODES]; /* `ip netns exec ... unshare ...`: its end is the node's */
 } C;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* What is missing for a cluster here, or NULL. */
 static const char *cluster_missing(void)
 {
@@ -127,7 +113,8 @@ static pid_t node_init(size_t i)
 {
 	_cleanup_free_ char *path = NULL;
 	assert_true(asprintf(&path, "/proc/%d/task/%d/children", (int)C.nodes[i], (int)C.nodes[i]) > 0);
-	for (int64_t deadline = now_ms() + 10000; now_ms() < deadline; sleep_ms(50)) {
+	for (int64_t deadline = harness_now_ms() + 10000; harness_now_ms() < deadline;
+	     harness_sleep_ms(50)) {
 		_cleanup_free_ char *children = harness_read_file_if_exists(path);
 		int pid = children ? atoi(children) : 0;
 		if (pid > 0)
@@ -178,7 +165,8 @@ static void on_node_ok(size_t i, const char *cmd)
 static void wait_on_node(size_t i, const char *cmd, const char *needle, int timeout_ms)
 {
 	_cleanup_free_ char *last = NULL;
-	for (int64_t deadline = now_ms() + timeout_ms; now_ms() < deadline; sleep_ms(500)) {
+	for (int64_t deadline = harness_now_ms() + timeout_ms; harness_now_ms() < deadline;
+	     harness_sleep_ms(500)) {
 		_cleanup_(run_done) Run r = on_node(i, cmd);
 		if (r.code == 0 && strstr(r.out, needle))
 			return;
@@ -217,7 +205,8 @@ static void assert_no_failures(size_t i)
 /* The domain named `name` on a daemon, once it is there. */
 static char *wait_domain(char *(*lookup)(const char *), const char *name, size_t node)
 {
-	for (int64_t deadline = now_ms() + CLUSTER_TIMEOUT_MS; now_ms() < deadline; sleep_ms(200)) {
+	for (int64_t deadline = harness_now_ms() + CLUSTER_TIMEOUT_MS; harness_now_ms() < deadline;
+	     harness_sleep_ms(200)) {
 		char *path = lookup(name);
 		if (path)
 			return path;
@@ -230,7 +219,8 @@ static char *wait_domain(char *(*lookup)(const char *), const char *name, size_t
 
 static void wait_domain_gone(char *(*lookup)(const char *), const char *name)
 {
-	for (int64_t deadline = now_ms() + CLUSTER_TIMEOUT_MS; now_ms() < deadline; sleep_ms(200)) {
+	for (int64_t deadline = harness_now_ms() + CLUSTER_TIMEOUT_MS; harness_now_ms() < deadline;
+	     harness_sleep_ms(200)) {
 		_cleanup_free_ char *path = lookup(name);
 		if (!path)
 			return;
@@ -324,14 +314,14 @@ static void test_cluster(void **state)
 	/* Moved: a live migration to node2's zvirtd, the guest counting on. */
 	off_t mark = harness_file_size(log);
 	unsigned before = harness_guest_last_count(log);
-	int64_t moved = now_ms();
+	int64_t moved = harness_now_ms();
 	on_node_ok(0, "crm resource move vs1 node2");
 	_cleanup_free_ char *ppath = wait_domain(harness_peer_lookup, "vs1", 1);
 	assert_int_equal(harness_peer_wait_state(ppath, "running", "migrated", CLUSTER_TIMEOUT_MS), 0);
 	wait_domain_gone(harness_lookup, "vs1");
 	wait_located(0, "node2");
 	assert_no_failures(0);
-	fprintf(stderr, "moved to node2 in %lld ms\n", (long long)(now_ms() - moved));
+	fprintf(stderr, "moved to node2 in %lld ms\n", (long long)(harness_now_ms() - moved));
 	harness_assert_counts_past(log, mark, before);
 	harness_peer_assert_state(ppath, "running", "migrated");
 
@@ -340,7 +330,7 @@ static void test_cluster(void **state)
 	_cleanup_free_ char *qemu_pid = harness_read_file(pidfile);
 	pid_t qemu = (pid_t)atoi(qemu_pid);
 	assert_true(qemu > 0);
-	int64_t lost = now_ms();
+	int64_t lost = harness_now_ms();
 	kill_node(1);
 	assert_int_equal(harness_peer_kill_daemon(), 0);
 	assert_int_equal(kill(qemu, SIGKILL), 0);
@@ -356,7 +346,8 @@ static void test_cluster(void **state)
 			 0);
 	wait_located(0, "node1");
 	assert_no_failures(0);
-	fprintf(stderr, "recovered on node1 %lld ms after node2 was lost\n", (long long)(now_ms() - lost));
+	fprintf(stderr, "recovered on node1 %lld ms after node2 was lost\n",
+		(long long)(harness_now_ms() - lost));
 
 	/* The cluster stops it. */
 	on_node_ok(0, "crm resource stop vs1");
