@@ -137,6 +137,13 @@ static int run_domjobinfo(Ctl *ctl, int argc, char **argv)
 	printf("%-17s %.3f MiB\n", "Data remaining:", (double)job.remaining / (1024 * 1024));
 	printf("%-17s %.3f MiB\n", "Data total:", (double)job.total / (1024 * 1024));
 	printf("%-17s %" PRIu64 " MiB/s\n", "Speed:", job.speed_mibps);
+	/* virsh's lines of a migration, only when QEMU gave them. */
+	if (job.expected_downtime_ms)
+		printf("%-17s %-12" PRIu64 " ms\n", "Expected downtime:", job.expected_downtime_ms);
+	if (job.dirty_rate_mibps)
+		printf("%-17s %" PRIu64 " MiB/s\n", "Dirty rate:", job.dirty_rate_mibps);
+	if (job.throttle_percent)
+		printf("%-17s %-12" PRIu32 " %%\n", "Auto converge throttle:", job.throttle_percent);
 	if (job.error && *job.error)
 		printf("%-17s %s\n", "Error:", job.error);
 	putchar('\n');

@@ -47,6 +47,8 @@ static int read_property(sd_bus_message *m, const char *key, JobInfo *j)
 		  {"DataProcessed", offsetof(JobInfo, processed)},
 		  {"DataRemaining", offsetof(JobInfo, remaining)},
 		  {"SpeedMiBps", offsetof(JobInfo, speed_mibps)},
+		  {"ExpectedDowntimeMs", offsetof(JobInfo, expected_downtime_ms)},
+		  {"DirtyRateMiBps", offsetof(JobInfo, dirty_rate_mibps)},
 	  };
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
@@ -55,6 +57,8 @@ static int read_property(sd_bus_message *m, const char *key, JobInfo *j)
 	for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
 		if (strcmp(key, numbers[i].name) == 0)
 			return sd_bus_message_read(m, "v", "t", (uint64_t *)((char *)j + numbers[i].offset));
+	if (strcmp(key, "ThrottlePercent") == 0)
+		return sd_bus_message_read(m, "v", "u", &j->throttle_percent);
 	return sd_bus_message_skip(m, "v");
 }
 
@@ -114,6 +118,9 @@ json_object *job_info_json(const JobInfo *j)
 	json_object_object_add(o, "data-processed", json_object_new_uint64(j->processed));
 	json_object_object_add(o, "data-remaining", json_object_new_uint64(j->remaining));
 	json_object_object_add(o, "speed-MiBps", json_object_new_uint64(j->speed_mibps));
+	json_object_object_add(o, "expected-downtime-ms", json_object_new_uint64(j->expected_downtime_ms));
+	json_object_object_add(o, "dirty-rate-MiBps", json_object_new_uint64(j->dirty_rate_mibps));
+	json_object_object_add(o, "throttle-percent", json_object_new_uint64(j->throttle_percent));
 	return o;
 }
 

@@ -20,12 +20,18 @@ typedef struct JobInfo {
 	uint64_t started_usec;
 	uint64_t total, processed, remaining; /* bytes */
 	uint64_t speed_mibps;
+	/* A migration's: QEMU's estimate, how fast the guest dirties its
+	 * memory, auto-converge's throttle; 0 when it has none. */
+	uint64_t expected_downtime_ms;
+	uint64_t dirty_rate_mibps;
+	uint32_t throttle_percent;
 } JobInfo;
 
 int job_info_get(Ctl *ctl, const char *path, JobInfo *ret, sd_bus_error *error);
 void job_info_done(JobInfo *info);
 /* {"type", "state", "phase", "error", "started-usec", "data-total",
- *  "data-processed", "data-remaining", "speed-MiBps"} */
+ *  "data-processed", "data-remaining", "speed-MiBps",
+ *  "expected-downtime-ms", "dirty-rate-MiBps", "throttle-percent"} */
 json_object *job_info_json(const JobInfo *info);
 
 /* What a wait has seen of the jobs' Completed signals. */

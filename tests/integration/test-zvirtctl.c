@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1419,6 +1420,103 @@ static void test_migrate(void **state)
 	harness_peer_stop();
 }
 
+/* One poll of domjobinfo while a migration runs: the JSON, then the
+ * text right after it. A figure QEMU has reported stays reported while
+ * the job lasts, so a line the JSON had is in the text unless the job
+ * ended in between. */
+typedef struct JobFigures {
+	uint64_t expected_downtime_ms, dirty_rate_mibps, throttle_percent;
+	unsigned polls_with_job;
+} JobFigures;
+
+static bool poll_job_info(const char *name, JobFigures *max)
+{
+	_cleanup_free_ char *js = OK("domjobinfo", name, "--json");
+	_cleanup_free_ char *text = OK("domjobinfo", name);
+	json_object *o = parse_json(js);
+	json_object *job = member(o, "job");
+	bool running = job != NULL;
+	if (running) {
+		static const struct {
+			const char *key, *line;
+			size_t offset;
+		} figures[] = {
+			{"expected-downtime-ms",
+			 "Expected downtime:", offsetof(JobFigures, expected_downtime_ms)},
+			{"dirty-rate-MiBps", "Dirty rate:", offsetof(JobFigures, dirty_rate_mibps)},
+			{"throttle-percent",
+			 "Auto converge throttle:", offsetof(JobFigures, throttle_percent)},
+		};
+		assert_string_equal(member_string(job, "type"), "migration-out");
+		max->polls_with_job++;
+		bool ended = strstr(text, "Job type:         None") != NULL;
+		for (size_t i = 0; i < ELEMENTSOF(figures); i++) {
+			uint64_t v = (uint64_t)json_object_get_int64(member(job, figures[i].key));
+			uint64_t *m = (uint64_t *)((char *)max + figures[i].offset);
+			*m = v > *m ? v : *m;
+			if (v > 0 && !ended && !strstr(text, figures[i].line))
+				fail_msg("--json has %s %" PRIu64 ", the text no '%s':\n%s", figures[i].key,
+					 v, figures[i].line, text);
+		}
+	}
+	json_object_put(o);
+	return running;
+}
+
+/* migrate's copy-storage options refused before anything moves, and
+ * domjobinfo of a running migration: virsh's migration lines (expected
+ * downtime, dirty rate, auto-converge throttle) once QEMU reports them,
+ * the same figures in --json. */
+static void test_migrate_job(void **state)
+{
+	assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
+	const char *peer = harness_peer_bus_address();
+	_cleanup_free_ char *xml = harness_guest_xml("zc-mig-job");
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "zc-mig-job");
+
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "migrate", "zc-mig-job", peer,
+		    "--live", "--copy-storage-all", "--copy-storage-inc");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "migrate", "zc-mig-job", peer,
+		    "--live", "--migrate-disks", "vda");
+	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "migrate", "zc-mig-job", peer,
+		    "--live", "--copy-storage-all", "--migrate-disks", "vdz");
+	harness_assert_state(path, "running", "booted");
+	_cleanup_free_ char *none = harness_peer_lookup("zc-mig-job");
+	assert_null(none);
+
+	/* A guest dirtying about as fast as the link copies: QEMU reports
+	 * the rate and its downtime estimate after the first pass, and
+	 * auto-converge throttles it if it does not converge. */
+	_cleanup_free_ char *dirty = harness_guest_command(path, "dirty 32", 30000);
+	assert_contains(dirty, "dirtying");
+	sleep(2); /* its buffer is full */
+	Listener l = listen_start("zc-mig-job",
+				  (const char *const[]){"migrate", "zc-mig-job", peer, "--live",
+							"--auto-converge", "--bandwidth", "32", NULL});
+	JobFigures max = {0};
+	for (int i = 0; i < 1200 && (poll_job_info("zc-mig-job", &max) || max.polls_with_job == 0); i++)
+		usleep(100 * 1000);
+	_cleanup_(run_done) Run r = listen_end(&l, false);
+	if (r.code != 0)
+		fail_msg("migrate exited %d: %s", r.code, r.err);
+	print_message("domjobinfo: %u polls; expected downtime %" PRIu64 " ms, dirty rate %" PRIu64
+		      " MiB/s, throttle %" PRIu64 " %%\n",
+		      max.polls_with_job, max.expected_downtime_ms, max.dirty_rate_mibps,
+		      max.throttle_percent);
+	assert_true(max.dirty_rate_mibps > 0);
+	assert_true(max.expected_downtime_ms > 0);
+	if (max.dirty_rate_mibps > 32 && max.throttle_percent == 0)
+		fail_msg("the guest dirtied %" PRIu64 " MiB/s over a 32 MiB/s link, and domjobinfo never "
+			 "showed a throttle",
+			 max.dirty_rate_mibps);
+	_cleanup_free_ char *ppath = harness_peer_lookup("zc-mig-job");
+	assert_non_null(ppath);
+	harness_peer_assert_state(ppath, "running", "migrated");
+	harness_peer_stop();
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1436,6 +1534,7 @@ int main(void)
 		cmocka_unit_test(test_interactive),
 		cmocka_unit_test(test_lifecycle_and_events),
 		cmocka_unit_test(test_migrate),
+		cmocka_unit_test(test_migrate_job),
 	};
 	return harness_main("zvirtctl", tests, 0);
 }
