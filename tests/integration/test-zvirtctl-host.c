@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,11 @@ static void test_znetconf(void **state)
 #define NIC_MAC  "52:54:00:12:34:61"
 #define NIC_MAC2 "52:54:00:12:34:62"
 
+/* domblkstat's keys, in virsh's order. */
+static const char *const blk_keys[] = {"rd_req",         "rd_bytes",          "wr_req",
+				       "wr_bytes",       "flush_operations",  "rd_total_times",
+				       "wr_total_times", "flush_total_times", "errs"};
+
 /* The lines "DEV KEY N" of domblkstat/domifstat: the keys in this order, numbers. */
 static void assert_stat_lines(const char *text, const char *dev, const char *const *keys, size_t n)
 {
@@ -469,9 +475,6 @@ static void test_guest_nic_and_disk(void **state)
 
 	/* Started paused: QEMU runs the disk and the tap, the guest nothing. */
 	_cleanup_free_ char *st = OK("start", "zc-nic", "--paused");
-	static const char *const blk_keys[] = {"rd_req",         "rd_bytes",          "wr_req",
-					       "wr_bytes",       "flush_operations",  "rd_total_times",
-					       "wr_total_times", "flush_total_times", "errs"};
 	_cleanup_free_ char *bs = OK("domblkstat", "zc-nic", "vda");
 	assert_stat_lines(bs, "vda", blk_keys, ELEMENTSOF(blk_keys));
 	_cleanup_free_ char *bsj = OK("domblkstat", "zc-nic", "vda", "--json");
@@ -599,6 +602,73 @@ static void test_device_removal_failed(void **state)
 	_cleanup_free_ char *un = OK("undefine", "zc-rm");
 }
 
+/* domblkstat without a target: every disk's counters summed, as virsh
+ * sums them, the lines with an empty target; the guest writes to both
+ * disks (the second more), then nothing moves while the sum and each
+ * disk's are read. */
+static void test_domblkstat_sum(void **state)
+{
+	_cleanup_free_ char *devices = strdup("");
+	for (char t = 'a'; t <= 'b'; t++) {
+		_cleanup_free_ char *img = NULL, *name = NULL, *more = NULL;
+		assert_true(asprintf(&name, "zc-sum-vd%c.img", t) > 0);
+		img = write_tmp(name, "");
+		harness_sh("truncate -s 1M '%s'", img);
+		assert_true(asprintf(&more,
+				     "%s    <disk type='file' device='disk'>\n"
+				     "      <driver name='qemu' type='raw'/>\n"
+				     "      <source file='%s'/>\n"
+				     "      <target dev='vd%c' bus='virtio'/>\n"
+				     "    </disk>\n",
+				     devices, img, t) > 0);
+		free(devices);
+		devices = TAKE_PTR(more);
+	}
+	_cleanup_free_ char *xml = harness_guest_xml_devices("zc-sum", devices);
+	_cleanup_free_ char *path = harness_define(xml);
+	EXPECT_FAIL(EXIT_WRONG_STATE, "org.zvirt1.Error.OperationInvalid", "domblkstat", "zc-sum");
+	harness_boot_guest(path, "zc-sum");
+	static const char *const writes[] = {"blkwrite vda one", "blkwrite vdb two", "blkwrite vdb three"};
+	for (size_t i = 0; i < ELEMENTSOF(writes); i++) {
+		_cleanup_free_ char *out = harness_guest_command(path, writes[i], 60000);
+		assert_contains(out, "wrote ");
+	}
+
+	_cleanup_free_ char *sum = OK("domblkstat", "zc-sum");
+	assert_stat_lines(sum, "", blk_keys, ELEMENTSOF(blk_keys));
+	_cleanup_free_ char *sj = OK("domblkstat", "zc-sum", "--json");
+	_cleanup_free_ char *aj = OK("domblkstat", "zc-sum", "vda", "--json");
+	_cleanup_free_ char *bj = OK("domblkstat", "zc-sum", "vdb", "--json");
+	json_object *s = parse_json(sj), *a = parse_json(aj), *b = parse_json(bj);
+	assert_null(member(s, "device"));
+	for (size_t i = 0; i < ELEMENTSOF(blk_keys); i++) {
+		int64_t vs = json_object_get_int64(member(member(s, "stats"), blk_keys[i]));
+		int64_t va = json_object_get_int64(member(member(a, "stats"), blk_keys[i]));
+		int64_t vb = json_object_get_int64(member(member(b, "stats"), blk_keys[i]));
+		if (vs != va + vb)
+			fail_msg("%s: the sum says %" PRId64 ", vda %" PRId64 " + vdb %" PRId64, blk_keys[i],
+				 vs, va, vb);
+	}
+	/* Both disks counted, not one of them. */
+	int64_t wa = json_object_get_int64(member(member(a, "stats"), "wr_req"));
+	int64_t wb = json_object_get_int64(member(member(b, "stats"), "wr_req"));
+	assert_true(wa > 0 && wb > wa);
+	/* The text is the JSON's. */
+	_cleanup_free_ char *line = NULL;
+	assert_true(asprintf(&line, " wr_req %" PRId64 "\n", wa + wb) > 0);
+	assert_contains(sum, line);
+	json_object_put(s);
+	json_object_put(a);
+	json_object_put(b);
+	{
+		_cleanup_(run_done) Run r = CTL_NOBODY("domblkstat", "zc-sum");
+		assert_int_equal(r.code, 0);
+	}
+	EXPECT_FAIL(EXIT_NO_DOMAIN, "org.zvirt1.Error.NoSuchDomain", "domblkstat", "zc-nosuch");
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	int r = harness_enter_netns();
@@ -619,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_znetconf),
 		cmocka_unit_test(test_guest_nic_and_disk),
+		cmocka_unit_test(test_domblkstat_sum),
 		cmocka_unit_test(test_device_removal_failed),
 	};
 	return harness_main("zvirtctl-host", tests, 0);
