@@ -700,6 +700,10 @@ Objects *objects_free(Objects *o)
 {
 	if (!o)
 		return NULL;
+	/* The registry goes after the objects, and as it frees its domains
+	 * it still reports (a pending call answered ends a job): not to us. */
+	if (o->registry)
+		registry_set_callbacks(o->registry, &(const RegistryCallbacks){0});
 	for (size_t i = 0; i < ELEMENTSOF(o->slots); i++)
 		sd_bus_slot_unref(o->slots[i]);
 	polkit_queries_free(o);

@@ -598,8 +598,9 @@ static void test_abort(void **state)
 	destroy_undefine(path);
 }
 
-/* The destination's QEMU dies mid-way, then its daemon: each time the
- * migration fails, the guest runs on here, and nothing stays there. */
+/* The destination's QEMU dies mid-way, then its daemon, then its daemon
+ * is stopped: each time the migration fails, the guest runs on here, and
+ * nothing stays there. */
 static void test_destination_dies(void **state)
 {
 	if (!harness_peer_dir())
@@ -635,6 +636,25 @@ static void test_destination_dies(void **state)
 	/* Its QEMU ends with the stream; the next daemon knows nothing of it. */
 	assert_int_equal(harness_wait_pid_gone(qemu, 30000), 0);
 	assert_int_equal(harness_peer_start_daemon(), 0);
+	assert_stayed(path, "mig-dies", seq);
+
+	/* Stopped (SIGTERM) while it receives: it ends the incoming
+	 * migration and exits cleanly (it once went on reporting the job's
+	 * end to its freed D-Bus objects). */
+	mark = harness_signal_mark();
+	_cleanup_free_ char *job3 = migrate_capped(path, 4, NULL, 0);
+	wait_live(job3);
+	free(ppath);
+	ppath = harness_peer_lookup("mig-dies");
+	assert_non_null(ppath);
+	qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_int_equal(harness_peer_stop_daemon(), 0);
+	_cleanup_free_ char *final3 = wait_job(job3, mark);
+	assert_string_equal(final3, "failed");
+	assert_int_equal(harness_wait_pid_gone(qemu, 30000), 0);
+	assert_int_equal(harness_peer_start_daemon(), 0);
+	_cleanup_free_ char *none = harness_peer_lookup("mig-dies");
+	assert_null(none);
 	assert_stayed(path, "mig-dies", seq);
 	destroy_undefine(path);
 }
