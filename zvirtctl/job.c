@@ -186,14 +186,20 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
+#define BAR_WIDTH 40
+
+/* On a terminal a bar redrawn in place, as virsh migrate --verbose's;
+ * else a line per change of the percentage. */
 static void show_progress(const JobInfo *j, const char *what, int *last)
 {
+	static const char full[BAR_WIDTH + 1] = "========================================";
 	int percent = j->total ? (int)(j->processed * 100 / j->total) : 0;
 
 	if (percent > 100)
 		percent = 100;
 	if (isatty(STDERR_FILENO)) {
-		fprintf(stderr, "\r%s: [%3d %%]", what, percent);
+		int filled = percent * BAR_WIDTH / 100;
+		fprintf(stderr, "\r%s: [%-*.*s] %3d %%", what, BAR_WIDTH, filled, full, percent);
 		fflush(stderr);
 	} else if (percent != *last)
 		fprintf(stderr, "%s: %d %%\n", what, percent);
@@ -218,6 +224,9 @@ static void offer_cancel(Ctl *ctl, const char *path, const char *what)
 
 int job_wait(Ctl *ctl, JobWatch *w, const char *path, const char *what, bool verbose)
 {
+	/* A person at a terminal sees the bar unasked; a pipe gets lines only
+	 * with --verbose. */
+	bool show = verbose || isatty(STDERR_FILENO);
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	struct sigaction sa = {.sa_handler = on_sigint}, old;
 	_cleanup_free_ char *final_state = NULL;
@@ -247,7 +256,7 @@ int job_wait(Ctl *ctl, JobWatch *w, const char *path, const char *what, bool ver
 			r = job_info_get(ctl, path, &j, &error);
 			if (r < 0 && !w->ended)
 				break;
-			if (r >= 0 && verbose)
+			if (r >= 0 && show)
 				show_progress(&j, what, &last);
 			if (r >= 0 && strcmp(j.state, "running") != 0 && !final_state)
 				final_state = strdup(j.state);
@@ -267,7 +276,7 @@ int job_wait(Ctl *ctl, JobWatch *w, const char *path, const char *what, bool ver
 			break;
 	}
 	sigaction(SIGINT, &old, NULL);
-	if (verbose && last >= 0 && isatty(STDERR_FILENO))
+	if (show && last >= 0 && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
 	if (r < 0)
 		return error_report(&error, r);

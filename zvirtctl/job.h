@@ -49,8 +49,8 @@ typedef struct JobWatch {
  * property changes, so that a short job's end is not missed. */
 int job_watch_begin(Ctl *ctl, JobWatch *w, sd_bus_error *error);
 void job_watch_done(JobWatch *w);
-/* Waits until the job at path ended: progress on stderr with verbose
- * (a bar on a terminal, a line per percent otherwise); SIGINT cancels
+/* Waits until the job at path ended: progress on stderr (a bar when it
+ * is a terminal; a line per percent otherwise, with verbose); SIGINT cancels
  * the job (on a terminal after asking). The exit code, after printing
  * a failure. */
 int job_wait(Ctl *ctl, JobWatch *w, const char *path, const char *what, bool verbose);

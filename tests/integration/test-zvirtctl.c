@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pty.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
@@ -1422,8 +1424,8 @@ static void test_migrate(void **state)
 
 /* One poll of domjobinfo while a migration runs: the JSON, then the
  * text right after it. A figure QEMU has reported stays reported while
- * the job lasts, so a line the JSON had is in the text unless the job
- * ended in between. */
+ * the job transfers, so a line the JSON had is in the text unless the
+ * job moved on to its last phase (or ended) in between. */
 typedef struct JobFigures {
 	uint64_t expected_downtime_ms, dirty_rate_mibps, throttle_percent;
 	unsigned polls_with_job;
@@ -1449,7 +1451,13 @@ static bool poll_job_info(const char *name, JobFigures *max)
 		};
 		assert_string_equal(member_string(job, "type"), "migration-out");
 		max->polls_with_job++;
-		bool ended = strstr(text, "Job type:         None") != NULL;
+		/* In its last phase (stopped: the guest is paused, the rest
+		 * goes over) QEMU no longer has the figures. */
+		_cleanup_free_ char *phase_line = NULL;
+		assert_true(asprintf(&phase_line, "Phase:            %s\n", member_string(job, "phase")) >
+			    0);
+		bool ended =
+			strcmp(member_string(job, "phase"), "stopped") == 0 || !strstr(text, phase_line);
 		for (size_t i = 0; i < ELEMENTSOF(figures); i++) {
 			uint64_t v = (uint64_t)json_object_get_int64(member(job, figures[i].key));
 			uint64_t *m = (uint64_t *)((char *)max + figures[i].offset);
@@ -1469,7 +1477,8 @@ static bool poll_job_info(const char *name, JobFigures *max)
  * the same figures in --json. */
 static void test_migrate_job(void **state)
 {
-	assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
+	if (!harness_peer_dir())
+		assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
 	const char *peer = harness_peer_bus_address();
 	_cleanup_free_ char *xml = harness_guest_xml("zc-mig-job");
 	_cleanup_free_ char *path = harness_define(xml);
@@ -1517,6 +1526,129 @@ static void test_migrate_job(void **state)
 	harness_undefine(path);
 }
 
+/* zvirtctl on a pseudo-terminal of its own (forkpty: its stdin, stdout
+ * and stderr, its controlling terminal), what it wrote so far kept. */
+typedef struct Pty {
+	pid_t pid;
+	int fd;
+	char buf[65536];
+	size_t len;
+} Pty;
+
+static void pty_start(Pty *p, const char *const *argv)
+{
+	struct winsize ws = {.ws_row = 24, .ws_col = 120};
+	const char *args[32] = {binary(), "-c", address()};
+	size_t n = 3;
+	for (; *argv; argv++) {
+		assert_true(n < ELEMENTSOF(args) - 1);
+		args[n++] = *argv;
+	}
+	args[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	p->len = 0;
+	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+}
+
+/* Until `needle` comes after offset `from`; the offset after it. */
+static size_t pty_expect(Pty *p, size_t from, const char *needle, int timeout_ms)
+{
+	for (int64_t deadline = harness_now_ms() + timeout_ms;;) {
+		p->buf[p->len] = '\0';
+		const char *at = strstr(p->buf + from, needle);
+		if (at)
+			return (size_t)(at - p->buf) + strlen(needle);
+		int64_t left = deadline - harness_now_ms();
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+		if (left <= 0 || p->len >= sizeof(p->buf) - 1 || poll(&pfd, 1, (int)left) <= 0)
+			fail_msg("no '%s' on the terminal after offset %zu:\n%s", needle, from, p->buf);
+		ssize_t r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+		if (r <= 0)
+			fail_msg("the terminal closed before '%s':\n%s", needle, p->buf);
+		p->len += (size_t)r;
+	}
+}
+
+static void pty_type(Pty *p, const char *keys)
+{
+	assert_int_equal(write(p->fd, keys, strlen(keys)), (ssize_t)strlen(keys));
+}
+
+/* Its exit status, what is left read. */
+static int pty_end(Pty *p)
+{
+	int status = wait_exit(p->pid, 60000);
+	for (ssize_t r; p->len < sizeof(p->buf) - 1 &&
+			(r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len)) > 0;)
+		p->len += (size_t)r;
+	p->buf[p->len] = '\0';
+	close(p->fd);
+	return status;
+}
+
+/* A migration on a terminal: the bar drawn and redrawn in place without
+ * --verbose; Ctrl-C asks, "n" lets the job go on (the bar with it), the
+ * next Ctrl-C and "y" cancel it: Cancelled, the guest still running
+ * here and nothing there. */
+static void test_migrate_on_a_terminal(void **state)
+{
+	if (!harness_peer_dir())
+		assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
+	const char *peer = harness_peer_bus_address();
+	_cleanup_free_ char *xml = harness_guest_xml("zc-mig-tty");
+	_cleanup_free_ char *path = harness_define(xml);
+	harness_boot_guest(path, "zc-mig-tty");
+	/* 32 MiB of random data at 8 MiB/s: many seconds to go. */
+	_cleanup_free_ char *dirty = harness_guest_command(path, "dirty 32", 30000);
+	assert_contains(dirty, "dirtying");
+	sleep(2);
+
+	Pty p;
+	pty_start(&p,
+		  (const char *const[]){"migrate", "zc-mig-tty", peer, "--live", "--bandwidth", "8", NULL});
+	size_t at = pty_expect(&p, 0, "migration: [", 60000);
+	for (int redraw = 0; redraw < 3; redraw++)
+		at = pty_expect(&p, at, "\rmigration: [", 60000);
+	pty_type(&p, "\003");
+	at = pty_expect(&p, at, "Cancel the migration? [y/N] ", 30000);
+	pty_type(&p, "n\n");
+	at = pty_expect(&p, at, "\rmigration: [", 60000);
+	{
+		/* Still under way. */
+		_cleanup_free_ char *ji = OK("domjobinfo", "zc-mig-tty", "--json");
+		json_object *o = parse_json(ji);
+		assert_string_equal(member_string(member(o, "job"), "state"), "running");
+		json_object_put(o);
+	}
+	pty_type(&p, "\003");
+	at = pty_expect(&p, at, "Cancel the migration? [y/N] ", 30000);
+	pty_type(&p, "y\n");
+	int code = pty_end(&p);
+	if (code != EXIT_FAILURE_OTHER || !strstr(p.buf + at, "org.zvirt1.Error.Cancelled"))
+		fail_msg("after cancelling: exit %d\n%s", code, p.buf);
+	/* A bar of 40 columns and the percentage. */
+	int percent = -1;
+	const char *bar = strstr(p.buf, "migration: [");
+	assert_non_null(bar);
+	assert_int_equal(bar[strlen("migration: [") + 40], ']');
+	assert_int_equal(sscanf(bar + strlen("migration: [") + 41, "%d %%", &percent), 1);
+	assert_true(percent >= 0 && percent <= 100);
+
+	_cleanup_free_ char *now = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
+	assert_string_equal(now, "running");
+	_cleanup_free_ char *there = harness_peer_lookup("zc-mig-tty");
+	assert_null(there);
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+	harness_peer_stop();
+	harness_undefine(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1535,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_and_events),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate_job),
+		cmocka_unit_test(test_migrate_on_a_terminal),
 	};
 	return harness_main("zvirtctl", tests, 0);
 }
