@@ -35,10 +35,15 @@ void polkit_agent_open(Ctl *ctl)
 		if (wfd < 0)
 			_exit(EXIT_FAILURE);
 		snprintf(notify, sizeof(notify), "%d", wfd);
+		/* For our process, not the login session: polkitd asks it for
+		 * our calls only, and it works where there is no session
+		 * (no logind, a container, su). */
+		char process[16];
+		snprintf(process, sizeof(process), "%d", (int)getppid());
 		/* It must register with the polkit of the bus we call. */
 		if (ctl->connect)
 			(void)setenv("DBUS_SYSTEM_BUS_ADDRESS", ctl->connect, 1);
-		execl(PKTTYAGENT, PKTTYAGENT, "--notify-fd", notify, "--fallback", (char *)NULL);
+		execl(PKTTYAGENT, PKTTYAGENT, "--notify-fd", notify, "--process", process, (char *)NULL);
 		_exit(EXIT_FAILURE);
 	}
 	close(fds[1]);

@@ -12,8 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
-#include <pty.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
@@ -1002,7 +1000,6 @@ static void test_interactive(void **state)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *mon =
 		monitor_open("type='method_call',interface='" ZVIRT_DOMAIN_IFACE "',member='Start'");
-	_cleanup_free_ char *cmd = NULL;
 	bool flag;
 	int no_interaction;
 
@@ -1014,16 +1011,22 @@ static void test_interactive(void **state)
 	assert_false(flag);
 	assert_int_equal(no_interaction, 1);
 
-	/* script's pty is stdin, stdout and stderr: everything comes on its stdout. */
-	assert_true(asprintf(&cmd, "%s -c '%s' start " GUEST, binary(), address()) > 0);
-	_cleanup_(run_done) Run r = run_argv_prog(true, "/usr/bin/script",
-						  (const char *const[]){"-qec", cmd, "/dev/null", NULL});
+	/* On a terminal: polkit asks zvirtctl's agent for an administrator's
+	 * password (org.zvirt1.policy's auth_admin); a wrong one is refused. */
+	Pty p;
+	pty_exec(&p,
+		 (const char *const[]){"/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup",
+				       "--clear-groups", binary(), "-c", address(), "start", GUEST, NULL});
+	size_t at = pty_expect(&p, 0, "Password: ", 60000);
+	pty_wait_no_echo(&p);
+	pty_type(&p, "not-the-password\n");
+	int code = pty_end(&p);
 	monitor_next_start(mon, &flag, &no_interaction);
 	assert_true(flag);
 	assert_int_equal(no_interaction, 0);
-	if (r.code != EXIT_NOT_AUTHORIZED)
-		fail_msg("on a pty: exit %d: %s%s", r.code, r.out, r.err);
-	assert_contains(r.out, "error: org.zvirt1.Error.NotAuthorized: ");
+	if (code != EXIT_NOT_AUTHORIZED)
+		fail_msg("on a pty: exit %d: %s", code, p.buf);
+	assert_contains(p.buf + at, "error: org.zvirt1.Error.NotAuthorized: ");
 	_cleanup_free_ char *path = harness_lookup(GUEST);
 	_cleanup_free_ char *now = harness_get_string(path, ZVIRT_DOMAIN_IFACE, "State");
 	assert_string_equal(now, "shut-off");
@@ -1526,72 +1529,6 @@ static void test_migrate_job(void **state)
 	harness_undefine(path);
 }
 
-/* zvirtctl on a pseudo-terminal of its own (forkpty: its stdin, stdout
- * and stderr, its controlling terminal), what it wrote so far kept. */
-typedef struct Pty {
-	pid_t pid;
-	int fd;
-	char buf[65536];
-	size_t len;
-} Pty;
-
-static void pty_start(Pty *p, const char *const *argv)
-{
-	struct winsize ws = {.ws_row = 24, .ws_col = 120};
-	const char *args[32] = {binary(), "-c", address()};
-	size_t n = 3;
-	for (; *argv; argv++) {
-		assert_true(n < ELEMENTSOF(args) - 1);
-		args[n++] = *argv;
-	}
-	args[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	p->len = 0;
-	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		execv(args[0], (char *const *)args);
-		_exit(127);
-	}
-}
-
-/* Until `needle` comes after offset `from`; the offset after it. */
-static size_t pty_expect(Pty *p, size_t from, const char *needle, int timeout_ms)
-{
-	for (int64_t deadline = harness_now_ms() + timeout_ms;;) {
-		p->buf[p->len] = '\0';
-		const char *at = strstr(p->buf + from, needle);
-		if (at)
-			return (size_t)(at - p->buf) + strlen(needle);
-		int64_t left = deadline - harness_now_ms();
-		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-		if (left <= 0 || p->len >= sizeof(p->buf) - 1 || poll(&pfd, 1, (int)left) <= 0)
-			fail_msg("no '%s' on the terminal after offset %zu:\n%s", needle, from, p->buf);
-		ssize_t r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
-		if (r <= 0)
-			fail_msg("the terminal closed before '%s':\n%s", needle, p->buf);
-		p->len += (size_t)r;
-	}
-}
-
-static void pty_type(Pty *p, const char *keys)
-{
-	assert_int_equal(write(p->fd, keys, strlen(keys)), (ssize_t)strlen(keys));
-}
-
-/* Its exit status, what is left read. */
-static int pty_end(Pty *p)
-{
-	int status = wait_exit(p->pid, 60000);
-	for (ssize_t r; p->len < sizeof(p->buf) - 1 &&
-			(r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len)) > 0;)
-		p->len += (size_t)r;
-	p->buf[p->len] = '\0';
-	close(p->fd);
-	return status;
-}
-
 /* A migration on a terminal: the bar drawn and redrawn in place without
  * --verbose; Ctrl-C asks, "n" lets the job go on (the bar with it), the
  * next Ctrl-C and "y" cancel it: Cancelled, the guest still running
@@ -1649,6 +1586,75 @@ static void test_migrate_on_a_terminal(void **state)
 	harness_undefine(path);
 }
 
+#define PW_USER     "zvirt-pwtest"
+#define PW_PASSWORD "Zv-pw-7391"
+#define PW_DOMAIN   "password-guest"
+
+/* zvirtctl start --paused PW_DOMAIN as PW_USER on a terminal. The agent's
+ * helper (polkit-agent-helper-1) is setuid, so GLib ignores
+ * DBUS_SYSTEM_BUS_ADDRESS there and it answers polkitd on the system
+ * bus's well-known socket: in a mount namespace of its own, that socket
+ * is the harness's bus. */
+static void pty_start_as_pw_user(Pty *p)
+{
+	_cleanup_free_ char *sock = strdup(address() + strlen("unix:path="));
+	sock[strcspn(sock, ",")] = '\0';
+	_cleanup_free_ char *cmd = NULL;
+	assert_true(asprintf(&cmd,
+			     "mkdir -p /run/dbus && mount -t tmpfs -o mode=755 tmpfs /run/dbus && "
+			     ": > /run/dbus/system_bus_socket && "
+			     "mount --bind '%s' /run/dbus/system_bus_socket && "
+			     "exec setpriv --reuid " PW_USER " --regid nogroup --clear-groups "
+			     "'%s' -c '%s' start --paused " PW_DOMAIN,
+			     sock, binary(), address()) > 0);
+	pty_exec(p, (const char *const[]){"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh",
+					  "-c", cmd, NULL});
+}
+
+/* polkit's AUTH_SELF through zvirtctl's text agent (pkttyagent): the
+ * password prompt on the caller's terminal, the right password lets the
+ * call through, a wrong one is "not authorized". */
+static void test_password_prompt(void **state)
+{
+	if (access("/usr/bin/pkttyagent", X_OK) < 0 ||
+	    access("/usr/lib/polkit-1/polkit-agent-helper-1", X_OK) < 0) {
+		fprintf(stderr, "skip: no pkttyagent or polkit-agent-helper-1\n");
+		skip();
+	}
+	harness_sh("id -u " PW_USER " >/dev/null 2>&1 || useradd -M -N -g nogroup -s /bin/sh " PW_USER
+		   " && echo '" PW_USER ":" PW_PASSWORD "' | chpasswd");
+	_cleanup_free_ char *xml = harness_guest_xml(PW_DOMAIN);
+	_cleanup_free_ char *path = harness_define(xml);
+
+	Pty p;
+	pty_start_as_pw_user(&p);
+	size_t at = pty_expect(&p, 0, "Password: ", 60000);
+	pty_wait_no_echo(&p);
+	pty_type(&p, PW_PASSWORD "\n");
+	int code = pty_end(&p);
+	if (code != 0)
+		fail_msg("start with the password: exit %d\n%s", code, p.buf);
+	assert_contains(p.buf + at, "AUTHENTICATION COMPLETE");
+	harness_assert_state(path, "paused", "user");
+	sd_bus_message_unref(harness_call(path, ZVIRT_DOMAIN_IFACE, "Destroy", "a{sv}", 0));
+
+	pty_start_as_pw_user(&p);
+	at = pty_expect(&p, 0, "Password: ", 60000);
+	pty_wait_no_echo(&p);
+	pty_type(&p, "not-" PW_PASSWORD "\n");
+	code = pty_end(&p);
+	if (code != EXIT_NOT_AUTHORIZED || !strstr(p.buf + at, "org.zvirt1.Error.NotAuthorized"))
+		fail_msg("start with a wrong password: exit %d\n%s", code, p.buf);
+	harness_assert_state(path, "shut-off", "destroyed");
+	harness_undefine(path);
+}
+
+static int remove_pw_user(void **state)
+{
+	harness_sh("! id -u " PW_USER " >/dev/null 2>&1 || userdel " PW_USER);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1668,6 +1674,7 @@ int main(void)
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate_job),
 		cmocka_unit_test(test_migrate_on_a_terminal),
+		cmocka_unit_test_teardown(test_password_prompt, remove_pw_user),
 	};
 	return harness_main("zvirtctl", tests, 0);
 }

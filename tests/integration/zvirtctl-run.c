@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -277,4 +280,83 @@ void monitor_wait_member(sd_bus *bus, const char *member)
 			fail_msg("no AddMatch for %s", member);
 		(void)sd_bus_wait(bus, 1000 * 1000);
 	}
+}
+
+/* args[0] with args (NULL-terminated) on the terminal. */
+void pty_exec(Pty *p, const char *const *args)
+{
+	struct winsize ws = {.ws_row = 24, .ws_col = 120};
+	fflush(stdout);
+	fflush(stderr);
+	p->len = 0;
+	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+}
+
+/* zvirtctl -c ADDRESS with argv. */
+void pty_start(Pty *p, const char *const *argv)
+{
+	const char *args[32] = {binary(), "-c", address()};
+	size_t n = 3;
+	for (; *argv; argv++) {
+		assert_true(n < ELEMENTSOF(args) - 1);
+		args[n++] = *argv;
+	}
+	args[n] = NULL;
+	pty_exec(p, args);
+}
+
+/* Until `needle` comes after offset `from`; the offset after it. */
+size_t pty_expect(Pty *p, size_t from, const char *needle, int timeout_ms)
+{
+	for (int64_t deadline = harness_now_ms() + timeout_ms;;) {
+		p->buf[p->len] = '\0';
+		const char *at = strstr(p->buf + from, needle);
+		if (at)
+			return (size_t)(at - p->buf) + strlen(needle);
+		int64_t left = deadline - harness_now_ms();
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+		if (left <= 0 || p->len >= sizeof(p->buf) - 1 || poll(&pfd, 1, (int)left) <= 0)
+			fail_msg("no '%s' on the terminal after offset %zu:\n%s", needle, from, p->buf);
+		ssize_t r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+		if (r <= 0)
+			fail_msg("the terminal closed before '%s':\n%s", needle, p->buf);
+		p->len += (size_t)r;
+	}
+}
+
+/* Until the program turned the terminal's echo off, as a password
+ * prompt does (TCSAFLUSH: what was typed before is dropped). The
+ * master's termios are the terminal's. */
+void pty_wait_no_echo(Pty *p)
+{
+	for (int64_t deadline = harness_now_ms() + 30000; harness_now_ms() < deadline;
+	     harness_sleep_ms(10)) {
+		struct termios t;
+		assert_return_code(tcgetattr(p->fd, &t), errno);
+		if (!(t.c_lflag & ECHO))
+			return;
+	}
+	fail_msg("the terminal's echo stayed on:\n%.*s", (int)p->len, p->buf);
+}
+
+void pty_type(Pty *p, const char *keys)
+{
+	assert_int_equal(write(p->fd, keys, strlen(keys)), (ssize_t)strlen(keys));
+}
+
+/* Its exit status, what is left read. */
+int pty_end(Pty *p)
+{
+	int status = wait_exit(p->pid, 60000);
+	for (ssize_t r; p->len < sizeof(p->buf) - 1 &&
+			(r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len)) > 0;)
+		p->len += (size_t)r;
+	p->buf[p->len] = '\0';
+	close(p->fd);
+	return status;
 }

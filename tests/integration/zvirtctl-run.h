@@ -81,3 +81,25 @@ Run listen_end(Listener *l, bool stop);
 			run_argv(false, true, (const char *const[]){__VA_ARGS__, NULL}); \
 		expect_fail(&_r, (code), (name));                                        \
 	} while (0)
+
+/* zvirtctl on a pseudo-terminal of its own (forkpty: its stdin, stdout
+ * and stderr, its controlling terminal), what it wrote so far kept. */
+
+typedef struct Pty {
+	pid_t pid;
+	int fd;
+	char buf[65536];
+	size_t len;
+} Pty;
+/* args[0] with args (NULL-terminated) on a new terminal; zvirtctl -c
+ * ADDRESS with argv. */
+void pty_exec(Pty *p, const char *const *args);
+void pty_start(Pty *p, const char *const *argv);
+/* Until `needle` comes after offset `from` (failing the test after
+ * timeout_ms); the offset after it. */
+size_t pty_expect(Pty *p, size_t from, const char *needle, int timeout_ms);
+/* Until the program turned the terminal's echo off (a password prompt). */
+void pty_wait_no_echo(Pty *p);
+void pty_type(Pty *p, const char *keys);
+/* Its exit status, what is left read; the terminal closed. */
+int pty_end(Pty *p);
