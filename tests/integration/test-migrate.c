@@ -598,6 +598,21 @@ static void test_abort(void **state)
 	destroy_undefine(path);
 }
 
+/* A capped migration of the domain `name` at path under way: its job in
+ * *ret_job (signals from *mark on), and the pid of the QEMU that
+ * receives it on the peer. */
+static pid_t migrating_into(const char *path, const char *name, size_t *mark, char **ret_job)
+{
+	*mark = harness_signal_mark();
+	*ret_job = migrate_capped(path, 4, NULL, 0);
+	wait_live(*ret_job);
+	_cleanup_free_ char *ppath = harness_peer_lookup(name);
+	assert_non_null(ppath);
+	pid_t qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	assert_true(qemu > 0);
+	return qemu;
+}
+
 /* The destination's QEMU dies mid-way, then its daemon, then its daemon
  * is stopped: each time the migration fails, the guest runs on here, and
  * nothing stays there. */
@@ -607,26 +622,17 @@ static void test_destination_dies(void **state)
 		restart_peer(PEER_ACCEPTS);
 	_cleanup_free_ char *path = boot_dirty("mig-dies", 32);
 	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
+	size_t mark;
 
-	size_t mark = harness_signal_mark();
-	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
-	wait_live(job);
-	_cleanup_free_ char *ppath = harness_peer_lookup("mig-dies");
-	assert_non_null(ppath);
-	pid_t qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
-	assert_true(qemu > 0);
+	_cleanup_free_ char *job = NULL;
+	pid_t qemu = migrating_into(path, "mig-dies", &mark, &job);
 	assert_int_equal(kill(qemu, SIGKILL), 0);
 	_cleanup_free_ char *final = wait_job(job, mark);
 	assert_string_equal(final, "failed");
 	assert_stayed(path, "mig-dies", seq);
 
-	mark = harness_signal_mark();
-	_cleanup_free_ char *job2 = migrate_capped(path, 4, NULL, 0);
-	wait_live(job2);
-	free(ppath);
-	ppath = harness_peer_lookup("mig-dies");
-	assert_non_null(ppath);
-	qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	_cleanup_free_ char *job2 = NULL;
+	qemu = migrating_into(path, "mig-dies", &mark, &job2);
 	assert_int_equal(harness_peer_kill_daemon(), 0);
 	_cleanup_free_ char *final2 = wait_job(job2, mark);
 	assert_string_equal(final2, "failed");
@@ -641,13 +647,8 @@ static void test_destination_dies(void **state)
 	/* Stopped (SIGTERM) while it receives: it ends the incoming
 	 * migration and exits cleanly (it once went on reporting the job's
 	 * end to its freed D-Bus objects). */
-	mark = harness_signal_mark();
-	_cleanup_free_ char *job3 = migrate_capped(path, 4, NULL, 0);
-	wait_live(job3);
-	free(ppath);
-	ppath = harness_peer_lookup("mig-dies");
-	assert_non_null(ppath);
-	qemu = (pid_t)harness_peer_get_u32(ppath, ZVIRT_DOMAIN_IFACE, "QemuPid");
+	_cleanup_free_ char *job3 = NULL;
+	qemu = migrating_into(path, "mig-dies", &mark, &job3);
 	assert_int_equal(harness_peer_stop_daemon(), 0);
 	_cleanup_free_ char *final3 = wait_job(job3, mark);
 	assert_string_equal(final3, "failed");
