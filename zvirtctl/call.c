@@ -94,3 +94,25 @@ int call_string(Ctl *ctl, const char *path, const char *iface, const char *metho
 		return sd_bus_error_set_errnof(error, r, "Cannot build the call: %m");
 	return call_run(ctl, m, error, reply);
 }
+
+int call_get_all(Ctl *ctl, const char *path, const char *iface,
+		 int (*read_one)(sd_bus_message *m, const char *key, void *userdata), void *userdata,
+		 sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r = sd_bus_call_method(ctl->bus, ZVIRT_BUS_NAME, path, "org.freedesktop.DBus.Properties",
+				   "GetAll", error, &reply, "s", iface);
+
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		const char *key;
+		r = sd_bus_message_read(reply, "s", &key);
+		if (r >= 0)
+			r = read_one(reply, key, userdata);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+	}
+	return r < 0 ? r : 0;
+}

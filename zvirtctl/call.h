@@ -29,3 +29,11 @@ int call_simple(Ctl *ctl, const char *path, const char *iface, const char *metho
 /* A method that takes a string and the options (Manager's XML calls). */
 int call_string(Ctl *ctl, const char *path, const char *iface, const char *method, const char *arg,
 		sd_bus_error *error, sd_bus_message **reply);
+
+/* Properties.GetAll of iface at path, each property to read_one (the
+ * message at its variant, which read_one reads or skips). The call's
+ * failure as sd_bus_call (error set); a reply read_one cannot take,
+ * negative errno with error unset. */
+int call_get_all(Ctl *ctl, const char *path, const char *iface,
+		 int (*read_one)(sd_bus_message *m, const char *key, void *userdata), void *userdata,
+		 sd_bus_error *error);

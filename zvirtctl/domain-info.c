@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "domain-info.h"
+
+#include "call.h"
 #include "util/cleanup.h"
 
 static int read_string(sd_bus_message *m, char **ret)
@@ -59,29 +61,22 @@ static int read_property(sd_bus_message *m, const char *key, DomainInfo *info)
 	return sd_bus_message_skip(m, "v");
 }
 
+static int read_one(sd_bus_message *m, const char *key, void *userdata)
+{
+	return read_property(m, key, userdata);
+}
+
 int domain_info_get(Ctl *ctl, const char *path, DomainInfo *ret, sd_bus_error *error)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	DomainInfo info = {.id = -1};
-	int r;
+	int r = call_get_all(ctl, path, ZVIRT_DOMAIN_IFACE, read_one, &info, error);
 
-	r = sd_bus_call_method(ctl->bus, ZVIRT_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-			       error, &reply, "s", ZVIRT_DOMAIN_IFACE);
-	if (r < 0)
+	if (r < 0 && sd_bus_error_is_set(error)) {
+		domain_info_done(&info);
 		return r;
-	info.path = strdup(path);
-	if (!info.path)
-		return -ENOMEM;
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r >= 0)
-			r = read_property(reply, key, &info);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
 	}
+	if (r >= 0 && !(info.path = strdup(path)))
+		r = -ENOMEM;
 	if (r >= 0 && (!info.name || !info.uuid || !info.state || !info.reason))
 		r = -EBADMSG;
 	if (r < 0) {

@@ -62,27 +62,22 @@ static int read_property(sd_bus_message *m, const char *key, JobInfo *j)
 	return sd_bus_message_skip(m, "v");
 }
 
+static int read_one(sd_bus_message *m, const char *key, void *userdata)
+{
+	return read_property(m, key, userdata);
+}
+
 int job_info_get(Ctl *ctl, const char *path, JobInfo *ret, sd_bus_error *error)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	JobInfo j = {0};
-	int r;
+	int r = call_get_all(ctl, path, ZVIRT_JOB_IFACE, read_one, &j, error);
 
-	r = sd_bus_call_method(ctl->bus, ZVIRT_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-			       error, &reply, "s", ZVIRT_JOB_IFACE);
-	if (r < 0)
+	if (r < 0 && sd_bus_error_is_set(error)) {
+		job_info_done(&j);
 		return r;
-	if (!(j.path = strdup(path)))
-		return -ENOMEM;
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key;
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r >= 0)
-			r = read_property(reply, key, &j);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
 	}
+	if (r >= 0 && !(j.path = strdup(path)))
+		r = -ENOMEM;
 	if (r >= 0 && (!j.type || !j.state))
 		r = -EBADMSG;
 	if (r < 0) {

@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "nic-list.h"
+
+#include "call.h"
 #include "util/cleanup.h"
 
 #define NIC_IFACE "org.zvirt1.NetworkInterface"
@@ -33,7 +35,7 @@ void nic_list_done(NicList *l)
 	*l = (NicList){0};
 }
 
-static int nic_get(Ctl *ctl, const char *path, Nic *ret, sd_bus_error *error)
+static int read_nic_property(sd_bus_message *m, const char *key, void *userdata)
 {
 	static const struct {
 		const char *name;
@@ -46,30 +48,22 @@ static int nic_get(Ctl *ctl, const char *path, Nic *ret, sd_bus_error *error)
 		{"TargetDevice", offsetof(Nic, target)},
 		{"LinkState", offsetof(Nic, link_state)},
 	};
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	int r = sd_bus_call_method(ctl->bus, ZVIRT_BUS_NAME, path, "org.freedesktop.DBus.Properties",
-				   "GetAll", error, &reply, "s", NIC_IFACE);
-
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *value;
-		size_t i;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		for (i = 0; r >= 0 && i < ELEMENTSOF(map); i++)
-			if (strcmp(map[i].name, key) == 0)
-				break;
-		if (r >= 0 && i < ELEMENTSOF(map)) {
-			char **field = (char **)((char *)ret + map[i].offset);
-			r = sd_bus_message_read(reply, "v", "s", &value);
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (strcmp(map[i].name, key) == 0) {
+			char **field = (char **)((char *)userdata + map[i].offset);
+			const char *value;
+			int r = sd_bus_message_read(m, "v", "s", &value);
 			if (r >= 0 && !(*field = strdup(value)))
 				r = -ENOMEM;
-		} else if (r >= 0)
-			r = sd_bus_message_skip(reply, "v");
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
-	}
+			return r;
+		}
+	return sd_bus_message_skip(m, "v");
+}
+
+static int nic_get(Ctl *ctl, const char *path, Nic *ret, sd_bus_error *error)
+{
+	int r = call_get_all(ctl, path, NIC_IFACE, read_nic_property, ret, error);
+
 	if (r >= 0 && !(ret->path = strdup(path)))
 		r = -ENOMEM;
 	return r;
