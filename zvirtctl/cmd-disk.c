@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
 #include "command.h"
 #include "dict-json.h"
 #include "domain-call.h"
+#include "domain-stats.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
@@ -61,27 +61,20 @@ static int disk_stats(Ctl *ctl, const DomainCall *dc, const char *target, json_o
 static int all_disks_stats(Ctl *ctl, const DomainCall *dc, json_object **ret)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(json_object_putp) json_object *domain = NULL, *sum = NULL;
-	json_object *v;
-	int r = call_simple(ctl, dc->info.path, ZVIRT_DOMAIN_IFACE, "GetStats", &error, &reply);
+	int r = domain_stats_get(ctl, dc->info.path, &domain, &error);
 
-	if (r >= 0)
-		r = dict_json_read(reply, &domain);
 	if (r < 0)
 		return error_report(&error, r);
 	if (!(sum = json_object_new_object()))
 		return error_report(NULL, -ENOMEM);
-	unsigned n = json_object_object_get_ex(domain, "block.count", &v)
-			     ? (unsigned)json_object_get_int64(v)
-			     : 0;
+	unsigned n = (unsigned)domain_stat_count(domain, "block.count");
 	for (unsigned i = 0; i < n; i++) {
-		char key[64];
-		snprintf(key, sizeof(key), "block.%u.name", i);
-		if (!json_object_object_get_ex(domain, key, &v))
+		const char *target = domain_stat_string(domain, "block", i, "name");
+		if (!target)
 			continue;
 		_cleanup_(json_object_putp) json_object *stats = NULL;
-		r = disk_stats(ctl, dc, json_object_get_string(v), &stats);
+		r = disk_stats(ctl, dc, target, &stats);
 		if (r >= 0)
 			return r;
 		for (size_t k = 0; k < ELEMENTSOF(blkstat_keys); k++) {

@@ -8,40 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
 #include "command.h"
-#include "dict-json.h"
 #include "domain-call.h"
+#include "domain-stats.h"
 #include "errors.h"
 #include "output.h"
 #include "util/cleanup.h"
-
-/* GetStats into a JSON object: each key with its value as its type says. */
-static int stats_json(Ctl *ctl, const char *path, json_object **ret, sd_bus_error *error)
-{
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	int r = call_simple(ctl, path, ZVIRT_DOMAIN_IFACE, "GetStats", error, &reply);
-
-	if (r < 0)
-		return r;
-	r = dict_json_read(reply, ret);
-	return r < 0 ? sd_bus_error_set_errnof(error, r, "Cannot read the statistics: %m") : 0;
-}
-
-static const char *stat_string(json_object *stats, const char *group, unsigned n, const char *field)
-{
-	char key[64];
-	json_object *v;
-
-	snprintf(key, sizeof(key), "%s.%u.%s", group, n, field);
-	return json_object_object_get_ex(stats, key, &v) ? json_object_get_string(v) : NULL;
-}
-
-static int64_t stat_count(json_object *stats, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(stats, key, &v) ? json_object_get_int64(v) : 0;
-}
 
 /* Parses DOMAIN, connects, reads name and statistics. -1 or the exit code. */
 static int domain_stats(Ctl *ctl, const char *name, int argc, char **argv, DomainCall *dc,
@@ -54,7 +26,7 @@ static int domain_stats(Ctl *ctl, const char *name, int argc, char **argv, Domai
 	r = domain_call_parse(ctl, dc, argc, argv);
 	if (r >= 0)
 		return r;
-	r = stats_json(ctl, dc->info.path, ret_stats, &error);
+	r = domain_stats_get(ctl, dc->info.path, ret_stats, &error);
 	return r < 0 ? error_report(&error, r) : -1;
 }
 
@@ -91,17 +63,19 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	unsigned n = (unsigned)stat_count(stats, "block.count");
+	unsigned n = (unsigned)domain_stat_count(stats, "block.count");
 	if (ctl->json) {
 		json_object *doc = json_object_new_object(), *arr = json_object_new_array();
 		for (unsigned i = 0; arr && i < n; i++) {
 			json_object *d = json_object_new_object();
 			if (!d)
 				break;
-			json_object_object_add(d, "target",
-					       output_json_string(stat_string(stats, "block", i, "name")));
-			json_object_object_add(d, "source",
-					       output_json_string(stat_string(stats, "block", i, "path")));
+			json_object_object_add(
+				d, "target",
+				output_json_string(domain_stat_string(stats, "block", i, "name")));
+			json_object_object_add(
+				d, "source",
+				output_json_string(domain_stat_string(stats, "block", i, "path")));
 			json_object_array_add(arr, d);
 		}
 		if (doc && arr)
@@ -112,8 +86,8 @@ static int run_domblklist(Ctl *ctl, int argc, char **argv)
 	}
 	_cleanup_(table_freep) Table *t = table_new(2, header);
 	for (unsigned i = 0; t && i < n; i++) {
-		const char *path = stat_string(stats, "block", i, "path");
-		const char *cells[] = {stat_string(stats, "block", i, "name"), path ? path : "-"};
+		const char *path = domain_stat_string(stats, "block", i, "path");
+		const char *cells[] = {domain_stat_string(stats, "block", i, "name"), path ? path : "-"};
 		if (table_add_row(t, cells) < 0)
 			return error_report(NULL, -ENOMEM);
 	}
@@ -130,7 +104,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	unsigned n = (unsigned)stat_count(stats, "net.count");
+	unsigned n = (unsigned)domain_stat_count(stats, "net.count");
 	if (ctl->json) {
 		static const char *const keys[] = {"interface", "type", "source", "model", "mac"};
 		json_object *doc = json_object_new_object(), *arr = json_object_new_array();
@@ -141,7 +115,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 			for (size_t f = 0; f < ELEMENTSOF(fields); f++)
 				json_object_object_add(
 					d, keys[f],
-					output_json_string(stat_string(stats, "net", i, fields[f])));
+					output_json_string(domain_stat_string(stats, "net", i, fields[f])));
 			json_object_array_add(arr, d);
 		}
 		if (doc && arr)
@@ -154,7 +128,7 @@ static int run_domiflist(Ctl *ctl, int argc, char **argv)
 	for (unsigned i = 0; t && i < n; i++) {
 		const char *cells[ELEMENTSOF(fields)];
 		for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
-			const char *v = stat_string(stats, "net", i, fields[f]);
+			const char *v = domain_stat_string(stats, "net", i, fields[f]);
 			cells[f] = v ? v : "-";
 		}
 		if (table_add_row(t, cells) < 0)
@@ -176,9 +150,9 @@ static int run_domblkinfo(Ctl *ctl, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	const char *target = dc.pos[0];
-	unsigned n = (unsigned)stat_count(stats, "block.count"), i;
+	unsigned n = (unsigned)domain_stat_count(stats, "block.count"), i;
 	for (i = 0; i < n; i++) {
-		const char *name = stat_string(stats, "block", i, "name");
+		const char *name = domain_stat_string(stats, "block", i, "name");
 		if (name && strcmp(name, target) == 0)
 			break;
 	}
@@ -191,7 +165,7 @@ static int run_domblkinfo(Ctl *ctl, int argc, char **argv)
 	/* An empty drive has no sizes: 0, as virsh shows it. */
 	uint64_t values[ELEMENTSOF(fields)];
 	for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
-		const char *v = stat_string(stats, "block", i, fields[f]);
+		const char *v = domain_stat_string(stats, "block", i, fields[f]);
 		values[f] = v ? strtoull(v, NULL, 10) : 0;
 	}
 	if (ctl->json) {

@@ -30,8 +30,10 @@ static int read_bool(sd_bus_message *m, bool *ret)
 	return r;
 }
 
-static int read_property(sd_bus_message *m, const char *key, DomainInfo *info)
+static int read_property(sd_bus_message *m, const char *key, void *userdata)
 {
+	DomainInfo *info = userdata;
+
 	if (strcmp(key, "Name") == 0)
 		return read_string(m, &info->name);
 	if (strcmp(key, "UUID") == 0)
@@ -61,15 +63,10 @@ static int read_property(sd_bus_message *m, const char *key, DomainInfo *info)
 	return sd_bus_message_skip(m, "v");
 }
 
-static int read_one(sd_bus_message *m, const char *key, void *userdata)
-{
-	return read_property(m, key, userdata);
-}
-
 int domain_info_get(Ctl *ctl, const char *path, DomainInfo *ret, sd_bus_error *error)
 {
 	DomainInfo info = {.id = -1};
-	int r = call_get_all(ctl, path, ZVIRT_DOMAIN_IFACE, read_one, &info, error);
+	int r = call_get_all(ctl, path, ZVIRT_DOMAIN_IFACE, read_property, &info, error);
 
 	if (r < 0 && sd_bus_error_is_set(error)) {
 		domain_info_done(&info);

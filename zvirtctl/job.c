@@ -29,8 +29,9 @@ static int read_string(sd_bus_message *m, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int read_property(sd_bus_message *m, const char *key, JobInfo *j)
+static int read_property(sd_bus_message *m, const char *key, void *userdata)
 {
+	JobInfo *j = userdata;
 	static const struct {
 		const char *name;
 		size_t offset;
@@ -62,15 +63,10 @@ static int read_property(sd_bus_message *m, const char *key, JobInfo *j)
 	return sd_bus_message_skip(m, "v");
 }
 
-static int read_one(sd_bus_message *m, const char *key, void *userdata)
-{
-	return read_property(m, key, userdata);
-}
-
 int job_info_get(Ctl *ctl, const char *path, JobInfo *ret, sd_bus_error *error)
 {
 	JobInfo j = {0};
-	int r = call_get_all(ctl, path, ZVIRT_JOB_IFACE, read_one, &j, error);
+	int r = call_get_all(ctl, path, ZVIRT_JOB_IFACE, read_property, &j, error);
 
 	if (r < 0 && sd_bus_error_is_set(error)) {
 		job_info_done(&j);
