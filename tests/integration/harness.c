@@ -2238,6 +2238,20 @@ void harness_boot_guest(const char *path, const char *name)
 	host_boot_guest(&H.host, path, name);
 }
 
+char *harness_boot_dirty(const char *name, unsigned mib)
+{
+	_cleanup_free_ char *xml = harness_guest_xml(name);
+	char *path = harness_define(xml);
+	harness_boot_guest(path, name);
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "dirty %u", mib);
+	_cleanup_free_ char *out = harness_guest_command(path, cmd, 30000);
+	if (!strstr(out, "dirtying"))
+		fail_msg("the guest does not dirty its memory: %s", out);
+	sleep(2); /* it has filled its buffer */
+	return path;
+}
+
 void harness_panic_guest(const char *path)
 {
 	_cleanup_free_ char *pty = harness_console_pty(path);

@@ -194,6 +194,9 @@ char *harness_guest_xml_on_crash(const char *name, const char *action);
 /* Starts the defined domain at path (the test guest `name`) and waits
  * until it runs and the guest printed its ready line. Asserting. */
 void harness_boot_guest(const char *path, const char *name);
+/* The test guest `name` defined, booted and rewriting mib MiB of its
+ * memory in a loop (its buffer full): a migration that takes its time. */
+char *harness_boot_dirty(const char *name, unsigned mib);
 /* Makes the running guest panic (its console's `panic`: a disabled
  * wait, QEMU's GUEST_PANICKED). Asserting. */
 void harness_panic_guest(const char *path);

@@ -496,21 +496,6 @@ static void test_live(void **state)
 
 /* --- a migration that takes its time, and what can happen meanwhile ---- */
 
-/* A running guest that keeps rewriting mib MiB of its memory. */
-static char *boot_dirty(const char *name, unsigned mib)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *path = harness_define(xml);
-	harness_boot_guest(path, name);
-	char cmd[32];
-	snprintf(cmd, sizeof(cmd), "dirty %u", mib);
-	_cleanup_free_ char *out = harness_guest_command(path, cmd, 30000);
-	if (!strstr(out, "dirtying"))
-		fail_msg("the guest does not dirty its memory: %s", out);
-	sleep(2); /* it has filled its buffer */
-	return path;
-}
-
 /* Migrate to the peer, live, capped at mibps (extra: one more option). */
 static char *migrate_capped(const char *path, uint64_t mibps, const char *extra, uint64_t extra_value)
 {
@@ -568,7 +553,7 @@ static void test_abort(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-abort", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-abort", 32);
 	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
 	size_t mark = harness_signal_mark();
 	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
@@ -620,7 +605,7 @@ static void test_destination_dies(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-dies", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-dies", 32);
 	uint64_t seq = harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "StateSequence");
 	size_t mark;
 
@@ -666,7 +651,7 @@ static void test_timeout(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-timeout", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-timeout", 32);
 	size_t mark = harness_signal_mark();
 	_cleanup_free_ char *job = migrate_capped(path, 8, "timeout-s", 2);
 	_cleanup_free_ char *final = wait_job(job, mark);
@@ -690,7 +675,7 @@ static void test_auto_converge(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-converge", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-converge", 32);
 	size_t mark = harness_signal_mark();
 	/* Below what the guest dirties on an idle machine (about 33 MiB/s;
 	 * less on a loaded one): without the throttle it would not end. */
@@ -785,7 +770,7 @@ static void test_source_daemon_killed(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-srckill", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-srckill", 32);
 	uint32_t pid = harness_get_u32(path, ZVIRT_DOMAIN_IFACE, "QemuPid");
 	_cleanup_free_ char *job = migrate_capped(path, 4, NULL, 0);
 	wait_live(job);
@@ -848,7 +833,7 @@ static void test_source_daemon_killed_stopped(void **state)
 {
 	if (!harness_peer_dir())
 		restart_peer(PEER_ACCEPTS);
-	_cleanup_free_ char *path = boot_dirty("mig-srcstop", 32);
+	_cleanup_free_ char *path = harness_boot_dirty("mig-srcstop", 32);
 	size_t mark = harness_signal_mark();
 	_cleanup_free_ char *job = migrate_capped(path, 1, "timeout-s", 1);
 	assert_non_null(

@@ -50,15 +50,6 @@ static const char *cluster_missing(void)
 	return NULL;
 }
 
-/* "unix:path=P,guid=..." -> P. */
-static char *socket_of(const char *address)
-{
-	const char *p = strstr(address, "unix:path=");
-	assert_non_null(p);
-	p += strlen("unix:path=");
-	return strndup(p, strcspn(p, ","));
-}
-
 static void write_corosync_conf(void)
 {
 	_cleanup_free_ char *conf = NULL, *path = NULL;
@@ -265,7 +256,7 @@ static void test_cluster(void **state)
 	for (size_t i = 0; i < N_NODES; i++) {
 		/* remoteuri's %n: TMP/cluster/NODE/system_bus_socket is that
 		 * node's zvirtd. */
-		_cleanup_free_ char *sock = socket_of(buses[i]);
+		_cleanup_free_ char *sock = bus_socket_path(buses[i]);
 		harness_sh("mkdir -p '%s/%s' && ln -sfn '%s' '%s/%s/system_bus_socket'", C.dir,
 			   node_names[i], sock, C.dir, node_names[i]);
 	}

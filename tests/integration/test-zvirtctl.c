@@ -1433,15 +1433,6 @@ static const char *start_peer_once(void)
 	return harness_peer_bus_address();
 }
 
-/* The test guest `name` defined and booted; its path. */
-static char *define_and_boot(const char *name)
-{
-	_cleanup_free_ char *xml = harness_guest_xml(name);
-	char *path = harness_define(xml);
-	harness_boot_guest(path, name);
-	return path;
-}
-
 /* One poll of domjobinfo while a migration runs: the JSON, then the
  * text right after it. A figure QEMU has reported stays reported while
  * the job transfers, so a line the JSON had is in the text unless the
@@ -1498,7 +1489,7 @@ static bool poll_job_info(const char *name, JobFigures *max)
 static void test_migrate_job(void **state)
 {
 	const char *peer = start_peer_once();
-	_cleanup_free_ char *path = define_and_boot("zc-mig-job");
+	_cleanup_free_ char *path = harness_boot_dirty("zc-mig-job", 32);
 
 	EXPECT_FAIL(EXIT_INVALID, "org.zvirt1.Error.InvalidArgument", "migrate", "zc-mig-job", peer,
 		    "--live", "--copy-storage-all", "--copy-storage-inc");
@@ -1510,13 +1501,10 @@ static void test_migrate_job(void **state)
 	_cleanup_free_ char *none = harness_peer_lookup("zc-mig-job");
 	assert_null(none);
 
-	/* A guest dirtying as fast as it can, a 16 MiB/s link and a
+	/* The guest dirtying as fast as it can, a 16 MiB/s link and a
 	 * downtime allowed too short for what it dirties in a pass: a second
 	 * pass comes, QEMU reports the rate and its downtime estimate after
 	 * the first, and auto-converge throttles the guest if it keeps up. */
-	_cleanup_free_ char *dirty = harness_guest_command(path, "dirty 32", 30000);
-	assert_contains(dirty, "dirtying");
-	sleep(2); /* its buffer is full */
 	Listener l =
 		listen_start("zc-mig-job", (const char *const[]){"migrate", "zc-mig-job", peer, "--live",
 								 "--auto-converge", "--bandwidth", "16",
@@ -1551,11 +1539,8 @@ static void test_migrate_job(void **state)
 static void test_migrate_on_a_terminal(void **state)
 {
 	const char *peer = start_peer_once();
-	_cleanup_free_ char *path = define_and_boot("zc-mig-tty");
 	/* 32 MiB of random data at 8 MiB/s: many seconds to go. */
-	_cleanup_free_ char *dirty = harness_guest_command(path, "dirty 32", 30000);
-	assert_contains(dirty, "dirtying");
-	sleep(2);
+	_cleanup_free_ char *path = harness_boot_dirty("zc-mig-tty", 32);
 
 	Pty p;
 	pty_start(&p,
@@ -1608,8 +1593,7 @@ static void test_migrate_on_a_terminal(void **state)
  * is the harness's bus. */
 static void pty_start_as_pw_user(Pty *p)
 {
-	_cleanup_free_ char *sock = strdup(address() + strlen("unix:path="));
-	sock[strcspn(sock, ",")] = '\0';
+	_cleanup_free_ char *sock = bus_socket_path(address());
 	_cleanup_free_ char *cmd = NULL;
 	assert_true(asprintf(&cmd,
 			     "mkdir -p /run/dbus && mount -t tmpfs -o mode=755 tmpfs /run/dbus && "

@@ -282,6 +282,16 @@ void monitor_wait_member(sd_bus *bus, const char *member)
 	}
 }
 
+char *bus_socket_path(const char *address)
+{
+	const char *p = strstr(address, "unix:path=");
+	assert_non_null(p);
+	p += strlen("unix:path=");
+	char *path = strndup(p, strcspn(p, ","));
+	assert_non_null(path);
+	return path;
+}
+
 /* args[0] with args (NULL-terminated) on the terminal. */
 void pty_exec(Pty *p, const char *const *args)
 {

@@ -30,6 +30,8 @@ void run_done(Run *r);
 /* $ZVIRTCTL_BINARY, and the harness's bus address. */
 const char *binary(void);
 const char *address(void);
+/* The socket of a bus address "unix:path=P,guid=...": P (malloc'd). */
+char *bus_socket_path(const char *address);
 /* TMP/name, opened for a child's output; its whole text. */
 int open_capture(const char *name);
 char *read_capture(int fd);
