@@ -46,7 +46,14 @@ apt-get install -y -qq --no-install-recommends \
 	resource-agents pacemaker-cli-utils pacemaker corosync crmsh \
 	libfuse3-dev fuse3 \
 	valgrind python3 scdoc \
+	cockpit-ws cockpit-bridge cockpit-system chromium \
 	>/dev/null
+
+# The Cockpit page's toolchain (cockpit/package-lock.json): the machine's
+# Node.js when it has one (20 or later for playwright-core), else Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 
 if [ -n "$own_policy" ]; then
 	rm -f /usr/sbin/policy-rc.d
@@ -68,3 +75,7 @@ fi
 if getent group kvm >/dev/null && ! id -nG zvirt-qemu | tr ' ' '\n' | grep -qx kvm; then
 	usermod -a -G kvm zvirt-qemu
 fi
+
+# The page's pinned npm packages (esbuild, PatternFly, xterm.js, and
+# playwright-core for the browser test, which drives Debian's chromium).
+(cd "$(dirname "$0")/../cockpit" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

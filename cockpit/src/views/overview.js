@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The front page: the host (Manager's properties) and the list of virtual
+// servers, both live from the model; a row opens the server's page.
+
+import { card, details, fill, h, table } from "../lib/dom.js";
+import { cpuPercent, formatBytes, formatState } from "../lib/format.js";
+
+/* global cockpit */
+
+export function createOverview(model) {
+    const hostEl = h("div", { "data-test": "host" });
+    const listEl = h("div", {});
+    const servers = card("Virtual servers", listEl);
+    servers.classList.add("zvirt-wide");
+    const el = h("div", { class: "zvirt-cards" }, card("Host", hostEl), servers);
+
+    function usage(dom) {
+        const s = model.samples.get(dom.path) || [];
+        const p = cpuPercent(s[s.length - 2], s[s.length - 1], dom.VCPUs);
+        return p === null ? "—" : `${p.toFixed(1)} %`;
+    }
+
+    const cpuCells = new Map(); // domain path -> its CPU usage cell
+
+    function update(what) {
+        if (what === "samples") {
+            for (const d of model.domains())
+                if (cpuCells.has(d.path))
+                    cpuCells.get(d.path).textContent = d.State === "shut-off" ? "—" : usage(d);
+            return;
+        }
+        const m = model.manager;
+        fill(hostEl, details([
+            ["Host name", m.Hostname, "hostname"],
+            ["Accelerator", m.Accelerator, "accelerator"],
+            ["Host CPUs", m.HostCPUs, "host-cpus"],
+            ["Host memory", formatBytes(m.HostMemory), "host-memory"],
+            ["Reserved memory", formatBytes(m.ReservedHostMemory), "reserved-memory"],
+            ["Virtual servers", `${m.DomainCount ?? "?"} defined, ${m.ActiveDomainCount ?? "?"} active`, "domain-counts"],
+            ["zvirtd version", m.Version, "version"],
+        ]));
+
+        cpuCells.clear();
+        const rows = model.domains().map(d => {
+            const cpu = h("td", { "data-label": "CPU usage", "data-test": "domain-cpu" }, d.State === "shut-off" ? "—" : usage(d));
+            cpuCells.set(d.path, cpu);
+            return h("tr", { "data-test": "domain-row", "data-name": d.Name },
+              h("td", { "data-label": "Name" },
+                h("a", { href: "#", "data-test": "domain-link", onclick: ev => { ev.preventDefault(); cockpit.location.go(["domain", d.UUID]) } }, d.Name)),
+              h("td", { "data-label": "State", "data-test": "domain-state" }, formatState(d.State, d.StateReason)),
+              h("td", { "data-label": "vCPUs" }, d.VCPUs),
+              h("td", { "data-label": "Memory" }, formatBytes(d.Memory)),
+              cpu);
+        });
+        fill(listEl, table(["Name", "State", "vCPUs", "Memory", "CPU usage"], rows,
+                           { testid: "domains", empty: "No virtual servers are defined." }));
+    }
+
+    return { element: el, update };
+}
