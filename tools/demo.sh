@@ -1,8 +1,11 @@
 #!/bin/sh
 # Installs zvirtd's dependencies, builds it, and runs it with a demo s390x
 # guest: a private system bus, the real polkitd with zvirtd's policy, the
-# daemon, and a guest defined and started over D-Bus. Debian bookworm,
-# as root. Stop it all with: tools/demo.sh stop
+# daemon, a guest defined and started over D-Bus, and cockpit-ws serving
+# Cockpit with zvirt's page on that bus. Debian bookworm, as root.
+# Stop it all with: tools/demo.sh stop
+# A --local-session cockpit-ws serves one browser session; for another,
+# restart it with: tools/demo.sh cockpit
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -11,9 +14,10 @@ DEMO=${ZVIRT_DEMO_DIR:-/run/zvirtd-demo}
 BUILD=${ZVIRT_DEMO_BUILD:-$SRC/build-demo}
 BUS="$DEMO/system_bus_socket"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS"
+COCKPIT_PORT=${ZVIRT_DEMO_COCKPIT_PORT:-9090}
 
 stop() {
-	for p in zvirtd polkitd dbus-daemon; do
+	for p in cockpit-ws zvirtd polkitd dbus-daemon; do
 		if [ -f "$DEMO/$p.pid" ]; then
 			kill "$(cat "$DEMO/$p.pid")" 2>/dev/null || true
 			rm -f "$DEMO/$p.pid"
@@ -24,9 +28,29 @@ stop() {
 	pkill -f "qemu-system-s390x.*$DEMO" 2>/dev/null || true
 }
 
+# cockpit-ws on the demo's bus, without TLS, on 127.0.0.1 only, with a
+# local session: the bridge runs as root, with no login. The page is the
+# one in the build ($BUILD/cockpit/zvirt), found through XDG_DATA_DIRS.
+start_cockpit() {
+	if [ -f "$DEMO/cockpit-ws.pid" ]; then
+		kill "$(cat "$DEMO/cockpit-ws.pid")" 2>/dev/null || true
+		rm -f "$DEMO/cockpit-ws.pid"
+	fi
+	XDG_DATA_DIRS="$BUILD:/usr/share" setsid /usr/lib/cockpit/cockpit-ws --no-tls \
+		-a 127.0.0.1 -p "$COCKPIT_PORT" --local-session=cockpit-bridge \
+		>"$DEMO/log/cockpit-ws.log" 2>&1 &
+	echo $! >"$DEMO/cockpit-ws.pid"
+}
+
 if [ "${1:-}" = stop ]; then
 	stop
 	echo "zvirtd demo stopped."
+	exit 0
+fi
+
+if [ "${1:-}" = cockpit ]; then
+	start_cockpit
+	echo "Cockpit: http://127.0.0.1:$COCKPIT_PORT/zvirt"
 	exit 0
 fi
 
@@ -119,6 +143,8 @@ until grep -q 'zvirt-guest: ready' "$DEMO/log/demo.console.log" 2>/dev/null; do
 	sleep 0.1
 done
 
+start_cockpit
+
 cat <<EOF2
 
 zvirtd is running on a private system bus with the demo guest "demo":
@@ -130,6 +156,10 @@ Talk to it:
   busctl introspect org.zvirt1 $path
   busctl get-property org.zvirt1 $path org.zvirt1.Domain State StateReason
   busctl call org.zvirt1 $path org.zvirt1.Domain Shutdown 'a{sv}' 0
+
+In a browser, Cockpit with the virtual servers page (no login; one
+session, "tools/demo.sh cockpit" gives another):
+  http://127.0.0.1:$COCKPIT_PORT/zvirt
 
 Logs: $DEMO/log/   Stop everything: tools/demo.sh stop
 EOF2
