@@ -77,6 +77,7 @@ function main() {
             view.close();
         view = null;
         viewKey = key;
+        notifier.clear(); // an error belongs to the view it happened in
         if (domainView) {
             const dom = model.domainByUuid(path[1]);
             if (!dom) {

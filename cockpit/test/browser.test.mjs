@@ -12,6 +12,9 @@
 //   ZVIRT_COCKPIT_DOMAIN      the running test guest's name
 //   ZVIRT_COCKPIT_NEW_XML     a domain's XML file, defined here with busctl
 //   ZVIRT_COCKPIT_IMAGE       a raw image file to attach as a disk
+//   ZVIRT_COCKPIT_BRIDGE      a Linux bridge to attach a NIC to
+//   ZVIRT_COCKPIT_SIM         1: the daemon sees the s390 sysfs simulator's
+//                             devices (DASD 0.0.7500, FCP 0.0.1700, ...)
 //   ZVIRT_COCKPIT_SHOTS       where the screenshots go
 //   DBUS_SYSTEM_BUS_ADDRESS   the test's bus, for busctl
 
@@ -35,6 +38,8 @@ const GUEST = env("ZVIRT_COCKPIT_DOMAIN");
 const NEW_XML = readFileSync(env("ZVIRT_COCKPIT_NEW_XML"), "utf8");
 const IMAGE = env("ZVIRT_COCKPIT_IMAGE");
 const SHOTS = env("ZVIRT_COCKPIT_SHOTS");
+const BRIDGE = env("ZVIRT_COCKPIT_BRIDGE");
+const SIM = process.env.ZVIRT_COCKPIT_SIM === "1";
 const FRAME = 'iframe[name="cockpit1:localhost/zvirt"]';
 const BOOT_MS = 90000;
 const STATE_MS = 30000;
@@ -197,6 +202,41 @@ test("vCPU weight and devices: set, attach, detach", async () => {
     assert.doesNotMatch(await busctl("tree", "--list", "org.zvirt1"), /\/disk\/vdb$/m);
 });
 
+test("vCPUs beyond the maximum: the daemon's message, nothing changes", async () => {
+    const objectPath = await lookup(GUEST);
+    await frame.locator("[data-test=vcpus-input]").fill("4");
+    await frame.locator("[data-test=vcpus-set]").click();
+    const error = frame.locator("[data-test=error]").filter({ hasText: "Setting the vCPUs failed" }).first();
+    await error.waitFor({ timeout: STATE_MS });
+    assert.match(await error.locator("[data-test=error-message]").textContent(), /\S/);
+    assert.match(await error.textContent(), /org\.zvirt1\.Error\./);
+    assert.equal(await property(objectPath, "VCPUs"), "1");
+});
+
+test("a NIC on a bridge: attach, its host link, detach", async () => {
+    await frame.locator("[data-test=nic-type]").selectOption("bridge");
+    await frame.locator("[data-test=nic-source]").fill(BRIDGE);
+    await frame.locator("[data-test=nic-attach]").click();
+    const nic = frame.locator("[data-test=nic-row]").first();
+    await nic.waitFor({ timeout: STATE_MS });
+    const mac = await nic.getAttribute("data-mac");
+    assert.match(mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
+    const links = JSON.parse(await busctl("--json=short", "call", "org.zvirt1", "/org/zvirt1/host", "org.zvirt1.Host", "ListNetworkLinks", "a{sv}", "0"));
+    // (Its kind reads "tun" here: the daemon tells a tap by <SysfsRoot>'s
+    // tun_flags, and SysfsRoot is the simulator's, without the taps.)
+    const tap = links.data[0].find(l => l.master?.data === BRIDGE);
+    assert.ok(tap, `a tap in ${BRIDGE}: ${JSON.stringify(links.data[0].map(l => [l.name?.data, l.kind?.data, l.master?.data]))}`);
+    await nic.filter({ hasText: tap.name.data }).waitFor({ timeout: STATE_MS });
+
+    // The host's links follow NetworkLinksChanged: the tap is there, in the bridge.
+    await frame.locator("[data-test=tab-host]").click();
+    await frame.locator(`[data-test=link-row][data-name="${tap.name.data}"]`).filter({ hasText: BRIDGE }).waitFor({ timeout: STATE_MS });
+    await root.page.goBack();
+    await nic.waitFor({ timeout: STATE_MS });
+    await nic.locator("[data-test=detach]").click();
+    await nic.waitFor({ state: "detached", timeout: STATE_MS });
+});
+
 test("CD/DVD: attach on SCSI, eject, insert", async () => {
     const objectPath = await lookup(GUEST);
     const diskSource = async () => (await busctl("get-property", "org.zvirt1", `${objectPath}/disk/sda`, "org.zvirt1.Disk", "Source")).replace(/^s "|"$/g, "");
@@ -240,6 +280,20 @@ test("managed save and restore, with the job", { timeout: 2 * BOOT_MS }, async (
 test("the host's devices", async () => {
     await frame.locator("[data-test=tab-host]").click();
     await frame.locator('[data-test=link-row][data-name="lo"]').waitFor({ timeout: STATE_MS });
+    await frame.locator(`[data-test=link-row][data-name="${BRIDGE}"]`).waitFor({ timeout: STATE_MS });
+    if (SIM) {
+        // chccwdev -e from the page: the CcwDevice object follows, and the
+        // DASD list with it.
+        const dasd = frame.locator('[data-test=ccw-row][data-busid="0.0.7500"]');
+        await dasd.filter({ hasText: "offline" }).waitFor({ timeout: STATE_MS });
+        await frame.locator('[data-test=dasds] tr').filter({ hasText: "0.0.7500" }).filter({ hasText: "offline" }).waitFor({ timeout: STATE_MS });
+        await dasd.getByRole("button", { name: "Set online" }).click();
+        await dasd.filter({ hasText: "online" }).filter({ hasText: "Set offline" }).waitFor({ timeout: STATE_MS });
+        await frame.locator('[data-test=dasds] tr').filter({ hasText: "0.0.7500" }).filter({ hasText: "dasda" }).waitFor({ timeout: STATE_MS });
+        const ccw = await busctl("get-property", "org.zvirt1", "/org/zvirt1/host/ccw/_30_2e0_2e7500", "org.zvirt1.CcwDevice", "Online");
+        assert.equal(ccw, "b true");
+        await frame.locator('[data-test=zfcp] tr').filter({ hasText: "0.0.1700" }).waitFor({ timeout: STATE_MS });
+    }
     await shot(root.page, "host-devices");
     await frame.locator("[data-test=tab-servers]").click();
     await row(GUEST).waitFor({ timeout: STATE_MS });

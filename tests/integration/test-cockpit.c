@@ -24,6 +24,7 @@
 
 #define COCKPIT_WS  "/usr/lib/cockpit/cockpit-ws"
 #define GUEST       "cockpit-guest"
+#define BRIDGE      "zvcbr0"
 #define BROWSER_MS  (10 * 60 * 1000)
 #define WS_READY_MS 10000
 
@@ -135,8 +136,18 @@ static void test_browser(void **state)
 		fail_msg("cockpit-ws, cockpit-system and chromium are needed (tools/install-deps.sh "
 			 "installs them)");
 
-	/* The guest the page finds running, a domain the test defines with
-	 * busctl while the page is open, and an image to attach. */
+	/* The s390 host devices the page lists and sets online (the sysfs
+	 * simulator: the seed's DASDs and FCP devices), a bridge for a NIC in
+	 * this test's network namespace, the guest the page finds running, a
+	 * domain the test defines with busctl while the page is open, and an
+	 * image to attach. */
+	int r_sim = harness_sim_start("seed.ini", NULL);
+	if (r_sim == -EOPNOTSUPP)
+		fprintf(stderr,
+			"test-cockpit: no FUSE here, the host devices part runs without the simulator\n");
+	else
+		assert_int_equal(r_sim, 0);
+	assert_int_equal(system("ip link add " BRIDGE " type bridge && ip link set " BRIDGE " up"), 0);
 	_cleanup_free_ char *xml = harness_guest_xml(GUEST),
 			    *new_xml = harness_minimal_xml("cockpit-new", NULL);
 	_cleanup_free_ char *path = harness_define(xml);
@@ -157,12 +168,13 @@ static void test_browser(void **state)
 	assert_true(asprintf(&env_image, "ZVIRT_COCKPIT_IMAGE=%s", image) > 0);
 	assert_true(asprintf(&env_shots, "ZVIRT_COCKPIT_SHOTS=%s", shots) > 0);
 	assert_true(asprintf(&env_bus, "DBUS_SYSTEM_BUS_ADDRESS=%s", address()) > 0);
-	_cleanup_(run_done) Run r =
-		run_argv_within("/usr/bin/env", false, false,
-				(const char *const[]){env_url, env_url_nobody, env_xml, env_image, env_shots,
-						      env_bus, "ZVIRT_COCKPIT_DOMAIN=" GUEST, node, "--test",
-						      "--test-reporter=spec", script, NULL},
-				BROWSER_MS);
+	_cleanup_(run_done) Run r = run_argv_within(
+		"/usr/bin/env", false, false,
+		(const char *const[]){env_url, env_url_nobody, env_xml, env_image, env_shots, env_bus,
+				      "ZVIRT_COCKPIT_DOMAIN=" GUEST, "ZVIRT_COCKPIT_BRIDGE=" BRIDGE,
+				      r_sim == 0 ? "ZVIRT_COCKPIT_SIM=1" : "ZVIRT_COCKPIT_SIM=0", node,
+				      "--test", "--test-reporter=spec", script, NULL},
+		BROWSER_MS);
 	ws_stop(&root);
 	ws_stop(&nobody);
 	fprintf(stderr, "%s%s", r.out, r.err);
@@ -179,6 +191,9 @@ static void test_browser(void **state)
 
 int main(void)
 {
+	/* The bridge and the guest's tap stay in a namespace of the test's own. */
+	if (geteuid() == 0 && harness_enter_netns() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_browser),
 	};
