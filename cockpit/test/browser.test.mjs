@@ -10,6 +10,8 @@
 //   ZVIRT_COCKPIT_URL         cockpit-ws of root's session
 //   ZVIRT_COCKPIT_URL_NOBODY  cockpit-ws of user nobody's session
 //   ZVIRT_COCKPIT_DOMAIN      the running test guest's name
+//   ZVIRT_COCKPIT_MIG_DOMAIN  a running guest that rewrites its memory
+//   ZVIRT_COCKPIT_MIGRATE_TO  the bus of a second host that takes migrations
 //   ZVIRT_COCKPIT_NEW_XML     a domain's XML file, defined here with busctl
 //   ZVIRT_COCKPIT_IMAGE       a raw image file to attach as a disk
 //   ZVIRT_COCKPIT_BRIDGE      a Linux bridge to attach a NIC to
@@ -35,6 +37,8 @@ const env = name => {
 const URL_ROOT = env("ZVIRT_COCKPIT_URL");
 const URL_NOBODY = env("ZVIRT_COCKPIT_URL_NOBODY");
 const GUEST = env("ZVIRT_COCKPIT_DOMAIN");
+const MIG_GUEST = env("ZVIRT_COCKPIT_MIG_DOMAIN");
+const MIGRATE_TO = env("ZVIRT_COCKPIT_MIGRATE_TO");
 const NEW_XML = readFileSync(env("ZVIRT_COCKPIT_NEW_XML"), "utf8");
 const IMAGE = env("ZVIRT_COCKPIT_IMAGE");
 const SHOTS = env("ZVIRT_COCKPIT_SHOTS");
@@ -113,7 +117,7 @@ test("the host and the list of virtual servers", async () => {
     assert.equal(await frame.locator("[data-test=accelerator]").textContent(), "tcg");
     assert.match(await frame.locator("[data-test=host-cpus]").textContent(), /^[1-9][0-9]*$/);
     assert.match(await frame.locator("[data-test=version]").textContent(), /^[0-9]+\.[0-9]+\.[0-9]+$/);
-    assert.match(await frame.locator("[data-test=domain-counts]").textContent(), /1 defined, 1 active/);
+    assert.match(await frame.locator("[data-test=domain-counts]").textContent(), /2 defined, 2 active/);
     // CPU usage comes from CPUTime samples a second apart.
     await frame.locator(`[data-test=domain-row][data-name="${GUEST}"] [data-test=domain-cpu]`).filter({ hasText: "%" }).waitFor({ timeout: STATE_MS });
     await shot(root.page, "overview");
@@ -122,7 +126,7 @@ test("the host and the list of virtual servers", async () => {
 test("a domain defined with busctl appears by itself", async () => {
     await busctl("call", "org.zvirt1", "/org/zvirt1", "org.zvirt1.Manager", "DefineXML", "sa{sv}", NEW_XML, "0");
     await row("cockpit-new").locator("[data-test=domain-state]").filter({ hasText: "Shut off" }).waitFor({ timeout: STATE_MS });
-    await frame.locator("[data-test=domain-counts]").filter({ hasText: "2 defined, 1 active" }).waitFor({ timeout: STATE_MS });
+    await frame.locator("[data-test=domain-counts]").filter({ hasText: "3 defined, 2 active" }).waitFor({ timeout: STATE_MS });
 });
 
 async function state(expected) {
@@ -275,6 +279,34 @@ test("managed save and restore, with the job", { timeout: 2 * BOOT_MS }, async (
     await click("start");
     await state("Running (restored)");
     assert.equal(await property(objectPath, "HasManagedSave"), "false");
+});
+
+test("a job in progress: its progress bar, and Cancel", { timeout: 2 * BOOT_MS }, async () => {
+    const objectPath = await lookup(MIG_GUEST);
+    await frame.locator("[data-test=back]").click();
+    await row(MIG_GUEST).locator("[data-test=domain-link]").click();
+    await state("Running (booted)");
+    // A live migration at 4 MiB/s of a guest that rewrites 32 MiB: minutes.
+    const out = await busctl("call", "org.zvirt1", objectPath, "org.zvirt1.Domain", "Migrate", "sa{sv}", MIGRATE_TO,
+                             "2", "live", "b", "true", "bandwidth-MiBps", "t", "4");
+    const job = out.split('"')[1];
+    const progress = frame.locator("[data-test=job-progress]");
+    await progress.filter({ hasText: "migration-out" }).waitFor({ timeout: STATE_MS });
+    // It moves: the figure of data sent grows as the Job's properties change.
+    const sent = async () => (await progress.textContent()).match(/([0-9.]+ [KMG]?i?B) of/)?.[1];
+    const first = await sent();
+    await progress.filter({ hasNotText: `${first} of` }).waitFor({ timeout: STATE_MS });
+    // Only Force off while a job runs.
+    assert.deepEqual(await frame.locator("[data-test=actions] button").evaluateAll(b => b.map(x => x.dataset.test)), ["action-destroy"]);
+    await shot(root.page, "job");
+
+    await frame.locator("[data-test=job-cancel]").click();
+    await progress.waitFor({ state: "detached", timeout: STATE_MS });
+    const jobState = await busctl("get-property", "org.zvirt1", job, "org.zvirt1.Job", "State");
+    assert.equal(jobState, 's "cancelled"');
+    await state("Running");
+    assert.equal(await property(objectPath, "State"), "running");
+    await frame.locator("[data-test=action-suspend]").waitFor({ timeout: STATE_MS });
 });
 
 test("the host's devices", async () => {

@@ -25,6 +25,7 @@
 #define COCKPIT_WS  "/usr/lib/cockpit/cockpit-ws"
 #define GUEST       "cockpit-guest"
 #define BRIDGE      "zvcbr0"
+#define MIG_GUEST   "cockpit-mig"
 #define BROWSER_MS  (10 * 60 * 1000)
 #define WS_READY_MS 10000
 
@@ -127,7 +128,7 @@ static void test_browser(void **state)
 	const char *node = getenv("ZVIRT_NODE"), *shots = getenv("ZVIRT_COCKPIT_SHOTS");
 	_cleanup_free_ char *data = page_data_dir(), *script = NULL, *image = NULL, *cmd = NULL,
 			    *xml_file = NULL, *env_url = NULL, *env_url_nobody = NULL, *env_xml = NULL,
-			    *env_image = NULL, *env_shots = NULL, *env_bus = NULL;
+			    *env_image = NULL, *env_shots = NULL, *env_bus = NULL, *env_peer = NULL;
 
 	assert_non_null(node);
 	assert_non_null(shots);
@@ -152,6 +153,11 @@ static void test_browser(void **state)
 			    *new_xml = harness_minimal_xml("cockpit-new", NULL);
 	_cleanup_free_ char *path = harness_define(xml);
 	harness_boot_guest(path, GUEST);
+	/* A second host to migrate to, and a guest whose migration takes its
+	 * time (it rewrites its memory; the page caps the speed): the job the
+	 * page shows, and cancels. */
+	assert_int_equal(harness_peer_start("[Relocation]\nServer=yes\nAddress=127.0.0.3\n"), 0);
+	_cleanup_free_ char *mig = harness_boot_dirty(MIG_GUEST, 32);
 	xml_file = write_tmp("cockpit-new.xml", new_xml);
 	assert_true(asprintf(&image, "%s/cockpit-disk.img", harness_tmpdir()) > 0);
 	assert_true(asprintf(&cmd, "qemu-img create -q -f raw '%s' 16M && chmod a+r '%s'", image, image) >
@@ -168,10 +174,12 @@ static void test_browser(void **state)
 	assert_true(asprintf(&env_image, "ZVIRT_COCKPIT_IMAGE=%s", image) > 0);
 	assert_true(asprintf(&env_shots, "ZVIRT_COCKPIT_SHOTS=%s", shots) > 0);
 	assert_true(asprintf(&env_bus, "DBUS_SYSTEM_BUS_ADDRESS=%s", address()) > 0);
+	assert_true(asprintf(&env_peer, "ZVIRT_COCKPIT_MIGRATE_TO=%s", harness_peer_bus_address()) > 0);
 	_cleanup_(run_done) Run r = run_argv_within(
 		"/usr/bin/env", false, false,
 		(const char *const[]){env_url, env_url_nobody, env_xml, env_image, env_shots, env_bus,
-				      "ZVIRT_COCKPIT_DOMAIN=" GUEST, "ZVIRT_COCKPIT_BRIDGE=" BRIDGE,
+				      env_peer, "ZVIRT_COCKPIT_DOMAIN=" GUEST,
+				      "ZVIRT_COCKPIT_BRIDGE=" BRIDGE, "ZVIRT_COCKPIT_MIG_DOMAIN=" MIG_GUEST,
 				      r_sim == 0 ? "ZVIRT_COCKPIT_SIM=1" : "ZVIRT_COCKPIT_SIM=0", node,
 				      "--test", "--test-reporter=spec", script, NULL},
 		BROWSER_MS);
@@ -187,6 +195,10 @@ static void test_browser(void **state)
 	assert_int_equal(harness_get_u64(path, ZVIRT_DOMAIN_IFACE, "CPUShares"), 512);
 	_cleanup_free_ char *other = harness_lookup("cockpit-new");
 	harness_assert_state(other, "shut-off", "unknown");
+	/* The cancelled migration left the guest here, running, and nothing there. */
+	harness_assert_state(mig, "running", "booted");
+	_cleanup_free_ char *there = harness_peer_lookup(MIG_GUEST);
+	assert_null(there);
 }
 
 int main(void)

@@ -165,7 +165,9 @@ export function createDomainPage(model, notifier, dom) {
                  h("div", { class: "pf-c-progress__status" }, h("span", { class: "pf-c-progress__measure" }, pct === null ? "…" : `${pct}%`)),
                  h("div", { class: "pf-c-progress__bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct ?? 0 },
                    h("div", { class: "pf-c-progress__indicator", style: `width: ${pct ?? 0}%` })),
-                 h("div", {}, `${formatBytes(job.DataProcessed)} of ${formatBytes(job.DataTotal)}`, " ",
+                 h("div", {}, `${formatBytes(job.DataProcessed)} of ${formatBytes(job.DataTotal)}`,
+                   job.SpeedMiBps ? `, ${job.SpeedMiBps} MiB/s` : "",
+                   job.Type && job.Type.startsWith("migration") && job.DataTotal ? `, ${formatBytes(job.DataRemaining)} to go` : "", " ",
                    button("Cancel", () => notifier.run("Cancelling the job", () => call(job.path, IFACE.job, "Cancel", [{}], "a{sv}")),
                           { variant: "link", testid: "job-cancel" })));
     }
