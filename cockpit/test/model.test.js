@@ -171,3 +171,18 @@ test("new samples alone are told as such; a change in the same turn wins", async
     await tick();
     assert.deepEqual(told, ["objects"], "one call for the turn");
 });
+
+test("a sampling round still waiting is not doubled", async () => {
+    const c = fakeClient();
+    const m = createModel(c);
+    await m.ready;
+    c.add("org.zvirt1.Domain", D1, { Name: "a", UUID: "1", State: "running", VCPUs: 1, Job: "/" });
+    c.cpu[D1] = 1;
+    const a = m.sampleCpu();
+    const b = m.sampleCpu();
+    assert.equal(a, b);
+    await a;
+    assert.equal(c.calls.filter(x => x[2] === "Get").length, 1);
+    await m.sampleCpu();
+    assert.equal(c.calls.filter(x => x[2] === "Get").length, 2, "the next round asks again");
+});

@@ -111,14 +111,15 @@ static Ws ws_start(const char *data, bool nobody)
 	return ws;
 }
 
-static void ws_stop(Ws *ws)
+/* Stops it; its log is printed when the test failed. */
+static void ws_stop(Ws *ws, bool failed)
 {
 	if (ws->pid > 0) {
 		(void)kill(ws->pid, SIGTERM);
 		(void)wait_exit(ws->pid, 10000);
 	}
 	_cleanup_free_ char *log = read_capture(ws->out);
-	if (log[0])
+	if (failed && log[0])
 		fprintf(stderr, "--- cockpit-ws on port %d ---\n%s", ws->port, log);
 	close(ws->out);
 }
@@ -183,8 +184,8 @@ static void test_browser(void **state)
 				      r_sim == 0 ? "ZVIRT_COCKPIT_SIM=1" : "ZVIRT_COCKPIT_SIM=0", node,
 				      "--test", "--test-reporter=spec", script, NULL},
 		BROWSER_MS);
-	ws_stop(&root);
-	ws_stop(&nobody);
+	ws_stop(&root, r.code != 0);
+	ws_stop(&nobody, r.code != 0);
 	fprintf(stderr, "%s%s", r.out, r.err);
 	assert_int_equal(r.code, 0);
 

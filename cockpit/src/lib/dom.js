@@ -35,8 +35,23 @@ export function fill(el, ...children) {
     return el;
 }
 
+// A button whose click handler may return a promise (a D-Bus call): the
+// button stays disabled until it settles, so a second click cannot send
+// the call again while the first is under way.
 export function button(label, onclick, { variant = "secondary", id, disabled, testid } = {}) {
-    return h("button", { class: `pf-c-button pf-m-${variant}`, type: "button", id, disabled, "data-test": testid, onclick }, label);
+    const el = h("button", { class: `pf-c-button pf-m-${variant}`, type: "button", id, disabled, "data-test": testid }, label);
+    el.addEventListener("click", ev => {
+        const r = onclick(ev);
+        if (r && typeof r.then === "function") {
+            el.disabled = true;
+            el.classList.add("pf-m-in-progress");
+            r.finally(() => {
+                el.disabled = false;
+                el.classList.remove("pf-m-in-progress");
+            });
+        }
+    });
+    return el;
 }
 
 export function card(title, ...body) {

@@ -81,7 +81,15 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
 
     // One CPUTime sample of every running domain (Properties.Get: the
     // property does not signal). The views call this on their timer.
-    model.sampleCpu = async (now = Date.now) => {
+    let sampling = null;
+    model.sampleCpu = (now = Date.now) => {
+        // A round still waiting for its answers is not doubled.
+        if (!sampling)
+            sampling = sampleRound(now).finally(() => { sampling = null });
+        return sampling;
+    };
+
+    async function sampleRound(now) {
         const active = model.domains().filter(d => d.State !== "shut-off");
         await Promise.all(active.map(async d => {
             try {
@@ -104,7 +112,7 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
             if (!active.some(d => d.path === path))
                 model.samples.delete(path);
         changed("samples");
-    };
+    }
 
     model.close = () => client.close && client.close();
     return model;

@@ -88,7 +88,7 @@ export function createDomainPage(model, notifier, dom) {
             notifier.show(what, e);
             return;
         }
-        notifier.run(what, () => call(dom.path, IFACE.domain, "AttachDevice", [xml, scope()], "sa{sv}"));
+        return notifier.run(what, () => call(dom.path, IFACE.domain, "AttachDevice", [xml, scope()], "sa{sv}"));
     }
 
     const el = h("div", { class: "zvirt-domain" },
