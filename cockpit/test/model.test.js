@@ -32,10 +32,16 @@ function fakeClient() {
     const sets = {};
     const calls = [];
     const cpu = {};
+    const setOf = iface => (sets[iface] ||= new FakeSet());
     const client = {
         calls,
         cpu,
-        proxies(iface) { return (sets[iface] ||= new FakeSet()) },
+        watches: [],
+        watch(match) { client.watches.push(match); return Promise.resolve() },
+        proxies(iface, ns, options) {
+            assert.deepEqual(options, { watch: false }, "the sets follow the one watch");
+            return setOf(iface);
+        },
         proxy(iface, path) { return new FakeProxy(iface, path, { Version: "0.1.0" }) },
         async call(path, iface, method, args) {
             calls.push([path, iface, method, args]);
@@ -48,22 +54,22 @@ function fakeClient() {
         },
         add(iface, path, props) {
             const p = new FakeProxy(iface, path, props);
-            const set = client.proxies(iface);
+            const set = setOf(iface);
             set[path] = p;
             set.emit("added", p);
             return p;
         },
         remove(iface, path) {
-            const set = client.proxies(iface);
+            const set = setOf(iface);
             const p = set[path];
             delete set[path];
             p.valid = false;
             set.emit("removed", p);
         },
         change(iface, path, props) {
-            const p = client.proxies(iface)[path];
+            const p = setOf(iface)[path];
             Object.assign(p, props);
-            client.proxies(iface).emit("changed", p);
+            setOf(iface).emit("changed", p);
         },
     };
     return client;
@@ -80,6 +86,7 @@ test("domains, their devices and their job follow the signals", async () => {
     await m.ready;
     await tick();
     assert.deepEqual(m.domains(), []);
+    assert.deepEqual(c.watches, [{ path_namespace: "/org/zvirt1" }], "one watch of the whole tree");
 
     c.add("org.zvirt1.Domain", D2, { Name: "zeta", UUID: "2", State: "shut-off", Job: "/" });
     c.add("org.zvirt1.Domain", D1, { Name: "alpha", UUID: "1", State: "running", Job: "/" });

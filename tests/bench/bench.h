@@ -51,6 +51,7 @@ typedef struct Options {
 	bool only_nic;     /* --only nic: the NIC rows alone (and libvirt's) */
 	bool only_host;    /* --only host: the host device rows alone */
 	bool only_migrate; /* --only migrate: the live migration rows alone */
+	bool only_cockpit; /* --only cockpit: the Cockpit page's rows alone */
 } Options;
 
 extern Options opt;
@@ -170,6 +171,16 @@ typedef enum RowId {
 	ROW_HOST_ONLINE_FLOOR,
 	ROW_HOST_ZFCP,
 	ROW_HOST_ZFCP_FLOOR,
+	ROW_COCKPIT_OPEN,
+	ROW_COCKPIT_TRANSPORT,
+	ROW_COCKPIT_MODEL,
+	ROW_COCKPIT_DRAW,
+	ROW_COCKPIT_GMO,
+	ROW_COCKPIT_DEFINE,
+	ROW_COCKPIT_DEFINE_CALL,
+	ROW_COCKPIT_PING,
+	ROW_COCKPIT_DEFINE_EXT,
+	ROW_COCKPIT_BUSCTL,
 	/* --scale */
 	ROW_SCALE_DEFINE,
 	ROW_SCALE_LIST,
@@ -447,6 +458,8 @@ void migrate_set_targets(void);
 /* The host device rows against the sysfs simulator (1000 generated DASDs
  * and the seed's devices); restarts the daemon on it, which keeps it. */
 void phase_host(void);
+/* The Cockpit page's rows (bench-cockpit.c), with `expect` domains defined. */
+void phase_cockpit(unsigned expect);
 
 /* ---- bench-libvirt.c ---- */
 

@@ -3,7 +3,7 @@
 #
 # The zvirtd benchmark (tests/bench/README.md), as root on Debian bookworm:
 #
-#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate]
+#   tests/bench/run.sh [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate|cockpit]
 #
 # Builds a release zvirtd and the benchmark in build-bench/ (or
 # $ZVIRT_BENCH_BUILD), builds the s390x test guest, runs the benchmark on a
@@ -59,7 +59,7 @@ else
 	meson setup "$build" $opts >/dev/null
 fi
 ninja -C "$build" service/zvirtd service/zvirtd-log-pump tests/sysfs-sim/zvirt-sysfs-sim \
-	tests/bench/zvirt-bench >&2
+	tests/bench/zvirt-bench cockpit/zvirt >&2
 
 if [ -z "${ZVIRT_GUEST_DIR:-}" ]; then
 	ZVIRT_GUEST_DIR=$(sh tests/guest/build-guest.sh | tail -n 1)
@@ -68,6 +68,10 @@ export ZVIRT_GUEST_DIR
 export ZVIRTD_BINARY="$build/service/zvirtd"
 export ZVIRTD_LOG_PUMP="$build/service/zvirtd-log-pump"
 export ZVIRT_SOURCE_ROOT="$src"
+# The Cockpit rows: the page as built here, the node that drives Chromium.
+export ZVIRT_COCKPIT_PAGE="$build/cockpit/zvirt"
+ZVIRT_NODE=$(command -v node || echo /usr/bin/node)
+export ZVIRT_NODE
 
 # Define is measured with its fsync: the state directory must be on a
 # disk, and /tmp is often a tmpfs. /var/tmp is meant to be a disk.

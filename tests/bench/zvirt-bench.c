@@ -349,6 +349,22 @@ Row rows[N_ROWS] = {
 			   "limit: the line below", "—"},
 	[ROW_HOST_ZFCP_FLOOR] = {"  sysfs alone: echo LUN > unit_add → SCSI device (200 ms scan delay)",
 				 "ms", 0, "—", "—"},
+	[ROW_COCKPIT_OPEN] = {"Cockpit page: open → 1000 domains listed (the page's clock)", "ms", 0, "—",
+			      "— (no systemd here)"},
+	[ROW_COCKPIT_TRANSPORT] = {"  of which the frame → its script runs with Cockpit's transport", "ms",
+				   0, "—", "—"},
+	[ROW_COCKPIT_MODEL] = {"  of which GetManagedObjects through cockpit-bridge → every proxy", "ms", 0,
+			       "—", "—"},
+	[ROW_COCKPIT_DRAW] = {"  of which drawing the list", "ms", 0, "—", "—"},
+	[ROW_COCKPIT_GMO] = {"  limit: the same GetManagedObjects in-process", "ms", 0, "—", "—"},
+	[ROW_COCKPIT_DEFINE] = {"Cockpit page: DefineXML from the page → its row drawn", "ms", 0, "—",
+				"— (no systemd here)"},
+	[ROW_COCKPIT_DEFINE_CALL] = {"  of which the call → its reply", "ms", 0, "—", "—"},
+	[ROW_COCKPIT_PING] = {"  limit: Peer.Ping from the page through cockpit-bridge", "ms", 0, "—", "—"},
+	[ROW_COCKPIT_DEFINE_EXT] = {"Cockpit page: busctl DefineXML → its row drawn", "ms", 0, "—",
+				    "— (no systemd here)"},
+	[ROW_COCKPIT_BUSCTL] = {"  limit: busctl's own start and call (busctl Peer.Ping)", "ms", 0, "—",
+				"—"},
 	[ROW_SCALE_DEFINE] = {"Define, per call, up to 10 000 defined", "ms", 1.0, "≤ 1.0 ms", "—", true},
 	[ROW_SCALE_LIST] = {"ListDomains, 10 000 defined, in-process", "ms", 5, "≤ 5 ms", "—", true},
 	[ROW_SCALE_RSS] = {"  RSS, 10 000 defined", "MB", 0, "—", "—", true},
@@ -539,7 +555,8 @@ static void print_report(bool complete)
 
 		if (r->scale && !opt.scale)
 			continue;
-		if ((opt.only_nic || opt.only_host || opt.only_migrate) && r->s.n == 0 && r->lv.n == 0)
+		if ((opt.only_nic || opt.only_host || opt.only_migrate || opt.only_cockpit) && r->s.n == 0 &&
+		    r->lv.n == 0)
 			continue;
 		format_figure(fig, sizeof(fig), m, r->unit);
 		format_figure(lfig, sizeof(lfig), lv, r->unit);
@@ -3989,6 +4006,15 @@ static void run_benchmark(void **state)
 		phase_migrate();
 		goto libvirt;
 	}
+	if (opt.only_cockpit) {
+		static Row scratch; /* the defines are not this phase's figures */
+		progress("defining %d domains", N_DOMAINS);
+		phase_define(0, N_DOMAINS, &scratch);
+		free(scratch.s.v);
+		(void)harness_flush_signals();
+		phase_cockpit(N_DOMAINS);
+		goto done;
+	}
 
 	/* The 5 bootable guests are among the 1000, defined first. */
 	progress("defining %d domains (%d of them bootable)", N_DOMAINS, N_GUESTS);
@@ -4010,6 +4036,7 @@ static void run_benchmark(void **state)
 	/* After serving the lists: whatever they cache counts. */
 	series_add(&rows[ROW_RSS].s, rss_mb(harness_daemon_pid(), "with 1000 defined"));
 	phase_stall();
+	phase_cockpit(N_DOMAINS);
 
 	phase_lifecycle(&guests[0]);
 	phase_qemu_alone();
@@ -4137,7 +4164,8 @@ static void remove_run_dir(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only nic|host|migrate]\n"
+		"Usage: zvirt-bench [--runs N] [--scale] [--with-libvirt] [--only "
+		"nic|host|migrate|cockpit]\n"
 		"\n"
 		"Measures zvirtd against its performance targets on a private bus with the\n"
 		"real polkitd and real s390x guests (TCG), and prints a table. Root only.\n"
@@ -4150,6 +4178,7 @@ static void usage(FILE *f)
 		"  --only nic the NIC hot-plug and ping rows alone (with libvirt's if asked)\n"
 		"  --only host the host device rows alone, on the sysfs simulator (no libvirt)\n"
 		"  --only migrate the live migration rows alone (a second daemon on this machine)\n"
+		"  --only cockpit the Cockpit page's rows alone, 1000 defined (no libvirt)\n"
 		"\n"
 		"Environment: ZVIRTD_BINARY, ZVIRTD_LOG_PUMP, ZVIRT_SOURCE_ROOT (defaults: this build),\n"
 		"ZVIRT_GUEST_DIR (else tests/guest/build-guest.sh runs), TMPDIR (keep it on\n"
@@ -4193,9 +4222,11 @@ static int parse_args(int argc, char **argv)
 				opt.only_host = true;
 			else if (strcmp(optarg, "migrate") == 0)
 				opt.only_migrate = true;
+			else if (strcmp(optarg, "cockpit") == 0)
+				opt.only_cockpit = true;
 			else {
-				fprintf(stderr,
-					"zvirt-bench: --only knows three phases: nic, host, migrate\n");
+				fprintf(stderr, "zvirt-bench: --only knows four phases: nic, host, migrate, "
+						"cockpit\n");
 				return -EINVAL;
 			}
 			break;
@@ -4207,12 +4238,14 @@ static int parse_args(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	if (opt.only_nic + opt.only_host + opt.only_migrate > 1) {
+	if (opt.only_nic + opt.only_host + opt.only_migrate + opt.only_cockpit > 1) {
 		fprintf(stderr, "zvirt-bench: --only takes one phase\n");
 		return -EINVAL;
 	}
-	if (opt.only_host && opt.with_libvirt) {
-		fprintf(stderr, "zvirt-bench: --only host has no libvirt rows (README.md says why)\n");
+	if ((opt.only_host || opt.only_cockpit) && opt.with_libvirt) {
+		fprintf(stderr,
+			"zvirt-bench: --only host and --only cockpit have no libvirt rows (README.md "
+			"says why)\n");
 		return -EINVAL;
 	}
 	if (optind < argc) {

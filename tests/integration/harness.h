@@ -389,6 +389,27 @@ void harness_assert_counts_past(const char *log, off_t from, unsigned n);
 /* Asserting: the guest's boot id, asked on its console at pty (malloc'd). */
 char *harness_guest_boot_id(const char *pty);
 
+/* ---- Cockpit (harness-cockpit.c) ---- */
+
+/* cockpit-ws, cockpit-system's shell and chromium are installed. */
+bool harness_cockpit_available(void);
+
+typedef struct HarnessCockpit {
+	pid_t pid;
+	int port;  /* http://127.0.0.1:<port>/ */
+	char *log; /* TMP/cockpit-ws-N.log: its output and its bridge's */
+} HarnessCockpit;
+
+/* cockpit-ws --no-tls on 127.0.0.1 and a free port, with a local session
+ * (cockpit-bridge as root, or as nobody when told, without a login) on
+ * $DBUS_SYSTEM_BUS_ADDRESS, serving the page built at $ZVIRT_COCKPIT_PAGE
+ * (copied below TMP, where nobody can read it) beside the system's
+ * packages. Such a cockpit-ws serves one browser session: a new one for
+ * each. 0 once it listens, or negative errno after printing why. */
+int harness_cockpit_start(HarnessCockpit *c, bool nobody);
+/* Stops it (and its bridge); its log printed first when told. */
+void harness_cockpit_stop(HarnessCockpit *c, bool print_log);
+
 /* ---- ssh (harness-ssh.c) ---- */
 
 /* An sshd of the test's own on 127.0.0.1 and a free port (from TMP/ssh:

@@ -11,130 +11,29 @@
  */
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "zvirtctl-run.h"
 
-#define COCKPIT_WS  "/usr/lib/cockpit/cockpit-ws"
-#define GUEST       "cockpit-guest"
-#define BRIDGE      "zvcbr0"
-#define MIG_GUEST   "cockpit-mig"
-#define BROWSER_MS  (10 * 60 * 1000)
-#define WS_READY_MS 10000
-
-/* A TCP port on 127.0.0.1 that nothing listens on now. */
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-/* Until something accepts connections on 127.0.0.1:port. */
-static void wait_listening(int port)
-{
-	for (int64_t start = harness_now_ms(); harness_now_ms() - start < WS_READY_MS;
-	     harness_sleep_ms(50)) {
-		struct sockaddr_in a = {.sin_family = AF_INET,
-					.sin_port = htons(port),
-					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		assert_true(fd >= 0);
-		int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-		close(fd);
-		if (r == 0)
-			return;
-	}
-	fail_msg("cockpit-ws did not listen on port %d within %d ms", port, WS_READY_MS);
-}
-
-/* TMP/cockpit-data/cockpit/zvirt: the built page where cockpit-bridge
- * looks for packages ($XDG_DATA_DIRS/cockpit/), readable by nobody too. */
-static char *page_data_dir(void)
-{
-	const char *page = getenv("ZVIRT_COCKPIT_PAGE");
-	_cleanup_free_ char *cmd = NULL;
-	char *data;
-
-	assert_non_null(page);
-	assert_true(asprintf(&data, "%s/cockpit-data", harness_tmpdir()) > 0);
-	assert_true(asprintf(&cmd,
-			     "mkdir -p '%s/cockpit' && cp -r '%s' '%s/cockpit/zvirt' && chmod -R a+rX '%s'",
-			     data, page, data, data) > 0);
-	assert_int_equal(system(cmd), 0);
-	return data;
-}
-
-typedef struct Ws {
-	pid_t pid;
-	int port;
-	int out;
-} Ws;
-
-/*
- * cockpit-ws without TLS on a free port, with one local session (the
- * bridge runs as the user cockpit-ws runs as, without a login) on the
- * harness's bus. A --local-session cockpit-ws serves one session: the
- * browser opens each of them once.
- */
-static Ws ws_start(const char *data, bool nobody)
-{
-	_cleanup_free_ char *bus = NULL, *xdg = NULL, *home = NULL, *port = NULL, *home_dir = NULL;
-	Ws ws = {.port = free_port()};
-
-	assert_true(asprintf(&home_dir, "%s/home-%s", harness_tmpdir(), nobody ? "nobody" : "root") > 0);
-	assert_int_equal(mkdir(home_dir, 0700), 0);
-	if (nobody)
-		assert_int_equal(chown(home_dir, HARNESS_NOBODY_UID, HARNESS_NOBODY_UID), 0);
-	assert_true(asprintf(&bus, "DBUS_SYSTEM_BUS_ADDRESS=%s", address()) > 0);
-	assert_true(asprintf(&xdg, "XDG_DATA_DIRS=%s:/usr/share", data) > 0);
-	assert_true(asprintf(&home, "HOME=%s", home_dir) > 0);
-	assert_true(asprintf(&port, "%d", ws.port) > 0);
-	ws.out = open_capture(nobody ? "cockpit-ws-nobody.log" : "cockpit-ws-root.log");
-	ws.pid = spawn_prog("/usr/bin/env", nobody, false, ws.out, ws.out,
-			    (const char *const[]){bus, xdg, home, COCKPIT_WS, "--no-tls", "-a", "127.0.0.1",
-						  "-p", port, "--local-session=cockpit-bridge", NULL});
-	wait_listening(ws.port);
-	return ws;
-}
-
-/* Stops it; its log is printed when the test failed. */
-static void ws_stop(Ws *ws, bool failed)
-{
-	if (ws->pid > 0) {
-		(void)kill(ws->pid, SIGTERM);
-		(void)wait_exit(ws->pid, 10000);
-	}
-	_cleanup_free_ char *log = read_capture(ws->out);
-	if (failed && log[0])
-		fprintf(stderr, "--- cockpit-ws on port %d ---\n%s", ws->port, log);
-	close(ws->out);
-}
+#define GUEST      "cockpit-guest"
+#define BRIDGE     "zvcbr0"
+#define MIG_GUEST  "cockpit-mig"
+#define BROWSER_MS (10 * 60 * 1000)
 
 static void test_browser(void **state)
 {
 	const char *node = getenv("ZVIRT_NODE"), *shots = getenv("ZVIRT_COCKPIT_SHOTS");
-	_cleanup_free_ char *data = page_data_dir(), *script = NULL, *image = NULL, *cmd = NULL,
-			    *xml_file = NULL, *env_url = NULL, *env_url_nobody = NULL, *env_xml = NULL,
-			    *env_image = NULL, *env_shots = NULL, *env_bus = NULL, *env_peer = NULL;
+	_cleanup_free_ char *script = NULL, *image = NULL, *cmd = NULL, *xml_file = NULL, *env_url = NULL,
+			    *env_url_nobody = NULL, *env_xml = NULL, *env_image = NULL, *env_shots = NULL,
+			    *env_bus = NULL, *env_peer = NULL;
 
 	assert_non_null(node);
 	assert_non_null(shots);
-	if (access(COCKPIT_WS, X_OK) < 0 || access("/usr/share/cockpit/shell/index.html", R_OK) < 0 ||
-	    access("/usr/bin/chromium", X_OK) < 0)
+	if (!harness_cockpit_available())
 		fail_msg("cockpit-ws, cockpit-system and chromium are needed (tools/install-deps.sh "
 			 "installs them)");
 
@@ -165,7 +64,9 @@ static void test_browser(void **state)
 		    0);
 	assert_int_equal(system(cmd), 0);
 
-	Ws root = ws_start(data, false), nobody = ws_start(data, true);
+	HarnessCockpit root, nobody;
+	assert_int_equal(harness_cockpit_start(&root, false), 0);
+	assert_int_equal(harness_cockpit_start(&nobody, true), 0);
 
 	assert_true(asprintf(&script, "%s/cockpit/test/browser.test.mjs", harness_source_root()) > 0);
 	assert_true(asprintf(&env_url, "ZVIRT_COCKPIT_URL=http://127.0.0.1:%d", root.port) > 0);
@@ -184,8 +85,8 @@ static void test_browser(void **state)
 				      r_sim == 0 ? "ZVIRT_COCKPIT_SIM=1" : "ZVIRT_COCKPIT_SIM=0", node,
 				      "--test", "--test-reporter=spec", script, NULL},
 		BROWSER_MS);
-	ws_stop(&root, r.code != 0);
-	ws_stop(&nobody, r.code != 0);
+	harness_cockpit_stop(&root, r.code != 0);
+	harness_cockpit_stop(&nobody, r.code != 0);
 	fprintf(stderr, "%s%s", r.out, r.err);
 	assert_int_equal(r.code, 0);
 

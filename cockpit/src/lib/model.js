@@ -39,10 +39,14 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
         }, 0);
     }
 
+    // One watch of the whole tree (one GetManagedObjects through the
+    // bridge) rather than one per interface; the sets below only read the
+    // bridge's cache and follow it.
+    const watch = client.watch({ path_namespace: MANAGER_PATH });
     for (const [key, iface] of Object.entries(IFACE)) {
         if (key === "manager" || key === "host")
             continue;
-        const set = client.proxies(iface, MANAGER_PATH);
+        const set = client.proxies(iface, MANAGER_PATH, { watch: false });
         for (const ev of ["added", "changed", "removed"])
             set.addEventListener(ev, () => changed());
         sets[key] = set;
@@ -50,7 +54,8 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
     model.manager.addEventListener("changed", () => changed());
     sets.domain.addEventListener("removed", (ev, proxy) => model.samples.delete(proxy.path));
 
-    model.ready = Promise.all([model.manager.wait(), ...Object.values(sets).map(s => s.wait())]).then(() => changed());
+    model.ready = Promise.all([watch, model.manager.wait(), ...Object.values(sets).map(s => s.wait())])
+            .then(() => changed());
 
     function list(key, filter) {
         const out = [];

@@ -21,6 +21,7 @@ export function createOverview(model) {
     }
 
     const cpuCells = new Map(); // domain path -> its CPU usage cell
+    const rowCache = new Map(); // domain path -> { key: what it shows, el: its row }
 
     function update(what) {
         if (what === "samples") {
@@ -40,18 +41,32 @@ export function createOverview(model) {
             ["zvirtd version", m.Version, "version"],
         ]));
 
-        cpuCells.clear();
+        // A row is made again only when what it shows changed: with a
+        // thousand domains, one signal must not rebuild them all.
+        const seen = new Set();
         const rows = model.domains().map(d => {
+            seen.add(d.path);
+            const key = `${d.Name}\n${d.UUID}\n${d.State}\n${d.StateReason}\n${d.VCPUs}\n${d.Memory}`;
+            const cached = rowCache.get(d.path);
+            if (cached && cached.key === key)
+                return cached.el;
             const cpu = h("td", { "data-label": "CPU usage", "data-test": "domain-cpu" }, d.State === "shut-off" ? "—" : usage(d));
             cpuCells.set(d.path, cpu);
-            return h("tr", { "data-test": "domain-row", "data-name": d.Name },
+            const el = h("tr", { "data-test": "domain-row", "data-name": d.Name },
               h("td", { "data-label": "Name" },
                 h("a", { href: "#", "data-test": "domain-link", onclick: ev => { ev.preventDefault(); cockpit.location.go(["domain", d.UUID]) } }, d.Name)),
               h("td", { "data-label": "State", "data-test": "domain-state" }, formatState(d.State, d.StateReason)),
               h("td", { "data-label": "vCPUs" }, d.VCPUs),
               h("td", { "data-label": "Memory" }, formatBytes(d.Memory)),
               cpu);
+            rowCache.set(d.path, { key, el });
+            return el;
         });
+        for (const path of [...rowCache.keys()])
+            if (!seen.has(path)) {
+                rowCache.delete(path);
+                cpuCells.delete(path);
+            }
         fill(listEl, table(["Name", "State", "vCPUs", "Memory", "CPU usage"], rows,
                            { testid: "domains", empty: "No virtual servers are defined." }));
     }
