@@ -237,6 +237,12 @@ check("vCPUs beyond the maximum: the daemon's message, nothing changes", async (
     assert.match(await error.locator("[data-test=error-message]").textContent(), /\S/);
     assert.match(await error.textContent(), /org\.zvirt1\.Error\./);
     assert.equal(await property(objectPath, "VCPUs"), "1");
+
+    // A weight that is no number is refused on the page; nothing is sent.
+    await frame.locator("[data-test=shares-input]").fill("1");
+    await frame.locator("[data-test=shares-set]").click();
+    await frame.locator("[data-test=error]").filter({ hasText: "The CPU weight must be a whole number from 2 to 262144." }).waitFor({ timeout: STATE_MS });
+    assert.equal(await property(objectPath, "CPUShares"), "512");
 });
 
 check("a NIC on a bridge: attach, its host link, detach", async () => {

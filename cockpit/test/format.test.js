@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import {
     actionsFor, cpuPercent, describeError, diskXml, formatBytes, formatState, hostdevXml, jobPercent, nicXml,
-    pathOfUuid, scopeOptions, xmlEscape
+    parseCount, pathOfUuid, scopeOptions, xmlEscape
 } from "../src/lib/format.js";
 
 test("formatBytes", () => {
@@ -84,4 +84,11 @@ test("jobPercent and pathOfUuid", () => {
     assert.equal(jobPercent({ DataTotal: 200, DataProcessed: 50 }), 25);
     assert.equal(jobPercent({ DataTotal: 200, DataProcessed: 500 }), 100);
     assert.equal(pathOfUuid("3F0C7991-5615-4966-956F-06B907CCEA68"), "/org/zvirt1/domain/3f0c799156154966956f06b907ccea68");
+});
+
+test("parseCount: whole numbers in range, else a message", () => {
+    assert.equal(parseCount(" 512 ", 2, 262144, "The CPU weight"), 512);
+    assert.equal(parseCount("2", 2, 262144, "The CPU weight"), 2);
+    for (const bad of ["", "1", "262145", "1.5", "-3", "0x10", "12abc", "５"])
+        assert.throws(() => parseCount(bad, 2, 262144, "The CPU weight"), /The CPU weight must be a whole number from 2 to 262144\./, bad);
 });

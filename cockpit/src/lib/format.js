@@ -154,3 +154,12 @@ export function pathOfUuid(uuid) {
 export function isChildOf(path, parent) {
     return path.startsWith(parent + "/");
 }
+
+// A whole number typed into a form, from min to max; an Error that says
+// so otherwise (D-Bus's u and t take nothing else).
+export function parseCount(text, min, max, what) {
+    const t = String(text).trim();
+    if (!/^[0-9]+$/.test(t) || Number(t) < min || Number(t) > max)
+        throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+    return Number(t);
+}

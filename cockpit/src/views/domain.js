@@ -7,7 +7,7 @@
 import { button, card, details, field, fill, h, input, select, table } from "../lib/dom.js";
 import {
     IFACE, actionsFor, cpuPercent, diskXml, formatBytes, formatState, hostdevXml, jobPercent, nicXml,
-    scopeOptions
+    parseCount, scopeOptions
 } from "../lib/format.js";
 import { createConsole } from "./console.js";
 
@@ -73,7 +73,7 @@ export function createDomainPage(model, notifier, dom) {
     const diskDevice = select([["disk", "Disk"], ["cdrom", "CD/DVD"]], { "data-test": "disk-device" });
     const diskBus = select([["virtio", "virtio"], ["scsi", "SCSI"]], { "data-test": "disk-bus" });
     const nicType = select([["bridge", "Bridge"], ["direct", "macvtap (direct)"]], { "data-test": "nic-type" });
-    const nicSource = input({ placeholder: "br0 or the host link (eth0, bond0, encbdf0)", "data-test": "nic-source" });
+    const nicSource = input({ placeholder: "br0, or the host link for macvtap (enccw0.0.8050, bond0)", "data-test": "nic-source" });
     const nicMode = select([["bridge", "bridge"], ["vepa", "vepa"], ["private", "private"], ["passthrough", "passthrough"]], { "data-test": "nic-mode" });
     const hdAdapter = input({ placeholder: "scsi_host0", "data-test": "hostdev-adapter" });
     const hdAddress = input({ placeholder: "bus:target:unit, e.g. 0:0:1", "data-test": "hostdev-address" });
@@ -100,12 +100,12 @@ export function createDomainPage(model, notifier, dom) {
                  card("Overview", infoEl,
                       h("form", { class: "pf-c-form pf-m-horizontal zvirt-inline-form", onsubmit: ev => ev.preventDefault() },
                         field("vCPUs", h("div", { class: "zvirt-row" }, vcpuInput,
-                                         button("Set", () => notifier.run("Setting the vCPUs", () =>
-                                             call(dom.path, IFACE.domain, "SetVcpus", [Number(vcpuInput.value), scope()], "ua{sv}")), { testid: "vcpus-set" }))),
+                                         button("Set", () => notifier.run("Setting the vCPUs", async () =>
+                                             call(dom.path, IFACE.domain, "SetVcpus", [parseCount(vcpuInput.value, 1, 4294967295, "The vCPU count"), scope()], "ua{sv}")), { testid: "vcpus-set" }))),
                         field("CPU weight", h("div", { class: "zvirt-row" }, sharesInput,
-                                              button("Set", () => notifier.run("Setting the CPU weight", () =>
+                                              button("Set", () => notifier.run("Setting the CPU weight", async () =>
                                                   call(dom.path, IFACE.domain, "SetSchedulerParameters",
-                                                       [{ cpu_shares: cockpit.variant("t", Number(sharesInput.value)) }, scope()], "a{sv}a{sv}")), { testid: "shares-set" }))),
+                                                       [{ cpu_shares: cockpit.variant("t", parseCount(sharesInput.value, 2, 262144, "The CPU weight")) }, scope()], "a{sv}a{sv}")), { testid: "shares-set" }))),
                         field("", h("label", {}, inDefinition, " Also change the stored definition")))),
                  card("CPU usage", h("p", {}, "Now: ", cpuNow, " of its vCPUs"), graph),
                  card("Disks and CD/DVD", disksEl,
