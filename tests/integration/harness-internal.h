@@ -40,6 +40,35 @@ typedef struct HarnessHost {
 	size_t n_trackers;
 } HarnessHost;
 
+/* ---- processes (harness.c) ---- */
+
+typedef struct SpawnOptions {
+	const char *log_path; /* stdout and stderr, appended */
+	int keep_fd;          /* an fd the program inherits, or -1 */
+	int death_signal;     /* what it gets when the harness dies */
+	bool polkit_namespace;
+	/* DBUS_SYSTEM_BUS_ADDRESS for the program, when not the harness's:
+	 * polkitd and zvirtd find their system bus there. */
+	const char *bus_address;
+	/* A directory of its own: src bind-mounted over dst in a mount
+	 * namespace of its own (NULL: the harness's view). */
+	const char *mount_src, *mount_dst;
+	/* "NAME=VALUE" strings (NULL-terminated, may be NULL) added to the
+	 * harness's environment for the program. */
+	char *const *env;
+	bool as_nobody; /* it runs as HARNESS_NOBODY_UID, without groups */
+} SpawnOptions;
+
+/* argv[0] (searched in PATH) started as o says: stdin /dev/null, the
+ * harness's signal handlers and mask reset. 0, or negative errno. */
+int harness_spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid);
+/* Signals our child *pid, waits timeout_ms for it, SIGKILLs it if it has
+ * not gone; *pid becomes 0. 0, or -ETIMEDOUT when it had to be killed. */
+int harness_stop_child(pid_t *pid, int sig, int timeout_ms, const char *what, int *ret_status);
+/* A TCP port on 127.0.0.1 nobody listens on now; whoever binds it a
+ * moment later may lose a race to another process. 0, or negative errno. */
+int harness_free_port(uint16_t *ret);
+
 /* Writes dir/bus.conf (the primary's policy), starts dbus-daemon on
  * dir/system_bus_socket; sets bus_address. */
 int host_start_bus(HarnessHost *h);

@@ -143,20 +143,6 @@ static int keygen(const char *keygen_bin, const char *name)
 	return run(argv);
 }
 
-/* A port nobody listens on now. sshd takes it a moment later; a race
- * lost to another process shows as sshd failing to bind, and is retried. */
-static int free_port(uint16_t *ret)
-{
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		return -errno;
-	*ret = ntohs(sa.sin_port);
-	return 0;
-}
-
 /* sshd says so once it listens (-e: its log on stderr); a port that
  * merely answers could be someone else's. */
 static bool sshd_listens(const char *log)
@@ -354,7 +340,9 @@ int harness_sshd_start(const char *bus_address)
 		abort();
 	r = make_files(found[1], found[2], found[3], bus_address);
 	for (int attempt = 0; r >= 0; attempt++) {
-		r = free_port(&S.port);
+		/* A race for the port lost to another process shows as sshd
+		 * failing to bind, and is retried. */
+		r = harness_free_port(&S.port);
 		if (r >= 0)
 			r = write_sshd_config();
 		if (r >= 0)

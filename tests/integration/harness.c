@@ -36,6 +36,7 @@
 
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libxml/parser.h>
@@ -283,6 +284,18 @@ int harness_wait_pid_gone(pid_t pid, int timeout_ms)
 	}
 }
 
+int harness_free_port(uint16_t *ret)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -errno;
+	*ret = ntohs(sa.sin_port);
+	return 0;
+}
+
 /* Reap our child `*pid` if it has exited; then *pid becomes 0. */
 static bool child_exited(pid_t *pid, int *ret_status)
 {
@@ -315,8 +328,7 @@ static int wait_child(pid_t *pid, int timeout_ms, int *ret_status)
 	return 0;
 }
 
-/* Signal our child, wait for it, SIGKILL it if it does not go in time. */
-static int stop_child(pid_t *pid, int sig, int timeout_ms, const char *what, int *ret_status)
+int harness_stop_child(pid_t *pid, int sig, int timeout_ms, const char *what, int *ret_status)
 {
 	int r;
 
@@ -504,20 +516,7 @@ static int enter_polkit_namespace(void)
 	return 0;
 }
 
-typedef struct SpawnOptions {
-	const char *log_path; /* stdout and stderr, appended */
-	int keep_fd;          /* an fd the program inherits, or -1 */
-	int death_signal;     /* what it gets when the harness dies */
-	bool polkit_namespace;
-	/* DBUS_SYSTEM_BUS_ADDRESS for the program, when not the harness's:
-	 * polkitd and zvirtd find their system bus there. */
-	const char *bus_address;
-	/* A directory of its own: src bind-mounted over dst in a mount
-	 * namespace of its own (NULL: the harness's view). */
-	const char *mount_src, *mount_dst;
-} SpawnOptions;
-
-static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
+int harness_spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
 {
 	_cleanup_close_ int log_fd = -1;
 	pid_t parent = getpid(), pid;
@@ -554,6 +553,14 @@ static int spawn(char *const argv[], const SpawnOptions *o, pid_t *ret_pid)
 		     mount(o->mount_src, o->mount_dst, NULL, MS_BIND, NULL) < 0)) {
 			fprintf(stderr, "harness: bind-mounting %s over %s: %m\n", o->mount_src,
 				o->mount_dst);
+			_exit(127);
+		}
+		for (char *const *e = o->env; e && *e; e++)
+			if (putenv(*e) < 0)
+				_exit(127);
+		if (o->as_nobody && (setgroups(0, NULL) < 0 || setgid(HARNESS_NOBODY_UID) < 0 ||
+				     setuid(HARNESS_NOBODY_UID) < 0)) {
+			fprintf(stderr, "harness: becoming uid %d: %m\n", HARNESS_NOBODY_UID);
 			_exit(127);
 		}
 		execvp(argv[0], argv);
@@ -987,7 +994,7 @@ int host_start_bus(HarnessHost *h)
 	fd_arg = xasprintf("--print-address=%d", wfd);
 	char *argv[] = {DBUS_DAEMON_BINARY, conf_arg, "--nofork", fd_arg, NULL};
 	SpawnOptions o = {.log_path = log, .keep_fd = wfd, .death_signal = SIGTERM};
-	r = spawn(argv, &o, &h->dbus_pid);
+	r = harness_spawn(argv, &o, &h->dbus_pid);
 	if (r < 0)
 		return r;
 	closep(&wfd);
@@ -1034,7 +1041,7 @@ int host_start_polkitd(HarnessHost *h)
 			  .bus_address = h->bus_address};
 	int r;
 
-	r = spawn(argv, &o, &h->polkit_pid);
+	r = harness_spawn(argv, &o, &h->polkit_pid);
 	if (r < 0)
 		return r;
 	return wait_for_name(h, POLKIT_BUS_NAME, &h->polkit_pid, NULL, "polkitd", START_TIMEOUT_MS);
@@ -1233,13 +1240,14 @@ static void host_forget_signals(HarnessHost *h)
 void host_stop(HarnessHost *h)
 {
 	if (h->daemon_pid > 0)
-		(void)stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+		(void)harness_stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what,
+					 &h->daemon_status);
 	if (h->bus) {
 		h->recorder = sd_bus_slot_unref(h->recorder);
 		h->bus = sd_bus_flush_close_unref(h->bus);
 	}
-	(void)stop_child(&h->polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
-	(void)stop_child(&h->dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
+	(void)harness_stop_child(&h->polkit_pid, SIGTERM, STOP_TIMEOUT_MS, "polkitd", NULL);
+	(void)harness_stop_child(&h->dbus_pid, SIGTERM, STOP_TIMEOUT_MS, "dbus-daemon", NULL);
 	host_forget_signals(h);
 }
 
@@ -1261,8 +1269,8 @@ void harness_teardown(void)
 	harness_peer_stop();
 	harness_sshd_stop();
 	if (H.host.daemon_pid > 0)
-		(void)stop_child(&H.host.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd",
-				 &H.host.daemon_status);
+		(void)harness_stop_child(&H.host.daemon_pid, SIGTERM, STOP_TIMEOUT_MS, "zvirtd",
+					 &H.host.daemon_status);
 	if (H.tmp) {
 		int n = kill_guests(H.tmp, false, 5000);
 		if (n > 0)
@@ -1457,14 +1465,14 @@ int host_start_daemon(HarnessHost *h)
 			  .mount_src = h->mount_src,
 			  .mount_dst = h->mount_dst};
 	h->daemon_status = -1;
-	r = spawn(argv, &o, &h->daemon_pid);
+	r = harness_spawn(argv, &o, &h->daemon_pid);
 	if (r < 0) {
 		fprintf(stderr, "harness: starting %s: %s\n", binary, strerror(-r));
 		return r;
 	}
 	r = wait_for_name(h, ZVIRT_BUS_NAME, &h->daemon_pid, &h->daemon_status, h->what, START_TIMEOUT_MS);
 	if (r < 0) {
-		(void)stop_child(&h->daemon_pid, SIGKILL, 5000, h->what, &h->daemon_status);
+		(void)harness_stop_child(&h->daemon_pid, SIGKILL, 5000, h->what, &h->daemon_status);
 		return r;
 	}
 	/* What is queued came from the previous daemon; states seen from now
@@ -1482,7 +1490,7 @@ int host_stop_daemon(HarnessHost *h)
 
 	if (h->daemon_pid <= 0)
 		return 0;
-	r = stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+	r = harness_stop_child(&h->daemon_pid, SIGTERM, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
 	wait_for_name_gone(h, ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
 	if (r < 0)
 		return r;
@@ -1498,7 +1506,7 @@ int host_kill_daemon(HarnessHost *h)
 {
 	if (h->daemon_pid <= 0)
 		return 0;
-	int r = stop_child(&h->daemon_pid, SIGKILL, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
+	int r = harness_stop_child(&h->daemon_pid, SIGKILL, STOP_TIMEOUT_MS, h->what, &h->daemon_status);
 	wait_for_name_gone(h, ZVIRT_BUS_NAME, STOP_TIMEOUT_MS);
 	return r;
 }
