@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import {
     actionsFor, cpuPercent, describeError, diskXml, formatBytes, formatState, hostdevXml, jobPercent, nicXml,
-    parseCount, pathOfUuid, scopeOptions, xmlEscape
+    parseCount, scopeOptions, xmlEscape
 } from "../src/lib/format.js";
 
 test("formatBytes", () => {
@@ -79,11 +79,10 @@ test("scopeOptions: live when it runs, config when asked or shut off", () => {
     assert.deepEqual(scopeOptions("running", false, true), { live: true }, "a transient domain has no definition");
 });
 
-test("jobPercent and pathOfUuid", () => {
+test("jobPercent", () => {
     assert.equal(jobPercent({ DataTotal: 0, DataProcessed: 0 }), null);
     assert.equal(jobPercent({ DataTotal: 200, DataProcessed: 50 }), 25);
     assert.equal(jobPercent({ DataTotal: 200, DataProcessed: 500 }), 100);
-    assert.equal(pathOfUuid("3F0C7991-5615-4966-956F-06B907CCEA68"), "/org/zvirt1/domain/3f0c799156154966956f06b907ccea68");
 });
 
 test("parseCount: whole numbers in range, else a message", () => {

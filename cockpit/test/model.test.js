@@ -193,3 +193,24 @@ test("a sampling round still waiting is not doubled", async () => {
     await m.sampleCpu();
     assert.equal(c.calls.filter(x => x[2] === "Get").length, 2, "the next round asks again");
 });
+
+test("job changes alone are told as jobs; with anything else, as objects", async () => {
+    const c = fakeClient();
+    const told = [];
+    const m = createModel(c, { onchange: (model, what) => told.push(what) });
+    await m.ready;
+    c.add("org.zvirt1.Domain", D1, { Name: "a", UUID: "1", State: "running", VCPUs: 1, Job: "/org/zvirt1/job/1" });
+    c.add("org.zvirt1.Job", "/org/zvirt1/job/1", { Type: "migration-out", State: "running", DataProcessed: 0 });
+    c.cpu[D1] = 1;
+    await tick();
+    told.length = 0;
+    c.change("org.zvirt1.Job", "/org/zvirt1/job/1", { DataProcessed: 1 });
+    c.change("org.zvirt1.Job", "/org/zvirt1/job/1", { DataProcessed: 2 });
+    await tick();
+    assert.deepEqual(told, ["jobs"], "one call for the turn");
+    told.length = 0;
+    c.change("org.zvirt1.Job", "/org/zvirt1/job/1", { DataProcessed: 3 });
+    await m.sampleCpu();
+    await tick();
+    assert.deepEqual(told, ["objects"], "a job's change and samples in one turn: everything");
+});

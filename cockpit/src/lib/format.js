@@ -145,11 +145,6 @@ export function jobPercent(job) {
     return Math.min(100, Math.floor((Number(job.DataProcessed || 0) / total) * 100));
 }
 
-// The domain path's last element is the UUID without dashes.
-export function pathOfUuid(uuid) {
-    return `${MANAGER_PATH}/domain/${String(uuid).replace(/-/g, "").toLowerCase()}`;
-}
-
 // Device objects live under their domain's path.
 export function isChildOf(path, parent) {
     return path.startsWith(parent + "/");

@@ -22,13 +22,14 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
     };
 
     // One call of onchange(model, what) per main-loop turn, however many
-    // signals came: what is "objects" when objects or properties changed,
-    // else "samples" (only new CPU samples: the views redraw just those).
+    // signals came. what is "samples" when only new CPU samples came,
+    // "jobs" when only jobs changed (their progress, ten times a second
+    // while one runs), else "objects": the views redraw just what changed.
     let scheduled = null;
     function changed(what = "objects") {
         if (scheduled) {
-            if (what === "objects")
-                scheduled = what;
+            if (what !== scheduled)
+                scheduled = "objects";
             return;
         }
         scheduled = what;
@@ -47,12 +48,12 @@ export function createModel(client, { onchange = () => {}, timers = globalThis }
         if (key === "manager" || key === "host")
             continue;
         const set = client.proxies(iface, MANAGER_PATH, { watch: false });
+        const what = key === "job" ? "jobs" : "objects";
         for (const ev of ["added", "changed", "removed"])
-            set.addEventListener(ev, () => changed());
+            set.addEventListener(ev, () => changed(what));
         sets[key] = set;
     }
     model.manager.addEventListener("changed", () => changed());
-    sets.domain.addEventListener("removed", (ev, proxy) => model.samples.delete(proxy.path));
 
     model.ready = Promise.all([watch, model.manager.wait(), ...Object.values(sets).map(s => s.wait())])
             .then(() => changed());

@@ -156,20 +156,37 @@ export function createDomainPage(model, notifier, dom) {
         return [...buttons, ...extra];
     }
 
-    function jobView(job) {
-        if (!job || job.State !== "running")
-            return null;
+    // The job's progress, made once and updated in place: its properties
+    // change ten times a second, and a Cancel made again as often would
+    // lose the clicks that land between two redraws.
+    let jobShown = null;
+    const jobDesc = h("div", { class: "pf-c-progress__description" });
+    const jobMeasure = h("span", { class: "pf-c-progress__measure" });
+    const jobIndicator = h("div", { class: "pf-c-progress__indicator" });
+    const jobBar = h("div", { class: "pf-c-progress__bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100 }, jobIndicator);
+    const jobData = h("span", {});
+    const jobBox = h("div", { class: "pf-c-progress", "data-test": "job-progress" },
+                     jobDesc, h("div", { class: "pf-c-progress__status" }, jobMeasure), jobBar,
+                     h("div", {}, jobData, " ",
+                       button("Cancel", () => notifier.run("Cancelling the job", () => call(jobShown.path, IFACE.job, "Cancel", [{}], "a{sv}")),
+                              { variant: "link", testid: "job-cancel" })));
+
+    function showJob(job) {
+        jobShown = job && job.State === "running" ? job : null;
+        if (!jobShown) {
+            fill(jobEl);
+            return;
+        }
         const pct = jobPercent(job);
-        return h("div", { class: "pf-c-progress", "data-test": "job-progress" },
-                 h("div", { class: "pf-c-progress__description" }, `${job.Type} ${job.Phase ? `(${job.Phase})` : ""}`),
-                 h("div", { class: "pf-c-progress__status" }, h("span", { class: "pf-c-progress__measure" }, pct === null ? "…" : `${pct}%`)),
-                 h("div", { class: "pf-c-progress__bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct ?? 0 },
-                   h("div", { class: "pf-c-progress__indicator", style: `width: ${pct ?? 0}%` })),
-                 h("div", {}, `${formatBytes(job.DataProcessed)} of ${formatBytes(job.DataTotal)}`,
-                   job.SpeedMiBps ? `, ${job.SpeedMiBps} MiB/s` : "",
-                   job.Type && job.Type.startsWith("migration") && job.DataTotal ? `, ${formatBytes(job.DataRemaining)} to go` : "", " ",
-                   button("Cancel", () => notifier.run("Cancelling the job", () => call(job.path, IFACE.job, "Cancel", [{}], "a{sv}")),
-                          { variant: "link", testid: "job-cancel" })));
+        jobDesc.textContent = `${job.Type} ${job.Phase ? `(${job.Phase})` : ""}`;
+        jobMeasure.textContent = pct === null ? "…" : `${pct}%`;
+        jobBar.setAttribute("aria-valuenow", pct ?? 0);
+        jobIndicator.style.width = `${pct ?? 0}%`;
+        jobData.textContent = `${formatBytes(job.DataProcessed)} of ${formatBytes(job.DataTotal)}` +
+            (job.SpeedMiBps ? `, ${job.SpeedMiBps} MiB/s` : "") +
+            (job.Type && job.Type.startsWith("migration") && job.DataTotal ? `, ${formatBytes(job.DataRemaining)} to go` : "");
+        if (jobBox.parentNode !== jobEl)
+            fill(jobEl, jobBox);
     }
 
     function drawGraph() {
@@ -197,6 +214,10 @@ export function createDomainPage(model, notifier, dom) {
             drawGraph();
             return;
         }
+        if (what === "jobs") {
+            showJob(model.jobOf(dom));
+            return;
+        }
         if (!dom.valid) {
             fill(headerEl, h("h1", { class: "pf-c-title pf-m-2xl" }, `${dom.Name} no longer exists`));
             fill(actionsEl);
@@ -208,7 +229,7 @@ export function createDomainPage(model, notifier, dom) {
              h("span", { class: `pf-c-label zvirt-state-${dom.State}`, "data-test": "state" },
                h("span", { class: "pf-c-label__content" }, formatState(dom.State, dom.StateReason))));
         fill(actionsEl, lifecycleButtons(job));
-        fill(jobEl, jobView(job));
+        showJob(job);
         fill(infoEl, details([
             ["UUID", dom.UUID],
             ["State", formatState(dom.State, dom.StateReason), "state-detail"],

@@ -53,7 +53,7 @@ export function createHostDevices(model, notifier) {
 
     let lastCcw = "";
     function update(what) {
-        if (what === "samples")
+        if (what === "samples" || what === "jobs")
             return;
         // The DASD and FCP lists follow the ccw devices' properties.
         const now = JSON.stringify(model.ccwDevices().map(c => [c.BusId, c.Online, c.BlockDevice, c.Driver]));

@@ -20,14 +20,15 @@ export function createOverview(model) {
         return p === null ? "—" : `${p.toFixed(1)} %`;
     }
 
-    const cpuCells = new Map(); // domain path -> its CPU usage cell
-    const rowCache = new Map(); // domain path -> { key: what it shows, el: its row }
+    const rowCache = new Map(); // domain path -> { key: what it shows, el: its row, cpu: its CPU cell }
 
     function update(what) {
+        if (what === "jobs")
+            return; // the list shows no jobs
         if (what === "samples") {
             for (const d of model.domains())
-                if (cpuCells.has(d.path))
-                    cpuCells.get(d.path).textContent = d.State === "shut-off" ? "—" : usage(d);
+                if (rowCache.has(d.path))
+                    rowCache.get(d.path).cpu.textContent = d.State === "shut-off" ? "—" : usage(d);
             return;
         }
         const m = model.manager;
@@ -51,7 +52,6 @@ export function createOverview(model) {
             if (cached && cached.key === key)
                 return cached.el;
             const cpu = h("td", { "data-label": "CPU usage", "data-test": "domain-cpu" }, d.State === "shut-off" ? "—" : usage(d));
-            cpuCells.set(d.path, cpu);
             const el = h("tr", { "data-test": "domain-row", "data-name": d.Name },
               h("td", { "data-label": "Name" },
                 h("a", { href: "#", "data-test": "domain-link", onclick: ev => { ev.preventDefault(); cockpit.location.go(["domain", d.UUID]) } }, d.Name)),
@@ -59,14 +59,12 @@ export function createOverview(model) {
               h("td", { "data-label": "vCPUs" }, d.VCPUs),
               h("td", { "data-label": "Memory" }, formatBytes(d.Memory)),
               cpu);
-            rowCache.set(d.path, { key, el });
+            rowCache.set(d.path, { key, el, cpu });
             return el;
         });
         for (const path of [...rowCache.keys()])
-            if (!seen.has(path)) {
+            if (!seen.has(path))
                 rowCache.delete(path);
-                cpuCells.delete(path);
-            }
         fill(listEl, table(["Name", "State", "vCPUs", "Memory", "CPU usage"], rows,
                            { testid: "domains", empty: "No virtual servers are defined." }));
     }
